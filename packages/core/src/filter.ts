@@ -1,0 +1,58 @@
+import type { FilterRules, FilterSet } from './pipeline.js';
+
+/**
+ * Compiles include/exclude rules into one predicate, with HA's entity-filter semantics: exclude wins;
+ * with include rules present, an event must match one of them. Non-state events match on event_type,
+ * and on `data.entity_id` / `data.domain` when present.
+ */
+export function compileFilterRules(rules: FilterRules): (event: unknown) => boolean {
+  const include = rules.include ? compileSet(rules.include) : undefined;
+  const exclude = rules.exclude ? compileSet(rules.exclude) : undefined;
+  return (event) => {
+    const facts = factsOf(event);
+    if (exclude?.(facts)) return false;
+    if (include) return include(facts);
+    return true;
+  };
+}
+
+/** Converts a glob (`*` any run, `?` one character) into an anchored RegExp. */
+export function globToRegExp(glob: string): RegExp {
+  const escaped = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${escaped}$`);
+}
+
+// --- internal ---
+
+interface Facts {
+  readonly eventType: string | undefined;
+  readonly entityId: string | undefined;
+  readonly domain: string | undefined;
+}
+
+function factsOf(event: unknown): Facts {
+  if (event === null || typeof event !== 'object') return { eventType: undefined, entityId: undefined, domain: undefined };
+  const e = event as Record<string, unknown>;
+  const data = (typeof e['data'] === 'object' && e['data'] !== null ? e['data'] : {}) as Record<string, unknown>;
+  const entityId = typeof e['entity_id'] === 'string' ? e['entity_id'] : typeof data['entity_id'] === 'string' ? data['entity_id'] : undefined;
+  const domain =
+    typeof e['domain'] === 'string'
+      ? e['domain']
+      : entityId !== undefined && entityId.includes('.')
+        ? entityId.slice(0, entityId.indexOf('.'))
+        : typeof data['domain'] === 'string'
+          ? data['domain']
+          : undefined;
+  return { eventType: typeof e['event_type'] === 'string' ? e['event_type'] : undefined, entityId, domain };
+}
+
+function compileSet(set: FilterSet): (facts: Facts) => boolean {
+  const domains = new Set(set.domains ?? []);
+  const entities = new Set(set.entities ?? []);
+  const globs = (set.entity_globs ?? []).map(globToRegExp);
+  const types = new Set(set.event_types ?? []);
+  return (f) =>
+    (f.domain !== undefined && domains.has(f.domain)) ||
+    (f.entityId !== undefined && (entities.has(f.entityId) || globs.some((g) => g.test(f.entityId as string)))) ||
+    (f.eventType !== undefined && types.has(f.eventType));
+}

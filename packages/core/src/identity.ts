@@ -1,0 +1,49 @@
+import type { EpochMicros, HaEvent, StateChangedEvent } from './event.js';
+
+/**
+ * The series an event belongs to: the entity for state changes, the event type (plus the entity or
+ * domain/service it concerns) otherwise. Dedupe memory is per series.
+ */
+export function eventSeries(event: { readonly event_type: string } & Partial<Pick<StateChangedEvent, 'entity_id'>> & {
+  readonly data?: Readonly<Record<string, unknown>>;
+}): string {
+  if (event.event_type === 'state_changed' && event.entity_id !== undefined) return event.entity_id;
+  const data = event.data;
+  const entity = data?.['entity_id'];
+  if (typeof entity === 'string') return `${event.event_type}:${entity}`;
+  const domain = data?.['domain'];
+  const service = data?.['service'];
+  if (typeof domain === 'string' && typeof service === 'string') return `${event.event_type}:${domain}.${service}`;
+  return event.event_type;
+}
+
+/**
+ * Deterministic identity of an HA occurrence: series + HA timestamp (+ context id for non-state events,
+ * where two occurrences may share a microsecond). Live, backfilled, imported and MQTT copies of the same
+ * state change get the same key.
+ */
+export function eventKey(input: {
+  readonly event_type: string;
+  readonly entity_id?: string;
+  readonly data?: Readonly<Record<string, unknown>>;
+  readonly time: EpochMicros;
+  readonly contextId?: string | null;
+}): string {
+  const series = eventSeries(input);
+  if (input.event_type === 'state_changed') return `${series}@${input.time}`;
+  return `${series}@${input.time}#${input.contextId ?? ''}`;
+}
+
+/** True when the event is a state change (type guard). */
+export function isStateChanged(event: HaEvent): event is StateChangedEvent;
+export function isStateChanged<E extends { readonly event_type: string }>(event: E): event is E & StateChangedEvent;
+export function isStateChanged(event: { readonly event_type: string }): boolean {
+  return event.event_type === 'state_changed';
+}
+
+/** Splits an entity id into domain and object id (`sensor.kitchen_temp` → `sensor`, `kitchen_temp`). */
+export function splitEntityId(entityId: string): { domain: string; object_id: string } {
+  const dot = entityId.indexOf('.');
+  if (dot <= 0) return { domain: '', object_id: entityId };
+  return { domain: entityId.slice(0, dot), object_id: entityId.slice(dot + 1) };
+}

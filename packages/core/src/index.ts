@@ -1,0 +1,72 @@
+export type {
+  EpochMicros,
+  HaContext,
+  HaState,
+  DeliveryMode,
+  Provenance,
+  StateChangedEvent,
+  CallServiceEvent,
+  AutomationTriggeredEvent,
+  ScriptStartedEvent,
+  GenericHaEvent,
+  HaEvent,
+  HaDataEvent,
+} from './event.js';
+export { eventKey, eventSeries, isStateChanged, splitEntityId } from './identity.js';
+export { parseHaTime, formatHaTime, secondsToMicros, microsToSeconds, millisToMicros } from './time.js';
+export { ErrorCode, SdkError, ConfigError, isSdkError, toSdkError } from './errors.js';
+export type { SdkErrorDetails, ConfigIssue } from './errors.js';
+export { noopLogger, createJsonLogger } from './logger.js';
+export type { Logger, LogFn, LogLevel, JsonLoggerOptions } from './logger.js';
+export { MASK, isSecretKey, maskSecrets, maskUrl } from './secrets.js';
+export { parseOptions, toConfigIssues, optionRows, optionsTable } from './config.js';
+export type { OptionRow } from './config.js';
+export { createMetrics, METRIC_PREFIX, DURATION_BUCKETS } from './metrics.js';
+export type { Metrics } from './metrics.js';
+export type { StageContext, DeadLetterInput, DeadLetterRecord, Ack, SourceStatus } from './context.js';
+export { defineSource } from './source.js';
+export type { Source, SourceContext, SourceImpl, SourceDefinition, SourceFactory } from './source.js';
+export { defineEnricher, DROP } from './enricher.js';
+export type { Enricher, EnricherImpl, EnricherDefinition, EnricherFactory, AddedOf, Drop } from './enricher.js';
+export { defineSink } from './sink.js';
+export type { Sink, SinkImpl, SinkDefinition, SinkFactory, SinkWriteResult, RejectedEvent } from './sink.js';
+export { createRegistryStore } from './registry.js';
+export type {
+  AreaEntry,
+  FloorEntry,
+  DeviceEntry,
+  EntityEntry,
+  LabelEntry,
+  HaLocationConfig,
+  RegistrySnapshot,
+  RegistryProvider,
+  RegistryStore,
+  RegistryData,
+} from './registry.js';
+export { createFileCheckpointStore, createMemoryCheckpointStore } from './checkpoint.js';
+export type { CheckpointStore, FileCheckpointStoreOptions } from './checkpoint.js';
+export { pipeline } from './builder.js';
+export { compileFilterRules, globToRegExp } from './filter.js';
+export type {
+  Merge,
+  EventOf,
+  BatchOptions,
+  RetryOptions,
+  BreakerOptions,
+  WhenFull,
+  OutboxOptions,
+  DeliveryOptions,
+  FilterRules,
+  FilterSet,
+  DedupeOptions,
+  PipelineOptions,
+  PipelineStats,
+  HealthState,
+  ComponentHealth,
+  PipelineHealth,
+  PipelineEvents,
+  Pipeline,
+  PipelineBuilder,
+  FilterMethod,
+  AnyComponentEvent,
+} from './pipeline.js';

@@ -1,0 +1,167 @@
+/**
+ * HA registry metadata (areas, floors, devices, entities, labels) and HA's location config, behind a small
+ * provider interface: the WebSocket source feeds a {@link RegistryStore}; enrichers read a
+ * {@link RegistryProvider}, so they never depend on the source's internals.
+ */
+
+export interface AreaEntry {
+  readonly area_id: string;
+  readonly name: string;
+  readonly floor_id: string | null;
+  readonly labels: readonly string[];
+  readonly aliases?: readonly string[];
+  readonly icon?: string | null;
+}
+
+export interface FloorEntry {
+  readonly floor_id: string;
+  readonly name: string;
+  /** May be null or negative (basements). */
+  readonly level: number | null;
+  readonly aliases?: readonly string[];
+  readonly icon?: string | null;
+}
+
+export interface DeviceEntry {
+  readonly id: string;
+  readonly name: string | null;
+  readonly name_by_user: string | null;
+  readonly manufacturer: string | null;
+  readonly model: string | null;
+  readonly model_id?: string | null;
+  readonly area_id: string | null;
+  readonly labels: readonly string[];
+  readonly sw_version?: string | null;
+  readonly hw_version?: string | null;
+  readonly via_device_id?: string | null;
+  readonly disabled_by?: string | null;
+}
+
+export interface EntityEntry {
+  readonly entity_id: string;
+  /** Registry entry id (stable across renames, like unique_id). */
+  readonly id?: string;
+  readonly unique_id: string | null;
+  readonly platform: string;
+  readonly device_id: string | null;
+  readonly area_id: string | null;
+  readonly labels: readonly string[];
+  readonly name: string | null;
+  readonly original_name?: string | null;
+  readonly entity_category?: string | null;
+  readonly disabled_by?: string | null;
+  readonly hidden_by?: string | null;
+  /** From `config/entity_registry/get` or entity options, when known. */
+  readonly device_class?: string | null;
+  readonly original_device_class?: string | null;
+  readonly unit_of_measurement?: string | null;
+  readonly state_class?: string | null;
+}
+
+export interface LabelEntry {
+  readonly label_id: string;
+  readonly name: string;
+  readonly color?: string | null;
+  readonly icon?: string | null;
+  readonly description?: string | null;
+}
+
+/** The parts of HA's `get_config` the SDK uses. */
+export interface HaLocationConfig {
+  readonly time_zone: string;
+  readonly latitude: number;
+  readonly longitude: number;
+  readonly elevation?: number;
+  readonly location_name?: string;
+  readonly version?: string;
+  readonly unit_system?: Readonly<Record<string, string>>;
+}
+
+/** An immutable view of every registry at one moment. */
+export interface RegistrySnapshot {
+  readonly areas: ReadonlyMap<string, AreaEntry>;
+  readonly floors: ReadonlyMap<string, FloorEntry>;
+  readonly devices: ReadonlyMap<string, DeviceEntry>;
+  readonly entities: ReadonlyMap<string, EntityEntry>;
+  readonly labels: ReadonlyMap<string, LabelEntry>;
+  readonly config: HaLocationConfig | undefined;
+  /** Incremented on every change, so consumers can cache derived lookups per version. */
+  readonly version: number;
+}
+
+/** Read side: what enrichers use. */
+export interface RegistryProvider {
+  readonly snapshot: () => RegistrySnapshot;
+  /** Calls `listener` after every change; returns an unsubscribe function. */
+  readonly subscribe: (listener: (snapshot: RegistrySnapshot) => void) => () => void;
+}
+
+/** Plain-array form used to replace registries (e.g. the answer to `config/*_registry/list`). */
+export interface RegistryData {
+  readonly areas?: readonly AreaEntry[];
+  readonly floors?: readonly FloorEntry[];
+  readonly devices?: readonly DeviceEntry[];
+  readonly entities?: readonly EntityEntry[];
+  readonly labels?: readonly LabelEntry[];
+  readonly config?: HaLocationConfig;
+}
+
+/** Write side: what the WebSocket source (or a test, or a static config) feeds. */
+export interface RegistryStore extends RegistryProvider {
+  /** Replaces the registries present in `data` (absent ones are kept) and notifies subscribers once. */
+  readonly replace: (data: RegistryData) => void;
+  /** Inserts or updates one entity (keyed by entity_id); `previousEntityId` handles renames. */
+  readonly upsertEntity: (entry: EntityEntry, previousEntityId?: string) => void;
+  readonly removeEntity: (entityId: string) => void;
+}
+
+/** Creates an in-memory registry store, optionally pre-filled (e.g. from a static file). */
+export function createRegistryStore(initial: RegistryData = {}): RegistryStore {
+  let snap: RegistrySnapshot = {
+    areas: new Map(),
+    floors: new Map(),
+    devices: new Map(),
+    entities: new Map(),
+    labels: new Map(),
+    config: undefined,
+    version: 0,
+  };
+  const listeners = new Set<(s: RegistrySnapshot) => void>();
+  const publish = (next: Omit<RegistrySnapshot, 'version'>) => {
+    snap = { ...next, version: snap.version + 1 };
+    for (const l of [...listeners]) l(snap);
+  };
+  const index = <T>(items: readonly T[] | undefined, key: (t: T) => string, current: ReadonlyMap<string, T>) =>
+    items === undefined ? current : new Map(items.map((i) => [key(i), i] as const));
+
+  const store: RegistryStore = {
+    snapshot: () => snap,
+    subscribe: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    replace: (data) =>
+      publish({
+        areas: index(data.areas, (a) => a.area_id, snap.areas),
+        floors: index(data.floors, (f) => f.floor_id, snap.floors),
+        devices: index(data.devices, (d) => d.id, snap.devices),
+        entities: index(data.entities, (e) => e.entity_id, snap.entities),
+        labels: index(data.labels, (l) => l.label_id, snap.labels),
+        config: data.config ?? snap.config,
+      }),
+    upsertEntity: (entry, previousEntityId) => {
+      const entities = new Map(snap.entities);
+      if (previousEntityId !== undefined && previousEntityId !== entry.entity_id) entities.delete(previousEntityId);
+      entities.set(entry.entity_id, entry);
+      publish({ ...snap, entities });
+    },
+    removeEntity: (entityId) => {
+      if (!snap.entities.has(entityId)) return;
+      const entities = new Map(snap.entities);
+      entities.delete(entityId);
+      publish({ ...snap, entities });
+    },
+  };
+  if (Object.keys(initial).length > 0) store.replace(initial);
+  return store;
+}

@@ -1,0 +1,2 @@
+// Conformance suites (testSource, testEnricher, testSink) and test helpers land here.
+export {};

@@ -1,0 +1,2 @@
+// Placeholder global setup for the integration project; replaced by the services setup.
+export default function setup(): void {}
