@@ -70,3 +70,7 @@ export type {
   FilterMethod,
   AnyComponentEvent,
 } from './pipeline.js';
+export { withRetry, backoffDelay, isNetworkError, sleep, RETRY_AFTER_CAP_FACTOR } from './retry.js';
+export type { WithRetryOptions, BackoffPolicy } from './retry.js';
+export { createBreaker } from './breaker.js';
+export type { Breaker, BreakerState, CreateBreakerOptions } from './breaker.js';
