@@ -1,0 +1,87 @@
+/** Parsed command line of the `ha-ingestor` CLI. */
+export interface CliArgs {
+  readonly command: 'run' | 'demo' | 'import' | 'check-config' | 'help' | 'version';
+  readonly config?: string;
+  readonly forSeconds?: number;
+  readonly start?: string;
+  readonly end?: string;
+  readonly entities?: readonly string[];
+  readonly port?: number;
+}
+
+export const USAGE = `Usage: ha-ingestor <command> [options]
+
+Commands:
+  run [--config file.yaml]            Run the ingestor service (config from the file and the environment)
+  demo [--for <seconds>] [--port N]   Run the full system on embedded defaults: HA simulator, embedded MQTT
+                                      broker, file sink and HTTP API; no external services needed
+  import --start <iso> --end <iso> [--entities a,b] [--config file.yaml]
+                                      Import HA history through the same pipeline (same points as live)
+  check-config [--config file.yaml]   Validate and print the effective config (secrets masked)
+  help | --help                       This text
+  version | --version                 Print the version`;
+
+/** Parses argv (without node and script). Throws an Error with a clear message on bad input. */
+export function parseArgs(argv: readonly string[]): CliArgs {
+  const [first, ...rest] = argv;
+  const command = normaliseCommand(first);
+  const values = new Map<string, string>();
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i] as string;
+    if (!arg.startsWith('--')) throw new Error(`unexpected argument ${JSON.stringify(arg)}\n\n${USAGE}`);
+    const eq = arg.indexOf('=');
+    const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+    let value = eq === -1 ? undefined : arg.slice(eq + 1);
+    if (value === undefined) {
+      value = rest[i + 1];
+      if (value === undefined || value.startsWith('--')) throw new Error(`--${name} needs a value`);
+      i++;
+    }
+    if (!['config', 'for', 'start', 'end', 'entities', 'port'].includes(name)) throw new Error(`unknown option --${name}\n\n${USAGE}`);
+    values.set(name, value);
+  }
+  const forValue = values.get('for');
+  const forSeconds = forValue === undefined ? undefined : Number(forValue);
+  if (forSeconds !== undefined && (!Number.isFinite(forSeconds) || forSeconds <= 0)) {
+    throw new Error(`--for expects a positive number of seconds (got ${JSON.stringify(forValue)})`);
+  }
+  const portValue = values.get('port');
+  const port = portValue === undefined ? undefined : Number(portValue);
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
+    throw new Error(`--port expects an integer 0–65535 (got ${JSON.stringify(portValue)})`);
+  }
+  if (command === 'import' && (!values.has('start') || !values.has('end'))) throw new Error('import needs --start and --end (ISO 8601 times)');
+  const entities = values.get('entities')?.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  return {
+    command,
+    ...(values.has('config') ? { config: values.get('config') as string } : {}),
+    ...(forSeconds === undefined ? {} : { forSeconds }),
+    ...(values.has('start') ? { start: values.get('start') as string } : {}),
+    ...(values.has('end') ? { end: values.get('end') as string } : {}),
+    ...(entities === undefined ? {} : { entities }),
+    ...(port === undefined ? {} : { port }),
+  };
+}
+
+// --- internal ---
+
+function normaliseCommand(first: string | undefined): CliArgs['command'] {
+  switch (first) {
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      return 'help';
+    case 'version':
+    case '--version':
+    case '-v':
+      return 'version';
+    case 'run':
+    case 'demo':
+    case 'import':
+    case 'check-config':
+      return first;
+    default:
+      throw new Error(`unknown command ${JSON.stringify(first)}\n\n${USAGE}`);
+  }
+}
