@@ -21,7 +21,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.mjs', '**/*.cjs', 'eslint.config.js', '**/tsup.config.ts'],
+    files: ['**/*.mjs', '**/*.cjs', '**/*.js', '**/tsup.config.ts'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {
       ...tseslint.configs.disableTypeChecked.languageOptions,
