@@ -1,0 +1,277 @@
+import type { EpochMicros } from './event.js';
+import { ErrorCode, SdkError } from './errors.js';
+
+/**
+ * InfluxDB line protocol, hand-written for speed and exactness. Every escaping rule below was checked
+ * against a real InfluxDB 1.6.7 (see docs/schema.md of @ha-ingestor/sink-influx for the table):
+ * - measurement: `,` and space are escaped; a leading `#` (a comment to the server) or TAB is rejected.
+ * - tag keys, tag values, field keys: `,` `=` and space are escaped. Backslashes are written as they are
+ *   (1.x never unescapes `\\`), so a backslash that is last or stands before one of those characters
+ *   cannot be represented and the point is rejected (`backslash`). LF/CR cannot be escaped in names
+ *   (`newline`); TAB is written literally and round-trips.
+ * - string field values: `"` and `\` are escaped; LF/CR are written literally inside the quotes (1.6.7
+ *   accepts them). Every line ends with the timestamp, so a CR can never form a CRLF line ending, and
+ *   lines are joined with `\n` only. Because a string field may hold a LF, never split a batch text on
+ *   newlines: use {@link SerializedPoints.lines}.
+ * - empty tag values are omitted; a tag key `time` (`time_tag`) or field key `time` (`time_field`) is rejected.
+ * - non-finite floats are dropped; a point left without fields is rejected (`no_fields`).
+ * - integers carry the `i` suffix and must fit int64 (`int_overflow`).
+ */
+
+/** Timestamp precision of a write. */
+export type Precision = 'ns' | 'us' | 'ms' | 's';
+
+/** An integer field value (written with the `i` suffix); build it with {@link intField}. */
+export interface IntegerValue {
+  readonly type: 'integer';
+  readonly value: number | bigint;
+}
+
+/** A field value: a JS number is a float, {@link IntegerValue} an integer. */
+export type FieldValue = number | string | boolean | IntegerValue;
+
+/** One InfluxDB point. Times are epoch µs, like everywhere in the SDK. */
+export interface Point {
+  readonly measurement: string;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly fields: Readonly<Record<string, FieldValue>>;
+  readonly time: EpochMicros;
+}
+
+/** Machine-readable reasons a point cannot be written (used as dead-letter reasons and metric labels). */
+export const LineProtocolReason = {
+  EMPTY_MEASUREMENT: 'empty_measurement',
+  HASH_MEASUREMENT: 'hash_measurement',
+  EMPTY_KEY: 'empty_key',
+  NEWLINE: 'newline',
+  BACKSLASH: 'backslash',
+  TIME_TAG: 'time_tag',
+  TIME_FIELD: 'time_field',
+  NO_FIELDS: 'no_fields',
+  INT_OVERFLOW: 'int_overflow',
+  INVALID_INTEGER: 'invalid_integer',
+  INVALID_FIELD: 'invalid_field',
+  INVALID_TIME: 'invalid_time',
+} as const;
+export type LineProtocolReason = (typeof LineProtocolReason)[keyof typeof LineProtocolReason];
+
+/** A point {@link serializePoints} could not write: its index in the input, the reason and a message. */
+export interface RejectedPoint {
+  readonly index: number;
+  readonly reason: LineProtocolReason;
+  readonly message: string;
+}
+
+/** The result of {@link serializePoints}. */
+export interface SerializedPoints {
+  /** The written lines joined with `\n` (no trailing newline); `''` when nothing was writable. */
+  readonly text: string;
+  /** One line per written point, in input order. */
+  readonly lines: readonly string[];
+  /** For each entry of `lines`, the index of its point in the input. */
+  readonly indices: readonly number[];
+  readonly rejected: RejectedPoint[];
+}
+
+/** Wraps an integer so it is written as an InfluxDB integer (`42i`). */
+export function intField(value: number | bigint): IntegerValue {
+  return { type: 'integer', value };
+}
+
+/**
+ * Serialises one point (no trailing newline), tags sorted by key.
+ * @throws SdkError EVENT_INVALID with `data.reason` (a {@link LineProtocolReason}) when it cannot be written.
+ * @example serializePoint({ measurement: '°C', tags: { entity_id: 'x' }, fields: { value: 21.5 }, time: 1 }, 'us')
+ */
+export function serializePoint(point: Point, precision: Precision): string {
+  const out = serialize(point, precision);
+  if (typeof out === 'string') return out;
+  throw new SdkError(ErrorCode.EVENT_INVALID, out.message, { data: { reason: out.reason } });
+}
+
+/** Serialises many points, collecting unwritable ones in `rejected` instead of throwing. */
+export function serializePoints(points: readonly Point[], precision: Precision): SerializedPoints {
+  const lines: string[] = [];
+  const indices: number[] = [];
+  const rejected: RejectedPoint[] = [];
+  for (let i = 0; i < points.length; i++) {
+    const out = serialize(points[i] as Point, precision);
+    if (typeof out === 'string') {
+      lines.push(out);
+      indices.push(i);
+    } else {
+      rejected.push({ index: i, reason: out.reason, message: out.message });
+    }
+  }
+  return { text: lines.join('\n'), lines, indices, rejected };
+}
+
+/** Converts epoch µs to an integer timestamp string in `precision` (exact; ms and s round down). */
+export function formatTimestamp(micros: EpochMicros, precision: Precision): string {
+  switch (precision) {
+    case 'us':
+      return String(micros);
+    case 'ns':
+      // String concatenation, not ×1000: µs beyond 2^53/1000 would lose digits as a float product.
+      return micros === 0 ? '0' : `${micros}000`;
+    case 'ms':
+      return String(floorDiv(micros, 1000));
+    case 's':
+      return String(floorDiv(micros, 1_000_000));
+  }
+}
+
+/** Escapes a measurement name (`,` and space). Does not validate. */
+export function escapeMeasurement(name: string): string {
+  return needsEscape(name, false) ? name.replace(MEASUREMENT_RE, '\\$&') : name;
+}
+
+/** Escapes a tag key, tag value or field key (`,`, `=` and space). Does not validate. */
+export function escapeKey(name: string): string {
+  return needsEscape(name, true) ? name.replace(KEY_RE, '\\$&') : name;
+}
+
+/** Quotes a string field value, escaping `"` and `\`. */
+export function quoteString(value: string): string {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === QUOTE || c === BACKSLASH) return `"${value.replace(STRING_RE, '\\$&')}"`;
+  }
+  return `"${value}"`;
+}
+
+// --- internal ---
+
+const COMMA = 44;
+const SPACE = 32;
+const EQUALS = 61;
+const QUOTE = 34;
+const BACKSLASH = 92;
+const LF = 10;
+const CR = 13;
+const TAB = 9;
+const HASH = 35;
+const MEASUREMENT_RE = /[, ]/g;
+const KEY_RE = /[,= ]/g;
+const STRING_RE = /["\\]/g;
+const INT64_MAX = 9223372036854775807n;
+const INT64_MIN = -9223372036854775808n;
+// 2^63 as a float: every integral double in [-2^63, 2^63) fits int64.
+const TWO_POW_63 = 9223372036854775808;
+
+interface Failure {
+  readonly reason: LineProtocolReason;
+  readonly message: string;
+}
+
+function fail(reason: LineProtocolReason, message: string): Failure {
+  return { reason, message };
+}
+
+function serialize(point: Point, precision: Precision): string | Failure {
+  const m = point.measurement;
+  if (typeof m !== 'string' || m.length === 0) return fail('empty_measurement', 'measurement is empty');
+  const first = m.charCodeAt(0);
+  if (first === HASH) return fail('hash_measurement', `measurement ${JSON.stringify(m)} starts with '#' (a comment to InfluxDB)`);
+  if (first === TAB) return fail('hash_measurement', `measurement ${JSON.stringify(m)} starts with a TAB (stripped by InfluxDB)`);
+  const mProblem = checkName(m, false, 'measurement');
+  if (mProblem !== undefined) return mProblem;
+  let line = escapeMeasurement(m);
+
+  const tags = point.tags;
+  const tagKeys = Object.keys(tags);
+  if (tagKeys.length > 1) tagKeys.sort();
+  for (const key of tagKeys) {
+    const value = tags[key];
+    if (value === undefined || value === '') continue; // InfluxDB rejects empty tag values: omit them
+    if (typeof value !== 'string') return fail('invalid_field', `tag ${JSON.stringify(key)} is not a string`);
+    if (key === 'time') return fail('time_tag', "tag key 'time' is rejected by InfluxDB");
+    if (key.length === 0) return fail('empty_key', 'tag key is empty');
+    const kProblem = checkName(key, true, 'tag key');
+    if (kProblem !== undefined) return kProblem;
+    const vProblem = checkName(value, true, 'tag value');
+    if (vProblem !== undefined) return vProblem;
+    line += `,${escapeKey(key)}=${escapeKey(value)}`;
+  }
+
+  let sep = ' ';
+  let count = 0;
+  const fields = point.fields;
+  for (const key in fields) {
+    const value = fields[key];
+    let text: string;
+    if (typeof value === 'number') {
+      if (!Number.isFinite(value)) continue; // NaN/±Infinity can't be written: drop the field
+      text = String(value);
+    } else if (typeof value === 'string') {
+      text = quoteString(value);
+    } else if (typeof value === 'boolean') {
+      text = value ? 'true' : 'false';
+    } else if (value !== null && typeof value === 'object' && value.type === 'integer') {
+      const int = formatInteger(value.value, key);
+      if (typeof int !== 'string') return int;
+      text = int;
+    } else {
+      continue; // undefined (optional field absent)
+    }
+    if (key === 'time') return fail('time_field', "field key 'time' is silently dropped by InfluxDB");
+    if (key.length === 0) return fail('empty_key', 'field key is empty');
+    const kProblem = checkName(key, true, 'field key');
+    if (kProblem !== undefined) return kProblem;
+    line += `${sep}${escapeKey(key)}=${text}`;
+    sep = ',';
+    count++;
+  }
+  if (count === 0) return fail('no_fields', 'point has no writable fields (none given, or all non-finite)');
+
+  const time = point.time;
+  if (!Number.isSafeInteger(time)) return fail('invalid_time', `time ${String(time)} is not an integer epoch µs`);
+  return `${line} ${formatTimestamp(time, precision)}`;
+}
+
+/** True when `name` contains a character to escape (`,` space, and `=` when `withEquals`). */
+function needsEscape(name: string, withEquals: boolean): boolean {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c === COMMA || c === SPACE || (withEquals && c === EQUALS)) return true;
+  }
+  return false;
+}
+
+/** Finds what cannot be represented in a name: LF/CR, or a backslash before an escaped char or the end. */
+function checkName(name: string, withEquals: boolean, what: string): Failure | undefined {
+  const n = name.length;
+  for (let i = 0; i < n; i++) {
+    const c = name.charCodeAt(i);
+    if (c === LF || c === CR) return fail('newline', `${what} ${JSON.stringify(name)} contains a line break (cannot be escaped)`);
+    if (c === BACKSLASH) {
+      const next = i + 1 < n ? name.charCodeAt(i + 1) : -1;
+      if (next === -1 || next === COMMA || next === SPACE || (withEquals && next === EQUALS) || next === BACKSLASH) {
+        return fail(
+          'backslash',
+          `${what} ${JSON.stringify(name)} has a backslash at the end or before a separator (unrepresentable in line protocol)`,
+        );
+      }
+    }
+  }
+  return undefined;
+}
+
+function formatInteger(value: number | bigint, key: string): string | Failure {
+  if (typeof value === 'bigint') {
+    if (value > INT64_MAX || value < INT64_MIN) return fail('int_overflow', `integer field ${JSON.stringify(key)} is outside int64`);
+    return `${value}i`;
+  }
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    return fail('invalid_integer', `integer field ${JSON.stringify(key)} is not an integer: ${String(value)}`);
+  }
+  if (value >= TWO_POW_63 || value < -TWO_POW_63) return fail('int_overflow', `integer field ${JSON.stringify(key)} is outside int64`);
+  // Above 2^53 String() still prints every digit (up to 1e21), so BigInt is not needed here.
+  return `${Object.is(value, -0) ? 0 : value}i`;
+}
+
+/** Floor division of an integer by a positive integer, exact for every safe integer. */
+function floorDiv(n: number, d: number): number {
+  const r = n % d;
+  return (n - r) / d - (r < 0 ? 1 : 0);
+}

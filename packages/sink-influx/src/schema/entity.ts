@@ -1,0 +1,150 @@
+import type { FieldValue, Point } from '@ha-ingestor/core';
+import { createEntityConfigLookup } from './component-config.js';
+import { parsePyFloat, safeJson, SKIPPED_STATES, STATE_AS_NUMBER } from './ha-values.js';
+import type { ResolvedSchemaOptions } from './options.js';
+import type { MappableEvent, StateView } from './types.js';
+
+/**
+ * The `entity` schema: one measurement per domain (template `entityMeasurement`), tags that identify the
+ * entity and its place (entity_id in full, domain, device_class, unit, and the registry enricher's area,
+ * floor, device, labels, unique_id when present), and fields typed by HA's `state_class`:
+ * - `measurement` / `total` / `total_increasing`: a numeric state → `value` (float); anything else → `state`.
+ * - no state_class: `state` (string) always, plus `value` (float) when the state is numeric or HA maps
+ *   it to a number (on/off, open/closed, home/not_home, …).
+ * Attributes become fields keeping their JSON type: number → float, boolean → boolean, string → string,
+ * list/object → JSON string; null is omitted.
+ */
+export function createEntityStateMapper(options: ResolvedSchemaOptions): (view: StateView) => Point | undefined {
+  const entityConfig = createEntityConfigLookup(options);
+  const tagsAttributes = new Set(options.tagsAttributes);
+  const globalIgnore = new Set(options.ignoreAttributes);
+  const staticTags = Object.entries(options.tags);
+  const template = compileTemplate(options.entityMeasurement);
+
+  return (view) => {
+    const stateText = view.state;
+    const unavailable = SKIPPED_STATES.has(stateText);
+    if (unavailable && options.skipUnavailable) return undefined;
+    const attributes = view.attributes;
+    const deviceClass = stringOf(attributes['device_class']);
+    const unit = stringOf(attributes['unit_of_measurement']);
+    const stateClass = stringOf(attributes['state_class']);
+
+    const config = entityConfig(view.entity_id, view.domain);
+    let measurement = config.overrideMeasurement || options.overrideMeasurement;
+    if (!measurement) {
+      measurement = template({ domain: view.domain, device_class: deviceClass, entity_id: view.entity_id, object_id: view.object_id, unit });
+      if (measurement === '') measurement = view.domain || view.entity_id;
+    }
+
+    const tags: Record<string, string> = Object.create(null) as Record<string, string>;
+    tags['entity_id'] = view.entity_id;
+    tags['domain'] = view.domain;
+    if (deviceClass !== undefined) tags['device_class'] = deviceClass;
+    if (unit !== undefined) tags['unit'] = unit;
+    if (stateClass !== undefined) tags['state_class'] = stateClass;
+    addEnrichedTags(view.event, tags);
+
+    const fields: Record<string, FieldValue> = Object.create(null) as Record<string, FieldValue>;
+    const numeric = unavailable ? undefined : parsePyFloat(stateText);
+    if (stateClass === 'measurement' || stateClass === 'total' || stateClass === 'total_increasing') {
+      if (numeric !== undefined && Number.isFinite(numeric)) fields['value'] = numeric;
+      else fields['state'] = stateText;
+    } else {
+      fields['state'] = stateText;
+      const asNumber = numeric ?? (unavailable ? undefined : STATE_AS_NUMBER.get(stateText));
+      if (asNumber !== undefined && Number.isFinite(asNumber)) fields['value'] = asNumber;
+    }
+
+    const entityIgnore = config.ignoreAttributes;
+    for (const key in attributes) {
+      if (TAGGED_ATTRIBUTES.has(key)) continue;
+      const value = attributes[key];
+      if (tagsAttributes.has(key)) {
+        if (value !== null && value !== undefined) tags[key] = typeof value === 'string' ? value : safeJson(value);
+        continue;
+      }
+      if (globalIgnore.has(key) || (entityIgnore !== undefined && entityIgnore.includes(key))) continue;
+      const field = typedField(value);
+      if (field === undefined) continue;
+      // `value`/`state` are ours and `time` is dropped by InfluxDB: suffix like HA does on collisions.
+      const name = key in fields || key === 'time' ? `${key}_` : key;
+      fields[name] = field;
+    }
+
+    for (const [k, v] of staticTags) tags[k] = v;
+    return { measurement, tags, fields, time: view.time };
+  };
+}
+
+// --- internal ---
+
+/** Attributes already written as tags by this schema. */
+const TAGGED_ATTRIBUTES = new Set(['device_class', 'unit_of_measurement', 'state_class']);
+
+/** Registry enricher fields, by tag name, with the event keys tried in order (tolerant of naming). */
+const ENRICHED_TAGS: readonly (readonly [string, readonly string[]])[] = [
+  ['area', ['area', 'area_name', 'area_id']],
+  ['floor', ['floor', 'floor_name', 'floor_id']],
+  ['device', ['device_name', 'device', 'device_id']],
+  ['labels', ['labels', 'label_names']],
+  ['unique_id', ['unique_id']],
+];
+
+function addEnrichedTags(event: MappableEvent, tags: Record<string, string>): void {
+  const bag = event as unknown as Readonly<Record<string, unknown>>;
+  for (const [tag, keys] of ENRICHED_TAGS) {
+    for (const key of keys) {
+      const text = tagText(bag[key]);
+      if (text !== undefined) {
+        tags[tag] = text;
+        break;
+      }
+    }
+  }
+}
+
+/** Tag text of an enricher value: strings as they are, lists sorted and comma-joined, objects by `name`. */
+function tagText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value === '' ? undefined : value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) {
+    const parts = value.map(tagText).filter((v): v is string => v !== undefined);
+    return parts.length === 0 ? undefined : parts.sort().join(',');
+  }
+  if (value !== null && typeof value === 'object') {
+    const o = value as Record<string, unknown>;
+    return tagText(o['name'] ?? o['id']);
+  }
+  return undefined;
+}
+
+function stringOf(value: unknown): string | undefined {
+  if (typeof value === 'string') return value === '' ? undefined : value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return undefined;
+}
+
+function typedField(value: unknown): FieldValue | undefined {
+  switch (typeof value) {
+    case 'number':
+      return Number.isFinite(value) ? value : undefined;
+    case 'boolean':
+    case 'string':
+      return value;
+    case 'bigint':
+      return Number(value);
+    case 'object':
+      return value === null ? undefined : safeJson(value);
+    default:
+      return undefined;
+  }
+}
+
+type TemplateValues = Readonly<Record<'domain' | 'device_class' | 'entity_id' | 'object_id' | 'unit', string | undefined>>;
+
+function compileTemplate(template: string): (values: TemplateValues) => string {
+  if (template === '{domain}') return (v) => v.domain ?? '';
+  return (v) =>
+    template.replace(/\{(domain|device_class|entity_id|object_id|unit)\}/g, (_m, name: keyof TemplateValues) => v[name] ?? '');
+}

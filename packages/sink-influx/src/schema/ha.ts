@@ -1,0 +1,127 @@
+import type { FieldValue, Point } from '@ha-ingestor/core';
+import { createEntityConfigLookup } from './component-config.js';
+import { pyFloat, parsePyFloat, pyStr, RE_DECIMAL, RE_DIGIT_TAIL, SKIPPED_STATES, STATE_AS_NUMBER } from './ha-values.js';
+import type { ResolvedSchemaOptions } from './options.js';
+import type { StateView } from './types.js';
+
+/**
+ * The `ha` schema: a faithful port of HA's `_generate_event_to_json`
+ * (homeassistant/components/influxdb/__init__.py), so existing dashboards keep working.
+ *
+ * Measurement: per-entity override → `overrideMeasurement` → the `measurementAttr` value →
+ * `defaultMeasurement` → entity id. Tags: `domain`, `entity_id` (the object id), `tagsAttributes`, then
+ * static `tags` (which win). Fields: `value` (float) for a numeric state; `state` + `value` for states
+ * HA maps to numbers (on/off, open/closed, …); `state` alone otherwise. Each attribute becomes a float
+ * field when Python's `float()` takes it, else `<key>_str` plus a digit-tail number under `<key>`.
+ * Differences from HA are listed in docs/schema.md.
+ */
+export function createHaStateMapper(options: ResolvedSchemaOptions): (view: StateView) => Point | undefined {
+  const entityConfig = createEntityConfigLookup(options);
+  const tagsAttributes = new Set(options.tagsAttributes);
+  const globalIgnore = new Set(options.ignoreAttributes);
+  const staticTags = Object.entries(options.tags);
+  const { measurementAttr, defaultMeasurement, overrideMeasurement } = options;
+
+  return (view) => {
+    const stateText = view.state;
+    const unavailable = SKIPPED_STATES.has(stateText);
+    if (unavailable && options.skipUnavailable) return undefined;
+
+    // State fields. Deviation: HA never writes unavailable/unknown/''; we write them as `state` only
+    // (state_as_number would turn `unknown` into value 0, which would read as a real measurement).
+    let includeState = false;
+    let includeValue = false;
+    let stateValue = 0;
+    if (unavailable) {
+      includeState = true;
+    } else {
+      const numeric = parsePyFloat(stateText);
+      if (numeric !== undefined) {
+        stateValue = numeric;
+        includeValue = true;
+      } else {
+        const mapped = STATE_AS_NUMBER.get(stateText);
+        includeState = true;
+        if (mapped !== undefined) {
+          stateValue = mapped;
+          includeValue = true;
+        }
+      }
+    }
+
+    const attributes = view.attributes;
+    let includeUom = true;
+    let includeDc = true;
+    const config = entityConfig(view.entity_id, view.domain);
+    let measurement: string | undefined = config.overrideMeasurement;
+    if (measurement === undefined || measurement === '') {
+      if (overrideMeasurement) {
+        measurement = overrideMeasurement;
+      } else {
+        if (measurementAttr === 'entity_id') {
+          measurement = view.entity_id;
+        } else if (measurementAttr === 'domain__device_class') {
+          const deviceClass = attributes['device_class'];
+          if (deviceClass === undefined || deviceClass === null) {
+            measurement = view.domain;
+          } else {
+            measurement = `${view.domain}__${pyStr(deviceClass)}`;
+            includeDc = false;
+          }
+        } else {
+          const unit = attributes[measurementAttr];
+          measurement = unit === undefined || unit === null ? undefined : pyStr(unit);
+        }
+        if (measurement === undefined || measurement === '') {
+          measurement = defaultMeasurement ? defaultMeasurement : view.entity_id;
+        } else {
+          includeUom = measurementAttr !== 'unit_of_measurement';
+        }
+      }
+    }
+
+    // Null-prototype records: attribute keys such as `__proto__` or `constructor` stay ordinary keys.
+    const tags: Record<string, string> = Object.create(null) as Record<string, string>;
+    tags['domain'] = view.domain;
+    tags['entity_id'] = view.object_id;
+    const fields: Record<string, FieldValue> = Object.create(null) as Record<string, FieldValue>;
+    if (includeState) fields['state'] = stateText;
+    if (includeValue) fields['value'] = stateValue;
+
+    const entityIgnore = config.ignoreAttributes;
+    for (const originalKey in attributes) {
+      const value = attributes[originalKey];
+      if (tagsAttributes.has(originalKey)) {
+        // HA's Python client drops None tags; other values are str()-ed.
+        if (value !== null && value !== undefined) tags[originalKey] = pyStr(value);
+        continue;
+      }
+      if (originalKey === 'unit_of_measurement' && !includeUom) continue;
+      if (originalKey === 'device_class' && !includeDc) continue;
+      if (globalIgnore.has(originalKey) || (entityIgnore !== undefined && entityIgnore.includes(originalKey))) continue;
+
+      let key = originalKey;
+      if (key in fields) key = `${key}_`;
+      // InfluxDB silently drops a field named `time`: keep it under HA's collision suffix (deviation).
+      if (key === 'time') key = 'time_';
+      const asFloat = pyFloat(value);
+      if (asFloat !== undefined) {
+        fields[key] = asFloat;
+      } else {
+        const text = pyStr(value);
+        fields[`${key}_str`] = text;
+        if (RE_DIGIT_TAIL.test(text)) {
+          const tail = Number(text.replace(RE_DECIMAL, ''));
+          // HA's float() cannot fail here (RE_DIGIT_TAIL guarantees digits around ≤1 dot), but be strict.
+          if (!Number.isNaN(tail)) fields[key] = tail;
+        }
+      }
+      // Infinity and NaN are not valid floats in InfluxDB (HA deletes them; so do we).
+      const written = fields[key];
+      if (typeof written === 'number' && !Number.isFinite(written)) delete fields[key];
+    }
+
+    for (const [k, v] of staticTags) tags[k] = v;
+    return { measurement, tags, fields, time: view.time };
+  };
+}

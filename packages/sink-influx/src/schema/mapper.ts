@@ -1,0 +1,100 @@
+import { ErrorCode, isSdkError, parseOptions, SdkError, splitEntityId } from '@ha-ingestor/core';
+import type { Point } from '@ha-ingestor/core';
+import { createEntityStateMapper } from './entity.js';
+import { createEventMapper } from './events.js';
+import { createHaStateMapper } from './ha.js';
+import { SchemaOptionsSchema, type SchemaOptions } from './options.js';
+import type { MappableEvent, StateView } from './types.js';
+
+/** An event the mapper could not turn into points (index into the input batch). */
+export interface MappingRejection {
+  readonly index: number;
+  readonly reason: string;
+  readonly message: string;
+}
+
+/** Points of a batch, with `owners[i]` = index of the event point `i` came from. */
+export interface PointsBatch {
+  readonly points: Point[];
+  readonly owners: number[];
+  /** Events that could not be mapped (malformed input); events that map to no point are not listed. */
+  readonly rejected: MappingRejection[];
+}
+
+/** Maps one event to its points (0 or 1 today: skipped states and removed entities give none). */
+export interface SchemaMapper {
+  (event: MappableEvent): Point[];
+  /** Maps a batch; never throws for one bad event. */
+  readonly toPointsBatch: (events: readonly MappableEvent[]) => PointsBatch;
+}
+
+/** Reason of a state_changed event that has no usable entity id or state. */
+export const MAPPING_INVALID = 'mapping_invalid';
+
+/**
+ * Creates the event → point mapper for a schema (`ha` by default).
+ * Removed entities (`state: null`) produce no point, as in HA. Non-state events go to `eventsMeasurement`.
+ * @throws ConfigError (CONFIG_INVALID) when the options do not parse.
+ * @example
+ * const map = createSchemaMapper({ kind: 'ha', tags: { instance: 'home' } });
+ * const { points, owners } = map.toPointsBatch(batch);
+ */
+export function createSchemaMapper(options: SchemaOptions = {}): SchemaMapper {
+  const resolved = parseOptions(SchemaOptionsSchema, options, 'influx-schema');
+  const mapState = resolved.kind === 'entity' ? createEntityStateMapper(resolved) : createHaStateMapper(resolved);
+  const mapEvent = createEventMapper(resolved);
+  const timeSource = resolved.timeSource;
+
+  const mapOne = (event: MappableEvent): Point[] => {
+    if (event.event_type !== 'state_changed') {
+      if (!Number.isSafeInteger(event.time_fired)) throw invalid(`${event.event_type} event has no integer time_fired`);
+      return [mapEvent(event)];
+    }
+    const state = event.state;
+    if (state === null) return []; // entity removed: HA writes nothing, nor do we
+    const entityId = event.entity_id;
+    if (typeof entityId !== 'string' || entityId === '') throw invalid('state_changed event has no entity_id');
+    if (typeof state !== 'string') throw invalid(`state_changed event for ${entityId} has no state`);
+    const split = event.domain === undefined || event.object_id === undefined ? splitEntityId(entityId) : undefined;
+    const time = timeSource === 'time_fired' ? event.time_fired : (event[timeSource] ?? event.time_fired);
+    if (!Number.isSafeInteger(time)) throw invalid(`state_changed event for ${entityId} has no integer ${timeSource}`);
+    const view: StateView = {
+      entity_id: entityId,
+      domain: event.domain ?? split?.domain ?? '',
+      object_id: event.object_id ?? split?.object_id ?? entityId,
+      state,
+      attributes: event.attributes ?? {},
+      time,
+      event,
+    };
+    const point = mapState(view);
+    return point === undefined ? [] : [point];
+  };
+
+  const toPointsBatch = (events: readonly MappableEvent[]): PointsBatch => {
+    const points: Point[] = [];
+    const owners: number[] = [];
+    const rejected: MappingRejection[] = [];
+    for (let i = 0; i < events.length; i++) {
+      try {
+        for (const p of mapOne(events[i] as MappableEvent)) {
+          points.push(p);
+          owners.push(i);
+        }
+      } catch (error) {
+        // One malformed event must not cost the batch: report it with its reason, carry on.
+        const reason = isSdkError(error) && typeof error.data?.['reason'] === 'string' ? error.data['reason'] : MAPPING_INVALID;
+        rejected.push({ index: i, reason, message: error instanceof Error ? error.message : String(error) });
+      }
+    }
+    return { points, owners, rejected };
+  };
+
+  return Object.assign(mapOne, { toPointsBatch });
+}
+
+// --- internal ---
+
+function invalid(message: string): SdkError {
+  return new SdkError(ErrorCode.EVENT_INVALID, message, { data: { reason: MAPPING_INVALID } });
+}

@@ -1,0 +1,34 @@
+import type { EpochMicros, HaContext } from '@ha-ingestor/core';
+
+/**
+ * The event shape the schema mappers read: core's `HaEvent` (and every enriched variant of it) fits.
+ * Kept structural and tolerant so enriched events (registry fields such as `area`, `floor`,
+ * `device_name`, `labels`, `unique_id`) and hand-built test events map too.
+ */
+export interface MappableEvent {
+  readonly event_type: string;
+  readonly time_fired: EpochMicros;
+  readonly context?: HaContext | null;
+  /** State changes (flattened new state). */
+  readonly entity_id?: string;
+  readonly domain?: string;
+  readonly object_id?: string;
+  readonly state?: string | null;
+  readonly attributes?: Readonly<Record<string, unknown>>;
+  readonly last_changed?: EpochMicros;
+  readonly last_updated?: EpochMicros;
+  /** Other events. */
+  readonly data?: Readonly<Record<string, unknown>>;
+}
+
+/** A `state_changed` event with a new state (what the state mappers receive). */
+export interface StateView {
+  readonly entity_id: string;
+  readonly domain: string;
+  readonly object_id: string;
+  readonly state: string;
+  readonly attributes: Readonly<Record<string, unknown>>;
+  readonly time: EpochMicros;
+  /** The whole event, for enricher fields. */
+  readonly event: MappableEvent;
+}
