@@ -74,3 +74,14 @@ export { withRetry, backoffDelay, isNetworkError, sleep, RETRY_AFTER_CAP_FACTOR 
 export type { WithRetryOptions, BackoffPolicy } from './retry.js';
 export { createBreaker } from './breaker.js';
 export type { Breaker, BreakerState, CreateBreakerOptions } from './breaker.js';
+export {
+  serializePoint,
+  serializePoints,
+  intField,
+  formatTimestamp,
+  escapeMeasurement,
+  escapeKey,
+  quoteString,
+  LineProtocolReason,
+} from './line-protocol.js';
+export type { Precision, IntegerValue, FieldValue, Point, RejectedPoint, SerializedPoints } from './line-protocol.js';
