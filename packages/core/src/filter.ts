@@ -1,4 +1,6 @@
+import type { AckGroup } from './ack.js';
 import type { FilterRules, FilterSet } from './pipeline.js';
+import type { StageBatch, StageEnv, StageRunner } from './stage.js';
 
 /**
  * Compiles include/exclude rules into one predicate, with HA's entity-filter semantics: exclude wins;
@@ -20,6 +22,42 @@ export function compileFilterRules(rules: FilterRules): (event: unknown) => bool
 export function globToRegExp(glob: string): RegExp {
   const escaped = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
   return new RegExp(`^${escaped}$`);
+}
+
+/**
+ * The filter stage: keeps events the predicate accepts, drops the rest as `filtered`. A predicate that
+ * throws is reported and its event dead-lettered (`filter_error`), never lost silently.
+ */
+export function filterStage(name: string, predicate: (event: unknown) => boolean): StageRunner {
+  return {
+    name,
+    run: (batch: StageBatch, env: StageEnv) => {
+      const { events, groups } = batch;
+      let w = 0;
+      for (let i = 0; i < events.length; i++) {
+        const event = events[i];
+        const group = groups[i] as AckGroup;
+        let keep: boolean;
+        try {
+          keep = predicate(event);
+        } catch (error) {
+          env.ctx.report(error);
+          env.ctx.deadLetter({ stage: name, reason: 'filter_error', message: error instanceof Error ? error.message : String(error), raw: event });
+          env.drop(group, 'filter_error');
+          continue;
+        }
+        if (!keep) {
+          env.drop(group, 'filtered');
+          continue;
+        }
+        events[w] = event;
+        groups[w] = group;
+        w++;
+      }
+      events.length = w;
+      groups.length = w;
+    },
+  };
 }
 
 // --- internal ---

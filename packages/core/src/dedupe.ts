@@ -1,0 +1,128 @@
+import type { AckGroup, DedupeCommitter } from './ack.js';
+import { eventSeries } from './identity.js';
+import type { ResolvedDedupeOptions } from './runtime-options.js';
+import type { StageBatch, StageEnv, StageRunner } from './stage.js';
+
+/**
+ * Dedupe memory: per series, a small ring of the last `maxPerSeries` committed keys, each expiring
+ * `windowMs` after its commit. HA's `last_updated` only moves forward per entity, so a replayed copy is
+ * always one of the newest few keys of its series; memory grows with the number of series, never with
+ * rate x window. Series whose newest key expired are evicted by a sweep driven by the injected clock.
+ */
+export interface DedupeStore extends DedupeCommitter {
+  /** True only when this exact key was committed for the series and has not expired. */
+  readonly isDuplicate: (series: string, key: string) => boolean;
+  /** Series currently remembered. */
+  readonly seriesCount: () => number;
+  /** Keys remembered for a series (≤ maxPerSeries). */
+  readonly ringSize: (series: string) => number;
+  readonly clear: () => void;
+}
+
+/** Creates a {@link DedupeStore} on the given clock (epoch ms). */
+export function createDedupeStore(options: ResolvedDedupeOptions, now: () => number): DedupeStore {
+  const { windowMs, maxPerSeries } = options;
+  const rings = new Map<string, Ring>();
+  let lastSweep = now();
+
+  const sweep = (t: number) => {
+    if (t - lastSweep < windowMs) return;
+    lastSweep = t;
+    for (const [series, ring] of rings) if (ring.newest + windowMs <= t) rings.delete(series);
+  };
+
+  return {
+    isDuplicate: (series, key) => {
+      const t = now();
+      sweep(t);
+      const ring = rings.get(series);
+      if (ring === undefined) return false;
+      for (let i = 0; i < ring.keys.length; i++) if (ring.keys[i] === key && (ring.times[i] as number) + windowMs > t) return true;
+      return false;
+    },
+    commit: (series, keys) => {
+      const t = now();
+      sweep(t);
+      for (let i = 0; i < keys.length; i++) {
+        const s = series[i] as string;
+        const key = keys[i] as string;
+        let ring = rings.get(s);
+        if (ring === undefined) {
+          ring = { keys: [], times: [], next: 0, newest: t };
+          rings.set(s, ring);
+        }
+        ring.newest = t;
+        const existing = ring.keys.indexOf(key);
+        if (existing >= 0) {
+          ring.times[existing] = t;
+          continue;
+        }
+        if (ring.keys.length < maxPerSeries) {
+          ring.keys.push(key);
+          ring.times.push(t);
+        } else {
+          ring.keys[ring.next] = key;
+          ring.times[ring.next] = t;
+          ring.next = (ring.next + 1) % maxPerSeries;
+        }
+      }
+    },
+    seriesCount: () => rings.size,
+    ringSize: (series) => rings.get(series)?.keys.length ?? 0,
+    clear: () => rings.clear(),
+  };
+}
+
+/**
+ * The identity of an event for dedupe: `event.key` (see `identity.ts`), else `series@time_fired`.
+ * Undefined when the event has neither, and such an event is never treated as a duplicate.
+ */
+export function dedupeIdentity(event: unknown): { series: string; key: string } | undefined {
+  if (event === null || typeof event !== 'object') return undefined;
+  const e = event as Record<string, unknown>;
+  let series: string | undefined;
+  if (typeof e['event_type'] === 'string') {
+    series = eventSeries(e as { event_type: string; entity_id?: string; data?: Readonly<Record<string, unknown>> });
+  } else if (typeof e['entity_id'] === 'string') series = e['entity_id'];
+  if (series === undefined) return undefined;
+  if (typeof e['key'] === 'string') return { series, key: e['key'] };
+  if (typeof e['time_fired'] === 'number') return { series, key: `${series}@${e['time_fired']}` };
+  return undefined;
+}
+
+/** The dedupe stage: drops exact repeats (reason `duplicate`); keys commit when the event's group is handled. */
+export function dedupeStage(store: DedupeStore): StageRunner {
+  return {
+    name: 'dedupe',
+    run: (batch: StageBatch, env: StageEnv) => {
+      const { events, groups } = batch;
+      let w = 0;
+      for (let i = 0; i < events.length; i++) {
+        const event = events[i];
+        const group = groups[i] as AckGroup;
+        const id = dedupeIdentity(event);
+        if (id !== undefined && store.isDuplicate(id.series, id.key)) {
+          env.drop(group, 'duplicate');
+          continue;
+        }
+        if (id !== undefined) group.addCommit(store, id.series, id.key);
+        events[w] = event;
+        groups[w] = group;
+        w++;
+      }
+      events.length = w;
+      groups.length = w;
+    },
+  };
+}
+
+// --- internal ---
+
+interface Ring {
+  readonly keys: string[];
+  readonly times: number[];
+  /** Slot overwritten next once the ring is full (the oldest). */
+  next: number;
+  /** Commit time of the newest key (for eviction). */
+  newest: number;
+}

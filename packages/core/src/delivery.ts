@@ -1,0 +1,345 @@
+import { type AckGroup, failAll, releaseAll } from './ack.js';
+import { type Batch, type Batcher, createBatcher, estimateSize } from './batcher.js';
+import type { Breaker, BreakerState, CreateBreakerOptions } from './breaker.js';
+import type { StageContext } from './context.js';
+import { ErrorCode, SdkError, isSdkError, toSdkError } from './errors.js';
+import type { OpenOutboxOptions, Outbox } from './outbox.js';
+import type { AnySink } from './pipeline.js';
+import type { WithRetryOptions } from './retry.js';
+import type { ResolvedDeliveryOptions } from './runtime-options.js';
+import type { SinkWriteResult } from './sink.js';
+import type { Counters } from './stats.js';
+
+/** The resilience building blocks a delivery uses (injectable for tests). */
+export interface DeliveryDeps {
+  readonly withRetry: <T>(fn: (attempt: number) => Promise<T>, options: WithRetryOptions) => Promise<T>;
+  readonly createBreaker: (options: CreateBreakerOptions) => Breaker;
+  readonly openOutbox: (options: OpenOutboxOptions) => Promise<Outbox<unknown>>;
+}
+
+/** Everything a delivery reports to. */
+export interface DeliveryEnv {
+  readonly ctx: StageContext;
+  readonly counters: Counters;
+  readonly deps: DeliveryDeps;
+  /** A batch was durably accepted or outboxed (the pipeline emits `written`). */
+  readonly onWritten: (sink: string, events: readonly unknown[]) => void;
+}
+
+/** What health needs to know about a delivery. */
+export interface DeliveryStatus {
+  readonly breaker: BreakerState;
+  readonly outboxRecords: number;
+  readonly lastError: SdkError | undefined;
+}
+
+/**
+ * One sink's delivery: its own bounded buffer (backpressure when full), a batcher, and a pump that writes
+ * one batch at a time, in order, with retry inside a breaker. A batch the sink can't take now goes to the
+ * outbox (handled) or fails its groups (no outbox). While the outbox holds entries, new batches are appended
+ * behind them and the pump drains the outbox first, so the sink sees events in order.
+ */
+export interface Delivery {
+  readonly name: string;
+  /** Opens the outbox (when configured) and starts the pump. */
+  readonly start: () => Promise<void>;
+  /**
+   * Takes `events[from..]` (retaining one obligation per event). Returns a promise only when the buffer
+   * was full and it had to wait; the caller must not touch the arrays until it settles.
+   */
+  readonly push: (events: readonly unknown[], groups: readonly AckGroup[], from?: number) => void | Promise<void>;
+  /** Cuts the batch being built now. */
+  readonly flush: () => void;
+  /** Events in this delivery's buffer, batcher and in-flight write. */
+  readonly buffered: () => number;
+  /** Resolves when nothing is buffered or in flight (the outbox may still hold handled entries). */
+  readonly whenIdle: () => Promise<void>;
+  /** Stop timed out: aborts waits and retries, fails every buffered event's group with `error`. */
+  readonly abort: (error: SdkError) => void;
+  /** Stops the pump, the breaker and the outbox. */
+  readonly close: () => Promise<void>;
+  readonly status: () => DeliveryStatus;
+}
+
+/** Creates the delivery of `sink` with resolved options. */
+export function createDelivery(sink: AnySink, options: ResolvedDeliveryOptions, env: DeliveryEnv): Delivery {
+  const { ctx, counters, deps } = env;
+  const name = sink.name;
+  const stage = `sink:${name}`;
+  const metrics = ctx.metrics;
+  const depth = metrics.queueDepth.labels({ queue: stage });
+  const controller = new AbortController();
+  const breaker = deps.createBreaker({
+    name,
+    threshold: options.breaker.threshold,
+    resetTimeoutMs: options.breaker.resetTimeoutMs,
+    isFailure: (e) => !isSdkError(e, ErrorCode.SINK_REJECTED),
+  });
+  const ready: Batch[] = [];
+  let inFlight: Batch | undefined;
+  let buffered = 0;
+  let outbox: Outbox<unknown> | undefined;
+  let lastError: SdkError | undefined;
+  let stopped = false;
+  let drainBlocked = false;
+  let drainTimer: ReturnType<typeof setTimeout> | undefined;
+  let wakePump: (() => void) | undefined;
+  let spaceWaiter: (() => void) | undefined;
+  let idleWaiters: (() => void)[] = [];
+  let pumpDone: Promise<void> = Promise.resolve();
+  counters.written[name] ??= 0;
+  counters.outboxed[name] ??= 0;
+
+  const wake = () => {
+    const w = wakePump;
+    wakePump = undefined;
+    w?.();
+  };
+  const batcher: Batcher = createBatcher({
+    maxSize: options.batch.maxSize,
+    maxBytes: options.batch.maxBytes,
+    maxWaitMs: options.batch.maxWaitMs,
+    sizeOf: sink.sizeOf ? (e) => (sink.sizeOf as (x: unknown) => number)(e) : estimateSize,
+    onBatch: (batch) => {
+      ready.push(batch);
+      wake();
+    },
+  });
+  const unsubscribe = breaker.onStateChange((state) => {
+    ctx.logger.warn({ sink: name, state }, `sink ${name}: circuit breaker ${state}`);
+    if (state !== 'open') wake();
+  });
+
+  const settled = (batch: Batch) => {
+    buffered = Math.max(0, buffered - batch.events.length);
+    depth.set(buffered);
+    const s = spaceWaiter;
+    if (s !== undefined && buffered < options.maxQueued) {
+      spaceWaiter = undefined;
+      s();
+    }
+    if (buffered === 0) {
+      const ws = idleWaiters;
+      idleWaiters = [];
+      for (const w of ws) w();
+    }
+  };
+
+  const write = (events: readonly unknown[]) =>
+    deps.withRetry(
+      () => {
+        const started = performance.now();
+        return breaker.fire(() => sink.write(events, ctx)).finally(() => {
+          metrics.sinkWriteDuration.observe({ sink: name }, (performance.now() - started) / 1000);
+        });
+      },
+      {
+        retries: options.retry.retries,
+        minDelayMs: options.retry.minDelayMs,
+        maxDelayMs: options.retry.maxDelayMs,
+        signal: controller.signal,
+        // An open breaker means "stop trying now": the batch goes to the outbox at once. Unknown errors are
+        // retried: for a sink, treating a surprise as transient is the choice that loses nothing.
+        isRetryable: (e) => breaker.state() !== 'open' && (!isSdkError(e) || e.retryable),
+        onRetry: (error, attempt, delayMs) =>
+          ctx.logger.warn({ sink: name, attempt, delayMs, code: error.code }, `sink ${name}: write failed, retrying: ${error.message}`),
+      },
+    );
+
+  /** Dead-letters the events the sink refused; returns how many it accepted. */
+  const applyResult = (events: readonly unknown[], result: SinkWriteResult | void): number => {
+    const rejected = result?.rejected;
+    if (rejected === undefined || rejected.length === 0) return events.length;
+    for (const r of rejected) {
+      ctx.deadLetter({ stage, reason: r.reason, code: ErrorCode.SINK_REJECTED, message: r.message, raw: events[r.index] });
+    }
+    counters.drop('rejected', rejected.length);
+    return events.length - rejected.length;
+  };
+
+  const accepted = (events: readonly unknown[], count: number) => {
+    counters.written[name] = (counters.written[name] ?? 0) + count;
+    metrics.sinkPointsWritten.inc({ sink: name }, count);
+    const nowSec = ctx.now() / 1000;
+    for (const e of events) {
+      const t = (e as { time_fired?: unknown } | null)?.time_fired;
+      if (typeof t === 'number') metrics.endToEndLag.observe(Math.max(0, nowSec - t / 1e6));
+    }
+    env.onWritten(name, events);
+  };
+
+  const rejectAll = (events: readonly unknown[], error: SdkError) => {
+    for (const raw of events) ctx.deadLetter({ stage, reason: 'rejected', code: error.code, message: error.message, raw });
+    counters.drop('rejected', events.length);
+  };
+
+  const fail = (batch: Batch, error: SdkError) => {
+    counters.failed += batch.events.length;
+    ctx.report(error);
+    failAll(batch.groups, error);
+  };
+
+  const toOutbox = async (batch: Batch, box: Outbox<unknown>) => {
+    try {
+      await box.append(batch.events, controller.signal);
+    } catch (error) {
+      fail(batch, toSdkError(error, ErrorCode.STORAGE_FAILED, stage));
+      return;
+    }
+    counters.outboxed[name] = (counters.outboxed[name] ?? 0) + batch.events.length;
+    metrics.outboxBytes.set({ sink: name }, box.bytes());
+    env.onWritten(name, batch.events);
+    releaseAll(batch.groups);
+  };
+
+  const deliver = async (batch: Batch) => {
+    let result: SinkWriteResult | void;
+    try {
+      result = await write(batch.events);
+    } catch (caught) {
+      const error = toSdkError(caught, ErrorCode.SINK_UNAVAILABLE, stage);
+      lastError = error;
+      if (error.code === ErrorCode.SINK_REJECTED) {
+        rejectAll(batch.events, error);
+        releaseAll(batch.groups);
+      } else if (outbox !== undefined && !controller.signal.aborted) {
+        ctx.logger.warn({ sink: name, code: error.code, events: batch.events.length }, `sink ${name}: unavailable, batch moved to the outbox`);
+        await toOutbox(batch, outbox);
+      } else fail(batch, error);
+      return;
+    }
+    lastError = undefined;
+    accepted(batch.events, applyResult(batch.events, result));
+    releaseAll(batch.groups);
+  };
+
+  /** Writes the oldest outbox entry; false when the sink is still unavailable. */
+  const drainOne = async (box: Outbox<unknown>): Promise<boolean> => {
+    const entry = await box.peek();
+    if (entry === undefined) return true;
+    try {
+      const result = await write(entry.records);
+      accepted(entry.records, applyResult(entry.records, result));
+    } catch (caught) {
+      const error = toSdkError(caught, ErrorCode.SINK_UNAVAILABLE, stage);
+      lastError = error;
+      if (error.code !== ErrorCode.SINK_REJECTED) return false;
+      rejectAll(entry.records, error);
+    }
+    lastError = undefined;
+    await box.ack(entry);
+    metrics.outboxBytes.set({ sink: name }, box.bytes());
+    return true;
+  };
+
+  const blockDrain = () => {
+    drainBlocked = true;
+    drainTimer = setTimeout(() => {
+      drainTimer = undefined;
+      drainBlocked = false;
+      wake();
+    }, options.breaker.resetTimeoutMs);
+  };
+
+  const pump = async () => {
+    while (!stopped) {
+      if (outbox !== undefined && outbox.size() > 0 && !drainBlocked && breaker.state() !== 'open' && !controller.signal.aborted) {
+        let ok: boolean;
+        try {
+          ok = await drainOne(outbox);
+        } catch (error) {
+          ctx.report(toSdkError(error, ErrorCode.STORAGE_FAILED, stage));
+          ok = false;
+        }
+        if (!ok) blockDrain();
+        continue;
+      }
+      const batch = ready.shift();
+      if (batch === undefined) {
+        await new Promise<void>((resolve) => {
+          wakePump = resolve;
+        });
+        continue;
+      }
+      inFlight = batch;
+      // Keep order: while older events wait in the outbox, newer ones queue behind them on disk.
+      if (outbox !== undefined && outbox.size() > 0 && !controller.signal.aborted) await toOutbox(batch, outbox);
+      else await deliver(batch);
+      inFlight = undefined;
+      settled(batch);
+    }
+  };
+
+  const pushSlow = async (events: readonly unknown[], groups: readonly AckGroup[], from: number) => {
+    for (let i = from; i < events.length; i++) {
+      while (buffered >= options.maxQueued) {
+        if (controller.signal.aborted) throw new SdkError(ErrorCode.ABORTED, `sink ${name}: delivery aborted`, { stage });
+        await new Promise<void>((resolve) => {
+          spaceWaiter = resolve;
+        });
+      }
+      take(events[i], groups[i] as AckGroup);
+    }
+  };
+  const take = (event: unknown, group: AckGroup) => {
+    group.retain(1);
+    buffered++;
+    batcher.add(event, group);
+  };
+
+  return {
+    name,
+    start: async () => {
+      if (options.outbox !== undefined) {
+        outbox = await deps.openOutbox({
+          ...options.outbox,
+          name,
+          logger: ctx.logger,
+          now: ctx.now,
+          onDrop: (records, reason) => {
+            counters.drop('outbox_full', records);
+            ctx.logger.error({ sink: name, records, policy: reason }, `sink ${name}: outbox full, ${records} events dropped (${reason})`);
+          },
+        });
+        metrics.outboxBytes.set({ sink: name }, outbox.bytes());
+      }
+      pumpDone = pump().catch((error: unknown) => ctx.report(toSdkError(error, ErrorCode.INTERNAL, stage)));
+    },
+    push: (events, groups, from = 0) => {
+      for (let i = from; i < events.length; i++) {
+        if (buffered >= options.maxQueued) return pushSlow(events, groups, i);
+        take(events[i], groups[i] as AckGroup);
+      }
+      depth.set(buffered);
+      return undefined;
+    },
+    flush: () => batcher.flush(),
+    buffered: () => buffered,
+    whenIdle: () => (buffered === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve))),
+    abort: (error) => {
+      controller.abort(error);
+      batcher.flush();
+      const pending = ready.splice(0);
+      if (inFlight !== undefined) pending.unshift(inFlight);
+      for (const batch of pending) {
+        counters.failed += batch.events.length;
+        failAll(batch.groups, error);
+      }
+      buffered = 0;
+      depth.set(0);
+      spaceWaiter?.();
+      for (const w of idleWaiters.splice(0)) w();
+    },
+    close: async () => {
+      stopped = true;
+      wake();
+      if (!controller.signal.aborted) await pumpDone;
+      if (drainTimer !== undefined) clearTimeout(drainTimer);
+      batcher.close();
+      unsubscribe();
+      breaker.shutdown();
+      await outbox?.close();
+    },
+    status: () => ({ breaker: breaker.state(), outboxRecords: outbox?.size() ?? 0, lastError }),
+  };
+}

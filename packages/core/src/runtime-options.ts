@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { parseOptions } from './config.js';
+import type { DedupeOptions, DeliveryOptions, OutboxOptions, PipelineOptions } from './pipeline.js';
+
+const MiB = 1024 * 1024;
+
+/** Batcher triggers of one sink (count, bytes, age). */
+export const BatchOptionsSchema = z.object({
+  maxSize: z.number().int().positive().default(1000).describe('Flush when this many events are buffered'),
+  maxBytes: z.number().int().positive().default(MiB).describe("Flush when the buffered events' estimated size reaches this many bytes"),
+  maxWaitMs: z.number().int().positive().default(5000).describe('Flush when the oldest buffered event is this old (ms)'),
+});
+
+/** Retry of failed writes (retryable errors only), capped exponential backoff with full jitter. */
+export const RetryOptionsSchema = z.object({
+  retries: z.number().int().nonnegative().default(5).describe('Attempts after the first; then the batch goes to the outbox (or fails)'),
+  minDelayMs: z.number().int().nonnegative().default(500).describe('Backoff before the first retry (ms)'),
+  maxDelayMs: z.number().int().positive().default(30_000).describe('Backoff cap (ms)'),
+});
+
+/** Circuit breaker around a sink's writes. */
+export const BreakerOptionsSchema = z.object({
+  threshold: z.number().int().positive().default(5).describe('Consecutive failed writes that open the breaker'),
+  resetTimeoutMs: z.number().int().positive().default(30_000).describe('Time before a half-open trial write (ms)'),
+});
+
+/**
+ * Per-sink delivery: its own bounded buffer, batcher, retry, breaker and optional disk outbox. The outbox
+ * fields are validated (with their defaults) by `openOutbox`; only `dir` is required here.
+ */
+export const DeliveryOptionsSchema = z.object({
+  batch: BatchOptionsSchema.prefault({}).describe('Batch triggers'),
+  retry: RetryOptionsSchema.prefault({}).describe('Retry of retryable write failures'),
+  breaker: BreakerOptionsSchema.prefault({}).describe('Circuit breaker'),
+  outbox: z
+    .looseObject({ dir: z.string().min(1).describe('Directory of the outbox segment files') })
+    .optional()
+    .describe('Disk outbox for batches the sink cannot take now; without it such events fail (onFailed)'),
+  maxQueued: z.number().int().positive().default(10_000).describe('Events buffered for this sink before upstream waits (backpressure)'),
+});
+
+/** Dedupe on the identity key. */
+export const DedupeOptionsSchema = z.object({
+  windowMs: z.number().int().positive().default(300_000).describe('How long a committed key is remembered (ms)'),
+  maxPerSeries: z.number().int().positive().default(16).describe('Keys remembered per series (memory grows with series, not rate x window)'),
+});
+
+/** Data options of a pipeline (hooks — logger, now, metrics — are passed alongside, not validated). */
+export const PipelineOptionsSchema = z.object({
+  deadLetter: z
+    .object({
+      path: z.string().min(1).describe('NDJSON file receiving dead-letter records (directories are created)'),
+      maxBytes: z.number().int().positive().default(10 * MiB).describe('Rotate to `<path>.1` when the file would exceed this size'),
+    })
+    .optional()
+    .describe('Dead-letter file; without it, dead letters are only logged, counted and emitted'),
+  maxQueued: z.number().int().positive().default(10_000).describe('Events accepted from sources before `emit` waits (backpressure)'),
+  stageBatchSize: z.number().int().positive().default(512).describe('Events moved through the stages together'),
+  stopTimeoutMs: z.number().int().positive().default(30_000).describe('Time allowed to drain and flush on stop before the rest is failed'),
+});
+
+export type ResolvedDeliveryOptions = z.output<typeof DeliveryOptionsSchema> & { readonly outbox?: OutboxOptions };
+export type ResolvedDedupeOptions = z.output<typeof DedupeOptionsSchema>;
+export type ResolvedPipelineOptions = z.output<typeof PipelineOptionsSchema>;
+
+/** Parses delivery options of sink `name` (CONFIG_INVALID naming it). */
+export function resolveDeliveryOptions(options: DeliveryOptions, name: string): ResolvedDeliveryOptions {
+  return parseOptions(DeliveryOptionsSchema, options, `delivery:${name}`) as ResolvedDeliveryOptions;
+}
+
+export function resolveDedupeOptions(options: DedupeOptions): ResolvedDedupeOptions {
+  return parseOptions(DedupeOptionsSchema, options, 'dedupe');
+}
+
+/** Parses the data part of pipeline options (hooks are read directly from `options`). */
+export function resolvePipelineOptions(options: PipelineOptions): ResolvedPipelineOptions {
+  const { logger: _logger, now: _now, metrics: _metrics, ...data } = options;
+  return parseOptions(PipelineOptionsSchema, data, 'pipeline');
+}
