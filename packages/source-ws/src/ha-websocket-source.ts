@@ -1,0 +1,261 @@
+import { ErrorCode, SdkError, defineSource, formatHaTime, isSdkError, millisToMicros } from '@ha-ingestor/core';
+import type { CheckpointStore, EpochMicros, HaEvent, RegistryStore, SourceContext, SourceImpl } from '@ha-ingestor/core';
+import { createCheckpointTracker } from './checkpoint-tracker.js';
+import type { CreateSocket, HaConnection } from './connection.js';
+import { connectHa } from './connection.js';
+import { redact } from './connect-errors.js';
+import { requestBackfill, runDeliveryLoop } from './delivery-loop.js';
+import type { SharedState } from './delivery-loop.js';
+import { startHeartbeat } from './heartbeat.js';
+import { createInboundBuffer } from './inbound-buffer.js';
+import { HaWebSocketOptionsSchema, REGISTRY_EVENT_TYPES, defaultCheckpointKey } from './options.js';
+import type { ResolvedHaWebSocketOptions } from './options.js';
+import { normaliseEvent } from './protocol.js';
+import { createBackoff, waitOrAbort } from './reconnect.js';
+import { createRecentKeys } from './recent-keys.js';
+import { createRegistrySync, registryOfEvent } from './registry-sync.js';
+import type { RegistrySync } from './registry-sync.js';
+import { createSourceMetrics } from './source-metrics.js';
+
+const SOURCE_NAME = 'ha-websocket';
+const RECENT_KEYS = 200_000;
+const UNSUBSCRIBE_TIMEOUT_MS = 2_000;
+
+/** Hooks of {@link haWebSocketSource} (code, not data: kept out of the options schema). */
+export interface HaWebSocketHooks {
+  /** Where the acknowledged-HA-time watermark is persisted; without it, only reconnect gaps are backfilled. */
+  readonly checkpoints?: CheckpointStore;
+  /** Registry sync target; registries are fetched on connect and kept current when given. */
+  readonly registry?: RegistryStore;
+  /** Socket factory (proxies, tests). */
+  readonly createSocket?: CreateSocket;
+  /** Uniform [0,1) source for the backoff jitter. @default Math.random */
+  readonly random?: () => number;
+}
+
+/** The checkpoint value stored under `checkpointKey`. */
+export interface HaWebSocketCheckpoint {
+  /** Epoch µs: every event with an HA time ≤ this was acknowledged by the pipeline. */
+  readonly time: EpochMicros;
+  /** The same time as HA formats it (for humans). */
+  readonly iso: string;
+}
+
+/**
+ * Home Assistant WebSocket API source: auth, subscriptions, heartbeat, reconnect forever, checkpointed
+ * backfill from HA's recorder, registry sync.
+ *
+ * @example
+ * const source = haWebSocketSource(
+ *   { url: 'ws://homeassistant.local:8123/api/websocket', token: process.env.HA_TOKEN ?? '' },
+ *   { checkpoints: createFileCheckpointStore({ dir: './data/checkpoints' }), registry: createRegistryStore() },
+ * );
+ */
+export const haWebSocketSource = defineSource({
+  name: SOURCE_NAME,
+  options: HaWebSocketOptionsSchema,
+  create: (options: ResolvedHaWebSocketOptions, hooks: HaWebSocketHooks): SourceImpl<HaEvent> => ({
+    run: (ctx) => runSource(options, hooks, ctx),
+  }),
+});
+
+// --- internal ---
+
+async function runSource(options: ResolvedHaWebSocketOptions, hooks: HaWebSocketHooks, ctx: SourceContext<HaEvent>): Promise<void> {
+  const stage = `source:${SOURCE_NAME}`;
+  const logger = ctx.logger.child({ source: SOURCE_NAME });
+  const metrics = createSourceMetrics(ctx.metrics, SOURCE_NAME);
+  const checkpointKey = options.checkpointKey ?? defaultCheckpointKey(options.url);
+  const saved = hooks.checkpoints === undefined ? undefined : await hooks.checkpoints.load<HaWebSocketCheckpoint>(checkpointKey);
+  const savedTime = typeof saved?.time === 'number' && Number.isFinite(saved.time) ? saved.time : undefined;
+  const tracker = createCheckpointTracker(savedTime);
+  const shared: SharedState = { connection: undefined, backfill: undefined };
+  const loopAbort = new AbortController();
+  const registrySync: RegistrySync | undefined =
+    hooks.registry !== undefined && options.registry.enabled
+      ? createRegistrySync({ store: hooks.registry, debounceMs: options.registry.debounceMs, report: ctx.report })
+      : undefined;
+  const eventTypes = [...new Set([...options.eventTypes, ...(registrySync === undefined ? [] : REGISTRY_EVENT_TYPES)])];
+  let baseline: EpochMicros | undefined = savedTime;
+
+  const buffer = createInboundBuffer({
+    maxEvents: options.inboundBuffer.maxEvents,
+    spillDir: options.inboundBuffer.spillDir,
+    maxSpillEvents: options.inboundBuffer.maxSpillEvents,
+    tracker,
+    onDepth: metrics.depth,
+    onOverflow: (event) => {
+      metrics.overflow();
+      if (shared.backfill !== undefined) return;
+      logger.warn({ key: event.key }, 'inbound buffer full: dropping events and marking a gap for backfill');
+      const from = tracker.watermark() ?? baseline;
+      if (from !== undefined && options.backfill.enabled) requestBackfill({ shared, tracker, buffer }, from, 'inbound overflow');
+    },
+  });
+
+  const checkpoint = createCheckpointWriter(hooks.checkpoints, checkpointKey, options.checkpointIntervalMs, () => tracker.watermark(), ctx.report);
+  const delivery = runDeliveryLoop({
+    ctx,
+    options,
+    sourceName: SOURCE_NAME,
+    stage,
+    shared,
+    buffer,
+    tracker,
+    recent: createRecentKeys(RECENT_KEYS),
+    metrics,
+    onAcked: checkpoint.schedule,
+    signal: loopAbort.signal,
+  });
+
+  const onRawEvent = (raw: unknown, connection: HaConnection) => {
+    const normalised = normaliseEvent(raw, { source: SOURCE_NAME, mode: 'live', receivedAt: millisToMicros(ctx.now()) });
+    if (!normalised.ok) {
+      ctx.deadLetter({ stage, reason: normalised.reason, message: normalised.message, raw });
+      return;
+    }
+    buffer.push(normalised.event);
+    if (registrySync !== undefined && registryOfEvent(normalised.event.event_type) !== undefined) {
+      registrySync.onEvent(normalised.event.event_type, connection);
+    }
+  };
+
+  const backoff = createBackoff(options.reconnect, hooks.random ?? Math.random);
+  let everConnected = false;
+  try {
+    while (!ctx.signal.aborted) {
+      let connection: HaConnection;
+      try {
+        connection = await connectHa({
+          url: options.url,
+          token: options.token,
+          connectTimeoutMs: options.connectTimeoutMs,
+          compression: options.compression,
+          tls: options.tls,
+          ...(hooks.createSocket === undefined ? {} : { createSocket: hooks.createSocket }),
+          signal: ctx.signal,
+          stage,
+          onFrame: (n) => {
+            metrics.frames(1);
+            metrics.messages(n);
+          },
+          onInvalidFrame: (text, error) =>
+            ctx.deadLetter({ stage, reason: 'invalid_frame', message: `frame is not JSON: ${error}`, raw: redact(text.slice(0, 4096), options.token) }),
+        });
+      } catch (error) {
+        if (ctx.signal.aborted) break;
+        if (isSdkError(error, ErrorCode.AUTH_FAILED)) {
+          ctx.setStatus({ connected: false, message: error.message });
+          logger.error({ err: error }, 'authentication failed: not reconnecting');
+          throw error;
+        }
+        const delay = backoff.nextDelay(ctx.now());
+        logger.warn({ err: error, retryInMs: delay }, 'cannot connect to HA');
+        ctx.setStatus({ connected: false, message: `${errorMessage(error)}; retrying in ${(delay / 1000).toFixed(1)} s` });
+        await waitOrAbort(delay, ctx.signal);
+        if (everConnected || backoff.attempts() > 0) metrics.reconnect();
+        continue;
+      }
+      backoff.connected(ctx.now());
+      const closeInfo = await runSession(connection);
+      if (ctx.signal.aborted) break;
+      everConnected = true;
+      const delay = backoff.nextDelay(ctx.now());
+      const reason = closeInfo.error?.message ?? `closed (code ${closeInfo.code})`;
+      logger.warn({ retryInMs: delay, code: closeInfo.code }, `connection to HA lost: ${reason}`);
+      ctx.setStatus({ connected: false, message: `${reason}; reconnecting in ${(delay / 1000).toFixed(1)} s` });
+      await waitOrAbort(delay, ctx.signal);
+      metrics.reconnect();
+    }
+  } finally {
+    loopAbort.abort();
+    registrySync?.stop();
+    await delivery;
+    buffer.close();
+    await checkpoint.flush();
+  }
+
+  async function runSession(connection: HaConnection) {
+    let stopHeartbeat: () => void = () => undefined;
+    const subscriptions: number[] = [];
+    try {
+      const from = tracker.watermark() ?? baseline;
+      // Pin the checkpoint before live events flow, so post-reconnect acks cannot jump over the gap.
+      if (from !== undefined && options.backfill.enabled) requestBackfill({ shared, tracker, buffer }, from, savedTime !== undefined && !everConnected ? 'restart' : 'reconnect');
+      for (const type of eventTypes) subscriptions.push(await connection.subscribeEvents(type, (raw) => onRawEvent(raw, connection)));
+      baseline ??= millisToMicros(ctx.now());
+      shared.connection = connection;
+      buffer.interrupt();
+      ctx.setStatus({ connected: true });
+      logger.info({ haVersion: connection.haVersion, subscriptions: eventTypes.length }, 'connected to HA');
+      stopHeartbeat = startHeartbeat({
+        ping: connection.ping,
+        intervalMs: options.heartbeatIntervalMs,
+        timeoutMs: options.heartbeatTimeoutMs,
+        onDead: () =>
+          connection.terminate(
+            new SdkError(ErrorCode.CONNECTION_LOST, `dead link: no pong within ${options.heartbeatTimeoutMs} ms`, { stage }),
+          ),
+      });
+      if (registrySync !== undefined) {
+        await registrySync.syncAll(connection).catch((error: unknown) => logger.warn({ err: error }, 'registry sync failed; continuing without fresh registries'));
+      }
+      await Promise.race([connection.closed, waitOrAbort(2 ** 31 - 1, ctx.signal)]);
+    } catch (error) {
+      if (!isSdkError(error) || error.code !== ErrorCode.CONNECTION_LOST) logger.warn({ err: error }, 'session setup failed; reconnecting');
+      connection.terminate(error instanceof SdkError ? error : new SdkError(ErrorCode.PROTOCOL_ERROR, errorMessage(error), { stage, cause: error }));
+    } finally {
+      stopHeartbeat();
+      if (shared.connection === connection) shared.connection = undefined;
+    }
+    if (ctx.signal.aborted) {
+      await closeCleanly(connection, subscriptions);
+      ctx.setStatus({ connected: false, message: 'stopped' });
+    }
+    return connection.closed;
+  }
+}
+
+async function closeCleanly(connection: HaConnection, subscriptions: readonly number[]): Promise<void> {
+  const unsubscribe = Promise.allSettled(subscriptions.map((id) => connection.unsubscribe(id)));
+  await Promise.race([unsubscribe, new Promise((r) => setTimeout(r, UNSUBSCRIBE_TIMEOUT_MS).unref())]);
+  await Promise.race([connection.close(), new Promise((r) => setTimeout(r, UNSUBSCRIBE_TIMEOUT_MS).unref())]);
+  connection.terminate(new SdkError(ErrorCode.ABORTED, 'stopped', { retryable: false }));
+}
+
+function createCheckpointWriter(
+  store: CheckpointStore | undefined,
+  key: string,
+  intervalMs: number,
+  watermark: () => EpochMicros | undefined,
+  report: (error: unknown) => void,
+) {
+  let saved: EpochMicros | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let writing: Promise<void> = Promise.resolve();
+  const save = async () => {
+    const t = watermark();
+    if (store === undefined || t === undefined || (saved !== undefined && t <= saved)) return;
+    saved = t;
+    await store.save<HaWebSocketCheckpoint>(key, { time: t, iso: formatHaTime(t) });
+  };
+  return {
+    schedule: () => {
+      if (store === undefined || timer !== undefined) return;
+      timer = setTimeout(() => {
+        timer = undefined;
+        writing = writing.then(save).catch(report);
+      }, intervalMs);
+    },
+    flush: async () => {
+      clearTimeout(timer);
+      timer = undefined;
+      await writing;
+      await save().catch(report);
+    },
+  };
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,157 @@
+import { appendFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { HaEvent } from '@ha-ingestor/core';
+import type { CheckpointTracker, TrackedEntry } from './checkpoint-tracker.js';
+
+/** An event waiting for the pipeline, with its checkpoint entry. */
+export interface BufferedEvent {
+  readonly event: HaEvent;
+  readonly entry: TrackedEntry;
+}
+
+/** Options of {@link createInboundBuffer}. */
+export interface InboundBufferOptions {
+  readonly maxEvents: number;
+  /** Directory for NDJSON spill segments; without it, overflow drops and calls `onOverflow`. */
+  readonly spillDir?: string | undefined;
+  readonly maxSpillEvents: number;
+  readonly tracker: CheckpointTracker;
+  /** An event was dropped: the caller marks a gap (hold + backfill). */
+  readonly onOverflow: (event: HaEvent) => void;
+  /** Depth changed (memory + spilled), for the gauge. */
+  readonly onDepth?: (depth: number) => void;
+}
+
+/** The bounded queue between the socket reader (never waits) and the emit loop (waits on the pipeline). */
+export interface InboundBuffer {
+  /** Synchronous; never blocks the socket handler. */
+  readonly push: (event: HaEvent) => void;
+  /** Takes up to `max` events in receipt order (reading spilled segments back as memory frees up). */
+  readonly take: (max: number) => BufferedEvent[];
+  /** Resolves when at least one event is available or `signal` aborts. */
+  readonly waitForData: (signal: AbortSignal) => Promise<void>;
+  /** Wakes a pending {@link waitForData} without data (e.g. a backfill was requested). */
+  readonly interrupt: () => void;
+  readonly size: () => number;
+  readonly spilled: () => number;
+  /** Deletes spill files. */
+  readonly close: () => void;
+}
+
+const SEGMENT_EVENTS = 10_000;
+
+/**
+ * Creates the inbound buffer. Memory first; when full, events spill to disk (kept in order: once
+ * spilling, new events go to disk until it is drained); when that is full too, events are dropped and
+ * the caller marks a gap for backfill. While events sit on disk a checkpoint hold keeps the watermark
+ * below the first spilled event.
+ */
+export function createInboundBuffer(options: InboundBufferOptions): InboundBuffer {
+  const memory: BufferedEvent[] = [];
+  let memHead = 0;
+  let waiter: (() => void) | undefined;
+  // Spill state: segments[0] is the oldest; the last one is being written.
+  const segments: { file: string; count: number }[] = [];
+  let spillCount = 0;
+  let segmentSeq = 0;
+  let spillHoldRelease: (() => void) | undefined;
+  let writeLines: string[] = [];
+
+  const memSize = () => memory.length - memHead;
+  const report = () => options.onDepth?.(memSize() + spillCount);
+  const wake = () => {
+    const w = waiter;
+    waiter = undefined;
+    w?.();
+  };
+  const flushWrites = () => {
+    const last = segments[segments.length - 1];
+    if (writeLines.length === 0 || last === undefined) return;
+    appendFileSync(last.file, writeLines.join(''));
+    writeLines = [];
+  };
+  const spill = (event: HaEvent) => {
+    const dir = options.spillDir;
+    if (dir === undefined) return false;
+    if (spillCount >= options.maxSpillEvents) return false;
+    if (spillCount === 0) {
+      mkdirSync(dir, { recursive: true });
+      spillHoldRelease = options.tracker.hold(event.time_fired);
+    }
+    let last = segments[segments.length - 1];
+    if (last === undefined || last.count >= SEGMENT_EVENTS) {
+      flushWrites();
+      last = { file: join(dir, `inbound-${process.pid}-${segmentSeq++}.ndjson`), count: 0 };
+      segments.push(last);
+    }
+    writeLines.push(`${JSON.stringify(event)}\n`);
+    last.count += 1;
+    spillCount += 1;
+    if (writeLines.length >= 1000) flushWrites();
+    return true;
+  };
+  const unspill = () => {
+    const seg = segments.shift();
+    if (seg === undefined) return;
+    flushWrites();
+    const text = readFileSync(seg.file, 'utf8');
+    rmSync(seg.file, { force: true });
+    for (const line of text.split('\n')) {
+      if (line === '') continue;
+      const event = JSON.parse(line) as HaEvent;
+      memory.push({ event, entry: options.tracker.track(event.time_fired) });
+    }
+    spillCount -= seg.count;
+    if (spillCount === 0) {
+      spillHoldRelease?.();
+      spillHoldRelease = undefined;
+    }
+  };
+
+  return {
+    push: (event) => {
+      if (spillCount === 0 && memSize() < options.maxEvents) {
+        memory.push({ event, entry: options.tracker.track(event.time_fired) });
+      } else if (!spill(event)) {
+        options.onOverflow(event);
+        return;
+      }
+      report();
+      wake();
+    },
+    take: (max) => {
+      if (memSize() === 0 && spillCount > 0) unspill();
+      const end = Math.min(memory.length, memHead + max);
+      const out = memory.slice(memHead, end);
+      memHead = end;
+      if (memHead > 8192 && memHead * 2 > memory.length) {
+        memory.splice(0, memHead);
+        memHead = 0;
+      }
+      report();
+      return out;
+    },
+    waitForData: (signal) => {
+      if (memSize() > 0 || spillCount > 0 || signal.aborted) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        const done = () => {
+          signal.removeEventListener('abort', done);
+          resolve();
+        };
+        waiter = done;
+        signal.addEventListener('abort', done, { once: true });
+      });
+    },
+    interrupt: wake,
+    size: () => memSize() + spillCount,
+    spilled: () => spillCount,
+    close: () => {
+      for (const seg of segments) rmSync(seg.file, { force: true });
+      segments.length = 0;
+      spillCount = 0;
+      writeLines = [];
+      spillHoldRelease?.();
+      spillHoldRelease = undefined;
+    },
+  };
+}
