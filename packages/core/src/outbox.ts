@@ -1,4 +1,7 @@
 import type { Logger } from './logger.js';
+import { createDiskOutbox } from './outbox-disk.js';
+
+export { OUTBOX_DEFAULTS } from './outbox-disk.js';
 import type { OutboxOptions } from './pipeline.js';
 
 /** One appended batch, as read back from the outbox. */
@@ -42,4 +45,22 @@ export interface OpenOutboxOptions extends OutboxOptions {
   readonly now?: () => number;
   /** Called with the number of records dropped by the whenFull policy and the policy name. */
   readonly onDrop?: (records: number, reason: 'drop-oldest' | 'drop-newest') => void;
+}
+
+/**
+ * Opens (or creates) a durable outbox in `options.dir`: append-only segment files of CRC-checked,
+ * length-prefixed frames (see outbox-format.ts), a persisted acknowledged position (`cursor.json`,
+ * atomic write-rename), and drained segments deleted. On open every segment is scanned; a torn or
+ * corrupt tail is logged with its byte offset and skipped, and every entry before it is replayed.
+ *
+ * `bytes()` counts pending entries only; on disk there may additionally be up to one segment of already
+ * acknowledged entries (the active segment is deleted once drained, on the next append or on close).
+ *
+ * @example
+ * const outbox = await openOutbox<HaEvent>({ name: 'influx', dir: './data/outbox/influx', whenFull: 'drop-oldest' });
+ * await outbox.append(batch);
+ * for (let e = await outbox.peek(); e; e = await outbox.peek()) { await sink.write(e.records, ctx); await outbox.ack(e); }
+ */
+export function openOutbox<T>(options: OpenOutboxOptions): Promise<Outbox<T>> {
+  return createDiskOutbox<T>(options);
 }

@@ -1,0 +1,327 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ErrorCode, SdkError } from './errors.js';
+import { noopLogger } from './logger.js';
+import type { OpenOutboxOptions, Outbox, OutboxEntry } from './outbox.js';
+import { FRAME_HEADER_BYTES, decodeFrame, encodeFrame } from './outbox-format.js';
+import { createLock } from './outbox-lock.js';
+import { deleteSegment, loadOutboxDir, segmentFileName, storage, writeCursor, type Segment } from './outbox-store.js';
+
+/** Defaults of {@link OpenOutboxOptions} (also documented on `OutboxOptions`). */
+export const OUTBOX_DEFAULTS = {
+  maxBytes: 1024 * 1024 * 1024,
+  whenFull: 'block',
+  fsync: 'always',
+  fsyncIntervalMs: 1000,
+  segmentBytes: 16 * 1024 * 1024,
+} as const;
+
+interface Pending {
+  readonly id: number;
+  readonly appendedAt: number;
+  readonly count: number;
+  readonly offset: number;
+  readonly length: number;
+  readonly segment: Segment;
+}
+
+/** Implementation of `openOutbox` (see outbox.ts for the contract). */
+export async function createDiskOutbox<T>(options: OpenOutboxOptions): Promise<Outbox<T>> {
+  const { name, dir } = options;
+  const logger = options.logger ?? noopLogger;
+  const now = options.now ?? Date.now;
+  const maxBytes = options.maxBytes ?? OUTBOX_DEFAULTS.maxBytes;
+  const whenFull = options.whenFull ?? OUTBOX_DEFAULTS.whenFull;
+  const fsync = options.fsync ?? OUTBOX_DEFAULTS.fsync;
+  const fsyncIntervalMs = options.fsyncIntervalMs ?? OUTBOX_DEFAULTS.fsyncIntervalMs;
+  const segmentBytes = options.segmentBytes ?? OUTBOX_DEFAULTS.segmentBytes;
+
+  const loaded = await loadOutboxDir(dir, name, logger);
+  const segments: Segment[] = loaded.segments;
+  // A queue with a moving head (shift() on a large array is O(n)); compacted now and then.
+  let queue: Pending[] = loaded.pending;
+  let head = 0;
+  let pendingBytes = 0;
+  let pendingRecords = 0;
+  for (const e of queue) {
+    pendingBytes += e.length;
+    pendingRecords += e.count;
+  }
+  let ackedThrough = loaded.ackedThrough;
+  let nextId = loaded.maxId + 1;
+  // New appends always go to a new segment: a pre-crash segment may end in a skipped torn tail.
+  let active: { segment: Segment; handle: FileHandle } | undefined;
+  let cached: OutboxEntry<T> | undefined;
+  let closed = false;
+  let syncTimer: ReturnType<typeof setTimeout> | undefined;
+  const spaceWaiters = new Set<() => void>();
+  const appendLock = createLock(); // keeps appends (and their wait for space) in order
+  const ioLock = createLock(); // the active segment's file handle
+  const cursorLock = createLock();
+  const ackLock = createLock();
+  const stage = `outbox:${name}`;
+
+  if (queue.length > 0) logger.info({ outbox: name, entries: queue.length, records: pendingRecords, bytes: pendingBytes }, `outbox ${name}: replaying pending entries`);
+
+  const headEntry = (): Pending | undefined => queue[head];
+  const forget = (segment: Segment) => {
+    const index = segments.indexOf(segment);
+    if (index >= 0) segments.splice(index, 1);
+  };
+
+  const removeHead = (): Pending | undefined => {
+    const entry = queue[head];
+    if (!entry) return undefined;
+    head += 1;
+    if (head > 1024 && head * 2 > queue.length) {
+      queue = queue.slice(head);
+      head = 0;
+    }
+    pendingBytes -= entry.length;
+    pendingRecords -= entry.count;
+    entry.segment.pending -= 1;
+    ackedThrough = entry.id;
+    if (cached?.id === entry.id) cached = undefined;
+    for (const wake of [...spaceWaiters]) wake();
+    return entry;
+  };
+
+  /** Persists the cursor, then deletes drained segments (never before: a crash must not lose a pending entry). */
+  const commitAcks = async (): Promise<void> => {
+    await cursorLock.run(() => writeCursor(dir, name, ackedThrough, fsync === 'always'));
+    for (const segment of [...segments]) {
+      if (segment.pending > 0 || segment === active?.segment) continue;
+      forget(segment);
+      await deleteSegment(segment, name, logger);
+    }
+  };
+
+  const overflow = (records: number, why: string): SdkError => {
+    options.onDrop?.(records, 'drop-newest');
+    logger.warn({ outbox: name, dropped: records, reason: 'drop-newest' }, `outbox ${name}: ${why}; dropped ${records} new records`);
+    return new SdkError(ErrorCode.BUFFER_OVERFLOW, `outbox ${name}: ${why}; dropped ${records} records`, {
+      stage,
+      retryable: false,
+      data: { outbox: name, dropped: records, maxBytes },
+    });
+  };
+
+  const waitForSpace = (signal: AbortSignal | undefined): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        spaceWaiters.delete(wake);
+        reject(aborted(name, signal?.reason));
+      };
+      const wake = () => {
+        spaceWaiters.delete(wake);
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      if (signal?.aborted) return onAbort();
+      spaceWaiters.add(wake);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+
+  /** Makes room for `frameBytes` according to whenFull; resolves once it fits. */
+  const makeRoom = async (frameBytes: number, records: number, signal: AbortSignal | undefined): Promise<void> => {
+    if (frameBytes > maxBytes) throw overflow(records, `a batch of ${frameBytes} bytes exceeds maxBytes ${maxBytes}`);
+    while (pendingBytes + frameBytes > maxBytes) {
+      if (closed) throw closedError(name);
+      if (whenFull === 'drop-newest') throw overflow(records, `full (${pendingBytes} of ${maxBytes} bytes)`);
+      if (whenFull === 'drop-oldest') {
+        let dropped = 0;
+        while (pendingBytes + frameBytes > maxBytes) dropped += removeHead()?.count ?? 0;
+        options.onDrop?.(dropped, 'drop-oldest');
+        logger.warn({ outbox: name, dropped, reason: 'drop-oldest' }, `outbox ${name}: full; dropped the ${dropped} oldest records`);
+        await ackLock.run(commitAcks);
+        return;
+      }
+      await waitForSpace(signal);
+    }
+  };
+
+  const syncActive = async (): Promise<void> => {
+    if (active) await storage(name, `fsync ${active.segment.path}`, () => (active as { handle: FileHandle }).handle.sync());
+  };
+
+  const retireActive = async (): Promise<void> => {
+    const current = active;
+    if (!current) return;
+    active = undefined;
+    try {
+      if (fsync !== 'never') await storage(name, `fsync ${current.segment.path}`, () => current.handle.sync());
+    } finally {
+      await storage(name, `close ${current.segment.path}`, () => current.handle.close());
+    }
+    if (current.segment.pending === 0) {
+      forget(current.segment);
+      await deleteSegment(current.segment, name, logger);
+    }
+  };
+
+  /** Returns the segment to write `frameBytes` to, rolling over when the active one is full or drained. */
+  const activeFor = async (firstId: number, frameBytes: number): Promise<{ segment: Segment; handle: FileHandle }> => {
+    if (active && active.segment.size > 0 && (active.segment.size + frameBytes > segmentBytes || active.segment.pending === 0)) {
+      await retireActive();
+    }
+    if (active) return active;
+    for (let attempt = 0; ; attempt++) {
+      const path = join(dir, segmentFileName(firstId, attempt));
+      try {
+        const handle = await open(path, 'wx');
+        const segment: Segment = { path, size: 0, pending: 0, deleted: false };
+        segments.push(segment);
+        active = { segment, handle };
+        if (fsync === 'always') await syncDir(dir, name);
+        return active;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST' && attempt < 100) continue;
+        throw new SdkError(ErrorCode.STORAGE_FAILED, `outbox ${name}: cannot create ${path}: ${(error as Error).message}`, { stage, cause: error });
+      }
+    }
+  };
+
+  const write = (id: number, appendedAt: number, count: number, frame: Buffer): Promise<void> =>
+    ioLock.run(async () => {
+      const target = await activeFor(id, frame.length);
+      const offset = target.segment.size;
+      try {
+        let written = 0;
+        while (written < frame.length) {
+          const { bytesWritten } = await target.handle.write(frame, written, frame.length - written, offset + written);
+          written += bytesWritten;
+        }
+        if (fsync === 'always') await target.handle.sync();
+      } catch (error) {
+        // Never append after a partial frame: cut it off (best effort) and continue in a new segment.
+        await target.handle.truncate(offset).catch((truncateError: unknown) =>
+          logger.error({ outbox: name, err: truncateError }, `outbox ${name}: cannot truncate a failed append`),
+        );
+        await retireActive();
+        throw new SdkError(ErrorCode.STORAGE_FAILED, `outbox ${name}: cannot append to ${target.segment.path}: ${(error as Error).message}`, {
+          stage,
+          cause: error,
+        });
+      }
+      target.segment.size += frame.length;
+      target.segment.pending += 1;
+      queue.push({ id, appendedAt, count, offset, length: frame.length, segment: target.segment });
+      pendingBytes += frame.length;
+      pendingRecords += count;
+      if (fsync === 'interval' && syncTimer === undefined) {
+        syncTimer = setTimeout(() => {
+          syncTimer = undefined;
+          ioLock.run(syncActive).catch((error: unknown) => logger.error({ outbox: name, err: error }, `outbox ${name}: periodic fsync failed`));
+        }, fsyncIntervalMs);
+        syncTimer.unref?.();
+      }
+    });
+
+  const readEntry = async (entry: Pending): Promise<OutboxEntry<T> | undefined> => {
+    const buffer = Buffer.alloc(entry.length);
+    const handle = await open(entry.segment.path, 'r');
+    try {
+      await handle.read(buffer, 0, entry.length, entry.offset);
+    } finally {
+      await handle.close();
+    }
+    const payload = decodeFrame(buffer);
+    if (!payload) return undefined;
+    try {
+      return { id: entry.id, appendedAt: entry.appendedAt, records: JSON.parse(payload.toString('utf8')) as T[] };
+    } catch {
+      return undefined;
+    }
+  };
+
+  return {
+    append: (records, signal) =>
+      appendLock.run(async () => {
+        if (closed) throw closedError(name);
+        if (signal?.aborted) throw aborted(name, signal.reason);
+        if (records.length === 0) return;
+        let payload: Buffer;
+        try {
+          payload = Buffer.from(JSON.stringify(records), 'utf8');
+        } catch (error) {
+          throw new SdkError(ErrorCode.EVENT_INVALID, `outbox ${name}: records are not JSON-serialisable: ${(error as Error).message}`, { stage, cause: error });
+        }
+        await makeRoom(FRAME_HEADER_BYTES + payload.length, records.length, signal);
+        const id = nextId++;
+        const appendedAt = now();
+        await write(id, appendedAt, records.length, encodeFrame(id, appendedAt, records.length, payload));
+      }),
+
+    peek: async () => {
+      for (;;) {
+        const entry = headEntry();
+        if (!entry) return undefined;
+        if (cached?.id === entry.id) return cached;
+        let read: OutboxEntry<T> | undefined;
+        try {
+          read = await readEntry(entry);
+        } catch (error) {
+          if (headEntry() !== entry) continue; // dropped or acknowledged meanwhile (its segment may be gone)
+          throw new SdkError(ErrorCode.STORAGE_FAILED, `outbox ${name}: cannot read entry ${entry.id}: ${(error as Error).message}`, { stage, cause: error });
+        }
+        if (headEntry() !== entry) continue;
+        if (read) return (cached = read);
+        // The frame checked out when it was written or scanned; it changed on disk since (bit rot, tampering).
+        logger.error(
+          { outbox: name, segment: entry.segment.path, offset: entry.offset, id: entry.id, records: entry.count },
+          `outbox ${name}: entry ${entry.id} at byte ${entry.offset} of ${entry.segment.path} is corrupt; skipped`,
+        );
+        removeHead();
+        await ackLock.run(commitAcks);
+      }
+    },
+
+    ack: (entry) =>
+      ackLock.run(async () => {
+        const first = headEntry();
+        if (!first || entry.id < first.id) return; // already acknowledged, or dropped by drop-oldest
+        if (entry.id !== first.id) {
+          throw new SdkError(ErrorCode.INTERNAL, `outbox ${name}: ack of entry ${entry.id} before the oldest pending entry ${first.id}`, { stage });
+        }
+        removeHead();
+        await commitAcks();
+      }),
+
+    bytes: () => pendingBytes,
+    size: () => pendingRecords,
+    oldestAppendedAt: () => headEntry()?.appendedAt,
+
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      for (const wake of [...spaceWaiters]) wake();
+      await appendLock.run(async () => undefined);
+      if (syncTimer !== undefined) clearTimeout(syncTimer);
+      syncTimer = undefined;
+      await ioLock.run(retireActive);
+      await ackLock.run(commitAcks);
+    },
+  };
+}
+
+// --- internal ---
+
+function aborted(name: string, reason: unknown): SdkError {
+  return new SdkError(ErrorCode.ABORTED, `outbox ${name}: append aborted`, { stage: `outbox:${name}`, retryable: false, cause: reason });
+}
+
+function closedError(name: string): SdkError {
+  return new SdkError(ErrorCode.ABORTED, `outbox ${name} is closed`, { stage: `outbox:${name}`, retryable: false });
+}
+
+/** fsyncs a directory so a newly created file's entry survives a crash. */
+async function syncDir(dir: string, name: string): Promise<void> {
+  await storage(name, `fsync ${dir}`, async () => {
+    const handle = await open(dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  });
+}
