@@ -1,0 +1,321 @@
+import { ConfigError, ErrorCode, SdkError, noopLogger } from '@ha-ingestor/core';
+import type { Logger, Metrics, StageContext } from '@ha-ingestor/core';
+import type { z } from 'zod';
+import { createBreaker } from './breaker.js';
+import type { BreakerState } from './breaker.js';
+import { failureReason, fetchJson, redactSecrets } from './http-json.js';
+import type { FetchFailureReason, FetchLike } from './http-json.js';
+import type { PolledContextHooks, ResolvedPolledContextOptions } from './polled-context.js';
+
+/** A location of a polled context (after option parsing). */
+export interface PolledLocation {
+  readonly id: string;
+  readonly lat?: number | undefined;
+  readonly lon?: number | undefined;
+  readonly vars: Readonly<Record<string, string>>;
+}
+
+/** Why an event passed without context: a fetch failure, or the poller's own state. */
+export type UnavailableReason = FetchFailureReason | 'pending' | 'expired' | 'not_started' | 'unknown_location';
+
+/** State of one location's poll loop. */
+export interface LocationStatus {
+  readonly location: string;
+  /** Epoch ms of the last successful fetch. */
+  readonly fetchedAt?: number;
+  readonly stale: boolean;
+  readonly lastFailure?: FetchFailureReason;
+  /** Epoch ms of the next scheduled fetch. */
+  readonly nextFetchAt?: number;
+  readonly breaker: BreakerState;
+}
+
+/** The moving parts behind a polled-context enricher. */
+export interface ContextPoller {
+  readonly enrich: (event: object, ctx: StageContext) => object;
+  readonly start: (ctx: StageContext) => Promise<void>;
+  readonly close: () => Promise<void>;
+  readonly refresh: () => Promise<void>;
+  readonly status: () => readonly LocationStatus[];
+}
+
+/** Delay before retrying after a failed fetch (capped by intervalMs); 429 waits at least Retry-After. */
+const RETRY_AFTER_FAILURE_MS = 60_000;
+/** Shortest wait before refetching a value whose validity ended (guards against a tight loop). */
+const MIN_REFETCH_MS = 1_000;
+const TEMPLATE_RE = /\{(\w+)\}/g;
+const BUILTIN_VARS = new Set(['lat', 'lon', 'id', 'apiKey']);
+/** Failures that say nothing about the provider's health, so they don't count towards opening the breaker. */
+const NOT_BREAKER_FAILURES = new Set<string>(['rate_limited', 'aborted', 'no_location']);
+
+interface LocationState {
+  readonly loc: PolledLocation;
+  value?: object;
+  attached?: object;
+  fetchedAt?: number;
+  validUntil?: number;
+  lastFailure?: FetchFailureReason;
+  timer?: ReturnType<typeof setTimeout>;
+  nextFetchAt?: number;
+  inFlight?: Promise<void>;
+}
+
+/** Creates the per-location poll loops, cache and metrics of a polled-context enricher. */
+export function createContextPoller(opts: ResolvedPolledContextOptions, hooks: PolledContextHooks<z.ZodType, object>): ContextPoller {
+  const name = opts.name;
+  const secrets = opts.apiKey === undefined ? [] : [opts.apiKey];
+  checkTemplates(opts);
+  const breaker = createBreaker({
+    name,
+    threshold: opts.breaker.threshold,
+    resetTimeoutMs: opts.breaker.resetTimeoutMs,
+    isFailure: (error) => !NOT_BREAKER_FAILURES.has(failureReason(error)),
+  });
+  const states = new Map<string, LocationState>(opts.locations.map((loc) => [loc.id, { loc }] as const));
+  const firstId = opts.locations[0]?.id ?? 'home';
+  const closing = new AbortController();
+  const fetchFn: FetchLike = hooks.fetch ?? ((url, init) => fetch(url, init));
+  const timeoutSignal = hooks.timeout ?? ((ms: number) => AbortSignal.timeout(ms));
+  let started = false;
+  let closed = false;
+  let logger: Logger = noopLogger;
+  let report: (error: unknown) => void = () => undefined;
+  let clock: () => number = hooks.now ?? Date.now;
+  const counters = createCounterCache(name);
+  let startMetrics: Metrics | undefined;
+
+  breaker.onStateChange((state) => {
+    const log = state === 'open' ? logger.warn : logger.info;
+    log({ enricher: name, breaker: state }, `${name}: circuit breaker ${state}`);
+  });
+
+  const attach = (st: LocationState, stale: boolean) => {
+    if (st.value === undefined || st.fetchedAt === undefined) return;
+    const value = Object.freeze({ ...st.value, location: st.loc.id, fetched_at: st.fetchedAt, stale });
+    st.attached = Object.freeze({ [name]: value });
+  };
+
+  const schedule = (st: LocationState, delayMs: number) => {
+    if (closed) return;
+    if (st.timer !== undefined) clearTimeout(st.timer);
+    st.nextFetchAt = clock() + delayMs;
+    st.timer = setTimeout(() => {
+      st.timer = undefined;
+      void poll(st).catch(report);
+    }, delayMs);
+    st.timer.unref?.();
+  };
+
+  const fetchOnce = async (st: LocationState): Promise<{ value: object; now: number }> => {
+    const url = render(opts.url, st.loc, opts.apiKey, hooks, name, true);
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(opts.headers)) headers[k] = render(v, st.loc, opts.apiKey, hooks, name, false);
+    const data = await breaker.fire(async () => {
+      const signal = AbortSignal.any([timeoutSignal(opts.timeoutMs), closing.signal]);
+      const json = await fetchJson(url, { stage: name, fetch: fetchFn, headers, signal, secrets, now: clock });
+      const parsed = hooks.schema.safeParse(json);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        const where = issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'shape mismatch';
+        throw new SdkError(ErrorCode.PROTOCOL_ERROR, `${name}: unexpected response (${redactSecrets(where, secrets)})`, {
+          stage: name,
+          data: { reason: 'invalid_response' },
+        });
+      }
+      return parsed.data as unknown;
+    });
+    const now = clock();
+    const value = hooks.select(data, { location: st.loc, now });
+    if (value === undefined) {
+      throw new SdkError(ErrorCode.PROTOCOL_ERROR, `${name}: no context applies now`, { stage: name, data: { reason: 'no_data' } });
+    }
+    return { value, now };
+  };
+
+  const poll = (st: LocationState): Promise<void> => {
+    if (closed) return Promise.resolve();
+    if (st.inFlight) return st.inFlight;
+    if (st.timer !== undefined) clearTimeout(st.timer);
+    st.timer = undefined;
+    const run = async () => {
+      let delay = opts.intervalMs;
+      try {
+        const { value, now } = await fetchOnce(st);
+        const recovered = st.lastFailure !== undefined;
+        st.value = value;
+        st.fetchedAt = now;
+        st.validUntil = hooks.validUntil?.(value);
+        st.lastFailure = undefined;
+        attach(st, false);
+        if (st.validUntil !== undefined) delay = Math.min(delay, Math.max(st.validUntil - now, MIN_REFETCH_MS));
+        counters.fetch(startMetrics, 'ok');
+        if (recovered) logger.info({ enricher: name, location: st.loc.id }, `${name}: context fetch recovered`);
+      } catch (error) {
+        if (closed) return;
+        const err = sanitize(error, name, secrets);
+        const reason = failureReason(err);
+        const changed = st.lastFailure !== reason;
+        st.lastFailure = reason;
+        attach(st, true);
+        delay = Math.min(opts.intervalMs, RETRY_AFTER_FAILURE_MS);
+        if (err.retryAfterMs !== undefined) delay = Math.max(delay, err.retryAfterMs);
+        counters.fetch(startMetrics, reason);
+        const log = changed ? logger.warn : logger.debug;
+        log({ enricher: name, location: st.loc.id, reason, err }, `${name}: context fetch failed (${reason}); next try in ${delay} ms`);
+      } finally {
+        st.inFlight = undefined;
+        schedule(st, delay);
+      }
+    };
+    st.inFlight = run();
+    return st.inFlight;
+  };
+
+  const unavailable = (ctx: StageContext, reason: UnavailableReason): object => {
+    counters.unavailable(ctx.metrics, reason);
+    return NONE;
+  };
+
+  return {
+    enrich: (event, ctx) => {
+      if (!started) return unavailable(ctx, 'not_started');
+      const id = hooks.locate?.(event) ?? firstId;
+      const st = states.get(id);
+      if (st === undefined) return unavailable(ctx, 'unknown_location');
+      if (st.attached === undefined || st.fetchedAt === undefined) return unavailable(ctx, st.lastFailure ?? 'pending');
+      const now = clock();
+      if (st.validUntil !== undefined && now >= st.validUntil) return unavailable(ctx, 'expired');
+      if (now - st.fetchedAt > opts.maxStaleMs) return unavailable(ctx, st.lastFailure ?? 'expired');
+      return st.attached;
+    },
+    start: async (ctx) => {
+      if (started) return;
+      started = true;
+      logger = ctx.logger.child({ enricher: name });
+      report = ctx.report;
+      clock = hooks.now ?? ctx.now;
+      startMetrics = ctx.metrics;
+      // The first round is awaited (each fetch is bounded by timeoutMs) so the first events have context.
+      await Promise.all([...states.values()].map((st) => poll(st)));
+    },
+    close: async () => {
+      closed = true;
+      closing.abort(new SdkError(ErrorCode.ABORTED, `${name}: closed`));
+      for (const st of states.values()) if (st.timer !== undefined) clearTimeout(st.timer);
+      await Promise.all([...states.values()].map((st) => st.inFlight));
+      breaker.shutdown();
+    },
+    refresh: async () => {
+      await Promise.all([...states.values()].map((st) => poll(st)));
+    },
+    status: () =>
+      [...states.values()].map((st) => ({
+        location: st.loc.id,
+        stale: st.lastFailure !== undefined && st.value !== undefined,
+        breaker: breaker.state(),
+        ...(st.fetchedAt === undefined ? {} : { fetchedAt: st.fetchedAt }),
+        ...(st.lastFailure === undefined ? {} : { lastFailure: st.lastFailure }),
+        ...(st.nextFetchAt === undefined || closed ? {} : { nextFetchAt: st.nextFetchAt }),
+      })),
+  };
+}
+
+// --- internal ---
+
+const NONE: object = Object.freeze({});
+
+function createCounterCache(enricher: string) {
+  let forMetrics: Metrics | undefined;
+  let unavailableCounter: ReturnType<Metrics['counter']> | undefined;
+  let fetchCounter: ReturnType<Metrics['counter']> | undefined;
+  const children = new Map<string, { inc: () => void }>();
+  const bind = (metrics: Metrics) => {
+    if (forMetrics === metrics) return;
+    forMetrics = metrics;
+    children.clear();
+    unavailableCounter = metrics.counter('context_unavailable_total', 'Events that passed without a polled context, by reason', ['enricher', 'reason']);
+    fetchCounter = metrics.counter('context_fetches_total', 'Fetches of polled context, by outcome', ['enricher', 'outcome']);
+  };
+  return {
+    unavailable: (metrics: Metrics, reason: string) => {
+      bind(metrics);
+      const key = `u:${reason}`;
+      let child = children.get(key);
+      if (child === undefined && unavailableCounter !== undefined) {
+        const created = unavailableCounter.labels({ enricher, reason });
+        child = created;
+        children.set(key, created);
+      }
+      child?.inc();
+    },
+    fetch: (metrics: Metrics | undefined, outcome: string) => {
+      if (metrics === undefined) return;
+      bind(metrics);
+      fetchCounter?.inc({ enricher, outcome });
+    },
+  };
+}
+
+function sanitize(error: unknown, stage: string, secrets: readonly string[]): SdkError {
+  if (error instanceof SdkError) {
+    const message = redactSecrets(error.message, secrets);
+    if (message === error.message) return error;
+    return new SdkError(error.code, message, {
+      stage,
+      retryable: error.retryable,
+      ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
+      ...(error.data === undefined ? {} : { data: error.data }),
+    });
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return new SdkError(ErrorCode.INTERNAL, `${stage}: ${redactSecrets(message, secrets)}`, { stage, data: { reason: 'network' } });
+}
+
+function render(
+  template: string,
+  loc: PolledLocation,
+  apiKey: string | undefined,
+  hooks: PolledContextHooks<z.ZodType, object>,
+  stage: string,
+  encode: boolean,
+): string {
+  return template.replace(TEMPLATE_RE, (_m, key: string) => {
+    let value: string | undefined;
+    if (key === 'lat' || key === 'lon') {
+      const config = hooks.registry?.snapshot().config;
+      const n = key === 'lat' ? (loc.lat ?? config?.latitude) : (loc.lon ?? config?.longitude);
+      if (n === undefined) {
+        throw new SdkError(ErrorCode.CONFIG_INVALID, `${stage}: location ${loc.id} has no ${key} (set it, or feed HA's get_config)`, {
+          stage,
+          retryable: true,
+          data: { reason: 'no_location' },
+        });
+      }
+      value = String(n);
+    } else if (key === 'id') value = loc.id;
+    else if (key === 'apiKey') value = apiKey;
+    else value = loc.vars[key];
+    return encode ? encodeURIComponent(value ?? '') : (value ?? '');
+  });
+}
+
+function checkTemplates(opts: ResolvedPolledContextOptions): void {
+  const templates = [opts.url, ...Object.values(opts.headers)];
+  for (const t of templates) {
+    for (const [, key] of t.matchAll(TEMPLATE_RE)) {
+      if (key === undefined) continue;
+      if (key === 'apiKey' && opts.apiKey === undefined) {
+        throw new ConfigError(`${opts.name}: {apiKey} is used but options.apiKey is not set`, [{ path: 'options.apiKey', message: 'Required' }], {
+          stage: opts.name,
+        });
+      }
+      if (BUILTIN_VARS.has(key)) continue;
+      const missing = opts.locations.find((l) => l.vars[key] === undefined);
+      if (missing) {
+        throw new ConfigError(`${opts.name}: {${key}} is not a var of location ${missing.id}`, [{ path: 'options.locations', message: `missing var ${key}` }], {
+          stage: opts.name,
+        });
+      }
+    }
+  }
+}

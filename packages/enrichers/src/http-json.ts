@@ -1,0 +1,133 @@
+import { ErrorCode, MASK, SdkError, maskUrl } from '@ha-ingestor/core';
+
+/** Why a polled context could not be fetched; used as the `reason` metric label. */
+export type FetchFailureReason =
+  | 'timeout'
+  | 'network'
+  | 'http_error'
+  | 'auth_failed'
+  | 'rate_limited'
+  | 'invalid_response'
+  | 'no_data'
+  | 'no_location'
+  | 'breaker_open'
+  | 'aborted';
+
+/** The `fetch` function shape the SDK needs (the global one fits; tests inject their own). */
+export type FetchLike = (url: string, init: { signal: AbortSignal; headers: Record<string, string> }) => Promise<FetchResponseLike>;
+
+/** The part of a fetch Response the SDK reads. */
+export interface FetchResponseLike {
+  readonly status: number;
+  readonly headers: { get(name: string): string | null };
+  text(): Promise<string>;
+}
+
+/** Options of {@link fetchJson}. */
+export interface FetchJsonOptions {
+  readonly stage: string;
+  readonly fetch: FetchLike;
+  readonly headers: Record<string, string>;
+  readonly signal: AbortSignal;
+  /** Strings (API keys) that must never appear in errors; replaced by `***`. */
+  readonly secrets: readonly string[];
+  /** Clock, epoch ms (for Retry-After dates). */
+  readonly now: () => number;
+}
+
+/**
+ * GETs `url` and parses JSON. Every failure is an SdkError with `data.reason` ({@link FetchFailureReason}),
+ * `data.status` for HTTP errors and `retryAfterMs` for 429; no message or data ever contains the URL's
+ * secrets (they are masked), and the raw cause is not attached because it may quote the URL.
+ */
+export async function fetchJson(url: string, options: FetchJsonOptions): Promise<unknown> {
+  const { stage, signal } = options;
+  const redact = (text: string) => redactSecrets(text, options.secrets);
+  let res: FetchResponseLike;
+  try {
+    res = await options.fetch(url, { signal, headers: options.headers });
+  } catch (error) {
+    throw fromRequestError(error, signal, stage, redact);
+  }
+  if (res.status === 429) {
+    const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), options.now());
+    throw new SdkError(ErrorCode.CONNECTION_LOST, `${stage}: rate limited (HTTP 429)`, {
+      stage,
+      retryable: true,
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+      data: { reason: 'rate_limited', status: 429 },
+    });
+  }
+  let body: string;
+  try {
+    body = await res.text();
+  } catch (error) {
+    throw fromRequestError(error, signal, stage, redact);
+  }
+  if (res.status < 200 || res.status >= 300) {
+    const auth = res.status === 401 || res.status === 403;
+    throw new SdkError(auth ? ErrorCode.AUTH_FAILED : res.status >= 500 ? ErrorCode.CONNECTION_LOST : ErrorCode.PROTOCOL_ERROR, `${stage}: HTTP ${res.status}`, {
+      stage,
+      retryable: !auth,
+      data: { reason: auth ? 'auth_failed' : 'http_error', status: res.status, body: redact(body.slice(0, 200)) },
+    });
+  }
+  try {
+    return JSON.parse(body) as unknown;
+  } catch {
+    throw new SdkError(ErrorCode.PROTOCOL_ERROR, `${stage}: response is not JSON`, {
+      stage,
+      retryable: true,
+      data: { reason: 'invalid_response', status: res.status, body: redact(body.slice(0, 200)) },
+    });
+  }
+}
+
+/** Replaces every occurrence of each secret (raw and URL-encoded) with `***`, and masks URL credentials. */
+export function redactSecrets(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const s of secrets) {
+    if (s === '') continue;
+    for (const form of new Set([s, encodeURIComponent(s)])) out = out.split(form).join(MASK);
+  }
+  return out.replace(/[a-z][a-z0-9+.-]*:\/\/\S+/gi, (u) => maskUrl(u));
+}
+
+/** Retry-After as seconds or an HTTP date, in ms from `nowMs`; undefined when absent or unparsable. */
+export function parseRetryAfter(header: string | null, nowMs: number): number | undefined {
+  if (header === null || header.trim() === '') return undefined;
+  const trimmed = header.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const at = Date.parse(trimmed);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
+}
+
+/** The failure reason of an error thrown by {@link fetchJson} (or anything else). */
+export function failureReason(error: unknown): FetchFailureReason {
+  const reason = error instanceof SdkError ? error.data?.['reason'] : undefined;
+  return typeof reason === 'string' ? (reason as FetchFailureReason) : 'network';
+}
+
+// --- internal ---
+
+function fromRequestError(error: unknown, signal: AbortSignal, stage: string, redact: (s: string) => string): SdkError {
+  if (signal.aborted) {
+    const timedOut = isTimeout(signal.reason);
+    return new SdkError(timedOut ? ErrorCode.TIMEOUT : ErrorCode.ABORTED, `${stage}: request ${timedOut ? 'timed out' : 'aborted'}`, {
+      stage,
+      retryable: timedOut,
+      data: { reason: timedOut ? 'timeout' : 'aborted' },
+    });
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  const causeMessage = error instanceof Error && error.cause instanceof Error ? error.cause.message : undefined;
+  return new SdkError(ErrorCode.CONNECTION_LOST, `${stage}: request failed: ${redact(message)}`, {
+    stage,
+    retryable: true,
+    data: { reason: 'network', ...(causeMessage === undefined ? {} : { cause: redact(causeMessage) }) },
+  });
+}
+
+function isTimeout(reason: unknown): boolean {
+  return reason instanceof Error && (reason.name === 'TimeoutError' || (reason as Error & { code?: unknown }).code === 'TIMEOUT');
+}

@@ -1,0 +1,208 @@
+import { z } from 'zod';
+import { ConfigError, defineEnricher } from '@ha-ingestor/core';
+import type { Enricher, RegistryProvider, RegistrySnapshot } from '@ha-ingestor/core';
+
+const ENRICHER_NAME = 'registry';
+
+/** Every field the registry enricher can add, in its default name. */
+export const REGISTRY_FIELDS = [
+  'area',
+  'area_id',
+  'floor',
+  'floor_id',
+  'floor_level',
+  'device_id',
+  'device_name',
+  'device_manufacturer',
+  'device_model',
+  'labels',
+  'platform',
+  'unique_id',
+  'device_class',
+  'state_class',
+  'unit_of_measurement',
+] as const;
+export type RegistryField = (typeof REGISTRY_FIELDS)[number];
+
+/** The value type of each registry field. */
+export interface RegistryFieldTypes {
+  area: string;
+  area_id: string;
+  floor: string;
+  floor_id: string;
+  floor_level: number;
+  device_id: string;
+  device_name: string;
+  device_manufacturer: string;
+  device_model: string;
+  labels: readonly string[];
+  platform: string;
+  unique_id: string;
+  device_class: string;
+  state_class: string;
+  unit_of_measurement: string;
+}
+
+export const RegistryEnricherOptionsSchema = z.object({
+  fields: z
+    .array(z.enum(REGISTRY_FIELDS))
+    .default([...REGISTRY_FIELDS])
+    .describe('Which fields to add (each is omitted when HA does not know it for the entity)'),
+  rename: z
+    .partialRecord(z.enum(REGISTRY_FIELDS), z.string().min(1))
+    .default({})
+    .describe('Output names for fields, e.g. { "area": "room" }'),
+  attributeFallback: z
+    .boolean()
+    .default(true)
+    .describe('Take device_class / state_class / unit_of_measurement from the state attributes when the registry lacks them'),
+});
+export type RegistryEnricherOptions = z.input<typeof RegistryEnricherOptionsSchema>;
+export type ResolvedRegistryEnricherOptions = z.output<typeof RegistryEnricherOptionsSchema>;
+
+/** Hooks of {@link registryEnricher}: where registry snapshots come from (e.g. the WebSocket source). */
+export interface RegistryEnricherHooks {
+  readonly registry: RegistryProvider;
+}
+
+/** What the registry enricher reads: state changes carry `entity_id`, other events may carry `data.entity_id`. */
+export interface RegistryEnricherInput {
+  readonly entity_id?: string;
+  readonly attributes?: Readonly<Record<string, unknown>>;
+  readonly data?: unknown;
+}
+
+type Renamed<K extends RegistryField, R> = R extends { readonly [P in K]?: infer N } ? (N extends string ? N : K) : K;
+
+/** The fields added for a given `fields`/`rename` choice (all optional: HA may not know them). */
+export type RegistryAdded<F extends RegistryField = RegistryField, R = object> = {
+  readonly [K in F as Renamed<K, R>]?: RegistryFieldTypes[K];
+};
+
+/** {@link RegistryAdded} computed from literal options. */
+export type RegistryAddedFor<O> = RegistryAdded<
+  O extends { readonly fields: readonly (infer F extends RegistryField)[] } ? F : RegistryField,
+  O extends { readonly rename: infer R } ? R : object
+>;
+
+const base = defineEnricher({
+  name: ENRICHER_NAME,
+  options: RegistryEnricherOptionsSchema,
+  create: (opts, hooks: RegistryEnricherHooks) => {
+    if (!hooks?.registry) {
+      throw new ConfigError(`${ENRICHER_NAME}: the registry hook is required`, [{ path: 'hooks.registry', message: 'Required' }], {
+        stage: ENRICHER_NAME,
+      });
+    }
+    const provider = hooks.registry;
+    const fields = new Set<RegistryField>(opts.fields);
+    const name = (f: RegistryField): string => opts.rename[f] ?? f;
+    const fallbacks = opts.attributeFallback
+      ? (['device_class', 'state_class', 'unit_of_measurement'] as const).filter((f) => fields.has(f))
+      : [];
+    // Derived lookups are cached per snapshot version: a registry change invalidates them at once.
+    let cachedVersion = -1;
+    let cache = new Map<string, Readonly<Record<string, unknown>>>();
+    const EMPTY: Readonly<Record<string, unknown>> = Object.freeze({});
+
+    const resolve = (entityId: string): Readonly<Record<string, unknown>> => {
+      const snap = provider.snapshot();
+      if (snap.version !== cachedVersion) {
+        cachedVersion = snap.version;
+        cache = new Map();
+      }
+      let found = cache.get(entityId);
+      if (found === undefined) {
+        found = Object.freeze(lookup(snap, entityId, fields, name));
+        cache.set(entityId, found);
+      }
+      return found;
+    };
+
+    return {
+      enrich: (event: RegistryEnricherInput) => {
+        const entityId = entityIdOf(event);
+        if (entityId === undefined) return EMPTY;
+        const found = resolve(entityId);
+        if (fallbacks.length === 0 || event.attributes === undefined) return found;
+        let out: Record<string, unknown> | undefined;
+        for (const f of fallbacks) {
+          const key = name(f);
+          if (found[key] !== undefined) continue;
+          const value = event.attributes[f];
+          if (typeof value !== 'string' || value === '') continue;
+          out ??= { ...found };
+          out[key] = value;
+        }
+        return out ?? found;
+      },
+    };
+  },
+});
+
+/**
+ * Adds HA registry metadata to every event with an entity: area, floor, device, labels, platform,
+ * unique_id and the entity's device_class / state_class / unit. The area is the entity's own, else its
+ * device's (HA's rule). Reads the latest snapshot per event, so registry changes apply at once.
+ *
+ * @example
+ * const registry = createRegistryStore();            // fed by the WebSocket source
+ * pipeline(source).use(registryEnricher({ fields: ['area', 'floor', 'unique_id'] }, { registry })).to(sink);
+ */
+export const registryEnricher = Object.assign(
+  <const O extends RegistryEnricherOptions = Record<never, never>>(
+    options: O | undefined,
+    hooks: RegistryEnricherHooks,
+  ): Enricher<RegistryEnricherInput, RegistryAddedFor<O>> =>
+    base(options, hooks) as unknown as Enricher<RegistryEnricherInput, RegistryAddedFor<O>>,
+  { componentName: base.componentName, optionsSchema: RegistryEnricherOptionsSchema },
+);
+
+// --- internal ---
+
+function entityIdOf(event: RegistryEnricherInput): string | undefined {
+  if (typeof event.entity_id === 'string') return event.entity_id;
+  const data = event.data;
+  if (data !== null && typeof data === 'object') {
+    const id = (data as { entity_id?: unknown }).entity_id;
+    if (typeof id === 'string') return id;
+  }
+  return undefined;
+}
+
+function lookup(
+  snap: RegistrySnapshot,
+  entityId: string,
+  fields: ReadonlySet<RegistryField>,
+  name: (f: RegistryField) => string,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const put = (f: RegistryField, value: unknown) => {
+    if (value !== undefined && value !== null && value !== '' && fields.has(f)) out[name(f)] = value;
+  };
+  const entity = snap.entities.get(entityId);
+  if (entity === undefined) return out;
+  const device = entity.device_id === null ? undefined : snap.devices.get(entity.device_id);
+  const areaId = entity.area_id ?? device?.area_id ?? null;
+  const area = areaId === null ? undefined : snap.areas.get(areaId);
+  const floor = area?.floor_id == null ? undefined : snap.floors.get(area.floor_id);
+
+  put('area_id', areaId);
+  put('area', area?.name);
+  put('floor_id', area?.floor_id);
+  put('floor', floor?.name);
+  put('floor_level', floor?.level);
+  put('device_id', entity.device_id);
+  put('device_name', device ? (device.name_by_user ?? device.name) : undefined);
+  put('device_manufacturer', device?.manufacturer);
+  put('device_model', device?.model);
+  if (fields.has('labels') && entity.labels.length > 0) {
+    out[name('labels')] = Object.freeze(entity.labels.map((id) => snap.labels.get(id)?.name ?? id));
+  }
+  put('platform', entity.platform);
+  put('unique_id', entity.unique_id);
+  put('device_class', entity.device_class ?? entity.original_device_class);
+  put('state_class', entity.state_class);
+  put('unit_of_measurement', entity.unit_of_measurement);
+  return out;
+}
