@@ -85,5 +85,5 @@ export {
   LineProtocolReason,
 } from './line-protocol.js';
 export type { Precision, IntegerValue, FieldValue, Point, RejectedPoint, SerializedPoints } from './line-protocol.js';
-export { openOutbox, OUTBOX_DEFAULTS } from './outbox.js';
+export { openOutbox, OutboxOptionsSchema } from './outbox.js';
 export type { Outbox, OutboxEntry, OpenOutboxOptions } from './outbox.js';

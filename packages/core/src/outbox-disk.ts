@@ -1,20 +1,13 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parseOptions } from './config.js';
 import { ErrorCode, SdkError } from './errors.js';
 import { noopLogger } from './logger.js';
 import type { OpenOutboxOptions, Outbox, OutboxEntry } from './outbox.js';
 import { FRAME_HEADER_BYTES, decodeFrame, encodeFrame } from './outbox-format.js';
 import { createLock } from './outbox-lock.js';
+import { OutboxOptionsSchema } from './outbox-options.js';
 import { deleteSegment, loadOutboxDir, segmentFileName, storage, writeCursor, type Segment } from './outbox-store.js';
-
-/** Defaults of {@link OpenOutboxOptions} (also documented on `OutboxOptions`). */
-export const OUTBOX_DEFAULTS = {
-  maxBytes: 1024 * 1024 * 1024,
-  whenFull: 'block',
-  fsync: 'always',
-  fsyncIntervalMs: 1000,
-  segmentBytes: 16 * 1024 * 1024,
-} as const;
 
 interface Pending {
   readonly id: number;
@@ -27,14 +20,14 @@ interface Pending {
 
 /** Implementation of `openOutbox` (see outbox.ts for the contract). */
 export async function createDiskOutbox<T>(options: OpenOutboxOptions): Promise<Outbox<T>> {
-  const { name, dir } = options;
+  const { name } = options;
   const logger = options.logger ?? noopLogger;
   const now = options.now ?? Date.now;
-  const maxBytes = options.maxBytes ?? OUTBOX_DEFAULTS.maxBytes;
-  const whenFull = options.whenFull ?? OUTBOX_DEFAULTS.whenFull;
-  const fsync = options.fsync ?? OUTBOX_DEFAULTS.fsync;
-  const fsyncIntervalMs = options.fsyncIntervalMs ?? OUTBOX_DEFAULTS.fsyncIntervalMs;
-  const segmentBytes = options.segmentBytes ?? OUTBOX_DEFAULTS.segmentBytes;
+  const { dir, maxBytes, whenFull, fsync, fsyncIntervalMs, segmentBytes } = parseOptions(
+    OutboxOptionsSchema,
+    { dir: options.dir, maxBytes: options.maxBytes, whenFull: options.whenFull, fsync: options.fsync, fsyncIntervalMs: options.fsyncIntervalMs, segmentBytes: options.segmentBytes },
+    `outbox:${name}`,
+  );
 
   const loaded = await loadOutboxDir(dir, name, logger);
   const segments: Segment[] = loaded.segments;

@@ -292,6 +292,14 @@ describe('openOutbox', () => {
     }
   });
 
+  it('rejects invalid options with CONFIG_INVALID naming the outbox and key', async () => {
+    await expect(openOutbox({ name: 'influx', dir, maxBytes: -1 })).rejects.toMatchObject({
+      code: ErrorCode.CONFIG_INVALID,
+      message: expect.stringMatching(/outbox:influx.*maxBytes/),
+    });
+    await expect(openOutbox({ name: 'influx', dir, whenFull: 'explode' as 'block' })).rejects.toMatchObject({ code: ErrorCode.CONFIG_INVALID });
+  });
+
   it('treats an empty batch as a no-op', async () => {
     const outbox = await make();
     await outbox.append([]);

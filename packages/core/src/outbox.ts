@@ -1,7 +1,7 @@
 import type { Logger } from './logger.js';
 import { createDiskOutbox } from './outbox-disk.js';
 
-export { OUTBOX_DEFAULTS } from './outbox-disk.js';
+export { OutboxOptionsSchema } from './outbox-options.js';
 import type { OutboxOptions } from './pipeline.js';
 
 /** One appended batch, as read back from the outbox. */

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+
+const MiB = 1024 * 1024;
+
+/**
+ * Data options of a disk outbox (the `outbox` of a sink's delivery options), validated by `openOutbox`.
+ * The single source of the outbox defaults.
+ */
+export const OutboxOptionsSchema = z.object({
+  dir: z.string().min(1).describe('Directory of the segment files and the cursor (created when missing); one per sink'),
+  maxBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(1024 * MiB)
+    .describe('Cap on the bytes of pending (unacknowledged) entries; then `whenFull` applies'),
+  whenFull: z
+    .enum(['block', 'drop-oldest', 'drop-newest'])
+    .default('block')
+    .describe('When full: `block` waits for space (backpressure), `drop-oldest` discards the oldest entries, `drop-newest` rejects the new batch; every drop is counted'),
+  fsync: z
+    .enum(['always', 'interval', 'never'])
+    .default('always')
+    .describe('`always`: an append resolves only after fsync; `interval`: fsync at most every `fsyncIntervalMs` (a crash may lose that window); `never`: leave it to the OS'),
+  fsyncIntervalMs: z.number().int().positive().default(1000).describe('Period of the `interval` fsync policy (ms)'),
+  segmentBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(16 * MiB)
+    .describe('Size at which a new segment file is started; drained segments are deleted'),
+});
+
+export type OutboxOptionsInput = z.input<typeof OutboxOptionsSchema>;
+export type ResolvedOutboxOptions = z.output<typeof OutboxOptionsSchema>;
