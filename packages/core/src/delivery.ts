@@ -174,6 +174,7 @@ export function createDelivery(sink: AnySink, options: ResolvedDeliveryOptions, 
   };
 
   const fail = (batch: Batch, error: SdkError) => {
+    if (controller.signal.aborted) return; // abort() already failed and counted everything it held
     counters.failed += batch.events.length;
     ctx.report(error);
     failAll(batch.groups, error);
