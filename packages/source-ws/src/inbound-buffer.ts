@@ -91,9 +91,9 @@ export function createInboundBuffer(options: InboundBufferOptions): InboundBuffe
     return true;
   };
   const unspill = () => {
+    flushWrites();
     const seg = segments.shift();
     if (seg === undefined) return;
-    flushWrites();
     const text = readFileSync(seg.file, 'utf8');
     rmSync(seg.file, { force: true });
     for (const line of text.split('\n')) {
