@@ -1,0 +1,167 @@
+import { createHash } from 'node:crypto';
+import type { IClientOptions, IPublishPacket, MqttClient } from 'mqtt';
+import { ErrorCode, SdkError, maskUrl } from '@ha-ingestor/core';
+import type { ResolvedMqttSourceOptions } from './options.js';
+
+/** Creates an mqtt.js client (injectable for tests). The default is `mqtt.connect`. */
+export type CreateMqttClient = (url: string, options: IClientOptions) => MqttClient;
+
+/** Handles one PUBLISH; resolves when the client may read the next packet. */
+export type PublishHandler = (packet: IPublishPacket) => Promise<void>;
+
+/**
+ * CONNACK return codes that mean "your credentials are not accepted": v3.1.1 4 (bad user name or
+ * password) and 5 (not authorised); v5 134 (bad user name or password), 135 (not authorised),
+ * 138 (banned), 140 (bad authentication method). Retrying cannot help: AUTH_FAILED, fatal.
+ */
+const AUTH_CODES = new Set([4, 5, 134, 135, 138, 140]);
+
+/** True when an mqtt.js error is a CONNACK refusal of the credentials. */
+export function isAuthRefusal(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'number' && AUTH_CODES.has(code);
+}
+
+/** The default client id: stable across restarts of the same configuration, so the broker session survives. */
+export function defaultClientId(options: Pick<ResolvedMqttSourceOptions, 'url' | 'urls' | 'subscriptions'>): string {
+  const urls = options.urls ?? (options.url === undefined ? [] : [options.url]);
+  const basis = JSON.stringify({ urls: urls.map(maskUrl), topics: options.subscriptions.map((s) => [s.topic, s.qos, s.parser]) });
+  return `ha-ingestor-${createHash('sha256').update(basis).digest('hex').slice(0, 12)}`;
+}
+
+/**
+ * mqtt.js options for one connection attempt. mqtt.js' own reconnect is off (`reconnectPeriod: 0`): its
+ * delay is fixed, and we want capped exponential backoff with full jitter and fatal auth codes, so the
+ * source drives reconnects and builds a fresh client per attempt (which also scopes message ids).
+ */
+export function clientOptions(options: ResolvedMqttSourceOptions, clientId: string): IClientOptions {
+  const v5 = options.protocolVersion === 5;
+  return {
+    clientId,
+    protocolVersion: options.protocolVersion,
+    keepalive: options.keepaliveSec,
+    clean: options.clean,
+    reconnectPeriod: 0,
+    connectTimeout: options.connectTimeoutMs,
+    resubscribe: false,
+    ...(options.username === undefined ? {} : { username: options.username }),
+    ...(options.password === undefined ? {} : { password: options.password }),
+    ...(options.tls.ca === undefined ? {} : { ca: options.tls.ca }),
+    ...(options.tls.cert === undefined ? {} : { cert: options.tls.cert }),
+    ...(options.tls.key === undefined ? {} : { key: options.tls.key }),
+    rejectUnauthorized: options.tls.rejectUnauthorized,
+    ...(v5
+      ? {
+          properties: {
+            // Without an expiry a v5 broker drops the session at disconnect (clean: false alone keeps nothing).
+            sessionExpiryInterval: options.clean ? 0 : options.sessionExpirySec,
+            // The broker sends at most this many unacknowledged QoS 1 messages: the first memory bound.
+            receiveMaximum: options.maxInFlight,
+          },
+        }
+      : {}),
+  };
+}
+
+/** A connected client and whether the broker resumed the session. */
+export interface Connection {
+  readonly client: MqttClient;
+  readonly sessionPresent: boolean;
+  /** Sends a PUBACK (only while this connection is up). */
+  readonly sendAck: (messageId: number) => void;
+}
+
+/**
+ * Connects once. Rejects with AUTH_FAILED (fatal: the credentials were refused, the message names the
+ * user and the masked URL, never the password), CONNECTION_LOST (retryable) or ABORTED.
+ * `onPublish` is installed before the first byte arrives, so queued session messages are never missed.
+ */
+export function connectOnce(
+  create: CreateMqttClient,
+  url: string,
+  options: IClientOptions,
+  onPublish: PublishHandler,
+  signal: AbortSignal,
+): Promise<Connection> {
+  const where = maskUrl(url);
+  return new Promise<Connection>((resolve, reject) => {
+    const client = create(url, options);
+    deferAcks(client, onPublish);
+    const fail = (error: SdkError) => {
+      cleanup();
+      client.end(true);
+      reject(error);
+    };
+    const onConnect = (connack: { sessionPresent: boolean }) => {
+      cleanup();
+      resolve({ client, sessionPresent: connack.sessionPresent, sendAck: (id) => sendPuback(client, id) });
+    };
+    const onError = (error: Error) => {
+      if (isAuthRefusal(error)) {
+        const user = options.username === undefined ? 'anonymous' : `user "${options.username}"`;
+        const code = (error as { code?: unknown }).code;
+        fail(new SdkError(ErrorCode.AUTH_FAILED, `mqtt: ${where} refused the credentials of ${user} (CONNACK ${String(code)})`, {
+          stage: 'source:mqtt',
+          retryable: false,
+          data: { url: where, code },
+        }));
+        return;
+      }
+      fail(new SdkError(ErrorCode.CONNECTION_LOST, `mqtt: cannot connect to ${where}: ${scrub(error.message, typeof options.password === 'string' ? options.password : undefined)}`, {
+        stage: 'source:mqtt',
+        data: { url: where },
+      }));
+    };
+    const onClose = () => fail(new SdkError(ErrorCode.CONNECTION_LOST, `mqtt: connection to ${where} closed before CONNACK`, { stage: 'source:mqtt' }));
+    const onAbort = () => fail(new SdkError(ErrorCode.ABORTED, 'mqtt: connect aborted', { stage: 'source:mqtt', retryable: false }));
+    const cleanup = () => {
+      client.removeListener('connect', onConnect);
+      client.removeListener('error', onError);
+      client.removeListener('close', onClose);
+      signal.removeEventListener('abort', onAbort);
+    };
+    client.on('connect', onConnect);
+    client.on('error', onError);
+    client.on('close', onClose);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+// --- internal ---
+
+/**
+ * mqtt.js sends a QoS 1 PUBACK right after `handleMessage(packet, cb)` calls back, and reads the next
+ * packet only then (mqtt/build/lib/handlers/publish.js, 5.16). Deferring the callback would ack after the
+ * write but process one message at a time. Instead, `handleMessage` (the documented override point) calls
+ * back as soon as the pipeline *accepted* the message, with an error for QoS 1: mqtt.js then skips its
+ * PUBACK and continues with the next packet; the source sends the PUBACK itself once the pipeline
+ * *handled* the message. The integration test "acks only after the write" guards this across upgrades.
+ */
+function deferAcks(client: MqttClient, onPublish: PublishHandler): void {
+  const skipAck = new Error('ha-ingestor: PUBACK deferred until the pipeline handled the message');
+  client.handleMessage = (packet, callback) => {
+    onPublish(packet).then(
+      () => callback(packet.qos === 1 ? skipAck : undefined),
+      (error: unknown) => callback(error instanceof Error ? error : skipAck),
+    );
+  };
+}
+
+interface PubackSender {
+  _sendPacket: (packet: { cmd: 'puback'; messageId: number; reasonCode: number }, cb?: (error?: Error) => void) => void;
+}
+
+function sendPuback(client: MqttClient, messageId: number): void {
+  // Same call mqtt.js makes itself for its automatic PUBACK (handlers/publish.js).
+  const internals = client as unknown as Partial<PubackSender>;
+  if (typeof internals._sendPacket !== 'function') {
+    throw new SdkError(ErrorCode.INTERNAL, 'mqtt: this mqtt.js version has no _sendPacket; ack-after-write is unsupported');
+  }
+  if (!client.connected) return;
+  internals._sendPacket({ cmd: 'puback', messageId, reasonCode: 0 }, undefined);
+}
+
+function scrub(text: string, secret: string | undefined): string {
+  return secret === undefined || secret === '' ? text : text.split(secret).join('***');
+}

@@ -1,0 +1,163 @@
+import { z } from 'zod';
+
+const StatestreamOptionsSchema = z
+  .object({
+    baseTopic: z
+      .string()
+      .min(1)
+      .default('homeassistant')
+      .describe("mqtt_statestream `base_topic` (without the trailing '/'); topics are `<base>/<domain>/<object_id>/<leaf>`"),
+    assemblyWindowMs: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(75)
+      .describe('How long messages of one entity are collected into one event after its first message (HA publishes state, timestamps and attributes in quick succession)'),
+    dropRetainedReplay: z
+      .boolean()
+      .default(true)
+      .describe('Drop (and ack) an assembled change identical to the last one handled for the entity (state, attributes, last_updated): the retained replay on every (re)subscribe'),
+  })
+  .prefault({});
+
+const DiscoveryOptionsSchema = z
+  .object({
+    prefix: z.string().min(1).default('homeassistant').describe('HA MQTT discovery prefix (`discovery_prefix`)'),
+    settleMs: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(500)
+      .describe('After (re)subscribing, how long unmapped device messages wait for the retained discovery configs before being dead-lettered'),
+  })
+  .prefault({});
+
+const JsonDeviceOptionsSchema = z
+  .object({
+    baseTopic: z.string().min(1).default('zigbee2mqtt').describe('Base topic of the JSON devices; `<base>/<friendly_name>` carries one JSON object'),
+    mode: z
+      .enum(['device', 'property'])
+      .default('device')
+      .describe("`device`: one event per message, properties as attributes; `property`: one event per property (`sensor.<device>_<property>`)"),
+    domain: z.string().min(1).default('sensor').describe('Entity domain of the produced events'),
+    stateProperty: z
+      .string()
+      .min(1)
+      .default('state')
+      .describe('In `device` mode, the property used as the state (missing → the state is `unknown`)'),
+    ignoreTopics: z
+      .array(z.string())
+      .default(['zigbee2mqtt/bridge/#'])
+      .describe('Topic filters (MQTT wildcards) whose messages are acknowledged and ignored'),
+  })
+  .prefault({});
+
+const PlainOptionsSchema = z
+  .object({
+    pattern: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Topic pattern with named wildcards, e.g. `sensors/+room/+metric` or `home/#rest` (default: the subscription topic)'),
+    entityId: z
+      .string()
+      .min(1)
+      .default('sensor.{topic}')
+      .describe('Entity id template: `{name}` inserts a named wildcard, `{topic}` the whole topic; values are slugified'),
+    numeric: z
+      .enum(['auto', 'always', 'never'])
+      .default('auto')
+      .describe('`auto` keeps the payload text as the state; `always` dead-letters non-numeric payloads; `never` accepts any text'),
+  })
+  .prefault({});
+
+/** One subscription and the parser that turns its messages into events. */
+export const MqttSubscriptionSchema = z.object({
+  topic: z.string().min(1).describe('MQTT topic filter (`+` and `#` wildcards; named wildcards are allowed for `plain`)'),
+  qos: z.union([z.literal(0), z.literal(1)]).default(1).describe('Requested QoS; only QoS 1 is acknowledged after the write and redelivered'),
+  parser: z
+    .string()
+    .min(1)
+    .default('auto')
+    .describe("`statestream`, `discovery`, `json`, `plain`, `auto` (statestream and discovery by shape) or the name of a parser passed in `hooks.parsers`"),
+  statestream: StatestreamOptionsSchema.describe('Options of the `statestream` parser'),
+  discovery: DiscoveryOptionsSchema.describe('Options of the `discovery` parser'),
+  json: JsonDeviceOptionsSchema.describe('Options of the `json` parser'),
+  plain: PlainOptionsSchema.describe('Options of the `plain` parser'),
+});
+
+/** Options of the MQTT source. */
+export const MqttSourceOptionsSchema = z
+  .object({
+    url: z
+      .string()
+      .regex(/^(mqtts?|wss?):\/\//, 'must start with mqtt://, mqtts://, ws:// or wss://')
+      .optional()
+      .describe('Broker URL (`mqtt://`, `mqtts://`, `ws://`, `wss://`)'),
+    urls: z
+      .array(z.string().regex(/^(mqtts?|wss?):\/\//, 'must start with mqtt://, mqtts://, ws:// or wss://'))
+      .min(1)
+      .optional()
+      .describe('Several broker URLs, tried in turn on reconnect (instead of `url`)'),
+    username: z.string().optional().describe('User name'),
+    password: z.string().optional().describe('Password (secret: never logged)'),
+    tls: z
+      .object({
+        ca: z.string().optional().describe('CA certificate (PEM)'),
+        cert: z.string().optional().describe('Client certificate (PEM)'),
+        key: z.string().optional().describe('Client key (PEM)'),
+        rejectUnauthorized: z.boolean().default(true).describe('Verify the broker certificate'),
+      })
+      .prefault({})
+      .describe('TLS settings for mqtts:// and wss://'),
+    clientId: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Stable client id of the persistent session (default: `ha-ingestor-<hash of urls and subscriptions>`)'),
+    protocolVersion: z.union([z.literal(4), z.literal(5)]).default(5).describe('MQTT 3.1.1 (4) or 5'),
+    keepaliveSec: z.number().int().positive().default(30).describe('Keepalive interval in seconds'),
+    clean: z
+      .boolean()
+      .default(false)
+      .describe('Clean session; `false` keeps a persistent session so QoS 1 messages survive a restart'),
+    sessionExpirySec: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(7 * 24 * 3600)
+      .describe('MQTT 5 session expiry; 0 makes the broker forget the session at disconnect'),
+    connectTimeoutMs: z.number().int().positive().default(10_000).describe('Deadline for CONNACK'),
+    reconnect: z
+      .object({
+        minDelayMs: z.number().int().positive().default(500).describe('First reconnect delay cap (full jitter)'),
+        maxDelayMs: z.number().int().positive().default(30_000).describe('Upper bound of the reconnect delay'),
+      })
+      .prefault({})
+      .describe('Reconnect backoff: delay = random × min(max, min × 2^attempt)'),
+    subscriptions: z.array(MqttSubscriptionSchema).min(1).describe('Topic filters to subscribe and their parsers'),
+    maxInFlight: z
+      .number()
+      .int()
+      .positive()
+      .max(65_535)
+      .default(1000)
+      .describe('Most received messages not yet handled by the pipeline; at the bound the source stops reading (v5: also Receive Maximum)'),
+    maxPayloadBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(256 * 1024)
+      .describe('Larger payloads are dead-lettered (`payload_too_large`)'),
+    name: z.string().min(1).default('mqtt').describe('Source name used in provenance, metrics and logs'),
+  })
+  .refine((o) => o.url !== undefined || o.urls !== undefined, { message: 'either url or urls is required', path: ['url'] });
+
+/** What users write. */
+export type MqttSourceOptions = z.input<typeof MqttSourceOptionsSchema>;
+/** What the source gets after parsing (defaults applied). */
+export type ResolvedMqttSourceOptions = z.output<typeof MqttSourceOptionsSchema>;
+/** One subscription as users write it. */
+export type MqttSubscription = z.input<typeof MqttSubscriptionSchema>;
+/** One subscription after parsing. */
+export type ResolvedMqttSubscription = z.output<typeof MqttSubscriptionSchema>;

@@ -1,0 +1,57 @@
+/** Why a payload could not be read; used as the dead-letter reason and metric label. */
+export type PayloadProblem = 'payload_too_large' | 'invalid_utf8' | 'invalid_json';
+
+/** A payload check that failed: the reason label and a human-readable message. */
+export interface PayloadError {
+  readonly reason: PayloadProblem | string;
+  readonly message: string;
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** Decodes a payload as strict UTF-8 (invalid sequences are an error, never U+FFFD). */
+export function decodeUtf8(payload: Uint8Array): { ok: true; text: string } | { ok: false; error: PayloadError } {
+  try {
+    return { ok: true, text: decoder.decode(payload) };
+  } catch (error) {
+    return { ok: false, error: { reason: 'invalid_utf8', message: `payload is not valid UTF-8 (${errorText(error)})` } };
+  }
+}
+
+/** Parses JSON text. */
+export function parseJson(text: string): { ok: true; value: unknown } | { ok: false; error: PayloadError } {
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch (error) {
+    return { ok: false, error: { reason: 'invalid_json', message: `payload is not valid JSON (${errorText(error)})` } };
+  }
+}
+
+/** Checks the payload size against the limit. */
+export function checkSize(payload: Uint8Array, maxBytes: number): PayloadError | undefined {
+  if (payload.byteLength <= maxBytes) return undefined;
+  return { reason: 'payload_too_large', message: `payload of ${payload.byteLength} bytes exceeds maxPayloadBytes ${maxBytes}` };
+}
+
+/**
+ * The payload as it goes into a dead-letter record: text when it is valid UTF-8, else base64 (marked),
+ * cut to `maxBytes` so an oversized payload does not bloat the dead-letter file.
+ */
+export function rawPayload(payload: Uint8Array, maxBytes = 4096): { text: string } | { base64: string; truncated?: true } {
+  const cut = payload.byteLength > maxBytes ? payload.subarray(0, maxBytes) : payload;
+  const decoded = decodeUtf8(cut);
+  const truncated = cut !== payload ? { truncated: true as const } : {};
+  if (decoded.ok && cut === payload) return { text: decoded.text };
+  return { base64: Buffer.from(cut).toString('base64'), ...truncated };
+}
+
+/** A JSON object (not an array or null) — what HA attribute payloads and device messages are. */
+export function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+// --- internal ---
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
