@@ -158,6 +158,8 @@ export function historyRowsToEvents(
       continue;
     }
     const attributes = isRecord(row['a']) ? row['a'] : {};
+    // The recorder stores a removal (live new_state: null) as state "" without attributes.
+    const removed = row['s'] === '' && Object.keys(attributes).length === 0;
     const lastUpdated = secondsToMicros(row['lu']);
     const lastChanged = typeof row['lc'] === 'number' && Number.isFinite(row['lc']) ? secondsToMicros(row['lc']) : lastUpdated;
     events.push({
@@ -165,7 +167,7 @@ export function historyRowsToEvents(
       entity_id: entityId,
       domain,
       object_id,
-      state: row['s'],
+      state: removed ? null : row['s'],
       attributes,
       last_changed: lastChanged,
       last_updated: lastUpdated,
