@@ -6,9 +6,10 @@ import { ErrorCode, SdkError } from './errors.js';
  * against a real InfluxDB 1.6.7 (see docs/schema.md of @ha-ingestor/sink-influx for the table):
  * - measurement: `,` and space are escaped; a leading `#` (a comment to the server) or TAB is rejected.
  * - tag keys, tag values, field keys: `,` `=` and space are escaped. Backslashes are written as they are
- *   (1.x never unescapes `\\`), so a backslash that is last or stands before one of those characters
- *   cannot be represented and the point is rejected (`backslash`). LF/CR cannot be escaped in names
- *   (`newline`); TAB is written literally and round-trips.
+ *   (1.x never unescapes `\\`). A trailing backslash escapes the separator after it, and measurements
+ *   and field keys mis-read some backslash runs before escaped characters: such names are rejected
+ *   (`backslash`, see checkName). A LF cannot be escaped in names (`newline`); TAB and CR are written
+ *   literally and round-trip.
  * - string field values: `"` and `\` are escaped; LF/CR are written literally inside the quotes (1.6.7
  *   accepts them). Every line ends with the timestamp, so a CR can never form a CRLF line ending, and
  *   lines are joined with `\n` only. Because a string field may hold a LF, never split a batch text on
@@ -41,6 +42,7 @@ export interface Point {
 /** Machine-readable reasons a point cannot be written (used as dead-letter reasons and metric labels). */
 export const LineProtocolReason = {
   EMPTY_MEASUREMENT: 'empty_measurement',
+  INVALID_MEASUREMENT: 'invalid_measurement',
   HASH_MEASUREMENT: 'hash_measurement',
   EMPTY_KEY: 'empty_key',
   NEWLINE: 'newline',
@@ -148,7 +150,6 @@ const EQUALS = 61;
 const QUOTE = 34;
 const BACKSLASH = 92;
 const LF = 10;
-const CR = 13;
 const TAB = 9;
 const HASH = 35;
 const MEASUREMENT_RE = /[, ]/g;
@@ -173,8 +174,8 @@ function serialize(point: Point, precision: Precision): string | Failure {
   if (typeof m !== 'string' || m.length === 0) return fail('empty_measurement', 'measurement is empty');
   const first = m.charCodeAt(0);
   if (first === HASH) return fail('hash_measurement', `measurement ${JSON.stringify(m)} starts with '#' (a comment to InfluxDB)`);
-  if (first === TAB) return fail('hash_measurement', `measurement ${JSON.stringify(m)} starts with a TAB (stripped by InfluxDB)`);
-  const mProblem = checkName(m, false, 'measurement');
+  if (first === TAB) return fail('invalid_measurement', `measurement ${JSON.stringify(m)} starts with a TAB (stripped by InfluxDB)`);
+  const mProblem = checkName(m, 'measurement');
   if (mProblem !== undefined) return mProblem;
   let line = escapeMeasurement(m);
 
@@ -187,9 +188,9 @@ function serialize(point: Point, precision: Precision): string | Failure {
     if (typeof value !== 'string') return fail('invalid_field', `tag ${JSON.stringify(key)} is not a string`);
     if (key === 'time') return fail('time_tag', "tag key 'time' is rejected by InfluxDB");
     if (key.length === 0) return fail('empty_key', 'tag key is empty');
-    const kProblem = checkName(key, true, 'tag key');
+    const kProblem = checkName(key, 'tag key');
     if (kProblem !== undefined) return kProblem;
-    const vProblem = checkName(value, true, 'tag value');
+    const vProblem = checkName(value, 'tag value');
     if (vProblem !== undefined) return vProblem;
     line += `,${escapeKey(key)}=${escapeKey(value)}`;
   }
@@ -216,7 +217,7 @@ function serialize(point: Point, precision: Precision): string | Failure {
     }
     if (key === 'time') return fail('time_field', "field key 'time' is silently dropped by InfluxDB");
     if (key.length === 0) return fail('empty_key', 'field key is empty');
-    const kProblem = checkName(key, true, 'field key');
+    const kProblem = checkName(key, 'field key');
     if (kProblem !== undefined) return kProblem;
     line += `${sep}${escapeKey(key)}=${text}`;
     sep = ',';
@@ -238,23 +239,44 @@ function needsEscape(name: string, withEquals: boolean): boolean {
   return false;
 }
 
-/** Finds what cannot be represented in a name: LF/CR, or a backslash before an escaped char or the end. */
-function checkName(name: string, withEquals: boolean, what: string): Failure | undefined {
+type NameKind = 'measurement' | 'tag key' | 'tag value' | 'field key';
+
+/**
+ * Finds what cannot be represented in a name (verified on 1.6.7, see the module comment):
+ * - a LF anywhere (it ends the line and cannot be escaped);
+ * - a trailing backslash (it escapes the separator that follows);
+ * - measurement: a backslash before `,` or space (the server unescapes measurements twice);
+ * - field key: an odd run of backslashes before `,` `=` or space (the server validates field keys
+ *   pairwise but extracts them by the previous character; only even runs satisfy both);
+ * - tag key/value: a backslash before a space. The server's line splitter (models.scanLine) skips
+ *   `\\`+char pairs, takes that space for the start of the fields and then counts `=`/`,`/`"` wrongly,
+ *   which can join two lines or split one at a LF inside a string field (both seen as 400 on 1.6.7).
+ */
+function checkName(name: string, kind: NameKind): Failure | undefined {
   const n = name.length;
+  let run = 0; // length of the current run of backslashes
   for (let i = 0; i < n; i++) {
     const c = name.charCodeAt(i);
-    if (c === LF || c === CR) return fail('newline', `${what} ${JSON.stringify(name)} contains a line break (cannot be escaped)`);
     if (c === BACKSLASH) {
-      const next = i + 1 < n ? name.charCodeAt(i + 1) : -1;
-      if (next === -1 || next === COMMA || next === SPACE || (withEquals && next === EQUALS) || next === BACKSLASH) {
-        return fail(
-          'backslash',
-          `${what} ${JSON.stringify(name)} has a backslash at the end or before a separator (unrepresentable in line protocol)`,
-        );
-      }
+      run++;
+      continue;
     }
+    // A CR is stored literally (verified on 1.6.7) and can't end a line: every line ends with its timestamp.
+    if (c === LF) return fail('newline', `${kind} ${JSON.stringify(name)} contains a line feed (cannot be escaped)`);
+    if (run > 0 && (c === COMMA || c === SPACE || (c === EQUALS && kind !== 'measurement'))) {
+      const representable = kind === 'measurement' ? false : kind === 'field key' ? run % 2 === 0 : c !== SPACE;
+      if (!representable) return backslashFailure(name, kind);
+    }
+    run = 0;
   }
-  return undefined;
+  return run > 0 ? backslashFailure(name, kind) : undefined;
+}
+
+function backslashFailure(name: string, kind: NameKind): Failure {
+  return fail(
+    'backslash',
+    `${kind} ${JSON.stringify(name)} has a backslash at the end or before a separator that InfluxDB cannot read back`,
+  );
 }
 
 function formatInteger(value: number | bigint, key: string): string | Failure {

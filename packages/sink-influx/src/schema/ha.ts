@@ -100,25 +100,25 @@ export function createHaStateMapper(options: ResolvedSchemaOptions): (view: Stat
       if (originalKey === 'device_class' && !includeDc) continue;
       if (globalIgnore.has(originalKey) || (entityIgnore !== undefined && entityIgnore.includes(originalKey))) continue;
 
-      let key = originalKey;
-      if (key in fields) key = `${key}_`;
-      // InfluxDB silently drops a field named `time`: keep it under HA's collision suffix (deviation).
-      if (key === 'time') key = 'time_';
+      const key = originalKey in fields ? `${originalKey}_` : originalKey;
+      // InfluxDB silently drops a field named `time`: write HA's numeric `time` as `time_` (deviation;
+      // `time_str` stays as HA writes it).
+      const numKey = key === 'time' ? 'time_' : key;
       const asFloat = pyFloat(value);
       if (asFloat !== undefined) {
-        fields[key] = asFloat;
+        fields[numKey] = asFloat;
       } else {
         const text = pyStr(value);
         fields[`${key}_str`] = text;
         if (RE_DIGIT_TAIL.test(text)) {
           const tail = Number(text.replace(RE_DECIMAL, ''));
           // HA's float() cannot fail here (RE_DIGIT_TAIL guarantees digits around ≤1 dot), but be strict.
-          if (!Number.isNaN(tail)) fields[key] = tail;
+          if (!Number.isNaN(tail)) fields[numKey] = tail;
         }
       }
       // Infinity and NaN are not valid floats in InfluxDB (HA deletes them; so do we).
-      const written = fields[key];
-      if (typeof written === 'number' && !Number.isFinite(written)) delete fields[key];
+      const written = fields[numKey];
+      if (typeof written === 'number' && !Number.isFinite(written)) delete fields[numKey];
     }
 
     for (const [k, v] of staticTags) tags[k] = v;
