@@ -1,3 +1,6 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { pipeline } from './builder.js';
 import type { DeadLetterRecord } from './context.js';
@@ -185,5 +188,44 @@ describe('per-sink delivery', () => {
     expect(text).toContain('ha_ingestor_end_to_end_lag_seconds_sum 2');
     expect(text).toContain('ha_ingestor_sink_write_duration_seconds_count{sink="s"} 1');
     await p.stop();
+  });
+
+  it('uses the real disk outbox: outboxed batches survive on disk and drain in order once the sink is back', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'outbox-rt-'));
+    try {
+      const src = manualSource<Ev>();
+      let healthy = false;
+      const order: number[] = [];
+      const sink = memorySink<Ev>('db', (batch) => {
+        if (!healthy) throw down();
+        order.push(...batch.map((e) => e.time_fired));
+      });
+      const acks = ackRecorder();
+      const p = pipeline(src.source)
+        .to(sink.sink, {
+          batch: { maxSize: 2 },
+          retry: { retries: 0 },
+          breaker: { threshold: 1, resetTimeoutMs: 1000 },
+          outbox: { dir: join(dir, 'db'), fsync: 'never' },
+        })
+        .build();
+      p.events.on('error', () => undefined);
+      await p.start();
+      await src.ctx().emitBatch([stateEvent('light.a', 1), stateEvent('light.a', 2)], acks.ack('a'));
+      await vi.waitFor(() => expect(acks.handled).toEqual(['a']));
+      await src.ctx().emitBatch([stateEvent('light.a', 3), stateEvent('light.a', 4)], acks.ack('b'));
+      await vi.waitFor(() => expect(acks.handled).toEqual(['a', 'b']));
+      expect(p.stats().outboxed).toEqual({ db: 4 });
+      expect(readdirSync(join(dir, 'db')).length).toBeGreaterThan(0);
+      expect(await p.metrics.registry.getSingleMetricAsString('ha_ingestor_outbox_bytes')).toMatch(/sink="db"} [1-9]/);
+      healthy = true;
+      await src.ctx().emitBatch([stateEvent('light.a', 5), stateEvent('light.a', 6)], acks.ack('c'));
+      await vi.advanceTimersByTimeAsync(1000);
+      await vi.waitFor(() => expect(order).toEqual([1, 2, 3, 4, 5, 6]));
+      const stats = await p.stop();
+      expect(stats).toMatchObject({ written: { db: 6 }, outboxed: { db: 6 }, failed: 0, inFlight: 0 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

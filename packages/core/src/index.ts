@@ -87,3 +87,18 @@ export {
 export type { Precision, IntegerValue, FieldValue, Point, RejectedPoint, SerializedPoints } from './line-protocol.js';
 export { openOutbox, OutboxOptionsSchema } from './outbox.js';
 export type { Outbox, OutboxEntry, OpenOutboxOptions } from './outbox.js';
+export {
+  PipelineOptionsSchema,
+  DeliveryOptionsSchema,
+  BatchOptionsSchema,
+  RetryOptionsSchema,
+  BreakerOptionsSchema,
+  DedupeOptionsSchema,
+} from './runtime-options.js';
+export { createDedupeStore, dedupeIdentity } from './dedupe.js';
+export type { DedupeStore } from './dedupe.js';
+export { createBoundedQueue } from './queue.js';
+export type { BoundedQueue } from './queue.js';
+export { estimateSize } from './batcher.js';
+export { toJsonSafe, TRUNCATED } from './json-safe.js';
+export type { JsonSafeLimits } from './json-safe.js';

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseOptions } from './config.js';
-import type { DedupeOptions, DeliveryOptions, OutboxOptions, PipelineOptions } from './pipeline.js';
+import { OutboxOptionsSchema } from './outbox-options.js';
+import type { DedupeOptions, DeliveryOptions, PipelineOptions } from './pipeline.js';
 
 const MiB = 1024 * 1024;
 
@@ -25,17 +26,13 @@ export const BreakerOptionsSchema = z.object({
 });
 
 /**
- * Per-sink delivery: its own bounded buffer, batcher, retry, breaker and optional disk outbox. The outbox
- * fields are validated (with their defaults) by `openOutbox`; only `dir` is required here.
+ * Per-sink delivery: its own bounded buffer, batcher, retry, breaker and optional disk outbox.
  */
 export const DeliveryOptionsSchema = z.object({
   batch: BatchOptionsSchema.prefault({}).describe('Batch triggers'),
   retry: RetryOptionsSchema.prefault({}).describe('Retry of retryable write failures'),
   breaker: BreakerOptionsSchema.prefault({}).describe('Circuit breaker'),
-  outbox: z
-    .looseObject({ dir: z.string().min(1).describe('Directory of the outbox segment files') })
-    .optional()
-    .describe('Disk outbox for batches the sink cannot take now; without it such events fail (onFailed)'),
+  outbox: OutboxOptionsSchema.optional().describe('Disk outbox for batches the sink cannot take now; without it such events fail (onFailed)'),
   maxQueued: z.number().int().positive().default(10_000).describe('Events buffered for this sink before upstream waits (backpressure)'),
 });
 
@@ -59,13 +56,13 @@ export const PipelineOptionsSchema = z.object({
   stopTimeoutMs: z.number().int().positive().default(30_000).describe('Time allowed to drain and flush on stop before the rest is failed'),
 });
 
-export type ResolvedDeliveryOptions = z.output<typeof DeliveryOptionsSchema> & { readonly outbox?: OutboxOptions };
+export type ResolvedDeliveryOptions = z.output<typeof DeliveryOptionsSchema>;
 export type ResolvedDedupeOptions = z.output<typeof DedupeOptionsSchema>;
 export type ResolvedPipelineOptions = z.output<typeof PipelineOptionsSchema>;
 
 /** Parses delivery options of sink `name` (CONFIG_INVALID naming it). */
 export function resolveDeliveryOptions(options: DeliveryOptions, name: string): ResolvedDeliveryOptions {
-  return parseOptions(DeliveryOptionsSchema, options, `delivery:${name}`) as ResolvedDeliveryOptions;
+  return parseOptions(DeliveryOptionsSchema, options, `delivery:${name}`);
 }
 
 export function resolveDedupeOptions(options: DedupeOptions): ResolvedDedupeOptions {

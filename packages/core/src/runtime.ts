@@ -11,6 +11,7 @@ import { filterStage } from './filter.js';
 import { aggregateHealth, newSinkCheck, runSinkCheck, type SinkCheck } from './health.js';
 import { noopLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
+import { openOutbox } from './outbox.js';
 import type { AnyEnricher, AnySink, AnySource, Pipeline, PipelineEvents, PipelineHealth, PipelineOptions, PipelineStats, StageSpec } from './pipeline.js';
 import { createBoundedQueue } from './queue.js';
 import { withRetry } from './retry.js';
@@ -64,7 +65,7 @@ export function createRuntime(input: RuntimeInput): Pipeline {
   });
   const ctx: StageContext = { signal: hard.signal, logger, now, metrics, deadLetter: deadLetter.write, report };
   const tracker: AckTracker = { open: new Set<AckGroup>(), report };
-  const deps: DeliveryDeps = { withRetry, createBreaker, openOutbox: missingOutbox, ...input.deps };
+  const deps: DeliveryDeps = { withRetry, createBreaker, openOutbox, ...input.deps };
   const intake = createBoundedQueue<unknown, AckGroup>(opts.maxQueued);
   const intakeDepth = metrics.queueDepth.labels({ queue: 'intake' });
 
@@ -287,9 +288,6 @@ export function createRuntime(input: RuntimeInput): Pipeline {
 }
 
 // --- internal ---
-
-const missingOutbox: DeliveryDeps['openOutbox'] = () =>
-  Promise.reject(new SdkError(ErrorCode.CONFIG_INVALID, 'delivery.outbox is configured but no outbox implementation is available'));
 
 /** A timer promise resolving `false` after `ms` (fake timers control it), with a way to cancel it. */
 function timeout(ms: number): { promise: Promise<false>; clear: () => void } {
