@@ -268,7 +268,8 @@ function sanitize(error: unknown, stage: string, secrets: readonly string[]): Sd
     });
   }
   const message = error instanceof Error ? error.message : String(error);
-  return new SdkError(ErrorCode.INTERNAL, `${stage}: ${redactSecrets(message, secrets)}`, { stage, data: { reason: 'network' } });
+  // Only hooks (select, validUntil) throw plain errors: the response did not fit what they expect.
+  return new SdkError(ErrorCode.INTERNAL, `${stage}: ${redactSecrets(message, secrets)}`, { stage, data: { reason: 'invalid_response' } });
 }
 
 function render(
