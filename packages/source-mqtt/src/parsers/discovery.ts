@@ -91,6 +91,7 @@ export function createDiscoveryParser(options: DiscoveryParserOptions): MqttPars
       json = parsed.value;
     }
     const events = [];
+    let replayed = false;
     for (const entity of entities) {
       const value = entity.value.kind === 'raw' ? message.text : pick(json, entity.value.path);
       if (value === undefined) continue; // e.g. a zigbee2mqtt message without this property
@@ -100,12 +101,15 @@ export function createDiscoveryParser(options: DiscoveryParserOptions): MqttPars
       if (message.retain) {
         // Retained replay of a device state topic after a resubscribe: drop it when nothing changed.
         const fingerprint = stableJson([state, attributes]);
-        if (lastRetained.get(entity.entityId) === fingerprint) continue;
+        if (lastRetained.get(entity.entityId) === fingerprint) {
+          replayed = true;
+          continue;
+        }
         lastRetained.set(entity.entityId, fingerprint);
       }
       events.push(buildStateEvent({ entityId: entity.entityId, state, attributes, message, source: ctx.source }));
     }
-    if (events.length === 0) return { kind: 'ignored', reason: 'no_value' };
+    if (events.length === 0) return { kind: 'ignored', reason: replayed ? 'duplicate_replay' : 'no_value' };
     return { kind: 'events', events };
   };
 

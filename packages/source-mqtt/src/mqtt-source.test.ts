@@ -1,0 +1,202 @@
+import { EventEmitter } from 'node:events';
+import type { IClientOptions, IPublishPacket, MqttClient } from 'mqtt';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { isSdkError } from '@ha-ingestor/core';
+import { recordingContext } from '../test/support/recording-context.js';
+import { mqttSource } from './mqtt-source.js';
+import type { MqttSourceOptions } from './options.js';
+
+/** A stand-in for mqtt.js' client: the test drives CONNACK, PUBLISH and close; PUBACKs are recorded. */
+class FakeClient extends EventEmitter {
+  connected = false;
+  disconnected = false;
+  readonly pubacks: number[] = [];
+  readonly subscriptions: Record<string, unknown>[] = [];
+  constructor(readonly url: string, readonly options: IClientOptions) {
+    super();
+  }
+  handleMessage(_packet: IPublishPacket, callback: (error?: Error) => void): void {
+    callback();
+  }
+  _sendPacket(packet: { cmd: string; messageId: number }): void {
+    if (packet.cmd === 'puback') this.pubacks.push(packet.messageId);
+  }
+  subscribeAsync(map: Record<string, { qos: number }>) {
+    this.subscriptions.push(map);
+    return Promise.resolve(Object.entries(map).map(([topic, o]) => ({ topic, qos: o.qos })));
+  }
+  connack(sessionPresent = false): void {
+    this.connected = true;
+    this.emit('connect', { sessionPresent });
+  }
+  refuse(code: number): void {
+    this.emit('error', Object.assign(new Error('Connection refused: Not authorized'), { code }));
+  }
+  drop(): void {
+    this.connected = false;
+    this.disconnected = true;
+    this.emit('close');
+  }
+  end(): this {
+    if (!this.disconnected) this.drop();
+    return this;
+  }
+  endAsync(): Promise<void> {
+    this.end();
+    return Promise.resolve();
+  }
+  /** Delivers a PUBLISH the way mqtt.js does; resolves with the error mqtt.js' callback got (skip PUBACK). */
+  deliver(topic: string, payload: string | Buffer, opts: { qos?: 0 | 1; messageId?: number; retain?: boolean } = {}): Promise<Error | undefined> {
+    const packet = { cmd: 'publish', topic, payload: typeof payload === 'string' ? Buffer.from(payload) : payload, qos: opts.qos ?? 1, messageId: opts.messageId, retain: opts.retain ?? false, dup: false } as IPublishPacket;
+    return new Promise((resolve) => this.handleMessage(packet, resolve));
+  }
+}
+
+const flush = async () => {
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+};
+
+function setup(options: Partial<MqttSourceOptions> = {}, random = () => 1) {
+  const clients: FakeClient[] = [];
+  const createClient = (url: string, opts: IClientOptions) => {
+    const c = new FakeClient(url, opts);
+    clients.push(c);
+    return c as unknown as MqttClient;
+  };
+  const source = mqttSource(
+    { url: 'mqtt://user:pw@broker:1883', subscriptions: [{ topic: 'sensors/+room/+metric', parser: 'plain', plain: { entityId: 'sensor.{room}_{metric}' } }], ...options },
+    { createClient, random },
+  );
+  const rec = recordingContext();
+  return { source, rec, clients, client: () => clients.at(-1) };
+}
+
+describe('mqttSource', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  it('sends the PUBACK only after the pipeline handled the message, in receive order', async () => {
+    const { source, rec, client } = setup();
+    const run = source.run(rec.ctx);
+    client()?.connack();
+    await flush();
+    const c = client();
+    if (c === undefined) throw new Error('no client');
+    const skipped = await c.deliver('sensors/kitchen/temp', '21', { messageId: 1 });
+    await c.deliver('sensors/kitchen/hum', '40', { messageId: 2 });
+    expect(skipped).toBeInstanceOf(Error); // mqtt.js then sends no PUBACK of its own
+    expect(rec.events().map((e) => e.entity_id)).toEqual(['sensor.kitchen_temp', 'sensor.kitchen_hum']);
+    expect(c.pubacks).toEqual([]);
+    rec.emits[1]?.ack?.onHandled();
+    expect(c.pubacks).toEqual([]);
+    rec.emits[0]?.ack?.onHandled();
+    expect(c.pubacks).toEqual([1, 2]);
+    rec.controller.abort();
+    await run;
+  });
+
+  it('acks dead-lettered messages at once, counted by reason, and keeps reading', async () => {
+    const { source, rec, client } = setup({ maxPayloadBytes: 16, subscriptions: [{ topic: '#', parser: 'json', json: { baseTopic: 'z' } }] });
+    const run = source.run(rec.ctx);
+    client()?.connack();
+    await flush();
+    const c = client();
+    if (c === undefined) throw new Error('no client');
+    await c.deliver('z/a', Buffer.from([0xc3, 0x28]), { messageId: 1 });
+    await c.deliver('z/a', '{not json', { messageId: 2 });
+    await c.deliver('z/a', `{"x":"${'y'.repeat(40)}"}`, { messageId: 3 });
+    await c.deliver('q/a', '{}', { messageId: 4 });
+    await c.deliver('z/a', '{"state":"1"}', { messageId: 5 });
+    expect(rec.deadLetters.map((d) => d.reason)).toEqual(['invalid_utf8', 'invalid_json', 'payload_too_large', 'unexpected_topic']);
+    expect(rec.deadLetters[0]).toMatchObject({ stage: 'source:mqtt', raw: { base64: 'wyg=' }, data: { topic: 'z/a' } });
+    expect(c.pubacks).toEqual([1, 2, 3, 4]);
+    const text = await rec.ctx.metrics.registry.getSingleMetricAsString('ha_ingestor_mqtt_messages_invalid_total');
+    expect(text).toContain('reason="invalid_json"} 1');
+    rec.controller.abort();
+    await run;
+  });
+
+  it('stops reading at maxInFlight unacknowledged messages and resumes when they are handled', async () => {
+    const { source, rec, client } = setup({ maxInFlight: 2 });
+    const run = source.run(rec.ctx);
+    client()?.connack();
+    await flush();
+    const c = client();
+    if (c === undefined) throw new Error('no client');
+    await c.deliver('sensors/a/t', '1', { messageId: 1 });
+    await c.deliver('sensors/a/t', '2', { messageId: 2 });
+    let third = false;
+    const pending = c.deliver('sensors/a/t', '3', { messageId: 3 }).then(() => {
+      third = true;
+    });
+    await flush();
+    expect(third).toBe(false);
+    expect(rec.emits).toHaveLength(2);
+    rec.handleAll();
+    await pending;
+    expect(rec.emits).toHaveLength(3);
+    rec.controller.abort();
+    await run;
+  });
+
+  it('reconnects with capped exponential backoff and full jitter, with the same client id', async () => {
+    const { source, rec, clients } = setup({ reconnect: { minDelayMs: 100, maxDelayMs: 400 } });
+    const run = source.run(rec.ctx);
+    const delays: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      await flush();
+      const before = clients.length;
+      clients.at(-1)?.drop();
+      await flush();
+      const status = rec.statuses.at(-1)?.message ?? '';
+      delays.push(Number(/reconnecting in ([\d.]+) s/.exec(status)?.[1]) * 1000);
+      await vi.advanceTimersByTimeAsync(1000);
+      expect(clients.length).toBe(before + 1);
+    }
+    expect(delays).toEqual([100, 200, 400, 400]);
+    expect(new Set(clients.map((c) => c.options.clientId)).size).toBe(1);
+    rec.controller.abort();
+    await run;
+  });
+
+  it('fails fatally with AUTH_FAILED on a refused CONNACK, never showing the password', async () => {
+    const { source, rec, client } = setup({ url: 'mqtt://hauser:Sup3rS3cret!@broker:1883', password: 'Sup3rS3cret!', username: 'hauser' });
+    const run = source.run(rec.ctx);
+    client()?.refuse(135);
+    const error = await run.catch((e: unknown) => e);
+    expect(isSdkError(error, 'AUTH_FAILED')).toBe(true);
+    const everything = JSON.stringify([String(error), error, rec.statuses, rec.logs]);
+    expect(everything).not.toContain('Sup3rS3cret!');
+    expect(String(error)).toContain('hauser');
+  });
+
+  it('configures a persistent v5 session: fixed reconnectPeriod 0, session expiry, receive maximum', async () => {
+    const { source, rec, client } = setup({ maxInFlight: 50 });
+    const run = source.run(rec.ctx);
+    expect(client()?.options).toMatchObject({
+      clean: false,
+      reconnectPeriod: 0,
+      protocolVersion: 5,
+      properties: { sessionExpiryInterval: 604800, receiveMaximum: 50 },
+    });
+    expect(client()?.options.clientId).toMatch(/^ha-ingestor-[0-9a-f]{12}$/);
+    rec.controller.abort();
+    await run;
+  });
+
+  it('does not ack and reconnects when the pipeline could not store a message', async () => {
+    const { source, rec, clients } = setup();
+    const run = source.run(rec.ctx);
+    clients[0]?.connack();
+    await flush();
+    await clients[0]?.deliver('sensors/a/t', '1', { messageId: 1 });
+    rec.failAll();
+    await flush();
+    expect(clients[0]?.pubacks).toEqual([]);
+    expect(clients[0]?.disconnected).toBe(true);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(clients).toHaveLength(2);
+    rec.controller.abort();
+    await run;
+  });
+});
