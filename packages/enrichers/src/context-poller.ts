@@ -1,8 +1,6 @@
-import { ConfigError, ErrorCode, SdkError, noopLogger } from '@ha-ingestor/core';
-import type { Logger, Metrics, StageContext } from '@ha-ingestor/core';
+import { ConfigError, ErrorCode, SdkError, createBreaker, noopLogger } from '@ha-ingestor/core';
+import type { BreakerState, Logger, Metrics, StageContext } from '@ha-ingestor/core';
 import type { z } from 'zod';
-import { createBreaker } from './breaker.js';
-import type { BreakerState } from './breaker.js';
 import { failureReason, fetchJson, redactSecrets } from './http-json.js';
 import type { FetchFailureReason, FetchLike } from './http-json.js';
 import type { PolledContextHooks, ResolvedPolledContextOptions } from './polled-context.js';

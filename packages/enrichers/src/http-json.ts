@@ -1,4 +1,4 @@
-import { ErrorCode, MASK, SdkError, maskUrl } from '@ha-ingestor/core';
+import { ErrorCode, MASK, SdkError, isSdkError, maskUrl } from '@ha-ingestor/core';
 
 /** Why a polled context could not be fetched; used as the `reason` metric label. */
 export type FetchFailureReason =
@@ -104,8 +104,14 @@ export function parseRetryAfter(header: string | null, nowMs: number): number | 
 
 /** The failure reason of an error thrown by {@link fetchJson} (or anything else). */
 export function failureReason(error: unknown): FetchFailureReason {
-  const reason = error instanceof SdkError ? error.data?.['reason'] : undefined;
-  return typeof reason === 'string' ? (reason as FetchFailureReason) : 'network';
+  if (!isSdkError(error)) return 'network';
+  const reason = error.data?.['reason'];
+  if (typeof reason === 'string') return reason as FetchFailureReason;
+  // core's breaker rejects with SINK_UNAVAILABLE naming the breaker while it is open.
+  if (error.code === ErrorCode.SINK_UNAVAILABLE && error.data?.['breaker'] !== undefined) return 'breaker_open';
+  if (error.code === ErrorCode.ABORTED) return 'aborted';
+  if (error.code === ErrorCode.TIMEOUT) return 'timeout';
+  return 'network';
 }
 
 // --- internal ---

@@ -35,8 +35,6 @@ export type {
 export type { PolledLocation, LocationStatus, UnavailableReason } from './context-poller.js';
 export { fetchJson, parseRetryAfter, redactSecrets } from './http-json.js';
 export type { FetchLike, FetchResponseLike, FetchFailureReason } from './http-json.js';
-export { createBreaker, isBreakerOpenError } from './breaker.js';
-export type { Breaker, BreakerState, CreateBreakerOptions } from './breaker.js';
 export type { PresetHooks } from './presets/common.js';
 export { openWeatherMap, OpenWeatherMapOptionsSchema, OpenWeatherMapResponseSchema } from './presets/openweathermap.js';
 export type { OpenWeatherMapOptions, OpenWeatherMapContext } from './presets/openweathermap.js';

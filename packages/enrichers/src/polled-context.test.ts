@@ -127,8 +127,8 @@ describe('polledContext', () => {
     expect(e.status()[0]?.lastFailure).toBe('breaker_open');
     expect(e.enrich(ev(), t.ctx)).toEqual({});
     expect(await counterValue(t.ctx.metrics, 'ha_ingestor_context_unavailable_total', { enricher: 'outside', reason: 'breaker_open' })).toBe(1);
-    // Opened at 30 s, half-open at 130 s; failed polls retry every 30 s, so the trial is the poll at 150 s.
-    await vi.advanceTimersByTimeAsync(59_999);
+    // Opened at 30 s; a poll rejected by the open breaker waits for its trial time (130 s), not the 30 s retry.
+    await vi.advanceTimersByTimeAsync(39_999);
     expect(f.calls()).toBe(2);
     await vi.advanceTimersByTimeAsync(1);
     expect(f.calls()).toBe(3);
