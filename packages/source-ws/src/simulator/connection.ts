@@ -1,0 +1,300 @@
+import type { Logger } from '@ha-ingestor/core';
+import type { RawData, WebSocket } from 'ws';
+import { validateCommand, type CommandSchema } from './command-schema.js';
+import { pyRepr } from './py.js';
+import type { ResolvedHaSimulatorOptions } from './options.js';
+import { createWriter } from './writer.js';
+
+/** A command's error as HA sends it (`error_message`). */
+export class CommandError extends Error {
+  override readonly name = 'CommandError';
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly translation?: { key: string; domain: string; placeholders?: Record<string, string> },
+  ) {
+    super(message);
+  }
+}
+
+/** A command handler (sync, or async like HA's `@async_response` handlers). */
+export type CommandHandler = (conn: SimConnection, msg: Readonly<Record<string, unknown>> & { id: number }) => void | Promise<void>;
+
+/** A registered command. */
+export interface Command {
+  readonly schema: CommandSchema;
+  readonly handler: CommandHandler;
+}
+
+/** Mutable fault switches shared by all connections. */
+export interface FaultState {
+  ignorePings: boolean;
+  delayMs: number;
+  refuseAuth: boolean;
+}
+
+/** What a connection needs from the server. */
+export interface ConnectionDeps {
+  readonly options: ResolvedHaSimulatorOptions;
+  readonly token: string;
+  readonly userId: string;
+  readonly faults: FaultState;
+  readonly logger: Logger;
+  readonly commands: ReadonlyMap<string, Command>;
+  readonly onClosed: (conn: SimConnection) => void;
+}
+
+/** One websocket client as HA's `ActiveConnection` sees it. */
+export interface SimConnection {
+  readonly id: number;
+  readonly userId: string;
+  /** Every subscription kind lives here, keyed by the subscribing command's id. */
+  readonly subscriptions: Map<number, () => void>;
+  readonly send: (json: string) => void;
+  readonly sendResult: (id: number, result?: unknown) => void;
+  readonly sendError: (id: unknown, code: string, message: string, translation?: CommandError['translation']) => void;
+  readonly pending: () => number;
+  readonly isAuthenticated: () => boolean;
+  readonly isClosing: () => boolean;
+  readonly enableCoalescing: () => void;
+  /** Server-side close (close frame 1000), as every HA-initiated disconnect. */
+  readonly cancel: (reason: string) => void;
+  /** Destroys the socket without a close frame. */
+  readonly terminate: () => void;
+  /** Writes a text frame as is (bypasses the queue): for fault injection. */
+  readonly sendRaw: (text: string) => void;
+  /** Resolves once the socket is closed. */
+  readonly closed: Promise<void>;
+}
+
+let nextConnectionId = 0;
+
+/** Runs HA's auth phase and command phase on one accepted socket. */
+export function attachConnection(ws: WebSocket, deps: ConnectionDeps): SimConnection {
+  const { options, faults, logger } = deps;
+  const id = ++nextConnectionId;
+  const log = logger.child({ connection: id });
+  const subscriptions = new Map<number, () => void>();
+  let authenticated = false;
+  let closing = false;
+  let lastId = 0;
+  const timers = new Set<NodeJS.Timeout>();
+  const later = (ms: number, fn: () => void): NodeJS.Timeout => {
+    const t = setTimeout(() => {
+      timers.delete(t);
+      fn();
+    }, ms);
+    timers.add(t);
+    return t;
+  };
+
+  const writer = createWriter(ws, { ...options.pendingLimits, writeBufferBytes: options.writeBufferBytes }, (reason) => {
+    log.error({ pending: writer.pending() }, reason);
+    cancel(reason);
+  });
+
+  const cleanup = (): void => {
+    if (!closing) closing = true;
+    writer.stop();
+    for (const t of timers) clearTimeout(t);
+    timers.clear();
+    if (heartbeat !== undefined) clearInterval(heartbeat);
+    for (const unsub of subscriptions.values()) unsub();
+    subscriptions.clear();
+  };
+
+  const cancel = (reason: string): void => {
+    if (closing) return;
+    log.debug({ reason }, 'disconnecting');
+    cleanup();
+    ws.close(1000);
+    // A client that stopped reading never answers the close frame: aiohttp gives up after a timeout.
+    const t = setTimeout(() => ws.terminate(), options.closeTimeoutMs);
+    t.unref();
+    ws.once('close', () => clearTimeout(t));
+  };
+
+  const terminate = (): void => {
+    cleanup();
+    ws.terminate();
+  };
+
+  const send = (json: string): void => {
+    if (!closing) writer.send(json);
+  };
+  const sendResult = (msgId: number, result: unknown = null): void =>
+    send(`{"id":${msgId},"type":"result","success":true,"result":${JSON.stringify(result)}}`);
+  const sendError: SimConnection['sendError'] = (msgId, code, message, translation) => {
+    const error: Record<string, unknown> = { code, message };
+    if (translation !== undefined) {
+      error.translation_key = translation.key;
+      error.translation_domain = translation.domain;
+      error.translation_placeholders = translation.placeholders ?? null;
+    }
+    send(JSON.stringify({ id: msgId ?? null, type: 'result', success: false, error }));
+  };
+
+  const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
+  const conn: SimConnection = {
+    closed,
+    id,
+    userId: deps.userId,
+    subscriptions,
+    send,
+    sendResult,
+    sendError,
+    pending: writer.pending,
+    isAuthenticated: () => authenticated,
+    isClosing: () => closing,
+    enableCoalescing: writer.enableCoalescing,
+    cancel,
+    terminate,
+    sendRaw: (text) => {
+      if (ws.readyState === ws.OPEN) ws.send(text);
+    },
+  };
+
+  // --- auth phase ---
+  ws.send(JSON.stringify({ type: 'auth_required', ha_version: options.haVersion }));
+  const authTimer = later(options.authTimeoutMs, () => cancel('Did not receive auth message within 10 seconds'));
+
+  const handleAuth = (text: string): void => {
+    clearTimeout(authTimer);
+    timers.delete(authTimer);
+    const msg = parseJson(text);
+    if (msg === undefined) return cancel('Received invalid JSON during auth.');
+    const problem = authSchemaError(msg);
+    if (problem !== undefined) {
+      ws.send(JSON.stringify({ type: 'auth_invalid', message: `Auth message incorrectly formatted: ${problem}` }));
+      return cancel('auth schema');
+    }
+    const token = (msg as Record<string, unknown>).access_token;
+    if (faults.refuseAuth || token !== deps.token) {
+      ws.send(JSON.stringify({ type: 'auth_invalid', message: 'Invalid access token or password' }));
+      return cancel('invalid auth');
+    }
+    authenticated = true;
+    ws.send(JSON.stringify({ type: 'auth_ok', ha_version: options.haVersion }));
+  };
+
+  // --- command phase (ActiveConnection.async_handle) ---
+  const handleOne = (msg: unknown): void => {
+    if (closing) return;
+    const obj = msg !== null && typeof msg === 'object' && !Array.isArray(msg) ? (msg as Record<string, unknown>) : undefined;
+    const curId = obj?.id;
+    const type = obj?.type;
+    if (obj === undefined || typeof curId !== 'number' || !Number.isInteger(curId) || curId === 0 || typeof type !== 'string' || type === '') {
+      return sendError(obj === undefined ? 0 : (curId ?? null), 'invalid_format', 'Message incorrectly formatted.');
+    }
+    if (curId <= lastId) return sendError(curId, 'id_reuse', 'Identifier values have to increase.');
+    const command = deps.commands.get(type);
+    if (command === undefined) return sendError(curId, 'unknown_command', 'Unknown command.');
+    try {
+      const problem = validateCommand(obj, command.schema);
+      if (problem !== undefined) sendError(curId, 'invalid_format', problem);
+      else {
+        const result = command.handler(conn, obj as Record<string, unknown> & { id: number });
+        if (result instanceof Promise) result.catch((err: unknown) => handleException(curId, err));
+      }
+    } catch (err) {
+      handleException(curId, err);
+    }
+    lastId = curId;
+  };
+
+  const handleException = (msgId: number, err: unknown): void => {
+    if (err instanceof CommandError) return sendError(msgId, err.code, err.message, err.translation);
+    log.error({ err }, 'command handler failed');
+    sendError(msgId, 'unknown_error', 'Unknown error');
+  };
+
+  const handleFrame = (data: RawData, isBinary: boolean): void => {
+    if (closing) return;
+    if (isBinary) return cancel('Received binary message.');
+    const text = data.toString();
+    if (!authenticated) return handleAuth(text);
+    const msg = parseJson(text);
+    if (msg === undefined) return cancel('Received invalid JSON.');
+    if (Array.isArray(msg)) for (const m of msg) handleOne(m);
+    else handleOne(msg);
+  };
+
+  // delayResponses(): incoming frames are handled late but in order.
+  const inbox: (() => void)[] = [];
+  let draining = false;
+  const drain = (): void => {
+    if (draining) return;
+    const next = inbox.shift();
+    if (next === undefined) return;
+    draining = true;
+    later(faults.delayMs, () => {
+      draining = false;
+      next();
+      drain();
+    });
+  };
+  ws.on('message', (data, isBinary) => {
+    if (faults.delayMs > 0 || inbox.length > 0 || draining) {
+      inbox.push(() => handleFrame(data, isBinary));
+      drain();
+    } else handleFrame(data, isBinary);
+  });
+
+  ws.on('ping', (data) => {
+    if (!faults.ignorePings) ws.pong(data);
+  });
+
+  // aiohttp heartbeat: ping every heartbeatMs, drop the link when the pong is later than half of it.
+  let pongTimer: NodeJS.Timeout | undefined;
+  const heartbeat =
+    options.heartbeatMs > 0
+      ? setInterval(() => {
+          if (pongTimer !== undefined) return;
+          ws.ping();
+          pongTimer = later(options.heartbeatMs / 2, () => {
+            log.debug('heartbeat pong timeout');
+            terminate();
+          });
+        }, options.heartbeatMs)
+      : undefined;
+  ws.on('pong', () => {
+    if (pongTimer !== undefined) {
+      clearTimeout(pongTimer);
+      timers.delete(pongTimer);
+      pongTimer = undefined;
+    }
+  });
+
+  ws.on('error', (err) => log.debug({ err: err.message }, 'socket error'));
+  ws.on('close', () => {
+    cleanup();
+    deps.onClosed(conn);
+  });
+  return conn;
+}
+
+// --- internal ---
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+// AUTH_MESSAGE_SCHEMA: type == "auth", Exclusive api_password / access_token (str), nothing else.
+function authSchemaError(msg: unknown): string | undefined {
+  if (msg === null || typeof msg !== 'object' || Array.isArray(msg)) return `expected a dictionary. Got ${pyRepr(msg)}`;
+  const obj = msg as Record<string, unknown>;
+  for (const [k, v] of Object.entries(obj)) {
+    if (k === 'type') {
+      if (v !== 'auth') return `not a valid value @ data['type']. Got ${pyRepr(v)}`;
+    } else if (k === 'access_token' || k === 'api_password') {
+      if (typeof v !== 'string') return `expected str for dictionary value @ data['${k}']. Got ${pyRepr(v)}`;
+    } else return `extra keys not allowed @ data['${k}']. Got ${pyRepr(v)}`;
+  }
+  if (!('type' in obj)) return "required key not provided @ data['type']. Got None";
+  if ('access_token' in obj && 'api_password' in obj) return "two or more values in the same group of exclusion 'auth' @ data[<auth>]";
+  return undefined;
+}

@@ -1,0 +1,207 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { noopLogger, parseOptions } from '@ha-ingestor/core';
+import { WebSocketServer } from 'ws';
+import { coreCommands } from './commands.js';
+import { attachConnection, type Command, type FaultState, type SimConnection } from './connection.js';
+import { createHomeGenerator } from './generator.js';
+import { createSimClock } from './ha-time.js';
+import { historyCommands } from './history-commands.js';
+import { createHome, type AddEntityOptions, type SimulatedHome } from './home.js';
+import { HaSimulatorOptionsSchema, type HaSimulatorOptions } from './options.js';
+import { createRng } from './prng.js';
+import { createRecorder, rowFromState, type Recorder } from './recorder.js';
+import type { SetStateOptions } from './state-machine.js';
+import type { EmittedEvent, HaWireContext } from './types.js';
+
+/** Fault injection switches (see docs/simulator.md). */
+export interface SimulatorFaults {
+  /** Destroys every socket without a close frame (the client sees 1006). */
+  readonly dropConnections: () => void;
+  /** Stops answering app-level `ping` commands and WS ping frames (a dead link from the client's view). */
+  readonly ignorePings: (on: boolean) => void;
+  /** Handles every incoming frame `ms` late (in order); 0 turns it off. */
+  readonly delayResponses: (ms: number) => void;
+  /** Sends a frame that is not valid JSON to every authenticated client. */
+  readonly sendMalformedFrame: () => void;
+  /** Answers every auth with auth_invalid. */
+  readonly refuseAuth: (on: boolean) => void;
+  /** Closes every connection and the listener, then listens again on the same port; keeps states and recorder. */
+  readonly restart: () => Promise<void>;
+}
+
+/** A running HA simulator. */
+export interface HaSimulator {
+  /** `ws://HOST:PORT/api/websocket`. */
+  readonly url: string;
+  readonly token: string;
+  readonly port: number;
+  readonly home: SimulatedHome;
+  readonly recorder: Recorder;
+  /** Every event the simulator delivered, in order (bounded by `maxEmitted`). */
+  readonly emitted: readonly EmittedEvent[];
+  readonly setState: (entityId: string, state: string, attributes?: Readonly<Record<string, unknown>>, options?: SetStateOptions) => EmittedEvent;
+  readonly addEntity: (entityId: string, state: string, attributes?: Readonly<Record<string, unknown>>, options?: AddEntityOptions) => EmittedEvent;
+  readonly removeEntity: (entityId: string, options?: { keepRegistryEntry?: boolean; context?: HaWireContext }) => EmittedEvent;
+  readonly fireEvent: (eventType: string, data: Readonly<Record<string, unknown>>, options?: { context?: HaWireContext }) => EmittedEvent;
+  /** Generates at least `count` realistic events now (seeded); returns them. */
+  readonly step: (count?: number) => EmittedEvent[];
+  /** Generates events on a timer (`setInterval`, so fake timers drive it). */
+  readonly startGenerator: (options: { ratePerSecond: number }) => void;
+  readonly stopGenerator: () => void;
+  readonly faults: SimulatorFaults;
+  /** Open websocket connections (authenticated or not). */
+  readonly connectionCount: () => number;
+  /** Called for every delivered event; returns an unsubscribe function. */
+  readonly onEvent: (listener: (e: EmittedEvent) => void) => () => void;
+  readonly close: () => Promise<void>;
+}
+
+/**
+ * Starts an HA simulator: a WebSocket server on `/api/websocket` that speaks HA's protocol over a
+ * seeded simulated home.
+ * @example
+ * const sim = await createHaSimulator({ seed: 7, entityCount: 200 });
+ * const conn = await connect(sim.url, sim.token);   // any HA websocket client
+ * sim.step(100);
+ * await sim.close();
+ */
+export async function createHaSimulator(input: HaSimulatorOptions = {}): Promise<HaSimulator> {
+  const { now = Date.now, logger = noopLogger, ...data } = input;
+  const options = parseOptions(HaSimulatorOptionsSchema, data, 'ha-simulator');
+  const rng = createRng(options.seed);
+  const clock = createSimClock(now, rng.fork(11));
+  const home = createHome({ entityCount: options.entityCount, haVersion: options.haVersion, timeZone: options.timeZone, clock, rng: rng.fork(12), maxEmitted: options.maxEmitted });
+  const recorder = createRecorder(home.bus, options.historyDays);
+  for (const s of home.getStates()) recorder.record({ entityId: s.entity_id, ...rowFromState(s) });
+  const generator = createHomeGenerator(home, rng.fork(13));
+  const token = options.token ?? randomBytes(24).toString('base64url');
+  const faultState: FaultState = { ignorePings: false, delayMs: 0, refuseAuth: false };
+  const connections = new Set<SimConnection>();
+  const commands = new Map<string, Command>([
+    ...coreCommands({ home, faults: faultState, rng: rng.fork(14) }),
+    ...historyCommands({ home, recorder, options, purge: () => recorder.purge(clock.nowMs() * 1000) }),
+  ]);
+
+  const wss = new WebSocketServer({ noServer: true, autoPong: false, perMessageDeflate: true, maxPayload: 16 * 1024 * 1024 });
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    if ((req.url ?? '').split('?')[0] !== '/api/websocket') {
+      socket.end('HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 14\r\nConnection: close\r\n\r\n404: Not Found');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const conn = attachConnection(ws, { options, token, userId: home.userId, faults: faultState, logger, commands, onClosed: (c) => connections.delete(c) });
+      connections.add(conn);
+    });
+  };
+  let server = await listen(options.port, options.host, onUpgrade);
+  const port = (server.address() as { port: number }).port;
+
+  let generatorTimer: NodeJS.Timeout | undefined;
+  const stopGenerator = (): void => {
+    if (generatorTimer !== undefined) clearInterval(generatorTimer);
+    generatorTimer = undefined;
+  };
+  const purgeTimer = setInterval(() => recorder.purge(clock.nowMs() * 1000), 3_600_000);
+  purgeTimer.unref();
+
+  // HA closes every connection with a close frame on stop; a client that does not answer is cut.
+  const closeAll = async (): Promise<void> => {
+    const all = [...connections];
+    for (const c of all) c.cancel('Home Assistant is stopping');
+    await Promise.race([Promise.all(all.map((c) => c.closed)), delay(1000)]);
+    for (const c of all) c.terminate();
+    connections.clear();
+    await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+  };
+
+  return {
+    url: `ws://${options.host}:${port}/api/websocket`,
+    token,
+    port,
+    home,
+    recorder,
+    emitted: home.bus.emitted,
+    setState: home.setState,
+    addEntity: home.addEntity,
+    removeEntity: home.removeEntity,
+    fireEvent: (type, d, o) => home.fireEvent(type, d, o),
+    step: (count = 1) => generator.step(count),
+    startGenerator: ({ ratePerSecond }) => {
+      stopGenerator();
+      if (!(ratePerSecond > 0)) return;
+      // Fixed ticks (not wall-clock deltas) keep it deterministic under fake timers.
+      const tickMs = Math.max(10, Math.floor(1000 / ratePerSecond));
+      const perTick = (ratePerSecond * tickMs) / 1000;
+      let budget = 0;
+      generatorTimer = setInterval(() => {
+        budget += perTick;
+        const n = Math.floor(budget);
+        if (n > 0) budget -= generator.step(n).length;
+      }, tickMs);
+    },
+    stopGenerator,
+    faults: {
+      dropConnections: () => {
+        for (const c of [...connections]) c.terminate();
+      },
+      ignorePings: (on) => {
+        faultState.ignorePings = on;
+      },
+      delayResponses: (ms) => {
+        faultState.delayMs = Math.max(0, ms);
+      },
+      sendMalformedFrame: () => {
+        for (const c of connections) if (c.isAuthenticated()) c.sendRaw('{"id": 1, "type": "event", "event": {"event_type": "state_chan');
+      },
+      refuseAuth: (on) => {
+        faultState.refuseAuth = on;
+      },
+      restart: async () => {
+        await closeAll();
+        server = await listen(port, options.host, onUpgrade);
+      },
+    },
+    connectionCount: () => connections.size,
+    onEvent: (listener) =>
+      home.bus.listen('*', (e) => {
+        try {
+          listener(e);
+        } catch (err) {
+          logger.error({ err }, 'simulator onEvent listener threw');
+        }
+      }),
+    close: async () => {
+      stopGenerator();
+      clearInterval(purgeTimer);
+      await closeAll();
+      wss.close();
+      recorder.close();
+    },
+  };
+}
+
+// --- internal ---
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    t.unref();
+  });
+}
+
+async function listen(port: number, host: string, onUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void): Promise<Server> {
+  const server = createServer((_req, res) => {
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('404: Not Found');
+  });
+  server.on('upgrade', onUpgrade);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return server;
+}
