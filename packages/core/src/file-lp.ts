@@ -1,0 +1,86 @@
+import type { EpochMicros } from './event.js';
+import { splitEntityId } from './identity.js';
+import { serializePoints, type FieldValue, type Point, type Precision } from './line-protocol.js';
+import type { RejectedEvent } from './sink.js';
+
+/** What the file sink needs of an event: its type and its time. Everything else is read if present. */
+export interface FileSinkEvent {
+  readonly event_type: string;
+  readonly time_fired: EpochMicros;
+}
+
+/** Result of a line-protocol mapping: one line per written event, plus the events that could not be. */
+export interface ToLinesResult {
+  readonly lines: string[];
+  readonly rejected: RejectedEvent[];
+}
+
+/**
+ * The file sink's built-in line-protocol mapping, for when no `toLines` hook is given:
+ * - `state_changed` → measurement = domain, tags `entity_id` + `domain`, fields `state` (string) and
+ *   `value` (float, when the state is numeric); an entity removal (`state: null`) → field `removed=true`.
+ * - any other event → measurement `events`, tag `event_type` (+ `entity_id`/`domain` when `data` has
+ *   them as strings), fields `data` (the event data as JSON) and `context_id` when known.
+ * Time is `time_fired` (for state changes that is `last_updated`). Unwritable points are rejected with
+ * the serialiser's reason (`empty_measurement`, `newline`, …), never failing the batch.
+ */
+export function defaultToLines(events: readonly FileSinkEvent[], precision: Precision): ToLinesResult {
+  const points: Point[] = [];
+  const pointIndex: number[] = [];
+  const rejected: RejectedEvent[] = [];
+  for (let i = 0; i < events.length; i++) {
+    try {
+      points.push(toPoint(events[i] as FileSinkEvent));
+      pointIndex.push(i);
+    } catch (error) {
+      rejected.push({ index: i, reason: 'not_serialisable', message: `event data is not JSON-serialisable: ${(error as Error).message}` });
+    }
+  }
+  const out = serializePoints(points, precision);
+  for (const r of out.rejected) rejected.push({ index: pointIndex[r.index] as number, reason: r.reason, message: r.message });
+  rejected.sort((a, b) => a.index - b.index);
+  return { lines: [...out.lines], rejected };
+}
+
+/**
+ * The header of every line protocol file: `influx -import` (InfluxDB 1.x) reads the target database
+ * (and retention policy) from it; for everything else (`influx write`, the HTTP API) these are comments.
+ */
+export function lineProtocolHeader(database: string, retentionPolicy?: string): string {
+  const rp = retentionPolicy === undefined ? '' : `# CONTEXT-RETENTION-POLICY: ${retentionPolicy}\n`;
+  return `# DML\n# CONTEXT-DATABASE: ${database}\n${rp}`;
+}
+
+// --- internal ---
+
+const NUMERIC = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
+
+interface LooseEvent extends FileSinkEvent {
+  readonly entity_id?: unknown;
+  readonly domain?: unknown;
+  readonly state?: unknown;
+  readonly data?: unknown;
+  readonly context?: { readonly id?: unknown } | null;
+}
+
+function toPoint(event: LooseEvent): Point {
+  if (event.event_type === 'state_changed' && typeof event.entity_id === 'string') {
+    const domain = typeof event.domain === 'string' ? event.domain : splitEntityId(event.entity_id).domain;
+    const fields: Record<string, FieldValue> = {};
+    if (typeof event.state === 'string') {
+      fields['state'] = event.state;
+      const value = NUMERIC.test(event.state) ? Number(event.state) : Number.NaN;
+      if (Number.isFinite(value)) fields['value'] = value;
+    } else if (event.state === null) {
+      fields['removed'] = true;
+    }
+    return { measurement: domain, tags: { entity_id: event.entity_id, domain }, fields, time: event.time_fired };
+  }
+  const data = typeof event.data === 'object' && event.data !== null ? (event.data as Record<string, unknown>) : {};
+  const tags: Record<string, string> = { event_type: event.event_type };
+  if (typeof data['entity_id'] === 'string') tags['entity_id'] = data['entity_id'];
+  if (typeof data['domain'] === 'string') tags['domain'] = data['domain'];
+  const fields: Record<string, FieldValue> = { data: JSON.stringify(data) };
+  if (typeof event.context?.id === 'string') fields['context_id'] = event.context.id;
+  return { measurement: 'events', tags, fields, time: event.time_fired };
+}
