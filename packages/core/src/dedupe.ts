@@ -35,10 +35,8 @@ export function createDedupeStore(options: ResolvedDedupeOptions, now: () => num
     isDuplicate: (series, key) => {
       const t = now();
       sweep(t);
-      const ring = rings.get(series);
-      if (ring === undefined) return false;
-      for (let i = 0; i < ring.keys.length; i++) if (ring.keys[i] === key && (ring.times[i] as number) + windowMs > t) return true;
-      return false;
+      const committedAt = rings.get(series)?.times.get(key);
+      return committedAt !== undefined && committedAt + windowMs > t;
     },
     commit: (series, keys) => {
       const t = now();
@@ -48,27 +46,26 @@ export function createDedupeStore(options: ResolvedDedupeOptions, now: () => num
         const key = keys[i] as string;
         let ring = rings.get(s);
         if (ring === undefined) {
-          ring = { keys: [], times: [], next: 0, newest: t };
+          ring = { times: new Map(), order: [], next: 0, newest: t };
           rings.set(s, ring);
         }
         ring.newest = t;
-        const existing = ring.keys.indexOf(key);
-        if (existing >= 0) {
-          ring.times[existing] = t;
+        if (ring.times.has(key)) {
+          ring.times.set(key, t);
           continue;
         }
-        if (ring.keys.length < maxPerSeries) {
-          ring.keys.push(key);
-          ring.times.push(t);
-        } else {
-          ring.keys[ring.next] = key;
-          ring.times[ring.next] = t;
+        if (ring.order.length < maxPerSeries) ring.order.push(key);
+        else {
+          // Full: forget the oldest committed key of this series (a later replay of it is rewritten, never lost).
+          ring.times.delete(ring.order[ring.next] as string);
+          ring.order[ring.next] = key;
           ring.next = (ring.next + 1) % maxPerSeries;
         }
+        ring.times.set(key, t);
       }
     },
     seriesCount: () => rings.size,
-    ringSize: (series) => rings.get(series)?.keys.length ?? 0,
+    ringSize: (series) => rings.get(series)?.times.size ?? 0,
     clear: () => rings.clear(),
   };
 }
@@ -119,9 +116,10 @@ export function dedupeStage(store: DedupeStore): StageRunner {
 // --- internal ---
 
 interface Ring {
-  readonly keys: string[];
-  readonly times: number[];
-  /** Slot overwritten next once the ring is full (the oldest). */
+  /** Committed key → commit time (epoch ms); at most maxPerSeries entries (hash lookup, no string scans). */
+  readonly times: Map<string, number>;
+  /** The same keys in commit order, as a ring; `next` is the oldest once full. */
+  readonly order: string[];
   next: number;
   /** Commit time of the newest key (for eviction). */
   newest: number;

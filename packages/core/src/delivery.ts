@@ -157,7 +157,8 @@ export function createDelivery(sink: AnySink, options: ResolvedDeliveryOptions, 
     return events.length - rejected.length;
   };
 
-  const accepted = (events: readonly unknown[], count: number) => {
+  /** The sink took `count` of `events`; `announce` is false for drained outbox entries (already announced). */
+  const accepted = (events: readonly unknown[], count: number, announce: boolean) => {
     counters.written[name] = (counters.written[name] ?? 0) + count;
     metrics.sinkPointsWritten.inc({ sink: name }, count);
     const nowSec = ctx.now() / 1000;
@@ -165,7 +166,7 @@ export function createDelivery(sink: AnySink, options: ResolvedDeliveryOptions, 
       const t = (e as { time_fired?: unknown } | null)?.time_fired;
       if (typeof t === 'number') metrics.endToEndLag.observe(Math.max(0, nowSec - t / 1e6));
     }
-    env.onWritten(name, events);
+    if (announce) env.onWritten(name, events);
   };
 
   const rejectAll = (events: readonly unknown[], error: SdkError) => {
@@ -210,7 +211,7 @@ export function createDelivery(sink: AnySink, options: ResolvedDeliveryOptions, 
       return;
     }
     lastError = undefined;
-    accepted(batch.events, applyResult(batch.events, result));
+    accepted(batch.events, applyResult(batch.events, result), true);
     releaseAll(batch.groups);
   };
 
@@ -220,7 +221,7 @@ export function createDelivery(sink: AnySink, options: ResolvedDeliveryOptions, 
     if (entry === undefined) return true;
     try {
       const result = await write(entry.records);
-      accepted(entry.records, applyResult(entry.records, result));
+      accepted(entry.records, applyResult(entry.records, result), false);
     } catch (caught) {
       const error = toSdkError(caught, ErrorCode.SINK_UNAVAILABLE, stage);
       lastError = error;

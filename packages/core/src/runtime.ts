@@ -246,6 +246,8 @@ export function createRuntime(input: RuntimeInput): Pipeline {
       await settle(t.sink.close?.(), report);
     }
     for (const s of dedupeStores) s.clear();
+    // Everything is closed: release whatever still listens on the stage signal (pollers, sockets).
+    if (!hard.signal.aborted) hard.abort(new SdkError(ErrorCode.ABORTED, 'pipeline stopped'));
     phase = 'stopped';
     return stats();
   };
