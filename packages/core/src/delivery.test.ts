@@ -228,4 +228,56 @@ describe('per-sink delivery', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('counts and logs events the outbox drops when full (drop-oldest) as outbox_full', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'outbox-full-'));
+    try {
+      const src = manualSource<Ev>();
+      const sink = memorySink<Ev>('db', () => {
+        throw down();
+      });
+      const p = pipeline(src.source)
+        .to(sink.sink, {
+          batch: { maxSize: 1 },
+          retry: { retries: 0 },
+          breaker: { threshold: 1, resetTimeoutMs: 60_000 },
+          outbox: { dir, fsync: 'never', maxBytes: 400, whenFull: 'drop-oldest' },
+        })
+        .build();
+      p.events.on('error', () => undefined);
+      await p.start();
+      for (let t = 1; t <= 8; t++) await src.ctx().emit(stateEvent('light.a', t));
+      await vi.waitFor(() => expect(p.stats().outboxed['db']).toBe(8));
+      const stats = await p.stop();
+      expect(stats.dropped['outbox_full']).toBeGreaterThan(0);
+      expect(stats.failed).toBe(0);
+      expect(await p.metrics.registry.getSingleMetricAsString('ha_ingestor_events_dropped_total')).toContain(
+        `reason="outbox_full"} ${stats.dropped['outbox_full']}`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('emits `written` once per event: when outboxed, not again when drained', async () => {
+    const src = manualSource<Ev>();
+    let healthy = false;
+    const sink = memorySink<Ev>('db', () => {
+      if (!healthy) throw down();
+    });
+    const { p } = withOutbox(src.source, sink.sink, { batch: { maxSize: 1 }, retry: { retries: 0 }, breaker: { threshold: 1, resetTimeoutMs: 1000 } });
+    const announced: number[] = [];
+    p.events.on('written', (_sink, events) => announced.push(...events.map((e) => (e as Ev).time_fired)));
+    p.events.on('error', () => undefined);
+    await p.start();
+    await src.ctx().emit(stateEvent('light.a', 1));
+    await settle();
+    healthy = true;
+    await vi.advanceTimersByTimeAsync(1000);
+    await src.ctx().emit(stateEvent('light.a', 2));
+    await settle();
+    expect(sink.written.map((e) => e.time_fired)).toEqual([1, 2]);
+    expect(announced).toEqual([1, 2]);
+    await p.stop();
+  });
 });

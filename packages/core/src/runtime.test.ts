@@ -258,6 +258,18 @@ describe('lifecycle', () => {
     expect(acks.handled).toEqual([]);
   });
 
+  it('rejects an emit after the pipeline stopped (ABORTED) and fails its ack', async () => {
+    const src = manualSource<Ev>();
+    const acks = ackRecorder();
+    const p = pipeline(src.source).build();
+    await p.start();
+    const ctx = src.ctx();
+    await p.stop();
+    await expect(ctx.emit(stateEvent('light.a', 1), acks.ack('late'))).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(acks.failed.map(([l]) => l)).toEqual(['late']);
+    expect(p.stats().failed).toBe(1);
+  });
+
   it('reports a fatal source error: error event, health down, idle rejects', async () => {
     const failing: Source<Ev> = {
       kind: 'source',
