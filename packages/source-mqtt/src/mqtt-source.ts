@@ -94,7 +94,7 @@ async function runMqttSource(
     };
     const first = messages[0];
     if (result.kind === 'ignored') {
-      ignored.inc({ reason: result.reason });
+      ignored.inc({ reason: result.reason }, messages.length);
       handled();
       return Promise.resolve();
     }
@@ -223,6 +223,7 @@ async function runMqttSource(
         ];
         firstConnect = false;
         await subscribeTopics(connection.client, filters, options.protocolVersion);
+        logger.info({ topics: filters.map((f) => f.topic) }, 'mqtt subscribed');
         const settleMs = Math.max(0, ...routes.map((r) => (hasDiscovery(r) ? r.subscription.discovery.settleMs : 0)));
         const settleTimer = setTimeout(releaseHeld, settleMs);
         await closed;

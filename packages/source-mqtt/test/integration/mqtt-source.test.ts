@@ -1,0 +1,217 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MqttClient } from 'mqtt';
+import { formatHaTime, isSdkError } from '@ha-ingestor/core';
+import { mqttSource } from '../../src/mqtt-source.js';
+import { createStatestreamPublisher } from '../../src/statestream-publisher.js';
+import type { HaWireStateChanged } from '../../src/statestream-publisher.js';
+import type { BrokerTarget } from '../support/brokers.js';
+import { startAedes, startMosquitto } from '../support/brokers.js';
+import { publisher, quiet, startSource } from '../support/harness.js';
+import { recordingContext } from '../support/recording-context.js';
+
+const targets: { name: string; start: () => Promise<BrokerTarget | undefined> }[] = [
+  { name: 'mosquitto (MQTT 5)', start: startMosquitto },
+  { name: 'aedes (MQTT 3.1.1)', start: startAedes },
+];
+
+const T0 = Date.UTC(2026, 10, 29, 10, 0, 0) * 1000;
+
+/** An HA-wire state_changed event (times in µs turned into HA's ISO text). */
+function change(entityId: string, state: string, attributes: Record<string, unknown>, lastUpdatedUs: number): HaWireStateChanged {
+  const iso = formatHaTime(lastUpdatedUs);
+  return { event_type: 'state_changed', data: { entity_id: entityId, new_state: { entity_id: entityId, state, attributes, last_changed: iso, last_updated: iso } } };
+}
+
+describe.each(targets)('mqttSource on $name', ({ start }) => {
+  let target: BrokerTarget | undefined;
+  let pub: MqttClient | undefined;
+
+  beforeAll(async () => {
+    target = await start();
+    if (target !== undefined) pub = await publisher(target);
+  });
+  afterAll(async () => {
+    await pub?.endAsync();
+    await target?.close();
+  });
+
+  const broker = (): BrokerTarget => {
+    if (target === undefined) throw new Error('unreachable: broker missing');
+    return target;
+  };
+  const client = (): MqttClient => {
+    if (pub === undefined) throw new Error('unreachable: publisher missing');
+    return pub;
+  };
+
+  it('assembles statestream state, timestamps and per-attribute topics into one event per change', async (t) => {
+    if (target === undefined) return t.skip();
+    const src = await startSource(broker(), { subscriptions: [{ topic: 'ss1/#', parser: 'statestream', statestream: { baseTopic: 'ss1' } }] }, { autoAck: true });
+    const states = await createStatestreamPublisher({ client: client(), baseTopic: 'ss1', publishAttributes: true, publishTimestamps: true });
+    await states.publish(change('sensor.kitchen_temp', '21.5', { unit_of_measurement: '°C', friendly_name: 'Kitchen', state_class: 'measurement' }, T0 + 123_456));
+    await states.publish(change('light.desk', 'on', { brightness: 128, rgb_color: [255, 0, 0] }, T0 + 200_001));
+    await states.publish(change('sensor.kitchen_temp', '21.6', { unit_of_measurement: '°C', friendly_name: 'Kitchen', state_class: 'measurement' }, T0 + 60_000_000));
+    await src.rec.until(() => src.rec.events().length >= 3);
+    await quiet(200);
+    await src.stop();
+    const events = src.rec.events();
+    expect(events.map((e) => e.key).sort()).toEqual([`light.desk@${T0 + 200_001}`, `sensor.kitchen_temp@${T0 + 123_456}`, `sensor.kitchen_temp@${T0 + 60_000_000}`]);
+    const desk = events.find((e) => e.entity_id === 'light.desk');
+    expect(desk).toMatchObject({ state: 'on', attributes: { brightness: 128, rgb_color: [255, 0, 0] }, last_updated: T0 + 200_001, provenance: { qos: 1, retain: false } });
+    expect(desk?.provenance.timeFromReceipt).toBeUndefined();
+    expect(events.find((e) => e.last_updated === T0 + 60_000_000)?.old_state?.state).toBe('21.5');
+    expect(src.rec.deadLetters).toEqual([]);
+  });
+
+  it('drops the retained replay after a reconnect: no duplicate events', async (t) => {
+    if (target === undefined) return t.skip();
+    const states = await createStatestreamPublisher({ client: client(), baseTopic: 'ss2', publishAttributes: true, publishTimestamps: false });
+    await states.publish(change('sensor.a', '1', { unit_of_measurement: 'W' }, T0));
+    await states.publish(change('sensor.b', '2', { unit_of_measurement: 'W' }, T0));
+    // clean: true → every reconnect is a new subscription → the broker replays all retained topics.
+    const src = await startSource(broker(), { clean: true, subscriptions: [{ topic: 'ss2/#', parser: 'statestream', statestream: { baseTopic: 'ss2' } }] }, { autoAck: true });
+    await src.rec.until(() => src.rec.events().length >= 2);
+    expect(src.rec.events().every((e) => e.provenance.retain === true && e.provenance.timeFromReceipt === true)).toBe(true);
+    src.clients.at(-1)?.stream.destroy();
+    await src.rec.until(() => src.subscribed() >= 2);
+    const ignored = async () => (await src.rec.ctx.metrics.registry.getSingleMetricAsString('ha_ingestor_mqtt_messages_ignored_total')) ?? '';
+    for (let i = 0; i < 250 && !/duplicate_replay"} 4/.test(await ignored()); i++) await quiet(20);
+    await quiet(300);
+    await src.stop();
+    expect(src.rec.events()).toHaveLength(2);
+    expect(await ignored()).toMatch(/reason="duplicate_replay"} 4/);
+  });
+
+  it('maps HA discovery configs (abbreviated keys, ~, device) to device state topics', async (t) => {
+    if (target === undefined) return t.skip();
+    const p = client();
+    const device = { ids: ['zigbee2mqtt_0x00158d0001'], name: 'Kitchen', mf: 'Aqara', mdl: 'WSDCGQ11LM' };
+    await p.publishAsync('disc3/sensor/0x00158d0001/temperature/config', JSON.stringify({ '~': 'z3/kitchen', stat_t: '~', val_tpl: '{{ value_json.temperature }}', unit_of_meas: '°C', dev_cla: 'temperature', name: 'Temperature', uniq_id: 't1', dev: device }), { qos: 1, retain: true });
+    await p.publishAsync('disc3/sensor/0x00158d0001/humidity/config', JSON.stringify({ stat_t: 'z3/kitchen', val_tpl: '{{ value_json.humidity }}', unit_of_meas: '%', dev_cla: 'humidity', obj_id: 'kitchen_rh', dev: device }), { qos: 1, retain: true });
+    await p.publishAsync('disc3/sensor/broken/config', JSON.stringify({ name: 'no state topic' }), { qos: 1, retain: true });
+    const src = await startSource(broker(), { subscriptions: [{ topic: 'disc3/#', parser: 'discovery', discovery: { prefix: 'disc3' } }] }, { autoAck: true });
+    await src.rec.until(() => src.rec.deadLetters.length >= 1);
+    await quiet(200); // the dynamic subscription of z3/kitchen is sent after the config was read
+    await p.publishAsync('z3/kitchen', JSON.stringify({ temperature: 21.4, humidity: 41, battery: 97 }), { qos: 1 });
+    await src.rec.until(() => src.rec.events().length >= 2);
+    await src.stop();
+    const byId = Object.fromEntries(src.rec.events().map((e) => [e.entity_id, e]));
+    expect(byId['sensor.kitchen_temperature']).toMatchObject({ state: '21.4', attributes: { unit_of_measurement: '°C', device_class: 'temperature', device: { manufacturer: 'Aqara', model: 'WSDCGQ11LM' } } });
+    expect(byId['sensor.kitchen_rh']).toMatchObject({ state: '41', attributes: { unit_of_measurement: '%', device_class: 'humidity' } });
+    expect(src.rec.deadLetters.map((d) => d.reason)).toEqual(['discovery_missing_key']);
+    await p.publishAsync('disc3/sensor/0x00158d0001/temperature/config', '', { qos: 1, retain: true });
+    await p.publishAsync('disc3/sensor/0x00158d0001/humidity/config', '', { qos: 1, retain: true });
+    await p.publishAsync('disc3/sensor/broken/config', '', { qos: 1, retain: true });
+  });
+
+  it('turns zigbee2mqtt device messages into events and ignores the bridge topics', async (t) => {
+    if (target === undefined) return t.skip();
+    const src = await startSource(broker(), { subscriptions: [{ topic: 'z4/#', parser: 'json', json: { baseTopic: 'z4', ignoreTopics: ['z4/bridge/#'] } }] }, { autoAck: true });
+    const p = client();
+    await p.publishAsync('z4/bridge/state', '{"state":"online"}', { qos: 1 });
+    await p.publishAsync('z4/Plug 1', JSON.stringify({ state: 'ON', power: 5.5, linkquality: 120 }), { qos: 1 });
+    await p.publishAsync('z4/Plug 1/set', '{"state":"OFF"}', { qos: 1 });
+    await src.rec.until(() => src.rec.events().length >= 1);
+    await quiet(150);
+    await src.stop();
+    expect(src.rec.events()).toHaveLength(1);
+    expect(src.rec.events()[0]).toMatchObject({ entity_id: 'sensor.plug_1', state: 'ON', attributes: { power: 5.5, linkquality: 120 } });
+  });
+
+  it('connects with the right password and fails with AUTH_FAILED (password never shown) with a wrong one', async (t) => {
+    if (target === undefined) return t.skip();
+    const ok = await startSource(broker(), { url: broker().authUrl, username: broker().username, password: broker().password, subscriptions: [{ topic: 'a5/#', parser: 'plain' }] });
+    expect(ok.rec.statuses[0]?.connected).toBe(true);
+    await ok.stop();
+
+    const wrong = 'Wr0ng-P@ssw0rd-42';
+    const rec = recordingContext();
+    const source = mqttSource({ url: broker().authUrl, protocolVersion: broker().protocolVersion, username: 'hauser', password: wrong, subscriptions: [{ topic: 'a5/#', parser: 'plain' }] });
+    const error = await source.run(rec.ctx).catch((e: unknown) => e);
+    expect(isSdkError(error, 'AUTH_FAILED')).toBe(true);
+    expect(isSdkError(error) && error.retryable).toBe(false);
+    expect(JSON.stringify([String(error), error, rec.logs, rec.statuses, rec.errors])).not.toContain(wrong);
+    expect(JSON.stringify([String(error), rec.logs])).not.toContain(broker().password);
+  });
+
+  it('acks QoS 1 only after the write: an abrupt kill mid-stream loses nothing (count and identity)', async (t) => {
+    if (target === undefined) return t.skip();
+    const total = 300;
+    const clientId = `it-kill-${broker().name}-${process.pid}`;
+    const options = { clientId, maxInFlight: 50, subscriptions: [{ topic: 'k6/+n', parser: 'plain', plain: { entityId: 'sensor.{n}' } }] };
+    const first = await startSource(broker(), options);
+    const p = client();
+    const published = (async () => {
+      for (let i = 0; i < total; i++) await p.publishAsync('k6/seq', String(i), { qos: 1 });
+    })();
+    // The "pipeline" writes the first 120 events; the rest stay unacknowledged when the process dies.
+    const handled = new Set<string>();
+    while (handled.size < 120) {
+      await first.rec.until(() => first.rec.emits.some((e) => !e.handled));
+      for (const e of first.rec.emits) {
+        if (e.handled || handled.size >= 120) continue;
+        e.handled = true;
+        for (const ev of e.events) handled.add(ev.state ?? '');
+        e.ack?.onHandled();
+      }
+    }
+    const receivedBeforeKill = first.rec.events().length;
+    expect(receivedBeforeKill).toBeLessThanOrEqual(120 + 50 + 1); // maxInFlight bounds what was read
+    await first.kill();
+    await published;
+
+    const second = await startSource(broker(), options, { autoAck: true });
+    await second.rec.until(() => second.rec.events().length >= total - handled.size, 30_000);
+    await quiet(300);
+    await second.stop();
+    const redelivered = second.rec.events().map((e) => e.state ?? '');
+    const union = new Set([...handled, ...redelivered]);
+    expect(union.size).toBe(total);
+    for (let i = 0; i < total; i++) expect(union.has(String(i))).toBe(true);
+    // What was acknowledged is not delivered again; everything else is.
+    expect(redelivered.filter((s) => handled.has(s))).toEqual([]);
+    expect(redelivered).toHaveLength(total - handled.size);
+  });
+
+  it('dead-letters a bad payload corpus with reasons, acks it, and keeps the subscription alive', async (t) => {
+    if (target === undefined) return t.skip();
+    const clientId = `it-bad-${broker().name}-${process.pid}`;
+    const options = {
+      clientId,
+      maxPayloadBytes: 1024,
+      subscriptions: [
+        { topic: 'bad7/ss/#', parser: 'statestream', statestream: { baseTopic: 'bad7/ss' } },
+        { topic: 'bad7/z/#', parser: 'json', json: { baseTopic: 'bad7/z' } },
+        { topic: 'bad7/d/#', parser: 'discovery', discovery: { prefix: 'bad7/d', settleMs: 0 } },
+        { topic: 'bad7/p/+n', parser: 'plain', plain: { entityId: 'sensor.{n}', numeric: 'always' as const } },
+      ],
+    };
+    const src = await startSource(broker(), options, { autoAck: true });
+    const p = client();
+    const corpus: [string, string | Buffer, string][] = [
+      ['bad7/z/dev', Buffer.from([0x7b, 0xc3, 0x28, 0x7d]), 'invalid_utf8'],
+      ['bad7/z/dev', '{"a":', 'invalid_json'],
+      ['bad7/z/dev', '[1,2]', 'not_an_object'],
+      ['bad7/z/dev', `{"x":"${'y'.repeat(2000)}"}`, 'payload_too_large'],
+      ['bad7/ss/sensor/x', '1', 'unexpected_topic'],
+      ['bad7/ss/sensor/x/last_updated', 'garbage', 'invalid_timestamp'],
+      ['bad7/d/sensor/x/config', '{"name":"x"}', 'discovery_missing_key'],
+      ['bad7/d/sensor/y/config', '{"stat_t":"a","val_tpl":"{{ value | float }}"}', 'discovery_unsupported_template'],
+      ['bad7/p/t', 'abc', 'not_numeric'],
+    ];
+    for (const [topic, payload] of corpus) await p.publishAsync(topic, payload, { qos: 1 });
+    await p.publishAsync('bad7/z/dev', '{"state":"ok"}', { qos: 1 });
+    await src.rec.until(() => src.rec.events().length >= 1 && src.rec.deadLetters.length >= corpus.length);
+    await src.stop();
+    expect(src.rec.deadLetters.map((d) => d.reason).sort()).toEqual(corpus.map((c) => c[2]).sort());
+    for (const d of src.rec.deadLetters) expect(d).toMatchObject({ stage: 'source:mqtt', data: { topic: expect.any(String) } });
+    expect(src.rec.events().map((e) => e.state)).toEqual(['ok']);
+    expect(src.rec.errors).toEqual([]);
+    // Everything was acknowledged: the persistent session has nothing to redeliver.
+    const again = await startSource(broker(), options, { autoAck: true });
+    await quiet(500);
+    await again.stop();
+    expect(again.rec.emits).toHaveLength(0);
+    expect(again.rec.deadLetters).toHaveLength(0);
+  });
+});

@@ -1,0 +1,77 @@
+import type { MqttClient } from 'mqtt';
+import { connect, connectAsync } from 'mqtt';
+import { mqttSource } from '../../src/mqtt-source.js';
+import type { MqttSourceOptions } from '../../src/options.js';
+import type { BrokerTarget } from './brokers.js';
+import type { RecordingContext } from './recording-context.js';
+import { recordingContext } from './recording-context.js';
+
+/** A running MQTT source under test, with the mqtt.js clients it created. */
+export interface RunningSource {
+  readonly rec: RecordingContext;
+  readonly clients: MqttClient[];
+  readonly run: Promise<void>;
+  /** Number of completed subscribe rounds (one per connection). */
+  readonly subscribed: () => number;
+  /** Graceful stop (abort the signal, await run). */
+  readonly stop: () => Promise<void>;
+  /**
+   * Abrupt death: PUBACKs already written are flushed to the kernel, then the socket is destroyed without
+   * DISCONNECT (what a crash or `kill -9` looks like to the broker), and the source is stopped.
+   */
+  readonly kill: () => Promise<void>;
+}
+
+/** Starts `mqttSource` against `target` and waits until it subscribed. */
+export async function startSource(
+  target: BrokerTarget,
+  options: Omit<MqttSourceOptions, 'url'> & { url?: string },
+  context: { autoAck?: boolean } = {},
+): Promise<RunningSource> {
+  const clients: MqttClient[] = [];
+  const source = mqttSource(
+    { url: target.url, protocolVersion: target.protocolVersion, reconnect: { minDelayMs: 50, maxDelayMs: 200 }, ...options },
+    {
+      createClient: (url, opts) => {
+        const client = connect(url, opts);
+        clients.push(client);
+        return client;
+      },
+    },
+  );
+  const rec = recordingContext(context);
+  const run = source.run(rec.ctx);
+  const subscribed = () => rec.logs.filter((l) => l.includes('mqtt subscribed')).length;
+  // A fatal rejection is asserted by the test through `run`; keep it from being "unhandled" meanwhile.
+  run.catch((error: unknown) => rec.errors.push(error));
+  await Promise.race([rec.until(() => subscribed() > 0), run]);
+  const stop = async () => {
+    rec.controller.abort();
+    await run;
+  };
+  return {
+    rec,
+    clients,
+    run,
+    subscribed,
+    stop,
+    kill: async () => {
+      const client = clients.at(-1);
+      if (client !== undefined) {
+        await new Promise<void>((resolve) => client.stream.write(Buffer.alloc(0), () => resolve()));
+        client.stream.destroy();
+      }
+      await stop();
+    },
+  };
+}
+
+/** A plain publishing client. */
+export function publisher(target: BrokerTarget): Promise<MqttClient> {
+  return connectAsync(target.url, { protocolVersion: target.protocolVersion, reconnectPeriod: 0, clean: true });
+}
+
+/** Waits `ms` of real time (only to show that something does NOT happen; never to wait for a result). */
+export function quiet(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
