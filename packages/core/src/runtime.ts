@@ -120,6 +120,7 @@ export function createRuntime(input: RuntimeInput): Pipeline {
 
   const runStages = async (batch: StageBatch) => {
     const started = performance.now();
+    let failure: SdkError | undefined;
     try {
       for (const stage of runners) {
         if (batch.events.length === 0) break;
@@ -127,16 +128,18 @@ export function createRuntime(input: RuntimeInput): Pipeline {
         if (pending !== undefined) await pending;
       }
     } catch (caught) {
-      // A bug or an aborted delivery: the batch's events are not durable.
-      const error = toSdkError(caught, ErrorCode.INTERNAL, 'pipeline');
-      report(error);
+      failure = toSdkError(caught, ErrorCode.INTERNAL, 'pipeline');
+    }
+    for (const reason in batchDrops) {
+      counters.drop(reason, batchDrops[reason]);
+      delete batchDrops[reason];
+    }
+    if (failure !== undefined) {
+      // A bug or an aborted delivery: the events still in the batch are not durable.
+      report(failure);
       counters.failed += batch.events.length;
-      for (const g of batch.groups) g.fail(error);
-    } finally {
-      for (const reason in batchDrops) {
-        counters.drop(reason, batchDrops[reason]);
-        delete batchDrops[reason];
-      }
+      for (const g of batch.groups) g.fail(failure);
+      return;
     }
     metrics.processingDuration.observe((performance.now() - started) / 1000);
     const n = batch.events.length;
