@@ -53,6 +53,8 @@ export interface HaSimulator {
   readonly faults: SimulatorFaults;
   /** Open websocket connections (authenticated or not). */
   readonly connectionCount: () => number;
+  /** Active subscriptions (every kind) over all connections. */
+  readonly subscriptionCount: () => number;
   /** Called for every delivered event; returns an unsubscribe function. */
   readonly onEvent: (listener: (e: EmittedEvent) => void) => () => void;
   readonly close: () => Promise<void>;
@@ -164,6 +166,7 @@ export async function createHaSimulator(input: HaSimulatorOptions = {}): Promise
       },
     },
     connectionCount: () => connections.size,
+    subscriptionCount: () => [...connections].reduce((n, c) => n + c.subscriptions.size, 0),
     onEvent: (listener) =>
       home.bus.listen('*', (e) => {
         try {

@@ -1,0 +1,181 @@
+// Drives the simulator with the official home-assistant-js-websocket client (the one HA's frontend
+// uses), proving that the simulator speaks HA's protocol as a real client expects it.
+import {
+  callService,
+  createConnection,
+  createLongLivedTokenAuth,
+  ERR_CANNOT_CONNECT,
+  ERR_INVALID_AUTH,
+  getStates,
+  subscribeEntities,
+  type Connection,
+  type ConnectionOptions,
+  type HassEntities,
+  type HassEvent,
+  type HaWebSocket,
+} from 'home-assistant-js-websocket';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { createHaSimulator, type HaSimulator, type HaWireState } from '../../src/simulator/index.js';
+import { eventually, withDeadline } from './simulator-support.js';
+
+/**
+ * The library's own createSocket needs a browser WebSocket. This one does the same auth handshake
+ * over `ws` (auth on open, auth_invalid → ERR_INVALID_AUTH, auth_ok → supported_features when
+ * HA ≥ 2022.9), without the library's retry loop: reconnects are driven by Connection itself.
+ */
+function nodeCreateSocket(options: ConnectionOptions): Promise<HaWebSocket> {
+  const auth = options.auth;
+  if (auth === undefined) return Promise.reject(new Error('auth required'));
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(auth.wsUrl, { perMessageDeflate: false });
+    let invalidAuth = false;
+    const onClose = (): void => reject(invalidAuth ? ERR_INVALID_AUTH : ERR_CANNOT_CONNECT);
+    socket.on('error', () => undefined);
+    socket.once('close', onClose);
+    socket.once('open', () => socket.send(JSON.stringify({ type: 'auth', access_token: auth.accessToken })));
+    const onMessage = (data: WebSocket.RawData): void => {
+      const msg = JSON.parse(data.toString()) as { type: string; ha_version?: string };
+      if (msg.type === 'auth_invalid') {
+        invalidAuth = true;
+        socket.close();
+      } else if (msg.type === 'auth_ok') {
+        socket.off('message', onMessage);
+        socket.off('close', onClose);
+        const haSocket = Object.assign(socket, { haVersion: msg.ha_version ?? '' });
+        socket.send(JSON.stringify({ type: 'supported_features', id: 1, features: { coalesce_messages: 1 } }));
+        resolve(haSocket as unknown as HaWebSocket);
+      }
+    };
+    socket.on('message', onMessage);
+  });
+}
+
+const connect = (sim: HaSimulator, token = sim.token): Promise<Connection> =>
+  createConnection({ auth: createLongLivedTokenAuth(sim.url.replace(/^ws/, 'http').replace('/api/websocket', ''), token), createSocket: nodeCreateSocket });
+
+/** The library's entity (ms ISO times) vs the simulator's state (µs, +00:00). */
+function expectEntitiesMatch(entities: HassEntities, states: readonly HaWireState[]): void {
+  expect(Object.keys(entities).sort()).toEqual(states.map((s) => s.entity_id).sort());
+  for (const s of states) {
+    const e = entities[s.entity_id];
+    expect(e, s.entity_id).toBeDefined();
+    if (e === undefined) continue;
+    expect({ state: e.state, attributes: e.attributes, context: e.context }).toEqual({ state: s.state, attributes: s.attributes, context: s.context });
+    expect(Math.abs(Date.parse(e.last_changed) - Date.parse(s.last_changed))).toBeLessThanOrEqual(1);
+    expect(Math.abs(Date.parse(e.last_updated) - Date.parse(s.last_updated))).toBeLessThanOrEqual(1);
+  }
+}
+
+describe('simulator driven by home-assistant-js-websocket', () => {
+  let sim: HaSimulator;
+  let conn: Connection | undefined;
+
+  beforeEach(async () => {
+    sim = await createHaSimulator({ seed: 11, token: 'fidelity-token', entityCount: 80 });
+  });
+  afterEach(async () => {
+    conn?.close();
+    conn = undefined;
+    await sim.close();
+  });
+
+  it('authenticates with a valid token and reports the HA version', async () => {
+    conn = await connect(sim);
+    expect(conn.haVersion).toBe(sim.home.config.version);
+    expect(conn.connected).toBe(true);
+  });
+
+  it('rejects an invalid token with ERR_INVALID_AUTH', async () => {
+    await expect(connect(sim, 'wrong')).rejects.toBe(ERR_INVALID_AUTH);
+    await eventually(() => sim.connectionCount() === 0, 3000, 'server-side close');
+  });
+
+  it('getStates returns exactly the simulator states', async () => {
+    conn = await connect(sim);
+    sim.step(25);
+    const states = await getStates(conn);
+    expect(states).toEqual(sim.home.getStates());
+    expect(states.length).toBeGreaterThanOrEqual(80);
+  });
+
+  it('subscribeEvents receives a fired event as the simulator emitted it', async () => {
+    conn = await connect(sim);
+    const received: HassEvent[] = [];
+    await conn.subscribeEvents<HassEvent>((e) => void received.push(e), 'automation_triggered');
+    const emitted = sim.fireEvent('automation_triggered', { name: 'Test, "quoted" 🤖', entity_id: 'automation.good_night', source: 'manual' });
+    await eventually(() => received.length === 1, 3000, 'event');
+    expect(received[0]).toEqual(emitted.event);
+  });
+
+  it('subscribeEntities converges on the simulator states after changes, attribute removal and entity removal', async () => {
+    conn = await connect(sim);
+    let latest: HassEntities = {};
+    const unsubscribe = subscribeEntities(conn, (entities) => {
+      latest = entities;
+    });
+    await eventually(() => Object.keys(latest).length > 0, 3000, 'initial snapshot');
+    expectEntitiesMatch(latest, sim.home.getStates());
+
+    const tv = sim.home.getState('media_player.living_room_tv');
+    sim.setState('media_player.living_room_tv', 'playing', { ...tv?.attributes, media_title: 'Line\nbreak "x"', volume_level: 0.4 });
+    sim.setState('media_player.living_room_tv', 'playing', { ...sim.home.getState('media_player.living_room_tv')?.attributes, volume_level: 0.5 }); // attribute-only
+    sim.setState('media_player.living_room_tv', 'off', { friendly_name: 'Living room TV' }); // attributes removed
+    sim.setState('sensor.outdoor_temperature', '9.1', undefined, { context: sim.home.newContext({ parentId: '01JDZZZZZZZZZZZZZZZZZZZZZZ', userId: sim.home.userId }) });
+    sim.setState('sensor.outdoor_temperature', '9.1', undefined, { forceUpdate: true });
+    sim.removeEntity('switch.garage_heater');
+    sim.addEntity('sensor.new_probe', '1e3', { friendly_name: 'New, probe = "x"', nested: { a: [1, null] } });
+    sim.step(40);
+    await eventually(() => latest['sensor.new_probe'] !== undefined && latest['switch.garage_heater'] === undefined, 3000, 'changes applied');
+    const expected = sim.home.getStates();
+    await eventually(() => {
+      try {
+        expectEntitiesMatch(latest, expected);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 3000, 'convergence');
+    expectEntitiesMatch(latest, expected);
+    unsubscribe();
+  });
+
+  it('callService changes the target, and its state_changed events (same context) arrive before the result', async () => {
+    conn = await connect(sim);
+    const order: string[] = [];
+    const changes: HassEvent[] = [];
+    await conn.subscribeEvents<HassEvent>((e) => {
+      changes.push(e);
+      order.push(`event:${e.event_type}`);
+    });
+    const result = (await callService(conn, 'light', 'turn_on', { brightness: 42 }, { entity_id: 'light.kitchen_spots' })) as { context: { id: string; user_id: string } };
+    order.push('result');
+    expect(sim.home.getState('light.kitchen_spots')?.state).toBe('on');
+    expect(sim.home.getState('light.kitchen_spots')?.attributes.brightness).toBe(42);
+    expect(order).toEqual(['event:call_service', 'event:state_changed', 'result']);
+    expect(changes.map((e) => e.context.id)).toEqual([result.context.id, result.context.id]);
+    expect(result.context.user_id).toBe(sim.home.userId);
+    await expect(callService(conn, 'light', 'does_not_exist')).rejects.toMatchObject({ code: 'not_found', translation_key: 'service_not_found' });
+  });
+
+  it('reconnects after dropped connections and resubscribes', async () => {
+    conn = await connect(sim);
+    const received: HassEvent[] = [];
+    await conn.subscribeEvents<HassEvent>((e) => void received.push(e), 'call_service');
+    let latest: HassEntities = {};
+    subscribeEntities(conn, (entities) => {
+      latest = entities;
+    });
+    await eventually(() => Object.keys(latest).length > 0, 3000, 'snapshot');
+    const ready = withDeadline(new Promise<void>((resolve) => conn?.addEventListener('ready', () => resolve())), 5000, 'reconnect');
+    sim.faults.dropConnections();
+    await ready;
+    // 'ready' fires before the library re-sends its subscriptions.
+    await eventually(() => sim.subscriptionCount() === 2, 3000, 'resubscribed');
+    const emitted = sim.fireEvent('call_service', { domain: 'light', service: 'toggle', service_data: {} });
+    sim.setState('sensor.outdoor_temperature', '-3.5');
+    await eventually(() => received.some((e) => e.context.id === emitted.event.context.id), 3000, 'event after reconnect');
+    await eventually(() => latest['sensor.outdoor_temperature']?.state === '-3.5', 3000, 'entities after reconnect');
+    expect(sim.connectionCount()).toBe(1);
+  });
+});
