@@ -334,8 +334,11 @@ export function createDelivery(sink: AnySink, options: ResolvedDeliveryOptions, 
     },
     close: async () => {
       stopped = true;
+      // Called once nothing is buffered: only an outbox drain can be running. Abort its retry wait; an entry
+      // not acked stays on disk and is drained after the next start (at-least-once, idempotent writes).
+      if (!controller.signal.aborted) controller.abort(new SdkError(ErrorCode.ABORTED, `sink ${name}: delivery closed`, { stage }));
       wake();
-      if (!controller.signal.aborted) await pumpDone;
+      await pumpDone;
       if (drainTimer !== undefined) clearTimeout(drainTimer);
       batcher.close();
       unsubscribe();
