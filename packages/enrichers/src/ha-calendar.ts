@@ -33,6 +33,8 @@ export interface HaCalendarAdded {
 
 /** What {@link haCalendar} reads. */
 export interface HaCalendarInput {
+  /** Required so that TypeScript's weak-type check accepts every HA event shape. */
+  readonly event_type: string;
   readonly entity_id?: string;
   readonly state?: string | null;
   readonly attributes?: Readonly<Record<string, unknown>>;

@@ -63,7 +63,7 @@ describe('unitNormalize', () => {
     expect(enrichSync(e, ev('unavailable', 'kW'), ctx)).toEqual({ unit: 'kW' });
     expect(enrichSync(e, ev('on'), ctx)).toEqual({});
     expect(enrichSync(e, ev(null, 'kW'), ctx)).toEqual({});
-    expect(enrichSync(e, {}, ctx)).toEqual({});
+    expect(enrichSync(e, { event_type: 'call_service' }, ctx)).toEqual({});
   });
 
   it('converts only the chosen quantities and can leave numbers as strings', () => {

@@ -20,6 +20,8 @@ export type ResolvedUnitNormalizeOptions = z.output<typeof UnitNormalizeOptionsS
 
 /** What unit normalisation reads: a state and its unit (attributes, or a top-level field set by the registry enricher). */
 export interface UnitNormalizeInput {
+  /** Required so that TypeScript's weak-type check accepts every HA event shape. */
+  readonly event_type: string;
   readonly state?: string | null;
   readonly attributes?: Readonly<Record<string, unknown>>;
   readonly unit_of_measurement?: string;

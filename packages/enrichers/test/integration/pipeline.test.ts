@@ -1,0 +1,95 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createRegistryStore, pipeline } from '@ha-ingestor/core';
+import { collectingSink } from '@ha-ingestor/core/testing';
+import { haWebSocketSource } from '@ha-ingestor/source-ws';
+import { createHaSimulator } from '@ha-ingestor/source-ws/simulator';
+import type { HaSimulator } from '@ha-ingestor/source-ws/simulator';
+import { registryEnricher, timeContext } from '@ha-ingestor/enrichers';
+
+// Registry and time context on real simulator events, through the real runtime and WebSocket source.
+
+const cleanups: (() => Promise<unknown> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+type Row = Record<string, unknown>;
+
+async function waitFor(predicate: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** An entity whose area comes from its device (entity.area_id null), with a state. */
+function deviceAreaEntity(sim: HaSimulator) {
+  const reg = sim.home.registries;
+  for (const entity of reg.entities.values()) {
+    if (entity.area_id !== null || entity.device_id === null || sim.home.getState(entity.entity_id) === undefined) continue;
+    const device = reg.devices.get(entity.device_id);
+    const area = device?.area_id == null ? undefined : reg.areas.get(device.area_id);
+    if (device && area && area.floor_id !== null) return { entity, device, area, floor: reg.floors.get(area.floor_id) };
+  }
+  throw new Error('the simulated home has no entity with a device area');
+}
+
+describe('registry and time context in a pipeline fed by the HA simulator', () => {
+  it('adds area, floor, device and local time to live events, and applies registry changes live', async () => {
+    const sim = await createHaSimulator({ seed: 11, timeZone: 'America/New_York' });
+    cleanups.push(() => sim.close());
+    const registry = createRegistryStore();
+    const sink = collectingSink<Row>();
+    const p = pipeline(
+      haWebSocketSource(
+        { url: sim.url, token: sim.token, backfill: { enabled: false }, registry: { debounceMs: 10 } },
+        { registry },
+      ),
+    )
+      .use(registryEnricher(undefined, { registry }))
+      .use(timeContext(undefined, { registry }))
+      .to(sink, { batch: { maxSize: 100, maxWaitMs: 5 } })
+      .build();
+    p.events.on('error', () => undefined);
+    await p.start();
+    cleanups.push(() => p.stop());
+    await waitFor(() => registry.snapshot().entities.size > 0 && registry.snapshot().config !== undefined, 'registries and get_config');
+
+    const { entity, device, area, floor } = deviceAreaEntity(sim);
+    const first = sim.setState(entity.entity_id, 'first');
+    await waitFor(() => sink.written().some((e) => e['entity_id'] === entity.entity_id && e['state'] === 'first'), 'first event');
+    const row = sink.written().find((e) => e['entity_id'] === entity.entity_id && e['state'] === 'first') as Row;
+
+    expect(row).toMatchObject({
+      area: area.name,
+      area_id: area.area_id,
+      floor: floor?.name,
+      floor_id: area.floor_id,
+      device_id: device.id,
+      device_name: device.name_by_user ?? device.name,
+      platform: entity.platform,
+      unique_id: entity.unique_id,
+    });
+    if (device.manufacturer !== null) expect(row['device_manufacturer']).toBe(device.manufacturer);
+    // Local time in HA's zone (from get_config), computed independently here.
+    const firedMs = Date.parse(String((first.event as { time_fired: string }).time_fired));
+    const hour = Number(new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', hour: 'numeric', hourCycle: 'h23' }).format(firedMs)) % 24;
+    expect(row['hour']).toBe(hour);
+    expect(row).toHaveProperty('weekday');
+    expect(row).toHaveProperty('part_of_day');
+    expect(row).toHaveProperty('season');
+
+    // Move the entity to another area in HA: the source re-fetches the registry and the next event shows it.
+    const target = [...sim.home.registries.areas.values()].find((a) => a.area_id !== area.area_id);
+    if (!target) throw new Error('need a second area');
+    sim.home.updateEntityRegistry(entity.entity_id, { area_id: target.area_id });
+    await waitFor(() => registry.snapshot().entities.get(entity.entity_id)?.area_id === target.area_id, 'registry update');
+    sim.setState(entity.entity_id, 'second');
+    await waitFor(() => sink.written().some((e) => e['entity_id'] === entity.entity_id && e['state'] === 'second'), 'second event');
+    const moved = sink.written().find((e) => e['entity_id'] === entity.entity_id && e['state'] === 'second') as Row;
+    expect(moved['area']).toBe(target.name);
+    expect(moved['area_id']).toBe(target.area_id);
+    expect(moved['unique_id']).toBe(entity.unique_id);
+  });
+});
