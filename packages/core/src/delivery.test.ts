@@ -280,4 +280,29 @@ describe('per-sink delivery', () => {
     expect(announced).toEqual([1, 2]);
     await p.stop();
   });
+
+  it('drains an outbox left by a previous run as soon as the next pipeline starts', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'outbox-restart-'));
+    try {
+      const delivery: DeliveryOptions = { batch: { maxSize: 2 }, retry: { retries: 0 }, breaker: { threshold: 1 }, outbox: { dir, fsync: 'never' } };
+      const first = manualSource<Ev>();
+      const broken = memorySink<Ev>('db', () => {
+        throw down();
+      });
+      const p1 = pipeline(first.source).to(broken.sink, delivery).build();
+      p1.events.on('error', () => undefined);
+      await p1.start();
+      await first.ctx().emitBatch([stateEvent('light.a', 1), stateEvent('light.a', 2)]);
+      await vi.waitFor(() => expect(p1.stats().outboxed['db']).toBe(2));
+      await p1.stop();
+
+      const healthy = memorySink<Ev>('db');
+      const p2 = pipeline(manualSource<Ev>().source).to(healthy.sink, delivery).build();
+      await p2.start();
+      await vi.waitFor(() => expect(healthy.written.map((e) => e.time_fired)).toEqual([1, 2]));
+      expect((await p2.stop()).written).toEqual({ db: 2 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

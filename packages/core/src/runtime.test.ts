@@ -171,6 +171,27 @@ describe('stages', () => {
     expect((await p.stop()).dropped).toEqual({ duplicate: 1 });
   });
 
+  it('does not commit a dedupe key when the write failed: the replay goes through', async () => {
+    const src = manualSource<Ev>();
+    let fail = true;
+    const sink = memorySink<Ev>('s', () => {
+      if (fail) throw new SdkError(ErrorCode.SINK_UNAVAILABLE, 'down');
+    });
+    const acks = ackRecorder();
+    const p = pipeline(src.source).dedupe().to(sink.sink, { batch: { maxSize: 1 }, retry: { retries: 0 } }).build();
+    p.events.on('error', () => undefined);
+    await p.start();
+    await src.ctx().emit(stateEvent('light.a', 1), acks.ack('first'));
+    await settle();
+    fail = false;
+    await src.ctx().emit(stateEvent('light.a', 1), acks.ack('replay'));
+    await settle();
+    expect(acks.failed.map(([l]) => l)).toEqual(['first']);
+    expect(acks.handled).toEqual(['replay']);
+    expect(sink.written).toHaveLength(1);
+    expect((await p.stop()).dropped).toEqual({});
+  });
+
   it('runs sync and async enrichers in order with overwrite-merge; sinks see events as they were at their tap', async () => {
     const src = manualSource<Ev>();
     const before = memorySink<unknown>('before');
