@@ -51,7 +51,7 @@ export interface HaSimulator {
   readonly startGenerator: (options: { ratePerSecond: number }) => void;
   readonly stopGenerator: () => void;
   readonly faults: SimulatorFaults;
-  /** Open websocket connections (authenticated or not). */
+  /** Open websocket connections (authenticated or not; not counting ones being closed). */
   readonly connectionCount: () => number;
   /** Active subscriptions (every kind) over all connections. */
   readonly subscriptionCount: () => number;
@@ -165,7 +165,7 @@ export async function createHaSimulator(input: HaSimulatorOptions = {}): Promise
         server = await listen(port, options.host, onUpgrade);
       },
     },
-    connectionCount: () => connections.size,
+    connectionCount: () => [...connections].filter((c) => !c.isClosing()).length,
     subscriptionCount: () => [...connections].reduce((n, c) => n + c.subscriptions.size, 0),
     onEvent: (listener) =>
       home.bus.listen('*', (e) => {
