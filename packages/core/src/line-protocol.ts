@@ -170,29 +170,23 @@ function fail(reason: LineProtocolReason, message: string): Failure {
 }
 
 function serialize(point: Point, precision: Precision): string | Failure {
-  const m = point.measurement;
-  if (typeof m !== 'string' || m.length === 0) return fail('empty_measurement', 'measurement is empty');
-  const first = m.charCodeAt(0);
-  if (first === HASH) return fail('hash_measurement', `measurement ${JSON.stringify(m)} starts with '#' (a comment to InfluxDB)`);
-  if (first === TAB) return fail('invalid_measurement', `measurement ${JSON.stringify(m)} starts with a TAB (stripped by InfluxDB)`);
-  const mProblem = checkName(m, 'measurement');
-  if (mProblem !== undefined) return mProblem;
-  let line = escapeMeasurement(m);
+  const m = nameOf(point.measurement, 'measurement');
+  if (typeof m !== 'string') return m;
+  let line = m;
 
   const tags = point.tags;
   const tagKeys = Object.keys(tags);
-  if (tagKeys.length > 1) tagKeys.sort();
-  for (const key of tagKeys) {
+  if (tagKeys.length > 1 && !isSorted(tagKeys)) tagKeys.sort();
+  for (let i = 0; i < tagKeys.length; i++) {
+    const key = tagKeys[i] as string;
     const value = tags[key];
     if (value === undefined || value === '') continue; // InfluxDB rejects empty tag values: omit them
     if (typeof value !== 'string') return fail('invalid_field', `tag ${JSON.stringify(key)} is not a string`);
-    if (key === 'time') return fail('time_tag', "tag key 'time' is rejected by InfluxDB");
-    if (key.length === 0) return fail('empty_key', 'tag key is empty');
-    const kProblem = checkName(key, 'tag key');
-    if (kProblem !== undefined) return kProblem;
-    const vProblem = checkName(value, 'tag value');
-    if (vProblem !== undefined) return vProblem;
-    line += `,${escapeKey(key)}=${escapeKey(value)}`;
+    const k = nameOf(key, 'tag key');
+    if (typeof k !== 'string') return k;
+    const v = nameOf(value, 'tag value');
+    if (typeof v !== 'string') return v;
+    line += `,${k}=${v}`;
   }
 
   let sep = ' ';
@@ -202,7 +196,7 @@ function serialize(point: Point, precision: Precision): string | Failure {
     const value = fields[key];
     let text: string;
     if (typeof value === 'number') {
-      if (!Number.isFinite(value)) continue; // NaN/±Infinity can't be written: drop the field
+      if (value - value !== 0) continue; // NaN/±Infinity can't be written: drop the field
       text = String(value);
     } else if (typeof value === 'string') {
       text = quoteString(value);
@@ -215,11 +209,9 @@ function serialize(point: Point, precision: Precision): string | Failure {
     } else {
       continue; // undefined (optional field absent)
     }
-    if (key === 'time') return fail('time_field', "field key 'time' is silently dropped by InfluxDB");
-    if (key.length === 0) return fail('empty_key', 'field key is empty');
-    const kProblem = checkName(key, 'field key');
-    if (kProblem !== undefined) return kProblem;
-    line += `${sep}${escapeKey(key)}=${text}`;
+    const k = nameOf(key, 'field key');
+    if (typeof k !== 'string') return k;
+    line += `${sep}${k}=${text}`;
     sep = ',';
     count++;
   }
@@ -228,6 +220,87 @@ function serialize(point: Point, precision: Precision): string | Failure {
   const time = point.time;
   if (!Number.isSafeInteger(time)) return fail('invalid_time', `time ${String(time)} is not an integer epoch µs`);
   return `${line} ${formatTimestamp(time, precision)}`;
+}
+
+type NameKind = 'measurement' | 'tag key' | 'tag value' | 'field key';
+
+// Names repeat endlessly (a few measurements and keys, thousands of entities): memoise the escaped form
+// (or the failure) per kind. Bounded: cleared when full; long names are not cached.
+const CACHE_MAX = 10_000;
+const CACHEABLE_LENGTH = 256;
+const CACHES: Readonly<Record<NameKind, Map<string, string | Failure>>> = {
+  measurement: new Map(),
+  'tag key': new Map(),
+  'tag value': new Map(),
+  'field key': new Map(),
+};
+
+/** The escaped name, or why it can't be written. */
+function nameOf(name: string, kind: NameKind): string | Failure {
+  if (typeof name !== 'string') return fail(kind === 'measurement' ? 'empty_measurement' : 'empty_key', `${kind} is not a string`);
+  if (name.length > CACHEABLE_LENGTH) return escapeName(name, kind);
+  const cache = CACHES[kind];
+  let out = cache.get(name);
+  if (out === undefined) {
+    out = escapeName(name, kind);
+    if (cache.size >= CACHE_MAX) cache.clear();
+    cache.set(name, out);
+  }
+  return out;
+}
+
+/**
+ * Validates and escapes a name in one scan. What cannot be represented (verified on 1.6.7):
+ * - a LF anywhere (it ends the line and cannot be escaped; a CR is stored literally);
+ * - a trailing backslash (it escapes the separator that follows);
+ * - measurement: a backslash before `,` or space (the server unescapes measurements twice);
+ * - field key: an odd run of backslashes before `,` `=` or space (the server validates field keys
+ *   pairwise but extracts them by the previous character; only even runs satisfy both);
+ * - tag key/value: a backslash before a space. The server's line splitter (models.scanLine) skips
+ *   `\\`+char pairs, takes that space for the start of the fields and then counts `=`/`,`/`"` wrongly,
+ *   which can join two lines or split one at a LF inside a string field (both seen as 400 on 1.6.7).
+ */
+function escapeName(name: string, kind: NameKind): string | Failure {
+  const n = name.length;
+  const measurement = kind === 'measurement';
+  if (n === 0) return measurement ? fail('empty_measurement', 'measurement is empty') : fail('empty_key', `${kind} is empty`);
+  if (measurement) {
+    const first = name.charCodeAt(0);
+    if (first === HASH) return fail('hash_measurement', `measurement ${JSON.stringify(name)} starts with '#' (a comment to InfluxDB)`);
+    if (first === TAB) return fail('invalid_measurement', `measurement ${JSON.stringify(name)} starts with a TAB (stripped by InfluxDB)`);
+  } else if (name === 'time') {
+    if (kind === 'tag key') return fail('time_tag', "tag key 'time' is rejected by InfluxDB");
+    if (kind === 'field key') return fail('time_field', "field key 'time' is silently dropped by InfluxDB");
+  }
+  let escape = false;
+  let run = 0; // length of the current run of backslashes
+  for (let i = 0; i < n; i++) {
+    const c = name.charCodeAt(i);
+    if (c === BACKSLASH) {
+      run++;
+      continue;
+    }
+    if (c === COMMA || c === SPACE || (c === EQUALS && !measurement)) {
+      escape = true;
+      if (run > 0) {
+        const representable = measurement ? false : kind === 'field key' ? run % 2 === 0 : c !== SPACE;
+        if (!representable) return backslashFailure(name, kind);
+      }
+    } else if (c === LF) {
+      return fail('newline', `${kind} ${JSON.stringify(name)} contains a line feed (cannot be escaped)`);
+    }
+    run = 0;
+  }
+  if (run > 0) return backslashFailure(name, kind);
+  if (!escape) return name;
+  return name.replace(measurement ? MEASUREMENT_RE : KEY_RE, '\\$&');
+}
+
+function backslashFailure(name: string, kind: NameKind): Failure {
+  return fail(
+    'backslash',
+    `${kind} ${JSON.stringify(name)} has a backslash at the end or before a separator that InfluxDB cannot read back`,
+  );
 }
 
 /** True when `name` contains a character to escape (`,` space, and `=` when `withEquals`). */
@@ -239,44 +312,9 @@ function needsEscape(name: string, withEquals: boolean): boolean {
   return false;
 }
 
-type NameKind = 'measurement' | 'tag key' | 'tag value' | 'field key';
-
-/**
- * Finds what cannot be represented in a name (verified on 1.6.7, see the module comment):
- * - a LF anywhere (it ends the line and cannot be escaped);
- * - a trailing backslash (it escapes the separator that follows);
- * - measurement: a backslash before `,` or space (the server unescapes measurements twice);
- * - field key: an odd run of backslashes before `,` `=` or space (the server validates field keys
- *   pairwise but extracts them by the previous character; only even runs satisfy both);
- * - tag key/value: a backslash before a space. The server's line splitter (models.scanLine) skips
- *   `\\`+char pairs, takes that space for the start of the fields and then counts `=`/`,`/`"` wrongly,
- *   which can join two lines or split one at a LF inside a string field (both seen as 400 on 1.6.7).
- */
-function checkName(name: string, kind: NameKind): Failure | undefined {
-  const n = name.length;
-  let run = 0; // length of the current run of backslashes
-  for (let i = 0; i < n; i++) {
-    const c = name.charCodeAt(i);
-    if (c === BACKSLASH) {
-      run++;
-      continue;
-    }
-    // A CR is stored literally (verified on 1.6.7) and can't end a line: every line ends with its timestamp.
-    if (c === LF) return fail('newline', `${kind} ${JSON.stringify(name)} contains a line feed (cannot be escaped)`);
-    if (run > 0 && (c === COMMA || c === SPACE || (c === EQUALS && kind !== 'measurement'))) {
-      const representable = kind === 'measurement' ? false : kind === 'field key' ? run % 2 === 0 : c !== SPACE;
-      if (!representable) return backslashFailure(name, kind);
-    }
-    run = 0;
-  }
-  return run > 0 ? backslashFailure(name, kind) : undefined;
-}
-
-function backslashFailure(name: string, kind: NameKind): Failure {
-  return fail(
-    'backslash',
-    `${kind} ${JSON.stringify(name)} has a backslash at the end or before a separator that InfluxDB cannot read back`,
-  );
+function isSorted(keys: readonly string[]): boolean {
+  for (let i = 1; i < keys.length; i++) if ((keys[i - 1] as string) > (keys[i] as string)) return false;
+  return true;
 }
 
 function formatInteger(value: number | bigint, key: string): string | Failure {
