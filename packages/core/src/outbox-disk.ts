@@ -1,5 +1,4 @@
-import { open, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { open } from 'node:fs/promises';
 import { parseOptions } from './config.js';
 import { ErrorCode, SdkError } from './errors.js';
 import { noopLogger } from './logger.js';
@@ -7,7 +6,8 @@ import type { OpenOutboxOptions, Outbox, OutboxEntry } from './outbox.js';
 import { FRAME_HEADER_BYTES, decodeFrame, encodeFrame } from './outbox-format.js';
 import { createLock } from './outbox-lock.js';
 import { OutboxOptionsSchema } from './outbox-options.js';
-import { deleteSegment, loadOutboxDir, segmentFileName, storage, writeCursor, type Segment } from './outbox-store.js';
+import { deleteSegment, loadOutboxDir, writeCursor, type Segment } from './outbox-store.js';
+import { createSegmentWriter } from './outbox-writer.js';
 
 interface Pending {
   readonly id: number;
@@ -42,14 +42,10 @@ export async function createDiskOutbox<T>(options: OpenOutboxOptions): Promise<O
   }
   let ackedThrough = loaded.ackedThrough;
   let nextId = loaded.maxId + 1;
-  // New appends always go to a new segment: a pre-crash segment may end in a skipped torn tail.
-  let active: { segment: Segment; handle: FileHandle } | undefined;
   let cached: OutboxEntry<T> | undefined;
   let closed = false;
-  let syncTimer: ReturnType<typeof setTimeout> | undefined;
   const spaceWaiters = new Set<() => void>();
   const appendLock = createLock(); // keeps appends (and their wait for space) in order
-  const ioLock = createLock(); // the active segment's file handle
   const cursorLock = createLock();
   const ackLock = createLock();
   const stage = `outbox:${name}`;
@@ -61,6 +57,21 @@ export async function createDiskOutbox<T>(options: OpenOutboxOptions): Promise<O
     const index = segments.indexOf(segment);
     if (index >= 0) segments.splice(index, 1);
   };
+  // New appends always go to a new segment: a pre-crash segment may end in a skipped torn tail.
+  const writer = createSegmentWriter({
+    dir,
+    name,
+    fsync,
+    fsyncIntervalMs,
+    segmentBytes,
+    logger,
+    onCreated: (segment) => segments.push(segment),
+    onRetired: async (segment) => {
+      if (segment.pending > 0) return;
+      forget(segment);
+      await deleteSegment(segment, name, logger);
+    },
+  });
 
   const removeHead = (): Pending | undefined => {
     const entry = queue[head];
@@ -83,7 +94,7 @@ export async function createDiskOutbox<T>(options: OpenOutboxOptions): Promise<O
   const commitAcks = async (): Promise<void> => {
     await cursorLock.run(() => writeCursor(dir, name, ackedThrough, fsync === 'always'));
     for (const segment of [...segments]) {
-      if (segment.pending > 0 || segment === active?.segment) continue;
+      if (segment.pending > 0 || writer.isActive(segment)) continue;
       forget(segment);
       await deleteSegment(segment, name, logger);
     }
@@ -133,83 +144,6 @@ export async function createDiskOutbox<T>(options: OpenOutboxOptions): Promise<O
     }
   };
 
-  const syncActive = async (): Promise<void> => {
-    if (active) await storage(name, `fsync ${active.segment.path}`, () => (active as { handle: FileHandle }).handle.sync());
-  };
-
-  const retireActive = async (): Promise<void> => {
-    const current = active;
-    if (!current) return;
-    active = undefined;
-    try {
-      if (fsync !== 'never') await storage(name, `fsync ${current.segment.path}`, () => current.handle.sync());
-    } finally {
-      await storage(name, `close ${current.segment.path}`, () => current.handle.close());
-    }
-    if (current.segment.pending === 0) {
-      forget(current.segment);
-      await deleteSegment(current.segment, name, logger);
-    }
-  };
-
-  /** Returns the segment to write `frameBytes` to, rolling over when the active one is full or drained. */
-  const activeFor = async (firstId: number, frameBytes: number): Promise<{ segment: Segment; handle: FileHandle }> => {
-    if (active && active.segment.size > 0 && (active.segment.size + frameBytes > segmentBytes || active.segment.pending === 0)) {
-      await retireActive();
-    }
-    if (active) return active;
-    for (let attempt = 0; ; attempt++) {
-      const path = join(dir, segmentFileName(firstId, attempt));
-      try {
-        const handle = await open(path, 'wx');
-        const segment: Segment = { path, size: 0, pending: 0, deleted: false };
-        segments.push(segment);
-        active = { segment, handle };
-        if (fsync === 'always') await syncDir(dir, name);
-        return active;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'EEXIST' && attempt < 100) continue;
-        throw new SdkError(ErrorCode.STORAGE_FAILED, `outbox ${name}: cannot create ${path}: ${(error as Error).message}`, { stage, cause: error });
-      }
-    }
-  };
-
-  const write = (id: number, appendedAt: number, count: number, frame: Buffer): Promise<void> =>
-    ioLock.run(async () => {
-      const target = await activeFor(id, frame.length);
-      const offset = target.segment.size;
-      try {
-        let written = 0;
-        while (written < frame.length) {
-          const { bytesWritten } = await target.handle.write(frame, written, frame.length - written, offset + written);
-          written += bytesWritten;
-        }
-        if (fsync === 'always') await target.handle.sync();
-      } catch (error) {
-        // Never append after a partial frame: cut it off (best effort) and continue in a new segment.
-        await target.handle.truncate(offset).catch((truncateError: unknown) =>
-          logger.error({ outbox: name, err: truncateError }, `outbox ${name}: cannot truncate a failed append`),
-        );
-        await retireActive();
-        throw new SdkError(ErrorCode.STORAGE_FAILED, `outbox ${name}: cannot append to ${target.segment.path}: ${(error as Error).message}`, {
-          stage,
-          cause: error,
-        });
-      }
-      target.segment.size += frame.length;
-      target.segment.pending += 1;
-      queue.push({ id, appendedAt, count, offset, length: frame.length, segment: target.segment });
-      pendingBytes += frame.length;
-      pendingRecords += count;
-      if (fsync === 'interval' && syncTimer === undefined) {
-        syncTimer = setTimeout(() => {
-          syncTimer = undefined;
-          ioLock.run(syncActive).catch((error: unknown) => logger.error({ outbox: name, err: error }, `outbox ${name}: periodic fsync failed`));
-        }, fsyncIntervalMs);
-        syncTimer.unref?.();
-      }
-    });
-
   const readEntry = async (entry: Pending): Promise<OutboxEntry<T> | undefined> => {
     const buffer = Buffer.alloc(entry.length);
     const handle = await open(entry.segment.path, 'r');
@@ -242,7 +176,11 @@ export async function createDiskOutbox<T>(options: OpenOutboxOptions): Promise<O
         await makeRoom(FRAME_HEADER_BYTES + payload.length, records.length, signal);
         const id = nextId++;
         const appendedAt = now();
-        await write(id, appendedAt, records.length, encodeFrame(id, appendedAt, records.length, payload));
+        const frame = encodeFrame(id, appendedAt, records.length, payload);
+        const { segment, offset } = await writer.append(id, frame);
+        queue.push({ id, appendedAt, count: records.length, offset, length: frame.length, segment });
+        pendingBytes += frame.length;
+        pendingRecords += records.length;
       }),
 
     peek: async () => {
@@ -289,9 +227,7 @@ export async function createDiskOutbox<T>(options: OpenOutboxOptions): Promise<O
       closed = true;
       for (const wake of [...spaceWaiters]) wake();
       await appendLock.run(async () => undefined);
-      if (syncTimer !== undefined) clearTimeout(syncTimer);
-      syncTimer = undefined;
-      await ioLock.run(retireActive);
+      await writer.close();
       await ackLock.run(commitAcks);
     },
   };
@@ -305,16 +241,4 @@ function aborted(name: string, reason: unknown): SdkError {
 
 function closedError(name: string): SdkError {
   return new SdkError(ErrorCode.ABORTED, `outbox ${name} is closed`, { stage: `outbox:${name}`, retryable: false });
-}
-
-/** fsyncs a directory so a newly created file's entry survives a crash. */
-async function syncDir(dir: string, name: string): Promise<void> {
-  await storage(name, `fsync ${dir}`, async () => {
-    const handle = await open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  });
 }

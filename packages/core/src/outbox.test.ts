@@ -1,7 +1,7 @@
-import { appendFile, cp, mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { appendFile, cp, mkdtemp, open as fsOpen, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ErrorCode } from './errors.js';
 import type { Logger } from './logger.js';
 import { openOutbox, type OpenOutboxOptions, type Outbox } from './outbox.js';
@@ -280,6 +280,38 @@ describe('openOutbox', () => {
       await outbox.append(batch(10));
       await outbox.close();
       expect(await drain(await make({}, sub))).toEqual(ns(0, 10));
+    }
+  });
+
+  it('fsyncs per append with always, only when the interval timer fires with interval, never with never', async () => {
+    const probe = await fsOpen(join(dir, 'probe'), 'w');
+    const proto = Object.getPrototypeOf(probe) as { sync: () => Promise<void> };
+    await probe.close();
+    const sync = vi.spyOn(proto, 'sync');
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const always = await make({ fsync: 'always' }, join(dir, 'always'));
+      sync.mockClear();
+      await always.append(batch(0));
+      await always.append(batch(10));
+      expect(sync).toHaveBeenCalledTimes(3); // each append, plus the directory once for the new segment
+
+      const interval = await make({ fsync: 'interval', fsyncIntervalMs: 1000 }, join(dir, 'interval'));
+      sync.mockClear();
+      await interval.append(batch(0));
+      await interval.append(batch(10));
+      expect(sync).not.toHaveBeenCalled();
+      await vi.advanceTimersByTimeAsync(1000);
+      await vi.waitFor(() => expect(sync).toHaveBeenCalledTimes(1));
+
+      const never = await make({ fsync: 'never' }, join(dir, 'never'));
+      sync.mockClear();
+      await never.append(batch(0));
+      await vi.advanceTimersByTimeAsync(5000);
+      expect(sync).not.toHaveBeenCalled();
+    } finally {
+      vi.useRealTimers();
+      sync.mockRestore();
     }
   });
 
