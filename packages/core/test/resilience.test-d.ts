@@ -1,0 +1,54 @@
+import { describe, expectTypeOf, it } from 'vitest';
+import { pipeline } from '../src/builder.js';
+import { createBreaker, type BreakerState } from '../src/breaker.js';
+import type { HaEvent, StateChangedEvent } from '../src/event.js';
+import { fileSink } from '../src/file-sink.js';
+import type { FileSinkOptions } from '../src/file-sink-options.js';
+import { openOutbox, type Outbox, type OutboxEntry } from '../src/outbox.js';
+import { withRetry } from '../src/retry.js';
+import type { Sink } from '../src/sink.js';
+import type { Source } from '../src/source.js';
+import { arraySource, collectingSink, type CollectingSink } from '../src/testing/index.js';
+
+declare const haSource: Source<HaEvent>;
+declare const stateSource: Source<StateChangedEvent>;
+
+describe('resilience and file sink types', () => {
+  it('withRetry and Breaker.fire keep the result type', () => {
+    expectTypeOf(withRetry(async () => 42, { retries: 1, minDelayMs: 1, maxDelayMs: 2 })).toEqualTypeOf<Promise<number>>();
+    const breaker = createBreaker({ name: 'x', threshold: 1, resetTimeoutMs: 1 });
+    expectTypeOf(breaker.fire(async () => 'ok')).toEqualTypeOf<Promise<string>>();
+    expectTypeOf(breaker.state()).toEqualTypeOf<BreakerState>();
+  });
+
+  it('openOutbox is typed by its records', () => {
+    expectTypeOf(openOutbox<StateChangedEvent>({ name: 'x', dir: '/tmp/x' })).toEqualTypeOf<Promise<Outbox<StateChangedEvent>>>();
+    expectTypeOf<Awaited<ReturnType<Outbox<number>['peek']>>>().toEqualTypeOf<OutboxEntry<number> | undefined>();
+  });
+
+  it('the file sink takes any HA event stream, enriched or not', () => {
+    pipeline(haSource).to(fileSink({ dir: './data' }));
+    pipeline(stateSource)
+      .use({ kind: 'enricher', name: 'area', enrich: () => ({ area: 'kitchen' }) })
+      .to(fileSink({ dir: './data', format: 'both' }));
+  });
+
+  it('accepts a toLines hook typed for a richer event (bivariant hook)', () => {
+    const toLines = (events: readonly HaEvent[]) => ({ lines: events.map((e) => `m v=1 ${e.time_fired}`), rejected: [] });
+    fileSink({ dir: './data', format: 'lp' }, { toLines });
+  });
+
+  it('rejects invalid options at compile time', () => {
+    // @ts-expect-error format must be one of ndjson | lp | both
+    fileSink({ dir: './data', format: 'csv' });
+    // @ts-expect-error dir is required
+    fileSink({});
+    expectTypeOf<FileSinkOptions['rotate']>().toEqualTypeOf<{ maxBytes?: number; maxAgeMs?: number } | undefined>();
+  });
+
+  it('testing helpers carry the event type', () => {
+    expectTypeOf(collectingSink<StateChangedEvent>()).toEqualTypeOf<CollectingSink<StateChangedEvent>>();
+    expectTypeOf(collectingSink<StateChangedEvent>()).toMatchTypeOf<Sink<StateChangedEvent>>();
+    expectTypeOf(arraySource([1, 2])).toMatchTypeOf<Source<number>>();
+  });
+});
