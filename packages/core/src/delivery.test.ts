@@ -61,6 +61,18 @@ describe('per-sink delivery', () => {
     expect(sink.written.map((e) => e.time_fired)).toEqual([1, 2, 3, 4, 5]);
   });
 
+  it('flushes early when its buffer is full, even if maxQueued is below maxSize', async () => {
+    const src = manualSource<Ev>();
+    const sink = memorySink<Ev>('s');
+    const p = pipeline(src.source).to(sink.sink, { maxQueued: 3, batch: { maxSize: 1000, maxWaitMs: 60_000 } }).build();
+    await p.start();
+    await src.ctx().emitBatch(Array.from({ length: 10 }, (_, i) => stateEvent('light.a', i)));
+    await settle();
+    expect(sink.batches.map((b) => b.length)).toEqual([3, 3, 3]);
+    await p.stop();
+    expect(sink.batches.map((b) => b.length)).toEqual([3, 3, 3, 1]);
+  });
+
   it('gives each sink its own buffer: a slow sink does not hold back a fast one until its buffer is full', async () => {
     const src = manualSource<Ev>();
     const fastSink = memorySink<Ev>('fast');

@@ -276,6 +276,8 @@ export function createDelivery(sink: AnySink, options: ResolvedDeliveryOptions, 
     for (let i = from; i < events.length; i++) {
       while (buffered >= options.maxQueued) {
         if (controller.signal.aborted) throw new SdkError(ErrorCode.ABORTED, `sink ${name}: delivery aborted`, { stage });
+        // Full: write what the batcher holds now rather than wait for its timer (maxQueued may be < maxSize).
+        batcher.flush();
         await new Promise<void>((resolve) => {
           spaceWaiter = resolve;
         });
