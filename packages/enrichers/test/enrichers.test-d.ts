@@ -112,6 +112,7 @@ describe('enricher fields reach the sink input type', () => {
     expectTypeOf<E['air_quality']>().toEqualTypeOf<(OpenWeatherMapAirContext & PolledMeta) | undefined>();
     expectTypeOf<E['carbon_intensity']>().toEqualTypeOf<(CarbonIntensityUkContext & PolledMeta) | undefined>();
     expectTypeOf<E['electricity_price']>().toEqualTypeOf<(OctopusAgileContext & PolledMeta) | undefined>();
+    b.to(sinkOf<{ owm_weather?: { temperature: number }; electricity_price?: { price_inc_vat: number } }>());
   });
 
   it('chains: all fields accumulate and the HA event stays intact', () => {
