@@ -291,6 +291,24 @@ describe('lifecycle', () => {
     expect(p.stats().failed).toBe(1);
   });
 
+  it('survives throwing event listeners: reported, the pipeline goes on', async () => {
+    const sink = memorySink<Ev>('s');
+    const p = pipeline(listSource([stateEvent('light.a', 1), stateEvent('light.a', 2)])).to(sink.sink, { batch: { maxSize: 1 } }).build({ stageBatchSize: 1 });
+    const errors: SdkError[] = [];
+    p.events.on('processed', () => {
+      throw new Error('listener bug');
+    });
+    p.events.on('written', () => {
+      throw new Error('listener bug');
+    });
+    p.events.on('error', (e) => errors.push(e));
+    await p.start();
+    await p.idle();
+    expect(sink.written).toHaveLength(2);
+    expect(errors.length).toBeGreaterThanOrEqual(4);
+    expect((await p.stop()).failed).toBe(0);
+  });
+
   it('reports a fatal source error: error event, health down, idle rejects', async () => {
     const failing: Source<Ev> = {
       kind: 'source',

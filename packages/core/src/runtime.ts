@@ -48,8 +48,24 @@ export function createRuntime(input: RuntimeInput): Pipeline {
   const report = (error: unknown) => {
     const e = toSdkError(error);
     metrics.errors.inc({ code: e.code });
-    if (events.listenerCount('error') > 0) events.emit('error', e);
-    else logger.error({ err: e, code: e.code, stage: e.stage }, e.message);
+    if (events.listenerCount('error') === 0) {
+      logger.error({ err: e, code: e.code, stage: e.stage }, e.message);
+      return;
+    }
+    try {
+      events.emit('error', e);
+    } catch (listenerError) {
+      logger.error({ err: e, code: e.code, stage: e.stage }, e.message);
+      logger.error({ err: toSdkError(listenerError) }, 'a pipeline `error` listener threw');
+    }
+  };
+  /** Emits a pipeline event; a throwing listener is reported, never allowed to break the loop. */
+  const emitSafely = (emit: () => void) => {
+    try {
+      emit();
+    } catch (listenerError) {
+      report(new SdkError(ErrorCode.INTERNAL, 'a pipeline event listener threw', { cause: listenerError }));
+    }
   };
   const deadLetter = createDeadLetter({
     ...(opts.deadLetter === undefined ? {} : { path: opts.deadLetter.path }),
@@ -59,7 +75,7 @@ export function createRuntime(input: RuntimeInput): Pipeline {
     now,
     onRecord: (record) => {
       counters.deadLettered++;
-      events.emit('dead-letter', record);
+      events.emit('dead-letter', record); // dead-letter.ts guards this call
     },
     report,
   });
@@ -96,7 +112,7 @@ export function createRuntime(input: RuntimeInput): Pipeline {
           counters,
           deps,
           onWritten: (sink, written) => {
-            if (events.listenerCount('written') > 0) events.emit('written', sink, written);
+            if (events.listenerCount('written') > 0) emitSafely(() => events.emit('written', sink, written));
           },
         });
         taps.push({ sink: spec.sink, delivery, check: newSinkCheck() });
@@ -145,7 +161,7 @@ export function createRuntime(input: RuntimeInput): Pipeline {
     const n = batch.events.length;
     counters.processed += n;
     metrics.eventsProcessed.inc(n);
-    if (n > 0 && events.listenerCount('processed') > 0) events.emit('processed', batch.events.slice());
+    if (n > 0 && events.listenerCount('processed') > 0) emitSafely(() => events.emit('processed', batch.events.slice()));
     releaseAll(batch.groups);
   };
 
@@ -217,7 +233,7 @@ export function createRuntime(input: RuntimeInput): Pipeline {
       counters,
       ctx,
       signal: sourceAbort.signal,
-      events,
+      emitStatus: (name, status) => emitSafely(() => events.emit('source:status', name, status)),
       onFatal: (error) => {
         fatal ??= error;
         for (const w of fatalWaiters.splice(0)) w(error);

@@ -1,9 +1,8 @@
-import type { EventEmitter } from 'eventemitter3';
 import { AckGroup, type AckTracker } from './ack.js';
-import type { Ack, StageContext } from './context.js';
+import type { Ack, SourceStatus, StageContext } from './context.js';
 import { ErrorCode, type SdkError, isSdkError, toSdkError } from './errors.js';
 import type { SourceState } from './health.js';
-import type { AnySource, PipelineEvents } from './pipeline.js';
+import type { AnySource } from './pipeline.js';
 import type { BoundedQueue } from './queue.js';
 import type { SourceContext } from './source.js';
 import type { Counters } from './stats.js';
@@ -17,7 +16,8 @@ export interface SourceRunnerEnv {
   readonly ctx: StageContext;
   /** Aborted by `stop()`: sources resolve their `run`. */
   readonly signal: AbortSignal;
-  readonly events: EventEmitter<PipelineEvents>;
+  /** Emits `source:status` (guarded against throwing listeners). */
+  readonly emitStatus: (source: string, status: SourceStatus) => void;
   /** A source's `run` rejected with a fatal error (already reported). */
   readonly onFatal: (error: SdkError) => void;
 }
@@ -120,7 +120,7 @@ function sourceContext(name: string, state: SourceState, env: SourceRunnerEnv): 
       state.status = status;
       ctx.metrics.sourceConnected.set({ source: name }, status.connected ? 1 : 0);
       logger.info({ connected: status.connected }, `source ${name}: ${status.message ?? (status.connected ? 'connected' : 'disconnected')}`);
-      env.events.emit('source:status', name, status);
+      env.emitStatus(name, status);
     },
   };
 }
