@@ -12,7 +12,7 @@ const StatestreamOptionsSchema = z
       .int()
       .nonnegative()
       .default(75)
-      .describe('How long messages of one entity are collected into one event after its first message (HA publishes state, timestamps and attributes in quick succession)'),
+      .describe("Quiet period that closes an entity's change: HA publishes state, timestamps and attributes back to back (capped at 4× after the first message)"),
     dropRetainedReplay: z
       .boolean()
       .default(true)

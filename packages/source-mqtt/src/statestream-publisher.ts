@@ -57,6 +57,7 @@ export async function createStatestreamPublisher(options: StatestreamPublisherOp
   else if (opts.url !== undefined) client = await connectAsync(opts.url, { reconnectPeriod: 0, ...(opts.clientOptions as IClientOptions | undefined) });
   else throw new TypeError('statestream-publisher: pass `client` or `url`');
   const base = opts.baseTopic.endsWith('/') ? opts.baseTopic : `${opts.baseTopic}/`;
+  let tail: Promise<void> = Promise.resolve();
 
   const messagesOf = (event: HaWireStateChanged): { topic: string; payload: string }[] => {
     const state = event.data.new_state;
@@ -75,9 +76,18 @@ export async function createStatestreamPublisher(options: StatestreamPublisherOp
 
   return {
     messagesOf,
-    publish: async (event) => {
-      // HA awaits each publish in turn; so do we (order matters to the assembling side).
-      for (const m of messagesOf(event)) await client.publishAsync(m.topic, m.payload, { qos: 1, retain: true });
+    publish: (event) => {
+      // HA publishes one change's messages back to back, changes in order: queue calls so that concurrent
+      // publish() calls never interleave the messages of two changes.
+      const run = tail.then(async () => {
+        for (const m of messagesOf(event)) await client.publishAsync(m.topic, m.payload, { qos: 1, retain: true });
+      });
+      // The caller gets a failure through `run`; the queue itself just moves on to the next change.
+      tail = run.then(
+        () => undefined,
+        () => undefined,
+      );
+      return run;
     },
     close: async () => {
       if (owned) await client.endAsync();

@@ -49,6 +49,24 @@ describe('statestream parser', () => {
     expect(event?.provenance.timeFromReceipt).toBeUndefined();
   });
 
+  it('keeps the window open while messages keep coming, up to 4 × assemblyWindowMs', () => {
+    const p = parser();
+    const ctx = parserContext();
+    p.parse(message('ha/sensor/kitchen/state', '1'), ctx);
+    vi.advanceTimersByTime(60);
+    p.parse(message('ha/sensor/kitchen/last_updated', LU), ctx);
+    vi.advanceTimersByTime(60);
+    expect(ctx.settled).toHaveLength(0); // 120 ms after the first message, 60 after the latest
+    for (let i = 0; i < 3; i++) {
+      p.parse(message(`ha/sensor/kitchen/attr${i}`, '1'), ctx);
+      vi.advanceTimersByTime(60);
+    }
+    // The latest message came 60 ms ago, but the first 300 ms ago: the cap closed it.
+    expect(ctx.settled).toHaveLength(1);
+    const result = ctx.settled[0]?.result;
+    expect(result?.kind === 'events' && result.events[0]).toMatchObject({ last_updated: LU_US, attributes: { attr0: 1, attr1: 1, attr2: 1 } });
+  });
+
   it('uses the receipt time and flags it when HA publishes no timestamps', () => {
     const p = parser();
     const ctx = parserContext();

@@ -35,8 +35,9 @@ export function parseStatestreamTopic(topic: string, baseTopic: string): Statest
 /**
  * HA `mqtt_statestream` parser. HA publishes one change as several retained QoS 1 messages — `state`,
  * then `last_updated`/`last_changed` (publish_timestamps), then one JSON topic per attribute
- * (publish_attributes) — so the parser collects an entity's messages for `assemblyWindowMs` after the
- * first one and emits ONE event. With HA's `last_updated` the event time and key are HA's (same key as
+ * (publish_attributes) — so the parser collects an entity's messages until `assemblyWindowMs` passed
+ * without a new one (at most 4 × assemblyWindowMs after the first) and emits ONE event. A second `state`
+ * or a different `last_updated` starts the next change. With HA's `last_updated` the event time and key are HA's (same key as
  * the WebSocket source); without it the receipt time is used and `provenance.timeFromReceipt` is set.
  *
  * Retained replay: the last handled (state, attributes, last_updated) is remembered per entity (committed
@@ -72,16 +73,15 @@ export function createStatestreamParser(options: StatestreamParserOptions): Mqtt
       assembly = undefined;
     }
     if (assembly === undefined) {
-      const created: Assembly = {
-        entityId,
-        attributes: {},
-        hasAttributes: false,
-        messages: [],
-        timer: setTimeout(() => flushEntity(entityId, ctx), options.assemblyWindowMs),
-      };
+      const created: Assembly = { entityId, attributes: {}, hasAttributes: false, messages: [], openedAt: ctx.now(), timer: undefined };
       open.set(entityId, created);
       assembly = created;
     }
+    // Quiet-period window: it closes `assemblyWindowMs` after the entity's latest message (a burst with many
+    // attributes on a busy broker keeps it open), but never later than 4 × assemblyWindowMs after the first.
+    clearTimeout(assembly.timer);
+    const left = Math.min(options.assemblyWindowMs, assembly.openedAt + 4 * options.assemblyWindowMs - ctx.now());
+    assembly.timer = setTimeout(() => flushEntity(entityId, ctx), Math.max(0, left));
     assembly.messages.push(message);
     apply(assembly, update);
     return { kind: 'pending' };
@@ -111,7 +111,9 @@ interface Assembly {
   lastUpdated?: EpochMicros;
   lastChanged?: EpochMicros;
   readonly messages: MqttMessage[];
-  readonly timer: ReturnType<typeof setTimeout>;
+  /** ctx.now() of the first message, ms. */
+  readonly openedAt: number;
+  timer: ReturnType<typeof setTimeout> | undefined;
 }
 
 interface Remembered {
