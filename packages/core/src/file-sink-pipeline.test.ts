@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pipeline } from './builder.js';
+import type { StateChangedEvent } from './event.js';
 import { fileSink } from './file-sink.js';
 import { arraySource } from './testing/array-source.js';
 import { collectingSink } from './testing/collecting-sink.js';
@@ -36,7 +37,7 @@ describe('file sink and outbox in a real pipeline', () => {
   it('parks batches in the outbox while the sink is down and replays them in order after a restart', async () => {
     const events = Array.from({ length: 6 }, (_, i) => makeStateChanged({ state: String(i), last_updated: TEST_EVENT_TIME + i }));
     const outbox = { dir: join(dir, 'outbox') };
-    const down = collectingSink({ name: 'db' });
+    const down = collectingSink<StateChangedEvent>({ name: 'db' });
     down.failNext(1000);
     const first = arraySource(events, { finite: true });
     const p1 = pipeline(first)
@@ -49,8 +50,8 @@ describe('file sink and outbox in a real pipeline', () => {
     expect(first.handled()).toBe(6); // persisted to the outbox counts as handled
     expect(stats1.outboxed).toMatchObject({ db: 6 });
 
-    const up = collectingSink({ name: 'db' });
-    const p2 = pipeline(arraySource<typeof events[number]>([], { finite: true }))
+    const up = collectingSink<StateChangedEvent>({ name: 'db' });
+    const p2 = pipeline(arraySource<StateChangedEvent>([], { finite: true }))
       .to(up, { batch: { maxSize: 3, maxWaitMs: 50 }, outbox })
       .build();
     await p2.start();
