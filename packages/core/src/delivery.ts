@@ -106,7 +106,8 @@ export function createDelivery(sink: AnySink, options: ResolvedDeliveryOptions, 
     },
   });
   const unsubscribe = breaker.onStateChange((state) => {
-    ctx.logger.warn({ sink: name, state }, `sink ${name}: circuit breaker ${state}`);
+    if (state === 'open') ctx.logger.warn({ sink: name, state }, `sink ${name}: circuit breaker open, batches go to the outbox (or fail)`);
+    else ctx.logger.info({ sink: name, state }, `sink ${name}: circuit breaker ${state}`);
     if (state !== 'open') wake();
   });
 
