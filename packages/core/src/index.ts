@@ -84,7 +84,7 @@ export {
   quoteString,
   LineProtocolReason,
 } from './line-protocol.js';
-export type { Precision, IntegerValue, FieldValue, Point, RejectedPoint, SerializedPoints } from './line-protocol.js';
+export type { Precision, IntegerValue, FieldValue, Point, RejectedPoint, SerializedPoints, SerializeOptions } from './line-protocol.js';
 export { openOutbox, OutboxOptionsSchema } from './outbox.js';
 export type { Outbox, OutboxEntry, OpenOutboxOptions } from './outbox.js';
 export {

@@ -133,6 +133,12 @@ describe('serializePoints', () => {
     expect(out.rejected).toEqual([{ index: 1, reason: 'hash_measurement', message: expect.stringContaining('#') }]);
   });
 
+  it('writes LF in string fields as \\n when asked (for parsers that split on every LF)', () => {
+    const out = serializePoints([pt({ fields: { s: 'a\nb\\' } })], 'us', { stringNewlines: 'escape' });
+    expect(out.text).toBe(`m s="a\\nb\\\\" ${T}`);
+    expect(out.text.includes('\n')).toBe(false);
+  });
+
   it('returns an empty text when nothing is writable', () => {
     expect(serializePoints([pt({ fields: {} })], 'us')).toMatchObject({ text: '', lines: [], indices: [] });
   });

@@ -13,7 +13,8 @@ import { ErrorCode, SdkError } from './errors.js';
  * - string field values: `"` and `\` are escaped; LF/CR are written literally inside the quotes (1.6.7
  *   accepts them). Every line ends with the timestamp, so a CR can never form a CRLF line ending, and
  *   lines are joined with `\n` only. Because a string field may hold a LF, never split a batch text on
- *   newlines: use {@link SerializedPoints.lines}.
+ *   newlines: use {@link SerializedPoints.lines}. VictoriaMetrics splits on every LF: write to it with
+ *   `{ stringNewlines: 'escape' }` (see {@link SerializeOptions}).
  * - empty tag values are omitted; a tag key `time` (`time_tag`) or field key `time` (`time_field`) is rejected.
  * - non-finite floats are dropped; a point left without fields is rejected (`no_fields`).
  * - integers carry the `i` suffix and must fit int64 (`int_overflow`).
@@ -57,6 +58,16 @@ export const LineProtocolReason = {
 } as const;
 export type LineProtocolReason = (typeof LineProtocolReason)[keyof typeof LineProtocolReason];
 
+/** How to write line feeds inside string fields. */
+export interface SerializeOptions {
+  /**
+   * `literal` (default): as is — InfluxDB 1.x/2.x parse quoted LFs and the value round-trips.
+   * `escape`: as the two characters `\n` — for servers whose parser splits lines on every LF
+   * (VictoriaMetrics skips both halves with 204 and may ingest the tail as a bogus point).
+   */
+  readonly stringNewlines?: 'literal' | 'escape';
+}
+
 /** A point {@link serializePoints} could not write: its index in the input, the reason and a message. */
 export interface RejectedPoint {
   readonly index: number;
@@ -85,19 +96,20 @@ export function intField(value: number | bigint): IntegerValue {
  * @throws SdkError EVENT_INVALID with `data.reason` (a {@link LineProtocolReason}) when it cannot be written.
  * @example serializePoint({ measurement: '°C', tags: { entity_id: 'x' }, fields: { value: 21.5 }, time: 1 }, 'us')
  */
-export function serializePoint(point: Point, precision: Precision): string {
-  const out = serialize(point, precision);
+export function serializePoint(point: Point, precision: Precision, options: SerializeOptions = {}): string {
+  const out = serialize(point, precision, options.stringNewlines === 'escape');
   if (typeof out === 'string') return out;
   throw new SdkError(ErrorCode.EVENT_INVALID, out.message, { data: { reason: out.reason } });
 }
 
 /** Serialises many points, collecting unwritable ones in `rejected` instead of throwing. */
-export function serializePoints(points: readonly Point[], precision: Precision): SerializedPoints {
+export function serializePoints(points: readonly Point[], precision: Precision, options: SerializeOptions = {}): SerializedPoints {
+  const escapeNewlines = options.stringNewlines === 'escape';
   const lines: string[] = [];
   const indices: number[] = [];
   const rejected: RejectedPoint[] = [];
   for (let i = 0; i < points.length; i++) {
-    const out = serialize(points[i] as Point, precision);
+    const out = serialize(points[i] as Point, precision, escapeNewlines);
     if (typeof out === 'string') {
       lines.push(out);
       indices.push(i);
@@ -133,11 +145,14 @@ export function escapeKey(name: string): string {
   return needsEscape(name, true) ? name.replace(KEY_RE, '\\$&') : name;
 }
 
-/** Quotes a string field value, escaping `"` and `\`. */
-export function quoteString(value: string): string {
+/** Quotes a string field value, escaping `"` and `\` (and LF as `\n` when `escapeNewlines`). */
+export function quoteString(value: string, escapeNewlines = false): string {
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
-    if (c === QUOTE || c === BACKSLASH) return `"${value.replace(STRING_RE, '\\$&')}"`;
+    if (c === QUOTE || c === BACKSLASH || (escapeNewlines && c === LF)) {
+      const escaped = value.replace(STRING_RE, '\\$&');
+      return `"${escapeNewlines ? escaped.replace(LF_RE, '\\n') : escaped}"`;
+    }
   }
   return `"${value}"`;
 }
@@ -155,6 +170,7 @@ const HASH = 35;
 const MEASUREMENT_RE = /[, ]/g;
 const KEY_RE = /[,= ]/g;
 const STRING_RE = /["\\]/g;
+const LF_RE = /\n/g;
 const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
 // 2^63 as a float: every integral double in [-2^63, 2^63) fits int64.
@@ -169,7 +185,7 @@ function fail(reason: LineProtocolReason, message: string): Failure {
   return { reason, message };
 }
 
-function serialize(point: Point, precision: Precision): string | Failure {
+function serialize(point: Point, precision: Precision, escapeNewlines: boolean): string | Failure {
   const m = nameOf(point.measurement, 'measurement');
   if (typeof m !== 'string') return m;
   let line = m;
@@ -199,7 +215,7 @@ function serialize(point: Point, precision: Precision): string | Failure {
       if (value - value !== 0) continue; // NaN/±Infinity can't be written: drop the field
       text = String(value);
     } else if (typeof value === 'string') {
-      text = quoteString(value);
+      text = quoteString(value, escapeNewlines);
     } else if (typeof value === 'boolean') {
       text = value ? 'true' : 'false';
     } else if (value !== null && typeof value === 'object' && value.type === 'integer') {
