@@ -17,6 +17,8 @@ beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
 
 const down = () => new SdkError(ErrorCode.SINK_UNAVAILABLE, 'connection refused');
+/** Real disk I/O under fake timers: poll generously (the CI machine may be loaded). */
+const DISK = { timeout: 10_000, interval: 20 };
 
 function withOutbox(source: Source<Ev>, sink: Sink<Ev>, delivery: DeliveryOptions, outbox = memoryOutbox()): { p: Pipeline; outbox: ReturnType<typeof memoryOutbox> } {
   const p = createRuntime({
@@ -28,7 +30,7 @@ function withOutbox(source: Source<Ev>, sink: Sink<Ev>, delivery: DeliveryOption
   return { p, outbox };
 }
 
-describe('per-sink delivery', () => {
+describe('per-sink delivery', { timeout: 30_000 }, () => {
   it('makes emit wait when the intake and the sink buffer are full, and resumes when drained', async () => {
     const src = manualSource<Ev>();
     const sink = manualSink<Ev>('s');
@@ -224,16 +226,16 @@ describe('per-sink delivery', () => {
       p.events.on('error', () => undefined);
       await p.start();
       await src.ctx().emitBatch([stateEvent('light.a', 1), stateEvent('light.a', 2)], acks.ack('a'));
-      await vi.waitFor(() => expect(acks.handled).toEqual(['a']));
+      await vi.waitFor(() => expect(acks.handled).toEqual(['a']), DISK);
       await src.ctx().emitBatch([stateEvent('light.a', 3), stateEvent('light.a', 4)], acks.ack('b'));
-      await vi.waitFor(() => expect(acks.handled).toEqual(['a', 'b']));
+      await vi.waitFor(() => expect(acks.handled).toEqual(['a', 'b']), DISK);
       expect(p.stats().outboxed).toEqual({ db: 4 });
       expect(readdirSync(join(dir, 'db')).length).toBeGreaterThan(0);
       expect(await p.metrics.registry.getSingleMetricAsString('ha_ingestor_outbox_bytes')).toMatch(/sink="db"} [1-9]/);
       healthy = true;
       await src.ctx().emitBatch([stateEvent('light.a', 5), stateEvent('light.a', 6)], acks.ack('c'));
       await vi.advanceTimersByTimeAsync(1000);
-      await vi.waitFor(() => expect(order).toEqual([1, 2, 3, 4, 5, 6]));
+      await vi.waitFor(() => expect(order).toEqual([1, 2, 3, 4, 5, 6]), DISK);
       const stats = await p.stop();
       expect(stats).toMatchObject({ written: { db: 6 }, outboxed: { db: 6 }, failed: 0, inFlight: 0 });
     } finally {
@@ -259,7 +261,7 @@ describe('per-sink delivery', () => {
       p.events.on('error', () => undefined);
       await p.start();
       for (let t = 1; t <= 8; t++) await src.ctx().emit(stateEvent('light.a', t));
-      await vi.waitFor(() => expect(p.stats().outboxed['db']).toBe(8));
+      await vi.waitFor(() => expect(p.stats().outboxed['db']).toBe(8), DISK);
       const stats = await p.stop();
       expect(stats.dropped['outbox_full']).toBeGreaterThan(0);
       expect(stats.failed).toBe(0);
@@ -305,13 +307,13 @@ describe('per-sink delivery', () => {
       p1.events.on('error', () => undefined);
       await p1.start();
       await first.ctx().emitBatch([stateEvent('light.a', 1), stateEvent('light.a', 2)]);
-      await vi.waitFor(() => expect(p1.stats().outboxed['db']).toBe(2));
+      await vi.waitFor(() => expect(p1.stats().outboxed['db']).toBe(2), DISK);
       await p1.stop();
 
       const healthy = memorySink<Ev>('db');
       const p2 = pipeline(manualSource<Ev>().source).to(healthy.sink, delivery).build();
       await p2.start();
-      await vi.waitFor(() => expect(healthy.written.map((e) => e.time_fired)).toEqual([1, 2]));
+      await vi.waitFor(() => expect(healthy.written.map((e) => e.time_fired)).toEqual([1, 2]), DISK);
       expect((await p2.stop()).written).toEqual({ db: 2 });
     } finally {
       rmSync(dir, { recursive: true, force: true });
