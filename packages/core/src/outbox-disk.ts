@@ -134,7 +134,11 @@ export async function createDiskOutbox<T>(options: OpenOutboxOptions): Promise<O
       if (whenFull === 'drop-newest') throw overflow(records, `full (${pendingBytes} of ${maxBytes} bytes)`);
       if (whenFull === 'drop-oldest') {
         let dropped = 0;
-        while (pendingBytes + frameBytes > maxBytes) dropped += removeHead()?.count ?? 0;
+        while (pendingBytes + frameBytes > maxBytes) {
+          const removed = removeHead();
+          if (!removed) break;
+          dropped += removed.count;
+        }
         options.onDrop?.(dropped, 'drop-oldest');
         logger.warn({ outbox: name, dropped, reason: 'drop-oldest' }, `outbox ${name}: full; dropped the ${dropped} oldest records`);
         await ackLock.run(commitAcks);
