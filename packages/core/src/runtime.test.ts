@@ -279,6 +279,18 @@ describe('lifecycle', () => {
     expect(acks.handled).toEqual([]);
   });
 
+  it('bounds stop by stopTimeoutMs even when a source ignores its abort signal', async () => {
+    const stubborn: Source<Ev> = { kind: 'source', name: 'stubborn', run: () => new Promise<void>(() => undefined) };
+    const p = pipeline(stubborn).build({ stopTimeoutMs: 500 });
+    const errors: SdkError[] = [];
+    p.events.on('error', (e) => errors.push(e));
+    await p.start();
+    const stopping = p.stop();
+    await vi.advanceTimersByTimeAsync(500);
+    await expect(stopping).resolves.toMatchObject({ received: 0, failed: 0 });
+    expect(errors.map((e) => e.code)).toEqual(['TIMEOUT']);
+  });
+
   it('rejects an emit after the pipeline stopped (ABORTED) and fails its ack', async () => {
     const src = manualSource<Ev>();
     const acks = ackRecorder();
