@@ -84,13 +84,27 @@ function factsOf(event: unknown): Facts {
   return { eventType: typeof e['event_type'] === 'string' ? e['event_type'] : undefined, entityId, domain };
 }
 
+/** Glob results remembered per entity id (entities are few; the cap bounds hostile input). */
+const GLOB_MEMO_MAX = 10_000;
+
 function compileSet(set: FilterSet): (facts: Facts) => boolean {
   const domains = new Set(set.domains ?? []);
   const entities = new Set(set.entities ?? []);
   const globs = (set.entity_globs ?? []).map(globToRegExp);
   const types = new Set(set.event_types ?? []);
+  const memo = new Map<string, boolean>();
+  const globMatch = (entityId: string): boolean => {
+    if (globs.length === 0) return false;
+    let hit = memo.get(entityId);
+    if (hit === undefined) {
+      hit = globs.some((g) => g.test(entityId));
+      if (memo.size >= GLOB_MEMO_MAX) memo.clear();
+      memo.set(entityId, hit);
+    }
+    return hit;
+  };
   return (f) =>
     (f.domain !== undefined && domains.has(f.domain)) ||
-    (f.entityId !== undefined && (entities.has(f.entityId) || globs.some((g) => g.test(f.entityId as string)))) ||
+    (f.entityId !== undefined && (entities.has(f.entityId) || globMatch(f.entityId))) ||
     (f.eventType !== undefined && types.has(f.eventType));
 }
