@@ -33,6 +33,10 @@ export interface SimulatedHome {
   readonly fireEvent: (eventType: string, data: Readonly<Record<string, unknown>>, options?: { context?: HaWireContext; origin?: 'LOCAL' | 'REMOTE' }) => EmittedEvent;
   /** Changes an entity registry entry and fires entity_registry_updated (action update, old values in `changes`). */
   readonly updateEntityRegistry: (entityId: string, changes: { area_id?: string | null; name?: string | null; labels?: string[]; icon?: string | null }) => EmittedEvent;
+  /** Changes a device and fires device_registry_updated (action update, old values in `changes`). */
+  readonly updateDeviceRegistry: (deviceId: string, changes: { area_id?: string | null; name_by_user?: string | null; labels?: string[]; disabled_by?: string | null }) => EmittedEvent;
+  /** Changes an area (floor, name, …) and fires area_registry_updated (action update). */
+  readonly updateArea: (areaId: string, changes: { floor_id?: string | null; name?: string; labels?: string[]; icon?: string | null }) => EmittedEvent;
 }
 
 /** Options of {@link SimulatedHome.addEntity}. */
@@ -113,14 +117,25 @@ export function createHome(options: HomeOptions): SimulatedHome {
   const updateEntityRegistry: SimulatedHome['updateEntityRegistry'] = (entityId, changes) => {
     const entry = registries.entities.get(entityId);
     if (entry === undefined) throw new RangeError(`Entity ${entityId} has no registry entry`);
-    const old: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(changes)) {
-      const key = k as keyof typeof changes;
-      old[k] = entry[key];
-      (entry as unknown as Record<string, unknown>)[k] = v;
-    }
+    const old = applyChanges(entry as unknown as Record<string, unknown>, changes);
     entry.modified_at = secondsFromMicros(clock.nowMs() * 1000);
     return fireEvent('entity_registry_updated', { action: 'update', entity_id: entityId, changes: old });
+  };
+
+  const updateDeviceRegistry: SimulatedHome['updateDeviceRegistry'] = (deviceId, changes) => {
+    const entry = registries.devices.get(deviceId);
+    if (entry === undefined) throw new RangeError(`Device ${deviceId} is not in the registry`);
+    const old = applyChanges(entry as unknown as Record<string, unknown>, changes);
+    entry.modified_at = secondsFromMicros(clock.nowMs() * 1000);
+    return fireEvent('device_registry_updated', { action: 'update', device_id: deviceId, changes: old });
+  };
+
+  const updateArea: SimulatedHome['updateArea'] = (areaId, changes) => {
+    const entry = registries.areas.get(areaId);
+    if (entry === undefined) throw new RangeError(`Area ${areaId} is not in the registry`);
+    applyChanges(entry as unknown as Record<string, unknown>, changes);
+    entry.modified_at = secondsFromMicros(clock.nowMs() * 1000);
+    return fireEvent('area_registry_updated', { action: 'update', area_id: areaId });
   };
 
   // Initial states: HA restores them at startup; we write them silently with past timestamps.
@@ -153,5 +168,19 @@ export function createHome(options: HomeOptions): SimulatedHome {
     removeEntity,
     fireEvent,
     updateEntityRegistry,
+    updateDeviceRegistry,
+    updateArea,
   };
+}
+
+// --- internal ---
+
+/** Applies `changes` to `entry` and returns the old values of the changed keys. */
+function applyChanges(entry: Record<string, unknown>, changes: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const old: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(changes)) {
+    old[k] = entry[k];
+    entry[k] = v;
+  }
+  return old;
 }

@@ -39,6 +39,17 @@ export const HaSimulatorOptionsSchema = z.object({
     .describe('Slow-client protection, as HA'),
   streamCoalesceMs: z.number().int().min(0).default(350).describe('history/stream live batches are coalesced over this window (EVENT_COALESCE_TIME)'),
   closeTimeoutMs: z.number().int().positive().default(10_000).describe('After sending a close frame, destroy the socket if the client does not answer within this'),
+  seedHistory: z
+    .object({
+      hours: z.number().min(0).default(0).describe('Generate this many hours of past activity into the recorder at startup (0 = none)'),
+      eventsPerHour: z.number().positive().default(600).describe('Density of the seeded history'),
+    })
+    .prefault({})
+    .describe('Past history for history/backfill/import without waiting; seeded events are not in `emitted`'),
+  perMessageDeflate: z
+    .boolean()
+    .default(true)
+    .describe("Accept permessage-deflate when the client offers it, as HA's aiohttp server does (costs CPU per message)"),
   maxEmitted: z
     .number()
     .int()

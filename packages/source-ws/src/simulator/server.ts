@@ -27,8 +27,11 @@ export interface SimulatorFaults {
   readonly sendMalformedFrame: () => void;
   /** Answers every auth with auth_invalid. */
   readonly refuseAuth: (on: boolean) => void;
-  /** Closes every connection and the listener, then listens again on the same port; keeps states and recorder. */
-  readonly restart: () => Promise<void>;
+  /**
+   * Closes every connection (close frame 1000) and the listener, runs `whileDown` (e.g. change
+   * states nobody sees live), then listens again on the same port; states and recorder are kept.
+   */
+  readonly restart: (options?: { whileDown?: () => void | Promise<void> }) => Promise<void>;
 }
 
 /** A running HA simulator. */
@@ -73,11 +76,26 @@ export async function createHaSimulator(input: HaSimulatorOptions = {}): Promise
   const { now = Date.now, logger = noopLogger, ...data } = input;
   const options = parseOptions(HaSimulatorOptionsSchema, data, 'ha-simulator');
   const rng = createRng(options.seed);
-  const clock = createSimClock(now, rng.fork(11));
+  // While seeding history the clock is moved back; afterwards it is the injected one again.
+  let seedNowMs: number | undefined;
+  const clock = createSimClock(() => seedNowMs ?? now(), rng.fork(11));
+  const seedHours = options.seedHistory.hours;
+  if (seedHours > 0) seedNowMs = now() - seedHours * 3_600_000;
   const home = createHome({ entityCount: options.entityCount, haVersion: options.haVersion, timeZone: options.timeZone, clock, rng: rng.fork(12), maxEmitted: options.maxEmitted });
   const recorder = createRecorder(home.bus, options.historyDays);
   for (const s of home.getStates()) recorder.record({ entityId: s.entity_id, ...rowFromState(s) });
   const generator = createHomeGenerator(home, rng.fork(13));
+  if (seedNowMs !== undefined) {
+    const end = now();
+    const gapMs = 3_600_000 / options.seedHistory.eventsPerHour;
+    const seedRng = rng.fork(15);
+    while (seedNowMs < end) {
+      generator.action();
+      seedNowMs += gapMs * (0.5 + seedRng.next());
+    }
+    seedNowMs = undefined;
+    home.bus.emitted.splice(0); // history from before the start: in the recorder, not "emitted"
+  }
   const token = options.token ?? randomBytes(24).toString('base64url');
   const faultState: FaultState = { ignorePings: false, delayMs: 0, refuseAuth: false };
   const connections = new Set<SimConnection>();
@@ -86,7 +104,7 @@ export async function createHaSimulator(input: HaSimulatorOptions = {}): Promise
     ...historyCommands({ home, recorder, options, purge: () => recorder.purge(clock.nowMs() * 1000) }),
   ]);
 
-  const wss = new WebSocketServer({ noServer: true, autoPong: false, perMessageDeflate: true, maxPayload: 16 * 1024 * 1024 });
+  const wss = new WebSocketServer({ noServer: true, autoPong: false, perMessageDeflate: options.perMessageDeflate, maxPayload: 16 * 1024 * 1024 });
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     if ((req.url ?? '').split('?')[0] !== '/api/websocket') {
       socket.end('HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 14\r\nConnection: close\r\n\r\n404: Not Found');
@@ -160,8 +178,9 @@ export async function createHaSimulator(input: HaSimulatorOptions = {}): Promise
       refuseAuth: (on) => {
         faultState.refuseAuth = on;
       },
-      restart: async () => {
+      restart: async (o = {}) => {
         await closeAll();
+        await o.whileDown?.();
         server = await listen(port, options.host, onUpgrade);
       },
     },

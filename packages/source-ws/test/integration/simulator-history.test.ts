@@ -87,6 +87,25 @@ describe('history/history_during_period', () => {
   });
 });
 
+describe('seeded history', () => {
+  it('serves hours of generated past activity from the recorder, none of it in emitted', async () => {
+    now = T0;
+    sim = await createHaSimulator({ seed: 4, token: TOKEN, now: () => now, seedHistory: { hours: 2, eventsPerHour: 1200 } });
+    client = await openAuthed(sim.url, TOKEN);
+    expect(sim.emitted).toEqual([]);
+    const ids = sim.home.entityIds();
+    client.send({ id: 1, type: 'history/history_during_period', start_time: iso(T0 - 2 * 3_600_000), end_time: iso(T0), entity_ids: ids, significant_changes_only: false, include_start_time_state: false });
+    const res = (await result(client, 1)).result as Record<string, { lu: number }[]>;
+    const rows = Object.values(res).flat();
+    expect(rows.length).toBeGreaterThan(1500);
+    expect(rows.every((r) => r.lu * 1000 >= T0 - 2 * 3_600_000 - 3_600_000 && r.lu * 1000 < T0)).toBe(true);
+    expect(Math.min(...rows.map((r) => r.lu))).toBeLessThan((T0 - 3_600_000) / 1000);
+    // The live clock takes over afterwards.
+    const e = sim.setState('sensor.outdoor_temperature', '1');
+    expect(e.timeFiredMicros).toBeGreaterThanOrEqual(T0 * 1000);
+  });
+});
+
 describe('history/stream', () => {
   it('sends result, a historical batch, then coalesced live batches of significant changes', async () => {
     const { s, c } = await start();

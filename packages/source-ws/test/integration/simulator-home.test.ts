@@ -85,6 +85,23 @@ describe('config and registries', () => {
       { action: 'remove', entity_id: 'sensor.probe_1' },
     ]);
   });
+
+  it('fires device_registry_updated and area_registry_updated', async () => {
+    const { s, c } = await start();
+    c.send({ id: 1, type: 'subscribe_events' });
+    await result(c, 1);
+    const deviceId = [...s.home.registries.devices.keys()][1] ?? '';
+    const oldArea = s.home.registries.devices.get(deviceId)?.area_id;
+    s.home.updateDeviceRegistry(deviceId, { area_id: 'garage' });
+    s.home.updateArea('garden', { floor_id: 'ground_floor' });
+    await c.waitFor((m) => m.type === 'event' && (m.event as { event_type: string }).event_type === 'area_registry_updated');
+    const events = c.messages().filter((m) => m.type === 'event').map((m) => m.event as { event_type: string; data: unknown });
+    expect(events.map((e) => [e.event_type, e.data])).toEqual([
+      ['device_registry_updated', { action: 'update', device_id: deviceId, changes: { area_id: oldArea } }],
+      ['area_registry_updated', { action: 'update', area_id: 'garden' }],
+    ]);
+    expect(s.home.registries.areas.get('garden')?.floor_id).toBe('ground_floor');
+  });
 });
 
 describe('services and events', () => {

@@ -295,4 +295,22 @@ describe('faults', () => {
     const res = await d.waitFor((m) => m.id === 1);
     expect((res.result as { entity_id: string; state: string }[]).find((x) => x.entity_id === 'sensor.outdoor_temperature')?.state).toBe('4.2');
   });
+
+  it('restart runs whileDown between closing and listening again', async () => {
+    const s = await start();
+    const c = await authed(s);
+    let countWhileDown = -1;
+    await s.faults.restart({
+      whileDown: () => {
+        countWhileDown = s.connectionCount();
+        s.setState('sensor.outdoor_temperature', '-7');
+      },
+    });
+    expect(countWhileDown).toBe(0);
+    expect((await c.closed).code).toBe(1000);
+    const d = await authed(s);
+    d.send({ id: 1, type: 'history/history_during_period', start_time: new Date(Date.now() - 60_000).toISOString(), entity_ids: ['sensor.outdoor_temperature'], include_start_time_state: false });
+    const res = await d.waitFor((m) => m.id === 1);
+    expect((res.result as Record<string, { s: string }[]>)['sensor.outdoor_temperature']?.map((r) => r.s)).toEqual(['-7']);
+  });
 });
