@@ -82,14 +82,24 @@ export async function fetchHistoryChunk(options: FetchHistoryOptions): Promise<H
   return { events, invalid };
 }
 
-/** Entity ids in scope: the configured list, or every entity HA has a state for (`get_states`). */
-export async function entitiesInScope(connection: HaConnection, configured: readonly string[] | undefined): Promise<string[]> {
+/**
+ * Entity ids in scope: the configured list, or every entity HA has a state for (`get_states`) plus
+ * `alsoKnown()` (entities seen live, so one removed during the gap still gets its changes before removal).
+ */
+export async function entitiesInScope(
+  connection: HaConnection,
+  configured: readonly string[] | undefined,
+  alsoKnown: () => Iterable<string> = () => [],
+): Promise<string[]> {
   if (configured !== undefined) return [...configured];
   const states = await connection.command<unknown>('get_states');
-  if (!Array.isArray(states)) return [];
-  const ids: string[] = [];
-  for (const s of states) {
-    if (isRecord(s) && typeof s['entity_id'] === 'string') ids.push(s['entity_id']);
+  const ids = new Set<string>();
+  if (Array.isArray(states)) {
+    for (const s of states) {
+      if (isRecord(s) && typeof s['entity_id'] === 'string') ids.add(s['entity_id']);
+    }
   }
-  return ids;
+  // Read after get_states answered: events received meanwhile (entities born and removed) count too.
+  for (const id of alsoKnown()) ids.add(id);
+  return [...ids];
 }

@@ -2,6 +2,7 @@ import { ErrorCode, isSdkError, millisToMicros } from '@ha-ingestor/core';
 import type { EpochMicros, HaEvent, SdkError, SourceContext } from '@ha-ingestor/core';
 import { entitiesInScope, fetchHistoryChunk, planChunks } from './backfill.js';
 import type { CheckpointTracker, TrackedEntry } from './checkpoint-tracker.js';
+import type { EntityScope } from './entity-scope.js';
 import type { HaConnection } from './connection.js';
 import type { InboundBuffer } from './inbound-buffer.js';
 import type { ResolvedHaWebSocketOptions } from './options.js';
@@ -32,6 +33,8 @@ export interface DeliveryDeps {
   readonly tracker: CheckpointTracker;
   readonly recent: RecentKeys;
   readonly metrics: SourceMetrics;
+  /** Entities known since the checkpoint (added to the backfill scope). */
+  readonly scope: EntityScope;
   /** Runs after acknowledgements (persists the checkpoint, throttled). */
   readonly onAcked: () => void;
   /** The loop's own stop signal (aborts when run() ends). */
@@ -132,7 +135,7 @@ async function runBackfill(deps: DeliveryDeps, connection: HaConnection, request
   );
   let emitted = 0;
   try {
-    const entityIds = await entitiesInScope(connection, options.backfill.entityIds);
+    const entityIds = await entitiesInScope(connection, options.backfill.entityIds, () => deps.scope.ids(undefined));
     for (const chunk of planChunks(from, nowUs, options.backfill.chunkMs, true)) {
       if (deps.signal.aborted) throw new Error('stopped');
       const result = await fetchHistoryChunk({ connection, chunk, entityIds, source: deps.sourceName, mode: 'backfill', receivedAt: millisToMicros(ctx.now()) });
@@ -140,6 +143,7 @@ async function runBackfill(deps: DeliveryDeps, connection: HaConnection, request
         ctx.deadLetter({ stage: deps.stage, reason: 'invalid_history_row', message: `history row of ${bad.entityId} is not {s,a,lu,lc?}`, raw: bad.row });
       }
       const fresh = result.events.filter((e) => e.last_updated > request.from && !deps.recent.has(e.key));
+      ctx.logger.debug({ entities: entityIds.length, chunkStart: chunk.start, rows: result.events.length, fresh: fresh.length }, 'backfill chunk');
       for (let i = 0; i < fresh.length; i += options.emitBatchSize) {
         const batch = fresh.slice(i, i + options.emitBatchSize);
         const entries = batch.map((e) => deps.tracker.track(e.time_fired));

@@ -1,6 +1,10 @@
-import { ErrorCode, SdkError, defineSource, formatHaTime, isSdkError, millisToMicros } from '@ha-ingestor/core';
+import { ErrorCode, SdkError, defineSource, isSdkError, isStateChanged, millisToMicros } from '@ha-ingestor/core';
 import type { CheckpointStore, EpochMicros, HaEvent, RegistryStore, SourceContext, SourceImpl } from '@ha-ingestor/core';
 import { createCheckpointTracker } from './checkpoint-tracker.js';
+import { createCheckpointWriter } from './checkpoint-writer.js';
+import type { HaWebSocketCheckpoint } from './checkpoint-writer.js';
+import { entitiesInScope } from './backfill.js';
+import { createEntityScope } from './entity-scope.js';
 import type { CreateSocket, HaConnection } from './connection.js';
 import { connectHa } from './connection.js';
 import { redact } from './connect-errors.js';
@@ -33,14 +37,6 @@ export interface HaWebSocketHooks {
   readonly random?: () => number;
 }
 
-/** The checkpoint value stored under `checkpointKey`. */
-export interface HaWebSocketCheckpoint {
-  /** Epoch µs: every event with an HA time ≤ this was acknowledged by the pipeline. */
-  readonly time: EpochMicros;
-  /** The same time as HA formats it (for humans). */
-  readonly iso: string;
-}
-
 /**
  * Home Assistant WebSocket API source: auth, subscriptions, heartbeat, reconnect forever, checkpointed
  * backfill from HA's recorder, registry sync.
@@ -70,6 +66,8 @@ async function runSource(options: ResolvedHaWebSocketOptions, hooks: HaWebSocket
   const savedTime = typeof saved?.time === 'number' && Number.isFinite(saved.time) ? saved.time : undefined;
   const tracker = createCheckpointTracker(savedTime);
   const shared: SharedState = { connection: undefined, backfill: undefined };
+  // Backfill scope beyond get_states, persisted with the checkpoint (see entity-scope.ts).
+  const scope = createEntityScope(Array.isArray(saved?.entities) ? saved.entities.filter((e) => typeof e === 'string') : []);
   const loopAbort = new AbortController();
   const registrySync: RegistrySync | undefined =
     hooks.registry !== undefined && options.registry.enabled
@@ -93,7 +91,14 @@ async function runSource(options: ResolvedHaWebSocketOptions, hooks: HaWebSocket
     },
   });
 
-  const checkpoint = createCheckpointWriter(hooks.checkpoints, checkpointKey, options.checkpointIntervalMs, () => tracker.watermark(), ctx.report);
+  const checkpoint = createCheckpointWriter({
+    store: hooks.checkpoints,
+    key: checkpointKey,
+    intervalMs: options.checkpointIntervalMs,
+    watermark: () => tracker.watermark(),
+    entities: (watermark) => scope.ids(watermark),
+    report: ctx.report,
+  });
   const delivery = runDeliveryLoop({
     ctx,
     options,
@@ -104,6 +109,7 @@ async function runSource(options: ResolvedHaWebSocketOptions, hooks: HaWebSocket
     tracker,
     recent: createRecentKeys(RECENT_KEYS),
     metrics,
+    scope,
     onAcked: checkpoint.schedule,
     signal: loopAbort.signal,
   });
@@ -115,6 +121,7 @@ async function runSource(options: ResolvedHaWebSocketOptions, hooks: HaWebSocket
       return;
     }
     buffer.push(normalised.event);
+    if (isStateChanged(normalised.event)) scope.seen(normalised.event.entity_id, normalised.event.time_fired, normalised.event.state === null);
     if (registrySync !== undefined && registryOfEvent(normalised.event.event_type) !== undefined) {
       registrySync.onEvent(normalised.event.event_type, connection);
     }
@@ -197,6 +204,12 @@ async function runSource(options: ResolvedHaWebSocketOptions, hooks: HaWebSocket
             new SdkError(ErrorCode.CONNECTION_LOST, `dead link: no pong within ${options.heartbeatTimeoutMs} ms`, { stage }),
           ),
       });
+      if (options.backfill.enabled && options.backfill.entityIds === undefined) {
+        await entitiesInScope(connection, undefined).then(
+          (ids) => scope.addAll(ids),
+          (error: unknown) => logger.warn({ err: error }, 'get_states failed; backfill scope may miss entities removed during a gap'),
+        );
+      }
       if (registrySync !== undefined) {
         await registrySync.syncAll(connection).catch((error: unknown) => logger.warn({ err: error }, 'registry sync failed; continuing without fresh registries'));
       }
@@ -221,39 +234,6 @@ async function closeCleanly(connection: HaConnection, subscriptions: readonly nu
   await Promise.race([unsubscribe, new Promise((r) => setTimeout(r, UNSUBSCRIBE_TIMEOUT_MS).unref())]);
   await Promise.race([connection.close(), new Promise((r) => setTimeout(r, UNSUBSCRIBE_TIMEOUT_MS).unref())]);
   connection.terminate(new SdkError(ErrorCode.ABORTED, 'stopped', { retryable: false }));
-}
-
-function createCheckpointWriter(
-  store: CheckpointStore | undefined,
-  key: string,
-  intervalMs: number,
-  watermark: () => EpochMicros | undefined,
-  report: (error: unknown) => void,
-) {
-  let saved: EpochMicros | undefined;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let writing: Promise<void> = Promise.resolve();
-  const save = async () => {
-    const t = watermark();
-    if (store === undefined || t === undefined || (saved !== undefined && t <= saved)) return;
-    saved = t;
-    await store.save<HaWebSocketCheckpoint>(key, { time: t, iso: formatHaTime(t) });
-  };
-  return {
-    schedule: () => {
-      if (store === undefined || timer !== undefined) return;
-      timer = setTimeout(() => {
-        timer = undefined;
-        writing = writing.then(save).catch(report);
-      }, intervalMs);
-    },
-    flush: async () => {
-      clearTimeout(timer);
-      timer = undefined;
-      await writing;
-      await save().catch(report);
-    },
-  };
 }
 
 function errorMessage(error: unknown): string {

@@ -1,5 +1,6 @@
 export { haWebSocketSource } from './ha-websocket-source.js';
-export type { HaWebSocketHooks, HaWebSocketCheckpoint } from './ha-websocket-source.js';
+export type { HaWebSocketHooks } from './ha-websocket-source.js';
+export type { HaWebSocketCheckpoint } from './checkpoint-writer.js';
 export {
   HaWebSocketOptionsSchema,
   HaWebSocketUrlSchema,
