@@ -311,6 +311,7 @@ export function createDelivery(sink: AnySink, options: ResolvedDeliveryOptions, 
       pumpDone = pump().catch((error: unknown) => ctx.report(toSdkError(error, ErrorCode.INTERNAL, stage)));
     },
     push: (events, groups, from = 0) => {
+      if (stopped || controller.signal.aborted) throw new SdkError(ErrorCode.ABORTED, `sink ${name}: delivery closed`, { stage });
       for (let i = from; i < events.length; i++) {
         if (buffered >= options.maxQueued) return pushSlow(events, groups, i);
         take(events[i], groups[i] as AckGroup);

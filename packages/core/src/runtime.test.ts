@@ -291,6 +291,20 @@ describe('lifecycle', () => {
     expect(errors.map((e) => e.code)).toEqual(['TIMEOUT']);
   });
 
+  it('does not hang stop on an async enricher that never settles', async () => {
+    const src = manualSource<Ev>();
+    const hung: Enricher<Ev, { x: number }> = { kind: 'enricher', name: 'hung', enrich: () => new Promise<never>(() => undefined) };
+    const acks = ackRecorder();
+    const p = pipeline(src.source).use(hung).to(memorySink<unknown>('s').sink).build({ stopTimeoutMs: 500 });
+    p.events.on('error', () => undefined);
+    await p.start();
+    await src.ctx().emit(stateEvent('light.a', 1), acks.ack('a'));
+    const stopping = p.stop();
+    await vi.advanceTimersByTimeAsync(500);
+    await stopping;
+    expect(acks.failed.map(([l, e]) => [l, e.code])).toEqual([['a', 'TIMEOUT']]);
+  });
+
   it('rejects an emit after the pipeline stopped (ABORTED) and fails its ack', async () => {
     const src = manualSource<Ev>();
     const acks = ackRecorder();

@@ -258,7 +258,9 @@ export function createRuntime(input: RuntimeInput): Pipeline {
       for (const t of taps) t.delivery.abort(error);
       for (const g of [...tracker.open]) g.fail(error);
     }
-    await loopDone;
+    // After a timeout the loop may be stuck in a stage that never settles (e.g. a hung async enricher): its
+    // events were failed above, so don't let it hang stop too.
+    if (finished) await loopDone;
     for (const e of enrichers) await settle(e.close?.(), report);
     for (const t of taps) {
       await settle(t.delivery.close(), report);
