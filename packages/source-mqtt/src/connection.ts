@@ -82,17 +82,27 @@ export function connectOnce(
   options: IClientOptions,
   onPublish: PublishHandler,
   signal: AbortSignal,
+  onLateError: (error: Error) => void,
 ): Promise<Connection> {
   const where = maskUrl(url);
+  const password = typeof options.password === 'string' ? options.password : undefined;
   return new Promise<Connection>((resolve, reject) => {
     const client = create(url, options);
     deferAcks(client, onPublish);
+    let settled = false;
+    // mqtt.js emits 'error' (socket resets, refused reconnects) for the client's whole life; an unheard
+    // 'error' would crash the process, so one listener stays attached and reports what comes after CONNACK.
+    client.on('error', (error) => {
+      if (settled) onLateError(new Error(scrub(error.message, password)));
+    });
     const fail = (error: SdkError) => {
+      settled = true;
       cleanup();
       client.end(true);
       reject(error);
     };
     const onConnect = (connack: { sessionPresent: boolean }) => {
+      settled = true;
       cleanup();
       resolve({ client, sessionPresent: connack.sessionPresent, sendAck: (id) => sendPuback(client, id) });
     };
@@ -107,7 +117,7 @@ export function connectOnce(
         }));
         return;
       }
-      fail(new SdkError(ErrorCode.CONNECTION_LOST, `mqtt: cannot connect to ${where}: ${scrub(error.message, typeof options.password === 'string' ? options.password : undefined)}`, {
+      fail(new SdkError(ErrorCode.CONNECTION_LOST, `mqtt: cannot connect to ${where}: ${scrub(error.message, password)}`, {
         stage: 'source:mqtt',
         data: { url: where },
       }));

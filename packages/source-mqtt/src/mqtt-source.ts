@@ -205,11 +205,11 @@ async function runMqttSource(
           clientOptions(options, clientId),
           (packet) => onPublish(window, packet),
           ctx.signal,
+          (error) => logger.warn({ err: { message: error.message } }, 'mqtt client error'),
         );
         connectionRef.value = connection;
         current = { connection, window, client: connection.client };
         attempt = 0;
-        connection.client.on('error', (error) => logger.warn({ err: { message: error.message } }, 'mqtt client error'));
         ctx.setStatus({ connected: true, message: `connected to ${maskUrl(url)} (session ${connection.sessionPresent ? 'resumed' : 'new'})` });
         logger.info({ url: maskUrl(url), clientId, sessionPresent: connection.sessionPresent }, 'mqtt connected');
         const closed = waitClosed(connection.client, ctx.signal);

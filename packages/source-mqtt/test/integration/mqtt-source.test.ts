@@ -104,6 +104,28 @@ describe.each(targets)('mqttSource on $name', ({ start }) => {
     await p.publishAsync('disc3/sensor/broken/config', '', { qos: 1, retain: true });
   });
 
+  it('after a restart on the persistent session, device messages queued while down wait for the discovery configs', async (t) => {
+    if (target === undefined) return t.skip();
+    const p = client();
+    const clientId = `it-disc-restart-${broker().name}-${process.pid}`;
+    await p.publishAsync('disc9/sensor/plug/power/config', JSON.stringify({ stat_t: 'd9/plug', val_tpl: '{{ value_json.power }}', unit_of_meas: 'W', obj_id: 'plug_power' }), { qos: 1, retain: true });
+    const options = { clientId, subscriptions: [{ topic: 'disc9/#', parser: 'discovery', discovery: { prefix: 'disc9', settleMs: 300 } }] };
+    const first = await startSource(broker(), options, { autoAck: true });
+    await quiet(200);
+    await p.publishAsync('d9/plug', '{"power":10}', { qos: 1 });
+    await first.rec.until(() => first.rec.events().length >= 1);
+    await first.stop();
+    // While the ingestor is down: the broker queues this in the session (the dynamic subscription persists).
+    await p.publishAsync('d9/plug', '{"power":20}', { qos: 1 });
+    const second = await startSource(broker(), options, { autoAck: true });
+    await second.rec.until(() => second.rec.events().length >= 1);
+    await quiet(300);
+    await second.stop();
+    expect(second.rec.events().map((e) => [e.entity_id, e.state])).toEqual([['sensor.plug_power', '20']]);
+    expect(second.rec.deadLetters).toEqual([]);
+    await p.publishAsync('disc9/sensor/plug/power/config', '', { qos: 1, retain: true });
+  });
+
   it('turns zigbee2mqtt device messages into events and ignores the bridge topics', async (t) => {
     if (target === undefined) return t.skip();
     const src = await startSource(broker(), { subscriptions: [{ topic: 'z4/#', parser: 'json', json: { baseTopic: 'z4', ignoreTopics: ['z4/bridge/#'] } }] }, { autoAck: true });
@@ -132,6 +154,16 @@ describe.each(targets)('mqttSource on $name', ({ start }) => {
     expect(isSdkError(error) && error.retryable).toBe(false);
     expect(JSON.stringify([String(error), error, rec.logs, rec.statuses, rec.errors])).not.toContain(wrong);
     expect(JSON.stringify([String(error), rec.logs])).not.toContain(broker().password);
+  });
+
+  it('works over MQTT-over-websockets (ws://) where the broker offers it', async (t) => {
+    const wsUrl = target?.wsUrl;
+    if (wsUrl === undefined) return t.skip();
+    const src = await startSource(broker(), { url: wsUrl, subscriptions: [{ topic: 'w10/+n', parser: 'plain', plain: { entityId: 'sensor.{n}' } }] }, { autoAck: true });
+    await client().publishAsync('w10/t', '7', { qos: 1 });
+    await src.rec.until(() => src.rec.events().length >= 1);
+    await src.stop();
+    expect(src.rec.events()[0]).toMatchObject({ entity_id: 'sensor.t', state: '7', provenance: { topic: 'w10/t' } });
   });
 
   it('acks QoS 1 only after the write: an abrupt kill mid-stream loses nothing (count and identity)', async (t) => {

@@ -17,6 +17,8 @@ export interface BrokerTarget {
   readonly authUrl: string;
   readonly username: string;
   readonly password: string;
+  /** MQTT over websockets, when the broker has such a listener. */
+  readonly wsUrl?: string;
   readonly close: () => Promise<void>;
 }
 
@@ -60,7 +62,7 @@ export async function startAedes(): Promise<BrokerTarget> {
 }
 
 interface ServicesJson {
-  readonly mosquitto: { url: string; authUrl: string; username: string; password: string } | null;
+  readonly mosquitto: { url: string; authUrl: string; wsUrl?: string; username: string; password: string } | null;
 }
 
 /**
@@ -83,6 +85,7 @@ export async function startMosquitto(): Promise<BrokerTarget | undefined> {
       authUrl: m.authUrl,
       username: m.username,
       password: m.password,
+      ...(m.wsUrl === undefined ? {} : { wsUrl: m.wsUrl }),
       close: async () => {
         await run('bash', [script, 'stop', 'mosquitto', '--dir', dir], { timeout: 30_000 });
         await rm(dir, { recursive: true, force: true });

@@ -1,5 +1,5 @@
-import type { MqttClient } from 'mqtt';
-import { connect, connectAsync } from 'mqtt';
+import { MqttClient, connect, connectAsync } from 'mqtt';
+import WebSocket, { createWebSocketStream } from 'ws';
 import { mqttSource } from '../../src/mqtt-source.js';
 import type { MqttSourceOptions } from '../../src/options.js';
 import type { BrokerTarget } from './brokers.js';
@@ -33,7 +33,7 @@ export async function startSource(
     { url: target.url, protocolVersion: target.protocolVersion, reconnect: { minDelayMs: 50, maxDelayMs: 200 }, ...options },
     {
       createClient: (url, opts) => {
-        const client = connect(url, opts);
+        const client = url.startsWith('ws') ? connectWs(url, opts) : connect(url, opts);
         clients.push(client);
         return client;
       },
@@ -74,4 +74,13 @@ export function publisher(target: BrokerTarget): Promise<MqttClient> {
 /** Waits `ms` of real time (only to show that something does NOT happen; never to wait for a result). */
 export function quiet(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * MQTT over websockets, built the way mqtt.js' own node stream builder does it. Only needed under vitest:
+ * its module runner hands mqtt.js' CommonJS build the ESM `ws` wrapper, whose default export lacks
+ * `createWebSocketStream` ("ws_1.default.createWebSocketStream is not a function"); plain Node is fine.
+ */
+function connectWs(url: string, options: ConstructorParameters<typeof MqttClient>[1]): MqttClient {
+  return new MqttClient(() => createWebSocketStream(new WebSocket(url, ['mqtt'])), options);
 }
