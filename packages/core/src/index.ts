@@ -74,16 +74,8 @@ export { withRetry, backoffDelay, isNetworkError, sleep, RETRY_AFTER_CAP_FACTOR 
 export type { WithRetryOptions, BackoffPolicy } from './retry.js';
 export { createBreaker } from './breaker.js';
 export type { Breaker, BreakerState, CreateBreakerOptions } from './breaker.js';
-export {
-  serializePoint,
-  serializePoints,
-  intField,
-  formatTimestamp,
-  escapeMeasurement,
-  escapeKey,
-  quoteString,
-  LineProtocolReason,
-} from './line-protocol.js';
+export { serializePoint, serializePoints, intField, formatTimestamp } from './line-protocol.js';
+export { escapeMeasurement, escapeKey, quoteString, LineProtocolReason } from './line-protocol-escape.js';
 export type { Precision, IntegerValue, FieldValue, Point, RejectedPoint, SerializedPoints, SerializeOptions } from './line-protocol.js';
 export { openOutbox, OutboxOptionsSchema } from './outbox.js';
 export type { Outbox, OutboxEntry, OpenOutboxOptions } from './outbox.js';

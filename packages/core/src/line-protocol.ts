@@ -1,5 +1,6 @@
 import type { EpochMicros } from './event.js';
 import { ErrorCode, SdkError } from './errors.js';
+import { escapedName, fail, quoteString, type Failure, type LineProtocolReason } from './line-protocol-escape.js';
 
 /**
  * InfluxDB line protocol, hand-written for speed and exactness. Every escaping rule below was checked
@@ -8,7 +9,7 @@ import { ErrorCode, SdkError } from './errors.js';
  * - tag keys, tag values, field keys: `,` `=` and space are escaped. Backslashes are written as they are
  *   (1.x never unescapes `\\`). A trailing backslash escapes the separator after it, and measurements
  *   and field keys mis-read some backslash runs before escaped characters: such names are rejected
- *   (`backslash`, see checkName). A LF cannot be escaped in names (`newline`); TAB and CR are written
+ *   (`backslash`, see escapeName in line-protocol-escape.ts). A LF cannot be escaped in names (`newline`); TAB and CR are written
  *   literally and round-trip.
  * - string field values: `"` and `\` are escaped; LF/CR are written literally inside the quotes (1.6.7
  *   accepts them). Every line ends with the timestamp, so a CR can never form a CRLF line ending, and
@@ -39,24 +40,6 @@ export interface Point {
   readonly fields: Readonly<Record<string, FieldValue>>;
   readonly time: EpochMicros;
 }
-
-/** Machine-readable reasons a point cannot be written (used as dead-letter reasons and metric labels). */
-export const LineProtocolReason = {
-  EMPTY_MEASUREMENT: 'empty_measurement',
-  INVALID_MEASUREMENT: 'invalid_measurement',
-  HASH_MEASUREMENT: 'hash_measurement',
-  EMPTY_KEY: 'empty_key',
-  NEWLINE: 'newline',
-  BACKSLASH: 'backslash',
-  TIME_TAG: 'time_tag',
-  TIME_FIELD: 'time_field',
-  NO_FIELDS: 'no_fields',
-  INT_OVERFLOW: 'int_overflow',
-  INVALID_INTEGER: 'invalid_integer',
-  INVALID_FIELD: 'invalid_field',
-  INVALID_TIME: 'invalid_time',
-} as const;
-export type LineProtocolReason = (typeof LineProtocolReason)[keyof typeof LineProtocolReason];
 
 /** How to write line feeds inside string fields. */
 export interface SerializeOptions {
@@ -135,58 +118,15 @@ export function formatTimestamp(micros: EpochMicros, precision: Precision): stri
   }
 }
 
-/** Escapes a measurement name (`,` and space). Does not validate. */
-export function escapeMeasurement(name: string): string {
-  return needsEscape(name, false) ? name.replace(MEASUREMENT_RE, '\\$&') : name;
-}
-
-/** Escapes a tag key, tag value or field key (`,`, `=` and space). Does not validate. */
-export function escapeKey(name: string): string {
-  return needsEscape(name, true) ? name.replace(KEY_RE, '\\$&') : name;
-}
-
-/** Quotes a string field value, escaping `"` and `\` (and LF as `\n` when `escapeNewlines`). */
-export function quoteString(value: string, escapeNewlines = false): string {
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c === QUOTE || c === BACKSLASH || (escapeNewlines && c === LF)) {
-      const escaped = value.replace(STRING_RE, '\\$&');
-      return `"${escapeNewlines ? escaped.replace(LF_RE, '\\n') : escaped}"`;
-    }
-  }
-  return `"${value}"`;
-}
-
 // --- internal ---
 
-const COMMA = 44;
-const SPACE = 32;
-const EQUALS = 61;
-const QUOTE = 34;
-const BACKSLASH = 92;
-const LF = 10;
-const TAB = 9;
-const HASH = 35;
-const MEASUREMENT_RE = /[, ]/g;
-const KEY_RE = /[,= ]/g;
-const STRING_RE = /["\\]/g;
-const LF_RE = /\n/g;
 const INT64_MAX = 9223372036854775807n;
 const INT64_MIN = -9223372036854775808n;
 // 2^63 as a float: every integral double in [-2^63, 2^63) fits int64.
 const TWO_POW_63 = 9223372036854775808;
 
-interface Failure {
-  readonly reason: LineProtocolReason;
-  readonly message: string;
-}
-
-function fail(reason: LineProtocolReason, message: string): Failure {
-  return { reason, message };
-}
-
 function serialize(point: Point, precision: Precision, escapeNewlines: boolean): string | Failure {
-  const m = nameOf(point.measurement, 'measurement');
+  const m = escapedName(point.measurement, 'measurement');
   if (typeof m !== 'string') return m;
   let line = m;
 
@@ -198,9 +138,9 @@ function serialize(point: Point, precision: Precision, escapeNewlines: boolean):
     const value = tags[key];
     if (value === undefined || value === '') continue; // InfluxDB rejects empty tag values: omit them
     if (typeof value !== 'string') return fail('invalid_field', `tag ${JSON.stringify(key)} is not a string`);
-    const k = nameOf(key, 'tag key');
+    const k = escapedName(key, 'tag key');
     if (typeof k !== 'string') return k;
-    const v = nameOf(value, 'tag value');
+    const v = escapedName(value, 'tag value');
     if (typeof v !== 'string') return v;
     line += `,${k}=${v}`;
   }
@@ -225,7 +165,7 @@ function serialize(point: Point, precision: Precision, escapeNewlines: boolean):
     } else {
       continue; // undefined (optional field absent)
     }
-    const k = nameOf(key, 'field key');
+    const k = escapedName(key, 'field key');
     if (typeof k !== 'string') return k;
     line += `${sep}${k}=${text}`;
     sep = ',';
@@ -236,96 +176,6 @@ function serialize(point: Point, precision: Precision, escapeNewlines: boolean):
   const time = point.time;
   if (!Number.isSafeInteger(time)) return fail('invalid_time', `time ${String(time)} is not an integer epoch µs`);
   return `${line} ${formatTimestamp(time, precision)}`;
-}
-
-type NameKind = 'measurement' | 'tag key' | 'tag value' | 'field key';
-
-// Names repeat endlessly (a few measurements and keys, thousands of entities): memoise the escaped form
-// (or the failure) per kind. Bounded: cleared when full; long names are not cached.
-const CACHE_MAX = 10_000;
-const CACHEABLE_LENGTH = 256;
-const CACHES: Readonly<Record<NameKind, Map<string, string | Failure>>> = {
-  measurement: new Map(),
-  'tag key': new Map(),
-  'tag value': new Map(),
-  'field key': new Map(),
-};
-
-/** The escaped name, or why it can't be written. */
-function nameOf(name: string, kind: NameKind): string | Failure {
-  if (typeof name !== 'string') return fail(kind === 'measurement' ? 'empty_measurement' : 'empty_key', `${kind} is not a string`);
-  if (name.length > CACHEABLE_LENGTH) return escapeName(name, kind);
-  const cache = CACHES[kind];
-  let out = cache.get(name);
-  if (out === undefined) {
-    out = escapeName(name, kind);
-    if (cache.size >= CACHE_MAX) cache.clear();
-    cache.set(name, out);
-  }
-  return out;
-}
-
-/**
- * Validates and escapes a name in one scan. What cannot be represented (verified on 1.6.7):
- * - a LF anywhere (it ends the line and cannot be escaped; a CR is stored literally);
- * - a trailing backslash (it escapes the separator that follows);
- * - measurement: a backslash before `,` or space (the server unescapes measurements twice);
- * - field key: an odd run of backslashes before `,` `=` or space (the server validates field keys
- *   pairwise but extracts them by the previous character; only even runs satisfy both);
- * - tag key/value: a backslash before a space. The server's line splitter (models.scanLine) skips
- *   `\\`+char pairs, takes that space for the start of the fields and then counts `=`/`,`/`"` wrongly,
- *   which can join two lines or split one at a LF inside a string field (both seen as 400 on 1.6.7).
- */
-function escapeName(name: string, kind: NameKind): string | Failure {
-  const n = name.length;
-  const measurement = kind === 'measurement';
-  if (n === 0) return measurement ? fail('empty_measurement', 'measurement is empty') : fail('empty_key', `${kind} is empty`);
-  if (measurement) {
-    const first = name.charCodeAt(0);
-    if (first === HASH) return fail('hash_measurement', `measurement ${JSON.stringify(name)} starts with '#' (a comment to InfluxDB)`);
-    if (first === TAB) return fail('invalid_measurement', `measurement ${JSON.stringify(name)} starts with a TAB (stripped by InfluxDB)`);
-  } else if (name === 'time') {
-    if (kind === 'tag key') return fail('time_tag', "tag key 'time' is rejected by InfluxDB");
-    if (kind === 'field key') return fail('time_field', "field key 'time' is silently dropped by InfluxDB");
-  }
-  let escape = false;
-  let run = 0; // length of the current run of backslashes
-  for (let i = 0; i < n; i++) {
-    const c = name.charCodeAt(i);
-    if (c === BACKSLASH) {
-      run++;
-      continue;
-    }
-    if (c === COMMA || c === SPACE || (c === EQUALS && !measurement)) {
-      escape = true;
-      if (run > 0) {
-        const representable = measurement ? false : kind === 'field key' ? run % 2 === 0 : c !== SPACE;
-        if (!representable) return backslashFailure(name, kind);
-      }
-    } else if (c === LF) {
-      return fail('newline', `${kind} ${JSON.stringify(name)} contains a line feed (cannot be escaped)`);
-    }
-    run = 0;
-  }
-  if (run > 0) return backslashFailure(name, kind);
-  if (!escape) return name;
-  return name.replace(measurement ? MEASUREMENT_RE : KEY_RE, '\\$&');
-}
-
-function backslashFailure(name: string, kind: NameKind): Failure {
-  return fail(
-    'backslash',
-    `${kind} ${JSON.stringify(name)} has a backslash at the end or before a separator that InfluxDB cannot read back`,
-  );
-}
-
-/** True when `name` contains a character to escape (`,` space, and `=` when `withEquals`). */
-function needsEscape(name: string, withEquals: boolean): boolean {
-  for (let i = 0; i < name.length; i++) {
-    const c = name.charCodeAt(i);
-    if (c === COMMA || c === SPACE || (withEquals && c === EQUALS)) return true;
-  }
-  return false;
 }
 
 function isSorted(keys: readonly string[]): boolean {
