@@ -1,7 +1,8 @@
-import { ConfigError, ErrorCode, SdkError, createBreaker, noopLogger } from '@ha-ingestor/core';
+import { ErrorCode, SdkError, createBreaker, noopLogger } from '@ha-ingestor/core';
 import type { BreakerState, Logger, Metrics, StageContext } from '@ha-ingestor/core';
 import type { z } from 'zod';
 import { failureReason, fetchJson, redactSecrets } from './http-json.js';
+import { checkTemplates, render } from './url-template.js';
 import type { FetchFailureReason, FetchLike } from './http-json.js';
 import type { PolledContextHooks, ResolvedPolledContextOptions } from './polled-context.js';
 
@@ -41,8 +42,6 @@ export interface ContextPoller {
 const RETRY_AFTER_FAILURE_MS = 60_000;
 /** Shortest wait before refetching a value whose validity ended (guards against a tight loop). */
 const MIN_REFETCH_MS = 1_000;
-const TEMPLATE_RE = /\{(\w+)\}/g;
-const BUILTIN_VARS = new Set(['lat', 'lon', 'id', 'apiKey']);
 /** Failures that say nothing about the provider's health, so they don't count towards opening the breaker. */
 const NOT_BREAKER_FAILURES = new Set<string>(['rate_limited', 'aborted', 'no_location']);
 
@@ -105,9 +104,9 @@ export function createContextPoller(opts: ResolvedPolledContextOptions, hooks: P
   };
 
   const fetchOnce = async (st: LocationState): Promise<{ value: object; now: number }> => {
-    const url = render(opts.url, st.loc, opts.apiKey, hooks, name, true);
+    const url = render(opts.url, st.loc, opts.apiKey, hooks.registry, name, true);
     const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(opts.headers)) headers[k] = render(v, st.loc, opts.apiKey, hooks, name, false);
+    for (const [k, v] of Object.entries(opts.headers)) headers[k] = render(v, st.loc, opts.apiKey, hooks.registry, name, false);
     const data = await breaker.fire(async () => {
       const signal = AbortSignal.any([timeoutSignal(opts.timeoutMs), closing.signal]);
       const json = await fetchJson(url, { stage: name, fetch: fetchFn, headers, signal, secrets, now: clock });
@@ -268,53 +267,4 @@ function sanitize(error: unknown, stage: string, secrets: readonly string[]): Sd
   const message = error instanceof Error ? error.message : String(error);
   // Only hooks (select, validUntil) throw plain errors: the response did not fit what they expect.
   return new SdkError(ErrorCode.INTERNAL, `${stage}: ${redactSecrets(message, secrets)}`, { stage, data: { reason: 'invalid_response' } });
-}
-
-function render(
-  template: string,
-  loc: PolledLocation,
-  apiKey: string | undefined,
-  hooks: PolledContextHooks<z.ZodType, object>,
-  stage: string,
-  encode: boolean,
-): string {
-  return template.replace(TEMPLATE_RE, (_m, key: string) => {
-    let value: string | undefined;
-    if (key === 'lat' || key === 'lon') {
-      const config = hooks.registry?.snapshot().config;
-      const n = key === 'lat' ? (loc.lat ?? config?.latitude) : (loc.lon ?? config?.longitude);
-      if (n === undefined) {
-        throw new SdkError(ErrorCode.CONFIG_INVALID, `${stage}: location ${loc.id} has no ${key} (set it, or feed HA's get_config)`, {
-          stage,
-          retryable: true,
-          data: { reason: 'no_location' },
-        });
-      }
-      value = String(n);
-    } else if (key === 'id') value = loc.id;
-    else if (key === 'apiKey') value = apiKey;
-    else value = loc.vars[key];
-    return encode ? encodeURIComponent(value ?? '') : (value ?? '');
-  });
-}
-
-function checkTemplates(opts: ResolvedPolledContextOptions): void {
-  const templates = [opts.url, ...Object.values(opts.headers)];
-  for (const t of templates) {
-    for (const [, key] of t.matchAll(TEMPLATE_RE)) {
-      if (key === undefined) continue;
-      if (key === 'apiKey' && opts.apiKey === undefined) {
-        throw new ConfigError(`${opts.name}: {apiKey} is used but options.apiKey is not set`, [{ path: 'options.apiKey', message: 'Required' }], {
-          stage: opts.name,
-        });
-      }
-      if (BUILTIN_VARS.has(key)) continue;
-      const missing = opts.locations.find((l) => l.vars[key] === undefined);
-      if (missing) {
-        throw new ConfigError(`${opts.name}: {${key}} is not a var of location ${missing.id}`, [{ path: 'options.locations', message: `missing var ${key}` }], {
-          stage: opts.name,
-        });
-      }
-    }
-  }
 }
