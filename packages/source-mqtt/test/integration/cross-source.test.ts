@@ -4,7 +4,7 @@ import type { HaEvent } from '@ha-ingestor/core';
 import { collectingSink } from '@ha-ingestor/core/testing';
 import { haWebSocketSource } from '@ha-ingestor/source-ws';
 import { createHaSimulator } from '@ha-ingestor/source-ws/simulator';
-import type { HaSimulator } from '@ha-ingestor/source-ws/simulator';
+import type { EmittedEvent, HaSimulator } from '@ha-ingestor/source-ws/simulator';
 import { mqttSource } from '../../src/mqtt-source.js';
 import { createStatestreamPublisher } from '../../src/statestream-publisher.js';
 import type { HaWireStateChanged, StatestreamPublisher } from '../../src/statestream-publisher.js';
@@ -40,7 +40,10 @@ describe.each(targets)('WebSocket source + statestream on $name in one pipeline'
     const publisher = states;
     // HA itself: every state change goes out over the WebSocket API and through mqtt_statestream.
     const published: Promise<void>[] = [];
+    const seen: EmittedEvent[] = [];
+    let collecting = false;
     const unsubscribe = simulator.onEvent((e) => {
+      if (collecting && e.event.event_type === 'state_changed') seen.push(e);
       const wire = asStateChanged(e.event);
       if (wire !== undefined) published.push(publisher.publish(wire));
     });
@@ -56,8 +59,12 @@ describe.each(targets)('WebSocket source + statestream on $name in one pipeline'
     await p.start();
     await quiet(500); // both sources connected and subscribed; retained statestream of earlier runs replayed
     const before = sink.written().length;
+    collecting = true;
+    simulator.step(40);
+    await quiet(200); // anything the simulated home fires asynchronously after the step
+    collecting = false;
     // Every state_changed (removals too: statestream publishes nothing for them, the WebSocket has them).
-    const changes = simulator.step(40).filter((e) => e.event.event_type === 'state_changed');
+    const changes = [...seen];
     await Promise.all(published);
     const expected = new Set(changes.map((e) => `${e.entity_id ?? ''}@${parseHaTime(e.last_updated ?? '') ?? 0}`));
     const deadline = Date.now() + 15_000;
@@ -67,6 +74,8 @@ describe.each(targets)('WebSocket source + statestream on $name in one pipeline'
     const stats = await p.stop();
     unsubscribe();
     const keys = stateKeys();
+    const extra = sink.written().slice(before).filter((e) => e.event_type === 'state_changed' && !expected.has(e.key)).map((e) => ({ key: e.key, provenance: e.provenance, state: (e as { state?: unknown }).state }));
+    expect(extra).toEqual([]);
     expect(new Set(keys)).toEqual(expected);
     // One point per HA change: every MQTT copy carried the WebSocket copy's key and was dropped by dedupe.
     expect(keys).toHaveLength(expected.size);

@@ -1,12 +1,6 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { Aedes } from 'aedes';
-
-const run = promisify(execFile);
+import { isCi, services } from '../../../../test-support/services.js';
 
 /** A broker an integration suite runs against: an anonymous URL and a password-protected one. */
 export interface BrokerTarget {
@@ -61,40 +55,29 @@ export async function startAedes(): Promise<BrokerTarget> {
   };
 }
 
-interface ServicesJson {
-  readonly mosquitto: { url: string; authUrl: string; wsUrl?: string; username: string; password: string } | null;
-}
-
 /**
- * Mosquitto from Debian through the project's services script (a private state dir, so suites never
- * share sessions). Under CI=true a missing Mosquitto fails; elsewhere it returns undefined (skip, loudly).
+ * The Debian Mosquitto the integration project's global setup started through scripts/services.sh
+ * (anonymous, password and websockets listeners; see test-support/services.ts). Tests use their own topic
+ * prefixes and client ids, so sharing the broker with other suites is safe. Under CI a missing broker
+ * fails; elsewhere this returns undefined and the suite skips with a loud warning.
  */
-export async function startMosquitto(): Promise<BrokerTarget | undefined> {
-  const root = path.resolve(import.meta.dirname, '../../../..');
-  const script = path.join(root, 'scripts/services.sh');
-  const dir = await mkdtemp(path.join(tmpdir(), 'ha-mqtt-it-'));
-  try {
-    await run('bash', [script, 'start', 'mosquitto', '--dir', dir], { timeout: 60_000 });
-    const info = JSON.parse(await readFile(path.join(dir, 'services.json'), 'utf8')) as ServicesJson;
-    const m = info.mosquitto;
-    if (m === null) throw new Error('services.json has no mosquitto entry');
-    return {
-      name: 'mosquitto',
-      protocolVersion: 5,
-      url: m.url,
-      authUrl: m.authUrl,
-      username: m.username,
-      password: m.password,
-      ...(m.wsUrl === undefined ? {} : { wsUrl: m.wsUrl }),
-      close: async () => {
-        await run('bash', [script, 'stop', 'mosquitto', '--dir', dir], { timeout: 30_000 });
-        await rm(dir, { recursive: true, force: true });
-      },
-    };
-  } catch (error) {
-    await rm(dir, { recursive: true, force: true });
-    if (process.env['CI'] === 'true') throw error;
-    console.warn(`[source-mqtt] Mosquitto unavailable, its suite is SKIPPED: ${error instanceof Error ? error.message : String(error)}`);
-    return undefined;
+export function startMosquitto(): Promise<BrokerTarget | undefined> {
+  const info = services();
+  if (!info.available) {
+    const message = `[source-mqtt] Mosquitto unavailable, its suite is SKIPPED: ${info.reason}`;
+    if (isCi()) return Promise.reject(new Error(message));
+    console.warn(message);
+    return Promise.resolve(undefined);
   }
+  const m = info.mosquitto;
+  return Promise.resolve({
+    name: 'mosquitto',
+    protocolVersion: 5,
+    url: m.url,
+    authUrl: m.authUrl,
+    wsUrl: m.wsUrl,
+    username: m.username,
+    password: m.password,
+    close: () => Promise.resolve(),
+  });
 }
