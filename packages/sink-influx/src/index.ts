@@ -5,3 +5,13 @@ export type { SchemaMapper, PointsBatch, MappingRejection } from './schema/mappe
 export type { MappableEvent } from './schema/types.js';
 export { createFieldTypeRegistry, fieldTypeOf, parseShowFieldKeys } from './field-types.js';
 export type { FieldTypeRegistry, InfluxFieldType, FieldTypeConflict, ConflictPolicy, CoerceResult } from './field-types.js';
+export { influxSink } from './influx-sink.js';
+export type { InfluxSinkHooks } from './influx-sink.js';
+export { InfluxSinkOptionsSchema } from './options.js';
+export type { InfluxSinkOptions, ResolvedInfluxSinkOptions } from './options.js';
+export { attributeRejection, rejectionReason } from './attribute.js';
+export type { SentLine, LineRejection, Attribution, ReportedFieldType } from './attribute.js';
+export { writeIsolated, chunksByBytes } from './isolate.js';
+export type { SendBody, IsolateOptions, RequestKind } from './isolate.js';
+export { classifyResponse, parseRetryAfter, serverMessage } from './responses.js';
+export type { WireResponse, Disposition } from './responses.js';

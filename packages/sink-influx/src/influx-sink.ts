@@ -1,0 +1,219 @@
+import { defineSink, ErrorCode, isSdkError, noopLogger, SdkError, serializePoint } from '@ha-ingestor/core';
+import type { Logger, Point, RejectedEvent, SinkImpl, SinkWriteResult, StageContext } from '@ha-ingestor/core';
+import type { SentLine } from './attribute.js';
+import { createFieldTypeRegistry } from './field-types.js';
+import { writeIsolated } from './isolate.js';
+import { InfluxSinkOptionsSchema } from './options.js';
+import type { ResolvedInfluxSinkOptions } from './options.js';
+import { classifyResponse } from './responses.js';
+import { createSchemaMapper, MAPPING_INVALID } from './schema/mapper.js';
+import type { SchemaMapper } from './schema/mapper.js';
+import type { MappableEvent } from './schema/types.js';
+import { createV1Writer } from './write-v1.js';
+import { createV2Writer } from './write-v2.js';
+import type { InfluxWriter } from './writer.js';
+
+/** How long a failed `SHOW FIELD KEYS` / `CREATE DATABASE` waits before the next write tries again. */
+const PREPARE_RETRY_MS = 30_000;
+
+/**
+ * Writes HA events to InfluxDB (v2 API by default, v1 for InfluxDB 1.x). One bad point costs only its
+ * event: points that can't be serialised or that conflict with the database's field types are refused
+ * before sending, and points the server refuses are isolated (error parsing, else bisection) and returned
+ * as `rejected` with the server's reason. Outages throw SINK_UNAVAILABLE / AUTH_FAILED (retryable) so the
+ * pipeline retries, opens its breaker and moves batches to its disk outbox.
+ *
+ * @example
+ * pipeline(source).to(influxSink({ url: 'http://localhost:8086', apiVersion: '1', database: 'ha' }), {
+ *   outbox: { dir: './data/outbox/influx' },
+ * });
+ */
+export const influxSink = defineSink({
+  name: 'influx',
+  options: InfluxSinkOptionsSchema,
+  create: (options, hooks: InfluxSinkHooks): SinkImpl<MappableEvent> => createInfluxSink(options, hooks),
+});
+
+/** Code-only options of {@link influxSink} (second argument). */
+export interface InfluxSinkHooks {
+  /**
+   * Replaces the schema mapping: the points of one event (`[]` writes nothing). A throw rejects that event
+   * (dead-letter, reason from `SdkError.data.reason` or `mapping_invalid`).
+   */
+  readonly toPoints?: (event: MappableEvent) => Point[];
+}
+
+function createInfluxSink(options: ResolvedInfluxSinkOptions, hooks: InfluxSinkHooks): SinkImpl<MappableEvent> {
+  const stage = `sink:${options.name}`;
+  const mapper = hooks.toPoints === undefined ? createSchemaMapper(options.schema) : customMapper(hooks.toPoints);
+  const types = createFieldTypeRegistry();
+  let logger: Logger = noopLogger;
+  const writer: InfluxWriter =
+    options.apiVersion === '1'
+      ? createV1Writer(options, stage, () => Date.now())
+      : createV2Writer(options, stage, () => Date.now(), () => logger);
+  let closed = false;
+  let prepared = options.apiVersion === '2' || (!options.createDatabase && !options.seedFieldTypes);
+  let nextPrepareAt = 0;
+
+  /** v1: CREATE DATABASE and SHOW FIELD KEYS; a failure is logged and tried again later, never fatal. */
+  const prepare = async (ctx: StageContext): Promise<void> => {
+    if (prepared || ctx.now() < nextPrepareAt || writer.query === undefined) return;
+    try {
+      if (options.createDatabase) await writer.query(`CREATE DATABASE ${quoteIdentifier(options.database ?? '')}`, ctx.signal);
+      if (options.seedFieldTypes) {
+        const added = types.seedFromShowFieldKeys(await writer.query('SHOW FIELD KEYS', ctx.signal));
+        logger.debug({ sink: options.name, fields: added }, `sink ${options.name}: field types seeded from the database`);
+      }
+      prepared = true;
+    } catch (error) {
+      nextPrepareAt = ctx.now() + PREPARE_RETRY_MS;
+      if (isSdkError(error, ErrorCode.ABORTED)) throw error;
+      logger.warn(
+        { sink: options.name, err: error },
+        `sink ${options.name}: could not prepare the database (field types unknown until it answers): ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  };
+
+  const write = async (batch: readonly MappableEvent[], ctx: StageContext): Promise<SinkWriteResult | void> => {
+    if (closed) throw new SdkError(ErrorCode.SINK_UNAVAILABLE, `sink ${options.name} is closed`, { stage, retryable: false });
+    logger = ctx.logger;
+    if (batch.length === 0) return;
+    if (ctx.signal.aborted) throw new SdkError(ErrorCode.ABORTED, 'write aborted', { stage, retryable: false });
+    await prepare(ctx);
+
+    const rejected = new Map<number, RejectedEvent>();
+    const reject = (index: number, reason: string, message: string) => {
+      if (!rejected.has(index)) rejected.set(index, { index, reason, message });
+    };
+    const { points, owners, rejected: unmapped } = mapper.toPointsBatch(batch);
+    for (const r of unmapped) reject(r.index, r.reason, r.message);
+
+    // Pre-send: field types (as the server would judge them, first write wins) and serialisation.
+    const sent: SentLine[] = [];
+    const sentOwner: number[] = [];
+    const learnt: [string, string][][] = [];
+    let coerced = 0;
+    for (let i = 0; i < points.length; i++) {
+      const owner = owners[i] as number;
+      if (rejected.has(owner)) continue;
+      const checked = types.coerce(points[i] as Point, options.typeConflict);
+      if (checked.action === 'dead-letter') {
+        const c = checked.conflicts[0];
+        const what = c ? `field "${c.field}" of measurement "${checked.point.measurement}" is ${c.actual} here but ${c.expected} in the database` : 'field type conflict';
+        reject(owner, 'type_conflict', `${what} (typeConflict: dead-letter)`);
+        continue;
+      }
+      if (checked.action === 'coerced') coerced++;
+      const point = checked.point;
+      let text: string;
+      try {
+        text = serializePoint(point, options.precision);
+      } catch (error) {
+        const reason = isSdkError(error) && typeof error.data?.['reason'] === 'string' ? error.data['reason'] : 'invalid_point';
+        reject(owner, reason, error instanceof Error ? error.message : String(error));
+        continue;
+      }
+      const fresh: [string, string][] = [];
+      for (const field in point.fields) if (types.get(point.measurement, field) === undefined) fresh.push([point.measurement, field]);
+      types.learn(point);
+      sent.push({ text, point });
+      sentOwner.push(owner);
+      learnt.push(fresh);
+    }
+    if (coerced > 0) ctx.metrics.counter('influx_points_coerced_total', 'Points whose conflicting field types were coerced', ['sink']).inc({ sink: options.name }, coerced);
+
+    // An event refused after some of its points were queued: send none of them.
+    const keep = sent.map((_, i) => !rejected.has(sentOwner[i] as number));
+    learnt.forEach((fresh, i) => {
+      if (!keep[i]) for (const [m, f] of fresh) types.forget(m, f);
+    });
+    const lines = sent.filter((_, i) => keep[i]);
+    const lineOwner = sentOwner.filter((_, i) => keep[i]);
+    const lineLearnt = learnt.filter((_, i) => keep[i]);
+
+    const reported = new Set<string>();
+    const requests = ctx.metrics.counter('influx_requests_total', 'Write requests sent, by why they were sent', ['sink', 'kind']);
+    let refused;
+    try {
+      refused = await writeIsolated(lines, {
+        send: writer.send,
+        classify: (response) => classifyResponse(response, writer.describe),
+        maxBatchBytes: options.maxBatchBytes,
+        stage,
+        signal: ctx.signal,
+        onRequest: (kind) => requests.inc({ sink: options.name, kind }),
+        onReportedType: ({ measurement, field, type }) => {
+          reported.add(`${measurement}\u0000${field}`);
+          types.forget(measurement, field);
+          types.seedFromShowFieldKeys({ results: [{ series: [{ name: measurement, columns: ['fieldKey', 'fieldType'], values: [[field, type]] }] }] });
+        },
+      });
+    } catch (error) {
+      if (isSdkError(error) && error.data?.['reason'] !== undefined && ['not_found', 'config'].includes(String(error.data['reason']))) {
+        logger.error({ sink: options.name, code: error.code }, `sink ${options.name}: ${error.message}`);
+      }
+      throw error;
+    }
+
+    for (const r of refused) {
+      // A refused line's first-seen field types never reached the database: forget them.
+      for (const [m, f] of lineLearnt[r.line] ?? []) if (!reported.has(`${m}\u0000${f}`)) types.forget(m, f);
+      reject(lineOwner[r.line] as number, r.reason, r.message);
+    }
+    if (rejected.size === 0) return;
+    const byReason: Record<string, number> = {};
+    for (const r of rejected.values()) byReason[r.reason] = (byReason[r.reason] ?? 0) + 1;
+    logger.warn({ sink: options.name, rejected: byReason }, `sink ${options.name}: ${rejected.size} of ${batch.length} events refused (dead-lettered)`);
+    return { rejected: [...rejected.values()].sort((a, b) => a.index - b.index) };
+  };
+
+  return {
+    name: options.name,
+    open: async (ctx) => {
+      logger = ctx.logger;
+      await prepare(ctx);
+    },
+    write,
+    healthcheck: (signal) => {
+      if (closed) return Promise.reject(new SdkError(ErrorCode.SINK_UNAVAILABLE, `sink ${options.name} is closed`, { stage, retryable: false }));
+      return writer.ping(signal);
+    },
+    close: () => {
+      if (!closed) {
+        closed = true;
+        writer.close();
+      }
+      return Promise.resolve();
+    },
+  };
+}
+
+/** Wraps a user mapping in the schema mapper's batch shape. */
+function customMapper(toPoints: (event: MappableEvent) => Point[]): Pick<SchemaMapper, 'toPointsBatch'> {
+  return {
+    toPointsBatch: (events) => {
+      const points: Point[] = [];
+      const owners: number[] = [];
+      const rejected: { index: number; reason: string; message: string }[] = [];
+      events.forEach((event, index) => {
+        try {
+          for (const p of toPoints(event)) {
+            points.push(p);
+            owners.push(index);
+          }
+        } catch (error) {
+          const reason = isSdkError(error) && typeof error.data?.['reason'] === 'string' ? error.data['reason'] : MAPPING_INVALID;
+          rejected.push({ index, reason, message: error instanceof Error ? error.message : String(error) });
+        }
+      });
+      return { points, owners, rejected };
+    },
+  };
+}
+
+/** An InfluxQL identifier in double quotes. */
+function quoteIdentifier(name: string): string {
+  return `"${name.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+}

@@ -1,0 +1,122 @@
+import { HttpError, InfluxDB, setLogger } from '@influxdata/influxdb-client';
+import type { Logger as ClientLogger } from '@influxdata/influxdb-client';
+import { ErrorCode, SdkError, maskUrl } from '@ha-ingestor/core';
+import type { Logger } from '@ha-ingestor/core';
+import { createHttpClient } from './http.js';
+import type { ResolvedInfluxSinkOptions } from './options.js';
+import { parseRetryAfter, serverMessage } from './responses.js';
+import { healthError } from './writer.js';
+import type { InfluxWriter } from './writer.js';
+
+/**
+ * v2 write path: `POST /api/v2/write?org=&bucket=&precision=` through the official client's transport
+ * (token auth, gzip over `gzipThresholdBytes`, keep-alive agent shared with the health check). The client's
+ * WriteApi is not used: its buffer and retry layer would sit on top of ours (one buffer, one retry layer:
+ * the pipeline's), and it cannot be cancelled. Bodies are our pre-serialised line protocol.
+ */
+export function createV2Writer(
+  options: ResolvedInfluxSinkOptions,
+  stage: string,
+  now: () => number,
+  logger: () => Logger,
+): InfluxWriter {
+  const unroute = routeClientLogs(logger);
+  const http = createHttpClient({ baseUrl: options.url, timeoutMs: options.timeoutMs, gzipThresholdBytes: Number.POSITIVE_INFINITY, stage });
+  const client = new InfluxDB({
+    url: options.url,
+    ...(options.token === undefined ? {} : { token: options.token }),
+    timeout: options.timeoutMs,
+    transportOptions: { agent: http.agent },
+  });
+  const transport = client.transport;
+  const params = new URLSearchParams({ bucket: options.bucket ?? '', precision: options.precision });
+  if (options.org !== undefined) params.set('org', options.org);
+  const writePath = `/api/v2/write?${params}`;
+  const origin = maskUrl(options.url).replace(/\/+$/, '');
+  const target = `POST ${origin}/api/v2/write`;
+  const tokenHeader: Record<string, string> = options.token === undefined ? {} : { authorization: `Token ${options.token}` };
+
+  return {
+    describe: { stage, target, destination: `bucket "${options.bucket ?? ''}"` },
+    send: (body, _count, signal) =>
+      new Promise((resolve, reject) => {
+        let status = 0;
+        transport.send(
+          writePath,
+          body,
+          {
+            method: 'POST',
+            headers: { 'content-type': 'text/plain; charset=utf-8' },
+            ...(options.gzip ? { gzipThreshold: options.gzipThresholdBytes } : {}),
+            ...(signal === undefined ? {} : { signal }),
+          },
+          {
+            responseStarted: (_headers, statusCode) => {
+              status = statusCode ?? 0;
+            },
+            next: () => undefined,
+            complete: () => resolve({ status: status || 204, body: '' }),
+            error: (error: Error) => {
+              if (error instanceof HttpError) {
+                const retryAfterMs = parseRetryAfter(error.headers?.['retry-after'], now());
+                resolve({ status: error.statusCode, body: error.body ?? '', ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
+              } else if (error.name === 'AbortError' || signal?.aborted === true) {
+                reject(new SdkError(ErrorCode.ABORTED, 'write aborted', { stage, retryable: false }));
+              } else {
+                const reason = error.name === 'RequestTimedOutError' ? 'timeout' : 'network';
+                const code = (error as NodeJS.ErrnoException).code;
+                reject(
+                  new SdkError(ErrorCode.SINK_UNAVAILABLE, `${target} failed: ${code ?? error.message}`, {
+                    stage,
+                    retryable: true,
+                    cause: error,
+                    data: { reason, ...(code === undefined ? {} : { errno: code }) },
+                  }),
+                );
+              }
+            },
+          },
+        );
+      }),
+    ping: async (signal) => {
+      const response = await http.request({ method: 'GET', path: '/health', headers: tokenHeader, signal });
+      if (response.status === 200 || response.status === 204) return;
+      // VictoriaMetrics and some proxies only know /ping.
+      if (response.status === 404) {
+        const ping = await http.request({ method: 'GET', path: '/ping', headers: tokenHeader, signal });
+        if (ping.status === 200 || ping.status === 204) return;
+      }
+      throw healthError(response.status, `GET ${origin}/health`, stage, serverMessage(response.body));
+    },
+    close: () => {
+      unroute();
+      http.close();
+    },
+  };
+}
+
+// The client's logger is process-wide: route it to the logger of the newest open v2 sink.
+const clientLoggers: (() => Logger)[] = [];
+let routed = false;
+
+function routeClientLogs(logger: () => Logger): () => void {
+  clientLoggers.unshift(logger);
+  if (!routed) {
+    routed = true;
+    const current = (): Logger | undefined => clientLoggers[0]?.();
+    const forward: ClientLogger = {
+      error: (message, err) => current()?.error({ source: '@influxdata/influxdb-client', err: describe(err) }, message),
+      warn: (message, err) => current()?.warn({ source: '@influxdata/influxdb-client', err: describe(err) }, message),
+    };
+    setLogger(forward);
+  }
+  return () => {
+    const i = clientLoggers.indexOf(logger);
+    if (i >= 0) clientLoggers.splice(i, 1);
+  };
+}
+
+function describe(err: unknown): string | undefined {
+  if (err === undefined) return undefined;
+  return err instanceof Error ? err.message : String(err);
+}
