@@ -36,7 +36,8 @@ export interface HaCalendarInput {
   /** Required so that TypeScript's weak-type check accepts every HA event shape. */
   readonly event_type: string;
   readonly entity_id?: string;
-  readonly state?: string | null;
+  /** Any type: an earlier enricher (unitNormalize) may have made it a number. */
+  readonly state?: unknown;
   readonly attributes?: Readonly<Record<string, unknown>>;
 }
 

@@ -45,7 +45,8 @@ export interface HaWeatherAdded {
 export interface HaWeatherInput {
   readonly time_fired: number;
   readonly entity_id?: string;
-  readonly state?: string | null;
+  /** Any type: an earlier enricher (unitNormalize) may have made it a number. */
+  readonly state?: unknown;
   readonly attributes?: Readonly<Record<string, unknown>>;
 }
 
@@ -84,7 +85,7 @@ export const haWeather = defineEnricher({
 
 function toWeather(event: HaWeatherInput): HaWeatherContext | undefined {
   const state = event.state;
-  if (state == null || UNUSABLE.has(state)) return undefined;
+  if (typeof state !== 'string' || UNUSABLE.has(state)) return undefined;
   const a = event.attributes ?? {};
   const out: Record<string, unknown> = { condition: state, updated_at: event.time_fired };
   for (const key of ['temperature', 'humidity', 'pressure', 'wind_speed', 'wind_bearing'] as const) {

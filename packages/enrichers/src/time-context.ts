@@ -59,7 +59,8 @@ export interface TimeContextInput {
   /** Epoch µs (HA's event time). */
   readonly time_fired: number;
   readonly entity_id?: string;
-  readonly state?: string | null;
+  /** Any type: an earlier enricher (unitNormalize) may have made it a number. */
+  readonly state?: unknown;
 }
 
 /** Fields added by {@link timeContext}. */
@@ -93,7 +94,7 @@ export const timeContext = defineEnricher({
     // Sorted by time: [time µs, above_horizon]. Lookup by event time keeps backfilled events right.
     const sun: [number, boolean][] = [];
 
-    const recordSun = (time: number, state: string | null | undefined) => {
+    const recordSun = (time: number, state: unknown) => {
       if (state !== 'above_horizon' && state !== 'below_horizon') return;
       const up = state === 'above_horizon';
       let i = sun.length;

@@ -22,7 +22,8 @@ export type ResolvedUnitNormalizeOptions = z.output<typeof UnitNormalizeOptionsS
 export interface UnitNormalizeInput {
   /** Required so that TypeScript's weak-type check accepts every HA event shape. */
   readonly event_type: string;
-  readonly state?: string | null;
+  /** Any type: an earlier enricher (unitNormalize) may have made it a number. */
+  readonly state?: unknown;
   readonly attributes?: Readonly<Record<string, unknown>>;
   readonly unit_of_measurement?: string;
 }

@@ -127,6 +127,19 @@ describe('enricher fields reach the sink input type', () => {
     b.to(sinkOf<{ key: string; area?: string; hour: number; state?: string | number | null }>());
   });
 
+  it('accepts every enricher after unitNormalize has retyped state', () => {
+    const b = pipeline(source)
+      .use(unitNormalize())
+      .use(registryEnricher(undefined, { registry }))
+      .use(timeContext())
+      .use(haWeather({ entityId: 'weather.home' }))
+      .use(haCalendar({ entityIds: ['calendar.work'] }))
+      .use(openWeatherMap({ apiKey: 'k' }));
+    expectTypeOf<StateOf<typeof b>['state']>().toEqualTypeOf<string | number | null | undefined>();
+    expectTypeOf<StateOf<typeof b>['hour']>().toEqualTypeOf<number>();
+    b.to(sinkOf<{ state?: string | number | null; hour: number; owm_weather?: { temperature: number } }>());
+  });
+
   it('rejects enrichers whose input the events cannot satisfy', () => {
     // @ts-expect-error time context needs time_fired
     pipeline(numbers).use(timeContext());
