@@ -1,0 +1,134 @@
+// Outages through the real pipeline (core runtime: retry, breaker, disk outbox) on a private InfluxDB that
+// the test stops and starts: nothing lost, nothing doubled.
+import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pipeline } from '@ha-ingestor/core';
+import type { StateChangedEvent } from '@ha-ingestor/core';
+import { arraySource, TEST_EVENT_TIME } from '@ha-ingestor/core/testing';
+import type { Source } from '@ha-ingestor/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { influxSink } from '../../src/index.js';
+import { createInfluxDatabase, influxRows, servicesAvailable, startPrivateServices, uniqueName } from '../../../../test-support/services.js';
+import type { PrivateServices } from '../../../../test-support/services.js';
+import { eventKeys, keysOf, temperatureEvents } from './helpers.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '../../../..');
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls until the measurement holds `n` rows (or the deadline passes); returns the rows. */
+async function rowsWhen(url: string, db: string, n: number, timeoutMs = 30_000): Promise<Record<string, unknown>[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const rows = await influxRows(url, db, 'SELECT entity_id, value FROM "°C"').catch(() => []);
+    if (rows.length >= n || Date.now() > deadline) return rows;
+    await sleep(200);
+  }
+}
+
+/** Emits `events` in batches of `size` every `everyMs`, with acks counted. */
+function pacedSource(events: readonly StateChangedEvent[], size: number, everyMs: number) {
+  let handled = 0;
+  const failed: unknown[] = [];
+  const source: Source<StateChangedEvent> = {
+    kind: 'source',
+    name: 'paced',
+    run: async ({ emitBatch, signal }) => {
+      for (let i = 0; i < events.length && !signal.aborted; i += size) {
+        const batch = events.slice(i, i + size);
+        await emitBatch(batch, { onHandled: () => (handled += batch.length), onFailed: (e) => failed.push(e) });
+        await sleep(everyMs);
+      }
+    },
+  };
+  return { source, handled: () => handled, failed: () => failed };
+}
+
+describe.skipIf(!servicesAvailable())('outages on a private InfluxDB', () => {
+  let own: PrivateServices;
+  let work: string;
+  beforeAll(async () => {
+    own = await startPrivateServices();
+    work = await mkdtemp(join(tmpdir(), 'ha-ingestor-outage-'));
+  });
+  afterAll(async () => {
+    await own?.close();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  it('database stopped mid-stream for a few seconds: every point present exactly once afterwards', async () => {
+    const { url } = own.info.influxdb;
+    const database = uniqueName('outage');
+    await createInfluxDatabase(url, database);
+    const events = temperatureEvents(3000, { rooms: 20 });
+    const paced = pacedSource(events, 100, 100); // ~3 s of traffic
+    const errors: string[] = [];
+    const p = pipeline(paced.source)
+      .to(influxSink({ url, apiVersion: '1', database, timeoutMs: 2000 }), {
+        batch: { maxSize: 200, maxWaitMs: 100 },
+        retry: { retries: 1, minDelayMs: 50, maxDelayMs: 100 },
+        breaker: { threshold: 1, resetTimeoutMs: 300 },
+        outbox: { dir: join(work, 'outbox-a'), fsync: 'always' },
+      })
+      .build();
+    p.events.on('error', (e) => errors.push(e.code));
+    await p.start();
+    await sleep(700);
+    await own.stop('influxdb');
+    await sleep(3000);
+    expect(p.stats().outboxed['influx'] ?? 0).toBeGreaterThan(0); // the outage really happened mid-stream
+    await own.start('influxdb');
+
+    const rows = await rowsWhen(url, database, events.length);
+    const stats = await p.stop();
+    expect(rows).toHaveLength(events.length);
+    expect(keysOf(rows)).toEqual(eventKeys(events)); // each once, none missing
+    expect(paced.handled()).toBe(events.length);
+    expect(paced.failed()).toEqual([]);
+    expect(stats.failed).toBe(0);
+    expect(errors.filter((code) => code !== 'SINK_UNAVAILABLE')).toEqual([]);
+  });
+
+  it('writer killed (SIGKILL) with a non-empty outbox: a restart drains it, every point present once', async () => {
+    const { url } = own.info.influxdb;
+    const database = uniqueName('crash');
+    await createInfluxDatabase(url, database);
+    const dir = join(work, 'outbox-b');
+    const count = 1500;
+    const start = TEST_EVENT_TIME + 10_000_000;
+    await own.stop('influxdb');
+
+    const child = spawn(
+      process.execPath,
+      ['--conditions=source', '--import', 'tsx', join(here, 'outbox-writer.ts'), url, database, dir, String(count), String(start)],
+      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+    const deadline = Date.now() + 60_000;
+    while (!stdout.includes('OUTBOXED') && child.exitCode === null && Date.now() < deadline) await sleep(50);
+    expect(stdout, stderr).toMatch(new RegExp(`OUTBOXED ${count} `));
+    child.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+    expect((await readdir(dir)).length).toBeGreaterThan(0);
+
+    await own.start('influxdb');
+    const restarted = pipeline(arraySource<StateChangedEvent>([]))
+      .to(influxSink({ url, apiVersion: '1', database }), {
+        breaker: { threshold: 1, resetTimeoutMs: 300 },
+        outbox: { dir, fsync: 'always' },
+      })
+      .build();
+    await restarted.start();
+    const rows = await rowsWhen(url, database, count);
+    await restarted.stop();
+    expect(rows).toHaveLength(count);
+    expect(keysOf(rows)).toEqual(eventKeys(temperatureEvents(count, { start })));
+  });
+});
