@@ -116,6 +116,21 @@ describe('mqttSource', () => {
     await run;
   });
 
+  it('gives messages received in the same millisecond distinct receipt times (distinct keys)', async () => {
+    const { source, rec, client } = setup();
+    const run = source.run(rec.ctx);
+    client()?.connack();
+    await flush();
+    const c = client();
+    if (c === undefined) throw new Error('no client');
+    for (let i = 1; i <= 3; i++) await c.deliver('sensors/a/t', String(i), { messageId: i });
+    const keys = rec.events().map((e) => e.key);
+    expect(new Set(keys).size).toBe(3);
+    expect(rec.events().map((e) => e.time_fired)).toEqual([...rec.events().map((e) => e.time_fired)].sort((a, b) => a - b));
+    rec.controller.abort();
+    await run;
+  });
+
   it('stops reading at maxInFlight unacknowledged messages and resumes when they are handled', async () => {
     const { source, rec, client } = setup({ maxInFlight: 2 });
     const run = source.run(rec.ctx);

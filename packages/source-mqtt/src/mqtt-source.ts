@@ -81,6 +81,7 @@ async function runMqttSource(
   let held: MqttMessage[] = [];
   let settling = true;
   let sequence = 0;
+  let lastReceivedAt = 0;
   let current: { connection: Connection | undefined; window: AckWindow; client: MqttClient | undefined } | undefined;
 
   const settle = (messages: readonly MqttMessage[], result: SettledResult): Promise<void> => {
@@ -164,7 +165,10 @@ async function runMqttSource(
     const id = sequence++;
     entries.set(id, entry);
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-    const base = { id, topic: packet.topic, payload, qos: packet.qos, retain: packet.retain, receivedAt: millisToMicros(ctx.now()), text: '' };
+    // Receipt times are strictly increasing µs: events keyed on them (no HA timestamp) must never share a
+    // key, or dedupe and the database would merge two messages received in the same millisecond.
+    lastReceivedAt = Math.max(millisToMicros(ctx.now()), lastReceivedAt + 1);
+    const base = { id, topic: packet.topic, payload, qos: packet.qos, retain: packet.retain, receivedAt: lastReceivedAt, text: '' };
     const tooLarge = checkSize(payload, options.maxPayloadBytes);
     if (tooLarge !== undefined) return settle([base], { kind: 'invalid', ...tooLarge });
     const decoded = decodeUtf8(payload);

@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MqttClient } from 'mqtt';
+import { connect } from 'mqtt';
+import { pipeline } from '@ha-ingestor/core';
+import type { StateChangedEvent } from '@ha-ingestor/core';
+import { collectingSink } from '@ha-ingestor/core/testing';
+import { mqttSource } from '../../src/mqtt-source.js';
+import type { MqttSourceOptions } from '../../src/options.js';
+import type { BrokerTarget } from '../support/brokers.js';
+import { startAedes, startMosquitto } from '../support/brokers.js';
+import { publisher, quiet } from '../support/harness.js';
+
+const targets: { name: string; start: () => Promise<BrokerTarget | undefined> }[] = [
+  { name: 'mosquitto (MQTT 5)', start: startMosquitto },
+  { name: 'aedes (MQTT 3.1.1)', start: startAedes },
+];
+
+describe.each(targets)('mqttSource in a real pipeline on $name', ({ start }) => {
+  let target: BrokerTarget | undefined;
+  let pub: MqttClient | undefined;
+  beforeAll(async () => {
+    target = await start();
+    if (target !== undefined) pub = await publisher(target);
+  });
+  afterAll(async () => {
+    await pub?.endAsync();
+    await target?.close();
+  });
+
+  const build = (t: BrokerTarget, options: Partial<MqttSourceOptions>, clients: MqttClient[]) => {
+    const sink = collectingSink<StateChangedEvent>();
+    const source = mqttSource(
+      { url: t.url, protocolVersion: t.protocolVersion, subscriptions: [{ topic: 'pl11/+n', parser: 'plain', plain: { entityId: 'sensor.{n}' } }], ...options },
+      {
+        createClient: (url, opts) => {
+          const c = connect(url, opts);
+          clients.push(c);
+          return c;
+        },
+      },
+    );
+    const p = pipeline(source).dedupe().to(sink, { batch: { maxSize: 10, maxWaitMs: 5 }, retry: { retries: 0 } }).build({ stopTimeoutMs: 300 });
+    p.events.on('error', () => undefined);
+    return { p, sink };
+  };
+
+  it('acknowledges only what the sink wrote: a crash while the sink hangs loses nothing', async (t) => {
+    if (target === undefined || pub === undefined) return t.skip();
+    const options = { clientId: `it-pipeline-${target.name}-${process.pid}` };
+    const clients: MqttClient[] = [];
+    const first = build(target, options, clients);
+    first.sink.hold(); // the database hangs: nothing is durable, nothing may be acked
+    await first.p.start();
+    await quiet(300);
+    for (let i = 0; i < 50; i++) await pub.publishAsync('pl11/seq', String(i), { qos: 1 });
+    const deadline = Date.now() + 10_000;
+    while (first.p.stats().received < 50 && Date.now() < deadline) await quiet(10);
+    expect(first.p.stats().received).toBe(50);
+    expect(first.sink.written()).toHaveLength(0);
+    clients.at(-1)?.stream.destroy(); // abrupt death: no DISCONNECT
+    await first.p.stop();
+
+    const second = build(target, options, clients);
+    await second.p.start();
+    const until = Date.now() + 10_000;
+    while (second.sink.written().length < 50 && Date.now() < until) await quiet(10);
+    await quiet(300);
+    await second.p.stop();
+    const states = second.sink.written().map((e) => Number(e.state));
+    expect(states.sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+  });
+});
