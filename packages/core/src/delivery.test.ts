@@ -100,6 +100,24 @@ describe('per-sink delivery', { timeout: 30_000 }, () => {
     await p.stop();
   });
 
+  it('counts every event once when stop times out while the stages wait for buffer space', async () => {
+    const src = manualSource<Ev>();
+    const stuck = manualSink<Ev>('s');
+    const acks = ackRecorder();
+    const p = pipeline(src.source).to(stuck.sink, { maxQueued: 2, batch: { maxSize: 1 } }).build({ stopTimeoutMs: 1000 });
+    p.events.on('error', () => undefined);
+    await p.start();
+    await src.ctx().emitBatch([1, 2, 3, 4, 5].map((t) => stateEvent('light.a', t)), acks.ack('g'));
+    await settle();
+    expect(stuck.calls).toHaveLength(1); // 2 in the sink's buffer (1 being written), 3 held by the waiting stage loop
+    const stopping = p.stop();
+    await vi.advanceTimersByTimeAsync(1000);
+    const stats = await stopping;
+    // Regression: the 2 events the sink held were counted twice (by its abort and by the failed stage batch).
+    expect(stats).toMatchObject({ received: 5, failed: 5, written: { s: 0 }, inFlight: 0 });
+    expect(acks.failed.map(([l, e]) => [l, e.code])).toEqual([['g', 'TIMEOUT']]);
+  });
+
   it('retries a retryable failure and acks after the successful write', async () => {
     const src = manualSource<Ev>();
     let calls = 0;

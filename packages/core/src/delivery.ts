@@ -34,10 +34,16 @@ export interface DeliveryStatus {
 }
 
 /**
- * One sink's delivery: its own bounded buffer (backpressure when full), a batcher, and a pump that writes
- * one batch at a time, in order, with retry inside a breaker. A batch the sink can't take now goes to the
- * outbox (handled) or fails its groups (no outbox). While the outbox holds entries, new batches are appended
- * behind them and the pump drains the outbox first, so the sink sees events in order.
+ * One sink's delivery: its own bounded buffer (backpressure when full), a batcher, and two tasks.
+ *
+ * - The **writer** takes cut batches one at a time, in order. While the outbox is empty it writes them
+ *   (retry around a breaker); a batch the sink can't take goes to the outbox (handled) or fails its groups
+ *   (no outbox). While the outbox holds entries, it appends new batches behind them, so the sink sees events
+ *   in order. With `whenFull: 'block'` that append waits for space (backpressure reaches the sources).
+ * - The **drainer** writes outbox entries oldest first and acks each after the sink accepted it, which is
+ *   what frees space. It is a separate task so that it is never the one waiting in `append`: a full outbox
+ *   during an outage can't lock the delivery up. The writer writes directly only when the outbox is empty,
+ *   and only the writer appends, so the two never write to the sink at the same time.
  */
 export interface Delivery {
   readonly name: string;
@@ -83,16 +89,22 @@ export function createDelivery(sink: AnySink, options: ResolvedDeliveryOptions, 
   let stopped = false;
   let drainBlocked = false;
   let drainTimer: ReturnType<typeof setTimeout> | undefined;
-  let wakePump: (() => void) | undefined;
+  let wakeWriter: (() => void) | undefined;
+  let wakeDrainer: (() => void) | undefined;
   let spaceWaiter: (() => void) | undefined;
   let idleWaiters: (() => void)[] = [];
-  let pumpDone: Promise<void> = Promise.resolve();
+  let tasksDone: Promise<unknown> = Promise.resolve();
   counters.written[name] ??= 0;
   counters.outboxed[name] ??= 0;
 
-  const wake = () => {
-    const w = wakePump;
-    wakePump = undefined;
+  const wakeWriterNow = () => {
+    const w = wakeWriter;
+    wakeWriter = undefined;
+    w?.();
+  };
+  const wakeDrainerNow = () => {
+    const w = wakeDrainer;
+    wakeDrainer = undefined;
     w?.();
   };
   const batcher: Batcher = createBatcher({
@@ -102,13 +114,13 @@ export function createDelivery(sink: AnySink, options: ResolvedDeliveryOptions, 
     sizeOf: sink.sizeOf ? (e) => (sink.sizeOf as (x: unknown) => number)(e) : estimateSize,
     onBatch: (batch) => {
       ready.push(batch);
-      wake();
+      wakeWriterNow();
     },
   });
   const unsubscribe = breaker.onStateChange((state) => {
     if (state === 'open') ctx.logger.warn({ sink: name, state }, `sink ${name}: circuit breaker open, batches go to the outbox (or fail)`);
     else ctx.logger.info({ sink: name, state }, `sink ${name}: circuit breaker ${state}`);
-    if (state !== 'open') wake();
+    if (state !== 'open') wakeDrainerNow();
   });
 
   const settled = (batch: Batch) => {
@@ -139,8 +151,8 @@ export function createDelivery(sink: AnySink, options: ResolvedDeliveryOptions, 
         minDelayMs: options.retry.minDelayMs,
         maxDelayMs: options.retry.maxDelayMs,
         signal: controller.signal,
-        // An open breaker means "stop trying now": the batch goes to the outbox at once. Unknown errors are
-        // retried: for a sink, treating a surprise as transient is the choice that loses nothing.
+        // The breaker is inside each attempt. An open breaker means "stop trying now": the batch goes to the
+        // outbox at once. Unknown errors are retried: for a sink, treating a surprise as transient loses nothing.
         isRetryable: (e) => breaker.state() !== 'open' && (!isSdkError(e) || e.retryable),
         onRetry: (error, attempt, delayMs) =>
           ctx.logger.warn({ sink: name, attempt, delayMs, code: error.code }, `sink ${name}: write failed, retrying: ${error.message}`),
@@ -175,11 +187,16 @@ export function createDelivery(sink: AnySink, options: ResolvedDeliveryOptions, 
     counters.drop('rejected', events.length);
   };
 
+  /** Fails `groups[from..]` of events this delivery did not make durable (counted once, here). */
+  const failEvents = (groups: readonly AckGroup[], count: number, error: SdkError, from = 0) => {
+    counters.failed += count;
+    failAll(groups, error, from);
+  };
+
   const fail = (batch: Batch, error: SdkError) => {
     if (controller.signal.aborted) return; // abort() already failed and counted everything it held
-    counters.failed += batch.events.length;
     ctx.report(error);
-    failAll(batch.groups, error);
+    failEvents(batch.groups, batch.events.length, error);
   };
 
   const toOutbox = async (batch: Batch, box: Outbox<unknown>) => {
@@ -188,6 +205,8 @@ export function createDelivery(sink: AnySink, options: ResolvedDeliveryOptions, 
     } catch (error) {
       fail(batch, toSdkError(error, ErrorCode.STORAGE_FAILED, stage));
       return;
+    } finally {
+      wakeDrainerNow();
     }
     counters.outboxed[name] = (counters.outboxed[name] ?? 0) + batch.events.length;
     metrics.outboxBytes.set({ sink: name }, box.bytes());
@@ -240,32 +259,23 @@ export function createDelivery(sink: AnySink, options: ResolvedDeliveryOptions, 
     drainTimer = setTimeout(() => {
       drainTimer = undefined;
       drainBlocked = false;
-      wake();
+      wakeDrainerNow();
     }, options.breaker.resetTimeoutMs);
   };
 
-  const pump = async () => {
+  /** The writer task: one batch at a time, in order (see {@link Delivery}). */
+  const runWriter = async () => {
     while (!stopped) {
-      if (outbox !== undefined && outbox.size() > 0 && !drainBlocked && breaker.state() !== 'open' && !controller.signal.aborted) {
-        let ok: boolean;
-        try {
-          ok = await drainOne(outbox);
-        } catch (error) {
-          ctx.report(toSdkError(error, ErrorCode.STORAGE_FAILED, stage));
-          ok = false;
-        }
-        if (!ok) blockDrain();
-        continue;
-      }
       const batch = ready.shift();
       if (batch === undefined) {
         await new Promise<void>((resolve) => {
-          wakePump = resolve;
+          wakeWriter = resolve;
         });
         continue;
       }
       inFlight = batch;
-      // Keep order: while older events wait in the outbox, newer ones queue behind them on disk.
+      // Keep order: while older events wait in the outbox, newer ones queue behind them on disk. A blocking
+      // append waits for the drainer (another task) to free space, never for this one.
       if (outbox !== undefined && outbox.size() > 0 && !controller.signal.aborted) await toOutbox(batch, outbox);
       else await deliver(batch);
       inFlight = undefined;
@@ -273,18 +283,45 @@ export function createDelivery(sink: AnySink, options: ResolvedDeliveryOptions, 
     }
   };
 
+  /** The drainer task: writes outbox entries oldest first while the sink looks available. */
+  const runDrainer = async (box: Outbox<unknown>) => {
+    while (!stopped) {
+      if (box.size() === 0 || drainBlocked || breaker.state() === 'open' || controller.signal.aborted) {
+        await new Promise<void>((resolve) => {
+          wakeDrainer = resolve;
+        });
+        continue;
+      }
+      let ok: boolean;
+      try {
+        ok = await drainOne(box);
+      } catch (error) {
+        ctx.report(toSdkError(error, ErrorCode.STORAGE_FAILED, stage));
+        ok = false;
+      }
+      if (!ok && !stopped) blockDrain();
+    }
+  };
+
+  /** The delivery can't take these events any more (aborted or closed): they fail here, counted once. */
+  const refuse = (events: readonly unknown[], groups: readonly AckGroup[], from: number) => {
+    const error = toSdkError(controller.signal.reason, ErrorCode.ABORTED, stage);
+    failEvents(groups, events.length - from, error, from);
+  };
+
   const pushSlow = async (events: readonly unknown[], groups: readonly AckGroup[], from: number) => {
     for (let i = from; i < events.length; i++) {
-      while (buffered >= options.maxQueued) {
-        if (controller.signal.aborted) throw new SdkError(ErrorCode.ABORTED, `sink ${name}: delivery aborted`, { stage });
+      while (buffered >= options.maxQueued && !controller.signal.aborted) {
         // Full: write what the batcher holds now rather than wait for its timer (maxQueued may be < maxSize).
         batcher.flush();
         await new Promise<void>((resolve) => {
           spaceWaiter = resolve;
         });
       }
+      if (controller.signal.aborted) return refuse(events, groups, i);
       take(events[i], groups[i] as AckGroup);
     }
+    depth.set(buffered);
   };
   const take = (event: unknown, group: AckGroup) => {
     group.retain(1);
@@ -308,10 +345,12 @@ export function createDelivery(sink: AnySink, options: ResolvedDeliveryOptions, 
         });
         metrics.outboxBytes.set({ sink: name }, outbox.bytes());
       }
-      pumpDone = pump().catch((error: unknown) => ctx.report(toSdkError(error, ErrorCode.INTERNAL, stage)));
+      const box = outbox;
+      const report = (error: unknown) => ctx.report(toSdkError(error, ErrorCode.INTERNAL, stage));
+      tasksDone = Promise.all([runWriter().catch(report), box === undefined ? undefined : runDrainer(box).catch(report)]);
     },
     push: (events, groups, from = 0) => {
-      if (stopped || controller.signal.aborted) throw new SdkError(ErrorCode.ABORTED, `sink ${name}: delivery closed`, { stage });
+      if (stopped || controller.signal.aborted) return refuse(events, groups, from);
       for (let i = from; i < events.length; i++) {
         if (buffered >= options.maxQueued) return pushSlow(events, groups, i);
         take(events[i], groups[i] as AckGroup);
@@ -323,26 +362,28 @@ export function createDelivery(sink: AnySink, options: ResolvedDeliveryOptions, 
     buffered: () => buffered,
     whenIdle: () => (buffered === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve))),
     abort: (error) => {
+      if (controller.signal.aborted) return;
       controller.abort(error);
       batcher.flush();
       const pending = ready.splice(0);
       if (inFlight !== undefined) pending.unshift(inFlight);
-      for (const batch of pending) {
-        counters.failed += batch.events.length;
-        failAll(batch.groups, error);
-      }
+      for (const batch of pending) failEvents(batch.groups, batch.events.length, error);
       buffered = 0;
       depth.set(0);
-      spaceWaiter?.();
+      const s = spaceWaiter;
+      spaceWaiter = undefined;
+      s?.();
       for (const w of idleWaiters.splice(0)) w();
+      wakeDrainerNow();
     },
     close: async () => {
       stopped = true;
-      // Called once nothing is buffered: only an outbox drain can be running. Abort its retry wait; an entry
-      // not acked stays on disk and is drained after the next start (at-least-once, idempotent writes).
+      // Called once nothing is buffered (or after abort): only an outbox drain can be running. Abort its retry
+      // wait; an entry not acked stays on disk and is drained after the next start (at-least-once, idempotent).
       if (!controller.signal.aborted) controller.abort(new SdkError(ErrorCode.ABORTED, `sink ${name}: delivery closed`, { stage }));
-      wake();
-      await pumpDone;
+      wakeWriterNow();
+      wakeDrainerNow();
+      await tasksDone;
       if (drainTimer !== undefined) clearTimeout(drainTimer);
       batcher.close();
       unsubscribe();

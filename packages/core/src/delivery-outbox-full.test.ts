@@ -1,0 +1,188 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { pipeline } from './builder.js';
+import { ErrorCode, SdkError } from './errors.js';
+import type { DeliveryOptions } from './pipeline.js';
+import { createRuntime } from './runtime.js';
+import { manualSource, memoryOutbox, memorySink, settle, stateEvent } from './runtime-test-kit.js';
+import type { Sink } from './sink.js';
+import { arraySource } from './testing/array-source.js';
+import { TEST_EVENT_TIME, makeStateChanged } from './testing/events.js';
+
+type Ev = ReturnType<typeof stateEvent>;
+
+/** Real disk I/O under fake timers: vi.waitFor advances fake time by `interval` per check. */
+const DISK = { timeout: 10_000, interval: 20 };
+const down = () => new SdkError(ErrorCode.SINK_UNAVAILABLE, 'connection refused');
+
+let dir: string;
+beforeEach(() => {
+  vi.useFakeTimers();
+  dir = mkdtempSync(join(tmpdir(), 'outbox-full-'));
+});
+afterEach(() => {
+  vi.useRealTimers();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const events = Array.from({ length: 30 }, (_, i) => makeStateChanged({ state: String(i), last_updated: TEST_EVENT_TIME + i }));
+/** A 4000-byte outbox holds a few batches of 3 of these events, far fewer than 30. */
+const blockDelivery = (outboxDir: string): DeliveryOptions => ({
+  batch: { maxSize: 3, maxWaitMs: 20 },
+  retry: { retries: 0 },
+  breaker: { threshold: 100, resetTimeoutMs: 100 },
+  outbox: { dir: outboxDir, maxBytes: 4000, whenFull: 'block', fsync: 'never' },
+});
+
+/** A sink that throws SINK_UNAVAILABLE while `up` is false and records what it accepted, in order. */
+function switchableSink(): { sink: Sink<unknown>; written: string[]; calls: () => number; setUp: (up: boolean) => void } {
+  const written: string[] = [];
+  let up = false;
+  let calls = 0;
+  return {
+    sink: {
+      kind: 'sink',
+      name: 'db',
+      write: async (batch) => {
+        calls++;
+        if (!up) throw down();
+        for (const e of batch) written.push((e as { state: string }).state);
+      },
+    },
+    written,
+    calls: () => calls,
+    setUp: (value) => {
+      up = value;
+    },
+  };
+}
+
+describe('a full block-mode outbox', { timeout: 30_000 }, () => {
+  // Regression: the delivery loop waited in outbox.append() for space only its own drain could free, so
+  // after an outage filled the outbox nothing was written again and stop() hung.
+  it('backpressures during the outage, then drains everything in order once the sink recovers', async () => {
+    const src = arraySource(events, { finite: true });
+    const db = switchableSink();
+    const p = pipeline(src).to(db.sink, blockDelivery(dir)).build();
+    p.events.on('error', () => undefined);
+    await p.start();
+    // The outbox fills up and the writer waits for space: some events are outboxed (handled), the rest wait.
+    await vi.waitFor(() => expect(p.stats().outboxed['db']).toBeGreaterThan(0), DISK);
+    await vi.advanceTimersByTimeAsync(2000);
+    const during = p.stats();
+    expect(during.outboxed['db']).toBeLessThan(30);
+    expect(during.inFlight).toBe(30 - (during.outboxed['db'] ?? 0));
+    expect(src.handled()).toBe(during.outboxed['db']);
+    expect(db.written).toEqual([]);
+
+    db.setUp(true);
+    await vi.waitFor(() => expect(db.written).toHaveLength(30), DISK);
+    expect(db.written).toEqual(events.map((e) => e.state)); // outbox entries first, newer batches behind them
+    const stats = await p.stop();
+    expect(stats).toMatchObject({ received: 30, written: { db: 30 }, failed: 0, inFlight: 0 });
+    expect(src.handled()).toBe(30);
+    expect(src.failed()).toEqual([]);
+  });
+
+  it('runs the reported scenario: eight failed writes, then every event written', async () => {
+    const src = arraySource(events, { finite: true });
+    let failures = 8;
+    const written: unknown[] = [];
+    const sink: Sink<unknown> = {
+      kind: 'sink',
+      name: 'db',
+      write: async (batch) => {
+        if (failures-- > 0) throw down();
+        written.push(...batch);
+      },
+    };
+    const p = pipeline(src).to(sink, blockDelivery(dir)).build();
+    p.events.on('error', () => undefined);
+    await p.start();
+    await vi.waitFor(() => expect(written).toHaveLength(30), DISK);
+    expect((await p.stop()).written).toEqual({ db: 30 });
+  });
+
+  it('stops within stopTimeoutMs when the sink stays down: outboxed events handled, the rest failed, each counted once', async () => {
+    const src = arraySource(events);
+    const db = switchableSink();
+    const p = pipeline(src).to(db.sink, blockDelivery(dir)).build({ stopTimeoutMs: 1000 });
+    p.events.on('error', () => undefined);
+    await p.start();
+    await vi.waitFor(() => expect(p.stats().outboxed['db']).toBeGreaterThan(0), DISK);
+    await vi.advanceTimersByTimeAsync(2000);
+    const outboxed = p.stats().outboxed['db'] ?? 0;
+
+    const startedAt = Date.now();
+    let stopped = false;
+    const stopping = p.stop().then((s) => {
+      stopped = true;
+      return s;
+    });
+    await vi.advanceTimersByTimeAsync(999);
+    expect(stopped).toBe(false); // it waits for the sink as long as it is allowed to
+    await vi.waitFor(() => expect(stopped).toBe(true), DISK);
+    const stats = await stopping;
+    expect(Date.now() - startedAt).toBeLessThan(1000 + DISK.timeout);
+
+    expect(stats).toMatchObject({ received: 30, written: { db: 0 }, outboxed: { db: outboxed }, inFlight: 0 });
+    expect(stats.failed).toBe(30 - outboxed);
+    expect(src.handled()).toBe(outboxed);
+    expect(src.failed()).toHaveLength(30 - outboxed);
+    expect(new Set(src.failed().map((e) => e.code))).toEqual(new Set([ErrorCode.TIMEOUT]));
+    expect(db.written).toEqual([]);
+  });
+
+  it('drains what stop left in the outbox after a restart', async () => {
+    const first = switchableSink();
+    const p1 = pipeline(arraySource(events)).to(first.sink, blockDelivery(dir)).build({ stopTimeoutMs: 500 });
+    p1.events.on('error', () => undefined);
+    await p1.start();
+    await vi.waitFor(() => expect(p1.stats().outboxed['db']).toBeGreaterThan(0), DISK);
+    const stopping = p1.stop();
+    await vi.advanceTimersByTimeAsync(500);
+    const outboxed = (await stopping).outboxed['db'] ?? 0;
+
+    const second = switchableSink();
+    second.setUp(true);
+    const p2 = pipeline(arraySource<unknown>([])).to(second.sink, blockDelivery(dir)).build();
+    await p2.start();
+    await vi.waitFor(() => expect(second.written).toHaveLength(outboxed), DISK);
+    expect(second.written).toEqual(events.slice(0, outboxed).map((e) => e.state));
+    await p2.stop();
+  });
+});
+
+describe('stop is bounded with an outbox', { timeout: 30_000 }, () => {
+  it('when a sink write never settles while the outbox drains', async () => {
+    const src = manualSource<Ev>();
+    let hang = false;
+    const sink = memorySink<Ev>('db', () => {
+      if (hang) return new Promise<never>(() => undefined);
+      throw down();
+    });
+    const box = memoryOutbox();
+    const p = createRuntime({
+      sources: [src.source],
+      stages: [{ kind: 'sink', sink: sink.sink, delivery: { batch: { maxSize: 1 }, retry: { retries: 0 }, breaker: { threshold: 1, resetTimeoutMs: 100 }, outbox: { dir: '/unused' } } }],
+      options: { stopTimeoutMs: 1000 },
+      deps: { openOutbox: box.open },
+    });
+    p.events.on('error', () => undefined);
+    await p.start();
+    await src.ctx().emit(stateEvent('light.a', 1));
+    await settle();
+    expect(box.entries).toHaveLength(1);
+    hang = true;
+    await vi.advanceTimersByTimeAsync(100); // half-open trial: the drain write hangs
+    await src.ctx().emit(stateEvent('light.a', 2)); // appended behind the entry being drained
+    await settle();
+    const stopping = p.stop();
+    await vi.advanceTimersByTimeAsync(1000);
+    const stats = await stopping;
+    expect(stats).toMatchObject({ received: 2, outboxed: { db: 2 }, written: { db: 0 }, failed: 0, inFlight: 0 });
+    expect(box.entries.map((e) => (e.records[0] as Ev).time_fired)).toEqual([1, 2]); // kept for the next start
+  });
+});
