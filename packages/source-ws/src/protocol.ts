@@ -82,7 +82,7 @@ export function normaliseEvent(raw: unknown, provenance: ProvenanceInput): Norma
   if (!isRecord(raw)) return invalid('event is not an object');
   const eventType = raw['event_type'];
   if (typeof eventType !== 'string' || eventType === '') return invalid('event_type missing');
-  const timeFired = typeof raw['time_fired'] === 'string' ? parseHaTime(raw['time_fired']) : undefined;
+  const timeFired = typeof raw['time_fired'] === 'string' ? parseTime(raw['time_fired']) : undefined;
   if (timeFired === undefined) return invalid(`${eventType}: time_fired missing or not an ISO timestamp`);
   const data = raw['data'] === undefined ? {} : raw['data'];
   if (!isRecord(data)) return invalid(`${eventType}: data is not an object`);
@@ -115,10 +115,10 @@ export function parseState(raw: unknown): HaState | undefined {
   const state = raw['state'];
   const attributes = raw['attributes'] ?? {};
   if (typeof entityId !== 'string' || typeof state !== 'string' || !isRecord(attributes)) return undefined;
-  const lastUpdated = typeof raw['last_updated'] === 'string' ? parseHaTime(raw['last_updated']) : undefined;
+  const lastUpdated = typeof raw['last_updated'] === 'string' ? parseTime(raw['last_updated']) : undefined;
   if (lastUpdated === undefined) return undefined;
-  const lastChanged = typeof raw['last_changed'] === 'string' ? (parseHaTime(raw['last_changed']) ?? lastUpdated) : lastUpdated;
-  const lastReported = typeof raw['last_reported'] === 'string' ? parseHaTime(raw['last_reported']) : undefined;
+  const lastChanged = typeof raw['last_changed'] === 'string' ? (parseTime(raw['last_changed']) ?? lastUpdated) : lastUpdated;
+  const lastReported = typeof raw['last_reported'] === 'string' ? parseTime(raw['last_reported']) : undefined;
   return {
     entity_id: entityId,
     state,
@@ -192,6 +192,17 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 // --- internal ---
+
+// last_changed, last_updated and last_reported of one state are usually the same string: parse once.
+let lastTimeText = '';
+let lastTimeValue: EpochMicros | undefined;
+function parseTime(text: string): EpochMicros | undefined {
+  if (text !== lastTimeText) {
+    lastTimeValue = parseHaTime(text);
+    lastTimeText = text;
+  }
+  return lastTimeValue;
+}
 
 interface EventBase {
   readonly time_fired: EpochMicros;
