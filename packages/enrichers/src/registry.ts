@@ -98,11 +98,13 @@ const base = defineEnricher({
     const fields = new Set<RegistryField>(opts.fields);
     const name = (f: RegistryField): string => opts.rename[f] ?? f;
     const fallbacks = opts.attributeFallback
-      ? (['device_class', 'state_class', 'unit_of_measurement'] as const).filter((f) => fields.has(f))
+      ? (['device_class', 'state_class', 'unit_of_measurement'] as const).filter((f) => fields.has(f)).map((f) => [f, name(f)] as const)
       : [];
     // Derived lookups are cached per snapshot version: a registry change invalidates them at once.
     let cachedVersion = -1;
     let cache = new Map<string, Readonly<Record<string, unknown>>>();
+    // Attribute fallbacks change rarely per entity: the last merged result is reused while they stay the same.
+    const merged = new Map<string, { base: Readonly<Record<string, unknown>>; values: readonly unknown[]; value: Readonly<Record<string, unknown>> }>();
     const EMPTY: Readonly<Record<string, unknown>> = Object.freeze({});
 
     const resolve = (entityId: string): Readonly<Record<string, unknown>> => {
@@ -110,6 +112,7 @@ const base = defineEnricher({
       if (snap.version !== cachedVersion) {
         cachedVersion = snap.version;
         cache = new Map();
+        merged.clear();
       }
       let found = cache.get(entityId);
       if (found === undefined) {
@@ -124,17 +127,20 @@ const base = defineEnricher({
         const entityId = entityIdOf(event);
         if (entityId === undefined) return EMPTY;
         const found = resolve(entityId);
-        if (fallbacks.length === 0 || event.attributes === undefined) return found;
+        const attributes = event.attributes;
+        if (fallbacks.length === 0 || attributes === undefined) return found;
+        const last = merged.get(entityId);
+        if (last !== undefined && last.base === found && sameFallbacks(last.values, attributes, fallbacks)) return last.value;
         let out: Record<string, unknown> | undefined;
-        for (const f of fallbacks) {
-          const key = name(f);
-          if (found[key] !== undefined) continue;
-          const value = event.attributes[f];
-          if (typeof value !== 'string' || value === '') continue;
+        for (const [f, outName] of fallbacks) {
+          const v = attributes[f];
+          if (found[outName] !== undefined || typeof v !== 'string' || v === '') continue;
           out ??= { ...found };
-          out[key] = value;
+          out[outName] = v;
         }
-        return out ?? found;
+        const value = out === undefined ? found : Object.freeze(out);
+        merged.set(entityId, { base: found, values: fallbacks.map(([f]) => attributes[f]), value });
+        return value;
       },
     };
   },
@@ -159,6 +165,11 @@ export const registryEnricher = Object.assign(
 );
 
 // --- internal ---
+
+function sameFallbacks(values: readonly unknown[], attributes: Readonly<Record<string, unknown>>, fallbacks: readonly (readonly [string, string])[]): boolean {
+  for (let i = 0; i < fallbacks.length; i++) if (values[i] !== attributes[(fallbacks[i] as readonly [string, string])[0]]) return false;
+  return true;
+}
 
 function entityIdOf(event: RegistryEnricherInput): string | undefined {
   if (typeof event.entity_id === 'string') return event.entity_id;
