@@ -155,6 +155,29 @@ describe('a full block-mode outbox', { timeout: 30_000 }, () => {
   });
 });
 
+describe('a full drop-newest outbox', { timeout: 30_000 }, () => {
+  it('fails the refused batch (onFailed, BUFFER_OVERFLOW) and counts it once, as failed, not also as dropped', async () => {
+    const src = arraySource(events);
+    const db = switchableSink();
+    const delivery: DeliveryOptions = { ...blockDelivery(dir), outbox: { dir, maxBytes: 4000, whenFull: 'drop-newest', fsync: 'never' } };
+    const p = pipeline(src).to(db.sink, delivery).build();
+    const errors: SdkError[] = [];
+    p.events.on('error', (e) => errors.push(e));
+    await p.start();
+    await vi.waitFor(() => expect(src.handled() + src.failed().length).toBe(30), DISK);
+    const stats = await p.stop();
+    const outboxed = stats.outboxed['db'] ?? 0;
+    expect(outboxed).toBeGreaterThan(0);
+    expect(stats.failed).toBe(30 - outboxed);
+    expect(stats.failed).toBeGreaterThan(0);
+    expect(stats.dropped).toEqual({});
+    expect(src.handled()).toBe(outboxed);
+    expect(new Set(src.failed().map((e) => e.code))).toEqual(new Set([ErrorCode.BUFFER_OVERFLOW]));
+    expect(errors.some((e) => e.code === ErrorCode.BUFFER_OVERFLOW)).toBe(true); // reported (errors_total), not silent
+    expect(await p.metrics.registry.getSingleMetricAsString('ha_ingestor_events_dropped_total')).not.toContain('outbox_full');
+  });
+});
+
 describe('stop is bounded with an outbox', { timeout: 30_000 }, () => {
   it('when a sink write never settles while the outbox drains', async () => {
     const src = manualSource<Ev>();

@@ -203,6 +203,8 @@ export function createDelivery(sink: AnySink, options: ResolvedDeliveryOptions, 
     try {
       await box.append(batch.events, controller.signal);
     } catch (error) {
+      // drop-newest (or a batch larger than maxBytes) rejects with BUFFER_OVERFLOW: the events are not durable,
+      // so they fail (onFailed: the source keeps them) and count once, as failed, never also as dropped.
       fail(batch, toSdkError(error, ErrorCode.STORAGE_FAILED, stage));
       return;
     } finally {
@@ -338,9 +340,11 @@ export function createDelivery(sink: AnySink, options: ResolvedDeliveryOptions, 
           name,
           logger: ctx.logger,
           now: ctx.now,
-          onDrop: (records, reason) => {
+          onDrop: (records, policy) => {
+            // drop-newest refuses the new batch: it fails (see toOutbox) and is counted there, once.
+            if (policy === 'drop-newest') return;
             counters.drop('outbox_full', records);
-            ctx.logger.error({ sink: name, records, policy: reason }, `sink ${name}: outbox full, ${records} events dropped (${reason})`);
+            ctx.logger.error({ sink: name, records, policy }, `sink ${name}: outbox full, ${records} events dropped (${policy})`);
           },
         });
         metrics.outboxBytes.set({ sink: name }, outbox.bytes());

@@ -17,7 +17,7 @@ export const OutboxOptionsSchema = z.object({
   whenFull: z
     .enum(['block', 'drop-oldest', 'drop-newest'])
     .default('block')
-    .describe('When full: `block` waits for space (backpressure), `drop-oldest` discards the oldest entries, `drop-newest` rejects the new batch; every drop is counted'),
+    .describe('When full: `block` waits for space (backpressure up to the sources), `drop-oldest` discards the oldest (already acknowledged) entries, counted as dropped `outbox_full`; `drop-newest` refuses the new batch: in a pipeline its events fail (`onFailed`, the source keeps them) and count as failed'),
   fsync: z
     .enum(['always', 'interval', 'never'])
     .default('always')

@@ -43,7 +43,11 @@ export interface OpenOutboxOptions extends OutboxOptions {
   readonly name: string;
   readonly logger?: Logger;
   readonly now?: () => number;
-  /** Called with the number of records dropped by the whenFull policy and the policy name. */
+  /**
+   * Called with the number of records dropped by the whenFull policy and the policy name. `drop-newest`
+   * (also used for a batch larger than `maxBytes`) is reported here *and* by the rejected `append`: the
+   * pipeline counts such a batch once, as failed (its sources are told `onFailed`), never as dropped.
+   */
   readonly onDrop?: (records: number, reason: 'drop-oldest' | 'drop-newest') => void;
 }
 
