@@ -97,6 +97,15 @@ describe('registryEnricher', () => {
     });
   });
 
+  it('follows changing attribute fallbacks of the same entity', () => {
+    const e = registryEnricher({ fields: ['device_class'] }, { registry: createRegistryStore(data) });
+    const dc = (value: string) => enrichSync(e, stateEvent('sensor.yaml_only', '1', { device_class: value }), ctx);
+    expect(dc('temperature')).toEqual({ device_class: 'temperature' });
+    expect(dc('temperature')).toBe(dc('temperature'));
+    expect(dc('humidity')).toEqual({ device_class: 'humidity' });
+    expect(enrichSync(e, stateEvent('sensor.yaml_only', '1'), ctx)).toEqual({});
+  });
+
   it('does not use attribute fallbacks when disabled, nor override registry values with them', () => {
     const registry = createRegistryStore(data);
     const off = registryEnricher({ attributeFallback: false, fields: ['device_class'] }, { registry });
