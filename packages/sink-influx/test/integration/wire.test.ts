@@ -1,0 +1,159 @@
+// Both write paths against a scripted HTTP server on loopback: what goes on the wire (paths, auth, gzip)
+// and how InfluxDB 2.x/3.x answers we cannot run here (fixtures from their documented bodies) are mapped.
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+import { createTestContext } from '@ha-ingestor/core/testing';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { influxSink } from '../../src/index.js';
+import { temperatureEvents } from './helpers.js';
+
+interface Seen {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingMessage['headers'];
+  readonly body: string;
+}
+
+let server: Server;
+let base: string;
+const seen: Seen[] = [];
+let reply: (req: Seen, res: ServerResponse) => void = (_req, res) => res.writeHead(204).end();
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks);
+      const body = (req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString('utf8');
+      const s = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body };
+      seen.push(s);
+      reply(s, res);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+beforeEach(() => {
+  seen.length = 0;
+  reply = (_req, res) => res.writeHead(204).end();
+});
+
+const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) =>
+  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+
+describe('v1 on the wire', () => {
+  it('POSTs /write?db=&rp=&precision=u with Basic auth (UTF-8, space and @ in the password) and gzip', async () => {
+    const sink = influxSink({ url: base, apiVersion: '1', database: 'ha db', retentionPolicy: 'one year', username: 'hauser', password: 'h@ s3cret ü', seedFieldTypes: false });
+    await sink.write(temperatureEvents(50), createTestContext());
+    const [req] = seen;
+    expect(req?.method).toBe('POST');
+    expect(new URL(req?.url ?? '', base).searchParams).toEqual(new URLSearchParams({ db: 'ha db', precision: 'u', rp: 'one year' }));
+    expect(req?.headers.authorization).toBe(`Basic ${Buffer.from('hauser:h@ s3cret ü', 'utf8').toString('base64')}`);
+    expect(req?.headers['content-encoding']).toBe('gzip');
+    expect(req?.body.split('\n')).toHaveLength(50);
+    expect(req?.body).not.toMatch(/\r|\n$/);
+    await sink.close?.();
+  });
+
+  it('a server that never answers times out as SINK_UNAVAILABLE (timeout)', async () => {
+    reply = () => undefined; // hold the request
+    const sink = influxSink({ url: base, apiVersion: '1', database: 'ha', timeoutMs: 200, seedFieldTypes: false });
+    await expect(sink.write(temperatureEvents(1), createTestContext())).rejects.toMatchObject({
+      code: 'SINK_UNAVAILABLE',
+      retryable: true,
+      data: { reason: 'timeout' },
+    });
+    await sink.close?.();
+    server.closeAllConnections();
+  });
+
+  it('an aborted write rejects with ABORTED', async () => {
+    reply = () => undefined;
+    const sink = influxSink({ url: base, apiVersion: '1', database: 'ha', seedFieldTypes: false });
+    const ctx = createTestContext();
+    const pending = sink.write(temperatureEvents(1), ctx);
+    setTimeout(() => ctx.abort(new Error('stop')), 50);
+    await expect(pending).rejects.toMatchObject({ code: 'ABORTED' });
+    await sink.close?.();
+    server.closeAllConnections();
+  });
+});
+
+describe('v2 on the wire (official client transport)', () => {
+  it('POSTs /api/v2/write?org=&bucket=&precision=us with the token, gzip over the threshold', async () => {
+    const sink = influxSink({ url: base, org: 'home', bucket: 'ha', token: 'tok-123', gzipThresholdBytes: 100 });
+    await sink.write(temperatureEvents(20), createTestContext());
+    const [req] = seen;
+    expect(req?.url).toBe('/api/v2/write?bucket=ha&precision=us&org=home');
+    expect(req?.headers.authorization).toBe('Token tok-123');
+    expect(req?.headers['content-encoding']).toBe('gzip');
+    expect(req?.body.split('\n')).toHaveLength(20);
+    await sink.close?.();
+  });
+
+  it('InfluxDB 2.x 422 partial write: only the conflicting event is rejected, nothing resent', async () => {
+    reply = (req, res) =>
+      req.body.includes('kWh')
+        ? json(res, 422, {
+            code: 'unprocessable entity',
+            message:
+              'failure writing points to database: partial write: field type conflict: input field "value" on measurement "kWh" is type float, already exists as type string dropped=1',
+          })
+        : res.writeHead(204).end();
+    const events = temperatureEvents(10);
+    events[6] = temperatureEvents(1, { unit: 'kWh', start: 99 })[0] as (typeof events)[number];
+    const sink = influxSink({ url: base, bucket: 'ha' });
+    const result = await sink.write(events, createTestContext());
+    expect(result?.rejected).toEqual([
+      { index: 6, reason: 'type_conflict', message: 'HTTP 422: field type conflict: field "value" of measurement "kWh" already exists as type string' },
+    ]);
+    expect(seen).toHaveLength(1);
+    await sink.close?.();
+  });
+
+  it('InfluxDB 3 partial write with line numbers', async () => {
+    reply = (req, res) =>
+      json(res, 400, {
+        error: 'partial write of line protocol occurred',
+        data: [{ original_line: req.body.split('\n')[2], line_number: 3, error_message: 'invalid column type for column value' }],
+      });
+    const sink = influxSink({ url: base, bucket: 'ha' });
+    const result = await sink.write(temperatureEvents(5), createTestContext());
+    expect(result?.rejected).toEqual([{ index: 2, reason: 'unparsable', message: 'HTTP 400: invalid column type for column value' }]);
+    await sink.close?.();
+  });
+
+  it('429 with Retry-After → SINK_UNAVAILABLE with retryAfterMs; 401 → AUTH_FAILED without the token', async () => {
+    reply = (_req, res) => json(res, 429, { code: 'too many requests', message: 'slow down' }, { 'retry-after': '7' });
+    const sink = influxSink({ url: base, bucket: 'ha', token: 'very-secret-token' });
+    await expect(sink.write(temperatureEvents(2), createTestContext())).rejects.toMatchObject({
+      code: 'SINK_UNAVAILABLE',
+      retryable: true,
+      retryAfterMs: 7000,
+    });
+    reply = (_req, res) => json(res, 401, { code: 'unauthorized', message: 'unauthorized access' });
+    const error: unknown = await sink.write(temperatureEvents(2), createTestContext()).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'AUTH_FAILED', retryable: true, data: { status: 401 } });
+    expect(`${String(error)} ${JSON.stringify(error)}`).not.toContain('very-secret-token');
+    await sink.close?.();
+  });
+
+  it('v2 against a 1.x server (404 page not found) is a loud, retryable configuration error', async () => {
+    reply = (_req, res) => res.writeHead(404, { 'content-type': 'text/plain' }).end('404 page not found');
+    const logged: string[] = [];
+    const ctx = createTestContext({
+      logger: { ...createTestContext().logger, error: (o: unknown, m?: string) => logged.push(typeof o === 'string' ? o : (m ?? '')) },
+    });
+    const sink = influxSink({ url: base, bucket: 'ha' });
+    await expect(sink.write(temperatureEvents(2), ctx)).rejects.toMatchObject({ code: 'SINK_UNAVAILABLE', data: { reason: 'not_found' } });
+    expect(logged.join('\n')).toMatch(/apiVersion/);
+    await sink.close?.();
+  });
+});
