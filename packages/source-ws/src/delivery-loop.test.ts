@@ -1,0 +1,131 @@
+import { describe, expect, it, vi } from 'vitest';
+import { SdkError, ErrorCode, createMetrics, noopLogger } from '@ha-ingestor/core';
+import type { Ack, HaEvent, SourceContext } from '@ha-ingestor/core';
+import { createCheckpointTracker } from './checkpoint-tracker.js';
+import type { HaConnection } from './connection.js';
+import { requestBackfill, runDeliveryLoop } from './delivery-loop.js';
+import type { SharedState } from './delivery-loop.js';
+import { createEntityScope } from './entity-scope.js';
+import { createInboundBuffer } from './inbound-buffer.js';
+import { HaWebSocketOptionsSchema } from './options.js';
+import { normaliseEvent } from './protocol.js';
+import { createRecentKeys } from './recent-keys.js';
+import { createSourceMetrics } from './source-metrics.js';
+
+const S = 1_700_000_000; // epoch seconds of the test's HA times
+
+/** A live state_changed for `entity` at `t` seconds after S. */
+function live(entity: string, t: number): HaEvent {
+  const iso = new Date((S + t) * 1000).toISOString().replace('Z', '+00:00');
+  const raw = {
+    event_type: 'state_changed',
+    data: { entity_id: entity, old_state: null, new_state: { entity_id: entity, state: String(t), attributes: {}, last_changed: iso, last_updated: iso, context: null } },
+    time_fired: iso,
+  };
+  const n = normaliseEvent(raw, { source: 'ha-websocket', mode: 'live', receivedAt: 0 });
+  if (!n.ok) throw new Error(n.message);
+  return n.event;
+}
+
+/** A hand-made SourceContext recording emits; acks on demand. */
+function recordingContext(signal: AbortSignal) {
+  const emitted: { events: readonly HaEvent[]; ack: Ack | undefined }[] = [];
+  const ctx: SourceContext<HaEvent> = {
+    signal,
+    logger: noopLogger,
+    now: () => (S + 100) * 1000,
+    metrics: createMetrics(),
+    deadLetter: vi.fn(),
+    report: vi.fn(),
+    emit: async (event, ack) => void emitted.push({ events: [event], ack }),
+    emitBatch: async (events, ack) => void emitted.push({ events, ack }),
+    setStatus: vi.fn(),
+  };
+  return { ctx, emitted };
+}
+
+function setup(historyRows: Record<string, unknown[]>) {
+  const abort = new AbortController();
+  const { ctx, emitted } = recordingContext(abort.signal);
+  const options = HaWebSocketOptionsSchema.parse({ url: 'ws://ha:8123/api/websocket', token: 't', backfill: { entityIds: ['sensor.a'] } });
+  const tracker = createCheckpointTracker(S * 1_000_000);
+  const buffer = createInboundBuffer({ maxEvents: 1000, maxSpillEvents: 1, tracker, onOverflow: vi.fn() });
+  const commands: string[] = [];
+  const connection = {
+    command: async <T>(type: string) => {
+      commands.push(type);
+      return historyRows as T;
+    },
+  } as unknown as HaConnection;
+  const shared: SharedState = { connection: undefined, backfill: undefined };
+  const deps = {
+    ctx,
+    options,
+    sourceName: 'ha-websocket',
+    stage: 'source:ha-websocket',
+    shared,
+    buffer,
+    tracker,
+    recent: createRecentKeys(1000),
+    metrics: createSourceMetrics(ctx.metrics, 'ha-websocket'),
+    scope: createEntityScope(),
+    onAcked: vi.fn(),
+    signal: abort.signal,
+  };
+  return { deps, emitted, abort, connection, commands, tracker, buffer, shared };
+}
+
+const flush = () => new Promise((r) => setTimeout(r, 0));
+
+describe('runDeliveryLoop', () => {
+  it('emits the backfill before the live events buffered meanwhile and skips live duplicates by key', async () => {
+    const t = setup({ 'sensor.a': [{ s: '5', a: {}, lu: S + 5 }, { s: '6', a: {}, lu: S + 6 }] });
+    requestBackfill(t.deps, S * 1_000_000, 'reconnect');
+    // Live events arrive while the backfill is pending: one duplicates a backfilled change.
+    t.buffer.push(live('sensor.a', 6));
+    t.buffer.push(live('sensor.a', 7));
+    t.shared.connection = t.connection;
+    t.buffer.interrupt();
+    const loop = runDeliveryLoop(t.deps);
+    await flush();
+    await flush();
+    t.abort.abort();
+    await loop;
+    const modes = t.emitted.flatMap((e) => e.events.map((ev) => `${ev.key.split('@')[1]}:${ev.provenance.mode}`));
+    expect(modes).toEqual([`${(S + 5) * 1e6}:backfill`, `${(S + 6) * 1e6}:backfill`, `${(S + 7) * 1e6}:live`]);
+    expect(t.commands).toEqual(['history/history_during_period']);
+  });
+
+  it('keeps the checkpoint at the gap start until the backfilled events are acknowledged', async () => {
+    const t = setup({ 'sensor.a': [{ s: '5', a: {}, lu: S + 5 }] });
+    requestBackfill(t.deps, S * 1_000_000, 'reconnect');
+    t.buffer.push(live('sensor.a', 9));
+    expect(t.tracker.watermark()).toBe(S * 1_000_000);
+    t.shared.connection = t.connection;
+    t.buffer.interrupt();
+    const loop = runDeliveryLoop(t.deps);
+    await flush();
+    await flush();
+    t.abort.abort();
+    await loop;
+    expect(t.emitted).toHaveLength(2);
+    t.emitted[1]?.ack?.onHandled();
+    // The live event (t=9) is acknowledged, the backfilled one (t=5) is not: T stays below 5.
+    expect(t.tracker.watermark()).toBe((S + 5) * 1e6 - 1);
+    t.emitted[0]?.ack?.onHandled();
+    expect(t.tracker.watermark()).toBe((S + 9) * 1e6);
+  });
+
+  it('on a failed ack forgets the keys and schedules a backfill from the watermark', async () => {
+    const t = setup({});
+    t.shared.connection = undefined;
+    t.buffer.push(live('sensor.a', 3));
+    const loop = runDeliveryLoop(t.deps);
+    await flush();
+    t.emitted[0]?.ack?.onFailed?.(new SdkError(ErrorCode.SINK_UNAVAILABLE, 'db down'));
+    expect(t.shared.backfill?.from).toBe(S * 1_000_000);
+    expect(t.deps.recent.has(t.emitted[0]?.events[0]?.key ?? '')).toBe(false);
+    t.abort.abort();
+    await loop;
+  });
+});
