@@ -26,29 +26,40 @@ export interface BatchOptions {
   readonly maxWaitMs?: number;
 }
 
-/** Retry of failed writes (retryable errors only), capped exponential backoff with full jitter. */
+/**
+ * Retry of failed writes (retryable errors only: SINK_UNAVAILABLE, CONNECTION_LOST, TIMEOUT, network errors
+ * and unknown errors), capped exponential backoff with full jitter, never shorter than a server's Retry-After.
+ */
 export interface RetryOptions {
-  /** Attempts after the first; then the batch goes to the outbox (or fails). @default 5 */
+  /** Attempts after the first; then (or as soon as the breaker is open) the batch goes to the outbox, or fails. @default 5 */
   readonly retries?: number;
-  /** @default 500 */
+  /** Backoff ceiling of the first retry (ms); it doubles per retry. @default 500 */
   readonly minDelayMs?: number;
-  /** @default 30000 */
+  /** Backoff cap (ms). @default 30000 */
   readonly maxDelayMs?: number;
 }
 
-/** Circuit breaker around a sink's writes (opossum). While open, batches go straight to the outbox. */
+/**
+ * Circuit breaker around each write attempt of a sink (opossum). While open, a batch is not tried at all: it
+ * goes straight to the outbox (or fails without one), and the outbox is not drained until the half-open trial.
+ */
 export interface BreakerOptions {
-  /** Consecutive failed writes that open the breaker. @default 5 */
+  /** Consecutive failed write attempts (each retry counts; SINK_REJECTED does not) that open the breaker. @default 5 */
   readonly threshold?: number;
-  /** Time before a half-open trial write. @default 30000 */
+  /** Time before a half-open trial write; also the pause after a failed outbox drain. @default 30000 */
   readonly resetTimeoutMs?: number;
 }
 
-/** What to do when the outbox is full. */
+/**
+ * What to do when the outbox is full: `block` makes the delivery wait for space (backpressure up to the
+ * sources' `emit`); `drop-oldest` discards the oldest entries (already acknowledged: a real loss, counted as
+ * dropped `outbox_full`); `drop-newest` refuses the new batch (its events fail: `onFailed`, counted as failed).
+ */
 export type WhenFull = 'block' | 'drop-oldest' | 'drop-newest';
 
 /** A sink's durable on-disk outbox: batches that could not be written wait here and drain in order. */
 export interface OutboxOptions {
+  /** Directory of the segment files and the cursor (created when missing); one per sink. */
   readonly dir: string;
   /** @default 1 GiB */
   readonly maxBytes?: number;
@@ -56,16 +67,23 @@ export interface OutboxOptions {
   readonly whenFull?: WhenFull;
   /** `always`: fsync every append; `interval`: at most every fsyncIntervalMs; `never`. @default 'always' */
   readonly fsync?: 'always' | 'interval' | 'never';
+  /** Period of the `interval` fsync policy. @default 1000 */
   readonly fsyncIntervalMs?: number;
   /** Bytes per segment file. @default 16 MiB */
   readonly segmentBytes?: number;
 }
 
-/** Per-sink delivery: its own buffer, batcher, retry, breaker and outbox. */
+/**
+ * Per-sink delivery: its own buffer, batcher, retry, breaker and outbox. The nesting is retry → breaker →
+ * `sink.write`: the breaker is inside each retry attempt and counts each attempt; once it is open, retrying
+ * stops and the batch goes to the outbox at once (or fails without one). Batches are written one at a time,
+ * in order; outbox entries always go before newer batches.
+ */
 export interface DeliveryOptions {
   readonly batch?: BatchOptions;
   readonly retry?: RetryOptions;
   readonly breaker?: BreakerOptions;
+  /** Without an outbox, a batch that can't be written after its retries fails (`onFailed`). */
   readonly outbox?: OutboxOptions;
   /** Events buffered for this sink before upstream waits (backpressure). @default 10000 */
   readonly maxQueued?: number;
@@ -84,9 +102,12 @@ export interface FilterSet {
   readonly event_types?: readonly string[];
 }
 
-/** Dedupe on the identity key; keys are committed only after the events are handled. */
+/**
+ * Dedupe on the identity key; keys are committed only after the events are handled, so two copies in flight
+ * at once both pass (idempotent writes make that one rewrite) and a failed write never hides its replay.
+ */
 export interface DedupeOptions {
-  /** How long a seen key is remembered. @default 300000 */
+  /** How long a committed key is remembered (ms). @default 300000 */
   readonly windowMs?: number;
   /** Keys remembered per series (memory grows with entities, not with rate × window). @default 16 */
   readonly maxPerSeries?: number;
@@ -94,47 +115,69 @@ export interface DedupeOptions {
 
 /** Pipeline-wide options. */
 export interface PipelineOptions {
+  /** pino-compatible logger. @default a logger that discards everything */
   readonly logger?: Logger;
-  /** Clock, epoch ms. @default Date.now */
+  /** Clock, epoch ms (dedupe windows, dead-letter times, lag). @default Date.now */
   readonly now?: () => number;
+  /** Metrics to record into. @default createMetrics() on a fresh registry */
   readonly metrics?: Metrics;
-  /** NDJSON dead-letter file; without it, dead letters are only logged and counted. */
+  /** NDJSON dead-letter file (rotated to `<path>.1` past `maxBytes`, default 10 MiB); without it, dead letters are only logged, counted and emitted. */
   readonly deadLetter?: { readonly path: string; readonly maxBytes?: number };
   /** Events accepted from sources before `emit` waits. @default 10000 */
   readonly maxQueued?: number;
   /** Events moved through the stages together. @default 512 */
   readonly stageBatchSize?: number;
-  /** Time allowed to drain and flush on stop before pending events are reported as failed. @default 30000 */
+  /**
+   * Time `stop()` allows sources to return and the pipeline to drain and flush; then every pending event
+   * fails (`onFailed` with TIMEOUT) and the sinks are closed anyway. @default 30000
+   */
   readonly stopTimeoutMs?: number;
 }
 
 /** Counts reported by `stats()` and returned by `stop()`. */
 export interface PipelineStats {
+  /** Events sources emitted. */
   readonly received: number;
+  /** Events that passed every stage and were handed to the sinks. */
   readonly processed: number;
-  /** Events durably accepted (or outboxed) per sink. */
+  /** Events the sink durably accepted, including outbox entries drained later (per sink). */
   readonly written: Readonly<Record<string, number>>;
+  /** Events moved to the sink's outbox (handled), per sink. */
   readonly outboxed: Readonly<Record<string, number>>;
-  /** Dropped by reason: `filtered`, `duplicate`, `invalid`, `enricher`, `rejected`, `overflow`, … */
+  /**
+   * Dropped on purpose or lost by policy, by reason: `filtered`, `filter_error`, `duplicate`, `invalid`,
+   * `enricher`, `enricher_error`, `rejected` (by a sink), `outbox_full` (drop-oldest). All count as handled.
+   */
   readonly dropped: Readonly<Record<string, number>>;
-  /** Events that could not be made durable (their sources were told through `onFailed`). */
+  /**
+   * Events that could not be made durable (their sources were told through `onFailed`), including
+   * drop-newest outbox refusals. Counted per sink: an event that fails at two sinks counts twice.
+   */
   readonly failed: number;
+  /** Records written to the dead-letter output. */
   readonly deadLettered: number;
-  /** Events inside the pipeline right now (queues, batchers, in-flight writes). */
+  /**
+   * Events inside the pipeline right now: intake queue, the stage batch, sink buffers and in-flight writes
+   * (an event buffered for two sinks counts twice; outbox entries are not in flight, they are handled).
+   */
   readonly inFlight: number;
 }
 
+/** `degraded`: working with reduced guarantees (source disconnected, breaker open, outbox holding entries). */
 export type HealthState = 'ok' | 'degraded' | 'down';
 
+/** Health of one source or sink. */
 export interface ComponentHealth {
   readonly name: string;
   readonly kind: 'source' | 'sink' | 'enricher' | 'pipeline';
   readonly status: HealthState;
   readonly message?: string;
+  /** Epoch ms of the last sink healthcheck. */
   readonly checkedAt?: number;
   readonly responseTimeMs?: number;
 }
 
+/** Every component's health and the worst of them. */
 export interface PipelineHealth {
   readonly status: HealthState;
   readonly components: readonly ComponentHealth[];
@@ -145,17 +188,24 @@ export interface PipelineEvents {
   error: (error: SdkError) => void;
   'source:status': (source: string, status: SourceStatus) => void;
   'dead-letter': (record: DeadLetterRecord) => void;
-  /** Events that passed every stage, just before they are handed to the sinks. */
+  /** Events that passed every stage, once the sink taps took them (a copy of the stage batch). */
   processed: (events: readonly unknown[]) => void;
-  /** A batch a sink durably accepted (or outboxed). */
+  /** A batch a sink durably accepted or outboxed: once per event (not again when an outbox entry drains). */
   written: (sink: string, events: readonly unknown[]) => void;
 }
 
 /** A running (or runnable) pipeline. `await using p = builder.build()` stops it on scope exit. */
 export interface Pipeline extends AsyncDisposable {
-  /** Runs sink healthchecks/open, enricher start, then the sources. */
+  /**
+   * Opens each sink and runs its healthcheck (a failure is reported and shown in health, not fatal), opens
+   * its outbox, starts the enrichers, then runs the sources.
+   */
   readonly start: () => Promise<void>;
-  /** Aborts sources, drains the stages, flushes batchers, closes sinks; resolves the final counts. */
+  /**
+   * Aborts the sources and waits for their `run`, drains the stages, flushes batchers and waits for the
+   * writes (all within `stopTimeoutMs`; then the rest fails), then closes enrichers, deliveries (outboxes
+   * keep their entries) and sinks; resolves the final counts. Idempotent.
+   */
   readonly stop: () => Promise<PipelineStats>;
   readonly stats: () => PipelineStats;
   readonly health: () => PipelineHealth;
@@ -180,7 +230,7 @@ export interface PipelineBuilder<E> {
   readonly filter: FilterMethod<E>;
   /** Include/exclude by domain, entity id, entity glob and event type (HA's filter semantics). */
   readonly select: (rules: FilterRules) => PipelineBuilder<E>;
-  /** Drops repeated occurrences of the same identity key. */
+  /** Drops repeated occurrences of the same identity key within `windowMs` (keys committed after the ack). */
   readonly dedupe: (options?: DedupeOptions) => PipelineBuilder<E>;
   /**
    * Fans out to a sink with its own buffer and delivery options. The sink sees events as they are at
