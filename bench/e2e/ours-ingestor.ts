@@ -1,0 +1,55 @@
+import { createRegistryStore, pipeline } from '@ha-ingestor/core';
+import { registryEnricher, timeContext } from '@ha-ingestor/enrichers';
+import { influxSink } from '@ha-ingestor/sink-influx';
+import { haWebSocketSource } from '@ha-ingestor/source-ws';
+import { StrictHaEventSchema } from '../event-schema.js';
+import type { RunningIngestor, StartArgs } from './protocol.js';
+
+/**
+ * Our ingestor as the reference app wires it: the WebSocket source (registry sync on, backfill off: no
+ * gaps in a bench), dedupe, registry + time-context enrichers, and the InfluxDB sink (`ha` schema, v2
+ * API) with its own batcher. No disk outbox (nothing fails here; the outbox only sees failed batches).
+ */
+export async function startOurs(args: StartArgs): Promise<RunningIngestor> {
+  const { settings } = args;
+  const registry = createRegistryStore();
+  const notes: string[] = [];
+  const sink = influxSink({ url: args.sinkUrl, apiVersion: '2', bucket: 'bench', org: 'bench', token: 'bench', gzip: settings.gzip });
+  notes.push('sink: @ha-ingestor/sink-influx influxSink (v2 API, ha schema)');
+  const source = haWebSocketSource(
+    { url: args.url, token: args.token, compression: settings.compression, backfill: { enabled: false } },
+    { registry },
+  );
+  const start = pipeline(source);
+  const validated = settings.strict ? start.validate(StrictHaEventSchema) : start;
+  const built = validated
+    .dedupe()
+    .use(registryEnricher({}, { registry }))
+    .use(timeContext({}, { registry }))
+    .to(sink, { batch: { maxSize: settings.batchSize, maxWaitMs: settings.batchMaxWaitMs } })
+    .build();
+  built.events.on('written', (_sink, events) => {
+    for (const e of events as readonly { time_fired: number }[]) args.onLatency(e.time_fired / 1000);
+  });
+  const connected = new Promise<void>((resolve) => {
+    built.events.on('source:status', (_name, status) => {
+      if (status.connected) resolve();
+    });
+  });
+  await built.start();
+  await Promise.race([connected, new Promise((_r, reject) => setTimeout(() => reject(new Error('source did not connect in 30 s')), 30_000).unref())]);
+  const handled = () => {
+    const s = built.stats();
+    let dropped = 0;
+    for (const v of Object.values(s.dropped)) dropped += v;
+    return (s.written['influx'] ?? 0) + dropped;
+  };
+  return {
+    handled,
+    received: () => built.stats().received,
+    notes,
+    stop: async () => {
+      await built.stop();
+    },
+  };
+}

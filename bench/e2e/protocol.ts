@@ -1,0 +1,65 @@
+/** Messages between the bench (parent: simulator + discard endpoint) and an ingestor child process. */
+
+export type IngestorMode = 'ours' | 'floor' | 'peer-hajs';
+
+export interface IngestorSettings {
+  /** ws permessage-deflate offered by the client. */
+  readonly compression: boolean;
+  /** Gzip request bodies (ours: the sink's option; the floor never gzips). */
+  readonly gzip: boolean;
+  readonly batchSize: number;
+  readonly batchMaxWaitMs: number;
+  /** Strict zod validation in our pipeline. */
+  readonly strict: boolean;
+}
+
+export type ToChild =
+  | { readonly cmd: 'init'; readonly mode: IngestorMode; readonly url: string; readonly token: string; readonly sinkUrl: string; readonly settings: IngestorSettings }
+  | { readonly cmd: 'mark' }
+  | { readonly cmd: 'measure' }
+  | { readonly cmd: 'exit' };
+
+/** What the child measured between `mark` and `measure`, about itself only. */
+export interface ChildMeasurement {
+  readonly cpuSeconds: number;
+  readonly wallSeconds: number;
+  readonly handled: number;
+  readonly eventLoopDelayP99Ms: number;
+  readonly eventLoopDelayMaxMs: number;
+  readonly latencyP50Ms: number;
+  readonly latencyP99Ms: number;
+  readonly latencySamples: number;
+  readonly rssMaxMb: number;
+  readonly rssEndMb: number;
+  readonly heapUsedMb: number;
+  /** Implementation notes (which sink was used, …). */
+  readonly notes: readonly string[];
+}
+
+export type FromChild =
+  | { readonly type: 'ready'; readonly notes: readonly string[] }
+  | { readonly type: 'marked' }
+  | { readonly type: 'progress'; readonly handled: number; readonly received: number }
+  | { readonly type: 'measured'; readonly result: ChildMeasurement }
+  | { readonly type: 'error'; readonly message: string };
+
+/** A started ingestor as the child drives it. */
+export interface RunningIngestor {
+  /** Events fully handled (acknowledged by the sink, or dropped by design). */
+  readonly handled: () => number;
+  /** Events taken off the socket into the ingestor (ours: pipeline `received`); defaults to `handled`. */
+  readonly received?: () => number;
+  readonly stop: () => Promise<void>;
+  readonly notes: readonly string[];
+}
+
+/** Records one HA time_fired (epoch ms) → sink acknowledgement latency. */
+export type LatencySink = (timeFiredMs: number) => void;
+
+export interface StartArgs {
+  readonly url: string;
+  readonly token: string;
+  readonly sinkUrl: string;
+  readonly settings: IngestorSettings;
+  readonly onLatency: LatencySink;
+}

@@ -1,0 +1,135 @@
+import type { CorpusStats } from './corpus.js';
+import type { E2eResult } from './e2e/runner.js';
+import type { NodeRedPeer } from './peers/node-red.js';
+import type { FloorsResult, MemoryScenario, Plan, ProcessingVariant } from './scenarios.js';
+import { cpuMicrosPerEvent, judge, ratio } from './stats.js';
+import type { Target } from './stats.js';
+import { fmt } from './util.js';
+
+type Maybe<T> = T | { readonly error: string };
+
+/** Everything bench/results/latest.json holds. */
+export interface BenchResults {
+  readonly meta: {
+    readonly date: string;
+    readonly mode: 'quick' | 'full';
+    readonly node: string;
+    readonly cpuModel: string;
+    readonly cpuCount: number;
+    readonly totalMemGb: number;
+    readonly platform: string;
+    readonly loadAverageAtEnd: readonly number[];
+    readonly plan: Plan;
+    readonly durationSeconds: number;
+    readonly settings: Readonly<Record<string, unknown>>;
+  };
+  readonly corpus: CorpusStats;
+  readonly floors: FloorsResult;
+  readonly processing: { readonly fast: ProcessingVariant; readonly strict: ProcessingVariant };
+  readonly endToEnd: { readonly ours: Maybe<E2eResult>; readonly floor: Maybe<E2eResult> };
+  readonly steady: { readonly at2k: Maybe<E2eResult>; readonly at10k: Maybe<E2eResult> };
+  readonly burst: Maybe<E2eResult>;
+  readonly memory: Maybe<MemoryScenario>;
+  readonly settings: Readonly<Record<string, Maybe<E2eResult>>>;
+  readonly peers: { readonly hajs: Maybe<E2eResult>; readonly hajsDeflate: Maybe<E2eResult>; readonly nodeRed: NodeRedPeer };
+  readonly targets: readonly Target[];
+}
+
+function ok<T extends object>(r: Maybe<T>): T | undefined {
+  return 'error' in r ? undefined : r;
+}
+
+const NaN_ = Number.NaN;
+
+/** The issue's targets, judged on this run's figures (reported, never asserted). */
+export function targetsOf(r: BenchResults): Target[] {
+  const fb = r.floors.floorB.eventsPerCpuSecond;
+  const strictRatio = ratio(r.processing.strict.eventsPerCpuSecond, fb);
+  const ours = ok(r.endToEnd.ours);
+  const floor = ok(r.endToEnd.floor);
+  const e2eRatio = ratio(ours?.eventsPerCpuSecond ?? NaN_, floor?.eventsPerCpuSecond ?? NaN_);
+  const s2k = ok(r.steady.at2k);
+  const burst = ok(r.burst);
+  const hajs = ok(r.peers.hajs);
+  const peerRatio = ratio(ours?.eventsPerCpuSecond ?? NaN_, hajs?.eventsPerCpuSecond ?? NaN_);
+  const maxWait = s2k?.settings.batchMaxWaitMs ?? NaN_;
+  return [
+    { name: 'processing path, strict validation', target: '≥ 0.6× floor B', value: `${fmt(strictRatio)}×`, met: judge(strictRatio, 0.6, 'higher') },
+    { name: 'end to end', target: '≥ 0.8× end-to-end floor', value: `${fmt(e2eRatio)}×`, met: judge(e2eRatio, 0.8, 'higher') },
+    { name: '2,000/s: CPU', target: '≤ 5% of one core', value: `${fmt(s2k?.cpuPercent ?? NaN_, 1)}%`, met: judge(s2k?.cpuPercent ?? NaN_, 5, 'lower') },
+    { name: '2,000/s: event-loop delay p99', target: '≤ 10 ms', value: `${fmt(s2k?.eventLoopDelayP99Ms ?? NaN_, 1)} ms`, met: judge(s2k?.eventLoopDelayP99Ms ?? NaN_, 10, 'lower') },
+    { name: '2,000/s: latency p99', target: `≤ batch max-wait + 20 ms (${fmt(maxWait + 20, 0)} ms)`, value: `${fmt(s2k?.latencyP99Ms ?? NaN_, 0)} ms`, met: judge(s2k?.latencyP99Ms ?? NaN_, maxWait + 20, 'lower') },
+    { name: '2,000/s: RSS', target: '≤ 100 MB', value: `${fmt(s2k?.rssMaxMb ?? NaN_, 0)} MB`, met: judge(s2k?.rssMaxMb ?? NaN_, 100, 'lower') },
+    { name: '4,096 burst drained (acknowledged)', target: '< 0.5 s', value: `${fmt((burst?.drainMs ?? NaN_) / 1000)} s`, met: judge(burst?.drainMs ?? NaN_, 500, 'lower') },
+    { name: 'CPU per event vs Node-RED flow', target: '≥ 20× less', value: 'not measured', met: 'n/a' },
+    { name: 'CPU per event vs hand-written peer', target: '≥ 1× (events per CPU-s ratio)', value: `${fmt(peerRatio)}×`, met: judge(peerRatio, 1, 'higher') },
+  ];
+}
+
+function row(cells: readonly string[]): string {
+  return `| ${cells.join(' | ')} |`;
+}
+
+function e2eRow(label: string, r: Maybe<E2eResult>, floorRate: number): string {
+  const x = ok(r);
+  if (x === undefined) return row([label, `failed: ${'error' in r ? r.error.slice(0, 80) : ''}`, '', '', '']);
+  return row([label, fmt(x.eventsPerCpuSecond, 0), fmt(cpuMicrosPerEvent(x.eventsPerCpuSecond), 1), `${fmt(ratio(x.eventsPerCpuSecond, floorRate))}×`, x.complete ? '' : 'incomplete']);
+}
+
+/** Prints the Markdown tables (the README "Performance" section takes them verbatim). */
+export function printReport(r: BenchResults): void {
+  const out: string[] = [];
+  const m = r.meta;
+  out.push(`ha-ingestor bench (${m.mode}) — ${m.date}`);
+  out.push(`Node ${m.node}, ${m.cpuModel} × ${m.cpuCount}, ${fmt(m.totalMemGb, 1)} GB, ${m.platform}; load average at end ${m.loadAverageAtEnd.map((l) => l.toFixed(1)).join(' ')}; ${fmt(m.durationSeconds, 0)} s`);
+  out.push(`Corpus: ${r.corpus.frames} frames, median ${r.corpus.medianBytes} B, p95 ${r.corpus.p95Bytes} B, max ${r.corpus.maxBytes} B, ${r.corpus.over8k} ≥ 8 kB, ${r.corpus.hostile} with hostile strings`);
+  out.push('');
+  const fb = r.floors.floorB.eventsPerCpuSecond;
+  out.push(row(['Processing (in process)', 'events/CPU-s', 'µs CPU/event', 'vs floor B', 'events/s wall']));
+  out.push(row(['---', '---:', '---:', '---:', '---:']));
+  const proc = (label: string, rate: { eventsPerCpuSecond: number; eventsPerSecond: number }) =>
+    out.push(row([label, fmt(rate.eventsPerCpuSecond, 0), fmt(cpuMicrosPerEvent(rate.eventsPerCpuSecond), 1), `${fmt(ratio(rate.eventsPerCpuSecond, fb))}×`, fmt(rate.eventsPerSecond, 0)]));
+  proc('1 floor A: JSON.parse', r.floors.jsonParse);
+  proc('1 floor B: parse + hand LP', r.floors.floorB);
+  proc('1 ws transport (both ends)', r.floors.wsTransport);
+  proc('2 pipeline, fast path', r.processing.fast);
+  proc('2 pipeline, strict zod', r.processing.strict);
+  out.push('');
+  const floorRate = ok(r.endToEnd.floor)?.eventsPerCpuSecond ?? NaN_;
+  out.push(row(['End to end over loopback (ingestor process)', 'events/CPU-s', 'µs CPU/event', 'vs e2e floor', 'note']));
+  out.push(row(['---', '---:', '---:', '---:', '---']));
+  out.push(e2eRow('3 e2e floor: ws → parse → LP → POST', r.endToEnd.floor, floorRate));
+  out.push(e2eRow('3 ours (defaults)', r.endToEnd.ours, floorRate));
+  out.push(e2eRow('7 ours, ws deflate on', r.settings['deflateOn'] ?? { error: 'missing' }, floorRate));
+  out.push(e2eRow('7 ours, gzip off', r.settings['gzipOff'] ?? { error: 'missing' }, floorRate));
+  out.push(e2eRow('7 ours, batch 5,000', r.settings['batch5k'] ?? { error: 'missing' }, floorRate));
+  out.push(e2eRow('7 ours, strict zod validation', r.settings['strictValidation'] ?? { error: 'missing' }, floorRate));
+  out.push(e2eRow('8a peer: hajs + influxdb-client (deflate off)', r.peers.hajs, floorRate));
+  out.push(e2eRow('8a peer: hajs + influxdb-client (ws default: deflate)', r.peers.hajsDeflate, floorRate));
+  out.push(row(['8b peer: Node-RED', r.peers.nodeRed.status, '', '', r.peers.nodeRed.reason.slice(0, 60)]));
+  out.push('');
+  out.push(row(['Steady load (ours)', 'achieved/s', 'CPU % core', 'latency p50 / p99', 'ELD p99', 'RSS max']));
+  out.push(row(['---', '---:', '---:', '---:', '---:', '---:']));
+  for (const [label, res] of [['4 2,000/s', r.steady.at2k], ['4 10,000/s', r.steady.at10k]] as const) {
+    const x = ok(res);
+    out.push(
+      x === undefined
+        ? row([label, 'failed', '', '', '', ''])
+        : row([label, fmt(x.achievedRate, 0), fmt(x.cpuPercent, 1), `${fmt(x.latencyP50Ms, 0)} / ${fmt(x.latencyP99Ms, 0)} ms`, `${fmt(x.eventLoopDelayP99Ms, 1)} ms`, `${fmt(x.rssMaxMb, 0)} MB`]),
+    );
+  }
+  const b = ok(r.burst);
+  out.push('');
+  out.push(b === undefined ? '5 burst: failed' : `5 burst of 4,096: read off the socket in ${fmt(b.intakeMs ?? NaN_, 0)} ms, all acknowledged in ${fmt(b.drainMs ?? NaN_, 0)} ms (batch ${b.settings.batchSize}, max-wait ${b.settings.batchMaxWaitMs} ms)`);
+  const mem = ok(r.memory);
+  out.push(
+    mem === undefined
+      ? `6 memory: failed (${'error' in r.memory ? r.memory.error : ''})`
+      : `6 memory (10,000 entities, 300 s dedupe, 5,000/s, ${mem.samples.at(-1)?.eventSeconds ?? 0} s of event time, injected clock): RSS ${fmt(mem.samples[0]?.rssMb ?? NaN_, 0)} → ${fmt(mem.samples.at(-1)?.rssMb ?? NaN_, 0)} MB, heap ${fmt(mem.samples[0]?.heapUsedMb ?? NaN_, 0)} → ${fmt(mem.samples.at(-1)?.heapUsedMb ?? NaN_, 0)} MB; slope over the 2nd half: RSS ${fmt(mem.rssSlopeMbPerMin)} MB/min, heap ${fmt(mem.heapSlopeMbPerMin)} MB/min`,
+  );
+  out.push('');
+  out.push(row(['Target', 'Goal', 'This run', 'Met']));
+  out.push(row(['---', '---', '---:', '---']));
+  for (const t of r.targets) out.push(row([t.name, t.target, t.value, t.met === 'n/a' ? 'n/a' : t.met ? 'yes' : 'no']));
+  process.stdout.write(`${out.join('\n')}\n`);
+}

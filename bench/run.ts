@@ -1,0 +1,97 @@
+/**
+ * `pnpm bench` (full, < 10 min) / `pnpm bench --quick` (< 60 s): every performance figure of the README in
+ * one run, as ratios to floors measured in the same run. Writes bench/results/latest.json and prints a
+ * table. Traffic stays on 127.0.0.1; every loop is bounded in time and count.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, platform, release, totalmem } from 'node:os';
+import { createHaSimulator } from '@ha-ingestor/source-ws/simulator';
+import { buildCorpus } from './corpus.js';
+import { startDiscardServer } from './e2e/discard-server.js';
+import { nodeRedPeer } from './peers/node-red.js';
+import { printReport, targetsOf } from './report.js';
+import type { BenchResults } from './report.js';
+import { e2e, planFor, scenarioFloors, scenarioMemory, scenarioProcessing } from './scenarios.js';
+
+const quick = process.argv.includes('--quick');
+const plan = planFor(quick);
+const started = Date.now();
+const log = (msg: string): void => {
+  process.stderr.write(`[bench +${((Date.now() - started) / 1000).toFixed(1)} s] ${msg}\n`);
+};
+
+log(`${quick ? 'quick' : 'full'} run: building the corpus (${plan.corpusFrames} frames, 1,500 entities)`);
+const corpus = buildCorpus({ seed: 42, entityCount: 1500, count: plan.corpusFrames });
+
+log('1 floors');
+const floors = await scenarioFloors(corpus, plan);
+log('2 processing path');
+const processing = await scenarioProcessing(corpus, plan);
+
+log('3–5, 7, 8 end to end (simulator + discard endpoint here, ingestor in a child process)');
+const sim = await createHaSimulator({ seed: 7, entityCount: 1500, heartbeatMs: 0, maxEmitted: 1000 });
+const discard = await startDiscardServer();
+const env = { sim, sinkUrl: discard.url };
+const throughput = { kind: 'throughput', events: plan.e2eEvents, window: 4000 } as const;
+try {
+  log('3 end to end: ours');
+  const ours = await e2e(env, 'ours', {}, throughput, plan);
+  log('3 end to end: floor');
+  const floorE2e = await e2e(env, 'floor', { gzip: false }, throughput, plan);
+  log('4 steady 2,000/s');
+  const steady2k = await e2e(env, 'ours', {}, { kind: 'steady', ratePerSecond: 2000, seconds: plan.steadySeconds }, plan);
+  log('4 steady 10,000/s');
+  const steady10k = await e2e(env, 'ours', {}, { kind: 'steady', ratePerSecond: 10_000, seconds: plan.steadySeconds }, plan);
+  log('5 burst 4,096');
+  const burst = await e2e(env, 'ours', {}, { kind: 'burst', events: 4096 }, plan);
+  log('7 settings');
+  const deflateOn = await e2e(env, 'ours', { compression: true }, throughput, plan);
+  const gzipOff = await e2e(env, 'ours', { gzip: false }, throughput, plan);
+  const batch5k = await e2e(env, 'ours', { batchSize: 5000 }, { ...throughput, window: 12_000 }, plan);
+  const strictE2e = await e2e(env, 'ours', { strict: true }, throughput, plan);
+  log('8 peers: home-assistant-js-websocket + influxdb-client');
+  const hajs = await e2e(env, 'peer-hajs', { compression: false }, throughput, plan);
+  const hajsDeflate = await e2e(env, 'peer-hajs', { compression: true }, throughput, plan);
+  const nodeRed = nodeRedPeer();
+  log('6 memory (in a child, injected clock)');
+  const memory = await scenarioMemory(plan);
+
+  const cpu = cpus()[0];
+  const results: BenchResults = {
+    meta: {
+      date: new Date().toISOString(),
+      mode: quick ? 'quick' : 'full',
+      node: process.version,
+      cpuModel: cpu?.model ?? 'unknown',
+      cpuCount: cpus().length,
+      totalMemGb: totalmem() / 2 ** 30,
+      platform: `${platform()} ${release()}`,
+      loadAverageAtEnd: loadavg(),
+      plan,
+      durationSeconds: 0,
+      settings: {
+        corpus: { seed: 42, entities: 1500 },
+        simulator: { seed: 7, entities: 1500, perMessageDeflate: 'accepted (as HA)' },
+        defaults: { compression: false, gzip: true, batchSize: 1000, batchMaxWaitMs: 1000, dedupeWindowMs: 300_000, validation: 'fast path (source-ws normalisation)' },
+      },
+    },
+    corpus: corpus.stats,
+    floors,
+    processing,
+    endToEnd: { ours, floor: floorE2e },
+    steady: { at2k: steady2k, at10k: steady10k },
+    burst,
+    memory,
+    settings: { default: ours, deflateOn, gzipOff, batch5k, strictValidation: strictE2e },
+    peers: { hajs, hajsDeflate, nodeRed },
+    targets: [],
+  };
+  const final: BenchResults = { ...results, meta: { ...results.meta, durationSeconds: (Date.now() - started) / 1000 }, targets: targetsOf(results) };
+  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+  writeFileSync(new URL('./results/latest.json', import.meta.url), `${JSON.stringify(final, null, 2)}\n`);
+  printReport(final);
+  log('wrote bench/results/latest.json');
+} finally {
+  await sim.close();
+  await discard.close();
+}
