@@ -81,12 +81,14 @@ export function historyCommands(deps: HistoryDeps): Map<string, Command> {
       if (q.startMicros > now) throw new CommandError('invalid_start_time', 'Invalid start_time');
       if (q.endMicros !== undefined && q.endMicros < q.startMicros) throw new CommandError('invalid_end_time', 'Invalid end_time');
       if (q.endMicros !== undefined && q.endMicros <= now) {
-        conn.subscriptions.set(msg.id, () => undefined);
-        conn.sendResult(msg.id);
         if (!q.includeStartTimeState && !mayHaveChangesAfter(q)) {
+          // _async_send_empty_response: no subscription is registered on this path.
+          conn.sendResult(msg.id);
           sendBatch(conn, msg.id, {}, q.startMicros, q.endMicros);
           return;
         }
+        conn.subscriptions.set(msg.id, () => undefined);
+        conn.sendResult(msg.id);
         sendHistorical(conn, msg.id, q, q.endMicros, true);
         return;
       }

@@ -39,6 +39,12 @@ export const HaSimulatorOptionsSchema = z.object({
     .describe('Slow-client protection, as HA'),
   streamCoalesceMs: z.number().int().min(0).default(350).describe('history/stream live batches are coalesced over this window (EVENT_COALESCE_TIME)'),
   closeTimeoutMs: z.number().int().positive().default(10_000).describe('After sending a close frame, destroy the socket if the client does not answer within this'),
+  startingMs: z
+    .number()
+    .int()
+    .min(0)
+    .default(0)
+    .describe('Start (and restart) in state STARTING and fire homeassistant_start/homeassistant_started after this long; 0 = RUNNING at once'),
   seedHistory: z
     .object({
       hours: z.number().min(0).default(0).describe('Generate this many hours of past activity into the recorder at startup (0 = none)'),

@@ -118,6 +118,20 @@ export async function createHaSimulator(input: HaSimulatorOptions = {}): Promise
   let server = await listen(options.port, options.host, onUpgrade);
   const port = (server.address() as { port: number }).port;
 
+  // HA's websocket is up before homeassistant_start: early clients see STARTING, then the start events.
+  let startingTimer: NodeJS.Timeout | undefined;
+  const beginStartup = (): void => {
+    if (options.startingMs === 0) return;
+    home.config.state = 'STARTING';
+    startingTimer = setTimeout(() => {
+      startingTimer = undefined;
+      home.fireEvent('homeassistant_start', {});
+      home.config.state = 'RUNNING';
+      home.fireEvent('homeassistant_started', {});
+    }, options.startingMs);
+  };
+  beginStartup();
+
   let generatorTimer: NodeJS.Timeout | undefined;
   const stopGenerator = (): void => {
     if (generatorTimer !== undefined) clearInterval(generatorTimer);
@@ -179,8 +193,10 @@ export async function createHaSimulator(input: HaSimulatorOptions = {}): Promise
         faultState.refuseAuth = on;
       },
       restart: async (o = {}) => {
+        if (startingTimer !== undefined) clearTimeout(startingTimer);
         await closeAll();
         await o.whileDown?.();
+        beginStartup();
         server = await listen(port, options.host, onUpgrade);
       },
     },
@@ -196,6 +212,7 @@ export async function createHaSimulator(input: HaSimulatorOptions = {}): Promise
       }),
     close: async () => {
       stopGenerator();
+      if (startingTimer !== undefined) clearTimeout(startingTimer);
       clearInterval(purgeTimer);
       await closeAll();
       wss.close();

@@ -161,6 +161,16 @@ describe('history/stream', () => {
     expect((await result(c, 2)).success).toBe(true);
   });
 
+  it('sends an empty batch without registering a subscription when nothing changed after start_time', async () => {
+    const { c } = await start();
+    now = T0 + 120_000;
+    c.send({ id: 1, type: 'history/stream', start_time: iso(T0 + 10_000), end_time: iso(T0 + 60_000), entity_ids: ['sun.sun'], include_start_time_state: false });
+    const ev = await c.waitFor((m) => m.id === 1 && m.type === 'event');
+    expect(ev.event).toEqual({ states: {}, start_time: (T0 + 10_000) / 1000, end_time: (T0 + 60_000) / 1000 });
+    c.send({ id: 2, type: 'unsubscribe_events', subscription: 1 });
+    expect((await c.waitFor((m) => m.id === 2)).error).toEqual({ code: 'not_found', message: 'Subscription not found.' });
+  });
+
   it('rejects a future start_time and an end_time before start_time', async () => {
     const { c } = await start();
     c.send({ id: 1, type: 'history/stream', start_time: iso(T0 + 60_000), entity_ids: ['sun.sun'] });

@@ -35,6 +35,20 @@ describe('config and registries', () => {
     expect(Object.keys(cfg.unit_system as object)).toEqual(['length', 'accumulated_precipitation', 'area', 'mass', 'pressure', 'temperature', 'volume', 'wind_speed']);
   });
 
+  it('starts in STARTING and fires homeassistant_start/started when startingMs is set', async () => {
+    sim = await createHaSimulator({ seed: 3, token: TOKEN, startingMs: 150 });
+    client = await openAuthed(sim.url, TOKEN);
+    const c = client;
+    c.send({ id: 1, type: 'get_config' });
+    c.send({ id: 2, type: 'subscribe_events' });
+    expect(((await result(c, 1)) as { state: string }).state).toBe('STARTING');
+    await c.waitFor((m) => m.id === 2 && m.type === 'event' && (m.event as { event_type: string }).event_type === 'homeassistant_started');
+    const types = c.messages().filter((m) => m.id === 2 && m.type === 'event').map((m) => (m.event as { event_type: string }).event_type);
+    expect(types).toEqual(['homeassistant_start', 'homeassistant_started']);
+    c.send({ id: 3, type: 'get_config' });
+    expect(((await result(c, 3)) as { state: string }).state).toBe('RUNNING');
+  });
+
   it('lists the registries with HA field sets (entity/device lists with HA\'s spaced envelope)', async () => {
     const { s, c } = await start(120);
     c.send({ id: 1, type: 'config/entity_registry/list' });
