@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { isSdkError } from '@ha-ingestor/core';
+import { failureReason, fetchJson, parseRetryAfter, redactSecrets } from './http-json.js';
+import type { FetchLike } from './http-json.js';
+
+const NOW = Date.parse('2026-01-15T12:00:00Z');
+const reply =
+  (status: number, body: string, headers: Record<string, string> = {}): FetchLike =>
+  () =>
+    Promise.resolve({ status, headers: new Headers(headers), text: () => Promise.resolve(body) });
+const call = (fetch: FetchLike, signal = new AbortController().signal) =>
+  fetchJson('https://api.test/x?appid=K%2B1', { stage: 'test', fetch, headers: {}, signal, secrets: ['K+1'], now: () => NOW });
+
+describe('parseRetryAfter', () => {
+  it('reads seconds and HTTP dates, and ignores garbage', () => {
+    expect(parseRetryAfter('120', NOW)).toBe(120_000);
+    expect(parseRetryAfter('Thu, 15 Jan 2026 12:01:30 GMT', NOW)).toBe(90_000);
+    expect(parseRetryAfter('Thu, 15 Jan 2026 11:00:00 GMT', NOW)).toBe(0);
+    expect(parseRetryAfter('soon', NOW)).toBeUndefined();
+    expect(parseRetryAfter(null, NOW)).toBeUndefined();
+  });
+});
+
+describe('redactSecrets', () => {
+  it('masks raw and URL-encoded secrets and URL credentials', () => {
+    expect(redactSecrets('key K+1 and K%2B1', ['K+1'])).toBe('key *** and ***');
+    expect(redactSecrets('see https://u:pw@host/x', [])).toBe('see https://u:***@host/x');
+  });
+});
+
+describe('fetchJson', () => {
+  it('parses JSON bodies', async () => {
+    await expect(call(reply(200, '{"a":1}'))).resolves.toEqual({ a: 1 });
+  });
+
+  it.each([
+    [500, 'http_error', 'CONNECTION_LOST', true],
+    [404, 'http_error', 'PROTOCOL_ERROR', true],
+    [401, 'auth_failed', 'AUTH_FAILED', false],
+    [403, 'auth_failed', 'AUTH_FAILED', false],
+  ] as const)('turns HTTP %i into %s (%s, retryable %s)', async (status, reason, code, retryable) => {
+    const error = await call(reply(status, 'nope')).catch((e: unknown) => e);
+    expect(isSdkError(error, code)).toBe(true);
+    expect(failureReason(error)).toBe(reason);
+    expect((error as { retryable: boolean }).retryable).toBe(retryable);
+  });
+
+  it('turns 429 into rate_limited with retryAfterMs', async () => {
+    const error = await call(reply(429, '', { 'Retry-After': '30' })).catch((e: unknown) => e);
+    expect(failureReason(error)).toBe('rate_limited');
+    expect((error as { retryAfterMs?: number }).retryAfterMs).toBe(30_000);
+  });
+
+  it('reports malformed JSON as invalid_response, echoing no secret', async () => {
+    const error = await call(reply(200, '{"key":"K+1"')).catch((e: unknown) => e);
+    expect(failureReason(error)).toBe('invalid_response');
+    expect(JSON.stringify(error)).not.toContain('K+1');
+  });
+
+  it('tells a timeout from an abort and from a network error', async () => {
+    const hang: FetchLike = (_url, init) => new Promise((_r, reject) => init.signal.addEventListener('abort', () => reject(new Error('aborted'))));
+    const timeout = new AbortController();
+    const pending = call(hang, timeout.signal).catch((e: unknown) => e);
+    timeout.abort(new DOMException('t', 'TimeoutError'));
+    expect(failureReason(await pending)).toBe('timeout');
+    const closing = new AbortController();
+    const pending2 = call(hang, closing.signal).catch((e: unknown) => e);
+    closing.abort(new Error('closed'));
+    expect(failureReason(await pending2)).toBe('aborted');
+    const refused: FetchLike = () => Promise.reject(new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED https://api.test/x?appid=K+1') }));
+    const error = await call(refused).catch((e: unknown) => e);
+    expect(failureReason(error)).toBe('network');
+    expect(JSON.stringify(error)).not.toContain('K+1');
+  });
+});
