@@ -33,6 +33,11 @@ export const AppConfigSchema = z.object({
         .default('auto')
         .describe('Payload format (MQTT_FORMAT); auto recognises statestream and discovery topics by shape'),
       clientId: z.string().min(1).optional().describe('Stable client id for the persistent session (MQTT_CLIENT_ID)'),
+      protocolVersion: z.coerce
+        .number()
+        .pipe(z.union([z.literal(4), z.literal(5)]))
+        .default(5)
+        .describe('MQTT protocol: 4 = 3.1.1, 5 = MQTT 5 (MQTT_PROTOCOL_VERSION)'),
     })
     .prefault({}),
   influx: z
@@ -100,6 +105,7 @@ export const ENV_MAP: ReadonlyArray<readonly [env: string, path: string]> = [
   ['MQTT_TOPICS', 'mqtt.topics'],
   ['MQTT_FORMAT', 'mqtt.format'],
   ['MQTT_CLIENT_ID', 'mqtt.clientId'],
+  ['MQTT_PROTOCOL_VERSION', 'mqtt.protocolVersion'],
   ['INFLUXDB_URL', 'influx.url'],
   ['INFLUXDB_API_VERSION', 'influx.apiVersion'],
   ['INFLUXDB_TOKEN', 'influx.token'],

@@ -1,0 +1,118 @@
+import { join } from 'node:path';
+import {
+  ConfigError,
+  createFileCheckpointStore,
+  createRegistryStore,
+  fileSink,
+  pipeline,
+  type DeliveryOptions,
+  type HaEvent,
+  type Logger,
+  type Pipeline,
+  type RegistryStore,
+  type Source,
+} from '@ha-ingestor/core';
+import { registryEnricher, timeContext } from '@ha-ingestor/enrichers';
+import { influxSink } from '@ha-ingestor/sink-influx';
+import { mqttSource } from '@ha-ingestor/source-mqtt';
+import { haWebSocketSource } from '@ha-ingestor/source-ws';
+import type { AppConfig } from './config.js';
+
+/** The assembled ingestor: the pipeline plus what the HTTP API and the CLI need. */
+export interface Ingestor {
+  readonly pipeline: Pipeline;
+  readonly registry: RegistryStore;
+  readonly sinks: readonly string[];
+  readonly sources: readonly string[];
+}
+
+/** Extra wiring for tests and the demo. */
+export interface IngestorOverrides {
+  /** Replaces the configured sources (e.g. the history importer). */
+  readonly sources?: readonly Source<HaEvent>[];
+  readonly registry?: RegistryStore;
+}
+
+/**
+ * Builds the ingestor from the effective config: the WebSocket source when HA_URL is set, the MQTT
+ * source when MQTT_URL is set; InfluxDB when INFLUXDB_URL is set, else (or also, when FILE_SINK=true)
+ * the file sink. Every sink gets its own batcher, retry, breaker and disk outbox under DATA_DIR.
+ */
+export function createIngestor(config: AppConfig, logger: Logger, overrides: IngestorOverrides = {}): Ingestor {
+  const dataDir = config.dataDir;
+  const registry = overrides.registry ?? createRegistryStore();
+  const checkpoints = createFileCheckpointStore({ dir: join(dataDir, 'checkpoints') });
+
+  const sources: Source<HaEvent>[] = [...(overrides.sources ?? [])];
+  if (overrides.sources === undefined) {
+    const ha = config.homeAssistant;
+    if (ha.url !== undefined) {
+      if (ha.token === undefined) throw new ConfigError('HA_URL is set but HA_TOKEN is missing', [{ path: 'homeAssistant.token', message: 'required when HA_URL is set' }]);
+      sources.push(
+        haWebSocketSource(
+          { url: ha.url, token: ha.token, ...(ha.events === undefined ? {} : { eventTypes: ha.events }), inboundBuffer: { spillDir: join(dataDir, 'spill') } },
+          { checkpoints, registry },
+        ),
+      );
+    }
+    const mq = config.mqtt;
+    if (mq.url !== undefined) {
+      sources.push(
+        mqttSource({
+          url: mq.url,
+          ...(mq.username === undefined ? {} : { username: mq.username }),
+          ...(mq.password === undefined ? {} : { password: mq.password }),
+          ...(mq.clientId === undefined ? {} : { clientId: mq.clientId }),
+          protocolVersion: mq.protocolVersion,
+          subscriptions: mq.topics.map((topic) => ({ topic, qos: 1 as const, parser: mq.format })),
+        }),
+      );
+    }
+  }
+  if (sources.length === 0) {
+    throw new ConfigError('no source configured: set HA_URL (WebSocket) and/or MQTT_URL', [
+      { path: 'homeAssistant.url', message: 'set HA_URL and/or MQTT_URL' },
+    ]);
+  }
+
+  const delivery = (name: string): DeliveryOptions => ({
+    batch: { maxSize: config.pipeline.batchSize, maxWaitMs: Math.round(config.pipeline.batchTimeoutS * 1000) },
+    retry: { retries: config.pipeline.maxRetries },
+    breaker: { threshold: config.pipeline.circuitBreakerThreshold },
+    outbox: { dir: join(dataDir, 'outbox', name), maxBytes: config.pipeline.outboxMaxBytes },
+  });
+
+  let builder = pipeline(...sources)
+    .dedupe({ windowMs: Math.round(config.pipeline.dedupWindowS * 1000) })
+    .use(registryEnricher({}, { registry }))
+    .use(timeContext({}, { registry }));
+
+  const sinks: string[] = [];
+  const influx = config.influx;
+  if (influx.url !== undefined) {
+    builder = builder.to(
+      influxSink({
+        url: influx.url,
+        apiVersion: influx.apiVersion,
+        precision: influx.precision,
+        schema: { kind: influx.schema },
+        ...(influx.token === undefined ? {} : { token: influx.token }),
+        ...(influx.org === undefined ? {} : { org: influx.org }),
+        ...(influx.bucket === undefined ? {} : { bucket: influx.bucket }),
+        ...(influx.database === undefined ? {} : { database: influx.database }),
+        ...(influx.username === undefined ? {} : { username: influx.username }),
+        ...(influx.password === undefined ? {} : { password: influx.password }),
+      }),
+      delivery('influx'),
+    );
+    sinks.push('influx');
+  }
+  const fileEnabled = config.fileSink.enabled === 'true' || (config.fileSink.enabled === 'auto' && influx.url === undefined);
+  if (fileEnabled) {
+    builder = builder.to(fileSink({ dir: join(dataDir, 'events'), format: config.fileSink.format }), delivery('file'));
+    sinks.push('file');
+  }
+
+  const built = builder.build({ logger, deadLetter: { path: join(dataDir, 'dead-letter.ndjson') } });
+  return { pipeline: built, registry, sinks, sources: sources.map((s) => s.name) };
+}

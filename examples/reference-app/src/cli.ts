@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isSdkError } from '@ha-ingestor/core';
+import { parseArgs, USAGE, type CliArgs } from './cli-args.js';
+import { loadConfig, maskedConfig } from './config.js';
+import { runDemo } from './demo.js';
+import { runImport } from './import.js';
+import { createAppLogger } from './logging.js';
+import { startService, stopOnSignals } from './service.js';
+import { finalSummary } from './summary.js';
+
+const VERSION = (JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', 'package.json'), 'utf8')) as { version: string }).version;
+
+async function main(argv: readonly string[]): Promise<number> {
+  let args: CliArgs;
+  try {
+    args = parseArgs(argv);
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    return 2;
+  }
+  const print = (line: string) => process.stdout.write(`${line}\n`);
+  switch (args.command) {
+    case 'help':
+      print(USAGE);
+      return 0;
+    case 'version':
+      print(VERSION);
+      return 0;
+    case 'check-config': {
+      const config = await loadConfig(args.config === undefined ? {} : { file: args.config });
+      print(JSON.stringify(maskedConfig(config), null, 2));
+      return 0;
+    }
+    case 'demo': {
+      const logger = createAppLogger({ level: (process.env['LOG_LEVEL'] as 'warn' | undefined) ?? 'warn', format: 'pretty' });
+      const { ok } = await runDemo({
+        logger,
+        version: VERSION,
+        print,
+        ...(args.forSeconds === undefined ? {} : { forSeconds: args.forSeconds }),
+        ...(args.port === undefined ? {} : { port: args.port }),
+      });
+      return ok ? 0 : 1;
+    }
+    case 'run': {
+      const config = await loadConfig(args.config === undefined ? {} : { file: args.config });
+      const logger = createAppLogger(config.log);
+      const service = await startService(config, logger, { version: VERSION });
+      const { stats, reason } = await stopOnSignals(service, logger);
+      logger.info({ stats }, 'stopped');
+      return reason === 'fatal' ? 1 : 0;
+    }
+    case 'import': {
+      const config = await loadConfig(args.config === undefined ? {} : { file: args.config });
+      const logger = createAppLogger(config.log);
+      const stats = await runImport(config, logger, {
+        start: args.start as string,
+        end: args.end as string,
+        ...(args.entities === undefined ? {} : { entities: args.entities }),
+        progress: (line) => process.stderr.write(line),
+      });
+      print(finalSummary(stats, 0));
+      return stats.failed === 0 ? 0 : 1;
+    }
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    const message = isSdkError(error) ? `${error.code}: ${error.message}` : error instanceof Error ? error.message : String(error);
+    process.stderr.write(`ha-ingestor: ${message}\n`);
+    process.exitCode = 1;
+  },
+);

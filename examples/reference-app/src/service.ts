@@ -1,0 +1,120 @@
+import { collectDefaultMetrics } from 'prom-client';
+import type { Logger, PipelineStats } from '@ha-ingestor/core';
+import { createIngestor, type Ingestor, type IngestorOverrides } from './app.js';
+import { maskedConfig, type AppConfig } from './config.js';
+import { startHttpApi } from './http-api.js';
+import { createLineProtocolExporter } from './lp-export.js';
+import { RecentEvents, type RecentEvent } from './recent.js';
+
+/** A running service: the ingestor plus its HTTP API. */
+export interface RunningService {
+  readonly ingestor: Ingestor;
+  readonly url: string;
+  readonly recent: RecentEvents;
+  /** Graceful stop: sources, drain, flush, close, HTTP. Idempotent. */
+  readonly stop: () => Promise<PipelineStats>;
+}
+
+/** Starts the ingestor and its HTTP API. */
+export async function startService(
+  config: AppConfig,
+  logger: Logger,
+  options: { version: string; overrides?: IngestorOverrides },
+): Promise<RunningService> {
+  const ingestor = createIngestor(config, logger, options.overrides);
+  const { pipeline } = ingestor;
+  const registry = pipeline.metrics.registry;
+  collectDefaultMetrics({ register: registry, prefix: 'ha_ingestor_process_' });
+
+  const recent = new RecentEvents(config.http.recentEvents);
+  const listeners = new Set<(events: readonly RecentEvent[]) => void>();
+  pipeline.events.on('processed', (events) => {
+    const added = recent.add(events);
+    if (added.length > 0) for (const l of listeners) l(added);
+  });
+  pipeline.events.on('error', (error) => logger.error({ err: error }, error.message));
+
+  const http = await startHttpApi(
+    {
+      pipeline,
+      recent,
+      registry,
+      logger,
+      version: options.version,
+      maskedConfig: () => maskedConfig(config),
+      toLineProtocol: createLineProtocolExporter({ kind: config.influx.schema }, config.influx.precision),
+      onEvents: (listener) => {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+      ...(config.http.apiToken === undefined ? {} : { apiToken: config.http.apiToken }),
+    },
+    config.http.host,
+    config.http.port,
+  );
+
+  try {
+    await pipeline.start();
+  } catch (error) {
+    await http.close();
+    throw error;
+  }
+  logger.info({ url: http.url, sources: ingestor.sources, sinks: ingestor.sinks }, 'ha-ingestor started');
+
+  let stopping: Promise<PipelineStats> | undefined;
+  return {
+    ingestor,
+    url: http.url,
+    recent,
+    stop: () =>
+      (stopping ??= (async () => {
+        const stats = await pipeline.stop();
+        await http.close();
+        return stats;
+      })()),
+  };
+}
+
+/**
+ * Stops the service gracefully on SIGINT/SIGTERM; a second signal forces exit. Resolves with the final
+ * stats once stopped (by a signal, by `stopAfterMs`, or because a source failed fatally: reason `fatal`).
+ */
+export function stopOnSignals(
+  service: RunningService,
+  logger: Logger,
+  stopAfterMs?: number,
+): Promise<{ stats: PipelineStats; reason: string }> {
+  return new Promise<{ stats: PipelineStats; reason: string }>((resolve, reject) => {
+    let signalled = false;
+    const timer = stopAfterMs === undefined ? undefined : setTimeout(() => finish('timer'), stopAfterMs);
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (signalled) {
+        logger.warn({ signal }, 'second signal: forcing exit');
+        process.exit(130);
+      }
+      signalled = true;
+      finish(signal);
+    };
+    function finish(reason: string): void {
+      if (timer !== undefined) clearTimeout(timer);
+      logger.info({ reason }, 'stopping: sources, drain, flush, close');
+      service.stop().then(
+        (stats) => {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+          resolve({ stats, reason });
+        },
+        (error: unknown) => reject(error instanceof Error ? error : new Error(String(error))),
+      );
+    }
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    service.ingestor.pipeline.idle().then(
+      () => undefined,
+      (error: unknown) => {
+        logger.error({ err: error }, 'a source failed fatally');
+        finish('fatal');
+      },
+    );
+  });
+}
