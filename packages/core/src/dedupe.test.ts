@@ -87,6 +87,15 @@ describe('dedupe', () => {
     h.run([sc('sensor.a', 1)]).group.release(1);
     expect(h.run([sc('sensor.a', 2), sc('sensor.b', 1)]).kept).toHaveLength(2);
   });
+
+  it('dedupes events keyed by fallback (series@time_fired) and passes events without identity, in one batch', () => {
+    const h = harness(() => 0);
+    const noKey = { event_type: 'call_service', time_fired: 7, data: { domain: 'light', service: 'turn_on' } };
+    h.run([noKey]).group.release(1);
+    const { kept } = h.run([{ entity_id: 'x.y' }, noKey, 42, { ...noKey, time_fired: 8 }]);
+    expect(kept).toEqual([{ entity_id: 'x.y' }, 42, { ...noKey, time_fired: 8 }]);
+    expect(h.drops).toEqual(['duplicate']);
+  });
 });
 
 describe('dedupeIdentity', () => {

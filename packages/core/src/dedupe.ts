@@ -75,16 +75,10 @@ export function createDedupeStore(options: ResolvedDedupeOptions, now: () => num
  * Undefined when the event has neither, and such an event is never treated as a duplicate.
  */
 export function dedupeIdentity(event: unknown): { series: string; key: string } | undefined {
-  if (event === null || typeof event !== 'object') return undefined;
-  const e = event as Record<string, unknown>;
-  let series: string | undefined;
-  if (typeof e['event_type'] === 'string') {
-    series = eventSeries(e as { event_type: string; entity_id?: string; data?: Readonly<Record<string, unknown>> });
-  } else if (typeof e['entity_id'] === 'string') series = e['entity_id'];
+  const series = identitySeries(event);
   if (series === undefined) return undefined;
-  if (typeof e['key'] === 'string') return { series, key: e['key'] };
-  if (typeof e['time_fired'] === 'number') return { series, key: `${series}@${e['time_fired']}` };
-  return undefined;
+  const key = identityKey(event as Record<string, unknown>, series);
+  return key === undefined ? undefined : { series, key };
 }
 
 /** The dedupe stage: drops exact repeats (reason `duplicate`); keys commit when the event's group is handled. */
@@ -97,12 +91,16 @@ export function dedupeStage(store: DedupeStore): StageRunner {
       for (let i = 0; i < events.length; i++) {
         const event = events[i];
         const group = groups[i] as AckGroup;
-        const id = dedupeIdentity(event);
-        if (id !== undefined && store.isDuplicate(id.series, id.key)) {
-          env.drop(group, 'duplicate');
-          continue;
+        // Series and key as two strings, not a {series, key} object: no allocation per event beyond the key.
+        const series = identitySeries(event);
+        const key = series === undefined ? undefined : identityKey(event as Record<string, unknown>, series);
+        if (series !== undefined && key !== undefined) {
+          if (store.isDuplicate(series, key)) {
+            env.drop(group, 'duplicate');
+            continue;
+          }
+          group.addCommit(store, series, key);
         }
-        if (id !== undefined) group.addCommit(store, id.series, id.key);
         events[w] = event;
         groups[w] = group;
         w++;
@@ -123,4 +121,20 @@ interface Ring {
   next: number;
   /** Commit time of the newest key (for eviction). */
   newest: number;
+}
+
+function identitySeries(event: unknown): string | undefined {
+  if (event === null || typeof event !== 'object') return undefined;
+  const e = event as Record<string, unknown>;
+  if (typeof e['event_type'] === 'string') {
+    return eventSeries(e as { event_type: string; entity_id?: string; data?: Readonly<Record<string, unknown>> });
+  }
+  return typeof e['entity_id'] === 'string' ? e['entity_id'] : undefined;
+}
+
+function identityKey(e: Record<string, unknown>, series: string): string | undefined {
+  const key = e['key'];
+  if (typeof key === 'string') return key;
+  const time = e['time_fired'];
+  return typeof time === 'number' ? `${series}@${time}` : undefined;
 }

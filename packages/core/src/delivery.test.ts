@@ -118,6 +118,28 @@ describe('per-sink delivery', { timeout: 30_000 }, () => {
     expect(acks.failed.map(([l, e]) => [l, e.code])).toEqual([['g', 'TIMEOUT']]);
   });
 
+  it("falls back to the size estimate when a sink's sizeOf throws: nothing is stranded, the bug is reported once", async () => {
+    const src = manualSource<Ev>();
+    const sink = memorySink<Ev>('s');
+    const sized: Sink<Ev> = {
+      ...sink.sink,
+      sizeOf: (e) => {
+        if (e.time_fired > 1) throw new Error('sizeOf bug');
+        return 10;
+      },
+    };
+    const acks = ackRecorder();
+    const p = pipeline(src.source).to(sized, { batch: { maxSize: 2 } }).build({ stopTimeoutMs: 1000 });
+    const errors: SdkError[] = [];
+    p.events.on('error', (e) => errors.push(e));
+    await p.start();
+    await src.ctx().emitBatch([1, 2, 3].map((t) => stateEvent('light.a', t)), acks.ack('g'));
+    const stats = await p.stop(); // drains without waiting for the stop timeout
+    expect(stats).toMatchObject({ written: { s: 3 }, failed: 0, inFlight: 0 });
+    expect(acks.handled).toEqual(['g']);
+    expect(errors.map((e) => [e.code, e.message])).toEqual([['INTERNAL', 'sink s: sizeOf threw; using the size estimate']]);
+  });
+
   it('retries a retryable failure and acks after the successful write', async () => {
     const src = manualSource<Ev>();
     let calls = 0;

@@ -107,11 +107,25 @@ export function createDelivery(sink: AnySink, options: ResolvedDeliveryOptions, 
     wakeDrainer = undefined;
     w?.();
   };
+  // A throwing sizeOf must not strand an event half-taken (retained and counted as buffered, never batched):
+  // fall back to the estimate and report the bug once.
+  const sinkSizeOf = sink.sizeOf as ((event: unknown) => number) | undefined;
+  let sizeOfReported = false;
+  const sizeOf = (event: unknown): number => {
+    if (sinkSizeOf === undefined) return estimateSize(event);
+    try {
+      return sinkSizeOf(event);
+    } catch (error) {
+      if (!sizeOfReported) ctx.report(new SdkError(ErrorCode.INTERNAL, `sink ${name}: sizeOf threw; using the size estimate`, { stage, cause: error }));
+      sizeOfReported = true;
+      return estimateSize(event);
+    }
+  };
   const batcher: Batcher = createBatcher({
     maxSize: options.batch.maxSize,
     maxBytes: options.batch.maxBytes,
     maxWaitMs: options.batch.maxWaitMs,
-    sizeOf: sink.sizeOf ? (e) => (sink.sizeOf as (x: unknown) => number)(e) : estimateSize,
+    sizeOf,
     onBatch: (batch) => {
       ready.push(batch);
       wakeWriterNow();

@@ -36,6 +36,23 @@ describe('compileFilterRules', () => {
     expect(keep(sc('light.x'))).toBe(true);
   });
 
+  it('judges each event on its own facts when one compiled filter runs over mixed events (no stale fields)', () => {
+    // The predicate reuses one scratch record per compiled filter: every field must be refilled per event.
+    const keep = compileFilterRules({ include: { domains: ['light'], entities: ['switch.pump'], event_types: ['automation_triggered'] } });
+    const sequence: [unknown, boolean][] = [
+      [cs('switch', 'light.x'), true],
+      [{ event_type: 'call_service', data: {} }, false],
+      [sc('switch.pump'), true],
+      [{ event_type: 'call_service' }, false],
+      [{ event_type: 'automation_triggered', data: {} }, true],
+      [{ entity_id: 'sensor.a' }, false],
+      ['not an event', false],
+      [{ domain: 'light' }, true],
+      [{}, false],
+    ];
+    expect(sequence.map(([event]) => keep(event))).toEqual(sequence.map(([, expected]) => expected));
+  });
+
   it('matches non-state events on data.entity_id and data.domain', () => {
     const keep = compileFilterRules({ include: { domains: ['light'] } });
     expect(keep(cs('light'))).toBe(true);

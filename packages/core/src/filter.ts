@@ -10,8 +10,11 @@ import type { StageBatch, StageEnv, StageRunner } from './stage.js';
 export function compileFilterRules(rules: FilterRules): (event: unknown) => boolean {
   const include = rules.include ? compileSet(rules.include) : undefined;
   const exclude = rules.exclude ? compileSet(rules.exclude) : undefined;
+  // One scratch record per compiled filter, refilled for each event (the predicate is synchronous): no
+  // allocation per event.
+  const facts: Facts = { eventType: undefined, entityId: undefined, domain: undefined };
   return (event) => {
-    const facts = factsOf(event);
+    readFacts(event, facts);
     if (exclude?.(facts)) return false;
     if (include) return include(facts);
     return true;
@@ -63,25 +66,33 @@ export function filterStage(name: string, predicate: (event: unknown) => boolean
 // --- internal ---
 
 interface Facts {
-  readonly eventType: string | undefined;
-  readonly entityId: string | undefined;
-  readonly domain: string | undefined;
+  eventType: string | undefined;
+  entityId: string | undefined;
+  domain: string | undefined;
 }
 
-function factsOf(event: unknown): Facts {
-  if (event === null || typeof event !== 'object') return { eventType: undefined, entityId: undefined, domain: undefined };
+/** Fills `facts` (every field) from `event`. */
+function readFacts(event: unknown, facts: Facts): void {
+  facts.eventType = undefined;
+  facts.entityId = undefined;
+  facts.domain = undefined;
+  if (event === null || typeof event !== 'object') return;
   const e = event as Record<string, unknown>;
-  const data = (typeof e['data'] === 'object' && e['data'] !== null ? e['data'] : {}) as Record<string, unknown>;
-  const entityId = typeof e['entity_id'] === 'string' ? e['entity_id'] : typeof data['entity_id'] === 'string' ? data['entity_id'] : undefined;
-  const domain =
-    typeof e['domain'] === 'string'
-      ? e['domain']
-      : entityId !== undefined && entityId.includes('.')
-        ? entityId.slice(0, entityId.indexOf('.'))
-        : typeof data['domain'] === 'string'
+  const rawData = e['data'];
+  const data = typeof rawData === 'object' && rawData !== null ? (rawData as Record<string, unknown>) : undefined;
+  const entityId = typeof e['entity_id'] === 'string' ? e['entity_id'] : typeof data?.['entity_id'] === 'string' ? data['entity_id'] : undefined;
+  const domain = e['domain'];
+  const dot = entityId === undefined ? -1 : entityId.indexOf('.');
+  facts.eventType = typeof e['event_type'] === 'string' ? e['event_type'] : undefined;
+  facts.entityId = entityId;
+  facts.domain =
+    typeof domain === 'string'
+      ? domain
+      : entityId !== undefined && dot >= 0
+        ? entityId.slice(0, dot)
+        : typeof data?.['domain'] === 'string'
           ? data['domain']
           : undefined;
-  return { eventType: typeof e['event_type'] === 'string' ? e['event_type'] : undefined, entityId, domain };
 }
 
 /** Glob results remembered per entity id (entities are few; the cap bounds hostile input). */
