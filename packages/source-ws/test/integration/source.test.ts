@@ -103,6 +103,12 @@ describe('haWebSocketSource against the HA simulator', () => {
     const seconds = (Date.now() - started) / 1000;
     expect(sim.connectionCount()).toBe(1);
     await r.pipeline.stop();
+    const metric = async (name: string) => (await r.pipeline.metrics.registry.getSingleMetric(name)?.get())?.values[0]?.value ?? 0;
+    expect(await metric('ha_ingestor_source_reconnects_total')).toBe(5);
+    expect(await metric('ha_ingestor_backfill_gaps_total')).toBe(5);
+    expect(await metric('ha_ingestor_source_frames_received_total')).toBeGreaterThan(0);
+    expect(await metric('ha_ingestor_source_messages_received_total')).toBeGreaterThanOrEqual(await metric('ha_ingestor_source_frames_received_total'));
+    expect(await metric('ha_ingestor_backfilled_events_total')).toBe(r.events.filter((e) => e.provenance.mode === 'backfill').length);
     const report = exactlyOnceReport(expected, r.events);
     expect(expected.length).toBeGreaterThanOrEqual(4_000);
     expect(report.missing).toEqual([]);

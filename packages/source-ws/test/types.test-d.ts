@@ -1,0 +1,29 @@
+import { describe, expectTypeOf, it } from 'vitest';
+import type { HaEvent, Source, StateChangedEvent } from '@ha-ingestor/core';
+import { haHistoryImportSource, haWebSocketSource, importHistory } from '../src/index.js';
+import type { HaWebSocketHooks, HaWebSocketOptions } from '../src/index.js';
+
+describe('source-ws types', () => {
+  it('haWebSocketSource makes a Source of core HaEvents from url + token', () => {
+    const source = haWebSocketSource({ url: 'ws://ha:8123/api/websocket', token: 't' });
+    expectTypeOf(source).toEqualTypeOf<Source<HaEvent>>();
+    expectTypeOf(haHistoryImportSource).returns.toEqualTypeOf<Source<HaEvent>>();
+  });
+
+  it('requires url and token, everything else is optional', () => {
+    expectTypeOf<{ url: string; token: string }>().toExtend<HaWebSocketOptions>();
+    // @ts-expect-error token is required
+    haWebSocketSource({ url: 'ws://ha:8123/api/websocket' });
+  });
+
+  it('takes only known hooks', () => {
+    expectTypeOf<HaWebSocketHooks>().toHaveProperty('checkpoints');
+    // @ts-expect-error unknown hook
+    haWebSocketSource({ url: 'ws://ha:8123/api/websocket', token: 't' }, { nope: true });
+  });
+
+  it('importHistory yields batches of state changes', () => {
+    const it = importHistory({ url: 'ws://ha:8123/api/websocket', token: 't', start: 0 });
+    expectTypeOf(it).toEqualTypeOf<AsyncGenerator<StateChangedEvent[], void, undefined>>();
+  });
+});
