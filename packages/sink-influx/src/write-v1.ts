@@ -70,6 +70,8 @@ export function createV1Writer(options: ResolvedInfluxSinkOptions, stage: string
       if (response.status !== 204 && response.status !== 200) {
         throw healthError(response.status, `GET ${origin}/ping`, stage, serverMessage(response.body));
       }
+      // /ping needs no auth: with credentials, also prove they work (401 → AUTH_FAILED → unhealthy).
+      if (options.username !== undefined) await query('SHOW DATABASES', signal);
     },
     query,
     close: () => http.close(),

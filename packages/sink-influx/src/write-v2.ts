@@ -38,9 +38,22 @@ export function createV2Writer(
 
   return {
     describe: { stage, target, destination: `bucket "${options.bucket ?? ''}"` },
-    send: (body, _count, signal) =>
+    send: (body, _count, outer) =>
       new Promise((resolve, reject) => {
         let status = 0;
+        // The transport never removes its abort listener: give it a per-request signal, not the
+        // pipeline's long-lived one (which would collect a listener per write).
+        const request = new AbortController();
+        const signal = request.signal;
+        const onAbort = () => request.abort(outer?.reason);
+        if (outer?.aborted === true) request.abort(outer.reason);
+        else outer?.addEventListener('abort', onAbort, { once: true });
+        const done = <A extends unknown[]>(fn: (...args: A) => void) => (...args: A) => {
+          outer?.removeEventListener('abort', onAbort);
+          fn(...args);
+        };
+        resolve = done(resolve);
+        reject = done(reject);
         transport.send(
           writePath,
           body,
@@ -48,7 +61,7 @@ export function createV2Writer(
             method: 'POST',
             headers: { 'content-type': 'text/plain; charset=utf-8' },
             ...(options.gzip ? { gzipThreshold: options.gzipThresholdBytes } : {}),
-            ...(signal === undefined ? {} : { signal }),
+            signal,
           },
           {
             responseStarted: (_headers, statusCode) => {
@@ -60,7 +73,7 @@ export function createV2Writer(
               if (error instanceof HttpError) {
                 const retryAfterMs = parseRetryAfter(error.headers?.['retry-after'], now());
                 resolve({ status: error.statusCode, body: error.body ?? '', ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
-              } else if (error.name === 'AbortError' || signal?.aborted === true) {
+              } else if (error.name === 'AbortError' || signal.aborted) {
                 reject(new SdkError(ErrorCode.ABORTED, 'write aborted', { stage, retryable: false }));
               } else {
                 const reason = error.name === 'RequestTimedOutError' ? 'timeout' : 'network';

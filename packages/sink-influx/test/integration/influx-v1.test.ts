@@ -159,6 +159,8 @@ describe('influxSink v1 on InfluxDB 1.6.7', () => {
     const serialised = `${String(error)} ${JSON.stringify(error)} ${JSON.stringify((error as { toJSON: () => unknown }).toJSON())}`;
     expect(serialised).not.toContain(secret);
     expect(serialised).not.toContain(Buffer.from(`${auth.username}:${secret}`).toString('base64'));
+    await expect(good.healthcheck?.(new AbortController().signal)).resolves.toBeUndefined();
+    await expect(bad.healthcheck?.(new AbortController().signal)).rejects.toMatchObject({ code: 'AUTH_FAILED' });
     await good.close?.();
     await bad.close?.();
   });
