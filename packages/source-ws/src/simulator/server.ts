@@ -147,7 +147,9 @@ export async function createHaSimulator(input: HaSimulatorOptions = {}): Promise
     await Promise.race([Promise.all(all.map((c) => c.closed)), delay(1000)]);
     for (const c of all) c.terminate();
     connections.clear();
-    await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+    const closing = new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+    server.closeAllConnections(); // idle keep-alive HTTP clients would hold close() open
+    await closing;
   };
 
   return {
@@ -231,7 +233,12 @@ function delay(ms: number): Promise<void> {
 }
 
 async function listen(port: number, host: string, onUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void): Promise<Server> {
-  const server = createServer((_req, res) => {
+  const server = createServer((req, res) => {
+    // aiohttp's WebSocketResponse.prepare() on a request without Upgrade: 400.
+    if ((req.url ?? '').split('?')[0] === '/api/websocket') {
+      res.writeHead(400, { 'content-type': 'text/plain' }).end(`No WebSocket UPGRADE hdr: ${req.headers.upgrade ?? 'None'}\n Can "Upgrade" only to "WebSocket".`);
+      return;
+    }
     res.writeHead(404, { 'content-type': 'text/plain' }).end('404: Not Found');
   });
   server.on('upgrade', onUpgrade);

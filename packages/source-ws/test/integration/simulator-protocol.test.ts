@@ -230,8 +230,9 @@ describe('slow clients and heartbeat', () => {
     c.send({ id: 1, type: 'subscribe_events' });
     await c.waitFor((m) => m.id === 1);
     c.ws.pause();
+    // ~40 MB: more than loopback socket buffers can absorb, so messages stay pending.
     const big = 'y'.repeat(64 * 1024);
-    for (let i = 0; i < 200; i++) s.setState('sensor.bulk', String(i), { big });
+    for (let i = 0; i < 600; i++) s.setState('sensor.bulk', String(i), { big });
     expect(s.connectionCount()).toBe(1);
     await eventually(() => s.connectionCount() === 0, 5000, 'peak exceeded');
     c.ws.resume();
@@ -312,5 +313,18 @@ describe('faults', () => {
     d.send({ id: 1, type: 'history/history_during_period', start_time: new Date(Date.now() - 60_000).toISOString(), entity_ids: ['sensor.outdoor_temperature'], include_start_time_state: false });
     const res = await d.waitFor((m) => m.id === 1);
     expect((res.result as Record<string, { s: string }[]>)['sensor.outdoor_temperature']?.map((r) => r.s)).toEqual(['-7']);
+  });
+});
+
+describe('http', () => {
+  it('answers 400 to plain HTTP on /api/websocket, 404 elsewhere, and close() does not wait for idle keep-alive clients', async () => {
+    const s = await start();
+    const base = s.url.replace('ws://', 'http://').replace('/api/websocket', '');
+    expect((await fetch(`${base}/api/websocket`)).status).toBe(400);
+    expect((await fetch(`${base}/`)).status).toBe(404);
+    await expect(openRaw(`${s.url.replace('/api/websocket', '')}/websocket`)).rejects.toThrow(/404/);
+    const closing = s.close();
+    sim = undefined;
+    await closing;
   });
 });
