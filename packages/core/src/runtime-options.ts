@@ -14,15 +14,15 @@ export const BatchOptionsSchema = z.object({
 
 /** Retry of failed writes (retryable errors only), capped exponential backoff with full jitter. */
 export const RetryOptionsSchema = z.object({
-  retries: z.number().int().nonnegative().default(5).describe('Attempts after the first; then the batch goes to the outbox (or fails)'),
-  minDelayMs: z.number().int().nonnegative().default(500).describe('Backoff before the first retry (ms)'),
+  retries: z.number().int().nonnegative().default(5).describe('Attempts after the first; then (or as soon as the breaker is open) the batch goes to the outbox, or fails'),
+  minDelayMs: z.number().int().nonnegative().default(500).describe('Backoff ceiling of the first retry (ms), doubling per retry (full jitter; a Retry-After is honoured)'),
   maxDelayMs: z.number().int().positive().default(30_000).describe('Backoff cap (ms)'),
 });
 
 /** Circuit breaker around a sink's writes. */
 export const BreakerOptionsSchema = z.object({
-  threshold: z.number().int().positive().default(5).describe('Consecutive failed writes that open the breaker'),
-  resetTimeoutMs: z.number().int().positive().default(30_000).describe('Time before a half-open trial write (ms)'),
+  threshold: z.number().int().positive().default(5).describe('Consecutive failed write attempts (each retry counts; SINK_REJECTED does not) that open the breaker'),
+  resetTimeoutMs: z.number().int().positive().default(30_000).describe('Time before a half-open trial write, and the pause after a failed outbox drain (ms)'),
 });
 
 /**
@@ -30,8 +30,8 @@ export const BreakerOptionsSchema = z.object({
  */
 export const DeliveryOptionsSchema = z.object({
   batch: BatchOptionsSchema.prefault({}).describe('Batch triggers'),
-  retry: RetryOptionsSchema.prefault({}).describe('Retry of retryable write failures'),
-  breaker: BreakerOptionsSchema.prefault({}).describe('Circuit breaker'),
+  retry: RetryOptionsSchema.prefault({}).describe('Retry of retryable write failures (around the breaker)'),
+  breaker: BreakerOptionsSchema.prefault({}).describe('Circuit breaker inside each retry attempt; while open, batches go to the outbox untried'),
   outbox: OutboxOptionsSchema.optional().describe('Disk outbox for batches the sink cannot take now; without it such events fail (onFailed)'),
   maxQueued: z.number().int().positive().default(10_000).describe('Events buffered for this sink before upstream waits (backpressure)'),
 });
@@ -53,7 +53,7 @@ export const PipelineOptionsSchema = z.object({
     .describe('Dead-letter file; without it, dead letters are only logged, counted and emitted'),
   maxQueued: z.number().int().positive().default(10_000).describe('Events accepted from sources before `emit` waits (backpressure)'),
   stageBatchSize: z.number().int().positive().default(512).describe('Events moved through the stages together'),
-  stopTimeoutMs: z.number().int().positive().default(30_000).describe('Time allowed to drain and flush on stop before the rest is failed'),
+  stopTimeoutMs: z.number().int().positive().default(30_000).describe('Time `stop()` allows sources to return and the pipeline to drain and flush; then every pending event fails (TIMEOUT)'),
 });
 
 export type ResolvedDeliveryOptions = z.output<typeof DeliveryOptionsSchema>;
