@@ -49,3 +49,15 @@ describe('haCalendar', () => {
     }
   });
 });
+
+describe('haCalendar seeding', () => {
+  it('starts from the initialState of each calendar', async () => {
+    const t = testContext();
+    const e = haCalendar(
+      { entityIds: ['calendar.work', 'calendar.family'] },
+      { initialState: (id) => Promise.resolve(id === 'calendar.work' ? { state: 'on', attributes: { message: 'Review' }, last_updated: 1 } : undefined) },
+    );
+    await e.start?.(t.ctx);
+    expect(enrichSync(e, stateEvent('light.x', 'on'), t.ctx)).toEqual({ calendar: { busy: true, active: ['calendar.work'], message: 'Review' } });
+  });
+});

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { defineEnricher } from '@ha-ingestor/core';
+import { readSeed } from './ha-weather.js';
+import type { HaStateSeedHooks } from './ha-weather.js';
 
 const ENRICHER_NAME = 'ha-calendar';
 
@@ -57,7 +59,7 @@ interface CalendarState {
 export const haCalendar = defineEnricher({
   name: ENRICHER_NAME,
   options: HaCalendarOptionsSchema,
-  create: (opts) => {
+  create: (opts, hooks: HaStateSeedHooks) => {
     const followed = new Set(opts.entityIds);
     const states = new Map<string, CalendarState>();
     let added: HaCalendarAdded = Object.freeze({});
@@ -80,18 +82,23 @@ export const haCalendar = defineEnricher({
       added = Object.freeze({ calendar: Object.freeze(ctx) as unknown as HaCalendarContext });
     };
 
+    const apply = (id: string, state: unknown, attributes: Readonly<Record<string, unknown>> | undefined) => {
+      if (state === 'on' || state === 'off') states.set(id, { on: state === 'on', attributes: attributes ?? {} });
+      // unavailable / unknown / removed: this calendar no longer says anything.
+      else states.delete(id);
+      rebuild();
+    };
+
     return {
+      start: async (ctx) => {
+        for (const id of opts.entityIds) {
+          const seed = await readSeed(hooks, id, ctx, ENRICHER_NAME);
+          if (seed !== undefined && !states.has(id)) apply(id, seed.state, seed.attributes);
+        }
+      },
       enrich: (event: HaCalendarInput): HaCalendarAdded => {
         const id = event.entity_id;
-        if (id !== undefined && followed.has(id) && event.state !== undefined) {
-          if (event.state === 'on' || event.state === 'off') {
-            states.set(id, { on: event.state === 'on', attributes: event.attributes ?? {} });
-          } else {
-            // unavailable / unknown / removed: this calendar no longer says anything.
-            states.delete(id);
-          }
-          rebuild();
-        }
+        if (id !== undefined && followed.has(id) && event.state !== undefined) apply(id, event.state, event.attributes);
         return added;
       },
     };

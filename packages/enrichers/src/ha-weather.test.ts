@@ -65,3 +65,20 @@ describe('haWeather', () => {
     }
   });
 });
+
+describe('haWeather seeding', () => {
+  it('attaches the initial state from the initialState hook before the entity changes', async () => {
+    const t = testContext();
+    const e = haWeather({ entityId: 'weather.home' }, { initialState: (id) => Promise.resolve(id === 'weather.home' ? { state: 'cloudy', attributes: { temperature: 2 }, last_updated: T0 * 1000 } : undefined) });
+    await e.start?.(t.ctx);
+    expect(enrichSync(e, stateEvent('light.x', 'on', {}, T0 + 1), t.ctx)).toEqual({ weather: { condition: 'cloudy', temperature: 2, updated_at: T0 * 1000 } });
+  });
+
+  it('reports a failing initialState hook and starts empty', async () => {
+    const t = testContext();
+    const e = haWeather({ entityId: 'weather.home' }, { initialState: () => Promise.reject(new Error('HA not reachable')) });
+    await e.start?.(t.ctx);
+    expect(t.reports).toHaveLength(1);
+    expect(enrichSync(e, stateEvent('light.x', 'on', {}, T0), t.ctx)).toEqual({});
+  });
+});

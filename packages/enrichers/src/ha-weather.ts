@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { defineEnricher } from '@ha-ingestor/core';
+import { ErrorCode, defineEnricher, toSdkError } from '@ha-ingestor/core';
+import type { StageContext } from '@ha-ingestor/core';
 
 const ENRICHER_NAME = 'ha-weather';
 const UNUSABLE = new Set(['unavailable', 'unknown', '']);
@@ -41,6 +42,20 @@ export interface HaWeatherAdded {
   readonly weather?: HaWeatherContext;
 }
 
+/** A state read once at start (e.g. from HA's `get_states`), so context is there before the entity changes. */
+export interface SeedState {
+  readonly state: string;
+  readonly attributes: Readonly<Record<string, unknown>>;
+  /** Epoch µs. */
+  readonly last_updated: number;
+}
+
+/** Hooks of {@link haWeather} and {@link haCalendar}. */
+export interface HaStateSeedHooks {
+  /** Reads an entity's current state at start; a rejection is reported and the enricher starts empty. */
+  readonly initialState?: (entityId: string, signal: AbortSignal) => Promise<SeedState | undefined>;
+}
+
 /** What {@link haWeather} reads. */
 export interface HaWeatherInput {
   readonly time_fired: number;
@@ -60,19 +75,24 @@ export interface HaWeatherInput {
 export const haWeather = defineEnricher({
   name: ENRICHER_NAME,
   options: HaWeatherOptionsSchema,
-  create: (opts) => {
+  create: (opts, hooks: HaStateSeedHooks) => {
     let current: HaWeatherContext | undefined;
     let currentAdded: HaWeatherAdded = {};
     const NONE: HaWeatherAdded = Object.freeze({});
+    const apply = (event: HaWeatherInput) => {
+      // Out-of-order (backfilled) states never replace a newer one.
+      if (current === undefined || event.time_fired >= current.updated_at) {
+        current = toWeather(event);
+        currentAdded = current === undefined ? NONE : Object.freeze({ weather: current });
+      }
+    };
     return {
+      start: async (ctx) => {
+        const seed = await readSeed(hooks, opts.entityId, ctx, ENRICHER_NAME);
+        if (seed !== undefined) apply({ entity_id: opts.entityId, state: seed.state, attributes: seed.attributes, time_fired: seed.last_updated });
+      },
       enrich: (event: HaWeatherInput): HaWeatherAdded => {
-        if (event.entity_id === opts.entityId && event.state !== undefined) {
-          // Out-of-order (backfilled) states never replace a newer one.
-          if (current === undefined || event.time_fired >= current.updated_at) {
-            current = toWeather(event);
-            currentAdded = current === undefined ? NONE : Object.freeze({ weather: current });
-          }
-        }
+        if (event.entity_id === opts.entityId && event.state !== undefined) apply(event);
         if (current === undefined) return NONE;
         if (opts.maxAgeMs !== undefined && event.time_fired - current.updated_at > opts.maxAgeMs * 1000) return NONE;
         return currentAdded;
@@ -80,6 +100,22 @@ export const haWeather = defineEnricher({
     };
   },
 });
+
+/** Calls the `initialState` hook; failures are reported (never thrown) so the pipeline still starts. */
+export async function readSeed(
+  hooks: HaStateSeedHooks | undefined,
+  entityId: string,
+  ctx: StageContext,
+  stage: string,
+): Promise<SeedState | undefined> {
+  if (hooks?.initialState === undefined) return undefined;
+  try {
+    return await hooks.initialState(entityId, ctx.signal);
+  } catch (error) {
+    ctx.report(toSdkError(error, ErrorCode.CONNECTION_LOST, stage));
+    return undefined;
+  }
+}
 
 // --- internal ---
 

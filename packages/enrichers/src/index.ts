@@ -18,7 +18,7 @@ export type { UnitNormalizeOptions, ResolvedUnitNormalizeOptions, UnitNormalizeI
 export { UNIT_CONVERSIONS, UNIT_GROUPS, parseNumeric } from './unit-table.js';
 export type { UnitConversion, UnitGroup, NumericRules } from './unit-table.js';
 export { haWeather, HaWeatherOptionsSchema } from './ha-weather.js';
-export type { HaWeatherOptions, ResolvedHaWeatherOptions, HaWeatherContext, HaWeatherAdded, HaWeatherInput } from './ha-weather.js';
+export type { HaWeatherOptions, ResolvedHaWeatherOptions, HaWeatherContext, HaWeatherAdded, HaWeatherInput, HaStateSeedHooks, SeedState } from './ha-weather.js';
 export { haCalendar, HaCalendarOptionsSchema } from './ha-calendar.js';
 export type { HaCalendarOptions, ResolvedHaCalendarOptions, HaCalendarContext, HaCalendarAdded, HaCalendarInput } from './ha-calendar.js';
 export { polledContext, PolledContextOptionsSchema, PolledLocationSchema } from './polled-context.js';
