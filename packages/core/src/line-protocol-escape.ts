@@ -16,6 +16,7 @@ export const LineProtocolReason = {
   NO_FIELDS: 'no_fields',
   INT_OVERFLOW: 'int_overflow',
   INVALID_INTEGER: 'invalid_integer',
+  INVALID_TAG: 'invalid_tag',
   INVALID_FIELD: 'invalid_field',
   INVALID_TIME: 'invalid_time',
 } as const;
@@ -89,7 +90,7 @@ const LF_RE = /\n/g;
 // Names repeat endlessly (a few measurements and keys, thousands of entities): memoise the escaped form
 // (or the failure) per kind. Bounded: cleared when full; long names are not cached.
 const CACHE_MAX = 10_000;
-const CACHEABLE_LENGTH = 256;
+const CACHEABLE_LENGTH = 128;
 const CACHES: Readonly<Record<NameKind, Map<string, string | Failure>>> = {
   measurement: new Map(),
   'tag key': new Map(),

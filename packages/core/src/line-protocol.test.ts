@@ -114,6 +114,8 @@ describe('serializePoint', () => {
     ['a LF in a measurement', pt({ measurement: 'a\nb' }), 'newline'],
     ['an empty field key', pt({ fields: { '': 1 } }), 'empty_key'],
     ['a fractional time', pt({ time: 1.5 }), 'invalid_time'],
+    ['a field that is not a field value', pt({ fields: { f: null as unknown as number } }), 'invalid_field'],
+    ['a tag that is not a string', pt({ tags: { t: 1 as unknown as string } }), 'invalid_tag'],
   ])('rejects %s with SdkError EVENT_INVALID and a reason', (_name, point, reason) => {
     expect(reasonOf(point)).toBe(reason);
   });

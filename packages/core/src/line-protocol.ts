@@ -139,7 +139,7 @@ function serialize(point: Point, precision: Precision, escapeNewlines: boolean):
     const key = tagKeys[i] as string;
     const value = tags[key];
     if (value === undefined || value === '') continue; // InfluxDB rejects empty tag values: omit them
-    if (typeof value !== 'string') return fail('invalid_field', `tag ${JSON.stringify(key)} is not a string`);
+    if (typeof value !== 'string') return fail('invalid_tag', `tag ${JSON.stringify(key)} is not a string`);
     const k = escapedName(key, 'tag key');
     if (typeof k !== 'string') return k;
     const v = escapedName(value, 'tag value');
@@ -164,8 +164,10 @@ function serialize(point: Point, precision: Precision, escapeNewlines: boolean):
       const int = formatInteger(value.value, key);
       if (typeof int !== 'string') return int;
       text = int;
+    } else if (value === undefined) {
+      continue; // an optional field that is absent
     } else {
-      continue; // undefined (optional field absent)
+      return fail('invalid_field', `field ${JSON.stringify(key)} is not a number, string, boolean or intField(): ${String(value)}`);
     }
     const k = escapedName(key, 'field key');
     if (typeof k !== 'string') return k;
