@@ -20,6 +20,7 @@ export interface BenchResults {
     readonly platform: string;
     readonly loadAverageAtEnd: readonly number[];
     readonly plan: Plan;
+    readonly childRuntime: string;
     readonly durationSeconds: number;
     readonly settings: Readonly<Record<string, unknown>>;
   };
@@ -72,8 +73,15 @@ function row(cells: readonly string[]): string {
 
 function e2eRow(label: string, r: Maybe<E2eResult>, floorRate: number): string {
   const x = ok(r);
-  if (x === undefined) return row([label, `failed: ${'error' in r ? r.error.slice(0, 80) : ''}`, '', '', '']);
-  return row([label, fmt(x.eventsPerCpuSecond, 0), fmt(cpuMicrosPerEvent(x.eventsPerCpuSecond), 1), `${fmt(ratio(x.eventsPerCpuSecond, floorRate))}×`, x.complete ? '' : 'incomplete']);
+  if (x === undefined) return row([label, '–', '–', '–', '–', 'error' in r ? r.error.slice(0, 80) : '']);
+  return row([
+    label,
+    fmt(x.eventsPerCpuSecond, 0),
+    fmt(cpuMicrosPerEvent(x.eventsPerCpuSecond), 1),
+    `${fmt(ratio(x.eventsPerCpuSecond, floorRate))}×`,
+    `${fmt(x.rssMaxMb, 0)} MB`,
+    x.complete ? '' : 'incomplete',
+  ]);
 }
 
 /** Prints the Markdown tables (the README "Performance" section takes them verbatim). */
@@ -81,7 +89,7 @@ export function printReport(r: BenchResults): void {
   const out: string[] = [];
   const m = r.meta;
   out.push(`ha-ingestor bench (${m.mode}) — ${m.date}`);
-  out.push(`Node ${m.node}, ${m.cpuModel} × ${m.cpuCount}, ${fmt(m.totalMemGb, 1)} GB, ${m.platform}; load average at end ${m.loadAverageAtEnd.map((l) => l.toFixed(1)).join(' ')}; ${fmt(m.durationSeconds, 0)} s`);
+  out.push(`Node ${m.node}, ${m.cpuModel} × ${m.cpuCount}, ${fmt(m.totalMemGb, 1)} GB, ${m.platform}; load average at end ${m.loadAverageAtEnd.map((l) => l.toFixed(1)).join(' ')}; ${fmt(m.durationSeconds, 0)} s; measured processes: ${m.childRuntime}`);
   out.push(`Corpus: ${r.corpus.frames} frames, median ${r.corpus.medianBytes} B, p95 ${r.corpus.p95Bytes} B, max ${r.corpus.maxBytes} B, ${r.corpus.over8k} ≥ 8 kB, ${r.corpus.hostile} with hostile strings`);
   out.push('');
   const fb = r.floors.floorB.eventsPerCpuSecond;
@@ -96,8 +104,8 @@ export function printReport(r: BenchResults): void {
   proc('2 pipeline, strict zod', r.processing.strict);
   out.push('');
   const floorRate = ok(r.endToEnd.floor)?.eventsPerCpuSecond ?? NaN_;
-  out.push(row(['End to end over loopback (ingestor process)', 'events/CPU-s', 'µs CPU/event', 'vs e2e floor', 'note']));
-  out.push(row(['---', '---:', '---:', '---:', '---']));
+  out.push(row(['End to end over loopback (ingestor process)', 'events/CPU-s', 'µs CPU/event', 'vs e2e floor', 'RSS max', 'note']));
+  out.push(row(['---', '---:', '---:', '---:', '---:', '---']));
   out.push(e2eRow('3 e2e floor: ws → parse → LP → POST', r.endToEnd.floor, floorRate));
   out.push(e2eRow('3 ours (defaults)', r.endToEnd.ours, floorRate));
   out.push(e2eRow('7 ours, ws deflate on', r.settings['deflateOn'] ?? { error: 'missing' }, floorRate));
@@ -106,7 +114,7 @@ export function printReport(r: BenchResults): void {
   out.push(e2eRow('7 ours, strict zod validation', r.settings['strictValidation'] ?? { error: 'missing' }, floorRate));
   out.push(e2eRow('8a peer: hajs + influxdb-client (deflate off)', r.peers.hajs, floorRate));
   out.push(e2eRow('8a peer: hajs + influxdb-client (ws default: deflate)', r.peers.hajsDeflate, floorRate));
-  out.push(row(['8b peer: Node-RED', r.peers.nodeRed.status, '', '', r.peers.nodeRed.reason.slice(0, 60)]));
+  out.push(row(['8b peer: Node-RED', '–', '–', '–', '–', `${r.peers.nodeRed.status}: see bench/README.md`]));
   out.push('');
   out.push(row(['Steady load (ours)', 'achieved/s', 'CPU % core', 'latency p50 / p99', 'ELD p99', 'RSS max']));
   out.push(row(['---', '---:', '---:', '---:', '---:', '---:']));

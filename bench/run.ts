@@ -6,7 +6,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { createHaSimulator } from '@ha-ingestor/source-ws/simulator';
+import { bundleChildren } from './bundle.js';
 import { buildCorpus } from './corpus.js';
+import { TSX_INGESTOR_CHILD } from './e2e/runner.js';
+import type { ChildRuntime } from './e2e/runner.js';
 import { startDiscardServer } from './e2e/discard-server.js';
 import { nodeRedPeer } from './peers/node-red.js';
 import { printReport, targetsOf } from './report.js';
@@ -20,6 +23,17 @@ const log = (msg: string): void => {
   process.stderr.write(`[bench +${((Date.now() - started) / 1000).toFixed(1)} s] ${msg}\n`);
 };
 
+log('bundling the child processes (plain node, no tsx in the measured processes)');
+const bundles = await bundleChildren({
+  'ingestor-child': new URL('./e2e/ingestor-child.ts', import.meta.url).pathname,
+  'memory-child': new URL('./memory-child.ts', import.meta.url).pathname,
+});
+const ingestorChild: ChildRuntime = bundles?.['ingestor-child'] === undefined ? TSX_INGESTOR_CHILD : { path: bundles['ingestor-child'], execArgv: [], kind: 'node (esbuild bundle)' };
+const memoryChild: ChildRuntime =
+  bundles?.['memory-child'] === undefined
+    ? { path: new URL('./memory-child.ts', import.meta.url).pathname, execArgv: process.execArgv, kind: 'tsx' }
+    : { path: bundles['memory-child'], execArgv: [], kind: 'node (esbuild bundle)' };
+
 log(`${quick ? 'quick' : 'full'} run: building the corpus (${plan.corpusFrames} frames, 1,500 entities)`);
 const corpus = buildCorpus({ seed: 42, entityCount: 1500, count: plan.corpusFrames });
 
@@ -31,7 +45,7 @@ const processing = await scenarioProcessing(corpus, plan);
 log('3–5, 7, 8 end to end (simulator + discard endpoint here, ingestor in a child process)');
 const sim = await createHaSimulator({ seed: 7, entityCount: 1500, heartbeatMs: 0, maxEmitted: 1000 });
 const discard = await startDiscardServer();
-const env = { sim, sinkUrl: discard.url };
+const env = { sim, sinkUrl: discard.url, child: ingestorChild };
 const throughput = { kind: 'throughput', events: plan.e2eEvents, window: 4000 } as const;
 try {
   log('3 end to end: ours');
@@ -47,14 +61,15 @@ try {
   log('7 settings');
   const deflateOn = await e2e(env, 'ours', { compression: true }, throughput, plan);
   const gzipOff = await e2e(env, 'ours', { gzip: false }, throughput, plan);
-  const batch5k = await e2e(env, 'ours', { batchSize: 5000 }, { ...throughput, window: 12_000 }, plan);
-  const strictE2e = await e2e(env, 'ours', { strict: true }, throughput, plan);
+  const skipped = { error: 'skipped in --quick (full run only)' } as const;
+  const batch5k = quick ? skipped : await e2e(env, 'ours', { batchSize: 5000 }, { ...throughput, window: 12_000 }, plan);
+  const strictE2e = quick ? skipped : await e2e(env, 'ours', { strict: true }, throughput, plan);
   log('8 peers: home-assistant-js-websocket + influxdb-client');
   const hajs = await e2e(env, 'peer-hajs', { compression: false }, throughput, plan);
-  const hajsDeflate = await e2e(env, 'peer-hajs', { compression: true }, throughput, plan);
+  const hajsDeflate = quick ? skipped : await e2e(env, 'peer-hajs', { compression: true }, throughput, plan);
   const nodeRed = nodeRedPeer();
   log('6 memory (in a child, injected clock)');
-  const memory = await scenarioMemory(plan);
+  const memory = await scenarioMemory(plan, memoryChild);
 
   const cpu = cpus()[0];
   const results: BenchResults = {
@@ -68,6 +83,7 @@ try {
       platform: `${platform()} ${release()}`,
       loadAverageAtEnd: loadavg(),
       plan,
+      childRuntime: ingestorChild.kind,
       durationSeconds: 0,
       settings: {
         corpus: { seed: 42, entities: 1500 },

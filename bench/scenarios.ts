@@ -2,7 +2,7 @@ import { fork } from 'node:child_process';
 import type { HaSimulator } from '@ha-ingestor/source-ws/simulator';
 import type { Corpus } from './corpus.js';
 import { DEFAULT_SETTINGS, runIngestor } from './e2e/runner.js';
-import type { E2eResult, Load } from './e2e/runner.js';
+import type { ChildRuntime, E2eResult, Load } from './e2e/runner.js';
 import type { IngestorMode, IngestorSettings } from './e2e/protocol.js';
 import { floorB, floorJsonParse, floorWsTransport } from './floors.js';
 import type { Rate } from './floors.js';
@@ -69,14 +69,14 @@ export async function scenarioProcessing(corpus: Corpus, plan: Plan): Promise<{ 
 
 /** Runs one ingestor child; a failure is recorded, not thrown, so one broken scenario never hides the rest. */
 export async function e2e(
-  env: { sim: HaSimulator; sinkUrl: string },
+  env: { sim: HaSimulator; sinkUrl: string; child: ChildRuntime },
   mode: IngestorMode,
   settings: Partial<IngestorSettings>,
   load: Load,
   plan: Plan,
 ): Promise<E2eResult | { readonly error: string }> {
   try {
-    return await runIngestor(env.sim, env.sinkUrl, mode, { ...DEFAULT_SETTINGS, ...settings }, load, plan.childTimeoutMs + (load.kind === 'steady' ? load.seconds * 1000 : 0));
+    return await runIngestor(env.child, env.sim, env.sinkUrl, mode, { ...DEFAULT_SETTINGS, ...settings }, load, plan.childTimeoutMs + (load.kind === 'steady' ? load.seconds * 1000 : 0));
   } catch (error) {
     return { error: error instanceof Error ? error.message : String(error) };
   }
@@ -89,9 +89,9 @@ export interface MemoryScenario extends MemoryResult {
 }
 
 /** Scenario 6 in a child with --expose-gc (clean RSS). */
-export async function scenarioMemory(plan: Plan): Promise<MemoryScenario | { readonly error: string }> {
-  const child = fork(new URL('./memory-child.ts', import.meta.url).pathname, [JSON.stringify({ seconds: plan.memorySeconds, rate: 5000, entities: 10_000, sampleEvery: plan.quick ? 1 : 5 })], {
-    execArgv: [...process.execArgv, '--expose-gc'],
+export async function scenarioMemory(plan: Plan, runtime: ChildRuntime): Promise<MemoryScenario | { readonly error: string }> {
+  const child = fork(runtime.path, [JSON.stringify({ seconds: plan.memorySeconds, rate: 5000, entities: 10_000, sampleEvery: plan.quick ? 1 : 5 })], {
+    execArgv: [...runtime.execArgv, '--expose-gc'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   try {

@@ -29,11 +29,22 @@ export interface E2eResult extends ChildMeasurement {
 
 export const DEFAULT_SETTINGS: IngestorSettings = { compression: false, gzip: true, batchSize: 1000, batchMaxWaitMs: 1000, strict: false };
 
-const CHILD = new URL('./ingestor-child.ts', import.meta.url).pathname;
+/** How to start a child: a bundle on plain node (see bundle.ts), or the TypeScript entry on tsx. */
+export interface ChildRuntime {
+  readonly path: string;
+  readonly execArgv: readonly string[];
+  readonly kind: 'node (esbuild bundle)' | 'tsx';
+}
+
+/** The ingestor child as TypeScript on tsx (the fallback when no bundle could be made). */
+export const TSX_INGESTOR_CHILD: ChildRuntime = { path: new URL('./ingestor-child.ts', import.meta.url).pathname, execArgv: process.execArgv, kind: 'tsx' };
 
 /** Forks a fresh ingestor child, loads it through `sim`, measures it, and ends it. Bounded by `timeoutMs`. */
-export async function runIngestor(sim: HaSimulator, sinkUrl: string, mode: IngestorMode, settings: IngestorSettings, load: Load, timeoutMs: number, warmupEvents = 500): Promise<E2eResult> {
-  const child = fork(CHILD, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+export async function runIngestor(runtime: ChildRuntime, sim: HaSimulator, sinkUrl: string, mode: IngestorMode, settings: IngestorSettings, load: Load, timeoutMs: number, warmupEvents = 500): Promise<E2eResult> {
+  // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of every ingestor child there (open it in Chrome DevTools).
+  const profDir = process.env['BENCH_CPU_PROF'];
+  const execArgv = profDir === undefined || profDir === '' ? [...runtime.execArgv] : [...runtime.execArgv, '--cpu-prof', `--cpu-prof-dir=${profDir}`];
+  const child = fork(runtime.path, [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const deadline = Date.now() + timeoutMs;
   let handled = 0;
   let received = 0;
