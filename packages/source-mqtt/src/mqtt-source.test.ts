@@ -131,6 +131,28 @@ describe('mqttSource', () => {
     await run;
   });
 
+  it('holds unmapped messages during the discovery settle time, then maps or dead-letters them', async () => {
+    const { source, rec, client } = setup({ subscriptions: [{ topic: 'homeassistant/#', parser: 'discovery', discovery: { settleMs: 500 } }] });
+    const run = source.run(rec.ctx);
+    client()?.connack(true);
+    await flush();
+    const c = client();
+    if (c === undefined) throw new Error('no client');
+    // Queued in the session: device state before the retained configs.
+    await c.deliver('dev/known', '5', { messageId: 1 });
+    await c.deliver('dev/unknown', '6', { messageId: 2 });
+    await c.deliver('homeassistant/sensor/known/config', JSON.stringify({ stat_t: 'dev/known', obj_id: 'known' }), { messageId: 3, retain: true });
+    expect(rec.deadLetters).toEqual([]);
+    expect(c.pubacks).toEqual([]);
+    await vi.advanceTimersByTimeAsync(500);
+    expect(rec.events().map((e) => [e.entity_id, e.state])).toEqual([['sensor.known', '5']]);
+    expect(rec.deadLetters.map((d) => [d.reason, d.data?.['topic']])).toEqual([['unmapped_topic', 'dev/unknown']]);
+    rec.handleAll();
+    expect(c.pubacks).toEqual([1, 2, 3]);
+    rec.controller.abort();
+    await run;
+  });
+
   it('stops reading at maxInFlight unacknowledged messages and resumes when they are handled', async () => {
     const { source, rec, client } = setup({ maxInFlight: 2 });
     const run = source.run(rec.ctx);
