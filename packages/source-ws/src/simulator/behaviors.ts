@@ -10,6 +10,9 @@ export interface Change {
 
 type Attrs = Readonly<Record<string, unknown>>;
 
+/** Free-text states: empty, the 255-char maximum, any Unicode. */
+const TEXTS = ['', 'Washing machine finished ✅', 'Tür "Garage" offen, bitte schließen = jetzt!', 'Line 1\nLine 2\\n', 'x'.repeat(255), '😀'.repeat(127), 'a,b;c=d e\tf'];
+
 /** Numeric-looking strings real integrations produce; they are still strings on the wire. */
 const ODD_NUMERIC = ['1e3', '-0', ' 21.5', '12,5', 'NaN', '0.000', '+3', '-0.0'];
 
@@ -67,6 +70,8 @@ export function nextChange(behavior: Behavior, entityId: string, state: string, 
     }
     case 'lock':
       return { state: state === 'locked' ? 'unlocked' : 'locked', attributes: attrs };
+    case 'text':
+      return { state: rng.pick(TEXTS), attributes: attrs };
     case 'automation':
     case 'script':
     case 'static':

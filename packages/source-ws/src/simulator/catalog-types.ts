@@ -17,6 +17,7 @@ export type Behavior =
   | { readonly kind: 'lock' }
   | { readonly kind: 'automation' }
   | { readonly kind: 'script' }
+  | { readonly kind: 'text' }
   | { readonly kind: 'static' };
 
 /** One entity of the home. */

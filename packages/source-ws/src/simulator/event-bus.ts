@@ -45,11 +45,12 @@ export function createEventBus(maxEmitted = 0): EventBus {
     const time_fired = isoFromMicros(options.timeMicros);
     const event: HaWireEvent = { event_type: eventType, data, origin: options.origin ?? 'LOCAL', time_fired, context: options.context };
     const delivered = eventType !== 'state_reported';
+    const entityId = options.entityId ?? (typeof data.entity_id === 'string' ? data.entity_id : undefined);
     const emittedEvent: EmittedEvent = {
       seq: ++seq,
       event,
       json: JSON.stringify(event),
-      ...(options.entityId === undefined ? {} : { entity_id: options.entityId }),
+      ...(entityId === undefined ? {} : { entity_id: entityId }),
       ...(options.lastUpdated === undefined ? {} : { last_updated: options.lastUpdated }),
       time_fired,
       timeFiredMicros: options.timeMicros,

@@ -38,6 +38,8 @@ describe('createEventGenerator', () => {
     expect(changes.some((d) => d.new_state?.state === 'unavailable')).toBe(true);
     expect(changes.some((d) => d.new_state?.state === 'unknown')).toBe(true);
     expect(changes.some((d) => ['1e3', '-0', ' 21.5', '12,5', 'NaN'].includes(d.new_state?.state ?? ''))).toBe(true);
+    expect(changes.some((d) => d.new_state?.state === '')).toBe(true);
+    expect(changes.some((d) => d.new_state?.state.length === 255)).toBe(true);
     // force_update: identical old and new state, new last_updated, same last_changed.
     expect(changes.some((d) => d.old_state !== null && d.new_state !== null && d.old_state.state === d.new_state.state && JSON.stringify(d.old_state.attributes) === JSON.stringify(d.new_state.attributes))).toBe(true);
     // attribute-only change keeps last_changed

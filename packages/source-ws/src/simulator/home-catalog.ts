@@ -104,6 +104,7 @@ export const BASE_ENTITIES: readonly EntitySpec[] = [
   sunEntity(),
   coverEntity(),
   lockEntity(),
+  { entityId: 'sensor.last_notification', platform: 'template', uniqueId: 'last-notification', deviceKey: null, areaId: null, labels: [], state: 'Good morning ☀️', attributes: { icon: 'mdi:message-text', friendly_name: 'Last notification' }, behavior: { kind: 'text' } },
 ];
 
 // --- internal ---

@@ -13,8 +13,8 @@ export const HaSimulatorOptionsSchema = z.object({
     .number()
     .int()
     .min(0)
-    .default(42)
-    .describe('Entities with a state; the realistic base home has 42, any more are generated sensors (fewer is not possible)'),
+    .default(43)
+    .describe('Entities with a state; the realistic base home has 43, any more are generated sensors (fewer is not possible)'),
   historyDays: z.number().positive().default(10).describe("Recorder keep days (HA's purge_keep_days); older rows are purged"),
   authTimeoutMs: z.number().int().positive().default(10_000).describe('Auth phase: how long to wait for the auth message (HA: 10 s)'),
   heartbeatMs: z

@@ -8,7 +8,7 @@ const TOKEN = 'home-token';
 let sim: HaSimulator | undefined;
 let client: RawClient | undefined;
 
-async function start(entityCount = 42): Promise<{ s: HaSimulator; c: RawClient }> {
+async function start(entityCount = 43): Promise<{ s: HaSimulator; c: RawClient }> {
   sim = await createHaSimulator({ seed: 21, token: TOKEN, entityCount });
   client = await openAuthed(sim.url, TOKEN);
   return { s: sim, c: client };
