@@ -354,6 +354,25 @@ describe('lifecycle', () => {
     await p.stop();
   });
 
+  it('counts events_received_total per source (tallied per emit, added to the metric once per stage batch and on stop)', async () => {
+    const a = manualSource<Ev>('a');
+    const b = manualSource<Ev>('b');
+    const p = pipeline(a.source, b.source).to(memorySink<Ev>('s').sink, fast).build();
+    p.events.on('error', () => undefined);
+    await p.start();
+    for (let t = 1; t <= 3; t++) await a.ctx().emit(stateEvent('light.a', t));
+    await b.ctx().emitBatch([stateEvent('light.b', 1), stateEvent('light.b', 2)]);
+    await settle();
+    const received = () => p.metrics.registry.getSingleMetricAsString('ha_ingestor_events_received_total');
+    expect(await received()).toContain('source="a"} 3');
+    expect(await received()).toContain('source="b"} 2');
+    await p.stop();
+    await expect(a.ctx().emit(stateEvent('light.a', 9))).rejects.toMatchObject({ code: 'ABORTED' });
+    // An emit refused after stop is still received (and failed), in the counter and in the metric.
+    expect(p.stats()).toMatchObject({ received: 6, failed: 1 });
+    expect(await received()).toContain('source="a"} 4');
+  });
+
   it('tracks source status (setStatus) in health, metrics and events', async () => {
     const src = manualSource<Ev>('mqtt');
     const p = pipeline(src.source).build();

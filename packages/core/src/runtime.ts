@@ -178,6 +178,7 @@ export function createRuntime(input: RuntimeInput): Pipeline {
       batch.groups.length = 0;
       processing = intake.take(opts.stageBatchSize, batch.events, batch.groups);
       intakeDepth.set(intake.length());
+      flushSourceMetrics();
       if (gaveUp) {
         counters.failed += processing;
         const error = new SdkError(ErrorCode.TIMEOUT, 'pipeline stop timed out before these events were processed');
@@ -205,6 +206,7 @@ export function createRuntime(input: RuntimeInput): Pipeline {
   let stopPromise: Promise<PipelineStats> | undefined;
   let loopDone: Promise<void> = Promise.resolve();
   let sourcesDone: Promise<void> = Promise.resolve();
+  let flushSourceMetrics = (): void => undefined;
   let fatal: SdkError | undefined;
   const fatalWaiters: ((e: SdkError) => void)[] = [];
   const inFlight = () => intake.length() + processing + taps.reduce((n, t) => n + t.delivery.buffered(), 0);
@@ -227,7 +229,7 @@ export function createRuntime(input: RuntimeInput): Pipeline {
     for (const e of enrichers) await e.start?.(ctx);
     loopDone = loop().catch((error: unknown) => report(toSdkError(error, ErrorCode.INTERNAL, 'pipeline')));
     phase = 'running';
-    sourcesDone = runSources(input.sources, sourceStates, {
+    const running = runSources(input.sources, sourceStates, {
       intake,
       tracker,
       counters,
@@ -238,7 +240,9 @@ export function createRuntime(input: RuntimeInput): Pipeline {
         fatal ??= error;
         for (const w of fatalWaiters.splice(0)) w(error);
       },
-    }).done;
+    });
+    sourcesDone = running.done;
+    flushSourceMetrics = running.flushMetrics;
   };
 
   const stop = async (): Promise<PipelineStats> => {
@@ -267,6 +271,7 @@ export function createRuntime(input: RuntimeInput): Pipeline {
       await settle(t.sink.close?.(), report);
     }
     for (const s of dedupeStores) s.clear();
+    flushSourceMetrics();
     // Everything is closed: release whatever still listens on the stage signal (pollers, sockets).
     if (!hard.signal.aborted) hard.abort(new SdkError(ErrorCode.ABORTED, 'pipeline stopped'));
     phase = 'stopped';
