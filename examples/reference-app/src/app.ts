@@ -64,7 +64,7 @@ export function createIngestor(config: AppConfig, logger: Logger, overrides: Ing
           ...(mq.password === undefined ? {} : { password: mq.password }),
           ...(mq.clientId === undefined ? {} : { clientId: mq.clientId }),
           protocolVersion: mq.protocolVersion,
-          subscriptions: mq.topics.map((topic) => ({ topic, qos: 1 as const, parser: mq.format })),
+          subscriptions: mq.topics.map((topic) => subscriptionFor(topic, mq.format)),
         }),
       );
     }
@@ -115,4 +115,20 @@ export function createIngestor(config: AppConfig, logger: Logger, overrides: Ing
 
   const built = builder.build({ logger, deadLetter: { path: join(dataDir, 'dead-letter.ndjson') } });
   return { pipeline: built, registry, sinks, sources: sources.map((s) => s.name) };
+}
+
+// --- internal ---
+
+/**
+ * One MQTT subscription: a filter like `<base>/#` also names the statestream base topic and the discovery
+ * prefix (HA's `base_topic` / `discovery_prefix`), so `MQTT_TOPICS=ha-states/#` just works.
+ */
+function subscriptionFor(topic: string, format: AppConfig['mqtt']['format']) {
+  const base = /^([^+#]+)\/#$/.exec(topic)?.[1];
+  return {
+    topic,
+    qos: 1 as const,
+    parser: format,
+    ...(base === undefined ? {} : { statestream: { baseTopic: base }, discovery: { prefix: base } }),
+  };
 }

@@ -42,6 +42,7 @@ async function main(argv: readonly string[]): Promise<number> {
         print,
         ...(args.forSeconds === undefined ? {} : { forSeconds: args.forSeconds }),
         ...(args.port === undefined ? {} : { port: args.port }),
+        ...(process.env['DATA_DIR'] ? { dataDir: process.env['DATA_DIR'] } : {}),
       });
       return ok ? 0 : 1;
     }
