@@ -23,11 +23,14 @@ export async function renderReadme(text: string): Promise<string> {
   return out;
 }
 
-/** Every package and example README under `root`. */
+/** Every package and example README under `root`, plus markdown files in their `docs/` folders. */
 export function readmeFiles(root: string): string[] {
   return ['packages', 'examples'].flatMap((dir) =>
-    readdirSync(join(root, dir))
-      .map((name) => join(root, dir, name, 'README.md'))
-      .filter((file) => existsSync(file)),
+    readdirSync(join(root, dir)).flatMap((name) => {
+      const pkg = join(root, dir, name);
+      const docs = join(pkg, 'docs');
+      const extra = existsSync(docs) ? readdirSync(docs).filter((f) => f.endsWith('.md')).map((f) => join(docs, f)) : [];
+      return [join(pkg, 'README.md'), ...extra].filter((file) => existsSync(file));
+    }),
   );
 }

@@ -105,15 +105,15 @@ function unwrap(schema: JsonSchema): JsonSchema {
 }
 
 function typeName(schema: JsonSchema): string {
-  if (schema.enum) return schema.enum.map((v) => JSON.stringify(v)).join(' \\| ');
+  if (schema.enum) return schema.enum.map((v) => JSON.stringify(v)).join(' | ');
   if (schema.const !== undefined) return JSON.stringify(schema.const);
   const alt = schema.anyOf ?? schema.oneOf;
-  if (alt) return alt.map(typeName).join(' \\| ');
+  if (alt) return alt.map(typeName).join(' | ');
   if (schema.type === 'array') return `${schema.items ? typeName(schema.items) : 'unknown'}[]`;
   if (schema.type === 'object' && schema.additionalProperties && typeof schema.additionalProperties === 'object') {
     return `record<string, ${typeName(schema.additionalProperties)}>`;
   }
-  if (Array.isArray(schema.type)) return schema.type.join(' \\| ');
+  if (Array.isArray(schema.type)) return schema.type.join(' | ');
   if (schema.format === 'uri') return 'url';
   return schema.type ?? 'unknown';
 }
