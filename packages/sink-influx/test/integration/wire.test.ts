@@ -4,6 +4,8 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
+import { createJsonLogger, intField } from '@ha-ingestor/core';
+import type { MappableEvent } from '@ha-ingestor/sink-influx';
 import { createTestContext } from '@ha-ingestor/core/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { influxSink } from '../../src/index.js';
@@ -154,6 +156,44 @@ describe('v2 on the wire (official client transport)', () => {
     const sink = influxSink({ url: base, bucket: 'ha' });
     await expect(sink.write(temperatureEvents(2), ctx)).rejects.toMatchObject({ code: 'SINK_UNAVAILABLE', data: { reason: 'not_found' } });
     expect(logged.join('\n')).toMatch(/apiVersion/);
+    await sink.close?.();
+  });
+});
+
+describe('sink behaviour on the wire', () => {
+  it('an event with one unwritable point sends none of its points; the others are sent', async () => {
+    const events: MappableEvent[] = [0, 1, 2].map((i) => ({ event_type: 'multi', time_fired: 1000 + i }));
+    const sink = influxSink(
+      { url: base, bucket: 'ha' },
+      {
+        toPoints: (e) => [
+          { measurement: 'a', tags: {}, fields: { v: 1 }, time: e.time_fired },
+          { measurement: 'b', tags: {}, fields: e.time_fired === 1001 ? { i: intField(2n ** 64n) } : { v: 2 }, time: e.time_fired },
+        ],
+      },
+    );
+    const result = await sink.write(events, createTestContext());
+    expect(result?.rejected).toEqual([{ index: 1, reason: 'int_overflow', message: expect.any(String) }]);
+    expect(seen[0]?.body.split('\n')).toEqual(['a v=1 1000', 'b v=2 1000', 'a v=1 1002', 'b v=2 1002']);
+    await sink.close?.();
+  });
+
+  it('logs and errors of a refused login never contain the password or the Basic header', async () => {
+    reply = (_req, res) => json(res, 401, { error: 'authorization failed' });
+    const lines: string[] = [];
+    const logger = createJsonLogger({ level: 'trace', write: (line) => lines.push(line) });
+    const ctx = createTestContext({ logger });
+    const password = 'pa55 w@rd-never-logged';
+    const sink = influxSink({ url: `${base}/`, apiVersion: '1', database: 'ha', username: 'hauser', password, createDatabase: true });
+    await sink.open?.(ctx);
+    const error: unknown = await sink.write(temperatureEvents(2), ctx).catch((e: unknown) => e);
+    const health: unknown = await sink.healthcheck?.(new AbortController().signal).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'AUTH_FAILED' });
+    expect(health).toMatchObject({ code: 'AUTH_FAILED' });
+    const everything = [...lines, String(error), JSON.stringify(error), String(health), JSON.stringify(health)].join('\n');
+    expect(lines.length).toBeGreaterThan(0); // the failed CREATE DATABASE / SHOW FIELD KEYS were logged
+    expect(everything).not.toContain(password);
+    expect(everything).not.toContain(Buffer.from(`hauser:${password}`).toString('base64'));
     await sink.close?.();
   });
 });
