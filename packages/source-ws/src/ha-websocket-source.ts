@@ -22,7 +22,7 @@ import type { RegistrySync } from './registry-sync.js';
 import { createSourceMetrics } from './source-metrics.js';
 
 const SOURCE_NAME = 'ha-websocket';
-const RECENT_KEYS = 200_000;
+const RECENT_KEYS = 100_000;
 const UNSUBSCRIBE_TIMEOUT_MS = 2_000;
 
 /** Hooks of {@link haWebSocketSource} (code, not data: kept out of the options schema). */
@@ -69,6 +69,14 @@ async function runSource(options: ResolvedHaWebSocketOptions, hooks: HaWebSocket
   // Backfill scope beyond get_states, persisted with the checkpoint (see entity-scope.ts).
   const scope = createEntityScope(Array.isArray(saved?.entities) ? saved.entities.filter((e) => typeof e === 'string') : []);
   const loopAbort = new AbortController();
+  // Stops the connect loop on a fatal condition found elsewhere (the delivery loop failing, a refused subscription).
+  const fatalAbort = new AbortController();
+  const signal = AbortSignal.any([ctx.signal, fatalAbort.signal]);
+  let fatal: unknown;
+  const failFatally = (error: unknown) => {
+    fatal ??= error;
+    fatalAbort.abort();
+  };
   const registrySync: RegistrySync | undefined =
     hooks.registry !== undefined && options.registry.enabled
       ? createRegistrySync({ store: hooks.registry, debounceMs: options.registry.debounceMs, report: ctx.report })
@@ -112,6 +120,9 @@ async function runSource(options: ResolvedHaWebSocketOptions, hooks: HaWebSocket
     scope,
     onAcked: checkpoint.schedule,
     signal: loopAbort.signal,
+  }).catch((error: unknown) => {
+    // The pipeline refused events while the source still runs: nothing could be delivered any more.
+    if (!loopAbort.signal.aborted && !ctx.signal.aborted) failFatally(error);
   });
 
   const onRawEvent = (raw: unknown, connection: HaConnection) => {
@@ -130,7 +141,7 @@ async function runSource(options: ResolvedHaWebSocketOptions, hooks: HaWebSocket
   const backoff = createBackoff(options.reconnect, hooks.random ?? Math.random);
   let everConnected = false;
   try {
-    while (!ctx.signal.aborted) {
+    while (!signal.aborted) {
       let connection: HaConnection;
       try {
         connection = await connectHa({
@@ -140,7 +151,7 @@ async function runSource(options: ResolvedHaWebSocketOptions, hooks: HaWebSocket
           compression: options.compression,
           tls: options.tls,
           ...(hooks.createSocket === undefined ? {} : { createSocket: hooks.createSocket }),
-          signal: ctx.signal,
+          signal,
           stage,
           onFrame: (n) => {
             metrics.frames(1);
@@ -150,7 +161,7 @@ async function runSource(options: ResolvedHaWebSocketOptions, hooks: HaWebSocket
             ctx.deadLetter({ stage, reason: 'invalid_frame', message: `frame is not JSON: ${error}`, raw: redact(text.slice(0, 4096), options.token) }),
         });
       } catch (error) {
-        if (ctx.signal.aborted) break;
+        if (signal.aborted) break;
         if (isSdkError(error, ErrorCode.AUTH_FAILED)) {
           ctx.setStatus({ connected: false, message: error.message });
           logger.error({ err: error }, 'authentication failed: not reconnecting');
@@ -159,19 +170,19 @@ async function runSource(options: ResolvedHaWebSocketOptions, hooks: HaWebSocket
         const delay = backoff.nextDelay(ctx.now());
         logger.warn({ err: error, retryInMs: delay }, 'cannot connect to HA');
         ctx.setStatus({ connected: false, message: `${errorMessage(error)}; retrying in ${(delay / 1000).toFixed(1)} s` });
-        await waitOrAbort(delay, ctx.signal);
+        await waitOrAbort(delay, signal);
         if (everConnected || backoff.attempts() > 0) metrics.reconnect();
         continue;
       }
       backoff.connected(ctx.now());
       const closeInfo = await runSession(connection);
-      if (ctx.signal.aborted) break;
+      if (signal.aborted) break;
       everConnected = true;
       const delay = backoff.nextDelay(ctx.now());
       const reason = closeInfo.error?.message ?? `closed (code ${closeInfo.code})`;
       logger.warn({ retryInMs: delay, code: closeInfo.code }, `connection to HA lost: ${reason}`);
       ctx.setStatus({ connected: false, message: `${reason}; reconnecting in ${(delay / 1000).toFixed(1)} s` });
-      await waitOrAbort(delay, ctx.signal);
+      await waitOrAbort(delay, signal);
       metrics.reconnect();
     }
   } finally {
@@ -180,6 +191,10 @@ async function runSource(options: ResolvedHaWebSocketOptions, hooks: HaWebSocket
     await delivery;
     buffer.close();
     await checkpoint.flush();
+  }
+  if (fatal !== undefined && !ctx.signal.aborted) {
+    ctx.setStatus({ connected: false, message: errorMessage(fatal) });
+    throw fatal;
   }
 
   async function runSession(connection: HaConnection) {
@@ -213,15 +228,19 @@ async function runSource(options: ResolvedHaWebSocketOptions, hooks: HaWebSocket
       if (registrySync !== undefined) {
         await registrySync.syncAll(connection).catch((error: unknown) => logger.warn({ err: error }, 'registry sync failed; continuing without fresh registries'));
       }
-      await Promise.race([connection.closed, waitOrAbort(2 ** 31 - 1, ctx.signal)]);
+      await Promise.race([connection.closed, waitOrAbort(2 ** 31 - 1, signal)]);
     } catch (error) {
-      if (!isSdkError(error) || error.code !== ErrorCode.CONNECTION_LOST) logger.warn({ err: error }, 'session setup failed; reconnecting');
+      if (isSdkError(error, ErrorCode.COMMAND_FAILED)) {
+        // E.g. `unauthorized` for a non-admin user and an event type outside HA's allowlist: retrying cannot help.
+        logger.error({ err: error }, 'HA refused a subscription: not reconnecting');
+        failFatally(new SdkError(ErrorCode.COMMAND_FAILED, `${error.message} (check eventTypes and that the token's user is an administrator)`, { stage, retryable: false, cause: error, ...(error.data === undefined ? {} : { data: error.data }) }));
+      } else if (!isSdkError(error, ErrorCode.CONNECTION_LOST)) logger.warn({ err: error }, 'session setup failed; reconnecting');
       connection.terminate(error instanceof SdkError ? error : new SdkError(ErrorCode.PROTOCOL_ERROR, errorMessage(error), { stage, cause: error }));
     } finally {
       stopHeartbeat();
       if (shared.connection === connection) shared.connection = undefined;
     }
-    if (ctx.signal.aborted) {
+    if (signal.aborted) {
       await closeCleanly(connection, subscriptions);
       ctx.setStatus({ connected: false, message: 'stopped' });
     }
@@ -230,10 +249,20 @@ async function runSource(options: ResolvedHaWebSocketOptions, hooks: HaWebSocket
 }
 
 async function closeCleanly(connection: HaConnection, subscriptions: readonly number[]): Promise<void> {
-  const unsubscribe = Promise.allSettled(subscriptions.map((id) => connection.unsubscribe(id)));
-  await Promise.race([unsubscribe, new Promise((r) => setTimeout(r, UNSUBSCRIBE_TIMEOUT_MS).unref())]);
-  await Promise.race([connection.close(), new Promise((r) => setTimeout(r, UNSUBSCRIBE_TIMEOUT_MS).unref())]);
+  await withDeadline(Promise.allSettled(subscriptions.map((id) => connection.unsubscribe(id))), UNSUBSCRIBE_TIMEOUT_MS);
+  await withDeadline(connection.close(), UNSUBSCRIBE_TIMEOUT_MS);
   connection.terminate(new SdkError(ErrorCode.ABORTED, 'stopped', { retryable: false }));
+}
+
+/** Waits for `promise` at most `ms` (HA may not answer while it shuts down); never rejects. */
+async function withDeadline(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  try {
+    await Promise.race([promise.then(() => undefined, () => undefined), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function errorMessage(error: unknown): string {

@@ -93,6 +93,30 @@ describe('connection edge cases', () => {
     expect(sim.subscriptionCount()).toBe(0);
   });
 
+  it('stops with a fatal COMMAND_FAILED when HA refuses a subscription (no reconnect loop)', async () => {
+    const sim = await createHaSimulator({ seed: 6 });
+    cleanups.push(() => sim.close());
+    let attempts = 0;
+    const createSocket: NonNullable<HaWebSocketHooks['createSocket']> = (url, options) => {
+      attempts += 1;
+      return new WebSocket(url, options);
+    };
+    // HA refuses subscribe_events for state_reported (it needs an event filter).
+    const p = pipeline(haWebSocketSource({ url: sim.url, token: sim.token, eventTypes: ['state_changed', 'state_reported'] }, { createSocket }))
+      .to(collectingSink())
+      .build();
+    p.events.on('error', () => undefined);
+    await p.start();
+    cleanups.push(async () => void (await p.stop()));
+    const failure = await p.idle().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isSdkError(failure, ErrorCode.COMMAND_FAILED)).toBe(true);
+    expect((failure as { data?: { haCode?: string } }).data?.haCode).toBeDefined();
+    expect(attempts).toBe(1);
+  });
+
   it('keeps the registry store current from *_registry_updated events', async () => {
     const sim = await createHaSimulator({ seed: 5 });
     cleanups.push(() => sim.close());

@@ -135,8 +135,11 @@ describe('haWebSocketSource against the HA simulator', () => {
     const saved = await checkpoints.load<{ time: number }>(`ha-websocket:${new URL(sim.url).host}`);
     expect(saved?.time).toBeGreaterThan(0);
 
-    sim.step(300); // while the process is down
-    const gap = stateChangeKeys(emittedWire(sim)).slice(before.length);
+    // While the process is down. Entities born and removed inside the gap cannot be asked for (see README).
+    const unrecoverable = unrecoverableInGap(sim.step(300).map((e) => e.event));
+    const gap = stateChangeKeys(emittedWire(sim))
+      .slice(before.length)
+      .filter((k) => !unrecoverable.has(k));
     const second = await run(sim, {}, { checkpoints });
     await waitFor(() => exactlyOnceReport(gap, second.events).missing.length === 0, 'gap via backfill').catch((e: unknown) => {
       const rep = exactlyOnceReport(gap, second.events);
@@ -147,7 +150,7 @@ describe('haWebSocketSource against the HA simulator', () => {
     const report = exactlyOnceReport(gap, second.events);
     expect(report.duplicated).toEqual([]);
     // Nothing of the first run is delivered again.
-    expect(report.unexpected).toEqual([]);
+    expect(report.unexpected.filter((k) => !unrecoverable.has(k))).toEqual([]);
     expect(second.events.filter((e) => e.event_type === 'state_changed').every((e) => e.provenance.mode === 'backfill')).toBe(true);
   });
 
