@@ -143,7 +143,9 @@ export function callService(
   }
   const merged = { ...serviceData, ...(target ?? {}) };
   home.fireEvent('call_service', { domain, service, service_data: merged }, { context });
-  effect(home, resolveTargets(home, merged), merged, context, rng);
+  // Entity services only act on entities of their own domain (homeassistant.* acts on any).
+  const targets = resolveTargets(home, merged).filter((id) => domain === 'homeassistant' || id.startsWith(`${domain}.`));
+  effect(home, targets, merged, context, rng);
 }
 
 // --- internal ---
