@@ -5,6 +5,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { createJsonLogger, intField } from '@ha-ingestor/core';
+import type { Point } from '@ha-ingestor/core';
 import type { MappableEvent } from '@ha-ingestor/sink-influx';
 import { createTestContext } from '@ha-ingestor/core/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -166,7 +167,7 @@ describe('sink behaviour on the wire', () => {
     const sink = influxSink(
       { url: base, bucket: 'ha' },
       {
-        toPoints: (e) => [
+        toPoints: (e): Point[] => [
           { measurement: 'a', tags: {}, fields: { v: 1 }, time: e.time_fired },
           { measurement: 'b', tags: {}, fields: e.time_fired === 1001 ? { i: intField(2n ** 64n) } : { v: 2 }, time: e.time_fired },
         ],
