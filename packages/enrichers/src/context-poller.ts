@@ -192,8 +192,17 @@ export function createContextPoller(opts: ResolvedPolledContextOptions, hooks: P
       report = ctx.report;
       clock = hooks.now ?? ctx.now;
       startMetrics = ctx.metrics;
-      // The first round is awaited (each fetch is bounded by timeoutMs) so the first events have context.
-      await Promise.all([...states.values()].map((st) => poll(st)));
+      // The first round is awaited for up to startWaitMs, so the first events have context without an
+      // unreachable provider holding up the pipeline's start; the fetches go on in the background.
+      const first = Promise.all([...states.values()].map((st) => poll(st)));
+      if (opts.startWaitMs <= 0) return;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const waited = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, opts.startWaitMs);
+        timer.unref?.();
+      });
+      await Promise.race([first, waited]);
+      clearTimeout(timer);
     },
     close: async () => {
       closed = true;

@@ -98,6 +98,30 @@ describe('polledContext', () => {
     await e.close?.();
   });
 
+  it('returns from start after startWaitMs while the provider is slow, and attaches context once it answers', async () => {
+    let answer: (() => void) | undefined;
+    const fetch: FetchLike = () =>
+      new Promise((resolve) => {
+        answer = () => resolve({ status: 200, headers: new Headers(), text: () => Promise.resolve('{"temp":8}') });
+      });
+    const t = testContext();
+    const e = make(fetch, { startWaitMs: 1_000, timeoutMs: 30_000 });
+    let started = false;
+    const starting = Promise.resolve(e.start?.(t.ctx)).then(() => {
+      started = true;
+    });
+    await vi.advanceTimersByTimeAsync(999);
+    expect(started).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    await starting;
+    expect(started).toBe(true);
+    expect(e.enrich(ev(), t.ctx)).toEqual({});
+    answer?.();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(e.enrich(ev(), t.ctx)).toMatchObject({ outside: { temp: 8 } });
+    await e.close?.();
+  });
+
   it('serves the last good value marked stale until maxStaleMs, then passes events without it', async () => {
     const f = scriptedFetch(json({ temp: 3 }), { status: 500, body: 'upstream down' });
     const t = testContext();

@@ -30,6 +30,12 @@ export const PolledContextOptionsSchema = z.object({
     .positive()
     .default(3_600_000)
     .describe('After failed fetches, the last good context is attached (marked stale) until it is this old'),
+  startWaitMs: z
+    .number()
+    .int()
+    .min(0)
+    .default(2_000)
+    .describe('How long start() waits for the first fetches (so the first events have context); 0 = not at all'),
   breaker: z
     .object({
       threshold: z.number().int().positive().default(3).describe('Consecutive failed fetches that open the circuit breaker'),

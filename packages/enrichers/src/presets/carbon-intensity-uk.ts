@@ -60,6 +60,7 @@ export function carbonIntensityUk(
       intervalMs: o.intervalMs,
       timeoutMs: o.timeoutMs,
       maxStaleMs: o.maxStaleMs,
+      startWaitMs: o.startWaitMs,
       breaker: o.breaker,
       headers: { Accept: 'application/json' },
     },

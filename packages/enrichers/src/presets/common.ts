@@ -24,6 +24,12 @@ export function pollShape(defaults: { intervalMs: number; maxStaleMs: number }) 
       .positive()
       .default(defaults.maxStaleMs)
       .describe('After failed fetches, the last good value is attached (stale) until it is this old'),
+    startWaitMs: z
+      .number()
+      .int()
+      .min(0)
+      .default(2_000)
+      .describe('How long start() waits for the first fetch (so the first events have context); 0 = not at all'),
     breaker: z
       .object({
         threshold: z.number().int().positive().default(3).describe('Consecutive failed fetches that open the breaker'),

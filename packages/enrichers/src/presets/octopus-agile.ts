@@ -56,6 +56,7 @@ export function octopusAgile(options: OctopusAgileOptions, hooks: PresetHooks = 
       intervalMs: o.intervalMs,
       timeoutMs: o.timeoutMs,
       maxStaleMs: o.maxStaleMs,
+      startWaitMs: o.startWaitMs,
       breaker: o.breaker,
     },
     {

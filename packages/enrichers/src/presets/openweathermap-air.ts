@@ -62,6 +62,7 @@ export function openWeatherMapAir(
       intervalMs: o.intervalMs,
       timeoutMs: o.timeoutMs,
       maxStaleMs: o.maxStaleMs,
+      startWaitMs: o.startWaitMs,
       breaker: o.breaker,
     },
     {

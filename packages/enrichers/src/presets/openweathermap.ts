@@ -68,6 +68,7 @@ export function openWeatherMap(options: OpenWeatherMapOptions, hooks: PresetHook
       intervalMs: o.intervalMs,
       timeoutMs: o.timeoutMs,
       maxStaleMs: o.maxStaleMs,
+      startWaitMs: o.startWaitMs,
       breaker: o.breaker,
     },
     {
