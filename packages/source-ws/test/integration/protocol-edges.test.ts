@@ -66,6 +66,26 @@ describe('connection edge cases', () => {
     await conn.ping();
   });
 
+  it('offers permessage-deflate only when compression is on', async () => {
+    const sim = await createHaSimulator({ seed: 8, perMessageDeflate: true });
+    cleanups.push(() => sim.close());
+    const negotiated: string[] = [];
+    for (const compression of [false, true]) {
+      let socket: WebSocket | undefined;
+      const conn = await connectHa({
+        url: sim.url,
+        token: sim.token,
+        connectTimeoutMs: 2_000,
+        compression,
+        createSocket: (url, options) => (socket = new WebSocket(url, options)),
+      });
+      negotiated.push(socket?.extensions ?? '?');
+      await conn.close();
+    }
+    expect(negotiated[0]).toBe('');
+    expect(negotiated[1]).toContain('permessage-deflate');
+  });
+
   it('unsubscribes every subscription and closes with 1000 on stop', async () => {
     const sim = await createHaSimulator({ seed: 4 });
     cleanups.push(() => sim.close());
