@@ -174,6 +174,7 @@ describe('haWebSocketSource against the HA simulator', () => {
     const r = await run(sim, { emitBatchSize: 50 }, {}, 20);
     await waitFor(() => connectedCount(r) === 1, 'first connect');
     sim.faults.sendMalformedFrame();
+    sim.fireEvent('call_service', { domain: 5, service: 'turn_on' }); // invalid shape: dead-lettered, not fatal
     sim.step(1_500);
     const expected = stateChangeKeys(emittedWire(sim));
     await waitFor(() => exactlyOnceReport(expected, r.events).missing.length === 0, 'all events through the slow sink', 30_000);
@@ -182,6 +183,7 @@ describe('haWebSocketSource against the HA simulator', () => {
     await r.pipeline.stop();
     expect(exactlyOnceReport(expected, r.events)).toEqual({ missing: [], duplicated: [], unexpected: [] });
     expect(r.deadLetters.some((d) => d.reason === 'invalid_frame')).toBe(true);
+    expect(r.deadLetters.some((d) => d.reason === 'invalid_event')).toBe(true);
   });
 
   it('fails auth fatally with AUTH_FAILED after exactly one attempt, never showing the token', async () => {
