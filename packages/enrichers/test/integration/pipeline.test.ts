@@ -91,5 +91,12 @@ describe('registry and time context in a pipeline fed by the HA simulator', () =
     expect(moved['area']).toBe(target.name);
     expect(moved['area_id']).toBe(target.area_id);
     expect(moved['unique_id']).toBe(entity.unique_id);
+
+    // Daylight follows sun.sun as it passes through the stream.
+    sim.setState('sun.sun', 'below_horizon');
+    sim.setState(entity.entity_id, 'third');
+    await waitFor(() => sink.written().some((e) => e['entity_id'] === entity.entity_id && e['state'] === 'third'), 'third event');
+    const dark = sink.written().find((e) => e['entity_id'] === entity.entity_id && e['state'] === 'third') as Row;
+    expect(dark['daylight']).toBe(false);
   });
 });
