@@ -138,6 +138,49 @@ export function connectOnce(
   });
 }
 
+/** One topic filter to subscribe. */
+export interface SubscribeFilter {
+  readonly topic: string;
+  readonly qos: 0 | 1;
+  /** Ask for retained messages even when the session already has the subscription. */
+  readonly replay: boolean;
+}
+
+/**
+ * Subscribes; on MQTT 5 with Retain Handling 1 (retained messages only for a subscription the session did
+ * not have yet) unless `replay`. Rejects with PROTOCOL_ERROR when the broker refuses a filter.
+ */
+export async function subscribeTopics(client: MqttClient, filters: readonly SubscribeFilter[], protocolVersion: 4 | 5): Promise<void> {
+  if (filters.length === 0) return;
+  const map: Record<string, { qos: 0 | 1; rh?: number }> = {};
+  for (const f of filters) map[f.topic] = protocolVersion === 5 ? { qos: f.qos, rh: f.replay ? 0 : 1 } : { qos: f.qos };
+  const granted = await client.subscribeAsync(map);
+  const refused = granted.filter((g) => g.qos === 128 || g.qos > 2);
+  if (refused.length > 0) {
+    throw new SdkError(ErrorCode.PROTOCOL_ERROR, `mqtt: broker refused subscriptions: ${refused.map((g) => g.topic).join(', ')}`, { stage: 'source:mqtt' });
+  }
+}
+
+/** Resolves when the client closed or `signal` aborted. */
+export function waitClosed(client: MqttClient, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      client.removeListener('close', done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    client.on('close', done);
+    signal.addEventListener('abort', done, { once: true });
+    if (signal.aborted || client.disconnected) done();
+  });
+}
+
+/** Ends the client: graceful (DISCONNECT) or forced. */
+export async function endClient(client: MqttClient, graceful: boolean): Promise<void> {
+  // Graceful on stop (DISCONNECT; unacknowledged messages stay in the session and come back next start).
+  await client.endAsync(!graceful);
+}
+
 // --- internal ---
 
 /**

@@ -16,7 +16,7 @@ export { createJsonDeviceParser } from './parsers/json-device.js';
 export type { JsonDeviceParserOptions } from './parsers/json-device.js';
 export { createPlainParser } from './parsers/plain.js';
 export type { PlainParserOptions } from './parsers/plain.js';
-export { compileTopicPattern, topicMatches, renderTemplate, slugify } from './topic.js';
+export { compileTopicPattern, topicMatches, renderTemplate, slugify, subscriptionFilter } from './topic.js';
 export type { TopicPattern } from './topic.js';
 export { decodeUtf8, parseJson, checkSize, rawPayload } from './payload.js';
 export type { PayloadError, PayloadProblem } from './payload.js';

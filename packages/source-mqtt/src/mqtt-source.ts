@@ -1,17 +1,18 @@
 import type { IPublishPacket, MqttClient } from 'mqtt';
 import { connect as mqttConnect } from 'mqtt';
 import type { Ack, SourceContext, SourceImpl, StateChangedEvent } from '@ha-ingestor/core';
-import { ErrorCode, SdkError, backoffDelay, defineSource, isSdkError, maskUrl, millisToMicros, sleep } from '@ha-ingestor/core';
+import { ErrorCode, backoffDelay, defineSource, isSdkError, maskUrl, millisToMicros, sleep } from '@ha-ingestor/core';
 import type { AckEntry, AckWindow } from './ack-window.js';
 import { createAckWindow } from './ack-window.js';
 import type { Connection, CreateMqttClient } from './connection.js';
-import { clientOptions, connectOnce, defaultClientId } from './connection.js';
+import type { SubscribeFilter } from './connection.js';
+import { clientOptions, connectOnce, defaultClientId, endClient, subscribeTopics, waitClosed } from './connection.js';
 import type { ResolvedMqttSourceOptions } from './options.js';
 import { MqttSourceOptionsSchema } from './options.js';
 import type { MqttMessage, MqttParser, ParserContext, SettledResult } from './parser.js';
 import { createSubscriptionParser } from './parsers/index.js';
 import { checkSize, decodeUtf8, rawPayload } from './payload.js';
-import { topicMatches } from './topic.js';
+import { subscriptionFilter, topicMatches } from './topic.js';
 
 const SOURCE_NAME = 'mqtt';
 const STAGE = 'source:mqtt';
@@ -221,9 +222,9 @@ async function runMqttSource(
         // v5 Retain Handling 1 (retained messages only for a subscription that did not exist yet) keeps a
         // resumed session from replaying every retained message — except for discovery on the first
         // connect of this process, whose retained configs rebuild the entity map.
-        const filters: Filter[] = [
-          ...routes.map((r): Filter => ({ topic: r.filter, qos: r.subscription.qos, replay: firstConnect && hasDiscovery(r) })),
-          ...[...dynamicTopics].map(([topic, qos]): Filter => ({ topic, qos, replay: false })),
+        const filters: SubscribeFilter[] = [
+          ...routes.map((r): SubscribeFilter => ({ topic: r.filter, qos: r.subscription.qos, replay: firstConnect && hasDiscovery(r) })),
+          ...[...dynamicTopics].map(([topic, qos]): SubscribeFilter => ({ topic, qos, replay: false })),
         ];
         firstConnect = false;
         await subscribeTopics(connection.client, filters, options.protocolVersion);
@@ -265,50 +266,6 @@ async function runMqttSource(
   }
 }
 
-/** `sensors/+room/#rest` → `sensors/+/#` (named wildcards are only for the plain parser). */
-function subscriptionFilter(topic: string): string {
-  return topic
-    .split('/')
-    .map((level) => (level.startsWith('+') ? '+' : level.startsWith('#') ? '#' : level))
-    .join('/');
-}
-
-interface Filter {
-  readonly topic: string;
-  readonly qos: 0 | 1;
-  /** Ask for retained messages even when the session already has the subscription. */
-  readonly replay: boolean;
-}
-
 function hasDiscovery(route: Route): boolean {
   return route.subscription.parser === 'discovery' || route.subscription.parser === 'auto';
-}
-
-async function subscribeTopics(client: MqttClient, filters: readonly Filter[], protocolVersion: 4 | 5): Promise<void> {
-  if (filters.length === 0) return;
-  const map: Record<string, { qos: 0 | 1; rh?: number }> = {};
-  for (const f of filters) map[f.topic] = protocolVersion === 5 ? { qos: f.qos, rh: f.replay ? 0 : 1 } : { qos: f.qos };
-  const granted = await client.subscribeAsync(map);
-  const refused = granted.filter((g) => g.qos === 128 || g.qos > 2);
-  if (refused.length > 0) {
-    throw new SdkError(ErrorCode.PROTOCOL_ERROR, `mqtt: broker refused subscriptions: ${refused.map((g) => g.topic).join(', ')}`, { stage: STAGE });
-  }
-}
-
-function waitClosed(client: MqttClient, signal: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const done = () => {
-      client.removeListener('close', done);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    client.on('close', done);
-    signal.addEventListener('abort', done, { once: true });
-    if (signal.aborted || client.disconnected) done();
-  });
-}
-
-async function endClient(client: MqttClient, graceful: boolean): Promise<void> {
-  // Graceful on stop (DISCONNECT; unacknowledged messages stay in the session and come back next start).
-  await client.endAsync(!graceful);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileTopicPattern, renderTemplate, slugify, topicMatches } from './topic.js';
+import { compileTopicPattern, renderTemplate, slugify, subscriptionFilter, topicMatches } from './topic.js';
 
 describe('compileTopicPattern', () => {
   it('captures named single-level wildcards and builds the MQTT filter', () => {
@@ -57,5 +57,12 @@ describe('renderTemplate and slugify', () => {
 
   it('throws when the template names an unknown value', () => {
     expect(() => renderTemplate('sensor.{nope}', {})).toThrow(/no value for \{nope\}/);
+  });
+});
+
+describe('subscriptionFilter', () => {
+  it('removes wildcard names so the broker gets a plain MQTT filter', () => {
+    expect(subscriptionFilter('sensors/+room/#rest')).toBe('sensors/+/#');
+    expect(subscriptionFilter('zigbee2mqtt/#')).toBe('zigbee2mqtt/#');
   });
 });

@@ -72,6 +72,14 @@ export function slugify(text: string): string {
     .replace(/^_+|_+$/g, '');
 }
 
+/** `sensors/+room/#rest` → `sensors/+/#` (named wildcards are only for the plain parser). */
+export function subscriptionFilter(topic: string): string {
+  return topic
+    .split('/')
+    .map((level) => (level.startsWith('+') ? '+' : level.startsWith('#') ? '#' : level))
+    .join('/');
+}
+
 // --- internal ---
 
 type Level =
