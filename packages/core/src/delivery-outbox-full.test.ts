@@ -6,7 +6,7 @@ import { pipeline } from './builder.js';
 import { ErrorCode, SdkError } from './errors.js';
 import type { DeliveryOptions } from './pipeline.js';
 import { createRuntime } from './runtime.js';
-import { manualSource, memoryOutbox, memorySink, settle, stateEvent } from './runtime-test-kit.js';
+import { ackRecorder, manualSource, memoryOutbox, memorySink, settle, stateEvent } from './runtime-test-kit.js';
 import type { Sink } from './sink.js';
 import { arraySource } from './testing/array-source.js';
 import { TEST_EVENT_TIME, makeStateChanged } from './testing/events.js';
@@ -179,6 +179,38 @@ describe('a full drop-newest outbox', { timeout: 30_000 }, () => {
 });
 
 describe('stop is bounded with an outbox', { timeout: 30_000 }, () => {
+  it('cuts a retry backoff short and moves the batch to the outbox instead of failing it at the stop timeout', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0.99); // full jitter → a ~9.9 s wait before the first retry
+    const src = manualSource<Ev>();
+    const sink = memorySink<Ev>('db', () => {
+      throw down();
+    });
+    const box = memoryOutbox();
+    const acks = ackRecorder();
+    const p = createRuntime({
+      sources: [src.source],
+      stages: [
+        {
+          kind: 'sink',
+          sink: sink.sink,
+          delivery: { batch: { maxSize: 1 }, retry: { retries: 5, minDelayMs: 10_000, maxDelayMs: 60_000 }, breaker: { threshold: 100 }, outbox: { dir: '/unused' } },
+        },
+      ],
+      options: { stopTimeoutMs: 5000 },
+      deps: { openOutbox: box.open },
+    });
+    p.events.on('error', () => undefined);
+    await p.start();
+    await src.ctx().emit(stateEvent('light.a', 1), acks.ack('a'));
+    await settle();
+    expect(box.entries).toHaveLength(0); // waiting to retry
+    const stats = await p.stop(); // no timer advanced: stop does not wait for the backoff nor the stop timeout
+    expect(stats).toMatchObject({ outboxed: { db: 1 }, failed: 0, inFlight: 0 });
+    expect(acks.handled).toEqual(['a']);
+    expect(box.entries).toHaveLength(1);
+    vi.restoreAllMocks();
+  });
+
   it('when a sink write never settles while the outbox drains', async () => {
     const src = manualSource<Ev>();
     let hang = false;

@@ -9,6 +9,7 @@ import type { WithRetryOptions } from './retry.js';
 import type { ResolvedDeliveryOptions } from './runtime-options.js';
 import type { SinkWriteResult } from './sink.js';
 import type { Counters } from './stats.js';
+import { createSinkWrite } from './delivery-write.js';
 
 /** The resilience building blocks a delivery uses (injectable for tests). */
 export interface DeliveryDeps {
@@ -60,6 +61,11 @@ export interface Delivery {
   readonly buffered: () => number;
   /** Resolves when nothing is buffered or in flight (the outbox may still hold handled entries). */
   readonly whenIdle: () => Promise<void>;
+  /**
+   * Stop began: with an outbox, failures are no longer retried (a retry wait in progress is cut short), so
+   * batches the sink can't take go to the outbox instead of failing when the stop timeout runs out.
+   */
+  readonly beginStop: () => void;
   /** Stop timed out: aborts waits and retries, fails every buffered event's group with `error`. */
   readonly abort: (error: SdkError) => void;
   /** Stops the pump, the breaker and the outbox. */
@@ -152,26 +158,7 @@ export function createDelivery(sink: AnySink, options: ResolvedDeliveryOptions, 
     }
   };
 
-  const write = (events: readonly unknown[]) =>
-    deps.withRetry(
-      () => {
-        const started = performance.now();
-        return breaker.fire(() => sink.write(events, ctx)).finally(() => {
-          metrics.sinkWriteDuration.observe({ sink: name }, (performance.now() - started) / 1000);
-        });
-      },
-      {
-        retries: options.retry.retries,
-        minDelayMs: options.retry.minDelayMs,
-        maxDelayMs: options.retry.maxDelayMs,
-        signal: controller.signal,
-        // The breaker is inside each attempt. An open breaker means "stop trying now": the batch goes to the
-        // outbox at once. Unknown errors are retried: for a sink, treating a surprise as transient loses nothing.
-        isRetryable: (e) => breaker.state() !== 'open' && (!isSdkError(e) || e.retryable),
-        onRetry: (error, attempt, delayMs) =>
-          ctx.logger.warn({ sink: name, attempt, delayMs, code: error.code }, `sink ${name}: write failed, retrying: ${error.message}`),
-      },
-    );
+  const { write, stopRetrying } = createSinkWrite({ sink, breaker, options, ctx, withRetry: deps.withRetry, signal: controller.signal });
 
   /** Dead-letters the events the sink refused; returns how many it accepted. */
   const applyResult = (events: readonly unknown[], result: SinkWriteResult | void): number => {
@@ -377,6 +364,9 @@ export function createDelivery(sink: AnySink, options: ResolvedDeliveryOptions, 
       return undefined;
     },
     flush: () => batcher.flush(),
+    beginStop: () => {
+      if (outbox !== undefined) stopRetrying();
+    },
     buffered: () => buffered,
     whenIdle: () => (buffered === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve))),
     abort: (error) => {

@@ -203,8 +203,9 @@ export interface Pipeline extends AsyncDisposable {
   readonly start: () => Promise<void>;
   /**
    * Aborts the sources and waits for their `run`, drains the stages, flushes batchers and waits for the
-   * writes (all within `stopTimeoutMs`; then the rest fails), then closes enrichers, deliveries (outboxes
-   * keep their entries) and sinks; resolves the final counts. Idempotent.
+   * writes (all within `stopTimeoutMs`; then the rest fails; a sink with an outbox stops retrying and
+   * outboxes what it can't write), then closes enrichers, deliveries (outboxes keep their entries) and
+   * sinks; resolves the final counts. Idempotent.
    */
   readonly stop: () => Promise<PipelineStats>;
   readonly stats: () => PipelineStats;

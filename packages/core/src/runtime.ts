@@ -250,6 +250,7 @@ export function createRuntime(input: RuntimeInput): Pipeline {
     phase = 'stopping';
     const deadline = timeout(opts.stopTimeoutMs);
     sourceAbort.abort(new SdkError(ErrorCode.ABORTED, 'pipeline stopping'));
+    for (const t of taps) t.delivery.beginStop();
     let finished = await Promise.race([sourcesDone.then(() => true), deadline.promise]);
     intake.close();
     if (finished) finished = await Promise.race([drained().then(() => true), deadline.promise]);
