@@ -164,7 +164,8 @@ describe('haWebSocketSource against the HA simulator', () => {
     const detectedAfter = (r.statuses.find((s) => !s.status.connected && s.at >= since)?.at ?? 0) - since;
     sim.faults.ignorePings(false);
     await waitFor(() => connectedCount(r) === 2, 'reconnect', 5_000);
-    expect(detectedAfter).toBeLessThanOrEqual(100 + 100 + 150); // interval + timeout + scheduling slack
+    // interval + timeout, plus slack for timer scheduling on a loaded machine (the logic itself is proven with fake timers).
+    expect(detectedAfter).toBeLessThanOrEqual(100 + 100 + 400);
     expect(r.statuses.find((s) => !s.status.connected && s.at >= since)?.status.message).toMatch(/dead link/);
     console.info(`[figures] dead link detected after ${detectedAfter} ms (interval 100 + timeout 100)`);
   });
