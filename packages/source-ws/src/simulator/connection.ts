@@ -1,7 +1,7 @@
 import type { Logger } from '@ha-ingestor/core';
 import type { RawData, WebSocket } from 'ws';
 import { validateCommand, type CommandSchema } from './command-schema.js';
-import { pyRepr } from './py.js';
+import { authSchemaError, parseJson } from './auth-schema.js';
 import type { ResolvedHaSimulatorOptions } from './options.js';
 import { createWriter } from './writer.js';
 
@@ -87,6 +87,11 @@ export function attachConnection(ws: WebSocket, deps: ConnectionDeps): SimConnec
     timers.add(t);
     return t;
   };
+  const cancelLater = (t: NodeJS.Timeout | undefined): void => {
+    if (t === undefined) return;
+    clearTimeout(t);
+    timers.delete(t);
+  };
 
   const writer = createWriter(ws, { ...options.pendingLimits, writeBufferBytes: options.writeBufferBytes }, (reason) => {
     log.error({ pending: writer.pending() }, reason);
@@ -98,7 +103,6 @@ export function attachConnection(ws: WebSocket, deps: ConnectionDeps): SimConnec
     writer.stop();
     for (const t of timers) clearTimeout(t);
     timers.clear();
-    if (heartbeat !== undefined) clearInterval(heartbeat);
     for (const unsub of subscriptions.values()) unsub();
     subscriptions.clear();
   };
@@ -159,8 +163,7 @@ export function attachConnection(ws: WebSocket, deps: ConnectionDeps): SimConnec
   const authTimer = later(options.authTimeoutMs, () => cancel('Did not receive auth message within 10 seconds'));
 
   const handleAuth = (text: string): void => {
-    clearTimeout(authTimer);
-    timers.delete(authTimer);
+    cancelLater(authTimer);
     const msg = parseJson(text);
     if (msg === undefined) return cancel('Received invalid JSON during auth.');
     const problem = authSchemaError(msg);
@@ -244,26 +247,27 @@ export function attachConnection(ws: WebSocket, deps: ConnectionDeps): SimConnec
     if (!faults.ignorePings) ws.pong(data);
   });
 
-  // aiohttp heartbeat: ping every heartbeatMs, drop the link when the pong is later than half of it.
+  // aiohttp heartbeat: after heartbeatMs without receiving anything, send a ping; no pong within half
+  // of it drops the link. Anything received (frames, pongs) restarts the wait (`_reset_heartbeat`).
+  let pingTimer: NodeJS.Timeout | undefined;
   let pongTimer: NodeJS.Timeout | undefined;
-  const heartbeat =
-    options.heartbeatMs > 0
-      ? setInterval(() => {
-          if (pongTimer !== undefined) return;
-          ws.ping();
-          pongTimer = later(options.heartbeatMs / 2, () => {
-            log.debug('heartbeat pong timeout');
-            terminate();
-          });
-        }, options.heartbeatMs)
-      : undefined;
-  ws.on('pong', () => {
-    if (pongTimer !== undefined) {
-      clearTimeout(pongTimer);
-      timers.delete(pongTimer);
-      pongTimer = undefined;
-    }
-  });
+  const resetHeartbeat = (): void => {
+    if (options.heartbeatMs === 0 || closing) return;
+    cancelLater(pingTimer);
+    cancelLater(pongTimer);
+    pongTimer = undefined;
+    pingTimer = later(options.heartbeatMs, () => {
+      ws.ping();
+      pongTimer = later(options.heartbeatMs / 2, () => {
+        log.debug('heartbeat pong timeout');
+        terminate();
+      });
+    });
+  };
+  resetHeartbeat();
+  ws.on('message', resetHeartbeat);
+  ws.on('ping', resetHeartbeat);
+  ws.on('pong', resetHeartbeat);
 
   ws.on('error', (err) => log.debug({ err: err.message }, 'socket error'));
   ws.on('close', () => {
@@ -271,30 +275,4 @@ export function attachConnection(ws: WebSocket, deps: ConnectionDeps): SimConnec
     deps.onClosed(conn);
   });
   return conn;
-}
-
-// --- internal ---
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
-
-// AUTH_MESSAGE_SCHEMA: type == "auth", Exclusive api_password / access_token (str), nothing else.
-function authSchemaError(msg: unknown): string | undefined {
-  if (msg === null || typeof msg !== 'object' || Array.isArray(msg)) return `expected a dictionary. Got ${pyRepr(msg)}`;
-  const obj = msg as Record<string, unknown>;
-  for (const [k, v] of Object.entries(obj)) {
-    if (k === 'type') {
-      if (v !== 'auth') return `not a valid value @ data['type']. Got ${pyRepr(v)}`;
-    } else if (k === 'access_token' || k === 'api_password') {
-      if (typeof v !== 'string') return `expected str for dictionary value @ data['${k}']. Got ${pyRepr(v)}`;
-    } else return `extra keys not allowed @ data['${k}']. Got ${pyRepr(v)}`;
-  }
-  if (!('type' in obj)) return "required key not provided @ data['type']. Got None";
-  if ('access_token' in obj && 'api_password' in obj) return "two or more values in the same group of exclusion 'auth' @ data[<auth>]";
-  return undefined;
 }
