@@ -22,7 +22,7 @@ export const HaSimulatorOptionsSchema = z.object({
     .int()
     .min(0)
     .default(55_000)
-    .describe("WS ping frame interval (aiohttp heartbeat, HA: 55 s); no pong within half of it drops the link; 0 = off"),
+    .describe("Send a WS ping after this long without receiving anything (aiohttp heartbeat, HA: 55 s); no pong within half of it drops the link; 0 = off"),
   writeBufferBytes: z
     .number()
     .int()
