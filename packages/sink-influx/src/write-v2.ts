@@ -5,6 +5,7 @@ import type { Logger } from '@ha-ingestor/core';
 import { createHttpClient } from './http.js';
 import type { ResolvedInfluxSinkOptions } from './options.js';
 import { parseRetryAfter, serverMessage } from './responses.js';
+import type { WireResponse } from './responses.js';
 import { healthError } from './writer.js';
 import type { InfluxWriter } from './writer.js';
 
@@ -36,61 +37,62 @@ export function createV2Writer(
   const target = `POST ${origin}/api/v2/write`;
   const tokenHeader: Record<string, string> = options.token === undefined ? {} : { authorization: `Token ${options.token}` };
 
+  const sendOnce = (body: string, signal: AbortSignal): Promise<WireResponse> =>
+    new Promise((resolve, reject) => {
+      let status = 0;
+      transport.send(
+        writePath,
+        body,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'text/plain; charset=utf-8' },
+          ...(options.gzip ? { gzipThreshold: options.gzipThresholdBytes } : {}),
+          signal,
+        },
+        {
+          responseStarted: (_headers, statusCode) => {
+            status = statusCode ?? 0;
+          },
+          next: () => undefined,
+          complete: () => resolve({ status: status || 204, body: '' }),
+          error: (error: Error) => {
+            if (error instanceof HttpError) {
+              const retryAfterMs = parseRetryAfter(error.headers?.['retry-after'], now());
+              resolve({ status: error.statusCode, body: error.body ?? '', ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
+            } else if (error.name === 'AbortError' || signal.aborted) {
+              reject(new SdkError(ErrorCode.ABORTED, 'write aborted', { stage, retryable: false }));
+            } else {
+              const reason = error.name === 'RequestTimedOutError' ? 'timeout' : 'network';
+              const code = (error as NodeJS.ErrnoException).code;
+              reject(
+                new SdkError(ErrorCode.SINK_UNAVAILABLE, `${target} failed: ${code ?? error.message}`, {
+                  stage,
+                  retryable: true,
+                  cause: error,
+                  data: { reason, ...(code === undefined ? {} : { errno: code }) },
+                }),
+              );
+            }
+          },
+        },
+      );
+    });
+
   return {
     describe: { stage, target, destination: `bucket "${options.bucket ?? ''}"` },
-    send: (body, _count, outer) =>
-      new Promise((resolve, reject) => {
-        let status = 0;
-        // The transport never removes its abort listener: give it a per-request signal, not the
-        // pipeline's long-lived one (which would collect a listener per write).
-        const request = new AbortController();
-        const signal = request.signal;
-        const onAbort = () => request.abort(outer?.reason);
-        if (outer?.aborted === true) request.abort(outer.reason);
-        else outer?.addEventListener('abort', onAbort, { once: true });
-        const done = <A extends unknown[]>(fn: (...args: A) => void) => (...args: A) => {
-          outer?.removeEventListener('abort', onAbort);
-          fn(...args);
-        };
-        resolve = done(resolve);
-        reject = done(reject);
-        transport.send(
-          writePath,
-          body,
-          {
-            method: 'POST',
-            headers: { 'content-type': 'text/plain; charset=utf-8' },
-            ...(options.gzip ? { gzipThreshold: options.gzipThresholdBytes } : {}),
-            signal,
-          },
-          {
-            responseStarted: (_headers, statusCode) => {
-              status = statusCode ?? 0;
-            },
-            next: () => undefined,
-            complete: () => resolve({ status: status || 204, body: '' }),
-            error: (error: Error) => {
-              if (error instanceof HttpError) {
-                const retryAfterMs = parseRetryAfter(error.headers?.['retry-after'], now());
-                resolve({ status: error.statusCode, body: error.body ?? '', ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
-              } else if (error.name === 'AbortError' || signal.aborted) {
-                reject(new SdkError(ErrorCode.ABORTED, 'write aborted', { stage, retryable: false }));
-              } else {
-                const reason = error.name === 'RequestTimedOutError' ? 'timeout' : 'network';
-                const code = (error as NodeJS.ErrnoException).code;
-                reject(
-                  new SdkError(ErrorCode.SINK_UNAVAILABLE, `${target} failed: ${code ?? error.message}`, {
-                    stage,
-                    retryable: true,
-                    cause: error,
-                    data: { reason, ...(code === undefined ? {} : { errno: code }) },
-                  }),
-                );
-              }
-            },
-          },
-        );
-      }),
+    send: async (body, _count, outer) => {
+      // The transport never removes its abort listener: give it a per-request signal, not the
+      // pipeline's long-lived one (which would collect one listener per write).
+      const request = new AbortController();
+      const onAbort = () => request.abort(outer?.reason);
+      if (outer?.aborted === true) request.abort(outer.reason);
+      else outer?.addEventListener('abort', onAbort, { once: true });
+      try {
+        return await sendOnce(body, request.signal);
+      } finally {
+        outer?.removeEventListener('abort', onAbort);
+      }
+    },
     ping: async (signal) => {
       const response = await http.request({ method: 'GET', path: '/health', headers: tokenHeader, signal });
       if (response.status === 200 || response.status === 204) return;

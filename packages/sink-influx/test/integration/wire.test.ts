@@ -1,5 +1,6 @@
 // Both write paths against a scripted HTTP server on loopback: what goes on the wire (paths, auth, gzip)
 // and how InfluxDB 2.x/3.x answers we cannot run here (fixtures from their documented bodies) are mapped.
+import { getEventListeners } from 'node:events';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -99,6 +100,19 @@ describe('v2 on the wire (official client transport)', () => {
     expect(req?.headers['content-encoding']).toBe('gzip');
     expect(req?.body.split('\n')).toHaveLength(20);
     await sink.close?.();
+  });
+
+  it('leaves no listener on the pipeline signal after many writes (both paths)', async () => {
+    const ctx = createTestContext();
+    const v2 = influxSink({ url: base, bucket: 'ha' });
+    const v1 = influxSink({ url: base, apiVersion: '1', database: 'ha', seedFieldTypes: false });
+    for (let i = 0; i < 15; i++) {
+      await v2.write(temperatureEvents(2, { start: i * 10 }), ctx);
+      await v1.write(temperatureEvents(2, { start: i * 10 }), ctx);
+    }
+    expect(getEventListeners(ctx.signal, 'abort')).toHaveLength(0);
+    await v1.close?.();
+    await v2.close?.();
   });
 
   it('InfluxDB 2.x 422 partial write: only the conflicting event is rejected, nothing resent', async () => {
