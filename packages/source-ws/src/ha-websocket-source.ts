@@ -201,15 +201,7 @@ async function runSource(options: ResolvedHaWebSocketOptions, hooks: HaWebSocket
     let stopHeartbeat: () => void = () => undefined;
     const subscriptions: number[] = [];
     try {
-      const from = tracker.watermark() ?? baseline;
-      // Pin the checkpoint before live events flow, so post-reconnect acks cannot jump over the gap.
-      if (from !== undefined && options.backfill.enabled) requestBackfill({ shared, tracker, buffer }, from, savedTime !== undefined && !everConnected ? 'restart' : 'reconnect');
-      for (const type of eventTypes) subscriptions.push(await connection.subscribeEvents(type, (raw) => onRawEvent(raw, connection)));
-      baseline ??= millisToMicros(ctx.now());
-      shared.connection = connection;
-      buffer.interrupt();
-      ctx.setStatus({ connected: true });
-      logger.info({ haVersion: connection.haVersion, subscriptions: eventTypes.length }, 'connected to HA');
+      // Started first: a HA that stops answering during setup (subscribe, get_states) is a dead link too.
       stopHeartbeat = startHeartbeat({
         ping: connection.ping,
         intervalMs: options.heartbeatIntervalMs,
@@ -219,6 +211,15 @@ async function runSource(options: ResolvedHaWebSocketOptions, hooks: HaWebSocket
             new SdkError(ErrorCode.CONNECTION_LOST, `dead link: no pong within ${options.heartbeatTimeoutMs} ms`, { stage }),
           ),
       });
+      const from = tracker.watermark() ?? baseline;
+      // Pin the checkpoint before live events flow, so post-reconnect acks cannot jump over the gap.
+      if (from !== undefined && options.backfill.enabled) requestBackfill({ shared, tracker, buffer }, from, savedTime !== undefined && !everConnected ? 'restart' : 'reconnect');
+      for (const type of eventTypes) subscriptions.push(await connection.subscribeEvents(type, (raw) => onRawEvent(raw, connection)));
+      baseline ??= millisToMicros(ctx.now());
+      shared.connection = connection;
+      buffer.interrupt();
+      ctx.setStatus({ connected: true });
+      logger.info({ haVersion: connection.haVersion, subscriptions: eventTypes.length }, 'connected to HA');
       if (options.backfill.enabled && options.backfill.entityIds === undefined) {
         await entitiesInScope(connection, undefined).then(
           (ids) => scope.addAll(ids),
