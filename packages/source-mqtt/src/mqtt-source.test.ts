@@ -153,6 +153,25 @@ describe('mqttSource', () => {
     await run;
   });
 
+  it('dead-letters and acks a message whose custom parser throws, and reports the error', async () => {
+    const clients: FakeClient[] = [];
+    const parsers = { boom: { name: 'boom', parse: () => { throw new Error('kaput'); } } };
+    const source = mqttSource(
+      { url: 'mqtt://broker', subscriptions: [{ topic: '#', parser: 'boom' }] },
+      { parsers, createClient: (url, opts) => { const c = new FakeClient(url, opts); clients.push(c); return c as unknown as MqttClient; } },
+    );
+    const rec = recordingContext();
+    const run = source.run(rec.ctx);
+    clients[0]?.connack();
+    await flush();
+    await clients[0]?.deliver('a/b', 'x', { messageId: 9 });
+    expect(rec.deadLetters.map((d) => d.reason)).toEqual(['parser_error']);
+    expect(rec.errors).toHaveLength(1);
+    expect(clients[0]?.pubacks).toEqual([9]);
+    rec.controller.abort();
+    await run;
+  });
+
   it('stops reading at maxInFlight unacknowledged messages and resumes when they are handled', async () => {
     const { source, rec, client } = setup({ maxInFlight: 2 });
     const run = source.run(rec.ctx);

@@ -1,7 +1,7 @@
 import type { IPublishPacket, MqttClient } from 'mqtt';
 import { connect as mqttConnect } from 'mqtt';
 import type { Ack, SourceContext, SourceImpl, StateChangedEvent } from '@ha-ingestor/core';
-import { ErrorCode, backoffDelay, defineSource, isSdkError, maskUrl, millisToMicros, sleep } from '@ha-ingestor/core';
+import { ErrorCode, backoffDelay, defineSource, isSdkError, maskUrl, millisToMicros, sleep, toSdkError } from '@ha-ingestor/core';
 import type { AckEntry, AckWindow } from './ack-window.js';
 import { createAckWindow } from './ack-window.js';
 import type { Connection, CreateMqttClient } from './connection.js';
@@ -9,7 +9,7 @@ import type { SubscribeFilter } from './connection.js';
 import { clientOptions, connectOnce, defaultClientId, endClient, subscribeTopics, waitClosed } from './connection.js';
 import type { ResolvedMqttSourceOptions } from './options.js';
 import { MqttSourceOptionsSchema } from './options.js';
-import type { MqttMessage, MqttParser, ParserContext, SettledResult } from './parser.js';
+import type { MqttMessage, MqttParser, ParseResult, ParserContext, SettledResult } from './parser.js';
 import { createSubscriptionParser } from './parsers/index.js';
 import { checkSize, decodeUtf8, rawPayload } from './payload.js';
 import { subscriptionFilter, topicMatches } from './topic.js';
@@ -137,16 +137,27 @@ async function runMqttSource(
     },
   };
 
+  // A throwing (custom) parser must not leave its message unacknowledged: that would block the ordered
+  // ack window and, at maxInFlight, stall the subscription.
+  const parseSafely = (parser: MqttParser, message: MqttMessage): ParseResult => {
+    try {
+      return parser.parse(message, parserContext);
+    } catch (error) {
+      ctx.report(toSdkError(error, ErrorCode.INTERNAL, STAGE));
+      return { kind: 'invalid', reason: 'parser_error', message: `parser ${parser.name} threw: ${error instanceof Error ? error.message : String(error)}` };
+    }
+  };
+
   const dispatch = (message: MqttMessage, final: boolean): Promise<void> => {
     for (const route of routes) {
       if (!topicMatches(route.filter, message.topic)) continue;
-      const result = route.parser.parse(message, parserContext);
+      const result = parseSafely(route.parser, message);
       if (result.kind === 'pending') return Promise.resolve();
       if (result.kind !== 'unmapped') return settle([message], result);
     }
     for (const route of routes) {
       if (route.parser.owns?.(message.topic) !== true) continue;
-      const result = route.parser.parse(message, parserContext);
+      const result = parseSafely(route.parser, message);
       if (result.kind === 'pending') return Promise.resolve();
       if (result.kind !== 'unmapped') return settle([message], result);
     }
