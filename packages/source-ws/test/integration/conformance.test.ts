@@ -1,0 +1,41 @@
+import { testSource } from '@ha-ingestor/core/testing';
+import { createHaSimulator } from '../../src/simulator/index.js';
+import type { HaSimulator } from '../../src/simulator/index.js';
+import { haHistoryImportSource } from '../../src/history-import.js';
+import { haWebSocketSource } from '../../src/ha-websocket-source.js';
+
+let sim: HaSimulator | undefined;
+
+testSource({
+  name: 'ha-websocket',
+  create: async () => {
+    sim = await createHaSimulator({ seed: 31 });
+    return haWebSocketSource({ url: sim.url, token: sim.token, reconnect: { minDelayMs: 10, maxDelayMs: 50 } });
+  },
+  // Keep producing until the source is connected and has emitted something.
+  trigger: async (ctx) => {
+    const deadline = Date.now() + 5_000;
+    while (ctx.events.length === 0 && Date.now() < deadline) {
+      sim?.step(5);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  },
+  cleanup: async () => {
+    await sim?.close();
+    sim = undefined;
+  },
+});
+
+testSource({
+  name: 'ha-history-import',
+  create: async () => {
+    sim = await createHaSimulator({ seed: 32 });
+    const start = Date.now() - 1_000;
+    sim.step(50);
+    return haHistoryImportSource({ url: sim.url, token: sim.token, start, end: Date.now() + 60_000 });
+  },
+  cleanup: async () => {
+    await sim?.close();
+    sim = undefined;
+  },
+});
