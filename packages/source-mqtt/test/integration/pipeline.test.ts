@@ -69,4 +69,23 @@ describe.each(targets)('mqttSource in a real pipeline on $name', ({ start }) => 
     const states = second.sink.written().map((e) => Number(e.state));
     expect(states.sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i));
   });
+
+  it('does not ack what the sink failed to write, reconnects, and gets it redelivered', async (t) => {
+    if (target === undefined || pub === undefined) return t.skip();
+    const clients: MqttClient[] = [];
+    const { p, sink } = build(target, { clientId: `it-pipeline-fail-${target.name}-${process.pid}`, reconnect: { minDelayMs: 20, maxDelayMs: 50 } }, clients);
+    const statuses: boolean[] = [];
+    p.events.on('source:status', (_name, status) => statuses.push(status.connected));
+    await p.start();
+    await quiet(300);
+    sink.failNext(2); // the database rejects two writes (no retries, no outbox): onFailed reaches the source
+    for (let i = 0; i < 20; i++) await pub.publishAsync('pl11/seq', String(100 + i), { qos: 1 });
+    const deadline = Date.now() + 10_000;
+    const written = () => new Set(sink.written().map((e) => Number(e.state)));
+    while (written().size < 20 && Date.now() < deadline) await quiet(10);
+    await p.stop();
+    expect([...written()].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => 100 + i));
+    expect(statuses.filter((c) => c).length).toBeGreaterThanOrEqual(2); // it reconnected
+    expect(clients.length).toBeGreaterThanOrEqual(2);
+  });
 });
