@@ -68,7 +68,7 @@ export interface Delivery {
   readonly beginStop: () => void;
   /** Stop timed out: aborts waits and retries, fails every buffered event's group with `error`. */
   readonly abort: (error: SdkError) => void;
-  /** Stops the pump, the breaker and the outbox. */
+  /** Stops the writer and the drainer (an entry being drained stays on disk), the breaker and the outbox. */
   readonly close: () => Promise<void>;
   readonly status: () => DeliveryStatus;
 }
