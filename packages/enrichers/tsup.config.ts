@@ -1,13 +1,24 @@
 import { defineConfig } from 'tsup';
 
 // ESM and CJS (consumers may be CommonJS apps on Node 20, which cannot require() ESM), with declarations.
-// ESM-only dependencies (p-retry) are bundled so that the CJS build never require()s them.
+// One entry per enricher as well as the barrel, so `@ha-ingestor/enrichers/registry` etc. load only what they use.
 export default defineConfig({
-  entry: ["src/index.ts"],
+  entry: {
+    index: 'src/index.ts',
+    'registry': 'src/registry.ts',
+    'time-context': 'src/time-context.ts',
+    'units': 'src/units.ts',
+    'ha-weather': 'src/ha-weather.ts',
+    'ha-calendar': 'src/ha-calendar.ts',
+    'polled-context': 'src/polled-context.ts',
+    'presets/openweathermap': 'src/presets/openweathermap.ts',
+    'presets/openweathermap-air': 'src/presets/openweathermap-air.ts',
+    'presets/carbon-intensity-uk': 'src/presets/carbon-intensity-uk.ts',
+    'presets/octopus-agile': 'src/presets/octopus-agile.ts',
+  },
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,
   sourcemap: true,
   target: 'node20',
-  noExternal: ['p-retry', 'is-network-error'],
 });

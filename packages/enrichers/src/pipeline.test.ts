@@ -60,3 +60,46 @@ describe('enrichers in a pipeline', () => {
     expect(air.status()[0]).not.toHaveProperty('nextFetchAt');
   });
 });
+
+describe('subpath exports', () => {
+  it('resolve to the same enrichers as the barrel', async () => {
+    const barrel = await import('@ha-ingestor/enrichers');
+    const subpaths = await Promise.all([
+      import('@ha-ingestor/enrichers/registry'),
+      import('@ha-ingestor/enrichers/time-context'),
+      import('@ha-ingestor/enrichers/units'),
+      import('@ha-ingestor/enrichers/ha-weather'),
+      import('@ha-ingestor/enrichers/ha-calendar'),
+      import('@ha-ingestor/enrichers/polled-context'),
+      import('@ha-ingestor/enrichers/presets/openweathermap'),
+      import('@ha-ingestor/enrichers/presets/openweathermap-air'),
+      import('@ha-ingestor/enrichers/presets/carbon-intensity-uk'),
+      import('@ha-ingestor/enrichers/presets/octopus-agile'),
+    ]);
+    const exported = [
+      subpaths[0].registryEnricher,
+      subpaths[1].timeContext,
+      subpaths[2].unitNormalize,
+      subpaths[3].haWeather,
+      subpaths[4].haCalendar,
+      subpaths[5].polledContext,
+      subpaths[6].openWeatherMap,
+      subpaths[7].openWeatherMapAir,
+      subpaths[8].carbonIntensityUk,
+      subpaths[9].octopusAgile,
+    ];
+    const expected = [
+      barrel.registryEnricher,
+      barrel.timeContext,
+      barrel.unitNormalize,
+      barrel.haWeather,
+      barrel.haCalendar,
+      barrel.polledContext,
+      barrel.openWeatherMap,
+      barrel.openWeatherMapAir,
+      barrel.carbonIntensityUk,
+      barrel.octopusAgile,
+    ];
+    exported.forEach((fn, i) => expect(fn).toBe(expected[i]));
+  });
+});

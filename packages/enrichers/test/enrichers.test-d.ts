@@ -145,3 +145,11 @@ describe('enricher fields reach the sink input type', () => {
     pipeline(numbers).use(timeContext());
   });
 });
+
+describe('subpath exports', () => {
+  it('expose each enricher on its own path', async () => {
+    const [registryMod, presetMod] = await Promise.all([import('@ha-ingestor/enrichers/registry'), import('@ha-ingestor/enrichers/presets/octopus-agile')]);
+    expectTypeOf(registryMod.registryEnricher).toEqualTypeOf(registryEnricher);
+    expectTypeOf(presetMod.octopusAgile).toEqualTypeOf(octopusAgile);
+  });
+});
