@@ -1,3 +1,4 @@
+import { eventKey } from '@ha-ingestor/core';
 import { isoFromMicros } from './ha-time.js';
 import type { EmittedEvent, HaWireContext, HaWireEvent } from './types.js';
 
@@ -54,6 +55,7 @@ export function createEventBus(maxEmitted = 0): EventBus {
       ...(options.lastUpdated === undefined ? {} : { last_updated: options.lastUpdated }),
       time_fired,
       timeFiredMicros: options.timeMicros,
+      key: eventKey({ event_type: eventType, ...(entityId === undefined ? {} : { entity_id: entityId }), data, time: options.timeMicros, contextId: options.context.id }),
       delivered,
     };
     if (delivered) {

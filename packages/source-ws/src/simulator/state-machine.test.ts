@@ -78,3 +78,13 @@ describe('state machine (HA async_set_internal)', () => {
     expect(order).toEqual(['typed', 'all']);
   });
 });
+
+describe('emitted identity', () => {
+  it('keys state changes by entity and µs time, other events also by context id', () => {
+    const { sm, bus } = setup();
+    const e = sm.set('sensor.t', '1', {});
+    expect(e.key).toBe(`sensor.t@${e.timeFiredMicros}`);
+    const other = bus.fire('call_service', { domain: 'light', service: 'turn_on' }, { context: { id: 'C1', parent_id: null, user_id: null }, timeMicros: 5 });
+    expect(other.key).toBe('call_service:light.turn_on@5#C1');
+  });
+});

@@ -51,6 +51,11 @@ export interface EmittedEvent {
   /** `time_fired` in epoch µs. */
   readonly timeFiredMicros: number;
   /**
+   * The occurrence's identity as core's `eventKey` computes it (series + HA time in µs, + context id
+   * for non-state events): compare it with the pipeline's keys for exactly-once checks.
+   */
+  readonly key: string;
+  /**
    * False for events HA never delivers over the websocket (`state_reported` for identical
    * re-reports): those are returned by `setState` but not listed in `emitted`.
    */
