@@ -1,6 +1,6 @@
 import { defineSink, ErrorCode, isSdkError, noopLogger, SdkError, serializePoint } from '@ha-ingestor/core';
 import type { Logger, Point, RejectedEvent, SinkImpl, SinkWriteResult, StageContext } from '@ha-ingestor/core';
-import type { SentLine } from './attribute.js';
+import type { LineRejection, SentLine } from './attribute.js';
 import { createFieldTypeRegistry } from './field-types.js';
 import { writeIsolated } from './isolate.js';
 import { InfluxSinkOptionsSchema } from './options.js';
@@ -76,6 +76,70 @@ function createInfluxSink(options: ResolvedInfluxSinkOptions, hooks: InfluxSinkH
     }
   };
 
+  const countCoerced = (ctx: StageContext, n: number) => {
+    if (n > 0) ctx.metrics.counter('influx_points_coerced_total', 'Points whose conflicting field types were coerced', ['sink']).inc({ sink: options.name }, n);
+  };
+
+  /** Sends lines with poison-point isolation; learns the types the server reports in conflicts. */
+  const sendLines = async (lines: readonly SentLine[], ctx: StageContext, reported: Set<string>): Promise<LineRejection[]> => {
+    const requests = ctx.metrics.counter('influx_requests_total', 'Write requests sent, by why they were sent', ['sink', 'kind']);
+    try {
+      return await writeIsolated(lines, {
+        send: writer.send,
+        classify: (response) => classifyResponse(response, writer.describe),
+        maxBatchBytes: options.maxBatchBytes,
+        stage,
+        signal: ctx.signal,
+        onRequest: (kind) => requests.inc({ sink: options.name, kind }),
+        onReportedType: ({ measurement, field, type }) => {
+          reported.add(`${measurement}\u0000${field}`);
+          types.forget(measurement, field);
+          types.seedFromShowFieldKeys({ results: [{ series: [{ name: measurement, columns: ['fieldKey', 'fieldType'], values: [[field, type]] }] }] });
+        },
+      });
+    } catch (error) {
+      const reason = isSdkError(error) ? error.data?.['reason'] : undefined;
+      if (reason === 'not_found' || reason === 'config') {
+        logger.error({ sink: options.name, code: (error as SdkError).code }, `sink ${options.name}: ${(error as SdkError).message}`);
+        if (options.createDatabase) prepared = false; // dropped meanwhile? create it again before the next write
+        nextPrepareAt = 0;
+      }
+      throw error;
+    }
+  };
+
+  /**
+   * typeConflict 'coerce': lines the server refused for a type conflict the registry did not know are
+   * coerced to the type it reported and sent once more; what still fails stays refused.
+   */
+  const coerceRefused = async (
+    lines: readonly SentLine[],
+    refused: LineRejection[],
+    ctx: StageContext,
+    reported: Set<string>,
+  ): Promise<LineRejection[]> => {
+    const again: { line: number; sent: SentLine }[] = [];
+    for (const r of refused) {
+      if (r.reason !== 'type_conflict') continue;
+      const checked = types.coerce((lines[r.line] as SentLine).point, 'coerce');
+      if (checked.action !== 'coerced') continue;
+      try {
+        again.push({ line: r.line, sent: { text: serializePoint(checked.point, options.precision), point: checked.point } });
+      } catch (error) {
+        logger.debug({ sink: options.name, err: error }, 'coerced point not serialisable: keeping the refusal');
+      }
+    }
+    if (again.length === 0) return refused;
+    countCoerced(ctx, again.length);
+    const retried = new Set(again.map((a) => a.line));
+    const second = await sendLines(
+      again.map((a) => a.sent),
+      ctx,
+      reported,
+    );
+    return [...refused.filter((r) => !retried.has(r.line)), ...second.map((r) => ({ ...r, line: (again[r.line] as { line: number }).line }))];
+  };
+
   const write = async (batch: readonly MappableEvent[], ctx: StageContext): Promise<SinkWriteResult | void> => {
     if (closed) throw new SdkError(ErrorCode.SINK_UNAVAILABLE, `sink ${options.name} is closed`, { stage, retryable: false });
     logger = ctx.logger;
@@ -122,7 +186,7 @@ function createInfluxSink(options: ResolvedInfluxSinkOptions, hooks: InfluxSinkH
       sentOwner.push(owner);
       learnt.push(fresh);
     }
-    if (coerced > 0) ctx.metrics.counter('influx_points_coerced_total', 'Points whose conflicting field types were coerced', ['sink']).inc({ sink: options.name }, coerced);
+    countCoerced(ctx, coerced);
 
     // An event refused after some of its points were queued: send none of them.
     const keep = sent.map((_, i) => !rejected.has(sentOwner[i] as number));
@@ -134,28 +198,8 @@ function createInfluxSink(options: ResolvedInfluxSinkOptions, hooks: InfluxSinkH
     const lineLearnt = learnt.filter((_, i) => keep[i]);
 
     const reported = new Set<string>();
-    const requests = ctx.metrics.counter('influx_requests_total', 'Write requests sent, by why they were sent', ['sink', 'kind']);
-    let refused;
-    try {
-      refused = await writeIsolated(lines, {
-        send: writer.send,
-        classify: (response) => classifyResponse(response, writer.describe),
-        maxBatchBytes: options.maxBatchBytes,
-        stage,
-        signal: ctx.signal,
-        onRequest: (kind) => requests.inc({ sink: options.name, kind }),
-        onReportedType: ({ measurement, field, type }) => {
-          reported.add(`${measurement}\u0000${field}`);
-          types.forget(measurement, field);
-          types.seedFromShowFieldKeys({ results: [{ series: [{ name: measurement, columns: ['fieldKey', 'fieldType'], values: [[field, type]] }] }] });
-        },
-      });
-    } catch (error) {
-      if (isSdkError(error) && error.data?.['reason'] !== undefined && ['not_found', 'config'].includes(String(error.data['reason']))) {
-        logger.error({ sink: options.name, code: error.code }, `sink ${options.name}: ${error.message}`);
-      }
-      throw error;
-    }
+    let refused = await sendLines(lines, ctx, reported);
+    if (options.typeConflict === 'coerce') refused = await coerceRefused(lines, refused, ctx, reported);
 
     for (const r of refused) {
       // A refused line's first-seen field types never reached the database: forget them.

@@ -112,6 +112,24 @@ describe('influxSink v1 on InfluxDB 1.6.7', () => {
     await sink.close?.();
   });
 
+  it('coerce also resolves a conflict only the server knew: the refused point is coerced and resent', async (ctx) => {
+    const { url } = requireService('influxdb', ctx);
+    const database = uniqueName('v1_coerce_server');
+    await createInfluxDatabase(url, database);
+    const sink = influxSink({ url, apiVersion: '1', database, typeConflict: 'coerce', seedFieldTypes: false });
+    const context = createTestContext();
+    await sink.open?.(context);
+    await fetch(`${url}/write?db=${database}&precision=u`, { method: 'POST', body: `kWh,entity_id=seed value="text" ${TEST_EVENT_TIME - 5}` });
+    const events = temperatureEvents(100);
+    events[42] = temperatureEvents(1, { start: events[42]?.last_updated ?? 0, unit: 'kWh' })[0] as (typeof events)[number];
+    expect(await sink.write(events, context)).toBeUndefined();
+    expect(await count(url, database, '°C')).toBe(99);
+    const rows = await influxRows(url, database, 'SELECT value FROM "kWh" WHERE entity_id != \'seed\'');
+    expect(rows.map((r) => r['value'])).toEqual([String(Number(events[42]?.state))]);
+    expect(await context.metrics.registry.getSingleMetricAsString('ha_ingestor_influx_points_coerced_total')).toMatch(/ 1$/m);
+    await sink.close?.();
+  });
+
   it('bisects a body the server refuses without naming the line, keeping every good point', async (ctx) => {
     const { url } = requireService('influxdb', ctx);
     const database = uniqueName('v1_bisect');
