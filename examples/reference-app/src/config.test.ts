@@ -99,3 +99,12 @@ describe('loadConfig', () => {
     }
   });
 });
+
+describe('README', () => {
+  it('documents every environment variable the config reads', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
+    const { ENV_MAP } = await import('./config.js');
+    for (const [name] of ENV_MAP) expect(readme, name).toContain(`\`${name}\``);
+  });
+});
