@@ -140,6 +140,31 @@ describe('simulator driven by home-assistant-js-websocket', () => {
     unsubscribe();
   });
 
+  it('subscribeEvents (match-all) receives every emitted event once, in order, as emitted', async () => {
+    conn = await connect(sim);
+    const received: HassEvent[] = [];
+    await conn.subscribeEvents<HassEvent>((e) => void received.push(e));
+    const before = sim.emitted.length;
+    sim.step(1000);
+    const expected = sim.emitted.slice(before).map((e) => e.event);
+    await eventually(() => received.length >= expected.length, 5000, 'all events');
+    expect(received).toEqual(expected);
+  });
+
+  it('subscribeEntities stays equal to the simulator over 3,000 generated events', async () => {
+    conn = await connect(sim);
+    let latest: HassEntities = {};
+    subscribeEntities(conn, (entities) => {
+      latest = entities;
+    });
+    await eventually(() => Object.keys(latest).length > 0, 3000, 'snapshot');
+    const marker = 'sensor.fidelity_marker';
+    for (let i = 0; i < 6; i++) sim.step(500);
+    sim.addEntity(marker, 'done');
+    await eventually(() => latest[marker] !== undefined, 5000, 'all changes');
+    expectEntitiesMatch(latest, sim.home.getStates());
+  });
+
   it('callService changes the target, and its state_changed events (same context) arrive before the result', async () => {
     conn = await connect(sim);
     const order: string[] = [];
