@@ -2,8 +2,11 @@
 import { makeStateChanged, TEST_EVENT_TIME } from '@ha-ingestor/core/testing';
 import type { StateChangedEvent } from '@ha-ingestor/core';
 
-/** `n` temperature readings of `rooms` sensors, unique times from `start` (µs), unit °C. */
-export function temperatureEvents(n: number, options: { start?: number; rooms?: number; unit?: string } = {}): StateChangedEvent[] {
+/** `n` temperature readings of `rooms` sensors, unique times from `start` every `stepUs` (µs), unit °C. */
+export function temperatureEvents(
+  n: number,
+  options: { start?: number; rooms?: number; unit?: string; stepUs?: number } = {},
+): StateChangedEvent[] {
   const start = options.start ?? TEST_EVENT_TIME;
   const rooms = options.rooms ?? 10;
   const events: StateChangedEvent[] = [];
@@ -13,7 +16,7 @@ export function temperatureEvents(n: number, options: { start?: number; rooms?: 
         entity_id: `sensor.room_${i % rooms}_temperature`,
         state: (15 + (i % 100) / 10).toFixed(1),
         attributes: { unit_of_measurement: options.unit ?? '°C', friendly_name: `Room ${i % rooms}` },
-        last_updated: start + i,
+        last_updated: start + i * (options.stepUs ?? 1),
       }),
     );
   }

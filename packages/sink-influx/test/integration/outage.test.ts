@@ -11,7 +11,7 @@ import { arraySource, TEST_EVENT_TIME } from '@ha-ingestor/core/testing';
 import type { Source } from '@ha-ingestor/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { influxSink } from '../../src/index.js';
-import { createInfluxDatabase, influxRows, servicesAvailable, startPrivateServices, uniqueName } from '../../../../test-support/services.js';
+import { createInfluxDatabase, influxRows, servicesAvailable, startPrivateServices, uniqueName, vmExport } from '../../../../test-support/services.js';
 import type { PrivateServices } from '../../../../test-support/services.js';
 import { eventKeys, keysOf, temperatureEvents } from './helpers.js';
 
@@ -130,5 +130,34 @@ describe.skipIf(!servicesAvailable())('outages on a private InfluxDB', () => {
     await restarted.stop();
     expect(rows).toHaveLength(count);
     expect(keysOf(rows)).toEqual(eventKeys(temperatureEvents(count, { start })));
+  });
+
+  it('v2: VictoriaMetrics stopped mid-stream, started again: every point present once', async () => {
+    const { url } = own.info.victoria;
+    const unit = uniqueName('outage_v2');
+    const events = temperatureEvents(1500, { rooms: 5, unit, stepUs: 1000 }); // 1 ms apart: VictoriaMetrics keeps ms
+    const paced = pacedSource(events, 100, 100);
+    const p = pipeline(paced.source)
+      .to(influxSink({ url, bucket: 'ha', timeoutMs: 2000 }), {
+        batch: { maxSize: 200, maxWaitMs: 100 },
+        retry: { retries: 1, minDelayMs: 50, maxDelayMs: 100 },
+        breaker: { threshold: 1, resetTimeoutMs: 300 },
+        outbox: { dir: join(work, 'outbox-c'), fsync: 'always' },
+      })
+      .build();
+    await p.start();
+    await sleep(500);
+    await own.stop('victoria');
+    await sleep(2000);
+    expect(p.stats().outboxed['influx'] ?? 0).toBeGreaterThan(0);
+    await own.start('victoria');
+    const total = (rows: readonly { values: number[] }[]) => rows.reduce((n, r) => n + r.values.length, 0);
+    const rows = await vmExport(url, `{__name__="${unit}_value"}`, { until: (r) => total(r) >= events.length, timeoutMs: 30_000 });
+    const stats = await p.stop();
+    expect(total(rows)).toBe(events.length);
+    const stamps = rows.flatMap((r) => r.timestamps.map((t) => `${r.metric['entity_id']}|${t}`)).sort();
+    expect(stamps).toEqual(events.map((e) => `${e.object_id}|${e.last_updated / 1000}`).sort());
+    expect(paced.failed()).toEqual([]);
+    expect(stats.failed).toBe(0);
   });
 });
