@@ -1,4 +1,4 @@
-import { ErrorCode, SdkError, createBreaker, noopLogger } from '@ha-ingestor/core';
+import { ErrorCode, SdkError, createBreaker, noopLogger, toSdkError } from '@ha-ingestor/core';
 import type { BreakerState, Logger, Metrics, StageContext } from '@ha-ingestor/core';
 import type { z } from 'zod';
 import { failureReason, fetchJson, redactSecrets } from './http-json.js';
@@ -138,10 +138,11 @@ export function createContextPoller(opts: ResolvedPolledContextOptions, hooks: P
       let delay = opts.intervalMs;
       try {
         const { value, now } = await fetchOnce(st);
+        const validUntil = hooks.validUntil?.(value);
         const recovered = st.lastFailure !== undefined;
         st.value = value;
         st.fetchedAt = now;
-        st.validUntil = hooks.validUntil?.(value);
+        st.validUntil = validUntil;
         st.lastFailure = undefined;
         attach(st, false);
         if (st.validUntil !== undefined) delay = Math.min(delay, Math.max(st.validUntil - now, MIN_REFETCH_MS));
@@ -176,8 +177,17 @@ export function createContextPoller(opts: ResolvedPolledContextOptions, hooks: P
   return {
     enrich: (event, ctx) => {
       if (!started) return unavailable(ctx, 'not_started');
-      const id = hooks.locate?.(event) ?? firstId;
-      const st = states.get(id);
+      let id: string | undefined = firstId;
+      if (hooks.locate !== undefined) {
+        try {
+          id = hooks.locate(event) ?? firstId;
+        } catch (error) {
+          // A faulty locate hook must not cost the event: it passes without context.
+          report(toSdkError(error, ErrorCode.INTERNAL, name));
+          id = undefined;
+        }
+      }
+      const st = id === undefined ? undefined : states.get(id);
       if (st === undefined) return unavailable(ctx, 'unknown_location');
       if (st.attached === undefined || st.fetchedAt === undefined) return unavailable(ctx, st.lastFailure ?? 'pending');
       const now = clock();
@@ -194,7 +204,7 @@ export function createContextPoller(opts: ResolvedPolledContextOptions, hooks: P
       startMetrics = ctx.metrics;
       // The first round is awaited for up to startWaitMs, so the first events have context without an
       // unreachable provider holding up the pipeline's start; the fetches go on in the background.
-      const first = Promise.all([...states.values()].map((st) => poll(st)));
+      const first = Promise.all([...states.values()].map((st) => poll(st))).catch(report);
       if (opts.startWaitMs <= 0) return;
       let timer: ReturnType<typeof setTimeout> | undefined;
       const waited = new Promise<void>((resolve) => {

@@ -233,6 +233,21 @@ describe('polledContext', () => {
     await e.close?.();
   });
 
+  it('passes events without context when the locate hook throws, reporting it', async () => {
+    const f = scriptedFetch(json({ temp: 1 }));
+    const t = testContext();
+    const e = make(f.fn, {}, {
+      locate: () => {
+        throw new Error('bad locate');
+      },
+    });
+    await e.start?.(t.ctx);
+    expect(e.enrich(ev(), t.ctx)).toEqual({});
+    expect(t.reports).toHaveLength(1);
+    expect(await counterValue(t.ctx.metrics, 'ha_ingestor_context_unavailable_total', { enricher: 'outside', reason: 'unknown_location' })).toBe(1);
+    await e.close?.();
+  });
+
   it('never lets the API key reach logs, errors, reports, status or metrics', async () => {
     const key = 'SECRET-KEY-123';
     const leaky = new Error(`request to https://api.test/w?appid=${key} failed`, { cause: new Error(`ECONNREFUSED appid=${key}`) });
