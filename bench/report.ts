@@ -54,6 +54,8 @@ export function targetsOf(r: BenchResults): Target[] {
   const hajs = ok(r.peers.hajs);
   const peerRatio = ratio(ours?.eventsPerCpuSecond ?? NaN_, hajs?.eventsPerCpuSecond ?? NaN_);
   const maxWait = s2k?.settings.batchMaxWaitMs ?? NaN_;
+  const nr = r.peers.nodeRed;
+  const nodeRedRatio = nr.status === 'not run' ? undefined : ratio(ours?.eventsPerCpuSecond ?? NaN_, nr.eventsPerCpuSecond);
   return [
     { name: 'processing path, strict validation', target: '≥ 0.6× floor B', value: `${fmt(strictRatio)}×`, met: judge(strictRatio, 0.6, 'higher') },
     { name: 'end to end', target: '≥ 0.8× end-to-end floor', value: `${fmt(e2eRatio)}×`, met: judge(e2eRatio, 0.8, 'higher') },
@@ -62,7 +64,7 @@ export function targetsOf(r: BenchResults): Target[] {
     { name: '2,000/s: latency p99', target: `≤ batch max-wait + 20 ms (${fmt(maxWait + 20, 0)} ms)`, value: `${fmt(s2k?.latencyP99Ms ?? NaN_, 0)} ms`, met: judge(s2k?.latencyP99Ms ?? NaN_, maxWait + 20, 'lower') },
     { name: '2,000/s: RSS', target: '≤ 100 MB', value: `${fmt(s2k?.rssMaxMb ?? NaN_, 0)} MB`, met: judge(s2k?.rssMaxMb ?? NaN_, 100, 'lower') },
     { name: '4,096 burst drained (acknowledged)', target: '< 0.5 s', value: `${fmt((burst?.drainMs ?? NaN_) / 1000)} s`, met: judge(burst?.drainMs ?? NaN_, 500, 'lower') },
-    { name: 'CPU per event vs Node-RED flow', target: '≥ 20× less', value: 'not measured', met: 'n/a' },
+    { name: 'CPU per event vs Node-RED flow', target: '≥ 20× less', value: nodeRedRatio === undefined ? 'not measured' : `${fmt(nodeRedRatio)}× less`, met: nodeRedRatio === undefined ? 'n/a' : judge(nodeRedRatio, 20, 'higher') },
     { name: 'CPU per event vs hand-written peer', target: '≥ 1× (events per CPU-s ratio)', value: `${fmt(peerRatio)}×`, met: judge(peerRatio, 1, 'higher') },
   ];
 }
@@ -114,7 +116,12 @@ export function printReport(r: BenchResults): void {
   out.push(e2eRow('7 ours, strict zod validation', r.settings['strictValidation'] ?? { error: 'missing' }, floorRate));
   out.push(e2eRow('8a peer: hajs + influxdb-client (deflate off)', r.peers.hajs, floorRate));
   out.push(e2eRow('8a peer: hajs + influxdb-client (ws default: deflate)', r.peers.hajsDeflate, floorRate));
-  out.push(row(['8b peer: Node-RED', '–', '–', '–', '–', `${r.peers.nodeRed.status}: see bench/README.md`]));
+  const nr = r.peers.nodeRed;
+  out.push(
+    nr.status === 'not run'
+      ? row(['8b peer: Node-RED', '–', '–', '–', '–', `not run: ${nr.reason.slice(0, 100)}`])
+      : row(['8b peer: Node-RED 4 + HA websocket + influxdb out', fmt(nr.eventsPerCpuSecond, 0), fmt(cpuMicrosPerEvent(nr.eventsPerCpuSecond), 1), `${fmt(ratio(nr.eventsPerCpuSecond, floorRate))}×`, `${fmt(nr.rssMb, 0)} MB`, nr.status === 'ok' ? '' : 'incomplete']),
+  );
   out.push('');
   out.push(row(['Steady load (ours)', 'achieved/s', 'CPU % core', 'latency p50 / p99', 'ELD p99', 'RSS max']));
   out.push(row(['---', '---:', '---:', '---:', '---:', '---:']));

@@ -11,7 +11,7 @@ import { buildCorpus } from './corpus.js';
 import { TSX_INGESTOR_CHILD } from './e2e/runner.js';
 import type { ChildRuntime } from './e2e/runner.js';
 import { startDiscardServer } from './e2e/discard-server.js';
-import { nodeRedPeer } from './peers/node-red.js';
+import { runNodeRedPeer } from './peers/node-red.js';
 import { printReport, targetsOf } from './report.js';
 import type { BenchResults } from './report.js';
 import { e2e, planFor, scenarioFloors, scenarioMemory, scenarioProcessing } from './scenarios.js';
@@ -67,7 +67,8 @@ try {
   log('8 peers: home-assistant-js-websocket + influxdb-client');
   const hajs = await e2e(env, 'peer-hajs', { compression: false }, throughput, plan);
   const hajsDeflate = quick ? skipped : await e2e(env, 'peer-hajs', { compression: true }, throughput, plan);
-  const nodeRed = nodeRedPeer();
+  log('8 peers: Node-RED (when installed in bench/.peers)');
+  const nodeRed = await runNodeRedPeer(sim, discard, quick ? 1000 : 5000, quick ? 60_000 : 180_000).catch((error: unknown) => ({ status: 'not run' as const, reason: `failed: ${String(error)}` }));
   log('6 memory (in a child, injected clock)');
   const memory = await scenarioMemory(plan, memoryChild);
 

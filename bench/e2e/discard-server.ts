@@ -4,18 +4,28 @@ import type { Server } from 'node:http';
 /** A local InfluxDB stand-in: accepts `/write` and `/api/v2/write`, counts and discards; 127.0.0.1 only. */
 export interface DiscardServer {
   readonly url: string;
-  readonly counts: () => { requests: number; bytes: number };
+  /** `lines` counts the points of uncompressed bodies only (gzipped bodies are not inflated). */
+  readonly counts: () => { requests: number; bytes: number; lines: number };
   readonly close: () => Promise<void>;
 }
 
 export async function startDiscardServer(): Promise<DiscardServer> {
   let requests = 0;
   let bytes = 0;
+  let lines = 0;
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '').split('?')[0];
     if (req.method === 'POST' && (path === '/write' || path === '/api/v2/write')) {
-      req.on('data', (chunk: Buffer) => (bytes += chunk.length));
+      const plain = req.headers['content-encoding'] === undefined;
+      let last = 0x0a;
+      req.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+        if (!plain) return;
+        for (let i = chunk.indexOf(0x0a); i !== -1; i = chunk.indexOf(0x0a, i + 1)) lines++;
+        last = chunk[chunk.length - 1] ?? last;
+      });
       req.on('end', () => {
+        if (plain && last !== 0x0a) lines++;
         requests++;
         res.writeHead(204).end();
       });
@@ -32,7 +42,7 @@ export async function startDiscardServer(): Promise<DiscardServer> {
   const port = (server.address() as { port: number }).port;
   return {
     url: `http://127.0.0.1:${port}`,
-    counts: () => ({ requests, bytes }),
+    counts: () => ({ requests, bytes, lines }),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
