@@ -164,6 +164,9 @@ describe('haWebSocketSource against the HA simulator', () => {
     const detectedAfter = (r.statuses.find((s) => !s.status.connected && s.at >= since)?.at ?? 0) - since;
     sim.faults.ignorePings(false);
     await waitFor(() => connectedCount(r) === 2, 'reconnect', 5_000);
+    // setStatus drives the ha_ingestor_source_connected gauge.
+    const gauge = await r.pipeline.metrics.sourceConnected.get();
+    expect(gauge.values.find((v) => v.labels.source === 'ha-websocket')?.value).toBe(1);
     // interval + timeout, plus slack for timer scheduling on a loaded machine (the logic itself is proven with fake timers).
     expect(detectedAfter).toBeLessThanOrEqual(100 + 100 + 400);
     expect(r.statuses.find((s) => !s.status.connected && s.at >= since)?.status.message).toMatch(/dead link/);
