@@ -1,5 +1,6 @@
 import { compressState, stateDiffEvent } from './compressed.js';
 import { CommandError, type Command, type FaultState, type SimConnection } from './connection.js';
+import { generateEntityFilter, type FilterSide } from './entity-filter.js';
 import { EXCLUDED_FROM_MATCH_ALL } from './event-bus.js';
 import type { SimulatedHome } from './home.js';
 import type { Rng } from './prng.js';
@@ -56,7 +57,7 @@ export function coreCommands(deps: CommandDeps): Map<string, Command> {
     conn.sendResult(msg.id);
   });
 
-  add('subscribe_entities', { entity_ids: { type: 'entity_ids' } }, (conn, msg) => subscribeEntities(home, conn, msg));
+  add('subscribe_entities', { entity_ids: { type: 'entity_ids' }, include: { type: 'dict' }, exclude: { type: 'dict' } }, (conn, msg) => subscribeEntities(home, conn, msg));
 
   add('fire_event', { event_type: { type: 'str', required: true }, event_data: { type: 'dict' } }, (conn, msg) => {
     const context = home.newContext({ userId: conn.userId });
@@ -115,15 +116,18 @@ export function coreCommands(deps: CommandDeps): Map<string, Command> {
 // commands.py handle_subscribe_entities: listener registered first, then result, then the "a" snapshot.
 function subscribeEntities(home: SimulatedHome, conn: SimConnection, msg: Readonly<Record<string, unknown>> & { id: number }): void {
   const raw = msg.entity_ids;
-  const filter = raw === undefined ? undefined : new Set((typeof raw === 'string' ? raw.split(',') : (raw as string[])).map((s) => s.trim().toLowerCase()));
+  const ids = raw === undefined ? undefined : new Set((typeof raw === 'string' ? raw.split(',') : (raw as string[])).map((s) => s.trim().toLowerCase()));
+  const entityFilter = generateEntityFilter(msg.include as FilterSide | undefined, msg.exclude as FilterSide | undefined);
+  // _forward_entity_changes: both the entity_ids list and the include/exclude filter must pass.
+  const wanted = (id: string): boolean => (ids === undefined || ids.size === 0 || ids.has(id)) && (entityFilter === undefined || entityFilter(id));
   const listener = (e: EmittedEvent): void => {
     const data = e.event.data as StateChangedData;
-    if (filter !== undefined && !filter.has(data.entity_id)) return;
+    if (!wanted(data.entity_id)) return;
     conn.send(eventMessage(msg.id, JSON.stringify(stateDiffEvent(data))));
   };
   conn.subscriptions.set(msg.id, home.bus.listen('state_changed', listener));
   conn.sendResult(msg.id);
   const snapshot: Record<string, CompressedState> = {};
-  for (const s of home.getStates()) if (filter === undefined || filter.has(s.entity_id)) snapshot[s.entity_id] = compressState(s);
+  for (const s of home.getStates()) if (wanted(s.entity_id)) snapshot[s.entity_id] = compressState(s);
   conn.send(eventMessage(msg.id, JSON.stringify({ a: snapshot })));
 }

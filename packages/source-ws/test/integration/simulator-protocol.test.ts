@@ -193,6 +193,19 @@ describe('subscriptions', () => {
     expect(s.subscriptionCount()).toBe(2);
   });
 
+  it('filters subscribe_entities by include/exclude as HA entity filters', async () => {
+    const s = await start();
+    const c = await authed(s);
+    c.send({ id: 1, type: 'subscribe_entities', include: { domains: ['light'] }, exclude: { entities: ['light.garden_path'] } });
+    const snap = await c.waitFor((m) => m.id === 1 && m.type === 'event');
+    expect(Object.keys((snap.event as { a: object }).a).sort()).toEqual(['light.bedroom_lamp', 'light.kitchen_spots', 'light.living_room_ceiling']);
+    s.setState('sensor.outdoor_temperature', '2');
+    s.setState('light.garden_path', 'on');
+    s.setState('light.kitchen_spots', 'on');
+    const diff = await c.waitFor((m) => m.id === 1 && m.type === 'event' && 'c' in (m.event as object));
+    expect(Object.keys((diff.event as { c: object }).c)).toEqual(['light.kitchen_spots']);
+  });
+
   it('never delivers state_reported for identical re-reports, and refuses subscribing to it', async () => {
     const s = await start();
     const c = await authed(s);
