@@ -35,6 +35,18 @@ export function coreCommands(deps: CommandDeps): Map<string, Command> {
     if (!faults.ignorePings) conn.send(`{"id":${msg.id},"type":"pong"}`);
   });
 
+  // components/auth: the user the connection authenticated as (the JS client's getUser(), Node-RED).
+  add('auth/current_user', false, (conn, msg) =>
+    conn.sendResult(msg.id, {
+      id: conn.userId,
+      name: 'Simulator admin',
+      is_owner: true,
+      is_admin: true,
+      credentials: [{ auth_provider_type: 'homeassistant', auth_provider_id: null }],
+      mfa_modules: [{ id: 'totp', name: 'Authenticator app', enabled: false }],
+    }),
+  );
+
   add('get_states', false, (conn, msg) => conn.sendResult(msg.id, home.getStates()));
   add('get_config', false, (conn, msg) => conn.sendResult(msg.id, home.config));
   add('get_services', false, (conn, msg) => conn.sendResult(msg.id, describeServices()));

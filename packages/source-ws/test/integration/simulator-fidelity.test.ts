@@ -7,6 +7,7 @@ import {
   ERR_CANNOT_CONNECT,
   ERR_INVALID_AUTH,
   getStates,
+  getUser,
   subscribeEntities,
   type Connection,
   type ConnectionOptions,
@@ -89,6 +90,12 @@ describe('simulator driven by home-assistant-js-websocket', () => {
   it('rejects an invalid token with ERR_INVALID_AUTH', async () => {
     await expect(connect(sim, 'wrong')).rejects.toBe(ERR_INVALID_AUTH);
     await eventually(() => sim.connectionCount() === 0, 3000, 'server-side close');
+  });
+
+  it('getUser returns the authenticated admin user', async () => {
+    conn = await connect(sim);
+    const user = await getUser(conn);
+    expect(user).toMatchObject({ id: sim.home.userId, is_admin: true, is_owner: true });
   });
 
   it('getStates returns exactly the simulator states', async () => {
