@@ -54,6 +54,9 @@ export function targetsOf(r: BenchResults): Target[] {
   const hajs = ok(r.peers.hajs);
   const peerRatio = ratio(ours?.eventsPerCpuSecond ?? NaN_, hajs?.eventsPerCpuSecond ?? NaN_);
   const maxWait = s2k?.settings.batchMaxWaitMs ?? NaN_;
+  const mem = ok(r.memory);
+  const memBase = mem === undefined ? undefined : ok(mem.baseline);
+  const heapGrowth = mem === undefined || memBase === undefined ? NaN_ : mem.heapSlopeMbPerMin - memBase.heapSlopeMbPerMin;
   const nr = r.peers.nodeRed;
   const nodeRedRatio = nr.status === 'not run' ? undefined : ratio(ours?.eventsPerCpuSecond ?? NaN_, nr.eventsPerCpuSecond);
   return [
@@ -64,6 +67,7 @@ export function targetsOf(r: BenchResults): Target[] {
     { name: '2,000/s: latency p99', target: `≤ batch max-wait + 20 ms (${fmt(maxWait + 20, 0)} ms)`, value: `${fmt(s2k?.latencyP99Ms ?? NaN_, 0)} ms`, met: judge(s2k?.latencyP99Ms ?? NaN_, maxWait + 20, 'lower') },
     { name: '2,000/s: RSS', target: '≤ 100 MB', value: `${fmt(s2k?.rssMaxMb ?? NaN_, 0)} MB`, met: judge(s2k?.rssMaxMb ?? NaN_, 100, 'lower') },
     { name: '4,096 burst drained (acknowledged)', target: '< 0.5 s', value: `${fmt((burst?.drainMs ?? NaN_) / 1000)} s`, met: judge(burst?.drainMs ?? NaN_, 500, 'lower') },
+    { name: 'memory: heap growth of the pipeline (minus the generator alone)', target: 'flat (≤ 1 MB/min)', value: `${fmt(heapGrowth)} MB/min`, met: judge(heapGrowth, 1, 'lower') },
     { name: 'CPU per event vs Node-RED flow', target: '≥ 20× less', value: nodeRedRatio === undefined ? 'not measured' : `${fmt(nodeRedRatio)}× less`, met: nodeRedRatio === undefined ? 'n/a' : judge(nodeRedRatio, 20, 'higher') },
     { name: 'CPU per event vs hand-written peer', target: '≥ 1× (events per CPU-s ratio)', value: `${fmt(peerRatio)}×`, met: judge(peerRatio, 1, 'higher') },
   ];
@@ -137,11 +141,14 @@ export function printReport(r: BenchResults): void {
   out.push('');
   out.push(b === undefined ? '5 burst: failed' : `5 burst of 4,096: read off the socket in ${fmt(b.intakeMs ?? NaN_, 0)} ms, all acknowledged in ${fmt(b.drainMs ?? NaN_, 0)} ms (batch ${b.settings.batchSize}, max-wait ${b.settings.batchMaxWaitMs} ms)`);
   const mem = ok(r.memory);
-  out.push(
-    mem === undefined
-      ? `6 memory: failed (${'error' in r.memory ? r.memory.error : ''})`
-      : `6 memory (10,000 entities, 300 s dedupe, 5,000/s, ${mem.samples.at(-1)?.eventSeconds ?? 0} s of event time, injected clock): RSS ${fmt(mem.samples[0]?.rssMb ?? NaN_, 0)} → ${fmt(mem.samples.at(-1)?.rssMb ?? NaN_, 0)} MB, heap ${fmt(mem.samples[0]?.heapUsedMb ?? NaN_, 0)} → ${fmt(mem.samples.at(-1)?.heapUsedMb ?? NaN_, 0)} MB; slope over the 2nd half: RSS ${fmt(mem.rssSlopeMbPerMin)} MB/min, heap ${fmt(mem.heapSlopeMbPerMin)} MB/min`,
-  );
+  if (mem === undefined) out.push(`6 memory: failed (${'error' in r.memory ? r.memory.error : ''})`);
+  else {
+    const base = ok(mem.baseline);
+    out.push(
+      `6 memory (10,000 entities, 300 s dedupe, 5,000/s, ${mem.samples.at(-1)?.eventSeconds ?? 0} s of event time, injected clock): RSS ${fmt(mem.samples[0]?.rssMb ?? NaN_, 0)} → ${fmt(mem.samples.at(-1)?.rssMb ?? NaN_, 0)} MB, heap ${fmt(mem.samples[0]?.heapUsedMb ?? NaN_, 0)} → ${fmt(mem.samples.at(-1)?.heapUsedMb ?? NaN_, 0)} MB; slope over the 2nd half: RSS ${fmt(mem.rssSlopeMbPerMin)} MB/min, heap ${fmt(mem.heapSlopeMbPerMin)} MB/min` +
+        (base === undefined ? '' : `; generator alone (no pipeline): RSS ${fmt(base.rssSlopeMbPerMin)} MB/min, heap ${fmt(base.heapSlopeMbPerMin)} MB/min`),
+    );
+  }
   out.push('');
   out.push(row(['Target', 'Goal', 'This run', 'Met']));
   out.push(row(['---', '---', '---:', '---']));

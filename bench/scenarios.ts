@@ -86,16 +86,32 @@ export interface MemoryScenario extends MemoryResult {
   /** Least-squares slope over the second half of the samples, MB per minute of event time. */
   readonly rssSlopeMbPerMin: number;
   readonly heapSlopeMbPerMin: number;
+  /** The same run without the pipeline (generator + normalisation only). */
+  readonly baseline: (MemoryResult & { readonly rssSlopeMbPerMin: number; readonly heapSlopeMbPerMin: number }) | { readonly error: string };
 }
 
-/** Scenario 6 in a child with --expose-gc (clean RSS). */
+/** Scenario 6 in a child with --expose-gc (clean RSS), then the generator-only baseline. */
 export async function scenarioMemory(plan: Plan, runtime: ChildRuntime): Promise<MemoryScenario | { readonly error: string }> {
-  const child = fork(runtime.path, [JSON.stringify({ seconds: plan.memorySeconds, rate: 5000, entities: 10_000, sampleEvery: plan.quick ? 1 : 5 })], {
-    execArgv: [...runtime.execArgv, '--expose-gc'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
   try {
-    const result = await new Promise<MemoryResult>((resolve, reject) => {
+    const main = withSlopes(await memoryChild(plan, runtime, false));
+    const baseline = await memoryChild(plan, runtime, true).then(withSlopes, (error: unknown) => ({ error: error instanceof Error ? error.message : String(error) }));
+    return { ...main, baseline };
+  } catch (error) {
+    return { error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+function withSlopes(result: MemoryResult): MemoryResult & { rssSlopeMbPerMin: number; heapSlopeMbPerMin: number } {
+  const half = result.samples.slice(Math.floor(result.samples.length / 2));
+  const xs = half.map((s) => s.eventSeconds / 60);
+  return { ...result, rssSlopeMbPerMin: slope(xs, half.map((s) => s.rssMb)), heapSlopeMbPerMin: slope(xs, half.map((s) => s.heapUsedMb)) };
+}
+
+async function memoryChild(plan: Plan, runtime: ChildRuntime, baseline: boolean): Promise<MemoryResult> {
+  const args = { seconds: plan.memorySeconds, rate: 5000, entities: 10_000, sampleEvery: plan.quick ? 1 : 5, baseline };
+  const child = fork(runtime.path, [JSON.stringify(args)], { execArgv: [...runtime.execArgv, '--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  try {
+    return await new Promise<MemoryResult>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('memory scenario timed out')), plan.quick ? 60_000 : 400_000);
       child.once('message', (m: MemoryResult) => {
         clearTimeout(timer);
@@ -106,11 +122,6 @@ export async function scenarioMemory(plan: Plan, runtime: ChildRuntime): Promise
         reject(new Error(`memory child exited with ${code}`));
       });
     });
-    const half = result.samples.slice(Math.floor(result.samples.length / 2));
-    const xs = half.map((s) => s.eventSeconds / 60);
-    return { ...result, rssSlopeMbPerMin: slope(xs, half.map((s) => s.rssMb)), heapSlopeMbPerMin: slope(xs, half.map((s) => s.heapUsedMb)) };
-  } catch (error) {
-    return { error: error instanceof Error ? error.message : String(error) };
   } finally {
     if (child.exitCode === null) child.kill('SIGKILL');
   }
