@@ -245,6 +245,8 @@ allow_anonymous false
 password_file $d/passwd
 listener $MQTT_WS_PORT 127.0.0.1
 protocol websockets
+# Without this, libwebsockets listens on [::] (every interface) whatever the bind address says.
+socket_domain ipv4
 allow_anonymous true
 EOF
   } > "$d/mosquitto.conf"
@@ -302,12 +304,25 @@ launch() { # svc logfile cmd...
   echo $! > "$DIR/$svc.pid"
 }
 
-ready_check() { # svc → 0 when it serves
+# True when process $1 holds the listening socket of 127.0.0.1:$2 (so a readiness probe can't be answered
+# by another run's server that took the port first).
+owns_port() {
+  local pid="$1" hex inode
+  hex="$(printf '%04X' "$2")"
+  for inode in $(awk -v suffix=":$hex" '$4 == "0A" && substr($2, length($2) - 4) == suffix { print $10 }' /proc/net/tcp); do
+    ls -l "/proc/$pid/fd" 2>/dev/null | grep -qF "socket:[$inode]" && return 0
+  done
+  return 1
+}
+
+ready_check() { # svc pid → 0 when that process serves
+  local pid="$2"
   case "$1" in
-    mosquitto) tcp_accepts "$MQTT_PORT" && tcp_accepts "$MQTT_AUTH_PORT" && tcp_accepts "$MQTT_WS_PORT" ;;
-    influxdb) [[ "$(http_status "$INFLUX_PORT" /ping)" == 204 ]] ;;
-    influxdb-auth) [[ "$(http_status "$INFLUX_AUTH_PORT" /ping)" == 204 ]] ;;
-    victoria) [[ "$(http_status "$VM_PORT" /health)" == 200 ]] ;;
+    mosquitto) owns_port "$pid" "$MQTT_PORT" && owns_port "$pid" "$MQTT_AUTH_PORT" && owns_port "$pid" "$MQTT_WS_PORT" &&
+      tcp_accepts "$MQTT_PORT" && tcp_accepts "$MQTT_AUTH_PORT" && tcp_accepts "$MQTT_WS_PORT" ;;
+    influxdb) owns_port "$pid" "$INFLUX_PORT" && [[ "$(http_status "$INFLUX_PORT" /ping)" == 204 ]] ;;
+    influxdb-auth) owns_port "$pid" "$INFLUX_AUTH_PORT" && [[ "$(http_status "$INFLUX_AUTH_PORT" /ping)" == 204 ]] ;;
+    victoria) owns_port "$pid" "$VM_PORT" && [[ "$(http_status "$VM_PORT" /health)" == 200 ]] ;;
   esac
 }
 
@@ -331,10 +346,10 @@ start_one() { # svc → 0 started and ready, 1 failed, 3 failed because a port w
   esac
   pid="$(cat "$DIR/$svc.pid")"
   deadline=$(( $(date +%s) + DEADLINE_S ))
-  until ready_check "$svc"; do
+  until ready_check "$svc" "$pid"; do
     if ! proc_alive "$pid"; then
       rm -f "$DIR/$svc.pid"
-      if grep -qiE 'address already in use|Address in use' "$logfile"; then return 3; fi
+      if grep -qiE 'address already in use|address in use|Error: Address' "$logfile"; then return 3; fi
       log "$svc exited during start-up"
       log_tail "$logfile"
       return 1
