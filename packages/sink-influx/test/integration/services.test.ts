@@ -1,6 +1,11 @@
 // Smoke test of the integration servers themselves (scripts/services.sh + the vitest global setup):
 // each server answers, and the Mosquitto password listener refuses a wrong password.
+import { execFile } from 'node:child_process';
+import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import mqtt from 'mqtt';
 import type { IClientOptions } from 'mqtt';
 import { describe, expect, it } from 'vitest';
@@ -8,6 +13,7 @@ import {
   createInfluxDatabase,
   influxRows,
   requireService,
+  requireServices,
   startPrivateServices,
   uniqueName,
   vmExport,
@@ -124,6 +130,24 @@ describe('integration servers', () => {
       expect(await influxRows(url, db, 'SELECT v FROM m')).toEqual([{ _measurement: 'm', time: 1700000000000000, v: 1 }]);
     } finally {
       await own.close();
+    }
+  });
+
+  it('a second run handed ports that are taken picks new ones instead of mistaking the other servers for its own', async (ctx) => {
+    const shared = requireServices(ctx);
+    const dir = await mkdtemp(join(tmpdir(), 'ha-ingestor-collide-'));
+    const run = (cmd: string) => promisify(execFile)('bash', [shared.script, cmd, 'influxdb', '--dir', dir]);
+    try {
+      await copyFile(join(shared.dir, 'ports.env'), join(dir, 'ports.env')); // every port already in use
+      await run('start');
+      const ports = await readFile(join(dir, 'ports.env'), 'utf8');
+      const port = Number(/^INFLUX_PORT=(\d+)$/m.exec(ports)?.[1]);
+      expect(port).not.toBe(shared.influxdb.port);
+      expect((await fetch(`http://127.0.0.1:${port}/ping`)).status).toBe(204);
+      expect((await run('status')).stdout).toMatch(/influxdb\s+running/);
+    } finally {
+      await run('stop');
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
