@@ -20,6 +20,12 @@ export interface BackfillRequest {
 export interface SharedState {
   connection: HaConnection | undefined;
   backfill: BackfillRequest | undefined;
+  /**
+   * While set, nothing is emitted (neither backfill nor live events; the socket is still read into the
+   * buffer): the first registry sync must land before the first event, or early events would miss
+   * their area/device enrichment.
+   */
+  gate?: Promise<void> | undefined;
 }
 
 /** What the delivery loop needs. */
@@ -64,6 +70,11 @@ export function requestBackfill(deps: Pick<DeliveryDeps, 'shared' | 'tracker' | 
 export async function runDeliveryLoop(deps: DeliveryDeps): Promise<void> {
   const { buffer, signal, options } = deps;
   while (!signal.aborted) {
+    const gate = deps.shared.gate;
+    if (gate !== undefined) {
+      await untilOrAbort(gate, signal);
+      continue;
+    }
     const request = deps.shared.backfill;
     const connection = deps.shared.connection;
     if (request !== undefined && connection !== undefined) {
@@ -179,4 +190,17 @@ async function runBackfill(deps: DeliveryDeps, connection: HaConnection, request
   // Every backfilled event is tracked now: the holds are no longer needed.
   for (const r of request.releases) r();
   ctx.logger.info({ emitted }, 'backfill complete');
+}
+
+/** Resolves when `promise` settles or `signal` aborts, whichever comes first; never rejects. */
+function untilOrAbort(promise: Promise<void>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    signal.addEventListener('abort', done, { once: true });
+    promise.then(done, done);
+  });
 }

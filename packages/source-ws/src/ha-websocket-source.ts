@@ -140,6 +140,7 @@ async function runSource(options: ResolvedHaWebSocketOptions, hooks: HaWebSocket
 
   const backoff = createBackoff(options.reconnect, hooks.random ?? Math.random);
   let everConnected = false;
+  let registryLoaded = false;
   try {
     while (!signal.aborted) {
       let connection: HaConnection;
@@ -199,6 +200,12 @@ async function runSource(options: ResolvedHaWebSocketOptions, hooks: HaWebSocket
 
   async function runSession(connection: HaConnection) {
     let stopHeartbeat: () => void = () => undefined;
+    let openGate: (() => void) | undefined;
+    const releaseGate = () => {
+      shared.gate = undefined;
+      openGate?.();
+      openGate = undefined;
+    };
     const subscriptions: number[] = [];
     try {
       // Started first: a HA that stops answering during setup (subscribe, get_states) is a dead link too.
@@ -211,6 +218,11 @@ async function runSource(options: ResolvedHaWebSocketOptions, hooks: HaWebSocket
             new SdkError(ErrorCode.CONNECTION_LOST, `dead link: no pong within ${options.heartbeatTimeoutMs} ms`, { stage }),
           ),
       });
+      // First connect with registry sync: hold emission until the registries are loaded (events are
+      // still read and buffered), so the very first events already get their area/device enrichment.
+      if (registrySync !== undefined && !registryLoaded) {
+        shared.gate = new Promise<void>((resolve) => (openGate = resolve));
+      }
       const from = tracker.watermark() ?? baseline;
       // Pin the checkpoint before live events flow, so post-reconnect acks cannot jump over the gap.
       if (from !== undefined && options.backfill.enabled) requestBackfill({ shared, tracker, buffer }, from, savedTime !== undefined && !everConnected ? 'restart' : 'reconnect');
@@ -227,8 +239,12 @@ async function runSource(options: ResolvedHaWebSocketOptions, hooks: HaWebSocket
         );
       }
       if (registrySync !== undefined) {
-        await registrySync.syncAll(connection).catch((error: unknown) => logger.warn({ err: error }, 'registry sync failed; continuing without fresh registries'));
+        await registrySync.syncAll(connection).then(
+          () => (registryLoaded = true),
+          (error: unknown) => logger.warn({ err: error }, 'registry sync failed; continuing without fresh registries'),
+        );
       }
+      releaseGate();
       await Promise.race([connection.closed, waitOrAbort(2 ** 31 - 1, signal)]);
     } catch (error) {
       if (isSdkError(error, ErrorCode.COMMAND_FAILED)) {
@@ -238,6 +254,7 @@ async function runSource(options: ResolvedHaWebSocketOptions, hooks: HaWebSocket
       } else if (!isSdkError(error, ErrorCode.CONNECTION_LOST)) logger.warn({ err: error }, 'session setup failed; reconnecting');
       connection.terminate(error instanceof SdkError ? error : new SdkError(ErrorCode.PROTOCOL_ERROR, errorMessage(error), { stage, cause: error }));
     } finally {
+      releaseGate();
       stopHeartbeat();
       if (shared.connection === connection) shared.connection = undefined;
     }
