@@ -37,19 +37,31 @@ describe('AckGroup', () => {
     expect(g.done).toBe(true);
   });
 
-  it('commits dedupe keys only on success', () => {
-    const { tracker, ack } = setup();
-    const committed: string[] = [];
-    const store = { commit: (_s: readonly string[], keys: readonly string[]) => committed.push(...keys) };
-    const ok = new AckGroup(ack, 1, tracker);
-    ok.addCommit(store, 'a', 'a@1');
-    const bad = new AckGroup(ack, 1, tracker);
-    bad.addCommit(store, 'a', 'a@2');
+  it('lets a per-event group settle into its parent: handled or failed once, untracked', () => {
+    const { tracker, calls, ack } = setup();
+    const parent = new AckGroup(ack, 2, tracker);
+    class Child extends AckGroup {
+      constructor() {
+        super(undefined, 1, undefined);
+      }
+      protected override handled(): void {
+        parent.release(1);
+      }
+      protected override failed(error: SdkError): void {
+        parent.fail(error);
+      }
+    }
+    const ok = new Child();
+    const bad = new Child();
+    expect(tracker.open.size).toBe(1); // only the parent
+    ok.retain(1);
+    ok.release(1);
+    expect(calls).toEqual([]);
+    ok.release(1);
     bad.fail(err);
     bad.release(1);
-    expect(committed).toEqual([]);
     ok.release(1);
-    expect(committed).toEqual(['a@1']);
+    expect(calls).toEqual(['failed:SINK_UNAVAILABLE']);
   });
 
   it('reports a throwing callback instead of breaking the pipeline', () => {

@@ -1,11 +1,6 @@
 import type { Ack } from './context.js';
 import { ErrorCode, SdkError } from './errors.js';
 
-/** Dedupe keys an event group commits once it is handled (see `dedupe.ts`). */
-export interface DedupeCommitter {
-  readonly commit: (series: readonly string[], keys: readonly string[]) => void;
-}
-
 /** Shared bookkeeping of every open group: the runtime fails what is left when stop times out. */
 export interface AckTracker {
   readonly open: Set<AckGroup>;
@@ -16,22 +11,24 @@ export interface AckTracker {
  * The acknowledgement state of one `emit`/`emitBatch` call. It counts obligations: one per event while the
  * event moves through the stages, plus one per sink tap the event reaches. When the count reaches zero the
  * group is handled (`onHandled`, once); the first failure fails it instead (`onFailed`, once, never both).
- * Dedupe keys of the group's events are committed only on success.
+ *
+ * A stage may hand an event on under a group of its own that settles into the source's group (the dedupe
+ * stage does, to learn the outcome of that one event): such a group overrides {@link AckGroup.handled} and
+ * {@link AckGroup.failed} and has no tracker (its parent is the one the runtime tracks).
  */
 export class AckGroup {
   /** Obligations not yet settled. */
   private pending: number;
   private settled = false;
-  private commits: PendingCommit[] | undefined;
 
   constructor(
     private readonly ack: Ack | undefined,
     size: number,
-    private readonly tracker: AckTracker,
+    private readonly tracker: AckTracker | undefined,
   ) {
     this.pending = size;
     if (size === 0) this.finish();
-    else tracker.open.add(this);
+    else tracker?.open.add(this);
   }
 
   /** True once onHandled or onFailed ran (or would have). */
@@ -54,51 +51,38 @@ export class AckGroup {
   fail(error: SdkError): void {
     if (this.settled) return;
     this.settled = true;
-    this.commits = undefined;
-    this.tracker.open.delete(this);
+    this.tracker?.open.delete(this);
+    this.failed(error);
+  }
+
+  /** Runs once when every obligation is settled: tells the source (`onHandled`). */
+  protected handled(): void {
+    if (this.ack === undefined) return;
+    try {
+      this.ack.onHandled();
+    } catch (callbackError) {
+      this.tracker?.report(new SdkError(ErrorCode.INTERNAL, 'ack.onHandled threw', { cause: callbackError }));
+    }
+  }
+
+  /** Runs once on the first failure: tells the source (`onFailed`). */
+  protected failed(error: SdkError): void {
     const onFailed = this.ack?.onFailed;
     if (onFailed === undefined) return;
     try {
       onFailed(error);
     } catch (callbackError) {
-      this.tracker.report(new SdkError(ErrorCode.INTERNAL, 'ack.onFailed threw', { cause: callbackError }));
+      this.tracker?.report(new SdkError(ErrorCode.INTERNAL, 'ack.onFailed threw', { cause: callbackError }));
     }
-  }
-
-  /** Remembers a dedupe key to commit when (and only if) the group is handled. */
-  addCommit(store: DedupeCommitter, series: string, key: string): void {
-    if (this.settled) return;
-    this.commits ??= [];
-    let entry = this.commits.find((c) => c.store === store);
-    if (entry === undefined) {
-      entry = { store, series: [], keys: [] };
-      this.commits.push(entry);
-    }
-    entry.series.push(series);
-    entry.keys.push(key);
   }
 
   // --- internal ---
 
   private finish(): void {
     this.settled = true;
-    this.tracker.open.delete(this);
-    const commits = this.commits;
-    this.commits = undefined;
-    if (commits !== undefined) for (const c of commits) c.store.commit(c.series, c.keys);
-    if (this.ack === undefined) return;
-    try {
-      this.ack.onHandled();
-    } catch (callbackError) {
-      this.tracker.report(new SdkError(ErrorCode.INTERNAL, 'ack.onHandled threw', { cause: callbackError }));
-    }
+    this.tracker?.open.delete(this);
+    this.handled();
   }
-}
-
-interface PendingCommit {
-  readonly store: DedupeCommitter;
-  readonly series: string[];
-  readonly keys: string[];
 }
 
 /**

@@ -6,14 +6,21 @@ import { createMetrics } from './metrics.js';
 import { ErrorCode, SdkError } from './errors.js';
 import type { StageEnv } from './stage.js';
 
-const opts = { windowMs: 300_000, maxPerSeries: 16 };
+const opts = { windowMs: 300_000, maxPerSeries: 16, maxWaiting: 10_000 };
 const sc = (entity: string, t: number) => ({ event_type: 'state_changed', entity_id: entity, time_fired: t, key: `${entity}@${t}` });
+const down = new SdkError(ErrorCode.SINK_UNAVAILABLE, 'write failed');
 
-function harness(now: () => number) {
-  const store = createDedupeStore(opts, now);
+function harness(now: () => number, options = opts) {
+  const outcomes = { duplicates: 0, failed: 0 };
+  const store = createDedupeStore(options, now, {
+    duplicates: (n) => (outcomes.duplicates += n),
+    failed: (n) => (outcomes.failed += n),
+  });
   const stage = dedupeStage(store);
   const drops: string[] = [];
   const tracker = { open: new Set<AckGroup>(), report: (e: unknown) => { throw e; } };
+  const calls: string[] = [];
+  const ack = (label: string) => ({ onHandled: () => calls.push(`handled:${label}`), onFailed: (e: SdkError) => calls.push(`failed:${label}:${e.code}`) });
   const env: StageEnv = {
     ctx: { signal: new AbortController().signal, logger: noopLogger, now, metrics: createMetrics(), deadLetter: () => undefined, report: () => undefined },
     drop: (group, reason) => {
@@ -21,20 +28,24 @@ function harness(now: () => number) {
       group.release(1);
     },
   };
-  const run = (events: unknown[], group = new AckGroup(undefined, events.length, tracker)) => {
+  /** Runs one stage batch of one group; `kept`/`groups` are what goes on (the groups the taps would settle). */
+  const run = (events: unknown[], label = 'g', group = new AckGroup(ack(label), events.length, tracker)) => {
     const batch = { events: [...events], groups: events.map(() => group) };
     expect(stage.run(batch, env)).toBeUndefined(); // a sync stage: no promise
-    return { kept: batch.events, group };
+    return { kept: batch.events, groups: batch.groups, group };
   };
-  return { store, run, drops };
+  /** What the end of the stage loop does: releases the stage obligation of every event that went on. */
+  const handle = (groups: readonly AckGroup[]) => {
+    for (const g of groups) g.release(1);
+  };
+  return { store, run, handle, drops, calls, outcomes, tracker };
 }
 
 describe('dedupe', () => {
   it('drops an exact repeat of a committed key within the window, as duplicate', () => {
     let t = 0;
     const h = harness(() => t);
-    const first = h.run([sc('sensor.a', 1)]);
-    first.group.release(1); // handled → commit
+    h.handle(h.run([sc('sensor.a', 1)]).groups); // handled → commit
     expect(h.run([sc('sensor.a', 1)]).kept).toHaveLength(0);
     expect(h.drops).toEqual(['duplicate']);
     t = 299_999;
@@ -43,18 +54,102 @@ describe('dedupe', () => {
     expect(h.run([sc('sensor.a', 1)]).kept).toHaveLength(1);
   });
 
-  it('commits keys only after the group is handled, never when it fails', () => {
+  it('commits a key only when its event is handled downstream, never when it fails', () => {
     const h = harness(() => 0);
-    const pending = h.run([sc('sensor.a', 1), sc('sensor.a', 2)]);
-    // not yet handled: a replay passes (conservative)
-    expect(h.run([sc('sensor.a', 1)]).kept).toHaveLength(1);
-    pending.group.fail(new SdkError(ErrorCode.SINK_UNAVAILABLE, 'write failed'));
-    expect(h.run([sc('sensor.a', 1)]).kept).toHaveLength(1);
+    const first = h.run([sc('sensor.a', 1), sc('sensor.a', 2)]);
+    expect(h.store.inFlightCount()).toBe(2);
     expect(h.store.ringSize('sensor.a')).toBe(0);
-    const ok = h.run([sc('sensor.a', 3)]);
-    ok.group.release(1);
-    expect(h.store.ringSize('sensor.a')).toBe(1);
-    expect(h.run([sc('sensor.a', 3)]).kept).toHaveLength(0);
+    (first.groups[0] as AckGroup).fail(down);
+    (first.groups[1] as AckGroup).release(1);
+    expect(h.store.ringSize('sensor.a')).toBe(1); // only a@2
+    expect(h.store.inFlightCount()).toBe(0);
+    expect(h.calls).toEqual(['failed:g:SINK_UNAVAILABLE']);
+    expect(h.run([sc('sensor.a', 1)]).kept).toHaveLength(1); // the replay of the failed one goes through
+    expect(h.run([sc('sensor.a', 2)]).kept).toHaveLength(0);
+  });
+
+  it('holds back a copy of an in-flight key and handles it (as duplicate) only when the first copy is handled', () => {
+    const h = harness(() => 0);
+    const ws = h.run([sc('sensor.a', 1)], 'ws');
+    const mqtt = h.run([sc('sensor.a', 1)], 'mqtt');
+    expect(mqtt.kept).toHaveLength(0);
+    expect(h.store.waitingCount()).toBe(1);
+    expect(h.calls).toEqual([]);
+    const tap = ws.groups[0] as AckGroup;
+    tap.retain(1); // the first copy reached a sink tap
+    tap.release(1); // and left the stages
+    expect(h.calls).toEqual([]); // not written yet: nobody is acked
+    expect(h.outcomes).toEqual({ duplicates: 0, failed: 0 });
+    tap.release(1); // written
+    expect(h.calls).toEqual(['handled:mqtt', 'handled:ws']);
+    expect(h.outcomes).toEqual({ duplicates: 1, failed: 0 });
+    expect(h.store.waitingCount()).toBe(0);
+    expect(h.store.inFlightCount()).toBe(0);
+    expect(h.tracker.open.size).toBe(0);
+  });
+
+  it('fails the copies held on a first copy that fails, and a later copy passes (nothing lost)', () => {
+    const h = harness(() => 0);
+    const ws = h.run([sc('sensor.a', 1)], 'ws');
+    h.run([sc('sensor.a', 1)], 'mqtt');
+    h.run([sc('sensor.a', 1)], 'mqtt2');
+    (ws.groups[0] as AckGroup).fail(down);
+    expect(h.calls).toEqual(['failed:mqtt:SINK_UNAVAILABLE', 'failed:mqtt2:SINK_UNAVAILABLE', 'failed:ws:SINK_UNAVAILABLE']);
+    expect(h.outcomes).toEqual({ duplicates: 0, failed: 2 });
+    expect(h.store.ringSize('sensor.a')).toBe(0);
+    expect(h.store.waitingCount()).toBe(0);
+    const redelivered = h.run([sc('sensor.a', 1)], 'redelivered');
+    expect(redelivered.kept).toHaveLength(1);
+    h.handle(redelivered.groups);
+    expect(h.calls.at(-1)).toBe('handled:redelivered');
+  });
+
+  it('copies crossing between two batches settle without waiting on each other (no cycle)', () => {
+    const h = harness(() => 0);
+    // Interleaved in the intake (emitBatch under backpressure): A = [a, b], B = [b, a].
+    const tracker = h.tracker;
+    const groupA = new AckGroup({ onHandled: () => h.calls.push('handled:A') }, 2, tracker);
+    const groupB = new AckGroup({ onHandled: () => h.calls.push('handled:B') }, 2, tracker);
+    const batch = { events: [sc('x.a', 1), sc('x.b', 1), sc('x.b', 1), sc('x.a', 1)], groups: [groupA, groupB, groupA, groupB] };
+    expect(dedupeStage(h.store).run(batch, { ctx: {} as StageEnv['ctx'], drop: () => undefined })).toBeUndefined();
+    expect(batch.events).toEqual([sc('x.a', 1), sc('x.b', 1)]);
+    h.handle(batch.groups);
+    expect(h.calls).toEqual(['handled:A', 'handled:B']); // each needed only the other's first copy written
+    expect(tracker.open.size).toBe(0);
+  });
+
+  it('holds a copy of a key repeated inside one batch on its first copy (same group)', () => {
+    const h = harness(() => 0);
+    const r = h.run([sc('sensor.a', 1), sc('sensor.a', 1), sc('sensor.b', 1)]);
+    expect(r.kept).toEqual([sc('sensor.a', 1), sc('sensor.b', 1)]);
+    h.handle(r.groups);
+    expect(h.calls).toEqual(['handled:g']);
+    expect(h.outcomes.duplicates).toBe(1);
+  });
+
+  it('bounds held-back copies by maxWaiting: beyond it a copy passes on (a rewrite, never a loss)', () => {
+    const h = harness(() => 0, { ...opts, maxWaiting: 2 });
+    const first = h.run([sc('sensor.a', 1)], 'first');
+    expect(h.run([sc('sensor.a', 1)], 'c1').kept).toHaveLength(0);
+    expect(h.run([sc('sensor.a', 1)], 'c2').kept).toHaveLength(0);
+    const third = h.run([sc('sensor.a', 1)], 'c3');
+    expect(third.kept).toHaveLength(1);
+    expect(third.groups[0]).toBe(third.group); // untracked: settles its own group directly
+    expect(h.store.waitingCount()).toBe(2);
+    h.handle(first.groups);
+    h.handle(third.groups);
+    expect(h.calls).toEqual(['handled:c1', 'handled:c2', 'handled:first', 'handled:c3']);
+  });
+
+  it('clear() fails in-flight entries still open and the copies held on them, leaving nothing behind', () => {
+    const h = harness(() => 0);
+    h.run([sc('sensor.a', 1), sc('sensor.b', 1)], 'ws');
+    h.run([sc('sensor.a', 1)], 'mqtt');
+    h.store.clear();
+    expect(h.calls).toEqual(['failed:mqtt:ABORTED', 'failed:ws:ABORTED']);
+    expect(h.outcomes.failed).toBe(1);
+    expect([h.store.inFlightCount(), h.store.waitingCount(), h.store.seriesCount()]).toEqual([0, 0, 0]);
+    expect(h.tracker.open.size).toBe(0);
   });
 
   it('keeps memory per series bounded: 100k events of one series leave at most maxPerSeries keys', () => {
@@ -67,6 +162,18 @@ describe('dedupe', () => {
     expect(h.store.isDuplicate('sensor.a', 'sensor.a@99999')).toBe(true);
     expect(h.store.isDuplicate('sensor.a', 'sensor.a@99984')).toBe(true);
     expect(h.store.isDuplicate('sensor.a', 'sensor.a@99983')).toBe(false); // forgotten → rewritten, never lost
+  });
+
+  it('keeps memory bounded through the stage: 100k events with copies leave maxPerSeries keys and no in-flight entries', () => {
+    const h = harness(() => 0);
+    for (let i = 0; i < 50_000; i++) {
+      const first = h.run([sc('sensor.a', i)], 'ws');
+      h.run([sc('sensor.a', i)], 'mqtt'); // held back while the first is in flight
+      h.handle(first.groups);
+    }
+    expect(h.outcomes.duplicates).toBe(50_000);
+    expect([h.store.ringSize('sensor.a'), h.store.seriesCount(), h.store.inFlightCount(), h.store.waitingCount()]).toEqual([16, 1, 0, 0]);
+    expect(h.tracker.open.size).toBe(0);
   });
 
   it('evicts series whose newest key expired in a sweep driven by the clock', () => {
@@ -84,14 +191,14 @@ describe('dedupe', () => {
 
   it('only treats the exact same key as duplicate (different times of one entity pass)', () => {
     const h = harness(() => 0);
-    h.run([sc('sensor.a', 1)]).group.release(1);
+    h.handle(h.run([sc('sensor.a', 1)]).groups);
     expect(h.run([sc('sensor.a', 2), sc('sensor.b', 1)]).kept).toHaveLength(2);
   });
 
   it('dedupes events keyed by fallback (series@time_fired) and passes events without identity, in one batch', () => {
     const h = harness(() => 0);
     const noKey = { event_type: 'call_service', time_fired: 7, data: { domain: 'light', service: 'turn_on' } };
-    h.run([noKey]).group.release(1);
+    h.handle(h.run([noKey]).groups);
     const { kept } = h.run([{ entity_id: 'x.y' }, noKey, 42, { ...noKey, time_fired: 8 }]);
     expect(kept).toEqual([{ entity_id: 'x.y' }, 42, { ...noKey, time_fired: 8 }]);
     expect(h.drops).toEqual(['duplicate']);

@@ -103,14 +103,17 @@ export interface FilterSet {
 }
 
 /**
- * Dedupe on the identity key; keys are committed only after the events are handled, so two copies in flight
- * at once both pass (idempotent writes make that one rewrite) and a failed write never hides its replay.
+ * Dedupe on the identity key; keys are committed only after the events are handled, so a failed write never
+ * hides its replay. A copy arriving while its first copy is still in flight is held back and shares the first
+ * copy's outcome: handled (as `duplicate`) when it is handled, failed when it fails.
  */
 export interface DedupeOptions {
   /** How long a committed key is remembered (ms). @default 300000 */
   readonly windowMs?: number;
   /** Keys remembered per series (memory grows with entities, not with rate × window). @default 16 */
   readonly maxPerSeries?: number;
+  /** Copies held back while their first copy is in flight; beyond this a copy passes on (rewritten). @default 10000 */
+  readonly maxWaiting?: number;
 }
 
 /** Pipeline-wide options. */

@@ -40,6 +40,14 @@ export const DeliveryOptionsSchema = z.object({
 export const DedupeOptionsSchema = z.object({
   windowMs: z.number().int().positive().default(300_000).describe('How long a committed key is remembered (ms)'),
   maxPerSeries: z.number().int().positive().default(16).describe('Keys remembered per series (memory grows with series, not rate x window)'),
+  maxWaiting: z
+    .number()
+    .int()
+    .positive()
+    .default(10_000)
+    .describe(
+      'Copies held back while their first copy is still in flight (they are handled, or fail, with it); beyond this a copy passes on and is written again (an idempotent rewrite)',
+    ),
 });
 
 /** Data options of a pipeline (hooks — logger, now, metrics — are passed alongside, not validated). */

@@ -152,23 +152,26 @@ describe('stages', () => {
     expect(await p.metrics.registry.getSingleMetricAsString('ha_ingestor_events_dropped_total')).toContain('reason="invalid"} 1');
   });
 
-  it('dedupes on the identity key, committing only after the first copy was handled', async () => {
+  it('dedupes on the identity key: a copy in flight waits for the first copy, a later one is dropped at once', async () => {
     const src = manualSource<Ev>();
     const sink = manualSink<Ev>('s');
+    const acks = ackRecorder();
     const p = pipeline(src.source).dedupe().to(sink.sink, { batch: { maxSize: 1 } }).build();
     await p.start();
-    await src.ctx().emit(stateEvent('light.a', 1));
-    await src.ctx().emit(stateEvent('light.a', 1)); // in flight, not committed yet: passes (idempotent rewrite)
+    await src.ctx().emit(stateEvent('light.a', 1), acks.ack('first'));
+    await src.ctx().emit(stateEvent('light.a', 1), acks.ack('in-flight copy')); // held back on the first
     await settle();
     expect(sink.calls).toHaveLength(1);
+    expect(p.stats().inFlight).toBe(2);
+    expect(acks.handled).toEqual([]);
     sink.calls[0]?.resolve();
     await settle();
-    sink.calls[1]?.resolve();
+    expect(acks.handled).toEqual(['in-flight copy', 'first']);
+    await src.ctx().emit(stateEvent('light.a', 1), acks.ack('late copy')); // committed: duplicate
     await settle();
-    await src.ctx().emit(stateEvent('light.a', 1)); // now committed: duplicate
-    await settle();
-    expect(sink.calls).toHaveLength(2);
-    expect((await p.stop()).dropped).toEqual({ duplicate: 1 });
+    expect(sink.calls).toHaveLength(1);
+    expect(acks.handled).toEqual(['in-flight copy', 'first', 'late copy']);
+    expect((await p.stop()).dropped).toEqual({ duplicate: 2 });
   });
 
   it('does not commit a dedupe key when the write failed: the replay goes through', async () => {

@@ -96,7 +96,13 @@ export function createRuntime(input: RuntimeInput): Pipeline {
       case 'filter':
         return filterStage(spec.name, spec.predicate);
       case 'dedupe': {
-        const store = createDedupeStore(resolveDedupeOptions(spec.options), now);
+        // Copies held back on an in-flight first copy settle outside the stage loop: count them here.
+        const store = createDedupeStore(resolveDedupeOptions(spec.options), now, {
+          duplicates: (n) => counters.drop('duplicate', n),
+          failed: (n) => {
+            counters.failed += n;
+          },
+        });
         dedupeStores.push(store);
         return dedupeStage(store);
       }
@@ -209,7 +215,8 @@ export function createRuntime(input: RuntimeInput): Pipeline {
   let flushSourceMetrics = (): void => undefined;
   let fatal: SdkError | undefined;
   const fatalWaiters: ((e: SdkError) => void)[] = [];
-  const inFlight = () => intake.length() + processing + taps.reduce((n, t) => n + t.delivery.buffered(), 0);
+  const inFlight = () =>
+    intake.length() + processing + taps.reduce((n, t) => n + t.delivery.buffered(), 0) + dedupeStores.reduce((n, s) => n + s.waitingCount(), 0);
   const stats = () => counters.snapshot(inFlight());
 
   const start = async () => {
@@ -271,6 +278,7 @@ export function createRuntime(input: RuntimeInput): Pipeline {
       await settle(t.delivery.close(), report);
       await settle(t.sink.close?.(), report);
     }
+    // Normally empty by now; after a timeout, entries still open fail (with the copies held on them).
     for (const s of dedupeStores) s.clear();
     flushSourceMetrics();
     // Everything is closed: release whatever still listens on the stage signal (pollers, sockets).
