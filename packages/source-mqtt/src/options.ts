@@ -11,7 +11,7 @@ const StatestreamOptionsSchema = z
       .number()
       .int()
       .nonnegative()
-      .default(75)
+      .default(100)
       .describe("Quiet period that closes an entity's change: HA publishes state, timestamps and attributes back to back (capped at 4× after the first message)"),
     dropRetainedReplay: z
       .boolean()

@@ -149,9 +149,38 @@ describe('statestream parser', () => {
     expect(p.parse(message('ha/sensor/kitchen/last_updated', 'yesterday'), ctx)).toMatchObject({ kind: 'invalid', reason: 'invalid_timestamp' });
     expect(p.parse(message('ha/sensor/kitchen', '1'), ctx)).toMatchObject({ kind: 'invalid', reason: 'unexpected_topic' });
     expect(p.parse(message('other/sensor/kitchen/state', '1'), ctx)).toMatchObject({ kind: 'invalid', reason: 'unexpected_topic' });
-    p.parse(message('ha/sensor/lonely/battery', '5'), ctx);
+  });
+
+  it('never makes an event of stragglers without a state (the tail of a change slower than the window)', () => {
+    const p = parser();
+    const ctx = parserContext();
+    p.parse(message('ha/sensor/kitchen/state', '1'), ctx);
     vi.advanceTimersByTime(75);
-    expect(ctx.settled[0]?.result).toMatchObject({ kind: 'invalid', reason: 'statestream_no_state' });
+    const first = ctx.settled[0]?.result;
+    if (first?.kind === 'events') first.onHandled?.();
+    p.parse(message('ha/sensor/kitchen/battery', '5'), ctx);
+    vi.advanceTimersByTime(75);
+    expect(ctx.settled[1]?.result).toEqual({ kind: 'ignored', reason: 'statestream_partial' });
+  });
+
+  it('waits (up to the cap) for last_updated of an entity known to publish timestamps', () => {
+    const p = parser();
+    const ctx = parserContext();
+    p.parse(message('ha/sensor/kitchen/state', '1'), ctx);
+    p.parse(message('ha/sensor/kitchen/last_updated', LU), ctx);
+    vi.advanceTimersByTime(75);
+    const LU2 = '2026-11-29T10:00:01.000001+00:00';
+    p.parse(message('ha/sensor/kitchen/state', '2'), ctx);
+    vi.advanceTimersByTime(200); // quiet for longer than the window, but the timestamp is known to come
+    expect(ctx.settled).toHaveLength(1);
+    p.parse(message('ha/sensor/kitchen/last_updated', LU2), ctx);
+    vi.advanceTimersByTime(75);
+    const second = ctx.settled[1]?.result;
+    expect(second?.kind === 'events' && second.events[0]).toMatchObject({ state: '2', last_updated: parseHaTime(LU2) });
+    p.parse(message('ha/sensor/kitchen/state', '3'), ctx);
+    vi.advanceTimersByTime(300); // the cap: 4 × 75 ms after the first message
+    const third = ctx.settled[2]?.result;
+    expect(third?.kind === 'events' && third.events[0]?.provenance.timeFromReceipt).toBe(true);
   });
 
   it('flush() settles every open change at once (stop)', () => {

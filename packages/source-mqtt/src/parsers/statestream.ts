@@ -48,6 +48,7 @@ export function parseStatestreamTopic(topic: string, baseTopic: string): Statest
 export function createStatestreamParser(options: StatestreamParserOptions): MqttParser {
   const open = new Map<string, Assembly>();
   const memory = new Map<string, Remembered>();
+  const withTimestamps = new Set<string>();
 
   const flushEntity = (entityId: string, ctx: ParserContext): void => {
     const assembly = open.get(entityId);
@@ -79,12 +80,28 @@ export function createStatestreamParser(options: StatestreamParserOptions): Mqtt
     }
     // Quiet-period window: it closes `assemblyWindowMs` after the entity's latest message (a burst with many
     // attributes on a busy broker keeps it open), but never later than 4 × assemblyWindowMs after the first.
-    clearTimeout(assembly.timer);
-    const left = Math.min(options.assemblyWindowMs, assembly.openedAt + 4 * options.assemblyWindowMs - ctx.now());
-    assembly.timer = setTimeout(() => flushEntity(entityId, ctx), Math.max(0, left));
     assembly.messages.push(message);
     apply(assembly, update);
+    if ('lastUpdated' in update) withTimestamps.add(entityId);
+    arm(assembly, ctx);
     return { kind: 'pending' };
+  };
+
+  // Quiet-period window: it closes `assemblyWindowMs` after the entity's latest message, but never later
+  // than 4 × assemblyWindowMs after the first. An entity known to publish timestamps keeps it open (to the
+  // cap) until its last_updated came: closing early would stamp the change with the receipt time.
+  const arm = (assembly: Assembly, ctx: ParserContext): void => {
+    clearTimeout(assembly.timer);
+    const cap = assembly.openedAt + 4 * options.assemblyWindowMs;
+    const delay = Math.max(0, Math.min(options.assemblyWindowMs, cap - ctx.now()));
+    assembly.timer = setTimeout(() => {
+      const waitForTimestamp = assembly.state !== undefined && assembly.lastUpdated === undefined && withTimestamps.has(assembly.entityId);
+      if (waitForTimestamp && ctx.now() < cap) {
+        assembly.timer = setTimeout(() => flushEntity(assembly.entityId, ctx), cap - ctx.now());
+        return;
+      }
+      flushEntity(assembly.entityId, ctx);
+    }, delay);
   };
 
   return {
@@ -97,6 +114,7 @@ export function createStatestreamParser(options: StatestreamParserOptions): Mqtt
       for (const a of open.values()) clearTimeout(a.timer);
       open.clear();
       memory.clear();
+      withTimestamps.clear();
     },
   };
 }
@@ -169,10 +187,10 @@ function assemble(
   source: string,
 ): SettledResult {
   const previous = memory.get(assembly.entityId);
-  const state = assembly.state ?? previous?.state.state;
-  if (state === undefined) {
-    return { kind: 'invalid', reason: 'statestream_no_state', message: `no state message for ${assembly.entityId} (only attributes/timestamps)` };
-  }
+  // HA publishes `state` first for every change, so a window without one holds stragglers of a change that
+  // was already emitted (a burst slower than the window): never a change of its own.
+  const state = assembly.state;
+  if (state === undefined) return { kind: 'ignored', reason: 'statestream_partial' };
   const attributes = assembly.hasAttributes ? assembly.attributes : (previous?.state.attributes ?? {});
   const fingerprint = stableJson([state, attributes, assembly.lastUpdated ?? null]);
   if (options.dropRetainedReplay && previous !== undefined && previous.fingerprint === fingerprint) {

@@ -75,7 +75,7 @@ describe.each(targets)('WebSocket source + statestream on $name in one pipeline'
     unsubscribe();
     const keys = stateKeys();
     const extra = sink.written().slice(before).filter((e) => e.event_type === 'state_changed' && !expected.has(e.key)).map((e) => ({ key: e.key, provenance: e.provenance, state: (e as { state?: unknown }).state }));
-    expect(extra).toEqual([]);
+    expect(extra, JSON.stringify(extra)).toEqual([]);
     expect(new Set(keys)).toEqual(expected);
     // One point per HA change: every MQTT copy carried the WebSocket copy's key and was dropped by dedupe.
     expect(keys).toHaveLength(expected.size);
