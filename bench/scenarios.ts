@@ -19,6 +19,8 @@ export interface Plan {
   readonly wsFrames: number;
   readonly processingRuns: number;
   readonly e2eEvents: number;
+  /** Events through each ingestor before its measured window (JIT, caches, keep-alive sockets). */
+  readonly warmupEvents: number;
   readonly steadySeconds: number;
   readonly memorySeconds: number;
   readonly childTimeoutMs: number;
@@ -26,8 +28,8 @@ export interface Plan {
 
 export function planFor(quick: boolean): Plan {
   return quick
-    ? { quick, corpusFrames: 5_000, floorMs: 400, wsFrames: 20_000, processingRuns: 3, e2eEvents: 2_000, steadySeconds: 2, memorySeconds: 5, childTimeoutMs: 30_000 }
-    : { quick, corpusFrames: 30_000, floorMs: 3_000, wsFrames: 200_000, processingRuns: 5, e2eEvents: 20_000, steadySeconds: 30, memorySeconds: 60, childTimeoutMs: 120_000 };
+    ? { quick, corpusFrames: 5_000, floorMs: 400, wsFrames: 20_000, processingRuns: 3, e2eEvents: 2_000, warmupEvents: 1_500, steadySeconds: 2, memorySeconds: 5, childTimeoutMs: 30_000 }
+    : { quick, corpusFrames: 30_000, floorMs: 3_000, wsFrames: 200_000, processingRuns: 5, e2eEvents: 20_000, warmupEvents: 3_000, steadySeconds: 30, memorySeconds: 60, childTimeoutMs: 120_000 };
 }
 
 export interface FloorsResult {
@@ -76,7 +78,7 @@ export async function e2e(
   plan: Plan,
 ): Promise<E2eResult | { readonly error: string }> {
   try {
-    return await runIngestor(env.child, env.sim, env.sinkUrl, mode, { ...DEFAULT_SETTINGS, ...settings }, load, plan.childTimeoutMs + (load.kind === 'steady' ? load.seconds * 1000 : 0));
+    return await runIngestor(env.child, env.sim, env.sinkUrl, mode, { ...DEFAULT_SETTINGS, ...settings }, load, plan.childTimeoutMs + (load.kind === 'steady' ? load.seconds * 1000 : 0), plan.warmupEvents);
   } catch (error) {
     return { error: error instanceof Error ? error.message : String(error) };
   }
