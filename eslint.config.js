@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/coverage/**', 'data/**', '.services/**', 'bench/results/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/coverage/**', 'data/**', '.services/**', 'bench/results/**', '.tmp/**', 'bench/.peers/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

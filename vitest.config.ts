@@ -1,8 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
 // Workspace packages resolve to their TypeScript sources through the `source` export condition,
-// so tests (like `tsc`) never need a build first.
-const conditions = ['source', 'module', 'node', 'import', 'default'];
+// so tests (like `tsc`) never need a build first. Only `source` is added to Node's own conditions
+// (externalConditions); `import` in the list made Node 20 resolve require('ws') to ws's ESM
+// wrapper, which breaks mqtt.js over ws://.
+const conditions = ['source', 'module', 'node', 'development|production'];
 
 export default defineConfig({
   resolve: { conditions },
