@@ -118,6 +118,19 @@ describe('dedupe', () => {
     expect(tracker.open.size).toBe(0);
   });
 
+  it('chains through two dedupe stages: the source group settles once the last per-event group is handled', () => {
+    const h = harness(() => 0);
+    const second = createDedupeStore(opts, () => 0);
+    const afterFirst = h.run([sc('sensor.a', 1)], 'ws');
+    const batch = { events: afterFirst.kept, groups: afterFirst.groups };
+    expect(dedupeStage(second).run(batch, { ctx: {} as StageEnv['ctx'], drop: () => undefined })).toBeUndefined();
+    h.run([sc('sensor.a', 1)], 'mqtt'); // held on the first stage's entry
+    expect(h.calls).toEqual([]);
+    h.handle(batch.groups);
+    expect(h.calls).toEqual(['handled:mqtt', 'handled:ws']);
+    expect([h.store.ringSize('sensor.a'), second.ringSize('sensor.a'), h.store.inFlightCount(), second.inFlightCount()]).toEqual([1, 1, 0, 0]);
+  });
+
   it('holds a copy of a key repeated inside one batch on its first copy (same group)', () => {
     const h = harness(() => 0);
     const r = h.run([sc('sensor.a', 1), sc('sensor.a', 1), sc('sensor.b', 1)]);

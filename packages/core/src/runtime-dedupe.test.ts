@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { pipeline } from './builder.js';
 import { ErrorCode, SdkError } from './errors.js';
-import { ackRecorder, manualSink, manualSource, memorySink, settle, stateEvent } from './runtime-test-kit.js';
+import { createRuntime } from './runtime.js';
+import { ackRecorder, manualSink, manualSource, memoryOutbox, memorySink, settle, stateEvent } from './runtime-test-kit.js';
 
 type Ev = ReturnType<typeof stateEvent>;
 const N = 50;
@@ -73,6 +74,35 @@ describe('dedupe across sources (copies in flight)', () => {
     expect(acks.handled).toEqual(entities.map((e) => `redelivered:${e}`));
     const stats = await p.stop();
     expect(stats).toMatchObject({ received: 3 * N, written: { influx: N }, failed: 2 * N, dropped: {}, inFlight: 0 });
+  });
+
+  it('handles the held copies when the first copies are outboxed (sink down, outbox): nothing fails', async () => {
+    const ws = manualSource<Ev>('ws');
+    const mqtt = manualSource<Ev>('mqtt');
+    const sink = memorySink<Ev>('influx', () => {
+      throw new SdkError(ErrorCode.SINK_UNAVAILABLE, 'influx down');
+    });
+    const box = memoryOutbox();
+    const acks = ackRecorder();
+    const p = createRuntime({
+      sources: [ws.source, mqtt.source],
+      stages: [
+        { kind: 'dedupe', options: {} },
+        { kind: 'sink', sink: sink.sink, delivery: { ...slowBatches, retry: { retries: 0 }, outbox: { dir: '/unused' } } },
+      ],
+      options: {},
+      deps: { openOutbox: box.open },
+    });
+    p.events.on('error', () => undefined);
+    await p.start();
+    await emitBothSources(ws, mqtt, acks);
+    await vi.advanceTimersByTimeAsync(5000);
+    await settle();
+    expect(acks.failed).toEqual([]);
+    expect(acks.handled).toHaveLength(2 * N);
+    expect(box.entries.flatMap((e) => e.records as Ev[]).map((e) => e.key)).toEqual(entities.map((e) => `${e}@1`));
+    expect(p.stats()).toMatchObject({ received: 2 * N, outboxed: { influx: N }, dropped: { duplicate: N }, failed: 0, inFlight: 0 });
+    await p.stop();
   });
 
   it('stop flushes the batch and settles the held copies with it: counts exact', async () => {
