@@ -13,6 +13,12 @@ const StatestreamOptionsSchema = z
       .nonnegative()
       .default(100)
       .describe("Quiet period that closes an entity's change: HA publishes state, timestamps and attributes back to back (capped at 4× after the first message)"),
+    timestampWaitMs: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(2000)
+      .describe("With publish_timestamps on, how long a change waits for its `last_updated` before falling back to the receipt time (a loaded broker can delay it)"),
     dropRetainedReplay: z
       .boolean()
       .default(true)

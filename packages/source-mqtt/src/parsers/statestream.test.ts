@@ -7,7 +7,7 @@ const LU = '2026-11-29T10:00:00.123456+00:00';
 const LU_US = parseHaTime(LU) ?? 0;
 
 const parser = (over: Partial<Parameters<typeof createStatestreamParser>[0]> = {}) =>
-  createStatestreamParser({ baseTopic: 'ha', assemblyWindowMs: 75, dropRetainedReplay: true, ...over });
+  createStatestreamParser({ baseTopic: 'ha', assemblyWindowMs: 75, timestampWaitMs: 2000, dropRetainedReplay: true, ...over });
 
 /** The messages HA's mqtt_statestream publishes for one change, in HA's order. */
 const change = (state: string, attrs: Record<string, unknown>, lu?: string, extra: { retain?: boolean } = {}) => [
@@ -163,24 +163,36 @@ describe('statestream parser', () => {
     expect(ctx.settled[1]?.result).toEqual({ kind: 'ignored', reason: 'statestream_partial' });
   });
 
-  it('waits (up to the cap) for last_updated of an entity known to publish timestamps', () => {
-    const p = parser();
+  it('once the stream publishes timestamps, waits (up to timestampWaitMs) for last_updated of every entity', () => {
+    const p = parser({ timestampWaitMs: 1000 });
     const ctx = parserContext();
     p.parse(message('ha/sensor/kitchen/state', '1'), ctx);
     p.parse(message('ha/sensor/kitchen/last_updated', LU), ctx);
     vi.advanceTimersByTime(75);
     const LU2 = '2026-11-29T10:00:01.000001+00:00';
     p.parse(message('ha/sensor/kitchen/state', '2'), ctx);
-    vi.advanceTimersByTime(200); // quiet for longer than the window, but the timestamp is known to come
+    vi.advanceTimersByTime(500); // quiet for longer than the window and the 4× cap, but a timestamp is due
     expect(ctx.settled).toHaveLength(1);
     p.parse(message('ha/sensor/kitchen/last_updated', LU2), ctx);
     vi.advanceTimersByTime(75);
     const second = ctx.settled[1]?.result;
     expect(second?.kind === 'events' && second.events[0]).toMatchObject({ state: '2', last_updated: parseHaTime(LU2) });
-    p.parse(message('ha/sensor/kitchen/state', '3'), ctx);
-    vi.advanceTimersByTime(300); // the cap: 4 × 75 ms after the first message
+    // Another entity's first change after a start waits too (HA's publish_timestamps is global).
+    const LU3 = '2026-11-29T10:00:02.000002+00:00';
+    p.parse(message('ha/sensor/hall/state', '7'), ctx);
+    vi.advanceTimersByTime(600);
+    expect(ctx.settled).toHaveLength(2);
+    p.parse(message('ha/sensor/hall/last_updated', LU3), ctx);
+    vi.advanceTimersByTime(75);
     const third = ctx.settled[2]?.result;
-    expect(third?.kind === 'events' && third.events[0]?.provenance.timeFromReceipt).toBe(true);
+    expect(third?.kind === 'events' && third.events[0]).toMatchObject({ entity_id: 'sensor.hall', last_updated: parseHaTime(LU3) });
+    // A timestamp that never comes: the receipt time after timestampWaitMs, flagged.
+    p.parse(message('ha/sensor/kitchen/state', '3'), ctx);
+    vi.advanceTimersByTime(999);
+    expect(ctx.settled).toHaveLength(3);
+    vi.advanceTimersByTime(1);
+    const fourth = ctx.settled[3]?.result;
+    expect(fourth?.kind === 'events' && fourth.events[0]?.provenance.timeFromReceipt).toBe(true);
   });
 
   it('flush() settles every open change at once (stop)', () => {

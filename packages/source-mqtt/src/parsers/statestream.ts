@@ -10,6 +10,7 @@ export interface StatestreamParserOptions {
   readonly baseTopic: string;
   /** Collection window per entity after its first message, ms. */
   readonly assemblyWindowMs: number;
+  readonly timestampWaitMs: number;
   /** Drop an assembled change identical to the last handled one (retained replay). */
   readonly dropRetainedReplay: boolean;
 }
@@ -48,7 +49,10 @@ export function parseStatestreamTopic(topic: string, baseTopic: string): Statest
 export function createStatestreamParser(options: StatestreamParserOptions): MqttParser {
   const open = new Map<string, Assembly>();
   const memory = new Map<string, Remembered>();
-  const withTimestamps = new Set<string>();
+  // HA's publish_timestamps is one setting for the whole statestream: once any entity published a
+  // last_updated, every entity's change waits for its own (up to timestampWaitMs) before falling back
+  // to the receipt time; else the first change of an entity after a start got a receipt-time key.
+  let timestampsPublished = false;
 
   const flushEntity = (entityId: string, ctx: ParserContext): void => {
     const assembly = open.get(entityId);
@@ -82,22 +86,23 @@ export function createStatestreamParser(options: StatestreamParserOptions): Mqtt
     // attributes on a busy broker keeps it open), but never later than 4 × assemblyWindowMs after the first.
     assembly.messages.push(message);
     apply(assembly, update);
-    if ('lastUpdated' in update) withTimestamps.add(entityId);
+    if ('lastUpdated' in update) timestampsPublished = true;
     arm(assembly, ctx);
     return { kind: 'pending' };
   };
 
   // Quiet-period window: it closes `assemblyWindowMs` after the entity's latest message, but never later
-  // than 4 × assemblyWindowMs after the first. An entity known to publish timestamps keeps it open (to the
-  // cap) until its last_updated came: closing early would stamp the change with the receipt time.
+  // than 4 × assemblyWindowMs after the first. When the stream publishes timestamps, a change without its
+  // last_updated yet stays open (up to timestampWaitMs): closing early would stamp it with the receipt time.
   const arm = (assembly: Assembly, ctx: ParserContext): void => {
     clearTimeout(assembly.timer);
     const cap = assembly.openedAt + 4 * options.assemblyWindowMs;
     const delay = Math.max(0, Math.min(options.assemblyWindowMs, cap - ctx.now()));
     assembly.timer = setTimeout(() => {
-      const waitForTimestamp = assembly.state !== undefined && assembly.lastUpdated === undefined && withTimestamps.has(assembly.entityId);
-      if (waitForTimestamp && ctx.now() < cap) {
-        assembly.timer = setTimeout(() => flushEntity(assembly.entityId, ctx), cap - ctx.now());
+      const waitForTimestamp = assembly.state !== undefined && assembly.lastUpdated === undefined && timestampsPublished;
+      const timestampDeadline = assembly.openedAt + Math.max(4 * options.assemblyWindowMs, options.timestampWaitMs);
+      if (waitForTimestamp && ctx.now() < timestampDeadline) {
+        assembly.timer = setTimeout(() => flushEntity(assembly.entityId, ctx), timestampDeadline - ctx.now());
         return;
       }
       flushEntity(assembly.entityId, ctx);
@@ -114,7 +119,7 @@ export function createStatestreamParser(options: StatestreamParserOptions): Mqtt
       for (const a of open.values()) clearTimeout(a.timer);
       open.clear();
       memory.clear();
-      withTimestamps.clear();
+      timestampsPublished = false;
     },
   };
 }

@@ -1,0 +1,147 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createStatestreamPublisher, type StatestreamPublisher } from '@ha-ingestor/source-mqtt';
+import { createHaSimulator, type HaSimulator } from '@ha-ingestor/source-ws/simulator';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createInfluxDatabase, influxQuery, requireServices, uniqueName } from '../../../../test-support/services.js';
+import { eventually, startCli, type CliProcess } from './cli-process.js';
+
+// The whole service as users run it: the CLI as a child process against the HA simulator, real
+// InfluxDB 1.x and real Mosquitto (statestream published alongside the WebSocket stream).
+describe('ha-ingestor run (child process, real servers)', () => {
+  const cleanups: (() => Promise<unknown>)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  it('stores every state change exactly once across kill -9 and restart; /ready and /metrics reflect reality', async (ctx) => {
+    const svc = requireServices(ctx);
+    const db = uniqueName('e2e');
+    await createInfluxDatabase(svc.influxdb.url, db);
+    const dataDir = await mkdtemp(join(tmpdir(), 'ha-ingestor-e2e-'));
+    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    const sim: HaSimulator = await createHaSimulator({ seed: 11 });
+    cleanups.push(() => sim.close());
+    const base = uniqueName('e2e-states');
+    const publisher: StatestreamPublisher = await createStatestreamPublisher({ url: svc.mosquitto.url, baseTopic: base, publishAttributes: true, publishTimestamps: true });
+    cleanups.push(() => publisher.close());
+    const publishErrors: unknown[] = [];
+    sim.onEvent((e) => {
+      const event: unknown = e.event;
+      if ((event as { event_type?: string }).event_type === 'state_changed' && (event as { data?: { new_state?: unknown } }).data?.new_state) {
+        publisher.publish(event as Parameters<StatestreamPublisher['publish']>[0]).catch((error: unknown) => publishErrors.push(error));
+      }
+    });
+
+    const env = {
+      HA_URL: sim.url,
+      HA_TOKEN: sim.token,
+      MQTT_URL: svc.mosquitto.url,
+      MQTT_TOPICS: `${base}/#`,
+      MQTT_FORMAT: 'statestream',
+      MQTT_CLIENT_ID: uniqueName('e2e-client'),
+      INFLUXDB_URL: svc.influxdb.url,
+      INFLUXDB_API_VERSION: '1',
+      INFLUXDB_DATABASE: db,
+      BATCH_TIMEOUT: '0.2',
+      DATA_DIR: dataDir,
+      HTTP_PORT: '0',
+      LOG_LEVEL: 'info',
+    };
+    const run = async (): Promise<{ cli: CliProcess; url: string }> => {
+      const cli = startCli(['run'], env);
+      cleanups.push(async () => {
+        if (cli.child.exitCode === null) cli.child.kill('SIGKILL');
+        await cli.exited;
+      });
+      const started = await cli.waitForLog('ha-ingestor started', 30_000);
+      const url = started['url'] as string;
+      await eventually(async () => ((await fetch(`${url}/ready`)).status === 200 ? true : undefined), 20_000, '/ready 200');
+      return { cli, url };
+    };
+
+    const first = await run();
+    sim.startGenerator({ ratePerSecond: 80 });
+    await eventually(
+      async () => {
+        const stats = (await (await fetch(`${first.url}/api/v1/stats`)).json()) as { pipeline: { written: Record<string, number> } };
+        return (stats.pipeline.written['influx'] ?? 0) >= 50 ? true : undefined;
+      },
+      20_000,
+      '50 points written',
+    );
+    const metrics = await (await fetch(`${first.url}/metrics`)).text();
+    expect(metrics).toMatch(/^ha_ingestor_source_connected\{source="ha-websocket"\} 1$/m);
+    expect(metrics).toMatch(/^ha_ingestor_source_connected\{source="mqtt"\} 1$/m);
+    expect(Number(/^ha_ingestor_sink_points_written_total\{sink="influx"\} (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(50);
+
+    // Abrupt death mid-stream; HA keeps producing while the ingestor is down.
+    first.cli.child.kill('SIGKILL');
+    expect(await first.cli.exited).toBe(128);
+    await new Promise((r) => setTimeout(r, 1500));
+
+    const second = await run();
+    await new Promise((r) => setTimeout(r, 1500));
+    sim.stopGenerator();
+
+    const expected = new Set<string>();
+    for (const e of sim.emitted) {
+      const event = e.event as { event_type: string; data?: { entity_id?: string; new_state?: { last_updated: string } | null } };
+      if (event.event_type !== 'state_changed' || !event.data?.new_state || e.last_updated === undefined) continue;
+      expected.add(`${e.entity_id ?? ''}@${microsOf(e.last_updated)}`);
+    }
+    const stored = async () => {
+      const found = new Map<string, number>();
+      // GROUP BY * puts the tags in series.tags (a field named like a tag would otherwise shadow it).
+      for (const series of await influxQuery(svc.influxdb.url, db, 'SELECT * FROM /.*/ WHERE time > 0 GROUP BY *')) {
+        if (series.name === 'events') continue;
+        const t = series.columns.indexOf('time');
+        for (const row of series.values) {
+          const key = `${series.tags?.['domain'] ?? '?'}.${series.tags?.['entity_id'] ?? '?'}@${String(row[t])}`;
+          found.set(key, (found.get(key) ?? 0) + 1);
+        }
+      }
+      return found;
+    };
+    const found = await eventually(
+      async () => {
+        const f = await stored();
+        return [...expected].every((k) => f.has(k)) ? f : undefined;
+      },
+      30_000,
+      'every state change in InfluxDB',
+    ).catch(async (error: unknown) => {
+      const f = await stored();
+      const missing = [...expected].filter((k) => !f.has(k));
+      throw new Error(`${String(error)}; ${missing.length} of ${expected.size} missing, e.g. ${missing.slice(0, 5).join(', ')}; stored e.g. ${[...f.keys()].slice(0, 5).join(', ')}`);
+    });
+    const extra = [...found.keys()].filter((k) => !expected.has(k));
+    expect(extra, 'points at times HA never stamped (duplicates with other timestamps)').toEqual([]);
+    expect([...found.values()].every((n) => n === 1)).toBe(true);
+    expect(expected.size).toBeGreaterThan(100);
+
+    expect(publishErrors).toEqual([]);
+    second.cli.child.kill('SIGTERM');
+    expect(await second.cli.exited).toBe(0);
+  });
+
+  it('`ha-ingestor demo --for 15` exits 0 with events written and none dropped', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'ha-ingestor-demo-'));
+    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    const cli = startCli(['demo', '--for', '15', '--port', '0'], { DATA_DIR: dataDir });
+    const code = await cli.exited;
+    const out = cli.output();
+    expect(code, out).toBe(0);
+    const written = Number(/^ {2}written\s+(\d+) \(file\)$/m.exec(out)?.[1]);
+    expect(written).toBeGreaterThan(100);
+    expect(out).toMatch(/^ {2}dropped\s+0$/m);
+    expect(out).toMatch(/^ {2}failed\s+0$/m);
+  });
+});
+
+function microsOf(iso: string): number {
+  const m = /^(.*?)(?:\.(\d{1,6}))?\+00:00$/.exec(iso);
+  if (!m) throw new Error(`unexpected HA time ${iso}`);
+  return Date.parse(`${m[1] as string}Z`) * 1000 + Number((m[2] ?? '0').padEnd(6, '0'));
+}
