@@ -9,9 +9,11 @@ import { startAedes, startMosquitto } from '../support/brokers.js';
 import { publisher, quiet, startSource } from '../support/harness.js';
 import { recordingContext } from '../support/recording-context.js';
 
-const targets: { name: string; start: () => Promise<BrokerTarget | undefined> }[] = [
-  { name: 'mosquitto (MQTT 5)', start: startMosquitto },
-  { name: 'aedes (MQTT 3.1.1)', start: startAedes },
+// `websockets`: whether the broker offers an MQTT-over-websockets listener (aedes here does not), so
+// the ws:// test is only registered where it can run (no skipped test in CI).
+const targets: { name: string; websockets: boolean; start: () => Promise<BrokerTarget | undefined> }[] = [
+  { name: 'mosquitto (MQTT 5)', websockets: true, start: startMosquitto },
+  { name: 'aedes (MQTT 3.1.1)', websockets: false, start: startAedes },
 ];
 
 const T0 = Date.UTC(2026, 10, 29, 10, 0, 0) * 1000;
@@ -22,7 +24,7 @@ function change(entityId: string, state: string, attributes: Record<string, unkn
   return { event_type: 'state_changed', data: { entity_id: entityId, new_state: { entity_id: entityId, state, attributes, last_changed: iso, last_updated: iso } } };
 }
 
-describe.each(targets)('mqttSource on $name', ({ start }) => {
+describe.each(targets)('mqttSource on $name', ({ start, websockets }) => {
   let target: BrokerTarget | undefined;
   let pub: MqttClient | undefined;
 
@@ -156,9 +158,9 @@ describe.each(targets)('mqttSource on $name', ({ start }) => {
     expect(JSON.stringify([String(error), rec.logs])).not.toContain(broker().password);
   });
 
-  it('works over MQTT-over-websockets (ws://) where the broker offers it', async (t) => {
-    const wsUrl = target?.wsUrl;
-    if (wsUrl === undefined) return t.skip();
+  if (websockets) it('works over MQTT-over-websockets (ws://) where the broker offers it', async () => {
+    const wsUrl = broker().wsUrl;
+    if (wsUrl === undefined) throw new Error('the broker should offer ws://');
     const src = await startSource(broker(), { url: wsUrl, subscriptions: [{ topic: 'w10/+n', parser: 'plain', plain: { entityId: 'sensor.{n}' } }] }, { autoAck: true });
     await client().publishAsync('w10/t', '7', { qos: 1 });
     await src.rec.until(() => src.rec.events().length >= 1);
