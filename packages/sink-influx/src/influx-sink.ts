@@ -47,6 +47,9 @@ function createInfluxSink(options: ResolvedInfluxSinkOptions, hooks: InfluxSinkH
   const stage = `sink:${options.name}`;
   const mapper = hooks.toPoints === undefined ? createSchemaMapper(options.schema) : customMapper(hooks.toPoints);
   const types = createFieldTypeRegistry();
+  const serializeOptions = {
+    stringNewlines: options.stringNewlines === 'auto' ? (options.apiVersion === '1' ? 'literal' : 'escape') : options.stringNewlines,
+  } as const;
   let logger: Logger = noopLogger;
   const writer: InfluxWriter =
     options.apiVersion === '1'
@@ -124,7 +127,7 @@ function createInfluxSink(options: ResolvedInfluxSinkOptions, hooks: InfluxSinkH
       const checked = types.coerce((lines[r.line] as SentLine).point, 'coerce');
       if (checked.action !== 'coerced') continue;
       try {
-        again.push({ line: r.line, sent: { text: serializePoint(checked.point, options.precision), point: checked.point } });
+        again.push({ line: r.line, sent: { text: serializePoint(checked.point, options.precision, serializeOptions), point: checked.point } });
       } catch (error) {
         logger.debug({ sink: options.name, err: error }, 'coerced point not serialisable: keeping the refusal');
       }
@@ -173,7 +176,7 @@ function createInfluxSink(options: ResolvedInfluxSinkOptions, hooks: InfluxSinkH
       const point = checked.point;
       let text: string;
       try {
-        text = serializePoint(point, options.precision);
+        text = serializePoint(point, options.precision, serializeOptions);
       } catch (error) {
         const reason = isSdkError(error) && typeof error.data?.['reason'] === 'string' ? error.data['reason'] : 'invalid_point';
         reject(owner, reason, error instanceof Error ? error.message : String(error));

@@ -22,6 +22,12 @@ export const InfluxSinkOptionsSchema = z
     password: z.string().optional().describe('v1: password, sent with HTTP Basic auth; never logged'),
     createDatabase: z.boolean().default(false).describe('v1: run `CREATE DATABASE` on open (needs admin rights)'),
     precision: z.enum(['ns', 'us', 'ms', 's']).default('us').describe('Timestamp precision written; HA stamps µs, coarser precisions merge points of the same series'),
+    stringNewlines: z
+      .enum(['auto', 'literal', 'escape'])
+      .default('auto')
+      .describe(
+        'Line feeds inside string fields: `literal` (InfluxDB 1.x stores them exactly), `escape` (written as `\\n`: servers whose parser splits lines on every LF, e.g. VictoriaMetrics, would otherwise lose the point); `auto` = literal for apiVersion 1, escape for 2',
+      ),
     gzip: z.boolean().default(true).describe('Gzip request bodies larger than `gzipThresholdBytes`'),
     gzipThresholdBytes: z.number().int().nonnegative().default(1000).describe('Smallest body that is gzipped'),
     timeoutMs: z.number().int().positive().default(10_000).describe('Timeout of one HTTP request (ms); a timeout is SINK_UNAVAILABLE (retryable)'),

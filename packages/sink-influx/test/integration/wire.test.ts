@@ -8,7 +8,7 @@ import { gunzipSync } from 'node:zlib';
 import { createJsonLogger, intField } from '@ha-ingestor/core';
 import type { Point } from '@ha-ingestor/core';
 import type { MappableEvent } from '@ha-ingestor/sink-influx';
-import { createTestContext } from '@ha-ingestor/core/testing';
+import { createTestContext, makeStateChanged } from '@ha-ingestor/core/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { influxSink } from '../../src/index.js';
 import { temperatureEvents } from './helpers.js';
@@ -176,6 +176,20 @@ describe('v2 on the wire (official client transport)', () => {
 });
 
 describe('sink behaviour on the wire', () => {
+  it('writes a line feed inside a string field literally for v1 and escaped for v2 (stringNewlines auto)', async () => {
+    const event = makeStateChanged({ entity_id: 'sensor.note', state: 'x', attributes: { note: 'line1\nline2' } });
+    const v1 = influxSink({ url: base, apiVersion: '1', database: 'ha', seedFieldTypes: false });
+    await v1.write([event], createTestContext());
+    const v2 = influxSink({ url: base, org: 'o', bucket: 'b', token: 't' });
+    await v2.write([event], createTestContext());
+    expect(seen[0]?.body).toContain('note_str="line1\nline2"');
+    expect(seen[0]?.body.split('\n')).toHaveLength(2);
+    expect(seen[1]?.body).toContain('note_str="line1\\nline2"');
+    expect(seen[1]?.body.split('\n')).toHaveLength(1);
+    await v1.close?.();
+    await v2.close?.();
+  });
+
   it('an event with one unwritable point sends none of its points; the others are sent', async () => {
     const events: MappableEvent[] = [0, 1, 2].map((i) => ({ event_type: 'multi', time_fired: 1000 + i }));
     const sink = influxSink(
