@@ -189,6 +189,38 @@ describe('dedupe', () => {
     expect(h.tracker.open.size).toBe(0);
   });
 
+  it('re-admits an expired key in place: a failure restores it, a success commits it once', () => {
+    let t = 0;
+    const h = harness(() => t, { ...opts, maxPerSeries: 2 });
+    h.handle(h.run([sc('sensor.a', 1)]).groups);
+    t = 200_000;
+    h.store.commit(['sensor.a'], ['sensor.a@5']); // keeps the series alive
+    t = 300_000; // a@1 expired, a@5 not
+    const again = h.run([sc('sensor.a', 1)]);
+    expect(again.kept).toHaveLength(1);
+    expect(h.store.ringSize('sensor.a')).toBe(1); // a@1 in flight, not committed
+    (again.groups[0] as AckGroup).fail(down);
+    expect([h.store.ringSize('sensor.a'), h.store.inFlightCount()]).toEqual([2, 0]); // the expired commit is back
+    expect(h.store.isDuplicate('sensor.a', 'sensor.a@1')).toBe(false);
+    const third = h.run([sc('sensor.a', 1)]);
+    h.store.commit(['sensor.a'], ['sensor.a@2']); // order full: a@1 loses its place while in flight
+    h.handle(third.groups); // a@1 takes a new place, a@5 (now the oldest) is forgotten
+    expect([h.store.ringSize('sensor.a'), h.store.inFlightCount()]).toEqual([2, 0]);
+    expect(['sensor.a@1', 'sensor.a@2', 'sensor.a@5'].map((k) => h.store.isDuplicate('sensor.a', k))).toEqual([true, true, false]);
+  });
+
+  it('never evicts a series with keys in flight', () => {
+    let t = 0;
+    const h = harness(() => t);
+    const inFlight = h.run([sc('sensor.a', 1)], 'ws');
+    t = 600_000;
+    h.store.isDuplicate('sensor.b', 'x'); // sweep
+    expect(h.store.seriesCount()).toBe(1);
+    h.run([sc('sensor.a', 1)], 'mqtt'); // still held on its first copy
+    h.handle(inFlight.groups);
+    expect(h.calls).toEqual(['handled:mqtt', 'handled:ws']);
+  });
+
   it('evicts series whose newest key expired in a sweep driven by the clock', () => {
     let t = 0;
     const h = harness(() => t);

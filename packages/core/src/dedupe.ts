@@ -12,19 +12,21 @@ import type { StageBatch, StageEnv, StageRunner } from './stage.js';
  *   replayed copy is always one of the newest few keys of its series; memory grows with the number of
  *   series, never with rate x window. Series whose newest key expired are evicted by a clock-driven sweep.
  * - **In-flight** keys: one entry per event that passed the stage and is not settled yet (bounded by the
- *   events in flight: the queues are bounded). A later copy of such a key is held back on the entry (at most
- *   `maxWaiting` copies in all) and settles with it: handled as `duplicate` when the first copy is handled,
- *   failed when it fails (its source keeps the data and redelivers). An entry leaves when it settles.
+ *   events in flight: the queues are bounded), kept in its series' key map, so one lookup tells committed
+ *   from in flight and committing overwrites the entry in place. A later copy of such a key is held back on
+ *   the entry (at most `maxWaiting` copies in all) and settles with it: handled as `duplicate` when the first
+ *   copy is handled, failed when it fails (its source keeps the data and redelivers). A series with entries
+ *   in flight is never evicted; an entry leaves when it settles.
  */
 export interface DedupeStore {
   /** True only when this exact key was committed for the series and has not expired. */
   readonly isDuplicate: (series: string, key: string) => boolean;
   /**
-   * Admits an event that is not a committed duplicate. Returns the group it carries on with (a per-event
-   * group settling into `group`, so the store learns the outcome of this one event); or `undefined` when a
-   * copy of the key is in flight and the event was held back on it (the store settles `group` later).
+   * Decides for one event: {@link DUPLICATE} when its key is committed (drop it); `undefined` when a copy of
+   * the key is in flight and the event was held back on it (the store settles `group` later); else the group
+   * it carries on with: a per-event group settling into `group`, so the store learns this event's outcome.
    */
-  readonly admit: (series: string, key: string, group: AckGroup) => AckGroup | undefined;
+  readonly admit: (series: string, key: string, group: AckGroup) => AckGroup | typeof DUPLICATE | undefined;
   /** Commits keys directly (as if their events had been handled). */
   readonly commit: (series: readonly string[], keys: readonly string[]) => void;
   /** Series currently remembered. */
@@ -47,59 +49,86 @@ export interface DedupeOutcomes {
   readonly failed: (count: number) => void;
 }
 
+/** {@link DedupeStore.admit}: the key was committed within the window. */
+export const DUPLICATE = 'duplicate';
+
 const NO_OUTCOMES: DedupeOutcomes = { duplicates: () => undefined, failed: () => undefined };
 
 /** Creates a {@link DedupeStore} on the given clock (epoch ms). */
 export function createDedupeStore(options: ResolvedDedupeOptions, now: () => number, outcomes: DedupeOutcomes = NO_OUTCOMES): DedupeStore {
   const { windowMs, maxPerSeries, maxWaiting } = options;
   const rings = new Map<string, Ring>();
-  const inFlight = new Map<string, InFlightKey>();
+  let inFlight = 0;
   let waiting = 0;
   let lastSweep = now();
 
   const sweep = (t: number) => {
     if (t - lastSweep < windowMs) return;
     lastSweep = t;
-    for (const [series, ring] of rings) if (ring.newest + windowMs <= t) rings.delete(series);
+    for (const [series, ring] of rings) if (ring.flying === 0 && ring.newest + windowMs <= t) rings.delete(series);
+  };
+  const ringOf = (series: string, t: number): Ring => {
+    let ring = rings.get(series);
+    if (ring === undefined) {
+      ring = { times: new Map(), order: [], next: 0, newest: t, flying: 0 };
+      rings.set(series, ring);
+    }
+    return ring;
   };
 
-  const commitOne = (s: string, key: string, t: number) => {
-    let ring = rings.get(s);
-    if (ring === undefined) {
-      ring = { times: new Map(), order: [], next: 0, newest: t };
-      rings.set(s, ring);
-    }
-    ring.newest = t;
-    if (ring.times.has(key)) {
-      ring.times.set(key, t);
+  /** Appends a key to the ring's commit order; when full, the oldest committed key is forgotten. */
+  const pushOrder = (ring: Ring, key: string) => {
+    if (ring.order.length < maxPerSeries) {
+      ring.order.push(key);
       return;
     }
-    if (ring.order.length < maxPerSeries) ring.order.push(key);
-    else {
-      // Full: forget the oldest committed key of this series (a later replay of it is rewritten, never lost).
-      ring.times.delete(ring.order[ring.next] as string);
-      ring.order[ring.next] = key;
-      ring.next = (ring.next + 1) % maxPerSeries;
-    }
+    const oldest = ring.order[ring.next] as string;
+    const value = ring.times.get(oldest);
+    // A later replay of a forgotten key is rewritten, never lost. A key in flight again keeps its entry and
+    // only loses its place in the order (it takes a new one when it commits).
+    if (value instanceof InFlightKey) value.prev = undefined;
+    else ring.times.delete(oldest);
+    ring.order[ring.next] = key;
+    ring.next = (ring.next + 1) % maxPerSeries;
+  };
+
+  const commitOne = (ring: Ring, key: string, t: number) => {
+    ring.newest = t;
+    const value = ring.times.get(key);
+    if (value instanceof InFlightKey) return; // it commits when it settles
+    if (value === undefined) pushOrder(ring, key);
     ring.times.set(key, t);
   };
 
   const settle: Settle = (entry, error) => {
-    if (inFlight.get(entry.key) === entry) inFlight.delete(entry.key);
+    const { ring, key } = entry;
     const held = entry.held;
     entry.held = undefined;
     if (held !== undefined) waiting -= held.length;
+    const current = ring.times.get(key) === entry;
+    if (current) {
+      ring.flying--;
+      inFlight--;
+    }
     if (error === undefined) {
       // Commit before anyone is told: a copy emitted from an onHandled callback is already a duplicate.
-      const t = now();
-      sweep(t);
-      commitOne(entry.series, entry.key, t);
+      if (current) {
+        const t = now();
+        sweep(t);
+        ring.newest = t;
+        if (entry.prev === undefined) pushOrder(ring, key);
+        ring.times.set(key, t); // overwrites the entry: no new map slot
+      }
       if (held !== undefined) {
         outcomes.duplicates(held.length);
         for (const g of held) g.release(1);
       }
       entry.parent.release(1);
       return;
+    }
+    if (current) {
+      if (entry.prev === undefined) ring.times.delete(key);
+      else ring.times.set(key, entry.prev); // the expired commit it was admitted over (still in the order)
     }
     // The first copy could not be made durable: neither can its copies be said to be. They fail too, so their
     // sources keep the data and redeliver (MQTT: no PUBACK; WebSocket: no checkpoint advance).
@@ -114,37 +143,52 @@ export function createDedupeStore(options: ResolvedDedupeOptions, now: () => num
     isDuplicate: (series, key) => {
       const t = now();
       sweep(t);
-      const committedAt = rings.get(series)?.times.get(key);
-      return committedAt !== undefined && committedAt + windowMs > t;
+      const value = rings.get(series)?.times.get(key);
+      return typeof value === 'number' && value + windowMs > t;
     },
     admit: (series, key, group) => {
-      const first = inFlight.get(key);
-      if (first === undefined) {
-        const entry = new InFlightKey(settle, group, series, key);
-        inFlight.set(key, entry);
-        return entry;
+      const t = now();
+      sweep(t);
+      const ring = ringOf(series, t);
+      // One lookup answers both questions: committed (a time) or in flight (its entry).
+      const value = ring.times.get(key);
+      if (typeof value === 'number') {
+        if (value + windowMs > t) return DUPLICATE;
+      } else if (value !== undefined) {
+        // Too many held back: pass it on untracked (written again: an idempotent rewrite, never a loss).
+        if (waiting >= maxWaiting) return group;
+        (value.held ??= []).push(group);
+        waiting++;
+        return undefined;
       }
-      // Another series with the same key (a custom key scheme), or too many held back: pass it on untracked
-      // (written again: an idempotent rewrite, never a loss).
-      if (first.series !== series || waiting >= maxWaiting) return group;
-      (first.held ??= []).push(group);
-      waiting++;
-      return undefined;
+      const entry = new InFlightKey(settle, group, ring, key, value);
+      ring.times.set(key, entry);
+      ring.flying++;
+      inFlight++;
+      return entry;
     },
     commit: (series, keys) => {
       const t = now();
       sweep(t);
-      for (let i = 0; i < keys.length; i++) commitOne(series[i] as string, keys[i] as string, t);
+      for (let i = 0; i < keys.length; i++) commitOne(ringOf(series[i] as string, t), keys[i] as string, t);
     },
     seriesCount: () => rings.size,
-    ringSize: (series) => rings.get(series)?.times.size ?? 0,
-    inFlightCount: () => inFlight.size,
+    ringSize: (series) => {
+      const ring = rings.get(series);
+      return ring === undefined ? 0 : ring.times.size - ring.flying;
+    },
+    inFlightCount: () => inFlight,
     waitingCount: () => waiting,
     clear: () => {
       const error = new SdkError(ErrorCode.ABORTED, 'dedupe: pipeline stopped before the first copy was handled', { stage: 'dedupe' });
-      for (const entry of [...inFlight.values()]) entry.fail(error);
-      inFlight.clear();
+      const open: InFlightKey[] = [];
+      for (const ring of rings.values()) {
+        if (ring.flying === 0) continue;
+        for (const value of ring.times.values()) if (value instanceof InFlightKey) open.push(value);
+      }
+      for (const entry of open) entry.fail(error);
       rings.clear();
+      inFlight = 0;
       waiting = 0;
     },
   };
@@ -179,12 +223,13 @@ export function dedupeStage(store: DedupeStore): StageRunner {
         const series = identitySeries(event);
         const key = series === undefined ? undefined : identityKey(event as Record<string, unknown>, series);
         if (series !== undefined && key !== undefined) {
-          if (store.isDuplicate(series, key)) {
+          const admitted = store.admit(series, key, group);
+          if (admitted === DUPLICATE) {
             env.drop(group, 'duplicate');
             continue;
           }
-          group = store.admit(series, key, group);
-          if (group === undefined) continue; // held back on its in-flight first copy
+          if (admitted === undefined) continue; // held back on its in-flight first copy
+          group = admitted;
         }
         events[w] = event;
         groups[w] = group;
@@ -213,8 +258,10 @@ class InFlightKey extends AckGroup {
   constructor(
     private readonly settle: Settle,
     readonly parent: AckGroup,
-    readonly series: string,
+    readonly ring: Ring,
     readonly key: string,
+    /** The expired commit time it was admitted over (the key still has its place in the ring's order). */
+    public prev: number | undefined,
   ) {
     super(undefined, 1, undefined);
   }
@@ -229,13 +276,18 @@ class InFlightKey extends AckGroup {
 }
 
 interface Ring {
-  /** Committed key → commit time (epoch ms); at most maxPerSeries entries (hash lookup, no string scans). */
-  readonly times: Map<string, number>;
+  /**
+   * Committed key → commit time (epoch ms), at most maxPerSeries of them; plus key → entry for each event of
+   * the series in flight (hash lookup, no string scans; committing overwrites the entry in place).
+   */
+  readonly times: Map<string, number | InFlightKey>;
   /** The same keys in commit order, as a ring; `next` is the oldest once full. */
   readonly order: string[];
   next: number;
   /** Commit time of the newest key (for eviction). */
   newest: number;
+  /** Entries in flight in `times` (a ring with any is never evicted). */
+  flying: number;
 }
 
 function identitySeries(event: unknown): string | undefined {
