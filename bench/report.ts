@@ -127,14 +127,22 @@ export function printReport(r: BenchResults): void {
       : row(['8b peer: Node-RED 4 + HA websocket + influxdb out', fmt(nr.eventsPerCpuSecond, 0), fmt(cpuMicrosPerEvent(nr.eventsPerCpuSecond), 1), `${fmt(ratio(nr.eventsPerCpuSecond, floorRate))}×`, `${fmt(nr.rssMb, 0)} MB`, nr.status === 'ok' ? '' : 'incomplete']),
   );
   out.push('');
-  out.push(row(['Steady load (ours)', 'achieved/s', 'CPU % core', 'latency p50 / p99', 'ELD p99', 'RSS max']));
-  out.push(row(['---', '---:', '---:', '---:', '---:', '---:']));
+  out.push(row(['Steady load (ours)', 'achieved/s', 'CPU % core', 'latency p50 / p99', 'ELD p99', 'RSS max', 'heap after GC']));
+  out.push(row(['---', '---:', '---:', '---:', '---:', '---:', '---:']));
   for (const [label, res] of [['4 2,000/s', r.steady.at2k], ['4 10,000/s', r.steady.at10k]] as const) {
     const x = ok(res);
     out.push(
       x === undefined
-        ? row([label, 'failed', '', '', '', ''])
-        : row([label, fmt(x.achievedRate, 0), fmt(x.cpuPercent, 1), `${fmt(x.latencyP50Ms, 0)} / ${fmt(x.latencyP99Ms, 0)} ms`, `${fmt(x.eventLoopDelayP99Ms, 1)} ms`, `${fmt(x.rssMaxMb, 0)} MB`]),
+        ? row([label, 'failed', '', '', '', '', ''])
+        : row([
+            label,
+            fmt(x.achievedRate, 0),
+            fmt(x.cpuPercent, 1),
+            `${fmt(x.latencyP50Ms, 0)} / ${fmt(x.latencyP99Ms, 0)} ms`,
+            `${fmt(x.eventLoopDelayP99Ms, 1)} ms`,
+            `${fmt(x.rssMaxMb, 0)} MB`,
+            `${fmt(x.heapAfterGcMb, 0)} MB`,
+          ]),
     );
   }
   const b = ok(r.burst);

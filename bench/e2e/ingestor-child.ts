@@ -62,6 +62,8 @@ async function main(): Promise<void> {
         const wallSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
         eld.disable();
         const mem = process.memoryUsage();
+        (globalThis as { gc?: () => void }).gc?.();
+        const heapAfterGc = process.memoryUsage().heapUsed;
         send({
           type: 'measured',
           result: {
@@ -76,6 +78,7 @@ async function main(): Promise<void> {
             rssMaxMb: Math.max(rssMax, mem.rss) / 2 ** 20,
             rssEndMb: mem.rss / 2 ** 20,
             heapUsedMb: mem.heapUsed / 2 ** 20,
+            heapAfterGcMb: heapAfterGc / 2 ** 20,
             notes: ingestor?.notes ?? [],
           },
         });

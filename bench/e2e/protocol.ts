@@ -32,6 +32,8 @@ export interface ChildMeasurement {
   readonly rssMaxMb: number;
   readonly rssEndMb: number;
   readonly heapUsedMb: number;
+  /** Heap used after a full GC (children run with --expose-gc), i.e. what the ingestor retains. */
+  readonly heapAfterGcMb: number;
   /** Implementation notes (which sink was used, …). */
   readonly notes: readonly string[];
 }

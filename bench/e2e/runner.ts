@@ -43,7 +43,8 @@ export const TSX_INGESTOR_CHILD: ChildRuntime = { path: new URL('./ingestor-chil
 export async function runIngestor(runtime: ChildRuntime, sim: HaSimulator, sinkUrl: string, mode: IngestorMode, settings: IngestorSettings, load: Load, timeoutMs: number, warmupEvents = 500): Promise<E2eResult> {
   // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of every ingestor child there (open it in Chrome DevTools).
   const profDir = process.env['BENCH_CPU_PROF'];
-  const execArgv = profDir === undefined || profDir === '' ? [...runtime.execArgv] : [...runtime.execArgv, '--cpu-prof', `--cpu-prof-dir=${profDir}`];
+  const base = [...runtime.execArgv, '--expose-gc'];
+  const execArgv = profDir === undefined || profDir === '' ? base : [...base, '--cpu-prof', `--cpu-prof-dir=${profDir}`];
   const child = fork(runtime.path, [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const deadline = Date.now() + timeoutMs;
   let handled = 0;
