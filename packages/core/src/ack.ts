@@ -90,23 +90,19 @@ export class AckGroup {
  * batch of one emitBatch costs one call.
  */
 export function releaseAll(groups: readonly AckGroup[], from = 0, to = groups.length): void {
-  let current: AckGroup | undefined;
-  let count = 0;
-  for (let i = from; i < to; i++) {
-    const g = groups[i] as AckGroup;
-    if (g === current) {
-      count++;
-      continue;
-    }
-    if (current !== undefined) current.release(count);
-    current = g;
-    count = 1;
-  }
-  if (current !== undefined) current.release(count);
+  forEachRun(groups, from, to, release);
 }
 
 /** Adds one obligation for each group in `groups[from..to)` (coalesced like {@link releaseAll}). */
 export function retainAll(groups: readonly AckGroup[], from = 0, to = groups.length): void {
+  forEachRun(groups, from, to, retain);
+}
+
+const release = (group: AckGroup, count: number): void => group.release(count);
+const retain = (group: AckGroup, count: number): void => group.retain(count);
+
+/** Calls `apply(group, n)` once per run of `n` consecutive identical groups in `groups[from..to)`. */
+function forEachRun(groups: readonly AckGroup[], from: number, to: number, apply: (group: AckGroup, count: number) => void): void {
   let current: AckGroup | undefined;
   let count = 0;
   for (let i = from; i < to; i++) {
@@ -115,11 +111,11 @@ export function retainAll(groups: readonly AckGroup[], from = 0, to = groups.len
       count++;
       continue;
     }
-    if (current !== undefined) current.retain(count);
+    if (current !== undefined) apply(current, count);
     current = g;
     count = 1;
   }
-  if (current !== undefined) current.retain(count);
+  if (current !== undefined) apply(current, count);
 }
 
 /** Fails every group in `groups[from..to)` with `error` (each at most once). */
