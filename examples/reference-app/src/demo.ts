@@ -56,7 +56,11 @@ export async function runDemo(options: DemoOptions): Promise<{ stats: PipelineSt
     {},
   );
 
-  const service = await startService(config, options.logger, { version: options.version });
+  // Port 8000 by default; when it is taken and no --port was given, any free port (the URL is printed).
+  const service = await startService(config, options.logger, { version: options.version }).catch((error: unknown) => {
+    if (options.port !== undefined || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    return startService({ ...config, http: { ...config.http, port: 0 } }, options.logger, { version: options.version });
+  });
   simulator.startGenerator({ ratePerSecond: options.ratePerSecond ?? 50 });
 
   options.print(`ha-ingestor demo ${options.version}`);
