@@ -18,7 +18,9 @@ const StatestreamOptionsSchema = z
       .int()
       .nonnegative()
       .default(2000)
-      .describe("With publish_timestamps on, how long a change waits for its `last_updated` before falling back to the receipt time (a loaded broker can delay it)"),
+      .describe(
+        "How long a change waits for its `last_updated` before falling back to the receipt time, while timestamps are published or not yet known (the first change without one that times out concludes HA publishes none); 0 = never wait",
+      ),
     dropRetainedReplay: z
       .boolean()
       .default(true)

@@ -7,7 +7,7 @@ const LU = '2026-11-29T10:00:00.123456+00:00';
 const LU_US = parseHaTime(LU) ?? 0;
 
 const parser = (over: Partial<Parameters<typeof createStatestreamParser>[0]> = {}) =>
-  createStatestreamParser({ baseTopic: 'ha', assemblyWindowMs: 75, timestampWaitMs: 2000, dropRetainedReplay: true, ...over });
+  createStatestreamParser({ baseTopic: 'ha', assemblyWindowMs: 75, timestampWaitMs: 0, dropRetainedReplay: true, ...over });
 
 /** The messages HA's mqtt_statestream publishes for one change, in HA's order. */
 const change = (state: string, attrs: Record<string, unknown>, lu?: string, extra: { retain?: boolean } = {}) => [
@@ -67,13 +67,21 @@ describe('statestream parser', () => {
     expect(result?.kind === 'events' && result.events[0]).toMatchObject({ last_updated: LU_US, attributes: { attr0: 1, attr1: 1, attr2: 1 } });
   });
 
-  it('uses the receipt time and flags it when HA publishes no timestamps', () => {
-    const p = parser();
+  it('uses the receipt time and flags it when HA publishes no timestamps (learnt from the first change)', () => {
+    const p = parser({ timestampWaitMs: 2000 });
     const ctx = parserContext();
     p.parse(message('ha/light/desk/state', 'on', { receivedAt: 5_000_000 }), ctx);
-    vi.advanceTimersByTime(75);
+    // Not known yet whether timestamps come: the first change waits timestampWaitMs for one.
+    vi.advanceTimersByTime(1999);
+    expect(ctx.settled).toHaveLength(0);
+    vi.advanceTimersByTime(1);
     const result = ctx.settled[0]?.result;
     expect(result?.kind === 'events' && result.events[0]).toMatchObject({ last_updated: 5_000_000, key: 'light.desk@5000000', provenance: { timeFromReceipt: true } });
+    // Now known: no timestamps. The next change closes after the normal window.
+    p.parse(message('ha/light/desk/state', 'off', { receivedAt: 6_000_000 }), ctx);
+    vi.advanceTimersByTime(75);
+    const second = ctx.settled[1]?.result;
+    expect(second?.kind === 'events' && second.events[0]).toMatchObject({ state: 'off', provenance: { timeFromReceipt: true } });
   });
 
   it('accepts a combined `attributes` JSON object topic', () => {

@@ -49,10 +49,12 @@ export function parseStatestreamTopic(topic: string, baseTopic: string): Statest
 export function createStatestreamParser(options: StatestreamParserOptions): MqttParser {
   const open = new Map<string, Assembly>();
   const memory = new Map<string, Remembered>();
-  // HA's publish_timestamps is one setting for the whole statestream: once any entity published a
-  // last_updated, every entity's change waits for its own (up to timestampWaitMs) before falling back
-  // to the receipt time; else the first change of an entity after a start got a receipt-time key.
-  let timestampsPublished = false;
+  // HA's publish_timestamps is one setting for the whole statestream. Until we know (`unknown`), and once
+  // any last_updated was seen (`yes`), a change without its last_updated waits for it (up to
+  // timestampWaitMs) before falling back to the receipt time: a receipt-time key would not match the
+  // WebSocket copy and would store a second point. The first wait that expires while still `unknown`
+  // concludes `no` (HA publishes no timestamps): from then on changes close after the normal window.
+  let timestamps: 'unknown' | 'yes' | 'no' = 'unknown';
 
   const flushEntity = (entityId: string, ctx: ParserContext): void => {
     const assembly = open.get(entityId);
@@ -86,7 +88,7 @@ export function createStatestreamParser(options: StatestreamParserOptions): Mqtt
     // attributes on a busy broker keeps it open), but never later than 4 × assemblyWindowMs after the first.
     assembly.messages.push(message);
     apply(assembly, update);
-    if ('lastUpdated' in update) timestampsPublished = true;
+    if ('lastUpdated' in update) timestamps = 'yes';
     arm(assembly, ctx);
     return { kind: 'pending' };
   };
@@ -99,10 +101,14 @@ export function createStatestreamParser(options: StatestreamParserOptions): Mqtt
     const cap = assembly.openedAt + 4 * options.assemblyWindowMs;
     const delay = Math.max(0, Math.min(options.assemblyWindowMs, cap - ctx.now()));
     assembly.timer = setTimeout(() => {
-      const waitForTimestamp = assembly.state !== undefined && assembly.lastUpdated === undefined && timestampsPublished;
+      const waitForTimestamp =
+        options.timestampWaitMs > 0 && assembly.state !== undefined && assembly.lastUpdated === undefined && timestamps !== 'no';
       const timestampDeadline = assembly.openedAt + Math.max(4 * options.assemblyWindowMs, options.timestampWaitMs);
       if (waitForTimestamp && ctx.now() < timestampDeadline) {
-        assembly.timer = setTimeout(() => flushEntity(assembly.entityId, ctx), timestampDeadline - ctx.now());
+        assembly.timer = setTimeout(() => {
+          if (assembly.lastUpdated === undefined && timestamps === 'unknown') timestamps = 'no';
+          flushEntity(assembly.entityId, ctx);
+        }, timestampDeadline - ctx.now());
         return;
       }
       flushEntity(assembly.entityId, ctx);
@@ -119,7 +125,7 @@ export function createStatestreamParser(options: StatestreamParserOptions): Mqtt
       for (const a of open.values()) clearTimeout(a.timer);
       open.clear();
       memory.clear();
-      timestampsPublished = false;
+      timestamps = 'unknown';
     },
   };
 }
