@@ -11,7 +11,7 @@ import { buildCorpus } from './corpus.js';
 import { TSX_INGESTOR_CHILD } from './e2e/runner.js';
 import type { ChildRuntime } from './e2e/runner.js';
 import { startDiscardServer } from './e2e/discard-server.js';
-import { runNodeRedPeer } from './peers/node-red.js';
+import { ensureNodeRed, runNodeRedPeer } from './peers/node-red.js';
 import { printReport, targetsOf } from './report.js';
 import type { BenchResults } from './report.js';
 import { e2e, planFor, scenarioFloors, scenarioMemory, scenarioProcessing } from './scenarios.js';
@@ -68,7 +68,11 @@ try {
   const hajs = await e2e(env, 'peer-hajs', { compression: false }, throughput, plan);
   const hajsDeflate = quick ? skipped : await e2e(env, 'peer-hajs', { compression: true }, throughput, plan);
   log('8 peers: Node-RED (when installed in bench/.peers)');
-  const nodeRed = await runNodeRedPeer(sim, discard, quick ? 1000 : 5000, quick ? 60_000 : 180_000).catch((error: unknown) => ({ status: 'not run' as const, reason: `failed: ${String(error)}` }));
+  const installProblem = quick ? undefined : ensureNodeRed(log);
+  const nodeRed =
+    installProblem !== undefined
+      ? { status: 'not run' as const, reason: installProblem }
+      : await runNodeRedPeer(sim, discard, quick ? 1000 : 5000, quick ? 60_000 : 180_000).catch((error: unknown) => ({ status: 'not run' as const, reason: `failed: ${String(error)}` }));
   log('6 memory (in a child, injected clock)');
   const memory = await scenarioMemory(plan, memoryChild);
 

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { HaSimulator } from '@ha-ingestor/source-ws/simulator';
@@ -29,6 +29,21 @@ export type NodeRedPeer =
 /** True when Node-RED and both contrib packages are installed in bench/.peers. */
 export function nodeRedInstalled(): boolean {
   return existsSync(RED_JS) && existsSync(CONTRIB) && existsSync(INFLUX);
+}
+
+/**
+ * Installs Node-RED and the two contrib packages into bench/.peers from the npm registry when they are
+ * missing (the full run does this; --quick does not). Bounded in time; a failure is reported as the
+ * peer's "not run" reason, never as a number.
+ */
+export function ensureNodeRed(log: (line: string) => void, timeoutMs = 300_000): string | undefined {
+  if (nodeRedInstalled()) return undefined;
+  log(`installing the Node-RED peer: ${NODE_RED_INSTALL}`);
+  mkdirSync(PEERS_DIR, { recursive: true });
+  const [cmd, ...args] = NODE_RED_INSTALL.replace('bench/.peers', PEERS_DIR).split(' ') as [string, ...string[]];
+  const result = spawnSync(cmd, [...args, '--no-audit', '--no-fund', '--loglevel=error'], { stdio: 'inherit', timeout: timeoutMs });
+  if (result.status === 0 && nodeRedInstalled()) return undefined;
+  return `install failed (${result.error?.message ?? `exit ${String(result.status)}`}); run: ${NODE_RED_INSTALL}`;
 }
 
 // The function node: what a Node-RED user writes between "events: all" and "influxdb out" (one point per event).
