@@ -193,15 +193,22 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 
 // --- internal ---
 
-// last_changed, last_updated and last_reported of one state are usually the same string: parse once.
-let lastTimeText = '';
-let lastTimeValue: EpochMicros | undefined;
+// The six timestamps of a state change (last_changed/last_updated/last_reported of the old and the new state)
+// are usually two or three distinct strings: remember the last few parsed (a fixed ring, not a growing cache)
+// so each distinct string of an event is parsed once.
+const TIME_MEMO_SIZE = 4;
+const memoTexts: string[] = new Array<string>(TIME_MEMO_SIZE).fill('');
+const memoValues: (EpochMicros | undefined)[] = new Array<EpochMicros | undefined>(TIME_MEMO_SIZE).fill(undefined);
+let memoNext = 0;
 function parseTime(text: string): EpochMicros | undefined {
-  if (text !== lastTimeText) {
-    lastTimeValue = parseHaTime(text);
-    lastTimeText = text;
+  for (let i = 0; i < TIME_MEMO_SIZE; i++) {
+    if (memoTexts[i] === text) return memoValues[i];
   }
-  return lastTimeValue;
+  const value = parseHaTime(text);
+  memoTexts[memoNext] = text;
+  memoValues[memoNext] = value;
+  memoNext = (memoNext + 1) % TIME_MEMO_SIZE;
+  return value;
 }
 
 interface EventBase {
