@@ -1,6 +1,7 @@
 // @ts-check
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import haIngestor from './scripts/eslint/guarded-callbacks.js';
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', '**/coverage/**', 'data/**', '.services/**', 'bench/results/**', '.tmp/**', 'bench/.peers/**'] },
@@ -19,6 +20,13 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-empty': ['error', { allowEmptyCatch: false }],
     },
+  },
+  {
+    // Issue 11: every callback that runs outside a caller's try goes through createGuard (shipped code only).
+    files: ['packages/*/src/**/*.ts', 'examples/*/src/**/*.ts'],
+    ignores: ['**/*.test.ts', '**/*.test-d.ts'],
+    plugins: { 'ha-ingestor': haIngestor },
+    rules: { 'ha-ingestor/guarded-callbacks': 'error' },
   },
   {
     files: ['**/*.mjs', '**/*.cjs', '**/*.js', '**/tsup.config.ts'],

@@ -16,6 +16,8 @@ export { eventKey, eventSeries, isStateChanged, splitEntityId } from './identity
 export { parseHaTime, formatHaTime, secondsToMicros, microsToSeconds, millisToMicros } from './time.js';
 export { ErrorCode, SdkError, ConfigError, isSdkError, toSdkError } from './errors.js';
 export type { SdkErrorDetails, ConfigIssue } from './errors.js';
+export { createGuard, createReportingGuard } from './guard.js';
+export type { Guard, GuardRecover, GuardTarget } from './guard.js';
 export { noopLogger, createJsonLogger } from './logger.js';
 export type { Logger, LogFn, LogLevel, JsonLoggerOptions } from './logger.js';
 export { MASK, isSecretKey, maskSecrets, maskUrl } from './secrets.js';
