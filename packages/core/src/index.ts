@@ -95,6 +95,8 @@ export { createBoundedQueue } from './queue.js';
 export type { BoundedQueue } from './queue.js';
 export { estimateSize } from './batcher.js';
 export { toJsonSafe, TRUNCATED } from './json-safe.js';
+export { MAX_JSON_DEPTH, parseJsonText, jsonDepthBeyond, valueDepth } from './json-text.js';
+export type { JsonTextError } from './json-text.js';
 export type { JsonSafeLimits } from './json-safe.js';
 export { fileSink } from './file-sink.js';
 export type { FileSinkHooks } from './file-sink.js';
