@@ -119,6 +119,16 @@ describe('createGuard', () => {
   });
 });
 
+describe('guard.report', () => {
+  it('reports a failure without a callback as an SdkError of the guard\'s stage', () => {
+    const t = target();
+    createGuard(t, 'source:ws').report(new Error('save failed'));
+    expect(isSdkError(t.reported[0], ErrorCode.INTERNAL)).toBe(true);
+    expect((t.reported[0] as SdkError).stage).toBe('source:ws');
+    expect(t.dead).toEqual([]);
+  });
+});
+
 describe('createReportingGuard', () => {
   it('reports through the given function without a dead-letter', () => {
     const errors: SdkError[] = [];

@@ -18,12 +18,14 @@ export type GuardRecover<A extends readonly unknown[]> = (
   ...args: A
 ) => { readonly raw?: unknown; readonly data?: Readonly<Record<string, unknown>> } | void;
 
-/** A guard bound to a component: `guard(what, callback, recover?)` returns the callback to register. */
-export type Guard = <A extends readonly unknown[]>(
-  what: string,
-  fn: (...args: A) => unknown,
-  recover?: GuardRecover<A>,
-) => (...args: A) => void;
+/**
+ * A guard bound to a component: `guard(what, callback, recover?)` returns the callback to register;
+ * `guard.report(error)` sends a failure that has no caller (a rejected background save) the same way.
+ */
+export interface Guard {
+  <A extends readonly unknown[]>(what: string, fn: (...args: A) => unknown, recover?: GuardRecover<A>): (...args: A) => void;
+  readonly report: (error: unknown) => void;
+}
 
 /**
  * Makes the one guard every callback that runs outside a caller's `try` goes through (timers, socket and
@@ -40,7 +42,7 @@ export type Guard = <A extends readonly unknown[]>(
  * timer = setTimeout(guard('statestream window', () => flush(id), (error) => settleAsFailed(id)), 100);
  */
 export function createGuard(target: GuardTarget, stage: string): Guard {
-  return <A extends readonly unknown[]>(what: string, fn: (...args: A) => unknown, recover?: GuardRecover<A>) => {
+  const guard = <A extends readonly unknown[]>(what: string, fn: (...args: A) => unknown, recover?: GuardRecover<A>) => {
     const fail = (thrown: unknown, args: A): void => {
       const error = asCallbackError(thrown, stage, what);
       safely(target.report, error);
@@ -69,6 +71,8 @@ export function createGuard(target: GuardTarget, stage: string): Guard {
       }
     };
   };
+  const report = (error: unknown): void => safely(target.report, toSdkError(error, ErrorCode.INTERNAL, stage));
+  return Object.assign(guard, { report });
 }
 
 /**
