@@ -6,7 +6,8 @@
  * again after every restart). Fixing that one timer would leave the class open; this rule closes it.
  *
  * Accepted callbacks:
- *   - a call whose callee is named `guard`, `…Guard` or `guarded…` (`guard('window', () => …)`);
+ *   - a call whose callee is named `guard`, `…Guard` or `guarded…` (`guard('window', () => …)`), or a
+ *     `const` initialised with such a call (`const onAbort = guard('abort', …); x.on('abort', onAbort)`);
  *   - `resolve` / `reject`, or an arrow whose whole body is one call of `resolve`, `reject`, `clearTimeout`
  *     or `clearInterval` with plain arguments: promise wiring that cannot throw;
  *   - anything with a `// guard-exempt: <why>` comment on the line above or at the end of the line.
@@ -29,13 +30,41 @@ function isPlain(arg) {
   return arg.type === 'Identifier' || arg.type === 'Literal' || (arg.type === 'MemberExpression' && isPlain(arg.object));
 }
 
-/** @param {import('estree').Node} cb */
-function isAccepted(cb) {
-  if (cb.type === 'CallExpression') {
-    const name = calleeName(cb.callee) ?? '';
-    return name === 'guard' || name.endsWith('Guard') || name.startsWith('guarded');
+/** @param {import('estree').Node} node */
+function isGuardCall(node) {
+  if (node.type !== 'CallExpression') return false;
+  const name = calleeName(node.callee) ?? '';
+  return name === 'guard' || name.endsWith('Guard') || name.startsWith('guarded');
+}
+
+/**
+ * @param {import('estree').Identifier} id
+ * @param {import('eslint').Scope.Scope} scope
+ */
+function isGuardedConst(id, scope) {
+  for (let s = scope; s !== null; s = s.upper) {
+    const variable = s.set.get(id.name);
+    if (variable === undefined) continue;
+    const def = variable.defs[0];
+    return (
+      variable.defs.length === 1 &&
+      def?.type === 'Variable' &&
+      def.parent.kind === 'const' &&
+      def.node.init !== null &&
+      def.node.init !== undefined &&
+      isGuardCall(def.node.init)
+    );
   }
-  if (cb.type === 'Identifier') return cb.name === 'resolve' || cb.name === 'reject';
+  return false;
+}
+
+/**
+ * @param {import('estree').Node} cb
+ * @param {import('eslint').Scope.Scope} scope
+ */
+function isAccepted(cb, scope) {
+  if (isGuardCall(cb)) return true;
+  if (cb.type === 'Identifier') return cb.name === 'resolve' || cb.name === 'reject' || isGuardedConst(cb, scope);
   if (cb.type === 'ArrowFunctionExpression') {
     let body = cb.body;
     if (body.type === 'BlockStatement') {
@@ -86,7 +115,7 @@ export const guardedCallbacks = {
           const event = node.arguments[0];
           site = `.${name}(${event?.type === 'Literal' ? JSON.stringify(event.value) : '…'})`;
         }
-        if (cb === undefined || cb.type === 'SpreadElement' || isAccepted(cb) || exempt(node)) return;
+        if (cb === undefined || cb.type === 'SpreadElement' || isAccepted(cb, source.getScope(node)) || exempt(node)) return;
         context.report({ node: cb, messageId: 'unguarded', data: { site: site ?? name } });
       },
     };

@@ -19,6 +19,8 @@ new RuleTester({ languageOptions: { ecmaVersion: 2022, sourceType: 'module' } })
     "setTimeout(() => done(false), ms); // guard-exempt: resolves a promise only",
     "emitter.on('x');",
     'promise.then(() => work());',
+    "const onAbort = guard('abort', () => fail());\nsignal.addEventListener('abort', onAbort, { once: true });",
+    "const tick = makeGuard('t', () => 1);\nfunction f() { setInterval(tick, 5); }",
   ],
   invalid: [
     { code: 'setTimeout(() => flush(), 10);', errors: [{ messageId: 'unguarded' }] },
@@ -29,6 +31,8 @@ new RuleTester({ languageOptions: { ecmaVersion: 2022, sourceType: 'module' } })
     { code: "res.once('end', () => resolve(JSON.parse(body)));", errors: [{ messageId: 'unguarded' }] },
     { code: "signal.addEventListener('abort', onAbort, { once: true });", errors: [{ messageId: 'unguarded' }] },
     { code: '// guard-exempt:\nsetTimeout(() => done(), 1);', errors: [{ messageId: 'unguarded' }] },
+    { code: "let onAbort = guard('abort', () => fail());\nsignal.addEventListener('abort', onAbort);", errors: [{ messageId: 'unguarded' }] },
+    { code: "const onAbort = () => fail();\nsignal.addEventListener('abort', onAbort);", errors: [{ messageId: 'unguarded' }] },
     { code: "// some other comment\nsetTimeout(() => done(), 1);", errors: [{ messageId: 'unguarded' }] },
   ],
 });

@@ -1,4 +1,4 @@
-import { ErrorCode, SdkError, createBreaker, noopLogger, toSdkError } from '@ha-ingestor/core';
+import { ErrorCode, SdkError, createBreaker, createGuard, noopLogger, toSdkError } from '@ha-ingestor/core';
 import type { BreakerState, Logger, Metrics, StageContext } from '@ha-ingestor/core';
 import type { z } from 'zod';
 import { failureReason, fetchJson, redactSecrets } from './http-json.js';
@@ -77,6 +77,8 @@ export function createContextPoller(opts: ResolvedPolledContextOptions, hooks: P
   let closed = false;
   let logger: Logger = noopLogger;
   let report: (error: unknown) => void = () => undefined;
+  // Issue 11: the poll timers are guarded; `report` is the pipeline's once start() ran.
+  const guard = createGuard({ report: (error) => report(error) }, name);
   let clock: () => number = hooks.now ?? Date.now;
   const counters = createCounterCache(name);
   let startMetrics: Metrics | undefined;
@@ -96,10 +98,18 @@ export function createContextPoller(opts: ResolvedPolledContextOptions, hooks: P
     if (closed) return;
     if (st.timer !== undefined) clearTimeout(st.timer);
     st.nextFetchAt = clock() + delayMs;
-    st.timer = setTimeout(() => {
-      st.timer = undefined;
-      void poll(st).catch(report);
-    }, delayMs);
+    st.timer = setTimeout(
+      guard(
+        'poll',
+        () => {
+          st.timer = undefined;
+          return poll(st);
+        },
+        // A poll that failed outside its own error handling must not end polling for good.
+        () => schedule(st, RETRY_AFTER_FAILURE_MS),
+      ),
+      delayMs,
+    );
     st.timer.unref?.();
   };
 

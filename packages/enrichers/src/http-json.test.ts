@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isSdkError } from '@ha-ingestor/core';
-import { failureReason, fetchJson, parseRetryAfter, redactSecrets } from './http-json.js';
+import { MAX_RESPONSE_BYTES, failureReason, fetchJson, parseRetryAfter, redactSecrets } from './http-json.js';
 import type { FetchLike } from './http-json.js';
 
 const NOW = Date.parse('2026-01-15T12:00:00Z');
@@ -31,6 +31,62 @@ describe('redactSecrets', () => {
 describe('fetchJson', () => {
   it('parses JSON bodies', async () => {
     await expect(call(reply(200, '{"a":1}'))).resolves.toEqual({ a: 1 });
+  });
+
+  it('refuses a body nested past MAX_JSON_DEPTH as invalid_response naming the depth (issue 11)', async () => {
+    const error = await call(reply(200, `{"a":${'['.repeat(5000)}${']'.repeat(5000)}}`)).catch((e: unknown) => e);
+    expect(failureReason(error)).toBe('invalid_response');
+    expect((error as Error).message).toMatch(/^test: JSON nests deeper than 32 levels/);
+  });
+
+  it('refuses a declared Content-Length past MAX_RESPONSE_BYTES without reading the body (issue 11)', async () => {
+    let read = false;
+    const fetch: FetchLike = () =>
+      Promise.resolve({
+        status: 200,
+        headers: new Headers({ 'content-length': String(MAX_RESPONSE_BYTES + 1) }),
+        text: () => {
+          read = true;
+          return Promise.resolve('{}');
+        },
+      });
+    const error = await call(fetch).catch((e: unknown) => e);
+    expect(failureReason(error)).toBe('invalid_response');
+    expect((error as Error).message).toContain('response too large');
+    expect(read).toBe(false);
+  });
+
+  it('stops reading a streamed body once it passes MAX_RESPONSE_BYTES and cancels the stream (issue 11)', async () => {
+    let chunks = 0;
+    let cancelled = false;
+    const chunk = new Uint8Array(1024 * 1024).fill(0x20);
+    const body = new ReadableStream<Uint8Array>({
+      pull: (controller) => {
+        chunks++;
+        controller.enqueue(chunk); // endless
+      },
+      cancel: () => {
+        cancelled = true;
+      },
+    });
+    const fetch: FetchLike = () => Promise.resolve({ status: 200, headers: new Headers(), body, text: () => Promise.reject(new Error('unused')) });
+    const error = await call(fetch).catch((e: unknown) => e);
+    expect((error as Error).message).toContain(`more than ${MAX_RESPONSE_BYTES} bytes`);
+    expect(chunks).toBeLessThanOrEqual(MAX_RESPONSE_BYTES / chunk.byteLength + 2);
+    expect(cancelled).toBe(true);
+  });
+
+  it('reads a streamed body split inside a UTF-8 sequence', async () => {
+    const bytes = new TextEncoder().encode('{"t":"°C"}');
+    const body = new ReadableStream<Uint8Array>({
+      start: (controller) => {
+        controller.enqueue(bytes.subarray(0, 7));
+        controller.enqueue(bytes.subarray(7));
+        controller.close();
+      },
+    });
+    const fetch: FetchLike = () => Promise.resolve({ status: 200, headers: new Headers(), body, text: () => Promise.reject(new Error('unused')) });
+    await expect(call(fetch)).resolves.toEqual({ t: '°C' });
   });
 
   it.each([

@@ -1,4 +1,11 @@
-import { ErrorCode, MASK, SdkError, isSdkError, maskUrl } from '@ha-ingestor/core';
+import { ErrorCode, MASK, SdkError, isSdkError, maskUrl, parseJsonText } from '@ha-ingestor/core';
+
+/**
+ * Largest response body read from a context provider. Their JSON is small (OpenWeatherMap ~20 kB, a day of
+ * Octopus Agile prices ~50 kB); a provider (or a proxy in between) that sends more is refused before the
+ * body is held in memory (issue 11).
+ */
+export const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
 /** Why a polled context could not be fetched; used as the `reason` metric label. */
 export type FetchFailureReason =
@@ -20,6 +27,9 @@ export type FetchLike = (url: string, init: { signal: AbortSignal; headers: Reco
 export interface FetchResponseLike {
   readonly status: number;
   readonly headers: { get(name: string): string | null };
+  /** The body as a stream (fetch's Response has it): read up to {@link MAX_RESPONSE_BYTES}. */
+  readonly body?: AsyncIterable<Uint8Array> | null;
+  /** Used when there is no `body` stream (test doubles); the length is checked after reading. */
   text(): Promise<string>;
 }
 
@@ -58,12 +68,16 @@ export async function fetchJson(url: string, options: FetchJsonOptions): Promise
       data: { reason: 'rate_limited', status: 429 },
     });
   }
+  const declared = Number(res.headers.get('content-length') ?? Number.NaN);
+  if (declared > MAX_RESPONSE_BYTES) throw tooLarge(stage, res.status, `${declared} bytes declared`);
   let body: string;
   try {
-    body = await res.text();
+    body = await readBody(res, MAX_RESPONSE_BYTES);
   } catch (error) {
+    if (error === TOO_LARGE) throw tooLarge(stage, res.status, `more than ${MAX_RESPONSE_BYTES} bytes`);
     throw fromRequestError(error, signal, stage, redact);
   }
+  if (body.length > MAX_RESPONSE_BYTES) throw tooLarge(stage, res.status, `${body.length} characters`);
   if (res.status < 200 || res.status >= 300) {
     const auth = res.status === 401 || res.status === 403;
     throw new SdkError(auth ? ErrorCode.AUTH_FAILED : res.status >= 500 ? ErrorCode.CONNECTION_LOST : ErrorCode.PROTOCOL_ERROR, `${stage}: HTTP ${res.status}`, {
@@ -72,15 +86,14 @@ export async function fetchJson(url: string, options: FetchJsonOptions): Promise
       data: { reason: auth ? 'auth_failed' : 'http_error', status: res.status, body: redact(body.slice(0, 200)) },
     });
   }
-  try {
-    return JSON.parse(body) as unknown;
-  } catch {
-    throw new SdkError(ErrorCode.PROTOCOL_ERROR, `${stage}: response is not JSON`, {
-      stage,
-      retryable: true,
-      data: { reason: 'invalid_response', status: res.status, body: redact(body.slice(0, 200)) },
-    });
-  }
+  const parsed = parseJsonText(body);
+  if (parsed.ok) return parsed.value;
+  const what = parsed.error.reason === 'json_too_deep' ? parsed.error.message : 'response is not JSON';
+  throw new SdkError(ErrorCode.PROTOCOL_ERROR, `${stage}: ${what}`, {
+    stage,
+    retryable: true,
+    data: { reason: 'invalid_response', status: res.status, body: redact(body.slice(0, 200)) },
+  });
 }
 
 /** Replaces every occurrence of each secret (raw and URL-encoded) with `***`, and masks URL credentials. */
@@ -136,4 +149,27 @@ function fromRequestError(error: unknown, signal: AbortSignal, stage: string, re
 
 function isTimeout(reason: unknown): boolean {
   return reason instanceof Error && (reason.name === 'TimeoutError' || (reason as Error & { code?: unknown }).code === 'TIMEOUT');
+}
+
+const TOO_LARGE = Symbol('too large');
+
+/** Reads the body as UTF-8, throwing {@link TOO_LARGE} once more than `maxBytes` arrived. */
+async function readBody(res: FetchResponseLike, maxBytes: number): Promise<string> {
+  if (res.body === undefined || res.body === null) return res.text();
+  const chunks: Uint8Array[] = [];
+  let bytes = 0;
+  for await (const chunk of res.body) {
+    bytes += chunk.byteLength;
+    if (bytes > maxBytes) throw TOO_LARGE;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function tooLarge(stage: string, status: number, size: string): SdkError {
+  return new SdkError(ErrorCode.PROTOCOL_ERROR, `${stage}: response too large (${size}; limit ${MAX_RESPONSE_BYTES} bytes)`, {
+    stage,
+    retryable: true,
+    data: { reason: 'invalid_response', status },
+  });
 }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createMemoryCheckpointStore } from '@ha-ingestor/core';
+import { createGuard, createMemoryCheckpointStore } from '@ha-ingestor/core';
 import { createCheckpointWriter } from './checkpoint-writer.js';
 
 afterEach(() => {
@@ -12,7 +12,7 @@ describe('createCheckpointWriter', () => {
     const store = createMemoryCheckpointStore();
     const save = vi.spyOn(store, 'save');
     let watermark: number | undefined = 1_700_000_000_000_001;
-    const writer = createCheckpointWriter({ store, key: 'k', intervalMs: 1_000, watermark: () => watermark, entities: () => ['light.a'], report: vi.fn() });
+    const writer = createCheckpointWriter({ store, key: 'k', intervalMs: 1_000, watermark: () => watermark, entities: () => ['light.a'], guard: createGuard({ report: vi.fn() }, 'source:test') });
     writer.schedule();
     writer.schedule();
     await vi.advanceTimersByTimeAsync(1_000);
@@ -29,7 +29,7 @@ describe('createCheckpointWriter', () => {
   it('reports a failing store instead of throwing', async () => {
     const report = vi.fn();
     const store = { load: vi.fn(), save: vi.fn(() => Promise.reject(new Error('disk full'))) };
-    const writer = createCheckpointWriter({ store, key: 'k', intervalMs: 0, watermark: () => 5, entities: () => [], report });
+    const writer = createCheckpointWriter({ store, key: 'k', intervalMs: 0, watermark: () => 5, entities: () => [], guard: createGuard({ report }, 'source:test') });
     await writer.flush();
     expect(report).toHaveBeenCalledTimes(1);
   });

@@ -1,5 +1,5 @@
 import { formatHaTime } from '@ha-ingestor/core';
-import type { CheckpointStore, EpochMicros } from '@ha-ingestor/core';
+import type { CheckpointStore, EpochMicros, Guard } from '@ha-ingestor/core';
 
 /** The checkpoint value stored under `checkpointKey`. */
 export interface HaWebSocketCheckpoint {
@@ -22,8 +22,8 @@ export interface CheckpointWriterOptions {
   readonly watermark: () => EpochMicros | undefined;
   /** Entities to persist, given the watermark being saved. */
   readonly entities: (watermark: EpochMicros) => Iterable<string>;
-  /** Save failures have no caller: they are reported. */
-  readonly report: (error: unknown) => void;
+  /** Runs the timer; save failures have no caller and go to `guard.report`. */
+  readonly guard: Guard;
 }
 
 /** Persists the watermark when it advances: at most once per `intervalMs`, serialised, and on flush. */
@@ -49,16 +49,19 @@ export function createCheckpointWriter(options: CheckpointWriterOptions): Checkp
   return {
     schedule: () => {
       if (store === undefined || timer !== undefined) return;
-      timer = setTimeout(() => {
-        timer = undefined;
-        writing = writing.then(save).catch(options.report);
-      }, options.intervalMs);
+      timer = setTimeout(
+        options.guard('checkpoint save', () => {
+          timer = undefined;
+          writing = writing.then(save).catch(options.guard.report);
+        }),
+        options.intervalMs,
+      );
     },
     flush: async () => {
       clearTimeout(timer);
       timer = undefined;
       await writing;
-      await save().catch(options.report);
+      await save().catch(options.guard.report);
     },
   };
 }

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
-import { ErrorCode, isSdkError } from '@ha-ingestor/core';
+import { ErrorCode, createGuard, isSdkError } from '@ha-ingestor/core';
+import type { DeadLetterInput, JsonTextError } from '@ha-ingestor/core';
 import { connectHa } from './connection.js';
 import type { HaConnection } from './connection.js';
 
@@ -76,18 +77,61 @@ function defaultReply(msg: Record<string, unknown>, ws: WebSocket): void {
 
 const servers: FakeHa[] = [];
 const conns: HaConnection[] = [];
+const reported: unknown[] = [];
+const deadLetters: DeadLetterInput[] = [];
+const guard = createGuard({ report: (e) => reported.push(e), deadLetter: (d) => deadLetters.push(d) }, 'source:test');
 afterEach(async () => {
   for (const c of conns.splice(0)) await c.close();
   for (const s of servers.splice(0)) await s.close();
+  // Nothing a test did not expect may have gone through the guard.
+  expect(reported.splice(0)).toEqual([]);
+  expect(deadLetters.splice(0)).toEqual([]);
 });
 
 async function open(server: FakeHa, extra: Partial<Parameters<typeof connectHa>[0]> = {}) {
-  const conn = await connectHa({ url: server.url, token: TOKEN, connectTimeoutMs: 2_000, compression: false, ...extra });
+  const conn = await connectHa({ url: server.url, token: TOKEN, connectTimeoutMs: 2_000, compression: false, guard, ...extra });
   conns.push(conn);
   return conn;
 }
 
 describe('connectHa', () => {
+  it('dead-letters a message whose handler throws on its own; the rest of its frame is handled and the connection stays up (issue 11)', async () => {
+    const server = await fakeHa((msg, ws) => {
+      const id = msg['id'];
+      if (msg['type'] !== 'subscribe_events') return defaultReply(msg, ws);
+      const event = (n: number) => ({ id, type: 'event', event: { event_type: 'x', data: { n } } });
+      ws.send(JSON.stringify([{ id, type: 'result', success: true, result: null }, event(1), event(2), event(3)]));
+    });
+    servers.push(server);
+    const conn = await open(server);
+    const seen: number[] = [];
+    await conn.subscribeEvents('x', (e) => {
+      const n = (e as { data: { n: number } }).data.n;
+      if (n === 2) throw new RangeError('Maximum call stack size exceeded');
+      seen.push(n);
+    });
+    await new Promise((r) => setImmediate(r));
+    expect(seen).toEqual([1, 3]);
+    expect(reported.splice(0).map((e) => (e as Error).message)).toEqual(['Maximum call stack size exceeded']);
+    expect(deadLetters.splice(0)).toEqual([
+      expect.objectContaining({ reason: 'callback_failed', raw: { id: 2, type: 'event', event: { event_type: 'x', data: { n: 2 } } } }),
+    ]);
+    await conn.ping(); // still connected
+  });
+
+  it('refuses a frame nested past MAX_JSON_DEPTH as json_too_deep without walking it (issue 11)', async () => {
+    const server = await fakeHa((msg, ws) => {
+      if (msg['type'] === 'deep') ws.send(`[${'['.repeat(3000)}${']'.repeat(3000)}]`);
+      defaultReply(msg, ws);
+    });
+    servers.push(server);
+    const invalid: JsonTextError[] = [];
+    const conn = await open(server, { onInvalidFrame: (_text, error) => invalid.push(error) });
+    await conn.command('deep');
+    expect(invalid).toEqual([expect.objectContaining({ reason: 'json_too_deep' })]);
+    await conn.ping();
+  });
+
   it('authenticates without an id in the auth message and sends supported_features first', async () => {
     const server = await fakeHa();
     servers.push(server);
@@ -132,7 +176,7 @@ describe('connectHa', () => {
     const server = await fakeHa();
     servers.push(server);
     const wrong = `${TOKEN}-WRONG`;
-    const error = await connectHa({ url: server.url, token: wrong, connectTimeoutMs: 2_000, compression: false }).catch((e: unknown) => e);
+    const error = await connectHa({ url: server.url, token: wrong, connectTimeoutMs: 2_000, compression: false, guard }).catch((e: unknown) => e);
     expect(isSdkError(error, ErrorCode.AUTH_FAILED)).toBe(true);
     expect((error as Error).message).toContain('Invalid access token or password');
     expect((error as Error).message).not.toContain(wrong);
@@ -143,7 +187,7 @@ describe('connectHa', () => {
   it('times out with TIMEOUT when HA never finishes the setup', async () => {
     const server = await fakeHa(() => undefined);
     servers.push(server);
-    const error = await connectHa({ url: server.url, token: TOKEN, connectTimeoutMs: 200, compression: false }).catch((e: unknown) => e);
+    const error = await connectHa({ url: server.url, token: TOKEN, connectTimeoutMs: 200, compression: false, guard }).catch((e: unknown) => e);
     expect(isSdkError(error, ErrorCode.TIMEOUT)).toBe(true);
   });
 
@@ -161,7 +205,7 @@ describe('connectHa', () => {
     const server = await fakeHa();
     const url = server.url;
     await server.close();
-    const error = await connectHa({ url, token: TOKEN, connectTimeoutMs: 2_000, compression: false }).catch((e: unknown) => e);
+    const error = await connectHa({ url, token: TOKEN, connectTimeoutMs: 2_000, compression: false, guard }).catch((e: unknown) => e);
     expect(isSdkError(error, ErrorCode.CONNECTION_LOST)).toBe(true);
     expect((error as Error).message).toMatch(/127\.0\.0\.1:\d+: connection refused \(ECONNREFUSED\)/);
   });
@@ -169,7 +213,7 @@ describe('connectHa', () => {
   it('explains an HTTP 404 on the upgrade as a missing /api/websocket', async () => {
     const server = await fakeHa();
     servers.push(server);
-    const error = await connectHa({ url: server.url.replace('/api/websocket', '/'), token: TOKEN, connectTimeoutMs: 2_000, compression: false }).catch(
+    const error = await connectHa({ url: server.url.replace('/api/websocket', '/'), token: TOKEN, connectTimeoutMs: 2_000, compression: false, guard }).catch(
       (e: unknown) => e,
     );
     expect((error as Error).message).toContain('missing /api/websocket?');

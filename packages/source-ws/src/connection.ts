@@ -1,6 +1,7 @@
 import WebSocket from 'ws';
 import type { ClientOptions } from 'ws';
 import { ErrorCode, SdkError } from '@ha-ingestor/core';
+import type { Guard, JsonTextError } from '@ha-ingestor/core';
 import { describeSocketError, redact } from './connect-errors.js';
 import { classifyMessage, splitFrame } from './protocol.js';
 
@@ -18,8 +19,13 @@ export interface ConnectHaOptions {
   readonly signal?: AbortSignal;
   /** Called for every text frame with the number of messages it held (metrics). */
   readonly onFrame?: (messages: number) => void;
-  /** Called for a frame that is not JSON; the connection stays up. */
-  readonly onInvalidFrame?: (text: string, error: string) => void;
+  /** Called for a frame that is not JSON, nests too deep, or is binary; the connection stays up. */
+  readonly onInvalidFrame?: (text: string, error: JsonTextError) => void;
+  /**
+   * Every socket and timer callback runs through it (issue 11). A message whose handling throws is
+   * reported and dead-lettered on its own (`raw`: the message); the rest of its frame is still handled.
+   */
+  readonly guard: Guard;
   /** Component name for error `stage`. */
   readonly stage?: string;
 }
@@ -71,6 +77,7 @@ export function connectHa(options: ConnectHaOptions): Promise<HaConnection> {
   const socket = create(options.url, socketOptions);
   const token = options.token;
   const state = new ConnectionState();
+  const { guard } = options;
 
   return new Promise<HaConnection>((resolve, reject) => {
     let settled = false;
@@ -87,41 +94,52 @@ export function connectHa(options: ConnectHaOptions): Promise<HaConnection> {
       if (socket.readyState !== WebSocket.CLOSED) socket.terminate();
     };
     const timer = setTimeout(
-      () => fail(new SdkError(ErrorCode.TIMEOUT, `HA at ${hostOf(options.url)} did not complete connect + auth within ${options.connectTimeoutMs} ms`, { stage })),
+      guard('connect timeout', () =>
+        fail(new SdkError(ErrorCode.TIMEOUT, `HA at ${hostOf(options.url)} did not complete connect + auth within ${options.connectTimeoutMs} ms`, { stage })),
+      ),
       options.connectTimeoutMs,
     );
-    const onAbort = () => fail(new SdkError(ErrorCode.ABORTED, 'connect aborted', { stage, retryable: false }));
+    const onAbort = guard('connect abort', () => fail(new SdkError(ErrorCode.ABORTED, 'connect aborted', { stage, retryable: false })));
     options.signal?.addEventListener('abort', onAbort, { once: true });
     const cleanupConnect = () => {
       clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
     };
 
-    socket.on('error', (error: Error) => {
-      const sdk = describeSocketError(error, options.url, token, stage);
-      if (!settled) fail(sdk);
-      else closeError ??= sdk;
-    });
-    socket.on('close', (code: number, reasonBuf: Buffer) => {
-      const reason = redact(reasonBuf.toString('utf8'), token);
-      if (!settled) fail(new SdkError(ErrorCode.CONNECTION_LOST, `HA at ${hostOf(options.url)} closed the connection during ${authenticated ? 'setup' : 'auth'} (code ${code})`, { stage }));
-      const error = closeError ?? (code === 1000 ? undefined : new SdkError(ErrorCode.CONNECTION_LOST, `connection to HA lost (code ${code}${reason ? `: ${reason}` : ''})`, { stage }));
-      state.rejectAll(error ?? new SdkError(ErrorCode.CONNECTION_LOST, 'connection to HA closed', { stage }));
-      resolveClosed({ code, reason, ...(error === undefined ? {} : { error }) });
-    });
-    socket.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
-      if (isBinary) {
-        options.onInvalidFrame?.('<binary frame>', 'binary frames are not part of the event protocol');
-        return;
-      }
-      const text = rawToString(data);
-      const frame = splitFrame(text);
-      if (!frame.ok) {
-        options.onInvalidFrame?.(text, frame.error);
-        return;
-      }
-      options.onFrame?.(frame.messages.length);
-      for (const raw of frame.messages) {
+    socket.on(
+      'error',
+      guard(
+        'socket error',
+        (error: Error) => {
+          const sdk = describeSocketError(error, options.url, token, stage);
+          if (!settled) fail(sdk);
+          else closeError ??= sdk;
+        },
+        () => socket.terminate(),
+      ),
+    );
+    socket.on(
+      'close',
+      guard(
+        'socket close',
+        (code: number, reasonBuf: Buffer) => {
+          const reason = redact(reasonBuf.toString('utf8'), token);
+          if (!settled) fail(new SdkError(ErrorCode.CONNECTION_LOST, `HA at ${hostOf(options.url)} closed the connection during ${authenticated ? 'setup' : 'auth'} (code ${code})`, { stage }));
+          const error = closeError ?? (code === 1000 ? undefined : new SdkError(ErrorCode.CONNECTION_LOST, `connection to HA lost (code ${code}${reason ? `: ${reason}` : ''})`, { stage }));
+          state.rejectAll(error ?? new SdkError(ErrorCode.CONNECTION_LOST, 'connection to HA closed', { stage }));
+          resolveClosed({ code, reason, ...(error === undefined ? {} : { error }) });
+        },
+        // Whatever failed above, the session waiting on `closed` and the pending commands must still end.
+        (error, code) => {
+          state.rejectAll(error);
+          resolveClosed({ code, reason: '', error });
+        },
+      ),
+    );
+    // One guarded call per message, so a message whose handling throws is dead-lettered alone.
+    const onMessage = guard(
+      'message',
+      (raw: unknown) => {
         const msg = classifyMessage(raw);
         switch (msg.kind) {
           case 'auth_required':
@@ -153,8 +171,30 @@ export function connectHa(options: ConnectHaOptions): Promise<HaConnection> {
           default:
             state.dispatch(msg);
         }
-      }
-    });
+      },
+      (_error, raw) => ({ raw }),
+    );
+    socket.on(
+      'message',
+      guard(
+        'socket message',
+        (data: WebSocket.RawData, isBinary: boolean) => {
+          if (isBinary) {
+            options.onInvalidFrame?.('<binary frame>', { reason: 'invalid_json', message: 'binary frames are not part of the event protocol' });
+            return;
+          }
+          const text = rawToString(data);
+          const frame = splitFrame(text);
+          if (!frame.ok) {
+            options.onInvalidFrame?.(text, frame.error);
+            return;
+          }
+          options.onFrame?.(frame.messages.length);
+          for (const raw of frame.messages) onMessage(raw);
+        },
+        (_error, data) => ({ raw: redact(rawToString(data).slice(0, 4096), token) }),
+      ),
+    );
 
     const makeConnection = (haVersion: string | undefined): HaConnection => {
       const send = (type: string, params: Readonly<Record<string, unknown>> | undefined, pending: Pending): number => {

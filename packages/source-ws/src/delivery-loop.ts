@@ -200,6 +200,7 @@ function untilOrAbort(promise: Promise<void>, signal: AbortSignal): Promise<void
       signal.removeEventListener('abort', done);
       resolve();
     };
+    // guard-exempt: removes a listener and resolves a promise, neither of which throws
     signal.addEventListener('abort', done, { once: true });
     promise.then(done, done);
   });

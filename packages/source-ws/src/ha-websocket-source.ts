@@ -1,4 +1,4 @@
-import { ErrorCode, SdkError, defineSource, isSdkError, isStateChanged, millisToMicros } from '@ha-ingestor/core';
+import { ErrorCode, SdkError, createGuard, defineSource, isSdkError, isStateChanged, millisToMicros } from '@ha-ingestor/core';
 import type { CheckpointStore, EpochMicros, HaEvent, RegistryStore, SourceContext, SourceImpl } from '@ha-ingestor/core';
 import { createCheckpointTracker } from './checkpoint-tracker.js';
 import { createCheckpointWriter } from './checkpoint-writer.js';
@@ -59,6 +59,7 @@ export const haWebSocketSource = defineSource({
 
 async function runSource(options: ResolvedHaWebSocketOptions, hooks: HaWebSocketHooks, ctx: SourceContext<HaEvent>): Promise<void> {
   const stage = `source:${SOURCE_NAME}`;
+  const guard = createGuard(ctx, stage);
   const logger = ctx.logger.child({ source: SOURCE_NAME });
   const metrics = createSourceMetrics(ctx.metrics, SOURCE_NAME);
   const checkpointKey = options.checkpointKey ?? defaultCheckpointKey(options.url);
@@ -79,7 +80,7 @@ async function runSource(options: ResolvedHaWebSocketOptions, hooks: HaWebSocket
   };
   const registrySync: RegistrySync | undefined =
     hooks.registry !== undefined && options.registry.enabled
-      ? createRegistrySync({ store: hooks.registry, debounceMs: options.registry.debounceMs, report: ctx.report })
+      ? createRegistrySync({ store: hooks.registry, debounceMs: options.registry.debounceMs, guard })
       : undefined;
   const eventTypes = [...new Set([...options.eventTypes, ...(registrySync === undefined ? [] : REGISTRY_EVENT_TYPES)])];
   let baseline: EpochMicros | undefined = savedTime;
@@ -105,7 +106,7 @@ async function runSource(options: ResolvedHaWebSocketOptions, hooks: HaWebSocket
     intervalMs: options.checkpointIntervalMs,
     watermark: () => tracker.watermark(),
     entities: (watermark) => scope.ids(watermark),
-    report: ctx.report,
+    guard,
   });
   const delivery = runDeliveryLoop({
     ctx,
@@ -158,8 +159,15 @@ async function runSource(options: ResolvedHaWebSocketOptions, hooks: HaWebSocket
             metrics.frames(1);
             metrics.messages(n);
           },
+          guard,
           onInvalidFrame: (text, error) =>
-            ctx.deadLetter({ stage, reason: 'invalid_frame', message: `frame is not JSON: ${error}`, raw: redact(text.slice(0, 4096), options.token) }),
+            ctx.deadLetter({
+              stage,
+              // `invalid_frame` stays the label of unparsable frames; a too-deep frame says so (issue 11).
+              reason: error.reason === 'json_too_deep' ? 'json_too_deep' : 'invalid_frame',
+              message: `frame refused: ${error.message}`,
+              raw: redact(text.slice(0, 4096), options.token),
+            }),
         });
       } catch (error) {
         if (signal.aborted) break;
@@ -213,6 +221,7 @@ async function runSource(options: ResolvedHaWebSocketOptions, hooks: HaWebSocket
         ping: connection.ping,
         intervalMs: options.heartbeatIntervalMs,
         timeoutMs: options.heartbeatTimeoutMs,
+        guard,
         onDead: () =>
           connection.terminate(
             new SdkError(ErrorCode.CONNECTION_LOST, `dead link: no pong within ${options.heartbeatTimeoutMs} ms`, { stage }),

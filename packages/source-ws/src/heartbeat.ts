@@ -1,3 +1,5 @@
+import type { Guard } from '@ha-ingestor/core';
+
 /** Options of {@link startHeartbeat}. */
 export interface HeartbeatOptions {
   /** Sends an application-level ping; resolves on the pong, rejects when the connection is gone. */
@@ -8,6 +10,8 @@ export interface HeartbeatOptions {
   readonly onDead: (lateByMs: number) => void;
   /** Called with a ping failure that is not a timeout (usually the connection closing). */
   readonly onError?: (error: unknown) => void;
+  /** Runs the timers. A tick that throws leaves the link's state unknown: the heartbeat declares it dead. */
+  readonly guard: Guard;
 }
 
 /**
@@ -20,19 +24,31 @@ export function startHeartbeat(options: HeartbeatOptions): () => void {
   let intervalTimer: ReturnType<typeof setTimeout> | undefined;
   let deadlineTimer: ReturnType<typeof setTimeout> | undefined;
 
+  const { guard } = options;
+  const giveUp = () => {
+    if (stopped) return;
+    stopped = true;
+    options.onDead(options.timeoutMs);
+  };
   const schedule = () => {
     if (stopped) return;
-    intervalTimer = setTimeout(tick, options.intervalMs);
+    intervalTimer = setTimeout(guard('heartbeat ping', tick, giveUp), options.intervalMs);
   };
   const tick = () => {
     if (stopped) return;
     let answered = false;
-    deadlineTimer = setTimeout(() => {
-      if (answered || stopped) return;
-      stopped = true;
-      options.onDead(options.timeoutMs);
-    }, options.timeoutMs);
-    options.ping().then(
+    deadlineTimer = setTimeout(
+      guard(
+        'heartbeat deadline',
+        () => {
+          if (!answered) giveUp();
+        },
+        giveUp,
+      ),
+      options.timeoutMs,
+    );
+    // Returned, so the guard also catches a throw in these handlers.
+    return options.ping().then(
       () => {
         answered = true;
         clearTimeout(deadlineTimer);

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { defineSource, millisToMicros, parseHaTime } from '@ha-ingestor/core';
+import { createReportingGuard, defineSource, millisToMicros, parseHaTime } from '@ha-ingestor/core';
 import type { EpochMicros, HaEvent, SourceImpl, StateChangedEvent } from '@ha-ingestor/core';
 import { entitiesInScope, fetchHistoryChunk, planChunks } from './backfill.js';
-import type { CreateSocket } from './connection.js';
+import type { CreateSocket, HaConnection } from './connection.js';
 import { connectHa } from './connection.js';
 import { HaWebSocketUrlSchema } from './options.js';
 
@@ -75,7 +75,12 @@ export async function* importHistory(
   const onProgress = input.onProgress ?? hooks.onProgress;
   const start = toMicros(options.start);
   const end = options.end === undefined ? millisToMicros(now()) : toMicros(options.end);
+  // A socket callback that throws fails the import loudly: the connection is cut with that error, so the
+  // pending command (and with it this generator) rejects with it (issue 11).
+  let current: HaConnection | undefined = undefined;
+  const guard = createReportingGuard((error) => current?.terminate(error), `source:${IMPORT_SOURCE_NAME}`);
   const connection = await connectHa({
+    guard,
     url: options.url,
     token: options.token,
     connectTimeoutMs: options.connectTimeoutMs,
@@ -85,6 +90,7 @@ export async function* importHistory(
     ...(hooks.createSocket === undefined ? {} : { createSocket: hooks.createSocket }),
     ...(hooks.signal === undefined ? {} : { signal: hooks.signal }),
   });
+  current = connection;
   try {
     const entityIds = await entitiesInScope(connection, options.entityIds);
     const chunks = planChunks(start, end, options.chunkMs);

@@ -139,6 +139,7 @@ export function createInboundBuffer(options: InboundBufferOptions): InboundBuffe
           resolve();
         };
         waiter = done;
+        // guard-exempt: removes a listener and resolves a promise, neither of which throws
         signal.addEventListener('abort', done, { once: true });
       });
     },

@@ -1,5 +1,5 @@
-import { eventKey, parseHaTime, secondsToMicros, splitEntityId } from '@ha-ingestor/core';
-import type { DeliveryMode, EpochMicros, HaContext, HaEvent, HaState, Provenance, StateChangedEvent } from '@ha-ingestor/core';
+import { eventKey, parseHaTime, parseJsonText, secondsToMicros, splitEntityId } from '@ha-ingestor/core';
+import type { JsonTextError, DeliveryMode, EpochMicros, HaContext, HaEvent, HaState, Provenance, StateChangedEvent } from '@ha-ingestor/core';
 
 /**
  * Free functions for HA's WebSocket wire format: frame splitting, message classification and
@@ -18,17 +18,16 @@ export type HaMessage =
   | { readonly kind: 'unknown'; readonly raw: unknown };
 
 /** Result of {@link splitFrame}: the messages of one text frame, or why it is not JSON. */
-export type FrameParse = { readonly ok: true; readonly messages: readonly unknown[] } | { readonly ok: false; readonly error: string };
+export type FrameParse = { readonly ok: true; readonly messages: readonly unknown[] } | { readonly ok: false; readonly error: JsonTextError };
 
-/** Parses one text frame. With `coalesce_messages` a frame is an object or an array of objects. */
+/**
+ * Parses one text frame. With `coalesce_messages` a frame is an object or an array of objects. Nesting
+ * past core's MAX_JSON_DEPTH is refused (`json_too_deep`) before anything walks it (issue 11).
+ */
 export function splitFrame(text: string): FrameParse {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    return { ok: false, error: error instanceof Error ? error.message : String(error) };
-  }
-  return { ok: true, messages: Array.isArray(parsed) ? parsed : [parsed] };
+  const parsed = parseJsonText(text);
+  if (!parsed.ok) return parsed;
+  return { ok: true, messages: Array.isArray(parsed.value) ? parsed.value : [parsed.value] };
 }
 
 /** Classifies one decoded message. Anything unexpected is `unknown` (tolerated, never thrown). */

@@ -47,7 +47,9 @@ export function waitOrAbort(ms: number, signal: AbortSignal): Promise<void> {
       signal.removeEventListener('abort', done);
       resolve();
     };
+    // guard-exempt: clears a timer, removes a listener and resolves a promise, none of which throws
     const timer = setTimeout(done, ms);
+    // guard-exempt: as above
     signal.addEventListener('abort', done, { once: true });
   });
 }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createRegistryStore } from '@ha-ingestor/core';
+import { createGuard, createRegistryStore } from '@ha-ingestor/core';
 import type { HaConnection } from './connection.js';
 import { createRegistrySync, mapConfig, registryOfEvent, toRegistryData } from './registry-sync.js';
 
@@ -61,7 +61,7 @@ describe('registry sync', () => {
   it('fills the store with every registry and the config on syncAll', async () => {
     const store = createRegistryStore();
     const { conn } = fakeConnection();
-    await createRegistrySync({ store, debounceMs: 100, report: vi.fn() }).syncAll(conn);
+    await createRegistrySync({ store, debounceMs: 100, guard: createGuard({ report: vi.fn() }, 'source:test') }).syncAll(conn);
     const snap = store.snapshot();
     expect([...snap.areas.keys()]).toEqual(['kitchen']);
     expect([...snap.floors.keys()]).toEqual(['basement']);
@@ -75,7 +75,7 @@ describe('registry sync', () => {
     vi.useFakeTimers();
     const store = createRegistryStore();
     const { conn, calls } = fakeConnection();
-    const sync = createRegistrySync({ store, debounceMs: 100, report: vi.fn() });
+    const sync = createRegistrySync({ store, debounceMs: 100, guard: createGuard({ report: vi.fn() }, 'source:test') });
     sync.onEvent('entity_registry_updated', conn);
     sync.onEvent('entity_registry_updated', conn);
     sync.onEvent('state_changed', conn);

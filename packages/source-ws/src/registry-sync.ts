@@ -1,4 +1,4 @@
-import type { AreaEntry, DeviceEntry, EntityEntry, FloorEntry, HaLocationConfig, LabelEntry, RegistryData, RegistryStore } from '@ha-ingestor/core';
+import type { AreaEntry, DeviceEntry, EntityEntry, FloorEntry, Guard, HaLocationConfig, LabelEntry, RegistryData, RegistryStore } from '@ha-ingestor/core';
 import type { HaConnection } from './connection.js';
 import { isRecord } from './protocol.js';
 
@@ -17,8 +17,8 @@ export function registryOfEvent(eventType: string): RegistryKind | undefined {
 export interface RegistrySyncOptions {
   readonly store: RegistryStore;
   readonly debounceMs: number;
-  /** Reports a failed debounced re-fetch (it has no caller). */
-  readonly report: (error: unknown) => void;
+  /** Runs the debounce timers; a failed re-fetch has no caller and is reported through it. */
+  readonly guard: Guard;
 }
 
 /** Keeps a RegistryStore in step with HA: full sync on connect, debounced re-fetch on *_registry_updated. */
@@ -53,10 +53,13 @@ export function createRegistrySync(options: RegistrySyncOptions): RegistrySync {
       clearTimeout(timers.get(kind));
       timers.set(
         kind,
-        setTimeout(() => {
-          timers.delete(kind);
-          fetchOne(connection, kind).then((data) => options.store.replace(data), options.report);
-        }, options.debounceMs),
+        setTimeout(
+          options.guard(`${kind} registry re-fetch`, () => {
+            timers.delete(kind);
+            return fetchOne(connection, kind).then((data) => options.store.replace(data));
+          }),
+          options.debounceMs,
+        ),
       );
     },
     stop: () => {

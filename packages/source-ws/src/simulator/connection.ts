@@ -1,3 +1,4 @@
+import { createReportingGuard } from '@ha-ingestor/core';
 import type { Logger } from '@ha-ingestor/core';
 import type { RawData, WebSocket } from 'ws';
 import { validateCommand, type CommandSchema } from './command-schema.js';
@@ -74,16 +75,21 @@ export function attachConnection(ws: WebSocket, deps: ConnectionDeps): SimConnec
   const { options, faults, logger } = deps;
   const id = ++nextConnectionId;
   const log = logger.child({ connection: id });
+  // Issue 11: a throwing handler is logged like HA logs an exception in a handler; the server keeps running.
+  const guard = createReportingGuard((error) => log.error({ err: error }, error.message), 'simulator');
   const subscriptions = new Map<number, () => void>();
   let authenticated = false;
   let closing = false;
   let lastId = 0;
   const timers = new Set<NodeJS.Timeout>();
   const later = (ms: number, fn: () => void): NodeJS.Timeout => {
-    const t = setTimeout(() => {
-      timers.delete(t);
-      fn();
-    }, ms);
+    const t = setTimeout(
+      guard('timer', () => {
+        timers.delete(t);
+        fn();
+      }),
+      ms,
+    );
     timers.add(t);
     return t;
   };
@@ -96,7 +102,7 @@ export function attachConnection(ws: WebSocket, deps: ConnectionDeps): SimConnec
   const writer = createWriter(ws, { ...options.pendingLimits, writeBufferBytes: options.writeBufferBytes }, (reason) => {
     log.error({ pending: writer.pending() }, reason);
     cancel(reason);
-  });
+  }, guard);
 
   const cleanup = (): void => {
     if (!closing) closing = true;
@@ -113,7 +119,10 @@ export function attachConnection(ws: WebSocket, deps: ConnectionDeps): SimConnec
     cleanup();
     ws.close(1000);
     // A client that stopped reading never answers the close frame: aiohttp gives up after a timeout.
-    const t = setTimeout(() => ws.terminate(), options.closeTimeoutMs);
+    const t = setTimeout(
+      guard('close timeout', () => ws.terminate()),
+      options.closeTimeoutMs,
+    );
     t.unref();
     ws.once('close', () => clearTimeout(t));
   };
@@ -236,16 +245,22 @@ export function attachConnection(ws: WebSocket, deps: ConnectionDeps): SimConnec
       drain();
     });
   };
-  ws.on('message', (data, isBinary) => {
-    if (faults.delayMs > 0 || inbox.length > 0 || draining) {
-      inbox.push(() => handleFrame(data, isBinary));
-      drain();
-    } else handleFrame(data, isBinary);
-  });
+  ws.on(
+    'message',
+    guard('message', (data: RawData, isBinary: boolean) => {
+      if (faults.delayMs > 0 || inbox.length > 0 || draining) {
+        inbox.push(() => handleFrame(data, isBinary));
+        drain();
+      } else handleFrame(data, isBinary);
+    }),
+  );
 
-  ws.on('ping', (data) => {
-    if (!faults.ignorePings) ws.pong(data);
-  });
+  ws.on(
+    'ping',
+    guard('ping', (data: Buffer) => {
+      if (!faults.ignorePings) ws.pong(data);
+    }),
+  );
 
   // aiohttp heartbeat: after heartbeatMs without receiving anything, send a ping; no pong within half
   // of it drops the link. Anything received (frames, pongs) restarts the wait (`_reset_heartbeat`).
@@ -265,14 +280,21 @@ export function attachConnection(ws: WebSocket, deps: ConnectionDeps): SimConnec
     });
   };
   resetHeartbeat();
-  ws.on('message', resetHeartbeat);
-  ws.on('ping', resetHeartbeat);
-  ws.on('pong', resetHeartbeat);
+  const onActivity = guard('heartbeat reset', resetHeartbeat);
+  ws.on('message', onActivity);
+  ws.on('ping', onActivity);
+  ws.on('pong', onActivity);
 
-  ws.on('error', (err) => log.debug({ err: err.message }, 'socket error'));
-  ws.on('close', () => {
-    cleanup();
-    deps.onClosed(conn);
-  });
+  ws.on(
+    'error',
+    guard('socket error', (err: Error) => log.debug({ err: err.message }, 'socket error')),
+  );
+  ws.on(
+    'close',
+    guard('socket close', () => {
+      cleanup();
+      deps.onClosed(conn);
+    }),
+  );
   return conn;
 }

@@ -1,3 +1,4 @@
+import type { Guard } from '@ha-ingestor/core';
 import { CommandError, type Command, type SimConnection } from './connection.js';
 import { eventMessage } from './commands.js';
 import { parseIsoToMicros, secondsFromMicros } from './ha-time.js';
@@ -15,6 +16,8 @@ export interface HistoryDeps {
   readonly recorder: Recorder;
   readonly options: ResolvedHaSimulatorOptions;
   readonly purge: () => void;
+  /** Runs the history/stream timers (issue 11). */
+  readonly guard: Guard;
 }
 
 const SCHEMA: CommandSchema = {
@@ -137,7 +140,7 @@ export function historyCommands(deps: HistoryDeps): Map<string, Command> {
       if ((q.significantChangesOnly || q.minimalResponse) && d.new_state.state === d.old_state.state && !SIGNIFICANT_DOMAINS.has(domain)) return;
       buffer.push(d);
       if (buffer.length > 2048) return unsub(); // MAX_PENDING_HISTORY_STATES
-      timer ??= setTimeout(flush, deps.options.streamCoalesceMs);
+      timer ??= setTimeout(deps.guard('history stream flush', flush), deps.options.streamCoalesceMs);
     });
     const unsub = (): void => {
       unlisten();
@@ -146,7 +149,7 @@ export function historyCommands(deps: HistoryDeps): Map<string, Command> {
       timer = undefined;
       endTimer = undefined;
     };
-    if (q.endMicros !== undefined) endTimer = setTimeout(unsub, Math.max(0, q.endMicros / 1000 - home.clock.nowMs()));
+    if (q.endMicros !== undefined) endTimer = setTimeout(deps.guard('history stream end', unsub), Math.max(0, q.endMicros / 1000 - home.clock.nowMs()));
     const setupComplete = nowMicros();
     conn.subscriptions.set(id, unsub);
     conn.sendResult(id);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { noopLogger, parseOptions } from '@ha-ingestor/core';
+import { createReportingGuard, noopLogger, parseOptions } from '@ha-ingestor/core';
 import { WebSocketServer } from 'ws';
 import { coreCommands } from './commands.js';
 import { attachConnection, type Command, type FaultState, type SimConnection } from './connection.js';
@@ -75,6 +75,8 @@ export interface HaSimulator {
 export async function createHaSimulator(input: HaSimulatorOptions = {}): Promise<HaSimulator> {
   const { now = Date.now, logger = noopLogger, ...data } = input;
   const options = parseOptions(HaSimulatorOptionsSchema, data, 'ha-simulator');
+  // Issue 11: every timer and socket callback of the simulator is guarded; a throw is logged, never fatal.
+  const guard = createReportingGuard((error) => logger.error({ err: error }, error.message), 'simulator');
   const rng = createRng(options.seed);
   // While seeding history the clock is moved back; afterwards it is the injected one again.
   let seedNowMs: number | undefined;
@@ -101,20 +103,26 @@ export async function createHaSimulator(input: HaSimulatorOptions = {}): Promise
   const connections = new Set<SimConnection>();
   const commands = new Map<string, Command>([
     ...coreCommands({ home, faults: faultState, rng: rng.fork(14) }),
-    ...historyCommands({ home, recorder, options, purge: () => recorder.purge(clock.nowMs() * 1000) }),
+    ...historyCommands({ home, recorder, options, guard, purge: () => recorder.purge(clock.nowMs() * 1000) }),
   ]);
 
   const wss = new WebSocketServer({ noServer: true, autoPong: false, perMessageDeflate: options.perMessageDeflate, maxPayload: 16 * 1024 * 1024 });
-  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    if ((req.url ?? '').split('?')[0] !== '/api/websocket') {
-      socket.end('HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 14\r\nConnection: close\r\n\r\n404: Not Found');
-      return;
-    }
-    wss.handleUpgrade(req, socket, head, (ws) => {
-      const conn = attachConnection(ws, { options, token, userId: home.userId, faults: faultState, logger, commands, onClosed: (c) => connections.delete(c) });
-      connections.add(conn);
-    });
-  };
+  const onUpgrade = guard(
+    'upgrade',
+    (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+      if ((req.url ?? '').split('?')[0] !== '/api/websocket') {
+        socket.end('HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 14\r\nConnection: close\r\n\r\n404: Not Found');
+        return;
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        const conn = attachConnection(ws, { options, token, userId: home.userId, faults: faultState, logger, commands, onClosed: (c) => connections.delete(c) });
+        connections.add(conn);
+      });
+    },
+    (_error, _req, socket) => {
+      socket.destroy();
+    },
+  );
   let server = await listen(options.port, options.host, onUpgrade);
   const port = (server.address() as { port: number }).port;
 
@@ -123,12 +131,15 @@ export async function createHaSimulator(input: HaSimulatorOptions = {}): Promise
   const beginStartup = (): void => {
     if (options.startingMs === 0) return;
     home.config.state = 'STARTING';
-    startingTimer = setTimeout(() => {
-      startingTimer = undefined;
-      home.fireEvent('homeassistant_start', {});
-      home.config.state = 'RUNNING';
-      home.fireEvent('homeassistant_started', {});
-    }, options.startingMs);
+    startingTimer = setTimeout(
+      guard('startup', () => {
+        startingTimer = undefined;
+        home.fireEvent('homeassistant_start', {});
+        home.config.state = 'RUNNING';
+        home.fireEvent('homeassistant_started', {});
+      }),
+      options.startingMs,
+    );
   };
   beginStartup();
 
@@ -137,7 +148,10 @@ export async function createHaSimulator(input: HaSimulatorOptions = {}): Promise
     if (generatorTimer !== undefined) clearInterval(generatorTimer);
     generatorTimer = undefined;
   };
-  const purgeTimer = setInterval(() => recorder.purge(clock.nowMs() * 1000), 3_600_000);
+  const purgeTimer = setInterval(
+    guard('recorder purge', () => recorder.purge(clock.nowMs() * 1000)),
+    3_600_000,
+  );
   purgeTimer.unref();
 
   // HA closes every connection with a close frame on stop; a client that does not answer is cut.
@@ -171,11 +185,14 @@ export async function createHaSimulator(input: HaSimulatorOptions = {}): Promise
       const tickMs = Math.max(10, Math.floor(1000 / ratePerSecond));
       const perTick = (ratePerSecond * tickMs) / 1000;
       let budget = 0;
-      generatorTimer = setInterval(() => {
-        budget += perTick;
-        const n = Math.floor(budget);
-        if (n > 0) budget -= generator.step(n).length;
-      }, tickMs);
+      generatorTimer = setInterval(
+        guard('generator', () => {
+          budget += perTick;
+          const n = Math.floor(budget);
+          if (n > 0) budget -= generator.step(n).length;
+        }),
+        tickMs,
+      );
     },
     stopGenerator,
     faults: {
@@ -241,6 +258,7 @@ async function listen(port: number, host: string, onUpgrade: (req: IncomingMessa
     }
     res.writeHead(404, { 'content-type': 'text/plain' }).end('404: Not Found');
   });
+  // guard-exempt: the caller made onUpgrade with guard()
   server.on('upgrade', onUpgrade);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -1,6 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { WebSocket } from 'ws';
+import { createReportingGuard } from '@ha-ingestor/core';
 import { createWriter } from './writer.js';
+
+const guard = createReportingGuard((error) => {
+  throw error;
+}, 'simulator');
 
 /** A socket double: records frames; `stall` keeps write callbacks pending (a client that stopped reading). */
 function fakeSocket() {
@@ -26,7 +31,7 @@ afterEach(() => vi.useRealTimers());
 describe('writer (HA _writer/_send_message)', () => {
   it('sends messages queued in the same tick as one array when coalescing is on', async () => {
     const s = fakeSocket();
-    const w = createWriter(s.ws, { ...limits, writeBufferBytes: 1 << 20 }, () => undefined);
+    const w = createWriter(s.ws, { ...limits, writeBufferBytes: 1 << 20 }, () => undefined, guard);
     w.enableCoalescing();
     w.send('{"a":1}');
     w.send('{"b":2}');
@@ -38,7 +43,7 @@ describe('writer (HA _writer/_send_message)', () => {
 
   it('sends one frame per message without coalescing', async () => {
     const s = fakeSocket();
-    const w = createWriter(s.ws, { ...limits, writeBufferBytes: 1 << 20 }, () => undefined);
+    const w = createWriter(s.ws, { ...limits, writeBufferBytes: 1 << 20 }, () => undefined, guard);
     w.send('{"a":1}');
     w.send('{"b":2}');
     await tick();
@@ -49,7 +54,7 @@ describe('writer (HA _writer/_send_message)', () => {
     const s = fakeSocket();
     s.setStall(true);
     const reasons: string[] = [];
-    const w = createWriter(s.ws, limits, (r) => reasons.push(r));
+    const w = createWriter(s.ws, limits, (r) => reasons.push(r), guard);
     for (let i = 0; i < 12; i++) w.send(`{"i":${i}}`);
     expect(reasons[0]).toMatch(/Reached 10 pending messages/);
     await tick();
@@ -60,7 +65,7 @@ describe('writer (HA _writer/_send_message)', () => {
     const s = fakeSocket();
     s.setStall(true);
     const reasons: string[] = [];
-    const w = createWriter(s.ws, limits, (r) => reasons.push(r));
+    const w = createWriter(s.ws, limits, (r) => reasons.push(r), guard);
     for (let i = 0; i < 7; i++) w.send(`{"i":${i}}`);
     await tick();
     expect(w.pending()).toBe(6); // one frame handed to the stalled socket
@@ -75,7 +80,7 @@ describe('writer (HA _writer/_send_message)', () => {
     const s = fakeSocket();
     s.setStall(true);
     const reasons: string[] = [];
-    const w = createWriter(s.ws, limits, (r) => reasons.push(r));
+    const w = createWriter(s.ws, limits, (r) => reasons.push(r), guard);
     for (let i = 0; i < 7; i++) w.send(`{"i":${i}}`);
     await tick();
     s.setStall(false);

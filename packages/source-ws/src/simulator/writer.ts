@@ -1,3 +1,4 @@
+import type { Guard } from '@ha-ingestor/core';
 import type { WebSocket } from 'ws';
 
 /** Limits of the outgoing queue (HA's `const.py`). */
@@ -25,7 +26,7 @@ export interface Writer {
  * coalescing is on (HA wakes its writer one loop iteration after the first message), else one frame
  * each. A socket that does not drain makes messages pile up; `onOverflow` fires at HA's limits.
  */
-export function createWriter(ws: WebSocket, limits: WriterLimits, onOverflow: (reason: string) => void): Writer {
+export function createWriter(ws: WebSocket, limits: WriterLimits, onOverflow: (reason: string) => void, guard: Guard): Writer {
   const queue: string[] = [];
   let scheduled = false;
   let coalesce = false;
@@ -37,7 +38,7 @@ export function createWriter(ws: WebSocket, limits: WriterLimits, onOverflow: (r
     if (scheduled || stopped) return;
     scheduled = true;
     // A microtask (not setImmediate) so that vi.useFakeTimers() in a consumer's test cannot stall us.
-    queueMicrotask(flush);
+    queueMicrotask(guard('writer flush', flush));
   };
 
   const write = (frame: string): void => {
@@ -82,7 +83,7 @@ export function createWriter(ws: WebSocket, limits: WriterLimits, onOverflow: (r
         return;
       }
       schedule();
-      if (queue.length > limits.peak && peakTimer === undefined) peakTimer = setTimeout(checkPeak, limits.peakMs);
+      if (queue.length > limits.peak && peakTimer === undefined) peakTimer = setTimeout(guard('writer peak check', checkPeak), limits.peakMs);
     },
     pending: () => queue.length,
     enableCoalescing: () => {

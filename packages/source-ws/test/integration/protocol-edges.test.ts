@@ -6,12 +6,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
-import { ErrorCode, createRegistryStore, isSdkError, pipeline } from '@ha-ingestor/core';
+import { ErrorCode, createRegistryStore, isSdkError, pipeline, createGuard } from '@ha-ingestor/core';
 import { createHaSimulator } from '../../src/simulator/index.js';
 import { connectHa } from '../../src/connection.js';
 import { haWebSocketSource } from '../../src/ha-websocket-source.js';
 import type { HaWebSocketHooks } from '../../src/ha-websocket-source.js';
 import { collectingSink, waitFor } from './harness.js';
+
+// Issue 11: connectHa takes the guard its socket callbacks run through; here a throw fails the test loudly.
+const guard = createGuard({ report: (error) => expect.unreachable(String(error)) }, 'source:test');
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -47,11 +50,11 @@ async function tlsHa(): Promise<{ url: string; ca: string }> {
 describe('connection edge cases', () => {
   it('explains a TLS failure (self-signed certificate) and connects once tls.ca trusts it', async () => {
     const server = await tlsHa();
-    const error = await connectHa({ url: server.url, token: 'x', connectTimeoutMs: 5_000, compression: false }).catch((e: unknown) => e);
+    const error = await connectHa({ url: server.url, token: 'x', connectTimeoutMs: 5_000, compression: false, guard }).catch((e: unknown) => e);
     expect(isSdkError(error, ErrorCode.CONNECTION_LOST)).toBe(true);
     expect((error as Error).message).toMatch(/TLS handshake with HA at 127\.0\.0\.1:\d+ failed \(DEPTH_ZERO_SELF_SIGNED_CERT/);
     expect((error as Error).message).toContain('tls.ca');
-    const conn = await connectHa({ url: server.url, token: 'x', connectTimeoutMs: 5_000, compression: false, tls: { ca: server.ca } });
+    const conn = await connectHa({ url: server.url, token: 'x', connectTimeoutMs: 5_000, compression: false, tls: { ca: server.ca }, guard });
     expect(conn.haVersion).toBe('2026.1.0');
     await conn.close();
   });
@@ -59,7 +62,7 @@ describe('connection edge cases', () => {
   it('answers HA WebSocket ping frames, so HA (aiohttp heartbeat) keeps the connection', async () => {
     const sim = await createHaSimulator({ seed: 3, heartbeatMs: 50 });
     cleanups.push(() => sim.close());
-    const conn = await connectHa({ url: sim.url, token: sim.token, connectTimeoutMs: 2_000, compression: false });
+    const conn = await connectHa({ url: sim.url, token: sim.token, connectTimeoutMs: 2_000, compression: false, guard });
     cleanups.push(() => conn.close());
     await new Promise((r) => setTimeout(r, 400)); // 8 server pings
     expect(sim.connectionCount()).toBe(1);
@@ -77,6 +80,7 @@ describe('connection edge cases', () => {
         token: sim.token,
         connectTimeoutMs: 2_000,
         compression,
+        guard,
         createSocket: (url, options) => (socket = new WebSocket(url, options)),
       });
       negotiated.push(socket?.extensions ?? '?');

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createMemoryCheckpointStore, formatHaTime, pipeline } from '@ha-ingestor/core';
+import { createMemoryCheckpointStore, formatHaTime, pipeline, createGuard } from '@ha-ingestor/core';
 import type { HaEvent } from '@ha-ingestor/core';
 import { createHaSimulator } from '../../src/simulator/index.js';
 import type { HaSimulator } from '../../src/simulator/index.js';
@@ -12,6 +12,9 @@ import type { HaWebSocketHooks } from '../../src/ha-websocket-source.js';
 import type { HaWebSocketOptions } from '../../src/options.js';
 import { classifyMessage, historyRowsToEvents, normaliseEvent, splitFrame } from '../../src/protocol.js';
 import { capturingLogger, collectingSink, exactlyOnceReport, stateChangeKeys, unrecoverableInGap, waitFor } from './harness.js';
+
+// Issue 11: connectHa takes the guard its socket callbacks run through; here a throw fails the test loudly.
+const guard = createGuard({ report: (error) => expect.unreachable(String(error)) }, 'source:test');
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -134,7 +137,7 @@ describe('haWebSocketSource resilience', () => {
     const from = (Date.now() - 3 * 3_600_000) * 1000;
     await checkpoints.save(`ha-websocket:${new URL(sim.url).host}`, { time: from, iso: formatHaTime(from) });
     // Independent expectation: every row after the checkpoint, one query, no chunking.
-    const conn = await connectHa({ url: sim.url, token: sim.token, connectTimeoutMs: 2_000, compression: false });
+    const conn = await connectHa({ url: sim.url, token: sim.token, connectTimeoutMs: 2_000, compression: false, guard });
     const ids = (await conn.command<{ entity_id: string }[]>('get_states')).map((s) => s.entity_id);
     const rows = await conn.command<Record<string, unknown[]>>('history/history_during_period', {
       start_time: formatHaTime(from),
