@@ -52,9 +52,10 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[], context: Iss
  * an InfluxDB URL with its password).
  */
 export function maskCredentials(text: string): string {
-  return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)([^\s"'<>`]*)@/gi, (whole, scheme: string, userinfo: string) => {
+  // Any `//`, not only after a well-formed scheme: `gopher{://user:pw@host` is no URL, but still a password.
+  return text.replace(/(\/\/)([^\s"'<>`]*)@/g, (whole, slashes: string, userinfo: string) => {
     const colon = userinfo.indexOf(':');
-    return colon === -1 ? whole : `${scheme}${userinfo.slice(0, colon)}:${MASK}@`;
+    return colon === -1 ? whole : `${slashes}${userinfo.slice(0, colon)}:${MASK}@`;
   });
 }
 

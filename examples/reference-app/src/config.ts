@@ -65,7 +65,6 @@ const EXTRA_ENV = ['MQTT_BROKER', 'MQTT_PORT'];
  * is a secret — and what is expected.
  */
 export async function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv } = {}): Promise<AppConfig> {
-  let fileData: Record<string, unknown> = {};
   if (options.file !== undefined) {
     let text: string;
     try {
@@ -73,13 +72,21 @@ export async function loadConfig(options: { file?: string; env?: NodeJS.ProcessE
     } catch (error) {
       throw new ConfigError(`config file ${options.file}: cannot read: ${(error as Error).message}`, [], { cause: error });
     }
-    const parsed = parseConfigText(text, options.file);
-    if (parsed !== null && parsed !== undefined && (typeof parsed !== 'object' || Array.isArray(parsed))) {
-      throw new ConfigError(`config file ${options.file}: expected a YAML mapping at the top level`, []);
-    }
-    fileData = (parsed ?? {}) as Record<string, unknown>;
+    return configFromYaml(text, options.env ?? process.env, options.file);
   }
-  return resolveConfig(fileData, options.env ?? process.env, options.file);
+  return resolveConfig({}, options.env ?? process.env);
+}
+
+/**
+ * Parses YAML config text and resolves it with `env` (see {@link resolveConfig}). Throws only
+ * {@link ConfigError}: hostile text (absurd nesting, syntax errors, a non-mapping) included.
+ */
+export function configFromYaml(text: string, env: NodeJS.ProcessEnv, fileName = 'config'): AppConfig {
+  const parsed = parseConfigText(text, fileName);
+  if (parsed !== null && parsed !== undefined && (typeof parsed !== 'object' || Array.isArray(parsed))) {
+    throw new ConfigError(`config file ${fileName}: expected a YAML mapping at the top level`, [{ path: '(top level)', message: 'expected a mapping' }]);
+  }
+  return resolveConfig((parsed ?? {}) as Record<string, unknown>, env, fileName);
 }
 
 /**
