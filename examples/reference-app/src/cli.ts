@@ -6,6 +6,7 @@ import { isSdkError } from '@ha-ingestor/core';
 import { parseArgs, USAGE, type CliArgs } from './cli-args.js';
 import { envWarnings, loadConfig, maskedConfig } from './config.js';
 import { maskCredentials } from './config-errors.js';
+import { assertSafeExposure } from './http-auth.js';
 import { runDemo } from './demo.js';
 import { runImport } from './import.js';
 import { createAppLogger } from './logging.js';
@@ -33,6 +34,7 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'check-config': {
       const config = await loadConfig(args.config === undefined ? {} : { file: args.config });
       for (const warning of envWarnings(process.env)) process.stderr.write(`ha-ingestor: warning: ${warning}\n`);
+      assertSafeExposure(config.http); // `run` would refuse this config, so the check fails too
       print(JSON.stringify(maskedConfig(config), null, 2));
       return 0;
     }

@@ -134,6 +134,20 @@ describe('HTTP API (real server)', () => {
     }
   });
 
+  it('closes connections past HTTP_MAX_CONNECTIONS at once and counts them', async () => {
+    const api = await start({ maxConnections: 2 });
+    await client(api, '/api/v1/events/stream');
+    await client(api, '/api/v1/events/stream');
+    await until(() => api.api.sse.stats().clients === 2, 'two connections');
+    const third = await get(api.port, '/health').then(
+      () => 'answered',
+      (error: NodeJS.ErrnoException) => error.code,
+    );
+    expect(third).toMatch(/ECONNRESET|EPIPE/);
+    const refused = (await api.registry.getSingleMetric('ha_ingestor_http_requests_refused_total')?.get())?.values ?? [];
+    expect(refused.find((v) => v.labels['reason'] === 'too_many_connections')?.value).toBe(1);
+  });
+
   it('answers a request Node cannot parse with a JSON 400 and keeps serving', async () => {
     const api = await start();
     const reply = await new Promise<string>((resolve, reject) => {

@@ -3,7 +3,7 @@ import { createReportingGuard, type Logger, type PipelineStats } from '@ha-inges
 import { createIngestor, type Ingestor, type IngestorOverrides } from './app.js';
 import { maskedConfig, type AppConfig } from './config.js';
 import { startHttpApi } from './http-api.js';
-import { assertSafeExposure } from './http-auth.js';
+import { assertSafeExposure, isLoopbackHost } from './http-auth.js';
 import { createLineProtocolExporter } from './lp-export.js';
 import { RecentEvents, type RecentEvent } from './recent.js';
 
@@ -26,6 +26,12 @@ export async function startService(
   options: { version: string; overrides?: IngestorOverrides },
 ): Promise<RunningService> {
   assertSafeExposure(config.http);
+  if (config.http.apiToken === undefined && !isLoopbackHost(config.http.host)) {
+    logger.warn(
+      { host: config.http.host, allowedHosts: config.http.allowedHosts },
+      'HTTP_ALLOW_UNAUTHENTICATED=true: the API is open to anyone who can reach this address; requests must name a Host in HTTP_ALLOWED_HOSTS (or localhost)',
+    );
+  }
   const ingestor = createIngestor(config, logger, options.overrides);
   const { pipeline } = ingestor;
   const registry = pipeline.metrics.registry;
