@@ -79,7 +79,8 @@ export function createIngestor(config: AppConfig, logger: Logger, overrides: Ing
     batch: { maxSize: config.pipeline.batchSize, maxWaitMs: Math.round(config.pipeline.batchTimeoutS * 1000) },
     retry: { retries: config.pipeline.maxRetries },
     breaker: { threshold: config.pipeline.circuitBreakerThreshold },
-    outbox: { dir: join(dataDir, 'outbox', name), maxBytes: config.pipeline.outboxMaxBytes },
+    // issue 11: the full-outbox policy is the user's choice (OUTBOX_WHEN_FULL), next to the size bound.
+    outbox: { dir: join(dataDir, 'outbox', name), maxBytes: config.pipeline.outboxMaxBytes, whenFull: config.pipeline.outboxWhenFull },
   });
 
   let builder = pipeline(...sources)

@@ -4,7 +4,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isSdkError } from '@ha-ingestor/core';
 import { parseArgs, USAGE, type CliArgs } from './cli-args.js';
-import { loadConfig, maskedConfig } from './config.js';
+import { envWarnings, loadConfig, maskedConfig } from './config.js';
+import { maskCredentials } from './config-errors.js';
+import { assertSafeExposure } from './http-auth.js';
 import { runDemo } from './demo.js';
 import { runImport } from './import.js';
 import { createAppLogger } from './logging.js';
@@ -31,6 +33,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return 0;
     case 'check-config': {
       const config = await loadConfig(args.config === undefined ? {} : { file: args.config });
+      for (const warning of envWarnings(process.env)) process.stderr.write(`ha-ingestor: warning: ${warning}\n`);
+      assertSafeExposure(config.http); // `run` would refuse this config, so the check fails too
       print(JSON.stringify(maskedConfig(config), null, 2));
       return 0;
     }
@@ -49,6 +53,8 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'run': {
       const config = await loadConfig(args.config === undefined ? {} : { file: args.config });
       const logger = createAppLogger(config.log);
+      for (const warning of envWarnings(process.env)) logger.warn(warning);
+      // Refuses a non-loopback HTTP_HOST without API_TOKEN before anything starts (issue 11).
       const service = await startService(config, logger, { version: VERSION });
       const { stats, reason } = await stopOnSignals(service, logger);
       logger.info({ stats }, 'stopped');
@@ -75,7 +81,8 @@ main(process.argv.slice(2)).then(
   },
   (error: unknown) => {
     const message = isSdkError(error) ? `${error.code}: ${error.message}` : error instanceof Error ? error.message : String(error);
-    process.stderr.write(`ha-ingestor: ${message}\n`);
+    // Last line of defence: whatever failed, a URL's password is not printed (issue 11).
+    process.stderr.write(`ha-ingestor: ${maskCredentials(message)}\n`);
     process.exitCode = 1;
   },
 );

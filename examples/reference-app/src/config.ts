@@ -1,97 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import { ConfigError, isSecretKey, MASK, maskSecrets, type ConfigIssue } from '@ha-ingestor/core';
-import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
+import { ConfigError, jsonDepthBeyond, MAX_JSON_DEPTH, maskSecrets, valueDepth } from '@ha-ingestor/core';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
+import { describeIssues, maskCredentials, type Origin } from './config-errors.js';
+import { AppConfigSchema, type AppConfig } from './config-schema.js';
+import { closestName } from './suggest.js';
 
-const positiveInt = z.coerce.number().int().positive();
-const positiveNumber = z.coerce.number().positive();
-const list = z.preprocess(
-  (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter((s) => s.length > 0) : v),
-  z.array(z.string().min(1)),
-);
-const wsUrl = z.string().regex(/^wss?:\/\//, 'expected a ws:// or wss:// URL (e.g. ws://homeassistant.local:8123/api/websocket)');
-const mqttUrl = z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\//, 'expected an mqtt://, mqtts://, ws:// or wss:// URL');
-const httpUrl = z.string().regex(/^https?:\/\//, 'expected an http:// or https:// URL');
-
-/** The reference app's configuration: YAML file keys, overridden by environment variables. */
-export const AppConfigSchema = z.object({
-  homeAssistant: z
-    .object({
-      url: wsUrl.optional().describe('HA WebSocket URL (HA_URL, alias WEBSOCKET_URL); enables the WebSocket source'),
-      token: z.string().min(1).optional().describe('HA long-lived access token (HA_TOKEN)'),
-      events: list.optional().describe('Event types to subscribe to (HA_EVENTS, comma-separated); default: the source default'),
-    })
-    .prefault({}),
-  mqtt: z
-    .object({
-      url: mqttUrl.optional().describe('Broker URL (MQTT_URL, or MQTT_BROKER + MQTT_PORT); enables the MQTT source'),
-      username: z.string().optional().describe('MQTT_USERNAME'),
-      password: z.string().optional().describe('MQTT_PASSWORD'),
-      topics: list.default(['homeassistant/#']).describe('Topic filters (MQTT_TOPICS, comma-separated)'),
-      format: z
-        .enum(['auto', 'statestream', 'discovery', 'json', 'plain'])
-        .default('auto')
-        .describe('Payload format (MQTT_FORMAT); auto recognises statestream and discovery topics by shape'),
-      clientId: z.string().min(1).optional().describe('Stable client id for the persistent session (MQTT_CLIENT_ID)'),
-      protocolVersion: z.coerce
-        .number()
-        .pipe(z.union([z.literal(4), z.literal(5)]))
-        .default(5)
-        .describe('MQTT protocol: 4 = 3.1.1, 5 = MQTT 5 (MQTT_PROTOCOL_VERSION)'),
-    })
-    .prefault({}),
-  influx: z
-    .object({
-      url: httpUrl.optional().describe('InfluxDB URL (INFLUXDB_URL); enables the InfluxDB sink'),
-      apiVersion: z.enum(['1', '2']).default('2').describe('Write API (INFLUXDB_API_VERSION)'),
-      token: z.string().optional().describe('v2 token (INFLUXDB_TOKEN)'),
-      org: z.string().optional().describe('v2 organisation (INFLUXDB_ORG)'),
-      bucket: z.string().optional().describe('v2 bucket (INFLUXDB_BUCKET)'),
-      database: z.string().optional().describe('v1 database (INFLUXDB_DATABASE)'),
-      username: z.string().optional().describe('v1 user (INFLUXDB_USERNAME)'),
-      password: z.string().optional().describe('v1 password (INFLUXDB_PASSWORD)'),
-      precision: z.enum(['ns', 'us', 'ms', 's']).default('us').describe('Timestamp precision (INFLUXDB_PRECISION)'),
-      schema: z.enum(['ha', 'entity']).default('ha').describe('Point schema (INFLUXDB_SCHEMA)'),
-    })
-    .prefault({}),
-  fileSink: z
-    .object({
-      enabled: z
-        .enum(['auto', 'true', 'false'])
-        .default('auto')
-        .describe('File sink (FILE_SINK): auto = on when no InfluxDB is configured'),
-      format: z.enum(['ndjson', 'lp']).default('ndjson').describe('File format (FILE_SINK_FORMAT)'),
-    })
-    .prefault({}),
-  pipeline: z
-    .object({
-      batchSize: positiveInt.default(1000).describe('Events per sink write (BATCH_SIZE)'),
-      batchTimeoutS: positiveNumber.default(5).describe('Max seconds an event waits in a batch (BATCH_TIMEOUT)'),
-      maxRetries: z.coerce.number().int().min(0).default(5).describe('Write retries before the outbox (MAX_RETRIES)'),
-      circuitBreakerThreshold: positiveInt.default(5).describe('Failed writes that open the breaker (CIRCUIT_BREAKER_THRESHOLD)'),
-      dedupWindowS: positiveNumber.default(300).describe('Dedupe window in seconds (DEDUP_WINDOW)'),
-      outboxMaxBytes: positiveInt.default(1024 ** 3).describe('Outbox bound per sink in bytes (OUTBOX_MAX_BYTES)'),
-    })
-    .prefault({}),
-  dataDir: z.string().min(1).default('./data').describe('Checkpoint, outbox, dead-letter and file sink directory (DATA_DIR)'),
-  http: z
-    .object({
-      host: z.string().min(1).default('127.0.0.1').describe('HTTP bind address (HTTP_HOST)'),
-      port: z.coerce.number().int().min(0).max(65535).default(8000).describe('HTTP port (HTTP_PORT)'),
-      apiToken: z.string().min(1).optional().describe('Bearer token required by the data API (API_TOKEN)'),
-      recentEvents: positiveInt.default(1000).describe('Events kept in the recent ring for the data API'),
-    })
-    .prefault({}),
-  log: z
-    .object({
-      level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info').describe('LOG_LEVEL'),
-      format: z.enum(['json', 'pretty']).default('json').describe('LOG_FORMAT'),
-    })
-    .prefault({}),
-});
-
-export type AppConfigInput = z.input<typeof AppConfigSchema>;
-export type AppConfig = z.output<typeof AppConfigSchema>;
+export { AppConfigSchema } from './config-schema.js';
+export type { AppConfig, AppConfigInput } from './config-schema.js';
 
 /** Environment variable → config path. Env wins over the YAML file. */
 export const ENV_MAP: ReadonlyArray<readonly [env: string, path: string]> = [
@@ -124,19 +39,25 @@ export const ENV_MAP: ReadonlyArray<readonly [env: string, path: string]> = [
   ['CIRCUIT_BREAKER_THRESHOLD', 'pipeline.circuitBreakerThreshold'],
   ['DEDUP_WINDOW', 'pipeline.dedupWindowS'],
   ['OUTBOX_MAX_BYTES', 'pipeline.outboxMaxBytes'],
+  ['OUTBOX_WHEN_FULL', 'pipeline.outboxWhenFull'],
   ['DATA_DIR', 'dataDir'],
   ['HTTP_HOST', 'http.host'],
   ['HTTP_PORT', 'http.port'],
   ['API_TOKEN', 'http.apiToken'],
+  ['HTTP_ALLOW_UNAUTHENTICATED', 'http.allowUnauthenticated'],
+  ['HTTP_ALLOWED_HOSTS', 'http.allowedHosts'],
+  ['HTTP_INGRESS_PROXY', 'http.ingressProxy'],
+  ['HTTP_MAX_CONNECTIONS', 'http.maxConnections'],
+  ['HTTP_RECENT_EVENTS', 'http.recentEvents'],
+  ['SSE_MAX_CLIENTS', 'http.sseMaxClients'],
+  ['SSE_MAX_BUFFERED_BYTES', 'http.sseMaxBufferedBytes'],
+  ['SSE_HEARTBEAT', 'http.sseHeartbeatS'],
   ['LOG_LEVEL', 'log.level'],
   ['LOG_FORMAT', 'log.format'],
 ];
 
-/** Where the config came from, for error messages. */
-interface Origin {
-  readonly kind: 'env' | 'file';
-  readonly name: string;
-}
+/** Env names read outside ENV_MAP (combined into mqtt.url). */
+const EXTRA_ENV = ['MQTT_BROKER', 'MQTT_PORT'];
 
 /**
  * Loads the config: YAML file (optional) plus environment variables (env wins), validated with zod. An
@@ -144,7 +65,6 @@ interface Origin {
  * is a secret — and what is expected.
  */
 export async function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv } = {}): Promise<AppConfig> {
-  let fileData: Record<string, unknown> = {};
   if (options.file !== undefined) {
     let text: string;
     try {
@@ -152,17 +72,32 @@ export async function loadConfig(options: { file?: string; env?: NodeJS.ProcessE
     } catch (error) {
       throw new ConfigError(`config file ${options.file}: cannot read: ${(error as Error).message}`, [], { cause: error });
     }
-    const parsed: unknown = parseYaml(text);
-    if (parsed !== null && parsed !== undefined && (typeof parsed !== 'object' || Array.isArray(parsed))) {
-      throw new ConfigError(`config file ${options.file}: expected a YAML mapping at the top level`, []);
-    }
-    fileData = (parsed ?? {}) as Record<string, unknown>;
+    return configFromYaml(text, options.env ?? process.env, options.file);
   }
-  return resolveConfig(fileData, options.env ?? process.env, options.file);
+  return resolveConfig({}, options.env ?? process.env);
 }
 
-/** Merges file data and env (env wins), validates, and returns the effective config. */
+/**
+ * Parses YAML config text and resolves it with `env` (see {@link resolveConfig}). Throws only
+ * {@link ConfigError}: hostile text (absurd nesting, syntax errors, a non-mapping) included.
+ */
+export function configFromYaml(text: string, env: NodeJS.ProcessEnv, fileName = 'config'): AppConfig {
+  const parsed = parseConfigText(text, fileName);
+  if (parsed !== null && parsed !== undefined && (typeof parsed !== 'object' || Array.isArray(parsed))) {
+    throw new ConfigError(`config file ${fileName}: expected a YAML mapping at the top level`, [{ path: '(top level)', message: 'expected a mapping' }]);
+  }
+  return resolveConfig((parsed ?? {}) as Record<string, unknown>, env, fileName);
+}
+
+/**
+ * Merges file data and env (env wins), validates, and returns the effective config. Throws only
+ * {@link ConfigError} (CONFIG_INVALID), whose issues each name a key path.
+ */
 export function resolveConfig(fileData: Record<string, unknown>, env: NodeJS.ProcessEnv, fileName = 'config'): AppConfig {
+  // Depth first: everything below (clone, origins, messages) walks the data (issue 11: bounded before recursion).
+  if (valueDepth(fileData, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
+    throw new ConfigError(`${fileName}: nests deeper than ${MAX_JSON_DEPTH} levels`, [{ path: '(top level)', message: 'too deep' }]);
+  }
   const merged = structuredClone(fileData);
   const origins = new Map<string, Origin>();
   collectFileOrigins(fileData, '', origins, fileName);
@@ -180,15 +115,24 @@ export function resolveConfig(fileData: Record<string, unknown>, env: NodeJS.Pro
   }
   const result = AppConfigSchema.safeParse(merged);
   if (result.success) return result.data;
-  const issues: ConfigIssue[] = result.error.issues.map((issue) => {
-    const path = issue.path.map(String).join('.');
-    const origin = origins.get(path);
-    const raw = getPath(merged, path);
-    const shown = isSecretKey(path) ? MASK : JSON.stringify(raw);
-    const from = origin === undefined ? path : origin.kind === 'env' ? `${origin.name} (${path})` : `${origin.name}: ${path}`;
-    return { path, message: `${from} = ${shown}: ${issue.message}` };
-  });
+  const issues = describeIssues(result.error.issues, { input: merged, origins });
   throw new ConfigError(`invalid configuration: ${issues.map((i) => i.message).join('; ')}`, issues);
+}
+
+/**
+ * Warnings for environment variables that look like a misspelt name of ours (`INFLUXDB_BUKET`). Unknown
+ * env names are never an error: the environment is shared (the InfluxDB image reads `INFLUXDB_DB`, HA
+ * tools read `HA_*`), unlike a YAML key, which is ours alone (issue 11).
+ */
+export function envWarnings(env: NodeJS.ProcessEnv): string[] {
+  const known = new Set([...ENV_MAP.map(([name]) => name), ...EXTRA_ENV]);
+  const warnings: string[] = [];
+  for (const name of Object.keys(env)) {
+    if (known.has(name) || !/^[A-Z][A-Z0-9_]*$/.test(name)) continue;
+    const closest = closestName(name, known, 2);
+    if (closest !== undefined) warnings.push(`environment variable ${name} is not read; did you mean ${closest}?`);
+  }
+  return warnings;
 }
 
 /** The effective config with every secret masked (check-config, /api/v1/config). */
@@ -198,24 +142,52 @@ export function maskedConfig(config: AppConfig): AppConfig {
 
 // --- internal ---
 
+/**
+ * Parses YAML without echoing source lines: the `yaml` package's pretty errors quote the offending line,
+ * which may hold a password (issue 11); only the position is kept. Anything the parser throws (a stack
+ * overflow on absurd nesting included) becomes a ConfigError.
+ */
+function parseConfigText(text: string, file: string): unknown {
+  const refused = refuseHostileYaml(text);
+  if (refused !== undefined) throw new ConfigError(`config file ${file}: ${refused}`, [{ path: '(top level)', message: refused }]);
+  try {
+    return parseYaml(text, { prettyErrors: false });
+  } catch (error) {
+    const at = error instanceof YAMLParseError && error.linePos ? ` at line ${error.linePos[0].line}, column ${error.linePos[0].col}` : '';
+    const what = error instanceof YAMLParseError ? error.message : error instanceof RangeError ? 'nests too deep' : 'cannot parse';
+    throw new ConfigError(`config file ${file}: invalid YAML${at}: ${maskCredentials(what)}`, [{ path: '(top level)', message: 'invalid YAML' }]);
+  }
+}
+
+/**
+ * Bounds checked on the text before the `yaml` parser sees it: its recursion and a regex it builds per
+ * indentation level do not survive absurd nesting (`'- '.repeat(5000)` ran the process out of memory,
+ * uncatchably), so size, indentation and flow nesting are limited first (issue 11).
+ */
+function refuseHostileYaml(text: string): string | undefined {
+  if (text.length > MAX_CONFIG_CHARS) return `is larger than ${MAX_CONFIG_CHARS} characters`;
+  let line = 0;
+  for (const match of text.matchAll(/^[ \t]*(?:[-?:][ \t]+)*/gm)) {
+    line++;
+    if (match[0].length > MAX_INDENT) return `line ${line} is indented or nested deeper than ${MAX_INDENT} columns`;
+  }
+  const deep = jsonDepthBeyond(text, MAX_JSON_DEPTH);
+  return deep === undefined ? undefined : `brackets nest deeper than ${MAX_JSON_DEPTH} levels`;
+}
+
+const MAX_CONFIG_CHARS = 1024 * 1024;
+const MAX_INDENT = 200;
+
 function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
   const keys = path.split('.');
   let node = target;
   for (const key of keys.slice(0, -1)) {
-    const next = node[key];
-    if (next === null || typeof next !== 'object') node[key] = {};
+    const next = Object.hasOwn(node, key) ? node[key] : undefined;
+    // A non-object in the file where env sets a nested key: env wins, as for any other key.
+    if (next === null || typeof next !== 'object' || Array.isArray(next)) node[key] = {};
     node = node[key] as Record<string, unknown>;
   }
   node[keys[keys.length - 1] as string] = value;
-}
-
-function getPath(source: Record<string, unknown>, path: string): unknown {
-  let node: unknown = source;
-  for (const key of path.split('.')) {
-    if (node === null || typeof node !== 'object') return undefined;
-    node = (node as Record<string, unknown>)[key];
-  }
-  return node;
 }
 
 function collectFileOrigins(data: Record<string, unknown>, prefix: string, origins: Map<string, Origin>, file: string): void {

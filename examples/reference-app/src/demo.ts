@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
-import type { Logger, PipelineStats } from '@ha-ingestor/core';
+import { createReportingGuard, type Logger, type PipelineStats } from '@ha-ingestor/core';
 import { createStatestreamPublisher, type StatestreamPublisher } from '@ha-ingestor/source-mqtt';
 import { createHaSimulator } from '@ha-ingestor/source-ws/simulator';
 import { Aedes } from 'aedes';
@@ -73,13 +73,15 @@ export async function runDemo(options: DemoOptions): Promise<{ stats: PipelineSt
   let lastReceived = 0;
   let lastAt = Date.now();
   let lastWrittenTime: number | undefined;
+  // guard-exempt: pipeline.events listeners run inside the runtime's guarded emit (emitSafely reports a throw)
   service.ingestor.pipeline.events.on('written', (_sink, events) => {
     for (const e of events) {
       const t = (e as { time_fired?: unknown }).time_fired;
       if (typeof t === 'number' && (lastWrittenTime === undefined || t > lastWrittenTime)) lastWrittenTime = t;
     }
   });
-  const ticker = setInterval(() => {
+  const guard = createReportingGuard((error) => options.logger.error({ err: error }, error.message), 'demo');
+  const ticker = setInterval(guard('demo status line', () => {
     const stats = service.ingestor.pipeline.stats();
     const now = Date.now();
     const rate = ((stats.received - lastReceived) * 1000) / Math.max(1, now - lastAt);
@@ -87,7 +89,7 @@ export async function runDemo(options: DemoOptions): Promise<{ stats: PipelineSt
     lastAt = now;
     const lag = lastWrittenTime === undefined ? undefined : now - lastWrittenTime / 1000;
     options.print(liveLine(stats, rate, lag));
-  }, 1000);
+  }), 1000);
 
   try {
     const { stats, reason } = await stopOnSignals(service, options.logger, options.forSeconds === undefined ? undefined : options.forSeconds * 1000);

@@ -3,7 +3,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { ENV_MAP, resolveConfig } from './config.js';
+import { z } from 'zod';
+import { AppConfigSchema, ENV_MAP, resolveConfig } from './config.js';
+import { assertSafeExposure } from './http-auth.js';
 
 // Docker can't run here, so these tests check that the deployment files parse and point at real paths,
 // real options and real metric names.
@@ -35,7 +37,13 @@ describe('deployment files', () => {
     for (const name of Object.keys(env)) expect(envNames.has(name), name).toBe(true);
     const concrete = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.replace(/\$\{[A-Z_]+:[-?]([^}]*)\}/g, '$1')]));
     concrete['HA_TOKEN'] = 'token';
-    expect(() => resolveConfig({}, concrete)).not.toThrow();
+    concrete['API_TOKEN'] = 'a-long-random-api-token-0123456789';
+    expect(() => assertSafeExposure(resolveConfig({}, concrete).http)).not.toThrow();
+    // Issue 11: the API on 0.0.0.0 must demand a token, and the open databases stay on loopback.
+    expect(env['API_TOKEN']).toMatch(/^\$\{API_TOKEN:\?/);
+    const published = compose.services as Record<string, { ports?: string[] }>;
+    expect(published['influxdb']?.ports).toEqual(['127.0.0.1:8086:8086']);
+    expect(published['mosquitto']?.ports).toEqual(['127.0.0.1:1883:1883']);
     const build = ingestor?.build;
     expect(existsSync(join(appDir, 'deploy', build?.context ?? '', build?.dockerfile ?? ''))).toBe(true);
   });
@@ -46,7 +54,33 @@ describe('deployment files', () => {
     const env = Object.fromEntries(Object.entries(addon.options).map(([k, v]) => [k, String(v)]));
     expect(() => resolveConfig({}, { ...env, HA_TOKEN: 'supervisor-token' })).not.toThrow();
     expect(addon.schema['HA_TOKEN']).toMatch(/^password/);
+    expect(addon.schema['API_TOKEN']).toMatch(/^password/);
     expect(deploy('ha-addon/run.sh')).toContain('/app/bin/ha-ingestor.js');
+  });
+
+  it('HA add-on uses ingress with the direct port off by default (issue 11)', () => {
+    const addon = parseYaml(deploy('ha-addon/config.yaml')) as Record<string, unknown>;
+    expect(addon['ingress']).toBe(true);
+    expect(addon['ingress_port']).toBe(8000);
+    expect(addon['ports']).toEqual({ '8000/tcp': null });
+    const run = deploy('ha-addon/run.sh');
+    expect(run).toContain('HTTP_INGRESS_PROXY=172.30.32.2');
+    expect(run).toContain('HTTP_PORT=8000');
+    const code = run.split('\n').filter((line) => !line.trimStart().startsWith('#')).join('\n');
+    expect(code).not.toMatch(/\beval\b/);
+  });
+
+  it("HA add-on numeric option ranges are the config's ranges, and run.sh allows exactly the options", () => {
+    const addon = parseYaml(deploy('ha-addon/config.yaml')) as { schema: Record<string, string> };
+    const json = z.toJSONSchema(AppConfigSchema, { io: 'input', unrepresentable: 'any' }) as JsonNode;
+    for (const [name, type] of Object.entries(addon.schema)) {
+      const range = /^(?:int|float)\(([\d.]*),([\d.]*)\)\?$/.exec(type);
+      if (range === null) continue;
+      const node = nodeAt(json, ENV_MAP.find(([env]) => env === name)?.[1] ?? '');
+      expect([Number(range[1]), Number(range[2])], name).toEqual([node?.minimum, node?.maximum]);
+    }
+    const allowed = /^ALLOWED="([^"]*)"/m.exec(deploy('ha-addon/run.sh'))?.[1]?.replace(/\\\n/g, ' ').split(/\s+/).filter(Boolean) ?? [];
+    expect(new Set(allowed)).toEqual(new Set(Object.keys(addon.schema)));
   });
 
   it('Grafana dashboard parses and queries real metric names and ha-schema measurements', () => {
@@ -62,3 +96,15 @@ describe('deployment files', () => {
     }
   });
 });
+
+interface JsonNode {
+  properties?: Record<string, JsonNode>;
+  minimum?: number;
+  maximum?: number;
+}
+
+function nodeAt(root: JsonNode, path: string): JsonNode | undefined {
+  let node: JsonNode | undefined = root;
+  for (const key of path.split('.')) node = node?.properties?.[key];
+  return node;
+}

@@ -1,8 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Logger, Pipeline } from '@ha-ingestor/core';
+import type { AddressInfo, Socket } from 'node:net';
+import { createReportingGuard, type Guard, type Logger, type Pipeline } from '@ha-ingestor/core';
 import type { Registry } from 'prom-client';
-import { matches, type RecentEvent, type RecentEvents, type RecentFilter } from './recent.js';
+import { createAccessCheck, type HttpAccessOptions } from './http-auth.js';
+import { csvRows, jsonList, lpSlices, ndjsonLines } from './export-formats.js';
+import { readQuery } from './http-query.js';
+import { streamBody } from './http-stream.js';
+import type { RecentEvent, RecentEvents } from './recent.js';
+import { createSseHub, type SseHub } from './sse.js';
 
 /** What the HTTP API serves from. */
 export interface HttpApiDeps {
@@ -12,13 +17,27 @@ export interface HttpApiDeps {
   readonly maskedConfig: () => unknown;
   readonly logger: Logger;
   readonly version: string;
-  readonly apiToken?: string;
+  /** Token, allowed Host names, trusted ingress proxy (see http-auth.ts). */
+  readonly access: HttpAccessOptions;
+  /** Bounds of /api/v1/events/stream. */
+  readonly sse: { readonly maxClients: number; readonly maxBufferedBytes: number; readonly heartbeatMs: number };
+  /** Open connections at most (server.maxConnections); more are closed at once and counted. */
+  readonly maxConnections: number;
   /** Serialises events as InfluxDB line protocol for /api/v1/export?format=lp. */
   readonly toLineProtocol: (events: readonly Readonly<Record<string, unknown>>[]) => string;
   /** Extra counters for /api/v1/stats (reconnects, outbox, …). */
   readonly extraStats?: () => Record<string, unknown>;
   /** Subscribe to newly processed events (for SSE); returns an unsubscribe function. */
   readonly onEvents: (listener: (events: readonly RecentEvent[]) => void) => () => void;
+}
+
+/** A running HTTP API. */
+export interface HttpApi {
+  readonly server: Server;
+  readonly url: string;
+  /** The SSE hub (its stats show the per-client bookkeeping). */
+  readonly sse: SseHub;
+  readonly close: () => Promise<void>;
 }
 
 const ENDPOINTS = [
@@ -35,16 +54,36 @@ const ENDPOINTS = [
 ];
 
 /** Starts the HTTP API on host:port (port 0 = any free port). */
-export async function startHttpApi(deps: HttpApiDeps, host: string, port: number): Promise<{ server: Server; url: string; close: () => Promise<void> }> {
-  const sse = new Set<ServerResponse>();
-  const server = createServer((req, res) => {
-    handle(deps, req, res, sse).catch((error: unknown) => {
-      deps.logger.error({ err: error, url: req.url }, 'http handler failed');
-      if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
-      else res.end();
-    });
+export async function startHttpApi(deps: HttpApiDeps, host: string, port: number): Promise<HttpApi> {
+  const guard = createReportingGuard((error) => deps.logger.error({ err: error }, error.message), 'http');
+  const metrics = deps.pipeline.metrics;
+  const refused = metrics.counter('http_requests_refused_total', 'HTTP requests refused, by reason', ['reason']);
+  const aborted = metrics.counter('http_responses_aborted_total', 'HTTP responses cut off because the client stopped reading', ['reason']);
+  const sse = createSseHub({
+    ...deps.sse,
+    metrics,
+    guard,
+    onDrop: (info) => deps.logger.warn(info, 'SSE client dropped: it did not read and its buffer passed SSE_MAX_BUFFERED_BYTES'),
   });
+  const unsubscribe = deps.onEvents((events) => sse.broadcast(events));
+  const check = createAccessCheck(deps.access);
+  const context: Context = { deps, guard, sse, check, refuse: (reason) => refused.inc({ reason }), onStall: () => aborted.inc({ reason: 'stalled' }) };
+
+  // Headers are capped by Node (16 KiB); requests with a body are refused unread (405), and slow senders
+  // are cut by the timeouts below (issue 11: nothing an HTTP client sends is buffered without a bound).
+  const server = createServer(
+    { maxHeaderSize: 16 * 1024, requireHostHeader: true },
+    guard('http request', (req: IncomingMessage, res: ServerResponse) => handle(context, req, res), (_error, _req, res) => {
+      if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+      else res.destroy();
+    }),
+  );
   server.keepAliveTimeout = 5_000;
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.maxConnections = deps.maxConnections;
+  server.on('drop', guard('http drop', () => refused.inc({ reason: 'too_many_connections' })));
+  server.on('clientError', guard('http client error', (error: NodeJS.ErrnoException, socket: Socket) => answerClientError(error, socket, context)));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -57,9 +96,10 @@ export async function startHttpApi(deps: HttpApiDeps, host: string, port: number
   return {
     server,
     url: `http://${shownHost}:${address.port}`,
+    sse,
     close: async () => {
-      for (const res of sse) res.end();
-      sse.clear();
+      unsubscribe();
+      sse.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
@@ -68,10 +108,36 @@ export async function startHttpApi(deps: HttpApiDeps, host: string, port: number
 
 // --- internal ---
 
-async function handle(deps: HttpApiDeps, req: IncomingMessage, res: ServerResponse, sse: Set<ServerResponse>): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://localhost');
-  if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: `method ${req.method ?? ''} not allowed` });
+interface Context {
+  readonly deps: HttpApiDeps;
+  readonly guard: Guard;
+  readonly sse: SseHub;
+  readonly check: ReturnType<typeof createAccessCheck>;
+  readonly refuse: (reason: string) => void;
+  readonly onStall: () => void;
+}
+
+async function handle(ctx: Context, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const { deps } = ctx;
+  let url: URL;
+  try {
+    url = new URL(req.url ?? '/', 'http://localhost');
+  } catch {
+    ctx.refuse('bad_request');
+    return sendJson(res, 400, { error: 'malformed request target' });
+  }
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    ctx.refuse('method_not_allowed');
+    res.setHeader('connection', 'close'); // the body is never read: close instead of draining it
+    return sendJson(res, 405, { error: `method ${JSON.stringify(req.method ?? '')} not allowed: the API is read-only (GET, HEAD)` });
+  }
   const path = url.pathname.replace(/\/+$/, '') || '/';
+  const verdict = ctx.check(req, path);
+  if (!verdict.allowed) {
+    ctx.refuse(verdict.reason);
+    if (verdict.status === 401) res.setHeader('www-authenticate', 'Bearer');
+    return sendJson(res, verdict.status, { error: verdict.error });
+  }
 
   switch (path) {
     case '/':
@@ -93,38 +159,29 @@ async function handle(deps: HttpApiDeps, req: IncomingMessage, res: ServerRespon
         status: health.status,
         dependencies: health.components
           .filter((c) => c.kind !== 'pipeline')
-          .map((c) => ({
-            name: c.name,
-            kind: c.kind,
-            status: c.status,
-            message: c.message ?? null,
-            response_time_ms: c.responseTimeMs ?? null,
-          })),
+          .map((c) => ({ name: c.name, kind: c.kind, status: c.status, message: c.message ?? null, response_time_ms: c.responseTimeMs ?? null })),
       });
     }
     case '/metrics': {
       const text = await deps.registry.metrics();
-      res.writeHead(200, { 'content-type': deps.registry.contentType });
+      res.writeHead(200, { 'content-type': deps.registry.contentType, 'x-content-type-options': 'nosniff' });
       res.end(text);
       return;
     }
   }
+  if (!path.startsWith('/api/v1/')) return sendJson(res, 404, { error: `no route ${JSON.stringify(path.slice(0, 100))}`, endpoints: ENDPOINTS });
 
-  if (!path.startsWith('/api/v1/')) return sendJson(res, 404, { error: `no route ${path}`, endpoints: ENDPOINTS });
-  if (deps.apiToken !== undefined && req.headers.authorization !== `Bearer ${deps.apiToken}`) {
-    res.setHeader('www-authenticate', 'Bearer');
-    return sendJson(res, 401, { error: 'missing or wrong bearer token' });
+  const query = readQuery(url, path, path === '/api/v1/export' ? 1000 : 100);
+  if (!query.ok) {
+    ctx.refuse('bad_request');
+    return sendJson(res, 400, { error: query.error });
   }
-
-  const filter = readFilter(url);
-  if (typeof filter === 'string') return sendJson(res, 400, { error: filter });
-
   switch (path) {
     case '/api/v1/events/recent': {
-      const limit = readLimit(url, 100);
-      if (typeof limit === 'string') return sendJson(res, 400, { error: limit });
-      const events = deps.recent.list(filter, limit);
-      return sendJson(res, 200, { count: events.length, events: events.map((e) => e.event) });
+      const events = deps.recent.list(query.filter, query.limit);
+      res.writeHead(200, JSON_HEADERS);
+      await streamBody(res, jsonList(events), { guard: ctx.guard, onStall: ctx.onStall });
+      return;
     }
     case '/api/v1/stats': {
       const stats = deps.pipeline.stats();
@@ -137,76 +194,55 @@ async function handle(deps: HttpApiDeps, req: IncomingMessage, res: ServerRespon
         last_event_at: recent.lastEventAt === undefined ? null : new Date(recent.lastEventAt).toISOString(),
         error_rate: stats.received === 0 ? 0 : (dropped + stats.failed) / stats.received,
         pipeline: stats,
+        sse: ctx.sse.stats(),
         ...(deps.extraStats?.() ?? {}),
       });
     }
     case '/api/v1/config':
       return sendJson(res, 200, deps.maskedConfig());
     case '/api/v1/events/stream': {
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
-      res.write(': connected\n\n');
-      sse.add(res);
-      const unsubscribe = deps.onEvents((events) => {
-        for (const e of events) if (matches(e, filter)) res.write(`event: ${e.event_type}\ndata: ${JSON.stringify(e.event)}\n\n`);
-      });
-      req.on('close', () => {
-        unsubscribe();
-        sse.delete(res);
-      });
-      return;
+      if (req.method === 'HEAD') {
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+        res.end();
+        return;
+      }
+      const open = () =>
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-content-type-options': 'nosniff' });
+      // A client that closes is forgotten by the hub (its 'close' listener).
+      if (ctx.sse.accept(res, query.filter, open)) return;
+      ctx.refuse('sse_over_capacity');
+      res.setHeader('retry-after', '10');
+      return sendJson(res, 503, { error: 'too many event stream clients (SSE_MAX_CLIENTS); try again later' });
     }
     case '/api/v1/export': {
-      const format = url.searchParams.get('format') ?? 'ndjson';
-      const limit = readLimit(url, 1000);
-      if (typeof limit === 'string') return sendJson(res, 400, { error: limit });
-      const events = deps.recent.list(filter, limit).reverse();
-      if (format === 'ndjson') return sendText(res, 'application/x-ndjson', events.map((e) => JSON.stringify(e.event)).join('\n') + (events.length ? '\n' : ''));
-      if (format === 'csv') return sendText(res, 'text/csv', toCsv(events));
-      if (format === 'lp') return sendText(res, 'text/plain', deps.toLineProtocol(events.map((e) => e.event)));
-      return sendJson(res, 400, { error: `format must be one of ndjson, csv, lp (got ${JSON.stringify(format)})` });
+      const events = deps.recent.list(query.filter, query.limit).reverse();
+      const pieces = query.format === 'csv' ? csvRows(events) : query.format === 'lp' ? lpSlices(events, deps.toLineProtocol) : ndjsonLines(events);
+      const type = query.format === 'csv' ? 'text/csv' : query.format === 'lp' ? 'text/plain' : 'application/x-ndjson';
+      res.writeHead(200, { 'content-type': `${type}; charset=utf-8`, 'x-content-type-options': 'nosniff' });
+      await streamBody(res, pieces, { guard: ctx.guard, onStall: ctx.onStall });
+      return;
     }
     default:
-      return sendJson(res, 404, { error: `no route ${path}`, endpoints: ENDPOINTS });
+      return sendJson(res, 404, { error: `no route ${JSON.stringify(path.slice(0, 100))}`, endpoints: ENDPOINTS });
   }
 }
 
-function readFilter(url: URL): RecentFilter | string {
-  const filter: { entity_id?: string; domain?: string; event_type?: string } = {};
-  for (const key of ['entity_id', 'domain', 'event_type'] as const) {
-    const value = url.searchParams.get(key);
-    if (value === null) continue;
-    if (value === '' || value.length > 255 || /[\s,]/.test(value)) return `${key} must be a single non-empty identifier without spaces or commas (got ${JSON.stringify(value.slice(0, 80))})`;
-    filter[key] = value;
+/** A parse-level error (bad request line, headers too large, timeout): a JSON answer, then close. */
+function answerClientError(error: NodeJS.ErrnoException, socket: Socket, ctx: Context): void {
+  ctx.refuse('client_error');
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
   }
-  const known = new Set(['entity_id', 'domain', 'event_type', 'limit', 'format']);
-  for (const key of url.searchParams.keys()) if (!known.has(key)) return `unknown query parameter ${JSON.stringify(key)}`;
-  return filter;
+  const [status, text] =
+    error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout'] : [400, 'Bad Request'];
+  const body = JSON.stringify({ error: `${text.toLowerCase()} (${error.code ?? 'unparseable request'})` });
+  socket.end(`HTTP/1.1 ${status} ${text}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
 }
 
-function readLimit(url: URL, fallback: number): number | string {
-  const raw = url.searchParams.get('limit');
-  if (raw === null) return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 10_000) return `limit must be an integer between 1 and 10000 (got ${JSON.stringify(raw)})`;
-  return n;
-}
-
-function toCsv(events: readonly RecentEvent[]): string {
-  const cell = (v: unknown) => {
-    const s = v === undefined || v === null ? '' : String(v);
-    return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
-  const rows = ['time_fired_us,event_type,entity_id,domain,state,source,mode,key'];
-  for (const e of events) rows.push([e.time_fired, e.event_type, e.entity_id, e.domain, e.state, e.source, e.mode, e.key].map(cell).join(','));
-  return `${rows.join('\n')}\n`;
-}
+const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' };
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+  res.writeHead(status, JSON_HEADERS);
   res.end(JSON.stringify(body));
-}
-
-function sendText(res: ServerResponse, type: string, body: string): void {
-  res.writeHead(200, { 'content-type': `${type}; charset=utf-8` });
-  res.end(body);
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createStatestreamPublisher, type StatestreamPublisher } from '@ha-ingestor/source-mqtt';
@@ -137,6 +137,30 @@ describe('ha-ingestor run (child process, real servers)', () => {
     expect(written).toBeGreaterThan(100);
     expect(out).toMatch(/^ {2}dropped\s+0$/m);
     expect(out).toMatch(/^ {2}failed\s+0$/m);
+  });
+});
+
+// Regressions of issue 11 at the command line: the process exits non-zero with a message that says why.
+describe('ha-ingestor refuses unsafe or wrong config (child process)', () => {
+  it('`run` refuses HTTP_HOST=0.0.0.0 without API_TOKEN before starting anything', async () => {
+    const cli = startCli(['run'], { HTTP_HOST: '0.0.0.0', HTTP_PORT: '0', MQTT_URL: 'mqtt://127.0.0.1:1' });
+    expect(await cli.exited).toBe(1);
+    expect(cli.output()).toMatch(/CONFIG_INVALID: HTTP_HOST=0\.0\.0\.0 would serve your Home Assistant data to the network without a token/);
+    expect(cli.output()).not.toContain('ha-ingestor started');
+  });
+
+  it('`check-config` exits 1 on `http: { hots: 0.0.0.0 }`, naming the key and the closest one, without printing a URL password', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ha-ingestor-cfg-'));
+    try {
+      await writeFile(join(dir, 'c.yaml'), 'http:\n  hots: 0.0.0.0\ninflux:\n  url: ftp://admin:hunter2@db:8086\n');
+      const cli = startCli(['check-config', '--config', join(dir, 'c.yaml')], {});
+      expect(await cli.exited).toBe(1);
+      expect(cli.output()).toMatch(/http\.hots: unknown key; did you mean "host"\?/);
+      expect(cli.output()).toContain('ftp://admin:***@db:8086');
+      expect(cli.output()).not.toContain('hunter2');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
