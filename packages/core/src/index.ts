@@ -14,6 +14,16 @@ export type {
 } from './event.js';
 export { eventKey, eventSeries, isStateChanged, splitEntityId } from './identity.js';
 export { parseHaTime, formatHaTime, secondsToMicros, microsToSeconds, millisToMicros } from './time.js';
+export {
+  EVENT_TIME_MIN,
+  EVENT_TIME_MAX,
+  EVENT_TIME_FIELDS,
+  checkEventTime,
+  lagSeconds,
+  LAG_MAX_SKEW_SECONDS,
+  LAG_MAX_AGE_SECONDS,
+} from './event-time.js';
+export type { EventTimeProblem } from './event-time.js';
 export { ErrorCode, SdkError, ConfigError, isSdkError, toSdkError } from './errors.js';
 export type { SdkErrorDetails, ConfigIssue } from './errors.js';
 export { createGuard, createReportingGuard } from './guard.js';
