@@ -41,7 +41,7 @@ export function defaultToLines(events: readonly FileSinkEvent[], precision: Prec
       points.push(toPoint(events[i] as FileSinkEvent));
       pointIndex.push(i);
     } catch (error) {
-      rejected.push({ index: i, reason: 'not_serialisable', message: `event data is not JSON-serialisable: ${(error as Error).message}` });
+      rejected.push({ index: i, ...serialisationFailure(error, 'event data') });
     }
   }
   const out = serializePoints(points, precision, { target: 'file' });
@@ -90,6 +90,18 @@ export function headerNameProblem(name: string): string | undefined {
   if (name.includes(':')) return `${JSON.stringify(name)} contains ':' (influx -import cuts the name there)`;
   if (name.trim() !== name) return `${JSON.stringify(name)} starts or ends with whitespace (influx -import trims it)`;
   return undefined;
+}
+
+/**
+ * Why `JSON.stringify` failed, as a rejection: `json_too_deep` when it ran out of stack (a value built
+ * in code nested thousands of levels, issue 11), else `not_serialisable` (a BigInt, a cycle, a throwing toJSON).
+ */
+export function serialisationFailure(error: unknown, what: string): { reason: string; message: string } {
+  const detail = error instanceof Error ? error.message : String(error);
+  if (error instanceof RangeError && /call stack/i.test(detail)) {
+    return { reason: 'json_too_deep', message: `${what} nests too deep to serialise as JSON (${detail})` };
+  }
+  return { reason: 'not_serialisable', message: `${what} is not JSON-serialisable: ${detail}` };
 }
 
 // --- internal ---

@@ -134,6 +134,15 @@ describe('fileSink', () => {
     expect(dataLines(await readLines(dir, 'lp'))).toHaveLength(3); // the cycle is not in `attributes` of LP points
   });
 
+  it('rejects an event too deep for JSON.stringify as json_too_deep instead of a bare RangeError message (issue 11)', async () => {
+    let deep: unknown = 'leaf';
+    for (let i = 0; i < 100_000; i++) deep = [deep]; // built in code: no source's depth limit saw it
+    const sink = make();
+    const result = await sink.write([makeStateChanged({ attributes: { deep } }), makeStateChanged({ state: 'ok' })], createTestContext());
+    expect(result?.rejected).toEqual([{ index: 0, reason: 'json_too_deep', message: expect.stringMatching(/^event nests too deep to serialise as JSON/) }]);
+    expect((await readLines(dir, 'ndjson')).map((l) => (JSON.parse(l) as { state: string }).state)).toEqual(['ok']);
+  });
+
   it('uses the toLines hook for line protocol when given', async () => {
     const sink = make(
       { format: 'lp' },

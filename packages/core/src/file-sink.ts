@@ -1,6 +1,6 @@
 import { access, constants, mkdir } from 'node:fs/promises';
 import { ErrorCode, SdkError, toSdkError } from './errors.js';
-import { defaultToLines, lineProtocolHeader, unsafeLineReason, type FileSinkEvent, type ToLinesResult } from './file-lp.js';
+import { defaultToLines, lineProtocolHeader, serialisationFailure, unsafeLineReason, type FileSinkEvent, type ToLinesResult } from './file-lp.js';
 import { createRotatingFile, type RotatingFile } from './file-rotating.js';
 import { FileSinkOptionsSchema, type ResolvedFileSinkOptions } from './file-sink-options.js';
 import type { Logger } from './logger.js';
@@ -151,7 +151,7 @@ function toNdjson(batch: readonly unknown[], rejected: Map<number, RejectedEvent
     try {
       line = JSON.stringify(batch[i]);
     } catch (error) {
-      rejected.set(i, { index: i, reason: 'not_serialisable', message: `event is not JSON-serialisable: ${(error as Error).message}` });
+      rejected.set(i, { index: i, ...serialisationFailure(error, 'event') });
       continue;
     }
     if (line === undefined) {
