@@ -141,6 +141,8 @@ missing_packages() {
   command -v mosquitto >/dev/null && command -v mosquitto_passwd >/dev/null || out+=(mosquitto)
   command -v influxd >/dev/null || out+=(influxdb)
   command -v victoria-metrics >/dev/null || out+=(victoria-metrics)
+  # Optional `influx` CLI for the influx -import injection test (issue 11): installed only where we can (root).
+  command -v influx >/dev/null || [[ "$(id -u)" != 0 ]] || out+=(influxdb-client)
   printf '%s\n' "${out[@]}"
 }
 

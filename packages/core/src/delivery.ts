@@ -3,6 +3,7 @@ import { type Batch, type Batcher, createBatcher, estimateSize } from './batcher
 import type { Breaker, BreakerState, CreateBreakerOptions } from './breaker.js';
 import type { StageContext } from './context.js';
 import { ErrorCode, SdkError, isSdkError, toSdkError } from './errors.js';
+import { createLagObserver } from './event-time.js';
 import type { OpenOutboxOptions, Outbox } from './outbox.js';
 import type { AnySink } from './pipeline.js';
 import type { WithRetryOptions } from './retry.js';
@@ -80,6 +81,7 @@ export function createDelivery(sink: AnySink, options: ResolvedDeliveryOptions, 
   const stage = `sink:${name}`;
   const metrics = ctx.metrics;
   const depth = metrics.queueDepth.labels({ queue: stage });
+  const observeLag = createLagObserver(metrics); // skips impossible times (issue 11)
   const controller = new AbortController();
   const breaker = deps.createBreaker({
     name,
@@ -175,11 +177,7 @@ export function createDelivery(sink: AnySink, options: ResolvedDeliveryOptions, 
   const accepted = (events: readonly unknown[], count: number, announce: boolean) => {
     counters.written[name] = (counters.written[name] ?? 0) + count;
     metrics.sinkPointsWritten.inc({ sink: name }, count);
-    const nowSec = ctx.now() / 1000;
-    for (const e of events) {
-      const t = (e as { time_fired?: unknown } | null)?.time_fired;
-      if (typeof t === 'number') metrics.endToEndLag.observe(Math.max(0, nowSec - t / 1e6));
-    }
+    observeLag(events, ctx.now());
     if (announce) env.onWritten(name, events);
   };
 

@@ -1,6 +1,13 @@
 import { z } from 'zod';
+import { headerNameProblem } from './file-lp.js';
 
 const MiB = 1024 * 1024;
+
+// A name in an `influx -import` header line: a LF would inject directives (issue 11), `:` cuts it.
+const headerName = z.string().superRefine((name, ctx) => {
+  const problem = headerNameProblem(name);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 /** Options of the file sink. */
 export const FileSinkOptionsSchema = z.object({
@@ -28,12 +35,10 @@ export const FileSinkOptionsSchema = z.object({
     .describe('Rotation: a new file is started when either limit is reached'),
   fsync: z.boolean().default(true).describe('fsync after every batch, so `write()` resolves only once the batch is on disk'),
   precision: z.enum(['ns', 'us', 'ms', 's']).default('us').describe('Timestamp precision of line protocol files (import with the same precision)'),
-  database: z
-    .string()
-    .min(1)
+  database: headerName
     .default('home_assistant')
-    .describe('InfluxDB 1.x database named in the `# CONTEXT-DATABASE:` header of line protocol files'),
-  retentionPolicy: z.string().min(1).optional().describe('Retention policy named in a `# CONTEXT-RETENTION-POLICY:` header; omitted → the default'),
+    .describe('InfluxDB 1.x database named in the `# CONTEXT-DATABASE:` header of line protocol files (no `:`, control characters or surrounding spaces)'),
+  retentionPolicy: headerName.optional().describe('Retention policy named in a `# CONTEXT-RETENTION-POLICY:` header; omitted → the default'),
 });
 
 export type FileSinkOptions = z.input<typeof FileSinkOptionsSchema>;

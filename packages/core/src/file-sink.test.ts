@@ -9,6 +9,7 @@ import { FileSinkOptionsSchema } from './file-sink-options.js';
 import type { FileSinkOptions } from './file-sink-options.js';
 import { createTestContext } from './testing/context.js';
 import { makeStateChanged, TEST_EVENT_TIME } from './testing/events.js';
+import { LP_INJECTION_STATE, readLineProtocolFile } from './testing/line-protocol-reader.js';
 import { testSink } from './testing/test-sink.js';
 
 const dirs: string[] = [];
@@ -133,6 +134,15 @@ describe('fileSink', () => {
     expect(dataLines(await readLines(dir, 'lp'))).toHaveLength(3); // the cycle is not in `attributes` of LP points
   });
 
+  it('rejects an event too deep for JSON.stringify as json_too_deep instead of a bare RangeError message (issue 11)', async () => {
+    let deep: unknown = 'leaf';
+    for (let i = 0; i < 100_000; i++) deep = [deep]; // built in code: no source's depth limit saw it
+    const sink = make();
+    const result = await sink.write([makeStateChanged({ attributes: { deep } }), makeStateChanged({ state: 'ok' })], createTestContext());
+    expect(result?.rejected).toEqual([{ index: 0, reason: 'json_too_deep', message: expect.stringMatching(/^event nests too deep to serialise as JSON/) }]);
+    expect((await readLines(dir, 'ndjson')).map((l) => (JSON.parse(l) as { state: string }).state)).toEqual(['ok']);
+  });
+
   it('uses the toLines hook for line protocol when given', async () => {
     const sink = make(
       { format: 'lp' },
@@ -146,6 +156,40 @@ describe('fileSink', () => {
     const result = await sink.write([makeStateChanged(), makeStateChanged({ last_updated: 7 })], createTestContext());
     expect(result?.rejected).toEqual([{ index: 0, reason: 'type_conflict', message: 'first one is bad' }]);
     expect(dataLines(await readLines(dir, 'lp'))).toEqual(['custom value=1 7']);
+  });
+
+  it('regression (issue 11): a state carrying LF and a # CONTEXT-DATABASE line is one point under the unchanged header', async () => {
+    const sink = make({ format: 'lp', database: 'ha' });
+    const result = await sink.write([makeStateChanged({ entity_id: 'sensor.x', state: LP_INJECTION_STATE })], createTestContext());
+    expect(result).toBeUndefined();
+    const [file] = await filesOf(dir, 'lp');
+    const read = readLineProtocolFile(await readFile(join(dir, file ?? expect.fail('no lp file')), 'utf8'));
+    expect(read.directives).toEqual(['# DML', '# CONTEXT-DATABASE: ha']);
+    expect(read.points).toEqual([expect.objectContaining({ measurement: 'sensor', database: 'ha', fields: { state: LP_INJECTION_STATE } })]);
+  });
+
+  it('refuses unsafe toLines lines: the event when the hook gives indices, else the line goes to the dead-letter file', async () => {
+    const unsafe = ['evil v=1 1\n# CONTEXT-DATABASE: _internal', '#m v=1 2'];
+    const withIndices = make({ format: 'lp', prefix: 'a' }, { toLines: () => ({ lines: ['ok v=1 1', ...unsafe], rejected: [], indices: [0, 1, 2] }) });
+    const ctx = createTestContext();
+    const result = await withIndices.write([makeStateChanged(), makeStateChanged(), makeStateChanged()], ctx);
+    expect(result?.rejected?.map((r) => [r.index, r.reason])).toEqual([
+      [1, 'unsafe_line'],
+      [2, 'unsafe_line'],
+    ]);
+    expect(ctx.deadLetters).toEqual([]);
+
+    const without = make({ format: 'lp', prefix: 'b' }, { toLines: () => ({ lines: ['ok v=1 3', ...unsafe], rejected: [] }) });
+    expect(await without.write([makeStateChanged(), makeStateChanged(), makeStateChanged()], ctx)).toBeUndefined();
+    expect(ctx.deadLetters.map((d) => [d.reason, d.raw])).toEqual(unsafe.map((line) => ['unsafe_line', line]));
+    expect(dataLines(await readLines(dir, 'lp'))).toEqual(['ok v=1 1', 'ok v=1 3']);
+  });
+
+  it('refuses a header database or retention policy that would break the influx -import header', () => {
+    expect(() => fileSink({ dir, database: 'ha\n# CONTEXT-DATABASE: _internal' })).toThrow(
+      expect.objectContaining({ code: ErrorCode.CONFIG_INVALID, message: expect.stringContaining('database') }),
+    );
+    expect(() => fileSink({ dir, retentionPolicy: 'a:b' })).toThrow(expect.objectContaining({ message: expect.stringContaining('retentionPolicy') }));
   });
 
   it('rotates to a new file before one would exceed rotate.maxBytes', async () => {

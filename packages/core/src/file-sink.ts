@@ -1,6 +1,6 @@
 import { access, constants, mkdir } from 'node:fs/promises';
 import { ErrorCode, SdkError, toSdkError } from './errors.js';
-import { defaultToLines, lineProtocolHeader, type FileSinkEvent, type ToLinesResult } from './file-lp.js';
+import { defaultToLines, lineProtocolHeader, serialisationFailure, unsafeLineReason, type FileSinkEvent, type ToLinesResult } from './file-lp.js';
 import { createRotatingFile, type RotatingFile } from './file-rotating.js';
 import { FileSinkOptionsSchema, type ResolvedFileSinkOptions } from './file-sink-options.js';
 import type { Logger } from './logger.js';
@@ -14,6 +14,8 @@ export interface FileSinkHooks {
   /**
    * Maps a batch to line protocol for `lp` files, e.g. the InfluxDB sink's schema, so files import into
    * the same series as live writes. Events it cannot map go to `rejected` (by index), never throw.
+   * Serialise with `serializePoints(points, precision, { target: 'file' })` and return `indices`: a line
+   * unsafe for `influx -import` (a line break, a leading `#`) then rejects its event (`unsafe_line`).
    * Declared with method syntax on purpose: its parameter is then checked bivariantly, so a mapping
    * typed for a richer event (`readonly HaEvent[]`) plugs in without a cast.
    * Default: {@link defaultToLines}.
@@ -62,7 +64,8 @@ export const fileSink = defineSink({
               throw toSdkError(error, ErrorCode.INTERNAL, stage);
             }
             for (const r of mapped.rejected) if (!rejected.has(r.index)) rejected.set(r.index, r);
-            if (mapped.lines.length > 0) await lp.append(`${mapped.lines.join('\n')}\n`, now);
+            const lines = safeLines(mapped, rejected, (entry) => ctx.deadLetter({ stage, code: ErrorCode.SINK_REJECTED, ...entry }));
+            if (lines.length > 0) await lp.append(`${lines.join('\n')}\n`, now);
           }
           return rejected.size === 0 ? undefined : { rejected: [...rejected.values()].sort((a, b) => a.index - b.index) };
         }),
@@ -112,6 +115,34 @@ function makeWriters(options: ResolvedFileSinkOptions, stage: string, logger: Lo
   };
 }
 
+/**
+ * The lines of a mapping that are safe for `influx -import` ({@link unsafeLineReason}): the built-in mapping
+ * only writes safe lines, but a `toLines` hook might not (issue 11). The event of an unsafe line is
+ * rejected when the hook gave `indices`; otherwise the line itself is dead-lettered.
+ */
+function safeLines(
+  mapped: ToLinesResult,
+  rejected: Map<number, RejectedEvent>,
+  deadLetter: (entry: { reason: string; message: string; raw: unknown }) => void,
+): readonly string[] {
+  const { lines, indices } = mapped;
+  let out: string[] | undefined;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    const problem = unsafeLineReason(line);
+    if (problem === undefined) {
+      out?.push(line);
+      continue;
+    }
+    out ??= lines.slice(0, i);
+    const message = `line protocol line ${problem}`;
+    const index = indices?.length === lines.length ? indices[i] : undefined;
+    if (index === undefined) deadLetter({ reason: 'unsafe_line', message, raw: line });
+    else if (!rejected.has(index)) rejected.set(index, { index, reason: 'unsafe_line', message });
+  }
+  return out ?? lines;
+}
+
 /** One JSON line per event; events JSON cannot represent (bigint, cycles) are rejected, not thrown. */
 function toNdjson(batch: readonly unknown[], rejected: Map<number, RejectedEvent>): string {
   let text = '';
@@ -120,7 +151,7 @@ function toNdjson(batch: readonly unknown[], rejected: Map<number, RejectedEvent
     try {
       line = JSON.stringify(batch[i]);
     } catch (error) {
-      rejected.set(i, { index: i, reason: 'not_serialisable', message: `event is not JSON-serialisable: ${(error as Error).message}` });
+      rejected.set(i, { index: i, ...serialisationFailure(error, 'event') });
       continue;
     }
     if (line === undefined) {

@@ -14,6 +14,16 @@ export type {
 } from './event.js';
 export { eventKey, eventSeries, isStateChanged, splitEntityId } from './identity.js';
 export { parseHaTime, formatHaTime, secondsToMicros, microsToSeconds, millisToMicros } from './time.js';
+export {
+  EVENT_TIME_MIN,
+  EVENT_TIME_MAX,
+  EVENT_TIME_FIELDS,
+  checkEventTime,
+  lagSeconds,
+  LAG_MAX_SKEW_SECONDS,
+  LAG_MAX_AGE_SECONDS,
+} from './event-time.js';
+export type { EventTimeProblem } from './event-time.js';
 export { ErrorCode, SdkError, ConfigError, isSdkError, toSdkError } from './errors.js';
 export type { SdkErrorDetails, ConfigIssue } from './errors.js';
 export { createGuard, createReportingGuard } from './guard.js';
@@ -77,7 +87,7 @@ export type { WithRetryOptions, BackoffPolicy } from './retry.js';
 export { createBreaker } from './breaker.js';
 export type { Breaker, BreakerState, CreateBreakerOptions } from './breaker.js';
 export { serializePoint, serializePoints, intField, formatTimestamp } from './line-protocol.js';
-export { escapeMeasurement, escapeKey, quoteString, LineProtocolReason } from './line-protocol-escape.js';
+export { escapeMeasurement, escapeKey, quoteString, quoteStringSingleLine, LineProtocolReason } from './line-protocol-escape.js';
 export type { Precision, IntegerValue, FieldValue, Point, RejectedPoint, SerializedPoints, SerializeOptions } from './line-protocol.js';
 export { openOutbox, OutboxOptionsSchema } from './outbox.js';
 export type { Outbox, OutboxEntry, OpenOutboxOptions } from './outbox.js';
@@ -102,5 +112,5 @@ export { fileSink } from './file-sink.js';
 export type { FileSinkHooks } from './file-sink.js';
 export { FileSinkOptionsSchema } from './file-sink-options.js';
 export type { FileSinkOptions, ResolvedFileSinkOptions } from './file-sink-options.js';
-export { defaultToLines, lineProtocolHeader } from './file-lp.js';
+export { defaultToLines, lineProtocolHeader, unsafeLineReason } from './file-lp.js';
 export type { FileSinkEvent, ToLinesResult } from './file-lp.js';

@@ -44,6 +44,21 @@ export function quoteString(value: string, escapeNewlines = false): string {
   return `"${value}"`;
 }
 
+/**
+ * Quotes a string field value for a file read line by line (`influx -import`, issue 11): `"` and `\` are
+ * escaped, LF is written as `\n` and CR as `\r`, so the value can never end its line or start a new one.
+ * InfluxDB 1.x stores the two characters as they are (it unescapes only `\"` and `\\`).
+ */
+export function quoteStringSingleLine(value: string): string {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === QUOTE || c === BACKSLASH || c === LF || c === CR) {
+      return `"${value.replace(SINGLE_LINE_RE, singleLineEscape)}"`;
+    }
+  }
+  return `"${value}"`;
+}
+
 /** Why a point cannot be written. */
 export interface Failure {
   readonly reason: LineProtocolReason;
@@ -80,12 +95,15 @@ const EQUALS = 61;
 const QUOTE = 34;
 const BACKSLASH = 92;
 const LF = 10;
+const CR = 13;
+const NUL = 0;
 const TAB = 9;
 const HASH = 35;
 const MEASUREMENT_RE = /[, ]/g;
 const KEY_RE = /[,= ]/g;
 const STRING_RE = /["\\]/g;
 const LF_RE = /\n/g;
+const SINGLE_LINE_RE = /["\\\n\r]/g;
 
 // Names repeat endlessly (a few measurements and keys, thousands of entities): memoise the escaped form
 // (or the failure) per kind. Bounded: cleared when full; long names are not cached.
@@ -97,6 +115,10 @@ const CACHES: Readonly<Record<NameKind, Map<string, string | Failure>>> = {
   'tag value': new Map(),
   'field key': new Map(),
 };
+
+function singleLineEscape(c: string): string {
+  return c === '\n' ? '\\n' : c === '\r' ? '\\r' : `\\${c}`;
+}
 
 /**
  * Validates and escapes a name in one scan. What cannot be represented (verified on 1.6.7):
@@ -116,7 +138,11 @@ function escapeName(name: string, kind: NameKind): string | Failure {
   if (measurement) {
     const first = name.charCodeAt(0);
     if (first === HASH) return fail('hash_measurement', `measurement ${JSON.stringify(name)} starts with '#' (a comment to InfluxDB)`);
-    if (first === TAB) return fail('invalid_measurement', `measurement ${JSON.stringify(name)} starts with a TAB (stripped by InfluxDB)`);
+    // The server skips leading space, TAB and NUL before it looks for `#` (models.skipWhitespace): such a
+    // name would be renamed, or with a `#` after it, read as a comment and silently dropped (issue 11).
+    if (first === TAB || first === NUL) {
+      return fail('invalid_measurement', `measurement ${JSON.stringify(name)} starts with a ${first === TAB ? 'TAB' : 'NUL'} (stripped by InfluxDB)`);
+    }
   } else if (name === 'time') {
     if (kind === 'tag key') return fail('time_tag', "tag key 'time' is rejected by InfluxDB");
     if (kind === 'field key') return fail('time_field', "field key 'time' is silently dropped by InfluxDB");

@@ -1,6 +1,14 @@
 import type { EpochMicros } from './event.js';
 import { ErrorCode, SdkError } from './errors.js';
-import { escapedName, fail, quoteString, type Failure, type LineProtocolReason } from './line-protocol-escape.js';
+import {
+  escapedName,
+  fail,
+  quoteString,
+  quoteStringSingleLine,
+  type Failure,
+  type LineProtocolReason,
+  type NameKind,
+} from './line-protocol-escape.js';
 
 /**
  * InfluxDB line protocol, hand-written for speed and exactness. Every escaping rule below was checked
@@ -16,6 +24,10 @@ import { escapedName, fail, quoteString, type Failure, type LineProtocolReason }
  *   lines are joined with `\n` only. Because a string field may hold a LF, never split a batch text on
  *   newlines: use {@link SerializedPoints.lines}. VictoriaMetrics splits on every LF: write to it with
  *   `{ stringNewlines: 'escape' }` (see {@link SerializeOptions}).
+ * - files and exports (`{ target: 'file' }`): `influx -import` reads them line by line and obeys `#`
+ *   directive lines, so a literal LF in a string would inject points and `# CONTEXT-DATABASE:` switches
+ *   (issue 11). There every point is one physical line: LF/CR in strings are written as `\n`/`\r`, and a
+ *   name holding a CR is rejected like one holding a LF (`newline`).
  * - empty tag values are omitted; a tag key `time` (`time_tag`) or field key `time` (`time_field`) is rejected.
  * - non-finite floats are dropped; a point left without fields is rejected (`no_fields`).
  * - integers carry the `i` suffix and must fit int64 (`int_overflow`).
@@ -41,14 +53,23 @@ export interface Point {
   readonly time: EpochMicros;
 }
 
-/** How to write line feeds inside string fields. */
+/** Where the line protocol goes, and how to write line feeds inside string fields. */
 export interface SerializeOptions {
   /**
    * `literal` (default): as is — InfluxDB 1.x/2.x parse quoted LFs and the value round-trips.
    * `escape`: as the two characters `\n` — for servers whose parser splits lines on every LF
    * (VictoriaMetrics skips both halves with 204 and may ingest the tail as a bogus point).
+   * Ignored with `target: 'file'`, which always escapes.
    */
   readonly stringNewlines?: 'literal' | 'escape';
+  /**
+   * `write` (default): a body for an HTTP write API. `file`: a file or export read line by line
+   * (`influx -import`, `influx write`): every point is exactly one physical line — LF and CR in string
+   * fields become `\n` and `\r`, names holding a CR are rejected (`newline`), and, as always, no line
+   * can start with `#` (`hash_measurement`). Issue 11: a state with a LF injected points and
+   * `# CONTEXT-DATABASE:` directives into `.lp` files.
+   */
+  readonly target?: 'write' | 'file';
 }
 
 /** A point {@link serializePoints} could not write: its index in the input, the reason and a message. */
@@ -80,19 +101,19 @@ export function intField(value: number | bigint): IntegerValue {
  * @example serializePoint({ measurement: '°C', tags: { entity_id: 'x' }, fields: { value: 21.5 }, time: 1 }, 'us')
  */
 export function serializePoint(point: Point, precision: Precision, options: SerializeOptions = {}): string {
-  const out = serialize(point, precision, options.stringNewlines === 'escape');
+  const out = serialize(point, precision, modeOf(options));
   if (typeof out === 'string') return out;
   throw new SdkError(ErrorCode.EVENT_INVALID, out.message, { data: { reason: out.reason } });
 }
 
 /** Serialises many points, collecting unwritable ones in `rejected` instead of throwing. */
 export function serializePoints(points: readonly Point[], precision: Precision, options: SerializeOptions = {}): SerializedPoints {
-  const escapeNewlines = options.stringNewlines === 'escape';
+  const mode = modeOf(options);
   const lines: string[] = [];
   const indices: number[] = [];
   const rejected: RejectedPoint[] = [];
   for (let i = 0; i < points.length; i++) {
-    const out = serialize(points[i] as Point, precision, escapeNewlines);
+    const out = serialize(points[i] as Point, precision, mode);
     if (typeof out === 'string') {
       lines.push(out);
       indices.push(i);
@@ -125,9 +146,20 @@ const INT64_MIN = -9223372036854775808n;
 // 2^63 as a float: every integral double in [-2^63, 2^63) fits int64.
 const TWO_POW_63 = 9223372036854775808;
 
-function serialize(point: Point, precision: Precision, escapeNewlines: boolean): string | Failure {
+/** How string fields and names are written: for a write API (LF literal or escaped), or for a file. */
+type Mode = 'literal' | 'escape' | 'file';
+
+function modeOf(options: SerializeOptions): Mode {
+  if (options.target === 'file') return 'file';
+  return options.stringNewlines === 'escape' ? 'escape' : 'literal';
+}
+
+function serialize(point: Point, precision: Precision, mode: Mode): string | Failure {
+  const file = mode === 'file';
+  const escapeLf = mode === 'escape';
   const m = escapedName(point.measurement, 'measurement');
   if (typeof m !== 'string') return m;
+  if (file && m.includes('\r')) return carriageReturn(point.measurement, 'measurement');
   // Pieces joined once per line: `+=` would build a rope per line that stays alive (in `lines`) through
   // many scavenges; a joined flat string halves the time, most of which was GC (measured, 100k points).
   const parts: string[] = [m];
@@ -144,6 +176,7 @@ function serialize(point: Point, precision: Precision, escapeNewlines: boolean):
     if (typeof k !== 'string') return k;
     const v = escapedName(value, 'tag value');
     if (typeof v !== 'string') return v;
+    if (file && (k.includes('\r') || v.includes('\r'))) return carriageReturn(k.includes('\r') ? key : value, k.includes('\r') ? 'tag key' : 'tag value');
     parts.push(',', k, '=', v);
   }
 
@@ -157,7 +190,7 @@ function serialize(point: Point, precision: Precision, escapeNewlines: boolean):
       if (value - value !== 0) continue; // NaN/±Infinity can't be written: drop the field
       text = String(value);
     } else if (typeof value === 'string') {
-      text = quoteString(value, escapeNewlines);
+      text = file ? quoteStringSingleLine(value) : quoteString(value, escapeLf);
     } else if (typeof value === 'boolean') {
       text = value ? 'true' : 'false';
     } else if (value !== null && typeof value === 'object' && value.type === 'integer') {
@@ -171,6 +204,7 @@ function serialize(point: Point, precision: Precision, escapeNewlines: boolean):
     }
     const k = escapedName(key, 'field key');
     if (typeof k !== 'string') return k;
+    if (file && k.includes('\r')) return carriageReturn(key, 'field key');
     parts.push(sep, k, '=', text);
     sep = ',';
     count++;
@@ -181,6 +215,15 @@ function serialize(point: Point, precision: Precision, escapeNewlines: boolean):
   if (!Number.isSafeInteger(time)) return fail('invalid_time', `time ${String(time)} is not an integer epoch µs`);
   parts.push(' ', formatTimestamp(time, precision));
   return parts.join('');
+}
+
+/**
+ * In a file, a name must not hold a CR either (a LF is refused everywhere): readers that split on CR or
+ * CRLF would cut the line, and names have no escape for it. Checked outside the memoised escape, and
+ * only for files, so the write path pays nothing.
+ */
+function carriageReturn(name: string, kind: NameKind): Failure {
+  return fail('newline', `${kind} ${JSON.stringify(name)} contains a carriage return (a line protocol file line must not)`);
 }
 
 function isSorted(keys: readonly string[]): boolean {

@@ -7,6 +7,7 @@ import { createDedupeStore, dedupeStage, type DedupeStore } from './dedupe.js';
 import { createDelivery, type Delivery, type DeliveryDeps } from './delivery.js';
 import { enrichStage } from './enrich-stage.js';
 import { ErrorCode, SdkError, toSdkError } from './errors.js';
+import { eventTimeStage } from './event-time.js';
 import { filterStage } from './filter.js';
 import { aggregateHealth, newSinkCheck, runSinkCheck, type SinkCheck } from './health.js';
 import { noopLogger } from './logger.js';
@@ -126,6 +127,8 @@ export function createRuntime(input: RuntimeInput): Pipeline {
       }
     }
   });
+  // First, always: the one event-time rule every sink relies on (issue 11, event-time.ts).
+  runners.unshift(eventTimeStage());
 
   // --- the processing loop ---
   const batchDrops: Record<string, number> = {};

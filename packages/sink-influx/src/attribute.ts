@@ -1,4 +1,4 @@
-import type { Point } from '@ha-ingestor/core';
+import { parseJsonText, type Point } from '@ha-ingestor/core';
 import { fieldTypeOf } from './field-types.js';
 import type { InfluxFieldType } from './field-types.js';
 
@@ -114,13 +114,10 @@ export function attributeRejection(fullMessage: string, body: string, chunk: rea
 /** InfluxDB 3: `{"error": "partial write of line protocol occurred", "data": [{"line_number": 2, "error_message": …}]}`. */
 function attributeV3(body: string, chunk: readonly number[]): Attribution | undefined {
   if (!body.trimStart().startsWith('{')) return undefined;
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    return undefined; // not JSON: the text formats apply
-  }
-  const record = json as { error?: unknown; data?: unknown };
+  // Depth-bounded (issue 11); not JSON (or too deep): the text formats apply.
+  const parsed = parseJsonText(body);
+  if (!parsed.ok || typeof parsed.value !== 'object' || parsed.value === null) return undefined;
+  const record = parsed.value as { error?: unknown; data?: unknown };
   if (!Array.isArray(record.data) || record.data.length === 0) return undefined;
   const rejected: LineRejection[] = [];
   for (const item of record.data as unknown[]) {

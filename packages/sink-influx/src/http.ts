@@ -1,9 +1,9 @@
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
-import type { IncomingHttpHeaders, OutgoingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
-import { ErrorCode, SdkError, maskUrl } from '@ha-ingestor/core';
+import { createGuard, ErrorCode, SdkError, maskUrl, toSdkError } from '@ha-ingestor/core';
 
 const gzip = promisify(gzipCallback);
 
@@ -40,7 +40,18 @@ export interface HttpClientOptions {
   readonly gzipThresholdBytes: number;
   /** Label for error messages, e.g. `sink:influx`. */
   readonly stage: string;
+  /**
+   * Largest response body read; a longer one ends the request with a retryable SINK_UNAVAILABLE
+   * (`response_too_large`). InfluxDB answers are small; a wrong URL could stream without end (issue 11).
+   * @default 16 MiB (a `SHOW FIELD KEYS` of a big installation fits)
+   */
+  readonly maxResponseBytes?: number;
+  /** Where an error of a socket callback goes once its request has already settled (normally never). */
+  readonly report: (error: SdkError) => void;
 }
+
+/** Default of {@link HttpClientOptions.maxResponseBytes}. */
+export const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 
 /**
  * Creates the client. Transport failures become SdkErrors without secrets: SINK_UNAVAILABLE (network,
@@ -53,6 +64,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const send = https ? httpsRequest : httpRequest;
   const prefix = base.pathname.replace(/\/+$/, '');
   const where = maskUrl(`${base.origin}${prefix}`);
+  const maxResponseBytes = options.maxResponseBytes ?? MAX_RESPONSE_BYTES;
 
   const request = async (req: HttpRequest): Promise<HttpResponse> => {
     if (req.signal?.aborted) throw aborted(options.stage);
@@ -73,6 +85,18 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         req.signal?.removeEventListener('abort', onAbort);
         fn();
       };
+      // Every socket callback goes through the guard (issue 11): what one throws fails this request (the
+      // caller's try sees it), or is reported if the request already settled.
+      const guard = createGuard(
+        {
+          report: (error) => {
+            if (settled) return options.report(toSdkError(error, ErrorCode.INTERNAL, options.stage));
+            r.destroy();
+            finish(() => reject(error));
+          },
+        },
+        options.stage,
+      );
       const r = send(
         {
           protocol: base.protocol,
@@ -84,29 +108,59 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           agent,
           timeout: options.timeoutMs,
         },
-        (res) => {
+        guard('response', (res: IncomingMessage) => {
           const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.once('error', (error) => finish(() => reject(unavailable(`${target}: response failed: ${error.message}`, options.stage, error))));
-          res.once('end', () =>
-            finish(() => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') })),
+          let bytes = 0;
+          res.on(
+            'data',
+            guard('response data', (chunk: Buffer) => {
+              bytes += chunk.length;
+              if (bytes <= maxResponseBytes) {
+                chunks.push(chunk);
+                return;
+              }
+              res.destroy();
+              r.destroy();
+              finish(() =>
+                reject(unavailable(`${target}: response larger than ${maxResponseBytes} bytes`, options.stage, undefined, { reason: 'response_too_large' })),
+              );
+            }),
           );
-        },
+          res.once(
+            'error',
+            guard('response error', (error: Error) =>
+              finish(() => reject(unavailable(`${target}: response failed: ${error.message}`, options.stage, error))),
+            ),
+          );
+          res.once(
+            'end',
+            guard('response end', () =>
+              finish(() => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') })),
+            ),
+          );
+        }),
       );
-      const onAbort = () => {
+      const onAbort = guard('abort', () => {
         r.destroy();
         finish(() => reject(aborted(options.stage)));
-      };
-      req.signal?.addEventListener('abort', onAbort, { once: true });
-      r.once('timeout', () => {
-        r.destroy();
-        finish(() =>
-          reject(unavailable(`${target}: no answer within ${options.timeoutMs} ms`, options.stage, undefined, { reason: 'timeout' })),
-        );
       });
-      r.once('error', (error: NodeJS.ErrnoException) =>
-        finish(() =>
-          reject(unavailable(`${target} failed: ${error.code ?? error.message}`, options.stage, error, { reason: 'network', errno: error.code })),
+      // guard-exempt: onAbort is made by guard('abort', …) above; kept in a variable to remove it again
+      req.signal?.addEventListener('abort', onAbort, { once: true });
+      r.once(
+        'timeout',
+        guard('timeout', () => {
+          r.destroy();
+          finish(() =>
+            reject(unavailable(`${target}: no answer within ${options.timeoutMs} ms`, options.stage, undefined, { reason: 'timeout' })),
+          );
+        }),
+      );
+      r.once(
+        'error',
+        guard('request error', (error: NodeJS.ErrnoException) =>
+          finish(() =>
+            reject(unavailable(`${target} failed: ${error.code ?? error.message}`, options.stage, error, { reason: 'network', errno: error.code })),
+          ),
         ),
       );
       r.end(body);

@@ -51,10 +51,13 @@ function createInfluxSink(options: ResolvedInfluxSinkOptions, hooks: InfluxSinkH
     stringNewlines: options.stringNewlines === 'auto' ? (options.apiVersion === '1' ? 'literal' : 'escape') : options.stringNewlines,
   } as const;
   let logger: Logger = noopLogger;
+  // The pipeline's report once a write or open gave us a context; the logger before that.
+  let report: (error: SdkError) => void = (error) => logger.error({ sink: options.name, err: error }, `sink ${options.name}: ${error.message}`);
+  const reportLate = (error: SdkError) => report(error);
   const writer: InfluxWriter =
     options.apiVersion === '1'
-      ? createV1Writer(options, stage, () => Date.now())
-      : createV2Writer(options, stage, () => Date.now(), () => logger);
+      ? createV1Writer(options, stage, () => Date.now(), reportLate)
+      : createV2Writer(options, stage, () => Date.now(), () => logger, reportLate);
   let closed = false;
   let prepared = options.apiVersion === '2' || (!options.createDatabase && !options.seedFieldTypes);
   let nextPrepareAt = 0;
@@ -146,6 +149,7 @@ function createInfluxSink(options: ResolvedInfluxSinkOptions, hooks: InfluxSinkH
   const write = async (batch: readonly MappableEvent[], ctx: StageContext): Promise<SinkWriteResult | void> => {
     if (closed) throw new SdkError(ErrorCode.SINK_UNAVAILABLE, `sink ${options.name} is closed`, { stage, retryable: false });
     logger = ctx.logger;
+    report = ctx.report;
     if (batch.length === 0) return;
     if (ctx.signal.aborted) throw new SdkError(ErrorCode.ABORTED, 'write aborted', { stage, retryable: false });
     await prepare(ctx);
@@ -220,6 +224,7 @@ function createInfluxSink(options: ResolvedInfluxSinkOptions, hooks: InfluxSinkH
     name: options.name,
     open: async (ctx) => {
       logger = ctx.logger;
+      report = ctx.report;
       await prepare(ctx);
     },
     write,

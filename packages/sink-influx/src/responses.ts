@@ -1,4 +1,4 @@
-import { ErrorCode, SdkError } from '@ha-ingestor/core';
+import { ErrorCode, SdkError, parseJsonText } from '@ha-ingestor/core';
 
 /** A write's HTTP answer, as both write paths (v1 client, v2 official transport) report it. */
 export interface WireResponse {
@@ -69,12 +69,14 @@ export function serverMessage(body: string, maxLength = MAX_MESSAGE): string {
   const text = body.trim();
   let message = text;
   if (text.startsWith('{')) {
-    try {
-      const json = JSON.parse(text) as Record<string, unknown>;
+    // Depth-bounded (issue 11): an error body comes from whatever the URL points at.
+    const parsed = parseJsonText(text);
+    if (!parsed.ok) {
+      message = `${text} (${parsed.error.message})`;
+    } else if (typeof parsed.value === 'object' && parsed.value !== null) {
+      const json = parsed.value as Record<string, unknown>;
       const parts = [json['message'], json['error']].filter((v): v is string => typeof v === 'string' && v !== '');
       if (parts.length > 0) message = parts.join(': ');
-    } catch (error) {
-      message = `${text} (${error instanceof Error ? error.message : 'unparsable JSON'})`;
     }
   }
   return message.length > maxLength ? `${message.slice(0, maxLength)}…` : message;

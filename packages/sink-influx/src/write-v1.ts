@@ -1,4 +1,4 @@
-import { ErrorCode, SdkError, maskUrl } from '@ha-ingestor/core';
+import { ErrorCode, SdkError, maskUrl, parseJsonText } from '@ha-ingestor/core';
 import { createHttpClient } from './http.js';
 import type { ResolvedInfluxSinkOptions } from './options.js';
 import { parseRetryAfter, serverMessage } from './responses.js';
@@ -13,13 +13,19 @@ const V1_PRECISION = { ns: 'n', us: 'u', ms: 'ms', s: 's' } as const;
  * on our own small client. Deliberately not the official client: it treats the 404 of a missing
  * database as retryable and retries it for minutes.
  */
-export function createV1Writer(options: ResolvedInfluxSinkOptions, stage: string, now: () => number): InfluxWriter {
+export function createV1Writer(
+  options: ResolvedInfluxSinkOptions,
+  stage: string,
+  now: () => number,
+  report: (error: SdkError) => void,
+): InfluxWriter {
   const database = options.database ?? '';
   const http = createHttpClient({
     baseUrl: options.url,
     timeoutMs: options.timeoutMs,
     gzipThresholdBytes: options.gzip ? options.gzipThresholdBytes : Number.POSITIVE_INFINITY,
     stage,
+    report,
   });
   const auth = basicAuth(options.username, options.password);
   const params = new URLSearchParams({ db: database, precision: V1_PRECISION[options.precision] });
@@ -38,12 +44,12 @@ export function createV1Writer(options: ResolvedInfluxSinkOptions, stage: string
     });
     const message = serverMessage(response.body);
     if (response.status < 200 || response.status >= 300) throw healthError(response.status, `POST ${origin}/query`, stage, message);
-    let json: unknown;
-    try {
-      json = JSON.parse(response.body);
-    } catch (error) {
-      throw new SdkError(ErrorCode.PROTOCOL_ERROR, `POST ${origin}/query: answer is not JSON`, { stage, cause: error });
+    // Depth-bounded (issue 11): the answer comes from whatever the URL points at.
+    const parsed = parseJsonText(response.body);
+    if (!parsed.ok) {
+      throw new SdkError(ErrorCode.PROTOCOL_ERROR, `POST ${origin}/query: answer is ${parsed.error.message}`, { stage, data: { reason: parsed.error.reason } });
     }
+    const json = parsed.value;
     const statementError = (json as { results?: { error?: unknown }[] }).results?.[0]?.error;
     if (typeof statementError === 'string') {
       throw new SdkError(ErrorCode.SINK_REJECTED, `POST ${origin}/query: ${statementError}`, { stage, data: { statement: q.split(' ')[0] } });

@@ -1,6 +1,6 @@
 import { HttpError, InfluxDB, setLogger } from '@influxdata/influxdb-client';
 import type { Logger as ClientLogger } from '@influxdata/influxdb-client';
-import { ErrorCode, SdkError, maskUrl } from '@ha-ingestor/core';
+import { createGuard, createReportingGuard, ErrorCode, SdkError, maskUrl } from '@ha-ingestor/core';
 import type { Logger } from '@ha-ingestor/core';
 import { createHttpClient } from './http.js';
 import type { ResolvedInfluxSinkOptions } from './options.js';
@@ -20,9 +20,11 @@ export function createV2Writer(
   stage: string,
   now: () => number,
   logger: () => Logger,
+  report: (error: SdkError) => void,
 ): InfluxWriter {
   const unroute = routeClientLogs(logger);
-  const http = createHttpClient({ baseUrl: options.url, timeoutMs: options.timeoutMs, gzipThresholdBytes: Number.POSITIVE_INFINITY, stage });
+  const http = createHttpClient({ baseUrl: options.url, timeoutMs: options.timeoutMs, gzipThresholdBytes: Number.POSITIVE_INFINITY, stage, report });
+  const guard = createReportingGuard(report, stage);
   const client = new InfluxDB({
     url: options.url,
     ...(options.token === undefined ? {} : { token: options.token }),
@@ -40,6 +42,8 @@ export function createV2Writer(
   const sendOnce = (body: string, signal: AbortSignal): Promise<WireResponse> =>
     new Promise((resolve, reject) => {
       let status = 0;
+      // The transport calls these outside our try (issue 11): a throw fails this request instead.
+      const callback = createGuard({ report: reject }, stage);
       transport.send(
         writePath,
         body,
@@ -50,12 +54,12 @@ export function createV2Writer(
           signal,
         },
         {
-          responseStarted: (_headers, statusCode) => {
+          responseStarted: callback('responseStarted', (_headers: unknown, statusCode?: number) => {
             status = statusCode ?? 0;
-          },
+          }),
           next: () => undefined,
           complete: () => resolve({ status: status || 204, body: '' }),
-          error: (error: Error) => {
+          error: callback('error', (error: Error) => {
             if (error instanceof HttpError) {
               const retryAfterMs = parseRetryAfter(error.headers?.['retry-after'], now());
               resolve({ status: error.statusCode, body: error.body ?? '', ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
@@ -73,7 +77,7 @@ export function createV2Writer(
                 }),
               );
             }
-          },
+          }),
         },
       );
     });
@@ -84,8 +88,9 @@ export function createV2Writer(
       // The transport never removes its abort listener: give it a per-request signal, not the
       // pipeline's long-lived one (which would collect one listener per write).
       const request = new AbortController();
-      const onAbort = () => request.abort(outer?.reason);
+      const onAbort = guard('abort', () => request.abort(outer?.reason));
       if (outer?.aborted === true) request.abort(outer.reason);
+      // guard-exempt: onAbort is made by guard('abort', …) above; kept in a variable to remove it again
       else outer?.addEventListener('abort', onAbort, { once: true });
       try {
         return await sendOnce(body, request.signal);

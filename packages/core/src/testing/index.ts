@@ -15,3 +15,5 @@ export { arraySource } from './array-source.js';
 export type { ArraySource, ArraySourceOptions } from './array-source.js';
 export { makeStateChanged, TEST_EVENT_TIME } from './events.js';
 export type { StateChangedInput } from './events.js';
+export { readLineProtocolFile, parseLineProtocolLine, LP_INJECTION_STATE } from './line-protocol-reader.js';
+export type { ReadLineProtocolFile, ReadPoint, ReadFieldValue } from './line-protocol-reader.js';

@@ -1,6 +1,7 @@
-import type { FieldValue, Point } from '@ha-ingestor/core';
+import { MAX_JSON_DEPTH, type FieldValue, type Point } from '@ha-ingestor/core';
 import { createEntityConfigLookup } from './component-config.js';
 import { parsePyFloat, safeJson, SKIPPED_STATES, STATE_AS_NUMBER } from './ha-values.js';
+import { tooDeep } from './json-depth.js';
 import type { ResolvedSchemaOptions } from './options.js';
 import type { MappableEvent, StateView } from './types.js';
 
@@ -61,11 +62,11 @@ export function createEntityStateMapper(options: ResolvedSchemaOptions): (view: 
       if (TAGGED_ATTRIBUTES.has(key)) continue;
       const value = attributes[key];
       if (tagsAttributes.has(key)) {
-        if (value !== null && value !== undefined) tags[key] = typeof value === 'string' ? value : safeJson(value);
+        if (value !== null && value !== undefined) tags[key] = typeof value === 'string' ? value : safeJson(value, `attribute ${JSON.stringify(key)}`);
         continue;
       }
       if (globalIgnore.has(key) || (entityIgnore !== undefined && entityIgnore.includes(key))) continue;
-      const field = typedField(value);
+      const field = typedField(value, key);
       if (field === undefined) continue;
       // `value`/`state` are ours and `time` is dropped by InfluxDB: suffix like HA does on collisions.
       const name = key in fields || key === 'time' ? `${key}_` : key;
@@ -95,7 +96,7 @@ function addEnrichedTags(event: MappableEvent, tags: Record<string, string>): vo
   const bag = event as unknown as Readonly<Record<string, unknown>>;
   for (const [tag, keys] of ENRICHED_TAGS) {
     for (const key of keys) {
-      const text = tagText(bag[key]);
+      const text = tagText(bag[key], key, 0);
       if (text !== undefined) {
         tags[tag] = text;
         break;
@@ -104,19 +105,21 @@ function addEnrichedTags(event: MappableEvent, tags: Record<string, string>): vo
   }
 }
 
-/** Tag text of an enricher value: strings as they are, lists sorted and comma-joined, objects by `name`. */
-function tagText(value: unknown): string | undefined {
+/**
+ * Tag text of an enricher value: strings as they are, lists sorted and comma-joined, objects by `name`.
+ * Recursive over data an enricher built: bounded by MAX_JSON_DEPTH (a cycle `o.name = o` ends there too).
+ */
+function tagText(value: unknown, key: string, depth: number): string | undefined {
   if (typeof value === 'string') return value === '' ? undefined : value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (value === null || typeof value !== 'object') return undefined;
+  if (depth >= MAX_JSON_DEPTH) throw tooDeep(`enriched field ${JSON.stringify(key)}`);
   if (Array.isArray(value)) {
-    const parts = value.map(tagText).filter((v): v is string => v !== undefined);
+    const parts = value.map((v: unknown) => tagText(v, key, depth + 1)).filter((v): v is string => v !== undefined);
     return parts.length === 0 ? undefined : parts.sort().join(',');
   }
-  if (value !== null && typeof value === 'object') {
-    const o = value as Record<string, unknown>;
-    return tagText(o['name'] ?? o['id']);
-  }
-  return undefined;
+  const o = value as Record<string, unknown>;
+  return tagText(o['name'] ?? o['id'], key, depth + 1);
 }
 
 function stringOf(value: unknown): string | undefined {
@@ -125,7 +128,7 @@ function stringOf(value: unknown): string | undefined {
   return undefined;
 }
 
-function typedField(value: unknown): FieldValue | undefined {
+function typedField(value: unknown, key: string): FieldValue | undefined {
   switch (typeof value) {
     case 'number':
       return Number.isFinite(value) ? value : undefined;
@@ -135,7 +138,7 @@ function typedField(value: unknown): FieldValue | undefined {
     case 'bigint':
       return Number(value);
     case 'object':
-      return value === null ? undefined : safeJson(value);
+      return value === null ? undefined : safeJson(value, `attribute ${JSON.stringify(key)}`);
     default:
       return undefined;
   }

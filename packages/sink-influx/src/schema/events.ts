@@ -32,7 +32,7 @@ export function createEventMapper(options: ResolvedSchemaOptions): (event: Mappa
       case 'call_service': {
         setTag(tags, 'domain', data['domain']);
         setTag(tags, 'service', data['service']);
-        fields['service_data'] = safeJson(data['service_data'] ?? {});
+        fields['service_data'] = safeJson(data['service_data'] ?? {}, 'service_data');
         break;
       }
       case 'automation_triggered':
@@ -51,11 +51,11 @@ export function createEventMapper(options: ResolvedSchemaOptions): (event: Mappa
         setTag(tags, 'domain', data['domain']);
         setTag(tags, 'service', data['service']);
         if (typeof data['entity_id'] === 'string') fields['entity_id'] = data['entity_id'];
-        fields['data'] = safeJson(data);
+        fields['data'] = safeJson(data, 'event data');
       }
     }
     // Every point needs a field: a call with no context and no data still records its occurrence.
-    if (Object.keys(fields).length === 0) fields['data'] = safeJson(data);
+    if (Object.keys(fields).length === 0) fields['data'] = safeJson(data, 'event data');
     for (const [k, v] of staticTags) tags[k] = v;
     return { measurement, tags, fields, time: event.time_fired };
   };
@@ -69,5 +69,5 @@ function setTag(tags: Record<string, string>, key: string, value: unknown): void
 
 function setString(fields: Record<string, FieldValue>, key: string, value: unknown): void {
   if (typeof value === 'string') fields[key] = value;
-  else if (value !== undefined && value !== null) fields[key] = safeJson(value);
+  else if (value !== undefined && value !== null) fields[key] = safeJson(value, key);
 }

@@ -1,3 +1,5 @@
+import { nestsDeeperThan, tooDeep } from './json-depth.js';
+
 /**
  * Python semantics the HA InfluxDB integration relies on, reproduced exactly: `float()`, `str()` and
  * `helpers.state.state_as_number`, plus the integration's RE_DIGIT_TAIL / RE_DECIMAL.
@@ -57,17 +59,22 @@ export function parsePyFloat(text: string): number | undefined {
  * Python's `str(value)` for attribute values, except that lists and dicts become JSON text (HA writes
  * Python's repr, `['a', 'b']`; JSON is what every other tool can parse — documented difference).
  */
-export function pyStr(value: unknown): string {
+export function pyStr(value: unknown, what = 'value'): string {
   if (value === null || value === undefined) return 'None';
   if (typeof value === 'string') return value;
   if (typeof value === 'boolean') return value ? 'True' : 'False';
   if (typeof value === 'number') return pyFloatRepr(value);
   if (typeof value === 'bigint') return String(value);
-  return safeJson(value);
+  return safeJson(value, what);
 }
 
-/** JSON text that never throws (cycles and BigInts are written as strings). */
-export function safeJson(value: unknown): string {
+/**
+ * JSON text of a value (cycles and BigInts are written as strings; a throwing `toJSON` as a note).
+ * @throws SdkError EVENT_INVALID with reason `json_too_deep`, naming `what`, when the value nests deeper
+ * than MAX_JSON_DEPTH — checked without recursion before `JSON.stringify` recurses (issue 11).
+ */
+export function safeJson(value: unknown, what = 'value'): string {
+  if (nestsDeeperThan(value)) throw tooDeep(what);
   try {
     const seen = new WeakSet<object>();
     return (

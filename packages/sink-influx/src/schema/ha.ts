@@ -65,12 +65,12 @@ export function createHaStateMapper(options: ResolvedSchemaOptions): (view: Stat
           if (deviceClass === undefined || deviceClass === null) {
             measurement = view.domain;
           } else {
-            measurement = `${view.domain}__${pyStr(deviceClass)}`;
+            measurement = `${view.domain}__${pyStr(deviceClass, 'attribute "device_class"')}`;
             includeDc = false;
           }
         } else {
           const unit = attributes[measurementAttr];
-          measurement = unit === undefined || unit === null ? undefined : pyStr(unit);
+          measurement = unit === undefined || unit === null ? undefined : pyStr(unit, `attribute ${JSON.stringify(measurementAttr)}`);
         }
         if (measurement === undefined || measurement === '') {
           measurement = defaultMeasurement ? defaultMeasurement : view.entity_id;
@@ -93,7 +93,7 @@ export function createHaStateMapper(options: ResolvedSchemaOptions): (view: Stat
       const value = attributes[originalKey];
       if (tagsAttributes.has(originalKey)) {
         // HA's Python client drops None tags; other values are str()-ed.
-        if (value !== null && value !== undefined) tags[originalKey] = pyStr(value);
+        if (value !== null && value !== undefined) tags[originalKey] = pyStr(value, `attribute ${JSON.stringify(originalKey)}`);
         continue;
       }
       if (originalKey === 'unit_of_measurement' && !includeUom) continue;
@@ -108,7 +108,7 @@ export function createHaStateMapper(options: ResolvedSchemaOptions): (view: Stat
       if (asFloat !== undefined) {
         fields[numKey] = asFloat;
       } else {
-        const text = pyStr(value);
+        const text = pyStr(value, `attribute ${JSON.stringify(originalKey)}`);
         fields[`${key}_str`] = text;
         if (RE_DIGIT_TAIL.test(text)) {
           const tail = Number(text.replace(RE_DECIMAL, ''));
