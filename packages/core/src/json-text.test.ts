@@ -44,6 +44,17 @@ describe('valueDepth', () => {
     expect(valueDepth({ a: [{ b: 1 }] })).toBe(3);
   });
 
+  it('counts a Date as a scalar (JSON writes a string)', () => {
+    expect(valueDepth({ at: new Date(0) })).toBe(1);
+  });
+
+  it('walks shared structures in linear-ish time: 60 levels of a node referenced twice', () => {
+    let node: unknown = 1;
+    for (let i = 0; i < 60; i++) node = { a: node, b: node };
+    expect(valueDepth(node, 100)).toBe(60); // 2^60 paths, 60 distinct nodes
+    expect(valueDepth(node, 32)).toBe(33);
+  });
+
   it('stops at limit + 1 on deep and on circular values', () => {
     expect(valueDepth(JSON.parse(nested(10_000)) as unknown, 32)).toBe(33);
     const circular: Record<string, unknown> = {};

@@ -56,27 +56,36 @@ export function jsonDepthBeyond(text: string, maxDepth: number): { readonly offs
 }
 
 /**
- * How deep a value nests (a scalar is 0, `[]` and `{}` are 1), counted iteratively, stopping as soon as
- * it passes `limit` (then `limit + 1` is returned). For values that did not come through
- * {@link parseJsonText}: events built in code, objects handed over by a plugin.
+ * How deep a value nests as JSON (a scalar or a Date is 0, `[]` and `{}` are 1), counted iteratively and
+ * stopping as soon as it passes `limit` (then `limit + 1` is returned). For values that did not come
+ * through {@link parseJsonText}: events built in code, objects handed over by a plugin. An object reached
+ * again is expanded again only when reached deeper than before, so shared structures cost at most
+ * nodes × limit steps (not exponential), and a cycle counts as too deep.
  */
 export function valueDepth(value: unknown, limit: number = MAX_JSON_DEPTH): number {
-  if (typeof value !== 'object' || value === null) return 0;
+  if (!isContainer(value)) return 0;
   let deepest = 0;
+  const reached = new Map<object, number>();
   const stack: Array<readonly [object, number]> = [[value, 1]];
   while (stack.length > 0) {
     const [node, depth] = stack.pop() as readonly [object, number];
+    if ((reached.get(node) ?? 0) >= depth) continue;
+    reached.set(node, depth);
     if (depth > deepest) {
       deepest = depth;
       if (deepest > limit) return limit + 1;
     }
     const children = Array.isArray(node) ? (node as unknown[]) : Object.values(node);
-    for (const child of children) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+    for (const child of children) if (isContainer(child) && (reached.get(child) ?? 0) < depth + 1) stack.push([child, depth + 1]);
   }
   return deepest;
 }
 
 // --- internal ---
+
+function isContainer(value: unknown): value is object {
+  return typeof value === 'object' && value !== null && !(value instanceof Date);
+}
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
