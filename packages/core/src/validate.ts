@@ -1,12 +1,21 @@
 import type { z } from 'zod';
 import type { AckGroup } from './ack.js';
 import { ErrorCode } from './errors.js';
+import { MAX_JSON_DEPTH, valueDepth } from './json-text.js';
 import type { StageBatch, StageEnv, StageRunner } from './stage.js';
+
+/**
+ * Nesting allowed for a whole event: the envelope (event → new_state → attributes) plus MAX_JSON_DEPTH for
+ * the values inside it.
+ */
+export const MAX_EVENT_DEPTH = MAX_JSON_DEPTH + 4;
 
 /**
  * The validate stage (trust boundary): each event is `safeParse`d; the parsed output replaces it. An invalid
  * event is dead-lettered with reason `invalid`, the zod issues and the raw input, counted as dropped
- * (`invalid`), and the batch goes on.
+ * (`invalid`), and the batch goes on. An event nested deeper than {@link MAX_EVENT_DEPTH} is refused first
+ * (reason `json_too_deep`): zod recurses for `z.json()`/`z.lazy()` schemas, and a stack overflow there would
+ * say only "Maximum call stack size exceeded" (issue 11).
  */
 export function validateStage(schema: z.ZodType): StageRunner {
   return {
@@ -17,6 +26,17 @@ export function validateStage(schema: z.ZodType): StageRunner {
       for (let i = 0; i < events.length; i++) {
         const event = events[i];
         const group = groups[i] as AckGroup;
+        if (valueDepth(event, MAX_EVENT_DEPTH) > MAX_EVENT_DEPTH) {
+          env.ctx.deadLetter({
+            stage: 'validate',
+            reason: 'json_too_deep',
+            code: ErrorCode.EVENT_INVALID,
+            message: `event nests deeper than ${MAX_EVENT_DEPTH} levels`,
+            raw: event,
+          });
+          env.drop(group, 'json_too_deep');
+          continue;
+        }
         let result: z.ZodSafeParseResult<unknown>;
         try {
           result = schema.safeParse(event);
