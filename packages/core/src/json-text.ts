@@ -14,12 +14,16 @@ export interface JsonTextError {
   readonly message: string;
 }
 
-/** Parses JSON text, refusing nesting past `maxDepth` before anything walks it. Never throws. */
+/**
+ * Parses JSON text, refusing nesting past `maxDepth` before anything walks it. Never throws. With
+ * `maxDepth` Infinity it only parses (JSON.parse is iterative in V8: safe at any depth) — for a caller
+ * that measured the text itself.
+ */
 export function parseJsonText(
   text: string,
   maxDepth: number = MAX_JSON_DEPTH,
 ): { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: JsonTextError } {
-  const depth = jsonDepthBeyond(text, maxDepth);
+  const depth = Number.isFinite(maxDepth) ? jsonDepthBeyond(text, maxDepth) : undefined;
   if (depth !== undefined) {
     return {
       ok: false,

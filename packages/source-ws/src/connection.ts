@@ -189,7 +189,10 @@ export function connectHa(options: ConnectHaOptions): Promise<HaConnection> {
             options.onInvalidFrame?.(text, frame.error);
             return;
           }
-          options.onFrame?.(frame.messages.length);
+          options.onFrame?.(frame.messages.length + frame.refused.length);
+          for (const refused of frame.refused) {
+            options.onInvalidFrame?.(text, { ...refused.error, message: `${refused.error.message} (message ${refused.index} of the frame; the others are handled)` });
+          }
           for (const raw of frame.messages) onMessage(raw);
         },
         (_error, data) => ({ raw: redact(rawToString(data).slice(0, 4096), token) }),

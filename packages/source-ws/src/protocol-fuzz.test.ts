@@ -72,6 +72,7 @@ describe('WebSocket parsers under arbitrary input (issue 11 fuzz)', () => {
           expect(frame.error.message).not.toBe('');
           return;
         }
+        for (const r of frame.refused) expect(r.error.reason).toBe('json_too_deep');
         for (const raw of frame.messages) {
           const msg = classifyMessage(raw);
           if (msg.kind !== 'event') continue;
@@ -94,14 +95,23 @@ describe('WebSocket parsers under arbitrary input (issue 11 fuzz)', () => {
     );
   });
 
-  it('a frame nested past MAX_JSON_DEPTH is always refused as json_too_deep, one within it never is', () => {
+  it('a message nested past MAX_JSON_DEPTH is always refused as json_too_deep, one within it never is, alone or coalesced', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 4 * MAX_JSON_DEPTH }), (n) => {
-        const frame = splitFrame(`${'['.repeat(n)}${']'.repeat(n)}`);
-        expect(frame.ok).toBe(n <= MAX_JSON_DEPTH);
-        if (!frame.ok) expect(frame.error.reason).toBe('json_too_deep');
+      fc.property(fc.integer({ min: 1, max: 4 * MAX_JSON_DEPTH }), fc.boolean(), (n, coalesced) => {
+        const message = `${'{"a":'.repeat(n)}1${'}'.repeat(n)}`;
+        const frame = splitFrame(coalesced ? `[{"id":1,"type":"pong"},${message}]` : message);
+        if (!coalesced) {
+          expect(frame.ok).toBe(n <= MAX_JSON_DEPTH);
+          if (!frame.ok) expect(frame.error.reason).toBe('json_too_deep');
+          return;
+        }
+        expect(frame.ok).toBe(true);
+        if (!frame.ok) return;
+        expect(frame.messages[0]).toEqual({ id: 1, type: 'pong' });
+        expect(frame.messages).toHaveLength(n <= MAX_JSON_DEPTH ? 2 : 1);
+        expect(frame.refused.map((r) => [r.index, r.error.reason])).toEqual(n <= MAX_JSON_DEPTH ? [] : [[1, 'json_too_deep']]);
       }),
-      { seed: 1102, numRuns: 200 },
+      { seed: 1102, numRuns: 300 },
     );
   });
 

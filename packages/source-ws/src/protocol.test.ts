@@ -43,12 +43,30 @@ function stateChanged(overrides: { old?: unknown; new?: unknown; time_fired?: st
 
 describe('splitFrame', () => {
   it('returns a single object frame as one message', () => {
-    expect(splitFrame('{"id":1,"type":"pong"}')).toEqual({ ok: true, messages: [{ id: 1, type: 'pong' }] });
+    expect(splitFrame('{"id":1,"type":"pong"}')).toEqual({ ok: true, messages: [{ id: 1, type: 'pong' }], refused: [] });
   });
 
   it('returns every element of a coalesced array frame', () => {
     const frame = splitFrame('[{"id":2,"type":"result","success":true,"result":null},{"id":2,"type":"event","event":{}}]');
     expect(frame.ok && frame.messages.length).toBe(2);
+  });
+
+  it('refuses only the too-deep message of a coalesced frame; the others are kept (issue 11)', () => {
+    const deep = `${'['.repeat(40)}${']'.repeat(40)}`;
+    const frame = splitFrame(`[{"id":1,"type":"pong"},{"id":2,"type":"event","event":{"data":${deep}}},{"id":3,"type":"pong"}]`);
+    expect(frame).toEqual({
+      ok: true,
+      messages: [
+        { id: 1, type: 'pong' },
+        { id: 3, type: 'pong' },
+      ],
+      refused: [{ index: 1, error: { reason: 'json_too_deep', message: 'message nests deeper than 32 levels' } }],
+    });
+  });
+
+  it('refuses a single-message frame nested too deep as a whole', () => {
+    const frame = splitFrame(`{"id":1,"type":"event","event":{"data":${'['.repeat(40)}${']'.repeat(40)}}}`);
+    expect(frame).toEqual({ ok: false, error: { reason: 'json_too_deep', message: 'message nests deeper than 32 levels' } });
   });
 
   it('reports invalid JSON instead of throwing', () => {

@@ -1,4 +1,4 @@
-import { eventKey, parseHaTime, parseJsonText, secondsToMicros, splitEntityId } from '@ha-ingestor/core';
+import { MAX_JSON_DEPTH, eventKey, jsonDepthBeyond, parseHaTime, parseJsonText, secondsToMicros, splitEntityId, valueDepth } from '@ha-ingestor/core';
 import type { JsonTextError, DeliveryMode, EpochMicros, HaContext, HaEvent, HaState, Provenance, StateChangedEvent } from '@ha-ingestor/core';
 
 /**
@@ -17,17 +17,40 @@ export type HaMessage =
   | { readonly kind: 'pong'; readonly id: number }
   | { readonly kind: 'unknown'; readonly raw: unknown };
 
-/** Result of {@link splitFrame}: the messages of one text frame, or why it is not JSON. */
-export type FrameParse = { readonly ok: true; readonly messages: readonly unknown[] } | { readonly ok: false; readonly error: JsonTextError };
+/** A message of a coalesced frame refused on its own (nested past MAX_JSON_DEPTH), with its index. */
+export interface RefusedMessage {
+  readonly index: number;
+  readonly error: JsonTextError;
+}
+
+/** Result of {@link splitFrame}: the messages of one text frame (and any refused alone), or why it is not JSON. */
+export type FrameParse =
+  | { readonly ok: true; readonly messages: readonly unknown[]; readonly refused: readonly RefusedMessage[] }
+  | { readonly ok: false; readonly error: JsonTextError };
 
 /**
  * Parses one text frame. With `coalesce_messages` a frame is an object or an array of objects. Nesting
- * past core's MAX_JSON_DEPTH is refused (`json_too_deep`) before anything walks it (issue 11).
+ * past core's MAX_JSON_DEPTH is refused (`json_too_deep`) before anything walks it (issue 11) — per
+ * message: one hostile state in a coalesced frame must not cost the other messages of the frame.
  */
 export function splitFrame(text: string): FrameParse {
-  const parsed = parseJsonText(text);
+  if (jsonDepthBeyond(text, MAX_JSON_DEPTH) === undefined) {
+    const parsed = parseJsonText(text, Number.POSITIVE_INFINITY);
+    if (!parsed.ok) return parsed;
+    return { ok: true, messages: Array.isArray(parsed.value) ? parsed.value : [parsed.value], refused: [] };
+  }
+  // Too deep somewhere: JSON.parse itself is iterative (safe at any depth); measure each message.
+  const parsed = parseJsonText(text, Number.POSITIVE_INFINITY);
   if (!parsed.ok) return parsed;
-  return { ok: true, messages: Array.isArray(parsed.value) ? parsed.value : [parsed.value] };
+  const tooDeep: JsonTextError = { reason: 'json_too_deep', message: `message nests deeper than ${MAX_JSON_DEPTH} levels` };
+  if (!Array.isArray(parsed.value)) return { ok: false, error: tooDeep };
+  const messages: unknown[] = [];
+  const refused: RefusedMessage[] = [];
+  (parsed.value as unknown[]).forEach((message, index) => {
+    if (valueDepth(message, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) refused.push({ index, error: tooDeep });
+    else messages.push(message);
+  });
+  return { ok: true, messages, refused };
 }
 
 /** Classifies one decoded message. Anything unexpected is `unknown` (tolerated, never thrown). */

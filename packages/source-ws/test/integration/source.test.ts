@@ -190,6 +190,27 @@ describe('haWebSocketSource against the HA simulator', () => {
     expect(r.deadLetters.some((d) => d.reason === 'invalid_event')).toBe(true);
   });
 
+  it('issue 11: a state nested 3,000 deep is dead-lettered as json_too_deep alone; its frame-mates and later events flow, the connection stays', async () => {
+    const sim = await simulator();
+    const r = await run(sim, { emitBatchSize: 50 });
+    await waitFor(() => connectedCount(r) === 1, 'first connect');
+    const deep = JSON.parse(`${'['.repeat(3000)}${']'.repeat(3000)}`) as unknown;
+    sim.step(20); // queued in the same tick as the hostile one: HA coalesces them into one frame
+    const hostile = sim.setState('sensor.hostile', 'on', { nested: deep });
+    sim.step(200);
+    const hostileKey = stateChangeKeys([hostile.event])[0];
+    const expected = stateChangeKeys(emittedWire(sim)).filter((k) => k !== hostileKey);
+    expect(expected.length).toBeGreaterThan(150);
+    await waitFor(() => exactlyOnceReport(expected, r.events).missing.length === 0, 'all other events', 30_000);
+    expect(sim.connectionCount()).toBe(1);
+    expect(connectedCount(r)).toBe(1);
+    await r.pipeline.stop();
+    expect(exactlyOnceReport(expected, r.events)).toEqual({ missing: [], duplicated: [], unexpected: [] });
+    const refused = r.deadLetters.filter((d) => d.reason === 'json_too_deep');
+    expect(refused).toHaveLength(1);
+    expect(refused[0]?.message).toMatch(/nests deeper than 32 levels/);
+  });
+
   it('fails auth fatally with AUTH_FAILED after exactly one attempt, never showing the token', async () => {
     const token = 'TOKEN-MUST-NOT-LEAK-5f1e0c9a2b7d';
     const sim = await simulator({ token: 'the-right-token-abcdef' });
