@@ -100,12 +100,14 @@ export function connectOnce(input: ConnectOnceOptions): Promise<Connection> {
     const client = create(url, options);
     deferAcks(client, onPublish);
     let settled = false;
+    // `settled` turns true only together with resolve/reject, after everything that could throw, so a
+    // listener that throws half-way still lets its recover (`lost`) reject the attempt.
     const fail = (error: SdkError) => {
       if (settled) return;
       settled = true;
+      reject(error);
       signal.removeEventListener('abort', onAbort);
       client.end(true);
-      reject(error);
     };
     const lost = (error: SdkError) =>
       fail(new SdkError(ErrorCode.CONNECTION_LOST, `mqtt: connecting to ${where} failed: ${scrub(error.message, password)}`, { stage: 'source:mqtt', cause: error }));
@@ -130,9 +132,10 @@ export function connectOnce(input: ConnectOnceOptions): Promise<Connection> {
         'mqtt connect',
         (connack: { sessionPresent: boolean }) => {
           if (settled) return;
+          const connection: Connection = { client, sessionPresent: connack.sessionPresent, sendAck: (id) => sendPuback(client, id) };
           settled = true;
+          resolve(connection);
           signal.removeEventListener('abort', onAbort);
-          resolve({ client, sessionPresent: connack.sessionPresent, sendAck: (id) => sendPuback(client, id) });
         },
         lost,
       ),

@@ -157,4 +157,33 @@ describe('mqttSource hardening (issue 11)', () => {
     expect(next.unsubscriptions).toEqual(['dev/a']);
     await stop();
   });
+
+  it('a client listener that throws before CONNACK is reported and fails the attempt; the source reconnects', async () => {
+    const clients: FakeClient[] = [];
+    const source = mqttSource(
+      { url: 'mqtt://broker:1883', reconnect: { minDelayMs: 100, maxDelayMs: 100 }, subscriptions: [{ topic: 'ha/#', parser: 'statestream' }] },
+      {
+        createClient: (url, opts) => {
+          const c = new FakeClient(url, opts);
+          clients.push(c);
+          return c as unknown as MqttClient;
+        },
+        random: () => 1,
+      },
+    );
+    const rec = recordingContext({ autoAck: true });
+    const run = source.run(rec.ctx);
+    clients[0]?.emit('connect', undefined); // a malformed CONNACK: reading sessionPresent throws inside the listener
+    await flush();
+    expect(rec.errors).toHaveLength(1);
+    expect(rec.errors[0]).toMatchObject({ code: 'INTERNAL', data: { callback: 'mqtt connect' } });
+    expect(rec.deadLetters).toMatchObject([{ reason: 'callback_failed', data: { callback: 'mqtt connect' } }]);
+    expect(clients[0]?.disconnected).toBe(true);
+    await vi.advanceTimersByTimeAsync(100);
+    clients[1]?.connack();
+    await flush();
+    expect(rec.statuses.at(-1)).toMatchObject({ connected: true });
+    rec.controller.abort();
+    await run;
+  });
 });
