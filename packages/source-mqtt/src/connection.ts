@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { IClientOptions, IPublishPacket, MqttClient } from 'mqtt';
+import type { Guard } from '@ha-ingestor/core';
 import { ErrorCode, SdkError, maskUrl } from '@ha-ingestor/core';
 import type { ResolvedMqttSourceOptions } from './options.js';
 
@@ -71,69 +72,81 @@ export interface Connection {
   readonly sendAck: (messageId: number) => void;
 }
 
+/** What {@link connectOnce} needs. */
+export interface ConnectOnceOptions {
+  readonly create: CreateMqttClient;
+  readonly url: string;
+  readonly options: IClientOptions;
+  readonly onPublish: PublishHandler;
+  readonly signal: AbortSignal;
+  /** Client errors after CONNACK (socket resets): reported, the connection's `close` drives the reconnect. */
+  readonly onLateError: (error: Error) => void;
+  /** The source's guard: every client and signal listener goes through it (issue 11). */
+  readonly guard: Guard;
+}
+
 /**
  * Connects once. Rejects with AUTH_FAILED (fatal: the credentials were refused, the message names the
  * user and the masked URL, never the password), CONNECTION_LOST (retryable) or ABORTED.
  * `onPublish` is installed before the first byte arrives, so queued session messages are never missed.
+ * Every listener is guarded; one that throws before CONNACK fails the attempt (CONNECTION_LOST) rather
+ * than leaving it pending forever.
  */
-export function connectOnce(
-  create: CreateMqttClient,
-  url: string,
-  options: IClientOptions,
-  onPublish: PublishHandler,
-  signal: AbortSignal,
-  onLateError: (error: Error) => void,
-): Promise<Connection> {
+export function connectOnce(input: ConnectOnceOptions): Promise<Connection> {
+  const { create, url, options, onPublish, signal, onLateError, guard } = input;
   const where = maskUrl(url);
   const password = typeof options.password === 'string' ? options.password : undefined;
   return new Promise<Connection>((resolve, reject) => {
     const client = create(url, options);
     deferAcks(client, onPublish);
     let settled = false;
-    // mqtt.js emits 'error' (socket resets, refused reconnects) for the client's whole life; an unheard
-    // 'error' would crash the process, so one listener stays attached and reports what comes after CONNACK.
-    client.on('error', (error) => {
-      if (settled) onLateError(new Error(scrub(error.message, password)));
-    });
+    // `settled` turns true only together with resolve/reject, after everything that could throw, so a
+    // listener that throws half-way still lets its recover (`lost`) reject the attempt.
     const fail = (error: SdkError) => {
+      if (settled) return;
       settled = true;
-      cleanup();
-      client.end(true);
       reject(error);
-    };
-    const onConnect = (connack: { sessionPresent: boolean }) => {
-      settled = true;
-      cleanup();
-      resolve({ client, sessionPresent: connack.sessionPresent, sendAck: (id) => sendPuback(client, id) });
-    };
-    const onError = (error: Error) => {
-      if (isAuthRefusal(error)) {
-        const user = options.username === undefined ? 'anonymous' : `user "${options.username}"`;
-        const code = (error as { code?: unknown }).code;
-        fail(new SdkError(ErrorCode.AUTH_FAILED, `mqtt: ${where} refused the credentials of ${user} (CONNACK ${String(code)})`, {
-          stage: 'source:mqtt',
-          retryable: false,
-          data: { url: where, code },
-        }));
-        return;
-      }
-      fail(new SdkError(ErrorCode.CONNECTION_LOST, `mqtt: cannot connect to ${where}: ${scrub(error.message, password)}`, {
-        stage: 'source:mqtt',
-        data: { url: where },
-      }));
-    };
-    const onClose = () => fail(new SdkError(ErrorCode.CONNECTION_LOST, `mqtt: connection to ${where} closed before CONNACK`, { stage: 'source:mqtt' }));
-    const onAbort = () => fail(new SdkError(ErrorCode.ABORTED, 'mqtt: connect aborted', { stage: 'source:mqtt', retryable: false }));
-    const cleanup = () => {
-      client.removeListener('connect', onConnect);
-      client.removeListener('error', onError);
-      client.removeListener('close', onClose);
       signal.removeEventListener('abort', onAbort);
+      client.end(true);
     };
-    client.on('connect', onConnect);
-    client.on('error', onError);
-    client.on('close', onClose);
+    const lost = (error: SdkError) =>
+      fail(new SdkError(ErrorCode.CONNECTION_LOST, `mqtt: connecting to ${where} failed: ${scrub(error.message, password)}`, { stage: 'source:mqtt', cause: error }));
+    // mqtt.js emits 'error' (socket resets, refused reconnects) for the client's whole life; an unheard
+    // 'error' would crash the process, so the listeners stay attached (the client is per attempt) and
+    // `settled` decides whether an event still concerns the connect.
+    client.on(
+      'error',
+      guard(
+        'mqtt client error',
+        (error: Error) => {
+          if (settled) onLateError(new Error(scrub(error.message, password)));
+          else if (isAuthRefusal(error)) fail(authFailed(error, options.username, where));
+          else fail(new SdkError(ErrorCode.CONNECTION_LOST, `mqtt: cannot connect to ${where}: ${scrub(error.message, password)}`, { stage: 'source:mqtt', data: { url: where } }));
+        },
+        lost,
+      ),
+    );
+    client.on(
+      'connect',
+      guard(
+        'mqtt connect',
+        (connack: { sessionPresent: boolean }) => {
+          if (settled) return;
+          const connection: Connection = { client, sessionPresent: connack.sessionPresent, sendAck: (id) => sendPuback(client, id) };
+          settled = true;
+          resolve(connection);
+          signal.removeEventListener('abort', onAbort);
+        },
+        lost,
+      ),
+    );
+    client.on(
+      'close',
+      guard('mqtt close before connack', () => fail(new SdkError(ErrorCode.CONNECTION_LOST, `mqtt: connection to ${where} closed before CONNACK`, { stage: 'source:mqtt' })), lost),
+    );
+    const onAbort = guard('mqtt connect abort', () => fail(new SdkError(ErrorCode.ABORTED, 'mqtt: connect aborted', { stage: 'source:mqtt', retryable: false })), lost);
     if (signal.aborted) onAbort();
+    // guard-exempt: onAbort is made by guard() above; kept by name so it can be removed from the long-lived signal.
     else signal.addEventListener('abort', onAbort, { once: true });
   });
 }
@@ -162,17 +175,22 @@ export async function subscribeTopics(client: MqttClient, filters: readonly Subs
 }
 
 /** Resolves when the client closed or `signal` aborted. */
-export function waitClosed(client: MqttClient, signal: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const done = () => {
-      client.removeListener('close', done);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    client.on('close', done);
-    signal.addEventListener('abort', done, { once: true });
-    if (signal.aborted || client.disconnected) done();
+export async function waitClosed(client: MqttClient, signal: AbortSignal): Promise<void> {
+  // Pure promise wiring, removed again once either fired (`listening` detaches the abort listener).
+  const listening = new AbortController();
+  let wake: () => void = () => undefined;
+  const closed = new Promise<void>((resolve) => {
+    wake = resolve;
+    client.on('close', resolve);
+    signal.addEventListener('abort', () => resolve(), { once: true, signal: listening.signal });
+    if (signal.aborted || client.disconnected) resolve();
   });
+  try {
+    await closed;
+  } finally {
+    client.removeListener('close', wake);
+    listening.abort();
+  }
 }
 
 /** Ends the client: graceful (DISCONNECT) or forced. */
@@ -213,6 +231,16 @@ function sendPuback(client: MqttClient, messageId: number): void {
   }
   if (!client.connected) return;
   internals._sendPacket({ cmd: 'puback', messageId, reasonCode: 0 }, undefined);
+}
+
+function authFailed(error: Error, username: string | undefined, where: string): SdkError {
+  const user = username === undefined ? 'anonymous' : `user "${username}"`;
+  const code = (error as { code?: unknown }).code;
+  return new SdkError(ErrorCode.AUTH_FAILED, `mqtt: ${where} refused the credentials of ${user} (CONNACK ${String(code)})`, {
+    stage: 'source:mqtt',
+    retryable: false,
+    data: { url: where, code },
+  });
 }
 
 function scrub(text: string, secret: string | undefined): string {

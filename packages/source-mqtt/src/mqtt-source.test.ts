@@ -1,60 +1,10 @@
-import { EventEmitter } from 'node:events';
-import type { IClientOptions, IPublishPacket, MqttClient } from 'mqtt';
+import type { IClientOptions, MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { isSdkError } from '@ha-ingestor/core';
+import { FakeClient, flush } from '../test/support/fake-client.js';
 import { recordingContext } from '../test/support/recording-context.js';
 import { mqttSource } from './mqtt-source.js';
 import type { MqttSourceOptions } from './options.js';
-
-/** A stand-in for mqtt.js' client: the test drives CONNACK, PUBLISH and close; PUBACKs are recorded. */
-class FakeClient extends EventEmitter {
-  connected = false;
-  disconnected = false;
-  readonly pubacks: number[] = [];
-  readonly subscriptions: Record<string, unknown>[] = [];
-  constructor(readonly url: string, readonly options: IClientOptions) {
-    super();
-  }
-  handleMessage(_packet: IPublishPacket, callback: (error?: Error) => void): void {
-    callback();
-  }
-  _sendPacket(packet: { cmd: string; messageId: number }): void {
-    if (packet.cmd === 'puback') this.pubacks.push(packet.messageId);
-  }
-  subscribeAsync(map: Record<string, { qos: number }>) {
-    this.subscriptions.push(map);
-    return Promise.resolve(Object.entries(map).map(([topic, o]) => ({ topic, qos: o.qos })));
-  }
-  connack(sessionPresent = false): void {
-    this.connected = true;
-    this.emit('connect', { sessionPresent });
-  }
-  refuse(code: number): void {
-    this.emit('error', Object.assign(new Error('Connection refused: Not authorized'), { code }));
-  }
-  drop(): void {
-    this.connected = false;
-    this.disconnected = true;
-    this.emit('close');
-  }
-  end(): this {
-    if (!this.disconnected) this.drop();
-    return this;
-  }
-  endAsync(): Promise<void> {
-    this.end();
-    return Promise.resolve();
-  }
-  /** Delivers a PUBLISH the way mqtt.js does; resolves with the error mqtt.js' callback got (skip PUBACK). */
-  deliver(topic: string, payload: string | Buffer, opts: { qos?: 0 | 1; messageId?: number; retain?: boolean } = {}): Promise<Error | undefined> {
-    const packet = { cmd: 'publish', topic, payload: typeof payload === 'string' ? Buffer.from(payload) : payload, qos: opts.qos ?? 1, messageId: opts.messageId, retain: opts.retain ?? false, dup: false } as IPublishPacket;
-    return new Promise((resolve) => this.handleMessage(packet, resolve));
-  }
-}
-
-const flush = async () => {
-  for (let i = 0; i < 10; i++) await Promise.resolve();
-};
 
 function setup(options: Partial<MqttSourceOptions> = {}, random = () => 1) {
   const clients: FakeClient[] = [];

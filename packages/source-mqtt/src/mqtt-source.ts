@@ -1,17 +1,19 @@
 import type { IPublishPacket, MqttClient } from 'mqtt';
 import { connect as mqttConnect } from 'mqtt';
-import type { Ack, SourceContext, SourceImpl, StateChangedEvent } from '@ha-ingestor/core';
-import { ErrorCode, backoffDelay, defineSource, isSdkError, maskUrl, millisToMicros, sleep, toSdkError } from '@ha-ingestor/core';
+import type { SourceContext, SourceImpl, StateChangedEvent } from '@ha-ingestor/core';
+import { ErrorCode, backoffDelay, createGuard, defineSource, isSdkError, maskUrl, millisToMicros, sleep, toSdkError } from '@ha-ingestor/core';
 import type { AckEntry, AckWindow } from './ack-window.js';
 import { createAckWindow } from './ack-window.js';
-import type { Connection, CreateMqttClient } from './connection.js';
-import type { SubscribeFilter } from './connection.js';
+import type { Connection, CreateMqttClient, SubscribeFilter } from './connection.js';
 import { clientOptions, connectOnce, defaultClientId, endClient, subscribeTopics, waitClosed } from './connection.js';
+import { createDynamicSubscriptions } from './dynamic-subscriptions.js';
 import type { ResolvedMqttSourceOptions } from './options.js';
 import { MqttSourceOptionsSchema } from './options.js';
-import type { MqttMessage, MqttParser, ParseResult, ParserContext, SettledResult } from './parser.js';
+import type { MqttMessage, MqttParser, ParseResult, ParserContext } from './parser.js';
 import { createSubscriptionParser } from './parsers/index.js';
-import { checkSize, decodeUtf8, rawPayload } from './payload.js';
+import { checkSize, decodeUtf8 } from './payload.js';
+import { createSettle } from './settle.js';
+import { createSourceMetrics } from './source-metrics.js';
 import { subscriptionFilter, topicMatches } from './topic.js';
 
 const SOURCE_NAME = 'mqtt';
@@ -72,53 +74,36 @@ async function runMqttSource(
   const create: CreateMqttClient = hooks.createClient ?? mqttConnect;
   const random = hooks.random ?? Math.random;
   const logger = ctx.logger.child({ source: options.name });
-  const invalid = ctx.metrics.counter<'reason'>('mqtt_messages_invalid_total', 'MQTT messages dead-lettered, by reason', ['reason']);
-  const received = ctx.metrics.counter<'source'>('mqtt_messages_received_total', 'MQTT messages received', ['source']);
-  const ignored = ctx.metrics.counter<'reason'>('mqtt_messages_ignored_total', 'MQTT messages dropped on purpose, by reason', ['reason']);
-  const inFlight = ctx.metrics.gauge<'source'>('mqtt_messages_in_flight', 'MQTT messages received and not yet acknowledged', ['source']);
-
-  const dynamicTopics = new Map<string, 0 | 1>();
+  const metrics = createSourceMetrics(ctx.metrics, logger);
+  // Issue 11: every callback outside a caller's try goes through a guard. Source-level ones (client
+  // listeners, the discovery settle timer) are reported and dead-lettered by it; parser timers use a
+  // guard that only reports, because their recover settles the held messages as `callback_failed`, which
+  // dead-letters each message with its topic and payload (one record per message, not two) and acks it.
+  const guard = createGuard(ctx, STAGE);
+  const parserGuard = createGuard({ report: ctx.report }, STAGE);
   const entries = new Map<number, AckEntry>();
+  const settle = createSettle({ ctx, logger, metrics, entries, stage: STAGE });
+  const dynamic = createDynamicSubscriptions({
+    max: options.maxDynamicSubscriptions,
+    protocolVersion: options.protocolVersion,
+    staticFilters: routes.map((r) => r.filter),
+    metrics,
+    logger,
+    report: ctx.report,
+  });
+  // Past 3/4 of maxInFlight the window is crowded: parsers stop holding messages only to improve them
+  // (statestream timestamp waits), since PUBACKs go out in receive order and a held head blocks them all.
+  const crowdedAt = Math.max(1, Math.floor((options.maxInFlight * 3) / 4));
   let held: MqttMessage[] = [];
   let settling = true;
   let sequence = 0;
   let lastReceivedAt = 0;
-  let current: { connection: Connection | undefined; window: AckWindow; client: MqttClient | undefined } | undefined;
+  let current: { window: AckWindow; client: MqttClient | undefined } | undefined;
 
-  const settle = (messages: readonly MqttMessage[], result: SettledResult): Promise<void> => {
-    const acks = messages.map((m) => {
-      const entry = entries.get(m.id);
-      entries.delete(m.id);
-      return entry;
-    });
-    const handled = () => {
-      for (const a of acks) a?.handled();
-    };
-    const first = messages[0];
-    if (result.kind === 'ignored') {
-      ignored.inc({ reason: result.reason }, messages.length);
-      handled();
-      return Promise.resolve();
-    }
-    if (result.kind === 'invalid') {
-      for (const m of messages) {
-        invalid.inc({ reason: result.reason });
-        ctx.deadLetter({ stage: STAGE, reason: result.reason, message: result.message, raw: rawPayload(m.payload), data: { topic: m.topic, qos: m.qos, retain: m.retain } });
-      }
-      logger.debug({ topic: first?.topic, reason: result.reason }, 'mqtt message dead-lettered');
-      handled();
-      return Promise.resolve();
-    }
-    const ack: Ack = {
-      onHandled: () => {
-        result.onHandled?.();
-        handled();
-      },
-      onFailed: (error) => {
-        for (const a of acks) a?.failed(error);
-      },
-    };
-    return ctx.emitBatch(result.events, ack);
+  const failed = (messages: readonly MqttMessage[], thrown: unknown): Promise<void> => {
+    const error = toSdkError(thrown, ErrorCode.INTERNAL, STAGE);
+    ctx.report(error);
+    return settle(messages, { kind: 'invalid', reason: 'callback_failed', message: error.message });
   };
 
   const parserContext: ParserContext = {
@@ -128,13 +113,11 @@ async function runMqttSource(
     settle: (messages, result) => {
       settle(messages, result).catch((error: unknown) => ctx.report(error));
     },
-    subscribe: (topic) => {
-      if (dynamicTopics.has(topic)) return;
-      const qos = 1;
-      dynamicTopics.set(topic, qos);
-      const client = current?.client;
-      if (client?.connected) subscribeTopics(client, [{ topic, qos, replay: true }], options.protocolVersion).catch((e: unknown) => ctx.report(e));
-    },
+    subscribe: (topic) => dynamic.add(topic),
+    unsubscribe: (topic) => dynamic.remove(topic),
+    guard: parserGuard,
+    evicted: metrics.evicted,
+    crowded: () => (current?.window.size() ?? 0) >= crowdedAt,
   };
 
   // A throwing (custom) parser must not leave its message unacknowledged: that would block the ordered
@@ -169,11 +152,20 @@ async function runMqttSource(
     return settle([message], { kind: 'invalid', reason: 'unmapped_topic', message: 'no parser understands this topic' });
   };
 
+  const dispatchSafely = (message: MqttMessage, final: boolean): Promise<void> => {
+    try {
+      return dispatch(message, final);
+    } catch (thrown) {
+      return failed([message], thrown);
+    }
+  };
+
+  // Runs inside mqtt.js' packet handling (handleMessage), outside any try of ours: once the message holds
+  // a window slot, nothing may leave it unsettled.
   const onPublish = async (window: AckWindow, packet: IPublishPacket): Promise<void> => {
+    if (window.size() >= crowdedAt) for (const route of routes) route.parser.relieve?.(parserContext);
     await window.waitForRoom();
     const entry = window.add(packet.qos === 1 && packet.messageId !== undefined ? packet.messageId : undefined);
-    received.inc({ source: options.name });
-    inFlight.set({ source: options.name }, window.size());
     const id = sequence++;
     entries.set(id, entry);
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
@@ -181,18 +173,26 @@ async function runMqttSource(
     // key, or dedupe and the database would merge two messages received in the same millisecond.
     lastReceivedAt = Math.max(millisToMicros(ctx.now()), lastReceivedAt + 1);
     const base = { id, topic: packet.topic, payload, qos: packet.qos, retain: packet.retain, receivedAt: lastReceivedAt, text: '' };
-    const tooLarge = checkSize(payload, options.maxPayloadBytes);
-    if (tooLarge !== undefined) return settle([base], { kind: 'invalid', ...tooLarge });
-    const decoded = decodeUtf8(payload);
-    if (!decoded.ok) return settle([base], { kind: 'invalid', ...decoded.error });
-    return dispatch({ ...base, text: decoded.text }, false);
+    // The synchronous part may throw (a metric, a parser's helper): settle the message as failed then. A
+    // rejection of the returned promise is the pipeline refusing the events (stopping): left unacked.
+    try {
+      metrics.received.inc({ source: options.name });
+      metrics.inFlight.set({ source: options.name }, window.size());
+      const tooLarge = checkSize(payload, options.maxPayloadBytes);
+      if (tooLarge !== undefined) return settle([base], { kind: 'invalid', ...tooLarge });
+      const decoded = decodeUtf8(payload);
+      if (!decoded.ok) return settle([base], { kind: 'invalid', ...decoded.error });
+      return dispatch({ ...base, text: decoded.text }, false);
+    } catch (thrown) {
+      return failed([base], thrown);
+    }
   };
 
   const releaseHeld = () => {
     settling = false;
     const pending = held;
     held = [];
-    for (const m of pending) dispatch(m, true).catch((error: unknown) => ctx.report(error));
+    for (const m of pending) dispatchSafely(m, true).catch((error: unknown) => ctx.report(error));
   };
 
   let attempt = 0;
@@ -207,24 +207,26 @@ async function runMqttSource(
         max: options.maxInFlight,
         sendAck: (messageId) => {
           connectionRef.value?.sendAck(messageId);
-          inFlight.set({ source: options.name }, window.size());
+          metrics.inFlight.set({ source: options.name }, window.size());
         },
         onFailure: (error) => {
           logger.warn({ err: error }, 'mqtt: pipeline could not store a message; reconnecting so the broker redelivers it');
           connectionRef.value?.client.end(true);
         },
       });
+      current = { window, client: undefined };
       try {
-        const connection = await connectOnce(
+        const connection = await connectOnce({
           create,
           url,
-          clientOptions(options, clientId),
-          (packet) => onPublish(window, packet),
-          ctx.signal,
-          (error) => logger.warn({ err: { message: error.message } }, 'mqtt client error'),
-        );
+          options: clientOptions(options, clientId),
+          onPublish: (packet) => onPublish(window, packet),
+          signal: ctx.signal,
+          onLateError: (error) => logger.warn({ err: { message: error.message } }, 'mqtt client error'),
+          guard,
+        });
         connectionRef.value = connection;
-        current = { connection, window, client: connection.client };
+        current = { window, client: connection.client };
         attempt = 0;
         ctx.setStatus({ connected: true, message: `connected to ${maskUrl(url)} (session ${connection.sessionPresent ? 'resumed' : 'new'})` });
         logger.info({ url: maskUrl(url), clientId, sessionPresent: connection.sessionPresent }, 'mqtt connected');
@@ -235,13 +237,22 @@ async function runMqttSource(
         // connect of this process, whose retained configs rebuild the entity map.
         const filters: SubscribeFilter[] = [
           ...routes.map((r): SubscribeFilter => ({ topic: r.filter, qos: r.subscription.qos, replay: firstConnect && hasDiscovery(r) })),
-          ...[...dynamicTopics].map(([topic, qos]): SubscribeFilter => ({ topic, qos, replay: false })),
+          ...dynamic.connected(connection.client),
         ];
         firstConnect = false;
         await subscribeTopics(connection.client, filters, options.protocolVersion);
-        logger.info({ topics: filters.map((f) => f.topic) }, 'mqtt subscribed');
+        logger.info({ topics: filters.length > 20 ? `${filters.length} filters` : filters.map((f) => f.topic) }, 'mqtt subscribed');
         const settleMs = Math.max(0, ...routes.map((r) => (hasDiscovery(r) ? r.subscription.discovery.settleMs : 0)));
-        const settleTimer = setTimeout(releaseHeld, settleMs);
+        const settleTimer = setTimeout(
+          guard('mqtt discovery settle window', releaseHeld, (error) => {
+            // Whatever is still held is dead-lettered and acknowledged rather than left blocking the window.
+            settling = false;
+            const rest = held;
+            held = [];
+            for (const m of rest) settle([m], { kind: 'invalid', reason: 'callback_failed', message: error.message }).catch((e: unknown) => ctx.report(e));
+          }),
+          settleMs,
+        );
         await closed;
         clearTimeout(settleTimer);
       } catch (error) {
@@ -252,7 +263,8 @@ async function runMqttSource(
         if (!isSdkError(error, ErrorCode.ABORTED)) logger.warn({ err: { message: error instanceof Error ? error.message : String(error) } }, 'mqtt connection failed');
       } finally {
         window.abandon();
-        inFlight.set({ source: options.name }, 0);
+        dynamic.disconnected();
+        metrics.inFlight.set({ source: options.name }, 0);
         entries.clear();
         // Held and unacknowledged: the broker redelivers them on the next connection.
         held = [];

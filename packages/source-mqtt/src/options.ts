@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
-const StatestreamOptionsSchema = z
+/** Options of the `statestream` parser (also taken by createStatestreamParser). */
+export const StatestreamOptionsSchema = z
   .object({
     baseTopic: z
       .string()
@@ -25,10 +26,33 @@ const StatestreamOptionsSchema = z
       .boolean()
       .default(true)
       .describe('Drop (and ack) an assembled change identical to the last one handled for the entity (state, attributes, last_updated): the retained replay on every (re)subscribe'),
+    maxEntities: z
+      .number()
+      .int()
+      .positive()
+      .default(10_000)
+      .describe(
+        'Most entities whose last handled state is remembered (replay detection, `old_state`); the least recently used is forgotten (counted in `ha_ingestor_mqtt_evictions_total{bound="statestream_memory"}`)',
+      ),
+    maxOpenAssemblies: z
+      .number()
+      .int()
+      .positive()
+      .default(1000)
+      .describe('Most changes being assembled at once; past it the least recently touched one is closed early with what it has (`bound="statestream_open"`)'),
+    maxTimestampWaits: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(100)
+      .describe(
+        'Most changes parked waiting for their `last_updated` (each holds unacknowledged messages at the head of the ack window); past it the oldest wait is cut and closes with the receipt time (`bound="statestream_wait_limit"`); 0 = never wait',
+      ),
   })
   .prefault({});
 
-const DiscoveryOptionsSchema = z
+/** Options of the `discovery` parser. */
+export const DiscoveryOptionsSchema = z
   .object({
     prefix: z.string().min(1).default('homeassistant').describe('HA MQTT discovery prefix (`discovery_prefix`)'),
     settleMs: z
@@ -37,10 +61,19 @@ const DiscoveryOptionsSchema = z
       .nonnegative()
       .default(500)
       .describe('After (re)subscribing, how long unmapped device messages wait for the retained discovery configs before being dead-lettered'),
+    maxEntities: z
+      .number()
+      .int()
+      .positive()
+      .default(10_000)
+      .describe(
+        'Most discovery configs kept; past it the least recently updated one is forgotten and its topics unsubscribed (`ha_ingestor_mqtt_evictions_total{bound="discovery_entities"}`)',
+      ),
   })
   .prefault({});
 
-const JsonDeviceOptionsSchema = z
+/** Options of the `json` parser. */
+export const JsonDeviceOptionsSchema = z
   .object({
     baseTopic: z.string().min(1).default('zigbee2mqtt').describe('Base topic of the JSON devices; `<base>/<friendly_name>` carries one JSON object'),
     mode: z
@@ -57,6 +90,12 @@ const JsonDeviceOptionsSchema = z
       .array(z.string())
       .default(['zigbee2mqtt/bridge/#'])
       .describe('Topic filters (MQTT wildcards) whose messages are acknowledged and ignored'),
+    maxDevices: z
+      .number()
+      .int()
+      .positive()
+      .default(10_000)
+      .describe('Most device topics whose last retained payload is remembered for replay detection; least recently used forgotten (`bound="json_replay"`)'),
   })
   .prefault({});
 
@@ -151,6 +190,14 @@ export const MqttSourceOptionsSchema = z
       .max(65_535)
       .default(1000)
       .describe('Most received messages not yet handled by the pipeline; at the bound the source stops reading (v5: also Receive Maximum)'),
+    maxDynamicSubscriptions: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(10_000)
+      .describe(
+        'Most topics subscribed on behalf of discovery configs (`state_topic`, `json_attributes_topic`); a config past it is dead-lettered (`discovery_subscription_limit`), counted in `ha_ingestor_mqtt_dynamic_subscriptions_refused_total` and logged once',
+      ),
     maxPayloadBytes: z
       .number()
       .int()

@@ -1,5 +1,5 @@
-import type { EpochMicros, HaState, Logger, StateChangedEvent } from '@ha-ingestor/core';
-import { eventKey, splitEntityId } from '@ha-ingestor/core';
+import type { EpochMicros, Guard, HaState, Logger, StateChangedEvent } from '@ha-ingestor/core';
+import { MAX_JSON_DEPTH, eventKey, splitEntityId, valueDepth } from '@ha-ingestor/core';
 
 /** One received MQTT message as parsers see it (size and UTF-8 already checked by the source). */
 export interface MqttMessage {
@@ -38,10 +38,35 @@ export interface ParserContext {
   /** Clock, epoch ms. */
   readonly now: () => number;
   readonly logger: Logger;
-  /** Settles messages a parser returned `pending` for (all of them share the result and its ack). */
+  /**
+   * Settles messages a parser returned `pending` for (all of them share the result and its ack). Never
+   * throws: whatever goes wrong inside is reported and the messages are still acknowledged.
+   */
   readonly settle: (messages: readonly MqttMessage[], result: SettledResult) => void;
-  /** Subscribes an extra topic (discovery: the state topics named by configs). */
-  readonly subscribe: (topic: string) => void;
+  /**
+   * Subscribes an extra topic (discovery: the state topics named by configs). Returns false when the
+   * source refused it: over `maxDynamicSubscriptions`, or not a plain topic name (wildcards, `$`).
+   */
+  readonly subscribe: (topic: string) => boolean;
+  /** Gives up a topic {@link subscribe}d earlier (its last config was removed or evicted). */
+  readonly unsubscribe: (topic: string) => void;
+  /**
+   * The source's guard (core's createGuard, stage `source:mqtt`) for every timer or listener a parser
+   * starts: it reports what the callback threw and runs `recover`, where the parser settles the messages
+   * the callback held as `invalid` / `callback_failed` so they are dead-lettered and acknowledged (issue 11:
+   * a throw in the statestream timer killed the process and the unacknowledged message came back).
+   */
+  readonly guard: Guard;
+  /**
+   * Counts entries a bounded structure of the parser evicted or cut early, by `bound` (a short fixed
+   * name such as `statestream_open`): `ha_ingestor_mqtt_evictions_total{bound}`, logged once per bound.
+   */
+  readonly evicted: (bound: string, count?: number) => void;
+  /**
+   * True while the ack window is past 3/4 of `maxInFlight`: do not start holding messages only to improve
+   * them (statestream timestamp waits) — see {@link MqttParser.relieve}.
+   */
+  readonly crowded: () => boolean;
 }
 
 /**
@@ -53,6 +78,12 @@ export interface MqttParser {
   readonly parse: (message: MqttMessage, ctx: ParserContext) => ParseResult;
   /** True for topics the parser learned (discovery state topics), which may lie outside every subscription. */
   readonly owns?: (topic: string) => boolean;
+  /**
+   * The ack window is nearly full: settle at once what is held only to improve it (statestream changes
+   * waiting for their timestamp). PUBACKs go out in receive order, so one held message at the head keeps
+   * every later one unacknowledged, and at `maxInFlight` the source stops reading (issue 11).
+   */
+  readonly relieve?: (ctx: ParserContext) => void;
   /** Settles every pending message now (used on stop and in tests). */
   readonly flush?: (ctx: ParserContext) => void;
   /** Drops timers and memory. */
@@ -111,13 +142,27 @@ export function isValidEntityId(entityId: string): boolean {
   return /^[a-z0-9_]+\.[a-z0-9_]+$/.test(entityId);
 }
 
-/** JSON with object keys sorted, for order-insensitive equality of attribute sets. */
-export function stableJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) =>
-    v !== null && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : v,
-  );
+/**
+ * Deepest value {@link stableJson} fingerprints: a parsed payload (at most MAX_JSON_DEPTH, refused by
+ * `parseJson` beyond) placed in an attribute set and that set in a `[state, attributes, …]` tuple.
+ */
+export const STABLE_JSON_MAX_DEPTH = MAX_JSON_DEPTH + 2;
+
+/**
+ * JSON with object keys sorted, for order-insensitive equality of attribute sets. Returns `undefined`
+ * (a refusal the caller dead-letters as `json_too_deep`) for a value nesting deeper than `maxDepth`, a
+ * cyclic one, or one JSON cannot represent (BigInt): it never throws. Regression (issue 11): the replacer
+ * recursion threw a RangeError on `'['.repeat(3000)` inside the statestream timer and killed the process.
+ */
+export function stableJson(value: unknown, maxDepth: number = STABLE_JSON_MAX_DEPTH): string | undefined {
+  // Measured iteratively first, so the recursive stringify below only ever sees a bounded depth.
+  if (valueDepth(value, maxDepth) > maxDepth) return undefined;
+  try {
+    return JSON.stringify(value, sortKeys);
+  } catch {
+    // Not representable as JSON (BigInt, a throwing toJSON): refused like a too-deep value, never thrown.
+    return undefined;
+  }
 }
 
 /** A JSON value as state text: strings as they are, `null` → `unknown`, numbers and booleans as text, others JSON. */
@@ -125,4 +170,11 @@ export function stateText(value: unknown): string {
   if (typeof value === 'string') return value;
   if (value === null || value === undefined) return 'unknown';
   return typeof value === 'number' || typeof value === 'boolean' ? String(value) : JSON.stringify(value);
+}
+
+// --- internal ---
+
+function sortKeys(_key: string, value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  return Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }

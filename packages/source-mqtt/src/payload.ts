@@ -1,5 +1,7 @@
+import { MAX_JSON_DEPTH, parseJsonText } from '@ha-ingestor/core';
+
 /** Why a payload could not be read; used as the dead-letter reason and metric label. */
-export type PayloadProblem = 'payload_too_large' | 'invalid_utf8' | 'invalid_json';
+export type PayloadProblem = 'payload_too_large' | 'invalid_utf8' | 'invalid_json' | 'json_too_deep';
 
 /** A payload check that failed: the reason label and a human-readable message. */
 export interface PayloadError {
@@ -18,13 +20,15 @@ export function decodeUtf8(payload: Uint8Array): { ok: true; text: string } | { 
   }
 }
 
-/** Parses JSON text. */
-export function parseJson(text: string): { ok: true; value: unknown } | { ok: false; error: PayloadError } {
-  try {
-    return { ok: true, value: JSON.parse(text) as unknown };
-  } catch (error) {
-    return { ok: false, error: { reason: 'invalid_json', message: `payload is not valid JSON (${errorText(error)})` } };
-  }
+/**
+ * Parses JSON text from a payload. Nesting past `maxDepth` (core's MAX_JSON_DEPTH, 32) is refused with
+ * `json_too_deep` before anything walks the value: issue 11, one statestream attribute of
+ * `'['.repeat(3000)` crashed a timer that fingerprinted it, and the broker's redelivery crashed the restart.
+ */
+export function parseJson(text: string, maxDepth: number = MAX_JSON_DEPTH): { ok: true; value: unknown } | { ok: false; error: PayloadError } {
+  const parsed = parseJsonText(text, maxDepth);
+  if (parsed.ok) return { ok: true, value: parsed.value };
+  return { ok: false, error: { reason: parsed.error.reason, message: `payload ${parsed.error.message}` } };
 }
 
 /** Checks the payload size against the limit. */

@@ -56,4 +56,10 @@ describe('createStatestreamPublisher', () => {
   it('writes JSON the way Python json.dumps does', () => {
     expect(pythonJson({ a: [1, 'é'], b: true })).toBe('{"a": [1, "\\u00e9"], "b": true}');
   });
+
+  it('refuses a value nested past MAX_JSON_DEPTH with a TypeError instead of overflowing the stack', () => {
+    const deep = JSON.parse('['.repeat(3000) + ']'.repeat(3000)) as unknown;
+    expect(() => pythonJson({ a: deep })).toThrow(TypeError);
+    expect(() => pythonJson({ a: deep })).toThrow(/deeper than 32 levels/);
+  });
 });

@@ -1,7 +1,7 @@
 import type { IClientOptions, MqttClient } from 'mqtt';
 import { connectAsync } from 'mqtt';
 import { z } from 'zod';
-import { parseOptions } from '@ha-ingestor/core';
+import { MAX_JSON_DEPTH, parseOptions, valueDepth } from '@ha-ingestor/core';
 
 /** Options of {@link createStatestreamPublisher} (data; the client, if any, is passed beside them). */
 export const StatestreamPublisherOptionsSchema = z.object({
@@ -95,16 +95,27 @@ export async function createStatestreamPublisher(options: StatestreamPublisherOp
   };
 }
 
-/** `json.dumps(value)` as Python writes it: `", "` and `": "` separators, non-ASCII escaped. */
+/**
+ * `json.dumps(value)` as Python writes it: `", "` and `": "` separators, non-ASCII escaped. A value nesting
+ * deeper than MAX_JSON_DEPTH is refused with a TypeError before the recursive walk (issue 11: recursion
+ * over data gets a bound; HA would never publish such a value, the MQTT source would dead-letter it).
+ */
 export function pythonJson(value: unknown): string {
+  if (valueDepth(value, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) throw new TypeError(`pythonJson: value nests deeper than ${MAX_JSON_DEPTH} levels`);
+  return dumps(value);
+}
+
+// --- internal ---
+
+function dumps(value: unknown): string {
   if (value === null || value === undefined) return 'null';
   if (typeof value === 'string') return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   if (typeof value === 'number') return Number.isFinite(value) ? JSON.stringify(value) : value > 0 ? 'Infinity' : value < 0 ? '-Infinity' : 'NaN';
   if (typeof value === 'boolean') return value ? 'true' : 'false';
-  if (Array.isArray(value)) return `[${value.map(pythonJson).join(', ')}]`;
+  if (Array.isArray(value)) return `[${value.map((v) => dumps(v)).join(', ')}]`;
   if (typeof value === 'object') {
     return `{${Object.entries(value as Record<string, unknown>)
-      .map(([k, v]) => `${pythonJson(k)}: ${pythonJson(v)}`)
+      .map(([k, v]) => `${dumps(k)}: ${dumps(v)}`)
       .join(', ')}}`;
   }
   return JSON.stringify(String(value));

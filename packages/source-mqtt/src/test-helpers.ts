@@ -1,21 +1,50 @@
 import type { MqttMessage, ParserContext, SettledResult } from './parser.js';
-import { noopLogger } from '@ha-ingestor/core';
+import { createGuard, noopLogger } from '@ha-ingestor/core';
 
-/** A ParserContext that records settles and subscriptions (unit tests only). */
-export function parserContext(): ParserContext & {
+/** Knobs of {@link parserContext}. */
+export interface ParserContextOptions {
+  /** Clock (default Date.now, which fake timers control). */
+  readonly now?: () => number;
+  /** Answer of `subscribe` (default: accept every topic). */
+  readonly accept?: (topic: string) => boolean;
+  /** Answer of `crowded` (default false). */
+  readonly crowded?: () => boolean;
+}
+
+/** A ParserContext that records settles, subscriptions, guard reports and evictions (unit tests only). */
+export function parserContext(options: ParserContextOptions = {}): ParserContext & {
   readonly settled: { messages: readonly MqttMessage[]; result: SettledResult }[];
   readonly subscribed: string[];
+  readonly unsubscribed: string[];
+  readonly reported: unknown[];
+  readonly evictions: Record<string, number>;
 } {
   const settled: { messages: readonly MqttMessage[]; result: SettledResult }[] = [];
   const subscribed: string[] = [];
+  const unsubscribed: string[] = [];
+  const reported: unknown[] = [];
+  const evictions: Record<string, number> = {};
   return {
     source: 'mqtt',
-    now: () => Date.now(),
+    now: options.now ?? (() => Date.now()),
     logger: noopLogger,
     settle: (messages, result) => settled.push({ messages, result }),
-    subscribe: (topic) => subscribed.push(topic),
+    subscribe: (topic) => {
+      const ok = options.accept?.(topic) ?? true;
+      if (ok) subscribed.push(topic);
+      return ok;
+    },
+    unsubscribe: (topic) => unsubscribed.push(topic),
+    guard: createGuard({ report: (error) => reported.push(error) }, 'source:mqtt'),
+    evicted: (bound, count = 1) => {
+      evictions[bound] = (evictions[bound] ?? 0) + count;
+    },
+    crowded: options.crowded ?? (() => false),
     settled,
     subscribed,
+    unsubscribed,
+    reported,
+    evictions,
   };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileTopicPattern, renderTemplate, slugify, subscriptionFilter, topicMatches } from './topic.js';
+import { compileTopicPattern, renderTemplate, slugify, subscriptionFilter, topicMatches, topicNameProblem } from './topic.js';
 
 describe('compileTopicPattern', () => {
   it('captures named single-level wildcards and builds the MQTT filter', () => {
@@ -64,5 +64,22 @@ describe('subscriptionFilter', () => {
   it('removes wildcard names so the broker gets a plain MQTT filter', () => {
     expect(subscriptionFilter('sensors/+room/#rest')).toBe('sensors/+/#');
     expect(subscriptionFilter('zigbee2mqtt/#')).toBe('zigbee2mqtt/#');
+  });
+});
+
+describe('topicNameProblem', () => {
+  it('accepts plain topic names, including unicode and spaces', () => {
+    for (const t of ['zigbee2mqtt/Kitchen Plug', 'a', 'home/küche/温度', 'a//b']) expect(topicNameProblem(t)).toBeUndefined();
+  });
+
+  it('refuses filters, broker topics, U+0000 and names past 65,535 bytes (issue 11)', () => {
+    expect(topicNameProblem('#')).toEqual({ wildcard: true, message: expect.stringMatching(/wildcard/) as unknown });
+    expect(topicNameProblem('a/+/b')?.wildcard).toBe(true);
+    expect(topicNameProblem('a#')?.wildcard).toBe(true);
+    expect(topicNameProblem('$SYS/broker/uptime')).toMatchObject({ wildcard: false });
+    expect(topicNameProblem('a\u0000b')).toMatchObject({ wildcard: false });
+    expect(topicNameProblem('')).toMatchObject({ wildcard: false });
+    expect(topicNameProblem('é'.repeat(32_768))).toMatchObject({ wildcard: false, message: expect.stringMatching(/65,535 bytes/) as unknown });
+    expect(topicNameProblem('e'.repeat(65_535))).toBeUndefined();
   });
 });

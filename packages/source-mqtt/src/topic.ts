@@ -72,6 +72,22 @@ export function slugify(text: string): string {
     .replace(/^_+|_+$/g, '');
 }
 
+/**
+ * Why `topic` is not a plain MQTT topic *name* the source may subscribe on a broker payload's word, or
+ * `undefined` when it is one. Refused: `+` and `#` (a filter: `#` alone subscribes to everything, and a
+ * foreign payload would land in the dead-letter file), a leading `$` (broker internals such as `$SYS`),
+ * U+0000, and more than 65,535 UTF-8 bytes (MQTT §4.7, §1.5.3). Issue 11.
+ */
+export function topicNameProblem(topic: string): { readonly wildcard: boolean; readonly message: string } | undefined {
+  if (topic.includes('+') || topic.includes('#')) return { wildcard: true, message: 'contains an MQTT wildcard (+ or #)' };
+  const invalid = (message: string) => ({ wildcard: false, message });
+  if (topic === '') return invalid('is empty');
+  if (topic.startsWith('$')) return invalid("starts with '$' (reserved for the broker)");
+  if (topic.includes('\u0000')) return invalid('contains U+0000');
+  if (Buffer.byteLength(topic, 'utf8') > 65_535) return invalid('is longer than 65,535 bytes');
+  return undefined;
+}
+
 /** `sensors/+room/#rest` → `sensors/+/#` (named wildcards are only for the plain parser). */
 export function subscriptionFilter(topic: string): string {
   return topic

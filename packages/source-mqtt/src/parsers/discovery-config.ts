@@ -1,5 +1,6 @@
+import { isValidEntityId } from '../parser.js';
 import { isJsonObject } from '../payload.js';
-import { slugify } from '../topic.js';
+import { slugify, topicNameProblem } from '../topic.js';
 
 /** A discovery config reduced to what ingestion needs. */
 export interface DiscoveredEntity {
@@ -29,11 +30,14 @@ export type DiscoveryConfigResult =
  * Reads one discovery config payload (abbreviated keys expanded, `~` applied). Entity id rules, in order
  * (HA's own rules where they can be known from MQTT; HA may still suffix `_2` on collisions or the user
  * may rename the entity — neither is visible over MQTT):
- * 1. `default_entity_id` (`def_ent_id`, HA ≥ 2025.10) as written;
+ * 1. `default_entity_id` (`def_ent_id`, HA ≥ 2025.10) as written, when it is a valid entity id;
  * 2. `object_id` (`obj_id`) → `<component>.<slug(object_id)>`;
  * 3. device name + entity name (HA's has_entity_name naming): `<component>.<slug(device.name + ' ' + name)>`;
  *    name `null` → the device name alone; no device → `slug(name)`;
  * 4. `unique_id` → `<component>.<slug(unique_id)>`; 5. the topic's object_id.
+ * Refused (issue 11): a `state_topic` / `json_attributes_topic` that is not a plain topic name
+ * (`discovery_wildcard_topic` for `+`/`#`, `discovery_invalid_topic` for `$…`, U+0000, too long) and a
+ * result that is not a valid entity id (`invalid_entity_id`, e.g. from a component level `Sen sor`).
  */
 export function readDiscoveryConfig(discoveryId: string, component: string, topicObjectId: string, payload: unknown): DiscoveryConfigResult {
   if (!isJsonObject(payload)) return { ok: false, reason: 'invalid_discovery_config', message: 'config is not a JSON object' };
@@ -41,6 +45,17 @@ export function readDiscoveryConfig(discoveryId: string, component: string, topi
   const stateTopic = config['state_topic'];
   if (typeof stateTopic !== 'string' || stateTopic === '') {
     return { ok: false, reason: 'discovery_missing_key', message: 'config has no state_topic (stat_t): nothing to ingest' };
+  }
+  // The source subscribes these topics on the config's word: a filter would subscribe to everything
+  // (issue 11: `#` in a state_topic copied foreign payloads into the dead-letter file).
+  const jsonAttributesTopic = config['json_attributes_topic'];
+  for (const [key, topic] of [['state_topic', stateTopic], ['json_attributes_topic', jsonAttributesTopic]] as const) {
+    if (typeof topic !== 'string' || (key === 'json_attributes_topic' && topic === '')) continue;
+    const problem = topicNameProblem(topic);
+    if (problem !== undefined) {
+      const reason = problem.wildcard ? 'discovery_wildcard_topic' : 'discovery_invalid_topic';
+      return { ok: false, reason, message: `${key} ${problem.message}: refusing to subscribe to it` };
+    }
   }
   const value = readTemplate(config['value_template']);
   if (value === undefined) {
@@ -52,6 +67,9 @@ export function readDiscoveryConfig(discoveryId: string, component: string, topi
   }
   const device = isJsonObject(config['device']) ? config['device'] : undefined;
   const entityId = entityIdOf(component, topicObjectId, config, device);
+  if (!isValidEntityId(entityId)) {
+    return { ok: false, reason: 'invalid_entity_id', message: `config gives "${entityId.slice(0, 200)}", not a valid entity id` };
+  }
   const attributes: Record<string, unknown> = {};
   const copy = (from: string, to = from) => {
     const v = config[from];
@@ -64,7 +82,6 @@ export function readDiscoveryConfig(discoveryId: string, component: string, topi
   const friendly = friendlyName(config, device);
   if (friendly !== undefined) attributes['friendly_name'] = friendly;
   if (device !== undefined) attributes['device'] = device;
-  const jsonAttributesTopic = config['json_attributes_topic'];
   const payloadMap = component === 'binary_sensor' ? binaryPayloads(config) : undefined;
   return {
     ok: true,
@@ -172,7 +189,8 @@ function entityIdOf(
   device: Readonly<Record<string, unknown>> | undefined,
 ): string {
   const explicit = config['default_entity_id'];
-  if (typeof explicit === 'string' && explicit.includes('.')) return explicit;
+  // HA ≥ 2025.10 takes it as written; one that is not a valid entity id falls through to the other rules.
+  if (typeof explicit === 'string' && isValidEntityId(explicit)) return explicit;
   const objectId = config['object_id'];
   if (typeof objectId === 'string' && slugify(objectId) !== '') return `${component}.${slugify(objectId)}`;
   const named = friendlyName(config, device);

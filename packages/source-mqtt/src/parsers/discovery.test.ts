@@ -77,7 +77,8 @@ describe('discovery parser', () => {
       kind: 'ignored',
       reason: 'discovery_config',
     });
-    expect(ctx.subscribed).toEqual(['zigbee2mqtt/kitchen', 'zigbee2mqtt/kitchen']);
+    // state_topic = json_attributes_topic: one subscription, not two.
+    expect(ctx.subscribed).toEqual(['zigbee2mqtt/kitchen']);
     expect(p.owns?.('zigbee2mqtt/kitchen')).toBe(true);
     const r = p.parse(message('zigbee2mqtt/kitchen', '{"temperature":21.4,"battery":97,"linkquality":120}'), ctx);
     expect(r.kind).toBe('events');

@@ -1,14 +1,15 @@
+import type { z } from 'zod';
+import { parseOptions } from '@ha-ingestor/core';
+import { createLruMap } from '../lru-map.js';
+import { DiscoveryOptionsSchema } from '../options.js';
 import type { MqttMessage, MqttParser, ParseResult, ParserContext } from '../parser.js';
-import { buildStateEvent, stableJson, stateText } from '../parser.js';
+import { STABLE_JSON_MAX_DEPTH, buildStateEvent, stableJson, stateText } from '../parser.js';
 import { isJsonObject, parseJson } from '../payload.js';
 import type { DiscoveredEntity } from './discovery-config.js';
 import { readDiscoveryConfig } from './discovery-config.js';
 
-/** Options of {@link createDiscoveryParser}. */
-export interface DiscoveryParserOptions {
-  /** HA's `discovery_prefix`. */
-  readonly prefix: string;
-}
+/** Options of {@link createDiscoveryParser}: a subscription's `discovery` options (`settleMs` is used by the source). */
+export type DiscoveryParserOptions = z.input<typeof DiscoveryOptionsSchema>;
 
 /** The parts of a discovery config topic `<prefix>/<component>/[<node_id>/]<object_id>/config`. */
 export interface DiscoveryTopic {
@@ -37,13 +38,21 @@ export function parseDiscoveryTopic(topic: string, prefix: string): DiscoveryTop
  * id, unit, device_class, device); the parser subscribes those state topics and turns their messages into
  * one event per entity on the topic. An empty config removes the entity. Device state carries no HA
  * timestamp: events use the receipt time (`provenance.timeFromReceipt`).
+ *
+ * Trust (issue 11): configs naming a wildcard or `$` topic are refused (see readDiscoveryConfig), a
+ * config whose topic the source will not subscribe (`maxDynamicSubscriptions`) is dead-lettered as
+ * `discovery_subscription_limit`, configs are an LRU of `maxEntities` whose evicted and removed entries
+ * give their topics up again, and every per-entity memory is bounded the same way.
  */
-export function createDiscoveryParser(options: DiscoveryParserOptions): MqttParser {
-  const byId = new Map<string, DiscoveredEntity>();
+export function createDiscoveryParser(input: DiscoveryParserOptions = {}): MqttParser {
+  const options = parseOptions(DiscoveryOptionsSchema, input, 'mqtt discovery parser');
+  // Keyed by names from the broker: bounded, least recently updated evicted and counted (issue 11). The
+  // topic indexes are derived from `byId`, so they are bounded by it (at most two topics per config).
+  const byId = createLruMap<string, DiscoveredEntity>(options.maxEntities);
   const byTopic = new Map<string, Set<DiscoveredEntity>>();
   const attributeTopics = new Map<string, Set<DiscoveredEntity>>();
-  const jsonAttributes = new Map<string, Readonly<Record<string, unknown>>>();
-  const lastRetained = new Map<string, string>();
+  const jsonAttributes = createLruMap<string, Readonly<Record<string, unknown>>>(options.maxEntities);
+  const lastRetained = createLruMap<string, string>(options.maxEntities);
 
   const index = (map: Map<string, Set<DiscoveredEntity>>, topic: string, entity: DiscoveredEntity, add: boolean) => {
     const set = map.get(topic) ?? new Set<DiscoveredEntity>();
@@ -52,33 +61,57 @@ export function createDiscoveryParser(options: DiscoveryParserOptions): MqttPars
     if (set.size === 0) map.delete(topic);
     else map.set(topic, set);
   };
+  const indexed = (topic: string) => byTopic.has(topic) || attributeTopics.has(topic);
+  const topicsOf = (entity: DiscoveredEntity) => [entity.stateTopic, ...(entity.jsonAttributesTopic === undefined ? [] : [entity.jsonAttributesTopic])];
 
-  const remove = (discoveryId: string) => {
-    const old = byId.get(discoveryId);
+  // Takes an entity out of the indexes and gives up the topics nobody else uses any more.
+  const unregister = (entity: DiscoveredEntity, ctx: ParserContext) => {
+    index(byTopic, entity.stateTopic, entity, false);
+    if (entity.jsonAttributesTopic !== undefined) index(attributeTopics, entity.jsonAttributesTopic, entity, false);
+    for (const topic of topicsOf(entity)) if (!indexed(topic)) ctx.unsubscribe(topic);
+  };
+
+  const remove = (discoveryId: string, ctx: ParserContext) => {
+    const old = byId.peek(discoveryId);
     if (old === undefined) return;
     byId.delete(discoveryId);
-    index(byTopic, old.stateTopic, old, false);
-    if (old.jsonAttributesTopic !== undefined) index(attributeTopics, old.jsonAttributesTopic, old, false);
+    unregister(old, ctx);
+    jsonAttributes.delete(old.entityId);
+    lastRetained.delete(old.entityId);
   };
 
   const onConfig = (message: MqttMessage, topic: DiscoveryTopic, ctx: ParserContext): ParseResult => {
     if (message.text.trim() === '') {
-      remove(topic.discoveryId);
+      remove(topic.discoveryId, ctx);
       return { kind: 'ignored', reason: 'discovery_removed' };
     }
     const json = parseJson(message.text);
     if (!json.ok) return { kind: 'invalid', reason: json.error.reason, message: json.error.message };
     const result = readDiscoveryConfig(topic.discoveryId, topic.component, topic.objectId, json.value);
     if (!result.ok) return { kind: 'invalid', reason: result.reason, message: result.message };
-    remove(topic.discoveryId);
     const entity = result.entity;
-    byId.set(entity.discoveryId, entity);
-    index(byTopic, entity.stateTopic, entity, true);
-    ctx.subscribe(entity.stateTopic);
-    if (entity.jsonAttributesTopic !== undefined) {
-      index(attributeTopics, entity.jsonAttributesTopic, entity, true);
-      ctx.subscribe(entity.jsonAttributesTopic);
+    // Subscribe the new topics first: when the source refuses one (maxDynamicSubscriptions), the config is
+    // dead-lettered and the previous config of this id, if any, stays as it was.
+    const added: string[] = [];
+    for (const t of topicsOf(entity)) {
+      if (indexed(t) || added.includes(t)) continue;
+      if (!ctx.subscribe(t)) {
+        for (const a of added) ctx.unsubscribe(a);
+        return { kind: 'invalid', reason: 'discovery_subscription_limit', message: `the source refused to subscribe "${t}" (maxDynamicSubscriptions)` };
+      }
+      added.push(t);
     }
+    const old = byId.peek(entity.discoveryId);
+    const evicted = byId.set(entity.discoveryId, entity);
+    index(byTopic, entity.stateTopic, entity, true);
+    if (entity.jsonAttributesTopic !== undefined) index(attributeTopics, entity.jsonAttributesTopic, entity, true);
+    if (old !== undefined) unregister(old, ctx);
+    for (const [, gone] of evicted) {
+      unregister(gone, ctx);
+      jsonAttributes.delete(gone.entityId);
+      lastRetained.delete(gone.entityId);
+    }
+    if (evicted.length > 0) ctx.evicted('discovery_entities', evicted.length);
     return { kind: 'ignored', reason: 'discovery_config' };
   };
 
@@ -97,15 +130,19 @@ export function createDiscoveryParser(options: DiscoveryParserOptions): MqttPars
       if (value === undefined) continue; // e.g. a zigbee2mqtt message without this property
       const text = stateText(value);
       const state = entity.payloadMap?.[text] ?? text;
-      const attributes = { ...(jsonAttributes.get(entity.entityId) ?? {}), ...entity.attributes };
+      const attributes = { ...(jsonAttributes.peek(entity.entityId) ?? {}), ...entity.attributes };
       if (message.retain) {
         // Retained replay of a device state topic after a resubscribe: drop it when nothing changed.
         const fingerprint = stableJson([state, attributes]);
+        if (fingerprint === undefined) {
+          return { kind: 'invalid', reason: 'json_too_deep', message: `attributes of ${entity.entityId} nest deeper than ${STABLE_JSON_MAX_DEPTH - 2} levels` };
+        }
         if (lastRetained.get(entity.entityId) === fingerprint) {
           replayed = true;
           continue;
         }
-        lastRetained.set(entity.entityId, fingerprint);
+        const evicted = lastRetained.set(entity.entityId, fingerprint);
+        if (evicted.length > 0) ctx.evicted('discovery_replay', evicted.length);
       }
       events.push(buildStateEvent({ entityId: entity.entityId, state, attributes, message, source: ctx.source }));
     }
@@ -113,24 +150,27 @@ export function createDiscoveryParser(options: DiscoveryParserOptions): MqttPars
     return { kind: 'events', events };
   };
 
-  const onAttributes = (message: MqttMessage, entities: ReadonlySet<DiscoveredEntity>): ParseResult => {
+  const onAttributes = (message: MqttMessage, entities: ReadonlySet<DiscoveredEntity>, ctx: ParserContext): ParseResult => {
     const parsed = parseJson(message.text);
     if (!parsed.ok) return { kind: 'invalid', reason: parsed.error.reason, message: parsed.error.message };
     if (!isJsonObject(parsed.value)) return { kind: 'invalid', reason: 'invalid_attributes', message: 'json_attributes payload is not an object' };
-    for (const entity of entities) jsonAttributes.set(entity.entityId, parsed.value);
+    for (const entity of entities) {
+      const evicted = jsonAttributes.set(entity.entityId, parsed.value);
+      if (evicted.length > 0) ctx.evicted('discovery_attributes', evicted.length);
+    }
     return { kind: 'ignored', reason: 'discovery_attributes' };
   };
 
   return {
     name: 'discovery',
-    owns: (topic) => byTopic.has(topic) || attributeTopics.has(topic),
+    owns: (topic) => indexed(topic),
     parse: (message, ctx) => {
       const config = parseDiscoveryTopic(message.topic, options.prefix);
       if (config !== undefined) return onConfig(message, config, ctx);
       const entities = byTopic.get(message.topic);
       const withAttributes = attributeTopics.get(message.topic);
       if (withAttributes !== undefined) {
-        const result = onAttributes(message, withAttributes);
+        const result = onAttributes(message, withAttributes, ctx);
         // One topic may carry both (zigbee2mqtt: state_topic = json_attributes_topic).
         if (entities === undefined || result.kind === 'invalid') return result;
       }

@@ -60,6 +60,7 @@ export function createAutoParser(subscription: Pick<ResolvedMqttSubscription, 's
       if (parseStatestreamTopic(message.topic, subscription.statestream.baseTopic) !== undefined) return statestream.parse(message, ctx);
       return { kind: 'unmapped' };
     },
+    relieve: (ctx) => statestream.relieve?.(ctx),
     flush: (ctx) => statestream.flush?.(ctx),
     close: () => {
       statestream.close?.();

@@ -1,21 +1,14 @@
+import type { z } from 'zod';
+import { parseOptions } from '@ha-ingestor/core';
+import { createLruMap } from '../lru-map.js';
+import { JsonDeviceOptionsSchema } from '../options.js';
 import type { MqttParser, ParseResult } from '../parser.js';
 import { buildStateEvent, isValidEntityId, stableJson, stateText } from '../parser.js';
 import { isJsonObject, parseJson } from '../payload.js';
 import { slugify, topicMatches } from '../topic.js';
 
-/** Options of {@link createJsonDeviceParser}. */
-export interface JsonDeviceParserOptions {
-  /** Base topic; `<base>/<friendly_name>` carries one JSON object per message. */
-  readonly baseTopic: string;
-  /** `device`: one event per message; `property`: one event per property. */
-  readonly mode: 'device' | 'property';
-  /** Entity domain of the events. */
-  readonly domain: string;
-  /** In `device` mode, the property that becomes the state. */
-  readonly stateProperty: string;
-  /** Topic filters that are acknowledged and ignored (e.g. `zigbee2mqtt/bridge/#`). */
-  readonly ignoreTopics: readonly string[];
-}
+/** Options of {@link createJsonDeviceParser}: a subscription's `json` options (defaults from the schema). */
+export type JsonDeviceParserOptions = z.input<typeof JsonDeviceOptionsSchema>;
 
 /** Device sub-topics that are commands or status, not state (zigbee2mqtt). */
 const NON_STATE_SUFFIXES = ['/set', '/get', '/availability'];
@@ -24,11 +17,14 @@ const NON_STATE_SUFFIXES = ['/set', '/get', '/availability'];
  * JSON device parser (zigbee2mqtt and similar): `<base>/<friendly_name>` (the name may contain `/`)
  * carries a JSON object. `device` mode emits `<domain>.<slug(name)>` with the properties as attributes and
  * `stateProperty` as the state (`unknown` when absent); `property` mode emits `<domain>.<slug(name)>_<slug(property)>`
- * per property. Times are receipt times. A retained message identical to the last one is dropped.
+ * per property. Times are receipt times. A retained message identical to the last one is dropped (the
+ * last retained payload is remembered for at most `maxDevices` topics, least recently used forgotten).
  */
-export function createJsonDeviceParser(options: JsonDeviceParserOptions): MqttParser {
+export function createJsonDeviceParser(input: JsonDeviceParserOptions = {}): MqttParser {
+  const options = parseOptions(JsonDeviceOptionsSchema, input, 'mqtt json parser');
   const base = `${options.baseTopic.replace(/\/+$/, '')}/`;
-  const lastRetained = new Map<string, string>();
+  // Keyed by device topics from the broker: bounded, least recently used forgotten and counted (issue 11).
+  const lastRetained = createLruMap<string, string>(options.maxDevices);
   return {
     name: 'json',
     parse: (message, ctx): ParseResult => {
@@ -44,8 +40,10 @@ export function createJsonDeviceParser(options: JsonDeviceParserOptions): MqttPa
       const properties = parsed.value;
       if (message.retain) {
         const fingerprint = stableJson(properties);
+        if (fingerprint === undefined) return { kind: 'invalid', reason: 'json_too_deep', message: 'device payload cannot be fingerprinted (too deep)' };
         if (lastRetained.get(message.topic) === fingerprint) return { kind: 'ignored', reason: 'duplicate_replay' };
-        lastRetained.set(message.topic, fingerprint);
+        const evicted = lastRetained.set(message.topic, fingerprint);
+        if (evicted.length > 0) ctx.evicted('json_replay', evicted.length);
       }
       const device = slugify(name);
       const entityBase = `${options.domain}.${device}`;

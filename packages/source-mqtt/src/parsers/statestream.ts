@@ -1,19 +1,15 @@
-import type { EpochMicros, HaState } from '@ha-ingestor/core';
-import { parseHaTime } from '@ha-ingestor/core';
-import type { MqttMessage, MqttParser, ParseResult, ParserContext, SettledResult } from '../parser.js';
-import { buildStateEvent, stableJson } from '../parser.js';
-import { isJsonObject, parseJson } from '../payload.js';
+import type { z } from 'zod';
+import type { SdkError } from '@ha-ingestor/core';
+import { parseOptions } from '@ha-ingestor/core';
+import { createLruMap } from '../lru-map.js';
+import { StatestreamOptionsSchema } from '../options.js';
+import type { MqttMessage, MqttParser, ParseResult, ParserContext } from '../parser.js';
+import { isValidEntityId } from '../parser.js';
+import type { Assembly, Remembered } from './statestream-assembly.js';
+import { apply, assemble, conflicts, readLeaf } from './statestream-assembly.js';
 
-/** Options of {@link createStatestreamParser}. */
-export interface StatestreamParserOptions {
-  /** `base_topic` of mqtt_statestream, without the trailing `/`. */
-  readonly baseTopic: string;
-  /** Collection window per entity after its first message, ms. */
-  readonly assemblyWindowMs: number;
-  readonly timestampWaitMs: number;
-  /** Drop an assembled change identical to the last handled one (retained replay). */
-  readonly dropRetainedReplay: boolean;
-}
+/** Options of {@link createStatestreamParser}: a subscription's `statestream` options (defaults from the schema). */
+export type StatestreamParserOptions = z.input<typeof StatestreamOptionsSchema>;
 
 /** The parts of a statestream topic: `<base>/<domain>/<object_id>/<leaf>`. */
 export interface StatestreamTopic {
@@ -45,10 +41,23 @@ export function parseStatestreamTopic(topic: string, baseTopic: string): Statest
  * only once the pipeline handled the event, so a failed write is never mistaken for a duplicate); an
  * identical assembly — which HA never publishes twice, as state_changed fires only on a change — is
  * dropped and acknowledged.
+ *
+ * Bounds (issue 11): open assemblies (`maxOpenAssemblies`) and remembered states (`maxEntities`) are LRU
+ * maps; parked timestamp waits are capped (`maxTimestampWaits`, oldest cut first) and all cut by
+ * {@link MqttParser.relieve}; every eviction or cut is counted through `ctx.evicted`. Every timer runs
+ * through `ctx.guard`: whatever throws, the change's messages are dead-lettered and acknowledged.
  */
-export function createStatestreamParser(options: StatestreamParserOptions): MqttParser {
-  const open = new Map<string, Assembly>();
-  const memory = new Map<string, Remembered>();
+export function createStatestreamParser(input: StatestreamParserOptions = {}): MqttParser {
+  const options = parseOptions(StatestreamOptionsSchema, input, 'mqtt statestream parser');
+  // Both maps are keyed by names from the broker: bounded, least recently used evicted and counted (issue 11).
+  const open = createLruMap<string, Assembly>(options.maxOpenAssemblies);
+  const memory = createLruMap<string, Remembered>(options.maxEntities);
+  // Changes parked waiting for their last_updated, oldest first (Map insertion order). Each holds
+  // unacknowledged messages, and PUBACKs go out in receive order, so a parked message at the head of the
+  // ack window holds every later message too: at most maxTimestampWaits park, the oldest is cut first, and
+  // all of them are cut when the source says the window is nearly full (relieve). Issue 11: 1,000 parked
+  // messages waiting 2 s filled maxInFlight and starved every other entity.
+  const waits = new Map<string, Assembly>();
   // HA's publish_timestamps is one setting for the whole statestream. Until we know (`unknown`), and once
   // any last_updated was seen (`yes`), a change without its last_updated waits for it (up to
   // timestampWaitMs) before falling back to the receipt time: a receipt-time key would not match the
@@ -56,12 +65,88 @@ export function createStatestreamParser(options: StatestreamParserOptions): Mqtt
   // concludes `no` (HA publishes no timestamps): from then on changes close after the normal window.
   let timestamps: 'unknown' | 'yes' | 'no' = 'unknown';
 
-  const flushEntity = (entityId: string, ctx: ParserContext): void => {
-    const assembly = open.get(entityId);
-    if (assembly === undefined) return;
-    open.delete(entityId);
+  const forget = (assembly: Assembly): void => {
     clearTimeout(assembly.timer);
-    ctx.settle(assembly.messages, assemble(assembly, memory, options, ctx.source));
+    if (open.peek(assembly.entityId) === assembly) open.delete(assembly.entityId);
+    if (waits.get(assembly.entityId) === assembly) waits.delete(assembly.entityId);
+  };
+
+  // The guard's recover: the messages are dead-lettered (`callback_failed`) and acknowledged, so the broker
+  // does not redeliver a message that failed once into the same failure after a restart (issue 11).
+  const fail = (assembly: Assembly, ctx: ParserContext, error: SdkError): void => {
+    forget(assembly);
+    if (assembly.settled) return;
+    assembly.settled = true;
+    ctx.settle(assembly.messages, { kind: 'invalid', reason: 'callback_failed', message: `statestream change of ${assembly.entityId}: ${error.message}` });
+  };
+
+  const closeNow = (assembly: Assembly, ctx: ParserContext): void => {
+    if (assembly.settled) return;
+    forget(assembly);
+    const id = assembly.entityId;
+    const result = assemble(assembly, memory.get(id), { dropRetainedReplay: options.dropRetainedReplay, source: ctx.source }, (remembered) => {
+      const current = memory.peek(id);
+      if (current !== undefined && current.state.last_updated > remembered.state.last_updated) return;
+      const evicted = memory.set(id, remembered);
+      if (evicted.length > 0) ctx.evicted('statestream_memory', evicted.length);
+    });
+    assembly.settled = true;
+    ctx.settle(assembly.messages, result);
+  };
+  // Every close is isolated: a throw while closing one change settles that change's messages as failed,
+  // whichever path closed it (its timer, a newer change, an eviction, a cut wait, stop).
+  const close = (assembly: Assembly, ctx: ParserContext): void =>
+    ctx.guard('statestream close', () => closeNow(assembly, ctx), (error) => fail(assembly, ctx, error))();
+
+  const park = (assembly: Assembly, ctx: ParserContext, deadline: number): void => {
+    for (const oldest of waits.values()) {
+      if (waits.size < options.maxTimestampWaits) break;
+      close(oldest, ctx);
+      ctx.evicted('statestream_wait_limit');
+    }
+    waits.set(assembly.entityId, assembly);
+    assembly.timer = setTimeout(
+      ctx.guard(
+        'statestream timestamp wait',
+        () => {
+          if (assembly.lastUpdated === undefined && timestamps === 'unknown') timestamps = 'no';
+          close(assembly, ctx);
+        },
+        (error) => fail(assembly, ctx, error),
+      ),
+      Math.max(0, deadline - ctx.now()),
+    );
+  };
+
+  // The quiet window ended. When the stream publishes timestamps (or it is not known yet), a change
+  // without its last_updated parks until the timestamp deadline: closing it now would stamp the receipt time.
+  const onQuiet = (assembly: Assembly, ctx: ParserContext): void => {
+    const waitForTimestamp =
+      options.timestampWaitMs > 0 &&
+      options.maxTimestampWaits > 0 &&
+      assembly.state !== undefined &&
+      assembly.lastUpdated === undefined &&
+      timestamps !== 'no';
+    const deadline = assembly.openedAt + Math.max(4 * options.assemblyWindowMs, options.timestampWaitMs);
+    if (!waitForTimestamp || ctx.now() >= deadline) close(assembly, ctx);
+    else if (ctx.crowded()) {
+      // Parking now would hold the head of a nearly full ack window: close with the receipt time instead.
+      close(assembly, ctx);
+      ctx.evicted('statestream_wait_pressure');
+    } else park(assembly, ctx, deadline);
+  };
+
+  // Quiet-period window: it closes `assemblyWindowMs` after the entity's latest message (a burst with many
+  // attributes on a busy broker keeps it open), but never later than 4 × assemblyWindowMs after the first.
+  const arm = (assembly: Assembly, ctx: ParserContext): void => {
+    clearTimeout(assembly.timer);
+    if (waits.get(assembly.entityId) === assembly) waits.delete(assembly.entityId);
+    const cap = assembly.openedAt + 4 * options.assemblyWindowMs;
+    const delay = Math.max(0, Math.min(options.assemblyWindowMs, cap - ctx.now()));
+    assembly.timer = setTimeout(
+      ctx.guard('statestream assembly window', () => onQuiet(assembly, ctx), (error) => fail(assembly, ctx, error)),
+      delay,
+    );
   };
 
   const parse = (message: MqttMessage, ctx: ParserContext): ParseResult => {
@@ -70,22 +155,25 @@ export function createStatestreamParser(options: StatestreamParserOptions): Mqtt
       return { kind: 'invalid', reason: 'unexpected_topic', message: `not a statestream topic under "${options.baseTopic}/"` };
     }
     const entityId = `${parts.domain}.${parts.objectId}`;
+    if (!isValidEntityId(entityId)) {
+      return { kind: 'invalid', reason: 'invalid_entity_id', message: 'statestream topic does not name a valid entity id (<domain>/<object_id>, a-z0-9_)' };
+    }
     const update = readLeaf(parts.leaf, message.text);
     if ('invalid' in update) return { kind: 'invalid', reason: update.invalid, message: update.message };
 
     let assembly = open.get(entityId);
     // A second `state` (or another last_updated) means a new change started: close the current one first.
     if (assembly !== undefined && conflicts(assembly, update)) {
-      flushEntity(entityId, ctx);
+      close(assembly, ctx);
       assembly = undefined;
     }
     if (assembly === undefined) {
-      const created: Assembly = { entityId, attributes: {}, hasAttributes: false, messages: [], openedAt: ctx.now(), timer: undefined };
-      open.set(entityId, created);
+      const created: Assembly = { entityId, attributes: {}, hasAttributes: false, messages: [], openedAt: ctx.now(), timer: undefined, settled: false };
+      const evicted = open.set(entityId, created);
+      for (const [, old] of evicted) close(old, ctx);
+      if (evicted.length > 0) ctx.evicted('statestream_open', evicted.length);
       assembly = created;
     }
-    // Quiet-period window: it closes `assemblyWindowMs` after the entity's latest message (a burst with many
-    // attributes on a busy broker keeps it open), but never later than 4 × assemblyWindowMs after the first.
     assembly.messages.push(message);
     apply(assembly, update);
     if ('lastUpdated' in update) timestamps = 'yes';
@@ -93,150 +181,24 @@ export function createStatestreamParser(options: StatestreamParserOptions): Mqtt
     return { kind: 'pending' };
   };
 
-  // Quiet-period window: it closes `assemblyWindowMs` after the entity's latest message, but never later
-  // than 4 × assemblyWindowMs after the first. When the stream publishes timestamps, a change without its
-  // last_updated yet stays open (up to timestampWaitMs): closing early would stamp it with the receipt time.
-  const arm = (assembly: Assembly, ctx: ParserContext): void => {
-    clearTimeout(assembly.timer);
-    const cap = assembly.openedAt + 4 * options.assemblyWindowMs;
-    const delay = Math.max(0, Math.min(options.assemblyWindowMs, cap - ctx.now()));
-    assembly.timer = setTimeout(() => {
-      const waitForTimestamp =
-        options.timestampWaitMs > 0 && assembly.state !== undefined && assembly.lastUpdated === undefined && timestamps !== 'no';
-      const timestampDeadline = assembly.openedAt + Math.max(4 * options.assemblyWindowMs, options.timestampWaitMs);
-      if (waitForTimestamp && ctx.now() < timestampDeadline) {
-        assembly.timer = setTimeout(() => {
-          if (assembly.lastUpdated === undefined && timestamps === 'unknown') timestamps = 'no';
-          flushEntity(assembly.entityId, ctx);
-        }, timestampDeadline - ctx.now());
-        return;
-      }
-      flushEntity(assembly.entityId, ctx);
-    }, delay);
-  };
-
   return {
     name: 'statestream',
     parse,
+    relieve: (ctx) => {
+      for (const parked of [...waits.values()]) {
+        close(parked, ctx);
+        ctx.evicted('statestream_wait_pressure');
+      }
+    },
     flush: (ctx) => {
-      for (const entityId of [...open.keys()]) flushEntity(entityId, ctx);
+      for (const assembly of open.values()) close(assembly, ctx);
     },
     close: () => {
-      for (const a of open.values()) clearTimeout(a.timer);
+      for (const assembly of open.values()) clearTimeout(assembly.timer);
       open.clear();
+      waits.clear();
       memory.clear();
       timestamps = 'unknown';
-    },
-  };
-}
-
-// --- internal ---
-
-interface Assembly {
-  readonly entityId: string;
-  state?: string;
-  attributes: Record<string, unknown>;
-  hasAttributes: boolean;
-  lastUpdated?: EpochMicros;
-  lastChanged?: EpochMicros;
-  readonly messages: MqttMessage[];
-  /** ctx.now() of the first message, ms. */
-  readonly openedAt: number;
-  timer: ReturnType<typeof setTimeout> | undefined;
-}
-
-interface Remembered {
-  readonly state: HaState;
-  readonly fingerprint: string;
-}
-
-type LeafUpdate =
-  | { readonly state: string }
-  | { readonly lastUpdated: EpochMicros }
-  | { readonly lastChanged: EpochMicros }
-  | { readonly attributes: Readonly<Record<string, unknown>> }
-  | { readonly invalid: string; readonly message: string };
-
-function readLeaf(leaf: string, text: string): LeafUpdate {
-  if (leaf === 'state') return { state: text };
-  if (leaf === 'last_updated' || leaf === 'last_changed') {
-    // HA publishes `datetime.isoformat()` as plain text; accept a JSON-quoted string too.
-    const raw = text.startsWith('"') && text.endsWith('"') ? text.slice(1, -1) : text;
-    const micros = parseHaTime(raw.trim());
-    if (micros === undefined) return { invalid: 'invalid_timestamp', message: `${leaf} is not an ISO 8601 timestamp` };
-    return leaf === 'last_updated' ? { lastUpdated: micros } : { lastChanged: micros };
-  }
-  const json = parseJson(text);
-  if (!json.ok) return { invalid: json.error.reason, message: `attribute ${leaf}: ${json.error.message}` };
-  if (leaf === 'attributes') {
-    if (!isJsonObject(json.value)) return { invalid: 'invalid_attributes', message: 'attributes payload is not a JSON object' };
-    return { attributes: json.value };
-  }
-  return { attributes: { [leaf]: json.value } };
-}
-
-function conflicts(assembly: Assembly, update: LeafUpdate): boolean {
-  if ('state' in update) return assembly.state !== undefined;
-  if ('lastUpdated' in update) return assembly.lastUpdated !== undefined && assembly.lastUpdated !== update.lastUpdated;
-  return false;
-}
-
-function apply(assembly: Assembly, update: LeafUpdate): void {
-  if ('state' in update) assembly.state = update.state;
-  else if ('lastUpdated' in update) assembly.lastUpdated = update.lastUpdated;
-  else if ('lastChanged' in update) assembly.lastChanged = update.lastChanged;
-  else if ('attributes' in update) {
-    Object.assign(assembly.attributes, update.attributes);
-    assembly.hasAttributes = true;
-  }
-}
-
-function assemble(
-  assembly: Assembly,
-  memory: Map<string, Remembered>,
-  options: StatestreamParserOptions,
-  source: string,
-): SettledResult {
-  const previous = memory.get(assembly.entityId);
-  // HA publishes `state` first for every change, so a window without one holds stragglers of a change that
-  // was already emitted (a burst slower than the window): never a change of its own.
-  const state = assembly.state;
-  if (state === undefined) return { kind: 'ignored', reason: 'statestream_partial' };
-  const attributes = assembly.hasAttributes ? assembly.attributes : (previous?.state.attributes ?? {});
-  const fingerprint = stableJson([state, attributes, assembly.lastUpdated ?? null]);
-  if (options.dropRetainedReplay && previous !== undefined && previous.fingerprint === fingerprint) {
-    return { kind: 'ignored', reason: 'duplicate_replay' };
-  }
-  const first = assembly.messages[0];
-  if (first === undefined) return { kind: 'ignored', reason: 'empty' };
-  const time = assembly.lastUpdated ?? first.receivedAt;
-  const lastChanged =
-    assembly.lastChanged ?? (previous !== undefined && previous.state.state === state ? previous.state.last_changed : time);
-  const event = buildStateEvent({
-    entityId: assembly.entityId,
-    state,
-    attributes,
-    ...(assembly.lastUpdated === undefined ? {} : { lastUpdated: assembly.lastUpdated }),
-    lastChanged,
-    oldState: previous?.state ?? null,
-    message: first,
-    source,
-  });
-  const haState: HaState = {
-    entity_id: assembly.entityId,
-    state,
-    attributes,
-    last_changed: lastChanged,
-    last_updated: time,
-    context: null,
-  };
-  return {
-    kind: 'events',
-    events: [event],
-    onHandled: () => {
-      // Commit only after the write: a failed event must not make its redelivery look like a replay.
-      const current = memory.get(assembly.entityId);
-      if (current === undefined || current.state.last_updated <= time) memory.set(assembly.entityId, { state: haState, fingerprint });
     },
   };
 }
