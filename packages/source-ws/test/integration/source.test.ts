@@ -44,7 +44,7 @@ interface Running {
   readonly events: HaEvent[];
   readonly statuses: { at: number; status: SourceStatus }[];
   readonly logLines: string[];
-  readonly deadLetters: { reason: string }[];
+  readonly deadLetters: { reason: string; message: string }[];
 }
 
 async function run(sim: HaSimulator, options: Partial<HaWebSocketOptions> = {}, hooks: HaWebSocketHooks = {}, sinkDelayMs?: number): Promise<Running> {
