@@ -142,6 +142,8 @@ export function memoryOutbox(): { open: (options: OpenOutboxOptions) => Promise<
     bytes: () => entries.reduce((n, e) => n + JSON.stringify(e.records).length, 0),
     size: () => entries.reduce((n, e) => n + e.records.length, 0),
     oldestAppendedAt: () => entries[0]?.appendedAt,
+    isFull: () => false,
+    stopWaiting: () => undefined,
     close: async () => undefined,
   };
   return {
