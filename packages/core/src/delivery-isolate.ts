@@ -26,7 +26,7 @@ export interface Unfit {
  */
 export function unfitEvent(event: unknown, serialise: boolean): Unfit | undefined {
   if (valueDepth(event, MAX_EVENT_DEPTH) > MAX_EVENT_DEPTH) {
-    return { reason: 'too_deep', message: `event nests deeper than ${MAX_EVENT_DEPTH} levels; it can't be serialised safely` };
+    return { reason: 'too_deep', message: `event nests deeper than ${MAX_EVENT_DEPTH} levels (or holds a cycle); it can't be serialised safely` };
   }
   if (!serialise) return undefined;
   try {
