@@ -112,6 +112,8 @@ export interface DedupeOptions {
   readonly windowMs?: number;
   /** Keys remembered per series (memory grows with entities, not with rate × window). @default 16 */
   readonly maxPerSeries?: number;
+  /** Series remembered at most; then the least recently used settled one is forgotten (counted). @default 100000 */
+  readonly maxSeries?: number;
   /** Copies held back while their first copy is in flight; beyond this a copy passes on (rewritten). @default 10000 */
   readonly maxWaiting?: number;
 }
