@@ -1,4 +1,6 @@
 import type { AckGroup } from './ack.js';
+import type { SdkError } from './errors.js';
+import type { Guard } from './guard.js';
 
 /** A batch cut by the batcher: events with their ack groups (parallel arrays) and their estimated size. */
 export interface Batch {
@@ -16,6 +18,13 @@ export interface BatcherOptions {
   readonly sizeOf: (event: unknown) => number;
   /** Receives every cut batch, synchronously, in order. */
   readonly onBatch: (batch: Batch) => void;
+  /** Wraps the age timer's callback: the pipeline's guard (reports, dead-letters `callback_failed`). */
+  readonly guard: Guard;
+  /**
+   * The age timer's cut threw while handing `batch` on: nobody holds the batch any more, so it must be failed
+   * (its sources redeliver) or it would stay in flight forever and hang `stop()`.
+   */
+  readonly onCutFailed: (batch: Batch, error: SdkError) => void;
 }
 
 /** Accumulates events and cuts a batch on count, bytes or age, whichever comes first. */
@@ -36,6 +45,8 @@ export interface Batcher {
 export function createBatcher(options: BatcherOptions): Batcher {
   let current = newBatch();
   let timer: ReturnType<typeof setTimeout> | undefined;
+  /** The batch being handed to onBatch (set only while onBatch runs). */
+  let handing: Batch | undefined;
 
   const cut = () => {
     if (timer !== undefined) {
@@ -45,7 +56,18 @@ export function createBatcher(options: BatcherOptions): Batcher {
     if (current.events.length === 0) return;
     const batch = current;
     current = newBatch();
+    handing = batch;
     options.onBatch(batch);
+    handing = undefined;
+  };
+  // Issue 11: a throw in the timer escaped to the process. Now it is reported, and the batch that was being
+  // handed on is failed rather than stranded.
+  const recoverCut = (error: SdkError) => {
+    const stranded = handing;
+    handing = undefined;
+    if (stranded === undefined) return undefined;
+    options.onCutFailed(stranded, error);
+    return { data: { events: stranded.events.length } };
   };
 
   return {
@@ -56,7 +78,7 @@ export function createBatcher(options: BatcherOptions): Batcher {
       current.groups.push(group);
       current.bytes += size;
       if (current.events.length >= options.maxSize || current.bytes >= options.maxBytes) cut();
-      else if (timer === undefined) timer = setTimeout(cut, options.maxWaitMs);
+      else if (timer === undefined) timer = setTimeout(options.guard('batch age timer', cut, recoverCut), options.maxWaitMs);
     },
     flush: cut,
     pending: () => current.events.length,
@@ -73,6 +95,25 @@ export function createBatcher(options: BatcherOptions): Batcher {
  */
 export function estimateSize(value: unknown): number {
   return estimate(value, 2);
+}
+
+/**
+ * The sink's `sizeOf`, falling back to {@link estimateSize} when there is none or when it throws: a throwing
+ * sizeOf must not strand an event half-taken (retained and counted as buffered, never batched). The first
+ * failure goes to `onError` (a bug in the sink, reported once).
+ */
+export function sizeOfOrEstimate(sizeOf: ((event: unknown) => number) | undefined, onError: (error: unknown) => void): (event: unknown) => number {
+  if (sizeOf === undefined) return estimateSize;
+  let reported = false;
+  return (event) => {
+    try {
+      return sizeOf(event);
+    } catch (error) {
+      if (!reported) onError(error);
+      reported = true;
+      return estimateSize(event);
+    }
+  };
 }
 
 // --- internal ---

@@ -137,4 +137,25 @@ describe('createBreaker', () => {
     expect(vi.getTimerCount()).toBe(0);
     await expect(succeed(breaker)).rejects.toMatchObject({ code: ErrorCode.ABORTED });
   });
+
+  // Issue 11: opossum fires halfOpen from its own timer, where a throwing listener killed the process.
+  it('reports a listener that throws (even from the reset timer) and still notifies the others', async () => {
+    const reported: SdkError[] = [];
+    const guarded = createBreaker({ name: 'db', threshold: 1, resetTimeoutMs: 1_000, report: (e) => reported.push(e) });
+    const seen: BreakerState[] = [];
+    guarded.onStateChange(() => {
+      throw new Error('listener bug');
+    });
+    guarded.onStateChange((s) => seen.push(s));
+    await expect(fail(guarded)).rejects.toThrow('db down');
+    await vi.advanceTimersByTimeAsync(1_000); // the half-open transition: a throw escaping the timer rejects here
+    await expect(succeed(guarded)).resolves.toBe('ok');
+    expect(seen).toEqual(['open', 'half-open', 'closed']);
+    expect(reported.map((e) => [e.code, e.stage, e.data?.['callback']])).toEqual([
+      [ErrorCode.INTERNAL, 'breaker:db', 'breaker open listener'],
+      [ErrorCode.INTERNAL, 'breaker:db', 'breaker half-open listener'],
+      [ErrorCode.INTERNAL, 'breaker:db', 'breaker closed listener'],
+    ]);
+    guarded.shutdown();
+  });
 });

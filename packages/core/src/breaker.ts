@@ -1,5 +1,6 @@
 import CircuitBreaker from 'opossum';
 import { ErrorCode, SdkError, isSdkError } from './errors.js';
+import { createReportingGuard } from './guard.js';
 
 /** State of a {@link Breaker}. */
 export type BreakerState = 'closed' | 'open' | 'half-open';
@@ -18,6 +19,11 @@ export interface CreateBreakerOptions {
    * reset the consecutive count and close a half-open breaker.
    */
   readonly isFailure?: (error: unknown) => boolean;
+  /**
+   * Receives what a state listener (or opossum event handler) threw; opossum fires `halfOpen` from its own
+   * timer, where a throw would kill the process (issue 11). @default writes a line to stderr
+   */
+  readonly report?: (error: SdkError) => void;
 }
 
 /** A circuit breaker around async calls (on opossum), opening after `threshold` consecutive failures. */
@@ -30,7 +36,7 @@ export interface Breaker {
   readonly fire: <T>(fn: () => Promise<T>) => Promise<T>;
   /** The current state; `open` after shutdown. */
   readonly state: () => BreakerState;
-  /** Calls `listener` on every transition; returns the unsubscribe function. Listeners must not throw. */
+  /** Calls `listener` on every transition; returns the unsubscribe function. A throwing listener is reported; the others still run. */
   readonly onStateChange: (listener: (state: BreakerState) => void) => () => void;
   /** Stops the reset timer and rejects every later `fire` (ABORTED). Idempotent. */
   readonly shutdown: () => void;
@@ -63,26 +69,44 @@ export function createBreaker(options: CreateBreakerOptions): Breaker {
   let consecutive = 0;
   let openedAt = 0;
   let isShutdown = false;
+  const report = options.report ?? reportToStderr;
+  const guard = createReportingGuard(report, `breaker:${options.name}`);
 
+  /** Each listener on its own: one that throws is reported and can't keep the others (a drainer's wake-up) from running. */
   const notify = (state: BreakerState) => {
-    for (const listener of [...listeners]) listener(state);
+    for (const listener of [...listeners]) guard(`breaker ${state} listener`, listener)(state);
   };
-  circuit.on('failure', () => {
-    consecutive += 1;
-    if (consecutive >= threshold && circuit.closed) circuit.open();
-  });
-  circuit.on('success', () => {
-    consecutive = 0;
-  });
-  circuit.on('open', () => {
-    openedAt = Date.now();
-    notify('open');
-  });
-  circuit.on('halfOpen', () => notify('half-open'));
-  circuit.on('close', () => {
-    consecutive = 0;
-    notify('closed');
-  });
+  circuit.on(
+    'failure',
+    guard('breaker failure', () => {
+      consecutive += 1;
+      if (consecutive >= threshold && circuit.closed) circuit.open();
+    }),
+  );
+  circuit.on(
+    'success',
+    guard('breaker success', () => {
+      consecutive = 0;
+    }),
+  );
+  circuit.on(
+    'open',
+    guard('breaker open', () => {
+      openedAt = Date.now();
+      notify('open');
+    }),
+  );
+  circuit.on(
+    'halfOpen',
+    guard('breaker half-open', () => notify('half-open')),
+  );
+  circuit.on(
+    'close',
+    guard('breaker close', () => {
+      consecutive = 0;
+      notify('closed');
+    }),
+  );
 
   const state = (): BreakerState => {
     if (isShutdown || circuit.opened) return 'open';
@@ -135,6 +159,10 @@ export function createBreaker(options: CreateBreakerOptions): Breaker {
 
 function defaultIsFailure(error: unknown): boolean {
   return !(isSdkError(error, ErrorCode.SINK_REJECTED) || isSdkError(error, ErrorCode.EVENT_INVALID));
+}
+
+function reportToStderr(error: SdkError): void {
+  process.stderr.write(`ha-ingestor: ${error.stage ?? 'breaker'}: ${error.message}\n`);
 }
 
 /** opossum's own "Breaker is open" rejection (not an error of the wrapped call). */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DeadLetterRecord } from './context.js';
-import { createDeadLetter } from './dead-letter.js';
+import { MAX_DEAD_LETTER_LABELS, createDeadLetter } from './dead-letter.js';
 import type { SdkError } from './errors.js';
 import { TRUNCATED, toJsonSafe } from './json-safe.js';
 import { noopLogger } from './logger.js';
@@ -102,6 +102,18 @@ describe('createDeadLetter', () => {
     dl.write({ stage: 's', reason: 'r', message: 'm' });
     expect(records).toHaveLength(1);
     expect(dl.failures()).toBe(0);
+  });
+
+  // Issue 11: reasons from plugins may carry outside text; the metric's label sets stay bounded.
+  it('counts every record but keeps at most MAX_DEAD_LETTER_LABELS label pairs, folding the rest into other', async () => {
+    const path = join(tmp(), 'dl.ndjson');
+    const { dl, metrics } = make(path);
+    for (let i = 0; i < MAX_DEAD_LETTER_LABELS + 50; i++) dl.write({ stage: 'sink:x', reason: `reason_${i}`, message: 'm' });
+    const values = (await metrics.deadLettered.get()).values;
+    expect(values).toHaveLength(MAX_DEAD_LETTER_LABELS + 1);
+    expect(values.reduce((n, v) => n + v.value, 0)).toBe(MAX_DEAD_LETTER_LABELS + 50);
+    expect(values.find((v) => v.labels['reason'] === 'other')).toMatchObject({ value: 50, labels: { stage: 'other' } });
+    expect(lines(path).at(-1)).toMatchObject({ reason: `reason_${MAX_DEAD_LETTER_LABELS + 49}` }); // the file keeps it
   });
 });
 

@@ -8,6 +8,12 @@ import type { Metrics } from './metrics.js';
 
 /** Largest serialised `raw` value kept in a record; larger ones are cut with a marker. */
 const MAX_RAW_CHARS = 64 * 1024;
+/**
+ * Distinct (stage, reason) label pairs of `ha_ingestor_dead_lettered_total`; later pairs are counted under
+ * `{stage="other", reason="other"}` (the record in the file keeps its real stage and reason). Issue 11: a
+ * plugin that puts outside text in a reason must not grow the metric without bound.
+ */
+export const MAX_DEAD_LETTER_LABELS = 256;
 
 /** Options of {@link createDeadLetter}. */
 export interface DeadLetterOptions {
@@ -45,6 +51,7 @@ export function createDeadLetter(options: DeadLetterOptions): DeadLetter {
   const failuresCounter = metrics.counter('dead_letter_write_failures_total', 'Dead-letter records that could not be written to the file');
   let size: number | undefined;
   let written = 0;
+  const labels = new Set<string>();
   let failed = 0;
 
   const append = (file: string, line: string) => {
@@ -70,7 +77,9 @@ export function createDeadLetter(options: DeadLetterOptions): DeadLetter {
     write: (entry) => {
       const record = toRecord(entry, new Date(options.now()).toISOString());
       written++;
-      metrics.deadLettered.inc({ stage: record.stage, reason: record.reason });
+      const pair = `${record.stage}\u0000${record.reason}`;
+      if (labels.size < MAX_DEAD_LETTER_LABELS) labels.add(pair);
+      metrics.deadLettered.inc(labels.has(pair) ? { stage: record.stage, reason: record.reason } : { stage: 'other', reason: 'other' });
       logger.warn({ stage: record.stage, reason: record.reason, code: record.code }, `dead-letter: ${record.message}`);
       if (path !== undefined) {
         try {

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { AckGroup } from './ack.js';
-import { createDedupeStore, dedupeIdentity, dedupeStage } from './dedupe.js';
+import { createDedupeStore, dedupeStage } from './dedupe.js';
+import { dedupeIdentity } from './identity.js';
 import { noopLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { ErrorCode, SdkError } from './errors.js';
 import type { StageEnv } from './stage.js';
 
-const opts = { windowMs: 300_000, maxPerSeries: 16, maxWaiting: 10_000 };
+const opts = { windowMs: 300_000, maxPerSeries: 16, maxWaiting: 10_000, maxSeries: 100_000 };
 const sc = (entity: string, t: number) => ({ event_type: 'state_changed', entity_id: entity, time_fired: t, key: `${entity}@${t}` });
 const down = new SdkError(ErrorCode.SINK_UNAVAILABLE, 'write failed');
 
@@ -232,6 +233,25 @@ describe('dedupe', () => {
     h.store.isDuplicate('sensor.c', 'x');
     expect(h.store.seriesCount()).toBe(1);
     expect(h.store.ringSize('sensor.b')).toBe(2);
+  });
+
+  // Issue 11: series names come from outside (entity ids, MQTT topics); their number must be bounded too.
+  it('keeps at most maxSeries series: a flood of new names evicts settled ones, counted, never one in flight', () => {
+    const evicted: number[] = [];
+    const store = createDedupeStore({ ...opts, maxSeries: 10 }, () => 0, { duplicates: () => undefined, failed: () => undefined, evicted: (n) => evicted.push(n) });
+    const tracker = { open: new Set<AckGroup>(), report: () => undefined };
+    const inFlight = store.admit('sensor.busy', 'sensor.busy@1', new AckGroup(undefined, 1, tracker));
+    store.commit(['sensor.real'], ['sensor.real@1']);
+    for (let i = 0; i < 1000; i++) {
+      store.isDuplicate('sensor.real', 'sensor.real@1'); // the real entity keeps reporting
+      store.commit([`junk.${i}`], [`junk.${i}@1`]);
+    }
+    expect(store.seriesCount()).toBe(10);
+    expect(evicted.reduce((a, b) => a + b, 0)).toBe(1000 + 2 - 10);
+    expect(store.isDuplicate('sensor.real', 'sensor.real@1')).toBe(true);
+    expect(store.inFlightCount()).toBe(1);
+    (inFlight as AckGroup).release(1); // its series was kept: it commits
+    expect(store.isDuplicate('sensor.busy', 'sensor.busy@1')).toBe(true);
   });
 
   it('only treats the exact same key as duplicate (different times of one entity pass)', () => {

@@ -1,6 +1,7 @@
 import { AckGroup } from './ack.js';
+import { createBoundedMap } from './bounded-map.js';
 import { ErrorCode, SdkError } from './errors.js';
-import { eventSeries } from './identity.js';
+import { identityKey, identitySeries } from './identity.js';
 import type { ResolvedDedupeOptions } from './runtime-options.js';
 import type { StageBatch, StageEnv, StageRunner } from './stage.js';
 
@@ -10,7 +11,9 @@ import type { StageBatch, StageEnv, StageRunner } from './stage.js';
  * - **Committed** keys: per series, a small ring of the last `maxPerSeries` keys whose event was handled,
  *   each expiring `windowMs` after its commit. HA's `last_updated` only moves forward per entity, so a
  *   replayed copy is always one of the newest few keys of its series; memory grows with the number of
- *   series, never with rate x window. Series whose newest key expired are evicted by a clock-driven sweep.
+ *   series, never with rate x window. Series whose newest key expired are evicted by a clock-driven sweep,
+ *   and at most `maxSeries` series are kept (issue 11: series names come from outside; a flood of new names
+ *   evicts the least recently used settled series, counted through `outcomes.evicted`).
  * - **In-flight** keys: one entry per event that passed the stage and is not settled yet (bounded by the
  *   events in flight: the queues are bounded), kept in its series' key map, so one lookup tells committed
  *   from in flight and committing overwrites the entry in place. A later copy of such a key is held back on
@@ -47,6 +50,8 @@ export interface DedupeOutcomes {
   readonly duplicates: (count: number) => void;
   /** `count` held-back copies failed with their first copy. */
   readonly failed: (count: number) => void;
+  /** `count` series were forgotten because `maxSeries` was reached (a later replay of their keys is rewritten). */
+  readonly evicted?: (count: number) => void;
 }
 
 /** {@link DedupeStore.admit}: the key was committed within the window. */
@@ -56,8 +61,9 @@ const NO_OUTCOMES: DedupeOutcomes = { duplicates: () => undefined, failed: () =>
 
 /** Creates a {@link DedupeStore} on the given clock (epoch ms). */
 export function createDedupeStore(options: ResolvedDedupeOptions, now: () => number, outcomes: DedupeOutcomes = NO_OUTCOMES): DedupeStore {
-  const { windowMs, maxPerSeries, maxWaiting } = options;
-  const rings = new Map<string, Ring>();
+  const { windowMs, maxPerSeries, maxWaiting, maxSeries } = options;
+  // A series with entries in flight is pinned: its entries settle into it.
+  const rings = createBoundedMap<Ring>({ max: maxSeries, pinned: (ring) => ring.flying > 0, onEvict: () => outcomes.evicted?.(1) });
   let inFlight = 0;
   let waiting = 0;
   let lastSweep = now();
@@ -172,7 +178,7 @@ export function createDedupeStore(options: ResolvedDedupeOptions, now: () => num
       sweep(t);
       for (let i = 0; i < keys.length; i++) commitOne(ringOf(series[i] as string, t), keys[i] as string, t);
     },
-    seriesCount: () => rings.size,
+    seriesCount: () => rings.size(),
     ringSize: (series) => {
       const ring = rings.get(series);
       return ring === undefined ? 0 : ring.times.size - ring.flying;
@@ -192,17 +198,6 @@ export function createDedupeStore(options: ResolvedDedupeOptions, now: () => num
       waiting = 0;
     },
   };
-}
-
-/**
- * The identity of an event for dedupe: `event.key` (see `identity.ts`), else `series@time_fired`.
- * Undefined when the event has neither, and such an event is never treated as a duplicate.
- */
-export function dedupeIdentity(event: unknown): { series: string; key: string } | undefined {
-  const series = identitySeries(event);
-  if (series === undefined) return undefined;
-  const key = identityKey(event as Record<string, unknown>, series);
-  return key === undefined ? undefined : { series, key };
 }
 
 /**
@@ -288,20 +283,4 @@ interface Ring {
   newest: number;
   /** Entries in flight in `times` (a ring with any is never evicted). */
   flying: number;
-}
-
-function identitySeries(event: unknown): string | undefined {
-  if (event === null || typeof event !== 'object') return undefined;
-  const e = event as Record<string, unknown>;
-  if (typeof e['event_type'] === 'string') {
-    return eventSeries(e as { event_type: string; entity_id?: string; data?: Readonly<Record<string, unknown>> });
-  }
-  return typeof e['entity_id'] === 'string' ? e['entity_id'] : undefined;
-}
-
-function identityKey(e: Record<string, unknown>, series: string): string | undefined {
-  const key = e['key'];
-  if (typeof key === 'string') return key;
-  const time = e['time_fired'];
-  return typeof time === 'number' ? `${series}@${time}` : undefined;
 }

@@ -45,6 +45,7 @@ export function createSinkWrite(env: SinkWriteEnv): SinkWrite {
     const own = new AbortController();
     const forward = () => own.abort(env.signal.reason);
     if (env.signal.aborted) forward();
+    // guard-exempt: forward only aborts a child controller; abort() never throws (listeners report their own errors)
     else env.signal.addEventListener('abort', forward, { once: true });
     let waiting = false;
     cutWait = () => {
@@ -66,7 +67,9 @@ export function createSinkWrite(env: SinkWriteEnv): SinkWrite {
           signal: own.signal,
           // An open breaker means "stop trying now". Unknown errors are retried: for a sink, treating a
           // surprise as transient loses nothing.
-          isRetryable: (e) => !stopping && breaker.state() !== 'open' && (!isSdkError(e) || e.retryable),
+          // A RangeError is a data problem (a sink's serialiser overflowed on a deep event): retrying can't help;
+          // the delivery isolates the event instead (issue 11).
+          isRetryable: (e) => !stopping && breaker.state() !== 'open' && !(e instanceof RangeError) && (!isSdkError(e) || e.retryable),
           onRetry: (error, n, delayMs) => {
             waiting = true;
             ctx.logger.warn({ sink: name, attempt: n, delayMs, code: error.code }, `sink ${name}: write failed, retrying: ${error.message}`);

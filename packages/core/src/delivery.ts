@@ -1,10 +1,13 @@
-import { type AckGroup, failAll, releaseAll } from './ack.js';
-import { type Batch, type Batcher, createBatcher, estimateSize } from './batcher.js';
+import { type AckGroup, releaseAll } from './ack.js';
+import { type Batch, type Batcher, createBatcher, sizeOfOrEstimate } from './batcher.js';
 import type { Breaker, BreakerState, CreateBreakerOptions } from './breaker.js';
 import type { StageContext } from './context.js';
+import { createDeliveryAccounting } from './delivery-accounting.js';
+import { isolateUnfit } from './delivery-isolate.js';
+import { createDeliveryOutbox, type DeliveryOutbox } from './delivery-outbox.js';
 import { ErrorCode, SdkError, isSdkError, toSdkError } from './errors.js';
-import { createLagObserver } from './event-time.js';
-import type { OpenOutboxOptions, Outbox } from './outbox.js';
+import { createGuard } from './guard.js';
+import type { OpenOutboxOptions, Outbox, OutboxFullInfo } from './outbox.js';
 import type { AnySink } from './pipeline.js';
 import type { WithRetryOptions } from './retry.js';
 import type { ResolvedDeliveryOptions } from './runtime-options.js';
@@ -32,6 +35,8 @@ export interface DeliveryEnv {
 export interface DeliveryStatus {
   readonly breaker: BreakerState;
   readonly outboxRecords: number;
+  /** Set while the outbox is full (issue 11: health says so, degraded). */
+  readonly outboxFull: OutboxFullInfo | undefined;
   readonly lastError: SdkError | undefined;
 }
 
@@ -42,10 +47,12 @@ export interface DeliveryStatus {
  *   (retry around a breaker); a batch the sink can't take goes to the outbox (handled) or fails its groups
  *   (no outbox). While the outbox holds entries, it appends new batches behind them, so the sink sees events
  *   in order. With `whenFull: 'block'` that append waits for space (backpressure reaches the sources).
- * - The **drainer** writes outbox entries oldest first and acks each after the sink accepted it, which is
- *   what frees space. It is a separate task so that it is never the one waiting in `append`: a full outbox
- *   during an outage can't lock the delivery up. The writer writes directly only when the outbox is empty,
- *   and only the writer appends, so the two never write to the sink at the same time.
+ * - The **drainer** (delivery-outbox.ts) writes outbox entries oldest first and acks each after the sink
+ *   accepted it, which is what frees space. The writer writes directly only when the outbox is empty, and
+ *   only the writer appends, so the two never write to the sink at the same time.
+ *
+ * A batch whose write or append fails is first checked for events nothing can serialise (too deep, not
+ * JSON): those are dead-lettered and the rest is tried again (delivery-isolate.ts).
  */
 export interface Delivery {
   readonly name: string;
@@ -64,7 +71,8 @@ export interface Delivery {
   readonly whenIdle: () => Promise<void>;
   /**
    * Stop began: with an outbox, failures are no longer retried (a retry wait in progress is cut short), so
-   * batches the sink can't take go to the outbox instead of failing when the stop timeout runs out.
+   * batches the sink can't take go to the outbox instead of failing when the stop timeout runs out; and a
+   * full outbox no longer blocks: what does not fit fails at once (its sources keep it), so stop is prompt.
    */
   readonly beginStop: () => void;
   /** Stop timed out: aborts waits and retries, fails every buffered event's group with `error`. */
@@ -81,54 +89,33 @@ export function createDelivery(sink: AnySink, options: ResolvedDeliveryOptions, 
   const stage = `sink:${name}`;
   const metrics = ctx.metrics;
   const depth = metrics.queueDepth.labels({ queue: stage });
-  const observeLag = createLagObserver(metrics); // skips impossible times (issue 11)
   const controller = new AbortController();
   const breaker = deps.createBreaker({
     name,
     threshold: options.breaker.threshold,
     resetTimeoutMs: options.breaker.resetTimeoutMs,
     isFailure: (e) => !isSdkError(e, ErrorCode.SINK_REJECTED),
+    report: ctx.report,
   });
+  const guard = createGuard(ctx, stage);
   const ready: Batch[] = [];
   let inFlight: Batch | undefined;
   let buffered = 0;
-  let outbox: Outbox<unknown> | undefined;
   let lastError: SdkError | undefined;
   let stopped = false;
-  let drainBlocked = false;
-  let drainTimer: ReturnType<typeof setTimeout> | undefined;
   let wakeWriter: (() => void) | undefined;
-  let wakeDrainer: (() => void) | undefined;
   let spaceWaiter: (() => void) | undefined;
   let idleWaiters: (() => void)[] = [];
   let tasksDone: Promise<unknown> = Promise.resolve();
-  counters.written[name] ??= 0;
-  counters.outboxed[name] ??= 0;
 
   const wakeWriterNow = () => {
     const w = wakeWriter;
     wakeWriter = undefined;
     w?.();
   };
-  const wakeDrainerNow = () => {
-    const w = wakeDrainer;
-    wakeDrainer = undefined;
-    w?.();
-  };
-  // A throwing sizeOf must not strand an event half-taken (retained and counted as buffered, never batched):
-  // fall back to the estimate and report the bug once.
-  const sinkSizeOf = sink.sizeOf as ((event: unknown) => number) | undefined;
-  let sizeOfReported = false;
-  const sizeOf = (event: unknown): number => {
-    if (sinkSizeOf === undefined) return estimateSize(event);
-    try {
-      return sinkSizeOf(event);
-    } catch (error) {
-      if (!sizeOfReported) ctx.report(new SdkError(ErrorCode.INTERNAL, `sink ${name}: sizeOf threw; using the size estimate`, { stage, cause: error }));
-      sizeOfReported = true;
-      return estimateSize(event);
-    }
-  };
+  const sizeOf = sizeOfOrEstimate(sink.sizeOf as ((event: unknown) => number) | undefined, (error) =>
+    ctx.report(new SdkError(ErrorCode.INTERNAL, `sink ${name}: sizeOf threw; using the size estimate`, { stage, cause: error })),
+  );
   const batcher: Batcher = createBatcher({
     maxSize: options.batch.maxSize,
     maxBytes: options.batch.maxBytes,
@@ -138,11 +125,17 @@ export function createDelivery(sink: AnySink, options: ResolvedDeliveryOptions, 
       ready.push(batch);
       wakeWriterNow();
     },
+    guard,
+    onCutFailed: (batch, error) => {
+      failEvents(batch.groups, batch.events.length, error);
+      settled(batch);
+    },
   });
   const unsubscribe = breaker.onStateChange((state) => {
+    // Wake first: if logging throws, the drainer must still learn that it may try again.
+    if (state !== 'open') lane?.wake();
     if (state === 'open') ctx.logger.warn({ sink: name, state }, `sink ${name}: circuit breaker open, batches go to the outbox (or fail)`);
     else ctx.logger.info({ sink: name, state }, `sink ${name}: circuit breaker ${state}`);
-    if (state !== 'open') wakeDrainerNow();
   });
 
   const settled = (batch: Batch) => {
@@ -162,60 +155,40 @@ export function createDelivery(sink: AnySink, options: ResolvedDeliveryOptions, 
 
   const { write, stopRetrying } = createSinkWrite({ sink, breaker, options, ctx, withRetry: deps.withRetry, signal: controller.signal });
 
-  /** Dead-letters the events the sink refused; returns how many it accepted. */
-  const applyResult = (events: readonly unknown[], result: SinkWriteResult | void): number => {
-    const rejected = result?.rejected;
-    if (rejected === undefined || rejected.length === 0) return events.length;
-    for (const r of rejected) {
-      ctx.deadLetter({ stage, reason: r.reason, code: ErrorCode.SINK_REJECTED, message: r.message, raw: events[r.index] });
-    }
-    counters.drop('rejected', rejected.length);
-    return events.length - rejected.length;
-  };
+  const { accepted, rejectAll, failEvents } = createDeliveryAccounting({ name, ctx, counters, onWritten: (events) => env.onWritten(name, events) });
 
-  /** The sink took `count` of `events`; `announce` is false for drained outbox entries (already announced). */
-  const accepted = (events: readonly unknown[], count: number, announce: boolean) => {
-    counters.written[name] = (counters.written[name] ?? 0) + count;
-    metrics.sinkPointsWritten.inc({ sink: name }, count);
-    observeLag(events, ctx.now());
-    if (announce) env.onWritten(name, events);
-  };
-
-  const rejectAll = (events: readonly unknown[], error: SdkError) => {
-    for (const raw of events) ctx.deadLetter({ stage, reason: 'rejected', code: error.code, message: error.message, raw });
-    counters.drop('rejected', events.length);
-  };
-
-  /** Fails `groups[from..]` of events this delivery did not make durable (counted once, here). */
-  const failEvents = (groups: readonly AckGroup[], count: number, error: SdkError, from = 0) => {
-    counters.failed += count;
-    failAll(groups, error, from);
-  };
-
-  const fail = (batch: Batch, error: SdkError) => {
+  /** Fails a batch that was not made durable; `quiet` when its reason is logged elsewhere (rate-limited). */
+  const fail = (batch: Batch, error: SdkError, quiet = false) => {
     if (controller.signal.aborted) return; // abort() already failed and counted everything it held
-    ctx.report(error);
+    if (!quiet) ctx.report(error);
     failEvents(batch.groups, batch.events.length, error);
   };
 
-  const toOutbox = async (batch: Batch, box: Outbox<unknown>) => {
-    try {
-      await box.append(batch.events, controller.signal);
-    } catch (error) {
-      // drop-newest (or a batch larger than maxBytes) rejects with BUFFER_OVERFLOW: the events are not durable,
-      // so they fail (onFailed: the source keeps them) and count once, as failed, never also as dropped.
-      fail(batch, toSdkError(error, ErrorCode.STORAGE_FAILED, stage));
-      return;
-    } finally {
-      wakeDrainerNow();
-    }
-    counters.outboxed[name] = (counters.outboxed[name] ?? 0) + batch.events.length;
-    metrics.outboxBytes.set({ sink: name }, box.bytes());
-    env.onWritten(name, batch.events);
-    releaseAll(batch.groups);
-  };
+  const lane: DeliveryOutbox | undefined =
+    options.outbox === undefined
+      ? undefined
+      : createDeliveryOutbox({
+          name,
+          ctx,
+          counters,
+          options: options.outbox,
+          retryDrainMs: options.breaker.resetTimeoutMs,
+          openOutbox: deps.openOutbox,
+          write: (events) => write(events),
+          breakerState: () => breaker.state(),
+          signal: controller.signal,
+          stopped: () => stopped,
+          setLastError: (error) => {
+            lastError = error;
+          },
+          accepted,
+          rejectAll,
+          fail,
+          isolate: (batch) => isolateUnfit(batch, true, ctx, counters, stage),
+          onOutboxed: (events) => env.onWritten(name, events),
+        });
 
-  const deliver = async (batch: Batch) => {
+  const deliver = async (batch: Batch): Promise<void> => {
     let result: SinkWriteResult | void;
     try {
       result = await write(batch.events);
@@ -225,43 +198,22 @@ export function createDelivery(sink: AnySink, options: ResolvedDeliveryOptions, 
       if (error.code === ErrorCode.SINK_REJECTED) {
         rejectAll(batch.events, error);
         releaseAll(batch.groups);
-      } else if (outbox !== undefined && !controller.signal.aborted) {
+        return;
+      }
+      // One event the sink can't serialise (a RangeError from a 10,000-deep attribute) must not fail the rest.
+      const rest = controller.signal.aborted ? undefined : isolateUnfit(batch, false, ctx, counters, stage);
+      if (rest !== undefined) {
+        inFlight = rest;
+        if (rest.events.length > 0) await deliver(rest);
+      } else if (lane !== undefined && !controller.signal.aborted) {
         ctx.logger.warn({ sink: name, code: error.code, events: batch.events.length }, `sink ${name}: unavailable, batch moved to the outbox`);
-        await toOutbox(batch, outbox);
+        await lane.append(batch);
       } else fail(batch, error);
       return;
     }
     lastError = undefined;
-    accepted(batch.events, applyResult(batch.events, result), true);
+    accepted(batch.events, result, true);
     releaseAll(batch.groups);
-  };
-
-  /** Writes the oldest outbox entry; false when the sink is still unavailable. */
-  const drainOne = async (box: Outbox<unknown>): Promise<boolean> => {
-    const entry = await box.peek();
-    if (entry === undefined) return true;
-    try {
-      const result = await write(entry.records);
-      accepted(entry.records, applyResult(entry.records, result), false);
-    } catch (caught) {
-      const error = toSdkError(caught, ErrorCode.SINK_UNAVAILABLE, stage);
-      lastError = error;
-      if (error.code !== ErrorCode.SINK_REJECTED) return false;
-      rejectAll(entry.records, error);
-    }
-    lastError = undefined;
-    await box.ack(entry);
-    metrics.outboxBytes.set({ sink: name }, box.bytes());
-    return true;
-  };
-
-  const blockDrain = () => {
-    drainBlocked = true;
-    drainTimer = setTimeout(() => {
-      drainTimer = undefined;
-      drainBlocked = false;
-      wakeDrainerNow();
-    }, options.breaker.resetTimeoutMs);
   };
 
   /** The writer task: one batch at a time, in order (see {@link Delivery}). */
@@ -275,32 +227,18 @@ export function createDelivery(sink: AnySink, options: ResolvedDeliveryOptions, 
         continue;
       }
       inFlight = batch;
-      // Keep order: while older events wait in the outbox, newer ones queue behind them on disk. A blocking
-      // append waits for the drainer (another task) to free space, never for this one.
-      if (outbox !== undefined && outbox.size() > 0 && !controller.signal.aborted) await toOutbox(batch, outbox);
-      else await deliver(batch);
+      try {
+        // Keep order: while older events wait in the outbox, newer ones queue behind them on disk. A blocking
+        // append waits for the drainer (another task) to free space, never for this one.
+        if (lane !== undefined && lane.records() > 0 && !controller.signal.aborted) await lane.append(batch);
+        else await deliver(batch);
+      } catch (error) {
+        // A bug (or a throwing logger) in the write path: fail this batch, keep the writer alive. Issue 11: a
+        // dead writer strands every later batch and hangs stop() until its timeout.
+        fail(batch, toSdkError(error, ErrorCode.INTERNAL, stage));
+      }
       inFlight = undefined;
       settled(batch);
-    }
-  };
-
-  /** The drainer task: writes outbox entries oldest first while the sink looks available. */
-  const runDrainer = async (box: Outbox<unknown>) => {
-    while (!stopped) {
-      if (box.size() === 0 || drainBlocked || breaker.state() === 'open' || controller.signal.aborted) {
-        await new Promise<void>((resolve) => {
-          wakeDrainer = resolve;
-        });
-        continue;
-      }
-      let ok: boolean;
-      try {
-        ok = await drainOne(box);
-      } catch (error) {
-        ctx.report(toSdkError(error, ErrorCode.STORAGE_FAILED, stage));
-        ok = false;
-      }
-      if (!ok && !stopped) blockDrain();
     }
   };
 
@@ -333,24 +271,9 @@ export function createDelivery(sink: AnySink, options: ResolvedDeliveryOptions, 
   return {
     name,
     start: async () => {
-      if (options.outbox !== undefined) {
-        outbox = await deps.openOutbox({
-          ...options.outbox,
-          name,
-          logger: ctx.logger,
-          now: ctx.now,
-          onDrop: (records, policy) => {
-            // drop-newest refuses the new batch: it fails (see toOutbox) and is counted there, once.
-            if (policy === 'drop-newest') return;
-            counters.drop('outbox_full', records);
-            ctx.logger.error({ sink: name, records, policy }, `sink ${name}: outbox full, ${records} events dropped (${policy})`);
-          },
-        });
-        metrics.outboxBytes.set({ sink: name }, outbox.bytes());
-      }
-      const box = outbox;
+      await lane?.open();
       const report = (error: unknown) => ctx.report(toSdkError(error, ErrorCode.INTERNAL, stage));
-      tasksDone = Promise.all([runWriter().catch(report), box === undefined ? undefined : runDrainer(box).catch(report)]);
+      tasksDone = Promise.all([runWriter().catch(report), lane?.drain().catch(report)]);
     },
     push: (events, groups, from = 0) => {
       if (stopped || controller.signal.aborted) return refuse(events, groups, from);
@@ -363,7 +286,9 @@ export function createDelivery(sink: AnySink, options: ResolvedDeliveryOptions, 
     },
     flush: () => batcher.flush(),
     beginStop: () => {
-      if (outbox !== undefined) stopRetrying();
+      if (lane === undefined) return;
+      stopRetrying();
+      lane.stopWaiting();
     },
     buffered: () => buffered,
     whenIdle: () => (buffered === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve))),
@@ -380,7 +305,7 @@ export function createDelivery(sink: AnySink, options: ResolvedDeliveryOptions, 
       spaceWaiter = undefined;
       s?.();
       for (const w of idleWaiters.splice(0)) w();
-      wakeDrainerNow();
+      lane?.wake();
     },
     close: async () => {
       stopped = true;
@@ -388,14 +313,13 @@ export function createDelivery(sink: AnySink, options: ResolvedDeliveryOptions, 
       // wait; an entry not acked stays on disk and is drained after the next start (at-least-once, idempotent).
       if (!controller.signal.aborted) controller.abort(new SdkError(ErrorCode.ABORTED, `sink ${name}: delivery closed`, { stage }));
       wakeWriterNow();
-      wakeDrainerNow();
+      lane?.wake();
       await tasksDone;
-      if (drainTimer !== undefined) clearTimeout(drainTimer);
       batcher.close();
       unsubscribe();
       breaker.shutdown();
-      await outbox?.close();
+      await lane?.close();
     },
-    status: () => ({ breaker: breaker.state(), outboxRecords: outbox?.size() ?? 0, lastError }),
+    status: () => ({ breaker: breaker.state(), outboxRecords: lane?.records() ?? 0, outboxFull: lane?.full(), lastError }),
   };
 }

@@ -2,7 +2,7 @@ import type { SourceStatus } from './context.js';
 import type { DeliveryStatus } from './delivery.js';
 import { toSdkError } from './errors.js';
 import type { ComponentHealth, HealthState, PipelineHealth } from './pipeline.js';
-import type { AnySink } from './pipeline.js';
+import type { AnySink, WhenFull } from './pipeline.js';
 
 /** What the runtime knows about one source. */
 export interface SourceState {
@@ -44,8 +44,8 @@ export async function runSinkCheck(sink: AnySink, check: SinkCheck, now: () => n
 
 /**
  * Aggregates component health into one status (the worst). Sources: connected or running → ok,
- * disconnected → degraded, failed → down. Sinks: breaker open, outbox holding entries or failed last
- * check → degraded.
+ * disconnected → degraded, failed → down. Sinks: breaker open, outbox full or holding entries, or failed
+ * last check → degraded.
  */
 export function aggregateHealth(
   sources: ReadonlyMap<string, SourceState>,
@@ -78,9 +78,17 @@ function sourceHealth(name: string, s: SourceState): ComponentHealth {
   };
 }
 
+const FULL_CONSEQUENCE: Record<WhenFull, string> = {
+  block: 'blocking',
+  'drop-oldest': 'dropping the oldest events',
+  'drop-newest': 'refusing new batches',
+};
+
 function sinkHealth(name: string, d: DeliveryStatus, c: SinkCheck): ComponentHealth {
   const problems: string[] = [];
   if (d.breaker !== 'closed') problems.push(`circuit breaker ${d.breaker}`);
+  // Issue 11: a full outbox stalled the pipeline with nothing visible; now health says so and what it means.
+  if (d.outboxFull !== undefined) problems.push(`outbox full, ${FULL_CONSEQUENCE[d.outboxFull.whenFull]} (${d.outboxFull.bytes} of ${d.outboxFull.maxBytes} bytes)`);
   if (d.outboxRecords > 0) problems.push(`${d.outboxRecords} events waiting in the outbox`);
   if (c.ok === false) problems.push(`healthcheck failed: ${c.message ?? 'unknown error'}`);
   if (d.lastError !== undefined && problems.length === 0) problems.push(`last write failed: ${d.lastError.message}`);

@@ -47,3 +47,32 @@ export function splitEntityId(entityId: string): { domain: string; object_id: st
   if (dot <= 0) return { domain: '', object_id: entityId };
   return { domain: entityId.slice(0, dot), object_id: entityId.slice(dot + 1) };
 }
+
+/**
+ * The identity of an event for dedupe: `event.key` (see {@link eventKey}), else `series@time_fired`.
+ * Undefined when the event has neither, and such an event is never treated as a duplicate.
+ */
+export function dedupeIdentity(event: unknown): { series: string; key: string } | undefined {
+  const series = identitySeries(event);
+  if (series === undefined) return undefined;
+  const key = identityKey(event as Record<string, unknown>, series);
+  return key === undefined ? undefined : { series, key };
+}
+
+/** Series of an event for dedupe: {@link eventSeries} for HA-shaped events, else its `entity_id`. */
+export function identitySeries(event: unknown): string | undefined {
+  if (event === null || typeof event !== 'object') return undefined;
+  const e = event as Record<string, unknown>;
+  if (typeof e['event_type'] === 'string') {
+    return eventSeries(e as { event_type: string; entity_id?: string; data?: Readonly<Record<string, unknown>> });
+  }
+  return typeof e['entity_id'] === 'string' ? e['entity_id'] : undefined;
+}
+
+/** Key of an event for dedupe: `event.key`, else `series@time_fired`; undefined without either. */
+export function identityKey(e: Record<string, unknown>, series: string): string | undefined {
+  const key = e['key'];
+  if (typeof key === 'string') return key;
+  const time = e['time_fired'];
+  return typeof time === 'number' ? `${series}@${time}` : undefined;
+}

@@ -42,7 +42,7 @@ export { defineEnricher, DROP } from './enricher.js';
 export type { Enricher, EnricherImpl, EnricherDefinition, EnricherFactory, AddedOf, Drop } from './enricher.js';
 export { defineSink } from './sink.js';
 export type { Sink, SinkImpl, SinkDefinition, SinkFactory, SinkWriteResult, RejectedEvent } from './sink.js';
-export { createRegistryStore } from './registry.js';
+export { createRegistryStore, REGISTRY_MAX_ENTRIES } from './registry.js';
 export type {
   AreaEntry,
   FloorEntry,
@@ -54,6 +54,8 @@ export type {
   RegistryProvider,
   RegistryStore,
   RegistryData,
+  RegistryStoreOptions,
+  RegistryKind,
 } from './registry.js';
 export { createFileCheckpointStore, createMemoryCheckpointStore } from './checkpoint.js';
 export type { CheckpointStore, FileCheckpointStoreOptions } from './checkpoint.js';
@@ -99,13 +101,14 @@ export {
   BreakerOptionsSchema,
   DedupeOptionsSchema,
 } from './runtime-options.js';
-export { createDedupeStore, dedupeIdentity } from './dedupe.js';
+export { createDedupeStore } from './dedupe.js';
+export { dedupeIdentity } from './identity.js';
 export type { DedupeStore } from './dedupe.js';
 export { createBoundedQueue } from './queue.js';
 export type { BoundedQueue } from './queue.js';
 export { estimateSize } from './batcher.js';
 export { toJsonSafe, TRUNCATED } from './json-safe.js';
-export { MAX_JSON_DEPTH, parseJsonText, jsonDepthBeyond, valueDepth } from './json-text.js';
+export { MAX_EVENT_DEPTH, MAX_JSON_DEPTH, parseJsonText, jsonDepthBeyond, valueDepth } from './json-text.js';
 export type { JsonTextError } from './json-text.js';
 export type { JsonSafeLimits } from './json-safe.js';
 export { fileSink } from './file-sink.js';

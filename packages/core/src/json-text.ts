@@ -8,6 +8,13 @@
  */
 export const MAX_JSON_DEPTH = 32;
 
+/**
+ * Nesting allowed for a whole event: the envelope (event → new_state → attributes) plus MAX_JSON_DEPTH
+ * for the values inside it. Checked where an event built in code could reach recursion: the validate
+ * stage (zod) and a failed sink write or outbox append (delivery-isolate).
+ */
+export const MAX_EVENT_DEPTH = MAX_JSON_DEPTH + 4;
+
 /** Why JSON text was refused: the dead-letter reason and a specific message. */
 export interface JsonTextError {
   readonly reason: 'invalid_json' | 'json_too_deep';

@@ -4,6 +4,8 @@ import { ErrorCode, SdkError } from './errors.js';
 import { noopLogger } from './logger.js';
 import type { OpenOutboxOptions, Outbox, OutboxEntry } from './outbox.js';
 import { FRAME_HEADER_BYTES, decodeFrame, encodeFrame } from './outbox-format.js';
+import { createLogLimiter } from './log-limiter.js';
+import { createOutboxFullState, OUTBOX_DROP_LOG_INTERVAL_MS } from './outbox-full.js';
 import { createLock } from './outbox-lock.js';
 import { OutboxOptionsSchema } from './outbox-options.js';
 import { deleteSegment, loadOutboxDir, writeCursor, type Segment } from './outbox-store.js';
@@ -44,11 +46,28 @@ export async function createDiskOutbox<T>(options: OpenOutboxOptions): Promise<O
   let nextId = loaded.maxId + 1;
   let cached: OutboxEntry<T> | undefined;
   let closed = false;
+  /** Set by `stopWaiting`: a full `block` outbox refuses instead of waiting. */
+  let refuseWaits = false;
   const spaceWaiters = new Set<() => void>();
   const appendLock = createLock(); // keeps appends (and their wait for space) in order
   const cursorLock = createLock();
   const ackLock = createLock();
   const stage = `outbox:${name}`;
+  const fullState = createOutboxFullState({
+    name,
+    maxBytes,
+    whenFull,
+    logger,
+    now,
+    bytes: () => pendingBytes,
+    ...(options.onFullChange === undefined ? {} : { onFullChange: options.onFullChange }),
+  });
+  // A batch larger than the whole cap is a configuration problem that repeats per batch: logged like drops.
+  const oversize = createLogLimiter({
+    intervalMs: OUTBOX_DROP_LOG_INTERVAL_MS,
+    now,
+    log: (records) => logger.warn({ outbox: name, records, maxBytes }, `outbox ${name}: refused ${records} records in batches larger than maxBytes ${maxBytes}`),
+  });
 
   if (queue.length > 0) logger.info({ outbox: name, entries: queue.length, records: pendingRecords, bytes: pendingBytes }, `outbox ${name}: replaying pending entries`);
 
@@ -100,10 +119,10 @@ export async function createDiskOutbox<T>(options: OpenOutboxOptions): Promise<O
     }
   };
 
+  /** Refuses a new batch (drop-newest, or larger than the cap): reported through onDrop, logged rate-limited. */
   const overflow = (records: number, why: string): SdkError => {
     options.onDrop?.(records, 'drop-newest');
-    logger.warn({ outbox: name, dropped: records, reason: 'drop-newest' }, `outbox ${name}: ${why}; dropped ${records} new records`);
-    return new SdkError(ErrorCode.BUFFER_OVERFLOW, `outbox ${name}: ${why}; dropped ${records} records`, {
+    return new SdkError(ErrorCode.BUFFER_OVERFLOW, `outbox ${name}: ${why}; refused ${records} records`, {
       stage,
       retryable: false,
       data: { outbox: name, dropped: records, maxBytes },
@@ -123,15 +142,23 @@ export async function createDiskOutbox<T>(options: OpenOutboxOptions): Promise<O
       };
       if (signal?.aborted) return onAbort();
       spaceWaiters.add(wake);
+      // guard-exempt: onAbort only deletes from a Set and rejects with a prebuilt-shape SdkError; it cannot throw
       signal?.addEventListener('abort', onAbort, { once: true });
     });
 
   /** Makes room for `frameBytes` according to whenFull; resolves once it fits. */
   const makeRoom = async (frameBytes: number, records: number, signal: AbortSignal | undefined): Promise<void> => {
-    if (frameBytes > maxBytes) throw overflow(records, `a batch of ${frameBytes} bytes exceeds maxBytes ${maxBytes}`);
+    if (frameBytes > maxBytes) {
+      oversize.hit(records);
+      throw overflow(records, `a batch of ${frameBytes} bytes exceeds maxBytes ${maxBytes}`);
+    }
     while (pendingBytes + frameBytes > maxBytes) {
       if (closed) throw closedError(name);
-      if (whenFull === 'drop-newest') throw overflow(records, `full (${pendingBytes} of ${maxBytes} bytes)`);
+      fullState.reached(frameBytes);
+      if (whenFull === 'drop-newest') {
+        fullState.dropped(records);
+        throw overflow(records, `full (${pendingBytes} of ${maxBytes} bytes)`);
+      }
       if (whenFull === 'drop-oldest') {
         let dropped = 0;
         while (pendingBytes + frameBytes > maxBytes) {
@@ -140,10 +167,12 @@ export async function createDiskOutbox<T>(options: OpenOutboxOptions): Promise<O
           dropped += removed.count;
         }
         options.onDrop?.(dropped, 'drop-oldest');
-        logger.warn({ outbox: name, dropped, reason: 'drop-oldest' }, `outbox ${name}: full; dropped the ${dropped} oldest records`);
+        fullState.dropped(dropped);
         await ackLock.run(commitAcks);
         return;
       }
+      // Issue 11: a stopping pipeline must not wait for space only a drain to a dead database could free.
+      if (refuseWaits) throw notWaiting(name, pendingBytes, maxBytes);
       await waitForSpace(signal);
     }
   };
@@ -207,6 +236,7 @@ export async function createDiskOutbox<T>(options: OpenOutboxOptions): Promise<O
           `outbox ${name}: entry ${entry.id} at byte ${entry.offset} of ${entry.segment.path} is corrupt; skipped`,
         );
         removeHead();
+        fullState.freed();
         await ackLock.run(commitAcks);
       }
     },
@@ -219,16 +249,25 @@ export async function createDiskOutbox<T>(options: OpenOutboxOptions): Promise<O
           throw new SdkError(ErrorCode.INTERNAL, `outbox ${name}: ack of entry ${entry.id} before the oldest pending entry ${first.id}`, { stage });
         }
         removeHead();
+        fullState.freed();
         await commitAcks();
       }),
 
     bytes: () => pendingBytes,
     size: () => pendingRecords,
     oldestAppendedAt: () => headEntry()?.appendedAt,
+    isFull: () => fullState.isFull(),
+
+    stopWaiting: () => {
+      refuseWaits = true;
+      for (const wake of [...spaceWaiters]) wake();
+    },
 
     close: async () => {
       if (closed) return;
       closed = true;
+      fullState.close();
+      oversize.flush();
       for (const wake of [...spaceWaiters]) wake();
       await appendLock.run(async () => undefined);
       await writer.close();
@@ -241,6 +280,14 @@ export async function createDiskOutbox<T>(options: OpenOutboxOptions): Promise<O
 
 function aborted(name: string, reason: unknown): SdkError {
   return new SdkError(ErrorCode.ABORTED, `outbox ${name}: append aborted`, { stage: `outbox:${name}`, retryable: false, cause: reason });
+}
+
+function notWaiting(name: string, bytes: number, maxBytes: number): SdkError {
+  return new SdkError(ErrorCode.ABORTED, `outbox ${name} is full (${bytes} of ${maxBytes} bytes) and no longer waits for space (stopping): the batch was not made durable`, {
+    stage: `outbox:${name}`,
+    retryable: false,
+    data: { outbox: name, bytes, maxBytes },
+  });
 }
 
 function closedError(name: string): SdkError {

@@ -17,7 +17,9 @@ export const OutboxOptionsSchema = z.object({
   whenFull: z
     .enum(['block', 'drop-oldest', 'drop-newest'])
     .default('block')
-    .describe('When full: `block` waits for space (backpressure up to the sources), `drop-oldest` discards the oldest (already acknowledged) entries, counted as dropped `outbox_full`; `drop-newest` refuses the new batch: in a pipeline its events fail (`onFailed`, the source keeps them) and count as failed'),
+    .describe(
+      'When full: `block` waits for space (backpressure up to the sources; `stop()` does not wait), `drop-oldest` discards the oldest (already acknowledged) entries, counted as dropped `outbox_full`; `drop-newest` refuses the new batch: in a pipeline its events fail (`onFailed`, the source keeps them) and count as failed. Becoming full is logged once and counted (`ha_ingestor_outbox_full_total`), drops at most once per 10 s',
+    ),
   fsync: z
     .enum(['always', 'interval', 'never'])
     .default('always')

@@ -1,6 +1,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ErrorCode, SdkError } from './errors.js';
+import { createReportingGuard } from './guard.js';
 import type { Logger } from './logger.js';
 import { createLock } from './outbox-lock.js';
 import { segmentFileName, storage, type Segment } from './outbox-store.js';
@@ -37,6 +38,8 @@ export interface SegmentWriter {
 export function createSegmentWriter(options: SegmentWriterOptions): SegmentWriter {
   const { dir, name, fsync, logger } = options;
   const lock = createLock();
+  // No pipeline here: what the timer throws (or a failed fsync) is logged with the outbox's name (issue 11).
+  const guard = createReportingGuard((error) => logger.error({ outbox: name, err: error }, `outbox ${name}: ${error.message}`), `outbox:${name}`);
   let active: { segment: Segment; handle: FileHandle } | undefined;
   let syncTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -77,15 +80,17 @@ export function createSegmentWriter(options: SegmentWriterOptions): SegmentWrite
 
   const scheduleSync = () => {
     if (fsync !== 'interval' || syncTimer !== undefined) return;
-    syncTimer = setTimeout(() => {
-      syncTimer = undefined;
-      lock
-        .run(async () => {
+    // The next append schedules the sync again (syncTimer is cleared first), so a failed one is retried.
+    syncTimer = setTimeout(
+      guard('periodic fsync', () => {
+        syncTimer = undefined;
+        return lock.run(async () => {
           const current = active;
           if (current) await storage(name, `fsync ${current.segment.path}`, () => current.handle.sync());
-        })
-        .catch((error: unknown) => logger.error({ outbox: name, err: error }, `outbox ${name}: periodic fsync failed`));
-    }, options.fsyncIntervalMs);
+        });
+      }),
+      options.fsyncIntervalMs,
+    );
     syncTimer.unref?.();
   };
 

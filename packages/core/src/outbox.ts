@@ -2,7 +2,10 @@ import type { Logger } from './logger.js';
 import { createDiskOutbox } from './outbox-disk.js';
 
 export { OutboxOptionsSchema } from './outbox-options.js';
+import type { OutboxFullInfo } from './outbox-full.js';
 import type { OutboxOptions } from './pipeline.js';
+
+export type { OutboxFullInfo } from './outbox-full.js';
 
 /** One appended batch, as read back from the outbox. */
 export interface OutboxEntry<T> {
@@ -34,6 +37,14 @@ export interface Outbox<T> {
   readonly size: () => number;
   /** Epoch ms of the oldest pending entry, or undefined when empty. */
   readonly oldestAppendedAt: () => number | undefined;
+  /** True from the first append that found no room until pending bytes are back at or below half the cap. */
+  readonly isFull: () => boolean;
+  /**
+   * From now on a full `block` outbox refuses (ABORTED, nothing written) instead of waiting, and an append
+   * waiting for space now is refused. Appends that fit are still written. Issue 11: a stopping pipeline
+   * waited up to its stop timeout for space that only a drain to a dead database could free.
+   */
+  readonly stopWaiting: () => void;
   readonly close: () => Promise<void>;
 }
 
@@ -49,6 +60,12 @@ export interface OpenOutboxOptions extends OutboxOptions {
    * pipeline counts such a batch once, as failed (its sources are told `onFailed`), never as dropped.
    */
   readonly onDrop?: (records: number, reason: 'drop-oldest' | 'drop-newest') => void;
+  /**
+   * Called when the outbox becomes full (an append found no room) and when it is no longer full (pending
+   * bytes back at or below half the cap). The outbox itself logs both transitions once, and its drops at
+   * most once per 10 s; this hook is for metrics and health.
+   */
+  readonly onFullChange?: (full: boolean, info: OutboxFullInfo) => void;
 }
 
 /**

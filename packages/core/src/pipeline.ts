@@ -54,6 +54,7 @@ export interface BreakerOptions {
  * What to do when the outbox is full: `block` makes the delivery wait for space (backpressure up to the
  * sources' `emit`); `drop-oldest` discards the oldest entries (already acknowledged: a real loss, counted as
  * dropped `outbox_full`); `drop-newest` refuses the new batch (its events fail: `onFailed`, counted as failed).
+ * Under every policy becoming full is logged once, counted and shown in health (issue 11).
  */
 export type WhenFull = 'block' | 'drop-oldest' | 'drop-newest';
 
@@ -112,6 +113,8 @@ export interface DedupeOptions {
   readonly windowMs?: number;
   /** Keys remembered per series (memory grows with entities, not with rate × window). @default 16 */
   readonly maxPerSeries?: number;
+  /** Series remembered at most; then the least recently used settled one is forgotten (counted). @default 100000 */
+  readonly maxSeries?: number;
   /** Copies held back while their first copy is in flight; beyond this a copy passes on (rewritten). @default 10000 */
   readonly maxWaiting?: number;
 }
@@ -149,7 +152,8 @@ export interface PipelineStats {
   readonly outboxed: Readonly<Record<string, number>>;
   /**
    * Dropped on purpose or lost by policy, by reason: `filtered`, `filter_error`, `duplicate`, `invalid`,
-   * `enricher`, `enricher_error`, `rejected` (by a sink), `outbox_full` (drop-oldest). All count as handled.
+   * `enricher`, `enricher_error`, `rejected` (by a sink), `outbox_full` (drop-oldest), `json_too_deep` and
+   * `not_serialisable` (split out of a failed batch by the delivery). All count as handled.
    */
   readonly dropped: Readonly<Record<string, number>>;
   /**
@@ -205,10 +209,11 @@ export interface Pipeline extends AsyncDisposable {
    */
   readonly start: () => Promise<void>;
   /**
-   * Aborts the sources and waits for their `run`, drains the stages, flushes batchers and waits for the
-   * writes (all within `stopTimeoutMs`; then the rest fails; a sink with an outbox stops retrying and
-   * outboxes what it can't write), then closes enrichers, deliveries (outboxes keep their entries) and
-   * sinks; resolves the final counts. Idempotent.
+   * Aborts the sources (an `emit` waiting for queue space is refused) and waits for their `run`, drains the
+   * stages, flushes batchers and waits for the writes (all within `stopTimeoutMs`; then the rest fails; a
+   * sink with an outbox stops retrying and outboxes what it can't write, and a full `block` outbox no longer
+   * waits: what does not fit fails back to its sources), then closes enrichers, deliveries (outboxes keep
+   * their entries) and sinks; resolves the final counts. Idempotent.
    */
   readonly stop: () => Promise<PipelineStats>;
   readonly stats: () => PipelineStats;

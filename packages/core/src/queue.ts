@@ -83,6 +83,7 @@ export function createBoundedQueue<T, G>(capacity: number): BoundedQueue<T, G> {
             else reject(error);
           },
         };
+        // guard-exempt: onAbort removes the waiter from an array and rejects; it cannot throw
         signal?.addEventListener('abort', onAbort, { once: true });
         waiters.push(waiter);
       });

@@ -113,10 +113,37 @@ export interface RegistryStore extends RegistryProvider {
   /** Inserts or updates one entity (keyed by entity_id); `previousEntityId` handles renames. */
   readonly upsertEntity: (entry: EntityEntry, previousEntityId?: string) => void;
   readonly removeEntity: (entityId: string) => void;
+  /** Entries refused so far because a registry held `maxEntries` (see {@link RegistryStoreOptions}). */
+  readonly dropped: () => number;
 }
 
+/** Which registry an entry was refused from. */
+export type RegistryKind = 'areas' | 'floors' | 'devices' | 'entities' | 'labels';
+
+/** Options of {@link createRegistryStore}. */
+export interface RegistryStoreOptions {
+  /**
+   * Entries kept per registry. HA sends these lists, but their size is still outside input: past the cap new
+   * entries are refused (the ones already known keep their metadata), counted and passed to `onDrop`.
+   * @default 100000
+   */
+  readonly maxEntries?: number;
+  /** Called with the registry and the number of entries refused (wire it to a counter or a log). */
+  readonly onDrop?: (registry: RegistryKind, count: number) => void;
+}
+
+/** Default of {@link RegistryStoreOptions.maxEntries}: far above the largest HA installs (tens of thousands of entities). */
+export const REGISTRY_MAX_ENTRIES = 100_000;
+
 /** Creates an in-memory registry store, optionally pre-filled (e.g. from a static file). */
-export function createRegistryStore(initial: RegistryData = {}): RegistryStore {
+export function createRegistryStore(initial: RegistryData = {}, options: RegistryStoreOptions = {}): RegistryStore {
+  const maxEntries = options.maxEntries ?? REGISTRY_MAX_ENTRIES;
+  let dropped = 0;
+  const refuse = (registry: RegistryKind, count: number) => {
+    if (count <= 0) return;
+    dropped += count;
+    options.onDrop?.(registry, count);
+  };
   let snap: RegistrySnapshot = {
     areas: new Map(),
     floors: new Map(),
@@ -131,8 +158,17 @@ export function createRegistryStore(initial: RegistryData = {}): RegistryStore {
     snap = { ...next, version: snap.version + 1 };
     for (const l of [...listeners]) l(snap);
   };
-  const index = <T>(items: readonly T[] | undefined, key: (t: T) => string, current: ReadonlyMap<string, T>) =>
-    items === undefined ? current : new Map(items.map((i) => [key(i), i] as const));
+  // Issue 11: keyed by names from outside, so bounded: the first maxEntries are kept, the rest counted.
+  const index = <T>(registry: RegistryKind, items: readonly T[] | undefined, key: (t: T) => string, current: ReadonlyMap<string, T>) => {
+    if (items === undefined) return current;
+    const map = new Map<string, T>();
+    for (const item of items) {
+      const k = key(item);
+      if (map.size < maxEntries || map.has(k)) map.set(k, item);
+      else refuse(registry, 1);
+    }
+    return map;
+  };
 
   const store: RegistryStore = {
     snapshot: () => snap,
@@ -142,16 +178,17 @@ export function createRegistryStore(initial: RegistryData = {}): RegistryStore {
     },
     replace: (data) =>
       publish({
-        areas: index(data.areas, (a) => a.area_id, snap.areas),
-        floors: index(data.floors, (f) => f.floor_id, snap.floors),
-        devices: index(data.devices, (d) => d.id, snap.devices),
-        entities: index(data.entities, (e) => e.entity_id, snap.entities),
-        labels: index(data.labels, (l) => l.label_id, snap.labels),
+        areas: index('areas', data.areas, (a) => a.area_id, snap.areas),
+        floors: index('floors', data.floors, (f) => f.floor_id, snap.floors),
+        devices: index('devices', data.devices, (d) => d.id, snap.devices),
+        entities: index('entities', data.entities, (e) => e.entity_id, snap.entities),
+        labels: index('labels', data.labels, (l) => l.label_id, snap.labels),
         config: data.config ?? snap.config,
       }),
     upsertEntity: (entry, previousEntityId) => {
       const entities = new Map(snap.entities);
       if (previousEntityId !== undefined && previousEntityId !== entry.entity_id) entities.delete(previousEntityId);
+      if (!entities.has(entry.entity_id) && entities.size >= maxEntries) return refuse('entities', 1);
       entities.set(entry.entity_id, entry);
       publish({ ...snap, entities });
     },
@@ -161,6 +198,7 @@ export function createRegistryStore(initial: RegistryData = {}): RegistryStore {
       entities.delete(entityId);
       publish({ ...snap, entities });
     },
+    dropped: () => dropped,
   };
   if (Object.keys(initial).length > 0) store.replace(initial);
   return store;

@@ -118,10 +118,12 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       clearTimeout(timer);
       reject(abortedError(signal));
     };
+    // guard-exempt: removes a listener and resolves; neither can throw
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
     }, ms);
+    // guard-exempt: clears a timer and rejects with an SdkError built from the signal; nothing can throw
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -40,6 +40,14 @@ export const DeliveryOptionsSchema = z.object({
 export const DedupeOptionsSchema = z.object({
   windowMs: z.number().int().positive().default(300_000).describe('How long a committed key is remembered (ms)'),
   maxPerSeries: z.number().int().positive().default(16).describe('Keys remembered per series (memory grows with series, not rate x window)'),
+  maxSeries: z
+    .number()
+    .int()
+    .positive()
+    .default(100_000)
+    .describe(
+      'Series (entities, event types) remembered at most; beyond this the least recently used settled series is forgotten, counted in `ha_ingestor_dedupe_series_evicted_total` (a later replay of its keys is written again, idempotently)',
+    ),
   maxWaiting: z
     .number()
     .int()

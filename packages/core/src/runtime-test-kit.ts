@@ -4,6 +4,7 @@
  */
 import { vi } from 'vitest';
 import type { Ack } from './context.js';
+import type { Logger } from './logger.js';
 import { ErrorCode, SdkError } from './errors.js';
 import type { OpenOutboxOptions, Outbox, OutboxEntry } from './outbox.js';
 import type { Sink, SinkWriteResult } from './sink.js';
@@ -141,6 +142,8 @@ export function memoryOutbox(): { open: (options: OpenOutboxOptions) => Promise<
     bytes: () => entries.reduce((n, e) => n + JSON.stringify(e.records).length, 0),
     size: () => entries.reduce((n, e) => n + e.records.length, 0),
     oldestAppendedAt: () => entries[0]?.appendedAt,
+    isFull: () => false,
+    stopWaiting: () => undefined,
     close: async () => undefined,
   };
   return {
@@ -150,6 +153,28 @@ export function memoryOutbox(): { open: (options: OpenOutboxOptions) => Promise<
       appendError = error;
     },
   };
+}
+
+/** One line logged through {@link recordingLogger}. */
+export interface LoggedLine {
+  readonly level: 'trace' | 'debug' | 'info' | 'warn' | 'error';
+  readonly msg: string;
+  readonly fields: Readonly<Record<string, unknown>>;
+}
+
+/** A logger that records every line (child bindings merged into the fields), for asserting what was logged. */
+export function recordingLogger(): { logger: Logger; all: LoggedLine[]; lines: (level: LoggedLine['level']) => LoggedLine[] } {
+  const all: LoggedLine[] = [];
+  const make = (bindings: Readonly<Record<string, unknown>>): Logger => {
+    const at =
+      (level: LoggedLine['level']) =>
+      (obj: Readonly<Record<string, unknown>> | string, msg?: string): void => {
+        if (typeof obj === 'string') all.push({ level, msg: obj, fields: bindings });
+        else all.push({ level, msg: msg ?? '', fields: { ...bindings, ...obj } });
+      };
+    return { trace: at('trace'), debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: (extra) => make({ ...bindings, ...extra }) };
+  };
+  return { logger: make({}), all, lines: (level) => all.filter((l) => l.level === level) };
 }
 
 /** Lets queued microtasks and zero-delay fake timers run. */

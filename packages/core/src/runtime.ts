@@ -98,11 +98,13 @@ export function createRuntime(input: RuntimeInput): Pipeline {
         return filterStage(spec.name, spec.predicate);
       case 'dedupe': {
         // Copies held back on an in-flight first copy settle outside the stage loop: count them here.
+        const evicted = metrics.counter('dedupe_series_evicted_total', 'Dedupe series forgotten because maxSeries was reached (series names come from outside)');
         const store = createDedupeStore(resolveDedupeOptions(spec.options), now, {
           duplicates: (n) => counters.drop('duplicate', n),
           failed: (n) => {
             counters.failed += n;
           },
+          evicted: (n) => evicted.inc(n),
         });
         dedupeStores.push(store);
         return dedupeStage(store);

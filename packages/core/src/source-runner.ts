@@ -42,7 +42,7 @@ export function initialSourceStates(sources: readonly AnySource[]): Map<string, 
  * Runs every source with its {@link SourceContext}. `emit` and `emitBatch` resolve once the intake queue
  * accepted the events (waiting, in order, when it is full) and return one shared resolved promise on the
  * fast path, so a synchronous producer allocates no Promise per event. An emit the queue can no longer
- * take (stop timed out) rejects with ABORTED and fails its ack.
+ * take (stop began while it waited for space, or the queue closed) rejects with ABORTED and fails its ack.
  */
 export function runSources(sources: readonly AnySource[], states: Map<string, SourceState>, env: SourceRunnerEnv): RunningSources {
   const tallies: ReceivedTally[] = [];
@@ -104,7 +104,10 @@ function sourceContext(name: string, state: SourceState, tally: ReceivedTally, e
   const putRest = async (events: readonly unknown[], from: number, group: AckGroup) => {
     for (let i = from; i < events.length; i++) {
       try {
-        await intake.put(events[i], group);
+        // Issue 11: an emit waiting for queue space (a full outbox upstream of a dead database) held stop() for
+        // its whole timeout. Stop aborts the sources' signal: the waiting emit is refused at once, its ack
+        // fails and the source keeps the events for redelivery.
+        await intake.put(events[i], group, env.signal);
       } catch (error) {
         throw refused(group, events.length - i, error);
       }

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { pipeline } from './builder.js';
 import { ackRecorder, listSource, memorySink } from './runtime-test-kit.js';
-import { MAX_EVENT_DEPTH } from './validate.js';
+import { MAX_EVENT_DEPTH } from './json-text.js';
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());

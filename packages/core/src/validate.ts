@@ -1,14 +1,8 @@
 import type { z } from 'zod';
 import type { AckGroup } from './ack.js';
 import { ErrorCode } from './errors.js';
-import { MAX_JSON_DEPTH, valueDepth } from './json-text.js';
+import { MAX_EVENT_DEPTH, valueDepth } from './json-text.js';
 import type { StageBatch, StageEnv, StageRunner } from './stage.js';
-
-/**
- * Nesting allowed for a whole event: the envelope (event → new_state → attributes) plus MAX_JSON_DEPTH for
- * the values inside it.
- */
-export const MAX_EVENT_DEPTH = MAX_JSON_DEPTH + 4;
 
 /**
  * The validate stage (trust boundary): each event is `safeParse`d; the parsed output replaces it. An invalid

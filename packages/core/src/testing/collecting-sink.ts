@@ -50,6 +50,7 @@ export function collectingSink<E = unknown>(options: CollectingSinkOptions<E> = 
     new Promise<void>((resolve, reject) => {
       const onAbort = () => reject(new SdkError(ErrorCode.ABORTED, `sink ${name}: write aborted`, { stage: `sink:${name}`, cause: signal.reason }));
       if (signal.aborted) return onAbort();
+      // guard-exempt: onAbort only rejects with a new SdkError; it cannot throw
       signal.addEventListener('abort', onAbort, { once: true });
       releaseAll.push(() => {
         signal.removeEventListener('abort', onAbort);

@@ -102,8 +102,9 @@ export function testSource<E>(options: TestSourceOptions<E>): void {
 
 function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
+  const error = new Error(message);
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(message)), ms);
+    timer = setTimeout(() => reject(error), ms);
   });
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
