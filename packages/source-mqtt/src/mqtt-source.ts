@@ -100,6 +100,13 @@ async function runMqttSource(
   let lastReceivedAt = 0;
   let current: { window: AckWindow; client: MqttClient | undefined } | undefined;
 
+  // At stop the pipeline refuses emits still waiting (ABORTED): those messages stay un-PUBACKed and the
+  // broker redelivers them; that is the design, not an error worth a report per message.
+  const reportSettleFailure = (error: unknown): void => {
+    if (ctx.signal.aborted && isSdkError(error, ErrorCode.ABORTED)) logger.debug({ err: error }, 'message left for redelivery at stop');
+    else ctx.report(error);
+  };
+
   const failed = (messages: readonly MqttMessage[], thrown: unknown): Promise<void> => {
     const error = toSdkError(thrown, ErrorCode.INTERNAL, STAGE);
     ctx.report(error);
@@ -111,7 +118,7 @@ async function runMqttSource(
     now: ctx.now,
     logger,
     settle: (messages, result) => {
-      settle(messages, result).catch((error: unknown) => ctx.report(error));
+      settle(messages, result).catch(reportSettleFailure);
     },
     subscribe: (topic) => dynamic.add(topic),
     unsubscribe: (topic) => dynamic.remove(topic),
@@ -192,7 +199,7 @@ async function runMqttSource(
     settling = false;
     const pending = held;
     held = [];
-    for (const m of pending) dispatchSafely(m, true).catch((error: unknown) => ctx.report(error));
+    for (const m of pending) dispatchSafely(m, true).catch(reportSettleFailure);
   };
 
   let attempt = 0;
@@ -249,7 +256,7 @@ async function runMqttSource(
             settling = false;
             const rest = held;
             held = [];
-            for (const m of rest) settle([m], { kind: 'invalid', reason: 'callback_failed', message: error.message }).catch((e: unknown) => ctx.report(e));
+            for (const m of rest) settle([m], { kind: 'invalid', reason: 'callback_failed', message: error.message }).catch(reportSettleFailure);
           }),
           settleMs,
         );
