@@ -9,7 +9,7 @@ import type { MqttSourceOptions } from './options.js';
 const HOSTILE = '['.repeat(3000) + ']'.repeat(3000);
 const LU = '2026-11-29T10:00:00.123456+00:00';
 
-async function start(options: Partial<MqttSourceOptions>, context: { now?: () => number } = {}) {
+async function start(options: Partial<MqttSourceOptions>, context: { now?: () => number; autoAck?: boolean } = {}) {
   const clients: FakeClient[] = [];
   const createClient = (url: string, opts: IClientOptions) => {
     const c = new FakeClient(url, opts);
@@ -112,6 +112,31 @@ describe('mqttSource hardening (issue 11)', () => {
     const flood = rec.events().filter((e) => e.entity_id.startsWith('sensor.flood'));
     expect(flood).toHaveLength(1000);
     expect(flood.every((e) => e.provenance.timeFromReceipt === true)).toBe(true);
+    await stop();
+  });
+
+  it("a slow sink does not make statestream give up HA's timestamps: only messages held by parsers count as crowding", async () => {
+    // Regression: with the crowding rule counting the whole ack window, a backlog waiting for the database
+    // after a restart cut every timestamp wait, and the receipt-time keys stored second points beside the
+    // WebSocket copies (reference-app kill -9 test, under load).
+    const { rec, client, stop } = await start({ maxInFlight: 100 }, { autoAck: false });
+    for (let i = 0; i < 45; i++) {
+      await client.deliver(`ha/sensor/s${i}/state`, '1', { messageId: 1 + 2 * i });
+      await client.deliver(`ha/sensor/s${i}/last_updated`, LU, { messageId: 2 + 2 * i });
+    }
+    await vi.advanceTimersByTimeAsync(100);
+    expect(rec.events()).toHaveLength(45); // 90 messages now wait for the (slow) pipeline, none acked
+    expect(client.pubacks).toEqual([]);
+    await client.deliver('ha/sensor/late/state', '7', { messageId: 200 });
+    await vi.advanceTimersByTimeAsync(500); // its window closed long ago: it waits for last_updated
+    await client.deliver('ha/sensor/late/last_updated', LU, { messageId: 201 });
+    await vi.advanceTimersByTimeAsync(100);
+    const late = rec.events().find((e) => e.entity_id === 'sensor.late');
+    expect(late?.provenance.timeFromReceipt).toBeUndefined();
+    expect(late?.key).toBe('sensor.late@1795946400123456'); // HA's last_updated, not the receipt time
+    rec.handleAll();
+    await flush();
+    expect(client.pubacks).toHaveLength(92);
     await stop();
   });
 

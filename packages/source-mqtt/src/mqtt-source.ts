@@ -91,9 +91,13 @@ async function runMqttSource(
     logger,
     report: ctx.report,
   });
-  // Past 3/4 of maxInFlight the window is crowded: parsers stop holding messages only to improve them
-  // (statestream timestamp waits), since PUBACKs go out in receive order and a held head blocks them all.
-  const crowdedAt = Math.max(1, Math.floor((options.maxInFlight * 3) / 4));
+  // The window is crowded when messages held back by parsers (not yet handed to the pipeline: `entries`)
+  // fill half of maxInFlight: parsers then stop holding messages only to improve them (statestream
+  // timestamp waits), so the other half always carries other data (issue 11: 1,000 parked messages
+  // starved every other entity). Messages waiting for the *sink* never count: cutting timestamp waits
+  // because the database is slow would only trade HA's timestamps for receipt times (duplicate points
+  // beside the WebSocket copies) without making anything faster.
+  const crowdedAt = Math.max(1, Math.floor(options.maxInFlight / 2));
   let held: MqttMessage[] = [];
   let settling = true;
   let sequence = 0;
@@ -124,7 +128,7 @@ async function runMqttSource(
     unsubscribe: (topic) => dynamic.remove(topic),
     guard: parserGuard,
     evicted: metrics.evicted,
-    crowded: () => (current?.window.size() ?? 0) >= crowdedAt,
+    crowded: () => entries.size >= crowdedAt,
   };
 
   // A throwing (custom) parser must not leave its message unacknowledged: that would block the ordered
@@ -170,7 +174,7 @@ async function runMqttSource(
   // Runs inside mqtt.js' packet handling (handleMessage), outside any try of ours: once the message holds
   // a window slot, nothing may leave it unsettled.
   const onPublish = async (window: AckWindow, packet: IPublishPacket): Promise<void> => {
-    if (window.size() >= crowdedAt) for (const route of routes) route.parser.relieve?.(parserContext);
+    if (entries.size >= crowdedAt) for (const route of routes) route.parser.relieve?.(parserContext);
     await window.waitForRoom();
     const entry = window.add(packet.qos === 1 && packet.messageId !== undefined ? packet.messageId : undefined);
     const id = sequence++;
