@@ -234,6 +234,9 @@ write_mosquitto_config() {
     cat <<EOF
 per_listener_settings true
 persistence true
+# Mosquitto's default keeps 1000 QoS 1 messages per offline session and drops the rest silently: tests
+# that kill the ingestor under load (slow restart on a busy CI machine) must not lose data to the broker.
+max_queued_messages 0
 persistence_location $d/data/
 log_dest stderr
 log_type error

@@ -76,4 +76,17 @@ describe('createAckWindow', () => {
     expect(sent).toHaveLength(10_000);
     expect(window.size()).toBe(0);
   });
+
+  it('head() names the oldest message not yet acknowledged by its tag (issue 11: who holds the window)', () => {
+    const acks: number[] = [];
+    const w = createAckWindow({ max: 10, sendAck: (id) => acks.push(id), onFailure: () => undefined });
+    const a = w.add(1, 100);
+    const b = w.add(2, 101);
+    expect(w.head()).toBe(100);
+    b.handled();
+    expect(w.head()).toBe(100); // b waits behind a
+    a.handled();
+    expect(acks).toEqual([1, 2]);
+    expect(w.head()).toBeUndefined();
+  });
 });

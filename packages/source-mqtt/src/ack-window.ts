@@ -18,8 +18,13 @@ export interface AckWindowOptions {
 
 /** Ordered acknowledgements of one connection, bounded. */
 export interface AckWindow {
-  /** Registers a received message (messageId `undefined` for QoS 0, which has nothing to acknowledge). */
-  readonly add: (messageId: number | undefined) => AckEntry;
+  /**
+   * Registers a received message (messageId `undefined` for QoS 0, which has nothing to acknowledge);
+   * `tag` is the caller's own id of the message, reported by {@link AckWindow.head}.
+   */
+  readonly add: (messageId: number | undefined, tag?: number) => AckEntry;
+  /** The `tag` of the oldest message not yet acknowledged: the one every later PUBACK waits for. */
+  readonly head: () => number | undefined;
   /** Entries held: received and not yet acknowledged (QoS 0 entries until handled). */
   readonly size: () => number;
   /** Resolves when fewer than `max` entries are held (at once when there is room, or when abandoned). */
@@ -40,6 +45,7 @@ export interface AckWindow {
 export function createAckWindow(options: AckWindowOptions): AckWindow {
   interface Slot {
     readonly messageId: number | undefined;
+    readonly tag: number | undefined;
     done: boolean;
   }
   let slots: Slot[] = [];
@@ -74,8 +80,8 @@ export function createAckWindow(options: AckWindowOptions): AckWindow {
   };
 
   return {
-    add: (messageId) => {
-      const slot: Slot = { messageId, done: false };
+    add: (messageId, tag) => {
+      const slot: Slot = { messageId, tag, done: false };
       slots.push(slot);
       let settled = false;
       return {
@@ -97,6 +103,7 @@ export function createAckWindow(options: AckWindowOptions): AckWindow {
       };
     },
     size: held,
+    head: () => slots[head]?.tag,
     waitForRoom: () => (held() < options.max || abandoned ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve))),
     abandon: () => {
       abandoned = true;

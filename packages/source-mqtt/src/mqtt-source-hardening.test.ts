@@ -164,6 +164,32 @@ describe('mqttSource hardening (issue 11)', () => {
     await stop();
   });
 
+  it('a half-assembled change is forgotten when the connection drops: its redelivery makes the one event, with HA\'s time', async () => {
+    // Regression: the open assembly survived the reconnect, the redelivered `state` closed it as a
+    // conflicting change without last_updated, and a receipt-time point was stored beside HA's.
+    const { rec, client, clients, stop } = await start({ reconnect: { minDelayMs: 100, maxDelayMs: 100 } });
+    await client.deliver('ha/sensor/x/last_updated', LU, { messageId: 1 }); // timestamps are published
+    await client.deliver('ha/sensor/x/state', '1', { messageId: 2 });
+    await vi.advanceTimersByTimeAsync(100);
+    await client.deliver('ha/sensor/y/state', '5', { messageId: 3 }); // its last_updated is still on the way
+    client.drop();
+    await flush();
+    await vi.advanceTimersByTimeAsync(200);
+    const next = clients[1];
+    if (next === undefined) throw new Error('no reconnect');
+    next.connack(true);
+    await flush();
+    await next.deliver('ha/sensor/y/state', '5', { messageId: 3 }); // redelivered (unacknowledged)
+    await next.deliver('ha/sensor/y/last_updated', LU, { messageId: 4 });
+    await vi.advanceTimersByTimeAsync(2500);
+    const y = rec.events().filter((e) => e.entity_id === 'sensor.y');
+    expect(y).toHaveLength(1);
+    expect(y[0]?.provenance.timeFromReceipt).toBeUndefined();
+    expect(y[0]?.key).toBe('sensor.y@1795946400123456');
+    expect(next.pubacks).toEqual([3, 4]);
+    await stop();
+  });
+
   it('unsubscribes a topic given up while disconnected on the next connect, and resubscribes the rest', async () => {
     const { client, clients, stop } = await start({ subscriptions: [{ topic: 'homeassistant/#', parser: 'discovery', discovery: { settleMs: 0 } }] });
     await client.deliver('homeassistant/sensor/a/config', JSON.stringify({ stat_t: 'dev/a', obj_id: 'a' }), { messageId: 1, retain: true });

@@ -129,6 +129,12 @@ async function runMqttSource(
     guard: parserGuard,
     evicted: metrics.evicted,
     crowded: () => entries.size >= crowdedAt,
+    backlogged: () => {
+      const window = current?.window;
+      if (window === undefined || window.size() < options.maxInFlight) return false;
+      const head = window.head();
+      return head === undefined || !entries.has(head);
+    },
   };
 
   // A throwing (custom) parser must not leave its message unacknowledged: that would block the ordered
@@ -174,10 +180,14 @@ async function runMqttSource(
   // Runs inside mqtt.js' packet handling (handleMessage), outside any try of ours: once the message holds
   // a window slot, nothing may leave it unsettled.
   const onPublish = async (window: AckWindow, packet: IPublishPacket): Promise<void> => {
-    if (entries.size >= crowdedAt) for (const route of routes) route.parser.relieve?.(parserContext);
+    // Relieve when parsers hold half the window, or when the window is full and its head is held by a
+    // parser: then the parser's wait itself keeps every PUBACK (and with them the reading) back.
+    const head = window.head();
+    const headHeld = window.size() >= options.maxInFlight && head !== undefined && entries.has(head);
+    if (entries.size >= crowdedAt || headHeld) for (const route of routes) route.parser.relieve?.(parserContext);
     await window.waitForRoom();
-    const entry = window.add(packet.qos === 1 && packet.messageId !== undefined ? packet.messageId : undefined);
     const id = sequence++;
+    const entry = window.add(packet.qos === 1 && packet.messageId !== undefined ? packet.messageId : undefined, id);
     entries.set(id, entry);
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
     // Receipt times are strictly increasing µs: events keyed on them (no HA timestamp) must never share a
@@ -274,6 +284,9 @@ async function runMqttSource(
         if (!isSdkError(error, ErrorCode.ABORTED)) logger.warn({ err: { message: error instanceof Error ? error.message : String(error) } }, 'mqtt connection failed');
       } finally {
         window.abandon();
+        // Half-assembled changes hold only unacknowledged messages of this connection: the broker
+        // redelivers them, so they are forgotten, never emitted (issue 11, reference-app kill -9 test).
+        for (const route of routes) route.parser.abandon?.(parserContext);
         dynamic.disconnected();
         metrics.inFlight.set({ source: options.name }, 0);
         entries.clear();

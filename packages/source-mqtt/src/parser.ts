@@ -63,10 +63,18 @@ export interface ParserContext {
    */
   readonly evicted: (bound: string, count?: number) => void;
   /**
-   * True while the ack window is past 3/4 of `maxInFlight`: do not start holding messages only to improve
-   * them (statestream timestamp waits) — see {@link MqttParser.relieve}.
+   * True while messages held back by parsers fill half of `maxInFlight`: do not start holding messages
+   * only to improve them (statestream timestamp waits) — see {@link MqttParser.relieve}.
    */
   readonly crowded: () => boolean;
+  /**
+   * True while the source cannot read because earlier messages wait for the *pipeline* (the ack window is
+   * full and its head is not held by a parser): a message a parser waits for may be queued at the broker,
+   * so a wait that ends now says nothing about whether it exists — extend it instead (issue 11: under
+   * load after a restart, a 2 s timestamp wait expired behind a slow database and stored a receipt-time
+   * duplicate).
+   */
+  readonly backlogged: () => boolean;
 }
 
 /**
@@ -84,6 +92,14 @@ export interface MqttParser {
    * every later one unacknowledged, and at `maxInFlight` the source stops reading (issue 11).
    */
   readonly relieve?: (ctx: ParserContext) => void;
+  /**
+   * The connection is gone: forget every pending message *without* settling it. None was acknowledged,
+   * so the broker redelivers them on the next connection; settling them now would emit a half-assembled
+   * change (no `last_updated`: a receipt-time key) and the redelivered copy would then be a second point.
+   * Memory of handled changes (replay detection) is kept. QoS 0 messages are never redelivered: a change
+   * made only of them is settled as it is.
+   */
+  readonly abandon?: (ctx: ParserContext) => void;
   /** Settles every pending message now (used on stop and in tests). */
   readonly flush?: (ctx: ParserContext) => void;
   /** Drops timers and memory. */

@@ -9,6 +9,8 @@ export interface ParserContextOptions {
   readonly accept?: (topic: string) => boolean;
   /** Answer of `crowded` (default false). */
   readonly crowded?: () => boolean;
+  /** Answer of `backlogged` (default false). */
+  readonly backlogged?: () => boolean;
 }
 
 /** A ParserContext that records settles, subscriptions, guard reports and evictions (unit tests only). */
@@ -40,6 +42,7 @@ export function parserContext(options: ParserContextOptions = {}): ParserContext
       evictions[bound] = (evictions[bound] ?? 0) + count;
     },
     crowded: options.crowded ?? (() => false),
+    backlogged: options.backlogged ?? (() => false),
     settled,
     subscribed,
     unsubscribed,

@@ -61,6 +61,7 @@ export function createAutoParser(subscription: Pick<ResolvedMqttSubscription, 's
       return { kind: 'unmapped' };
     },
     relieve: (ctx) => statestream.relieve?.(ctx),
+    abandon: (ctx) => statestream.abandon?.(ctx),
     flush: (ctx) => statestream.flush?.(ctx),
     close: () => {
       statestream.close?.();

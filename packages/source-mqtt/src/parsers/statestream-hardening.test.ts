@@ -140,4 +140,30 @@ describe('statestream parser hardening (issue 11)', () => {
     expect(eventOf(ctx.settled[6]?.result)).toMatchObject({ entity_id: 'sensor.b', provenance: { timeFromReceipt: true } });
     expect(ctx.evictions['statestream_wait_pressure']).toBe(6);
   });
+
+  it('extends a timestamp wait while the source is backlogged (cannot read behind a slow pipeline), up to 5 × timestampWaitMs', () => {
+    let backlogged = true;
+    const p = parser();
+    const ctx = parserContext({ backlogged: () => backlogged });
+    p.parse(message('ha/sensor/a/last_updated', LU), ctx); // timestamps are published
+    p.parse(message('ha/sensor/a/state', '1'), ctx);
+    vi.advanceTimersByTime(100);
+    p.parse(message('ha/sensor/b/state', '2'), ctx);
+    vi.advanceTimersByTime(2500); // b's 2 s wait ran out while backlogged: still waiting
+    expect(ctx.settled.map((x) => eventOf(x.result)?.entity_id)).toEqual(['sensor.a']);
+    backlogged = false;
+    p.parse(message('ha/sensor/b/last_updated', LU), ctx);
+    vi.advanceTimersByTime(100);
+    const b = eventOf(ctx.settled[1]?.result);
+    expect(b?.entity_id).toBe('sensor.b');
+    expect(b?.provenance.timeFromReceipt).toBeUndefined(); // HA's last_updated, as the WebSocket copy
+    // Bounded: backlogged for ever, a wait still ends at 5 × timestampWaitMs with the receipt time.
+    backlogged = true;
+    p.parse(message('ha/sensor/c/state', '3'), ctx);
+    vi.advanceTimersByTime(9_999);
+    expect(ctx.settled).toHaveLength(2);
+    vi.advanceTimersByTime(200);
+    expect(eventOf(ctx.settled[2]?.result)?.provenance.timeFromReceipt).toBe(true);
+    expect(ctx.reported).toEqual([]);
+  });
 });

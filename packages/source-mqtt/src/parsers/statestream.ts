@@ -29,6 +29,9 @@ export function parseStatestreamTopic(topic: string, baseTopic: string): Statest
   return { domain, objectId, leaf };
 }
 
+/** A timestamp wait is extended while the source is backlogged, up to this many × timestampWaitMs. */
+const BACKLOG_WAIT_FACTOR = 5;
+
 /**
  * HA `mqtt_statestream` parser. HA publishes one change as several retained QoS 1 messages — `state`,
  * then `last_updated`/`last_changed` (publish_timestamps), then one JSON topic per attribute
@@ -105,11 +108,23 @@ export function createStatestreamParser(input: StatestreamParserOptions = {}): M
       ctx.evicted('statestream_wait_limit');
     }
     waits.set(assembly.entityId, assembly);
+    armWait(assembly, ctx, deadline);
+  };
+
+  // While the source cannot read because the pipeline is behind (backlogged), the missing last_updated
+  // may be queued at the broker: the wait is extended (never past BACKLOG_WAIT_FACTOR × timestampWaitMs)
+  // and proves nothing about whether HA publishes timestamps.
+  const armWait = (assembly: Assembly, ctx: ParserContext, deadline: number): void => {
     assembly.timer = setTimeout(
       ctx.guard(
         'statestream timestamp wait',
         () => {
-          if (assembly.lastUpdated === undefined && timestamps === 'unknown') timestamps = 'no';
+          const hardDeadline = assembly.openedAt + BACKLOG_WAIT_FACTOR * options.timestampWaitMs;
+          if (ctx.backlogged() && ctx.now() < hardDeadline) {
+            armWait(assembly, ctx, Math.min(hardDeadline, ctx.now() + options.assemblyWindowMs));
+            return;
+          }
+          if (assembly.lastUpdated === undefined && timestamps === 'unknown' && !ctx.backlogged()) timestamps = 'no';
           close(assembly, ctx);
         },
         (error) => fail(assembly, ctx, error),
@@ -189,6 +204,17 @@ export function createStatestreamParser(input: StatestreamParserOptions = {}): M
         close(parked, ctx);
         ctx.evicted('statestream_wait_pressure');
       }
+    },
+    abandon: (ctx) => {
+      for (const assembly of [...open.values()]) {
+        if (assembly.messages.every((m) => m.qos === 0)) {
+          close(assembly, ctx); // nothing of it comes back
+          continue;
+        }
+        forget(assembly);
+        assembly.settled = true;
+      }
+      waits.clear();
     },
     flush: (ctx) => {
       for (const assembly of open.values()) close(assembly, ctx);
