@@ -1,6 +1,6 @@
 // Raw-socket protocol tests: the exact frames HA sends, in HA's order, with HA's error texts.
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHaSimulator, type HaSimulator, type HaSimulatorOptions } from '../../src/simulator/index.js';
+import { createHaSimulator, type HaSimulator, type HaSimulatorOptions } from '../../src/index.js';
 import { eventually, openAuthed, openRaw, type RawClient } from './simulator-support.js';
 
 const TOKEN = 'protocol-token';

@@ -1,6 +1,6 @@
 import { testSource } from '@ha-ingestor/core/testing';
-import { createHaSimulator } from '../../src/simulator/index.js';
-import type { HaSimulator } from '../../src/simulator/index.js';
+import { createHaSimulator } from '@ha-ingestor/ha-simulator';
+import type { HaSimulator } from '@ha-ingestor/ha-simulator';
 import { haHistoryImportSource } from '../../src/history-import.js';
 import { haWebSocketSource } from '../../src/ha-websocket-source.js';
 

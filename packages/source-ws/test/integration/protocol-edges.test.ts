@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { ErrorCode, createRegistryStore, isSdkError, pipeline, createGuard } from '@ha-ingestor/core';
-import { createHaSimulator } from '../../src/simulator/index.js';
+import { createHaSimulator } from '@ha-ingestor/ha-simulator';
 import { connectHa } from '../../src/connection.js';
 import { haWebSocketSource } from '../../src/ha-websocket-source.js';
 import type { HaWebSocketHooks } from '../../src/ha-websocket-source.js';
