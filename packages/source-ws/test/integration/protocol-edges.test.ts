@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { ErrorCode, createRegistryStore, isSdkError, pipeline, createGuard } from '@ha-ingestor/core';
 import { createHaSimulator } from '@ha-ingestor/ha-simulator';
-import { connectHa } from '../../src/connection.js';
+import { connectHa } from '../../src/connection/connection.js';
 import { haWebSocketSource } from '../../src/ha-websocket-source.js';
 import type { HaWebSocketHooks } from '../../src/ha-websocket-source.js';
 import { collectingSink, waitFor } from './harness.js';
