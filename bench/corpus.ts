@@ -1,7 +1,7 @@
 import type { RegistryData } from '@ha-ingestor/core';
 import { mapConfig, toRegistryData } from '@ha-ingestor/source-ws';
-import { createEventGenerator } from '@ha-ingestor/source-ws/simulator';
-import type { HaWireEvent, SimulatedHome } from '@ha-ingestor/source-ws/simulator';
+import { createEventGenerator } from '@ha-ingestor/ha-simulator';
+import type { HaWireEvent, SimulatedHome } from '@ha-ingestor/ha-simulator';
 import { percentile } from './util.js';
 
 /** Event types the WebSocket source subscribes to by default (the corpus keeps only these). */

@@ -8,7 +8,7 @@ import { createRegistryStore, millisToMicros, pipeline } from '@ha-ingestor/core
 import type { HaEvent, Source } from '@ha-ingestor/core';
 import { registryEnricher, timeContext } from '@ha-ingestor/enrichers';
 import { normaliseEvent } from '@ha-ingestor/source-ws';
-import { createEventGenerator } from '@ha-ingestor/source-ws/simulator';
+import { createEventGenerator } from '@ha-ingestor/ha-simulator';
 import { SUBSCRIBED_TYPES, registryDataOf } from './corpus.js';
 import { nullLineProtocolSink } from './processing.js';
 

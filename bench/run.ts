@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, platform, release, totalmem } from 'node:os';
-import { createHaSimulator } from '@ha-ingestor/source-ws/simulator';
+import { createHaSimulator } from '@ha-ingestor/ha-simulator';
 import { bundleChildren } from './bundle.js';
 import { buildCorpus } from './corpus.js';
 import { TSX_INGESTOR_CHILD } from './e2e/runner.js';

@@ -1,5 +1,5 @@
 import { fork } from 'node:child_process';
-import type { HaSimulator } from '@ha-ingestor/source-ws/simulator';
+import type { HaSimulator } from '@ha-ingestor/ha-simulator';
 import type { Corpus } from './corpus.js';
 import { DEFAULT_SETTINGS, runIngestor } from './e2e/runner.js';
 import type { ChildRuntime, E2eResult, Load } from './e2e/runner.js';

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import type * as Hajs from '../../packages/source-ws/node_modules/home-assistant-js-websocket/dist/index.js';
+import type * as Hajs from '../../packages/ha-simulator/node_modules/home-assistant-js-websocket/dist/index.js';
 import { WebSocket, hajsPath, influxClient } from '../deps.js';
 import type { RunningIngestor, StartArgs } from './protocol.js';
 

@@ -1,6 +1,6 @@
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import type { HaSimulator } from '@ha-ingestor/source-ws/simulator';
+import type { HaSimulator } from '@ha-ingestor/ha-simulator';
 import { SUBSCRIBED_TYPES } from '../corpus.js';
 import type { ChildMeasurement, FromChild, IngestorMode, IngestorSettings, ToChild } from './protocol.js';
 

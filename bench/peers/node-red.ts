@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import type { HaSimulator } from '@ha-ingestor/source-ws/simulator';
+import type { HaSimulator } from '@ha-ingestor/ha-simulator';
 import { SUBSCRIBED_TYPES } from '../corpus.js';
 import type { DiscardServer } from '../e2e/discard-server.js';
 import { startHaProxy } from './ha-proxy.js';

@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createHaSimulator, type HaSimulator } from '@ha-ingestor/source-ws/simulator';
+import { createHaSimulator, type HaSimulator } from '@ha-ingestor/ha-simulator';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createMinimalPipeline } from './minimal.js';
 

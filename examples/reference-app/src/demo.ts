@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { createReportingGuard, type Logger, type PipelineStats } from '@ha-ingestor/core';
 import { createStatestreamPublisher, type StatestreamPublisher } from '@ha-ingestor/source-mqtt';
-import { createHaSimulator } from '@ha-ingestor/source-ws/simulator';
+import { createHaSimulator } from '@ha-ingestor/ha-simulator';
 import { Aedes } from 'aedes';
 import { resolveConfig } from './config.js';
 import { startService, stopOnSignals } from './service.js';

@@ -1,6 +1,6 @@
 export { haWebSocketSource } from './ha-websocket-source.js';
 export type { HaWebSocketHooks } from './ha-websocket-source.js';
-export type { HaWebSocketCheckpoint } from './checkpoint-writer.js';
+export type { HaWebSocketCheckpoint } from './recovery/checkpoint-writer.js';
 export {
   HaWebSocketOptionsSchema,
   HaWebSocketUrlSchema,
@@ -10,15 +10,15 @@ export {
   describeUrlProblem,
 } from './options.js';
 export type { HaWebSocketOptions, ResolvedHaWebSocketOptions } from './options.js';
-export { importHistory, haHistoryImportSource, HaHistoryImportOptionsSchema } from './history-import.js';
-export type { HaHistoryImportOptions, ImportProgress, ImportHistoryHooks } from './history-import.js';
-export { connectHa } from './connection.js';
-export type { ConnectHaOptions, HaConnection, CloseInfo, CreateSocket } from './connection.js';
-export { splitFrame, classifyMessage, normaliseEvent, parseState, historyRowsToEvents } from './protocol.js';
-export type { HaMessage, FrameParse, Normalised, ProvenanceInput, HistoryRow } from './protocol.js';
-export { planChunks, fetchHistoryChunk, entitiesInScope } from './backfill.js';
-export type { HistoryChunk, FetchHistoryOptions, HistoryChunkResult } from './backfill.js';
+export { importHistory, haHistoryImportSource, HaHistoryImportOptionsSchema } from './recovery/history-import.js';
+export type { HaHistoryImportOptions, ImportProgress, ImportHistoryHooks } from './recovery/history-import.js';
+export { connectHa } from './connection/connection.js';
+export type { ConnectHaOptions, HaConnection, CloseInfo, CreateSocket } from './connection/connection.js';
+export { splitFrame, classifyMessage, normaliseEvent, parseState, historyRowsToEvents } from './connection/protocol.js';
+export type { HaMessage, FrameParse, Normalised, ProvenanceInput, HistoryRow } from './connection/protocol.js';
+export { planChunks, fetchHistoryChunk, entitiesInScope } from './recovery/backfill.js';
+export type { HistoryChunk, FetchHistoryOptions, HistoryChunkResult } from './recovery/backfill.js';
 export { toRegistryData, mapConfig, registryOfEvent } from './registry-sync.js';
 export type { RegistryKind } from './registry-sync.js';
-export { createCheckpointTracker } from './checkpoint-tracker.js';
-export type { CheckpointTracker, TrackedEntry } from './checkpoint-tracker.js';
+export { createCheckpointTracker } from './recovery/checkpoint-tracker.js';
+export type { CheckpointTracker, TrackedEntry } from './recovery/checkpoint-tracker.js';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createGuard, createRegistryStore } from '@ha-ingestor/core';
-import type { HaConnection } from './connection.js';
+import type { HaConnection } from './connection/connection.js';
 import { createRegistrySync, mapConfig, registryOfEvent, toRegistryData } from './registry-sync.js';
 
 const lists: Record<string, unknown> = {

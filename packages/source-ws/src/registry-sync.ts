@@ -1,6 +1,6 @@
 import type { AreaEntry, DeviceEntry, EntityEntry, FloorEntry, Guard, HaLocationConfig, LabelEntry, RegistryData, RegistryStore } from '@ha-ingestor/core';
-import type { HaConnection } from './connection.js';
-import { isRecord } from './protocol.js';
+import type { HaConnection } from './connection/connection.js';
+import { isRecord } from './connection/protocol.js';
 
 /** The registries HA lists over the WebSocket API. */
 export type RegistryKind = 'area' | 'floor' | 'device' | 'entity' | 'label';

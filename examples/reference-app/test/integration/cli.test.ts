@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createStatestreamPublisher, type StatestreamPublisher } from '@ha-ingestor/source-mqtt';
-import { createHaSimulator, type HaSimulator } from '@ha-ingestor/source-ws/simulator';
+import { createHaSimulator, type HaSimulator } from '@ha-ingestor/ha-simulator';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createInfluxDatabase, influxQuery, requireServices, uniqueName } from '../../../../test-support/services.js';
 import { eventually, startCli, type CliProcess } from './cli-process.js';

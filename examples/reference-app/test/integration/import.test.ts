@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createHaSimulator } from '@ha-ingestor/source-ws/simulator';
+import { createHaSimulator } from '@ha-ingestor/ha-simulator';
 import { describe, expect, it } from 'vitest';
 import { startCli } from './cli-process.js';
 

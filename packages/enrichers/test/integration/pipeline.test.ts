@@ -2,8 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createRegistryStore, pipeline } from '@ha-ingestor/core';
 import { collectingSink } from '@ha-ingestor/core/testing';
 import { haWebSocketSource } from '@ha-ingestor/source-ws';
-import { createHaSimulator } from '@ha-ingestor/source-ws/simulator';
-import type { HaSimulator } from '@ha-ingestor/source-ws/simulator';
+import { createHaSimulator } from '@ha-ingestor/ha-simulator';
+import type { HaSimulator } from '@ha-ingestor/ha-simulator';
 import { registryEnricher, timeContext } from '@ha-ingestor/enrichers';
 
 // Registry and time context on real simulator events, through the real runtime and WebSocket source.

@@ -1,7 +1,7 @@
 import { testSource } from '@ha-ingestor/core/testing';
-import { createHaSimulator } from '../../src/simulator/index.js';
-import type { HaSimulator } from '../../src/simulator/index.js';
-import { haHistoryImportSource } from '../../src/history-import.js';
+import { createHaSimulator } from '@ha-ingestor/ha-simulator';
+import type { HaSimulator } from '@ha-ingestor/ha-simulator';
+import { haHistoryImportSource } from '../../src/recovery/history-import.js';
 import { haWebSocketSource } from '../../src/ha-websocket-source.js';
 
 let sim: HaSimulator | undefined;

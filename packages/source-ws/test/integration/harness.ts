@@ -1,5 +1,5 @@
 import type { HaEvent, Logger, Sink } from '@ha-ingestor/core';
-import { normaliseEvent } from '../../src/protocol.js';
+import { normaliseEvent } from '../../src/connection/protocol.js';
 
 /** A logger that keeps every line (as JSON text) so tests can search them for secrets. */
 export function capturingLogger(lines: string[] = [], bindings: Record<string, unknown> = {}): Logger & { readonly lines: string[] } {

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { pipeline } from '@ha-ingestor/core';
 import type { HaEvent } from '@ha-ingestor/core';
-import { createHaSimulator } from '../../src/simulator/index.js';
-import { haHistoryImportSource, importHistory } from '../../src/history-import.js';
-import type { ImportProgress } from '../../src/history-import.js';
+import { createHaSimulator } from '@ha-ingestor/ha-simulator';
+import { haHistoryImportSource, importHistory } from '../../src/recovery/history-import.js';
+import type { ImportProgress } from '../../src/recovery/history-import.js';
 import { collectingSink, exactlyOnceReport, stateChangeKeys } from './harness.js';
 
 const cleanups: (() => Promise<void>)[] = [];

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { ErrorCode, createRegistryStore, isSdkError, pipeline, createGuard } from '@ha-ingestor/core';
-import { createHaSimulator } from '../../src/simulator/index.js';
-import { connectHa } from '../../src/connection.js';
+import { createHaSimulator } from '@ha-ingestor/ha-simulator';
+import { connectHa } from '../../src/connection/connection.js';
 import { haWebSocketSource } from '../../src/ha-websocket-source.js';
 import type { HaWebSocketHooks } from '../../src/ha-websocket-source.js';
 import { collectingSink, waitFor } from './harness.js';
@@ -60,11 +60,21 @@ describe('connection edge cases', () => {
   });
 
   it('answers HA WebSocket ping frames, so HA (aiohttp heartbeat) keeps the connection', async () => {
+    // The simulator pings after 50 ms of silence and drops the link when no pong comes within 25 ms; it
+    // sends its next ping only after a pong restarted the wait. So the 8th ping proves 7 pongs in time.
     const sim = await createHaSimulator({ seed: 3, heartbeatMs: 50 });
     cleanups.push(() => sim.close());
-    const conn = await connectHa({ url: sim.url, token: sim.token, connectTimeoutMs: 2_000, compression: false, guard });
+    let pings = 0;
+    const conn = await connectHa({
+      url: sim.url,
+      token: sim.token,
+      connectTimeoutMs: 2_000,
+      compression: false,
+      guard,
+      createSocket: (url, options) => new WebSocket(url, options).on('ping', () => (pings += 1)),
+    });
     cleanups.push(() => conn.close());
-    await new Promise((r) => setTimeout(r, 400)); // 8 server pings
+    await waitFor(() => pings >= 8, '8 server pings', 5_000);
     expect(sim.connectionCount()).toBe(1);
     await conn.ping();
   });

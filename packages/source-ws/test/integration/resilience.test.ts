@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryCheckpointStore, formatHaTime, pipeline, createGuard } from '@ha-ingestor/core';
 import type { HaEvent } from '@ha-ingestor/core';
-import { createHaSimulator } from '../../src/simulator/index.js';
-import type { HaSimulator } from '../../src/simulator/index.js';
-import { connectHa } from '../../src/connection.js';
+import { createHaSimulator } from '@ha-ingestor/ha-simulator';
+import type { HaSimulator } from '@ha-ingestor/ha-simulator';
+import { connectHa } from '../../src/connection/connection.js';
 import { haWebSocketSource } from '../../src/ha-websocket-source.js';
 import type { HaWebSocketHooks } from '../../src/ha-websocket-source.js';
 import type { HaWebSocketOptions } from '../../src/options.js';
-import { classifyMessage, historyRowsToEvents, normaliseEvent, splitFrame } from '../../src/protocol.js';
+import { classifyMessage, historyRowsToEvents, normaliseEvent, splitFrame } from '../../src/connection/protocol.js';
 import { capturingLogger, collectingSink, exactlyOnceReport, stateChangeKeys, unrecoverableInGap, waitFor } from './harness.js';
 
 // Issue 11: connectHa takes the guard its socket callbacks run through; here a throw fails the test loudly.

@@ -5,8 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ErrorCode, createFileCheckpointStore, createMemoryCheckpointStore, createRegistryStore, isSdkError, pipeline } from '@ha-ingestor/core';
 import type { HaEvent, Pipeline, SourceStatus } from '@ha-ingestor/core';
-import { createHaSimulator } from '../../src/simulator/index.js';
-import type { HaSimulator } from '../../src/simulator/index.js';
+import { createHaSimulator } from '@ha-ingestor/ha-simulator';
+import type { HaSimulator } from '@ha-ingestor/ha-simulator';
 import { haWebSocketSource } from '../../src/ha-websocket-source.js';
 import type { HaWebSocketHooks } from '../../src/ha-websocket-source.js';
 import type { HaWebSocketOptions } from '../../src/options.js';
@@ -231,7 +231,9 @@ describe('haWebSocketSource against the HA simulator', () => {
       (e: unknown) => e,
     );
     expect(isSdkError(failure, ErrorCode.AUTH_FAILED)).toBe(true);
-    await new Promise((resolve) => setTimeout(resolve, 200)); // a reconnect loop would show here
+    // An absence has no condition to wait for: a reconnect loop would have tried again within its longest
+    // backoff (FAST.reconnect.maxDelayMs), so give it four of those.
+    await new Promise((resolve) => setTimeout(resolve, 4 * FAST.reconnect.maxDelayMs));
     expect(attempts).toBe(1);
     const everything = [String((failure as Error).message), JSON.stringify(failure), ...errors.map((e) => JSON.stringify(e)), ...logger.lines].join('\n');
     expect(everything).not.toContain(token);

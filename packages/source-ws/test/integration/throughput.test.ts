@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import type { HaEvent } from '@ha-ingestor/core';
 import { createTestSourceContext } from '@ha-ingestor/core/testing';
-import { createHaSimulator } from '../../src/simulator/index.js';
+import { createHaSimulator } from '@ha-ingestor/ha-simulator';
 import { haWebSocketSource } from '../../src/ha-websocket-source.js';
 import { waitFor } from './harness.js';
 

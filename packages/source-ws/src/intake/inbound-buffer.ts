@@ -1,7 +1,7 @@
 import { appendFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HaEvent } from '@ha-ingestor/core';
-import type { CheckpointTracker, TrackedEntry } from './checkpoint-tracker.js';
+import type { CheckpointTracker, TrackedEntry } from '../recovery/checkpoint-tracker.js';
 
 /** An event waiting for the pipeline, with its checkpoint entry. */
 export interface BufferedEvent {

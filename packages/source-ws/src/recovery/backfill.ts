@@ -1,7 +1,7 @@
 import { formatHaTime, millisToMicros } from '@ha-ingestor/core';
 import type { DeliveryMode, EpochMicros, StateChangedEvent } from '@ha-ingestor/core';
-import type { HaConnection } from './connection.js';
-import { historyRowsToEvents, isRecord } from './protocol.js';
+import type { HaConnection } from '../connection/connection.js';
+import { historyRowsToEvents, isRecord } from '../connection/protocol.js';
 
 /** One request window of a history fetch, `[start, end)` in epoch µs; `end` undefined = up to HA's now. */
 export interface HistoryChunk {

@@ -1,16 +1,16 @@
 import { describe, expect, it, vi } from 'vitest';
 import { SdkError, ErrorCode, createMetrics, noopLogger } from '@ha-ingestor/core';
 import type { Ack, HaEvent, SourceContext } from '@ha-ingestor/core';
-import { createCheckpointTracker } from './checkpoint-tracker.js';
-import type { HaConnection } from './connection.js';
+import { createCheckpointTracker } from '../recovery/checkpoint-tracker.js';
+import type { HaConnection } from '../connection/connection.js';
 import { requestBackfill, runDeliveryLoop } from './delivery-loop.js';
 import type { SharedState } from './delivery-loop.js';
-import { createEntityScope } from './entity-scope.js';
+import { createEntityScope } from '../recovery/entity-scope.js';
 import { createInboundBuffer } from './inbound-buffer.js';
-import { HaWebSocketOptionsSchema } from './options.js';
-import { normaliseEvent } from './protocol.js';
+import { HaWebSocketOptionsSchema } from '../options.js';
+import { normaliseEvent } from '../connection/protocol.js';
 import { createRecentKeys } from './recent-keys.js';
-import { createSourceMetrics } from './source-metrics.js';
+import { createSourceMetrics } from '../source-metrics.js';
 
 const S = 1_700_000_000; // epoch seconds of the test's HA times
 

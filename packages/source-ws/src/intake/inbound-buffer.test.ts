@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { HaEvent } from '@ha-ingestor/core';
-import { createCheckpointTracker } from './checkpoint-tracker.js';
+import { createCheckpointTracker } from '../recovery/checkpoint-tracker.js';
 import { createInboundBuffer } from './inbound-buffer.js';
 
 const ev = (n: number): HaEvent => ({

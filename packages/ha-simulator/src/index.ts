@@ -1,4 +1,4 @@
-// @ha-ingestor/source-ws/simulator: a protocol-faithful Home Assistant WebSocket API simulator.
+// @ha-ingestor/ha-simulator: a protocol-faithful Home Assistant WebSocket API simulator.
 export { createHaSimulator } from './server.js';
 export type { HaSimulator, SimulatorFaults } from './server.js';
 export { HaSimulatorOptionsSchema } from './options.js';

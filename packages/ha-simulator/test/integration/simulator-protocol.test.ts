@@ -1,6 +1,7 @@
 // Raw-socket protocol tests: the exact frames HA sends, in HA's order, with HA's error texts.
+import { createJsonLogger } from '@ha-ingestor/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHaSimulator, type HaSimulator, type HaSimulatorOptions } from '../../src/simulator/index.js';
+import { createHaSimulator, type HaSimulator, type HaSimulatorOptions } from '../../src/index.js';
 import { eventually, openAuthed, openRaw, type RawClient } from './simulator-support.js';
 
 const TOKEN = 'protocol-token';
@@ -57,9 +58,14 @@ describe('auth phase', () => {
     s.faults.refuseAuth(true);
     const c = await raw(s);
     c.send({ type: 'auth', access_token: TOKEN });
-    await c.waitFor((m) => m.type === 'auth_invalid');
+    // The right token gets exactly what a wrong one gets: auth_invalid with HA's text, then close 1000.
+    expect(await c.waitFor((m) => m.type === 'auth_invalid')).toEqual({ type: 'auth_invalid', message: 'Invalid access token or password' });
+    expect((await c.closed).code).toBe(1000);
+    expect(c.messages().map((m) => m.type)).toEqual(['auth_required', 'auth_invalid']);
     s.faults.refuseAuth(false);
-    await authed(s);
+    const d = await authed(s);
+    expect(d.messages().map((m) => m.type)).toEqual(['auth_required', 'auth_ok']);
+    expect(s.connectionCount()).toBe(1);
   });
 
   it('closes without a reply when no auth message arrives within authTimeoutMs', async () => {
@@ -225,16 +231,25 @@ describe('subscriptions', () => {
 
 describe('slow clients and heartbeat', () => {
   it('disconnects a client that lets max pending messages pile up', async () => {
-    const s = await start({ pendingLimits: { max: 40, peak: 30, peakMs: 60_000 }, writeBufferBytes: 256, closeTimeoutMs: 200 });
+    const errors: string[] = [];
+    const logger = createJsonLogger({ level: 'error', write: (line) => errors.push(line) });
+    const s = await start({ pendingLimits: { max: 40, peak: 30, peakMs: 60_000 }, writeBufferBytes: 256, closeTimeoutMs: 200, logger });
     const c = await authed(s);
     c.send({ id: 1, type: 'subscribe_events' });
     await c.waitFor((m) => m.id === 1);
     c.ws.pause();
     const big = 'x'.repeat(64 * 1024);
-    for (let i = 0; i < 400 && s.connectionCount() > 0; i++) s.setState('sensor.bulk', String(i), { big });
+    let produced = 0;
+    for (; produced < 400 && s.connectionCount() > 0; produced++) s.setState('sensor.bulk', String(produced), { big });
     await eventually(() => s.connectionCount() === 0, 5000, 'slow client cut');
+    // Cut at once when the limit is reached (MAX_PENDING_MSG), not by the peak timer (60 s here).
+    expect(produced).toBeLessThan(400);
+    expect(errors.map((line) => JSON.parse(line) as { msg: string; pending: number })).toEqual([
+      expect.objectContaining({ msg: expect.stringContaining('Client unable to keep up with pending messages. Reached 40 pending messages.'), pending: 40 }),
+    ]);
     c.ws.resume();
     await c.closed;
+    expect(s.connectionCount()).toBe(0);
   });
 
   it('disconnects a client that stays above the peak for peakMs', async () => {

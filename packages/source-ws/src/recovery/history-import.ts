@@ -2,9 +2,9 @@ import { z } from 'zod';
 import { createReportingGuard, defineSource, millisToMicros, parseHaTime } from '@ha-ingestor/core';
 import type { EpochMicros, HaEvent, SourceImpl, StateChangedEvent } from '@ha-ingestor/core';
 import { entitiesInScope, fetchHistoryChunk, planChunks } from './backfill.js';
-import type { CreateSocket, HaConnection } from './connection.js';
-import { connectHa } from './connection.js';
-import { HaWebSocketUrlSchema } from './options.js';
+import type { CreateSocket, HaConnection } from '../connection/connection.js';
+import { connectHa } from '../connection/connection.js';
+import { HaWebSocketUrlSchema } from '../options.js';
 
 const IMPORT_SOURCE_NAME = 'ha-history-import';
 

@@ -17,7 +17,7 @@ import {
 } from 'home-assistant-js-websocket';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createHaSimulator, type HaSimulator, type HaWireState } from '../../src/simulator/index.js';
+import { createHaSimulator, type HaSimulator, type HaWireState } from '../../src/index.js';
 import { eventually, withDeadline } from './simulator-support.js';
 
 /**

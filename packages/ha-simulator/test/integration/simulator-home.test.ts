@@ -1,7 +1,7 @@
 // The simulated home over the wire: config, registries with HA's field sets, services, events,
 // and the timer-driven generator.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createHaSimulator, type EmittedEvent, type HaSimulator } from '../../src/simulator/index.js';
+import { createHaSimulator, type EmittedEvent, type HaSimulator } from '../../src/index.js';
 import { openAuthed, type RawClient } from './simulator-support.js';
 
 const TOKEN = 'home-token';

@@ -1,13 +1,13 @@
 import { ErrorCode, isSdkError, millisToMicros } from '@ha-ingestor/core';
 import type { EpochMicros, HaEvent, SdkError, SourceContext } from '@ha-ingestor/core';
-import { entitiesInScope, fetchHistoryChunk, planChunks } from './backfill.js';
-import type { CheckpointTracker, TrackedEntry } from './checkpoint-tracker.js';
-import type { EntityScope } from './entity-scope.js';
-import type { HaConnection } from './connection.js';
+import { entitiesInScope, fetchHistoryChunk, planChunks } from '../recovery/backfill.js';
+import type { CheckpointTracker, TrackedEntry } from '../recovery/checkpoint-tracker.js';
+import type { EntityScope } from '../recovery/entity-scope.js';
+import type { HaConnection } from '../connection/connection.js';
 import type { InboundBuffer } from './inbound-buffer.js';
-import type { ResolvedHaWebSocketOptions } from './options.js';
+import type { ResolvedHaWebSocketOptions } from '../options.js';
 import type { RecentKeys } from './recent-keys.js';
-import type { SourceMetrics } from './source-metrics.js';
+import type { SourceMetrics } from '../source-metrics.js';
 
 /** A pending gap fetch: from (exclusive, epoch µs) to now, plus the checkpoint holds it lifts when done. */
 export interface BackfillRequest {

@@ -1,6 +1,6 @@
 // history/history_during_period and history/stream over the wire, with an injected clock.
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHaSimulator, type HaSimulator } from '../../src/simulator/index.js';
+import { createHaSimulator, type HaSimulator } from '../../src/index.js';
 import { openAuthed, type RawClient } from './simulator-support.js';
 
 const TOKEN = 'history-token';

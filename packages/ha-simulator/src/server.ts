@@ -15,7 +15,7 @@ import { createRecorder, rowFromState, type Recorder } from './recorder.js';
 import type { SetStateOptions } from './state-machine.js';
 import type { EmittedEvent, HaWireContext } from './types.js';
 
-/** Fault injection switches (see docs/simulator.md). */
+/** Fault injection switches (see the README). */
 export interface SimulatorFaults {
   /** Destroys every socket without a close frame (the client sees 1006). */
   readonly dropConnections: () => void;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseHaTime } from '@ha-ingestor/core';
 import { entitiesInScope, fetchHistoryChunk, planChunks } from './backfill.js';
-import type { HaConnection } from './connection.js';
+import type { HaConnection } from '../connection/connection.js';
 
 /** A fake connection answering commands from a function, recording what was sent. */
 function fakeConnection(answer: (type: string, params: Readonly<Record<string, unknown>> | undefined) => unknown) {
