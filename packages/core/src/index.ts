@@ -11,9 +11,9 @@ export type {
   GenericHaEvent,
   HaEvent,
   HaDataEvent,
-} from './event.js';
-export { eventKey, eventSeries, isStateChanged, splitEntityId } from './identity.js';
-export { parseHaTime, formatHaTime, secondsToMicros, microsToSeconds, millisToMicros } from './time.js';
+} from './model/event.js';
+export { eventKey, eventSeries, isStateChanged, splitEntityId } from './model/identity.js';
+export { parseHaTime, formatHaTime, secondsToMicros, microsToSeconds, millisToMicros } from './model/time.js';
 export {
   EVENT_TIME_MIN,
   EVENT_TIME_MAX,
@@ -22,27 +22,27 @@ export {
   lagSeconds,
   LAG_MAX_SKEW_SECONDS,
   LAG_MAX_AGE_SECONDS,
-} from './event-time.js';
-export type { EventTimeProblem } from './event-time.js';
-export { ErrorCode, SdkError, ConfigError, isSdkError, toSdkError } from './errors.js';
-export type { SdkErrorDetails, ConfigIssue } from './errors.js';
-export { createGuard, createReportingGuard } from './guard.js';
-export type { Guard, GuardRecover, GuardTarget } from './guard.js';
-export { noopLogger, createJsonLogger } from './logger.js';
-export type { Logger, LogFn, LogLevel, JsonLoggerOptions } from './logger.js';
-export { MASK, isSecretKey, maskSecrets, maskUrl } from './secrets.js';
-export { parseOptions, toConfigIssues, optionRows, optionsTable } from './config.js';
-export type { OptionRow } from './config.js';
-export { createMetrics, METRIC_PREFIX, DURATION_BUCKETS } from './metrics.js';
-export type { Metrics } from './metrics.js';
-export type { StageContext, DeadLetterInput, DeadLetterRecord, Ack, SourceStatus } from './context.js';
-export { defineSource } from './source.js';
-export type { Source, SourceContext, SourceImpl, SourceDefinition, SourceFactory } from './source.js';
-export { defineEnricher, DROP } from './enricher.js';
-export type { Enricher, EnricherImpl, EnricherDefinition, EnricherFactory, AddedOf, Drop } from './enricher.js';
-export { defineSink } from './sink.js';
-export type { Sink, SinkImpl, SinkDefinition, SinkFactory, SinkWriteResult, RejectedEvent } from './sink.js';
-export { createRegistryStore, REGISTRY_MAX_ENTRIES } from './registry.js';
+} from './model/event-time.js';
+export type { EventTimeProblem } from './model/event-time.js';
+export { ErrorCode, SdkError, ConfigError, isSdkError, toSdkError } from './model/errors.js';
+export type { SdkErrorDetails, ConfigIssue } from './model/errors.js';
+export { createGuard, createReportingGuard } from './observability/guard.js';
+export type { Guard, GuardRecover, GuardTarget } from './observability/guard.js';
+export { noopLogger, createJsonLogger } from './observability/logger.js';
+export type { Logger, LogFn, LogLevel, JsonLoggerOptions } from './observability/logger.js';
+export { MASK, isSecretKey, maskSecrets, maskUrl } from './observability/secrets.js';
+export { parseOptions, toConfigIssues, optionRows, optionsTable } from './component/config.js';
+export type { OptionRow } from './component/config.js';
+export { createMetrics, METRIC_PREFIX, DURATION_BUCKETS } from './observability/metrics.js';
+export type { Metrics } from './observability/metrics.js';
+export type { StageContext, DeadLetterInput, DeadLetterRecord, Ack, SourceStatus } from './component/context.js';
+export { defineSource } from './component/source.js';
+export type { Source, SourceContext, SourceImpl, SourceDefinition, SourceFactory } from './component/source.js';
+export { defineEnricher, DROP } from './component/enricher.js';
+export type { Enricher, EnricherImpl, EnricherDefinition, EnricherFactory, AddedOf, Drop } from './component/enricher.js';
+export { defineSink } from './component/sink.js';
+export type { Sink, SinkImpl, SinkDefinition, SinkFactory, SinkWriteResult, RejectedEvent } from './component/sink.js';
+export { createRegistryStore, REGISTRY_MAX_ENTRIES } from './model/registry.js';
 export type {
   AreaEntry,
   FloorEntry,
@@ -56,11 +56,11 @@ export type {
   RegistryData,
   RegistryStoreOptions,
   RegistryKind,
-} from './registry.js';
-export { createFileCheckpointStore, createMemoryCheckpointStore } from './checkpoint.js';
-export type { CheckpointStore, FileCheckpointStoreOptions } from './checkpoint.js';
-export { pipeline } from './builder.js';
-export { compileFilterRules, globToRegExp } from './filter.js';
+} from './model/registry.js';
+export { createFileCheckpointStore, createMemoryCheckpointStore } from './model/checkpoint.js';
+export type { CheckpointStore, FileCheckpointStoreOptions } from './model/checkpoint.js';
+export { pipeline } from './builder/pipeline.js';
+export { compileFilterRules, globToRegExp } from './stages/filter.js';
 export type {
   Merge,
   EventOf,
@@ -83,16 +83,16 @@ export type {
   PipelineBuilder,
   FilterMethod,
   AnyComponentEvent,
-} from './pipeline.js';
-export { withRetry, backoffDelay, isNetworkError, sleep, RETRY_AFTER_CAP_FACTOR } from './retry.js';
-export type { WithRetryOptions, BackoffPolicy } from './retry.js';
-export { createBreaker } from './breaker.js';
-export type { Breaker, BreakerState, CreateBreakerOptions } from './breaker.js';
-export { serializePoint, serializePoints, intField, formatTimestamp } from './line-protocol.js';
-export { escapeMeasurement, escapeKey, quoteString, quoteStringSingleLine, LineProtocolReason } from './line-protocol-escape.js';
-export type { Precision, IntegerValue, FieldValue, Point, RejectedPoint, SerializedPoints, SerializeOptions } from './line-protocol.js';
-export { openOutbox, OutboxOptionsSchema } from './outbox.js';
-export type { Outbox, OutboxEntry, OpenOutboxOptions } from './outbox.js';
+} from './builder/types.js';
+export { withRetry, backoffDelay, isNetworkError, sleep, RETRY_AFTER_CAP_FACTOR } from './delivery/retry.js';
+export type { WithRetryOptions, BackoffPolicy } from './delivery/retry.js';
+export { createBreaker } from './delivery/breaker.js';
+export type { Breaker, BreakerState, CreateBreakerOptions } from './delivery/breaker.js';
+export { serializePoint, serializePoints, intField, formatTimestamp } from './line-protocol/serialize.js';
+export { escapeMeasurement, escapeKey, quoteString, quoteStringSingleLine, LineProtocolReason } from './line-protocol/escape.js';
+export type { Precision, IntegerValue, FieldValue, Point, RejectedPoint, SerializedPoints, SerializeOptions } from './line-protocol/serialize.js';
+export { openOutbox, OutboxOptionsSchema } from './outbox/outbox.js';
+export type { Outbox, OutboxEntry, OpenOutboxOptions } from './outbox/outbox.js';
 export {
   PipelineOptionsSchema,
   DeliveryOptionsSchema,
@@ -100,20 +100,20 @@ export {
   RetryOptionsSchema,
   BreakerOptionsSchema,
   DedupeOptionsSchema,
-} from './runtime-options.js';
-export { createDedupeStore } from './dedupe.js';
-export { dedupeIdentity } from './identity.js';
-export type { DedupeStore } from './dedupe.js';
-export { createBoundedQueue } from './queue.js';
-export type { BoundedQueue } from './queue.js';
-export { estimateSize } from './batcher.js';
-export { toJsonSafe, TRUNCATED } from './json-safe.js';
-export { MAX_EVENT_DEPTH, MAX_JSON_DEPTH, parseJsonText, jsonDepthBeyond, valueDepth } from './json-text.js';
-export type { JsonTextError } from './json-text.js';
-export type { JsonSafeLimits } from './json-safe.js';
-export { fileSink } from './file-sink.js';
-export type { FileSinkHooks } from './file-sink.js';
-export { FileSinkOptionsSchema } from './file-sink-options.js';
-export type { FileSinkOptions, ResolvedFileSinkOptions } from './file-sink-options.js';
-export { defaultToLines, lineProtocolHeader, unsafeLineReason } from './file-lp.js';
-export type { FileSinkEvent, ToLinesResult } from './file-lp.js';
+} from './runtime/options.js';
+export { createDedupeStore } from './stages/dedupe.js';
+export { dedupeIdentity } from './model/identity.js';
+export type { DedupeStore } from './stages/dedupe.js';
+export { createBoundedQueue } from './runtime/queue.js';
+export type { BoundedQueue } from './runtime/queue.js';
+export { estimateSize } from './delivery/batcher.js';
+export { toJsonSafe, TRUNCATED } from './observability/json-safe.js';
+export { MAX_EVENT_DEPTH, MAX_JSON_DEPTH, parseJsonText, jsonDepthBeyond, valueDepth } from './model/json-text.js';
+export type { JsonTextError } from './model/json-text.js';
+export type { JsonSafeLimits } from './observability/json-safe.js';
+export { fileSink } from './file-sink/file-sink.js';
+export type { FileSinkHooks } from './file-sink/file-sink.js';
+export { FileSinkOptionsSchema } from './file-sink/options.js';
+export type { FileSinkOptions, ResolvedFileSinkOptions } from './file-sink/options.js';
+export { defaultToLines, lineProtocolHeader, unsafeLineReason } from './file-sink/lines.js';
+export type { FileSinkEvent, ToLinesResult } from './file-sink/lines.js';

@@ -1,10 +1,10 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
-import { pipeline } from '../src/builder.js';
-import type { Enricher } from '../src/enricher.js';
-import type { PipelineBuilder } from '../src/pipeline.js';
-import type { Sink } from '../src/sink.js';
-import type { Source } from '../src/source.js';
+import { pipeline } from '../src/builder/pipeline.js';
+import type { Enricher } from '../src/component/enricher.js';
+import type { PipelineBuilder } from '../src/builder/types.js';
+import type { Sink } from '../src/component/sink.js';
+import type { Source } from '../src/component/source.js';
 
 interface StateEv {
   readonly event_type: 'state_changed';

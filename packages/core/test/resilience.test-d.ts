@@ -1,13 +1,13 @@
 import { describe, expectTypeOf, it } from 'vitest';
-import { pipeline } from '../src/builder.js';
-import { createBreaker, type BreakerState } from '../src/breaker.js';
-import type { HaEvent, StateChangedEvent } from '../src/event.js';
-import { fileSink } from '../src/file-sink.js';
-import type { FileSinkOptions } from '../src/file-sink-options.js';
-import { openOutbox, type Outbox, type OutboxEntry } from '../src/outbox.js';
-import { withRetry } from '../src/retry.js';
-import type { Sink } from '../src/sink.js';
-import type { Source } from '../src/source.js';
+import { pipeline } from '../src/builder/pipeline.js';
+import { createBreaker, type BreakerState } from '../src/delivery/breaker.js';
+import type { HaEvent, StateChangedEvent } from '../src/model/event.js';
+import { fileSink } from '../src/file-sink/file-sink.js';
+import type { FileSinkOptions } from '../src/file-sink/options.js';
+import { openOutbox, type Outbox, type OutboxEntry } from '../src/outbox/outbox.js';
+import { withRetry } from '../src/delivery/retry.js';
+import type { Sink } from '../src/component/sink.js';
+import type { Source } from '../src/component/source.js';
 import { arraySource, collectingSink, type CollectingSink } from '../src/testing/index.js';
 
 declare const haSource: Source<HaEvent>;

@@ -1,5 +1,5 @@
-import type { SdkError } from '../errors.js';
-import type { Source } from '../source.js';
+import type { SdkError } from '../model/errors.js';
+import type { Source } from '../component/source.js';
 
 /** A finite source for tests, with what became of its events. */
 export interface ArraySource<E> extends Source<E> {

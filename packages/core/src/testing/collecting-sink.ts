@@ -1,5 +1,5 @@
-import { ErrorCode, SdkError } from '../errors.js';
-import type { RejectedEvent, Sink, SinkWriteResult } from '../sink.js';
+import { ErrorCode, SdkError } from '../model/errors.js';
+import type { RejectedEvent, Sink, SinkWriteResult } from '../component/sink.js';
 
 /** A sink for tests that records what it accepted and can be told to fail or hang. */
 export interface CollectingSink<E> extends Sink<E> {

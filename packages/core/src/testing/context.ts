@@ -1,6 +1,6 @@
-import type { DeadLetterInput, StageContext } from '../context.js';
-import { noopLogger } from '../logger.js';
-import { createMetrics } from '../metrics.js';
+import type { DeadLetterInput, StageContext } from '../component/context.js';
+import { noopLogger } from '../observability/logger.js';
+import { createMetrics } from '../observability/metrics.js';
 
 /** A {@link StageContext} for tests, with what it collected and a handle to abort it. */
 export interface TestContext extends StageContext {

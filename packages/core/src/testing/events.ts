@@ -1,5 +1,5 @@
-import type { HaContext, StateChangedEvent } from '../event.js';
-import { eventKey, splitEntityId } from '../identity.js';
+import type { HaContext, StateChangedEvent } from '../model/event.js';
+import { eventKey, splitEntityId } from '../model/identity.js';
 
 /** Default time of events built by {@link makeStateChanged}: 2023-11-14T22:13:20Z in epoch µs. */
 export const TEST_EVENT_TIME = 1_700_000_000_000_000;

@@ -1,5 +1,5 @@
-import type { Ack, SourceStatus, StageContext } from '../context.js';
-import type { SourceContext } from '../source.js';
+import type { Ack, SourceStatus, StageContext } from '../component/context.js';
+import type { SourceContext } from '../component/source.js';
 import { createTestContext, type TestContext } from './context.js';
 
 /** A {@link SourceContext} for tests that records what the source emitted and reported. */

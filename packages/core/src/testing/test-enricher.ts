@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DROP, type Enricher } from '../enricher.js';
+import { DROP, type Enricher } from '../component/enricher.js';
 import { createTestContext } from './context.js';
 
 /** Options of {@link testEnricher}. */

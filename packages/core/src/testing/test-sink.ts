@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isSdkError } from '../errors.js';
-import type { Sink, SinkWriteResult } from '../sink.js';
+import { isSdkError } from '../model/errors.js';
+import type { Sink, SinkWriteResult } from '../component/sink.js';
 import { createTestContext, type TestContext } from './context.js';
 
 /** What `additionalTests` receives: the sink and context of the running test. */

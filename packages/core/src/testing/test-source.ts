@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Source } from '../source.js';
+import type { Source } from '../component/source.js';
 import { createTestSourceContext, type TestSourceContext } from './source-context.js';
 
 /** Options of {@link testSource}. */

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { DROP, defineEnricher } from '../enricher.js';
-import { ErrorCode, isSdkError } from '../errors.js';
-import type { StateChangedEvent } from '../event.js';
-import { eventKey } from '../identity.js';
+import { DROP, defineEnricher } from '../component/enricher.js';
+import { ErrorCode, isSdkError } from '../model/errors.js';
+import type { StateChangedEvent } from '../model/event.js';
+import { eventKey } from '../model/identity.js';
 import { arraySource } from './array-source.js';
 import { collectingSink, type CollectingSink } from './collecting-sink.js';
 import { createTestContext } from './context.js';

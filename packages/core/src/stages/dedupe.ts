@@ -1,0 +1,286 @@
+import { AckGroup } from '../runtime/ack.js';
+import { createBoundedMap } from '../primitives/bounded-map.js';
+import { ErrorCode, SdkError } from '../model/errors.js';
+import { identityKey, identitySeries } from '../model/identity.js';
+import type { ResolvedDedupeOptions } from '../runtime/options.js';
+import type { StageBatch, StageEnv, StageRunner } from './stage.js';
+
+/**
+ * Dedupe memory, two parts:
+ *
+ * - **Committed** keys: per series, a small ring of the last `maxPerSeries` keys whose event was handled,
+ *   each expiring `windowMs` after its commit. HA's `last_updated` only moves forward per entity, so a
+ *   replayed copy is always one of the newest few keys of its series; memory grows with the number of
+ *   series, never with rate x window. Series whose newest key expired are evicted by a clock-driven sweep,
+ *   and at most `maxSeries` series are kept (issue 11: series names come from outside; a flood of new names
+ *   evicts the least recently used settled series, counted through `outcomes.evicted`).
+ * - **In-flight** keys: one entry per event that passed the stage and is not settled yet (bounded by the
+ *   events in flight: the queues are bounded), kept in its series' key map, so one lookup tells committed
+ *   from in flight and committing overwrites the entry in place. A later copy of such a key is held back on
+ *   the entry (at most `maxWaiting` copies in all) and settles with it: handled as `duplicate` when the first
+ *   copy is handled, failed when it fails (its source keeps the data and redelivers). A series with entries
+ *   in flight is never evicted; an entry leaves when it settles.
+ */
+export interface DedupeStore {
+  /** True only when this exact key was committed for the series and has not expired. */
+  readonly isDuplicate: (series: string, key: string) => boolean;
+  /**
+   * Decides for one event: {@link DUPLICATE} when its key is committed (drop it); `undefined` when a copy of
+   * the key is in flight and the event was held back on it (the store settles `group` later); else the group
+   * it carries on with: a per-event group settling into `group`, so the store learns this event's outcome.
+   */
+  readonly admit: (series: string, key: string, group: AckGroup) => AckGroup | typeof DUPLICATE | undefined;
+  /** Commits keys directly (as if their events had been handled). */
+  readonly commit: (series: readonly string[], keys: readonly string[]) => void;
+  /** Series currently remembered. */
+  readonly seriesCount: () => number;
+  /** Keys remembered for a series (≤ maxPerSeries). */
+  readonly ringSize: (series: string) => number;
+  /** Events admitted and not settled yet. */
+  readonly inFlightCount: () => number;
+  /** Copies held back on an in-flight key. */
+  readonly waitingCount: () => number;
+  /** Forgets everything; in-flight entries still open fail (ABORTED), and so do the copies held on them. */
+  readonly clear: () => void;
+}
+
+/** Where the store reports copies it settles outside the stage (the runtime counts them). */
+export interface DedupeOutcomes {
+  /** `count` held-back copies were handled as duplicates. */
+  readonly duplicates: (count: number) => void;
+  /** `count` held-back copies failed with their first copy. */
+  readonly failed: (count: number) => void;
+  /** `count` series were forgotten because `maxSeries` was reached (a later replay of their keys is rewritten). */
+  readonly evicted?: (count: number) => void;
+}
+
+/** {@link DedupeStore.admit}: the key was committed within the window. */
+export const DUPLICATE = 'duplicate';
+
+const NO_OUTCOMES: DedupeOutcomes = { duplicates: () => undefined, failed: () => undefined };
+
+/** Creates a {@link DedupeStore} on the given clock (epoch ms). */
+export function createDedupeStore(options: ResolvedDedupeOptions, now: () => number, outcomes: DedupeOutcomes = NO_OUTCOMES): DedupeStore {
+  const { windowMs, maxPerSeries, maxWaiting, maxSeries } = options;
+  // A series with entries in flight is pinned: its entries settle into it.
+  const rings = createBoundedMap<Ring>({ max: maxSeries, pinned: (ring) => ring.flying > 0, onEvict: () => outcomes.evicted?.(1) });
+  let inFlight = 0;
+  let waiting = 0;
+  let lastSweep = now();
+
+  const sweep = (t: number) => {
+    if (t - lastSweep < windowMs) return;
+    lastSweep = t;
+    for (const [series, ring] of rings) if (ring.flying === 0 && ring.newest + windowMs <= t) rings.delete(series);
+  };
+  const ringOf = (series: string, t: number): Ring => {
+    let ring = rings.get(series);
+    if (ring === undefined) {
+      ring = { times: new Map(), order: [], next: 0, newest: t, flying: 0 };
+      rings.set(series, ring);
+    }
+    return ring;
+  };
+
+  /** Appends a key to the ring's commit order; when full, the oldest committed key is forgotten. */
+  const pushOrder = (ring: Ring, key: string) => {
+    if (ring.order.length < maxPerSeries) {
+      ring.order.push(key);
+      return;
+    }
+    const oldest = ring.order[ring.next] as string;
+    const value = ring.times.get(oldest);
+    // A later replay of a forgotten key is rewritten, never lost. A key in flight again keeps its entry and
+    // only loses its place in the order (it takes a new one when it commits).
+    if (value instanceof InFlightKey) value.prev = undefined;
+    else ring.times.delete(oldest);
+    ring.order[ring.next] = key;
+    ring.next = (ring.next + 1) % maxPerSeries;
+  };
+
+  const commitOne = (ring: Ring, key: string, t: number) => {
+    ring.newest = t;
+    const value = ring.times.get(key);
+    if (value instanceof InFlightKey) return; // it commits when it settles
+    if (value === undefined) pushOrder(ring, key);
+    ring.times.set(key, t);
+  };
+
+  const settle: Settle = (entry, error) => {
+    const { ring, key } = entry;
+    const held = entry.held;
+    entry.held = undefined;
+    if (held !== undefined) waiting -= held.length;
+    const current = ring.times.get(key) === entry;
+    if (current) {
+      ring.flying--;
+      inFlight--;
+    }
+    if (error === undefined) {
+      // Commit before anyone is told: a copy emitted from an onHandled callback is already a duplicate.
+      if (current) {
+        const t = now();
+        sweep(t);
+        ring.newest = t;
+        if (entry.prev === undefined) pushOrder(ring, key);
+        ring.times.set(key, t); // overwrites the entry: no new map slot
+      }
+      if (held !== undefined) {
+        outcomes.duplicates(held.length);
+        for (const g of held) g.release(1);
+      }
+      entry.parent.release(1);
+      return;
+    }
+    if (current) {
+      if (entry.prev === undefined) ring.times.delete(key);
+      else ring.times.set(key, entry.prev); // the expired commit it was admitted over (still in the order)
+    }
+    // The first copy could not be made durable: neither can its copies be said to be. They fail too, so their
+    // sources keep the data and redeliver (MQTT: no PUBACK; WebSocket: no checkpoint advance).
+    if (held !== undefined) {
+      outcomes.failed(held.length);
+      for (const g of held) g.fail(error);
+    }
+    entry.parent.fail(error);
+  };
+
+  return {
+    isDuplicate: (series, key) => {
+      const t = now();
+      sweep(t);
+      const value = rings.get(series)?.times.get(key);
+      return typeof value === 'number' && value + windowMs > t;
+    },
+    admit: (series, key, group) => {
+      const t = now();
+      sweep(t);
+      const ring = ringOf(series, t);
+      // One lookup answers both questions: committed (a time) or in flight (its entry).
+      const value = ring.times.get(key);
+      if (typeof value === 'number') {
+        if (value + windowMs > t) return DUPLICATE;
+      } else if (value !== undefined) {
+        // Too many held back: pass it on untracked (written again: an idempotent rewrite, never a loss).
+        if (waiting >= maxWaiting) return group;
+        (value.held ??= []).push(group);
+        waiting++;
+        return undefined;
+      }
+      const entry = new InFlightKey(settle, group, ring, key, value);
+      ring.times.set(key, entry);
+      ring.flying++;
+      inFlight++;
+      return entry;
+    },
+    commit: (series, keys) => {
+      const t = now();
+      sweep(t);
+      for (let i = 0; i < keys.length; i++) commitOne(ringOf(series[i] as string, t), keys[i] as string, t);
+    },
+    seriesCount: () => rings.size(),
+    ringSize: (series) => {
+      const ring = rings.get(series);
+      return ring === undefined ? 0 : ring.times.size - ring.flying;
+    },
+    inFlightCount: () => inFlight,
+    waitingCount: () => waiting,
+    clear: () => {
+      const error = new SdkError(ErrorCode.ABORTED, 'dedupe: pipeline stopped before the first copy was handled', { stage: 'dedupe' });
+      const open: InFlightKey[] = [];
+      for (const ring of rings.values()) {
+        if (ring.flying === 0) continue;
+        for (const value of ring.times.values()) if (value instanceof InFlightKey) open.push(value);
+      }
+      for (const entry of open) entry.fail(error);
+      rings.clear();
+      inFlight = 0;
+      waiting = 0;
+    },
+  };
+}
+
+/**
+ * The dedupe stage: drops repeats of committed keys (reason `duplicate`), holds back copies of keys in flight
+ * (they settle with their first copy), and hands every other event on under a per-event group so its key
+ * commits when that event is handled by every tap after this stage.
+ */
+export function dedupeStage(store: DedupeStore): StageRunner {
+  return {
+    name: 'dedupe',
+    run: (batch: StageBatch, env: StageEnv) => {
+      const { events, groups } = batch;
+      let w = 0;
+      for (let i = 0; i < events.length; i++) {
+        const event = events[i];
+        let group: AckGroup | undefined = groups[i] as AckGroup;
+        // Series and key as two strings, not a {series, key} object: no allocation per event beyond the key.
+        const series = identitySeries(event);
+        const key = series === undefined ? undefined : identityKey(event as Record<string, unknown>, series);
+        if (series !== undefined && key !== undefined) {
+          const admitted = store.admit(series, key, group);
+          if (admitted === DUPLICATE) {
+            env.drop(group, 'duplicate');
+            continue;
+          }
+          if (admitted === undefined) continue; // held back on its in-flight first copy
+          group = admitted;
+        }
+        events[w] = event;
+        groups[w] = group;
+        w++;
+      }
+      events.length = w;
+      groups.length = w;
+    },
+  };
+}
+
+// --- internal ---
+
+type Settle = (entry: InFlightKey, error: SdkError | undefined) => void;
+
+/**
+ * One admitted event from the dedupe stage on: a group of its own holding the event's stage obligation and
+ * one per sink tap after the stage. It settles into the source's group (`parent`) and settles the copies
+ * held back on it. It depends only on taps downstream of the stage, never on another source's group, so
+ * copies crossing between two `emitBatch` groups can't wait on each other in a cycle.
+ */
+class InFlightKey extends AckGroup {
+  /** Groups of copies held back on this key (allocated on the first copy). */
+  held: AckGroup[] | undefined = undefined;
+
+  constructor(
+    private readonly settle: Settle,
+    readonly parent: AckGroup,
+    readonly ring: Ring,
+    readonly key: string,
+    /** The expired commit time it was admitted over (the key still has its place in the ring's order). */
+    public prev: number | undefined,
+  ) {
+    super(undefined, 1, undefined);
+  }
+
+  protected override handled(): void {
+    this.settle(this, undefined);
+  }
+
+  protected override failed(error: SdkError): void {
+    this.settle(this, error);
+  }
+}
+
+interface Ring {
+  /**
+   * Committed key → commit time (epoch ms), at most maxPerSeries of them; plus key → entry for each event of
+   * the series in flight (hash lookup, no string scans; committing overwrites the entry in place).
+   */
+  readonly times: Map<string, number | InFlightKey>;
+  /** The same keys in commit order, as a ring; `next` is the oldest once full. */
+  readonly order: string[];
+  next: number;
+  /** Commit time of the newest key (for eviction). */
+  newest: number;
+  /** Entries in flight in `times` (a ring with any is never evicted). */
+  flying: number;
+}
