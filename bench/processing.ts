@@ -1,4 +1,5 @@
-import { createRegistryStore, millisToMicros, pipeline, serializePoints } from '@ha-ingestor/core';
+import { createRegistryStore, millisToMicros, pipeline } from '@ha-ingestor/core';
+import { serializePoints } from '@ha-ingestor/core/line-protocol';
 import type { HaEvent, RegistryData, Sink, Source } from '@ha-ingestor/core';
 import { registryEnricher, timeContext } from '@ha-ingestor/enrichers';
 import { createSchemaMapper } from '@ha-ingestor/sink-influx';

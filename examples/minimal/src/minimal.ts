@@ -1,4 +1,5 @@
-import { createRegistryStore, fileSink, pipeline } from '@ha-ingestor/core';
+import { createRegistryStore, pipeline } from '@ha-ingestor/core';
+import { fileSink } from '@ha-ingestor/core/file-sink';
 import { registryEnricher, timeContext } from '@ha-ingestor/enrichers';
 import { haWebSocketSource } from '@ha-ingestor/source-ws';
 

@@ -3,7 +3,6 @@ import {
   ConfigError,
   createFileCheckpointStore,
   createRegistryStore,
-  fileSink,
   pipeline,
   type DeliveryOptions,
   type HaEvent,
@@ -12,6 +11,7 @@ import {
   type RegistryStore,
   type Source,
 } from '@ha-ingestor/core';
+import { fileSink } from '@ha-ingestor/core/file-sink';
 import { registryEnricher, timeContext } from '@ha-ingestor/enrichers';
 import { influxSink } from '@ha-ingestor/sink-influx';
 import { mqttSource } from '@ha-ingestor/source-mqtt';

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { ConfigError, jsonDepthBeyond, MAX_JSON_DEPTH, maskSecrets, valueDepth } from '@ha-ingestor/core';
+import { ConfigError, maskSecrets } from '@ha-ingestor/core';
+import { jsonDepthBeyond, MAX_JSON_DEPTH, valueDepth } from '@ha-ingestor/core/json';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { describeIssues, maskCredentials, type Origin } from './config-errors.js';
 import { AppConfigSchema, type AppConfig } from './config-schema.js';

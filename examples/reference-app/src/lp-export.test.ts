@@ -1,4 +1,4 @@
-import { lineProtocolHeader } from '@ha-ingestor/core';
+import { lineProtocolHeader } from '@ha-ingestor/core/file-sink';
 import { LP_INJECTION_STATE, makeStateChanged, readLineProtocolFile } from '@ha-ingestor/core/testing';
 import { describe, expect, it } from 'vitest';
 import { createLineProtocolExporter } from './lp-export.js';

@@ -1,4 +1,4 @@
-import { serializePoints, type Precision } from '@ha-ingestor/core';
+import { serializePoints, type Precision } from '@ha-ingestor/core/line-protocol';
 import { createSchemaMapper, type SchemaOptions } from '@ha-ingestor/sink-influx';
 
 /**

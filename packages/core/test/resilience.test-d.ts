@@ -1,13 +1,8 @@
 import { describe, expectTypeOf, it } from 'vitest';
-import { pipeline } from '../src/builder/pipeline.js';
-import { createBreaker, type BreakerState } from '../src/delivery/breaker.js';
-import type { HaEvent, StateChangedEvent } from '../src/model/event.js';
-import { fileSink } from '../src/file-sink/file-sink.js';
-import type { FileSinkOptions } from '../src/file-sink/options.js';
-import { openOutbox, type Outbox, type OutboxEntry } from '../src/outbox/outbox.js';
-import { withRetry } from '../src/delivery/retry.js';
-import type { Sink } from '../src/component/sink.js';
-import type { Source } from '../src/component/source.js';
+import type { HaEvent, Sink, Source, StateChangedEvent } from '../src/index.js';
+import { pipeline } from '../src/index.js';
+import { fileSink, type FileSinkOptions } from '../src/file-sink/index.js';
+import { createBreaker, openOutbox, withRetry, type BreakerState, type Outbox, type OutboxEntry } from '../src/resilience/index.js';
 import { arraySource, collectingSink, type CollectingSink } from '../src/testing/index.js';
 
 declare const haSource: Source<HaEvent>;

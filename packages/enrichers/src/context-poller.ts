@@ -1,5 +1,7 @@
-import { ErrorCode, SdkError, createBreaker, createGuard, noopLogger, toSdkError } from '@ha-ingestor/core';
-import type { BreakerState, Logger, Metrics, StageContext } from '@ha-ingestor/core';
+import { ErrorCode, SdkError, createGuard, noopLogger, toSdkError } from '@ha-ingestor/core';
+import { createBreaker } from '@ha-ingestor/core/resilience';
+import type { Logger, Metrics, StageContext } from '@ha-ingestor/core';
+import type { BreakerState } from '@ha-ingestor/core/resilience';
 import type { z } from 'zod';
 import { failureReason, fetchJson, redactSecrets } from './http-json.js';
 import { checkTemplates, render } from './url-template.js';

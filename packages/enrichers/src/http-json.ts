@@ -1,4 +1,5 @@
-import { ErrorCode, MASK, SdkError, isSdkError, maskUrl, parseJsonText } from '@ha-ingestor/core';
+import { ErrorCode, MASK, SdkError, isSdkError, maskUrl } from '@ha-ingestor/core';
+import { parseJsonText } from '@ha-ingestor/core/json';
 
 /**
  * Largest response body read from a context provider. Their JSON is small (OpenWeatherMap ~20 kB, a day of

@@ -1,4 +1,4 @@
-import type { FieldValue } from '@ha-ingestor/core';
+import type { FieldValue } from '@ha-ingestor/core/line-protocol';
 import { describe, expect, it } from 'vitest';
 import { attributeRejection, goUnquote, rejectionReason } from './attribute.js';
 import type { SentLine } from './attribute.js';

@@ -1,4 +1,5 @@
-import { parseJsonText, type Point } from '@ha-ingestor/core';
+import { parseJsonText } from '@ha-ingestor/core/json';
+import type { Point } from '@ha-ingestor/core/line-protocol';
 import { fieldTypeOf } from './field-types.js';
 import type { InfluxFieldType } from './field-types.js';
 

@@ -1,4 +1,4 @@
-import { intField, type Point } from '@ha-ingestor/core';
+import { intField, type Point } from '@ha-ingestor/core/line-protocol';
 import { describe, expect, it } from 'vitest';
 import { createFieldTypeRegistry, parseShowFieldKeys } from './field-types.js';
 

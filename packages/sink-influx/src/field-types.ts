@@ -1,5 +1,5 @@
-import { intField } from '@ha-ingestor/core';
-import type { FieldValue, Point } from '@ha-ingestor/core';
+import { intField } from '@ha-ingestor/core/line-protocol';
+import type { FieldValue, Point } from '@ha-ingestor/core/line-protocol';
 
 /**
  * InfluxDB fixes a field's type at its first write (per shard). This registry remembers the type of

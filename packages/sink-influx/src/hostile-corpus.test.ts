@@ -1,4 +1,4 @@
-import { serializePoints } from '@ha-ingestor/core';
+import { serializePoints } from '@ha-ingestor/core/line-protocol';
 import { describe, expect, it } from 'vitest';
 import { unwritableCorpus, writableCorpus } from '../test/fixtures/hostile-corpus.js';
 import { compareRows, haCompatRoundTrip, hostileExpectedRows, rowsByTime } from '../test/fixtures/read-back.js';

@@ -1,5 +1,7 @@
-import { defineSink, ErrorCode, isSdkError, noopLogger, SdkError, serializePoint } from '@ha-ingestor/core';
-import type { Logger, Point, RejectedEvent, SinkImpl, SinkWriteResult, StageContext } from '@ha-ingestor/core';
+import { defineSink, ErrorCode, isSdkError, noopLogger, SdkError } from '@ha-ingestor/core';
+import { serializePoint } from '@ha-ingestor/core/line-protocol';
+import type { Logger, RejectedEvent, SinkImpl, SinkWriteResult, StageContext } from '@ha-ingestor/core';
+import type { Point } from '@ha-ingestor/core/line-protocol';
 import type { LineRejection, SentLine } from './attribute.js';
 import { createFieldTypeRegistry } from './field-types.js';
 import { writeIsolated } from './isolate.js';

@@ -1,4 +1,5 @@
-import { ErrorCode, SdkError, parseJsonText } from '@ha-ingestor/core';
+import { ErrorCode, SdkError } from '@ha-ingestor/core';
+import { parseJsonText } from '@ha-ingestor/core/json';
 
 /** A write's HTTP answer, as both write paths (v1 client, v2 official transport) report it. */
 export interface WireResponse {

@@ -1,4 +1,5 @@
-import { ErrorCode, SdkError, maskUrl, parseJsonText } from '@ha-ingestor/core';
+import { ErrorCode, SdkError, maskUrl } from '@ha-ingestor/core';
+import { parseJsonText } from '@ha-ingestor/core/json';
 import { createHttpClient } from './http.js';
 import type { ResolvedInfluxSinkOptions } from './options.js';
 import { parseRetryAfter, serverMessage } from './responses.js';

@@ -1,4 +1,5 @@
-import type { HaEvent, Merge, Point, StateChangedEvent } from '@ha-ingestor/core';
+import type { HaEvent, Merge, StateChangedEvent } from '@ha-ingestor/core';
+import type { Point } from '@ha-ingestor/core/line-protocol';
 import { describe, expectTypeOf, it } from 'vitest';
 import { createSchemaMapper, type PointsBatch, type SchemaOptions } from '../src/index.js';
 

@@ -1,7 +1,8 @@
 import type { IPublishPacket, MqttClient } from 'mqtt';
 import { connect as mqttConnect } from 'mqtt';
 import type { SourceContext, SourceImpl, StateChangedEvent } from '@ha-ingestor/core';
-import { ErrorCode, backoffDelay, createGuard, defineSource, isSdkError, maskUrl, millisToMicros, sleep, toSdkError } from '@ha-ingestor/core';
+import { ErrorCode, createGuard, defineSource, isSdkError, maskUrl, millisToMicros, toSdkError } from '@ha-ingestor/core';
+import { backoffDelay, sleep } from '@ha-ingestor/core/resilience';
 import type { AckEntry, AckWindow } from './ack-window.js';
 import { createAckWindow } from './ack-window.js';
 import type { Connection, CreateMqttClient, SubscribeFilter } from './connection.js';

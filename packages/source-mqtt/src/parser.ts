@@ -1,5 +1,6 @@
 import type { EpochMicros, Guard, HaState, Logger, StateChangedEvent } from '@ha-ingestor/core';
-import { MAX_JSON_DEPTH, eventKey, splitEntityId, valueDepth } from '@ha-ingestor/core';
+import { eventKey, splitEntityId } from '@ha-ingestor/core';
+import { MAX_JSON_DEPTH, valueDepth } from '@ha-ingestor/core/json';
 
 /** One received MQTT message as parsers see it (size and UTF-8 already checked by the source). */
 export interface MqttMessage {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_JSON_DEPTH } from '@ha-ingestor/core';
+import { MAX_JSON_DEPTH } from '@ha-ingestor/core/json';
 import { STABLE_JSON_MAX_DEPTH, stableJson } from './parser.js';
 import { parseJson } from './payload.js';
 

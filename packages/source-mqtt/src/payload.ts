@@ -1,4 +1,4 @@
-import { MAX_JSON_DEPTH, parseJsonText } from '@ha-ingestor/core';
+import { MAX_JSON_DEPTH, parseJsonText } from '@ha-ingestor/core/json';
 
 /** Why a payload could not be read; used as the dead-letter reason and metric label. */
 export type PayloadProblem = 'payload_too_large' | 'invalid_utf8' | 'invalid_json' | 'json_too_deep';

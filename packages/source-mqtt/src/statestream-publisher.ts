@@ -1,7 +1,8 @@
 import type { IClientOptions, MqttClient } from 'mqtt';
 import { connectAsync } from 'mqtt';
 import { z } from 'zod';
-import { MAX_JSON_DEPTH, parseOptions, valueDepth } from '@ha-ingestor/core';
+import { parseOptions } from '@ha-ingestor/core';
+import { MAX_JSON_DEPTH, valueDepth } from '@ha-ingestor/core/json';
 
 /** Options of {@link createStatestreamPublisher} (data; the client, if any, is passed beside them). */
 export const StatestreamPublisherOptionsSchema = z.object({

@@ -1,7 +1,7 @@
 import { type AckGroup, failAll } from '../runtime/ack.js';
 import type { StageContext } from '../component/context.js';
 import { ErrorCode, type SdkError } from '../model/errors.js';
-import { createLagObserver } from '../model/event-time.js';
+import { createLagObserver } from '../observability/lag.js';
 import type { SinkWriteResult } from '../component/sink.js';
 import type { Counters } from '../runtime/stats.js';
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { unfitEvent } from './isolate.js';
-import { MAX_EVENT_DEPTH } from '../model/json-text.js';
+import { MAX_EVENT_DEPTH } from '../json/parse.js';
 
 const nested = (levels: number): unknown => {
   let value: unknown = 1;

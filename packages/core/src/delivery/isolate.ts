@@ -2,7 +2,7 @@ import { releaseAll } from '../runtime/ack.js';
 import type { Batch } from './batcher.js';
 import type { StageContext } from '../component/context.js';
 import { ErrorCode } from '../model/errors.js';
-import { MAX_EVENT_DEPTH, valueDepth } from '../model/json-text.js';
+import { MAX_EVENT_DEPTH, valueDepth } from '../json/parse.js';
 import type { Counters } from '../runtime/stats.js';
 
 // Events nesting deeper than core's MAX_EVENT_DEPTH are taken out of a failed batch and dead-lettered

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { pipeline } from '../builder/pipeline.js';
 import { ErrorCode, SdkError } from '../model/errors.js';
-import { openOutbox } from '../outbox/outbox.js';
+import { openOutbox } from '../outbox/disk.js';
 import type { DeliveryOptions, Pipeline } from '../builder/types.js';
 import { recordingLogger } from '../../test/runtime-test-kit.js';
 import type { Sink } from '../component/sink.js';

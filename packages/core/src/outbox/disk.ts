@@ -20,8 +20,21 @@ interface Pending {
   readonly segment: Segment;
 }
 
-/** Implementation of `openOutbox` (see outbox.ts for the contract). */
-export async function createDiskOutbox<T>(options: OpenOutboxOptions): Promise<Outbox<T>> {
+/**
+ * Opens (or creates) a durable outbox in `options.dir`: append-only segment files of CRC-checked,
+ * length-prefixed frames (see format.ts), a persisted acknowledged position (`cursor.json`,
+ * atomic write-rename), and drained segments deleted. On open every segment is scanned; a torn or
+ * corrupt tail is logged with its byte offset and skipped, and every entry before it is replayed.
+ *
+ * `bytes()` counts pending entries only; on disk there may additionally be up to one segment of already
+ * acknowledged entries (the active segment is deleted once drained, on the next append or on close).
+ *
+ * @example
+ * const outbox = await openOutbox<HaEvent>({ name: 'influx', dir: './data/outbox/influx', whenFull: 'drop-oldest' });
+ * await outbox.append(batch);
+ * for (let e = await outbox.peek(); e; e = await outbox.peek()) { await sink.write(e.records, ctx); await outbox.ack(e); }
+ */
+export async function openOutbox<T>(options: OpenOutboxOptions): Promise<Outbox<T>> {
   const { name } = options;
   const logger = options.logger ?? noopLogger;
   const now = options.now ?? Date.now;

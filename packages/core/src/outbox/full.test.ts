@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../model/errors.js';
-import { openOutbox, type OpenOutboxOptions, type Outbox, type OutboxFullInfo } from './outbox.js';
+import { openOutbox } from './disk.js';
+import type { OutboxFullInfo } from './full.js';
+import type { OpenOutboxOptions, Outbox } from './outbox.js';
 import { FRAME_HEADER_BYTES } from './format.js';
 import { recordingLogger } from '../../test/runtime-test-kit.js';
 

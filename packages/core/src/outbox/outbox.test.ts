@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ErrorCode } from '../model/errors.js';
 import type { Logger } from '../observability/logger.js';
-import { openOutbox, type OpenOutboxOptions, type Outbox } from './outbox.js';
+import { openOutbox } from './disk.js';
+import type { OpenOutboxOptions, Outbox } from './outbox.js';
 import { FRAME_HEADER_BYTES } from './format.js';
 
 interface Rec {

@@ -1,11 +1,6 @@
-import type { Logger } from '../observability/logger.js';
-import { createDiskOutbox } from './disk.js';
-
-export { OutboxOptionsSchema } from './options.js';
-import type { OutboxFullInfo } from './full.js';
 import type { OutboxOptions } from '../builder/types.js';
-
-export type { OutboxFullInfo } from './full.js';
+import type { Logger } from '../observability/logger.js';
+import type { OutboxFullInfo } from './full.js';
 
 /** One appended batch, as read back from the outbox. */
 export interface OutboxEntry<T> {
@@ -48,7 +43,7 @@ export interface Outbox<T> {
   readonly close: () => Promise<void>;
 }
 
-/** Extra arguments of {@link openOutbox}. */
+/** Options of `openOutbox` (disk.ts): the data options plus a name and hooks. */
 export interface OpenOutboxOptions extends OutboxOptions {
   /** Name used in logs and errors (e.g. the sink name). */
   readonly name: string;
@@ -66,22 +61,4 @@ export interface OpenOutboxOptions extends OutboxOptions {
    * most once per 10 s; this hook is for metrics and health.
    */
   readonly onFullChange?: (full: boolean, info: OutboxFullInfo) => void;
-}
-
-/**
- * Opens (or creates) a durable outbox in `options.dir`: append-only segment files of CRC-checked,
- * length-prefixed frames (see format.ts), a persisted acknowledged position (`cursor.json`,
- * atomic write-rename), and drained segments deleted. On open every segment is scanned; a torn or
- * corrupt tail is logged with its byte offset and skipped, and every entry before it is replayed.
- *
- * `bytes()` counts pending entries only; on disk there may additionally be up to one segment of already
- * acknowledged entries (the active segment is deleted once drained, on the next append or on close).
- *
- * @example
- * const outbox = await openOutbox<HaEvent>({ name: 'influx', dir: './data/outbox/influx', whenFull: 'drop-oldest' });
- * await outbox.append(batch);
- * for (let e = await outbox.peek(); e; e = await outbox.peek()) { await sink.write(e.records, ctx); await outbox.ack(e); }
- */
-export function openOutbox<T>(options: OpenOutboxOptions): Promise<Outbox<T>> {
-  return createDiskOutbox<T>(options);
 }

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { DeadLetterRecord } from '../component/context.js';
 import { MAX_DEAD_LETTER_LABELS, createDeadLetter } from './dead-letter.js';
 import type { SdkError } from '../model/errors.js';
-import { TRUNCATED, toJsonSafe } from '../observability/json-safe.js';
+import { TRUNCATED, toJsonSafe } from '../json/safe.js';
 import { noopLogger } from '../observability/logger.js';
 import { createMetrics } from '../observability/metrics.js';
 

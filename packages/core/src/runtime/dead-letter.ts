@@ -2,7 +2,7 @@ import { appendFileSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DeadLetterInput, DeadLetterRecord } from '../component/context.js';
 import { ErrorCode, SdkError } from '../model/errors.js';
-import { toJsonSafe } from '../observability/json-safe.js';
+import { toJsonSafe } from '../json/safe.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 

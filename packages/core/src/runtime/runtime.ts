@@ -7,12 +7,12 @@ import { createDedupeStore, dedupeStage, type DedupeStore } from '../stages/dedu
 import { createDelivery, type Delivery, type DeliveryDeps } from '../delivery/delivery.js';
 import { enrichStage } from '../stages/enrich.js';
 import { ErrorCode, SdkError, toSdkError } from '../model/errors.js';
-import { eventTimeStage } from '../model/event-time.js';
+import { eventTimeStage } from '../stages/event-time.js';
 import { filterStage } from '../stages/filter.js';
 import { aggregateHealth, newSinkCheck, runSinkCheck, type SinkCheck } from '../observability/health.js';
 import { noopLogger } from '../observability/logger.js';
 import { createMetrics } from '../observability/metrics.js';
-import { openOutbox } from '../outbox/outbox.js';
+import { openOutbox } from '../outbox/disk.js';
 import type { AnyEnricher, AnySink, AnySource, Pipeline, PipelineEvents, PipelineHealth, PipelineOptions, PipelineStats, StageSpec } from '../builder/types.js';
 import { createBoundedQueue } from './queue.js';
 import { withRetry } from '../delivery/retry.js';

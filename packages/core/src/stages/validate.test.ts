@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { pipeline } from '../builder/pipeline.js';
 import { ackRecorder, listSource, memorySink } from '../../test/runtime-test-kit.js';
-import { MAX_EVENT_DEPTH } from '../model/json-text.js';
+import { MAX_EVENT_DEPTH } from '../json/parse.js';
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());

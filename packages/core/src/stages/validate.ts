@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { AckGroup } from '../runtime/ack.js';
 import { ErrorCode } from '../model/errors.js';
-import { MAX_EVENT_DEPTH, valueDepth } from '../model/json-text.js';
+import { MAX_EVENT_DEPTH, valueDepth } from '../json/parse.js';
 import type { StageBatch, StageEnv, StageRunner } from './stage.js';
 
 /**

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fileSink } from '@ha-ingestor/core';
+import { fileSink } from '@ha-ingestor/core/file-sink';
 import { createTestContext, makeStateChanged, TEST_EVENT_TIME } from '@ha-ingestor/core/testing';
 import { createInfluxDatabase, influxRows, requireService, uniqueName, vmExport } from '../../../../test-support/services.js';
 

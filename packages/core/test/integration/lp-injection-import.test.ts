@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fileSink } from '@ha-ingestor/core';
+import { fileSink } from '@ha-ingestor/core/file-sink';
 import { createTestContext, LP_INJECTION_STATE, makeStateChanged, TEST_EVENT_TIME } from '@ha-ingestor/core/testing';
 import { createInfluxDatabase, influxQuery, influxRows, isCi, requireService, uniqueName } from '../../../../test-support/services.js';
 

@@ -1,4 +1,4 @@
-import { globToRegExp } from '@ha-ingestor/core';
+import { globToRegExp } from '@ha-ingestor/core/stages';
 import type { ComponentConfigEntry, ResolvedSchemaOptions } from './options.js';
 
 /** The merged per-entity customisation, as HA's `EntityValues.get(entity_id)` returns it. */

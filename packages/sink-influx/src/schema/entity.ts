@@ -1,4 +1,5 @@
-import { MAX_JSON_DEPTH, type FieldValue, type Point } from '@ha-ingestor/core';
+import { MAX_JSON_DEPTH } from '@ha-ingestor/core/json';
+import type { FieldValue, Point } from '@ha-ingestor/core/line-protocol';
 import { createEntityConfigLookup } from './component-config.js';
 import { parsePyFloat, safeJson, SKIPPED_STATES, STATE_AS_NUMBER } from './ha-values.js';
 import { tooDeep } from './json-depth.js';

@@ -1,4 +1,4 @@
-import type { FieldValue, Point } from '@ha-ingestor/core';
+import type { FieldValue, Point } from '@ha-ingestor/core/line-protocol';
 import { safeJson } from './ha-values.js';
 import type { ResolvedSchemaOptions } from './options.js';
 import type { MappableEvent } from './types.js';

@@ -1,4 +1,4 @@
-import { serializePoints } from '@ha-ingestor/core';
+import { serializePoints } from '@ha-ingestor/core/line-protocol';
 import { describe, expect, it } from 'vitest';
 import { haCompatCases } from '../../test/fixtures/ha-compat.js';
 import { stateEvent, T } from '../../test/fixtures/events.js';

@@ -1,4 +1,4 @@
-import type { FieldValue, Point } from '@ha-ingestor/core';
+import type { FieldValue, Point } from '@ha-ingestor/core/line-protocol';
 import { createEntityConfigLookup } from './component-config.js';
 import { pyFloat, parsePyFloat, pyStr, RE_DECIMAL, RE_DIGIT_TAIL, SKIPPED_STATES, STATE_AS_NUMBER } from './ha-values.js';
 import type { ResolvedSchemaOptions } from './options.js';

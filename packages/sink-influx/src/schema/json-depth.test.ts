@@ -1,4 +1,4 @@
-import { MAX_JSON_DEPTH } from '@ha-ingestor/core';
+import { MAX_JSON_DEPTH } from '@ha-ingestor/core/json';
 import { createTestContext } from '@ha-ingestor/core/testing';
 import { describe, expect, it } from 'vitest';
 import { callServiceEvent, stateEvent } from '../../test/fixtures/events.js';

@@ -1,4 +1,5 @@
-import { ErrorCode, MAX_JSON_DEPTH, SdkError } from '@ha-ingestor/core';
+import { ErrorCode, SdkError } from '@ha-ingestor/core';
+import { MAX_JSON_DEPTH } from '@ha-ingestor/core/json';
 
 /**
  * Depth bound for attribute values before anything recursive touches them (issue 11). Sources refuse JSON

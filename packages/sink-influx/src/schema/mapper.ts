@@ -1,5 +1,5 @@
 import { ErrorCode, isSdkError, parseOptions, SdkError, splitEntityId } from '@ha-ingestor/core';
-import type { Point } from '@ha-ingestor/core';
+import type { Point } from '@ha-ingestor/core/line-protocol';
 import { createEntityStateMapper } from './entity.js';
 import { createEventMapper } from './events.js';
 import { createHaStateMapper } from './ha.js';

@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 import { ErrorCode, createGuard, isSdkError } from '@ha-ingestor/core';
-import type { DeadLetterInput, JsonTextError } from '@ha-ingestor/core';
+import type { DeadLetterInput } from '@ha-ingestor/core';
+import type { JsonTextError } from '@ha-ingestor/core/json';
 import { connectHa } from './connection.js';
 import type { HaConnection } from './connection.js';
 

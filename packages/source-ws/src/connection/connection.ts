@@ -1,7 +1,8 @@
 import WebSocket from 'ws';
 import type { ClientOptions } from 'ws';
 import { ErrorCode, SdkError } from '@ha-ingestor/core';
-import type { Guard, JsonTextError } from '@ha-ingestor/core';
+import type { Guard } from '@ha-ingestor/core';
+import type { JsonTextError } from '@ha-ingestor/core/json';
 import { describeSocketError, redact } from './connect-errors.js';
 import { classifyMessage, splitFrame } from './protocol.js';
 

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_JSON_DEPTH, formatHaTime } from '@ha-ingestor/core';
+import { formatHaTime } from '@ha-ingestor/core';
+import { MAX_JSON_DEPTH } from '@ha-ingestor/core/json';
 import { classifyMessage, historyRowsToEvents, normaliseEvent, splitFrame } from './protocol.js';
 
 /**

@@ -1,5 +1,7 @@
-import { MAX_JSON_DEPTH, eventKey, jsonDepthBeyond, parseHaTime, parseJsonText, secondsToMicros, splitEntityId, valueDepth } from '@ha-ingestor/core';
-import type { JsonTextError, DeliveryMode, EpochMicros, HaContext, HaEvent, HaState, Provenance, StateChangedEvent } from '@ha-ingestor/core';
+import { eventKey, parseHaTime, secondsToMicros, splitEntityId } from '@ha-ingestor/core';
+import { MAX_JSON_DEPTH, jsonDepthBeyond, parseJsonText, valueDepth } from '@ha-ingestor/core/json';
+import type { DeliveryMode, EpochMicros, HaContext, HaEvent, HaState, Provenance, StateChangedEvent } from '@ha-ingestor/core';
+import type { JsonTextError } from '@ha-ingestor/core/json';
 
 /**
  * Free functions for HA's WebSocket wire format: frame splitting, message classification and

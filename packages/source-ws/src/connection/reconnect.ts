@@ -1,4 +1,4 @@
-import { backoffDelay } from '@ha-ingestor/core';
+import { backoffDelay } from '@ha-ingestor/core/resilience';
 
 /** Delay bounds of the reconnect backoff. */
 export interface ReconnectPolicy {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_JSON_DEPTH, jsonDepthBeyond, parseJsonText, valueDepth } from './json-text.js';
+import { MAX_JSON_DEPTH, jsonDepthBeyond, parseJsonText, valueDepth } from './parse.js';
 
 const nested = (n: number) => '['.repeat(n) + ']'.repeat(n);
 

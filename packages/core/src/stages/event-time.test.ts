@@ -4,14 +4,15 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { pipeline } from '../builder/pipeline.js';
 import type { DeadLetterRecord } from '../component/context.js';
-import type { StateChangedEvent } from './event.js';
-import { checkEventTime, createLagObserver, EVENT_TIME_MAX, EVENT_TIME_MIN, lagSeconds } from './event-time.js';
+import type { StateChangedEvent } from '../model/event.js';
+import { checkEventTime, EVENT_TIME_MAX, EVENT_TIME_MIN } from './event-time.js';
+import { createLagObserver, lagSeconds } from '../observability/lag.js';
 import { fileSink } from '../file-sink/file-sink.js';
 import { createMetrics } from '../observability/metrics.js';
 import { arraySource } from '../testing/array-source.js';
 import { collectingSink } from '../testing/collecting-sink.js';
 import { makeStateChanged, TEST_EVENT_TIME } from '../testing/events.js';
-import { parseHaTime } from './time.js';
+import { parseHaTime } from '../model/time.js';
 
 const at = (iso: string): number => parseHaTime(iso) ?? expect.fail(`not a time: ${iso}`);
 
