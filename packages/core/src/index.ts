@@ -25,24 +25,15 @@ export type { SdkErrorDetails, ConfigIssue } from './model/errors.js';
 
 // --- building a pipeline ---
 export { pipeline } from './builder/pipeline.js';
-export type {
-  Merge,
-  EventOf,
-  PipelineBuilder,
-  FilterMethod,
-  Pipeline,
-  PipelineStats,
-  PipelineEvents,
-  HealthState,
-  ComponentHealth,
-  PipelineHealth,
-  PipelineOptions,
-  DeliveryOptions,
-  DedupeOptions,
-  FilterRules,
-  FilterSet,
-} from './builder/types.js';
-export { PipelineOptionsSchema, DeliveryOptionsSchema, DedupeOptionsSchema } from './runtime/options.js';
+export type { Merge, EventOf, PipelineBuilder, FilterMethod } from './builder/types.js';
+export type { Pipeline, PipelineStats, PipelineEvents, HealthState, ComponentHealth, PipelineHealth } from './runtime/types.js';
+export { PipelineOptionsSchema } from './runtime/options.js';
+export type { PipelineOptions, PipelineHooks, ResolvedPipelineOptions } from './runtime/options.js';
+export { DeliveryOptionsSchema } from './delivery/options.js';
+export type { DeliveryOptions, ResolvedDeliveryOptions } from './delivery/options.js';
+export { DedupeOptionsSchema } from './stages/dedupe-options.js';
+export type { DedupeOptions, ResolvedDedupeOptions } from './stages/dedupe-options.js';
+export type { FilterRules, FilterSet } from './stages/filter.js';
 
 // --- writing a component ---
 export { defineSource } from './component/source.js';

@@ -1,17 +1,12 @@
 import type { z } from 'zod';
 import type { Enricher } from '../component/enricher.js';
-import type {
-  AnySource,
-  DedupeOptions,
-  DeliveryOptions,
-  EventOf,
-  FilterRules,
-  Merge,
-  Pipeline,
-  PipelineBuilder,
-  PipelineOptions,
-  StageSpec,
-} from './types.js';
+import type { AnySource } from '../component/any.js';
+import type { EventOf, Merge, PipelineBuilder, StageSpec } from './types.js';
+import type { DedupeOptions } from '../stages/dedupe-options.js';
+import type { DeliveryOptions } from '../delivery/options.js';
+import type { FilterRules } from '../stages/filter.js';
+import type { Pipeline } from '../runtime/types.js';
+import type { PipelineOptions } from '../runtime/options.js';
 import { compileFilterRules } from '../stages/filter.js';
 import { createRuntime } from '../runtime/runtime.js';
 import type { Sink } from '../component/sink.js';

@@ -9,9 +9,9 @@ import { ErrorCode, SdkError, isSdkError, toSdkError } from '../model/errors.js'
 import { createGuard } from '../observability/guard.js';
 import type { OutboxFullInfo } from '../outbox/full.js';
 import type { OpenOutboxOptions, Outbox } from '../outbox/outbox.js';
-import type { AnySink } from '../builder/types.js';
+import type { AnySink } from '../component/any.js';
 import type { WithRetryOptions } from './retry.js';
-import type { ResolvedDeliveryOptions } from '../runtime/options.js';
+import type { ResolvedDeliveryOptions } from './options.js';
 import type { SinkWriteResult } from '../component/sink.js';
 import type { Counters } from '../runtime/stats.js';
 import { createSinkWrite } from './write.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { pipeline } from '../builder/pipeline.js';
 import { ErrorCode, SdkError } from '../model/errors.js';
-import type { DeliveryOptions } from '../builder/types.js';
+import type { DeliveryOptions } from './options.js';
 import { createRuntime } from '../runtime/runtime.js';
 import { ackRecorder, manualSource, memoryOutbox, memorySink, recordingLogger, settle, stateEvent } from '../../test/runtime-test-kit.js';
 import type { Sink } from '../component/sink.js';

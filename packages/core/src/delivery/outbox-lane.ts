@@ -6,7 +6,7 @@ import { ErrorCode, type SdkError, toSdkError } from '../model/errors.js';
 import { createGuard } from '../observability/guard.js';
 import type { OutboxFullInfo } from '../outbox/full.js';
 import type { OpenOutboxOptions, Outbox } from '../outbox/outbox.js';
-import type { OutboxOptions } from '../builder/types.js';
+import type { OutboxOptions } from '../outbox/options.js';
 import type { SinkWriteResult } from '../component/sink.js';
 import type { Counters } from '../runtime/stats.js';
 

@@ -1,9 +1,9 @@
 import type { Breaker } from './breaker.js';
-import type { AnySink } from '../builder/types.js';
+import type { AnySink } from '../component/any.js';
 import type { StageContext } from '../component/context.js';
 import { ErrorCode, SdkError, isSdkError } from '../model/errors.js';
 import type { WithRetryOptions } from './retry.js';
-import type { ResolvedDeliveryOptions } from '../runtime/options.js';
+import type { ResolvedDeliveryOptions } from './options.js';
 import type { SinkWriteResult } from '../component/sink.js';
 
 /** What {@link createSinkWrite} needs. */

@@ -1,8 +1,9 @@
 import type { SourceStatus } from '../component/context.js';
 import type { DeliveryStatus } from '../delivery/delivery.js';
 import { toSdkError } from '../model/errors.js';
-import type { ComponentHealth, HealthState, PipelineHealth } from '../builder/types.js';
-import type { AnySink, WhenFull } from '../builder/types.js';
+import type { AnySink } from '../component/any.js';
+import type { ComponentHealth, HealthState, PipelineHealth } from '../runtime/types.js';
+import type { WhenFull } from '../outbox/options.js';
 
 /** What the runtime knows about one source. */
 export interface SourceState {

@@ -38,11 +38,8 @@ export async function openOutbox<T>(options: OpenOutboxOptions): Promise<Outbox<
   const { name } = options;
   const logger = options.logger ?? noopLogger;
   const now = options.now ?? Date.now;
-  const { dir, maxBytes, whenFull, fsync, fsyncIntervalMs, segmentBytes } = parseOptions(
-    OutboxOptionsSchema,
-    { dir: options.dir, maxBytes: options.maxBytes, whenFull: options.whenFull, fsync: options.fsync, fsyncIntervalMs: options.fsyncIntervalMs, segmentBytes: options.segmentBytes },
-    `outbox:${name}`,
-  );
+  // The schema reads only its own keys: the hooks pass through untouched.
+  const { dir, maxBytes, whenFull, fsync, fsyncIntervalMs, segmentBytes } = parseOptions(OutboxOptionsSchema, options, `outbox:${name}`);
 
   const loaded = await loadOutboxDir(dir, name, logger);
   const segments: Segment[] = loaded.segments;

@@ -1,6 +1,6 @@
 import { createLogLimiter } from '../observability/log-limiter.js';
 import type { Logger } from '../observability/logger.js';
-import type { WhenFull } from '../builder/types.js';
+import type { WhenFull } from './options.js';
 
 /** Facts about a full outbox, passed to `onFullChange` and logged. */
 export interface OutboxFullInfo {

@@ -33,5 +33,14 @@ export const OutboxOptionsSchema = z.object({
     .describe('Size at which a new segment file is started; drained segments are deleted'),
 });
 
-export type OutboxOptionsInput = z.input<typeof OutboxOptionsSchema>;
+/** A sink's durable on-disk outbox (the `outbox` of its delivery options): batches that could not be written wait here and drain in order. */
+export type OutboxOptions = z.input<typeof OutboxOptionsSchema>;
+/** Outbox options with every default applied. */
 export type ResolvedOutboxOptions = z.output<typeof OutboxOptionsSchema>;
+/**
+ * What to do when the outbox is full: `block` makes the delivery wait for space (backpressure up to the
+ * sources' `emit`); `drop-oldest` discards the oldest entries (already acknowledged: a real loss, counted as
+ * dropped `outbox_full`); `drop-newest` refuses the new batch (its events fail: `onFailed`, counted as failed).
+ * Under every policy becoming full is logged once, counted and shown in health (issue 11).
+ */
+export type WhenFull = ResolvedOutboxOptions['whenFull'];

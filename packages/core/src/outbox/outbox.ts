@@ -1,4 +1,4 @@
-import type { OutboxOptions } from '../builder/types.js';
+import type { OutboxOptions } from './options.js';
 import type { Logger } from '../observability/logger.js';
 import type { OutboxFullInfo } from './full.js';
 
@@ -43,8 +43,8 @@ export interface Outbox<T> {
   readonly close: () => Promise<void>;
 }
 
-/** Options of `openOutbox` (disk.ts): the data options plus a name and hooks. */
-export interface OpenOutboxOptions extends OutboxOptions {
+/** What `openOutbox` takes besides the data options: a name and hooks (functions, never in the schema). */
+export interface OutboxHooks {
   /** Name used in logs and errors (e.g. the sink name). */
   readonly name: string;
   readonly logger?: Logger;
@@ -62,3 +62,6 @@ export interface OpenOutboxOptions extends OutboxOptions {
    */
   readonly onFullChange?: (full: boolean, info: OutboxFullInfo) => void;
 }
+
+/** Options of `openOutbox` (disk.ts): the schema's data options and the {@link OutboxHooks}. */
+export type OpenOutboxOptions = OutboxOptions & OutboxHooks;

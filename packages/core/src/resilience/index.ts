@@ -1,16 +1,16 @@
 // @ha-ingestor/core/resilience: the building blocks of a sink's delivery, for components that need them on
 // their own: abortable waits, retry with backoff, a circuit breaker, the disk outbox, bounded buffers.
-export { sleep } from '../delivery/retry.js';
-export { withRetry, backoffDelay, isNetworkError, RETRY_AFTER_CAP_FACTOR } from '../delivery/retry.js';
+export { withRetry, sleep, backoffDelay, isNetworkError, RETRY_AFTER_CAP_FACTOR } from '../delivery/retry.js';
 export type { WithRetryOptions, BackoffPolicy } from '../delivery/retry.js';
 export { createBreaker } from '../delivery/breaker.js';
 export type { Breaker, BreakerState, CreateBreakerOptions } from '../delivery/breaker.js';
-export { BatchOptionsSchema, RetryOptionsSchema, BreakerOptionsSchema } from '../runtime/options.js';
-export type { BatchOptions, RetryOptions, BreakerOptions, OutboxOptions, WhenFull } from '../builder/types.js';
+export { BatchOptionsSchema, RetryOptionsSchema, BreakerOptionsSchema } from '../delivery/options.js';
+export type { BatchOptions, RetryOptions, BreakerOptions } from '../delivery/options.js';
 export { estimateSize } from '../delivery/batcher.js';
 export { openOutbox } from '../outbox/disk.js';
 export { OutboxOptionsSchema } from '../outbox/options.js';
-export type { Outbox, OutboxEntry, OpenOutboxOptions } from '../outbox/outbox.js';
+export type { OutboxOptions, ResolvedOutboxOptions, WhenFull } from '../outbox/options.js';
+export type { Outbox, OutboxEntry, OutboxHooks, OpenOutboxOptions } from '../outbox/outbox.js';
 export type { OutboxFullInfo } from '../outbox/full.js';
 export { createBoundedQueue } from '../runtime/queue.js';
 export type { BoundedQueue } from '../runtime/queue.js';

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { pipeline } from '../builder/pipeline.js';
 import { DROP, type Enricher } from '../component/enricher.js';
 import { ErrorCode, SdkError } from '../model/errors.js';
-import type { Pipeline } from '../builder/types.js';
+import type { Pipeline } from './types.js';
 import { createRuntime } from './runtime.js';
 import { ackRecorder, listSource, manualSink, manualSource, memorySink, settle, stateEvent } from '../../test/runtime-test-kit.js';
 import type { Source } from '../component/source.js';

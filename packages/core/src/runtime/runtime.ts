@@ -13,10 +13,15 @@ import { aggregateHealth, newSinkCheck, runSinkCheck, type SinkCheck } from '../
 import { noopLogger } from '../observability/logger.js';
 import { createMetrics } from '../observability/metrics.js';
 import { openOutbox } from '../outbox/disk.js';
-import type { AnyEnricher, AnySink, AnySource, Pipeline, PipelineEvents, PipelineHealth, PipelineOptions, PipelineStats, StageSpec } from '../builder/types.js';
+import type { StageSpec } from '../builder/types.js';
+import type { AnyEnricher, AnySink, AnySource } from '../component/any.js';
+import type { Pipeline, PipelineEvents, PipelineHealth, PipelineStats } from './types.js';
+import type { PipelineOptions } from './options.js';
 import { createBoundedQueue } from './queue.js';
 import { withRetry } from '../delivery/retry.js';
-import { resolveDedupeOptions, resolveDeliveryOptions, resolvePipelineOptions } from './options.js';
+import { resolveDedupeOptions } from '../stages/dedupe-options.js';
+import { resolveDeliveryOptions } from '../delivery/options.js';
+import { resolvePipelineOptions } from './options.js';
 import { initialSourceStates, runSources } from './source-runner.js';
 import type { StageBatch, StageEnv, StageRunner } from '../stages/stage.js';
 import { createCounters } from './stats.js';

@@ -2,7 +2,7 @@ import { AckGroup, type AckTracker } from './ack.js';
 import type { Ack, SourceStatus, StageContext } from '../component/context.js';
 import { ErrorCode, type SdkError, isSdkError, toSdkError } from '../model/errors.js';
 import type { SourceState } from '../observability/health.js';
-import type { AnySource } from '../builder/types.js';
+import type { AnySource } from '../component/any.js';
 import type { BoundedQueue } from './queue.js';
 import type { SourceContext } from '../component/source.js';
 import type { Counters } from './stats.js';

@@ -1,5 +1,5 @@
 import type { Metrics } from '../observability/metrics.js';
-import type { PipelineStats } from '../builder/types.js';
+import type { PipelineStats } from './types.js';
 
 /** The runtime's mutable counters behind `stats()`; every increment also feeds the matching metric. */
 export interface Counters {

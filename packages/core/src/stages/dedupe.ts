@@ -2,7 +2,7 @@ import { AckGroup } from '../runtime/ack.js';
 import { createBoundedMap } from '../primitives/bounded-map.js';
 import { ErrorCode, SdkError } from '../model/errors.js';
 import { identityKey, identitySeries } from '../model/identity.js';
-import type { ResolvedDedupeOptions } from '../runtime/options.js';
+import type { ResolvedDedupeOptions } from './dedupe-options.js';
 import type { StageBatch, StageEnv, StageRunner } from './stage.js';
 
 /**

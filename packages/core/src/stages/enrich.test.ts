@@ -5,7 +5,7 @@ import { enrichStage } from './enrich.js';
 import { DROP, type Enricher } from '../component/enricher.js';
 import { noopLogger } from '../observability/logger.js';
 import { createMetrics } from '../observability/metrics.js';
-import type { AnyEnricher } from '../builder/types.js';
+import type { AnyEnricher } from '../component/any.js';
 import type { StageEnv } from './stage.js';
 
 function harness() {

@@ -1,7 +1,7 @@
 import type { AckGroup } from '../runtime/ack.js';
 import { DROP } from '../component/enricher.js';
 import { ErrorCode, toSdkError } from '../model/errors.js';
-import type { AnyEnricher } from '../builder/types.js';
+import type { AnyEnricher } from '../component/any.js';
 import type { StageBatch, StageEnv, StageRunner } from './stage.js';
 
 /**

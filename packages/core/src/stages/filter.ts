@@ -1,6 +1,19 @@
 import type { AckGroup } from '../runtime/ack.js';
-import type { FilterRules, FilterSet } from '../builder/types.js';
 import type { StageBatch, StageEnv, StageRunner } from './stage.js';
+
+/** Include/exclude rules, like HA's entity filter plus event types. Exclude wins over include. */
+export interface FilterRules {
+  readonly include?: FilterSet;
+  readonly exclude?: FilterSet;
+}
+/** One side (include or exclude) of {@link FilterRules}: an event matches when any list matches it. */
+export interface FilterSet {
+  readonly domains?: readonly string[];
+  readonly entities?: readonly string[];
+  /** Globs on entity_id: `*` any run, `?` one character (e.g. `sensor.*_temperature`). */
+  readonly entity_globs?: readonly string[];
+  readonly event_types?: readonly string[];
+}
 
 /**
  * Compiles include/exclude rules into one predicate, with HA's entity-filter semantics: exclude wins;
