@@ -10,6 +10,7 @@ import type { MemoryResult } from './memory-child.js';
 import { runProcessingPath } from './processing.js';
 import type { ProcessingRun } from './processing.js';
 import { median, slope } from './stats.js';
+import { errorMessage } from '@ha-ingestor/core';
 
 /** Sizes of one bench run (quick: under a minute; full: under ten). */
 export interface Plan {
@@ -80,7 +81,7 @@ export async function e2e(
   try {
     return await runIngestor(env.child, env.sim, env.sinkUrl, mode, { ...DEFAULT_SETTINGS, ...settings }, load, plan.childTimeoutMs + (load.kind === 'steady' ? load.seconds * 1000 : 0), plan.warmupEvents);
   } catch (error) {
-    return { error: error instanceof Error ? error.message : String(error) };
+    return { error: errorMessage(error) };
   }
 }
 
@@ -96,10 +97,10 @@ export interface MemoryScenario extends MemoryResult {
 export async function scenarioMemory(plan: Plan, runtime: ChildRuntime): Promise<MemoryScenario | { readonly error: string }> {
   try {
     const main = withSlopes(await memoryChild(plan, runtime, false));
-    const baseline = await memoryChild(plan, runtime, true).then(withSlopes, (error: unknown) => ({ error: error instanceof Error ? error.message : String(error) }));
+    const baseline = await memoryChild(plan, runtime, true).then(withSlopes, (error: unknown) => ({ error: errorMessage(error) }));
     return { ...main, baseline };
   } catch (error) {
-    return { error: error instanceof Error ? error.message : String(error) };
+    return { error: errorMessage(error) };
   }
 }
 

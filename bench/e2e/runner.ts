@@ -1,5 +1,6 @@
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { sleep } from '@ha-ingestor/core/resilience';
 import type { HaSimulator } from '@ha-ingestor/ha-simulator';
 import { SUBSCRIBED_TYPES } from '../corpus.js';
 import type { ChildMeasurement, FromChild, IngestorMode, IngestorSettings, ToChild } from './protocol.js';
@@ -154,10 +155,6 @@ export async function runIngestor(runtime: ChildRuntime, sim: HaSimulator, sinkU
 
 function killChild(child: ChildProcess): void {
   child.kill('SIGKILL');
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }
 
 async function waitUntil(check: () => boolean, deadline: number): Promise<void> {

@@ -1,6 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { sleep } from '@ha-ingestor/core/resilience';
 import type { HaSimulator } from '@ha-ingestor/ha-simulator';
 import { SUBSCRIBED_TYPES } from '../corpus.js';
 import type { DiscardServer } from '../e2e/discard-server.js';
@@ -119,8 +120,6 @@ async function freePort(): Promise<number> {
   await new Promise<void>((resolve) => srv.close(() => resolve()));
   return port;
 }
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
  * Peer (b): Node-RED 4 headless on 127.0.0.1 (editor and admin API off) with a generated flows.json:

@@ -2,10 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isSdkError } from '@ha-ingestor/core';
+import { errorMessage, isSdkError, redactSecrets } from '@ha-ingestor/core';
 import { parseArgs, USAGE, type CliArgs } from './cli-args.js';
 import { envWarnings, loadConfig, maskedConfig } from './config.js';
-import { maskCredentials } from './config-errors.js';
 import { assertSafeExposure } from './http-auth.js';
 import { runDemo } from './demo.js';
 import { runImport } from './import.js';
@@ -20,7 +19,7 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     args = parseArgs(argv);
   } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n`);
+    process.stderr.write(`${errorMessage(error)}\n`);
     return 2;
   }
   const print = (line: string) => process.stdout.write(`${line}\n`);
@@ -80,9 +79,9 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    const message = isSdkError(error) ? `${error.code}: ${error.message}` : error instanceof Error ? error.message : String(error);
+    const message = isSdkError(error) ? `${error.code}: ${error.message}` : errorMessage(error);
     // Last line of defence: whatever failed, a URL's password is not printed (issue 11).
-    process.stderr.write(`ha-ingestor: ${maskCredentials(message)}\n`);
+    process.stderr.write(`ha-ingestor: ${redactSecrets(message)}\n`);
     process.exitCode = 1;
   },
 );

@@ -1,10 +1,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isSdkError, type ConfigError } from '@ha-ingestor/core';
+import { isSdkError, redactSecrets, type ConfigError } from '@ha-ingestor/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { envWarnings, loadConfig, resolveConfig } from './config.js';
-import { maskCredentials } from './config-errors.js';
 
 /** The ConfigError thrown by `fn` (fails the test when nothing or something else is thrown). */
 function configError(fn: () => unknown): ConfigError {
@@ -114,9 +113,9 @@ describe('envWarnings', () => {
   });
 });
 
-describe('maskCredentials', () => {
+describe('redactSecrets on config error text', () => {
   it('masks the password of every URL in free text, up to the last @ of the token', () => {
-    expect(maskCredentials('connect mqtt://u:p@ss@host:1883 and http://a:b@c/d')).toBe('connect mqtt://u:***@host:1883 and http://a:***@c/d');
-    expect(maskCredentials('no creds http://host:8086/x and mqtt://user@host')).toBe('no creds http://host:8086/x and mqtt://user@host');
+    expect(redactSecrets('connect mqtt://u:p@ss@host:1883 and http://a:b@c/d')).toBe('connect mqtt://u:***@host:1883 and http://a:***@c/d');
+    expect(redactSecrets('no creds http://host:8086/x and mqtt://user@host')).toBe('no creds http://host:8086/x and mqtt://user@host');
   });
 });

@@ -1,4 +1,4 @@
-import { isSecretKey, MASK, maskSecrets, type ConfigIssue } from '@ha-ingestor/core';
+import { isSecretKey, MASK, maskSecrets, redactSecrets, type ConfigIssue } from '@ha-ingestor/core';
 import { z } from 'zod';
 import { AppConfigSchema } from './config-schema.js';
 import { closestName } from './suggest.js';
@@ -39,24 +39,10 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[], context: Iss
     }
     const path = parent.join('.') || '(top level)';
     const raw = getPath(context.input, issue.path.map(String));
-    const shown = raw === undefined ? 'missing' : isSecretKey(path) ? MASK : maskCredentials(preview(maskSecrets(raw)));
-    out.push({ path, message: `${where(path, context.origins)} = ${shown}: ${maskCredentials(issue.message)}` });
+    const shown = raw === undefined ? 'missing' : isSecretKey(path) ? MASK : redactSecrets(preview(maskSecrets(raw)));
+    out.push({ path, message: `${where(path, context.origins)} = ${shown}: ${redactSecrets(issue.message)}` });
   }
   return out;
-}
-
-/**
- * Masks the password of every URL inside free text (`mqtt://user:pw@host` → `mqtt://user:***@host`),
- * for error messages that quote a value or an exception text. The match runs to the last `@` of the
- * token, so a password with an unencoded `@` or `/` is masked whole (issue 11: a validation error printed
- * an InfluxDB URL with its password).
- */
-export function maskCredentials(text: string): string {
-  // Any `//`, not only after a well-formed scheme: `gopher{://user:pw@host` is no URL, but still a password.
-  return text.replace(/(\/\/)([^\s"'<>`]*)@/g, (whole, slashes: string, userinfo: string) => {
-    const colon = userinfo.indexOf(':');
-    return colon === -1 ? whole : `${slashes}${userinfo.slice(0, colon)}:${MASK}@`;
-  });
 }
 
 /** Known keys of every object of the config, by dotted path ('' = top level), from the schema itself. */

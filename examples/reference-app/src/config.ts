@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { ConfigError, maskSecrets } from '@ha-ingestor/core';
+import { ConfigError, maskSecrets, redactSecrets, errorMessage } from '@ha-ingestor/core';
 import { jsonDepthBeyond, MAX_JSON_DEPTH, valueDepth } from '@ha-ingestor/core/json';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
-import { describeIssues, maskCredentials, type Origin } from './config-errors.js';
+import { describeIssues, type Origin } from './config-errors.js';
 import { AppConfigSchema, type AppConfig } from './config-schema.js';
 import { closestName } from './suggest.js';
 
@@ -71,7 +71,7 @@ export async function loadConfig(options: { file?: string; env?: NodeJS.ProcessE
     try {
       text = await readFile(options.file, 'utf8');
     } catch (error) {
-      throw new ConfigError(`config file ${options.file}: cannot read: ${(error as Error).message}`, [], { cause: error });
+      throw new ConfigError(`config file ${options.file}: cannot read: ${errorMessage(error)}`, [], { cause: error });
     }
     return configFromYaml(text, options.env ?? process.env, options.file);
   }
@@ -156,7 +156,7 @@ function parseConfigText(text: string, file: string): unknown {
   } catch (error) {
     const at = error instanceof YAMLParseError && error.linePos ? ` at line ${error.linePos[0].line}, column ${error.linePos[0].col}` : '';
     const what = error instanceof YAMLParseError ? error.message : error instanceof RangeError ? 'nests too deep' : 'cannot parse';
-    throw new ConfigError(`config file ${file}: invalid YAML${at}: ${maskCredentials(what)}`, [{ path: '(top level)', message: 'invalid YAML' }]);
+    throw new ConfigError(`config file ${file}: invalid YAML${at}: ${redactSecrets(what)}`, [{ path: '(top level)', message: 'invalid YAML' }]);
   }
 }
 

@@ -20,7 +20,7 @@ export { eventKey, isStateChanged, splitEntityId } from './model/identity.js';
 export { parseHaTime, formatHaTime, secondsToMicros, microsToSeconds, millisToMicros } from './model/time.js';
 
 // --- errors ---
-export { ErrorCode, SdkError, ConfigError, isSdkError, toSdkError } from './model/errors.js';
+export { ErrorCode, SdkError, ConfigError, isSdkError, toSdkError, errorMessage } from './model/errors.js';
 export type { SdkErrorDetails, ConfigIssue } from './model/errors.js';
 
 // --- building a pipeline ---
@@ -53,7 +53,7 @@ export { createMetrics, METRIC_PREFIX, DURATION_BUCKETS } from './observability/
 export type { Metrics } from './observability/metrics.js';
 export { createGuard, createReportingGuard } from './observability/guard.js';
 export type { Guard, GuardRecover, GuardTarget } from './observability/guard.js';
-export { MASK, isSecretKey, maskSecrets, maskUrl } from './observability/secrets.js';
+export { MASK, isSecretKey, maskSecrets, maskUrl, redactSecrets } from './observability/secrets.js';
 
 // --- state a source keeps ---
 export { createRegistryStore, REGISTRY_MAX_ENTRIES } from './model/registry.js';

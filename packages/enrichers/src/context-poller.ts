@@ -1,9 +1,9 @@
-import { ErrorCode, SdkError, createGuard, noopLogger, toSdkError } from '@ha-ingestor/core';
+import { ErrorCode, SdkError, createGuard, noopLogger, redactSecrets, toSdkError, errorMessage } from '@ha-ingestor/core';
 import { createBreaker } from '@ha-ingestor/core/resilience';
 import type { Logger, Metrics, StageContext } from '@ha-ingestor/core';
 import type { BreakerState } from '@ha-ingestor/core/resilience';
 import type { z } from 'zod';
-import { failureReason, fetchJson, redactSecrets } from './http-json.js';
+import { failureReason, fetchJson } from './http-json.js';
 import { checkTemplates, render } from './url-template.js';
 import type { FetchFailureReason, FetchLike } from './http-json.js';
 import type { PolledContextHooks, ResolvedPolledContextOptions } from './polled-context.js';
@@ -295,7 +295,7 @@ function sanitize(error: unknown, stage: string, secrets: readonly string[]): Sd
       ...(error.data === undefined ? {} : { data: error.data }),
     });
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   // Only hooks (select, validUntil) throw plain errors: the response did not fit what they expect.
   return new SdkError(ErrorCode.INTERNAL, `${stage}: ${redactSecrets(message, secrets)}`, { stage, data: { reason: 'invalid_response' } });
 }

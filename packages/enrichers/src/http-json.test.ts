@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isSdkError } from '@ha-ingestor/core';
-import { MAX_RESPONSE_BYTES, failureReason, fetchJson, parseRetryAfter, redactSecrets } from './http-json.js';
+import { isSdkError, redactSecrets } from '@ha-ingestor/core';
+import { MAX_RESPONSE_BYTES, failureReason, fetchJson, parseRetryAfter } from './http-json.js';
 import type { FetchLike } from './http-json.js';
 
 const NOW = Date.parse('2026-01-15T12:00:00Z');

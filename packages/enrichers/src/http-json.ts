@@ -1,4 +1,4 @@
-import { ErrorCode, MASK, SdkError, isSdkError, maskUrl } from '@ha-ingestor/core';
+import { ErrorCode, SdkError, isSdkError, redactSecrets, errorMessage } from '@ha-ingestor/core';
 import { parseJsonText } from '@ha-ingestor/core/json';
 
 /**
@@ -97,16 +97,6 @@ export async function fetchJson(url: string, options: FetchJsonOptions): Promise
   });
 }
 
-/** Replaces every occurrence of each secret (raw and URL-encoded) with `***`, and masks URL credentials. */
-export function redactSecrets(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const s of secrets) {
-    if (s === '') continue;
-    for (const form of new Set([s, encodeURIComponent(s)])) out = out.split(form).join(MASK);
-  }
-  return out.replace(/[a-z][a-z0-9+.-]*:\/\/\S+/gi, (u) => maskUrl(u));
-}
-
 /** Retry-After as seconds or an HTTP date, in ms from `nowMs`; undefined when absent or unparsable. */
 export function parseRetryAfter(header: string | null, nowMs: number): number | undefined {
   if (header === null || header.trim() === '') return undefined;
@@ -139,7 +129,7 @@ function fromRequestError(error: unknown, signal: AbortSignal, stage: string, re
       data: { reason: timedOut ? 'timeout' : 'aborted' },
     });
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   const causeMessage = error instanceof Error && error.cause instanceof Error ? error.cause.message : undefined;
   return new SdkError(ErrorCode.CONNECTION_LOST, `${stage}: request failed: ${redact(message)}`, {
     stage,

@@ -33,7 +33,9 @@ export type {
   SelectContext,
 } from './polled-context.js';
 export type { PolledLocation, LocationStatus, UnavailableReason } from './context-poller.js';
-export { fetchJson, parseRetryAfter, redactSecrets } from './http-json.js';
+export { fetchJson, parseRetryAfter } from './http-json.js';
+// Core's one text redactor (issue 12), still exported here under its old name for existing plugins.
+export { redactSecrets } from '@ha-ingestor/core';
 export type { FetchLike, FetchResponseLike, FetchFailureReason } from './http-json.js';
 export type { PresetHooks } from './presets/common.js';
 export { openWeatherMap, OpenWeatherMapOptionsSchema, OpenWeatherMapResponseSchema } from './presets/openweathermap.js';

@@ -1,4 +1,4 @@
-import { defineSink, ErrorCode, isSdkError, noopLogger, SdkError } from '@ha-ingestor/core';
+import { defineSink, ErrorCode, isSdkError, noopLogger, SdkError, errorMessage } from '@ha-ingestor/core';
 import { serializePoint } from '@ha-ingestor/core/line-protocol';
 import type { Logger, RejectedEvent, SinkImpl, SinkWriteResult, StageContext } from '@ha-ingestor/core';
 import type { Point } from '@ha-ingestor/core/line-protocol';
@@ -79,7 +79,7 @@ function createInfluxSink(options: ResolvedInfluxSinkOptions, hooks: InfluxSinkH
       if (isSdkError(error, ErrorCode.ABORTED)) throw error;
       logger.warn(
         { sink: options.name, err: error },
-        `sink ${options.name}: could not prepare the database (field types unknown until it answers): ${error instanceof Error ? error.message : String(error)}`,
+        `sink ${options.name}: could not prepare the database (field types unknown until it answers): ${errorMessage(error)}`,
       );
     }
   };
@@ -185,7 +185,7 @@ function createInfluxSink(options: ResolvedInfluxSinkOptions, hooks: InfluxSinkH
         text = serializePoint(point, options.precision, serializeOptions);
       } catch (error) {
         const reason = isSdkError(error) && typeof error.data?.['reason'] === 'string' ? error.data['reason'] : 'invalid_point';
-        reject(owner, reason, error instanceof Error ? error.message : String(error));
+        reject(owner, reason, errorMessage(error));
         continue;
       }
       const fresh: [string, string][] = [];
@@ -259,7 +259,7 @@ function customMapper(toPoints: (event: MappableEvent) => Point[]): Pick<SchemaM
           }
         } catch (error) {
           const reason = isSdkError(error) && typeof error.data?.['reason'] === 'string' ? error.data['reason'] : MAPPING_INVALID;
-          rejected.push({ index, reason, message: error instanceof Error ? error.message : String(error) });
+          rejected.push({ index, reason, message: errorMessage(error) });
         }
       });
       return { points, owners, rejected };

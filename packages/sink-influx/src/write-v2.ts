@@ -1,6 +1,6 @@
 import { HttpError, InfluxDB, setLogger } from '@influxdata/influxdb-client';
 import type { Logger as ClientLogger } from '@influxdata/influxdb-client';
-import { createGuard, createReportingGuard, ErrorCode, SdkError, maskUrl } from '@ha-ingestor/core';
+import { createGuard, createReportingGuard, ErrorCode, SdkError, maskUrl, errorMessage } from '@ha-ingestor/core';
 import type { Logger } from '@ha-ingestor/core';
 import { createHttpClient } from './http.js';
 import type { ResolvedInfluxSinkOptions } from './options.js';
@@ -138,5 +138,5 @@ function routeClientLogs(logger: () => Logger): () => void {
 
 function describe(err: unknown): string | undefined {
   if (err === undefined) return undefined;
-  return err instanceof Error ? err.message : String(err);
+  return errorMessage(err);
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { IClientOptions, IPublishPacket, MqttClient } from 'mqtt';
 import type { Guard } from '@ha-ingestor/core';
 import { ErrorCode, SdkError, maskUrl } from '@ha-ingestor/core';
+import { waitOrAbort } from '@ha-ingestor/core/resilience';
 import type { ResolvedMqttSourceOptions } from './options.js';
 
 /** Creates an mqtt.js client (injectable for tests). The default is `mqtt.connect`. */
@@ -176,20 +177,16 @@ export async function subscribeTopics(client: MqttClient, filters: readonly Subs
 
 /** Resolves when the client closed or `signal` aborted. */
 export async function waitClosed(client: MqttClient, signal: AbortSignal): Promise<void> {
-  // Pure promise wiring, removed again once either fired (`listening` detaches the abort listener).
-  const listening = new AbortController();
-  let wake: () => void = () => undefined;
+  if (signal.aborted || client.disconnected) return;
+  let closedNow: () => void = () => undefined;
   const closed = new Promise<void>((resolve) => {
-    wake = resolve;
+    closedNow = resolve;
     client.on('close', resolve);
-    signal.addEventListener('abort', () => resolve(), { once: true, signal: listening.signal });
-    if (signal.aborted || client.disconnected) resolve();
   });
   try {
-    await closed;
+    await waitOrAbort(closed, signal); // core's abortable wait: removes its abort listener either way
   } finally {
-    client.removeListener('close', wake);
-    listening.abort();
+    client.removeListener('close', closedNow);
   }
 }
 

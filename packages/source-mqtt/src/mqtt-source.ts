@@ -1,7 +1,7 @@
 import type { IPublishPacket, MqttClient } from 'mqtt';
 import { connect as mqttConnect } from 'mqtt';
 import type { SourceContext, SourceImpl, StateChangedEvent } from '@ha-ingestor/core';
-import { ErrorCode, createGuard, defineSource, isSdkError, maskUrl, millisToMicros, toSdkError } from '@ha-ingestor/core';
+import { ErrorCode, createGuard, defineSource, isSdkError, maskUrl, millisToMicros, toSdkError, errorMessage } from '@ha-ingestor/core';
 import { backoffDelay, sleep } from '@ha-ingestor/core/resilience';
 import type { AckEntry, AckWindow } from './ack-window.js';
 import { createAckWindow } from './ack-window.js';
@@ -145,7 +145,7 @@ async function runMqttSource(
       return parser.parse(message, parserContext);
     } catch (error) {
       ctx.report(toSdkError(error, ErrorCode.INTERNAL, STAGE));
-      return { kind: 'invalid', reason: 'parser_error', message: `parser ${parser.name} threw: ${error instanceof Error ? error.message : String(error)}` };
+      return { kind: 'invalid', reason: 'parser_error', message: `parser ${parser.name} threw: ${errorMessage(error)}` };
     }
   };
 
@@ -282,7 +282,7 @@ async function runMqttSource(
           ctx.setStatus({ connected: false, message: error.message });
           throw error;
         }
-        if (!isSdkError(error, ErrorCode.ABORTED)) logger.warn({ err: { message: error instanceof Error ? error.message : String(error) } }, 'mqtt connection failed');
+        if (!isSdkError(error, ErrorCode.ABORTED)) logger.warn({ err: { message: errorMessage(error) } }, 'mqtt connection failed');
       } finally {
         window.abandon();
         // Half-assembled changes hold only unacknowledged messages of this connection: the broker

@@ -1,3 +1,4 @@
+import { errorMessage } from '@ha-ingestor/core';
 import { MAX_JSON_DEPTH, parseJsonText } from '@ha-ingestor/core/json';
 
 /** Why a payload could not be read; used as the dead-letter reason and metric label. */
@@ -16,7 +17,7 @@ export function decodeUtf8(payload: Uint8Array): { ok: true; text: string } | { 
   try {
     return { ok: true, text: decoder.decode(payload) };
   } catch (error) {
-    return { ok: false, error: { reason: 'invalid_utf8', message: `payload is not valid UTF-8 (${errorText(error)})` } };
+    return { ok: false, error: { reason: 'invalid_utf8', message: `payload is not valid UTF-8 (${errorMessage(error)})` } };
   }
 }
 
@@ -52,10 +53,4 @@ export function rawPayload(payload: Uint8Array, maxBytes = 4096): { text: string
 /** A JSON object (not an array or null) — what HA attribute payloads and device messages are. */
 export function isJsonObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-// --- internal ---
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -7,6 +7,7 @@ import { isolateUnfit } from './isolate.js';
 import { createDeliveryOutbox, type DeliveryOutbox } from './outbox-lane.js';
 import { ErrorCode, SdkError, isSdkError, toSdkError } from '../model/errors.js';
 import { createGuard } from '../observability/guard.js';
+import { createSignal } from '../primitives/signal.js';
 import type { OutboxFullInfo } from '../outbox/full.js';
 import type { OpenOutboxOptions, Outbox } from '../outbox/outbox.js';
 import type { AnySink } from '../component/any.js';
@@ -68,8 +69,8 @@ export interface Delivery {
   readonly flush: () => void;
   /** Events in this delivery's buffer, batcher and in-flight write. */
   readonly buffered: () => number;
-  /** Resolves when nothing is buffered or in flight (the outbox may still hold handled entries). */
-  readonly whenIdle: () => Promise<void>;
+  /** Resolves (true) when nothing is buffered or in flight (the outbox may still hold handled entries). */
+  readonly whenIdle: () => Promise<boolean>;
   /**
    * Stop began: with an outbox, failures are no longer retried (a retry wait in progress is cut short), so
    * batches the sink can't take go to the outbox instead of failing when the stop timeout runs out; and a
@@ -104,16 +105,11 @@ export function createDelivery(sink: AnySink, options: ResolvedDeliveryOptions, 
   let buffered = 0;
   let lastError: SdkError | undefined;
   let stopped = false;
-  let wakeWriter: (() => void) | undefined;
-  let spaceWaiter: (() => void) | undefined;
-  let idleWaiters: (() => void)[] = [];
+  const batchReady = createSignal(); // wakes the writer
+  const spaceFreed = createSignal(); // wakes a push waiting for buffer space
+  const drainedAll = createSignal(); // wakes whenIdle()
   let tasksDone: Promise<unknown> = Promise.resolve();
 
-  const wakeWriterNow = () => {
-    const w = wakeWriter;
-    wakeWriter = undefined;
-    w?.();
-  };
   const sizeOf = sizeOfOrEstimate(sink.sizeOf as ((event: unknown) => number) | undefined, (error) =>
     ctx.report(new SdkError(ErrorCode.INTERNAL, `sink ${name}: sizeOf threw; using the size estimate`, { stage, cause: error })),
   );
@@ -124,7 +120,7 @@ export function createDelivery(sink: AnySink, options: ResolvedDeliveryOptions, 
     sizeOf,
     onBatch: (batch) => {
       ready.push(batch);
-      wakeWriterNow();
+      batchReady.notify();
     },
     guard,
     onCutFailed: (batch, error) => {
@@ -142,16 +138,8 @@ export function createDelivery(sink: AnySink, options: ResolvedDeliveryOptions, 
   const settled = (batch: Batch) => {
     buffered = Math.max(0, buffered - batch.events.length);
     depth.set(buffered);
-    const s = spaceWaiter;
-    if (s !== undefined && buffered < options.maxQueued) {
-      spaceWaiter = undefined;
-      s();
-    }
-    if (buffered === 0) {
-      const ws = idleWaiters;
-      idleWaiters = [];
-      for (const w of ws) w();
-    }
+    if (buffered < options.maxQueued) spaceFreed.notify();
+    if (buffered === 0) drainedAll.notify();
   };
 
   const { write, stopRetrying } = createSinkWrite({ sink, breaker, options, ctx, withRetry: deps.withRetry, signal: controller.signal });
@@ -222,9 +210,7 @@ export function createDelivery(sink: AnySink, options: ResolvedDeliveryOptions, 
     while (!stopped) {
       const batch = ready.shift();
       if (batch === undefined) {
-        await new Promise<void>((resolve) => {
-          wakeWriter = resolve;
-        });
+        await batchReady.wait();
         continue;
       }
       inFlight = batch;
@@ -254,9 +240,7 @@ export function createDelivery(sink: AnySink, options: ResolvedDeliveryOptions, 
       while (buffered >= options.maxQueued && !controller.signal.aborted) {
         // Full: write what the batcher holds now rather than wait for its timer (maxQueued may be < maxSize).
         batcher.flush();
-        await new Promise<void>((resolve) => {
-          spaceWaiter = resolve;
-        });
+        await spaceFreed.wait();
       }
       if (controller.signal.aborted) return refuse(events, groups, i);
       take(events[i], groups[i] as AckGroup);
@@ -292,7 +276,8 @@ export function createDelivery(sink: AnySink, options: ResolvedDeliveryOptions, 
       lane.stopWaiting();
     },
     buffered: () => buffered,
-    whenIdle: () => (buffered === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve))),
+    // Not async, like the waiter it replaced: an extra await would shift when stop() sees the delivery idle.
+    whenIdle: () => (buffered === 0 ? IDLE : drainedAll.wait()),
     abort: (error) => {
       if (controller.signal.aborted) return;
       controller.abort(error);
@@ -302,10 +287,8 @@ export function createDelivery(sink: AnySink, options: ResolvedDeliveryOptions, 
       for (const batch of pending) failEvents(batch.groups, batch.events.length, error);
       buffered = 0;
       depth.set(0);
-      const s = spaceWaiter;
-      spaceWaiter = undefined;
-      s?.();
-      for (const w of idleWaiters.splice(0)) w();
+      spaceFreed.notify();
+      drainedAll.notify();
       lane?.wake();
     },
     close: async () => {
@@ -313,7 +296,7 @@ export function createDelivery(sink: AnySink, options: ResolvedDeliveryOptions, 
       // Called once nothing is buffered (or after abort): only an outbox drain can be running. Abort its retry
       // wait; an entry not acked stays on disk and is drained after the next start (at-least-once, idempotent).
       if (!controller.signal.aborted) controller.abort(new SdkError(ErrorCode.ABORTED, `sink ${name}: delivery closed`, { stage }));
-      wakeWriterNow();
+      batchReady.notify();
       lane?.wake();
       await tasksDone;
       batcher.close();
@@ -324,3 +307,7 @@ export function createDelivery(sink: AnySink, options: ResolvedDeliveryOptions, 
     status: () => ({ breaker: breaker.state(), outboxRecords: lane?.records() ?? 0, outboxFull: lane?.full(), lastError }),
   };
 }
+
+// --- internal ---
+
+const IDLE: Promise<boolean> = Promise.resolve(true);

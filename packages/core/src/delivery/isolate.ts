@@ -1,7 +1,7 @@
 import { releaseAll } from '../runtime/ack.js';
 import type { Batch } from './batcher.js';
 import type { StageContext } from '../component/context.js';
-import { ErrorCode } from '../model/errors.js';
+import { ErrorCode, errorMessage } from '../model/errors.js';
 import { MAX_EVENT_DEPTH, valueDepth } from '../json/parse.js';
 import type { Counters } from '../runtime/stats.js';
 
@@ -28,7 +28,7 @@ export function unfitEvent(event: unknown, serialise: boolean): Unfit | undefine
   try {
     if (JSON.stringify(event) === undefined) return { reason: 'not_serialisable', message: 'event is not a JSON value' };
   } catch (error) {
-    return { reason: 'not_serialisable', message: `event is not JSON-serialisable: ${error instanceof Error ? error.message : String(error)}` };
+    return { reason: 'not_serialisable', message: `event is not JSON-serialisable: ${errorMessage(error)}` };
   }
   return undefined;
 }

@@ -4,6 +4,7 @@ import type { BreakerState } from './breaker.js';
 import type { StageContext } from '../component/context.js';
 import { ErrorCode, type SdkError, toSdkError } from '../model/errors.js';
 import { createGuard } from '../observability/guard.js';
+import { createSignal } from '../primitives/signal.js';
 import type { OutboxFullInfo } from '../outbox/full.js';
 import type { OpenOutboxOptions, Outbox } from '../outbox/outbox.js';
 import type { OutboxOptions } from '../outbox/options.js';
@@ -83,13 +84,8 @@ export function createDeliveryOutbox(env: DeliveryOutboxEnv): DeliveryOutbox {
   let notDurable = 0;
   let drainBlocked = false;
   let drainTimer: ReturnType<typeof setTimeout> | undefined;
-  let wakeDrainer: (() => void) | undefined;
-
-  const wake = () => {
-    const w = wakeDrainer;
-    wakeDrainer = undefined;
-    w?.();
-  };
+  const drainable = createSignal(); // wakes the drainer: an entry was appended, the breaker left open, stop
+  const wake = drainable.notify;
 
   /** Writes the oldest entry; false while the sink is still unavailable. */
   const drainOne = async (outbox: Outbox<unknown>): Promise<boolean> => {
@@ -123,9 +119,7 @@ export function createDeliveryOutbox(env: DeliveryOutboxEnv): DeliveryOutbox {
   const runDrainer = async (outbox: Outbox<unknown>) => {
     while (!env.stopped()) {
       if (outbox.size() === 0 || drainBlocked || env.breakerState() === 'open' || env.signal.aborted) {
-        await new Promise<void>((resolve) => {
-          wakeDrainer = resolve;
-        });
+        await drainable.wait();
         continue;
       }
       let ok: boolean;

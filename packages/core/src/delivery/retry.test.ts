@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ErrorCode, SdkError, isSdkError } from '../model/errors.js';
-import { RETRY_AFTER_CAP_FACTOR, backoffDelay, isNetworkError, sleep, withRetry } from './retry.js';
+import { RETRY_AFTER_CAP_FACTOR, backoffDelay, isNetworkError, withRetry } from './retry.js';
+import { sleep } from '../primitives/wait.js';
 
 const policy = { minDelayMs: 100, maxDelayMs: 1000 };
 const unavailable = (retryAfterMs?: number) =>

@@ -1,5 +1,6 @@
 import pRetry, { AbortError } from 'p-retry';
 import { ErrorCode, SdkError, isSdkError, toSdkError } from '../model/errors.js';
+import { sleep } from '../primitives/wait.js';
 
 /**
  * A server's Retry-After is honoured up to this many times `maxDelayMs`: a misbehaving server asking
@@ -108,24 +109,6 @@ export function isNetworkError(error: unknown): boolean {
   if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
   if (error instanceof TypeError && /fetch failed|network|socket/i.test(error.message)) return true;
   return error.cause !== undefined && error.cause !== error && isNetworkError(error.cause);
-}
-
-/** Resolves after `ms`, or rejects with ABORTED when `signal` aborts first. Works with fake timers. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return Promise.reject(abortedError(signal));
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortedError(signal));
-    };
-    // guard-exempt: removes a listener and resolves; neither can throw
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    // guard-exempt: clears a timer and rejects with an SdkError built from the signal; nothing can throw
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 // --- internal ---

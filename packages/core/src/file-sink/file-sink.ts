@@ -1,5 +1,5 @@
 import { access, constants, mkdir } from 'node:fs/promises';
-import { ErrorCode, SdkError, toSdkError } from '../model/errors.js';
+import { ErrorCode, SdkError, toSdkError, errorMessage } from '../model/errors.js';
 import { defaultToLines, lineProtocolHeader, serialisationFailure, unsafeLineReason, type FileSinkEvent, type ToLinesResult } from './lines.js';
 import { createRotatingFile, type RotatingFile } from './rotating.js';
 import { FileSinkOptionsSchema, type ResolvedFileSinkOptions } from './options.js';
@@ -76,7 +76,7 @@ export const fileSink = defineSink({
           await mkdir(options.dir, { recursive: true });
           await access(options.dir, constants.W_OK);
         } catch (error) {
-          throw new SdkError(ErrorCode.SINK_UNAVAILABLE, `${stage}: ${options.dir} is not writable: ${(error as Error).message}`, {
+          throw new SdkError(ErrorCode.SINK_UNAVAILABLE, `${stage}: ${options.dir} is not writable: ${errorMessage(error)}`, {
             stage,
             cause: error,
           });

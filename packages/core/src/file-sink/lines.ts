@@ -1,4 +1,4 @@
-import { ConfigError } from '../model/errors.js';
+import { ConfigError, errorMessage } from '../model/errors.js';
 import type { EpochMicros } from '../model/event.js';
 import { splitEntityId } from '../model/identity.js';
 import { serializePoints, type FieldValue, type Point, type Precision } from '../line-protocol/serialize.js';
@@ -97,7 +97,7 @@ export function headerNameProblem(name: string): string | undefined {
  * in code nested thousands of levels, issue 11), else `not_serialisable` (a BigInt, a cycle, a throwing toJSON).
  */
 export function serialisationFailure(error: unknown, what: string): { reason: string; message: string } {
-  const detail = error instanceof Error ? error.message : String(error);
+  const detail = errorMessage(error);
   if (error instanceof RangeError && /call stack/i.test(detail)) {
     return { reason: 'json_too_deep', message: `${what} nests too deep to serialise as JSON (${detail})` };
   }

@@ -1,6 +1,6 @@
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ErrorCode, SdkError } from '../model/errors.js';
+import { ErrorCode, SdkError, errorMessage } from '../model/errors.js';
 import type { Logger } from '../observability/logger.js';
 
 /** Options of {@link createRotatingFile}. */
@@ -43,7 +43,7 @@ export function createRotatingFile(options: RotatingFileOptions): RotatingFile {
   const created: string[] = [];
 
   const fail = (what: string, error: unknown): SdkError =>
-    new SdkError(ErrorCode.SINK_UNAVAILABLE, `${options.stage}: cannot ${what}: ${(error as Error).message}`, {
+    new SdkError(ErrorCode.SINK_UNAVAILABLE, `${options.stage}: cannot ${what}: ${errorMessage(error)}`, {
       stage: options.stage,
       retryable: true,
       cause: error,

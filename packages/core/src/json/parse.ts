@@ -1,3 +1,5 @@
+import { errorMessage } from '../model/errors.js';
+
 /**
  * Nesting deeper than this is refused at every boundary where JSON arrives from outside (HA frames, MQTT
  * payloads, HTTP bodies of context providers). HA's own states nest a handful of levels (a weather
@@ -40,7 +42,7 @@ export function parseJsonText(
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch (error) {
-    const detail = error instanceof Error ? error.message : String(error);
+    const detail = errorMessage(error);
     return { ok: false, error: { reason: 'invalid_json', message: `not valid JSON (${detail})` } };
   }
 }

@@ -1,6 +1,6 @@
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { ErrorCode, SdkError } from './errors.js';
+import { ErrorCode, SdkError, errorMessage } from './errors.js';
 
 /** Small durable key → JSON value store for source positions (e.g. the WS source's HA-time watermark). */
 export interface CheckpointStore {
@@ -32,7 +32,7 @@ export function createFileCheckpointStore(options: FileCheckpointStoreOptions): 
         text = await readFile(fileOf(key), 'utf8');
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-        throw new SdkError(ErrorCode.STORAGE_FAILED, `checkpoint ${key}: cannot read: ${(error as Error).message}`, { cause: error });
+        throw new SdkError(ErrorCode.STORAGE_FAILED, `checkpoint ${key}: cannot read: ${errorMessage(error)}`, { cause: error });
       }
       try {
         return JSON.parse(text) as T;
@@ -62,7 +62,7 @@ export function createFileCheckpointStore(options: FileCheckpointStoreOptions): 
           }
         }
       } catch (error) {
-        throw new SdkError(ErrorCode.STORAGE_FAILED, `checkpoint ${key}: cannot write: ${(error as Error).message}`, { cause: error });
+        throw new SdkError(ErrorCode.STORAGE_FAILED, `checkpoint ${key}: cannot write: ${errorMessage(error)}`, { cause: error });
       }
     },
   };

@@ -104,8 +104,21 @@ export function isSdkError(error: unknown, code?: ErrorCode): error is SdkError 
 /** Wraps anything thrown into an SdkError, keeping SdkErrors as they are. */
 export function toSdkError(error: unknown, fallback: ErrorCode = ErrorCode.INTERNAL, stage?: string): SdkError {
   if (isSdkError(error)) return error;
-  const message = error instanceof Error ? error.message : String(error);
-  return new SdkError(fallback, message, { cause: error, ...(stage === undefined ? {} : { stage }) });
+  return new SdkError(fallback, errorMessage(error), { cause: error, ...(stage === undefined ? {} : { stage }) });
+}
+
+/**
+ * The message of anything thrown: an Error's `message`, otherwise its string form. Never throws (an object
+ * whose `toString` throws, or that has none, reads as `[unprintable value]`). Issue 12: the SDK's one copy of
+ * `e instanceof Error ? e.message : String(e)`.
+ */
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  try {
+    return String(error);
+  } catch {
+    return '[unprintable value]';
+  }
 }
 
 // --- internal ---

@@ -1,5 +1,5 @@
 import type { DeadLetterInput } from '../component/context.js';
-import { ErrorCode, SdkError, toSdkError } from '../model/errors.js';
+import { ErrorCode, SdkError, toSdkError, errorMessage } from '../model/errors.js';
 
 /** Where a guard sends what a callback threw: the pipeline's `report` and dead-letter (a StageContext fits). */
 export interface GuardTarget {
@@ -102,7 +102,7 @@ function safely<T>(fn: (value: T) => void, value: T): void {
   } catch (reporterError) {
     // The reporter itself failed: stderr is the last place left; throwing here would kill the process the
     // guard protects.
-    const message = reporterError instanceof Error ? reporterError.message : String(reporterError);
+    const message = errorMessage(reporterError);
     process.stderr.write(`ha-ingestor: a guard's reporter threw: ${message}\n`);
   }
 }

@@ -27,12 +27,48 @@ export function maskUrl(text: string): string {
   }
   if (url.password) url.password = MASK;
   for (const key of [...url.searchParams.keys()]) {
-    if (isSecretKey(key) || key === 'p' || key === 'u') url.searchParams.set(key, MASK);
+    if (isSecretQueryKey(key)) url.searchParams.set(key, MASK);
   }
   return url.toString();
 }
 
+/**
+ * Masks secrets in free text before it is logged, stored or shown (error messages, response bodies, raw
+ * frames): every occurrence of each of `secrets` (as given and URL-encoded) becomes {@link MASK}, and so do
+ * the password of every `//user:password@` (also where the text around it is no valid URL: the match runs to
+ * the last `@` of the token, so a password with an unencoded `@` or `/` is masked whole) and the value of
+ * every secret-named query parameter (`token=`, `api_key=`, InfluxDB 1.x `u=`/`p=`, as {@link maskUrl} does).
+ * The rest of the text is left exactly as it was.
+ *
+ * Issue 12: the SDK's one redactor for text (the WebSocket source, the HTTP context providers and the
+ * reference app each had their own).
+ *
+ * @example
+ * logger.warn({ body: redactSecrets(body, [options.apiKey]) }, 'provider refused the request');
+ */
+export function redactSecrets(text: string, secrets: readonly string[] = []): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (secret === '') continue;
+    for (const form of new Set([secret, encodeURIComponent(secret)])) out = out.split(form).join(MASK);
+  }
+  out = out.replace(CREDENTIALS_RE, (whole, slashes: string, userinfo: string) => {
+    const colon = userinfo.indexOf(':');
+    return colon === -1 ? whole : `${slashes}${userinfo.slice(0, colon)}:${MASK}@`;
+  });
+  return out.replace(QUERY_PARAM_RE, (whole, lead: string, key: string) => (isSecretQueryKey(key) ? `${lead}${key}=${MASK}` : whole));
+}
+
 // --- internal ---
+
+/** `//userinfo@` in any text; any `//`, not only after a well-formed scheme (`gopher{://u:pw@h` still holds a password). */
+const CREDENTIALS_RE = /(\/\/)([^\s"'<>`]*)@/g;
+/** `?key=value` / `&key=value` in any text. */
+const QUERY_PARAM_RE = /([?&])([\w.~-]+)=([^&\s#"'<>`]*)/g;
+
+function isSecretQueryKey(key: string): boolean {
+  return isSecretKey(key) || key === 'p' || key === 'u';
+}
 
 function maskValue(value: unknown, secret: boolean): unknown {
   if (secret && value !== undefined && value !== null && value !== '') return MASK;

@@ -1,12 +1,13 @@
 import { open } from 'node:fs/promises';
 import { parseOptions } from '../component/config.js';
-import { ErrorCode, SdkError } from '../model/errors.js';
+import { ErrorCode, SdkError, errorMessage } from '../model/errors.js';
 import { noopLogger } from '../observability/logger.js';
 import type { OpenOutboxOptions, Outbox, OutboxEntry } from './outbox.js';
 import { FRAME_HEADER_BYTES, decodeFrame, encodeFrame } from './format.js';
 import { createLogLimiter } from '../observability/log-limiter.js';
 import { createOutboxFullState, OUTBOX_DROP_LOG_INTERVAL_MS } from './full.js';
 import { createLock } from '../primitives/lock.js';
+import { createSignal } from '../primitives/signal.js';
 import { OutboxOptionsSchema } from './options.js';
 import { deleteSegment, loadOutboxDir, writeCursor, type Segment } from './store.js';
 import { createSegmentWriter } from './segment-writer.js';
@@ -58,7 +59,7 @@ export async function openOutbox<T>(options: OpenOutboxOptions): Promise<Outbox<
   let closed = false;
   /** Set by `stopWaiting`: a full `block` outbox refuses instead of waiting. */
   let refuseWaits = false;
-  const spaceWaiters = new Set<() => void>();
+  const space = createSignal(); // an acknowledgement, a drop or stop freed room (or stopped the wait)
   const appendLock = createLock(); // keeps appends (and their wait for space) in order
   const cursorLock = createLock();
   const ackLock = createLock();
@@ -115,7 +116,7 @@ export async function openOutbox<T>(options: OpenOutboxOptions): Promise<Outbox<
     entry.segment.pending -= 1;
     ackedThrough = entry.id;
     if (cached?.id === entry.id) cached = undefined;
-    for (const wake of [...spaceWaiters]) wake();
+    space.notify();
     return entry;
   };
 
@@ -138,23 +139,6 @@ export async function openOutbox<T>(options: OpenOutboxOptions): Promise<Outbox<
       data: { outbox: name, dropped: records, maxBytes },
     });
   };
-
-  const waitForSpace = (signal: AbortSignal | undefined): Promise<void> =>
-    new Promise<void>((resolve, reject) => {
-      const onAbort = () => {
-        spaceWaiters.delete(wake);
-        reject(aborted(name, signal?.reason));
-      };
-      const wake = () => {
-        spaceWaiters.delete(wake);
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      };
-      if (signal?.aborted) return onAbort();
-      spaceWaiters.add(wake);
-      // guard-exempt: onAbort only deletes from a Set and rejects with a prebuilt-shape SdkError; it cannot throw
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
 
   /** Makes room for `frameBytes` according to whenFull; resolves once it fits. */
   const makeRoom = async (frameBytes: number, records: number, signal: AbortSignal | undefined): Promise<void> => {
@@ -183,7 +167,7 @@ export async function openOutbox<T>(options: OpenOutboxOptions): Promise<Outbox<
       }
       // Issue 11: a stopping pipeline must not wait for space only a drain to a dead database could free.
       if (refuseWaits) throw notWaiting(name, pendingBytes, maxBytes);
-      await waitForSpace(signal);
+      if (!(await space.wait(signal))) throw aborted(name, signal?.reason);
     }
   };
 
@@ -214,7 +198,7 @@ export async function openOutbox<T>(options: OpenOutboxOptions): Promise<Outbox<
         try {
           payload = Buffer.from(JSON.stringify(records), 'utf8');
         } catch (error) {
-          throw new SdkError(ErrorCode.EVENT_INVALID, `outbox ${name}: records are not JSON-serialisable: ${(error as Error).message}`, { stage, cause: error });
+          throw new SdkError(ErrorCode.EVENT_INVALID, `outbox ${name}: records are not JSON-serialisable: ${errorMessage(error)}`, { stage, cause: error });
         }
         await makeRoom(FRAME_HEADER_BYTES + payload.length, records.length, signal);
         const id = nextId++;
@@ -236,7 +220,7 @@ export async function openOutbox<T>(options: OpenOutboxOptions): Promise<Outbox<
           read = await readEntry(entry);
         } catch (error) {
           if (headEntry() !== entry) continue; // dropped or acknowledged meanwhile (its segment may be gone)
-          throw new SdkError(ErrorCode.STORAGE_FAILED, `outbox ${name}: cannot read entry ${entry.id}: ${(error as Error).message}`, { stage, cause: error });
+          throw new SdkError(ErrorCode.STORAGE_FAILED, `outbox ${name}: cannot read entry ${entry.id}: ${errorMessage(error)}`, { stage, cause: error });
         }
         if (headEntry() !== entry) continue;
         if (read) return (cached = read);
@@ -270,7 +254,7 @@ export async function openOutbox<T>(options: OpenOutboxOptions): Promise<Outbox<
 
     stopWaiting: () => {
       refuseWaits = true;
-      for (const wake of [...spaceWaiters]) wake();
+      space.notify();
     },
 
     close: async () => {
@@ -278,7 +262,7 @@ export async function openOutbox<T>(options: OpenOutboxOptions): Promise<Outbox<
       closed = true;
       fullState.close();
       oversize.flush();
-      for (const wake of [...spaceWaiters]) wake();
+      space.notify();
       await appendLock.run(async () => undefined);
       await writer.close();
       await ackLock.run(commitAcks);

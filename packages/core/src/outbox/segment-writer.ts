@@ -1,6 +1,6 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ErrorCode, SdkError } from '../model/errors.js';
+import { ErrorCode, SdkError, errorMessage } from '../model/errors.js';
 import { createReportingGuard } from '../observability/guard.js';
 import type { Logger } from '../observability/logger.js';
 import { createLock } from '../primitives/lock.js';
@@ -70,7 +70,7 @@ export function createSegmentWriter(options: SegmentWriterOptions): SegmentWrite
         return active;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'EEXIST' && attempt < 100) continue;
-        throw new SdkError(ErrorCode.STORAGE_FAILED, `outbox ${name}: cannot create ${path}: ${(error as Error).message}`, {
+        throw new SdkError(ErrorCode.STORAGE_FAILED, `outbox ${name}: cannot create ${path}: ${errorMessage(error)}`, {
           stage: `outbox:${name}`,
           cause: error,
         });
@@ -112,7 +112,7 @@ export function createSegmentWriter(options: SegmentWriterOptions): SegmentWrite
             .truncate(offset)
             .catch((truncateError: unknown) => logger.error({ outbox: name, err: truncateError }, `outbox ${name}: cannot truncate a failed append`));
           await retire();
-          throw new SdkError(ErrorCode.STORAGE_FAILED, `outbox ${name}: cannot append to ${target.segment.path}: ${(error as Error).message}`, {
+          throw new SdkError(ErrorCode.STORAGE_FAILED, `outbox ${name}: cannot append to ${target.segment.path}: ${errorMessage(error)}`, {
             stage: `outbox:${name}`,
             cause: error,
           });

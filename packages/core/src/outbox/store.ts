@@ -1,6 +1,6 @@
 import { mkdir, open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ErrorCode, SdkError } from '../model/errors.js';
+import { ErrorCode, SdkError, errorMessage } from '../model/errors.js';
 import type { Logger } from '../observability/logger.js';
 import { scanFrames, type FrameInfo } from './format.js';
 
@@ -116,7 +116,7 @@ export async function storage<T>(name: string, what: string, fn: () => Promise<T
   try {
     return await fn();
   } catch (error) {
-    throw new SdkError(ErrorCode.STORAGE_FAILED, `outbox ${name}: cannot ${what}: ${(error as Error).message}`, {
+    throw new SdkError(ErrorCode.STORAGE_FAILED, `outbox ${name}: cannot ${what}: ${errorMessage(error)}`, {
       stage: `outbox:${name}`,
       cause: error,
     });
@@ -132,7 +132,7 @@ async function readCursor(dir: string, name: string, logger: Logger): Promise<nu
     text = await readFile(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return -1;
-    throw new SdkError(ErrorCode.STORAGE_FAILED, `outbox ${name}: cannot read ${file}: ${(error as Error).message}`, { cause: error });
+    throw new SdkError(ErrorCode.STORAGE_FAILED, `outbox ${name}: cannot read ${file}: ${errorMessage(error)}`, { cause: error });
   }
   try {
     const value = (JSON.parse(text) as { ackedThrough?: unknown }).ackedThrough;

@@ -1,6 +1,9 @@
 // @ha-ingestor/core/resilience: the building blocks of a sink's delivery, for components that need them on
 // their own: abortable waits, retry with backoff, a circuit breaker, the disk outbox, bounded buffers.
-export { withRetry, sleep, backoffDelay, isNetworkError, RETRY_AFTER_CAP_FACTOR } from '../delivery/retry.js';
+export { sleep, waitOrAbort } from '../primitives/wait.js';
+export { createSignal } from '../primitives/signal.js';
+export type { Signal } from '../primitives/signal.js';
+export { withRetry, backoffDelay, isNetworkError, RETRY_AFTER_CAP_FACTOR } from '../delivery/retry.js';
 export type { WithRetryOptions, BackoffPolicy } from '../delivery/retry.js';
 export { createBreaker } from '../delivery/breaker.js';
 export type { Breaker, BreakerState, CreateBreakerOptions } from '../delivery/breaker.js';

@@ -1,7 +1,7 @@
 import { appendFileSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DeadLetterInput, DeadLetterRecord } from '../component/context.js';
-import { ErrorCode, SdkError } from '../model/errors.js';
+import { ErrorCode, SdkError, errorMessage } from '../model/errors.js';
 import { toJsonSafe } from '../json/safe.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
@@ -89,7 +89,7 @@ export function createDeadLetter(options: DeadLetterOptions): DeadLetter {
           failuresCounter.inc();
           size = undefined;
           if (failed === 1) {
-            options.report(new SdkError(ErrorCode.STORAGE_FAILED, `dead-letter file ${path}: ${(error as Error).message}`, { cause: error, stage: 'dead-letter' }));
+            options.report(new SdkError(ErrorCode.STORAGE_FAILED, `dead-letter file ${path}: ${errorMessage(error)}`, { cause: error, stage: 'dead-letter' }));
           }
         }
       }

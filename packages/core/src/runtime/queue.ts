@@ -1,4 +1,5 @@
 import { ErrorCode, SdkError } from '../model/errors.js';
+import { createSignal } from '../primitives/signal.js';
 
 /**
  * A bounded FIFO of (value, tag) pairs in a ring of two parallel arrays, so pushing and taking allocate
@@ -14,8 +15,8 @@ export interface BoundedQueue<T, G> {
   readonly put: (value: T, tag: G, signal?: AbortSignal) => Promise<void>;
   /** Moves up to `max` items into the output arrays (appended); returns how many. */
   readonly take: (max: number, values: T[], tags: G[]) => number;
-  /** Resolves when at least one item is queued or the queue is closed. */
-  readonly waitForItems: () => Promise<void>;
+  /** Resolves (true) when at least one item is queued or the queue is closed. */
+  readonly waitForItems: () => Promise<boolean>;
   /** Refuses further pushes and rejects every waiting producer; queued items can still be taken. */
   readonly close: () => void;
   readonly closed: () => boolean;
@@ -30,18 +31,14 @@ export function createBoundedQueue<T, G>(capacity: number): BoundedQueue<T, G> {
   let size = 0;
   let isClosed = false;
   const waiters: Waiter<T, G>[] = [];
-  let itemWaiters: (() => void)[] = [];
+  const items = createSignal(); // wakes the consumer waiting for the first item
 
   const insert = (value: T, tag: G) => {
     const at = (head + size) % capacity;
     values[at] = value;
     tags[at] = tag;
     size++;
-    if (size === 1 && itemWaiters.length > 0) {
-      const ws = itemWaiters;
-      itemWaiters = [];
-      for (const w of ws) w();
-    }
+    if (size === 1) items.notify();
   };
   const admitWaiters = () => {
     while (size < capacity && waiters.length > 0) {
@@ -101,26 +98,22 @@ export function createBoundedQueue<T, G>(capacity: number): BoundedQueue<T, G> {
       if (n > 0) admitWaiters();
       return n;
     },
-    waitForItems: () => {
-      if (size > 0 || isClosed) return Promise.resolve();
-      return new Promise<void>((resolve) => {
-        itemWaiters.push(resolve);
-      });
-    },
+    // Not async: an extra await here would let more emits pile up before the loop wakes (changes batching).
+    waitForItems: () => (size > 0 || isClosed ? ALREADY : items.wait()),
     close: () => {
       if (isClosed) return;
       isClosed = true;
       const error = closedError();
       for (const w of waiters.splice(0)) w.settle(error);
-      const ws = itemWaiters;
-      itemWaiters = [];
-      for (const w of ws) w();
+      items.notify();
     },
     closed: () => isClosed,
   };
 }
 
 // --- internal ---
+
+const ALREADY: Promise<boolean> = Promise.resolve(true);
 
 interface Waiter<T, G> {
   readonly value: T;

@@ -1,5 +1,6 @@
 import type { AckGroup } from '../runtime/ack.js';
 import type { StageBatch, StageEnv, StageRunner } from './stage.js';
+import { errorMessage } from '../model/errors.js';
 
 /** Include/exclude rules, like HA's entity filter plus event types. Exclude wins over include. */
 export interface FilterRules {
@@ -58,7 +59,7 @@ export function filterStage(name: string, predicate: (event: unknown) => boolean
           keep = predicate(event);
         } catch (error) {
           env.ctx.report(error);
-          env.ctx.deadLetter({ stage: name, reason: 'filter_error', message: error instanceof Error ? error.message : String(error), raw: event });
+          env.ctx.deadLetter({ stage: name, reason: 'filter_error', message: errorMessage(error), raw: event });
           env.drop(group, 'filter_error');
           continue;
         }

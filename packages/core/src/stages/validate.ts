@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { AckGroup } from '../runtime/ack.js';
-import { ErrorCode } from '../model/errors.js';
+import { ErrorCode, errorMessage } from '../model/errors.js';
 import { MAX_EVENT_DEPTH, valueDepth } from '../json/parse.js';
 import type { StageBatch, StageEnv, StageRunner } from './stage.js';
 
@@ -37,7 +37,7 @@ export function validateStage(schema: z.ZodType): StageRunner {
         } catch (error) {
           // e.g. an async refinement used with the sync parser: a schema bug, reported and dead-lettered.
           env.ctx.report(error);
-          env.ctx.deadLetter({ stage: 'validate', reason: 'invalid', code: ErrorCode.EVENT_INVALID, message: messageOf(error), raw: event });
+          env.ctx.deadLetter({ stage: 'validate', reason: 'invalid', code: ErrorCode.EVENT_INVALID, message: errorMessage(error), raw: event });
           env.drop(group, 'invalid');
           continue;
         }
@@ -62,10 +62,4 @@ export function validateStage(schema: z.ZodType): StageRunner {
       groups.length = w;
     },
   };
-}
-
-// --- internal ---
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

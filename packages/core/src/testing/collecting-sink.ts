@@ -1,5 +1,6 @@
 import { ErrorCode, SdkError } from '../model/errors.js';
 import type { RejectedEvent, Sink, SinkWriteResult } from '../component/sink.js';
+import { createSignal } from '../primitives/signal.js';
 
 /** A sink for tests that records what it accepted and can be told to fail or hang. */
 export interface CollectingSink<E> extends Sink<E> {
@@ -41,22 +42,10 @@ export function collectingSink<E = unknown>(options: CollectingSinkOptions<E> = 
   const batches: E[][] = [];
   let failures: Array<() => SdkError> = [];
   let held = false;
-  let releaseAll: Array<() => void> = [];
+  const released = createSignal(); // wakes the writes held by hold()
   let calls = 0;
   let closes = 0;
   let isClosed = false;
-
-  const waitForRelease = (signal: AbortSignal) =>
-    new Promise<void>((resolve, reject) => {
-      const onAbort = () => reject(new SdkError(ErrorCode.ABORTED, `sink ${name}: write aborted`, { stage: `sink:${name}`, cause: signal.reason }));
-      if (signal.aborted) return onAbort();
-      // guard-exempt: onAbort only rejects with a new SdkError; it cannot throw
-      signal.addEventListener('abort', onAbort, { once: true });
-      releaseAll.push(() => {
-        signal.removeEventListener('abort', onAbort);
-        resolve();
-      });
-    });
 
   return {
     kind: 'sink',
@@ -66,7 +55,9 @@ export function collectingSink<E = unknown>(options: CollectingSinkOptions<E> = 
       if (isClosed) throw new SdkError(ErrorCode.SINK_UNAVAILABLE, `sink ${name}: closed`, { stage: `sink:${name}`, retryable: false });
       const failure = failures.shift();
       if (failure) throw failure();
-      if (held) await waitForRelease(ctx.signal);
+      if (held && !(await released.wait(ctx.signal))) {
+        throw new SdkError(ErrorCode.ABORTED, `sink ${name}: write aborted`, { stage: `sink:${name}`, cause: ctx.signal.reason });
+      }
       const rejected: RejectedEvent[] = [];
       const accepted: E[] = [];
       for (let i = 0; i < batch.length; i++) {
@@ -95,9 +86,7 @@ export function collectingSink<E = unknown>(options: CollectingSinkOptions<E> = 
     },
     release: () => {
       held = false;
-      const waiting = releaseAll;
-      releaseAll = [];
-      for (const resolve of waiting) resolve();
+      released.notify();
     },
     closeCalls: () => closes,
     closed: () => isClosed,

@@ -1,3 +1,5 @@
+import { errorMessage } from '../model/errors.js';
+
 /**
  * A strict reader of line protocol files as `influx -import` (InfluxDB 1.x) reads them, for tests: lines
  * split on LF only (Go's `ReadString('\n')`), `# CONTEXT-DATABASE:` / `# CONTEXT-RETENTION-POLICY:` lines
@@ -58,7 +60,7 @@ export function readLineProtocolFile(text: string): ReadLineProtocolFile {
     try {
       points.push({ ...parseLineProtocolLine(line), database, retentionPolicy });
     } catch (error) {
-      throw new Error(`line ${n + 1}: ${(error as Error).message}: ${JSON.stringify(line)}`);
+      throw new Error(`line ${n + 1}: ${errorMessage(error)}: ${JSON.stringify(line)}`);
     }
   }
   return { points, directives };

@@ -1,4 +1,5 @@
 import { nestsDeeperThan, tooDeep } from './json-depth.js';
+import { errorMessage } from '@ha-ingestor/core';
 
 /**
  * Python semantics the HA InfluxDB integration relies on, reproduced exactly: `float()`, `str()` and
@@ -89,7 +90,7 @@ export function safeJson(value: unknown, what = 'value'): string {
     );
   } catch (error) {
     // toJSON() of a foreign object threw: fall back to its String() so the event is not lost.
-    return `[unserialisable: ${error instanceof Error ? error.message : String(error)}]`;
+    return `[unserialisable: ${errorMessage(error)}]`;
   }
 }
 

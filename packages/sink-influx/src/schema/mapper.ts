@@ -1,4 +1,4 @@
-import { ErrorCode, isSdkError, parseOptions, SdkError, splitEntityId } from '@ha-ingestor/core';
+import { ErrorCode, isSdkError, parseOptions, SdkError, splitEntityId, errorMessage } from '@ha-ingestor/core';
 import type { Point } from '@ha-ingestor/core/line-protocol';
 import { createEntityStateMapper } from './entity.js';
 import { createEventMapper } from './events.js';
@@ -84,7 +84,7 @@ export function createSchemaMapper(options: SchemaOptions = {}): SchemaMapper {
       } catch (error) {
         // One malformed event must not cost the batch: report it with its reason, carry on.
         const reason = isSdkError(error) && typeof error.data?.['reason'] === 'string' ? error.data['reason'] : MAPPING_INVALID;
-        rejected.push({ index: i, reason, message: error instanceof Error ? error.message : String(error) });
+        rejected.push({ index: i, reason, message: errorMessage(error) });
       }
     }
     return { points, owners, rejected };

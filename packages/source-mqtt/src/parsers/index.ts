@@ -1,4 +1,4 @@
-import { ConfigError } from '@ha-ingestor/core';
+import { ConfigError, errorMessage } from '@ha-ingestor/core';
 import type { ResolvedMqttSubscription } from '../options.js';
 import type { MqttParser } from '../parser.js';
 import { createDiscoveryParser, parseDiscoveryTopic } from './discovery.js';
@@ -28,7 +28,7 @@ export function createSubscriptionParser(subscription: ResolvedMqttSubscription,
       try {
         return createPlainParser({ ...subscription.plain, pattern: subscription.plain.pattern ?? subscription.topic });
       } catch (error) {
-        throw new ConfigError(`mqtt: ${error instanceof Error ? error.message : String(error)}`, [
+        throw new ConfigError(`mqtt: ${errorMessage(error)}`, [
           { path: 'options.subscriptions.plain', message: String(error) },
         ]);
       }

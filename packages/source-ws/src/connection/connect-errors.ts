@@ -1,4 +1,4 @@
-import { ErrorCode, MASK, SdkError } from '@ha-ingestor/core';
+import { ErrorCode, SdkError, redactSecrets } from '@ha-ingestor/core';
 
 /** TLS failure codes of Node's `tls` module that mean "the certificate was not accepted". */
 const TLS_CODES = new Set([
@@ -24,7 +24,7 @@ const TLS_CODES = new Set([
 export function describeSocketError(error: Error, url: string, token: string, stage: string): SdkError {
   const where = hostPort(url);
   const code = (error as NodeJS.ErrnoException).code;
-  const detail = redact(error.message, token);
+  const detail = redactSecrets(error.message, [token]);
   let message: string;
   if (code === 'ECONNREFUSED') {
     message = `cannot reach HA at ${where}: connection refused (ECONNREFUSED) — is HA running and is the port right?`;
@@ -49,10 +49,8 @@ export function describeSocketError(error: Error, url: string, token: string, st
   return new SdkError(ErrorCode.CONNECTION_LOST, message, { stage, cause: error, data: { host: where, ...(code === undefined ? {} : { errno: code }) } });
 }
 
-/** Replaces every occurrence of the secret in `text` with the mask. */
-export function redact(text: string, secret: string): string {
-  return secret.length === 0 ? text : text.split(secret).join(MASK);
-}
+/** Masks `secret` (and URL credentials) in `text`: core's `redactSecrets`, kept for ha-websocket-source.ts (issue 12). */
+export const redact = (text: string, secret: string): string => redactSecrets(text, [secret]);
 
 // --- internal ---
 

@@ -1,9 +1,9 @@
 import WebSocket from 'ws';
 import type { ClientOptions } from 'ws';
-import { ErrorCode, SdkError } from '@ha-ingestor/core';
+import { ErrorCode, SdkError, redactSecrets } from '@ha-ingestor/core';
 import type { Guard } from '@ha-ingestor/core';
 import type { JsonTextError } from '@ha-ingestor/core/json';
-import { describeSocketError, redact } from './connect-errors.js';
+import { describeSocketError } from './connect-errors.js';
 import { classifyMessage, splitFrame } from './protocol.js';
 
 /** Makes the socket; inject to wrap or fake `ws` (proxies, tests). */
@@ -124,7 +124,7 @@ export function connectHa(options: ConnectHaOptions): Promise<HaConnection> {
       guard(
         'socket close',
         (code: number, reasonBuf: Buffer) => {
-          const reason = redact(reasonBuf.toString('utf8'), token);
+          const reason = redactSecrets(reasonBuf.toString('utf8'), [token]);
           if (!settled) fail(new SdkError(ErrorCode.CONNECTION_LOST, `HA at ${hostOf(options.url)} closed the connection during ${authenticated ? 'setup' : 'auth'} (code ${code})`, { stage }));
           const error = closeError ?? (code === 1000 ? undefined : new SdkError(ErrorCode.CONNECTION_LOST, `connection to HA lost (code ${code}${reason ? `: ${reason}` : ''})`, { stage }));
           state.rejectAll(error ?? new SdkError(ErrorCode.CONNECTION_LOST, 'connection to HA closed', { stage }));
@@ -149,7 +149,7 @@ export function connectHa(options: ConnectHaOptions): Promise<HaConnection> {
             break;
           case 'auth_invalid':
             fail(
-              new SdkError(ErrorCode.AUTH_FAILED, `HA refused the access token (${redact(msg.message, token)}): create a new long-lived token and restart; not retrying (repeated failures get the IP banned)`, {
+              new SdkError(ErrorCode.AUTH_FAILED, `HA refused the access token (${redactSecrets(msg.message, [token])}): create a new long-lived token and restart; not retrying (repeated failures get the IP banned)`, {
                 stage,
                 retryable: false,
               }),
@@ -196,7 +196,7 @@ export function connectHa(options: ConnectHaOptions): Promise<HaConnection> {
           }
           for (const raw of frame.messages) onMessage(raw);
         },
-        (_error, data) => ({ raw: redact(rawToString(data).slice(0, 4096), token) }),
+        (_error, data) => ({ raw: redactSecrets(rawToString(data).slice(0, 4096), [token]) }),
       ),
     );
 

@@ -1,5 +1,8 @@
 import { backoffDelay } from '@ha-ingestor/core/resilience';
 
+// Core's one abortable wait (issue 12); re-exported for ha-websocket-source.ts, which imports it from here.
+export { waitOrAbort } from '@ha-ingestor/core/resilience';
+
 /** Delay bounds of the reconnect backoff. */
 export interface ReconnectPolicy {
   readonly minDelayMs: number;
@@ -36,20 +39,4 @@ export function createBackoff(policy: ReconnectPolicy, random: () => number): Ba
     },
     attempts: () => attempt,
   };
-}
-
-/** Resolves after `ms` or when `signal` aborts (never rejects: the caller checks the signal). */
-export function waitOrAbort(ms: number, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    // guard-exempt: clears a timer, removes a listener and resolves a promise, none of which throws
-    const timer = setTimeout(done, ms);
-    // guard-exempt: as above
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

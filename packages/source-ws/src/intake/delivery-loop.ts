@@ -1,4 +1,5 @@
 import { ErrorCode, isSdkError, millisToMicros } from '@ha-ingestor/core';
+import { waitOrAbort } from '@ha-ingestor/core/resilience';
 import type { EpochMicros, HaEvent, SdkError, SourceContext } from '@ha-ingestor/core';
 import { entitiesInScope, fetchHistoryChunk, planChunks } from '../recovery/backfill.js';
 import type { CheckpointTracker, TrackedEntry } from '../recovery/checkpoint-tracker.js';
@@ -72,7 +73,7 @@ export async function runDeliveryLoop(deps: DeliveryDeps): Promise<void> {
   while (!signal.aborted) {
     const gate = deps.shared.gate;
     if (gate !== undefined) {
-      await untilOrAbort(gate, signal);
+      await waitOrAbort(gate, signal);
       continue;
     }
     const request = deps.shared.backfill;
@@ -190,18 +191,4 @@ async function runBackfill(deps: DeliveryDeps, connection: HaConnection, request
   // Every backfilled event is tracked now: the holds are no longer needed.
   for (const r of request.releases) r();
   ctx.logger.info({ emitted }, 'backfill complete');
-}
-
-/** Resolves when `promise` settles or `signal` aborts, whichever comes first; never rejects. */
-function untilOrAbort(promise: Promise<void>, signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise<void>((resolve) => {
-    const done = () => {
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    // guard-exempt: removes a listener and resolves a promise, neither of which throws
-    signal.addEventListener('abort', done, { once: true });
-    promise.then(done, done);
-  });
 }

@@ -1,6 +1,7 @@
 import { appendFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { HaEvent } from '@ha-ingestor/core';
+import { createSignal } from '@ha-ingestor/core/resilience';
 import type { CheckpointTracker, TrackedEntry } from '../recovery/checkpoint-tracker.js';
 
 /** An event waiting for the pipeline, with its checkpoint entry. */
@@ -28,8 +29,8 @@ export interface InboundBuffer {
   readonly push: (event: HaEvent) => void;
   /** Takes up to `max` events in receipt order (reading spilled segments back as memory frees up). */
   readonly take: (max: number) => BufferedEvent[];
-  /** Resolves when at least one event is available or `signal` aborts. */
-  readonly waitForData: (signal: AbortSignal) => Promise<void>;
+  /** Resolves when at least one event is available (true) or `signal` aborts (false). */
+  readonly waitForData: (signal: AbortSignal) => Promise<boolean>;
   /** Wakes a pending {@link waitForData} without data (e.g. a backfill was requested). */
   readonly interrupt: () => void;
   readonly size: () => number;
@@ -49,7 +50,7 @@ const SEGMENT_EVENTS = 10_000;
 export function createInboundBuffer(options: InboundBufferOptions): InboundBuffer {
   const memory: BufferedEvent[] = [];
   let memHead = 0;
-  let waiter: (() => void) | undefined;
+  const dataArrived = createSignal(); // wakes the emit loop
   // Spill state: segments[0] is the oldest; the last one is being written.
   const segments: { file: string; count: number }[] = [];
   let spillCount = 0;
@@ -59,11 +60,7 @@ export function createInboundBuffer(options: InboundBufferOptions): InboundBuffe
 
   const memSize = () => memory.length - memHead;
   const report = () => options.onDepth?.(memSize() + spillCount);
-  const wake = () => {
-    const w = waiter;
-    waiter = undefined;
-    w?.();
-  };
+  const wake = dataArrived.notify;
   const flushWrites = () => {
     const last = segments[segments.length - 1];
     if (writeLines.length === 0 || last === undefined) return;
@@ -131,18 +128,7 @@ export function createInboundBuffer(options: InboundBufferOptions): InboundBuffe
       report();
       return out;
     },
-    waitForData: (signal) => {
-      if (memSize() > 0 || spillCount > 0 || signal.aborted) return Promise.resolve();
-      return new Promise<void>((resolve) => {
-        const done = () => {
-          signal.removeEventListener('abort', done);
-          resolve();
-        };
-        waiter = done;
-        // guard-exempt: removes a listener and resolves a promise, neither of which throws
-        signal.addEventListener('abort', done, { once: true });
-      });
-    },
+    waitForData: (signal) => (memSize() > 0 || spillCount > 0 ? Promise.resolve(true) : dataArrived.wait(signal)),
     interrupt: wake,
     size: () => memSize() + spillCount,
     spilled: () => spillCount,
