@@ -160,4 +160,5 @@ export function uniqueName(prefix: string): string {
 }
 
 export { influxQuery, influxRows, createInfluxDatabase, vmExport, vmForceFlush } from './clients.js';
+export { waitFor } from './wait.js';
 export type { InfluxCredentials, InfluxSeries, VmExportRow, VmExportOptions } from './clients.js';

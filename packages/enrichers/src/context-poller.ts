@@ -6,15 +6,7 @@ import type { z } from 'zod';
 import { failureReason, fetchJson } from './http-json.js';
 import { checkTemplates, render } from './url-template.js';
 import type { FetchFailureReason, FetchLike } from './http-json.js';
-import type { PolledContextHooks, ResolvedPolledContextOptions } from './polled-context.js';
-
-/** A location of a polled context (after option parsing). */
-export interface PolledLocation {
-  readonly id: string;
-  readonly lat?: number | undefined;
-  readonly lon?: number | undefined;
-  readonly vars: Readonly<Record<string, string>>;
-}
+import type { PolledAdded, PolledContextHooks, PolledLocation, PolledValue, ResolvedPolledContextOptions } from './polled-options.js';
 
 /** Why an event passed without context: a fetch failure, or the poller's own state. */
 export type UnavailableReason = FetchFailureReason | 'pending' | 'expired' | 'not_started' | 'unknown_location';
@@ -31,9 +23,9 @@ export interface LocationStatus {
   readonly breaker: BreakerState;
 }
 
-/** The moving parts behind a polled-context enricher. */
-export interface ContextPoller {
-  readonly enrich: (event: object, ctx: StageContext) => object;
+/** The moving parts behind a polled-context enricher named `N` that attaches `C`. */
+export interface ContextPoller<N extends string, C extends object> {
+  readonly enrich: (event: object, ctx: StageContext) => PolledAdded<N, C>;
   readonly start: (ctx: StageContext) => Promise<void>;
   readonly close: () => Promise<void>;
   readonly refresh: () => Promise<void>;
@@ -47,10 +39,10 @@ const MIN_REFETCH_MS = 1_000;
 /** Failures that say nothing about the provider's health, so they don't count towards opening the breaker. */
 const NOT_BREAKER_FAILURES = new Set<string>(['rate_limited', 'aborted', 'no_location']);
 
-interface LocationState {
+interface LocationState<N extends string, C extends object> {
   readonly loc: PolledLocation;
-  value?: object;
-  attached?: object;
+  value?: C;
+  attached?: PolledAdded<N, C>;
   fetchedAt?: number;
   validUntil?: number;
   lastFailure?: FetchFailureReason;
@@ -59,8 +51,11 @@ interface LocationState {
   inFlight?: Promise<void>;
 }
 
-/** Creates the per-location poll loops, cache and metrics of a polled-context enricher. */
-export function createContextPoller(opts: ResolvedPolledContextOptions, hooks: PolledContextHooks<z.ZodType, object>): ContextPoller {
+/** Creates the per-location poll loops, cache and metrics of a polled-context enricher (attached as `opts.name`). */
+export function createContextPoller<N extends string, S extends z.ZodType, C extends object>(
+  opts: ResolvedPolledContextOptions & { readonly name: N },
+  hooks: PolledContextHooks<S, C>,
+): ContextPoller<N, C> {
   const name = opts.name;
   const secrets = opts.apiKey === undefined ? [] : [opts.apiKey];
   checkTemplates(opts);
@@ -70,7 +65,7 @@ export function createContextPoller(opts: ResolvedPolledContextOptions, hooks: P
     resetTimeoutMs: opts.breaker.resetTimeoutMs,
     isFailure: (error) => !NOT_BREAKER_FAILURES.has(failureReason(error)),
   });
-  const states = new Map<string, LocationState>(opts.locations.map((loc) => [loc.id, { loc }] as const));
+  const states = new Map<string, LocationState<N, C>>(opts.locations.map((loc) => [loc.id, { loc }] as const));
   const firstId = opts.locations[0]?.id ?? 'home';
   const closing = new AbortController();
   const fetchFn: FetchLike = hooks.fetch ?? ((url, init) => fetch(url, init));
@@ -90,13 +85,13 @@ export function createContextPoller(opts: ResolvedPolledContextOptions, hooks: P
     log({ enricher: name, breaker: state }, `${name}: circuit breaker ${state}`);
   });
 
-  const attach = (st: LocationState, stale: boolean) => {
+  const attach = (st: LocationState<N, C>, stale: boolean) => {
     if (st.value === undefined || st.fetchedAt === undefined) return;
-    const value = Object.freeze({ ...st.value, location: st.loc.id, fetched_at: st.fetchedAt, stale });
-    st.attached = Object.freeze({ [name]: value });
+    const value: PolledValue<C> = Object.freeze({ ...st.value, location: st.loc.id, fetched_at: st.fetchedAt, stale });
+    st.attached = Object.freeze(fieldOf(name, value));
   };
 
-  const schedule = (st: LocationState, delayMs: number) => {
+  const schedule = (st: LocationState<N, C>, delayMs: number) => {
     if (closed) return;
     if (st.timer !== undefined) clearTimeout(st.timer);
     st.nextFetchAt = clock() + delayMs;
@@ -115,11 +110,11 @@ export function createContextPoller(opts: ResolvedPolledContextOptions, hooks: P
     st.timer.unref?.();
   };
 
-  const fetchOnce = async (st: LocationState): Promise<{ value: object; now: number }> => {
+  const fetchOnce = async (st: LocationState<N, C>): Promise<{ value: C; now: number }> => {
     const url = render(opts.url, st.loc, opts.apiKey, hooks.registry, name, true);
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(opts.headers)) headers[k] = render(v, st.loc, opts.apiKey, hooks.registry, name, false);
-    const data = await breaker.fire(async () => {
+    const data = await breaker.fire(async (): Promise<z.output<S>> => {
       const signal = AbortSignal.any([timeoutSignal(opts.timeoutMs), closing.signal]);
       const json = await fetchJson(url, { stage: name, fetch: fetchFn, headers, signal, secrets, now: clock });
       const parsed = hooks.schema.safeParse(json);
@@ -131,7 +126,7 @@ export function createContextPoller(opts: ResolvedPolledContextOptions, hooks: P
           data: { reason: 'invalid_response' },
         });
       }
-      return parsed.data as unknown;
+      return parsed.data;
     });
     const now = clock();
     const value = hooks.select(data, { location: st.loc, now });
@@ -141,7 +136,7 @@ export function createContextPoller(opts: ResolvedPolledContextOptions, hooks: P
     return { value, now };
   };
 
-  const poll = (st: LocationState): Promise<void> => {
+  const poll = (st: LocationState<N, C>): Promise<void> => {
     if (closed) return Promise.resolve();
     if (st.inFlight) return st.inFlight;
     if (st.timer !== undefined) clearTimeout(st.timer);
@@ -181,7 +176,7 @@ export function createContextPoller(opts: ResolvedPolledContextOptions, hooks: P
     return st.inFlight;
   };
 
-  const unavailable = (ctx: StageContext, reason: UnavailableReason): object => {
+  const unavailable = (ctx: StageContext, reason: UnavailableReason): PolledAdded<N, C> => {
     counters.unavailable(ctx.metrics, reason);
     return NONE;
   };
@@ -250,7 +245,13 @@ export function createContextPoller(opts: ResolvedPolledContextOptions, hooks: P
 
 // --- internal ---
 
-const NONE: object = Object.freeze({});
+const NONE = Object.freeze({});
+/** `{ [name]: value }`, typed by the literal name (a computed key alone widens to `string`). */
+function fieldOf<N extends string, V>(name: N, value: V): { readonly [K in N]?: V } {
+  const out: { [K in N]?: V } = {};
+  out[name] = value;
+  return out;
+}
 
 function createCounterCache(enricher: string) {
   let forMetrics: Metrics | undefined;

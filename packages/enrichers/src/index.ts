@@ -21,18 +21,20 @@ export { haWeather, HaWeatherOptionsSchema } from './ha-weather.js';
 export type { HaWeatherOptions, ResolvedHaWeatherOptions, HaWeatherContext, HaWeatherAdded, HaWeatherInput, HaStateSeedHooks, SeedState } from './ha-weather.js';
 export { haCalendar, HaCalendarOptionsSchema } from './ha-calendar.js';
 export type { HaCalendarOptions, ResolvedHaCalendarOptions, HaCalendarContext, HaCalendarAdded, HaCalendarInput } from './ha-calendar.js';
-export { polledContext, PolledContextOptionsSchema, PolledLocationSchema } from './polled-context.js';
+export { polledContext } from './polled-context.js';
+export type { PolledContextEnricher } from './polled-context.js';
+export { PolledContextOptionsSchema, PolledLocationSchema } from './polled-options.js';
 export type {
   PolledContextOptions,
   ResolvedPolledContextOptions,
   PolledContextHooks,
-  PolledContextEnricher,
   PolledAdded,
   PolledValue,
   PolledMeta,
   SelectContext,
-} from './polled-context.js';
-export type { PolledLocation, LocationStatus, UnavailableReason } from './context-poller.js';
+  PolledLocation,
+} from './polled-options.js';
+export type { LocationStatus, UnavailableReason } from './context-poller.js';
 export { fetchJson, parseRetryAfter } from './http-json.js';
 // Core's one text redactor (issue 12), still exported here under its old name for existing plugins.
 export { redactSecrets } from '@ha-ingestor/core';

@@ -296,4 +296,14 @@ describe('polledContext', () => {
       }
     }
   });
+
+  it('is a defineEnricher component: stamped kind and name, invalid options name the component, hooks checked after', () => {
+    const e = make(scriptedFetch(json({ temp: 1 })).fn);
+    expect(Object.keys(e)).toEqual(['kind', 'name', 'enrich', 'start', 'close', 'refresh', 'status']);
+    expect(e).toMatchObject({ kind: 'enricher', name: 'outside' });
+    expect(() => make(scriptedFetch(json({})).fn, { intervalMs: -1 })).toThrow(/^polled-context:outside: invalid options: options\.intervalMs/);
+    expect(() => polledContext({ name: 'outside', url: 'u' }, undefined as unknown as PolledContextHooks<typeof schema, { temp: number }>)).toThrow(
+      /^outside: the schema and select hooks are required/,
+    );
+  });
 });

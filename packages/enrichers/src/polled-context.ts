@@ -1,96 +1,25 @@
-import { z } from 'zod';
-import { ConfigError, parseOptions } from '@ha-ingestor/core';
-import type { Enricher, RegistryProvider } from '@ha-ingestor/core';
+import { ConfigError, ErrorCode, SdkError, defineEnricher } from '@ha-ingestor/core';
+import type { Enricher } from '@ha-ingestor/core';
+import type { z } from 'zod';
 import { createContextPoller } from './context-poller.js';
-import type { LocationStatus, PolledLocation } from './context-poller.js';
-import type { FetchLike } from './http-json.js';
+import type { ContextPoller, LocationStatus } from './context-poller.js';
+import { PolledContextOptionsSchema } from './polled-options.js';
+import type { PolledAdded, PolledContextHooks, PolledContextOptions } from './polled-options.js';
 
-export const PolledLocationSchema = z.object({
-  id: z.string().min(1).default('home').describe('Location id (the `location` of the attached context and the metric label)'),
-  lat: z.number().min(-90).max(90).optional().describe("Latitude for {lat}; when omitted, HA's latitude from get_config"),
-  lon: z.number().min(-180).max(180).optional().describe("Longitude for {lon}; when omitted, HA's longitude from get_config"),
-  vars: z.record(z.string(), z.string()).default({}).describe('Extra {placeholders} for the URL template'),
-});
+// This file is the `@ha-ingestor/enrichers/polled-context` entry, so it names what that subpath has always
+// exported; the definitions live in polled-options.ts (a leaf), which keeps the modules free of cycles.
+export { PolledContextOptionsSchema, PolledLocationSchema } from './polled-options.js';
+export type {
+  PolledContextOptions,
+  ResolvedPolledContextOptions,
+  PolledContextHooks,
+  PolledAdded,
+  PolledValue,
+  PolledMeta,
+  SelectContext,
+} from './polled-options.js';
 
-export const PolledContextOptionsSchema = z.object({
-  name: z
-    .string()
-    .regex(/^[a-z][a-z0-9_]*$/, 'Use lower_snake_case')
-    .describe('Name of the enricher, its metric label and the event field the context is attached as'),
-  url: z
-    .string()
-    .min(1)
-    .describe('URL template: {lat}, {lon}, {id}, {apiKey} and location vars are substituted, URL-encoded'),
-  locations: z.array(PolledLocationSchema).min(1).default([{ id: 'home', vars: {} }]).describe('Where to fetch context for; one poll loop each'),
-  intervalMs: z.number().int().positive().default(600_000).describe('Time between fetches per location'),
-  timeoutMs: z.number().int().positive().default(10_000).describe('Deadline of one fetch'),
-  maxStaleMs: z
-    .number()
-    .int()
-    .positive()
-    .default(3_600_000)
-    .describe('After failed fetches, the last good context is attached (marked stale) until it is this old'),
-  startWaitMs: z
-    .number()
-    .int()
-    .min(0)
-    .default(2_000)
-    .describe('How long start() waits for the first fetches (so the first events have context); 0 = not at all'),
-  breaker: z
-    .object({
-      threshold: z.number().int().positive().default(3).describe('Consecutive failed fetches that open the circuit breaker'),
-      resetTimeoutMs: z.number().int().positive().default(300_000).describe('Time the breaker stays open before one trial fetch'),
-    })
-    .prefault({})
-    .describe('Circuit breaker around the fetches (opossum)'),
-  headers: z.record(z.string(), z.string()).default({}).describe('Request headers; values may use {apiKey}'),
-  apiKey: z.string().min(1).optional().describe('API key for {apiKey}; never logged, never in errors or metrics'),
-});
-export type PolledContextOptions = z.input<typeof PolledContextOptionsSchema>;
-export type ResolvedPolledContextOptions = z.output<typeof PolledContextOptionsSchema>;
-
-/** Metadata on every attached context object. */
-export interface PolledMeta {
-  /** The location id the context is for. */
-  readonly location: string;
-  /** When the context was fetched (epoch ms). */
-  readonly fetched_at: number;
-  /** True when the latest fetch failed and this is the last good value. */
-  readonly stale: boolean;
-}
-
-/** The attached context: what `select` returned, plus {@link PolledMeta}. */
-export type PolledValue<C> = C & PolledMeta;
-
-/** Fields added by a polled-context enricher named `N`. */
-export type PolledAdded<N extends string, C> = { readonly [K in N]?: PolledValue<C> };
-
-/** Information `select` receives. */
-export interface SelectContext {
-  readonly location: PolledLocation;
-  /** Fetch time, epoch ms. */
-  readonly now: number;
-}
-
-/** Code-valued parts of a polled context: the response schema, the selection and injectable I/O. */
-export interface PolledContextHooks<S extends z.ZodType, C extends object> {
-  /** Validates the JSON response; a mismatch counts as a failed fetch (`invalid_response`). */
-  readonly schema: S;
-  /** Picks the context from the validated response; `undefined` means nothing applies now (`no_data`). */
-  readonly select: (data: z.output<S>, ctx: SelectContext) => C | undefined;
-  /** When the selected value stops being true (epoch ms), e.g. the end of a price slot: it then expires and is refetched. */
-  readonly validUntil?: (value: C) => number | undefined;
-  /** Which location an event belongs to; default: the first location. */
-  readonly locate?: (event: object) => string | undefined;
-  /** HA's latitude/longitude (get_config) for locations without coordinates. */
-  readonly registry?: RegistryProvider;
-  /** @default globalThis.fetch */
-  readonly fetch?: FetchLike;
-  /** Clock, epoch ms. @default the pipeline's clock */
-  readonly now?: () => number;
-  /** Creates the deadline signal of one fetch. @default AbortSignal.timeout */
-  readonly timeout?: (ms: number) => AbortSignal;
-}
+const COMPONENT_NAME = 'polled-context';
 
 /** A polled-context enricher, plus controls for apps and tests. */
 export type PolledContextEnricher<N extends string, C> = Enricher<object, PolledAdded<N, C>> & {
@@ -117,20 +46,31 @@ export function polledContext<const N extends string, S extends z.ZodType, C ext
   options: PolledContextOptions & { readonly name: N },
   hooks: PolledContextHooks<S, C>,
 ): PolledContextEnricher<N, C> {
-  const opts = parseOptions(PolledContextOptionsSchema, options, `polled-context${typeof options?.name === 'string' ? `:${options.name}` : ''}`);
-  if (!hooks?.schema || typeof hooks.select !== 'function') {
-    throw new ConfigError(`${opts.name}: the schema and select hooks are required`, [{ path: 'hooks', message: 'schema and select are required' }], {
-      stage: opts.name,
-    });
-  }
-  const poller = createContextPoller(opts, hooks as unknown as PolledContextHooks<z.ZodType, object>);
-  return {
-    kind: 'enricher',
-    name: opts.name,
-    enrich: (event, ctx) => poller.enrich(event, ctx) as PolledAdded<N, C>,
-    start: (ctx) => poller.start(ctx),
-    close: () => poller.close(),
-    refresh: poller.refresh,
-    status: poller.status,
-  };
+  // Each call declares its own enricher kind: the name (and with it the added field's type) comes from the
+  // caller's options, so the definition is per call rather than one module-level factory.
+  let poller: ContextPoller<N, C> | undefined;
+  const enricher = defineEnricher({
+    name: typeof options?.name === 'string' ? `${COMPONENT_NAME}:${options.name}` : COMPONENT_NAME,
+    options: PolledContextOptionsSchema,
+    create: (opts, h: PolledContextHooks<S, C>) => {
+      if (!h.schema || typeof h.select !== 'function') {
+        throw new ConfigError(`${opts.name}: the schema and select hooks are required`, [{ path: 'hooks', message: 'schema and select are required' }], {
+          stage: opts.name,
+        });
+      }
+      // The schema checks `name` without transforming it, so the parsed name is the caller's literal N.
+      const created = createContextPoller({ ...opts, name: options.name }, h);
+      poller = created;
+      return { name: opts.name, enrich: created.enrich, start: created.start, close: created.close };
+    },
+  })(options, hooks);
+  return Object.assign(enricher, controlsOf(poller));
+}
+
+// --- internal ---
+
+/** The controls of the poller that `create` made: the factory runs `create` before it returns (or throws). */
+function controlsOf(poller: Pick<ContextPoller<string, object>, 'refresh' | 'status'> | undefined) {
+  if (poller === undefined) throw new SdkError(ErrorCode.INTERNAL, `${COMPONENT_NAME}: the factory returned without running create()`);
+  return { refresh: poller.refresh, status: poller.status };
 }

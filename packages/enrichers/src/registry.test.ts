@@ -146,6 +146,16 @@ describe('registryEnricher', () => {
     expect((c as { labels?: readonly string[] }).labels).toEqual(['energy', 'unknown_label']);
   });
 
+  it('is a defineEnricher component: stamped kind and name, invalid options name the component', () => {
+    const e = registryEnricher(undefined, { registry: createRegistryStore() });
+    expect(Object.keys(e)).toEqual(['kind', 'name', 'enrich']);
+    expect(e).toMatchObject({ kind: 'enricher', name: 'registry' });
+    expect(registryEnricher.componentName).toBe('registry');
+    expect(() => registryEnricher({ attributeFallback: 'yes' as unknown as boolean }, { registry: createRegistryStore() })).toThrow(
+      /^registry: invalid options: options\.attributeFallback/,
+    );
+  });
+
   it('throws CONFIG_INVALID without a registry hook and for unknown fields', () => {
     const noHook = () => registryEnricher(undefined, undefined as unknown as RegistryEnricherHooks);
     expect(noHook).toThrow(/registry hook is required/);

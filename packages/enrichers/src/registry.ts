@@ -85,67 +85,6 @@ export type RegistryAddedFor<O> = RegistryAdded<
   O extends { readonly rename: infer R } ? R : object
 >;
 
-const base = defineEnricher({
-  name: ENRICHER_NAME,
-  options: RegistryEnricherOptionsSchema,
-  create: (opts, hooks: RegistryEnricherHooks) => {
-    if (!hooks?.registry) {
-      throw new ConfigError(`${ENRICHER_NAME}: the registry hook is required`, [{ path: 'hooks.registry', message: 'Required' }], {
-        stage: ENRICHER_NAME,
-      });
-    }
-    const provider = hooks.registry;
-    const fields = new Set<RegistryField>(opts.fields);
-    const name = (f: RegistryField): string => opts.rename[f] ?? f;
-    const fallbacks = opts.attributeFallback
-      ? (['device_class', 'state_class', 'unit_of_measurement'] as const).filter((f) => fields.has(f)).map((f) => [f, name(f)] as const)
-      : [];
-    // Derived lookups are cached per snapshot version: a registry change invalidates them at once.
-    let cachedVersion = -1;
-    let cache = new Map<string, Readonly<Record<string, unknown>>>();
-    // Attribute fallbacks change rarely per entity: the last merged result is reused while they stay the same.
-    const merged = new Map<string, { base: Readonly<Record<string, unknown>>; values: readonly unknown[]; value: Readonly<Record<string, unknown>> }>();
-    const EMPTY: Readonly<Record<string, unknown>> = Object.freeze({});
-
-    const resolve = (entityId: string): Readonly<Record<string, unknown>> => {
-      const snap = provider.snapshot();
-      if (snap.version !== cachedVersion) {
-        cachedVersion = snap.version;
-        cache = new Map();
-        merged.clear();
-      }
-      let found = cache.get(entityId);
-      if (found === undefined) {
-        found = Object.freeze(lookup(snap, entityId, fields, name));
-        cache.set(entityId, found);
-      }
-      return found;
-    };
-
-    return {
-      enrich: (event: RegistryEnricherInput) => {
-        const entityId = entityIdOf(event);
-        if (entityId === undefined) return EMPTY;
-        const found = resolve(entityId);
-        const attributes = event.attributes;
-        if (fallbacks.length === 0 || attributes === undefined) return found;
-        const last = merged.get(entityId);
-        if (last !== undefined && last.base === found && sameFallbacks(last.values, attributes, fallbacks)) return last.value;
-        let out: Record<string, unknown> | undefined;
-        for (const [f, outName] of fallbacks) {
-          const v = attributes[f];
-          if (found[outName] !== undefined || typeof v !== 'string' || v === '') continue;
-          out ??= { ...found };
-          out[outName] = v;
-        }
-        const value = out === undefined ? found : Object.freeze(out);
-        merged.set(entityId, { base: found, values: fallbacks.map(([f]) => attributes[f]), value });
-        return value;
-      },
-    };
-  },
-});
-
 /**
  * Adds HA registry metadata to every event with an entity: area, floor, device, labels, platform,
  * unique_id and the entity's device_class / state_class / unit. The area is the entity's own, else its
@@ -159,12 +98,86 @@ export const registryEnricher = Object.assign(
   <const O extends RegistryEnricherOptions = Record<never, never>>(
     options: O | undefined,
     hooks: RegistryEnricherHooks,
-  ): Enricher<RegistryEnricherInput, RegistryAddedFor<O>> =>
-    base(options, hooks) as unknown as Enricher<RegistryEnricherInput, RegistryAddedFor<O>>,
-  { componentName: base.componentName, optionsSchema: RegistryEnricherOptionsSchema },
+  ): Enricher<RegistryEnricherInput, RegistryAddedFor<O>> => defineRegistryEnricher<RegistryAddedFor<O>>()(options, hooks),
+  { componentName: ENRICHER_NAME, optionsSchema: RegistryEnricherOptionsSchema },
 );
 
 // --- internal ---
+
+/**
+ * The definition behind {@link registryEnricher}, for the fields `A` that a call's literal `fields` and
+ * `rename` select. A function of `A` because one module-level factory can't type its output by its options.
+ */
+function defineRegistryEnricher<A extends object>() {
+  return defineEnricher({
+    name: ENRICHER_NAME,
+    options: RegistryEnricherOptionsSchema,
+    create: (opts, hooks: RegistryEnricherHooks) => {
+      const fieldsOf = createFieldLookup(opts, hooks);
+      // The record's keys are `rename[f] ?? f` for each chosen field, computed at run time; `A` spells out
+      // the same at compile time. TypeScript can't follow run-time keys, so this is where the two meet.
+      return { enrich: (event: RegistryEnricherInput) => fieldsOf(event) as A };
+    },
+  });
+}
+
+type Fields = Readonly<Record<string, unknown>>;
+
+/** The registry fields of an event's entity (cached per snapshot version), with attribute fallbacks. */
+function createFieldLookup(opts: ResolvedRegistryEnricherOptions, hooks: RegistryEnricherHooks): (event: RegistryEnricherInput) => Fields {
+  if (!hooks?.registry) {
+    throw new ConfigError(`${ENRICHER_NAME}: the registry hook is required`, [{ path: 'hooks.registry', message: 'Required' }], {
+      stage: ENRICHER_NAME,
+    });
+  }
+  const provider = hooks.registry;
+  const fields = new Set<RegistryField>(opts.fields);
+  const name = (f: RegistryField): string => opts.rename[f] ?? f;
+  const fallbacks = opts.attributeFallback
+    ? (['device_class', 'state_class', 'unit_of_measurement'] as const).filter((f) => fields.has(f)).map((f) => [f, name(f)] as const)
+    : [];
+  // Derived lookups are cached per snapshot version: a registry change invalidates them at once.
+  let cachedVersion = -1;
+  let cache = new Map<string, Fields>();
+  // Attribute fallbacks change rarely per entity: the last merged result is reused while they stay the same.
+  const merged = new Map<string, { base: Fields; values: readonly unknown[]; value: Fields }>();
+  const EMPTY: Fields = Object.freeze({});
+
+  const resolve = (entityId: string): Fields => {
+    const snap = provider.snapshot();
+    if (snap.version !== cachedVersion) {
+      cachedVersion = snap.version;
+      cache = new Map();
+      merged.clear();
+    }
+    let found = cache.get(entityId);
+    if (found === undefined) {
+      found = Object.freeze(lookup(snap, entityId, fields, name));
+      cache.set(entityId, found);
+    }
+    return found;
+  };
+
+  return (event) => {
+    const entityId = entityIdOf(event);
+    if (entityId === undefined) return EMPTY;
+    const found = resolve(entityId);
+    const attributes = event.attributes;
+    if (fallbacks.length === 0 || attributes === undefined) return found;
+    const last = merged.get(entityId);
+    if (last !== undefined && last.base === found && sameFallbacks(last.values, attributes, fallbacks)) return last.value;
+    let out: Record<string, unknown> | undefined;
+    for (const [f, outName] of fallbacks) {
+      const v = attributes[f];
+      if (found[outName] !== undefined || typeof v !== 'string' || v === '') continue;
+      out ??= { ...found };
+      out[outName] = v;
+    }
+    const value = out === undefined ? found : Object.freeze(out);
+    merged.set(entityId, { base: found, values: fallbacks.map(([f]) => attributes[f]), value });
+    return value;
+  };
+}
 
 function sameFallbacks(values: readonly unknown[], attributes: Readonly<Record<string, unknown>>, fallbacks: readonly (readonly [string, string])[]): boolean {
   for (let i = 0; i < fallbacks.length; i++) if (values[i] !== attributes[(fallbacks[i] as readonly [string, string])[0]]) return false;

@@ -1,7 +1,6 @@
 import { ConfigError, ErrorCode, SdkError } from '@ha-ingestor/core';
 import type { RegistryProvider } from '@ha-ingestor/core';
-import type { PolledLocation } from './context-poller.js';
-import type { ResolvedPolledContextOptions } from './polled-context.js';
+import type { PolledLocation, ResolvedPolledContextOptions } from './polled-options.js';
 
 /** URL and header templates of polled context: `{name}` placeholders. */
 const TEMPLATE_RE = /\{(\w+)\}/g;

@@ -1,7 +1,7 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import { createRegistryStore, pipeline } from '@ha-ingestor/core';
-import type { HaEvent, PipelineBuilder, Sink, Source, StateChangedEvent } from '@ha-ingestor/core';
+import type { Enricher, EnricherFactory, HaEvent, PipelineBuilder, Sink, Source, StateChangedEvent } from '@ha-ingestor/core';
 import {
   carbonIntensityUk,
   haCalendar,
@@ -18,11 +18,20 @@ import type {
   CarbonIntensityUkContext,
   HaCalendarContext,
   HaWeatherContext,
+  LocationStatus,
   OctopusAgileContext,
   OpenWeatherMapAirContext,
   OpenWeatherMapContext,
   PartOfDay,
+  PolledAdded,
+  PolledContextEnricher,
+  PolledContextHooks,
+  PolledContextOptionsSchema,
   PolledMeta,
+  RegistryAdded,
+  RegistryEnricherHooks,
+  RegistryEnricherInput,
+  RegistryEnricherOptionsSchema,
   Season,
   Weekday,
 } from '@ha-ingestor/enrichers';
@@ -143,6 +152,48 @@ describe('enricher fields reach the sink input type', () => {
   it('rejects enrichers whose input the events cannot satisfy', () => {
     // @ts-expect-error time context needs time_fired
     pipeline(numbers).use(timeContext());
+  });
+});
+
+describe('polledContext and registryEnricher are components made by defineEnricher (issue 12)', () => {
+  /** What a factory made by defineEnricher returns for an enricher reading `In` and adding `Added`. */
+  type Made<S extends z.ZodType, In, Added, H> = ReturnType<EnricherFactory<S, In, Added, H>>;
+
+  it('registryEnricher returns the Enricher defineEnricher makes, its Added type following the literal options', () => {
+    type All = Made<typeof RegistryEnricherOptionsSchema, RegistryEnricherInput, RegistryAdded, RegistryEnricherHooks>;
+    expectTypeOf(registryEnricher(undefined, { registry })).toEqualTypeOf<All>();
+    expectTypeOf(registryEnricher({}, { registry })).toEqualTypeOf<All>();
+    expectTypeOf<All>().toEqualTypeOf<Enricher<RegistryEnricherInput, RegistryAdded>>();
+
+    type Picked = { readonly room?: string; readonly unique_id?: string };
+    const picked = registryEnricher({ fields: ['area', 'unique_id'], rename: { area: 'room' } }, { registry });
+    expectTypeOf(picked).toEqualTypeOf<Made<typeof RegistryEnricherOptionsSchema, RegistryEnricherInput, Picked, RegistryEnricherHooks>>();
+    expectTypeOf(picked).toEqualTypeOf<Enricher<RegistryEnricherInput, Picked>>();
+    expectTypeOf(picked.kind).toEqualTypeOf<'enricher'>();
+    // The factory keeps defineEnricher's metadata.
+    expectTypeOf(registryEnricher.componentName).toEqualTypeOf<string>();
+    expectTypeOf(registryEnricher.optionsSchema).toEqualTypeOf<typeof RegistryEnricherOptionsSchema>();
+    // @ts-expect-error the registry hook is required
+    registryEnricher(undefined, {});
+    // @ts-expect-error options are checked against the schema's input type
+    registryEnricher({ fields: ['nope'] }, { registry });
+  });
+
+  it('polledContext returns the Enricher defineEnricher makes, adding PolledAdded<name, selected>, plus its controls', () => {
+    const schema = z.object({ results: z.object({ sunrise: z.string() }) });
+    type Sun = { sunrise: string };
+    const e = polledContext({ name: 'sunrise', url: 'https://example.test/{lat}/{lon}' }, { schema, select: (d) => ({ sunrise: d.results.sunrise }) });
+    type Controls = { readonly refresh: () => Promise<void>; readonly status: () => readonly LocationStatus[] };
+    type Expected = Made<typeof PolledContextOptionsSchema, object, PolledAdded<'sunrise', Sun>, PolledContextHooks<typeof schema, Sun>> & Controls;
+    expectTypeOf(e).toEqualTypeOf<Expected>();
+    expectTypeOf(e).toEqualTypeOf<PolledContextEnricher<'sunrise', Sun>>();
+    expectTypeOf(e).toExtend<Enricher<object, PolledAdded<'sunrise', Sun>>>();
+    expectTypeOf(e.kind).toEqualTypeOf<'enricher'>();
+    expectTypeOf<PolledAdded<'sunrise', Sun>>().toEqualTypeOf<{ readonly sunrise?: Sun & PolledMeta }>();
+    // @ts-expect-error the added field is named by the literal name, nothing else
+    expectTypeOf(e).toExtend<Enricher<object, { readonly sunset?: Sun & PolledMeta }>>();
+    // @ts-expect-error select must return the hooks' context type from the schema's output
+    polledContext({ name: 'x', url: 'u' }, { schema, select: (d) => d.results.sunrise.length });
   });
 });
 

@@ -27,10 +27,17 @@ describe('ha-ingestor run (child process, real servers)', () => {
     const publisher: StatestreamPublisher = await createStatestreamPublisher({ url: svc.mosquitto.url, baseTopic: base, publishAttributes: true, publishTimestamps: true });
     cleanups.push(() => publisher.close());
     const publishErrors: unknown[] = [];
+    /** State changes the broker has acknowledged (QoS 1): while the ingestor is down, queued for its session. */
+    let published = 0;
+    const publishedSince = (from: number, n: number, what: string) =>
+      eventually(async () => (published - from >= n ? true : undefined), 30_000, `${n} state changes published ${what}`);
     sim.onEvent((e) => {
       const event: unknown = e.event;
       if ((event as { event_type?: string }).event_type === 'state_changed' && (event as { data?: { new_state?: unknown } }).data?.new_state) {
-        publisher.publish(event as Parameters<StatestreamPublisher['publish']>[0]).catch((error: unknown) => publishErrors.push(error));
+        publisher.publish(event as Parameters<StatestreamPublisher['publish']>[0]).then(
+          () => (published += 1),
+          (error: unknown) => publishErrors.push(error),
+        );
       }
     });
 
@@ -76,13 +83,15 @@ describe('ha-ingestor run (child process, real servers)', () => {
     expect(metrics).toMatch(/^ha_ingestor_source_connected\{source="mqtt"\} 1$/m);
     expect(Number(/^ha_ingestor_sink_points_written_total\{sink="influx"\} (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(50);
 
-    // Abrupt death mid-stream; HA keeps producing while the ingestor is down.
+    // Abrupt death mid-stream; HA keeps producing while the ingestor is down: a gap of 100 state changes,
+    // in HA's recorder (the WebSocket backfill) and queued by the broker (the MQTT session).
     first.cli.child.kill('SIGKILL');
     expect(await first.cli.exited).toBe(128);
-    await new Promise((r) => setTimeout(r, 1500));
+    await publishedSince(published, 100, 'while the ingestor is down');
 
     const second = await run();
-    await new Promise((r) => setTimeout(r, 1500));
+    // Live traffic beside the backfill of the gap: 100 more state changes before HA goes quiet.
+    await publishedSince(published, 100, 'after the restart');
     sim.stopGenerator();
 
     const expected = new Set<string>();

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { RegistryProvider } from '@ha-ingestor/core';
 import type { FetchLike } from '../http-json.js';
-import { PolledLocationSchema } from '../polled-context.js';
+import { PolledLocationSchema } from '../polled-options.js';
 
 /** Injectable parts shared by every preset (see PolledContextHooks). */
 export interface PresetHooks {

@@ -11,13 +11,17 @@ import { arraySource, TEST_EVENT_TIME } from '@ha-ingestor/core/testing';
 import type { Source } from '@ha-ingestor/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { influxSink } from '../../src/index.js';
-import { createInfluxDatabase, influxRows, servicesAvailable, startPrivateServices, uniqueName, vmExport } from '../../../../test-support/services.js';
+import { createInfluxDatabase, influxRows, servicesAvailable, startPrivateServices, uniqueName, vmExport, waitFor } from '../../../../test-support/services.js';
 import type { PrivateServices } from '../../../../test-support/services.js';
 import { eventKeys, keysOf, temperatureEvents } from './helpers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '../../../..');
+// Only for what is the behaviour under test (the pace of the traffic, the length of an outage) and for
+// poll intervals; everything else waits on a condition.
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Points the sink has written (the database acknowledged them). */
+const writtenBy = (p: { stats: () => { written: Readonly<Record<string, number>> } }) => p.stats().written['influx'] ?? 0;
 /** Outage length: the 30 s under CI; 3 s on a developer run (HA_INGESTOR_OUTAGE_SECONDS overrides). */
 const ci = process.env['CI'] === 'true' || process.env['CI'] === '1';
 const outageMs = Number(process.env['HA_INGESTOR_OUTAGE_SECONDS'] ?? (ci ? '30' : '3')) * 1000;
@@ -43,7 +47,7 @@ function pacedSource(events: readonly StateChangedEvent[], size: number, everyMs
       for (let i = 0; i < events.length && !signal.aborted; i += size) {
         const batch = events.slice(i, i + size);
         await emitBatch(batch, { onHandled: () => (handled += batch.length), onFailed: (e) => failed.push(e) });
-        await sleep(everyMs);
+        await sleep(everyMs); // the pace of the traffic: it is what runs into the outage
       }
     },
   };
@@ -79,9 +83,10 @@ describe.skipIf(!servicesAvailable())('outages on a private InfluxDB', () => {
       .build();
     p.events.on('error', (e) => errors.push(e.code));
     await p.start();
-    await sleep(700);
+    // Mid-stream: the database has taken points before it goes down; the paced traffic goes on meanwhile.
+    await waitFor(() => writtenBy(p) >= 300, '300 points written before the outage', { timeoutMs: 30_000 });
     await own.stop('influxdb');
-    await sleep(outageMs);
+    await sleep(outageMs); // the outage itself: its length is the behaviour under test
     expect(p.stats().outboxed['influx'] ?? 0).toBeGreaterThan(0); // the outage really happened mid-stream
     await own.start('influxdb');
 
@@ -149,9 +154,10 @@ describe.skipIf(!servicesAvailable())('outages on a private InfluxDB', () => {
       })
       .build();
     await p.start();
-    await sleep(500);
+    // Mid-stream: VictoriaMetrics has taken points before it goes down.
+    await waitFor(() => writtenBy(p) >= 300, '300 points written before the outage', { timeoutMs: 30_000 });
     await own.stop('victoria');
-    await sleep(2000);
+    await sleep(2000); // the outage itself: its length is the behaviour under test
     expect(p.stats().outboxed['influx'] ?? 0).toBeGreaterThan(0);
     await own.start('victoria');
     const total = (rows: readonly { values: number[] }[]) => rows.reduce((n, r) => n + r.values.length, 0);
