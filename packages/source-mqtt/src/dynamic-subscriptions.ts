@@ -1,8 +1,8 @@
 import type { MqttClient } from 'mqtt';
 import type { Logger } from '@ha-ingestor/core';
+import { createBoundedMap } from '@ha-ingestor/core/resilience';
 import type { SubscribeFilter } from './connection.js';
 import { subscribeTopics } from './connection.js';
-import { createBoundedMap } from '@ha-ingestor/core/resilience';
 import type { SourceMetrics } from './source-metrics.js';
 import { topicNameProblem } from './topic.js';
 
