@@ -54,12 +54,3 @@ export function fmt(n: number, digits = 2): string {
   if (Math.abs(n) >= 1000) return Math.round(n).toLocaleString('en-US');
   return n.toFixed(digits);
 }
-
-/** Waits until `check()` is true, polling every `everyMs`, failing after `timeoutMs`. */
-export async function waitFor(check: () => boolean, timeoutMs: number, everyMs = 5): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}

@@ -160,5 +160,4 @@ export function uniqueName(prefix: string): string {
 }
 
 export { influxQuery, influxRows, createInfluxDatabase, vmExport, vmForceFlush } from './clients.js';
-export { waitFor } from './wait.js';
 export type { InfluxCredentials, InfluxSeries, VmExportRow, VmExportOptions } from './clients.js';

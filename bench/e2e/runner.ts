@@ -157,6 +157,10 @@ function killChild(child: ChildProcess): void {
   child.kill('SIGKILL');
 }
 
+/**
+ * Waits until `check()` holds or the run's deadline passes, then carries on either way: a run that misses
+ * the deadline is reported as `complete: false`, not failed (unlike the tests' `waitFor`, which rejects).
+ */
 async function waitUntil(check: () => boolean, deadline: number): Promise<void> {
   while (!check() && Date.now() < deadline) await sleep(5);
 }

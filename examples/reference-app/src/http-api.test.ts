@@ -1,16 +1,8 @@
 import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { waitFor } from '@ha-ingestor/core/testing';
 import { get, neverReadingClient, startTestApi, stateEvent, type TestApi } from '../test/http-harness.js';
-
-/** Yields to the event loop until `check` holds (no clock involved); fails after `turns` turns. */
-async function until(check: () => boolean, what: string, turns = 20_000): Promise<void> {
-  for (let i = 0; i < turns; i++) {
-    if (check()) return;
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  throw new Error(`never happened: ${what}`);
-}
 
 /** Regressions of issue 11 against the real HTTP server on loopback. */
 describe('HTTP API (real server)', () => {
@@ -34,7 +26,7 @@ describe('HTTP API (real server)', () => {
     const api = await start({ sse: { maxClients: 2 } });
     await client(api, '/api/v1/events/stream');
     await client(api, '/api/v1/events/stream');
-    await until(() => api.api.sse.stats().clients === 2, 'two SSE clients');
+    await waitFor(() => api.api.sse.stats().clients, 'two SSE clients', { until: (n) => n === 2 });
     const third = await get(api.port, '/api/v1/events/stream');
     expect(third.status).toBe(503);
     expect(third.headers['retry-after']).toBe('10');
@@ -54,7 +46,7 @@ describe('HTTP API (real server)', () => {
     });
     reader.end();
     cleanups.push(() => void reader.destroy());
-    await until(() => api.api.sse.stats().clients === 4, 'four SSE clients');
+    await waitFor(() => api.api.sse.stats().clients, 'four SSE clients', { until: (n) => n === 4 });
 
     let published = 0;
     let peakServerBytes = 0;
@@ -72,7 +64,7 @@ describe('HTTP API (real server)', () => {
     expect(stats.peakClientBufferedBytes).toBeLessThanOrEqual(bound + 8 * 1024);
     expect(peakServerBytes).toBeLessThanOrEqual(4 * (bound + 8 * 1024));
     expect(stats.eventsDropped).toBeGreaterThanOrEqual(3);
-    await until(() => readerEvents === published, `reader got all ${published} events`);
+    await waitFor(() => readerEvents, `reader got all ${published} events`, { until: (n) => n === published });
     const metrics = await (await fetch(`${api.url}/metrics`)).text();
     expect(metrics).toMatch(/^ha_ingestor_http_sse_clients_dropped_total\{reason="slow_client"\} 3$/m);
     expect(metrics).toMatch(/^ha_ingestor_http_sse_clients 1$/m);
@@ -89,14 +81,14 @@ describe('HTTP API (real server)', () => {
     // The server writes until the socket buffers are full, then waits for drain with a stall timer armed.
     // Other libraries' timers may be pending too, so advance until the stall is counted.
     for (let i = 0; i < 10 && (await stalled()) === 0; i++) {
-      await until(() => vi.getTimerCount() > 0, 'a pending timer');
+      await waitFor(() => vi.getTimerCount(), 'a pending timer', { until: (n) => n > 0 });
       vi.advanceTimersByTime(30_000);
       await new Promise((resolve) => setImmediate(resolve)); // let the stalled write's continuation run
     }
     expect(await stalled()).toBe(1);
     expect(socket.bytesRead).toBe(0);
     socket.resume(); // read what was sent, so the close is seen
-    await until(() => closed, 'the stalled export to be cut');
+    await waitFor(() => closed, 'the stalled export to be cut');
   });
 
   it('serves recent events as one JSON document and CSV with formulas defused', async () => {
@@ -138,7 +130,7 @@ describe('HTTP API (real server)', () => {
     const api = await start({ maxConnections: 2 });
     await client(api, '/api/v1/events/stream');
     await client(api, '/api/v1/events/stream');
-    await until(() => api.api.sse.stats().clients === 2, 'two connections');
+    await waitFor(() => api.api.sse.stats().clients, 'two connections', { until: (n) => n === 2 });
     const third = await get(api.port, '/health').then(
       () => 'answered',
       (error: NodeJS.ErrnoException) => error.code,

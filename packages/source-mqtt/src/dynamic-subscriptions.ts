@@ -1,8 +1,8 @@
 import type { MqttClient } from 'mqtt';
 import type { Logger } from '@ha-ingestor/core';
+import { createBoundedMap } from '@ha-ingestor/core/resilience';
 import type { SubscribeFilter } from './connection.js';
 import { subscribeTopics } from './connection.js';
-import { createLruMap } from './lru-map.js';
 import type { SourceMetrics } from './source-metrics.js';
 import { topicNameProblem } from './topic.js';
 
@@ -40,7 +40,7 @@ export interface DynamicSubscriptions {
  */
 export function createDynamicSubscriptions(options: DynamicSubscriptionsOptions): DynamicSubscriptions {
   const topics = new Set<string>();
-  const stale = createLruMap<string, true>(Math.max(1, options.max));
+  const stale = createBoundedMap<string, true>({ max: Math.max(1, options.max), eviction: 'lru' });
   let client: MqttClient | undefined;
   let warned = false;
 

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { createStatestreamPublisher, type StatestreamPublisher } from '@ha-ingestor/source-mqtt';
 import { createHaSimulator, type HaSimulator } from '@ha-ingestor/ha-simulator';
 import { afterEach, describe, expect, it } from 'vitest';
+import { waitFor } from '@ha-ingestor/core/testing';
 import { createInfluxDatabase, influxQuery, requireServices, uniqueName } from '../../../../test-support/services.js';
-import { eventually, startCli, type CliProcess } from './cli-process.js';
+import { startCli, type CliProcess } from './cli-process.js';
 
 // The whole service as users run it: the CLI as a child process against the HA simulator, real
 // InfluxDB 1.x and real Mosquitto (statestream published alongside the WebSocket stream).
@@ -30,7 +31,7 @@ describe('ha-ingestor run (child process, real servers)', () => {
     /** State changes the broker has acknowledged (QoS 1): while the ingestor is down, queued for its session. */
     let published = 0;
     const publishedSince = (from: number, n: number, what: string) =>
-      eventually(async () => (published - from >= n ? true : undefined), 30_000, `${n} state changes published ${what}`);
+      waitFor(() => published - from, `${n} state changes published ${what}`, { until: (count) => count >= n, timeoutMs: 30_000, intervalMs: 100 });
     sim.onEvent((e) => {
       const event: unknown = e.event;
       if ((event as { event_type?: string }).event_type === 'state_changed' && (event as { data?: { new_state?: unknown } }).data?.new_state) {
@@ -64,19 +65,19 @@ describe('ha-ingestor run (child process, real servers)', () => {
       });
       const started = await cli.waitForLog('ha-ingestor started', 30_000);
       const url = started['url'] as string;
-      await eventually(async () => ((await fetch(`${url}/ready`)).status === 200 ? true : undefined), 20_000, '/ready 200');
+      await waitFor(async () => (await fetch(`${url}/ready`)).status, '/ready 200', { until: (status) => status === 200, timeoutMs: 20_000, intervalMs: 100 });
       return { cli, url };
     };
 
     const first = await run();
     sim.startGenerator({ ratePerSecond: 80 });
-    await eventually(
+    await waitFor(
       async () => {
         const stats = (await (await fetch(`${first.url}/api/v1/stats`)).json()) as { pipeline: { written: Record<string, number> } };
-        return (stats.pipeline.written['influx'] ?? 0) >= 50 ? true : undefined;
+        return stats.pipeline.written['influx'] ?? 0;
       },
-      20_000,
       '50 points written',
+      { until: (written) => written >= 50, timeoutMs: 20_000, intervalMs: 100 },
     );
     const metrics = await (await fetch(`${first.url}/metrics`)).text();
     expect(metrics).toMatch(/^ha_ingestor_source_connected\{source="ha-websocket"\} 1$/m);
@@ -113,14 +114,11 @@ describe('ha-ingestor run (child process, real servers)', () => {
       }
       return found;
     };
-    const found = await eventually(
-      async () => {
-        const f = await stored();
-        return [...expected].every((k) => f.has(k)) ? f : undefined;
-      },
-      30_000,
-      'every state change in InfluxDB',
-    ).catch(async (error: unknown) => {
+    const found = await waitFor(stored, 'every state change in InfluxDB', {
+      until: (f) => [...expected].every((k) => f.has(k)),
+      timeoutMs: 30_000,
+      intervalMs: 100,
+    }).catch(async (error: unknown) => {
       const f = await stored();
       const missing = [...expected].filter((k) => !f.has(k));
       throw new Error(`${String(error)}; ${missing.length} of ${expected.size} missing, e.g. ${missing.slice(0, 5).join(', ')}; stored e.g. ${[...f.keys()].slice(0, 5).join(', ')}`);

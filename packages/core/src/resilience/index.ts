@@ -1,5 +1,5 @@
 // @ha-ingestor/core/resilience: the building blocks of a sink's delivery, for components that need them on
-// their own: abortable waits, retry with backoff, a circuit breaker, the disk outbox, bounded buffers.
+// their own: abortable waits, retry with backoff, a circuit breaker, the disk outbox, bounded buffers and maps.
 export { sleep, waitOrAbort } from '../primitives/wait.js';
 export { createSignal } from '../primitives/signal.js';
 export type { Signal } from '../primitives/signal.js';
@@ -17,3 +17,5 @@ export type { Outbox, OutboxEntry, OutboxHooks, OpenOutboxOptions } from '../out
 export type { OutboxFullInfo } from '../outbox/full.js';
 export { createBoundedQueue } from '../runtime/queue.js';
 export type { BoundedQueue } from '../runtime/queue.js';
+export { createBoundedMap } from '../primitives/bounded-map.js';
+export type { BoundedMap, BoundedMapOptions, BoundedMapEviction } from '../primitives/bounded-map.js';

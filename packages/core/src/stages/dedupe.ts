@@ -63,7 +63,7 @@ const NO_OUTCOMES: DedupeOutcomes = { duplicates: () => undefined, failed: () =>
 export function createDedupeStore(options: ResolvedDedupeOptions, now: () => number, outcomes: DedupeOutcomes = NO_OUTCOMES): DedupeStore {
   const { windowMs, maxPerSeries, maxWaiting, maxSeries } = options;
   // A series with entries in flight is pinned: its entries settle into it.
-  const rings = createBoundedMap<Ring>({ max: maxSeries, pinned: (ring) => ring.flying > 0, onEvict: () => outcomes.evicted?.(1) });
+  const rings = createBoundedMap<string, Ring>({ max: maxSeries, eviction: 'second-chance', pinned: (ring) => ring.flying > 0 });
   let inFlight = 0;
   let waiting = 0;
   let lastSweep = now();
@@ -77,7 +77,8 @@ export function createDedupeStore(options: ResolvedDedupeOptions, now: () => num
     let ring = rings.get(series);
     if (ring === undefined) {
       ring = { times: new Map(), order: [], next: 0, newest: t, flying: 0 };
-      rings.set(series, ring);
+      const evicted = rings.set(series, ring).length;
+      if (evicted > 0) outcomes.evicted?.(evicted);
     }
     return ring;
   };

@@ -17,3 +17,5 @@ export { makeStateChanged, TEST_EVENT_TIME } from './events.js';
 export type { StateChangedInput } from './events.js';
 export { readLineProtocolFile, parseLineProtocolLine, LP_INJECTION_STATE } from './line-protocol-reader.js';
 export type { ReadLineProtocolFile, ReadPoint, ReadFieldValue } from './line-protocol-reader.js';
+export { waitFor } from './wait-for.js';
+export type { WaitForOptions } from './wait-for.js';

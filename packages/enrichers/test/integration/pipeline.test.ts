@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRegistryStore, pipeline } from '@ha-ingestor/core';
-import { collectingSink } from '@ha-ingestor/core/testing';
+import { collectingSink, waitFor } from '@ha-ingestor/core/testing';
 import { haWebSocketSource } from '@ha-ingestor/source-ws';
 import { createHaSimulator } from '@ha-ingestor/ha-simulator';
 import type { HaSimulator } from '@ha-ingestor/ha-simulator';
@@ -14,14 +14,6 @@ afterEach(async () => {
 });
 
 type Row = Record<string, unknown>;
-
-async function waitFor(predicate: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 /** An entity whose area comes from its device (entity.area_id null), with a state. */
 function deviceAreaEntity(sim: HaSimulator) {

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { carbonIntensityUk, octopusAgile, openWeatherMap, openWeatherMapAir } from '@ha-ingestor/enrichers';
 import type { PresetHooks } from '@ha-ingestor/enrichers';
+import { waitFor } from '@ha-ingestor/core/testing';
 import { capturedText, counterValue, stateEvent, testContext } from '../helpers.js';
 
 // Each preset against a real HTTP server on loopback, serving the provider's documented response shapes.
@@ -154,7 +155,7 @@ describe.each(cases)('$name preset', (c) => {
     handler = hold;
     const { t, e, timeOut } = setup();
     const started = e.start?.(t.ctx);
-    await waitUntil(() => held.length === 1);
+    await waitFor(() => held.length, 'the request the server holds', { until: (n) => n === 1 });
     timeOut();
     await started;
     expect(e.status()[0]).toMatchObject({ lastFailure: 'timeout' });
@@ -214,9 +215,4 @@ function harness(c: Case) {
   };
   const field = (r: unknown) => (r as Record<string, unknown>)[c.field];
   return { setup, field };
-}
-
-async function waitUntil(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !condition(); i++) await new Promise((resolve) => setImmediate(resolve));
-  if (!condition()) throw new Error('condition not reached');
 }

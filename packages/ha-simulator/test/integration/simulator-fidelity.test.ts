@@ -17,8 +17,9 @@ import {
 } from 'home-assistant-js-websocket';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { waitFor } from '@ha-ingestor/core/testing';
 import { createHaSimulator, type HaSimulator, type HaWireState } from '../../src/index.js';
-import { eventually, withDeadline } from './simulator-support.js';
+import { withDeadline } from './simulator-support.js';
 
 /**
  * The library's own createSocket needs a browser WebSocket. This one does the same auth handshake
@@ -89,7 +90,7 @@ describe('simulator driven by home-assistant-js-websocket', () => {
 
   it('rejects an invalid token with ERR_INVALID_AUTH', async () => {
     await expect(connect(sim, 'wrong')).rejects.toBe(ERR_INVALID_AUTH);
-    await eventually(() => sim.connectionCount() === 0, 3000, 'server-side close');
+    await waitFor(() => sim.connectionCount() === 0, 'server-side close', { timeoutMs: 3000 });
   });
 
   it('getUser returns the authenticated admin user', async () => {
@@ -111,7 +112,7 @@ describe('simulator driven by home-assistant-js-websocket', () => {
     const received: HassEvent[] = [];
     await conn.subscribeEvents<HassEvent>((e) => void received.push(e), 'automation_triggered');
     const emitted = sim.fireEvent('automation_triggered', { name: 'Test, "quoted" 🤖', entity_id: 'automation.good_night', source: 'manual' });
-    await eventually(() => received.length === 1, 3000, 'event');
+    await waitFor(() => received.length === 1, 'event', { timeoutMs: 3000 });
     expect(received[0]).toEqual(emitted.event);
   });
 
@@ -121,7 +122,7 @@ describe('simulator driven by home-assistant-js-websocket', () => {
     const unsubscribe = subscribeEntities(conn, (entities) => {
       latest = entities;
     });
-    await eventually(() => Object.keys(latest).length > 0, 3000, 'initial snapshot');
+    await waitFor(() => Object.keys(latest).length > 0, 'initial snapshot', { timeoutMs: 3000 });
     expectEntitiesMatch(latest, sim.home.getStates());
 
     const tv = sim.home.getState('media_player.living_room_tv');
@@ -133,17 +134,17 @@ describe('simulator driven by home-assistant-js-websocket', () => {
     sim.removeEntity('switch.garage_heater');
     sim.addEntity('sensor.new_probe', '1e3', { friendly_name: 'New, probe = "x"', nested: { a: [1, null] } });
     sim.step(40);
-    await eventually(() => latest['sensor.new_probe'] !== undefined && latest['switch.garage_heater'] === undefined, 3000, 'changes applied');
+    await waitFor(() => latest['sensor.new_probe'] !== undefined && latest['switch.garage_heater'] === undefined, 'changes applied', { timeoutMs: 3000 });
     const expected = sim.home.getStates();
-    await eventually(() => {
-      try {
+    // A failed match throws: waitFor observes again and, at the deadline, reports the last mismatch.
+    await waitFor(
+      () => {
         expectEntitiesMatch(latest, expected);
         return true;
-      } catch {
-        return false;
-      }
-    }, 3000, 'convergence');
-    expectEntitiesMatch(latest, expected);
+      },
+      'convergence',
+      { timeoutMs: 3000 },
+    );
     unsubscribe();
   });
 
@@ -154,7 +155,7 @@ describe('simulator driven by home-assistant-js-websocket', () => {
     const before = sim.emitted.length;
     sim.step(1000);
     const expected = sim.emitted.slice(before).map((e) => e.event);
-    await eventually(() => received.length >= expected.length, 5000, 'all events');
+    await waitFor(() => received.length >= expected.length, 'all events', { timeoutMs: 5000 });
     expect(received).toEqual(expected);
   });
 
@@ -164,11 +165,11 @@ describe('simulator driven by home-assistant-js-websocket', () => {
     subscribeEntities(conn, (entities) => {
       latest = entities;
     });
-    await eventually(() => Object.keys(latest).length > 0, 3000, 'snapshot');
+    await waitFor(() => Object.keys(latest).length > 0, 'snapshot', { timeoutMs: 3000 });
     const marker = 'sensor.fidelity_marker';
     for (let i = 0; i < 6; i++) sim.step(500);
     sim.addEntity(marker, 'done');
-    await eventually(() => latest[marker] !== undefined, 5000, 'all changes');
+    await waitFor(() => latest[marker] !== undefined, 'all changes', { timeoutMs: 5000 });
     expectEntitiesMatch(latest, sim.home.getStates());
   });
 
@@ -198,16 +199,16 @@ describe('simulator driven by home-assistant-js-websocket', () => {
     subscribeEntities(conn, (entities) => {
       latest = entities;
     });
-    await eventually(() => Object.keys(latest).length > 0, 3000, 'snapshot');
+    await waitFor(() => Object.keys(latest).length > 0, 'snapshot', { timeoutMs: 3000 });
     const ready = withDeadline(new Promise<void>((resolve) => conn?.addEventListener('ready', () => resolve())), 5000, 'reconnect');
     sim.faults.dropConnections();
     await ready;
     // 'ready' fires before the library re-sends its subscriptions.
-    await eventually(() => sim.subscriptionCount() === 2, 3000, 'resubscribed');
+    await waitFor(() => sim.subscriptionCount() === 2, 'resubscribed', { timeoutMs: 3000 });
     const emitted = sim.fireEvent('call_service', { domain: 'light', service: 'toggle', service_data: {} });
     sim.setState('sensor.outdoor_temperature', '-3.5');
-    await eventually(() => received.some((e) => e.context.id === emitted.event.context.id), 3000, 'event after reconnect');
-    await eventually(() => latest['sensor.outdoor_temperature']?.state === '-3.5', 3000, 'entities after reconnect');
+    await waitFor(() => received.some((e) => e.context.id === emitted.event.context.id), 'event after reconnect', { timeoutMs: 3000 });
+    await waitFor(() => latest['sensor.outdoor_temperature']?.state === '-3.5', 'entities after reconnect', { timeoutMs: 3000 });
     expect(sim.connectionCount()).toBe(1);
   });
 });

@@ -1,8 +1,9 @@
 // Raw-socket protocol tests: the exact frames HA sends, in HA's order, with HA's error texts.
 import { createJsonLogger } from '@ha-ingestor/core';
+import { waitFor } from '@ha-ingestor/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHaSimulator, type HaSimulator, type HaSimulatorOptions } from '../../src/index.js';
-import { eventually, openAuthed, openRaw, type RawClient } from './simulator-support.js';
+import { openAuthed, openRaw, type RawClient } from './simulator-support.js';
 
 const TOKEN = 'protocol-token';
 let sim: HaSimulator | undefined;
@@ -140,7 +141,7 @@ describe('command envelope', () => {
     c.send('{"id": 2, "type": "ping"');
     expect((await c.closed).code).toBe(1000);
     expect(c.messages().filter((m) => m.id === 2)).toEqual([]);
-    await eventually(() => s.subscriptionCount() === 0, 3000, 'subscriptions gone');
+    await waitFor(() => s.subscriptionCount() === 0, 'subscriptions gone', { timeoutMs: 3000 });
   });
 
   it('handles a JSON array from the client as separate commands', async () => {
@@ -241,7 +242,7 @@ describe('slow clients and heartbeat', () => {
     const big = 'x'.repeat(64 * 1024);
     let produced = 0;
     for (; produced < 400 && s.connectionCount() > 0; produced++) s.setState('sensor.bulk', String(produced), { big });
-    await eventually(() => s.connectionCount() === 0, 5000, 'slow client cut');
+    await waitFor(() => s.connectionCount() === 0, 'slow client cut', { timeoutMs: 5000 });
     // Cut at once when the limit is reached (MAX_PENDING_MSG), not by the peak timer (60 s here).
     expect(produced).toBeLessThan(400);
     expect(errors.map((line) => JSON.parse(line) as { msg: string; pending: number })).toEqual([
@@ -262,7 +263,7 @@ describe('slow clients and heartbeat', () => {
     const big = 'y'.repeat(64 * 1024);
     for (let i = 0; i < 600; i++) s.setState('sensor.bulk', String(i), { big });
     expect(s.connectionCount()).toBe(1);
-    await eventually(() => s.connectionCount() === 0, 5000, 'peak exceeded');
+    await waitFor(() => s.connectionCount() === 0, 'peak exceeded', { timeoutMs: 5000 });
     c.ws.resume();
     await c.closed;
   });

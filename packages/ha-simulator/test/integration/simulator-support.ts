@@ -1,6 +1,7 @@
 // Test support for the simulator's integration tests: a raw `ws` client that records frames, and
-// bounded waits (no sleeps): every wait resolves on a socket event or fails at a deadline.
+// bounded waits (no sleeps): every wait resolves on what it observes or fails at a deadline.
 import WebSocket from 'ws';
+import { waitFor } from '@ha-ingestor/core/testing';
 
 /** One parsed frame: a single message or an array of them (coalesced). */
 export type Frame = Record<string, unknown> | Record<string, unknown>[];
@@ -25,7 +26,6 @@ export async function openRaw(url: string, options: WebSocket.ClientOptions = {}
   const ws = new WebSocket(url, { perMessageDeflate: false, ...options });
   const frames: (Frame | undefined)[] = [];
   const rawFrames: string[] = [];
-  const waiters = new Set<() => void>();
   ws.on('message', (data, isBinary) => {
     const text = isBinary ? '' : data.toString();
     rawFrames.push(text);
@@ -34,7 +34,6 @@ export async function openRaw(url: string, options: WebSocket.ClientOptions = {}
     } catch {
       frames.push(undefined);
     }
-    for (const w of [...waiters]) w();
   });
   const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
   ws.on('error', () => undefined);
@@ -43,31 +42,16 @@ export async function openRaw(url: string, options: WebSocket.ClientOptions = {}
     ws.once('error', reject);
   }), 5000, 'open');
   const messages = (): Record<string, unknown>[] => frames.flatMap((f) => (f === undefined ? [] : Array.isArray(f) ? f : [f]));
-  const until = (check: () => boolean, timeoutMs: number, what: string): Promise<void> => {
-    if (check()) return Promise.resolve();
-    let waiter: (() => void) | undefined;
-    const p = new Promise<void>((resolve) => {
-      waiter = () => {
-        if (check()) resolve();
-      };
-      waiters.add(waiter);
-    });
-    return withDeadline(p, timeoutMs, what).finally(() => {
-      if (waiter) waiters.delete(waiter);
-    });
-  };
   return {
     ws,
     frames,
     rawFrames,
     messages,
-    waitFor: async (pred, timeoutMs = 3000) => {
-      await until(() => messages().some(pred), timeoutMs, `message matching ${pred.toString()}`);
-      const found = messages().find(pred);
-      if (found === undefined) throw new Error('unreachable');
-      return found;
+    waitFor: (pred, timeoutMs = 3000) =>
+      waitFor(() => messages().find(pred), `a message matching ${pred.toString()}`, { until: (m): m is Record<string, unknown> => m !== undefined, timeoutMs }),
+    waitForFrames: async (count, timeoutMs = 3000) => {
+      await waitFor(() => frames.length, `${count} frames`, { until: (n) => n >= count, timeoutMs });
     },
-    waitForFrames: (count, timeoutMs = 3000) => until(() => frames.length >= count, timeoutMs, `${count} frames`),
     closed,
     send: (msg) => ws.send(typeof msg === 'string' ? msg : JSON.stringify(msg)),
   };
@@ -93,13 +77,4 @@ export function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promis
     timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
   });
   return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
-}
-
-/** Polls `check` on every macrotask until true or the deadline passes (for server-side state). */
-export async function eventually(check: () => boolean, ms = 3000, what = 'condition'): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
 }

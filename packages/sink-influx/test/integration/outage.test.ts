@@ -7,11 +7,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pipeline } from '@ha-ingestor/core';
 import type { StateChangedEvent } from '@ha-ingestor/core';
-import { arraySource, TEST_EVENT_TIME } from '@ha-ingestor/core/testing';
+import { arraySource, TEST_EVENT_TIME, waitFor } from '@ha-ingestor/core/testing';
 import type { Source } from '@ha-ingestor/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { influxSink } from '../../src/index.js';
-import { createInfluxDatabase, influxRows, servicesAvailable, startPrivateServices, uniqueName, vmExport, waitFor } from '../../../../test-support/services.js';
+import { createInfluxDatabase, influxRows, servicesAvailable, startPrivateServices, uniqueName, vmExport } from '../../../../test-support/services.js';
 import type { PrivateServices } from '../../../../test-support/services.js';
 import { eventKeys, keysOf, temperatureEvents } from './helpers.js';
 
@@ -26,14 +26,9 @@ const writtenBy = (p: { stats: () => { written: Readonly<Record<string, number>>
 const ci = process.env['CI'] === 'true' || process.env['CI'] === '1';
 const outageMs = Number(process.env['HA_INGESTOR_OUTAGE_SECONDS'] ?? (ci ? '30' : '3')) * 1000;
 
-/** Polls until the measurement holds `n` rows (or the deadline passes); returns the rows. */
-async function rowsWhen(url: string, db: string, n: number, timeoutMs = 30_000): Promise<Record<string, unknown>[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const rows = await influxRows(url, db, 'SELECT entity_id, value FROM "°C"').catch(() => []);
-    if (rows.length >= n || Date.now() > deadline) return rows;
-    await sleep(200);
-  }
+/** Waits until the measurement holds `n` rows; returns the rows. */
+function rowsWhen(url: string, db: string, n: number, timeoutMs = 30_000): Promise<Record<string, unknown>[]> {
+  return waitFor(() => influxRows(url, db, 'SELECT entity_id, value FROM "°C"'), `${n} rows in ${db}`, { until: (rows) => rows.length >= n, timeoutMs, intervalMs: 200 });
 }
 
 /** Emits `events` in batches of `size` every `everyMs`, with acks counted. */
@@ -84,7 +79,7 @@ describe.skipIf(!servicesAvailable())('outages on a private InfluxDB', () => {
     p.events.on('error', (e) => errors.push(e.code));
     await p.start();
     // Mid-stream: the database has taken points before it goes down; the paced traffic goes on meanwhile.
-    await waitFor(() => writtenBy(p) >= 300, '300 points written before the outage', { timeoutMs: 30_000 });
+    await waitFor(() => writtenBy(p), '300 points written before the outage', { until: (n) => n >= 300, timeoutMs: 30_000 });
     await own.stop('influxdb');
     await sleep(outageMs); // the outage itself: its length is the behaviour under test
     expect(p.stats().outboxed['influx'] ?? 0).toBeGreaterThan(0); // the outage really happened mid-stream
@@ -119,8 +114,7 @@ describe.skipIf(!servicesAvailable())('outages on a private InfluxDB', () => {
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
-    const deadline = Date.now() + 60_000;
-    while (!stdout.includes('OUTBOXED') && child.exitCode === null && Date.now() < deadline) await sleep(50);
+    await waitFor(() => stdout.includes('OUTBOXED') || child.exitCode !== null, 'the writer to report OUTBOXED (or exit)', { timeoutMs: 60_000, intervalMs: 50 });
     expect(stdout, stderr).toMatch(new RegExp(`OUTBOXED ${count} `));
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
@@ -155,7 +149,7 @@ describe.skipIf(!servicesAvailable())('outages on a private InfluxDB', () => {
       .build();
     await p.start();
     // Mid-stream: VictoriaMetrics has taken points before it goes down.
-    await waitFor(() => writtenBy(p) >= 300, '300 points written before the outage', { timeoutMs: 30_000 });
+    await waitFor(() => writtenBy(p), '300 points written before the outage', { until: (n) => n >= 300, timeoutMs: 30_000 });
     await own.stop('victoria');
     await sleep(2000); // the outage itself: its length is the behaviour under test
     expect(p.stats().outboxed['influx'] ?? 0).toBeGreaterThan(0);

@@ -2,7 +2,7 @@
 // its disk outbox, prints `OUTBOXED <n>` once every event is handled (durably outboxed), then idles until
 // the parent SIGKILLs it. Usage: outbox-writer.ts <influxUrl> <database> <outboxDir> <count> <start µs>
 import { pipeline } from '@ha-ingestor/core';
-import { arraySource } from '@ha-ingestor/core/testing';
+import { arraySource, waitFor } from '@ha-ingestor/core/testing';
 import { influxSink } from '../../src/index.js';
 import { temperatureEvents } from './helpers.js';
 
@@ -23,8 +23,7 @@ const p = pipeline(source)
   .build();
 p.events.on('error', (e) => console.error(`expected while the database is down: ${e.code} ${e.message}`));
 await p.start();
-const deadline = Date.now() + 30_000;
-while (source.handled() < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+await waitFor(() => source.handled(), `${count} events handled (outboxed)`, { until: (n) => n >= count, timeoutMs: 30_000, intervalMs: 20 });
 console.log(`OUTBOXED ${source.handled()} ${JSON.stringify(p.stats().outboxed)}`);
 // Idle until killed: the outbox must survive an abrupt end.
 setInterval(() => undefined, 60_000);

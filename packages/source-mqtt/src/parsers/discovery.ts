@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { parseOptions } from '@ha-ingestor/core';
-import { createLruMap } from '../lru-map.js';
+import { createBoundedMap } from '@ha-ingestor/core/resilience';
 import { DiscoveryOptionsSchema } from '../options.js';
 import type { MqttMessage, MqttParser, ParseResult, ParserContext } from '../parser.js';
 import { STABLE_JSON_MAX_DEPTH, buildStateEvent, stableJson, stateText } from '../parser.js';
@@ -48,11 +48,11 @@ export function createDiscoveryParser(input: DiscoveryParserOptions = {}): MqttP
   const options = parseOptions(DiscoveryOptionsSchema, input, 'mqtt discovery parser');
   // Keyed by names from the broker: bounded, least recently updated evicted and counted (issue 11). The
   // topic indexes are derived from `byId`, so they are bounded by it (at most two topics per config).
-  const byId = createLruMap<string, DiscoveredEntity>(options.maxEntities);
+  const byId = createBoundedMap<string, DiscoveredEntity>({ max: options.maxEntities, eviction: 'lru' });
   const byTopic = new Map<string, Set<DiscoveredEntity>>();
   const attributeTopics = new Map<string, Set<DiscoveredEntity>>();
-  const jsonAttributes = createLruMap<string, Readonly<Record<string, unknown>>>(options.maxEntities);
-  const lastRetained = createLruMap<string, string>(options.maxEntities);
+  const jsonAttributes = createBoundedMap<string, Readonly<Record<string, unknown>>>({ max: options.maxEntities, eviction: 'lru' });
+  const lastRetained = createBoundedMap<string, string>({ max: options.maxEntities, eviction: 'lru' });
 
   const index = (map: Map<string, Set<DiscoveredEntity>>, topic: string, entity: DiscoveredEntity, add: boolean) => {
     const set = map.get(topic) ?? new Set<DiscoveredEntity>();

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { parseOptions } from '@ha-ingestor/core';
-import { createLruMap } from '../lru-map.js';
+import { createBoundedMap } from '@ha-ingestor/core/resilience';
 import { JsonDeviceOptionsSchema } from '../options.js';
 import type { MqttParser, ParseResult } from '../parser.js';
 import { buildStateEvent, isValidEntityId, stableJson, stateText } from '../parser.js';
@@ -24,7 +24,7 @@ export function createJsonDeviceParser(input: JsonDeviceParserOptions = {}): Mqt
   const options = parseOptions(JsonDeviceOptionsSchema, input, 'mqtt json parser');
   const base = `${options.baseTopic.replace(/\/+$/, '')}/`;
   // Keyed by device topics from the broker: bounded, least recently used forgotten and counted (issue 11).
-  const lastRetained = createLruMap<string, string>(options.maxDevices);
+  const lastRetained = createBoundedMap<string, string>({ max: options.maxDevices, eviction: 'lru' });
   return {
     name: 'json',
     parse: (message, ctx): ParseResult => {

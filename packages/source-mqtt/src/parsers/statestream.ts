@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { SdkError } from '@ha-ingestor/core';
 import { parseOptions } from '@ha-ingestor/core';
-import { createLruMap } from '../lru-map.js';
+import { createBoundedMap } from '@ha-ingestor/core/resilience';
 import { StatestreamOptionsSchema } from '../options.js';
 import type { MqttMessage, MqttParser, ParseResult, ParserContext } from '../parser.js';
 import { isValidEntityId } from '../parser.js';
@@ -53,8 +53,8 @@ const BACKLOG_WAIT_FACTOR = 5;
 export function createStatestreamParser(input: StatestreamParserOptions = {}): MqttParser {
   const options = parseOptions(StatestreamOptionsSchema, input, 'mqtt statestream parser');
   // Both maps are keyed by names from the broker: bounded, least recently used evicted and counted (issue 11).
-  const open = createLruMap<string, Assembly>(options.maxOpenAssemblies);
-  const memory = createLruMap<string, Remembered>(options.maxEntities);
+  const open = createBoundedMap<string, Assembly>({ max: options.maxOpenAssemblies, eviction: 'lru' });
+  const memory = createBoundedMap<string, Remembered>({ max: options.maxEntities, eviction: 'lru' });
   // Changes parked waiting for their last_updated, oldest first (Map insertion order). Each holds
   // unacknowledged messages, and PUBACKs go out in receive order, so a parked message at the head of the
   // ack window holds every later message too: at most maxTimestampWaits park, the oldest is cut first, and

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseHaTime, pipeline } from '@ha-ingestor/core';
 import type { HaEvent } from '@ha-ingestor/core';
-import { collectingSink } from '@ha-ingestor/core/testing';
+import { collectingSink, waitFor } from '@ha-ingestor/core/testing';
 import { haWebSocketSource } from '@ha-ingestor/source-ws';
 import { createHaSimulator } from '@ha-ingestor/ha-simulator';
 import type { EmittedEvent, HaSimulator } from '@ha-ingestor/ha-simulator';
@@ -67,9 +67,8 @@ describe.each(targets)('WebSocket source + statestream on $name in one pipeline'
     const changes = [...seen];
     await Promise.all(published);
     const expected = new Set(changes.map((e) => `${e.entity_id ?? ''}@${parseHaTime(e.last_updated ?? '') ?? 0}`));
-    const deadline = Date.now() + 15_000;
     const stateKeys = () => sink.written().slice(before).filter((e) => e.event_type === 'state_changed').map((e) => e.key);
-    while (Date.now() < deadline && new Set(stateKeys()).size < expected.size) await quiet(20);
+    await waitFor(() => new Set(stateKeys()).size, `${expected.size} distinct state changes written`, { until: (n) => n >= expected.size, timeoutMs: 15_000, intervalMs: 20 });
     await quiet(500); // let the later (assembled) MQTT copies arrive and be dropped
     const stats = await p.stop();
     unsubscribe();

@@ -6,7 +6,7 @@ import { connect } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StateChangedEvent } from '@ha-ingestor/core';
 import { parseHaTime, pipeline } from '@ha-ingestor/core';
-import { collectingSink } from '@ha-ingestor/core/testing';
+import { collectingSink, waitFor } from '@ha-ingestor/core/testing';
 import { uniqueName } from '../../../../test-support/services.js';
 import { mqttSource } from '../../src/mqtt-source.js';
 import type { BrokerTarget } from '../support/brokers.js';
@@ -68,14 +68,6 @@ describe('hostile statestream input on mosquitto (MQTT 5)', () => {
       .map((l) => JSON.parse(l) as DeadLetterLine);
   };
 
-  const until = async (predicate: () => boolean | Promise<boolean>, timeoutMs = 10_000) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!(await predicate())) {
-      if (Date.now() > deadline) throw new Error('condition not met in time');
-      await quiet(20);
-    }
-  };
-
   it('dead-letters and PUBACKs the 6 KB message; other entities reach the sink; a restart does not get it again', async (t) => {
     if (target === undefined || pub === undefined) return t.skip();
     const base = uniqueName('h11ss');
@@ -92,9 +84,15 @@ describe('hostile statestream input on mosquitto (MQTT 5)', () => {
     await publish('sensor/kitchen/unit_of_measurement', '"°C"');
     await publish('light/desk/state', 'on');
     await publish('light/desk/last_updated', LU_DESK);
-    await until(async () => first.sink.written().length >= 2 && (await deadLetters(path)).length >= 1);
+    await waitFor(async () => ({ written: first.sink.written().length, deadLetters: (await deadLetters(path)).length }), 'two written events and the dead letter', {
+      until: (n) => n.written >= 2 && n.deadLetters >= 1,
+      timeoutMs: 10_000,
+    });
     // Every PUBACK went out: nothing of this connection is left in flight.
-    await until(async () => /mqtt_messages_in_flight\{source="mqtt"\} 0/.test(await first.p.metrics.registry.metrics()));
+    await waitFor(async () => /mqtt_messages_in_flight\{source="mqtt"\} \d+/.exec(await first.p.metrics.registry.metrics())?.[0], 'no message in flight', {
+      until: (line) => line === 'mqtt_messages_in_flight{source="mqtt"} 0',
+      timeoutMs: 10_000,
+    });
     const records = await deadLetters(path);
     expect(records).toEqual([expect.objectContaining({ stage: 'source:mqtt', reason: 'json_too_deep', data: expect.objectContaining({ topic: `${base}/sensor/kitchen/evil` }) as unknown })]);
     const byId = Object.fromEntries(first.sink.written().map((e) => [e.entity_id, e]));
@@ -111,7 +109,7 @@ describe('hostile statestream input on mosquitto (MQTT 5)', () => {
     await quiet(300);
     await publish('light/desk/state', 'off');
     await publish('light/desk/last_updated', LU_LATER);
-    await until(() => second.sink.written().length >= 1);
+    await waitFor(() => second.sink.written().length, 'an event after the restart', { until: (n) => n >= 1, timeoutMs: 10_000 });
     await quiet(500); // time for a redelivery, if there were one
     await second.p.stop();
     expect(second.sink.written().map((e) => [e.entity_id, e.state])).toEqual([['light.desk', 'off']]);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import { formatHaTime, isSdkError } from '@ha-ingestor/core';
+import { waitFor } from '@ha-ingestor/core/testing';
 import { mqttSource } from '../../src/mqtt-source.js';
 import { createStatestreamPublisher } from '../../src/statestream-publisher.js';
 import type { HaWireStateChanged } from '../../src/statestream-publisher.js';
@@ -53,7 +54,7 @@ describe.each(targets)('mqttSource on $name', ({ start, websockets }) => {
     await states.publish(change('sensor.kitchen_temp', '21.5', { unit_of_measurement: '°C', friendly_name: 'Kitchen', state_class: 'measurement' }, T0 + 123_456));
     await states.publish(change('light.desk', 'on', { brightness: 128, rgb_color: [255, 0, 0] }, T0 + 200_001));
     await states.publish(change('sensor.kitchen_temp', '21.6', { unit_of_measurement: '°C', friendly_name: 'Kitchen', state_class: 'measurement' }, T0 + 60_000_000));
-    await src.rec.until(() => src.rec.events().length >= 3);
+    await waitFor(() => src.rec.events().length, '3 emitted events', { until: (n) => n >= 3, timeoutMs: 10_000 });
     await quiet(200);
     await src.stop();
     const events = src.rec.events();
@@ -72,12 +73,16 @@ describe.each(targets)('mqttSource on $name', ({ start, websockets }) => {
     await states.publish(change('sensor.b', '2', { unit_of_measurement: 'W' }, T0));
     // clean: true → every reconnect is a new subscription → the broker replays all retained topics.
     const src = await startSource(broker(), { clean: true, subscriptions: [{ topic: 'ss2/#', parser: 'statestream', statestream: { baseTopic: 'ss2' } }] }, { autoAck: true });
-    await src.rec.until(() => src.rec.events().length >= 2);
+    await waitFor(() => src.rec.events().length, '2 emitted events', { until: (n) => n >= 2, timeoutMs: 10_000 });
     expect(src.rec.events().every((e) => e.provenance.retain === true && e.provenance.timeFromReceipt === true)).toBe(true);
     src.clients.at(-1)?.stream.destroy();
-    await src.rec.until(() => src.subscribed() >= 2);
+    await waitFor(() => src.subscribed(), 'both subscriptions', { until: (n) => n >= 2, timeoutMs: 10_000 });
     const ignored = async () => (await src.rec.ctx.metrics.registry.getSingleMetricAsString('ha_ingestor_mqtt_messages_ignored_total')) ?? '';
-    for (let i = 0; i < 250 && !/duplicate_replay"} 4/.test(await ignored()); i++) await quiet(20);
+    await waitFor(async () => /reason="duplicate_replay"} \d+/.exec(await ignored())?.[0], '4 retained replays ignored as duplicates', {
+      until: (line) => line === 'reason="duplicate_replay"} 4',
+      timeoutMs: 5_000,
+      intervalMs: 20,
+    });
     await quiet(300);
     await src.stop();
     expect(src.rec.events()).toHaveLength(2);
@@ -92,10 +97,10 @@ describe.each(targets)('mqttSource on $name', ({ start, websockets }) => {
     await p.publishAsync('disc3/sensor/0x00158d0001/humidity/config', JSON.stringify({ stat_t: 'z3/kitchen', val_tpl: '{{ value_json.humidity }}', unit_of_meas: '%', dev_cla: 'humidity', obj_id: 'kitchen_rh', dev: device }), { qos: 1, retain: true });
     await p.publishAsync('disc3/sensor/broken/config', JSON.stringify({ name: 'no state topic' }), { qos: 1, retain: true });
     const src = await startSource(broker(), { subscriptions: [{ topic: 'disc3/#', parser: 'discovery', discovery: { prefix: 'disc3' } }] }, { autoAck: true });
-    await src.rec.until(() => src.rec.deadLetters.length >= 1);
+    await waitFor(() => src.rec.deadLetters.length, 'a dead letter', { until: (n) => n >= 1, timeoutMs: 10_000 });
     await quiet(200); // the dynamic subscription of z3/kitchen is sent after the config was read
     await p.publishAsync('z3/kitchen', JSON.stringify({ temperature: 21.4, humidity: 41, battery: 97 }), { qos: 1 });
-    await src.rec.until(() => src.rec.events().length >= 2);
+    await waitFor(() => src.rec.events().length, '2 emitted events', { until: (n) => n >= 2, timeoutMs: 10_000 });
     await src.stop();
     const byId = Object.fromEntries(src.rec.events().map((e) => [e.entity_id, e]));
     expect(byId['sensor.kitchen_temperature']).toMatchObject({ state: '21.4', attributes: { unit_of_measurement: '°C', device_class: 'temperature', device: { manufacturer: 'Aqara', model: 'WSDCGQ11LM' } } });
@@ -115,12 +120,12 @@ describe.each(targets)('mqttSource on $name', ({ start, websockets }) => {
     const first = await startSource(broker(), options, { autoAck: true });
     await quiet(200);
     await p.publishAsync('d9/plug', '{"power":10}', { qos: 1 });
-    await first.rec.until(() => first.rec.events().length >= 1);
+    await waitFor(() => first.rec.events().length, 'an emitted event', { until: (n) => n >= 1, timeoutMs: 10_000 });
     await first.stop();
     // While the ingestor is down: the broker queues this in the session (the dynamic subscription persists).
     await p.publishAsync('d9/plug', '{"power":20}', { qos: 1 });
     const second = await startSource(broker(), options, { autoAck: true });
-    await second.rec.until(() => second.rec.events().length >= 1);
+    await waitFor(() => second.rec.events().length, 'an emitted event', { until: (n) => n >= 1, timeoutMs: 10_000 });
     await quiet(300);
     await second.stop();
     expect(second.rec.events().map((e) => [e.entity_id, e.state])).toEqual([['sensor.plug_power', '20']]);
@@ -135,7 +140,7 @@ describe.each(targets)('mqttSource on $name', ({ start, websockets }) => {
     await p.publishAsync('z4/bridge/state', '{"state":"online"}', { qos: 1 });
     await p.publishAsync('z4/Plug 1', JSON.stringify({ state: 'ON', power: 5.5, linkquality: 120 }), { qos: 1 });
     await p.publishAsync('z4/Plug 1/set', '{"state":"OFF"}', { qos: 1 });
-    await src.rec.until(() => src.rec.events().length >= 1);
+    await waitFor(() => src.rec.events().length, 'an emitted event', { until: (n) => n >= 1, timeoutMs: 10_000 });
     await quiet(150);
     await src.stop();
     expect(src.rec.events()).toHaveLength(1);
@@ -163,7 +168,7 @@ describe.each(targets)('mqttSource on $name', ({ start, websockets }) => {
     if (wsUrl === undefined) throw new Error('the broker should offer ws://');
     const src = await startSource(broker(), { url: wsUrl, subscriptions: [{ topic: 'w10/+n', parser: 'plain', plain: { entityId: 'sensor.{n}' } }] }, { autoAck: true });
     await client().publishAsync('w10/t', '7', { qos: 1 });
-    await src.rec.until(() => src.rec.events().length >= 1);
+    await waitFor(() => src.rec.events().length, 'an emitted event', { until: (n) => n >= 1, timeoutMs: 10_000 });
     await src.stop();
     expect(src.rec.events()[0]).toMatchObject({ entity_id: 'sensor.t', state: '7', provenance: { topic: 'w10/t' } });
   });
@@ -180,7 +185,7 @@ describe.each(targets)('mqttSource on $name', ({ start, websockets }) => {
     // process dies.
     const handled = new Set<string>();
     while (handled.size < 120) {
-      await first.rec.until(() => first.rec.emits.some((e) => !e.handled));
+      await waitFor(() => first.rec.emits.some((e) => !e.handled), 'an emit not yet handled', { timeoutMs: 10_000 });
       for (const e of first.rec.emits) {
         if (e.handled || handled.size >= 120) continue;
         e.handled = true;
@@ -188,14 +193,14 @@ describe.each(targets)('mqttSource on $name', ({ start, websockets }) => {
         e.ack?.onHandled();
       }
     }
-    await first.rec.until(() => first.rec.events().length >= 120 + 40);
+    await waitFor(() => first.rec.events().length, '160 emitted events', { until: (n) => n >= 120 + 40, timeoutMs: 10_000 });
     await quiet(100);
     // maxInFlight bounds what was read ahead of the writes (+1: the message waiting for room).
     expect(first.rec.events().length).toBeLessThanOrEqual(120 + 50 + 1);
     await first.kill();
 
     const second = await startSource(broker(), options, { autoAck: true });
-    await second.rec.until(() => second.rec.events().length >= total - handled.size, 30_000);
+    await waitFor(() => second.rec.events().length, `the ${total - handled.size} unhandled events redelivered`, { until: (n) => n >= total - handled.size, timeoutMs: 30_000 });
     await quiet(300);
     await second.stop();
     const redelivered = second.rec.events().map((e) => e.state ?? '');
@@ -235,7 +240,10 @@ describe.each(targets)('mqttSource on $name', ({ start, websockets }) => {
     ];
     for (const [topic, payload] of corpus) await p.publishAsync(topic, payload, { qos: 1 });
     await p.publishAsync('bad7/z/dev', '{"state":"ok"}', { qos: 1 });
-    await src.rec.until(() => src.rec.events().length >= 1 && src.rec.deadLetters.length >= corpus.length);
+    await waitFor(() => ({ events: src.rec.events().length, deadLetters: src.rec.deadLetters.length }), 'an event and a dead letter per corpus entry', {
+      until: (n) => n.events >= 1 && n.deadLetters >= corpus.length,
+      timeoutMs: 10_000,
+    });
     await src.stop();
     expect(src.rec.deadLetters.map((d) => d.reason).sort()).toEqual(corpus.map((c) => c[2]).sort());
     for (const d of src.rec.deadLetters) expect(d).toMatchObject({ stage: 'source:mqtt', data: { topic: expect.any(String) } });

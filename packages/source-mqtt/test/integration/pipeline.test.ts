@@ -3,7 +3,7 @@ import type { MqttClient } from 'mqtt';
 import { connect } from 'mqtt';
 import { pipeline } from '@ha-ingestor/core';
 import type { StateChangedEvent } from '@ha-ingestor/core';
-import { collectingSink } from '@ha-ingestor/core/testing';
+import { collectingSink, waitFor } from '@ha-ingestor/core/testing';
 import { mqttSource } from '../../src/mqtt-source.js';
 import type { MqttSourceOptions } from '../../src/options.js';
 import type { BrokerTarget } from '../support/brokers.js';
@@ -53,8 +53,7 @@ describe.each(targets)('mqttSource in a real pipeline on $name', ({ start }) => 
     await first.p.start();
     await quiet(300);
     for (let i = 0; i < 50; i++) await pub.publishAsync('pl11/seq', String(i), { qos: 1 });
-    const deadline = Date.now() + 10_000;
-    while (first.p.stats().received < 50 && Date.now() < deadline) await quiet(10);
+    await waitFor(() => first.p.stats().received, '50 received', { until: (n) => n >= 50, timeoutMs: 10_000 });
     expect(first.p.stats().received).toBe(50);
     expect(first.sink.written()).toHaveLength(0);
     clients.at(-1)?.stream.destroy(); // abrupt death: no DISCONNECT
@@ -62,8 +61,7 @@ describe.each(targets)('mqttSource in a real pipeline on $name', ({ start }) => 
 
     const second = build(target, options, clients);
     await second.p.start();
-    const until = Date.now() + 10_000;
-    while (second.sink.written().length < 50 && Date.now() < until) await quiet(10);
+    await waitFor(() => second.sink.written().length, '50 redelivered and written', { until: (n) => n >= 50, timeoutMs: 10_000 });
     await quiet(300);
     await second.p.stop();
     const states = second.sink.written().map((e) => Number(e.state));
@@ -80,9 +78,8 @@ describe.each(targets)('mqttSource in a real pipeline on $name', ({ start }) => 
     await quiet(300);
     sink.failNext(2); // the database rejects two writes (no retries, no outbox): onFailed reaches the source
     for (let i = 0; i < 20; i++) await pub.publishAsync('pl11/seq', String(100 + i), { qos: 1 });
-    const deadline = Date.now() + 10_000;
     const written = () => new Set(sink.written().map((e) => Number(e.state)));
-    while (written().size < 20 && Date.now() < deadline) await quiet(10);
+    await waitFor(() => written().size, '20 distinct states written', { until: (n) => n >= 20, timeoutMs: 10_000 });
     await p.stop();
     expect([...written()].sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => 100 + i));
     expect(statuses.filter((c) => c).length).toBeGreaterThanOrEqual(2); // it reconnected

@@ -7,6 +7,7 @@ import tls from 'node:tls';
 import { promisify } from 'node:util';
 import { Aedes } from 'aedes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '@ha-ingestor/core/testing';
 import { mqttSource } from '../../src/mqtt-source.js';
 import { recordingContext } from '../support/recording-context.js';
 import { quiet } from '../support/harness.js';
@@ -43,7 +44,7 @@ describe('mqttSource over mqtts://', () => {
   it('connects when the broker certificate verifies against tls.ca', async () => {
     const rec = recordingContext();
     const runPromise = mqttSource({ url, protocolVersion: 4, tls: { ca }, subscriptions: [{ topic: 't/#', parser: 'plain' }] }).run(rec.ctx);
-    await rec.until(() => rec.statuses.some((s) => s.connected));
+    await waitFor(() => rec.statuses.some((s) => s.connected), 'a connected status', { timeoutMs: 10_000 });
     rec.controller.abort();
     await runPromise;
     expect(rec.statuses[0]?.message).toContain('mqtts://127.0.0.1');
@@ -60,7 +61,7 @@ describe('mqttSource over mqtts://', () => {
 
     const insecure = recordingContext();
     const second = mqttSource({ url, protocolVersion: 4, tls: { rejectUnauthorized: false }, subscriptions: [{ topic: 't/#', parser: 'plain' }] }).run(insecure.ctx);
-    await insecure.until(() => insecure.statuses.some((s) => s.connected));
+    await waitFor(() => insecure.statuses.some((s) => s.connected), 'a connected status', { timeoutMs: 10_000 });
     insecure.controller.abort();
     await second;
   });

@@ -1,5 +1,6 @@
 import { MqttClient, connect, connectAsync } from 'mqtt';
 import WebSocket, { createWebSocketStream } from 'ws';
+import { waitFor } from '@ha-ingestor/core/testing';
 import { mqttSource } from '../../src/mqtt-source.js';
 import type { MqttSourceOptions } from '../../src/options.js';
 import type { BrokerTarget } from './brokers.js';
@@ -44,7 +45,14 @@ export async function startSource(
   const subscribed = () => rec.logs.filter((l) => l.includes('mqtt subscribed')).length;
   // A fatal rejection is asserted by the test through `run`; keep it from being "unhandled" meanwhile.
   run.catch((error: unknown) => rec.errors.push(error));
-  await Promise.race([rec.until(() => subscribed() > 0), run]);
+  // Subscribed, or run() ended first (then its outcome is returned or thrown, as a race with it would).
+  let ended = false;
+  void run.then(
+    () => (ended = true),
+    () => (ended = true),
+  );
+  await waitFor(() => subscribed() > 0 || ended, 'the subscription (or the end of run)', { timeoutMs: 10_000 });
+  if (ended) await run;
   const stop = async () => {
     rec.controller.abort();
     await run;

@@ -23,8 +23,6 @@ export interface RecordingContext {
   readonly handleAll: () => number;
   /** Fails every recorded, not yet handled emit. */
   readonly failAll: () => void;
-  /** Resolves once `predicate` holds (polled on each emit/dead-letter; rejects after `timeoutMs`). */
-  readonly until: (predicate: () => boolean, timeoutMs?: number) => Promise<void>;
 }
 
 /** Builds a {@link RecordingContext}; `autoAck` handles every emit at once (a pipeline that always writes). */
@@ -35,12 +33,6 @@ export function recordingContext(options: { autoAck?: boolean; now?: () => numbe
   const errors: unknown[] = [];
   const logs: string[] = [];
   const controller = new AbortController();
-  let waiters: (() => void)[] = [];
-  const poke = () => {
-    const w = waiters;
-    waiters = [];
-    for (const f of w) f();
-  };
   const logFn = (level: string) => (obj: unknown, msg?: string) => logs.push(`${level} ${JSON.stringify(obj)} ${msg ?? ''}`);
   const logger = { ...noopLogger, debug: logFn('debug'), info: logFn('info'), warn: logFn('warn'), error: logFn('error') };
   const loggerWithChild = { ...logger, child: () => loggerWithChild };
@@ -51,7 +43,6 @@ export function recordingContext(options: { autoAck?: boolean; now?: () => numbe
       entry.handled = true;
       ack?.onHandled();
     }
-    poke();
     return Promise.resolve();
   };
   const ctx: SourceContext<StateChangedEvent> = {
@@ -61,17 +52,14 @@ export function recordingContext(options: { autoAck?: boolean; now?: () => numbe
     metrics: createMetrics(),
     deadLetter: (entry) => {
       deadLetters.push(entry);
-      poke();
     },
     report: (error) => {
       errors.push(error);
-      poke();
     },
     emit: (event, ack) => record([event], ack),
     emitBatch: (events, ack) => record(events, ack),
     setStatus: (status) => {
       statuses.push(status);
-      poke();
     },
   };
   return {
@@ -100,21 +88,5 @@ export function recordingContext(options: { autoAck?: boolean; now?: () => numbe
         e.ack?.onFailed?.(new SdkError(ErrorCode.SINK_UNAVAILABLE, 'test: sink down'));
       }
     },
-    until: (predicate, timeoutMs = 10_000) =>
-      new Promise<void>((resolve, reject) => {
-        const deadline = setTimeout(() => reject(new Error(`until: condition not met within ${timeoutMs} ms`)), timeoutMs);
-        const check = () => {
-          if (predicate()) {
-            clearTimeout(deadline);
-            clearInterval(tick);
-            resolve();
-          } else waiters.push(check);
-        };
-        // Conditions on broker-side facts (acks) are not poked by the context: poll them too.
-        const tick = setInterval(() => {
-          if (predicate()) check();
-        }, 20);
-        check();
-      }),
   };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { SdkError, ErrorCode, createMetrics, noopLogger } from '@ha-ingestor/core';
+import { createBoundedMap } from '@ha-ingestor/core/resilience';
 import type { Ack, HaEvent, SourceContext } from '@ha-ingestor/core';
 import { createCheckpointTracker } from '../recovery/checkpoint-tracker.js';
 import type { HaConnection } from '../connection/connection.js';
@@ -9,7 +10,6 @@ import { createEntityScope } from '../recovery/entity-scope.js';
 import { createInboundBuffer } from './inbound-buffer.js';
 import { HaWebSocketOptionsSchema } from '../options.js';
 import { normaliseEvent } from '../connection/protocol.js';
-import { createRecentKeys } from './recent-keys.js';
 import { createSourceMetrics } from '../source-metrics.js';
 
 const S = 1_700_000_000; // epoch seconds of the test's HA times
@@ -66,7 +66,7 @@ function setup(historyRows: Record<string, unknown[]>) {
     shared,
     buffer,
     tracker,
-    recent: createRecentKeys(1000),
+    recent: createBoundedMap<string, true>({ max: 1000, eviction: 'insertion' }),
     metrics: createSourceMetrics(ctx.metrics, 'ha-websocket'),
     scope: createEntityScope(),
     onAcked: vi.fn(),

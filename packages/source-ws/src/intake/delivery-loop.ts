@@ -1,5 +1,6 @@
 import { ErrorCode, isSdkError, millisToMicros } from '@ha-ingestor/core';
 import { waitOrAbort } from '@ha-ingestor/core/resilience';
+import type { BoundedMap } from '@ha-ingestor/core/resilience';
 import type { EpochMicros, HaEvent, SdkError, SourceContext } from '@ha-ingestor/core';
 import { entitiesInScope, fetchHistoryChunk, planChunks } from '../recovery/backfill.js';
 import type { CheckpointTracker, TrackedEntry } from '../recovery/checkpoint-tracker.js';
@@ -7,7 +8,6 @@ import type { EntityScope } from '../recovery/entity-scope.js';
 import type { HaConnection } from '../connection/connection.js';
 import type { InboundBuffer } from './inbound-buffer.js';
 import type { ResolvedHaWebSocketOptions } from '../options.js';
-import type { RecentKeys } from './recent-keys.js';
 import type { SourceMetrics } from '../source-metrics.js';
 
 /** A pending gap fetch: from (exclusive, epoch µs) to now, plus the checkpoint holds it lifts when done. */
@@ -38,7 +38,12 @@ export interface DeliveryDeps {
   readonly shared: SharedState;
   readonly buffer: InboundBuffer;
   readonly tracker: CheckpointTracker;
-  readonly recent: RecentKeys;
+  /**
+   * Keys recently emitted (a bounded set, oldest inserted forgotten first): the identity dedupe at the
+   * live/backfill seam. Live events whose key came through backfill are skipped, and backfill rows already
+   * delivered live are skipped.
+   */
+  readonly recent: BoundedMap<string, true>;
   readonly metrics: SourceMetrics;
   /** Entities known since the checkpoint (added to the backfill scope). */
   readonly scope: EntityScope;
@@ -96,7 +101,7 @@ export async function runDeliveryLoop(deps: DeliveryDeps): Promise<void> {
         skipped.push(item.entry);
         continue;
       }
-      deps.recent.add(item.event.key);
+      deps.recent.set(item.event.key, true);
       events.push(item.event);
       entries.push(item.entry);
     }
@@ -159,7 +164,7 @@ async function runBackfill(deps: DeliveryDeps, connection: HaConnection, request
       for (let i = 0; i < fresh.length; i += options.emitBatchSize) {
         const batch = fresh.slice(i, i + options.emitBatchSize);
         const entries = batch.map((e) => deps.tracker.track(e.time_fired));
-        for (const e of batch) deps.recent.add(e.key);
+        for (const e of batch) deps.recent.set(e.key, true);
         await emitTracked(deps, batch, entries);
         emitted += batch.length;
         metrics.backfilled(batch.length);

@@ -1,10 +1,10 @@
 import { createGuard, errorMessage } from '@ha-ingestor/core';
 import type { CheckpointStore, EpochMicros, Guard, HaEvent, Logger, RegistryStore, SourceContext } from '@ha-ingestor/core';
+import { createBoundedMap } from '@ha-ingestor/core/resilience';
 import { requestBackfill, runDeliveryLoop } from '../intake/delivery-loop.js';
 import type { SharedState } from '../intake/delivery-loop.js';
 import { createInboundBuffer } from '../intake/inbound-buffer.js';
 import type { InboundBuffer } from '../intake/inbound-buffer.js';
-import { createRecentKeys } from '../intake/recent-keys.js';
 import { createCheckpointTracker } from '../recovery/checkpoint-tracker.js';
 import type { CheckpointTracker } from '../recovery/checkpoint-tracker.js';
 import { createCheckpointWriter } from '../recovery/checkpoint-writer.js';
@@ -134,7 +134,7 @@ export async function openSourceRun(input: SourceRunInput): Promise<SourceRun> {
     shared,
     buffer,
     tracker,
-    recent: createRecentKeys(RECENT_KEYS),
+    recent: createBoundedMap<string, true>({ max: RECENT_KEYS, eviction: 'insertion' }),
     metrics,
     scope,
     onAcked: checkpoint.schedule,

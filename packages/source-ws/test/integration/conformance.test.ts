@@ -1,4 +1,4 @@
-import { testSource } from '@ha-ingestor/core/testing';
+import { testSource, waitFor } from '@ha-ingestor/core/testing';
 import { createHaSimulator } from '@ha-ingestor/ha-simulator';
 import type { HaSimulator } from '@ha-ingestor/ha-simulator';
 import { haHistoryImportSource } from '../../src/recovery/history-import.js';
@@ -14,11 +14,14 @@ testSource({
   },
   // Keep producing until the source is connected and has emitted something.
   trigger: async (ctx) => {
-    const deadline = Date.now() + 5_000;
-    while (ctx.events.length === 0 && Date.now() < deadline) {
-      sim?.step(5);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await waitFor(
+      () => {
+        sim?.step(5);
+        return ctx.events.length;
+      },
+      'a first event from the simulator',
+      { timeoutMs: 5_000, intervalMs: 20 },
+    );
   },
   cleanup: async () => {
     await sim?.close();

@@ -35,15 +35,6 @@ export function collectingSink(options: { delayMs?: number } = {}): Sink<HaEvent
   };
 }
 
-/** Polls `predicate` every 10 ms until it is true or `timeoutMs` passes (then throws with `what`). */
-export async function waitFor(predicate: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 /** Identity keys of the state changes among HA-wire events, computed the way the live path does. */
 export function stateChangeKeys(wireEvents: readonly unknown[]): string[] {
   const keys: string[] = [];

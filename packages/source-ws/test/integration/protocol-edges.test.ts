@@ -7,11 +7,12 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
 import { ErrorCode, createRegistryStore, isSdkError, pipeline, createGuard } from '@ha-ingestor/core';
+import { waitFor } from '@ha-ingestor/core/testing';
 import { createHaSimulator } from '@ha-ingestor/ha-simulator';
 import { connectHa } from '../../src/connection/connection.js';
 import { haWebSocketSource } from '../../src/ha-websocket-source.js';
 import type { HaWebSocketHooks } from '../../src/ha-websocket-source.js';
-import { collectingSink, waitFor } from './harness.js';
+import { collectingSink } from './harness.js';
 
 // Issue 11: connectHa takes the guard its socket callbacks run through; here a throw fails the test loudly.
 const guard = createGuard({ report: (error) => expect.unreachable(String(error)) }, 'source:test');
@@ -74,7 +75,7 @@ describe('connection edge cases', () => {
       createSocket: (url, options) => new WebSocket(url, options).on('ping', () => (pings += 1)),
     });
     cleanups.push(() => conn.close());
-    await waitFor(() => pings >= 8, '8 server pings', 5_000);
+    await waitFor(() => pings, '8 server pings', { until: (n) => n >= 8, timeoutMs: 5_000 });
     expect(sim.connectionCount()).toBe(1);
     await conn.ping();
   });
@@ -118,7 +119,7 @@ describe('connection edge cases', () => {
     p.events.on('source:status', (_n, s) => (connected ||= s.connected));
     await p.start();
     await waitFor(() => connected, 'connect');
-    await waitFor(() => sim.subscriptionCount() === 4, 'four subscriptions');
+    await waitFor(() => sim.subscriptionCount(), 'four subscriptions', { until: (n) => n === 4 });
     await p.stop();
     const subscribed = sent.filter((m) => m.type === 'subscribe_events').length;
     const unsubscribed = sent.filter((m) => m.type === 'unsubscribe_events').length;

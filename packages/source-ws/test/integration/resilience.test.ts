@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMemoryCheckpointStore, formatHaTime, pipeline, createGuard } from '@ha-ingestor/core';
 import type { HaEvent } from '@ha-ingestor/core';
+import { waitFor } from '@ha-ingestor/core/testing';
 import { createHaSimulator } from '@ha-ingestor/ha-simulator';
 import type { HaSimulator } from '@ha-ingestor/ha-simulator';
 import { connectHa } from '../../src/connection/connection.js';
@@ -11,7 +12,7 @@ import { haWebSocketSource } from '../../src/ha-websocket-source.js';
 import type { HaWebSocketHooks } from '../../src/ha-websocket-source.js';
 import type { HaWebSocketOptions } from '../../src/options.js';
 import { classifyMessage, historyRowsToEvents, normaliseEvent, splitFrame } from '../../src/connection/protocol.js';
-import { capturingLogger, collectingSink, exactlyOnceReport, stateChangeKeys, unrecoverableInGap, waitFor } from './harness.js';
+import { capturingLogger, collectingSink, exactlyOnceReport, stateChangeKeys, unrecoverableInGap } from './harness.js';
 
 // Issue 11: connectHa takes the guard its socket callbacks run through; here a throw fails the test loudly.
 const guard = createGuard({ report: (error) => expect.unreachable(String(error)) }, 'source:test');
@@ -70,10 +71,10 @@ describe('haWebSocketSource resilience', () => {
   it('inbound overflow (no spill dir): drops, marks a gap and recovers every state change by backfill', async () => {
     const sim = await simulator();
     const r = await start(sim, { inboundBuffer: { maxEvents: 20 }, emitBatchSize: 10 }, {}, 15);
-    await waitFor(() => r.connects() === 1, 'connect');
+    await waitFor(() => r.connects(), 'connect', { until: (n) => n === 1 });
     sim.step(600);
     const expected = stateChangeKeys(wire(sim));
-    await waitFor(() => exactlyOnceReport(expected, r.events).missing.length === 0, 'recovery after overflow', 60_000);
+    await waitFor(() => exactlyOnceReport(expected, r.events).missing, 'recovery after overflow', { until: (missing) => missing.length === 0, timeoutMs: 60_000 });
     await r.stop();
     const report = exactlyOnceReport(expected, r.events);
     expect(report).toEqual({ missing: [], duplicated: [], unexpected: [] });
@@ -87,10 +88,10 @@ describe('haWebSocketSource resilience', () => {
     const dir = mkdtempSync(join(tmpdir(), 'ha-ws-spill-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     const r = await start(sim, { inboundBuffer: { maxEvents: 20, spillDir: dir }, emitBatchSize: 10 }, {}, 10);
-    await waitFor(() => r.connects() === 1, 'connect');
+    await waitFor(() => r.connects(), 'connect', { until: (n) => n === 1 });
     sim.step(600);
     const expected = stateChangeKeys(wire(sim));
-    await waitFor(() => exactlyOnceReport(expected, r.events).missing.length === 0, 'all events through the spill', 60_000);
+    await waitFor(() => exactlyOnceReport(expected, r.events).missing, 'all events through the spill', { until: (missing) => missing.length === 0, timeoutMs: 60_000 });
     await r.stop();
     expect(await metric(r.p, 'ha_ingestor_inbound_overflow_total')).toBe(0);
     expect(exactlyOnceReport(expected, r.events)).toEqual({ missing: [], duplicated: [], unexpected: [] });
@@ -103,10 +104,10 @@ describe('haWebSocketSource resilience', () => {
   it('recovers the changes made while HA restarts', async () => {
     const sim = await simulator();
     const r = await start(sim, {});
-    await waitFor(() => r.connects() === 1, 'connect');
+    await waitFor(() => r.connects(), 'connect', { until: (n) => n === 1 });
     sim.step(200);
     const before = stateChangeKeys(wire(sim));
-    await waitFor(() => exactlyOnceReport(before, r.events).missing.length === 0, 'live before the restart');
+    await waitFor(() => exactlyOnceReport(before, r.events).missing, 'live before the restart', { until: (missing) => missing.length === 0 });
     const unrecoverable = new Set<string>();
     let gapSeqs: number[] = [];
     await sim.faults.restart({
@@ -116,9 +117,9 @@ describe('haWebSocketSource resilience', () => {
         for (const k of unrecoverableInGap(gap.map((e) => e.event))) unrecoverable.add(k);
       },
     });
-    await waitFor(() => r.connects() === 2, 'reconnect after HA restart');
+    await waitFor(() => r.connects(), 'reconnect after HA restart', { until: (n) => n === 2 });
     const expected = stateChangeKeys(wire(sim)).filter((k) => !unrecoverable.has(k));
-    await waitFor(() => exactlyOnceReport(expected, r.events).missing.length === 0, 'gap after restart').catch((e: unknown) => {
+    await waitFor(() => exactlyOnceReport(expected, r.events).missing, 'gap after restart', { until: (missing) => missing.length === 0 }).catch((e: unknown) => {
       const rep = exactlyOnceReport(expected, r.events);
       const ent = rep.missing[0]?.split('@')[0];
       const hist = sim.emitted.filter((x) => (x.event.data as { entity_id?: string }).entity_id === ent).map((x) => [x.seq, x.event.event_type, JSON.stringify(x.event.data).slice(0, 120)]);
@@ -150,7 +151,7 @@ describe('haWebSocketSource resilience', () => {
     await conn.close();
     const expected = Object.entries(rows).flatMap(([id, list]) => historyRowsToEvents(id, list, { source: 'x', mode: 'backfill', receivedAt: 0 }).events.map((e) => e.key));
     const r = await start(sim, { backfill: { chunkMs: 1_800_000 } }, { checkpoints });
-    await waitFor(() => exactlyOnceReport(expected, r.events).missing.length === 0, 'multi-chunk backfill', 60_000);
+    await waitFor(() => exactlyOnceReport(expected, r.events).missing, 'multi-chunk backfill', { until: (missing) => missing.length === 0, timeoutMs: 60_000 });
     await r.stop();
     expect(expected.length).toBeGreaterThan(1_000);
     expect(exactlyOnceReport(expected, r.events)).toEqual({ missing: [], duplicated: [], unexpected: [] });
@@ -160,7 +161,7 @@ describe('haWebSocketSource resilience', () => {
   it('measures live throughput through the source and a real pipeline', async () => {
     const sim = await simulator();
     const r = await start(sim, {}, {}, undefined, 10_000);
-    await waitFor(() => r.connects() === 1, 'connect');
+    await waitFor(() => r.connects(), 'connect', { until: (n) => n === 1 });
     // Bursts below HA's 4096 pending-message limit (a synchronous 10k burst gets any client disconnected).
     const t0 = performance.now();
     let generationMs = 0;
@@ -177,10 +178,10 @@ describe('haWebSocketSource resilience', () => {
     await waitFor(
       () => {
         for (; scanned < r.events.length; scanned++) if (expectedSet.has(r.events[scanned]?.key ?? '')) seen++;
-        return seen >= expected.length;
+        return seen;
       },
       'throughput run',
-      60_000,
+      { until: (n) => n >= expected.length, timeoutMs: 60_000 },
     ).catch((e: unknown) => {
       console.error(JSON.stringify({ seen, of: expected.length, got: r.events.length }), r.logLines.filter((l) => !l.includes('"debug"')).slice(0, 40).join('\n'));
       throw e;

@@ -5,12 +5,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { ErrorCode, createFileCheckpointStore, createMemoryCheckpointStore, createRegistryStore, isSdkError, pipeline } from '@ha-ingestor/core';
 import type { HaEvent, Pipeline, SourceStatus } from '@ha-ingestor/core';
+import { waitFor } from '@ha-ingestor/core/testing';
 import { createHaSimulator } from '@ha-ingestor/ha-simulator';
 import type { HaSimulator } from '@ha-ingestor/ha-simulator';
 import { haWebSocketSource } from '../../src/ha-websocket-source.js';
 import type { HaWebSocketHooks } from '../../src/ha-websocket-source.js';
 import type { HaWebSocketOptions } from '../../src/options.js';
-import { capturingLogger, collectingSink, exactlyOnceReport, stateChangeKeys, unrecoverableInGap, waitFor } from './harness.js';
+import { capturingLogger, collectingSink, exactlyOnceReport, stateChangeKeys, unrecoverableInGap } from './harness.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -80,7 +81,7 @@ describe('haWebSocketSource against the HA simulator', () => {
   it('delivers every state change exactly once across 5 forced drops with events fired in each gap', async () => {
     const sim = await simulator();
     const r = await run(sim);
-    await waitFor(() => connectedCount(r) === 1, 'first connect');
+    await waitFor(() => connectedCount(r), 'first connect', { until: (n) => n === 1 });
     const unrecoverable = new Set<string>();
     const expectedKeys = () => stateChangeKeys(emittedWire(sim)).filter((k) => !unrecoverable.has(k));
     const started = Date.now();
@@ -96,10 +97,10 @@ describe('haWebSocketSource against the HA simulator', () => {
       sim.faults.dropConnections();
       // Fired while the source is disconnected: only the recorder has them.
       for (const k of unrecoverableInGap(sim.step(200).map((e) => e.event))) unrecoverable.add(k);
-      await waitFor(() => connectedCount(r) === drop + 2, `reconnect ${drop + 1}`);
+      await waitFor(() => connectedCount(r), `reconnect ${drop + 1}`, { until: (n) => n === drop + 2 });
     }
     const expected = expectedKeys();
-    await waitFor(() => exactlyOnceReport(expected, r.events).missing.length === 0, 'all state changes');
+    await waitFor(() => exactlyOnceReport(expected, r.events).missing, 'all state changes', { until: (missing) => missing.length === 0 });
     const seconds = (Date.now() - started) / 1000;
     expect(sim.connectionCount()).toBe(1);
     await r.pipeline.stop();
@@ -127,10 +128,10 @@ describe('haWebSocketSource against the HA simulator', () => {
     const sim = await simulator();
     const checkpoints = createFileCheckpointStore({ dir: tempDir(), fsync: false });
     const first = await run(sim, {}, { checkpoints });
-    await waitFor(() => connectedCount(first) === 1, 'first connect');
+    await waitFor(() => connectedCount(first), 'first connect', { until: (n) => n === 1 });
     sim.step(500);
     const before = stateChangeKeys(emittedWire(sim));
-    await waitFor(() => exactlyOnceReport(before, first.events).missing.length === 0, 'first run delivery');
+    await waitFor(() => exactlyOnceReport(before, first.events).missing, 'first run delivery', { until: (missing) => missing.length === 0 });
     await first.pipeline.stop();
     const saved = await checkpoints.load<{ time: number }>(`ha-websocket:${new URL(sim.url).host}`);
     expect(saved?.time).toBeGreaterThan(0);
@@ -141,7 +142,7 @@ describe('haWebSocketSource against the HA simulator', () => {
       .slice(before.length)
       .filter((k) => !unrecoverable.has(k));
     const second = await run(sim, {}, { checkpoints });
-    await waitFor(() => exactlyOnceReport(gap, second.events).missing.length === 0, 'gap via backfill').catch((e: unknown) => {
+    await waitFor(() => exactlyOnceReport(gap, second.events).missing, 'gap via backfill', { until: (missing) => missing.length === 0 }).catch((e: unknown) => {
       const rep = exactlyOnceReport(gap, second.events);
       console.error(JSON.stringify({ n: rep.missing.length, of: gap.length, got: second.events.length, s: rep.missing.slice(0, 3), saved }), second.logLines.join('\n'));
       throw e;
@@ -157,13 +158,13 @@ describe('haWebSocketSource against the HA simulator', () => {
   it('detects a dead link (pings ignored) and reconnects within interval + timeout', async () => {
     const sim = await simulator();
     const r = await run(sim, { heartbeatIntervalMs: 100, heartbeatTimeoutMs: 100, reconnect: { minDelayMs: 0, maxDelayMs: 1, stableAfterMs: 60_000 } });
-    await waitFor(() => connectedCount(r) === 1, 'first connect');
+    await waitFor(() => connectedCount(r), 'first connect', { until: (n) => n === 1 });
     sim.faults.ignorePings(true);
     const since = Date.now();
-    await waitFor(() => r.statuses.some((s) => !s.status.connected && s.at >= since), 'dead link detected', 5_000);
+    await waitFor(() => r.statuses.some((s) => !s.status.connected && s.at >= since), 'dead link detected', { timeoutMs: 5_000 });
     const detectedAfter = (r.statuses.find((s) => !s.status.connected && s.at >= since)?.at ?? 0) - since;
     sim.faults.ignorePings(false);
-    await waitFor(() => connectedCount(r) === 2, 'reconnect', 5_000);
+    await waitFor(() => connectedCount(r), 'reconnect', { until: (n) => n === 2, timeoutMs: 5_000 });
     // setStatus drives the ha_ingestor_source_connected gauge.
     const gauge = await r.pipeline.metrics.sourceConnected.get();
     expect(gauge.values.find((v) => v.labels.source === 'ha-websocket')?.value).toBe(1);
@@ -176,12 +177,12 @@ describe('haWebSocketSource against the HA simulator', () => {
   it('survives a malformed frame and a slow pipeline without crash or loss', async () => {
     const sim = await simulator();
     const r = await run(sim, { emitBatchSize: 50 }, {}, 20);
-    await waitFor(() => connectedCount(r) === 1, 'first connect');
+    await waitFor(() => connectedCount(r), 'first connect', { until: (n) => n === 1 });
     sim.faults.sendMalformedFrame();
     sim.fireEvent('call_service', { domain: 5, service: 'turn_on' }); // invalid shape: dead-lettered, not fatal
     sim.step(1_500);
     const expected = stateChangeKeys(emittedWire(sim));
-    await waitFor(() => exactlyOnceReport(expected, r.events).missing.length === 0, 'all events through the slow sink', 30_000);
+    await waitFor(() => exactlyOnceReport(expected, r.events).missing, 'all events through the slow sink', { until: (missing) => missing.length === 0, timeoutMs: 30_000 });
     expect(sim.connectionCount()).toBe(1);
     expect(connectedCount(r)).toBe(1);
     await r.pipeline.stop();
@@ -193,7 +194,7 @@ describe('haWebSocketSource against the HA simulator', () => {
   it('issue 11: a state nested 3,000 deep is dead-lettered as json_too_deep alone; its frame-mates and later events flow, the connection stays', async () => {
     const sim = await simulator();
     const r = await run(sim, { emitBatchSize: 50 });
-    await waitFor(() => connectedCount(r) === 1, 'first connect');
+    await waitFor(() => connectedCount(r), 'first connect', { until: (n) => n === 1 });
     const deep = JSON.parse(`${'['.repeat(3000)}${']'.repeat(3000)}`) as unknown;
     sim.step(20); // queued in the same tick as the hostile one: HA coalesces them into one frame
     const hostile = sim.setState('sensor.hostile', 'on', { nested: deep });
@@ -201,7 +202,7 @@ describe('haWebSocketSource against the HA simulator', () => {
     const hostileKey = stateChangeKeys([hostile.event])[0];
     const expected = stateChangeKeys(emittedWire(sim)).filter((k) => k !== hostileKey);
     expect(expected.length).toBeGreaterThan(150);
-    await waitFor(() => exactlyOnceReport(expected, r.events).missing.length === 0, 'all other events', 30_000);
+    await waitFor(() => exactlyOnceReport(expected, r.events).missing, 'all other events', { until: (missing) => missing.length === 0, timeoutMs: 30_000 });
     expect(sim.connectionCount()).toBe(1);
     expect(connectedCount(r)).toBe(1);
     await r.pipeline.stop();

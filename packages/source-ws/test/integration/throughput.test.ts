@@ -2,10 +2,9 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import type { HaEvent } from '@ha-ingestor/core';
-import { createTestSourceContext } from '@ha-ingestor/core/testing';
+import { createTestSourceContext, waitFor } from '@ha-ingestor/core/testing';
 import { createHaSimulator } from '@ha-ingestor/ha-simulator';
 import { haWebSocketSource } from '../../src/ha-websocket-source.js';
-import { waitFor } from './harness.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -50,7 +49,7 @@ describe('source throughput', () => {
     const ctx = createTestSourceContext<HaEvent>();
     const source = haWebSocketSource({ url: server.url, token: 't', backfill: { enabled: false }, inboundBuffer: { maxEvents: 100_000 } });
     const running = source.run(ctx);
-    await waitFor(() => ctx.events.length >= json.length, 'all replayed events', 60_000);
+    await waitFor(() => ctx.events.length, 'all replayed events', { until: (n) => n >= json.length, timeoutMs: 60_000 });
     const seconds = (performance.now() - server.sentAt()) / 1000;
     ctx.abort();
     await running;
