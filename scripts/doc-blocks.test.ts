@@ -1,8 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
-import { compileMarkdown, extractTsBlocks, formatDiagnostics } from './doc-blocks.js';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { compileMarkdown, extractTsBlocks, formatDiagnostics, writeTsBlocks } from './doc-blocks.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -23,6 +23,18 @@ describe.each(DOCUMENTS)('%s', (doc, packages) => {
     expect(blocks.length).toBeGreaterThan(0);
     expect(formatDiagnostics(path, diagnostics)).toEqual([]);
   });
+});
+
+// The guide's test blocks are not only compiled but run: written out with the modules they test, then
+// imported here, so their describe/it blocks run in this file. What the guide says passes, passes.
+describe('docs/guide.md: its test blocks pass', async () => {
+  mkdirSync(join(root, '.tmp'), { recursive: true });
+  const dir = mkdtempSync(join(root, '.tmp', 'guide-tests-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const placed = writeTsBlocks(extractTsBlocks(readFileSync(join(root, 'docs/guide.md'), 'utf8')), dir);
+  const tests = [...placed.keys()].filter((path) => path.endsWith('.test.ts'));
+  it('has test blocks', () => expect(tests.length).toBeGreaterThanOrEqual(3));
+  for (const path of tests) await import(pathToFileURL(path).href);
 });
 
 describe('doc-blocks harness', () => {

@@ -81,19 +81,7 @@ export function compileMarkdown(markdownPath: string, options: CompileMarkdownOp
   mkdirSync(join(ROOT, '.tmp'), { recursive: true });
   const work = mkdtempSync(join(ROOT, '.tmp', 'doc-blocks-'));
   try {
-    writeFileSync(join(work, 'package.json'), '{ "type": "module" }\n');
-    const placed = new Map<string, { block: DocBlock; offset: number }>();
-    let prelude = '';
-    for (const block of blocks) {
-      if (block.prelude) {
-        prelude += `${block.code}\n`;
-        continue;
-      }
-      const path = join(work, block.file);
-      mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, prelude + block.code);
-      placed.set(path, { block, offset: prelude.split('\n').length - 1 });
-    }
+    const placed = writeTsBlocks(blocks, work);
     const program = ts.createProgram([...placed.keys()], { ...baseCompilerOptions(), ...options.compilerOptions, noEmit: true });
     const found = [...program.getOptionsDiagnostics(), ...program.getGlobalDiagnostics()];
     for (const path of placed.keys()) {
@@ -112,6 +100,28 @@ export function compileMarkdown(markdownPath: string, options: CompileMarkdownOp
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/**
+ * Writes the non-prelude blocks as modules under `dir` (each with every earlier prelude prepended, and a
+ * `package.json` making them ES modules), e.g. to run a guide's test blocks. Returns each written path with
+ * its block and the number of prelude lines in front of it.
+ */
+export function writeTsBlocks(blocks: readonly DocBlock[], dir: string): Map<string, { block: DocBlock; offset: number }> {
+  writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
+  const placed = new Map<string, { block: DocBlock; offset: number }>();
+  let prelude = '';
+  for (const block of blocks) {
+    if (block.prelude) {
+      prelude += `${block.code}\n`;
+      continue;
+    }
+    const path = join(dir, block.file);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, prelude + block.code);
+    placed.set(path, { block, offset: prelude.split('\n').length - 1 });
+  }
+  return placed;
 }
 
 /** `path:line (file): message` lines, for test failures and CLI output. */
