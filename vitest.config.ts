@@ -15,6 +15,10 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
+          // CPU-bound suites (property-based fuzz, 50,000-entity bounds, heap-growth checks) take 1–2 s alone
+          // and over 5 s on a shared, loaded machine; none of them measures time, so a wider timeout only
+          // stops load from failing them (a hang still fails).
+          testTimeout: 30_000,
           include: ['packages/*/src/**/*.test.ts', 'examples/*/src/**/*.test.ts', 'bench/**/*.test.ts', 'scripts/**/*.test.ts'],
           typecheck: {
             enabled: true,
