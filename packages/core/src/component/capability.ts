@@ -24,7 +24,7 @@ export type CapabilityValue<C> = C extends Capability<string, infer T> ? T : nev
  * What a component provides, by capability name: `{ registry: RegistryStore }`. Sources declare it as
  * `provides` (build it with {@link provide}); the builder's types accumulate it.
  */
-export type Provided = { readonly [name: string]: unknown };
+export type Provided = object;
 
 /**
  * What an enricher needs from the pipeline, keyed by the hook that would otherwise carry it:

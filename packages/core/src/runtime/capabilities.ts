@@ -59,7 +59,7 @@ export function createCapabilityTable(sources: readonly AnySource[], provisions:
       if (take(capability, site) === undefined) throw missingCapabilityError(capability, site);
     },
     consumed: (source, capability) => {
-      const value = source.provides?.[capability.name];
+      const value = new Map(Object.entries(source.provides ?? {})).get(capability.name);
       return value !== undefined && taken.get(capability.name) === value;
     },
   };
