@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRegistryStore, isSdkError, pipeline } from '@ha-ingestor/core';
+import { createRegistryStore, isSdkError, pipeline, registryCapability } from '@ha-ingestor/core';
 import { arraySource, collectingSink, createTestContext, makeStateChanged, testEnricher } from '@ha-ingestor/core/testing';
 import { publicHolidays } from './public-holidays.js';
 
@@ -22,6 +22,21 @@ describe('publicHolidays', () => {
     const e = publicHolidays({ country: 'GB-ENG' }, { registry });
     // 03:00 UTC on 26 Dec is still 25 Dec in New York.
     expect(run(e, '2026-12-26T03:00:00Z')).toEqual({ holiday: true, holiday_name: 'Christmas Day' });
+  });
+
+  it("takes HA's time zone from the registry the pipeline provides when there is no hook (issue 12)", async () => {
+    const registry = createRegistryStore({ config: { time_zone: 'America/New_York', latitude: 40.7, longitude: -74 } });
+    const sink = collectingSink<{ holiday: boolean; holiday_name?: string }>();
+    const p = pipeline(arraySource([at('2026-12-26T03:00:00Z')], { finite: true }))
+      .provide(registryCapability, registry) // what haWebSocketSource provides in a real pipeline
+      .use(publicHolidays({ country: 'GB-ENG' }))
+      .to(sink)
+      .build();
+    await p.start();
+    await p.idle();
+    await p.stop();
+    // 03:00 UTC on 26 Dec is still 25 Dec in New York.
+    expect(sink.written().map((e) => [e.holiday, e.holiday_name])).toEqual([[true, 'Christmas Day']]);
   });
 
   it('adds one-off holidays from options', () => {

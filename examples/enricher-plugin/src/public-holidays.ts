@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineEnricher } from '@ha-ingestor/core';
+import { defineEnricher, registryCapability } from '@ha-ingestor/core';
 import type { RegistryProvider } from '@ha-ingestor/core';
 import { COUNTRIES, holidaysOf } from './holiday-rules.js';
 
@@ -11,7 +11,7 @@ export const PublicHolidaysOptionsSchema = z.object({
     .string()
     .refine(isTimeZone, { message: 'Unknown IANA time zone' })
     .optional()
-    .describe("IANA time zone of the local date; when omitted, HA's time_zone from the registry hook, else UTC"),
+    .describe("IANA time zone of the local date; when omitted, HA's time_zone from the registry (hook or pipeline), else UTC"),
   extra: z
     .array(
       z.object({
@@ -24,7 +24,7 @@ export const PublicHolidaysOptionsSchema = z.object({
 });
 export type PublicHolidaysOptions = z.input<typeof PublicHolidaysOptionsSchema>;
 
-/** Optional hooks: a registry provider gives HA's time zone (from get_config). */
+/** Optional hooks: a registry provider gives HA's time zone (from get_config); left out, the pipeline's registry, if any. */
 export interface PublicHolidaysHooks {
   readonly registry?: RegistryProvider;
 }
@@ -47,7 +47,7 @@ export interface PublicHolidaysAdded {
  * are computed from rules (fixed dates, Easter-based dates, nth weekday) once per year and cached.
  *
  * @example
- * pipeline(source).use(publicHolidays({ country: 'NL' }, { registry })).to(sink);
+ * pipeline(haWebSocketSource({ url, token })).use(publicHolidays({ country: 'NL' })).to(sink);
  */
 export const publicHolidays = defineEnricher({
   name: ENRICHER_NAME,
@@ -58,6 +58,8 @@ export const publicHolidays = defineEnricher({
     const NOT_HOLIDAY: PublicHolidaysAdded = Object.freeze({ holiday: false });
     let lastKey = '';
     let lastResult: PublicHolidaysAdded = NOT_HOLIDAY;
+    // The hook wins; without it, the registry the pipeline provides (the WebSocket source's), read at start.
+    let registry = hooks?.registry;
 
     const lookup = (date: string): PublicHolidaysAdded => {
       const year = Number(date.slice(0, 4));
@@ -71,8 +73,11 @@ export const publicHolidays = defineEnricher({
     };
 
     return {
+      start: (ctx) => {
+        registry ??= ctx.capability?.(registryCapability);
+      },
       enrich: (event: PublicHolidaysInput): PublicHolidaysAdded => {
-        const timeZone = opts.timeZone ?? hooks?.registry?.snapshot().config?.time_zone ?? 'UTC';
+        const timeZone = opts.timeZone ?? registry?.snapshot().config?.time_zone ?? 'UTC';
         const date = localDate(Math.floor(event.time_fired / 1000), timeZone);
         const key = `${timeZone}|${date}`;
         if (key !== lastKey) {

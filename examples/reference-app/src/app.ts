@@ -4,6 +4,7 @@ import {
   createFileCheckpointStore,
   createRegistryStore,
   pipeline,
+  registryCapability,
   type DeliveryOptions,
   type HaEvent,
   type Logger,
@@ -83,10 +84,14 @@ export function createIngestor(config: AppConfig, logger: Logger, overrides: Ing
     outbox: { dir: join(dataDir, 'outbox', name), maxBytes: config.pipeline.outboxMaxBytes, whenFull: config.pipeline.outboxWhenFull },
   });
 
+  // The source list is decided at run time (WebSocket and/or MQTT), so the app provides its one store to
+  // the pipeline itself: the enrichers take it from there, also with MQTT alone (then it stays empty), and
+  // the WebSocket source above keeps it in sync.
   let builder = pipeline(...sources)
+    .provide(registryCapability, registry)
     .dedupe({ windowMs: Math.round(config.pipeline.dedupWindowS * 1000) })
-    .use(registryEnricher({}, { registry }))
-    .use(timeContext({}, { registry }));
+    .use(registryEnricher())
+    .use(timeContext());
 
   const sinks: string[] = [];
   const influx = config.influx;

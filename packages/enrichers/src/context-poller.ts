@@ -1,4 +1,4 @@
-import { ErrorCode, SdkError, createGuard, noopLogger, redactSecrets, toSdkError, errorMessage } from '@ha-ingestor/core';
+import { ErrorCode, SdkError, createGuard, noopLogger, redactSecrets, toSdkError, errorMessage, registryCapability } from '@ha-ingestor/core';
 import { createBreaker } from '@ha-ingestor/core/resilience';
 import type { Logger, Metrics, StageContext } from '@ha-ingestor/core';
 import type { BreakerState } from '@ha-ingestor/core/resilience';
@@ -77,6 +77,8 @@ export function createContextPoller<N extends string, S extends z.ZodType, C ext
   // Issue 11: the poll timers are guarded; `report` is the pipeline's once start() ran.
   const guard = createGuard({ report: (error) => report(error) }, name);
   let clock: () => number = hooks.now ?? Date.now;
+  // HA's coordinates: the hook's registry, else the pipeline's (taken at start; issue 12), else none.
+  let registry = hooks.registry;
   const counters = createCounterCache(name);
   let startMetrics: Metrics | undefined;
 
@@ -111,9 +113,9 @@ export function createContextPoller<N extends string, S extends z.ZodType, C ext
   };
 
   const fetchOnce = async (st: LocationState<N, C>): Promise<{ value: C; now: number }> => {
-    const url = render(opts.url, st.loc, opts.apiKey, hooks.registry, name, true);
+    const url = render(opts.url, st.loc, opts.apiKey, registry, name, true);
     const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(opts.headers)) headers[k] = render(v, st.loc, opts.apiKey, hooks.registry, name, false);
+    for (const [k, v] of Object.entries(opts.headers)) headers[k] = render(v, st.loc, opts.apiKey, registry, name, false);
     const data = await breaker.fire(async (): Promise<z.output<S>> => {
       const signal = AbortSignal.any([timeoutSignal(opts.timeoutMs), closing.signal]);
       const json = await fetchJson(url, { stage: name, fetch: fetchFn, headers, signal, secrets, now: clock });
@@ -208,6 +210,7 @@ export function createContextPoller<N extends string, S extends z.ZodType, C ext
       logger = ctx.logger.child({ enricher: name });
       report = ctx.report;
       clock = hooks.now ?? ctx.now;
+      registry ??= ctx.capability?.(registryCapability);
       startMetrics = ctx.metrics;
       // The first round is awaited for up to startWaitMs, so the first events have context without an
       // unreachable provider holding up the pipeline's start; the fetches go on in the background.

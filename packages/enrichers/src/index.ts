@@ -3,6 +3,7 @@ export type {
   RegistryEnricherOptions,
   ResolvedRegistryEnricherOptions,
   RegistryEnricherHooks,
+  RegistryEnricherNeeds,
   RegistryEnricherInput,
   RegistryField,
   RegistryFieldTypes,

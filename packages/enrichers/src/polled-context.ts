@@ -39,7 +39,7 @@ export type PolledContextEnricher<N extends string, C> = Enricher<object, Polled
  * @example
  * const sun = polledContext(
  *   { name: 'sunrise', url: 'https://api.example.com/sun?lat={lat}&lon={lon}', intervalMs: 3_600_000 },
- *   { schema: z.object({ sunrise: z.string() }), select: (d) => ({ sunrise: d.sunrise }), registry },
+ *   { schema: z.object({ sunrise: z.string() }), select: (d) => ({ sunrise: d.sunrise }) }, // lat/lon: the pipeline's registry
  * );
  */
 export function polledContext<const N extends string, S extends z.ZodType, C extends object>(

@@ -91,7 +91,7 @@ export interface PolledContextHooks<S extends z.ZodType, C extends object> {
   readonly validUntil?: (value: C) => number | undefined;
   /** Which location an event belongs to; default: the first location. */
   readonly locate?: (event: object) => string | undefined;
-  /** HA's latitude/longitude (get_config) for locations without coordinates. */
+  /** HA's latitude/longitude (get_config) for locations without coordinates; left out, the pipeline's registry (if any). */
   readonly registry?: RegistryProvider;
   /** @default globalThis.fetch */
   readonly fetch?: FetchLike;

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { createRegistryStore, isSdkError } from '@ha-ingestor/core';
+import { createRegistryStore, isSdkError, registryCapability } from '@ha-ingestor/core';
 import type { RegistryData } from '@ha-ingestor/core';
 import type { RegistryEnricherHooks } from './registry.js';
 import { registryEnricher } from './registry.js';
@@ -156,9 +156,13 @@ describe('registryEnricher', () => {
     );
   });
 
-  it('throws CONFIG_INVALID without a registry hook and for unknown fields', () => {
-    const noHook = () => registryEnricher(undefined, undefined as unknown as RegistryEnricherHooks);
-    expect(noHook).toThrow(/registry hook is required/);
+  it('without a registry hook, needs the pipeline\'s (issue 12): CONFIG_INVALID at start when there is none; unknown fields throw', () => {
+    // Before issue 12 the factory threw "the registry hook is required"; now it declares the need, and the
+    // pipeline's build()/start() refuse it when nothing provides a registry (see core capabilities.test.ts).
+    const noHook = registryEnricher(undefined, undefined as unknown as RegistryEnricherHooks);
+    expect(noHook.needs).toEqual({ registry: registryCapability });
+    expect(() => noHook.start?.(testContext().ctx)).toThrow(/^registry: needs "registry" .*nothing in this pipeline provides it/);
+    expect(() => noHook.enrich({ entity_id: 'light.a' }, testContext().ctx)).toThrow(/^registry: needs "registry"/);
     try {
       registryEnricher({ fields: ['nope' as 'area'] }, { registry: createRegistryStore() });
       expect.unreachable();

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError, defineEnricher } from '@ha-ingestor/core';
+import { defineEnricher, registryCapability, resolveNeed } from '@ha-ingestor/core';
 import type { Enricher, RegistryProvider, RegistrySnapshot } from '@ha-ingestor/core';
 
 const ENRICHER_NAME = 'registry';
@@ -60,10 +60,16 @@ export const RegistryEnricherOptionsSchema = z.object({
 export type RegistryEnricherOptions = z.input<typeof RegistryEnricherOptionsSchema>;
 export type ResolvedRegistryEnricherOptions = z.output<typeof RegistryEnricherOptionsSchema>;
 
-/** Hooks of {@link registryEnricher}: where registry snapshots come from (e.g. the WebSocket source). */
+/**
+ * Hooks of {@link registryEnricher}: where registry snapshots come from. Leave them out to use the
+ * registry the pipeline provides (the WebSocket source's); given, they win.
+ */
 export interface RegistryEnricherHooks {
   readonly registry: RegistryProvider;
 }
+
+/** What {@link registryEnricher} needs from the pipeline when its `registry` hook is left out. */
+export type RegistryEnricherNeeds = { registry: typeof registryCapability };
 
 /** What the registry enricher reads: state changes carry `entity_id`, other events may carry `data.entity_id`. */
 export interface RegistryEnricherInput {
@@ -90,19 +96,31 @@ export type RegistryAddedFor<O> = RegistryAdded<
  * unique_id and the entity's device_class / state_class / unit. The area is the entity's own, else its
  * device's (HA's rule). Reads the latest snapshot per event, so registry changes apply at once.
  *
+ * Without hooks it uses the registry the pipeline provides (`haWebSocketSource` provides the one it
+ * syncs): a pipeline with no provider does not compile, and `build()` throws CONFIG_INVALID. With
+ * `{ registry }` it uses that one (e.g. a static store next to an MQTT source).
+ *
  * @example
- * const registry = createRegistryStore();            // fed by the WebSocket source
- * pipeline(source).use(registryEnricher({ fields: ['area', 'floor', 'unique_id'] }, { registry })).to(sink);
+ * pipeline(haWebSocketSource({ url, token })).use(registryEnricher({ fields: ['area', 'floor', 'unique_id'] })).to(sink);
+ * pipeline(mqttSource(opts)).use(registryEnricher({}, { registry: createRegistryStore(staticData) })).to(sink);
  */
-export const registryEnricher = Object.assign(
-  <const O extends RegistryEnricherOptions = Record<never, never>>(
-    options: O | undefined,
-    hooks: RegistryEnricherHooks,
-  ): Enricher<RegistryEnricherInput, RegistryAddedFor<O>> => defineRegistryEnricher<RegistryAddedFor<O>>()(options, hooks),
-  { componentName: ENRICHER_NAME, optionsSchema: RegistryEnricherOptionsSchema },
-);
+export const registryEnricher = Object.assign(registryEnricherCall, { componentName: ENRICHER_NAME, optionsSchema: RegistryEnricherOptionsSchema });
 
 // --- internal ---
+
+function registryEnricherCall<const O extends RegistryEnricherOptions = Record<never, never>>(
+  options: O | undefined,
+  hooks: RegistryEnricherHooks,
+): Enricher<RegistryEnricherInput, RegistryAddedFor<O>>;
+function registryEnricherCall<const O extends RegistryEnricherOptions = Record<never, never>>(
+  options?: O,
+): Enricher<RegistryEnricherInput, RegistryAddedFor<O>, RegistryEnricherNeeds>;
+function registryEnricherCall<const O extends RegistryEnricherOptions = Record<never, never>>(
+  options?: O,
+  hooks?: RegistryEnricherHooks,
+): Enricher<RegistryEnricherInput, RegistryAddedFor<O>, RegistryEnricherNeeds> {
+  return defineRegistryEnricher<RegistryAddedFor<O>>()(options, hooks);
+}
 
 /**
  * The definition behind {@link registryEnricher}, for the fields `A` that a call's literal `fields` and
@@ -112,25 +130,33 @@ function defineRegistryEnricher<A extends object>() {
   return defineEnricher({
     name: ENRICHER_NAME,
     options: RegistryEnricherOptionsSchema,
-    create: (opts, hooks: RegistryEnricherHooks) => {
-      const fieldsOf = createFieldLookup(opts, hooks);
+    needs: { registry: registryCapability },
+    create: (opts, hooks: Partial<RegistryEnricherHooks>) => {
+      // Given hook: used from the start. Left out: the pipeline's, taken in start() (issue 12).
+      let provider = hooks?.registry;
+      const site = { consumer: ENRICHER_NAME, hook: 'registry' };
+      const fieldsOf = createFieldLookup(opts, () => (provider ??= resolveNeed(undefined, {}, registryCapability, site)));
       // The record's keys are `rename[f] ?? f` for each chosen field, computed at run time; `A` spells out
       // the same at compile time. TypeScript can't follow run-time keys, so this is where the two meet.
-      return { enrich: (event: RegistryEnricherInput) => fieldsOf(event) as A };
+      const enrich = (event: RegistryEnricherInput) => fieldsOf(event) as A;
+      if (provider !== undefined) return { enrich };
+      return {
+        enrich,
+        start: (ctx) => {
+          provider = resolveNeed(hooks?.registry, ctx, registryCapability, site);
+        },
+      };
     },
   });
 }
 
 type Fields = Readonly<Record<string, unknown>>;
 
-/** The registry fields of an event's entity (cached per snapshot version), with attribute fallbacks. */
-function createFieldLookup(opts: ResolvedRegistryEnricherOptions, hooks: RegistryEnricherHooks): (event: RegistryEnricherInput) => Fields {
-  if (!hooks?.registry) {
-    throw new ConfigError(`${ENRICHER_NAME}: the registry hook is required`, [{ path: 'hooks.registry', message: 'Required' }], {
-      stage: ENRICHER_NAME,
-    });
-  }
-  const provider = hooks.registry;
+/**
+ * The registry fields of an event's entity (cached per snapshot version), with attribute fallbacks.
+ * `provider()` is the hook's or the pipeline's registry (it throws CONFIG_INVALID when there is none).
+ */
+function createFieldLookup(opts: ResolvedRegistryEnricherOptions, provider: () => RegistryProvider): (event: RegistryEnricherInput) => Fields {
   const fields = new Set<RegistryField>(opts.fields);
   const name = (f: RegistryField): string => opts.rename[f] ?? f;
   const fallbacks = opts.attributeFallback
@@ -144,7 +170,7 @@ function createFieldLookup(opts: ResolvedRegistryEnricherOptions, hooks: Registr
   const EMPTY: Fields = Object.freeze({});
 
   const resolve = (entityId: string): Fields => {
-    const snap = provider.snapshot();
+    const snap = provider().snapshot();
     if (snap.version !== cachedVersion) {
       cachedVersion = snap.version;
       cache = new Map();

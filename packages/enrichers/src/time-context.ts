@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineEnricher } from '@ha-ingestor/core';
+import { defineEnricher, registryCapability } from '@ha-ingestor/core';
 import type { RegistryProvider } from '@ha-ingestor/core';
 import { isValidTimeZone, localTime, seasonOf, WEEKDAYS } from './local-time.js';
 import type { Season, Weekday } from './local-time.js';
@@ -49,7 +49,11 @@ export const TimeContextOptionsSchema = z.object({
 export type TimeContextOptions = z.input<typeof TimeContextOptionsSchema>;
 export type ResolvedTimeContextOptions = z.output<typeof TimeContextOptionsSchema>;
 
-/** Hooks of {@link timeContext}: the registry provides HA's time zone and latitude (get_config). */
+/**
+ * Hooks of {@link timeContext}: the registry provides HA's time zone and latitude (get_config). Left out,
+ * the pipeline's registry is used when it has one (the WebSocket source's); none at all means UTC and the
+ * northern hemisphere unless `timeZone`/`latitude` are set.
+ */
 export interface TimeContextHooks {
   readonly registry?: RegistryProvider;
 }
@@ -80,13 +84,14 @@ export interface TimeContextAdded {
  * (from sun.sun when it is in the stream). Synchronous and cheap (cached formatters, memoised per minute).
  *
  * @example
- * pipeline(source).use(timeContext({ season: 'astronomical' }, { registry })).to(sink);
+ * pipeline(haWebSocketSource({ url, token })).use(timeContext({ season: 'astronomical' })).to(sink);
  */
 export const timeContext = defineEnricher({
   name: ENRICHER_NAME,
   options: TimeContextOptionsSchema,
   create: (opts, hooks: TimeContextHooks) => {
-    const registry = hooks?.registry;
+    // An optional consumer (issue 12): the hook wins; else the pipeline's registry, if any, taken at start.
+    let registry = hooks?.registry;
     const weekend = new Set<Weekday>(opts.weekendDays);
     const p = opts.partOfDay;
     const partOfDay = (h: number): PartOfDay =>
@@ -110,8 +115,7 @@ export const timeContext = defineEnricher({
       return undefined;
     };
 
-    return {
-      enrich: (event: TimeContextInput): TimeContextAdded => {
+    const enrich = (event: TimeContextInput): TimeContextAdded => {
         if (event.entity_id === SUN_ENTITY) recordSun(event.time_fired, event.state);
         const config = registry?.snapshot().config;
         const timeZone = opts.timeZone ?? validZone(config?.time_zone) ?? 'UTC';
@@ -127,6 +131,12 @@ export const timeContext = defineEnricher({
           season: seasonOf(t.month, t.day, latitude, opts.season),
         };
         return daylight === undefined ? out : { ...out, daylight };
+    };
+    if (registry !== undefined) return { enrich };
+    return {
+      enrich,
+      start: (ctx) => {
+        registry = ctx.capability?.(registryCapability);
       },
     };
   },

@@ -1,5 +1,5 @@
 export { haWebSocketSource } from './ha-websocket-source.js';
-export type { HaWebSocketHooks } from './ha-websocket-source.js';
+export type { HaWebSocketHooks, HaWebSocketProvides } from './ha-websocket-source.js';
 export type { HaWebSocketCheckpoint } from './recovery/checkpoint-writer.js';
 export {
   HaWebSocketOptionsSchema,

@@ -91,7 +91,7 @@ export const HaWebSocketOptionsSchema = z.object({
   emitBatchSize: z.number().int().positive().default(500).describe('Events handed to the pipeline per emitBatch'),
   registry: z
     .object({
-      enabled: z.boolean().default(true).describe('Sync HA registries into the RegistryStore hook (when one is given)'),
+      enabled: z.boolean().default(true).describe('Sync HA registries into the RegistryStore hook, or into the store the source provides when an enricher consumes it'),
       debounceMs: z.number().int().nonnegative().default(500).describe('Re-fetch a registry this long after its last *_registry_updated event'),
     })
     .prefault({})

@@ -1,12 +1,15 @@
 import { describe, expectTypeOf, it } from 'vitest';
-import type { HaEvent, Source, StateChangedEvent } from '@ha-ingestor/core';
+import type { HaEvent, RegistryStore, Source, StateChangedEvent } from '@ha-ingestor/core';
 import { haHistoryImportSource, haWebSocketSource, importHistory } from '../src/index.js';
-import type { HaWebSocketHooks, HaWebSocketOptions } from '../src/index.js';
+import type { HaWebSocketHooks, HaWebSocketOptions, HaWebSocketProvides } from '../src/index.js';
 
 describe('source-ws types', () => {
-  it('haWebSocketSource makes a Source of core HaEvents from url + token', () => {
+  it('haWebSocketSource makes a Source of core HaEvents from url + token, providing the registry', () => {
     const source = haWebSocketSource({ url: 'ws://ha:8123/api/websocket', token: 't' });
-    expectTypeOf(source).toEqualTypeOf<Source<HaEvent>>();
+    // Issue 12: it provides the registry it syncs (registryCapability) to the pipeline's enrichers.
+    expectTypeOf(source).toEqualTypeOf<Source<HaEvent, HaWebSocketProvides>>();
+    expectTypeOf(source).toExtend<Source<HaEvent>>();
+    expectTypeOf<HaWebSocketProvides>().toEqualTypeOf<{ readonly registry: RegistryStore }>();
     expectTypeOf(haHistoryImportSource).returns.toEqualTypeOf<Source<HaEvent>>();
   });
 

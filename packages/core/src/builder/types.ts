@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { AnyEnricher, AnySink } from '../component/any.js';
+import type { Capability, NeededNames, Needs, NoCapabilities, Provided } from '../component/capability.js';
 import type { Enricher } from '../component/enricher.js';
 import type { Sink } from '../component/sink.js';
 import type { Source } from '../component/source.js';
@@ -15,31 +16,54 @@ type Simplify<T> = { [K in keyof T]: T[K] } & {};
 /** `B`'s fields overwrite `A`'s; distributes over union events. */
 export type Merge<A, B> = A extends unknown ? Simplify<Omit<A, keyof B> & B> : never;
 /** The event type a source produces. */
-export type EventOf<S> = S extends Source<infer E> ? E : never;
+export type EventOf<S> = S extends Source<infer E, Provided> ? E : never;
 
-/** The immutable, typed builder. Every method returns a new builder. */
-export interface PipelineBuilder<E> {
-  /** Adds an enricher; its fields overwrite-merge into the event type. Input needs are checked. */
-  readonly use: <Added extends object>(enricher: Enricher<E, Added>) => PipelineBuilder<Merge<E, Added>>;
+type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
+/** What sources provide together, by capability name (`{}` when none provides anything). */
+export type ProvidedOf<S> = Simplify<UnionToIntersection<S extends Source<unknown, infer P> ? P : never> & NoCapabilities>;
+
+/**
+ * `{}` when the pipeline provides everything `N` needs; otherwise a property naming what is missing, which
+ * the enricher lacks, so the compile error reads "Property 'needs "registry": …' is missing".
+ */
+export type MissingProviders<N, P> = {
+  readonly [K in Exclude<NeededNames<N>, keyof P> as `needs "${K}": add a source that provides it, .provide() it, or pass the enricher's hook`]: K;
+};
+
+/**
+ * The immutable, typed builder. Every method returns a new builder. `P` is what the pipeline's sources
+ * (and `.provide()`) provide, by capability name; `.use()` checks an enricher's needs against it.
+ */
+export interface PipelineBuilder<E, P extends Provided = NoCapabilities> {
+  /**
+   * Adds an enricher; its fields overwrite-merge into the event type. Input needs are checked, and so are
+   * its capability needs: an enricher needing `registry` compiles only where something provides it.
+   */
+  readonly use: <Added extends object, N extends Needs = NoCapabilities>(
+    enricher: Enricher<E, Added, N> & MissingProviders<N, P>,
+  ) => PipelineBuilder<Merge<E, Added>, P>;
+  /** Provides a capability to every consumer of this pipeline; wins over what sources provide. */
+  readonly provide: <Name extends string, T>(capability: Capability<Name, T>, value: T) => PipelineBuilder<E, P & { readonly [K in Name]: T }>;
   /** Trust boundary: E becomes the schema's output; failures are dead-lettered, never thrown. */
-  readonly validate: <S extends z.ZodType>(schema: S) => PipelineBuilder<z.output<S>>;
+  readonly validate: <S extends z.ZodType>(schema: S) => PipelineBuilder<z.output<S>, P>;
   /** Keeps events for which the guard/predicate is true; the rest are dropped as `filtered`. */
-  readonly filter: FilterMethod<E>;
+  readonly filter: FilterMethod<E, P>;
   /** Include/exclude by domain, entity id, entity glob and event type (HA's filter semantics). */
-  readonly select: (rules: FilterRules) => PipelineBuilder<E>;
+  readonly select: (rules: FilterRules) => PipelineBuilder<E, P>;
   /** Drops repeated occurrences of the same identity key within `windowMs` (keys committed after the ack). */
-  readonly dedupe: (options?: DedupeOptions) => PipelineBuilder<E>;
+  readonly dedupe: (options?: DedupeOptions) => PipelineBuilder<E, P>;
   /**
    * Fans out to a sink with its own buffer and delivery options. The sink sees events as they are at
    * this point of the chain (stages added later do not apply to it). Call once per sink.
    */
-  readonly to: (sink: Sink<E>, delivery?: DeliveryOptions) => PipelineBuilder<E>;
+  readonly to: (sink: Sink<E>, delivery?: DeliveryOptions) => PipelineBuilder<E, P>;
+  /** Compiles the pipeline; CONFIG_INVALID for bad options, duplicate sink names and unmet capability needs. */
   readonly build: (options?: PipelineOptions) => Pipeline;
 }
 
-export interface FilterMethod<E> {
-  <N extends E>(guard: (event: E) => event is N): PipelineBuilder<N>;
-  (predicate: (event: E) => boolean): PipelineBuilder<E>;
+export interface FilterMethod<E, P extends Provided = NoCapabilities> {
+  <N extends E>(guard: (event: E) => event is N): PipelineBuilder<N, P>;
+  (predicate: (event: E) => boolean): PipelineBuilder<E, P>;
 }
 
 /** Stage descriptions held by the builder (runtime input). */

@@ -1,4 +1,5 @@
 import type { SdkError } from '../model/errors.js';
+import type { Capability } from './capability.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 
@@ -14,6 +15,13 @@ export interface StageContext {
   readonly deadLetter: (entry: DeadLetterInput) => void;
   /** Reports an error that has no caller to return to (emits `error` on the pipeline, else logs it). */
   readonly report: (error: unknown) => void;
+  /**
+   * The value a capability has in this pipeline (what a source or `.provide()` provides), or `undefined`
+   * when nothing provides it. Throws CONFIG_INVALID when two sources provide different values. Read it in
+   * `start()`: that is when providers learn they are used (see `SourceContext.consumed`). The runtime
+   * always sets it; optional so contexts made by hand (tests, older plugins) stay valid.
+   */
+  readonly capability?: <T>(capability: Capability<string, T>) => T | undefined;
 }
 
 /** A record for the dead-letter file (NDJSON): why something could not be processed, with its raw input. */

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { parseOptions } from './config.js';
+import type { NoCapabilities, Provided, Capability } from './capability.js';
 import type { Ack, SourceStatus, StageContext } from './context.js';
 
 /** What a running source gets from the pipeline. */
@@ -13,32 +14,45 @@ export interface SourceContext<E> extends StageContext {
   readonly emitBatch: (events: readonly E[], ack?: Ack) => Promise<void>;
   /** Reports connection status (metric, health, `source:status` event). */
   readonly setStatus: (status: SourceStatus) => void;
+  /**
+   * True when a stage of this pipeline uses what this source provides for `capability` (an enricher
+   * needing it, or reading it in `start()`). Lets a source skip work nobody consumes (registry sync).
+   * The runtime always sets it; optional so contexts made by hand stay valid (absent: nobody consumes).
+   */
+  readonly consumed?: (capability: Capability) => boolean;
 }
 
-/** A source: runs until `ctx.signal` aborts (then resolves) or a fatal error (then rejects). */
-export interface Source<E> {
+/**
+ * A source: runs until `ctx.signal` aborts (then resolves) or a fatal error (then rejects). `P` is what it
+ * provides to the rest of the pipeline by capability name (e.g. `{ registry: RegistryStore }`).
+ */
+export interface Source<E, P extends Provided = NoCapabilities> {
   readonly kind: 'source';
   readonly name: string;
   /** Owns its reconnects; only fatal errors (e.g. AUTH_FAILED) reject. A property, so variance is checked. */
   readonly run: (ctx: SourceContext<E>) => Promise<void>;
+  /** Values this source provides to consumers (enrichers), by capability name; build entries with `provide()`. */
+  readonly provides?: P;
 }
 
 /** The part of a source an author writes; `defineSource` adds kind and name. */
-export interface SourceImpl<E> {
+export interface SourceImpl<E, P extends Provided = NoCapabilities> {
   readonly run: (ctx: SourceContext<E>) => Promise<void>;
   /** Overrides the component name (e.g. when one factory makes several named instances). */
   readonly name?: string;
+  /** See {@link Source.provides}. */
+  readonly provides?: P;
 }
 
 /** Definition passed to {@link defineSource}. */
-export interface SourceDefinition<S extends z.ZodType, E, H> {
+export interface SourceDefinition<S extends z.ZodType, E, H, P extends Provided = NoCapabilities> {
   readonly name: string;
   readonly options: S;
-  readonly create: (options: z.output<S>, hooks: H) => SourceImpl<E>;
+  readonly create: (options: z.output<S>, hooks: H) => SourceImpl<E, P>;
 }
 
 /** A factory made by {@link defineSource}: validates options, then builds the source. */
-export type SourceFactory<S extends z.ZodType, E, H> = ((options: z.input<S>, hooks?: H) => Source<E>) & {
+export type SourceFactory<S extends z.ZodType, E, H, P extends Provided = NoCapabilities> = ((options: z.input<S>, hooks?: H) => Source<E, P>) & {
   readonly componentName: string;
   readonly optionsSchema: S;
 };
@@ -56,13 +70,13 @@ export type SourceFactory<S extends z.ZodType, E, H> = ((options: z.input<S>, ho
  *   }),
  * });
  */
-export function defineSource<S extends z.ZodType, E, H = Record<string, never>>(
-  definition: SourceDefinition<S, E, H>,
-): SourceFactory<S, E, H> {
-  const factory = (options: z.input<S>, hooks?: H): Source<E> => {
+export function defineSource<S extends z.ZodType, E, H = Record<string, never>, P extends Provided = NoCapabilities>(
+  definition: SourceDefinition<S, E, H, P>,
+): SourceFactory<S, E, H, P> {
+  const factory = (options: z.input<S>, hooks?: H): Source<E, P> => {
     const parsed = parseOptions(definition.options, options, definition.name);
     const impl = definition.create(parsed, (hooks ?? {}) as H);
-    return { kind: 'source', name: impl.name ?? definition.name, run: impl.run };
+    return { kind: 'source', name: impl.name ?? definition.name, run: impl.run, ...(impl.provides ? { provides: impl.provides } : {}) };
   };
   return Object.assign(factory, { componentName: definition.name, optionsSchema: definition.options });
 }

@@ -12,6 +12,7 @@ import { eventTimeStage } from '../stages/event-time.js';
 import { filterStage } from '../stages/filter.js';
 import type { StageBatch, StageRunner } from '../stages/stage.js';
 import { validateStage } from '../stages/validate.js';
+import type { CapabilityTable } from './capabilities.js';
 import type { Counters } from './stats.js';
 
 /** One sink tap: the sink, its delivery and the state of its healthchecks. */
@@ -35,6 +36,8 @@ export interface CompiledStages {
 /** What compiling needs from the runtime. */
 export interface CompileEnv {
   readonly ctx: StageContext;
+  /** What the pipeline provides: every enricher's needs are checked against it here. */
+  readonly capabilities: CapabilityTable;
   readonly counters: Counters;
   readonly deps: DeliveryDeps;
   /** A sink durably accepted or outboxed a batch (the pipeline emits `written`). */
@@ -43,7 +46,8 @@ export interface CompileEnv {
 
 /**
  * Compiles the stage specs into runners: options are parsed here (CONFIG_INVALID at `build()`), each
- * sink tap gets its own delivery, and sink names must be unique.
+ * sink tap gets its own delivery, sink names must be unique, and every capability an enricher needs must
+ * have exactly one provider (CONFIG_INVALID naming the enricher otherwise).
  */
 export function compileStages(specs: readonly StageSpec[], env: CompileEnv): CompiledStages {
   const { ctx, counters } = env;
@@ -70,6 +74,9 @@ export function compileStages(specs: readonly StageSpec[], env: CompileEnv): Com
         return dedupeStage(store);
       }
       case 'enrich':
+        for (const [hook, capability] of Object.entries(spec.enricher.needs ?? {})) {
+          env.capabilities.require(capability, { consumer: spec.enricher.name, hook });
+        }
         enrichers.push(spec.enricher);
         return enrichStage(spec.enricher);
       case 'sink': {

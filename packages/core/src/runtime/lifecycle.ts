@@ -6,6 +6,7 @@ import type { Signal } from '../primitives/signal.js';
 import { waitOrAbort } from '../primitives/wait.js';
 import type { DedupeStore } from '../stages/dedupe.js';
 import type { AckGroup, AckTracker } from './ack.js';
+import type { CapabilityTable } from './capabilities.js';
 import type { PipelineChannel } from './channel.js';
 import type { SinkTap } from './compile.js';
 import type { ProcessingLoop } from './processing-loop.js';
@@ -16,6 +17,8 @@ import type { Counters } from './stats.js';
 /** The parts of a pipeline the lifecycle drives (built once by createRuntime). */
 export interface RuntimeParts {
   readonly sources: readonly AnySource[];
+  /** What the sources provide and who took it (sources ask through `SourceContext.consumed`). */
+  readonly capabilities: CapabilityTable;
   readonly sourceStates: Map<string, SourceState>;
   readonly ctx: StageContext;
   readonly channel: PipelineChannel;
@@ -77,6 +80,7 @@ export async function startPipeline(parts: RuntimeParts, life: Lifecycle): Promi
   life.phase = 'running';
   const running = runSources(parts.sources, parts.sourceStates, {
     intake: parts.intake,
+    capabilities: parts.capabilities,
     tracker: parts.tracker,
     counters: parts.counters,
     ctx,

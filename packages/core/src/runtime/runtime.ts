@@ -11,6 +11,7 @@ import { createMetrics } from '../observability/metrics.js';
 import { openOutbox } from '../outbox/disk.js';
 import { createSignal } from '../primitives/signal.js';
 import type { AckGroup } from './ack.js';
+import { createCapabilityTable, type PipelineProvision } from './capabilities.js';
 import { createPipelineChannel } from './channel.js';
 import { compileStages } from './compile.js';
 import { createDeadLetter } from './dead-letter.js';
@@ -26,6 +27,8 @@ import type { Pipeline, PipelineHealth, PipelineStats } from './types.js';
 export interface RuntimeInput {
   readonly sources: readonly AnySource[];
   readonly stages: readonly StageSpec[];
+  /** Capabilities given to the builder's `.provide()`. */
+  readonly provisions?: readonly PipelineProvision[];
   readonly options: PipelineOptions;
   /** Replaces the resilience building blocks (tests). */
   readonly deps?: Partial<DeliveryDeps>;
@@ -59,10 +62,12 @@ export function createRuntime(input: RuntimeInput): Pipeline {
     },
     report,
   });
-  const ctx: StageContext = { signal: hard.signal, logger, now, metrics, deadLetter: deadLetter.write, report };
+  const capabilities = createCapabilityTable(input.sources, input.provisions ?? []);
+  const ctx: StageContext = { signal: hard.signal, logger, now, metrics, deadLetter: deadLetter.write, report, capability: capabilities.get };
   const intake = createBoundedQueue<unknown, AckGroup>(opts.maxQueued);
   const { runners, enrichers, dedupeStores, taps } = compileStages(input.stages, {
     ctx,
+    capabilities,
     counters,
     deps: { withRetry, createBreaker, openOutbox, ...input.deps },
     onWritten: (sink, written) => {
@@ -73,6 +78,7 @@ export function createRuntime(input: RuntimeInput): Pipeline {
   const loop = createProcessingLoop({ intake, runners, ctx, counters, channel, stageBatchSize: opts.stageBatchSize, onTake: () => life.flushSourceMetrics() });
   const parts: RuntimeParts = {
     sources: input.sources,
+    capabilities,
     sourceStates: initialSourceStates(input.sources),
     ctx,
     channel,

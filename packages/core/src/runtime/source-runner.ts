@@ -3,6 +3,7 @@ import type { Ack, SourceStatus, StageContext } from '../component/context.js';
 import { ErrorCode, type SdkError, isSdkError, toSdkError } from '../model/errors.js';
 import type { SourceState } from '../observability/health.js';
 import type { AnySource } from '../component/any.js';
+import type { CapabilityTable } from './capabilities.js';
 import type { BoundedQueue } from './queue.js';
 import type { SourceContext } from '../component/source.js';
 import type { Counters } from './stats.js';
@@ -10,6 +11,8 @@ import type { Counters } from './stats.js';
 /** What running sources need from the runtime. */
 export interface SourceRunnerEnv {
   readonly intake: BoundedQueue<unknown, AckGroup>;
+  /** Answers `SourceContext.consumed`. */
+  readonly capabilities: CapabilityTable;
   readonly tracker: AckTracker;
   readonly counters: Counters;
   /** The pipeline's stage context; sources get their own signal and a child logger. */
@@ -52,7 +55,7 @@ export function runSources(sources: readonly AnySource[], states: Map<string, So
     const tally: ReceivedTally = { metric: env.ctx.metrics.eventsReceived.labels({ source: source.name }), pending: 0 };
     tallies.push(tally);
     try {
-      await source.run(sourceContext(source.name, state, tally, env));
+      await source.run(sourceContext(source, state, tally, env));
       state.phase = 'finished';
     } catch (caught) {
       if (env.signal.aborted && isSdkError(caught, ErrorCode.ABORTED)) {
@@ -87,8 +90,9 @@ interface ReceivedTally {
   pending: number;
 }
 
-function sourceContext(name: string, state: SourceState, tally: ReceivedTally, env: SourceRunnerEnv): SourceContext<unknown> {
+function sourceContext(source: AnySource, state: SourceState, tally: ReceivedTally, env: SourceRunnerEnv): SourceContext<unknown> {
   const { intake, tracker, counters, ctx } = env;
+  const { name } = source;
   const logger = ctx.logger.child({ source: name });
 
   /** The queue refused (closed after a stop timeout): the events were not accepted, so their ack fails. */
@@ -142,6 +146,7 @@ function sourceContext(name: string, state: SourceState, tally: ReceivedTally, e
       }
       return RESOLVED;
     },
+    consumed: (capability) => env.capabilities.consumed(source, capability),
     setStatus: (status) => {
       state.status = status;
       ctx.metrics.sourceConnected.set({ source: name }, status.connected ? 1 : 0);

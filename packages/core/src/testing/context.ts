@@ -37,6 +37,8 @@ export function createTestContext(overrides: Partial<StageContext> = {}): TestCo
     report: (error) => {
       reported.push(error);
     },
+    // No pipeline, so nothing is provided: pass `capability` to hand a test enricher what it needs.
+    capability: () => undefined,
     ...overrides,
     deadLetters,
     reported,

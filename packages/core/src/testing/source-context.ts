@@ -1,4 +1,5 @@
 import type { Ack, SourceStatus, StageContext } from '../component/context.js';
+import type { Capability } from '../component/capability.js';
 import type { SourceContext } from '../component/source.js';
 import { createTestContext, type TestContext } from './context.js';
 
@@ -14,6 +15,8 @@ export interface TestSourceContext<E> extends SourceContext<E>, Pick<TestContext
 
 /** Options of {@link createTestSourceContext}. */
 export interface TestSourceContextOptions extends Partial<StageContext> {
+  /** Answers `consumed`: which capabilities a pipeline would take from the source. @default none */
+  readonly consumed?: (capability: Capability) => boolean;
   /** How acks are settled: `handled` at once (default), or never (`none`), e.g. to test a source's unacked buffer. */
   readonly ack?: 'handled' | 'none';
 }
@@ -30,7 +33,7 @@ export interface TestSourceContextOptions extends Partial<StageContext> {
  * await running;
  */
 export function createTestSourceContext<E>(options: TestSourceContextOptions = {}): TestSourceContext<E> {
-  const { ack: ackMode = 'handled', ...overrides } = options;
+  const { ack: ackMode = 'handled', consumed = () => false, ...overrides } = options;
   const base = createTestContext(overrides);
   const events: E[] = [];
   const statuses: SourceStatus[] = [];
@@ -53,6 +56,7 @@ export function createTestSourceContext<E>(options: TestSourceContextOptions = {
     setStatus: (status) => {
       statuses.push(status);
     },
+    consumed,
     events,
     statuses,
     emittedAfterAbort: () => afterAbort,

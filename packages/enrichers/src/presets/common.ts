@@ -5,7 +5,7 @@ import { PolledLocationSchema } from '../polled-options.js';
 
 /** Injectable parts shared by every preset (see PolledContextHooks). */
 export interface PresetHooks {
-  /** HA's latitude/longitude (get_config) for locations without coordinates. */
+  /** HA's latitude/longitude (get_config) for locations without coordinates; left out, the pipeline's registry (if any). */
   readonly registry?: RegistryProvider;
   readonly fetch?: FetchLike;
   readonly now?: () => number;

@@ -46,7 +46,7 @@ const COMPONENTS = ['pm2_5', 'pm10', 'o3', 'no2', 'so2', 'co'] as const;
  * OpenWeatherMap air pollution (`/data/2.5/air_pollution?lat&lon&appid`) attached as `air_quality`.
  *
  * @example
- * pipeline(source).use(openWeatherMapAir({ apiKey: process.env.OWM_KEY ?? '' }, { registry })).to(sink);
+ * pipeline(haWebSocketSource({ url, token })).use(openWeatherMapAir({ apiKey: process.env.OWM_KEY ?? '' })).to(sink); // HA's coordinates from the source's registry
  */
 export function openWeatherMapAir(
   options: OpenWeatherMapAirOptions,

@@ -54,7 +54,7 @@ export const OpenWeatherMapResponseSchema = z.object({
  * OpenWeatherMap current weather (`/data/2.5/weather?lat&lon&appid&units=metric`) attached as `owm_weather`.
  *
  * @example
- * pipeline(source).use(openWeatherMap({ apiKey: process.env.OWM_KEY ?? '' }, { registry })).to(sink);
+ * pipeline(haWebSocketSource({ url, token })).use(openWeatherMap({ apiKey: process.env.OWM_KEY ?? '' })).to(sink); // HA's coordinates from the source's registry
  */
 export function openWeatherMap(options: OpenWeatherMapOptions, hooks: PresetHooks = {}): PolledContextEnricher<typeof NAME, OpenWeatherMapContext> {
   const o = parseOptions(OpenWeatherMapOptionsSchema, options, NAME);

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRegistryStore, pipeline } from '@ha-ingestor/core';
+import { createRegistryStore, isStateChanged, pipeline } from '@ha-ingestor/core';
+import type { HaEvent } from '@ha-ingestor/core';
 import { collectingSink, waitFor } from '@ha-ingestor/core/testing';
 import { haWebSocketSource } from '@ha-ingestor/source-ws';
 import { createHaSimulator } from '@ha-ingestor/ha-simulator';
@@ -90,5 +91,69 @@ describe('registry and time context in a pipeline fed by the HA simulator', () =
     await waitFor(() => sink.written().some((e) => e['entity_id'] === entity.entity_id && e['state'] === 'third'), 'third event');
     const dark = sink.written().find((e) => e['entity_id'] === entity.entity_id && e['state'] === 'third') as Row;
     expect(dark['daylight']).toBe(false);
+  });
+
+  it('issue 12: registryEnricher() and timeContext() with no hand-threaded registry use the one the WebSocket source provides, live changes included', async () => {
+    const sim = await createHaSimulator({ seed: 12, timeZone: 'America/New_York' });
+    cleanups.push(() => sim.close());
+    const source = haWebSocketSource({ url: sim.url, token: sim.token, backfill: { enabled: false }, registry: { debounceMs: 10 } });
+    const sink = collectingSink<Row>();
+    const p = pipeline(source)
+      .use(registryEnricher())
+      .use(timeContext())
+      .to(sink, { batch: { maxSize: 100, maxWaitMs: 5 } })
+      .build();
+    p.events.on('error', () => undefined);
+    await p.start();
+    cleanups.push(() => p.stop());
+    // Only observed here, never passed on: the source's own store, which it syncs because the enrichers consume it.
+    const provided = source.provides?.registry;
+    if (provided === undefined) throw new Error('haWebSocketSource provides no registry');
+    await waitFor(() => provided.snapshot().entities.size > 0 && provided.snapshot().config !== undefined, 'registries and get_config');
+
+    const { entity, device, area, floor } = deviceAreaEntity(sim);
+    const first = sim.setState(entity.entity_id, 'first');
+    const rowOf = (state: string) => sink.written().find((e) => e['entity_id'] === entity.entity_id && e['state'] === state);
+    await waitFor(() => rowOf('first') !== undefined, 'first event');
+    expect(rowOf('first')).toMatchObject({
+      area: area.name,
+      area_id: area.area_id,
+      floor: floor?.name,
+      device_id: device.id,
+      device_name: device.name_by_user ?? device.name,
+      platform: entity.platform,
+    });
+    const firedMs = Date.parse(String((first.event as { time_fired: string }).time_fired));
+    const hour = Number(new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', hour: 'numeric', hourCycle: 'h23' }).format(firedMs)) % 24;
+    expect(rowOf('first')?.['hour']).toBe(hour); // HA's zone from get_config, through the provided registry
+
+    // A live registry change in HA reaches the enricher through the provided store.
+    const target = [...sim.home.registries.areas.values()].find((a) => a.area_id !== area.area_id);
+    if (!target) throw new Error('need a second area');
+    sim.home.updateEntityRegistry(entity.entity_id, { area_id: target.area_id });
+    await waitFor(() => provided.snapshot().entities.get(entity.entity_id)?.area_id === target.area_id, 'registry update');
+    sim.setState(entity.entity_id, 'second');
+    await waitFor(() => rowOf('second') !== undefined, 'second event');
+    expect(rowOf('second')).toMatchObject({ area: target.name, area_id: target.area_id });
+  });
+
+  it('issue 12: without an enricher consuming it, the source does not sync its registry', async () => {
+    const sim = await createHaSimulator({ seed: 13 });
+    cleanups.push(() => sim.close());
+    const source = haWebSocketSource({ url: sim.url, token: sim.token, backfill: { enabled: false } });
+    const sink = collectingSink<HaEvent>();
+    const p = pipeline(source).to(sink, { batch: { maxSize: 100, maxWaitMs: 5 } }).build();
+    p.events.on('error', () => undefined);
+    let connected = false;
+    p.events.on('source:status', (_name, status) => {
+      connected ||= status.connected;
+    });
+    await p.start();
+    cleanups.push(() => p.stop());
+    await waitFor(() => connected, 'the source to connect');
+    const { entity } = deviceAreaEntity(sim);
+    sim.setState(entity.entity_id, 'unconsumed');
+    await waitFor(() => sink.written().some((e) => isStateChanged(e) && e.entity_id === entity.entity_id && e.state === 'unconsumed'), 'an event');
+    expect(source.provides?.registry.snapshot().entities.size).toBe(0);
   });
 });
