@@ -196,6 +196,25 @@ describe('influxSink is generic over the event the pipeline delivers', () => {
   });
 });
 
+describe('fileSink is generic over the event the pipeline delivers', () => {
+  it('infers E from .to(): toLines sees enriched fields; standalone it is FileSinkEvent', () => {
+    const b = pipeline(source).use(timeContext(undefined, { registry })).use(unitNormalize());
+    b.to(
+      fileSink(
+        { dir: 'd', format: 'lp' },
+        {
+          toLines: (events) => {
+            expectTypeOf(events).toEqualTypeOf<readonly EventOf<typeof b>[]>();
+            return { lines: events.map((e) => `m hour=${e.hour} ${e.time_fired}`), rejected: [] };
+          },
+        },
+      ),
+    );
+    expectTypeOf(fileSink({ dir: 'd' })).toEqualTypeOf<Sink<FileSinkEvent>>();
+    expectTypeOf(fileSink.componentName).toEqualTypeOf<string>();
+  });
+});
+
 describe('wirings that must fail', () => {
   it('a toPoints reading a field no enricher before it adds', () => {
     pipeline(source).to(
@@ -228,6 +247,8 @@ describe('wirings that must fail', () => {
     pipeline(notEvents).to(influx);
     // @ts-expect-error the file sink needs event_type and time_fired
     pipeline(notEvents).to(files);
+    // @ts-expect-error a toLines reading a field no enricher adds
+    pipeline(source).to(fileSink({ dir: 'd' }, { toLines: (events) => ({ lines: events.map((e) => String(e.hour)), rejected: [] }) }));
     // @ts-expect-error E must be a MappableEvent
     influxSink<{ value: number }>({ url });
   });
