@@ -19,6 +19,8 @@ import type { InfluxWriter } from './writer.js';
 const PREPARE_RETRY_MS = 30_000;
 
 const SINK_NAME = 'influx';
+/** defineSink's metadata, typed so that the declarations name the schema instead of spelling out its type. */
+const METADATA: { readonly componentName: string; readonly optionsSchema: typeof InfluxSinkOptionsSchema } = { componentName: SINK_NAME, optionsSchema: InfluxSinkOptionsSchema };
 
 /**
  * Writes HA events to InfluxDB (v2 API by default, v1 for InfluxDB 1.x). One bad point costs only its
@@ -45,7 +47,7 @@ export const influxSink = Object.assign(
       options: InfluxSinkOptionsSchema,
       create: (resolved, h: InfluxSinkHooks<E>): SinkImpl<E> => createInfluxSink(resolved, h),
     })(options, hooks),
-  { componentName: SINK_NAME, optionsSchema: InfluxSinkOptionsSchema },
+  METADATA,
 );
 
 /** Code-only options of {@link influxSink} (second argument), typed by the event `E` the sink receives. */

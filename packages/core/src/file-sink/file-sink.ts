@@ -8,6 +8,8 @@ import { createLock } from '../primitives/lock.js';
 import { defineSink, type RejectedEvent, type Sink, type SinkImpl } from '../component/sink.js';
 
 const SINK_NAME = 'file';
+/** defineSink's metadata, typed so that the declarations name the schema instead of spelling out its type. */
+const METADATA: { readonly componentName: string; readonly optionsSchema: typeof FileSinkOptionsSchema } = { componentName: SINK_NAME, optionsSchema: FileSinkOptionsSchema };
 
 /** Hooks of {@link fileSink} (code, not data: the second argument of the factory), typed by the event `E` it receives. */
 export interface FileSinkHooks<E extends FileSinkEvent = FileSinkEvent> {
@@ -44,7 +46,7 @@ export const fileSink = Object.assign(
       options: FileSinkOptionsSchema,
       create: (resolved, h: FileSinkHooks<E>): SinkImpl<E> => createFileSink(resolved, h),
     })(options, hooks),
-  { componentName: SINK_NAME, optionsSchema: FileSinkOptionsSchema },
+  METADATA,
 );
 
 function createFileSink<E extends FileSinkEvent>(options: ResolvedFileSinkOptions, hooks: FileSinkHooks<E>): SinkImpl<E> {
