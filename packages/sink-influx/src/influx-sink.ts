@@ -1,15 +1,15 @@
 import { defineSink, ErrorCode, isSdkError, noopLogger, SdkError, errorMessage } from '@ha-ingestor/core';
 import { serializePoint } from '@ha-ingestor/core/line-protocol';
-import type { Logger, RejectedEvent, SinkImpl, SinkWriteResult, StageContext } from '@ha-ingestor/core';
+import type { Logger, RejectedEvent, Sink, SinkImpl, SinkWriteResult, StageContext } from '@ha-ingestor/core';
 import type { Point } from '@ha-ingestor/core/line-protocol';
 import type { LineRejection, SentLine } from './attribute.js';
 import { createFieldTypeRegistry } from './field-types.js';
 import { writeIsolated } from './isolate.js';
 import { InfluxSinkOptionsSchema } from './options.js';
-import type { ResolvedInfluxSinkOptions } from './options.js';
+import type { InfluxSinkOptions, ResolvedInfluxSinkOptions } from './options.js';
 import { classifyResponse } from './responses.js';
 import { createSchemaMapper, MAPPING_INVALID } from './schema/mapper.js';
-import type { SchemaMapper } from './schema/mapper.js';
+import type { PointsBatch } from './schema/mapper.js';
 import type { MappableEvent } from './schema/types.js';
 import { createV1Writer } from './write-v1.js';
 import { createV2Writer } from './write-v2.js';
@@ -18,6 +18,10 @@ import type { InfluxWriter } from './writer.js';
 /** How long a failed `SHOW FIELD KEYS` / `CREATE DATABASE` waits before the next write tries again. */
 const PREPARE_RETRY_MS = 30_000;
 
+const SINK_NAME = 'influx';
+/** defineSink's metadata, typed so that the declarations name the schema instead of spelling out its type. */
+const METADATA: { readonly componentName: string; readonly optionsSchema: typeof InfluxSinkOptionsSchema } = { componentName: SINK_NAME, optionsSchema: InfluxSinkOptionsSchema };
+
 /**
  * Writes HA events to InfluxDB (v2 API by default, v1 for InfluxDB 1.x). One bad point costs only its
  * event: points that can't be serialised or that conflict with the database's field types are refused
@@ -25,27 +29,38 @@ const PREPARE_RETRY_MS = 30_000;
  * as `rejected` with the server's reason. Outages throw SINK_UNAVAILABLE / AUTH_FAILED (retryable) so the
  * pipeline retries, opens its breaker and moves batches to its disk outbox.
  *
+ * Generic over the event type `E` it receives: inside `.to(influxSink(…))` TypeScript infers `E` from the
+ * pipeline (every enriched field, `state` as a number after `unitNormalize`), so a `toPoints` hook sees
+ * the enriched event. Alone, `E` defaults to {@link MappableEvent}, which every enriched HA event fits.
+ *
  * @example
- * pipeline(source).to(influxSink({ url: 'http://localhost:8086', apiVersion: '1', database: 'ha' }), {
- *   outbox: { dir: './data/outbox/influx' },
- * });
+ * pipeline(source)
+ *   .use(timeContext(undefined, { registry }))
+ *   .to(influxSink({ url: 'http://localhost:8086', apiVersion: '1', database: 'ha' }), { outbox: { dir: './data/outbox/influx' } });
  */
-export const influxSink = defineSink({
-  name: 'influx',
-  options: InfluxSinkOptionsSchema,
-  create: (options, hooks: InfluxSinkHooks): SinkImpl<MappableEvent> => createInfluxSink(options, hooks),
-});
+export const influxSink = Object.assign(
+  <E extends MappableEvent = MappableEvent>(options: InfluxSinkOptions, hooks?: InfluxSinkHooks<E>): Sink<E> =>
+    // defineSink per call (it is a few property writes) so that `E` reaches `create` without a cast:
+    // one shared factory would fix the hook's event type to MappableEvent.
+    defineSink({
+      name: SINK_NAME,
+      options: InfluxSinkOptionsSchema,
+      create: (resolved, h: InfluxSinkHooks<E>): SinkImpl<E> => createInfluxSink(resolved, h),
+    })(options, hooks),
+  METADATA,
+);
 
-/** Code-only options of {@link influxSink} (second argument). */
-export interface InfluxSinkHooks {
+/** Code-only options of {@link influxSink} (second argument), typed by the event `E` the sink receives. */
+export interface InfluxSinkHooks<E extends MappableEvent = MappableEvent> {
   /**
    * Replaces the schema mapping: the points of one event (`[]` writes nothing). A throw rejects that event
-   * (dead-letter, reason from `SdkError.data.reason` or `mapping_invalid`).
+   * (dead-letter, reason from `SdkError.data.reason` or `mapping_invalid`). `event` is typed as the
+   * pipeline delivers it, enriched fields included.
    */
-  readonly toPoints?: (event: MappableEvent) => Point[];
+  readonly toPoints?: ((event: E) => Point[]) | undefined;
 }
 
-function createInfluxSink(options: ResolvedInfluxSinkOptions, hooks: InfluxSinkHooks): SinkImpl<MappableEvent> {
+function createInfluxSink<E extends MappableEvent>(options: ResolvedInfluxSinkOptions, hooks: InfluxSinkHooks<E>): SinkImpl<E> {
   const stage = `sink:${options.name}`;
   const mapper = hooks.toPoints === undefined ? createSchemaMapper(options.schema) : customMapper(hooks.toPoints);
   const types = createFieldTypeRegistry();
@@ -148,7 +163,7 @@ function createInfluxSink(options: ResolvedInfluxSinkOptions, hooks: InfluxSinkH
     return [...refused.filter((r) => !retried.has(r.line)), ...second.map((r) => ({ ...r, line: (again[r.line] as { line: number }).line }))];
   };
 
-  const write = async (batch: readonly MappableEvent[], ctx: StageContext): Promise<SinkWriteResult | void> => {
+  const write = async (batch: readonly E[], ctx: StageContext): Promise<SinkWriteResult | void> => {
     if (closed) throw new SdkError(ErrorCode.SINK_UNAVAILABLE, `sink ${options.name} is closed`, { stage, retryable: false });
     logger = ctx.logger;
     report = ctx.report;
@@ -245,7 +260,7 @@ function createInfluxSink(options: ResolvedInfluxSinkOptions, hooks: InfluxSinkH
 }
 
 /** Wraps a user mapping in the schema mapper's batch shape. */
-function customMapper(toPoints: (event: MappableEvent) => Point[]): Pick<SchemaMapper, 'toPointsBatch'> {
+function customMapper<E>(toPoints: (event: E) => Point[]): { readonly toPointsBatch: (events: readonly E[]) => PointsBatch } {
   return {
     toPointsBatch: (events) => {
       const points: Point[] = [];

@@ -24,6 +24,15 @@ describe('defaultToLines', () => {
     expect(text).not.toMatch(/^evil_measure/m);
   });
 
+  it('writes a number state (after unitNormalize, issue 20) as its numeric text would be: state text + value float', () => {
+    const text = makeStateChanged({ entity_id: 'sensor.t', state: '21.5' });
+    const number = { ...text, state: 21.5 };
+    expect(defaultToLines([number], 'us').lines).toEqual(defaultToLines([text], 'us').lines);
+    expect(readLineProtocolFile(fileOf([number]).text).points[0]?.fields).toEqual({ state: '21.5', value: 21.5 });
+    const nan = { ...text, state: Number.NaN };
+    expect(defaultToLines([nan], 'us')).toMatchObject({ lines: [expect.stringContaining('state="NaN"')], rejected: [] });
+  });
+
   it('returns the event index of every line', () => {
     const events = [makeStateChanged(), makeStateChanged({ entity_id: 'light.a\nb' }), makeStateChanged({ entity_id: 'light.c' })];
     const out = defaultToLines(events, 'us');

@@ -25,7 +25,8 @@ export interface ToLinesResult {
 /**
  * The file sink's built-in line-protocol mapping, for when no `toLines` hook is given:
  * - `state_changed` → measurement = domain, tags `entity_id` + `domain`, fields `state` (string) and
- *   `value` (float, when the state is numeric); an entity removal (`state: null`) → field `removed=true`.
+ *   `value` (float, when the state is numeric text or a number an enricher made of it: `21.5` → `state="21.5"`,
+ *   `value=21.5`); an entity removal (`state: null`) → field `removed=true`.
  * - any other event → measurement `events`, tag `event_type` (+ `entity_id`/`domain` when `data` has
  *   them as strings), fields `data` (the event data as JSON) and `context_id` when known.
  * Time is `time_fired` (for state changes that is `last_updated`). Unwritable points are rejected with
@@ -124,6 +125,11 @@ function toPoint(event: LooseEvent): Point {
       fields['state'] = event.state;
       const value = NUMERIC.test(event.state) ? Number(event.state) : Number.NaN;
       if (Number.isFinite(value)) fields['value'] = value;
+    } else if (typeof event.state === 'number') {
+      // An enricher made it a number (unitNormalize, issue 20): written as its numeric text would be, so
+      // `state` stays a string field and `value` the float.
+      fields['state'] = String(event.state);
+      if (Number.isFinite(event.state)) fields['value'] = event.state;
     } else if (event.state === null) {
       fields['removed'] = true;
     }

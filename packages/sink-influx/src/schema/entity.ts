@@ -13,6 +13,8 @@ import type { MappableEvent, StateView } from './types.js';
  * - `measurement` / `total` / `total_increasing`: a numeric state → `value` (float); anything else → `state`.
  * - no state_class: `state` (string) always, plus `value` (float) when the state is numeric or HA maps
  *   it to a number (on/off, open/closed, home/not_home, …).
+ * A number state (an enricher converted it) maps as its numeric text would: `state` stays a string field
+ * (`String(n)`), so the field's type never changes when `unitNormalize` is added to a running pipeline.
  * Attributes become fields keeping their JSON type: number → float, boolean → boolean, string → string,
  * list/object → JSON string; null is omitted.
  */
@@ -25,7 +27,7 @@ export function createEntityStateMapper(options: ResolvedSchemaOptions): (view: 
 
   return (view) => {
     const stateText = view.state;
-    const unavailable = SKIPPED_STATES.has(stateText);
+    const unavailable = view.numeric === undefined && SKIPPED_STATES.has(stateText);
     if (unavailable && options.skipUnavailable) return undefined;
     const attributes = view.attributes;
     const deviceClass = stringOf(attributes['device_class']);
@@ -48,7 +50,7 @@ export function createEntityStateMapper(options: ResolvedSchemaOptions): (view: 
     addEnrichedTags(view.event, tags);
 
     const fields: Record<string, FieldValue> = Object.create(null) as Record<string, FieldValue>;
-    const numeric = unavailable ? undefined : parsePyFloat(stateText);
+    const numeric = unavailable ? undefined : (view.numeric ?? parsePyFloat(stateText));
     if (stateClass === 'measurement' || stateClass === 'total' || stateClass === 'total_increasing') {
       if (numeric !== undefined && Number.isFinite(numeric)) fields['value'] = numeric;
       else fields['state'] = stateText;

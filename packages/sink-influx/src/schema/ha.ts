@@ -10,7 +10,8 @@ import type { StateView } from './types.js';
  *
  * Measurement: per-entity override → `overrideMeasurement` → the `measurementAttr` value →
  * `defaultMeasurement` → entity id. Tags: `domain`, `entity_id` (the object id), `tagsAttributes`, then
- * static `tags` (which win). Fields: `value` (float) for a numeric state; `state` + `value` for states
+ * static `tags` (which win). Fields: `value` (float) for a numeric state (text, or a number an enricher
+ * made of it); `state` + `value` for states
  * HA maps to numbers (on/off, open/closed, …); `state` alone otherwise. Each attribute becomes a float
  * field when Python's `float()` takes it, else `<key>_str` plus a digit-tail number under `<key>`.
  * Differences from HA are listed in docs/schema.md.
@@ -24,7 +25,8 @@ export function createHaStateMapper(options: ResolvedSchemaOptions): (view: Stat
 
   return (view) => {
     const stateText = view.state;
-    const unavailable = SKIPPED_STATES.has(stateText);
+    // A number state (an enricher converted it) is never one of the skipped texts.
+    const unavailable = view.numeric === undefined && SKIPPED_STATES.has(stateText);
     if (unavailable && options.skipUnavailable) return undefined;
 
     // State fields. Deviation: HA never writes unavailable/unknown/''; we write them as `state` only
@@ -35,7 +37,7 @@ export function createHaStateMapper(options: ResolvedSchemaOptions): (view: Stat
     if (unavailable) {
       includeState = true;
     } else {
-      const numeric = parsePyFloat(stateText);
+      const numeric = view.numeric ?? parsePyFloat(stateText);
       if (numeric !== undefined) {
         stateValue = numeric;
         includeValue = true;

@@ -54,7 +54,7 @@ export function createSchemaMapper(options: SchemaOptions = {}): SchemaMapper {
     if (state === null) return []; // entity removed: HA writes nothing, nor do we
     const entityId = event.entity_id;
     if (typeof entityId !== 'string' || entityId === '') throw invalid('state_changed event has no entity_id');
-    if (typeof state !== 'string') throw invalid(`state_changed event for ${entityId} has no state`);
+    if (typeof state !== 'string' && typeof state !== 'number') throw invalid(`state_changed event for ${entityId} has no state`);
     const split = event.domain === undefined || event.object_id === undefined ? splitEntityId(entityId) : undefined;
     const time = timeSource === 'time_fired' ? event.time_fired : (event[timeSource] ?? event.time_fired);
     if (!Number.isSafeInteger(time)) throw invalid(`state_changed event for ${entityId} has no integer ${timeSource}`);
@@ -62,8 +62,7 @@ export function createSchemaMapper(options: SchemaOptions = {}): SchemaMapper {
       entity_id: entityId,
       domain: event.domain ?? split?.domain ?? '',
       object_id: event.object_id ?? split?.object_id ?? entityId,
-      state,
-      attributes: event.attributes ?? {},
+      ...(typeof state === 'number' ? numberState(state, event) : { state, attributes: event.attributes ?? {} }),
       time,
       event,
     };
@@ -94,6 +93,22 @@ export function createSchemaMapper(options: SchemaOptions = {}): SchemaMapper {
 }
 
 // --- internal ---
+
+/**
+ * A state an enricher made a number (issue 20: `unitNormalize` before this sink). The schemas then write it
+ * as they write the numeric text it came from; its text form is `String(n)`. `unitNormalize` also converts
+ * the unit and puts the new one in `unit` while `attributes.unit_of_measurement` keeps HA's: the point is
+ * labelled with the unit of the number it holds (`unit` wins), never `°F` over a value in °C.
+ */
+function numberState(state: number, event: MappableEvent): Pick<StateView, 'state' | 'numeric' | 'attributes'> {
+  const attributes = event.attributes ?? {};
+  const unit = 'unit' in event && typeof event.unit === 'string' && event.unit !== '' ? event.unit : undefined;
+  return {
+    state: String(state),
+    numeric: state,
+    attributes: unit === undefined || attributes['unit_of_measurement'] === unit ? attributes : { ...attributes, unit_of_measurement: unit },
+  };
+}
 
 function invalid(message: string): SdkError {
   return new SdkError(ErrorCode.EVENT_INVALID, message, { data: { reason: MAPPING_INVALID } });

@@ -13,7 +13,11 @@ export interface MappableEvent {
   readonly entity_id?: string;
   readonly domain?: string;
   readonly object_id?: string;
-  readonly state?: string | null;
+  /**
+   * HA's state text, or a number when an enricher already converted it (`unitNormalize`): both schemas
+   * write a number exactly as they write the numeric text it came from. `null` = entity removed.
+   */
+  readonly state?: string | number | null;
   readonly attributes?: Readonly<Record<string, unknown>>;
   readonly last_changed?: EpochMicros;
   readonly last_updated?: EpochMicros;
@@ -26,7 +30,10 @@ export interface StateView {
   readonly entity_id: string;
   readonly domain: string;
   readonly object_id: string;
+  /** The state as text (a number state as `String(n)`). */
   readonly state: string;
+  /** The state as a number when the event carried one (an enricher converted it); else parse `state`. */
+  readonly numeric?: number;
   readonly attributes: Readonly<Record<string, unknown>>;
   readonly time: EpochMicros;
   /** The whole event, for enricher fields. */

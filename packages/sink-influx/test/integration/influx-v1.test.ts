@@ -1,7 +1,6 @@
 // The v1 write path against a real InfluxDB 1.6.7: round trips, type conflicts, server-side isolation,
 // auth and configuration failures.
 import { isSdkError } from '@ha-ingestor/core';
-import type { MappableEvent } from '@ha-ingestor/sink-influx';
 import { createTestContext, TEST_EVENT_TIME } from '@ha-ingestor/core/testing';
 import { describe, expect, it } from 'vitest';
 import { influxSink } from '../../src/index.js';
@@ -36,10 +35,8 @@ describe('influxSink v1 on InfluxDB 1.6.7', () => {
     const database = uniqueName('v1_corpus');
     await createInfluxDatabase(url, database);
     const events = writableCorpus.map((c) => ({ event_type: 'corpus', time_fired: c.point.time, corpus: c }));
-    const sink = influxSink(
-      { url, apiVersion: '1', database },
-      { toPoints: (e: MappableEvent) => [(e as (typeof events)[number]).corpus.point] },
-    );
+    // The hook is typed by the sink's event type: no cast to reach `corpus` (issue 20).
+    const sink = influxSink<(typeof events)[number]>({ url, apiVersion: '1', database }, { toPoints: (e) => [e.corpus.point] });
     const context = createTestContext();
     expect(await sink.write(events, context)).toBeUndefined();
     for (const c of writableCorpus) {
