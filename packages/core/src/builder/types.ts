@@ -34,11 +34,15 @@ export interface PipelineBuilder<E> {
    * this point of the chain (stages added later do not apply to it). Call once per sink.
    */
   readonly to: (sink: Sink<E>, delivery?: DeliveryOptions) => PipelineBuilder<E>;
+  /** Makes the runnable {@link Pipeline}; nothing starts until `start()`. */
   readonly build: (options?: PipelineOptions) => Pipeline;
 }
 
+/** `.filter()`: keeps the events a predicate accepts; a type guard narrows the event type for later stages. */
 export interface FilterMethod<E> {
+  /** Keeps the events `guard` accepts and narrows the event type to `N`. */
   <N extends E>(guard: (event: E) => event is N): PipelineBuilder<N>;
+  /** Keeps the events `predicate` accepts; the others count as dropped on purpose. */
   (predicate: (event: E) => boolean): PipelineBuilder<E>;
 }
 

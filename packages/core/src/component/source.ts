@@ -25,6 +25,7 @@ export interface Source<E> {
 
 /** The part of a source an author writes; `defineSource` adds kind and name. */
 export interface SourceImpl<E> {
+  /** Runs until `ctx.signal` aborts (resolve) or a fatal error (reject); see {@link Source.run}. */
   readonly run: (ctx: SourceContext<E>) => Promise<void>;
   /** Overrides the component name (e.g. when one factory makes several named instances). */
   readonly name?: string;
@@ -34,6 +35,7 @@ export interface SourceImpl<E> {
 export interface SourceDefinition<S extends z.ZodType, E, H> {
   readonly name: string;
   readonly options: S;
+  /** Builds the source from its parsed options (defaults applied) and the hooks the user passed. */
   readonly create: (options: z.output<S>, hooks: H) => SourceImpl<E>;
 }
 
