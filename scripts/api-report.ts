@@ -40,7 +40,7 @@ export interface EntryPoint {
 interface PackageJson {
   readonly name: string;
   readonly private?: boolean;
-  readonly exports?: Record<string, { source?: string; import?: { types?: string } }>;
+  readonly exports?: Record<string, { source?: string; types?: string; import?: { types?: string } | string }>;
 }
 
 /** Every entry point of every published (non-private) package under packages/, sorted. */
@@ -54,10 +54,10 @@ export function listEntryPoints(): EntryPoint[] {
     if (manifest.private === true) continue;
     for (const [subpath, target] of Object.entries(manifest.exports ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
       if (subpath.includes('*') || subpath === './package.json') continue;
-      const types = target.import?.types;
+      const types = (typeof target.import === 'object' ? target.import.types : undefined) ?? target.types;
       const source = target.source;
       if (types === undefined || source === undefined) {
-        throw new Error(`${manifest.name}: exports["${subpath}"] needs "source" and "import.types" for the API report`);
+        throw new Error(`${manifest.name}: exports["${subpath}"] needs "source" and "import.types" (or "types") for the API report`);
       }
       entries.push({
         packageDir,

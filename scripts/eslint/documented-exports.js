@@ -11,7 +11,7 @@
  * reference is built; this rule says it in the editor and in `npx eslint .`.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 
 /** @type {Map<string, Set<string>>} package dir → absolute source paths of its entry points */
@@ -80,7 +80,7 @@ export const documentedExports = {
           context.report({
             loc: at === undefined ? { line: 1, column: 0 } : { line: at.line + 1, column: at.character },
             messageId: 'undocumented',
-            data: { name: exported.name, file: defined.slice(defined.indexOf('/packages/') + 1) },
+            data: { name: exported.name, file: relative(context.cwd, defined) },
           });
         }
       },
