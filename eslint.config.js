@@ -1,10 +1,11 @@
 // @ts-check
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import documentedExports from './scripts/eslint/documented-exports.js';
 import haIngestor from './scripts/eslint/guarded-callbacks.js';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/coverage/**', 'data/**', '.services/**', 'bench/results/**', '.tmp/**', 'bench/.peers/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/coverage/**', 'data/**', '.services/**', 'bench/results/**', '.tmp/**', 'bench/.peers/**', 'docs/api/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -27,6 +28,13 @@ export default tseslint.config(
     ignores: ['**/*.test.ts', '**/*.test-d.ts'],
     plugins: { 'ha-ingestor': haIngestor },
     rules: { 'ha-ingestor/guarded-callbacks': 'error' },
+  },
+  {
+    // Issue 20: every export of a package entry point carries a TSDoc comment (the API reference is made from them).
+    files: ['packages/*/src/**/*.ts'],
+    ignores: ['**/*.test.ts', '**/*.test-d.ts'],
+    plugins: { 'ha-ingestor-docs': documentedExports },
+    rules: { 'ha-ingestor-docs/documented-exports': 'error' },
   },
   {
     files: ['**/*.mjs', '**/*.cjs', '**/*.js', '**/tsup.config.ts'],

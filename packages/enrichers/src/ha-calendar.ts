@@ -5,13 +5,16 @@ import type { HaStateSeedHooks } from './ha-weather.js';
 
 const ENRICHER_NAME = 'ha-calendar';
 
+/** Options of {@link haCalendar}. */
 export const HaCalendarOptionsSchema = z.object({
   entityIds: z
     .array(z.string().regex(/^calendar\.[a-z0-9_]+$/, 'Must be a calendar.* entity id'))
     .min(1)
     .describe('calendar.* entities to follow; the first busy one (in this order) provides the event details'),
 });
+/** Options of {@link haCalendar} as a user writes them. */
 export type HaCalendarOptions = z.input<typeof HaCalendarOptionsSchema>;
+/** Options of {@link haCalendar} with every default applied. */
 export type ResolvedHaCalendarOptions = z.output<typeof HaCalendarOptionsSchema>;
 
 /** The calendar context attached to events. */

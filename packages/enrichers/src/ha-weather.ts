@@ -5,6 +5,7 @@ import type { StageContext } from '@ha-ingestor/core';
 const ENRICHER_NAME = 'ha-weather';
 const UNUSABLE = new Set(['unavailable', 'unknown', '']);
 
+/** Options of {@link haWeather}. */
 export const HaWeatherOptionsSchema = z.object({
   entityId: z
     .string()
@@ -17,7 +18,9 @@ export const HaWeatherOptionsSchema = z.object({
     .optional()
     .describe('Stop attaching the weather when its last update is older than this (event time); omitted → no limit'),
 });
+/** Options of {@link haWeather} as a user writes them. */
 export type HaWeatherOptions = z.input<typeof HaWeatherOptionsSchema>;
+/** Options of {@link haWeather} with every default applied. */
 export type ResolvedHaWeatherOptions = z.output<typeof HaWeatherOptionsSchema>;
 
 /** The weather context attached to events: HA's weather entity state and attributes. */
@@ -50,7 +53,7 @@ export interface SeedState {
   readonly last_updated: number;
 }
 
-/** Hooks of {@link haWeather} and {@link haCalendar}. */
+/** Hooks of {@link haWeather} and `haCalendar`. */
 export interface HaStateSeedHooks {
   /** Reads an entity's current state at start; a rejection is reported and the enricher starts empty. */
   readonly initialState?: (entityId: string, signal: AbortSignal) => Promise<SeedState | undefined>;

@@ -27,8 +27,11 @@ export type FetchLike = (url: string, init: { signal: AbortSignal; headers: Reco
 /** The part of a fetch Response the SDK reads. */
 export interface FetchResponseLike {
   readonly status: number;
-  readonly headers: { get(name: string): string | null };
-  /** The body as a stream (fetch's Response has it): read up to {@link MAX_RESPONSE_BYTES}. */
+  readonly headers: {
+    /** The value of one response header (case-insensitive), or null when absent. */
+    get(name: string): string | null;
+  };
+  /** The body as a stream (fetch's Response has it): read up to 4 MiB (`MAX_RESPONSE_BYTES`). */
   readonly body?: AsyncIterable<Uint8Array> | null;
   /** Used when there is no `body` stream (test doubles); the length is checked after reading. */
   text(): Promise<string>;

@@ -4,7 +4,9 @@
  */
 
 export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+/** Lower-case English weekday name, Monday first. */
 export type Weekday = (typeof WEEKDAYS)[number];
+/** Season of the local date (northern or southern hemisphere from the latitude). */
 export type Season = 'spring' | 'summer' | 'autumn' | 'winter';
 /** How seasons are cut: meteorological (whole months) or astronomical (equinoxes and solstices). */
 export type SeasonMode = 'meteorological' | 'astronomical';

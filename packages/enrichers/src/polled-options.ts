@@ -6,6 +6,7 @@ import type { FetchLike } from './http-json.js';
 // imports no sibling but http-json's types), so polled-context → context-poller → url-template form a
 // line, not a cycle (issue 12).
 
+/** One location a polled context is fetched for (its coordinates fill `{lat}`/`{lon}` of the URL). */
 export const PolledLocationSchema = z.object({
   id: z.string().min(1).default('home').describe('Location id (the `location` of the attached context and the metric label)'),
   lat: z.number().min(-90).max(90).optional().describe("Latitude for {lat}; when omitted, HA's latitude from get_config"),
@@ -13,6 +14,7 @@ export const PolledLocationSchema = z.object({
   vars: z.record(z.string(), z.string()).default({}).describe('Extra {placeholders} for the URL template'),
 });
 
+/** Options of {@link polledContext}: what to fetch, how often, and how to turn the answer into context. */
 export const PolledContextOptionsSchema = z.object({
   name: z
     .string()
@@ -47,7 +49,9 @@ export const PolledContextOptionsSchema = z.object({
   headers: z.record(z.string(), z.string()).default({}).describe('Request headers; values may use {apiKey}'),
   apiKey: z.string().min(1).optional().describe('API key for {apiKey}; never logged, never in errors or metrics'),
 });
+/** Options of {@link polledContext} as a user writes them. */
 export type PolledContextOptions = z.input<typeof PolledContextOptionsSchema>;
+/** Options of {@link polledContext} with every default applied. */
 export type ResolvedPolledContextOptions = z.output<typeof PolledContextOptionsSchema>;
 
 /** A location of a polled context (after option parsing). */

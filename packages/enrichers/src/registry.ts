@@ -22,6 +22,7 @@ export const REGISTRY_FIELDS = [
   'state_class',
   'unit_of_measurement',
 ] as const;
+/** A field {@link registryEnricher} can add (see `fields`). */
 export type RegistryField = (typeof REGISTRY_FIELDS)[number];
 
 /** The value type of each registry field. */
@@ -43,6 +44,7 @@ export interface RegistryFieldTypes {
   unit_of_measurement: string;
 }
 
+/** Options of {@link registryEnricher}. */
 export const RegistryEnricherOptionsSchema = z.object({
   fields: z
     .array(z.enum(REGISTRY_FIELDS))
@@ -57,7 +59,9 @@ export const RegistryEnricherOptionsSchema = z.object({
     .default(true)
     .describe('Take device_class / state_class / unit_of_measurement from the state attributes when the registry lacks them'),
 });
+/** Options of {@link registryEnricher} as a user writes them. */
 export type RegistryEnricherOptions = z.input<typeof RegistryEnricherOptionsSchema>;
+/** Options of {@link registryEnricher} with every default applied. */
 export type ResolvedRegistryEnricherOptions = z.output<typeof RegistryEnricherOptionsSchema>;
 
 /**

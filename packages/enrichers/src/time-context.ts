@@ -9,10 +9,12 @@ const SUN_ENTITY = 'sun.sun';
 /** sun.sun transitions remembered for events that arrive out of order (backfill). */
 const MAX_SUN_TRANSITIONS = 64;
 
+/** Part of the local day, cut at the hours in the options. */
 export type PartOfDay = 'night' | 'morning' | 'afternoon' | 'evening';
 
 const hourOfDay = z.number().int().min(0).max(23);
 
+/** Options of {@link timeContext}. */
 export const TimeContextOptionsSchema = z.object({
   timeZone: z
     .string()
@@ -46,7 +48,9 @@ export const TimeContextOptionsSchema = z.object({
     .default(['saturday', 'sunday'])
     .describe('Days counted as weekend'),
 });
+/** Options of {@link timeContext} as a user writes them. */
 export type TimeContextOptions = z.input<typeof TimeContextOptionsSchema>;
+/** Options of {@link timeContext} with every default applied. */
 export type ResolvedTimeContextOptions = z.output<typeof TimeContextOptionsSchema>;
 
 /**

@@ -4,6 +4,7 @@
  */
 
 export const UNIT_GROUPS = ['temperature', 'power', 'energy', 'pressure', 'speed'] as const;
+/** A quantity whose units {@link unitNormalize} converts. */
 export type UnitGroup = (typeof UNIT_GROUPS)[number];
 
 /** One conversion: from `unit` to `target`. */

@@ -5,6 +5,7 @@ import type { UnitConversion } from './unit-table.js';
 
 const ENRICHER_NAME = 'unit-normalize';
 
+/** Options of {@link unitNormalize}. */
 export const UnitNormalizeOptionsSchema = z.object({
   coerce: z.boolean().default(true).describe('Turn numeric state strings into numbers (see the parsing rules in the README)'),
   exponent: z.boolean().default(true).describe('Accept exponent notation such as "1e3"'),
@@ -15,7 +16,9 @@ export const UnitNormalizeOptionsSchema = z.object({
     .describe('Quantities to convert to their target unit (°C, W, kWh, hPa, m/s); [] converts nothing'),
   decimals: z.number().int().min(0).max(12).default(6).describe('Decimal places kept after a conversion'),
 });
+/** Options of {@link unitNormalize} as a user writes them. */
 export type UnitNormalizeOptions = z.input<typeof UnitNormalizeOptionsSchema>;
+/** Options of {@link unitNormalize} with every default applied. */
 export type ResolvedUnitNormalizeOptions = z.output<typeof UnitNormalizeOptionsSchema>;
 
 /** What unit normalisation reads: a state and its unit (attributes, or a top-level field set by the registry enricher). */

@@ -162,6 +162,7 @@ export interface EventGeneratorOptions {
 
 /** A pure, socket-free stream of HA wire events (the benchmark corpus). Same seed → same events. */
 export interface EventGenerator {
+  /** The next event of the stream (advances the simulated clock). */
   readonly next: () => HaWireEvent;
   readonly home: SimulatedHome;
 }

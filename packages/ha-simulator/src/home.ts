@@ -18,18 +18,24 @@ export interface SimulatedHome {
   readonly specs: ReadonlyMap<string, EntitySpec>;
   /** The id of the (admin) user websocket connections authenticate as. */
   readonly userId: string;
+  /** The current state of one entity, or undefined when it does not exist. */
   readonly getState: (entityId: string) => HaWireState | undefined;
   /** All current states in creation order (what get_states returns). */
   readonly getStates: () => HaWireState[];
+  /** Every entity id with a state, in creation order. */
   readonly entityIds: () => string[];
   readonly bus: EventBus;
   readonly machine: StateMachine;
   readonly clock: SimClock;
   /** A context minted now (ULID id), optionally with a parent and user. */
   readonly newContext: (options?: { parentId?: string | null; userId?: string | null; micros?: number }) => HaWireContext;
+  /** Sets an entity's state and fires state_changed; returns the event. */
   readonly setState: (entityId: string, state: string, attributes?: Readonly<Record<string, unknown>>, options?: SetStateOptions) => EmittedEvent;
+  /** Adds an entity (registry entry and first state) and fires its events. */
   readonly addEntity: (entityId: string, state: string, attributes?: Readonly<Record<string, unknown>>, options?: AddEntityOptions) => EmittedEvent;
+  /** Removes an entity (state, and its registry entry unless `keepRegistryEntry`) and fires its events. */
   readonly removeEntity: (entityId: string, options?: { keepRegistryEntry?: boolean; context?: HaWireContext }) => EmittedEvent;
+  /** Fires any event type on the bus. */
   readonly fireEvent: (eventType: string, data: Readonly<Record<string, unknown>>, options?: { context?: HaWireContext; origin?: 'LOCAL' | 'REMOTE' }) => EmittedEvent;
   /** Changes an entity registry entry and fires entity_registry_updated (action update, old values in `changes`). */
   readonly updateEntityRegistry: (entityId: string, changes: { area_id?: string | null; name?: string | null; labels?: string[]; icon?: string | null }) => EmittedEvent;

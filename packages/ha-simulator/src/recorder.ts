@@ -14,12 +14,15 @@ export interface RecorderRow {
 export interface Recorder {
   /** Rows of one entity in time order (oldest first). */
   readonly rows: (entityId: string) => readonly RecorderRow[];
+  /** Every entity with recorded rows. */
   readonly entityIds: () => IterableIterator<string>;
   /** Drops rows older than `keepDays` before `nowMicros` (HA's nightly purge), keeping each entity's newest older row. */
   readonly purge: (nowMicros: number) => number;
   /** Oldest time still recorded (epoch µs), undefined when empty. */
   readonly oldest: () => number | undefined;
+  /** Appends one row (the home calls it for every state change). */
   readonly record: (row: RecorderRow & { entityId: string }) => void;
+  /** Stops the purge timer. */
   readonly close: () => void;
 }
 

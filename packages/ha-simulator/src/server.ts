@@ -44,14 +44,19 @@ export interface HaSimulator {
   readonly recorder: Recorder;
   /** Every event the simulator delivered, in order (bounded by `maxEmitted`). */
   readonly emitted: readonly EmittedEvent[];
+  /** Sets an entity's state (firing state_changed to subscribers); returns the delivered event. */
   readonly setState: (entityId: string, state: string, attributes?: Readonly<Record<string, unknown>>, options?: SetStateOptions) => EmittedEvent;
+  /** Adds an entity (registry entry and first state) and fires its events. */
   readonly addEntity: (entityId: string, state: string, attributes?: Readonly<Record<string, unknown>>, options?: AddEntityOptions) => EmittedEvent;
+  /** Removes an entity (state, and its registry entry unless `keepRegistryEntry`) and fires its events. */
   readonly removeEntity: (entityId: string, options?: { keepRegistryEntry?: boolean; context?: HaWireContext }) => EmittedEvent;
+  /** Fires any event type on the bus (e.g. `call_service`, `automation_triggered`). */
   readonly fireEvent: (eventType: string, data: Readonly<Record<string, unknown>>, options?: { context?: HaWireContext }) => EmittedEvent;
   /** Generates at least `count` realistic events now (seeded); returns them. */
   readonly step: (count?: number) => EmittedEvent[];
   /** Generates events on a timer (`setInterval`, so fake timers drive it). */
   readonly startGenerator: (options: { ratePerSecond: number }) => void;
+  /** Stops the timer started by `startGenerator`. */
   readonly stopGenerator: () => void;
   readonly faults: SimulatorFaults;
   /** Open websocket connections (authenticated or not; not counting ones being closed). */
@@ -60,6 +65,7 @@ export interface HaSimulator {
   readonly subscriptionCount: () => number;
   /** Called for every delivered event; returns an unsubscribe function. */
   readonly onEvent: (listener: (e: EmittedEvent) => void) => () => void;
+  /** Closes every connection and the server. */
   readonly close: () => Promise<void>;
 }
 

@@ -10,6 +10,7 @@ export type SendBody = (body: string, count: number, signal?: AbortSignal) => Pr
 /** Why a request was made (metric label). */
 export type RequestKind = 'batch' | 'split' | 'bisect' | 'resend';
 
+/** What poison-point isolation needs: how to send a body, how to read the answer, and its limits. */
 export interface IsolateOptions {
   readonly send: SendBody;
   /** Maps a response (throws for auth, not-found, unavailable). */
@@ -19,6 +20,7 @@ export interface IsolateOptions {
   readonly signal?: AbortSignal;
   /** Field types the server reported in conflict messages (to correct the registry). */
   readonly onReportedType?: (reported: ReportedFieldType) => void;
+  /** Called for every request made (metric hook). */
   readonly onRequest?: (kind: RequestKind, lines: number) => void;
 }
 

@@ -38,7 +38,7 @@ export interface AckWindow {
 /**
  * The acknowledgement window of one MQTT connection. MQTT requires PUBACKs in the order the PUBLISH
  * packets arrived (MQTT 3.1.1 §4.6, MQTT 5 §4.6), so an entry handled early waits for the ones before it.
- * At `max` held entries the source stops reading (see {@link waitForRoom}), which keeps memory flat.
+ * At `max` held entries the source stops reading (see {@link AckWindow.waitForRoom}), which keeps memory flat.
  * Entries belong to one connection: message ids are reused after a reconnect, so a late ack for an
  * abandoned connection must never be sent on the next one.
  */

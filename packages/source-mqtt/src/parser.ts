@@ -19,7 +19,12 @@ export interface MqttMessage {
 /** What became of a message. Every result except `pending` settles it at once. */
 export type ParseResult =
   /** Events to emit; the message is acknowledged once the pipeline handled all of them. */
-  | { readonly kind: 'events'; readonly events: readonly StateChangedEvent[]; readonly onHandled?: () => void }
+  | {
+      readonly kind: 'events';
+      readonly events: readonly StateChangedEvent[];
+      /** Called once the pipeline handled every one of these events, just before the message is acknowledged. */
+      readonly onHandled?: () => void;
+    }
   /** Bad input: dead-lettered with `reason` (metric label) and acknowledged. */
   | { readonly kind: 'invalid'; readonly reason: string; readonly message: string }
   /** Dropped on purpose (retained replay, bridge topic, discovery config): acknowledged. */
@@ -84,6 +89,7 @@ export interface ParserContext {
  */
 export interface MqttParser {
   readonly name: string;
+  /** Turns one message into events, a skip (with a reason) or an error; never throws on bad input. */
   readonly parse: (message: MqttMessage, ctx: ParserContext) => ParseResult;
   /** True for topics the parser learned (discovery state topics), which may lie outside every subscription. */
   readonly owns?: (topic: string) => boolean;

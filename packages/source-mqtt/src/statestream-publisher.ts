@@ -12,6 +12,7 @@ export const StatestreamPublisherOptionsSchema = z.object({
   publishTimestamps: z.boolean().default(false).describe('HA `publish_timestamps`: `last_updated` and `last_changed` topics'),
   clientOptions: z.record(z.string(), z.unknown()).optional().describe('Extra mqtt.js options when connecting by `url`'),
 });
+/** Options of {@link createStatestreamPublisher} as a user writes them. */
 export type StatestreamPublisherOptions = z.input<typeof StatestreamPublisherOptionsSchema>;
 
 /** A state as HA puts it on the wire (times as ISO strings). */

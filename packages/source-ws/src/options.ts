@@ -105,7 +105,9 @@ export const HaWebSocketOptionsSchema = z.object({
     .describe('TLS options for wss://'),
 });
 
+/** Options of {@link haWebSocketSource} as a user writes them. */
 export type HaWebSocketOptions = z.input<typeof HaWebSocketOptionsSchema>;
+/** Options of {@link haWebSocketSource} with every default applied. */
 export type ResolvedHaWebSocketOptions = z.output<typeof HaWebSocketOptionsSchema>;
 
 /** Explains what is wrong with an HA WebSocket URL, or `undefined` when it is fine. */

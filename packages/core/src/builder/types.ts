@@ -57,12 +57,15 @@ export interface PipelineBuilder<E, P extends Provided = NoCapabilities> {
    * this point of the chain (stages added later do not apply to it). Call once per sink.
    */
   readonly to: (sink: Sink<E>, delivery?: DeliveryOptions) => PipelineBuilder<E, P>;
-  /** Compiles the pipeline; CONFIG_INVALID for bad options, duplicate sink names and unmet capability needs. */
+  /** Makes the runnable {@link Pipeline}; nothing starts until `start()`. CONFIG_INVALID for bad options, duplicate sink names and unmet capability needs. */
   readonly build: (options?: PipelineOptions) => Pipeline;
 }
 
+/** `.filter()`: keeps the events a predicate accepts; a type guard narrows the event type for later stages. */
 export interface FilterMethod<E, P extends Provided = NoCapabilities> {
+  /** Keeps the events `guard` accepts and narrows the event type to `N`. */
   <N extends E>(guard: (event: E) => event is N): PipelineBuilder<N, P>;
+  /** Keeps the events `predicate` accepts; the others count as dropped on purpose. */
   (predicate: (event: E) => boolean): PipelineBuilder<E, P>;
 }
 

@@ -51,7 +51,9 @@ export interface DeadLetterRecord extends DeadLetterInput {
  * the source should then keep the data for a retry (no MQTT PUBACK, no checkpoint advance).
  */
 export interface Ack {
+  /** Runs once every event of the emit is handled (written, outboxed or dropped on purpose). */
   readonly onHandled: () => void;
+  /** Runs instead of `onHandled` when an event could not be made durable; keep the data for a retry. */
   readonly onFailed?: (error: SdkError) => void;
 }
 

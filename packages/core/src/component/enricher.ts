@@ -5,6 +5,7 @@ import type { StageContext } from './context.js';
 
 /** Returned by an enricher (or a filter) to drop the event on purpose; counts as handled. */
 export const DROP: unique symbol = Symbol.for('ha-ingestor.drop');
+/** The type of {@link DROP}. */
 export type Drop = typeof DROP;
 
 /**
@@ -16,11 +17,13 @@ export interface Enricher<In, Added extends object, N extends Needs = NoCapabili
   readonly kind: 'enricher';
   readonly name: string;
   // A property, not a method: method shorthand is bivariant, and strictFunctionTypes must check In.
+  /** Returns the fields to add or overwrite for one event, or {@link DROP} to drop it on purpose. */
   readonly enrich: (event: In, ctx: StageContext) => Added | Drop | Promise<Added | Drop>;
   /** Optional batch form for speed; must behave exactly like calling `enrich` per event. */
   readonly enrichBatch?: (events: readonly In[], ctx: StageContext) => ReadonlyArray<Added | Drop> | Promise<ReadonlyArray<Added | Drop>>;
   /** Called once when the pipeline starts (e.g. to start a poller); read needed capabilities here (`ctx.capability`). */
   readonly start?: (ctx: StageContext) => Promise<void> | void;
+  /** Called once when the pipeline stops, after the last event (stop pollers, clear caches). */
   readonly close?: () => Promise<void> | void;
   /**
    * Capabilities this enricher takes from the pipeline, keyed by the hook that would otherwise carry them
@@ -32,9 +35,13 @@ export interface Enricher<In, Added extends object, N extends Needs = NoCapabili
 
 /** The part of an enricher an author writes. */
 export interface EnricherImpl<In, R> {
+  /** Returns the fields to add or overwrite for one event, or {@link DROP} (see {@link Enricher.enrich}). */
   readonly enrich: (event: In, ctx: StageContext) => R;
+  /** Optional batch form; must behave exactly like `enrich` per event (see {@link Enricher.enrichBatch}). */
   readonly enrichBatch?: (events: readonly In[], ctx: StageContext) => ReadonlyArray<Awaited<R>> | Promise<ReadonlyArray<Awaited<R>>>;
+  /** Called once when the pipeline starts (see {@link Enricher.start}). */
   readonly start?: (ctx: StageContext) => Promise<void> | void;
+  /** Called once when the pipeline stops (see {@link Enricher.close}). */
   readonly close?: () => Promise<void> | void;
   readonly name?: string;
 }
@@ -51,6 +58,7 @@ export interface EnricherDefinition<S extends z.ZodType, In, R, H, N extends Nee
    * `registry` hook, take the pipeline's registry". The enricher reads it in `start` with {@link resolveNeed}.
    */
   readonly needs?: N;
+  /** Builds the enricher from its parsed options (defaults applied) and the hooks the user passed. */
   readonly create: (options: z.output<S>, hooks: H) => EnricherImpl<In, R>;
 }
 

@@ -25,6 +25,7 @@ export interface SinkWriteResult {
 export interface Sink<Accepts> {
   readonly kind: 'sink';
   readonly name: string;
+  /** Writes one batch; resolves once it is durably accepted (listing poison events in `rejected`), rejects with an SdkError otherwise. */
   readonly write: (batch: readonly Accepts[], ctx: StageContext) => Promise<SinkWriteResult | void>;
   /** Called once before the first write (connect, seed caches). */
   readonly open?: (ctx: StageContext) => Promise<void>;
@@ -38,10 +39,15 @@ export interface Sink<Accepts> {
 
 /** The part of a sink an author writes. */
 export interface SinkImpl<Accepts> {
+  /** Writes one batch; resolves once it is durably accepted (see {@link Sink.write}). */
   readonly write: (batch: readonly Accepts[], ctx: StageContext) => Promise<SinkWriteResult | void>;
+  /** Called once before the first write (see {@link Sink.open}). */
   readonly open?: (ctx: StageContext) => Promise<void>;
+  /** Resolves when the sink can write (see {@link Sink.healthcheck}). */
   readonly healthcheck?: (signal: AbortSignal) => Promise<void>;
+  /** Flushes and releases resources (see {@link Sink.close}). */
   readonly close?: () => Promise<void>;
+  /** Cheap size estimate in bytes (see {@link Sink.sizeOf}). */
   readonly sizeOf?: (event: Accepts) => number;
   readonly name?: string;
 }
@@ -50,6 +56,7 @@ export interface SinkImpl<Accepts> {
 export interface SinkDefinition<S extends z.ZodType, Accepts, H> {
   readonly name: string;
   readonly options: S;
+  /** Builds the sink from its parsed options (defaults applied) and the hooks the user passed. */
   readonly create: (options: z.output<S>, hooks: H) => SinkImpl<Accepts>;
 }
 

@@ -37,6 +37,7 @@ export interface Source<E, P extends Provided = NoCapabilities> {
 
 /** The part of a source an author writes; `defineSource` adds kind and name. */
 export interface SourceImpl<E, P extends Provided = NoCapabilities> {
+  /** Runs until `ctx.signal` aborts (resolve) or a fatal error (reject); see {@link Source.run}. */
   readonly run: (ctx: SourceContext<E>) => Promise<void>;
   /** Overrides the component name (e.g. when one factory makes several named instances). */
   readonly name?: string;
@@ -48,6 +49,7 @@ export interface SourceImpl<E, P extends Provided = NoCapabilities> {
 export interface SourceDefinition<S extends z.ZodType, E, H, P extends Provided = NoCapabilities> {
   readonly name: string;
   readonly options: S;
+  /** Builds the source from its parsed options (defaults applied) and the hooks the user passed. */
   readonly create: (options: z.output<S>, hooks: H) => SourceImpl<E, P>;
 }
 

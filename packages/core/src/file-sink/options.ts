@@ -41,5 +41,7 @@ export const FileSinkOptionsSchema = z.object({
   retentionPolicy: headerName.optional().describe('Retention policy named in a `# CONTEXT-RETENTION-POLICY:` header; omitted → the default'),
 });
 
+/** Options of {@link fileSink} as a user writes them. */
 export type FileSinkOptions = z.input<typeof FileSinkOptionsSchema>;
+/** Options of {@link fileSink} with every default applied. */
 export type ResolvedFileSinkOptions = z.output<typeof FileSinkOptionsSchema>;

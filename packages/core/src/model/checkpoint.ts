@@ -4,6 +4,7 @@ import { ErrorCode, SdkError, errorMessage } from './errors.js';
 
 /** Small durable key → JSON value store for source positions (e.g. the WS source's HA-time watermark). */
 export interface CheckpointStore {
+  /** The value last saved under `key`, or undefined when there is none. */
   readonly load: <T>(key: string) => Promise<T | undefined>;
   /** Durable when it resolves (written to a temp file, fsynced, renamed over the old one). */
   readonly save: <T>(key: string, value: T) => Promise<void>;

@@ -13,6 +13,7 @@ export interface AreaEntry {
   readonly icon?: string | null;
 }
 
+/** One entry of HA's floor registry (`config/floor_registry/list`). */
 export interface FloorEntry {
   readonly floor_id: string;
   readonly name: string;
@@ -22,6 +23,7 @@ export interface FloorEntry {
   readonly icon?: string | null;
 }
 
+/** One entry of HA's device registry (`config/device_registry/list`), the fields the SDK uses. */
 export interface DeviceEntry {
   readonly id: string;
   readonly name: string | null;
@@ -37,6 +39,7 @@ export interface DeviceEntry {
   readonly disabled_by?: string | null;
 }
 
+/** One entry of HA's entity registry (`config/entity_registry/list`), the fields the SDK uses. */
 export interface EntityEntry {
   readonly entity_id: string;
   /** Registry entry id (stable across renames, like unique_id). */
@@ -58,6 +61,7 @@ export interface EntityEntry {
   readonly state_class?: string | null;
 }
 
+/** One entry of HA's label registry (`config/label_registry/list`). */
 export interface LabelEntry {
   readonly label_id: string;
   readonly name: string;
@@ -91,6 +95,7 @@ export interface RegistrySnapshot {
 
 /** Read side: what enrichers use. */
 export interface RegistryProvider {
+  /** The current registries (an immutable snapshot; cheap to call per event). */
   readonly snapshot: () => RegistrySnapshot;
   /** Calls `listener` after every change; returns an unsubscribe function. */
   readonly subscribe: (listener: (snapshot: RegistrySnapshot) => void) => () => void;
@@ -112,6 +117,7 @@ export interface RegistryStore extends RegistryProvider {
   readonly replace: (data: RegistryData) => void;
   /** Inserts or updates one entity (keyed by entity_id); `previousEntityId` handles renames. */
   readonly upsertEntity: (entry: EntityEntry, previousEntityId?: string) => void;
+  /** Removes one entity entry and notifies subscribers. */
   readonly removeEntity: (entityId: string) => void;
   /** Entries refused so far because a registry held `maxEntries` (see {@link RegistryStoreOptions}). */
   readonly dropped: () => number;

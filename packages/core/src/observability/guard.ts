@@ -3,7 +3,9 @@ import { ErrorCode, SdkError, toSdkError, errorMessage } from '../model/errors.j
 
 /** Where a guard sends what a callback threw: the pipeline's `report` and dead-letter (a StageContext fits). */
 export interface GuardTarget {
+  /** Reports what a callback threw (the pipeline's `error` event, or its logger). */
   readonly report: (error: unknown) => void;
+  /** Writes the input of a failed callback to the dead-letter file. */
   readonly deadLetter?: (entry: DeadLetterInput) => void;
 }
 
@@ -24,6 +26,7 @@ export type GuardRecover<A extends readonly unknown[]> = (
  */
 export interface Guard {
   <A extends readonly unknown[]>(what: string, fn: (...args: A) => unknown, recover?: GuardRecover<A>): (...args: A) => void;
+  /** Reports an error through the same channel as the guarded callbacks (for code that caught it itself). */
   readonly report: (error: unknown) => void;
 }
 

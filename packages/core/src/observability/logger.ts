@@ -7,15 +7,18 @@ export interface LogFn {
   (msg: string): void;
 }
 
+/** The logger every component receives: pino's shape, so a pino logger drops in (see {@link LogFn}). */
 export interface Logger {
   readonly trace: LogFn;
   readonly debug: LogFn;
   readonly info: LogFn;
   readonly warn: LogFn;
   readonly error: LogFn;
+  /** A logger that adds `bindings` to every record (e.g. `{ component: name }`). */
   readonly child: (bindings: Readonly<Record<string, unknown>>) => Logger;
 }
 
+/** Minimum level of the built-in console logger; `silent` logs nothing. */
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
 const LEVELS: Record<LogLevel, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, silent: 100 };

@@ -23,8 +23,11 @@ export interface Metrics {
   readonly endToEndLag: Histogram<never>;
   readonly errors: Counter<'code'>;
   readonly deadLettered: Counter<'stage' | 'reason'>;
+  /** Registers (or returns the existing) Prometheus counter `name` in the pipeline's registry. */
   counter<L extends string = never>(name: string, help: string, labelNames?: readonly L[]): Counter<L>;
+  /** Registers (or returns the existing) Prometheus gauge `name` in the pipeline's registry. */
   gauge<L extends string = never>(name: string, help: string, labelNames?: readonly L[]): Gauge<L>;
+  /** Registers (or returns the existing) Prometheus histogram `name`; `buckets` default to the shared latency buckets. */
   histogram<L extends string = never>(
     name: string,
     help: string,

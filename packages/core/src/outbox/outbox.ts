@@ -40,6 +40,7 @@ export interface Outbox<T> {
    * waited up to its stop timeout for space that only a drain to a dead database could free.
    */
   readonly stopWaiting: () => void;
+  /** Closes the files; entries stay on disk for the next open. */
   readonly close: () => Promise<void>;
 }
 
@@ -48,6 +49,7 @@ export interface OutboxHooks {
   /** Name used in logs and errors (e.g. the sink name). */
   readonly name: string;
   readonly logger?: Logger;
+  /** Clock (epoch ms) for entry ages; injectable for tests. */
   readonly now?: () => number;
   /**
    * Called with the number of records dropped by the whenFull policy and the policy name. `drop-newest`

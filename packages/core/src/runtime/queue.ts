@@ -8,6 +8,7 @@ import { createSignal } from '../primitives/signal.js';
  */
 export interface BoundedQueue<T, G> {
   readonly capacity: number;
+  /** Items queued now. */
   readonly length: () => number;
   /** Pushes when there is room and nobody waits before us; false otherwise (then use {@link put}). */
   readonly offer: (value: T, tag: G) => boolean;
@@ -19,6 +20,7 @@ export interface BoundedQueue<T, G> {
   readonly waitForItems: () => Promise<boolean>;
   /** Refuses further pushes and rejects every waiting producer; queued items can still be taken. */
   readonly close: () => void;
+  /** True once {@link BoundedQueue.close} was called. */
   readonly closed: () => boolean;
 }
 

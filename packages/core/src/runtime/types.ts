@@ -57,8 +57,11 @@ export interface PipelineHealth {
 
 /** Events emitted by a running pipeline (eventemitter3; `error` falls back to the logger when unheard). */
 export interface PipelineEvents {
+  /** An error that did not stop the pipeline (a failed write after retries, a callback that threw, …). */
   error: (error: SdkError) => void;
+  /** A source connected, disconnected or is backfilling. */
   'source:status': (source: string, status: SourceStatus) => void;
+  /** An event was dead-lettered (invalid, rejected by a sink, or its callback failed). */
   'dead-letter': (record: DeadLetterRecord) => void;
   /** Events that passed every stage, once the sink taps took them (a copy of the stage batch). */
   processed: (events: readonly unknown[]) => void;
@@ -81,7 +84,9 @@ export interface Pipeline extends AsyncDisposable {
    * their entries) and sinks; resolves the final counts. Idempotent.
    */
   readonly stop: () => Promise<PipelineStats>;
+  /** Counts so far (received, written, dropped, failed, …) without waiting. */
   readonly stats: () => PipelineStats;
+  /** Last known health of each component, from the latest writes and healthchecks (no I/O). */
   readonly health: () => PipelineHealth;
   /** Runs sink healthchecks now and returns per-component results with response times. */
   readonly checkHealth: () => Promise<PipelineHealth>;

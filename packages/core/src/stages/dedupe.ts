@@ -25,7 +25,7 @@ export interface DedupeStore {
   /** True only when this exact key was committed for the series and has not expired. */
   readonly isDuplicate: (series: string, key: string) => boolean;
   /**
-   * Decides for one event: {@link DUPLICATE} when its key is committed (drop it); `undefined` when a copy of
+   * Decides for one event: `DUPLICATE` (`'duplicate'`) when its key is committed (drop it); `undefined` when a copy of
    * the key is in flight and the event was held back on it (the store settles `group` later); else the group
    * it carries on with: a per-event group settling into `group`, so the store learns this event's outcome.
    */

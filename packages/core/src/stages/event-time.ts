@@ -6,7 +6,7 @@ import type { StageBatch, StageEnv, StageRunner } from './stage.js';
 /**
  * The one event-time rule of the pipeline (issue 11). Before, a year-9999 event was refused by the line
  * protocol file but kept in NDJSON, and year 0001 parsed as 1901: each sink had its own idea of a valid
- * time. Now every event passes {@link eventTimeStage} before any stage or sink, so the file sink (NDJSON
+ * time. Now every event passes the event-time stage before any stage or sink, so the file sink (NDJSON
  * and line protocol), InfluxDB and every other sink see the same events.
  *
  * The range is 1700-01-01T00:00:00Z through 2249-12-31T23:59:59.999999Z, both inclusive: narrower than

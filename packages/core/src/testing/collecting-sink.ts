@@ -18,6 +18,7 @@ export interface CollectingSink<E> extends Sink<E> {
   readonly release: () => void;
   /** How often `close` was called. */
   readonly closeCalls: () => number;
+  /** True once `close` was called. */
   readonly closed: () => boolean;
 }
 

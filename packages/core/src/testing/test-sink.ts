@@ -5,7 +5,9 @@ import { createTestContext, type TestContext } from './context.js';
 
 /** What `additionalTests` receives: the sink and context of the running test. */
 export interface SinkTestHandle<E> {
+  /** The sink under test, as created for this test. */
   readonly sink: () => Sink<E>;
+  /** The stage context the suite passes to the sink. */
   readonly ctx: () => TestContext;
 }
 

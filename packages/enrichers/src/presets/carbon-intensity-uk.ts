@@ -7,12 +7,15 @@ import type { PresetHooks } from './common.js';
 
 const NAME = 'carbon_intensity';
 
+/** Options of {@link carbonIntensityUk}. */
 export const CarbonIntensityUkOptionsSchema = z.object({
   baseUrl: z.url().default('https://api.carbonintensity.org.uk').describe('API base URL (no key needed; tests point it at a local server)'),
   ...pollShape({ intervalMs: 900_000, maxStaleMs: 3_600_000 }),
 });
+/** Options of {@link carbonIntensityUk} as a user writes them. */
 export type CarbonIntensityUkOptions = z.input<typeof CarbonIntensityUkOptionsSchema>;
 
+/** The API's intensity band for the half hour. */
 export type CarbonIntensityIndex = 'very low' | 'low' | 'moderate' | 'high' | 'very high';
 
 /** GB national carbon intensity of the current half hour, gCO2/kWh. */

@@ -8,8 +8,11 @@ export interface PresetHooks {
   /** HA's latitude/longitude (get_config) for locations without coordinates; left out, the pipeline's registry (if any). */
   readonly registry?: RegistryProvider;
   readonly fetch?: FetchLike;
+  /** Clock (epoch ms); injectable for tests. */
   readonly now?: () => number;
+  /** Makes the per-request timeout signal (default `AbortSignal.timeout`). */
   readonly timeout?: (ms: number) => AbortSignal;
+  /** Picks the location id for an event (default: the first location). */
   readonly locate?: (event: object) => string | undefined;
 }
 

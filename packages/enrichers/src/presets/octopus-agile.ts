@@ -7,12 +7,14 @@ import type { PresetHooks } from './common.js';
 
 const NAME = 'electricity_price';
 
+/** Options of {@link octopusAgile}. */
 export const OctopusAgileOptionsSchema = z.object({
   product: z.string().min(1).describe('Product code, e.g. AGILE-24-10-01'),
   tariff: z.string().min(1).describe('Tariff code incl. region letter, e.g. E-1R-AGILE-24-10-01-C'),
   baseUrl: z.url().default('https://api.octopus.energy').describe('API base URL (tests point it at a local server)'),
   ...pollShape({ intervalMs: 1_800_000, maxStaleMs: 1_800_000 }),
 });
+/** Options of {@link octopusAgile} as a user writes them. */
 export type OctopusAgileOptions = z.input<typeof OctopusAgileOptionsSchema>;
 
 /** The Agile unit rate in force now, pence per kWh. */

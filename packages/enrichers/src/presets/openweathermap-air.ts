@@ -7,12 +7,14 @@ import type { PresetHooks } from './common.js';
 
 const NAME = 'air_quality';
 
+/** Options of {@link openWeatherMapAir}. */
 export const OpenWeatherMapAirOptionsSchema = z.object({
   apiKey: z.string().min(1).describe('OpenWeatherMap API key (sent as appid; never logged)'),
   baseUrl: z.url().default('https://api.openweathermap.org').describe('API base URL (tests point it at a local server)'),
   locations: locationsOption,
   ...pollShape({ intervalMs: 1_800_000, maxStaleMs: 7_200_000 }),
 });
+/** Options of {@link openWeatherMapAir} as a user writes them. */
 export type OpenWeatherMapAirOptions = z.input<typeof OpenWeatherMapAirOptionsSchema>;
 
 /** Current air pollution from OpenWeatherMap; concentrations in μg/m³. */

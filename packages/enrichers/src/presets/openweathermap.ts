@@ -7,6 +7,7 @@ import type { PresetHooks } from './common.js';
 
 const NAME = 'owm_weather';
 
+/** Options of {@link openWeatherMap}. */
 export const OpenWeatherMapOptionsSchema = z.object({
   apiKey: z.string().min(1).describe('OpenWeatherMap API key (sent as appid; never logged)'),
   baseUrl: z.url().default('https://api.openweathermap.org').describe('API base URL (tests point it at a local server)'),
@@ -14,6 +15,7 @@ export const OpenWeatherMapOptionsSchema = z.object({
   locations: locationsOption,
   ...pollShape({ intervalMs: 600_000, maxStaleMs: 3_600_000 }),
 });
+/** Options of {@link openWeatherMap} as a user writes them. */
 export type OpenWeatherMapOptions = z.input<typeof OpenWeatherMapOptionsSchema>;
 
 /** Current weather from OpenWeatherMap (metric units: °C, hPa, m/s). */

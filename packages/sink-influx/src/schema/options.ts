@@ -11,6 +11,7 @@ export const ComponentConfigEntrySchema = z.object({
     .optional()
     .describe('Attributes not written for the matching entities; merged with the global `ignoreAttributes` (HA `ignore_attributes`)'),
 });
+/** Per-entity/domain/glob overrides of the HA schema (HA `component_config*`), defaults applied. */
 export type ComponentConfigEntry = z.output<typeof ComponentConfigEntrySchema>;
 
 /** How events map to InfluxDB points. `kind: 'ha'` is drop-in compatible with HA's InfluxDB integration. */

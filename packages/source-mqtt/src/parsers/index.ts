@@ -8,6 +8,7 @@ import { createStatestreamParser, parseStatestreamTopic } from './statestream.js
 
 /** Names of the built-in parsers. */
 export const BUILTIN_PARSERS = ['statestream', 'discovery', 'json', 'plain', 'auto'] as const;
+/** Name of a built-in parser, for a subscription's `parser`. */
 export type BuiltinParserName = (typeof BUILTIN_PARSERS)[number];
 
 /**

@@ -51,6 +51,7 @@ export interface HaConnection {
    * Resolves the subscription id once HA confirmed it.
    */
   readonly subscribeEvents: (eventType: string, onEvent: (event: unknown) => void) => Promise<number>;
+  /** Ends a subscription made by `subscribeEvents`; resolves once HA confirmed it. */
   readonly unsubscribe: (subscriptionId: number) => Promise<void>;
   /** Closes with 1000 and resolves when the socket is closed. */
   readonly close: () => Promise<void>;

@@ -33,6 +33,7 @@ export const HaHistoryImportOptionsSchema = z.object({
     .describe('TLS options for wss://'),
 });
 
+/** Options of {@link importHistory} as a user writes them. */
 export type HaHistoryImportOptions = z.input<typeof HaHistoryImportOptionsSchema>;
 
 /** Progress after each chunk. */
@@ -49,6 +50,7 @@ export interface ImportProgress {
 
 /** Extras of {@link importHistory}. */
 export interface ImportHistoryHooks {
+  /** Called after each chunk with the progress so far. */
   readonly onProgress?: (progress: ImportProgress) => void;
   readonly createSocket?: CreateSocket;
   readonly signal?: AbortSignal;
