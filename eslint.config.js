@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import haIngestor from './scripts/eslint/guarded-callbacks.js';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/coverage/**', 'data/**', '.services/**', 'bench/results/**', '.tmp/**', 'bench/.peers/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/coverage/**', 'data/**', '.services/**', 'bench/results/**', '.tmp/**', 'bench/.peers/**', 'test/consumer-fixtures/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
