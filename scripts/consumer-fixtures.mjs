@@ -59,7 +59,7 @@ try {
 
   section('tarball contents');
   const license = await readFile(join(root, 'LICENSE'), 'utf8');
-  for (const [name, { file }] of tarballs) await checkTarball(name, file, license);
+  await Promise.all([...tarballs].map(([name, { file }]) => checkTarball(name, file, license)));
 
   // publint/attw and the consumer apps are independent: run them side by side.
   section('publint --strict and attw, beside the consumer apps (install, strict tsc, run)');
@@ -111,11 +111,18 @@ async function checkTarball(name, file, license) {
   if (pkg.repository?.url !== `git+${REPOSITORY}.git` || typeof pkg.repository?.directory !== 'string') problems.push('repository (with directory) missing');
   for (const key of ['homepage', 'bugs', 'keywords', 'author', 'engines']) if (pkg[key] === undefined) problems.push(`no "${key}"`);
   if (JSON.stringify(pkg).includes('workspace:')) problems.push('a workspace: range survived packing');
-  // npm renders the README without the repository around it: only absolute links and in-page anchors work.
-  const readme = await shipped('README.md');
-  const relative = [...readme.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]).filter((href) => !/^(https?:|mailto:|#)/.test(href));
-  if (relative.length > 0) problems.push(`README links that break on npm: ${relative.join(', ')}`);
-  if (problems.length === 0) console.log(`  ✓ ${name}: ${listing.length} files, LICENSE, metadata, no tests, README links absolute`);
+  // npm shows the README (and a reader the CHANGELOG) without the repository around it: only absolute links
+  // and in-page anchors work there.
+  for (const doc of ['README.md', 'CHANGELOG.md']) {
+    if (!listing.includes(doc)) {
+      problems.push(`no ${doc}`);
+      continue;
+    }
+    const text = await shipped(doc);
+    const relative = [...text.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]).filter((href) => !/^(https?:|mailto:|#)/.test(href));
+    if (relative.length > 0) problems.push(`${doc} links that break on npm: ${relative.join(', ')}`);
+  }
+  if (problems.length === 0) console.log(`  ✓ ${name}: ${listing.length} files, LICENSE, metadata, no tests, README/CHANGELOG links absolute`);
   else for (const p of problems) fail(`${name}: ${p}`);
 }
 
