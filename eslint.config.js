@@ -5,7 +5,7 @@ import documentedExports from './scripts/eslint/documented-exports.js';
 import haIngestor from './scripts/eslint/guarded-callbacks.js';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/coverage/**', 'data/**', '.services/**', 'bench/results/**', '.tmp/**', 'bench/.peers/**', 'docs/api/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', '**/coverage/**', 'data/**', '.services/**', 'bench/results/**', '.tmp/**', 'bench/.peers/**', 'docs/api/**', 'test/consumer-fixtures/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

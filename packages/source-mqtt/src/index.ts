@@ -1,7 +1,7 @@
 export { mqttSource } from './mqtt-source.js';
 export type { MqttSourceHooks } from './mqtt-source.js';
 export { MqttSourceOptionsSchema, MqttSubscriptionSchema, StatestreamOptionsSchema, DiscoveryOptionsSchema, JsonDeviceOptionsSchema } from './options.js';
-export type { MqttSourceOptions, ResolvedMqttSourceOptions, MqttSubscription, ResolvedMqttSubscription } from './options.js';
+export type { MqttSourceOptions, ResolvedMqttSourceOptions, MqttSubscription, ResolvedMqttSubscription, MqttParserName } from './options.js';
 export { STABLE_JSON_MAX_DEPTH, buildStateEvent, isValidEntityId, stableJson, stateText } from './parser.js';
 export type { MqttMessage, MqttParser, ParseResult, SettledResult, ParserContext, StateEventInput } from './parser.js';
 export { createSubscriptionParser, createAutoParser, BUILTIN_PARSERS } from './parsers/index.js';

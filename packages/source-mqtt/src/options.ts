@@ -118,14 +118,26 @@ const PlainOptionsSchema = z
   })
   .prefault({});
 
+/** Names of the built-in parsers. */
+export const BUILTIN_PARSERS = ['statestream', 'discovery', 'json', 'plain', 'auto'] as const;
+/** A built-in parser's name. */
+export type BuiltinParserName = (typeof BUILTIN_PARSERS)[number];
+/**
+ * A subscription's `parser`: a built-in name (offered by editors) or the name of a parser passed in
+ * `hooks.parsers`. The set is open, so `string & {}` keeps the literals from collapsing into `string`;
+ * a name that is neither is refused with CONFIG_INVALID when the source is created.
+ */
+export type MqttParserName = BuiltinParserName | (string & {});
+
+// zod's string output is assignable to MqttParserName (`string & {}` accepts every string); the
+// annotation only narrows what users see.
+const ParserNameSchema: z.ZodType<MqttParserName, MqttParserName> = z.string().min(1);
+
 /** One subscription and the parser that turns its messages into events. */
 export const MqttSubscriptionSchema = z.object({
   topic: z.string().min(1).describe('MQTT topic filter (`+` and `#` wildcards; named wildcards are allowed for `plain`)'),
   qos: z.union([z.literal(0), z.literal(1)]).default(1).describe('Requested QoS; only QoS 1 is acknowledged after the write and redelivered'),
-  parser: z
-    .string()
-    .min(1)
-    .default('auto')
+  parser: ParserNameSchema.default('auto')
     .describe("`statestream`, `discovery`, `json`, `plain`, `auto` (statestream and discovery by shape) or the name of a parser passed in `hooks.parsers`"),
   statestream: StatestreamOptionsSchema.describe('Options of the `statestream` parser'),
   discovery: DiscoveryOptionsSchema.describe('Options of the `discovery` parser'),

@@ -1,16 +1,23 @@
 import { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../model/errors.js';
 import { isSecretKey, MASK } from '../observability/secrets.js';
+import { findUnknownKeys, type UnknownKey } from './unknown-keys.js';
 
 /**
  * Parses component options with their zod schema. On failure throws a CONFIG_INVALID {@link ConfigError}
  * that names the component and each bad key, e.g. `influx: options.url: Invalid URL`. Values of
  * secret-named keys are never echoed.
+ *
+ * Keys the schema does not know are refused too (zod would strip them silently), with the closest known
+ * key as a suggestion: `time-context: invalid options: options.timezone: unknown option "timezone"
+ * (did you mean "timeZone"?)`. Records, `z.looseObject` and `.catchall(…)` objects still take any key.
  */
 export function parseOptions<S extends z.ZodType>(schema: S, input: unknown, component: string): z.output<S> {
-  const result = schema.safeParse(input ?? {});
-  if (result.success) return result.data;
-  const issues = toConfigIssues(result.error);
+  const data = input ?? {};
+  const result = schema.safeParse(data);
+  const unknown = findUnknownKeys(schema, data).map(toUnknownKeyIssue);
+  if (result.success && unknown.length === 0) return result.data;
+  const issues = [...unknown, ...(result.success ? [] : toConfigIssues(result.error))];
   const summary = issues.map((i) => `${i.path}: ${i.message}`).join('; ');
   throw new ConfigError(`${component}: invalid options: ${summary}`, issues, { stage: component });
 }
@@ -57,6 +64,12 @@ export function optionsTable(schema: z.ZodType): string {
 }
 
 // --- internal ---
+
+/** A ConfigIssue for a key the schema would strip (see {@link parseOptions}). */
+function toUnknownKeyIssue(unknown: UnknownKey): ConfigIssue {
+  const hint = unknown.suggestion === undefined ? '' : ` (did you mean "${unknown.suggestion}"?)`;
+  return { path: ['options', ...unknown.path.map(String)].join('.'), message: `unknown option "${unknown.key}"${hint}` };
+}
 
 interface JsonSchema {
   type?: string | string[];

@@ -39,8 +39,9 @@ export async function openOutbox<T>(options: OpenOutboxOptions): Promise<Outbox<
   const { name } = options;
   const logger = options.logger ?? noopLogger;
   const now = options.now ?? Date.now;
-  // The schema reads only its own keys: the hooks pass through untouched.
-  const { dir, maxBytes, whenFull, fsync, fsyncIntervalMs, segmentBytes } = parseOptions(OutboxOptionsSchema, options, `outbox:${name}`);
+  // Only the data options go through the schema, which refuses keys it does not know; the hooks are code.
+  const { name: _name, logger: _logger, now: _now, onDrop: _onDrop, onFullChange: _onFullChange, ...data } = options;
+  const { dir, maxBytes, whenFull, fsync, fsyncIntervalMs, segmentBytes } = parseOptions(OutboxOptionsSchema, data, `outbox:${name}`);
 
   const loaded = await loadOutboxDir(dir, name, logger);
   const segments: Segment[] = loaded.segments;

@@ -1,15 +1,12 @@
 import { ConfigError, errorMessage } from '@ha-ingestor/core';
-import type { ResolvedMqttSubscription } from '../options.js';
+import { BUILTIN_PARSERS, type ResolvedMqttSubscription } from '../options.js';
 import type { MqttParser } from '../parser.js';
 import { createDiscoveryParser, parseDiscoveryTopic } from './discovery.js';
 import { createJsonDeviceParser } from './json-device.js';
 import { createPlainParser } from './plain.js';
 import { createStatestreamParser, parseStatestreamTopic } from './statestream.js';
 
-/** Names of the built-in parsers. */
-export const BUILTIN_PARSERS = ['statestream', 'discovery', 'json', 'plain', 'auto'] as const;
-/** Name of a built-in parser, for a subscription's `parser`. */
-export type BuiltinParserName = (typeof BUILTIN_PARSERS)[number];
+export { BUILTIN_PARSERS, type BuiltinParserName } from '../options.js';
 
 /**
  * Creates the parser a subscription names: a built-in one configured from the subscription's options,

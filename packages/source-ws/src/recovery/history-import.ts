@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { createReportingGuard, defineSource, millisToMicros, parseHaTime } from '@ha-ingestor/core';
+import { createReportingGuard, defineSource, millisToMicros, parseHaTime, parseOptions } from '@ha-ingestor/core';
 import type { EpochMicros, HaEvent, SourceImpl, StateChangedEvent } from '@ha-ingestor/core';
 import { entitiesInScope, fetchHistoryChunk, planChunks } from './backfill.js';
 import type { CreateSocket, HaConnection } from '../connection/connection.js';
@@ -72,9 +72,11 @@ export async function* importHistory(
   input: HaHistoryImportOptions & { readonly onProgress?: (progress: ImportProgress) => void },
   hooks: ImportHistoryHooks = {},
 ): AsyncGenerator<StateChangedEvent[], void, undefined> {
-  const options = HaHistoryImportOptionsSchema.parse(input);
+  // parseOptions (not schema.parse): a CONFIG_INVALID that masks the token and refuses misspelt keys.
+  const { onProgress: inputProgress, ...data } = input;
+  const options = parseOptions(HaHistoryImportOptionsSchema, data, IMPORT_SOURCE_NAME);
   const now = hooks.now ?? Date.now;
-  const onProgress = input.onProgress ?? hooks.onProgress;
+  const onProgress = inputProgress ?? hooks.onProgress;
   const start = toMicros(options.start);
   const end = options.end === undefined ? millisToMicros(now()) : toMicros(options.end);
   // A socket callback that throws fails the import loudly: the connection is cut with that error, so the
