@@ -6,6 +6,8 @@
 //   ```ts file=src/my-enricher.ts   the block is that file; later blocks import it ('./my-enricher.js')
 //   ```ts prelude                   not compiled on its own: prepended to every later block of the
 //                                   document (declare the free names an example uses, e.g. `declare const token: string;`)
+// A block's directory stands for the repository root (`rootDirs`): a block with
+// `file=packages/x/test/integration/a.test.ts` imports '../../../../test-support/services.js' as that file would.
 // A block that does not compile is a failure, never a skip: there is no opt-out marker. Other languages
 // (```sh, ```json, ```diff …) are not code this harness can check; see NON_CODE_LANGS.
 //
@@ -152,12 +154,13 @@ export function compileMarkdownFiles(markdownPaths: readonly string[], options: 
       ...(mode === 'built' ? { customConditions: [] } : {}),
       paths: { ...workspacePackagePaths(mode), ...options.compilerOptions?.paths },
       moduleDetection: ts.ModuleDetectionKind.Force,
+      rootDirs: [ROOT, ...docs.map((doc) => doc.dir)],
       allowJs: true,
       checkJs: true,
       ...omitPaths(options.compilerOptions),
       noEmit: true,
     };
-    const program = ts.createProgram([...placedBy.keys()], compilerOptions);
+    const program = ts.createProgram({ rootNames: [...placedBy.keys()], options: compilerOptions, host: isolatingHost(compilerOptions, work) });
     const results = new Map<string, { blocks: readonly DocBlock[]; diagnostics: DocDiagnostic[] }>(
       docs.map((doc) => [doc.markdown, { blocks: doc.blocks, diagnostics: [] }]),
     );
@@ -281,6 +284,31 @@ function fences(markdown: string): Fence[] {
     i = j;
   }
   return found;
+}
+
+/**
+ * A compiler host whose module resolution never crosses from one document's work directory into
+ * another's: `rootDirs` lists them all (each stands for the repository root), and without this a block
+ * could import a file= block of a different document.
+ */
+function isolatingHost(options: ts.CompilerOptions, work: string): ts.CompilerHost {
+  const host = ts.createCompilerHost(options);
+  const docOf = (file: string): string | undefined => {
+    const rel = relative(work, file);
+    return rel.startsWith('..') ? undefined : rel.split(/[\\/]/)[0];
+  };
+  host.resolveModuleNameLiterals = (literals, containingFile, redirected, compilerOptions, containingSource) =>
+    literals.map((literal) => {
+      const mode = ts.getModeForUsageLocation(containingSource, literal, compilerOptions);
+      const found = ts.resolveModuleName(literal.text, containingFile, compilerOptions, host, undefined, redirected, mode);
+      const target = found.resolvedModule?.resolvedFileName;
+      const from = docOf(containingFile);
+      if (target !== undefined && from !== undefined && docOf(target) !== undefined && docOf(target) !== from) {
+        return { resolvedModule: undefined };
+      }
+      return found;
+    });
+  return host;
 }
 
 function flatten(d: ts.Diagnostic): string {
