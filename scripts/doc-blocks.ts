@@ -4,8 +4,9 @@
 // every ```js (or ```javascript) block is one JavaScript module, checked the same way (`checkJs`). Two words
 // after the language change that, and both stay visible to the reader:
 //   ```ts file=src/my-enricher.ts   the block is that file; later blocks import it ('./my-enricher.js')
-//   ```ts prelude                   not compiled on its own: prepended to every later block of the
-//                                   document (declare the free names an example uses, e.g. `declare const token: string;`)
+//   ```ts prelude                   not compiled on its own: prepended to every later ts block of the
+//                                   document (declare the free names an example uses, e.g.
+//                                   `declare const token: string;`); a ```js prelude, to every later js block
 // A block's directory stands for the repository root (`rootDirs`): a block with
 // `file=packages/x/test/integration/a.test.ts` imports '../../../../test-support/services.js' as that file would.
 // A block that does not compile is a failure, never a skip: there is no opt-out marker. Other languages
@@ -205,20 +206,22 @@ export interface PlacedBlock {
 export function writeTsBlocks(blocks: readonly DocBlock[], dir: string): Map<string, PlacedBlock> {
   writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
   const placed = new Map<string, PlacedBlock>();
-  let prelude = '';
-  const preludes: Array<{ block: DocBlock; fileLine: number }> = [];
-  let preludeLines = 0;
+  const isJs = (block: DocBlock): boolean => /\.[cm]?js$/.test(block.file);
   for (const block of blocks) {
-    if (block.prelude) {
-      preludes.push({ block, fileLine: preludeLines });
-      prelude += `${block.code}\n`;
-      preludeLines += block.code.split('\n').length;
-      continue;
+    if (block.prelude) continue;
+    // A ```ts prelude goes in front of TypeScript blocks only, a ```js prelude in front of JavaScript ones.
+    const preludes = blocks.filter((p) => p.prelude && p.line < block.line && isJs(p) === isJs(block));
+    const segments: Array<{ block: DocBlock; fileLine: number }> = [];
+    let text = '';
+    for (const p of preludes) {
+      segments.push({ block: p, fileLine: text.split('\n').length - 1 });
+      text += `${p.code}\n`;
     }
+    const offset = text.split('\n').length - 1;
     const path = join(dir, block.file);
     mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, prelude + block.code);
-    placed.set(path, { block, offset: preludeLines, segments: [...preludes, { block, fileLine: preludeLines }] });
+    writeFileSync(path, text + block.code);
+    placed.set(path, { block, offset, segments: [...segments, { block, fileLine: offset }] });
   }
   return placed;
 }
@@ -232,7 +235,7 @@ export function formatDiagnostics(markdownPath: string, diagnostics: readonly Do
 /**
  * `paths` for the workspace packages the repository root does not depend on (the plugin starter in
  * examples/ is standalone and has no `source` condition): in 'source' mode the package name maps to its
- * `src/index.ts`, in 'built' mode to the package folder, so its package.json `types` (the built d.ts) is used.
+ * `src/index.ts`, in 'built' mode to its package.json `types` (the built d.ts, so build it first).
  */
 export function workspacePackagePaths(mode: DocBlocksMode = 'source'): Record<string, string[]> {
   const rootPkg = readJson(join(ROOT, 'package.json'));
@@ -250,7 +253,8 @@ export function workspacePackagePaths(mode: DocBlocksMode = 'source'): Record<st
       }
       const name = pkg['name'];
       if (typeof name !== 'string' || rootDeps.has(name) || pkg['private'] === true) continue;
-      paths[name] = [mode === 'built' ? dir : join(dir, 'src', 'index.ts')];
+      const types = pkg['types'];
+      paths[name] = [mode === 'built' && typeof types === 'string' ? join(dir, types) : join(dir, 'src', 'index.ts')];
     }
   }
   return paths;
