@@ -53,6 +53,17 @@ describe('createStatestreamPublisher', () => {
     expect(client.sent.map((m) => m.payload)[3]).toBe('22');
   });
 
+  it('close() publishes what was handed over first, then refuses new publishes', async () => {
+    const client = new RecordingClient();
+    const p = await createStatestreamPublisher({ client: client as unknown as MqttClient, publishTimestamps: true });
+    const pending = p.publish(event);
+    await p.close();
+    expect(client.sent).toHaveLength(3);
+    await pending;
+    await expect(p.publish(event)).rejects.toThrow('statestream-publisher: closed');
+    expect(client.sent).toHaveLength(3);
+  });
+
   it('writes JSON the way Python json.dumps does', () => {
     expect(pythonJson({ a: [1, 'é'], b: true })).toBe('{"a": [1, "\\u00e9"], "b": true}');
   });

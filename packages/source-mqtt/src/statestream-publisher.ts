@@ -36,7 +36,7 @@ export interface StatestreamPublisher {
   readonly publish: (event: HaWireStateChanged) => Promise<void>;
   /** The topics and payloads one change becomes, in publish order (no I/O). */
   readonly messagesOf: (event: HaWireStateChanged) => readonly { topic: string; payload: string }[];
-  /** Ends the client when the publisher created it. */
+  /** Waits for the publishes already handed over, refuses later ones, and ends the client when the publisher created it. */
   readonly close: () => Promise<void>;
 }
 
@@ -60,6 +60,7 @@ export async function createStatestreamPublisher(options: StatestreamPublisherOp
   else throw new TypeError('statestream-publisher: pass `client` or `url`');
   const base = opts.baseTopic.endsWith('/') ? opts.baseTopic : `${opts.baseTopic}/`;
   let tail: Promise<void> = Promise.resolve();
+  let closed = false;
 
   const messagesOf = (event: HaWireStateChanged): { topic: string; payload: string }[] => {
     const state = event.data.new_state;
@@ -79,6 +80,7 @@ export async function createStatestreamPublisher(options: StatestreamPublisherOp
   return {
     messagesOf,
     publish: (event) => {
+      if (closed) return Promise.reject(new Error('statestream-publisher: closed'));
       // HA publishes one change's messages back to back, changes in order: queue calls so that concurrent
       // publish() calls never interleave the messages of two changes.
       const run = tail.then(async () => {
@@ -92,6 +94,10 @@ export async function createStatestreamPublisher(options: StatestreamPublisherOp
       return run;
     },
     close: async () => {
+      // What was handed over is published before the client ends (a publish racing the end failed with
+      // "client disconnecting"); later publish() calls are refused.
+      closed = true;
+      await tail;
       if (owned) await client.endAsync();
     },
   };

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createGuard, createRegistryStore } from '@ha-ingestor/core';
+import { ErrorCode, SdkError, createGuard, createRegistryStore } from '@ha-ingestor/core';
 import type { HaConnection } from './connection/connection.js';
 import { createRegistrySync, mapConfig, registryOfEvent, toRegistryData } from './registry-sync.js';
 
@@ -84,6 +84,23 @@ describe('registry sync', () => {
     await vi.advanceTimersByTimeAsync(1);
     expect(calls).toEqual(['config/entity_registry/list']);
     expect(store.snapshot().entities.has('switch.plug')).toBe(true);
+    sync.stop();
+  });
+
+  it('skips a re-fetch whose connection is gone (the next session re-syncs), but reports other failures', async () => {
+    vi.useFakeTimers();
+    const store = createRegistryStore();
+    const report = vi.fn();
+    const sync = createRegistrySync({ store, debounceMs: 100, guard: createGuard({ report }, 'source:test') });
+    const failing = (error: Error) => ({ command: () => Promise.reject(error) }) as unknown as HaConnection;
+    sync.onEvent('entity_registry_updated', failing(new SdkError(ErrorCode.CONNECTION_LOST, 'cannot send config/entity_registry/list: not connected')));
+    sync.onEvent('area_registry_updated', failing(new SdkError(ErrorCode.ABORTED, 'stopped')));
+    await vi.advanceTimersByTimeAsync(100);
+    expect(report).not.toHaveBeenCalled();
+    sync.onEvent('device_registry_updated', failing(new SdkError(ErrorCode.PROTOCOL_ERROR, 'bad answer')));
+    await vi.advanceTimersByTimeAsync(100);
+    expect(report).toHaveBeenCalledTimes(1);
+    expect(String(report.mock.calls[0]?.[0])).toContain('bad answer');
     sync.stop();
   });
 

@@ -1,3 +1,4 @@
+import { ErrorCode, isSdkError } from '@ha-ingestor/core';
 import type { AreaEntry, DeviceEntry, EntityEntry, FloorEntry, Guard, HaLocationConfig, LabelEntry, RegistryData, RegistryStore } from '@ha-ingestor/core';
 import type { HaConnection } from './connection/connection.js';
 import { isRecord } from './connection/protocol.js';
@@ -56,7 +57,15 @@ export function createRegistrySync(options: RegistrySyncOptions): RegistrySync {
         setTimeout(
           options.guard(`${kind} registry re-fetch`, () => {
             timers.delete(kind);
-            return fetchOne(connection, kind).then((data) => options.store.replace(data));
+            return fetchOne(connection, kind).then(
+              (data) => options.store.replace(data),
+              (error: unknown) => {
+                // The connection ended before the re-fetch (a reconnect, or the source stopping): nothing is
+                // lost, because every new session re-syncs all registries before it emits. Anything else fails.
+                if (isSdkError(error, ErrorCode.CONNECTION_LOST) || isSdkError(error, ErrorCode.ABORTED)) return;
+                throw error;
+              },
+            );
           }),
           options.debounceMs,
         ),
