@@ -42,6 +42,13 @@ export interface HaWeatherAdded {
   readonly weather?: HaWeatherContext;
 }
 
+// Names this enricher in the builder's "missing field" compile errors (issue 20; see core's FieldProviders).
+declare module '@ha-ingestor/core' {
+  interface FieldProviders {
+    'haWeather()': keyof HaWeatherAdded;
+  }
+}
+
 /** A state read once at start (e.g. from HA's `get_states`), so context is there before the entity changes. */
 export interface SeedState {
   readonly state: string;

@@ -79,6 +79,13 @@ export interface TimeContextAdded {
   readonly daylight?: boolean;
 }
 
+// Names this enricher in the builder's "missing field" compile errors (issue 20; see core's FieldProviders).
+declare module '@ha-ingestor/core' {
+  interface FieldProviders {
+    'timeContext()': keyof TimeContextAdded;
+  }
+}
+
 /**
  * Adds local time context in HA's time zone: hour, weekday, weekend, part of day, season and daylight
  * (from sun.sun when it is in the stream). Synchronous and cheap (cached formatters, memoised per minute).
