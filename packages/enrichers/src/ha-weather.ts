@@ -60,7 +60,7 @@ export interface SeedState {
 /** Hooks of {@link haWeather} and {@link haCalendar}. */
 export interface HaStateSeedHooks {
   /** Reads an entity's current state at start; a rejection is reported and the enricher starts empty. */
-  readonly initialState?: (entityId: string, signal: AbortSignal) => Promise<SeedState | undefined>;
+  readonly initialState?: ((entityId: string, signal: AbortSignal) => Promise<SeedState | undefined>) | undefined;
 }
 
 /** What {@link haWeather} reads. */

@@ -55,7 +55,7 @@ export type ResolvedTimeContextOptions = z.output<typeof TimeContextOptionsSchem
  * northern hemisphere unless `timeZone`/`latitude` are set.
  */
 export interface TimeContextHooks {
-  readonly registry?: RegistryProvider;
+  readonly registry?: RegistryProvider | undefined;
 }
 
 /** What time context reads: the event time, and sun.sun state changes for `daylight`. */

@@ -14,7 +14,7 @@ export interface RejectedEvent {
 
 /** What `write` may report. Events not listed in `rejected` were durably accepted. */
 export interface SinkWriteResult {
-  readonly rejected?: readonly RejectedEvent[];
+  readonly rejected?: readonly RejectedEvent[] | undefined;
 }
 
 /**
@@ -27,23 +27,23 @@ export interface Sink<Accepts> {
   readonly name: string;
   readonly write: (batch: readonly Accepts[], ctx: StageContext) => Promise<SinkWriteResult | void>;
   /** Called once before the first write (connect, seed caches). */
-  readonly open?: (ctx: StageContext) => Promise<void>;
+  readonly open?: ((ctx: StageContext) => Promise<void>) | undefined;
   /** Resolves when the sink can write; rejects with SINK_UNAVAILABLE or AUTH_FAILED otherwise. */
-  readonly healthcheck?: (signal: AbortSignal) => Promise<void>;
+  readonly healthcheck?: ((signal: AbortSignal) => Promise<void>) | undefined;
   /** Flushes anything the sink holds and releases resources. */
-  readonly close?: () => Promise<void>;
+  readonly close?: (() => Promise<void>) | undefined;
   /** Cheap size estimate in bytes, used by the byte trigger of the batcher. */
-  readonly sizeOf?: (event: Accepts) => number;
+  readonly sizeOf?: ((event: Accepts) => number) | undefined;
 }
 
 /** The part of a sink an author writes. */
 export interface SinkImpl<Accepts> {
   readonly write: (batch: readonly Accepts[], ctx: StageContext) => Promise<SinkWriteResult | void>;
-  readonly open?: (ctx: StageContext) => Promise<void>;
-  readonly healthcheck?: (signal: AbortSignal) => Promise<void>;
-  readonly close?: () => Promise<void>;
-  readonly sizeOf?: (event: Accepts) => number;
-  readonly name?: string;
+  readonly open?: ((ctx: StageContext) => Promise<void>) | undefined;
+  readonly healthcheck?: ((signal: AbortSignal) => Promise<void>) | undefined;
+  readonly close?: (() => Promise<void>) | undefined;
+  readonly sizeOf?: ((event: Accepts) => number) | undefined;
+  readonly name?: string | undefined;
 }
 
 /** Definition passed to {@link defineSink}. */

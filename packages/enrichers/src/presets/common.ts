@@ -6,11 +6,11 @@ import { PolledLocationSchema } from '../polled-options.js';
 /** Injectable parts shared by every preset (see PolledContextHooks). */
 export interface PresetHooks {
   /** HA's latitude/longitude (get_config) for locations without coordinates; left out, the pipeline's registry (if any). */
-  readonly registry?: RegistryProvider;
-  readonly fetch?: FetchLike;
-  readonly now?: () => number;
-  readonly timeout?: (ms: number) => AbortSignal;
-  readonly locate?: (event: object) => string | undefined;
+  readonly registry?: RegistryProvider | undefined;
+  readonly fetch?: FetchLike | undefined;
+  readonly now?: (() => number) | undefined;
+  readonly timeout?: ((ms: number) => AbortSignal) | undefined;
+  readonly locate?: ((event: object) => string | undefined) | undefined;
 }
 
 /** Poll options shared by every preset, with per-preset defaults. */
