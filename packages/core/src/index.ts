@@ -25,7 +25,8 @@ export type { SdkErrorDetails, ConfigIssue } from './model/errors.js';
 
 // --- building a pipeline ---
 export { pipeline } from './builder/pipeline.js';
-export type { Merge, EventOf, ProvidedOf, MissingProviders, PipelineBuilder, FilterMethod } from './builder/types.js';
+export type { Merge, EventOf, ProvidedOf, MissingProviders, PipelineBuilder, BuilderEvent, FilterMethod } from './builder/types.js';
+export type { FieldProviders, FitsFields, FieldHint, FieldError } from './builder/field-hints.js';
 export type { Pipeline, PipelineStats, PipelineEvents, HealthState, ComponentHealth, PipelineHealth } from './runtime/types.js';
 export { PipelineOptionsSchema } from './runtime/options.js';
 export type { PipelineOptions, PipelineHooks, ResolvedPipelineOptions } from './runtime/options.js';

@@ -36,6 +36,13 @@ export interface HaCalendarAdded {
   readonly calendar?: HaCalendarContext;
 }
 
+// Names this enricher in the builder's "missing field" compile errors (issue 20; see core's FieldProviders).
+declare module '@ha-ingestor/core' {
+  interface FieldProviders {
+    'haCalendar()': keyof HaCalendarAdded;
+  }
+}
+
 /** What {@link haCalendar} reads. */
 export interface HaCalendarInput {
   /** Required so that TypeScript's weak-type check accepts every HA event shape. */

@@ -45,6 +45,13 @@ export interface HaWeatherAdded {
   readonly weather?: HaWeatherContext;
 }
 
+// Names this enricher in the builder's "missing field" compile errors (issue 20; see core's FieldProviders).
+declare module '@ha-ingestor/core' {
+  interface FieldProviders {
+    'haWeather()': keyof HaWeatherAdded;
+  }
+}
+
 /** A state read once at start (e.g. from HA's `get_states`), so context is there before the entity changes. */
 export interface SeedState {
   readonly state: string;
@@ -56,7 +63,7 @@ export interface SeedState {
 /** Hooks of {@link haWeather} and `haCalendar`. */
 export interface HaStateSeedHooks {
   /** Reads an entity's current state at start; a rejection is reported and the enricher starts empty. */
-  readonly initialState?: (entityId: string, signal: AbortSignal) => Promise<SeedState | undefined>;
+  readonly initialState?: ((entityId: string, signal: AbortSignal) => Promise<SeedState | undefined>) | undefined;
 }
 
 /** What {@link haWeather} reads. */

@@ -92,15 +92,15 @@ export interface PolledContextHooks<S extends z.ZodType, C extends object> {
   /** Picks the context from the validated response; `undefined` means nothing applies now (`no_data`). */
   readonly select: (data: z.output<S>, ctx: SelectContext) => C | undefined;
   /** When the selected value stops being true (epoch ms), e.g. the end of a price slot: it then expires and is refetched. */
-  readonly validUntil?: (value: C) => number | undefined;
+  readonly validUntil?: ((value: C) => number | undefined) | undefined;
   /** Which location an event belongs to; default: the first location. */
-  readonly locate?: (event: object) => string | undefined;
+  readonly locate?: ((event: object) => string | undefined) | undefined;
   /** HA's latitude/longitude (get_config) for locations without coordinates; left out, the pipeline's registry (if any). */
-  readonly registry?: RegistryProvider;
+  readonly registry?: RegistryProvider | undefined;
   /** @default globalThis.fetch */
-  readonly fetch?: FetchLike;
+  readonly fetch?: FetchLike | undefined;
   /** Clock, epoch ms. @default the pipeline's clock */
-  readonly now?: () => number;
+  readonly now?: (() => number) | undefined;
   /** Creates the deadline signal of one fetch. @default AbortSignal.timeout */
-  readonly timeout?: (ms: number) => AbortSignal;
+  readonly timeout?: ((ms: number) => AbortSignal) | undefined;
 }

@@ -25,6 +25,13 @@ export const REGISTRY_FIELDS = [
 /** A field {@link registryEnricher} can add (see `fields`). */
 export type RegistryField = (typeof REGISTRY_FIELDS)[number];
 
+// Names this enricher in the builder's "missing field" compile errors (issue 20; see core's FieldProviders).
+declare module '@ha-ingestor/core' {
+  interface FieldProviders {
+    'registryEnricher()': RegistryField;
+  }
+}
+
 /** The value type of each registry field. */
 export interface RegistryFieldTypes {
   area: string;

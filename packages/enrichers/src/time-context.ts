@@ -59,7 +59,7 @@ export type ResolvedTimeContextOptions = z.output<typeof TimeContextOptionsSchem
  * northern hemisphere unless `timeZone`/`latitude` are set.
  */
 export interface TimeContextHooks {
-  readonly registry?: RegistryProvider;
+  readonly registry?: RegistryProvider | undefined;
 }
 
 /** What time context reads: the event time, and sun.sun state changes for `daylight`. */
@@ -81,6 +81,13 @@ export interface TimeContextAdded {
   readonly season: Season;
   /** From sun.sun (above_horizon) at the event's time; absent until a sun.sun state was seen. */
   readonly daylight?: boolean;
+}
+
+// Names this enricher in the builder's "missing field" compile errors (issue 20; see core's FieldProviders).
+declare module '@ha-ingestor/core' {
+  interface FieldProviders {
+    'timeContext()': keyof TimeContextAdded;
+  }
 }
 
 /**

@@ -42,6 +42,13 @@ export interface UnitNormalizeAdded {
   readonly original_unit?: string;
 }
 
+// Names this enricher in the builder's "missing field" compile errors (issue 20; see core's FieldProviders).
+declare module '@ha-ingestor/core' {
+  interface FieldProviders {
+    'unitNormalize()': Exclude<keyof UnitNormalizeAdded, 'state'>;
+  }
+}
+
 /**
  * Opt-in: coerces numeric state strings to numbers and converts units to one per quantity (°F/K → °C,
  * kW/MW → W, Wh/MWh → kWh, mbar/inHg/psi → hPa, km/h/mph/kn → m/s), keeping the original in

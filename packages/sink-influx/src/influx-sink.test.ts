@@ -3,6 +3,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRegistryStore, pipeline } from '@ha-ingestor/core';
+import type { BuilderEvent, Sink } from '@ha-ingestor/core';
 import { arraySource, makeStateChanged, TEST_EVENT_TIME } from '@ha-ingestor/core/testing';
 import { registryEnricher, timeContext, unitNormalize } from '@ha-ingestor/enrichers';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -37,7 +38,7 @@ registry.replace({
 // 2023-11-14T22:13:20Z: hour 22 in UTC.
 const outside = makeStateChanged({ entity_id: 'sensor.outside', state: '70.7', attributes: { unit_of_measurement: '°F' }, last_updated: TEST_EVENT_TIME });
 
-async function run(sink: Parameters<ReturnType<typeof enriched>['to']>[0]): Promise<void> {
+async function run(sink: Sink<BuilderEvent<ReturnType<typeof enriched>>>): Promise<void> {
   const p = enriched().to(sink, { batch: { maxSize: 10, maxWaitMs: 10 } }).build();
   await p.start();
   await p.idle();

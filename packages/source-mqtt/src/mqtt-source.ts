@@ -23,11 +23,11 @@ const STAGE = 'source:mqtt';
 /** Hooks of {@link mqttSource} (code, not data: kept out of the options schema). */
 export interface MqttSourceHooks {
   /** Builds the mqtt.js client (tests inject one). @default mqtt.connect */
-  readonly createClient?: CreateMqttClient;
+  readonly createClient?: CreateMqttClient | undefined;
   /** Uniform [0, 1) for the reconnect jitter. @default Math.random */
-  readonly random?: () => number;
+  readonly random?: (() => number) | undefined;
   /** Extra parsers, referenced by name from a subscription's `parser`. */
-  readonly parsers?: Readonly<Record<string, MqttParser>>;
+  readonly parsers?: Readonly<Record<string, MqttParser>> | undefined;
 }
 
 /**

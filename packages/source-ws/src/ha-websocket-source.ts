@@ -11,17 +11,17 @@ const SOURCE_NAME = 'ha-websocket';
 /** Hooks of {@link haWebSocketSource} (code, not data: kept out of the options schema). */
 export interface HaWebSocketHooks {
   /** Where the acknowledged-HA-time watermark is persisted; without it, only reconnect gaps are backfilled. */
-  readonly checkpoints?: CheckpointStore;
+  readonly checkpoints?: CheckpointStore | undefined;
   /**
    * Registry sync target; registries are fetched on connect and kept current when given. Without it the
    * source provides a store of its own to the pipeline (`registryCapability`), synced only when an enricher
    * consumes it (`registryEnricher()`, `timeContext()`, …).
    */
-  readonly registry?: RegistryStore;
+  readonly registry?: RegistryStore | undefined;
   /** Socket factory (proxies, tests). */
-  readonly createSocket?: CreateSocket;
+  readonly createSocket?: CreateSocket | undefined;
   /** Uniform [0,1) source for the backoff jitter. @default Math.random */
-  readonly random?: () => number;
+  readonly random?: (() => number) | undefined;
 }
 
 /** What {@link haWebSocketSource} provides to the rest of its pipeline. */

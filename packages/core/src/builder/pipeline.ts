@@ -40,8 +40,8 @@ function makeBuilder<E, P extends Provided>(sources: readonly AnySource[], stage
   const filter = (predicate: (event: E) => boolean) =>
     next<E>({ kind: 'filter', predicate: predicate as (event: unknown) => boolean, name: 'filter' });
   return {
-    use: <Added extends object, N extends Needs>(enricher: Enricher<E, Added, N> & MissingProviders<N, P>) =>
-      next<Merge<E, Added>>({ kind: 'enrich', enricher }),
+    use: (<Added extends object, N extends Needs>(enricher: Enricher<E, Added, N> & MissingProviders<N, P>) =>
+      next<Merge<E, Added>>({ kind: 'enrich', enricher })) as PipelineBuilder<E, P>['use'],
     provide: <Name extends string, T>(capability: Capability<Name, T>, value: T) => {
       if (provisions.some((p) => p.capability.name === capability.name)) {
         throw new ConfigError(`pipeline: "${capability.name}" is provided twice with .provide(); provide it once`, [{ path: capability.name, message: 'provided twice' }]);
@@ -52,7 +52,8 @@ function makeBuilder<E, P extends Provided>(sources: readonly AnySource[], stage
     filter: filter as PipelineBuilder<E, P>['filter'],
     select: (rules: FilterRules) => next<E>({ kind: 'filter', predicate: compileFilterRules(rules), name: 'select' }),
     dedupe: (options: DedupeOptions = {}) => next<E>({ kind: 'dedupe', options }),
-    to: (sink: Sink<E>, delivery: DeliveryOptions = {}) => next<E>({ kind: 'sink', sink, delivery }),
+    // The parameter's field check is for the compiler only; what arrives here is a Sink of a supertype of E.
+    to: ((sink: Sink<E>, delivery: DeliveryOptions = {}) => next<E>({ kind: 'sink', sink, delivery })) as PipelineBuilder<E, P>['to'],
     build: (options: PipelineOptions = {}): Pipeline => createRuntime({ sources, stages, provisions, options }),
   };
 }

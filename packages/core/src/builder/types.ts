@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { AnyEnricher, AnySink } from '../component/any.js';
 import type { Capability, NeededNames, Needs, NoCapabilities, Provided } from '../component/capability.js';
+import type { FitsFields } from './field-hints.js';
 import type { Enricher } from '../component/enricher.js';
 import type { Sink } from '../component/sink.js';
 import type { Source } from '../component/source.js';
@@ -36,12 +37,13 @@ export type MissingProviders<N, P> = {
  */
 export interface PipelineBuilder<E, P extends Provided = NoCapabilities> {
   /**
-   * Adds an enricher; its fields overwrite-merge into the event type. Input needs are checked, and so are
-   * its capability needs: an enricher needing `registry` compiles only where something provides it.
+   * Adds an enricher; its fields overwrite-merge into the event type. Input needs are checked (the error
+   * names missing fields and the enricher that adds them), and so are its capability needs: an enricher needing `registry` compiles only where something provides it.
    */
-  readonly use: <Added extends object, N extends Needs = NoCapabilities>(
-    enricher: Enricher<E, Added, N> & MissingProviders<N, P>,
-  ) => PipelineBuilder<Merge<E, Added>, P>;
+  readonly use: <B, Added extends object, In = BuilderEvent<B>, N extends Needs = NoCapabilities>(
+    this: B,
+    enricher: FitsFields<BuilderEvent<B>, In, Enricher<In, Added, N> & MissingProviders<N, P>, Enricher<BuilderEvent<B>, Added, N>, 'enricher'>,
+  ) => PipelineBuilder<Merge<BuilderEvent<B>, Added>, P>;
   /** Provides a capability to every consumer of this pipeline; wins over what sources provide. */
   readonly provide: <Name extends string, T>(capability: Capability<Name, T>, value: T) => PipelineBuilder<E, P & { readonly [K in Name]: T }>;
   /** Trust boundary: E becomes the schema's output; failures are dead-lettered, never thrown. */
@@ -54,12 +56,24 @@ export interface PipelineBuilder<E, P extends Provided = NoCapabilities> {
   readonly dedupe: (options?: DedupeOptions) => PipelineBuilder<E, P>;
   /**
    * Fans out to a sink with its own buffer and delivery options. The sink sees events as they are at
-   * this point of the chain (stages added later do not apply to it). Call once per sink.
+   * this point of the chain (stages added later do not apply to it). Call once per sink. A sink needing a
+   * field the events lack here does not compile, and the error names the field and the enricher that adds it.
    */
-  readonly to: (sink: Sink<E>, delivery?: DeliveryOptions) => PipelineBuilder<E, P>;
+  readonly to: <B, Accepts = BuilderEvent<B>>(
+    this: B,
+    sink: FitsFields<BuilderEvent<B>, Accepts, Sink<Accepts>, Sink<BuilderEvent<B>>, 'sink'>,
+    delivery?: DeliveryOptions,
+  ) => PipelineBuilder<BuilderEvent<B>, P>;
   /** Makes the runnable {@link Pipeline}; nothing starts until `start()`. CONFIG_INVALID for bad options, duplicate sink names and unmet capability needs. */
   readonly build: (options?: PipelineOptions) => Pipeline;
 }
+
+/**
+ * The event type of a builder. `.use()` and `.to()` read it from their `this` rather than from `E`: their
+ * field checks are conditional types, which TypeScript can't see are covariant in `E`, and naming `E` there
+ * would stop `PipelineBuilder<Ev>` from being a `PipelineBuilder<unknown>` (issue 20).
+ */
+export type BuilderEvent<B> = B extends PipelineBuilder<infer E, Provided> ? E : never;
 
 /** `.filter()`: keeps the events a predicate accepts; a type guard narrows the event type for later stages. */
 export interface FilterMethod<E, P extends Provided = NoCapabilities> {

@@ -14,7 +14,7 @@ export interface Capability<N extends string = string, T = unknown> {
   /** Who can provide it, for error messages: `haWebSocketSource provides it`. */
   readonly providedBy: string;
   /** Phantom: carries `T` for the types only; never set. */
-  readonly __value?: T;
+  readonly __value?: T | undefined;
 }
 
 /** The value type of a capability. */

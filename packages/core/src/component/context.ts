@@ -21,7 +21,7 @@ export interface StageContext {
    * `start()`: that is when providers learn they are used (see `SourceContext.consumed`). The runtime
    * always sets it; optional so contexts made by hand (tests, older plugins) stay valid.
    */
-  readonly capability?: <T>(capability: Capability<string, T>) => T | undefined;
+  readonly capability?: (<T>(capability: Capability<string, T>) => T | undefined) | undefined;
 }
 
 /** A record for the dead-letter file (NDJSON): why something could not be processed, with its raw input. */
@@ -32,11 +32,11 @@ export interface DeadLetterInput {
   readonly reason: string;
   /** Human-readable explanation. */
   readonly message: string;
-  readonly code?: string;
+  readonly code?: string | undefined;
   /** The raw input (frame text, payload, event) as far as it is JSON-safe. */
   readonly raw?: unknown;
   /** Extra context such as the MQTT topic. */
-  readonly data?: Readonly<Record<string, unknown>>;
+  readonly data?: Readonly<Record<string, unknown>> | undefined;
 }
 
 /** A dead-letter record as written: the input plus a timestamp. */
@@ -54,12 +54,12 @@ export interface Ack {
   /** Runs once every event of the emit is handled (written, outboxed or dropped on purpose). */
   readonly onHandled: () => void;
   /** Runs instead of `onHandled` when an event could not be made durable; keep the data for a retry. */
-  readonly onFailed?: (error: SdkError) => void;
+  readonly onFailed?: ((error: SdkError) => void) | undefined;
 }
 
 /** Connection status a source reports (gauge `ha_ingestor_source_connected`, health, `source:status`). */
 export interface SourceStatus {
   readonly connected: boolean;
   /** Secret-free detail, e.g. `reconnecting in 2.1 s` or the error message. */
-  readonly message?: string;
+  readonly message?: string | undefined;
 }

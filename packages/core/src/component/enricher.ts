@@ -20,17 +20,17 @@ export interface Enricher<In, Added extends object, N extends Needs = NoCapabili
   /** Returns the fields to add or overwrite for one event, or {@link DROP} to drop it on purpose. */
   readonly enrich: (event: In, ctx: StageContext) => Added | Drop | Promise<Added | Drop>;
   /** Optional batch form for speed; must behave exactly like calling `enrich` per event. */
-  readonly enrichBatch?: (events: readonly In[], ctx: StageContext) => ReadonlyArray<Added | Drop> | Promise<ReadonlyArray<Added | Drop>>;
+  readonly enrichBatch?: ((events: readonly In[], ctx: StageContext) => ReadonlyArray<Added | Drop> | Promise<ReadonlyArray<Added | Drop>>) | undefined;
   /** Called once when the pipeline starts (e.g. to start a poller); read needed capabilities here (`ctx.capability`). */
-  readonly start?: (ctx: StageContext) => Promise<void> | void;
+  readonly start?: ((ctx: StageContext) => Promise<void> | void) | undefined;
   /** Called once when the pipeline stops, after the last event (stop pollers, clear caches). */
-  readonly close?: () => Promise<void> | void;
+  readonly close?: (() => Promise<void> | void) | undefined;
   /**
    * Capabilities this enricher takes from the pipeline, keyed by the hook that would otherwise carry them
    * (`{ registry: registryCapability }`). `build()` fails with CONFIG_INVALID when nothing provides one.
    * Absent when every needed hook was given explicitly.
    */
-  readonly needs?: N;
+  readonly needs?: N | undefined;
 }
 
 /** The part of an enricher an author writes. */
@@ -38,12 +38,12 @@ export interface EnricherImpl<In, R> {
   /** Returns the fields to add or overwrite for one event, or {@link DROP} (see {@link Enricher.enrich}). */
   readonly enrich: (event: In, ctx: StageContext) => R;
   /** Optional batch form; must behave exactly like `enrich` per event (see {@link Enricher.enrichBatch}). */
-  readonly enrichBatch?: (events: readonly In[], ctx: StageContext) => ReadonlyArray<Awaited<R>> | Promise<ReadonlyArray<Awaited<R>>>;
+  readonly enrichBatch?: ((events: readonly In[], ctx: StageContext) => ReadonlyArray<Awaited<R>> | Promise<ReadonlyArray<Awaited<R>>>) | undefined;
   /** Called once when the pipeline starts (see {@link Enricher.start}). */
-  readonly start?: (ctx: StageContext) => Promise<void> | void;
+  readonly start?: ((ctx: StageContext) => Promise<void> | void) | undefined;
   /** Called once when the pipeline stops (see {@link Enricher.close}). */
-  readonly close?: () => Promise<void> | void;
-  readonly name?: string;
+  readonly close?: (() => Promise<void> | void) | undefined;
+  readonly name?: string | undefined;
 }
 
 /** The fields an enricher adds, from its `enrich` return type. */
@@ -52,13 +52,12 @@ export type AddedOf<R> = Exclude<Awaited<R>, Drop> extends infer A ? (A extends 
 /** Definition passed to {@link defineEnricher}. */
 export interface EnricherDefinition<S extends z.ZodType, In, R, H, N extends Needs = NoCapabilities> {
   readonly name: string;
-  readonly options?: S;
+  readonly options?: S | undefined;
   /**
    * Hooks the pipeline can fill: `{ registry: registryCapability }` means "when the caller leaves out the
    * `registry` hook, take the pipeline's registry". The enricher reads it in `start` with {@link resolveNeed}.
    */
-  readonly needs?: N;
-  /** Builds the enricher from its parsed options (defaults applied) and the hooks the user passed. */
+  readonly needs?: N | undefined;
   readonly create: (options: z.output<S>, hooks: H) => EnricherImpl<In, R>;
 }
 

@@ -14,7 +14,7 @@ export interface RejectedEvent {
 
 /** What `write` may report. Events not listed in `rejected` were durably accepted. */
 export interface SinkWriteResult {
-  readonly rejected?: readonly RejectedEvent[];
+  readonly rejected?: readonly RejectedEvent[] | undefined;
 }
 
 /**
@@ -28,13 +28,13 @@ export interface Sink<Accepts> {
   /** Writes one batch; resolves once it is durably accepted (listing poison events in `rejected`), rejects with an SdkError otherwise. */
   readonly write: (batch: readonly Accepts[], ctx: StageContext) => Promise<SinkWriteResult | void>;
   /** Called once before the first write (connect, seed caches). */
-  readonly open?: (ctx: StageContext) => Promise<void>;
+  readonly open?: ((ctx: StageContext) => Promise<void>) | undefined;
   /** Resolves when the sink can write; rejects with SINK_UNAVAILABLE or AUTH_FAILED otherwise. */
-  readonly healthcheck?: (signal: AbortSignal) => Promise<void>;
+  readonly healthcheck?: ((signal: AbortSignal) => Promise<void>) | undefined;
   /** Flushes anything the sink holds and releases resources. */
-  readonly close?: () => Promise<void>;
+  readonly close?: (() => Promise<void>) | undefined;
   /** Cheap size estimate in bytes, used by the byte trigger of the batcher. */
-  readonly sizeOf?: (event: Accepts) => number;
+  readonly sizeOf?: ((event: Accepts) => number) | undefined;
 }
 
 /** The part of a sink an author writes. */
@@ -42,14 +42,14 @@ export interface SinkImpl<Accepts> {
   /** Writes one batch; resolves once it is durably accepted (see {@link Sink.write}). */
   readonly write: (batch: readonly Accepts[], ctx: StageContext) => Promise<SinkWriteResult | void>;
   /** Called once before the first write (see {@link Sink.open}). */
-  readonly open?: (ctx: StageContext) => Promise<void>;
+  readonly open?: ((ctx: StageContext) => Promise<void>) | undefined;
   /** Resolves when the sink can write (see {@link Sink.healthcheck}). */
-  readonly healthcheck?: (signal: AbortSignal) => Promise<void>;
+  readonly healthcheck?: ((signal: AbortSignal) => Promise<void>) | undefined;
   /** Flushes and releases resources (see {@link Sink.close}). */
-  readonly close?: () => Promise<void>;
+  readonly close?: (() => Promise<void>) | undefined;
   /** Cheap size estimate in bytes (see {@link Sink.sizeOf}). */
-  readonly sizeOf?: (event: Accepts) => number;
-  readonly name?: string;
+  readonly sizeOf?: ((event: Accepts) => number) | undefined;
+  readonly name?: string | undefined;
 }
 
 /** Definition passed to {@link defineSink}. */

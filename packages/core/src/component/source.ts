@@ -19,7 +19,7 @@ export interface SourceContext<E> extends StageContext {
    * needing it, or reading it in `start()`). Lets a source skip work nobody consumes (registry sync).
    * The runtime always sets it; optional so contexts made by hand stay valid (absent: nobody consumes).
    */
-  readonly consumed?: (capability: Capability) => boolean;
+  readonly consumed?: ((capability: Capability) => boolean) | undefined;
 }
 
 /**
@@ -32,7 +32,7 @@ export interface Source<E, P extends Provided = NoCapabilities> {
   /** Owns its reconnects; only fatal errors (e.g. AUTH_FAILED) reject. A property, so variance is checked. */
   readonly run: (ctx: SourceContext<E>) => Promise<void>;
   /** Values this source provides to consumers (enrichers), by capability name; build entries with `provide()`. */
-  readonly provides?: P;
+  readonly provides?: P | undefined;
 }
 
 /** The part of a source an author writes; `defineSource` adds kind and name. */
@@ -40,9 +40,9 @@ export interface SourceImpl<E, P extends Provided = NoCapabilities> {
   /** Runs until `ctx.signal` aborts (resolve) or a fatal error (reject); see {@link Source.run}. */
   readonly run: (ctx: SourceContext<E>) => Promise<void>;
   /** Overrides the component name (e.g. when one factory makes several named instances). */
-  readonly name?: string;
+  readonly name?: string | undefined;
   /** See {@link Source.provides}. */
-  readonly provides?: P;
+  readonly provides?: P | undefined;
 }
 
 /** Definition passed to {@link defineSource}. */

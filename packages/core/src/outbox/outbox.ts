@@ -48,21 +48,21 @@ export interface Outbox<T> {
 export interface OutboxHooks {
   /** Name used in logs and errors (e.g. the sink name). */
   readonly name: string;
-  readonly logger?: Logger;
+  readonly logger?: Logger | undefined;
   /** Clock (epoch ms) for entry ages; injectable for tests. */
-  readonly now?: () => number;
+  readonly now?: (() => number) | undefined;
   /**
    * Called with the number of records dropped by the whenFull policy and the policy name. `drop-newest`
    * (also used for a batch larger than `maxBytes`) is reported here *and* by the rejected `append`: the
    * pipeline counts such a batch once, as failed (its sources are told `onFailed`), never as dropped.
    */
-  readonly onDrop?: (records: number, reason: 'drop-oldest' | 'drop-newest') => void;
+  readonly onDrop?: ((records: number, reason: 'drop-oldest' | 'drop-newest') => void) | undefined;
   /**
    * Called when the outbox becomes full (an append found no room) and when it is no longer full (pending
    * bytes back at or below half the cap). The outbox itself logs both transitions once, and its drops at
    * most once per 10 s; this hook is for metrics and health.
    */
-  readonly onFullChange?: (full: boolean, info: OutboxFullInfo) => void;
+  readonly onFullChange?: ((full: boolean, info: OutboxFullInfo) => void) | undefined;
 }
 
 /** Options of `openOutbox` (disk.ts): the schema's data options and the {@link OutboxHooks}. */

@@ -22,11 +22,11 @@ export const PipelineOptionsSchema = z.object({
 /** The parts of pipeline options that are functions or objects, not data: not validated, never in a schema. */
 export interface PipelineHooks {
   /** pino-compatible logger. @default a logger that discards everything */
-  readonly logger?: Logger;
+  readonly logger?: Logger | undefined;
   /** Clock, epoch ms (dedupe windows, dead-letter times, lag). @default Date.now */
-  readonly now?: () => number;
+  readonly now?: (() => number) | undefined;
   /** Metrics to record into. @default createMetrics() on a fresh registry */
-  readonly metrics?: Metrics;
+  readonly metrics?: Metrics | undefined;
 }
 
 /** What `.build(options)` accepts: the schema's data (defaults from the schema) and the hooks. */

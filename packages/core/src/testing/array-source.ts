@@ -13,11 +13,11 @@ export interface ArraySource<E> extends Source<E> {
 
 /** Options of {@link arraySource}. */
 export interface ArraySourceOptions {
-  readonly name?: string;
+  readonly name?: string | undefined;
   /** Emit everything with one `emitBatch` call instead of one `emit` per event. */
-  readonly batch?: boolean;
+  readonly batch?: boolean | undefined;
   /** Resolve `run` after emitting instead of waiting for the signal (a finite source). */
-  readonly finite?: boolean;
+  readonly finite?: boolean | undefined;
 }
 
 /**

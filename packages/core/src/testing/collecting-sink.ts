@@ -24,9 +24,9 @@ export interface CollectingSink<E> extends Sink<E> {
 
 /** Options of {@link collectingSink}. */
 export interface CollectingSinkOptions<E> {
-  readonly name?: string;
+  readonly name?: string | undefined;
   /** Events (by predicate) returned as `rejected` instead of accepted. */
-  readonly reject?: (event: E) => string | undefined;
+  readonly reject?: ((event: E) => string | undefined) | undefined;
 }
 
 /**

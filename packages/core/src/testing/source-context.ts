@@ -16,9 +16,9 @@ export interface TestSourceContext<E> extends SourceContext<E>, Pick<TestContext
 /** Options of {@link createTestSourceContext}. */
 export interface TestSourceContextOptions extends Partial<StageContext> {
   /** Answers `consumed`: which capabilities a pipeline would take from the source. @default none */
-  readonly consumed?: (capability: Capability) => boolean;
+  readonly consumed?: ((capability: Capability) => boolean) | undefined;
   /** How acks are settled: `handled` at once (default), or never (`none`), e.g. to test a source's unacked buffer. */
-  readonly ack?: 'handled' | 'none';
+  readonly ack?: 'handled' | 'none' | undefined;
 }
 
 /**

@@ -10,9 +10,9 @@ export interface TestEnricherOptions<In, Added extends object> {
   /** Events to enrich (fresh objects on every call); include ones the enricher drops, if it drops any. */
   readonly sampleEvents: () => In[];
   /** Clock of the test context (ms); fixed so results are comparable. @default 1700000000000 */
-  readonly now?: number;
+  readonly now?: number | undefined;
   /** More `it` blocks for enricher-specific behaviour. */
-  readonly additionalTests?: () => void;
+  readonly additionalTests?: (() => void) | undefined;
 }
 
 /**

@@ -23,11 +23,11 @@ export interface TestSinkOptions<E> {
    * Reads back everything the most recently created sink has durably stored (file lines, rows from the
    * database, …). With it the suite proves "write() resolves only after acceptance" and "flushes on close".
    */
-  readonly read?: () => Promise<unknown[]>;
+  readonly read?: (() => Promise<unknown[]>) | undefined;
   /** More `it` blocks (sink-specific failures, e.g. "rejects with SINK_REJECTED on HTTP 400"). */
-  readonly additionalTests?: (handle: SinkTestHandle<E>) => void;
+  readonly additionalTests?: ((handle: SinkTestHandle<E>) => void) | undefined;
   /** Per-test timeout for slow sinks (ms). @default 10000 */
-  readonly timeoutMs?: number;
+  readonly timeoutMs?: number | undefined;
 }
 
 /**

@@ -11,13 +11,13 @@ export interface TestSourceOptions<E> {
    * Makes the running source produce at least one event (e.g. publish an MQTT message, push a state in
    * the HA simulator). Omit it for sources that emit on their own.
    */
-  readonly trigger?: (ctx: TestSourceContext<E>) => Promise<void> | void;
+  readonly trigger?: ((ctx: TestSourceContext<E>) => Promise<void> | void) | undefined;
   /** Releases what `create` started (servers, temp dirs); called after every test. */
-  readonly cleanup?: () => Promise<void> | void;
+  readonly cleanup?: (() => Promise<void> | void) | undefined;
   /** Bound for waiting on events and on `run` to return (ms). @default 5000 */
-  readonly timeoutMs?: number;
+  readonly timeoutMs?: number | undefined;
   /** More `it` blocks for source-specific behaviour. */
-  readonly additionalTests?: () => void;
+  readonly additionalTests?: (() => void) | undefined;
 }
 
 /**

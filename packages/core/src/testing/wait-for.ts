@@ -11,11 +11,11 @@ const realNow = Date.now;
 /** Options of {@link waitFor}. */
 export interface WaitForOptions<T, R extends T = T> {
   /** Whether the observed value is the awaited one; a type guard narrows the result. Default: the value is truthy. */
-  readonly until?: ((value: T) => value is R) | ((value: T) => boolean);
+  readonly until?: ((value: T) => value is R) | ((value: T) => boolean) | undefined;
   /** @default 15_000 */
-  readonly timeoutMs?: number;
+  readonly timeoutMs?: number | undefined;
   /** Pause between two observations. @default 10 */
-  readonly intervalMs?: number;
+  readonly intervalMs?: number | undefined;
 }
 
 /**

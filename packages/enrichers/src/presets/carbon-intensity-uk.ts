@@ -7,6 +7,13 @@ import type { PresetHooks } from './common.js';
 
 const NAME = 'carbon_intensity';
 
+// Names this enricher in the builder's "missing field" compile errors (issue 20; see core's FieldProviders).
+declare module '@ha-ingestor/core' {
+  interface FieldProviders {
+    'carbonIntensityUk()': typeof NAME;
+  }
+}
+
 /** Options of {@link carbonIntensityUk}. */
 export const CarbonIntensityUkOptionsSchema = z.object({
   baseUrl: z.url().default('https://api.carbonintensity.org.uk').describe('API base URL (no key needed; tests point it at a local server)'),

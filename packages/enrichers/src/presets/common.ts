@@ -6,14 +6,14 @@ import { PolledLocationSchema } from '../polled-options.js';
 /** Injectable parts shared by every preset (see PolledContextHooks). */
 export interface PresetHooks {
   /** HA's latitude/longitude (get_config) for locations without coordinates; left out, the pipeline's registry (if any). */
-  readonly registry?: RegistryProvider;
-  readonly fetch?: FetchLike;
+  readonly registry?: RegistryProvider | undefined;
+  readonly fetch?: FetchLike | undefined;
   /** Clock (epoch ms); injectable for tests. */
-  readonly now?: () => number;
+  readonly now?: (() => number) | undefined;
   /** Makes the per-request timeout signal (default `AbortSignal.timeout`). */
-  readonly timeout?: (ms: number) => AbortSignal;
+  readonly timeout?: ((ms: number) => AbortSignal) | undefined;
   /** Picks the location id for an event (default: the first location). */
-  readonly locate?: (event: object) => string | undefined;
+  readonly locate?: ((event: object) => string | undefined) | undefined;
 }
 
 /** Poll options shared by every preset, with per-preset defaults. */

@@ -7,6 +7,13 @@ import type { PresetHooks } from './common.js';
 
 const NAME = 'electricity_price';
 
+// Names this enricher in the builder's "missing field" compile errors (issue 20; see core's FieldProviders).
+declare module '@ha-ingestor/core' {
+  interface FieldProviders {
+    'octopusAgile()': typeof NAME;
+  }
+}
+
 /** Options of {@link octopusAgile}. */
 export const OctopusAgileOptionsSchema = z.object({
   product: z.string().min(1).describe('Product code, e.g. AGILE-24-10-01'),

@@ -7,6 +7,13 @@ import type { PresetHooks } from './common.js';
 
 const NAME = 'air_quality';
 
+// Names this enricher in the builder's "missing field" compile errors (issue 20; see core's FieldProviders).
+declare module '@ha-ingestor/core' {
+  interface FieldProviders {
+    'openWeatherMapAir()': typeof NAME;
+  }
+}
+
 /** Options of {@link openWeatherMapAir}. */
 export const OpenWeatherMapAirOptionsSchema = z.object({
   apiKey: z.string().min(1).describe('OpenWeatherMap API key (sent as appid; never logged)'),

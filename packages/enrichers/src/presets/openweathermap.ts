@@ -7,6 +7,13 @@ import type { PresetHooks } from './common.js';
 
 const NAME = 'owm_weather';
 
+// Names this enricher in the builder's "missing field" compile errors (issue 20; see core's FieldProviders).
+declare module '@ha-ingestor/core' {
+  interface FieldProviders {
+    'openWeatherMap()': typeof NAME;
+  }
+}
+
 /** Options of {@link openWeatherMap}. */
 export const OpenWeatherMapOptionsSchema = z.object({
   apiKey: z.string().min(1).describe('OpenWeatherMap API key (sent as appid; never logged)'),
