@@ -58,6 +58,7 @@ export interface EnricherDefinition<S extends z.ZodType, In, R, H, N extends Nee
    * `registry` hook, take the pipeline's registry". The enricher reads it in `start` with {@link resolveNeed}.
    */
   readonly needs?: N | undefined;
+  /** Builds the enricher from its parsed options (defaults applied) and the hooks the user passed. */
   readonly create: (options: z.output<S>, hooks: H) => EnricherImpl<In, R>;
 }
 

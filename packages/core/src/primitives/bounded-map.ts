@@ -23,14 +23,18 @@ export interface BoundedMap<K, V> extends Iterable<[K, V]> {
   readonly get: (key: K) => V | undefined;
   /** The value, without marking it as used. */
   readonly peek: (key: K) => V | undefined;
+  /** Whether `key` is held (does not count as a use for LRU or second-chance eviction). */
   readonly has: (key: K) => boolean;
   /**
    * Inserts or replaces; returns the entries evicted to make room, oldest first (the same empty array when
    * none), so the caller can count, settle or unsubscribe them where it has the context.
    */
   readonly set: (key: K, value: V) => readonly (readonly [K, V])[];
+  /** Removes `key`; true when it was held. Not counted as an eviction. */
   readonly delete: (key: K) => boolean;
+  /** How many entries are held (at most `max`). */
   readonly size: () => number;
+  /** Removes every entry. Not counted as evictions. */
   readonly clear: () => void;
   /** Keys in eviction order, first to go first (a snapshot: safe to change the map meanwhile). */
   readonly keys: () => readonly K[];
