@@ -21,7 +21,8 @@ for (const dir of readdirSync(join(root, 'packages')).sort()) {
   for (const [subpath, target] of Object.entries(manifest.exports ?? {})) {
     if (typeof target?.source !== 'string') continue;
     entryPoints.push(join(root, 'packages', dir, target.source));
-    modules[`${manifest.name}:${target.source.replace(/^\.\//, '')}`] = subpath === '.' ? manifest.name : `${manifest.name}/${subpath.slice(2)}`;
+    modules[`${manifest.name}:${target.source.replace(/^\.\//, '')}`] =
+      subpath === '.' ? manifest.name : `${manifest.name}/${subpath.slice(2)}`;
   }
 }
 
@@ -41,7 +42,13 @@ export default {
   disableSources: true,
   treatWarningsAsErrors: true,
   treatValidationWarningsAsErrors: true,
-  validation: { invalidLink: true, notExported: true, notDocumented: true, rewrittenLink: true, unusedMergeModuleWith: true },
+  validation: {
+    invalidLink: true,
+    notExported: true,
+    notDocumented: true,
+    rewrittenLink: true,
+    unusedMergeModuleWith: true,
+  },
   // Top-level declarations must be documented; members (interface properties, parameters) are encouraged.
   packagesRequiringDocumentation: packageNames,
   requiredToBeDocumented: ['Enum', 'Variable', 'Function', 'Class', 'Interface', 'TypeAlias'],

@@ -19,7 +19,12 @@ export default defineConfig({
           // and over 5 s on a shared, loaded machine; none of them measures time, so a wider timeout only
           // stops load from failing them (a hang still fails).
           testTimeout: 30_000,
-          include: ['packages/*/src/**/*.test.ts', 'examples/*/src/**/*.test.ts', 'bench/**/*.test.ts', 'scripts/**/*.test.ts'],
+          include: [
+            'packages/*/src/**/*.test.ts',
+            'examples/*/src/**/*.test.ts',
+            'bench/**/*.test.ts',
+            'scripts/**/*.test.ts',
+          ],
           typecheck: {
             enabled: true,
             tsconfig: './tsconfig.json',

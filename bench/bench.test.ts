@@ -17,7 +17,9 @@ describe('bench corpus', () => {
 
   it('frames are HA event messages whose events the floor can serialise', () => {
     const corpus = buildCorpus({ seed: 5, entityCount: 60, count: 40 });
-    const written = corpus.frames.map((f) => handLine((JSON.parse(f) as { event: unknown }).event)).filter((l) => l !== undefined);
+    const written = corpus.frames
+      .map((f) => handLine((JSON.parse(f) as { event: unknown }).event))
+      .filter((l) => l !== undefined);
     expect(written.length).toBeGreaterThan(30);
     for (const line of written) expect(line).toMatch(/^\S.* \d{16}$/s);
   });

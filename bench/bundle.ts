@@ -18,7 +18,9 @@ const ROOT = fileURLToPath(new URL('../', import.meta.url));
  * The bundles sit directly in `<root>/.tmp/` so that deps.ts's `../packages/…` URLs resolve the same.
  * Returns entry name → bundle path, or undefined when esbuild is unavailable (children then run on tsx).
  */
-export async function bundleChildren(entries: Readonly<Record<string, string>>): Promise<Record<string, string> | undefined> {
+export async function bundleChildren(
+  entries: Readonly<Record<string, string>>,
+): Promise<Record<string, string> | undefined> {
   let esbuild: Esbuild;
   try {
     const fromRoot = createRequire(new URL('../package.json', import.meta.url));
@@ -40,7 +42,9 @@ export async function bundleChildren(entries: Readonly<Record<string, string>>):
       conditions: ['source'],
       logLevel: 'error',
       // CommonJS dependencies inside an ESM bundle need a real `require`.
-      banner: { js: "import { createRequire as __benchCreateRequire } from 'node:module'; const require = __benchCreateRequire(import.meta.url);" },
+      banner: {
+        js: "import { createRequire as __benchCreateRequire } from 'node:module'; const require = __benchCreateRequire(import.meta.url);",
+      },
     });
     out[name] = outfile;
   }

@@ -5,7 +5,12 @@ import type { HaWireEvent, SimulatedHome } from '@ha-ingestor/ha-simulator';
 import { percentile } from './util.js';
 
 /** Event types the WebSocket source subscribes to by default (the corpus keeps only these). */
-export const SUBSCRIBED_TYPES: ReadonlySet<string> = new Set(['state_changed', 'call_service', 'automation_triggered', 'script_started']);
+export const SUBSCRIBED_TYPES: ReadonlySet<string> = new Set([
+  'state_changed',
+  'call_service',
+  'automation_triggered',
+  'script_started',
+]);
 
 /** A seeded corpus of HA WebSocket event frames, exactly as HA sends them (one event per frame). */
 export interface Corpus {
@@ -49,7 +54,14 @@ export function buildCorpus(options: { seed: number; entityCount: number; count:
     events.push(event);
     frames.push(JSON.stringify({ id: 1, type: 'event', event }));
   }
-  return { seed: options.seed, entityCount: options.entityCount, frames, events, stats: corpusStats(frames, events), registry };
+  return {
+    seed: options.seed,
+    entityCount: options.entityCount,
+    frames,
+    events,
+    stats: corpusStats(frames, events),
+    registry,
+  };
 }
 
 /** Size and mix statistics of a corpus (bytes are UTF-8). */
@@ -72,7 +84,8 @@ export function corpusStats(frames: readonly string[], events: readonly HaWireEv
 function hasHostileString(value: unknown): boolean {
   if (typeof value === 'string') return isHostile(value);
   if (Array.isArray(value)) return value.some(hasHostileString);
-  if (typeof value === 'object' && value !== null) return Object.entries(value).some(([k, v]) => isHostile(k) || hasHostileString(v));
+  if (typeof value === 'object' && value !== null)
+    return Object.entries(value).some(([k, v]) => isHostile(k) || hasHostileString(v));
   return false;
 }
 

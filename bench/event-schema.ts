@@ -7,7 +7,9 @@ import { z } from 'zod';
  * and type-checked the event by hand).
  */
 const micros = z.number().int().nonnegative();
-const context = z.object({ id: z.string().min(1), parent_id: z.string().nullable(), user_id: z.string().nullable() }).nullable();
+const context = z
+  .object({ id: z.string().min(1), parent_id: z.string().nullable(), user_id: z.string().nullable() })
+  .nullable();
 const provenance = z.object({
   source: z.string().min(1),
   mode: z.enum(['live', 'backfill', 'import', 'replay']),
@@ -51,7 +53,9 @@ export const StrictHaEventSchema = z.union([
   z.object({
     ...base,
     event_type: z.literal('call_service'),
-    data: z.object({ domain: z.string(), service: z.string(), service_data: z.record(z.string(), z.unknown()) }).loose(),
+    data: z
+      .object({ domain: z.string(), service: z.string(), service_data: z.record(z.string(), z.unknown()) })
+      .loose(),
   }),
   z.object({
     ...base,

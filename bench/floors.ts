@@ -14,9 +14,13 @@ export interface Rate {
 export async function floorJsonParse(corpus: Corpus, minMs: number): Promise<Rate> {
   const frames = corpus.frames;
   let sink = 0;
-  const r = await throughput(() => {
-    for (const f of frames) sink += (JSON.parse(f) as { id: number }).id;
-  }, frames.length, minMs);
+  const r = await throughput(
+    () => {
+      for (const f of frames) sink += (JSON.parse(f) as { id: number }).id;
+    },
+    frames.length,
+    minMs,
+  );
   if (sink < 0) throw new Error('unreachable');
   return toRate(r, frames.length);
 }
@@ -25,19 +29,23 @@ export async function floorJsonParse(corpus: Corpus, minMs: number): Promise<Rat
 export async function floorB(corpus: Corpus, minMs: number): Promise<Rate & { bytesPerEvent: number }> {
   const frames = corpus.frames;
   let bytes = 0;
-  const r = await throughput(() => {
-    bytes = 0;
-    let lines: string[] = [];
-    for (const f of frames) {
-      const line = handLine((JSON.parse(f) as { event: unknown }).event);
-      if (line !== undefined) lines.push(line);
-      if (lines.length === 1000) {
-        bytes += lines.join('\n').length;
-        lines = [];
+  const r = await throughput(
+    () => {
+      bytes = 0;
+      let lines: string[] = [];
+      for (const f of frames) {
+        const line = handLine((JSON.parse(f) as { event: unknown }).event);
+        if (line !== undefined) lines.push(line);
+        if (lines.length === 1000) {
+          bytes += lines.join('\n').length;
+          lines = [];
+        }
       }
-    }
-    bytes += lines.join('\n').length;
-  }, frames.length, minMs);
+      bytes += lines.join('\n').length;
+    },
+    frames.length,
+    minMs,
+  );
   return { ...toRate(r, frames.length), bytesPerEvent: bytes / frames.length };
 }
 
@@ -64,7 +72,10 @@ export async function floorWsTransport(corpus: Corpus, totalFrames: number, maxM
     const t0 = process.hrtime.bigint();
     let received = 0;
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`ws floor: ${received}/${totalFrames} frames after ${maxMs} ms`)), maxMs);
+      const timer = setTimeout(
+        () => reject(new Error(`ws floor: ${received}/${totalFrames} frames after ${maxMs} ms`)),
+        maxMs,
+      );
       client.on('message', () => {
         if (++received === totalFrames) {
           clearTimeout(timer);
@@ -79,7 +90,11 @@ export async function floorWsTransport(corpus: Corpus, totalFrames: number, maxM
     const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
     const cpu = process.cpuUsage(cpu0);
     client.close();
-    return { events: received, eventsPerSecond: received / wallS, eventsPerCpuSecond: received / ((cpu.user + cpu.system) / 1e6) };
+    return {
+      events: received,
+      eventsPerSecond: received / wallS,
+      eventsPerCpuSecond: received / ((cpu.user + cpu.system) / 1e6),
+    };
   } finally {
     for (const c of wss.clients) c.terminate();
     await new Promise<void>((resolve) => wss.close(() => resolve()));
@@ -87,5 +102,9 @@ export async function floorWsTransport(corpus: Corpus, totalFrames: number, maxM
 }
 
 function toRate(r: { opsPerSecond: number; runs: number; cpuSeconds: number }, perRun: number): Rate {
-  return { eventsPerSecond: r.opsPerSecond, eventsPerCpuSecond: (r.runs * perRun) / r.cpuSeconds, events: r.runs * perRun };
+  return {
+    eventsPerSecond: r.opsPerSecond,
+    eventsPerCpuSecond: (r.runs * perRun) / r.cpuSeconds,
+    events: r.runs * perRun,
+  };
 }

@@ -37,7 +37,8 @@ export function handLine(event: unknown): string | undefined {
     if (key === 'unit_of_measurement') continue;
     const v = attrs[key];
     if (typeof v === 'number' && Number.isFinite(v)) line += `,${escapeTag(key)}=${v}`;
-    else if (v !== null && v !== undefined) line += `,${escapeTag(key)}_str=${quote(typeof v === 'string' ? v : JSON.stringify(v))}`;
+    else if (v !== null && v !== undefined)
+      line += `,${escapeTag(key)}_str=${quote(typeof v === 'string' ? v : JSON.stringify(v))}`;
   }
   return `${line} ${lastUpdated}`;
 }

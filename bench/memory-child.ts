@@ -26,7 +26,13 @@ export interface MemoryResult {
   readonly gc: boolean;
 }
 
-const args = JSON.parse(process.argv[2] ?? '{}') as { seconds?: number; rate?: number; entities?: number; sampleEvery?: number; baseline?: boolean };
+const args = JSON.parse(process.argv[2] ?? '{}') as {
+  seconds?: number;
+  rate?: number;
+  entities?: number;
+  sampleEvery?: number;
+  baseline?: boolean;
+};
 // Baseline: the same generator and normalisation with the events dropped (no pipeline work), to tell the
 // generator's own growth (its simulated home gains BLE tag entities over time) from the pipeline's.
 const baseline = args.baseline === true;
@@ -91,6 +97,11 @@ const built = pipeline(source)
 await built.start();
 await built.idle();
 await built.stop();
-const result: MemoryResult = { samples, events: produced, wallSeconds: (Date.now() - t0) / 1000, gc: gcFn !== undefined };
+const result: MemoryResult = {
+  samples,
+  events: produced,
+  wallSeconds: (Date.now() - t0) / 1000,
+  gc: gcFn !== undefined,
+};
 process.send?.(result);
 process.disconnect?.();

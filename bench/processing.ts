@@ -49,7 +49,9 @@ export function framesSource(frames: readonly string[], repeat = 1): Source<HaEv
 }
 
 /** A sink that maps with the `ha` schema, serialises line protocol and discards it (the null transport). */
-export function nullLineProtocolSink(): Sink<MappableEvent> & { readonly totals: () => { points: number; bytes: number } } {
+export function nullLineProtocolSink(): Sink<MappableEvent> & {
+  readonly totals: () => { points: number; bytes: number };
+} {
   const map = createSchemaMapper({ kind: 'ha' });
   let points = 0;
   let bytes = 0;
@@ -72,7 +74,11 @@ export function nullLineProtocolSink(): Sink<MappableEvent> & { readonly totals:
  * enrichers → batch (1,000) → line protocol into a null transport. A fresh pipeline per run (dedupe
  * would drop a replayed corpus).
  */
-export async function runProcessingPath(frames: readonly string[], registry: RegistryData, options: { strict: boolean; repeat?: number }): Promise<ProcessingRun> {
+export async function runProcessingPath(
+  frames: readonly string[],
+  registry: RegistryData,
+  options: { strict: boolean; repeat?: number },
+): Promise<ProcessingRun> {
   const store = createRegistryStore(registry);
   const sink = nullLineProtocolSink();
   const source = framesSource(frames, options.repeat ?? 1);

@@ -32,7 +32,11 @@ export interface BenchResults {
   readonly burst: Maybe<E2eResult>;
   readonly memory: Maybe<MemoryScenario>;
   readonly settings: Readonly<Record<string, Maybe<E2eResult>>>;
-  readonly peers: { readonly hajs: Maybe<E2eResult>; readonly hajsDeflate: Maybe<E2eResult>; readonly nodeRed: NodeRedPeer };
+  readonly peers: {
+    readonly hajs: Maybe<E2eResult>;
+    readonly hajsDeflate: Maybe<E2eResult>;
+    readonly nodeRed: NodeRedPeer;
+  };
   readonly targets: readonly Target[];
 }
 
@@ -56,20 +60,72 @@ export function targetsOf(r: BenchResults): Target[] {
   const maxWait = s2k?.settings.batchMaxWaitMs ?? NaN_;
   const mem = ok(r.memory);
   const memBase = mem === undefined ? undefined : ok(mem.baseline);
-  const heapGrowth = mem === undefined || memBase === undefined ? NaN_ : mem.heapSlopeMbPerMin - memBase.heapSlopeMbPerMin;
+  const heapGrowth =
+    mem === undefined || memBase === undefined ? NaN_ : mem.heapSlopeMbPerMin - memBase.heapSlopeMbPerMin;
   const nr = r.peers.nodeRed;
-  const nodeRedRatio = nr.status === 'not run' ? undefined : ratio(ours?.eventsPerCpuSecond ?? NaN_, nr.eventsPerCpuSecond);
+  const nodeRedRatio =
+    nr.status === 'not run' ? undefined : ratio(ours?.eventsPerCpuSecond ?? NaN_, nr.eventsPerCpuSecond);
   return [
-    { name: 'processing path, strict validation', target: '≥ 0.6× floor B', value: `${fmt(strictRatio)}×`, met: judge(strictRatio, 0.6, 'higher') },
-    { name: 'end to end', target: '≥ 0.8× end-to-end floor', value: `${fmt(e2eRatio)}×`, met: judge(e2eRatio, 0.8, 'higher') },
-    { name: '2,000/s: CPU', target: '≤ 5% of one core', value: `${fmt(s2k?.cpuPercent ?? NaN_, 1)}%`, met: judge(s2k?.cpuPercent ?? NaN_, 5, 'lower') },
-    { name: '2,000/s: event-loop delay p99', target: '≤ 10 ms', value: `${fmt(s2k?.eventLoopDelayP99Ms ?? NaN_, 1)} ms`, met: judge(s2k?.eventLoopDelayP99Ms ?? NaN_, 10, 'lower') },
-    { name: '2,000/s: latency p99', target: `≤ batch max-wait + 20 ms (${fmt(maxWait + 20, 0)} ms)`, value: `${fmt(s2k?.latencyP99Ms ?? NaN_, 0)} ms`, met: judge(s2k?.latencyP99Ms ?? NaN_, maxWait + 20, 'lower') },
-    { name: '2,000/s: RSS', target: '≤ 100 MB', value: `${fmt(s2k?.rssMaxMb ?? NaN_, 0)} MB`, met: judge(s2k?.rssMaxMb ?? NaN_, 100, 'lower') },
-    { name: '4,096 burst drained (acknowledged)', target: '< 0.5 s', value: `${fmt((burst?.drainMs ?? NaN_) / 1000)} s`, met: judge(burst?.drainMs ?? NaN_, 500, 'lower') },
-    { name: 'memory: heap growth of the pipeline (minus the generator alone)', target: 'flat (≤ 1 MB/min)', value: `${fmt(heapGrowth)} MB/min`, met: judge(heapGrowth, 1, 'lower') },
-    { name: 'CPU per event vs Node-RED flow', target: '≥ 20× less', value: nodeRedRatio === undefined ? 'not measured' : `${fmt(nodeRedRatio)}× less`, met: nodeRedRatio === undefined ? 'n/a' : judge(nodeRedRatio, 20, 'higher') },
-    { name: 'CPU per event vs hand-written peer', target: '≥ 1× (events per CPU-s ratio)', value: `${fmt(peerRatio)}×`, met: judge(peerRatio, 1, 'higher') },
+    {
+      name: 'processing path, strict validation',
+      target: '≥ 0.6× floor B',
+      value: `${fmt(strictRatio)}×`,
+      met: judge(strictRatio, 0.6, 'higher'),
+    },
+    {
+      name: 'end to end',
+      target: '≥ 0.8× end-to-end floor',
+      value: `${fmt(e2eRatio)}×`,
+      met: judge(e2eRatio, 0.8, 'higher'),
+    },
+    {
+      name: '2,000/s: CPU',
+      target: '≤ 5% of one core',
+      value: `${fmt(s2k?.cpuPercent ?? NaN_, 1)}%`,
+      met: judge(s2k?.cpuPercent ?? NaN_, 5, 'lower'),
+    },
+    {
+      name: '2,000/s: event-loop delay p99',
+      target: '≤ 10 ms',
+      value: `${fmt(s2k?.eventLoopDelayP99Ms ?? NaN_, 1)} ms`,
+      met: judge(s2k?.eventLoopDelayP99Ms ?? NaN_, 10, 'lower'),
+    },
+    {
+      name: '2,000/s: latency p99',
+      target: `≤ batch max-wait + 20 ms (${fmt(maxWait + 20, 0)} ms)`,
+      value: `${fmt(s2k?.latencyP99Ms ?? NaN_, 0)} ms`,
+      met: judge(s2k?.latencyP99Ms ?? NaN_, maxWait + 20, 'lower'),
+    },
+    {
+      name: '2,000/s: RSS',
+      target: '≤ 100 MB',
+      value: `${fmt(s2k?.rssMaxMb ?? NaN_, 0)} MB`,
+      met: judge(s2k?.rssMaxMb ?? NaN_, 100, 'lower'),
+    },
+    {
+      name: '4,096 burst drained (acknowledged)',
+      target: '< 0.5 s',
+      value: `${fmt((burst?.drainMs ?? NaN_) / 1000)} s`,
+      met: judge(burst?.drainMs ?? NaN_, 500, 'lower'),
+    },
+    {
+      name: 'memory: heap growth of the pipeline (minus the generator alone)',
+      target: 'flat (≤ 1 MB/min)',
+      value: `${fmt(heapGrowth)} MB/min`,
+      met: judge(heapGrowth, 1, 'lower'),
+    },
+    {
+      name: 'CPU per event vs Node-RED flow',
+      target: '≥ 20× less',
+      value: nodeRedRatio === undefined ? 'not measured' : `${fmt(nodeRedRatio)}× less`,
+      met: nodeRedRatio === undefined ? 'n/a' : judge(nodeRedRatio, 20, 'higher'),
+    },
+    {
+      name: 'CPU per event vs hand-written peer',
+      target: '≥ 1× (events per CPU-s ratio)',
+      value: `${fmt(peerRatio)}×`,
+      met: judge(peerRatio, 1, 'higher'),
+    },
   ];
 }
 
@@ -95,14 +151,26 @@ export function printReport(r: BenchResults): void {
   const out: string[] = [];
   const m = r.meta;
   out.push(`ha-ingestor bench (${m.mode}) — ${m.date}`);
-  out.push(`Node ${m.node}, ${m.cpuModel} × ${m.cpuCount}, ${fmt(m.totalMemGb, 1)} GB, ${m.platform}; load average at end ${m.loadAverageAtEnd.map((l) => l.toFixed(1)).join(' ')}; ${fmt(m.durationSeconds, 0)} s; measured processes: ${m.childRuntime}`);
-  out.push(`Corpus: ${r.corpus.frames} frames, median ${r.corpus.medianBytes} B, p95 ${r.corpus.p95Bytes} B, max ${r.corpus.maxBytes} B, ${r.corpus.over8k} ≥ 8 kB, ${r.corpus.hostile} with hostile strings`);
+  out.push(
+    `Node ${m.node}, ${m.cpuModel} × ${m.cpuCount}, ${fmt(m.totalMemGb, 1)} GB, ${m.platform}; load average at end ${m.loadAverageAtEnd.map((l) => l.toFixed(1)).join(' ')}; ${fmt(m.durationSeconds, 0)} s; measured processes: ${m.childRuntime}`,
+  );
+  out.push(
+    `Corpus: ${r.corpus.frames} frames, median ${r.corpus.medianBytes} B, p95 ${r.corpus.p95Bytes} B, max ${r.corpus.maxBytes} B, ${r.corpus.over8k} ≥ 8 kB, ${r.corpus.hostile} with hostile strings`,
+  );
   out.push('');
   const fb = r.floors.floorB.eventsPerCpuSecond;
   out.push(row(['Processing (in process)', 'events/CPU-s', 'µs CPU/event', 'vs floor B', 'events/s wall']));
   out.push(row(['---', '---:', '---:', '---:', '---:']));
   const proc = (label: string, rate: { eventsPerCpuSecond: number; eventsPerSecond: number }) =>
-    out.push(row([label, fmt(rate.eventsPerCpuSecond, 0), fmt(cpuMicrosPerEvent(rate.eventsPerCpuSecond), 1), `${fmt(ratio(rate.eventsPerCpuSecond, fb))}×`, fmt(rate.eventsPerSecond, 0)]));
+    out.push(
+      row([
+        label,
+        fmt(rate.eventsPerCpuSecond, 0),
+        fmt(cpuMicrosPerEvent(rate.eventsPerCpuSecond), 1),
+        `${fmt(ratio(rate.eventsPerCpuSecond, fb))}×`,
+        fmt(rate.eventsPerSecond, 0),
+      ]),
+    );
   proc('1 floor A: JSON.parse', r.floors.jsonParse);
   proc('1 floor B: parse + hand LP', r.floors.floorB);
   proc('1 ws transport (both ends)', r.floors.wsTransport);
@@ -110,7 +178,16 @@ export function printReport(r: BenchResults): void {
   proc('2 pipeline, strict zod', r.processing.strict);
   out.push('');
   const floorRate = ok(r.endToEnd.floor)?.eventsPerCpuSecond ?? NaN_;
-  out.push(row(['End to end over loopback (ingestor process)', 'events/CPU-s', 'µs CPU/event', 'vs e2e floor', 'RSS max', 'note']));
+  out.push(
+    row([
+      'End to end over loopback (ingestor process)',
+      'events/CPU-s',
+      'µs CPU/event',
+      'vs e2e floor',
+      'RSS max',
+      'note',
+    ]),
+  );
   out.push(row(['---', '---:', '---:', '---:', '---:', '---']));
   out.push(e2eRow('3 e2e floor: ws → parse → LP → POST', r.endToEnd.floor, floorRate));
   out.push(e2eRow('3 ours (defaults)', r.endToEnd.ours, floorRate));
@@ -124,12 +201,24 @@ export function printReport(r: BenchResults): void {
   out.push(
     nr.status === 'not run'
       ? row(['8b peer: Node-RED', '–', '–', '–', '–', `not run: ${nr.reason.slice(0, 100)}`])
-      : row(['8b peer: Node-RED 4 + HA websocket + influxdb out', fmt(nr.eventsPerCpuSecond, 0), fmt(cpuMicrosPerEvent(nr.eventsPerCpuSecond), 1), `${fmt(ratio(nr.eventsPerCpuSecond, floorRate))}×`, `${fmt(nr.rssMb, 0)} MB`, nr.status === 'ok' ? '' : 'incomplete']),
+      : row([
+          '8b peer: Node-RED 4 + HA websocket + influxdb out',
+          fmt(nr.eventsPerCpuSecond, 0),
+          fmt(cpuMicrosPerEvent(nr.eventsPerCpuSecond), 1),
+          `${fmt(ratio(nr.eventsPerCpuSecond, floorRate))}×`,
+          `${fmt(nr.rssMb, 0)} MB`,
+          nr.status === 'ok' ? '' : 'incomplete',
+        ]),
   );
   out.push('');
-  out.push(row(['Steady load (ours)', 'achieved/s', 'CPU % core', 'latency p50 / p99', 'ELD p99', 'RSS max', 'heap after GC']));
+  out.push(
+    row(['Steady load (ours)', 'achieved/s', 'CPU % core', 'latency p50 / p99', 'ELD p99', 'RSS max', 'heap after GC']),
+  );
   out.push(row(['---', '---:', '---:', '---:', '---:', '---:', '---:']));
-  for (const [label, res] of [['4 2,000/s', r.steady.at2k], ['4 10,000/s', r.steady.at10k]] as const) {
+  for (const [label, res] of [
+    ['4 2,000/s', r.steady.at2k],
+    ['4 10,000/s', r.steady.at10k],
+  ] as const) {
     const x = ok(res);
     out.push(
       x === undefined
@@ -147,14 +236,20 @@ export function printReport(r: BenchResults): void {
   }
   const b = ok(r.burst);
   out.push('');
-  out.push(b === undefined ? '5 burst: failed' : `5 burst of 4,096: read off the socket in ${fmt(b.intakeMs ?? NaN_, 0)} ms, all acknowledged in ${fmt(b.drainMs ?? NaN_, 0)} ms (batch ${b.settings.batchSize}, max-wait ${b.settings.batchMaxWaitMs} ms)`);
+  out.push(
+    b === undefined
+      ? '5 burst: failed'
+      : `5 burst of 4,096: read off the socket in ${fmt(b.intakeMs ?? NaN_, 0)} ms, all acknowledged in ${fmt(b.drainMs ?? NaN_, 0)} ms (batch ${b.settings.batchSize}, max-wait ${b.settings.batchMaxWaitMs} ms)`,
+  );
   const mem = ok(r.memory);
   if (mem === undefined) out.push(`6 memory: failed (${'error' in r.memory ? r.memory.error : ''})`);
   else {
     const base = ok(mem.baseline);
     out.push(
       `6 memory (10,000 entities, 300 s dedupe, 5,000/s, ${mem.samples.at(-1)?.eventSeconds ?? 0} s of event time, injected clock): RSS ${fmt(mem.samples[0]?.rssMb ?? NaN_, 0)} → ${fmt(mem.samples.at(-1)?.rssMb ?? NaN_, 0)} MB, heap ${fmt(mem.samples[0]?.heapUsedMb ?? NaN_, 0)} → ${fmt(mem.samples.at(-1)?.heapUsedMb ?? NaN_, 0)} MB; slope over the 2nd half: RSS ${fmt(mem.rssSlopeMbPerMin)} MB/min, heap ${fmt(mem.heapSlopeMbPerMin)} MB/min` +
-        (base === undefined ? '' : `; generator alone (no pipeline): RSS ${fmt(base.rssSlopeMbPerMin)} MB/min, heap ${fmt(base.heapSlopeMbPerMin)} MB/min`),
+        (base === undefined
+          ? ''
+          : `; generator alone (no pipeline): RSS ${fmt(base.rssSlopeMbPerMin)} MB/min, heap ${fmt(base.heapSlopeMbPerMin)} MB/min`),
     );
   }
   out.push('');

@@ -28,7 +28,10 @@ const bundles = await bundleChildren({
   'ingestor-child': new URL('./e2e/ingestor-child.ts', import.meta.url).pathname,
   'memory-child': new URL('./memory-child.ts', import.meta.url).pathname,
 });
-const ingestorChild: ChildRuntime = bundles?.['ingestor-child'] === undefined ? TSX_INGESTOR_CHILD : { path: bundles['ingestor-child'], execArgv: [], kind: 'node (esbuild bundle)' };
+const ingestorChild: ChildRuntime =
+  bundles?.['ingestor-child'] === undefined
+    ? TSX_INGESTOR_CHILD
+    : { path: bundles['ingestor-child'], execArgv: [], kind: 'node (esbuild bundle)' };
 const memoryChild: ChildRuntime =
   bundles?.['memory-child'] === undefined
     ? { path: new URL('./memory-child.ts', import.meta.url).pathname, execArgv: process.execArgv, kind: 'tsx' }
@@ -53,16 +56,30 @@ try {
   log('3 end to end: floor');
   const floorE2e = await e2e(env, 'floor', { gzip: false }, throughput, plan);
   log('4 steady 2,000/s');
-  const steady2k = await e2e(env, 'ours', {}, { kind: 'steady', ratePerSecond: 2000, seconds: plan.steadySeconds }, plan);
+  const steady2k = await e2e(
+    env,
+    'ours',
+    {},
+    { kind: 'steady', ratePerSecond: 2000, seconds: plan.steadySeconds },
+    plan,
+  );
   log('4 steady 10,000/s');
-  const steady10k = await e2e(env, 'ours', {}, { kind: 'steady', ratePerSecond: 10_000, seconds: plan.steadySeconds }, plan);
+  const steady10k = await e2e(
+    env,
+    'ours',
+    {},
+    { kind: 'steady', ratePerSecond: 10_000, seconds: plan.steadySeconds },
+    plan,
+  );
   log('5 burst 4,096');
   const burst = await e2e(env, 'ours', {}, { kind: 'burst', events: 4096 }, plan);
   log('7 settings');
   const deflateOn = await e2e(env, 'ours', { compression: true }, throughput, plan);
   const gzipOff = await e2e(env, 'ours', { gzip: false }, throughput, plan);
   const skipped = { error: 'skipped in --quick (full run only)' } as const;
-  const batch5k = quick ? skipped : await e2e(env, 'ours', { batchSize: 5000 }, { ...throughput, window: 12_000 }, plan);
+  const batch5k = quick
+    ? skipped
+    : await e2e(env, 'ours', { batchSize: 5000 }, { ...throughput, window: 12_000 }, plan);
   const strictE2e = quick ? skipped : await e2e(env, 'ours', { strict: true }, throughput, plan);
   log('8 peers: home-assistant-js-websocket + influxdb-client');
   const hajs = await e2e(env, 'peer-hajs', { compression: false }, throughput, plan);
@@ -72,7 +89,10 @@ try {
   const nodeRed =
     installProblem !== undefined
       ? { status: 'not run' as const, reason: installProblem }
-      : await runNodeRedPeer(sim, discard, quick ? 1000 : 5000, quick ? 60_000 : 180_000).catch((error: unknown) => ({ status: 'not run' as const, reason: `failed: ${String(error)}` }));
+      : await runNodeRedPeer(sim, discard, quick ? 1000 : 5000, quick ? 60_000 : 180_000).catch((error: unknown) => ({
+          status: 'not run' as const,
+          reason: `failed: ${String(error)}`,
+        }));
   log('6 memory (in a child, injected clock)');
   const memory = await scenarioMemory(plan, memoryChild);
 
@@ -93,7 +113,14 @@ try {
       settings: {
         corpus: { seed: 42, entities: 1500 },
         simulator: { seed: 7, entities: 1500, perMessageDeflate: 'accepted (as HA)' },
-        defaults: { compression: false, gzip: true, batchSize: 1000, batchMaxWaitMs: 1000, dedupeWindowMs: 300_000, validation: 'fast path (source-ws normalisation)' },
+        defaults: {
+          compression: false,
+          gzip: true,
+          batchSize: 1000,
+          batchMaxWaitMs: 1000,
+          dedupeWindowMs: 300_000,
+          validation: 'fast path (source-ws normalisation)',
+        },
       },
     },
     corpus: corpus.stats,
@@ -107,7 +134,11 @@ try {
     peers: { hajs, hajsDeflate, nodeRed },
     targets: [],
   };
-  const final: BenchResults = { ...results, meta: { ...results.meta, durationSeconds: (Date.now() - started) / 1000 }, targets: targetsOf(results) };
+  const final: BenchResults = {
+    ...results,
+    meta: { ...results.meta, durationSeconds: (Date.now() - started) / 1000 },
+    targets: targetsOf(results),
+  };
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
   writeFileSync(new URL('./results/latest.json', import.meta.url), `${JSON.stringify(final, null, 2)}\n`);
   printReport(final);

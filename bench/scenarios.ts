@@ -29,8 +29,30 @@ export interface Plan {
 
 export function planFor(quick: boolean): Plan {
   return quick
-    ? { quick, corpusFrames: 5_000, floorMs: 400, wsFrames: 20_000, processingRuns: 3, e2eEvents: 2_000, warmupEvents: 1_500, steadySeconds: 2, memorySeconds: 5, childTimeoutMs: 30_000 }
-    : { quick, corpusFrames: 30_000, floorMs: 3_000, wsFrames: 200_000, processingRuns: 5, e2eEvents: 20_000, warmupEvents: 3_000, steadySeconds: 30, memorySeconds: 60, childTimeoutMs: 120_000 };
+    ? {
+        quick,
+        corpusFrames: 5_000,
+        floorMs: 400,
+        wsFrames: 20_000,
+        processingRuns: 3,
+        e2eEvents: 2_000,
+        warmupEvents: 1_500,
+        steadySeconds: 2,
+        memorySeconds: 5,
+        childTimeoutMs: 30_000,
+      }
+    : {
+        quick,
+        corpusFrames: 30_000,
+        floorMs: 3_000,
+        wsFrames: 200_000,
+        processingRuns: 5,
+        e2eEvents: 20_000,
+        warmupEvents: 3_000,
+        steadySeconds: 30,
+        memorySeconds: 60,
+        childTimeoutMs: 120_000,
+      };
 }
 
 export interface FloorsResult {
@@ -55,11 +77,15 @@ export interface ProcessingVariant {
 }
 
 /** Scenario 2: median of `processingRuns` fresh pipelines over the corpus, fast path and strict. */
-export async function scenarioProcessing(corpus: Corpus, plan: Plan): Promise<{ fast: ProcessingVariant; strict: ProcessingVariant }> {
+export async function scenarioProcessing(
+  corpus: Corpus,
+  plan: Plan,
+): Promise<{ fast: ProcessingVariant; strict: ProcessingVariant }> {
   await runProcessingPath(corpus.frames, corpus.registry, { strict: true }); // warm-up
   const variant = async (strict: boolean): Promise<ProcessingVariant> => {
     const runs: ProcessingRun[] = [];
-    for (let i = 0; i < plan.processingRuns; i++) runs.push(await runProcessingPath(corpus.frames, corpus.registry, { strict }));
+    for (let i = 0; i < plan.processingRuns; i++)
+      runs.push(await runProcessingPath(corpus.frames, corpus.registry, { strict }));
     return {
       eventsPerCpuSecond: median(runs.map((r) => r.events / r.cpuSeconds)),
       eventsPerSecond: median(runs.map((r) => r.events / r.wallSeconds)),
@@ -79,7 +105,16 @@ export async function e2e(
   plan: Plan,
 ): Promise<E2eResult | { readonly error: string }> {
   try {
-    return await runIngestor(env.child, env.sim, env.sinkUrl, mode, { ...DEFAULT_SETTINGS, ...settings }, load, plan.childTimeoutMs + (load.kind === 'steady' ? load.seconds * 1000 : 0), plan.warmupEvents);
+    return await runIngestor(
+      env.child,
+      env.sim,
+      env.sinkUrl,
+      mode,
+      { ...DEFAULT_SETTINGS, ...settings },
+      load,
+      plan.childTimeoutMs + (load.kind === 'steady' ? load.seconds * 1000 : 0),
+      plan.warmupEvents,
+    );
   } catch (error) {
     return { error: errorMessage(error) };
   }
@@ -90,14 +125,21 @@ export interface MemoryScenario extends MemoryResult {
   readonly rssSlopeMbPerMin: number;
   readonly heapSlopeMbPerMin: number;
   /** The same run without the pipeline (generator + normalisation only). */
-  readonly baseline: (MemoryResult & { readonly rssSlopeMbPerMin: number; readonly heapSlopeMbPerMin: number }) | { readonly error: string };
+  readonly baseline:
+    | (MemoryResult & { readonly rssSlopeMbPerMin: number; readonly heapSlopeMbPerMin: number })
+    | { readonly error: string };
 }
 
 /** Scenario 6 in a child with --expose-gc (clean RSS), then the generator-only baseline. */
-export async function scenarioMemory(plan: Plan, runtime: ChildRuntime): Promise<MemoryScenario | { readonly error: string }> {
+export async function scenarioMemory(
+  plan: Plan,
+  runtime: ChildRuntime,
+): Promise<MemoryScenario | { readonly error: string }> {
   try {
     const main = withSlopes(await memoryChild(plan, runtime, false));
-    const baseline = await memoryChild(plan, runtime, true).then(withSlopes, (error: unknown) => ({ error: errorMessage(error) }));
+    const baseline = await memoryChild(plan, runtime, true).then(withSlopes, (error: unknown) => ({
+      error: errorMessage(error),
+    }));
     return { ...main, baseline };
   } catch (error) {
     return { error: errorMessage(error) };
@@ -107,12 +149,25 @@ export async function scenarioMemory(plan: Plan, runtime: ChildRuntime): Promise
 function withSlopes(result: MemoryResult): MemoryResult & { rssSlopeMbPerMin: number; heapSlopeMbPerMin: number } {
   const half = result.samples.slice(Math.floor(result.samples.length / 2));
   const xs = half.map((s) => s.eventSeconds / 60);
-  return { ...result, rssSlopeMbPerMin: slope(xs, half.map((s) => s.rssMb)), heapSlopeMbPerMin: slope(xs, half.map((s) => s.heapUsedMb)) };
+  return {
+    ...result,
+    rssSlopeMbPerMin: slope(
+      xs,
+      half.map((s) => s.rssMb),
+    ),
+    heapSlopeMbPerMin: slope(
+      xs,
+      half.map((s) => s.heapUsedMb),
+    ),
+  };
 }
 
 async function memoryChild(plan: Plan, runtime: ChildRuntime, baseline: boolean): Promise<MemoryResult> {
   const args = { seconds: plan.memorySeconds, rate: 5000, entities: 10_000, sampleEvery: plan.quick ? 1 : 5, baseline };
-  const child = fork(runtime.path, [JSON.stringify(args)], { execArgv: [...runtime.execArgv, '--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(runtime.path, [JSON.stringify(args)], {
+    execArgv: [...runtime.execArgv, '--expose-gc'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   try {
     return await new Promise<MemoryResult>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('memory scenario timed out')), plan.quick ? 60_000 : 400_000);

@@ -15,7 +15,11 @@ export function cpuSeconds(since: NodeJS.CpuUsage): number {
 }
 
 /** Runs `fn` repeatedly for at least `minMs` (and at least once), returning ops/s for `opsPerRun` ops per call. */
-export async function throughput(fn: () => unknown, opsPerRun: number, minMs: number): Promise<{ opsPerSecond: number; runs: number; cpuSeconds: number }> {
+export async function throughput(
+  fn: () => unknown,
+  opsPerRun: number,
+  minMs: number,
+): Promise<{ opsPerSecond: number; runs: number; cpuSeconds: number }> {
   // Warm-up: one run so JIT and caches settle.
   await fn();
   const cpu0 = process.cpuUsage();

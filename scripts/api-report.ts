@@ -10,7 +10,16 @@
  * paths or ordering of the file system, so after merging branches `npm run api:report` is the one command.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,7 +66,9 @@ export function listEntryPoints(): EntryPoint[] {
       const types = (typeof target.import === 'object' ? target.import.types : undefined) ?? target.types;
       const source = target.source;
       if (types === undefined || source === undefined) {
-        throw new Error(`${manifest.name}: exports["${subpath}"] needs "source" and "import.types" (or "types") for the API report`);
+        throw new Error(
+          `${manifest.name}: exports["${subpath}"] needs "source" and "import.types" (or "types") for the API report`,
+        );
       }
       entries.push({
         packageDir,
@@ -110,10 +121,13 @@ function main(): void {
 
 /** The report describes dist/, so dist/ must exist and be newer than every source file it was built from. */
 function checkBuilt(entry: EntryPoint): string[] {
-  if (!existsSync(entry.types)) return [`${relative(root, entry.types)} is missing: run \`npm run build\` first (or \`${FIX}\`).`];
+  if (!existsSync(entry.types))
+    return [`${relative(root, entry.types)} is missing: run \`npm run build\` first (or \`${FIX}\`).`];
   const newestSource = newestMtime(join(entry.packageDir, 'src'));
   if (newestSource > statSync(entry.types).mtimeMs) {
-    return [`${relative(root, entry.types)} is older than ${relative(root, entry.packageDir)}/src: run \`npm run build\` first.`];
+    return [
+      `${relative(root, entry.types)} is older than ${relative(root, entry.packageDir)}/src: run \`npm run build\` first.`,
+    ];
   }
   return [];
 }
@@ -152,7 +166,14 @@ function prepare(entry: EntryPoint, siblings: readonly EntryPoint[], outDir: str
       reportTempFolder: outDir,
       // Forgotten exports are printed too: a type reachable from the API but not exported is still API.
       includeForgottenExports: true,
-      tagsToReport: { '@sealed': true, '@virtual': true, '@override': true, '@eventProperty': true, '@deprecated': true, '@experimental': true },
+      tagsToReport: {
+        '@sealed': true,
+        '@virtual': true,
+        '@override': true,
+        '@eventProperty': true,
+        '@deprecated': true,
+        '@experimental': true,
+      },
     },
     docModel: { enabled: false },
     dtsRollup: { enabled: false },
@@ -189,7 +210,9 @@ function extract(entry: EntryPoint, config: ExtractorConfig, compilerState: Comp
     showVerboseMessages: false,
     messageCallback: (message: ExtractorMessage) => {
       if (message.logLevel === ExtractorLogLevel.Error || message.logLevel === ExtractorLogLevel.Warning) {
-        messages.push(`${message.sourceFilePath ?? ''}:${message.sourceFileLine ?? ''} ${message.messageId}: ${message.text}`);
+        messages.push(
+          `${message.sourceFilePath ?? ''}:${message.sourceFileLine ?? ''} ${message.messageId}: ${message.text}`,
+        );
       }
       message.handled = true;
     },
@@ -249,9 +272,11 @@ function checkReports(entries: readonly EntryPoint[], out: string): void {
     }
   }
   if (drift.length > 0) {
-    fail(`The public API changed but its report did not:\n\n${drift.join('\n')}\n` +
-      `If the change is intended, run \`${FIX}\`, commit packages/*/${REPORT_DIR}/*.api.md with it ` +
-      'and add a changeset (`npx changeset`) saying what changed; see docs/VERSIONING.md.');
+    fail(
+      `The public API changed but its report did not:\n\n${drift.join('\n')}\n` +
+        `If the change is intended, run \`${FIX}\`, commit packages/*/${REPORT_DIR}/*.api.md with it ` +
+        'and add a changeset (`npx changeset`) saying what changed; see docs/VERSIONING.md.',
+    );
   }
   console.log(`api-check: ${entries.length} reports match the built d.ts`);
 }

@@ -52,21 +52,40 @@ async function scratchApp(coreTgz, pluginTgz) {
   writeJson(join(app, 'package.json'), { name: 'scratch-app', private: true, type: 'module' });
   writeJson(join(app, 'tsconfig.json'), {
     compilerOptions: {
-      target: 'ES2022', lib: ['ES2023'], module: 'NodeNext', moduleResolution: 'NodeNext', types: ['node'],
-      strict: true, exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true, outDir: 'dist', rootDir: 'src',
+      target: 'ES2022',
+      lib: ['ES2023'],
+      module: 'NodeNext',
+      moduleResolution: 'NodeNext',
+      types: ['node'],
+      strict: true,
+      exactOptionalPropertyTypes: true,
+      noUncheckedIndexedAccess: true,
+      outDir: 'dist',
+      rootDir: 'src',
     },
     include: ['src'],
   });
   writeFileSync(join(app, 'src', 'main.ts'), SCRATCH_MAIN);
-  await npm(app, ['install', ...NPM_QUIET, coreTgz, pluginTgz, 'zod@^4.1.0', 'typescript@~5.9.3', '@types/node@^20.19.0']);
+  await npm(app, [
+    'install',
+    ...NPM_QUIET,
+    coreTgz,
+    pluginTgz,
+    'zod@^4.1.0',
+    'typescript@~5.9.3',
+    '@types/node@^20.19.0',
+  ]);
   await npm(app, ['exec', '--', 'tsc', '-p', 'tsconfig.json']);
   const out = join(app, 'out');
   const printed = await run(process.execPath, ['dist/main.js', out], app);
   const files = readdirSync(out).filter((f) => f.endsWith('.ndjson'));
-  const lines = files.flatMap((f) => readFileSync(join(out, f), 'utf8').split('\n').filter(Boolean)).map((l) => JSON.parse(l));
+  const lines = files
+    .flatMap((f) => readFileSync(join(out, f), 'utf8').split('\n').filter(Boolean))
+    .map((l) => JSON.parse(l));
   const got = lines.map((e) => `${e.entity_id} holiday=${e.holiday} ${e.holiday_name ?? '-'}`);
   const want = ['sensor.outside holiday=true Nieuwjaarsdag', 'sensor.outside holiday=false -'];
-  if (JSON.stringify(got) !== JSON.stringify(want)) throw new Error(`file sink wrote ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
+  if (JSON.stringify(got) !== JSON.stringify(want))
+    throw new Error(`file sink wrote ${JSON.stringify(got)}, want ${JSON.stringify(want)}`);
   // The CommonJS build of both packages loads too (a Node 20 CJS app cannot require() ESM).
   await run(process.execPath, ['-e', CJS_CHECK], app);
   return [printed.trim(), `file sink wrote: ${got.join(' | ')}`, 'require() of core and the plugin (CommonJS) works'];
@@ -87,12 +106,22 @@ async function copyOut(coreTgz) {
   await npm(copy, ['run', 'build']);
   const packed = JSON.parse(await npm(copy, ['pack', '--dry-run', '--json', '--loglevel=error']));
   const files = packed[0].files.map((f) => f.path).sort();
-  for (const need of ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'README.md', 'package.json']) {
+  for (const need of [
+    'dist/index.js',
+    'dist/index.cjs',
+    'dist/index.d.ts',
+    'dist/index.d.cts',
+    'README.md',
+    'package.json',
+  ]) {
     if (!files.includes(need)) throw new Error(`the packed starter lacks ${need}: ${files.join(', ')}`);
   }
   const extra = files.filter((f) => /\.test\./.test(f) || f.startsWith('src/'));
   if (extra.length > 0) throw new Error(`the packed starter ships sources or tests: ${extra.join(', ')}`);
-  const summary = tested.split('\n').filter((l) => /Tests\s/.test(l)).map((l) => l.trim());
+  const summary = tested
+    .split('\n')
+    .filter((l) => /Tests\s/.test(l))
+    .map((l) => l.trim());
   return [`npm test: ${summary.join(' ') || 'passed'}`, `tarball: ${files.join(', ')}`];
 }
 
@@ -103,16 +132,22 @@ async function main() {
       await pnpm(['-C', STARTER, 'run', 'build']);
       return [];
     });
-    const [coreTgz, pluginTgz] = await step('pack', () => packTarballs(['packages/core', STARTER], join(work, 'tarballs')));
+    const [coreTgz, pluginTgz] = await step('pack', () =>
+      packTarballs(['packages/core', STARTER], join(work, 'tarballs')),
+    );
     // Independent of each other: run together (both mostly wait for the registry and tsc).
     await Promise.all([
       step('scratch app: the tarballs installed, a pipeline compiled and run', () => scratchApp(coreTgz, pluginTgz)),
-      step('copy-out: the starter copied, renamed, installed, type-checked, tested, built, packed', () => copyOut(coreTgz)),
+      step('copy-out: the starter copied, renamed, installed, type-checked, tested, built, packed', () =>
+        copyOut(coreTgz),
+      ),
     ]);
     console.log(`check-starter: ok in ${seconds(started)} s`);
     if (!keep) rmSync(work, { recursive: true, force: true });
   } catch (error) {
-    console.error(`check-starter: FAILED after ${seconds(started)} s: ${error instanceof Error ? error.message : String(error)}`);
+    console.error(
+      `check-starter: FAILED after ${seconds(started)} s: ${error instanceof Error ? error.message : String(error)}`,
+    );
     console.error(`work dir kept for inspection: ${work}`);
     process.exitCode = 1;
   }
@@ -142,7 +177,8 @@ function run(command, args, cwd) {
     const env = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' };
     execFile(command, args, { cwd, env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       if (error === null) resolve(stdout);
-      else reject(new Error(`${[command, ...args].join(' ')} (in ${cwd}) failed: ${error.message}\n${stdout}${stderr}`));
+      else
+        reject(new Error(`${[command, ...args].join(' ')} (in ${cwd}) failed: ${error.message}\n${stdout}${stderr}`));
     });
   });
 }

@@ -47,8 +47,17 @@ try {
   }
 
   section('pack');
-  const packageDirs = (await readdir(join(root, 'packages'), { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => join(root, 'packages', d.name));
-  await Promise.all(packageDirs.map((dir) => run(process.execPath, [join(root, 'scripts', 'pnpm.mjs'), '-C', dir, 'pack', '--pack-destination', packs], { cwd: root, quiet: true })));
+  const packageDirs = (await readdir(join(root, 'packages'), { withFileTypes: true }))
+    .filter((d) => d.isDirectory())
+    .map((d) => join(root, 'packages', d.name));
+  await Promise.all(
+    packageDirs.map((dir) =>
+      run(process.execPath, [join(root, 'scripts', 'pnpm.mjs'), '-C', dir, 'pack', '--pack-destination', packs], {
+        cwd: root,
+        quiet: true,
+      }),
+    ),
+  );
   const tarballs = new Map();
   for (const dir of packageDirs) {
     const pkg = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8'));
@@ -69,7 +78,9 @@ try {
   else await rm(work, { recursive: true, force: true });
 }
 
-console.log(`\n${failures.length === 0 ? 'all package checks passed' : `${failures.length} package check(s) failed`} in ${elapsed()}`);
+console.log(
+  `\n${failures.length === 0 ? 'all package checks passed' : `${failures.length} package check(s) failed`} in ${elapsed()}`,
+);
 process.exit(failures.length === 0 ? 0 : 1);
 
 // --- internal ---
@@ -86,10 +97,22 @@ async function lintTarballs(tarballs) {
     return [
       [`publint --strict ${name}`, bin('publint'), ['run', file, '--strict']],
       [`attw ${name}`, bin('attw'), [...attw, ...(esmOnly.length > 0 ? ['--exclude-entrypoints', ...esmOnly] : [])]],
-      ...(esmOnly.length > 0 ? [[`attw ${name} (esm-only profile: ${esmOnly.join(', ')})`, bin('attw'), [...attw, '--profile', 'esm-only', '--entrypoints', ...esmOnly]]] : []),
+      ...(esmOnly.length > 0
+        ? [
+            [
+              `attw ${name} (esm-only profile: ${esmOnly.join(', ')})`,
+              bin('attw'),
+              [...attw, '--profile', 'esm-only', '--entrypoints', ...esmOnly],
+            ],
+          ]
+        : []),
     ];
   });
-  const results = await Promise.all(jobs.map(([label, command, argv]) => run(command, argv, { cwd: work, quiet: true, allowFailure: true }).then((r) => ({ label, ...r }))));
+  const results = await Promise.all(
+    jobs.map(([label, command, argv]) =>
+      run(command, argv, { cwd: work, quiet: true, allowFailure: true }).then((r) => ({ label, ...r })),
+    ),
+  );
   for (const { label, code, output } of results) {
     // publint prints "All good!" only when it found nothing (--strict turns warnings into errors).
     const clean = code === 0 && (label.startsWith('attw') || /All good!/.test(output));
@@ -99,17 +122,26 @@ async function lintTarballs(tarballs) {
 }
 
 async function checkTarball(name, file, license) {
-  const listing = (await run('tar', ['tzf', file], { cwd: work, quiet: true })).output.split('\n').filter(Boolean).map((f) => f.replace(/^package\//, ''));
+  const listing = (await run('tar', ['tzf', file], { cwd: work, quiet: true })).output
+    .split('\n')
+    .filter(Boolean)
+    .map((f) => f.replace(/^package\//, ''));
   const problems = [];
   const tests = listing.filter((f) => TEST_FILE.test(f));
-  if (tests.length > 0) problems.push(`ships test files: ${tests.slice(0, 5).join(', ')}${tests.length > 5 ? ` (+${tests.length - 5})` : ''}`);
-  const shipped = async (path) => (await run('tar', ['xzOf', file, `package/${path}`], { cwd: work, quiet: true, allowFailure: true })).output;
+  if (tests.length > 0)
+    problems.push(
+      `ships test files: ${tests.slice(0, 5).join(', ')}${tests.length > 5 ? ` (+${tests.length - 5})` : ''}`,
+    );
+  const shipped = async (path) =>
+    (await run('tar', ['xzOf', file, `package/${path}`], { cwd: work, quiet: true, allowFailure: true })).output;
   if (!listing.includes('LICENSE')) problems.push('no LICENSE');
   else if ((await shipped('LICENSE')) !== license) problems.push('LICENSE differs from the repository LICENSE');
   const pkg = JSON.parse(await shipped('package.json'));
   if (pkg.license !== 'MIT') problems.push(`license is ${pkg.license}, LICENSE is MIT`);
-  if (pkg.repository?.url !== `git+${REPOSITORY}.git` || typeof pkg.repository?.directory !== 'string') problems.push('repository (with directory) missing');
-  for (const key of ['homepage', 'bugs', 'keywords', 'author', 'engines']) if (pkg[key] === undefined) problems.push(`no "${key}"`);
+  if (pkg.repository?.url !== `git+${REPOSITORY}.git` || typeof pkg.repository?.directory !== 'string')
+    problems.push('repository (with directory) missing');
+  for (const key of ['homepage', 'bugs', 'keywords', 'author', 'engines'])
+    if (pkg[key] === undefined) problems.push(`no "${key}"`);
   if (JSON.stringify(pkg).includes('workspace:')) problems.push('a workspace: range survived packing');
   // npm shows the README (and a reader the CHANGELOG) without the repository around it: only absolute links
   // and in-page anchors work there.
@@ -119,10 +151,13 @@ async function checkTarball(name, file, license) {
       continue;
     }
     const text = await shipped(doc);
-    const relative = [...text.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]).filter((href) => !/^(https?:|mailto:|#)/.test(href));
+    const relative = [...text.matchAll(/\]\(([^)\s]+)\)/g)]
+      .map((m) => m[1])
+      .filter((href) => !/^(https?:|mailto:|#)/.test(href));
     if (relative.length > 0) problems.push(`${doc} links that break on npm: ${relative.join(', ')}`);
   }
-  if (problems.length === 0) console.log(`  ✓ ${name}: ${listing.length} files, LICENSE, metadata, no tests, README/CHANGELOG links absolute`);
+  if (problems.length === 0)
+    console.log(`  ✓ ${name}: ${listing.length} files, LICENSE, metadata, no tests, README/CHANGELOG links absolute`);
   else for (const p of problems) fail(`${name}: ${p}`);
 }
 
@@ -136,8 +171,16 @@ async function checkFixture(fixture, tarballs) {
   pkg.devDependencies = { '@types/node': '^20.19.0' };
   await writeFile(join(app, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
   const steps = [
-    ['npm install', 'npm', ['install', '--cache', npmCache, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error']],
-    ['tsc (strict, skipLibCheck off)', process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json']],
+    [
+      'npm install',
+      'npm',
+      ['install', '--cache', npmCache, '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'],
+    ],
+    [
+      'tsc (strict, skipLibCheck off)',
+      process.execPath,
+      [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'],
+    ],
     ['run', process.execPath, ['dist/main.js']],
   ];
   for (const [label, command, argv] of steps) {
@@ -146,14 +189,19 @@ async function checkFixture(fixture, tarballs) {
       fail(`${fixture}: ${label} failed (exit ${result.code}):\n${result.output.trim()}`);
       return;
     }
-    if (label === 'run') console.log(`  ✓ ${result.output.trim().split('\n').at(-1)} [${((Date.now() - t0) / 1000).toFixed(1)}s]`);
+    if (label === 'run')
+      console.log(`  ✓ ${result.output.trim().split('\n').at(-1)} [${((Date.now() - t0) / 1000).toFixed(1)}s]`);
   }
 }
 
 /** Runs a command; resolves { code, output } (stdout + stderr). Rejects on a non-zero exit unless allowFailure. */
 function run(command, argv, { cwd, quiet = false, allowFailure = false, timeoutMs = 600_000 }) {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, argv, { cwd, env: { ...process.env, npm_config_cache: npmCache, FORCE_COLOR: '0' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, argv, {
+      cwd,
+      env: { ...process.env, npm_config_cache: npmCache, FORCE_COLOR: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     const collect = (chunk) => {
       output += chunk;
@@ -169,7 +217,8 @@ function run(command, argv, { cwd, quiet = false, allowFailure = false, timeoutM
     child.on('close', (code) => {
       clearTimeout(timer);
       const result = { code: code ?? 1, output };
-      if (result.code !== 0 && !allowFailure) reject(new Error(`${command} ${argv.join(' ')} exited ${result.code}:\n${output}`));
+      if (result.code !== 0 && !allowFailure)
+        reject(new Error(`${command} ${argv.join(' ')} exited ${result.code}:\n${output}`));
       else resolve(result);
     });
   });

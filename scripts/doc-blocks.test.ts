@@ -35,7 +35,14 @@ describe('every README and guide', () => {
   }, 180_000);
 
   it('finds the documents (the glob reaches READMEs, package docs, guides and examples)', () => {
-    for (const doc of ['README.md', 'docs/guide.md', 'packages/core/README.md', 'packages/sink-influx/docs/schema.md', 'examples/enricher-plugin/README.md', 'test-support/README.md']) {
+    for (const doc of [
+      'README.md',
+      'docs/guide.md',
+      'packages/core/README.md',
+      'packages/sink-influx/docs/schema.md',
+      'examples/enricher-plugin/README.md',
+      'test-support/README.md',
+    ]) {
       expect(WITH_CODE).toContain(doc);
     }
   });
@@ -55,7 +62,9 @@ describe('every README and guide', () => {
     const path = join(root, doc);
     const result = results?.get(path);
     expect(result?.blocks.some((b) => !b.prelude)).toBe(true);
-    expect(formatDiagnostics(path, result?.diagnostics ?? [{ line: 0, file: '', message: 'not compiled' }])).toEqual([]);
+    expect(formatDiagnostics(path, result?.diagnostics ?? [{ line: 0, file: '', message: 'not compiled' }])).toEqual(
+      [],
+    );
   });
 });
 
@@ -116,38 +125,66 @@ describe('doc-blocks harness', () => {
   });
 
   it('refuses fences it cannot classify: an unlabelled or unknown-language block cannot hide code', () => {
-    expect(checkFenceLanguages(['```', 'const a = 1;', '```', '```tsx', 'x', '```', '```json', '{}', '```'].join('\n'))).toEqual([
+    expect(
+      checkFenceLanguages(['```', 'const a = 1;', '```', '```tsx', 'x', '```', '```json', '{}', '```'].join('\n')),
+    ).toEqual([
       "1: fence language '' is neither compiled (ts, js) nor known to be non-code",
       "4: fence language 'tsx' is neither compiled (ts, js) nor known to be non-code",
     ]);
   });
 
-  it('reports errors at their markdown line, with the prelude applied, file= blocks importable and js checked', { timeout: 180_000 }, () => {
-    mkdirSync(join(root, '.tmp'), { recursive: true });
-    const dir = mkdtempSync(join(root, '.tmp', 'doc-blocks-test-'));
-    try {
-      writeFileSync(join(dir, 'doc.md'), md);
-      const { diagnostics } = compileMarkdown(join(dir, 'doc.md'));
-      expect(diagnostics.map((d) => [d.line, d.file])).toEqual([
-        [13, 'block-0012.ts'],
-        [17, 'block-0016.js'],
-      ]);
-      expect(diagnostics[0]?.message).toMatch(/^TS2322: Type 'string' is not assignable to type 'number'/);
-      expect(diagnostics[1]?.message).toMatch(/^TS2322: Type 'string' is not assignable to type 'number'/);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  it(
+    'reports errors at their markdown line, with the prelude applied, file= blocks importable and js checked',
+    { timeout: 180_000 },
+    () => {
+      mkdirSync(join(root, '.tmp'), { recursive: true });
+      const dir = mkdtempSync(join(root, '.tmp', 'doc-blocks-test-'));
+      try {
+        writeFileSync(join(dir, 'doc.md'), md);
+        const { diagnostics } = compileMarkdown(join(dir, 'doc.md'));
+        expect(diagnostics.map((d) => [d.line, d.file])).toEqual([
+          [13, 'block-0012.ts'],
+          [17, 'block-0016.js'],
+        ]);
+        expect(diagnostics[0]?.message).toMatch(/^TS2322: Type 'string' is not assignable to type 'number'/);
+        expect(diagnostics[1]?.message).toMatch(/^TS2322: Type 'string' is not assignable to type 'number'/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 
-  it('places an error in a prelude at the prelude, once; keeps documents apart; lets a block import repository files as its file= path would', { timeout: 180_000 }, () => {
-    const results = compileScratch({
-      'a.md': ['```ts prelude', 'declare const token: strng;', '```', '```ts file=src/shared.ts', 'export const a = 1;', '```', '```ts', 'export const b = token;', '```', '```ts', 'export const c = token;', '```'].join('\n'),
-      // b.md imports a.md's file= block: it must not resolve, and the same top-level names must not clash.
-      'b.md': ['```ts', "import { a } from './src/shared.js';", 'export const b = a;', '```'].join('\n'),
-      'c.md': ['```ts file=packages/x/test/integration/t.test.ts', "import { uniqueName } from '../../../../test-support/services.js';", 'export const name: string = uniqueName("t");', '```'].join('\n'),
-    });
-    expect(results.get('a.md')?.diagnostics.map((d) => [d.line, d.message.slice(0, 6)])).toEqual([[2, 'TS2552']]);
-    expect(results.get('b.md')?.diagnostics.map((d) => [d.line, d.message.slice(0, 6)])).toEqual([[2, 'TS2307']]);
-    expect(results.get('c.md')?.diagnostics).toEqual([]);
-  });
+  it(
+    'places an error in a prelude at the prelude, once; keeps documents apart; lets a block import repository files as its file= path would',
+    { timeout: 180_000 },
+    () => {
+      const results = compileScratch({
+        'a.md': [
+          '```ts prelude',
+          'declare const token: strng;',
+          '```',
+          '```ts file=src/shared.ts',
+          'export const a = 1;',
+          '```',
+          '```ts',
+          'export const b = token;',
+          '```',
+          '```ts',
+          'export const c = token;',
+          '```',
+        ].join('\n'),
+        // b.md imports a.md's file= block: it must not resolve, and the same top-level names must not clash.
+        'b.md': ['```ts', "import { a } from './src/shared.js';", 'export const b = a;', '```'].join('\n'),
+        'c.md': [
+          '```ts file=packages/x/test/integration/t.test.ts',
+          "import { uniqueName } from '../../../../test-support/services.js';",
+          'export const name: string = uniqueName("t");',
+          '```',
+        ].join('\n'),
+      });
+      expect(results.get('a.md')?.diagnostics.map((d) => [d.line, d.message.slice(0, 6)])).toEqual([[2, 'TS2552']]);
+      expect(results.get('b.md')?.diagnostics.map((d) => [d.line, d.message.slice(0, 6)])).toEqual([[2, 'TS2307']]);
+      expect(results.get('c.md')?.diagnostics).toEqual([]);
+    },
+  );
 });

@@ -33,7 +33,19 @@ const JS_LANGS = new Set(['js', 'javascript']);
  * `mjs`, a bare ``` …) fails {@link checkFenceLanguages}: a TypeScript block must not escape the check
  * by a label this harness does not know.
  */
-export const NON_CODE_LANGS: ReadonlySet<string> = new Set(['sh', 'bash', 'shell', 'console', 'json', 'jsonc', 'yaml', 'diff', 'text', 'ini', 'toml']);
+export const NON_CODE_LANGS: ReadonlySet<string> = new Set([
+  'sh',
+  'bash',
+  'shell',
+  'console',
+  'json',
+  'jsonc',
+  'yaml',
+  'diff',
+  'text',
+  'ini',
+  'toml',
+]);
 /** Directories never searched for markdown: dependencies, build output, scratch and service state. */
 const SKIP_DIRS = new Set(['node_modules', 'dist', '.git', '.tmp', '.services', 'data', 'coverage']);
 
@@ -95,7 +107,9 @@ export function checkFenceLanguages(markdown: string): string[] {
       const l = lang.toLowerCase();
       return !TS_LANGS.has(l) && !JS_LANGS.has(l) && !NON_CODE_LANGS.has(l);
     })
-    .map(({ line, lang }) => `${line - 1}: fence language '${lang}' is neither compiled (ts, js) nor known to be non-code`);
+    .map(
+      ({ line, lang }) => `${line - 1}: fence language '${lang}' is neither compiled (ts, js) nor known to be non-code`,
+    );
 }
 
 /**
@@ -136,7 +150,10 @@ export function compileMarkdown(markdownPath: string, options: CompileMarkdownOp
  * is a module (`moduleDetection: force`), so two documents may declare the same names. Returns the
  * result per absolute markdown path.
  */
-export function compileMarkdownFiles(markdownPaths: readonly string[], options: CompileMarkdownOptions = {}): Map<string, CompileMarkdownResult> {
+export function compileMarkdownFiles(
+  markdownPaths: readonly string[],
+  options: CompileMarkdownOptions = {},
+): Map<string, CompileMarkdownResult> {
   const mode = options.mode ?? 'source';
   mkdirSync(join(ROOT, '.tmp'), { recursive: true });
   const work = mkdtempSync(join(ROOT, '.tmp', 'doc-blocks-'));
@@ -161,13 +178,18 @@ export function compileMarkdownFiles(markdownPaths: readonly string[], options: 
       ...omitPaths(options.compilerOptions),
       noEmit: true,
     };
-    const program = ts.createProgram({ rootNames: [...placedBy.keys()], options: compilerOptions, host: isolatingHost(compilerOptions, work) });
+    const program = ts.createProgram({
+      rootNames: [...placedBy.keys()],
+      options: compilerOptions,
+      host: isolatingHost(compilerOptions, work),
+    });
     const results = new Map<string, { blocks: readonly DocBlock[]; diagnostics: DocDiagnostic[] }>(
       docs.map((doc) => [doc.markdown, { blocks: doc.blocks, diagnostics: [] }]),
     );
     // Options and global errors concern every document: report them at line 0 of each.
     for (const d of [...program.getOptionsDiagnostics(), ...program.getGlobalDiagnostics()]) {
-      for (const result of results.values()) result.diagnostics.push({ line: 0, file: '', message: `TS${d.code}: ${flatten(d)}` });
+      for (const result of results.values())
+        result.diagnostics.push({ line: 0, file: '', message: `TS${d.code}: ${flatten(d)}` });
     }
     for (const [path, { doc, at }] of placedBy) {
       const source = program.getSourceFile(path);
@@ -178,7 +200,11 @@ export function compileMarkdownFiles(markdownPaths: readonly string[], options: 
         // A diagnostic inside a prelude is placed at the prelude's own line, reported once per document.
         const segment = [...at.segments].reverse().find((s) => s.fileLine <= fileLine) ?? at.segments[0];
         if (!segment) continue;
-        const diagnostic = { line: segment.block.line + fileLine - segment.fileLine, file: segment.block.file, message: `TS${d.code}: ${flatten(d)}` };
+        const diagnostic = {
+          line: segment.block.line + fileLine - segment.fileLine,
+          file: segment.block.file,
+          message: `TS${d.code}: ${flatten(d)}`,
+        };
         const seen = result?.diagnostics.some((x) => x.line === diagnostic.line && x.message === diagnostic.message);
         if (!seen) result?.diagnostics.push(diagnostic);
       }
@@ -304,7 +330,15 @@ function isolatingHost(options: ts.CompilerOptions, work: string): ts.CompilerHo
   host.resolveModuleNameLiterals = (literals, containingFile, redirected, compilerOptions, containingSource) =>
     literals.map((literal) => {
       const mode = ts.getModeForUsageLocation(containingSource, literal, compilerOptions);
-      const found = ts.resolveModuleName(literal.text, containingFile, compilerOptions, host, undefined, redirected, mode);
+      const found = ts.resolveModuleName(
+        literal.text,
+        containingFile,
+        compilerOptions,
+        host,
+        undefined,
+        redirected,
+        mode,
+      );
       const target = found.resolvedModule?.resolvedFileName;
       const from = docOf(containingFile);
       if (target !== undefined && from !== undefined && docOf(target) !== undefined && docOf(target) !== from) {
@@ -359,8 +393,11 @@ function main(argv: readonly string[]): number {
   }
   for (const e of errors) console.error(e);
   const docs = [...results.values()].filter((r) => r.blocks.length > 0).length;
-  console.log(`doc-blocks (${mode}): ${blocks} blocks in ${docs} documents, ${errors.length} errors, ${Date.now() - started} ms`);
+  console.log(
+    `doc-blocks (${mode}): ${blocks} blocks in ${docs} documents, ${errors.length} errors, ${Date.now() - started} ms`,
+  );
   return errors.length > 0 ? 1 : 0;
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) process.exitCode = main(process.argv.slice(2));
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url))
+  process.exitCode = main(process.argv.slice(2));

@@ -14,8 +14,11 @@ describe('package READMEs', () => {
       expect(text, pkg).toMatch(/<!-- options:@ha-ingestor\/[a-z-]+#\w+ -->\n\| option \|/);
     }
   });
-  it.each(files.map((f) => [relative(root, f), f]))('%s has options tables in sync with the schemas (pnpm docs)', async (_name, file) => {
-    const text = await readFile(file, 'utf8');
-    expect(await renderReadme(text)).toBe(text);
-  });
+  it.each(files.map((f) => [relative(root, f), f]))(
+    '%s has options tables in sync with the schemas (pnpm docs)',
+    async (_name, file) => {
+      const text = await readFile(file, 'utf8');
+      expect(await renderReadme(text)).toBe(text);
+    },
+  );
 });

@@ -29,7 +29,11 @@ export function readmeFiles(root: string): string[] {
     readdirSync(join(root, dir)).flatMap((name) => {
       const pkg = join(root, dir, name);
       const docs = join(pkg, 'docs');
-      const extra = existsSync(docs) ? readdirSync(docs).filter((f) => f.endsWith('.md')).map((f) => join(docs, f)) : [];
+      const extra = existsSync(docs)
+        ? readdirSync(docs)
+            .filter((f) => f.endsWith('.md'))
+            .map((f) => join(docs, f))
+        : [];
       return [join(pkg, 'README.md'), ...extra].filter((file) => existsSync(file));
     }),
   );

@@ -17,7 +17,8 @@ export function load(app) {
       // `sources` is empty under disableSources; the symbol id still knows package and file.
       const id = context.project.getSymbolIdFromReflection(module);
       const specifier = id === undefined ? undefined : specifiers[`${id.packageName}:${id.packagePath}`];
-      if (specifier === undefined) throw new Error(`typedoc-module-names: no import specifier for module ${module.name}`);
+      if (specifier === undefined)
+        throw new Error(`typedoc-module-names: no import specifier for module ${module.name}`);
       module.name = specifier;
     }
   });

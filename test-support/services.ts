@@ -94,7 +94,9 @@ function runScript(script: string, args: readonly string[]): Promise<void> {
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     child.once('error', reject);
     child.once('close', (code) =>
-      code === 0 ? resolve() : reject(new Error(`services.sh ${args.join(' ')} exited with ${String(code)}:\n${output}`)),
+      code === 0
+        ? resolve()
+        : reject(new Error(`services.sh ${args.join(' ')} exited with ${String(code)}:\n${output}`)),
     );
   });
 }
@@ -130,7 +132,9 @@ export interface PrivateServices {
  * shared ones would break other test files running at the same time. Skips/throws like requireServices
  * when the shared servers are unavailable. Starting all four takes ~1 s.
  */
-export async function startPrivateServices(ctx?: { readonly skip: (note?: string) => never }): Promise<PrivateServices> {
+export async function startPrivateServices(ctx?: {
+  readonly skip: (note?: string) => never;
+}): Promise<PrivateServices> {
   const shared = requireServices(ctx);
   const dir = await mkdtemp(join(tmpdir(), 'ha-ingestor-private-services-'));
   const run = (args: readonly string[]): Promise<void> => runScript(shared.script, [...args, '--dir', dir]);

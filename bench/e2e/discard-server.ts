@@ -33,8 +33,10 @@ export async function startDiscardServer(): Promise<DiscardServer> {
     }
     req.resume();
     if (path === '/ping') res.writeHead(204, { 'x-influxdb-version': '2.7.0' }).end();
-    else if (path === '/health') res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"pass","version":"2.7.0"}');
-    else if (path === '/query') res.writeHead(200, { 'content-type': 'application/json' }).end('{"results":[{"statement_id":0}]}');
+    else if (path === '/health')
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"pass","version":"2.7.0"}');
+    else if (path === '/query')
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"results":[{"statement_id":0}]}');
     else res.writeHead(404).end();
   });
   server.keepAliveTimeout = 60_000;

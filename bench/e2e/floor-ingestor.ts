@@ -21,7 +21,14 @@ export function startFloor(args: StartArgs): Promise<RunningIngestor> {
   let skipped = 0;
   const post = (body: string, count: number, fired: readonly number[]): void => {
     const req = request(
-      { host: sink.hostname, port: sink.port, method: 'POST', path: '/api/v2/write?org=bench&bucket=bench&precision=us', agent, headers: { 'content-type': 'text/plain; charset=utf-8' } },
+      {
+        host: sink.hostname,
+        port: sink.port,
+        method: 'POST',
+        path: '/api/v2/write?org=bench&bucket=bench&precision=us',
+        agent,
+        headers: { 'content-type': 'text/plain; charset=utf-8' },
+      },
       (res) => {
         res.resume();
         res.on('end', () => {
@@ -62,13 +69,17 @@ export function startFloor(args: StartArgs): Promise<RunningIngestor> {
     ws.on('error', reject);
     ws.on('message', (data: Buffer) => {
       const parsed = JSON.parse(data.toString('utf8')) as unknown;
-      const messages = (Array.isArray(parsed) ? parsed : [parsed]) as { type?: string; event?: { time_fired?: unknown } }[];
+      const messages = (Array.isArray(parsed) ? parsed : [parsed]) as {
+        type?: string;
+        event?: { time_fired?: unknown };
+      }[];
       for (const m of messages) {
         if (m.type === 'event' && m.event !== undefined) onEvent(m.event);
         else if (m.type === 'auth_required') ws.send(JSON.stringify({ type: 'auth', access_token: args.token }));
         else if (m.type === 'auth_ok') {
           ws.send(JSON.stringify({ id: nextId++, type: 'supported_features', features: { coalesce_messages: 1 } }));
-          for (const t of EVENT_TYPES) ws.send(JSON.stringify({ id: nextId++, type: 'subscribe_events', event_type: t }));
+          for (const t of EVENT_TYPES)
+            ws.send(JSON.stringify({ id: nextId++, type: 'subscribe_events', event_type: t }));
         } else if (m.type === 'result' && ++subscribed === EVENT_TYPES.length + 1) {
           resolve({
             handled: () => handled,

@@ -43,8 +43,22 @@ async function main(): Promise<void> {
   async function handle(msg: ToChild): Promise<void> {
     switch (msg.cmd) {
       case 'init': {
-        ingestor = await start(msg.mode, { url: msg.url, token: msg.token, sinkUrl: msg.sinkUrl, settings: msg.settings, onLatency });
-        progress = setInterval(() => send({ type: 'progress', handled: ingestor?.handled() ?? 0, received: (ingestor?.received ?? ingestor?.handled)?.() ?? 0 }), 20);
+        ingestor = await start(msg.mode, {
+          url: msg.url,
+          token: msg.token,
+          sinkUrl: msg.sinkUrl,
+          settings: msg.settings,
+          onLatency,
+        });
+        progress = setInterval(
+          () =>
+            send({
+              type: 'progress',
+              handled: ingestor?.handled() ?? 0,
+              received: (ingestor?.received ?? ingestor?.handled)?.() ?? 0,
+            }),
+          20,
+        );
         send({ type: 'ready', notes: ingestor.notes });
         return;
       }

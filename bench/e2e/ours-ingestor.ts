@@ -14,7 +14,14 @@ export async function startOurs(args: StartArgs): Promise<RunningIngestor> {
   const { settings } = args;
   const registry = createRegistryStore();
   const notes: string[] = [];
-  const sink = influxSink({ url: args.sinkUrl, apiVersion: '2', bucket: 'bench', org: 'bench', token: 'bench', gzip: settings.gzip });
+  const sink = influxSink({
+    url: args.sinkUrl,
+    apiVersion: '2',
+    bucket: 'bench',
+    org: 'bench',
+    token: 'bench',
+    gzip: settings.gzip,
+  });
   notes.push('sink: @ha-ingestor/sink-influx influxSink (v2 API, ha schema)');
   const source = haWebSocketSource(
     { url: args.url, token: args.token, compression: settings.compression, backfill: { enabled: false } },
@@ -37,7 +44,10 @@ export async function startOurs(args: StartArgs): Promise<RunningIngestor> {
     });
   });
   await built.start();
-  await Promise.race([connected, new Promise((_r, reject) => setTimeout(() => reject(new Error('source did not connect in 30 s')), 30_000).unref())]);
+  await Promise.race([
+    connected,
+    new Promise((_r, reject) => setTimeout(() => reject(new Error('source did not connect in 30 s')), 30_000).unref()),
+  ]);
   const handled = () => {
     const s = built.stats();
     let dropped = 0;

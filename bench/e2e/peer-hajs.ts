@@ -54,7 +54,9 @@ export async function startPeerHajs(args: StartArgs): Promise<RunningIngestor> {
       }
       const unit = ns.attributes['unit_of_measurement'];
       const [domain = '', objectId = ''] = entityId.split('.');
-      point = new Point(typeof unit === 'string' && unit !== '' ? unit : entityId).tag('domain', domain).tag('entity_id', objectId);
+      point = new Point(typeof unit === 'string' && unit !== '' ? unit : entityId)
+        .tag('domain', domain)
+        .tag('entity_id', objectId);
       const num = Number(ns.state);
       if (ns.state.trim() !== '' && Number.isFinite(num)) point.floatField('value', num);
       else point.stringField('state', ns.state);
@@ -75,7 +77,8 @@ export async function startPeerHajs(args: StartArgs): Promise<RunningIngestor> {
     handled: () => handled,
     notes: [settings.compression ? 'ws default: permessage-deflate offered' : 'permessage-deflate off'],
     stop: async () => {
-      for (const u of unsubs) await u().catch((error: unknown) => process.stderr.write(`peer: unsubscribe failed: ${String(error)}\n`));
+      for (const u of unsubs)
+        await u().catch((error: unknown) => process.stderr.write(`peer: unsubscribe failed: ${String(error)}\n`));
       conn.close();
       await writeApi.close();
     },

@@ -14,7 +14,14 @@ export interface IngestorSettings {
 }
 
 export type ToChild =
-  | { readonly cmd: 'init'; readonly mode: IngestorMode; readonly url: string; readonly token: string; readonly sinkUrl: string; readonly settings: IngestorSettings }
+  | {
+      readonly cmd: 'init';
+      readonly mode: IngestorMode;
+      readonly url: string;
+      readonly token: string;
+      readonly sinkUrl: string;
+      readonly settings: IngestorSettings;
+    }
   | { readonly cmd: 'mark' }
   | { readonly cmd: 'measure' }
   | { readonly cmd: 'exit' };

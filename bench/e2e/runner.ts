@@ -28,7 +28,13 @@ export interface E2eResult extends ChildMeasurement {
   readonly complete: boolean;
 }
 
-export const DEFAULT_SETTINGS: IngestorSettings = { compression: false, gzip: true, batchSize: 1000, batchMaxWaitMs: 1000, strict: false };
+export const DEFAULT_SETTINGS: IngestorSettings = {
+  compression: false,
+  gzip: true,
+  batchSize: 1000,
+  batchMaxWaitMs: 1000,
+  strict: false,
+};
 
 /** How to start a child: a bundle on plain node (see bundle.ts), or the TypeScript entry on tsx. */
 export interface ChildRuntime {
@@ -38,14 +44,28 @@ export interface ChildRuntime {
 }
 
 /** The ingestor child as TypeScript on tsx (the fallback when no bundle could be made). */
-export const TSX_INGESTOR_CHILD: ChildRuntime = { path: new URL('./ingestor-child.ts', import.meta.url).pathname, execArgv: process.execArgv, kind: 'tsx' };
+export const TSX_INGESTOR_CHILD: ChildRuntime = {
+  path: new URL('./ingestor-child.ts', import.meta.url).pathname,
+  execArgv: process.execArgv,
+  kind: 'tsx',
+};
 
 /** Forks a fresh ingestor child, loads it through `sim`, measures it, and ends it. Bounded by `timeoutMs`. */
-export async function runIngestor(runtime: ChildRuntime, sim: HaSimulator, sinkUrl: string, mode: IngestorMode, settings: IngestorSettings, load: Load, timeoutMs: number, warmupEvents = 500): Promise<E2eResult> {
+export async function runIngestor(
+  runtime: ChildRuntime,
+  sim: HaSimulator,
+  sinkUrl: string,
+  mode: IngestorMode,
+  settings: IngestorSettings,
+  load: Load,
+  timeoutMs: number,
+  warmupEvents = 500,
+): Promise<E2eResult> {
   // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of every ingestor child there (open it in Chrome DevTools).
   const profDir = process.env['BENCH_CPU_PROF'];
   const base = [...runtime.execArgv, '--expose-gc'];
-  const execArgv = profDir === undefined || profDir === '' ? base : [...base, '--cpu-prof', `--cpu-prof-dir=${profDir}`];
+  const execArgv =
+    profDir === undefined || profDir === '' ? base : [...base, '--cpu-prof', `--cpu-prof-dir=${profDir}`];
   const child = fork(runtime.path, [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const deadline = Date.now() + timeoutMs;
   let handled = 0;
@@ -58,8 +78,7 @@ export async function runIngestor(runtime: ChildRuntime, sim: HaSimulator, sinkU
     if (m.type === 'progress') {
       handled = m.handled;
       received = m.received;
-    }
-    else if (m.type === 'error') childError = m.message;
+    } else if (m.type === 'error') childError = m.message;
     else inbox.push(m);
     wake();
   });

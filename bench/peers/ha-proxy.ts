@@ -31,7 +31,21 @@ export async function startHaProxy(upstreamUrl: string): Promise<HaProxy> {
       const text = data.toString('utf8');
       if (text.includes('"auth/current_user"')) {
         const id = (JSON.parse(text) as { id?: number }).id;
-        client.send(JSON.stringify({ id, type: 'result', success: true, result: { id: 'bench-user', name: 'bench', is_owner: true, is_admin: true, credentials: [], mfa_modules: [] } }));
+        client.send(
+          JSON.stringify({
+            id,
+            type: 'result',
+            success: true,
+            result: {
+              id: 'bench-user',
+              name: 'bench',
+              is_owner: true,
+              is_admin: true,
+              credentials: [],
+              mfa_modules: [],
+            },
+          }),
+        );
         return;
       }
       if (upstream.readyState === WebSocket.OPEN) upstream.send(text);

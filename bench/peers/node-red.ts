@@ -12,7 +12,8 @@ export const PEERS_DIR = new URL('../.peers/', import.meta.url).pathname;
 const RED_JS = `${PEERS_DIR}node_modules/node-red/red.js`;
 const CONTRIB = `${PEERS_DIR}node_modules/node-red-contrib-home-assistant-websocket/package.json`;
 const INFLUX = `${PEERS_DIR}node_modules/node-red-contrib-influxdb/package.json`;
-export const NODE_RED_INSTALL = 'npm install --prefix bench/.peers node-red@4 node-red-contrib-home-assistant-websocket@0.80 node-red-contrib-influxdb@0.7';
+export const NODE_RED_INSTALL =
+  'npm install --prefix bench/.peers node-red@4 node-red-contrib-home-assistant-websocket@0.80 node-red-contrib-influxdb@0.7';
 
 export type NodeRedPeer =
   | { readonly status: 'not run'; readonly reason: string }
@@ -42,7 +43,10 @@ export function ensureNodeRed(log: (line: string) => void, timeoutMs = 300_000):
   log(`installing the Node-RED peer: ${NODE_RED_INSTALL}`);
   mkdirSync(PEERS_DIR, { recursive: true });
   const [cmd, ...args] = NODE_RED_INSTALL.replace('bench/.peers', PEERS_DIR).split(' ') as [string, ...string[]];
-  const result = spawnSync(cmd, [...args, '--no-audit', '--no-fund', '--loglevel=error'], { stdio: 'inherit', timeout: timeoutMs });
+  const result = spawnSync(cmd, [...args, '--no-audit', '--no-fund', '--loglevel=error'], {
+    stdio: 'inherit',
+    timeout: timeoutMs,
+  });
   if (result.status === 0 && nodeRedInstalled()) return undefined;
   return `install failed (${result.error?.message ?? `exit ${String(result.status)}`}); run: ${NODE_RED_INSTALL}`;
 }
@@ -78,7 +82,29 @@ function flows(): unknown[] {
   const types = [...SUBSCRIBED_TYPES];
   return [
     { id: 'tab', type: 'tab', label: 'bench' },
-    { id: 'srv', type: 'server', name: 'HA', version: 5, addon: false, rejectUnauthorizedCerts: true, ha_boolean: 'y|yes|true|on|home|open', connectionDelay: false, cacheJson: true, heartbeat: false, heartbeatInterval: 30, areaSelector: 'friendlyName', deviceSelector: 'friendlyName', entitySelector: 'friendlyName', statusSeparator: ': ', statusYear: 'hidden', statusMonth: 'short', statusDay: 'numeric', statusHourCycle: 'default', statusTimeFormat: 'h:m', enableGlobalContextStore: false },
+    {
+      id: 'srv',
+      type: 'server',
+      name: 'HA',
+      version: 5,
+      addon: false,
+      rejectUnauthorizedCerts: true,
+      ha_boolean: 'y|yes|true|on|home|open',
+      connectionDelay: false,
+      cacheJson: true,
+      heartbeat: false,
+      heartbeatInterval: 30,
+      areaSelector: 'friendlyName',
+      deviceSelector: 'friendlyName',
+      entitySelector: 'friendlyName',
+      statusSeparator: ': ',
+      statusYear: 'hidden',
+      statusMonth: 'short',
+      statusDay: 'numeric',
+      statusHourCycle: 'default',
+      statusTimeFormat: 'h:m',
+      enableGlobalContextStore: false,
+    },
     ...types.map((t, i) => ({
       id: `ev${i}`,
       type: 'server-events',
@@ -95,9 +121,54 @@ function flows(): unknown[] {
       y: 100 + 40 * i,
       wires: [['fn']],
     })),
-    { id: 'fn', type: 'function', z: 'tab', name: 'to point', func: FUNCTION_BODY, outputs: 1, timeout: 0, noerr: 0, initialize: '', finalize: '', libs: [], x: 300, y: 100, wires: [['out']] },
-    { id: 'influx', type: 'influxdb', hostname: '127.0.0.1', port: 'PORT', protocol: 'http', database: 'bench', name: 'discard', usetls: false, tls: '', influxdbVersion: '1.x', url: '', rejectUnauthorized: true },
-    { id: 'out', type: 'influxdb out', z: 'tab', influxdb: 'influx', name: '', measurement: '', precision: 'ms', retentionPolicy: '', database: 'database', precisionV18FluxV20: 'ms', retentionPolicyV18Flux: '', org: '', bucket: '', x: 500, y: 100, wires: [] },
+    {
+      id: 'fn',
+      type: 'function',
+      z: 'tab',
+      name: 'to point',
+      func: FUNCTION_BODY,
+      outputs: 1,
+      timeout: 0,
+      noerr: 0,
+      initialize: '',
+      finalize: '',
+      libs: [],
+      x: 300,
+      y: 100,
+      wires: [['out']],
+    },
+    {
+      id: 'influx',
+      type: 'influxdb',
+      hostname: '127.0.0.1',
+      port: 'PORT',
+      protocol: 'http',
+      database: 'bench',
+      name: 'discard',
+      usetls: false,
+      tls: '',
+      influxdbVersion: '1.x',
+      url: '',
+      rejectUnauthorized: true,
+    },
+    {
+      id: 'out',
+      type: 'influxdb out',
+      z: 'tab',
+      influxdb: 'influx',
+      name: '',
+      measurement: '',
+      precision: 'ms',
+      retentionPolicy: '',
+      database: 'database',
+      precisionV18FluxV20: 'ms',
+      retentionPolicyV18Flux: '',
+      org: '',
+      bucket: '',
+      x: 500,
+      y: 100,
+      wires: [],
+    },
   ];
 }
 
@@ -127,9 +198,15 @@ async function freePort(): Promise<number> {
  * write per message, as the node does). CPU from /proc of the Node-RED process; points counted at the
  * discard endpoint. Bounded by `timeoutMs`; the process is always killed.
  */
-export async function runNodeRedPeer(sim: HaSimulator, discard: DiscardServer, events: number, timeoutMs: number): Promise<NodeRedPeer> {
+export async function runNodeRedPeer(
+  sim: HaSimulator,
+  discard: DiscardServer,
+  events: number,
+  timeoutMs: number,
+): Promise<NodeRedPeer> {
   if (!nodeRedInstalled()) return { status: 'not run', reason: `Node-RED is not installed; run: ${NODE_RED_INSTALL}` };
-  if (process.platform !== 'linux') return { status: 'not run', reason: 'CPU of the Node-RED process is read from /proc (Linux only)' };
+  if (process.platform !== 'linux')
+    return { status: 'not run', reason: 'CPU of the Node-RED process is read from /proc (Linux only)' };
   const deadline = Date.now() + timeoutMs;
   const userDir = `${PEERS_DIR}userdir-${process.pid}`;
   rmSync(userDir, { recursive: true, force: true });
@@ -138,13 +215,18 @@ export async function runNodeRedPeer(sim: HaSimulator, discard: DiscardServer, e
   writeFileSync(`${userDir}/flows.json`, JSON.stringify(flows()).replace('"PORT"', JSON.stringify(sinkPort)));
   const proxy = await startHaProxy(sim.url);
   const simHttp = proxy.url.replace(/^ws/, 'http').replace(/\/api\/websocket$/, '');
-  writeFileSync(`${userDir}/flows_cred.json`, JSON.stringify({ srv: { host: simHttp, access_token: sim.token }, influx: { username: '', password: '' } }));
+  writeFileSync(
+    `${userDir}/flows_cred.json`,
+    JSON.stringify({ srv: { host: simHttp, access_token: sim.token }, influx: { username: '', password: '' } }),
+  );
   const uiPort = await freePort();
   writeFileSync(
     `${userDir}/settings.js`,
     `module.exports = { uiHost: '127.0.0.1', uiPort: ${uiPort}, httpAdminRoot: false, httpNodeRoot: false, flowFile: 'flows.json', credentialSecret: false, userDir: ${JSON.stringify(userDir)}, logging: { console: { level: 'warn', metrics: false, audit: false } }, telemetry: { enabled: false }, diagnostics: { enabled: false }, externalModules: { autoInstall: false, palette: { allowInstall: false } } };\n`,
   );
-  const red = spawn(process.execPath, [RED_JS, '--settings', `${userDir}/settings.js`, '--userDir', userDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const red = spawn(process.execPath, [RED_JS, '--settings', `${userDir}/settings.js`, '--userDir', userDir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   const keep = (c: Buffer) => (stderr = (stderr + c.toString('utf8')).slice(-4000));
   red.stderr.on('data', keep);
@@ -166,7 +248,11 @@ export async function runNodeRedPeer(sim: HaSimulator, discard: DiscardServer, e
       sim.step(50);
       await sleep(100);
     }
-    if (discard.counts().lines - warmLines < 250) return { status: 'not run', reason: `no points from Node-RED within the time budget: ${stderr.trim().slice(-600)}` };
+    if (discard.counts().lines - warmLines < 250)
+      return {
+        status: 'not run',
+        reason: `no points from Node-RED within the time budget: ${stderr.trim().slice(-600)}`,
+      };
     await sleep(500);
     const lines0 = discard.counts().lines;
     const cpu0 = procCpuSeconds(pid);
@@ -191,8 +277,11 @@ export async function runNodeRedPeer(sim: HaSimulator, discard: DiscardServer, e
     const points = discard.counts().lines - lines0;
     const wallSeconds = (Date.now() - t0) / 1000;
     const versions = {
-      'node-red': (JSON.parse(readFileSync(`${PEERS_DIR}node_modules/node-red/package.json`, 'utf8')) as { version: string }).version,
-      'node-red-contrib-home-assistant-websocket': (JSON.parse(readFileSync(CONTRIB, 'utf8')) as { version: string }).version,
+      'node-red': (
+        JSON.parse(readFileSync(`${PEERS_DIR}node_modules/node-red/package.json`, 'utf8')) as { version: string }
+      ).version,
+      'node-red-contrib-home-assistant-websocket': (JSON.parse(readFileSync(CONTRIB, 'utf8')) as { version: string })
+        .version,
       'node-red-contrib-influxdb': (JSON.parse(readFileSync(INFLUX, 'utf8')) as { version: string }).version,
     };
     return {

@@ -5,7 +5,12 @@ import { defineConfig } from 'tsup';
 // Every subpath is its own entry; `splitting` shares their modules in both formats, so `SdkError` (and every
 // other class) is one class whether it is imported from the root or from a subpath.
 export default defineConfig({
-  entry: ['src/index.ts', ...['testing', 'resilience', 'stages', 'json', 'line-protocol', 'file-sink'].map((subpath) => `src/${subpath}/index.ts`)],
+  entry: [
+    'src/index.ts',
+    ...['testing', 'resilience', 'stages', 'json', 'line-protocol', 'file-sink'].map(
+      (subpath) => `src/${subpath}/index.ts`,
+    ),
+  ],
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,

@@ -5,9 +5,9 @@ import { defineConfig } from 'tsup';
 export default defineConfig({
   entry: {
     index: 'src/index.ts',
-    'registry': 'src/registry.ts',
+    registry: 'src/registry.ts',
     'time-context': 'src/time-context.ts',
-    'units': 'src/units.ts',
+    units: 'src/units.ts',
     'ha-weather': 'src/ha-weather.ts',
     'ha-calendar': 'src/ha-calendar.ts',
     'polled-context': 'src/polled-context.ts',

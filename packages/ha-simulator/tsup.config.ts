@@ -3,7 +3,7 @@ import { defineConfig } from 'tsup';
 // ESM and CJS (consumers may be CommonJS apps on Node 20, which cannot require() ESM), with declarations.
 // ESM-only dependencies (p-retry) are bundled so that the CJS build never require()s them.
 export default defineConfig({
-  entry: ["src/index.ts"],
+  entry: ['src/index.ts'],
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,

@@ -40,7 +40,9 @@ function isEntryFile(file) {
 /** @param {ts.Declaration} declaration */
 function hasDocComment(declaration) {
   // getJSDocCommentsAndTags finds the comment of a `const` on its statement, and of an overload on each signature.
-  return ts.getJSDocCommentsAndTags(declaration).some((doc) => ts.isJSDoc(doc) && (doc.comment !== undefined || (doc.tags?.length ?? 0) > 0));
+  return ts
+    .getJSDocCommentsAndTags(declaration)
+    .some((doc) => ts.isJSDoc(doc) && (doc.comment !== undefined || (doc.tags?.length ?? 0) > 0));
 }
 
 /** @type {import('eslint').Rule.RuleModule} */
@@ -75,7 +77,8 @@ export const documentedExports = {
           if (declarations.length === 0 || declarations.some(hasDocComment)) continue;
           // Report at the `export { name }` specifier of this file when there is one, else at the top.
           const local = (exported.declarations ?? []).find((d) => d.getSourceFile() === sourceFile);
-          const at = local === undefined ? undefined : sourceFile.getLineAndCharacterOfPosition(local.getStart(sourceFile));
+          const at =
+            local === undefined ? undefined : sourceFile.getLineAndCharacterOfPosition(local.getStart(sourceFile));
           const defined = declarations[0]?.getSourceFile().fileName ?? '?';
           context.report({
             loc: at === undefined ? { line: 1, column: 0 } : { line: at.line + 1, column: at.character },

@@ -28,7 +28,11 @@ const lint = async (file: string) => {
 describe('ha-ingestor-docs/documented-exports', () => {
   it('reports each undocumented export of an entry point, naming the file that declares it', async () => {
     const messages = await lint(join(fixture, 'index.ts'));
-    expect(messages.map((m) => m.message.match(/^`(\w+)`/)?.[1]).sort()).toEqual(['UndocumentedType', 'undocumentedConst', 'undocumentedFunction']);
+    expect(messages.map((m) => m.message.match(/^`(\w+)`/)?.[1]).sort()).toEqual([
+      'UndocumentedType',
+      'undocumentedConst',
+      'undocumentedFunction',
+    ]);
     expect(messages[0]?.message).toContain('scripts/eslint/fixtures/documented-exports/mod.ts');
     expect(messages.every((m) => m.line <= 2)).toBe(true);
   }, 60_000);

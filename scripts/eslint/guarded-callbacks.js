@@ -27,7 +27,9 @@ function calleeName(node) {
 
 /** @param {import('estree').Node} arg */
 function isPlain(arg) {
-  return arg.type === 'Identifier' || arg.type === 'Literal' || (arg.type === 'MemberExpression' && isPlain(arg.object));
+  return (
+    arg.type === 'Identifier' || arg.type === 'Literal' || (arg.type === 'MemberExpression' && isPlain(arg.object))
+  );
 }
 
 /** @param {import('estree').Node} node */
@@ -95,7 +97,9 @@ export const guardedCallbacks = {
       const line = node.loc?.start.line ?? 0;
       return source.getAllComments().some((c) => {
         const at = c.loc?.end.line ?? -1;
-        return (at === line - 1 || at === line || at === (node.loc?.end.line ?? 0)) && /^\s*guard-exempt:\s*\S/.test(c.value);
+        return (
+          (at === line - 1 || at === line || at === (node.loc?.end.line ?? 0)) && /^\s*guard-exempt:\s*\S/.test(c.value)
+        );
       });
     };
     return {
@@ -115,7 +119,8 @@ export const guardedCallbacks = {
           const event = node.arguments[0];
           site = `.${name}(${event?.type === 'Literal' ? JSON.stringify(event.value) : '…'})`;
         }
-        if (cb === undefined || cb.type === 'SpreadElement' || isAccepted(cb, source.getScope(node)) || exempt(node)) return;
+        if (cb === undefined || cb.type === 'SpreadElement' || isAccepted(cb, source.getScope(node)) || exempt(node))
+          return;
         context.report({ node: cb, messageId: 'unguarded', data: { site: site ?? name } });
       },
     };

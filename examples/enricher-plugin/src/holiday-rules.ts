@@ -7,10 +7,23 @@ export const COUNTRIES = ['DE', 'NL', 'GB-ENG'] as const;
 export type Country = (typeof COUNTRIES)[number];
 
 type Rule =
-  | { readonly kind: 'fixed'; readonly month: number; readonly day: number; readonly name: string; readonly substitute?: boolean; readonly ifSunday?: number }
+  | {
+      readonly kind: 'fixed';
+      readonly month: number;
+      readonly day: number;
+      readonly name: string;
+      readonly substitute?: boolean;
+      readonly ifSunday?: number;
+    }
   | { readonly kind: 'easter'; readonly offset: number; readonly name: string }
   /** `n` 1–4 counts from the start of the month, -1 is the last; weekday 1 = Monday … 7 = Sunday. */
-  | { readonly kind: 'nth-weekday'; readonly month: number; readonly weekday: number; readonly n: number; readonly name: string };
+  | {
+      readonly kind: 'nth-weekday';
+      readonly month: number;
+      readonly weekday: number;
+      readonly n: number;
+      readonly name: string;
+    };
 
 const RULES: Readonly<Record<Country, readonly Rule[]>> = {
   DE: [

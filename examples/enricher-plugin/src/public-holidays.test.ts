@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { createRegistryStore, isSdkError, pipeline, registryCapability } from '@ha-ingestor/core';
-import { arraySource, collectingSink, createTestContext, makeStateChanged, testEnricher } from '@ha-ingestor/core/testing';
+import {
+  arraySource,
+  collectingSink,
+  createTestContext,
+  makeStateChanged,
+  testEnricher,
+} from '@ha-ingestor/core/testing';
 import { publicHolidays } from './public-holidays.js';
 
 const at = (iso: string) => makeStateChanged({ last_updated: Date.parse(iso) * 1000 });

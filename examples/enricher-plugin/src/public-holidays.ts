@@ -11,11 +11,16 @@ export const PublicHolidaysOptionsSchema = z.object({
     .string()
     .refine(isTimeZone, { message: 'Unknown IANA time zone' })
     .optional()
-    .describe("IANA time zone of the local date; when omitted, HA's time_zone from the registry (hook or pipeline), else UTC"),
+    .describe(
+      "IANA time zone of the local date; when omitted, HA's time_zone from the registry (hook or pipeline), else UTC",
+    ),
   extra: z
     .array(
       z.object({
-        date: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'Use YYYY-MM-DD').describe('Local date'),
+        date: z
+          .string()
+          .regex(/^\d{4}-\d{2}-\d{2}$/, 'Use YYYY-MM-DD')
+          .describe('Local date'),
         name: z.string().min(1).describe('Name of the holiday'),
       }),
     )

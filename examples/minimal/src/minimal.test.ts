@@ -23,7 +23,8 @@ describe('minimal example', () => {
     const enough = new Promise<void>((resolve) => {
       ingest.events.on('written', (_sink, events) => {
         written.push(...events);
-        if (written.some((e) => (e as { entity_id?: string }).entity_id === 'sensor.living_room_temperature')) resolve();
+        if (written.some((e) => (e as { entity_id?: string }).entity_id === 'sensor.living_room_temperature'))
+          resolve();
       });
     });
     const connected = new Promise<void>((resolve) => {
@@ -33,7 +34,8 @@ describe('minimal example', () => {
     });
     await ingest.start();
     await connected;
-    const entity = sim.home.getStates().find((s) => s.entity_id.startsWith('binary_sensor.'))?.entity_id ?? 'binary_sensor.missing';
+    const entity =
+      sim.home.getStates().find((s) => s.entity_id.startsWith('binary_sensor.'))?.entity_id ?? 'binary_sensor.missing';
     sim.setState('automation.hallway_motion_light', 'off');
     sim.setState(entity, 'on');
     sim.setState('sensor.living_room_temperature', '21.5');

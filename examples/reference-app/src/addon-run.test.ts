@@ -26,7 +26,9 @@ function runAddon(dir: string, options: unknown, extraEnv: Record<string, string
     timeout: 20_000,
   });
   const record = join(dir, 'exec.json');
-  const exec = existsSync(record) ? (JSON.parse(readFileSync(record, 'utf8')) as { argv: string[]; env: Record<string, string> }) : undefined;
+  const exec = existsSync(record)
+    ? (JSON.parse(readFileSync(record, 'utf8')) as { argv: string[]; env: Record<string, string> })
+    : undefined;
   rmSync(record, { force: true });
   return { status: result.status, stderr: result.stderr, exec };
 }
@@ -54,7 +56,8 @@ describe('add-on run.sh (issue 11: `$(…)` in a password ran as root through ev
     };
     const { status, stderr, exec } = runAddon(dir, hostile);
     expect(status, stderr).toBe(0);
-    for (const suffix of ['-dollar', '-backtick', '-quote']) expect(existsSync(`${pwned}${suffix}`), suffix).toBe(false);
+    for (const suffix of ['-dollar', '-backtick', '-quote'])
+      expect(existsSync(`${pwned}${suffix}`), suffix).toBe(false);
     expect(exec?.argv).toEqual(['run']);
     for (const [name, value] of Object.entries(hostile)) expect(exec?.env[name], name).toBe(String(value));
   });

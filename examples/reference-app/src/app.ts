@@ -48,10 +48,18 @@ export function createIngestor(config: AppConfig, logger: Logger, overrides: Ing
   if (overrides.sources === undefined) {
     const ha = config.homeAssistant;
     if (ha.url !== undefined) {
-      if (ha.token === undefined) throw new ConfigError('HA_URL is set but HA_TOKEN is missing', [{ path: 'homeAssistant.token', message: 'required when HA_URL is set' }]);
+      if (ha.token === undefined)
+        throw new ConfigError('HA_URL is set but HA_TOKEN is missing', [
+          { path: 'homeAssistant.token', message: 'required when HA_URL is set' },
+        ]);
       sources.push(
         haWebSocketSource(
-          { url: ha.url, token: ha.token, ...(ha.events === undefined ? {} : { eventTypes: ha.events }), inboundBuffer: { spillDir: join(dataDir, 'spill') } },
+          {
+            url: ha.url,
+            token: ha.token,
+            ...(ha.events === undefined ? {} : { eventTypes: ha.events }),
+            inboundBuffer: { spillDir: join(dataDir, 'spill') },
+          },
           { checkpoints, registry },
         ),
       );
@@ -81,7 +89,11 @@ export function createIngestor(config: AppConfig, logger: Logger, overrides: Ing
     retry: { retries: config.pipeline.maxRetries },
     breaker: { threshold: config.pipeline.circuitBreakerThreshold },
     // issue 11: the full-outbox policy is the user's choice (OUTBOX_WHEN_FULL), next to the size bound.
-    outbox: { dir: join(dataDir, 'outbox', name), maxBytes: config.pipeline.outboxMaxBytes, whenFull: config.pipeline.outboxWhenFull },
+    outbox: {
+      dir: join(dataDir, 'outbox', name),
+      maxBytes: config.pipeline.outboxMaxBytes,
+      whenFull: config.pipeline.outboxWhenFull,
+    },
   });
 
   // The source list is decided at run time (WebSocket and/or MQTT), so the app provides its one store to
@@ -113,7 +125,8 @@ export function createIngestor(config: AppConfig, logger: Logger, overrides: Ing
     );
     sinks.push('influx');
   }
-  const fileEnabled = config.fileSink.enabled === 'true' || (config.fileSink.enabled === 'auto' && influx.url === undefined);
+  const fileEnabled =
+    config.fileSink.enabled === 'true' || (config.fileSink.enabled === 'auto' && influx.url === undefined);
   if (fileEnabled) {
     builder = builder.to(fileSink({ dir: join(dataDir, 'events'), format: config.fileSink.format }), delivery('file'));
     sinks.push('file');

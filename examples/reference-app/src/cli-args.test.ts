@@ -7,7 +7,17 @@ describe('parseArgs', () => {
     expect(parseArgs(['run', '--config=cfg.yaml'])).toEqual({ command: 'run', config: 'cfg.yaml' });
   });
   it('parses import with entities', () => {
-    expect(parseArgs(['import', '--start', '2024-01-01T00:00:00Z', '--end', '2024-01-02T00:00:00Z', '--entities', 'a.b, c.d'])).toEqual({
+    expect(
+      parseArgs([
+        'import',
+        '--start',
+        '2024-01-01T00:00:00Z',
+        '--end',
+        '2024-01-02T00:00:00Z',
+        '--entities',
+        'a.b, c.d',
+      ]),
+    ).toEqual({
       command: 'import',
       start: '2024-01-01T00:00:00Z',
       end: '2024-01-02T00:00:00Z',

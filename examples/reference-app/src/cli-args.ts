@@ -37,7 +37,8 @@ export function parseArgs(argv: readonly string[]): CliArgs {
       if (value === undefined || value.startsWith('--')) throw new Error(`--${name} needs a value`);
       i++;
     }
-    if (!['config', 'for', 'start', 'end', 'entities', 'port'].includes(name)) throw new Error(`unknown option --${name}\n\n${USAGE}`);
+    if (!['config', 'for', 'start', 'end', 'entities', 'port'].includes(name))
+      throw new Error(`unknown option --${name}\n\n${USAGE}`);
     values.set(name, value);
   }
   const forValue = values.get('for');
@@ -50,8 +51,13 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
     throw new Error(`--port expects an integer 0–65535 (got ${JSON.stringify(portValue)})`);
   }
-  if (command === 'import' && (!values.has('start') || !values.has('end'))) throw new Error('import needs --start and --end (ISO 8601 times)');
-  const entities = values.get('entities')?.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  if (command === 'import' && (!values.has('start') || !values.has('end')))
+    throw new Error('import needs --start and --end (ISO 8601 times)');
+  const entities = values
+    .get('entities')
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   return {
     command,
     ...(values.has('config') ? { config: values.get('config') as string } : {}),

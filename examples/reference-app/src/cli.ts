@@ -12,7 +12,11 @@ import { createAppLogger } from './logging.js';
 import { startService, stopOnSignals } from './service.js';
 import { finalSummary } from './summary.js';
 
-const VERSION = (JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', 'package.json'), 'utf8')) as { version: string }).version;
+const VERSION = (
+  JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '..', 'package.json'), 'utf8')) as {
+    version: string;
+  }
+).version;
 
 async function main(argv: readonly string[]): Promise<number> {
   let args: CliArgs;
@@ -38,7 +42,10 @@ async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     case 'demo': {
-      const logger = createAppLogger({ level: (process.env['LOG_LEVEL'] as 'warn' | undefined) ?? 'warn', format: 'pretty' });
+      const logger = createAppLogger({
+        level: (process.env['LOG_LEVEL'] as 'warn' | undefined) ?? 'warn',
+        format: 'pretty',
+      });
       const { ok } = await runDemo({
         logger,
         version: VERSION,

@@ -20,7 +20,9 @@ function configError(fn: () => unknown): ConfigError {
 describe('config errors (issue 11)', () => {
   it('refuses an unknown YAML key, naming its path and the closest sibling key', () => {
     const error = configError(() => resolveConfig({ http: { hots: '0.0.0.0' } }, {}, 'config.yaml'));
-    expect(error.issues).toEqual([{ path: 'http.hots', message: 'config.yaml: http.hots: unknown key; did you mean "host"?' }]);
+    expect(error.issues).toEqual([
+      { path: 'http.hots', message: 'config.yaml: http.hots: unknown key; did you mean "host"?' },
+    ]);
   });
 
   it('suggests camelCase for snake_case keys and checks the top level too', () => {
@@ -36,10 +38,19 @@ describe('config errors (issue 11)', () => {
   });
 
   it('refuses out-of-range and non-numeric values with the allowed range', () => {
-    const error = configError(() => resolveConfig({ pipeline: { maxRetries: true }, http: { sseMaxClients: [5] } }, { BATCH_SIZE: '1e12', OUTBOX_MAX_BYTES: '1', HTTP_PORT: '70000' }));
+    const error = configError(() =>
+      resolveConfig(
+        { pipeline: { maxRetries: true }, http: { sseMaxClients: [5] } },
+        { BATCH_SIZE: '1e12', OUTBOX_MAX_BYTES: '1', HTTP_PORT: '70000' },
+      ),
+    );
     const byPath = Object.fromEntries(error.issues.map((i) => [i.path, i.message]));
-    expect(byPath['pipeline.batchSize']).toBe('BATCH_SIZE (pipeline.batchSize) = "1e12": expected an integer from 1 to 100000');
-    expect(byPath['pipeline.outboxMaxBytes']).toBe('OUTBOX_MAX_BYTES (pipeline.outboxMaxBytes) = "1": expected an integer from 1048576 to 1099511627776');
+    expect(byPath['pipeline.batchSize']).toBe(
+      'BATCH_SIZE (pipeline.batchSize) = "1e12": expected an integer from 1 to 100000',
+    );
+    expect(byPath['pipeline.outboxMaxBytes']).toBe(
+      'OUTBOX_MAX_BYTES (pipeline.outboxMaxBytes) = "1": expected an integer from 1048576 to 1099511627776',
+    );
     expect(byPath['http.port']).toBe('HTTP_PORT (http.port) = "70000": expected an integer from 0 to 65535');
     // YAML `true` / `[5]` are refused, not coerced to 1 / 5.
     expect(byPath['pipeline.maxRetries']).toMatch(/= true: expected an integer from 0 to 100$/);
@@ -53,16 +64,21 @@ describe('config errors (issue 11)', () => {
         { MQTT_URL: 'gopher://bob:pa@ss/word@broker:1883' },
       ),
     );
-    for (const secret of ['hunter2', '12345678', 'sekret-in-array', 'pa@ss', 'word@']) expect(error.message).not.toContain(secret);
+    for (const secret of ['hunter2', '12345678', 'sekret-in-array', 'pa@ss', 'word@'])
+      expect(error.message).not.toContain(secret);
     expect(error.message).toContain('ftp://admin:***@db:8086');
     expect(error.message).toContain('influx.token = ***');
   });
 
   it('accepts OUTBOX_WHEN_FULL in the env spelling (drop_oldest) and core spelling (drop-newest)', () => {
     expect(resolveConfig({}, { OUTBOX_WHEN_FULL: 'drop_oldest' }).pipeline.outboxWhenFull).toBe('drop-oldest');
-    expect(resolveConfig({ pipeline: { outboxWhenFull: 'drop-newest' } }, {}).pipeline.outboxWhenFull).toBe('drop-newest');
+    expect(resolveConfig({ pipeline: { outboxWhenFull: 'drop-newest' } }, {}).pipeline.outboxWhenFull).toBe(
+      'drop-newest',
+    );
     expect(resolveConfig({}, {}).pipeline.outboxWhenFull).toBe('block');
-    expect(configError(() => resolveConfig({}, { OUTBOX_WHEN_FULL: 'spill' })).message).toMatch(/OUTBOX_WHEN_FULL \(pipeline\.outboxWhenFull\) = "spill"/);
+    expect(configError(() => resolveConfig({}, { OUTBOX_WHEN_FULL: 'spill' })).message).toMatch(
+      /OUTBOX_WHEN_FULL \(pipeline\.outboxWhenFull\) = "spill"/,
+    );
   });
 
   it('refuses a config nested deeper than the JSON depth bound before walking it', () => {
@@ -94,12 +110,16 @@ describe('loadConfig on hostile files (issue 11)', () => {
   });
 
   it("refuses absurd nesting before the YAML parser sees it ('- ' x 5000 ran the parser out of memory)", async () => {
-    await expect(load(`${'- '.repeat(5000)}x\n`)).rejects.toThrow(/line 1 is indented or nested deeper than 200 columns/);
+    await expect(load(`${'- '.repeat(5000)}x\n`)).rejects.toThrow(
+      /line 1 is indented or nested deeper than 200 columns/,
+    );
     await expect(load(`a: ${'['.repeat(40)}\n`)).rejects.toThrow(/brackets nest deeper than 32 levels/);
   });
 
   it('reads a strict, valid file with the new options', async () => {
-    const config = await load('pipeline:\n  outboxWhenFull: drop_newest\nhttp:\n  sseMaxClients: 4\n  allowedHosts: [ingestor.lan]\n');
+    const config = await load(
+      'pipeline:\n  outboxWhenFull: drop_newest\nhttp:\n  sseMaxClients: 4\n  allowedHosts: [ingestor.lan]\n',
+    );
     expect(config.pipeline.outboxWhenFull).toBe('drop-newest');
     expect(config.http).toMatchObject({ sseMaxClients: 4, allowedHosts: ['ingestor.lan'] });
   });
@@ -107,15 +127,19 @@ describe('loadConfig on hostile files (issue 11)', () => {
 
 describe('envWarnings', () => {
   it('warns about a misspelt name of ours and stays quiet about shared names', () => {
-    expect(envWarnings({ INFLUXDB_BUKET: 'x', INFLUXDB_DB: 'ha', HA_TOKEN: 't', PATH: '/bin', HOME: '/root' })).toEqual([
-      'environment variable INFLUXDB_BUKET is not read; did you mean INFLUXDB_BUCKET?',
-    ]);
+    expect(envWarnings({ INFLUXDB_BUKET: 'x', INFLUXDB_DB: 'ha', HA_TOKEN: 't', PATH: '/bin', HOME: '/root' })).toEqual(
+      ['environment variable INFLUXDB_BUKET is not read; did you mean INFLUXDB_BUCKET?'],
+    );
   });
 });
 
 describe('redactSecrets on config error text', () => {
   it('masks the password of every URL in free text, up to the last @ of the token', () => {
-    expect(redactSecrets('connect mqtt://u:p@ss@host:1883 and http://a:b@c/d')).toBe('connect mqtt://u:***@host:1883 and http://a:***@c/d');
-    expect(redactSecrets('no creds http://host:8086/x and mqtt://user@host')).toBe('no creds http://host:8086/x and mqtt://user@host');
+    expect(redactSecrets('connect mqtt://u:p@ss@host:1883 and http://a:b@c/d')).toBe(
+      'connect mqtt://u:***@host:1883 and http://a:***@c/d',
+    );
+    expect(redactSecrets('no creds http://host:8086/x and mqtt://user@host')).toBe(
+      'no creds http://host:8086/x and mqtt://user@host',
+    );
   });
 });

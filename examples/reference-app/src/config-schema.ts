@@ -9,7 +9,8 @@ const GiB = 1024 * MiB;
  * Environment values arrive as text; only text is turned into a number, so a YAML `batchSize: [5]` or
  * `true` is refused instead of being coerced to 5 or 1 (issue 11: every value is checked, not guessed).
  */
-const fromText = (value: unknown): unknown => (typeof value === 'string' && value.trim() !== '' ? Number(value) : value);
+const fromText = (value: unknown): unknown =>
+  typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
 
 /**
  * A number option with its allowed range. The range is in the error (`expected an integer from 1 to
@@ -18,7 +19,9 @@ const fromText = (value: unknown): unknown => (typeof value === 'string' && valu
 function ranged(kind: 'integer' | 'number', min: number, max: number, fallback: number, description: string) {
   const expected = `expected ${kind === 'integer' ? 'an integer' : 'a number'} from ${min} to ${max}`;
   const base = z.number({ error: expected });
-  const number = (kind === 'integer' ? base.int({ error: expected }) : base).min(min, { error: expected }).max(max, { error: expected });
+  const number = (kind === 'integer' ? base.int({ error: expected }) : base)
+    .min(min, { error: expected })
+    .max(max, { error: expected });
   // The default sits inside the preprocess so the generated docs show it (zod drops it from the outer pipe).
   return z.preprocess(fromText, number.default(fallback)).describe(`${description}; ${min}–${max}`);
 }
@@ -26,16 +29,27 @@ function ranged(kind: 'integer' | 'number', min: number, max: number, fallback: 
 /** `true`/`false` from YAML booleans or env text. */
 const flag = (description: string) =>
   z
-    .preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean({ error: 'expected true or false' }).default(false))
+    .preprocess(
+      (v) => (v === 'true' ? true : v === 'false' ? false : v),
+      z.boolean({ error: 'expected true or false' }).default(false),
+    )
     .describe(description);
 
 /** A comma-separated env value or a YAML list (at most 1000 entries). */
-const splitList = (v: unknown): unknown => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter((s) => s.length > 0) : v);
+const splitList = (v: unknown): unknown =>
+  typeof v === 'string'
+    ? v
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0)
+    : v;
 const strings = z.array(z.string().min(1)).max(1000);
 const optionalList = () => z.preprocess(splitList, strings.optional());
 const list = (fallback: string[]) => z.preprocess(splitList, strings.default(fallback));
 
-const wsUrl = z.string().regex(/^wss?:\/\//, 'expected a ws:// or wss:// URL (e.g. ws://homeassistant.local:8123/api/websocket)');
+const wsUrl = z
+  .string()
+  .regex(/^wss?:\/\//, 'expected a ws:// or wss:// URL (e.g. ws://homeassistant.local:8123/api/websocket)');
 const mqttUrl = z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\//, 'expected an mqtt://, mqtts://, ws:// or wss:// URL');
 const httpUrl = z.string().regex(/^https?:\/\//, 'expected an http:// or https:// URL');
 
@@ -57,7 +71,9 @@ export const AppConfigSchema = z.strictObject({
     .strictObject({
       url: wsUrl.optional().describe('HA WebSocket URL (HA_URL, alias WEBSOCKET_URL); enables the WebSocket source'),
       token: z.string().min(1).optional().describe('HA long-lived access token (HA_TOKEN)'),
-      events: optionalList().describe('Event types to subscribe to (HA_EVENTS, comma-separated); default: the source default'),
+      events: optionalList().describe(
+        'Event types to subscribe to (HA_EVENTS, comma-separated); default: the source default',
+      ),
     })
     .prefault({}),
   mqtt: z
@@ -72,7 +88,10 @@ export const AppConfigSchema = z.strictObject({
         .describe('Payload format (MQTT_FORMAT); auto recognises statestream and discovery topics by shape'),
       clientId: z.string().min(1).optional().describe('Stable client id for the persistent session (MQTT_CLIENT_ID)'),
       protocolVersion: z
-        .preprocess(fromText, z.union([z.literal(4), z.literal(5)], { error: 'expected 4 (MQTT 3.1.1) or 5 (MQTT 5)' }).default(5))
+        .preprocess(
+          fromText,
+          z.union([z.literal(4), z.literal(5)], { error: 'expected 4 (MQTT 3.1.1) or 5 (MQTT 5)' }).default(5),
+        )
         .describe('MQTT protocol: 4 = 3.1.1, 5 = MQTT 5 (MQTT_PROTOCOL_VERSION)'),
     })
     .prefault({}),
@@ -103,7 +122,13 @@ export const AppConfigSchema = z.strictObject({
       batchSize: ranged('integer', 1, 100_000, 1000, 'Events per sink write (BATCH_SIZE)'),
       batchTimeoutS: ranged('number', 0.01, 3600, 5, 'Max seconds an event waits in a batch (BATCH_TIMEOUT)'),
       maxRetries: ranged('integer', 0, 100, 5, 'Write retries before the outbox (MAX_RETRIES)'),
-      circuitBreakerThreshold: ranged('integer', 1, 1000, 5, 'Failed writes that open the breaker (CIRCUIT_BREAKER_THRESHOLD)'),
+      circuitBreakerThreshold: ranged(
+        'integer',
+        1,
+        1000,
+        5,
+        'Failed writes that open the breaker (CIRCUIT_BREAKER_THRESHOLD)',
+      ),
       dedupWindowS: ranged('number', 1, 86_400, 300, 'Dedupe window in seconds (DEDUP_WINDOW)'),
       outboxMaxBytes: ranged('integer', MiB, 1024 * GiB, GiB, 'Outbox bound per sink in bytes (OUTBOX_MAX_BYTES)'),
       outboxWhenFull: whenFull.describe(
@@ -112,12 +137,24 @@ export const AppConfigSchema = z.strictObject({
       ),
     })
     .prefault({}),
-  dataDir: z.string().min(1).default('./data').describe('Checkpoint, outbox, dead-letter and file sink directory (DATA_DIR)'),
+  dataDir: z
+    .string()
+    .min(1)
+    .default('./data')
+    .describe('Checkpoint, outbox, dead-letter and file sink directory (DATA_DIR)'),
   http: z
     .strictObject({
-      host: z.string().min(1).default('127.0.0.1').describe('HTTP bind address (HTTP_HOST); a non-loopback address needs API_TOKEN'),
+      host: z
+        .string()
+        .min(1)
+        .default('127.0.0.1')
+        .describe('HTTP bind address (HTTP_HOST); a non-loopback address needs API_TOKEN'),
       port: ranged('integer', 0, 65_535, 8000, 'HTTP port (HTTP_PORT), 0 = any free port'),
-      apiToken: z.string().min(16, 'expected at least 16 characters').optional().describe('Bearer token required by the API (API_TOKEN)'),
+      apiToken: z
+        .string()
+        .min(16, 'expected at least 16 characters')
+        .optional()
+        .describe('Bearer token required by the API (API_TOKEN)'),
       allowUnauthenticated: flag(
         'Serve the API without a token on a non-loopback HTTP_HOST (HTTP_ALLOW_UNAUTHENTICATED); anyone who can reach the port reads your data',
       ),
@@ -128,10 +165,24 @@ export const AppConfigSchema = z.strictObject({
         .string()
         .refine((v) => isIP(v) !== 0, 'expected an IP address (e.g. 172.30.32.2)')
         .optional()
-        .describe('Address of a trusted authenticating proxy, e.g. HA Supervisor ingress 172.30.32.2 (HTTP_INGRESS_PROXY): its requests need no token'),
+        .describe(
+          'Address of a trusted authenticating proxy, e.g. HA Supervisor ingress 172.30.32.2 (HTTP_INGRESS_PROXY): its requests need no token',
+        ),
       maxConnections: ranged('integer', 8, 65_535, 256, 'Open HTTP connections at most (HTTP_MAX_CONNECTIONS)'),
-      recentEvents: ranged('integer', 1, 100_000, 1000, 'Events kept in the recent ring for the data API (HTTP_RECENT_EVENTS)'),
-      sseMaxClients: ranged('integer', 1, 10_000, 32, 'Server-Sent Events clients at most; more get 503 (SSE_MAX_CLIENTS)'),
+      recentEvents: ranged(
+        'integer',
+        1,
+        100_000,
+        1000,
+        'Events kept in the recent ring for the data API (HTTP_RECENT_EVENTS)',
+      ),
+      sseMaxClients: ranged(
+        'integer',
+        1,
+        10_000,
+        32,
+        'Server-Sent Events clients at most; more get 503 (SSE_MAX_CLIENTS)',
+      ),
       sseMaxBufferedBytes: ranged(
         'integer',
         4 * KiB,

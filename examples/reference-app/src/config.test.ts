@@ -36,7 +36,11 @@ describe('resolveConfig', () => {
         LOG_FORMAT: 'pretty',
       },
     );
-    expect(config.homeAssistant).toEqual({ url: 'ws://ha:8123/api/websocket', token: 'tok', events: ['state_changed', 'call_service'] });
+    expect(config.homeAssistant).toEqual({
+      url: 'ws://ha:8123/api/websocket',
+      token: 'tok',
+      events: ['state_changed', 'call_service'],
+    });
     expect(config.mqtt).toMatchObject({ url: 'mqtt://broker:1884', topics: ['a/#', 'b/+'], format: 'json' });
     expect(config.influx).toMatchObject({ url: 'http://env:8086', apiVersion: '1', database: 'ha' });
     expect(config.pipeline).toMatchObject({ batchSize: 500, batchTimeoutS: 2.5, dedupWindowS: 60 });
@@ -46,7 +50,9 @@ describe('resolveConfig', () => {
 
   it('takes WEBSOCKET_URL as an alias of HA_URL, HA_URL winning', () => {
     expect(resolveConfig({}, { WEBSOCKET_URL: 'ws://a/api/websocket' }).homeAssistant.url).toBe('ws://a/api/websocket');
-    expect(resolveConfig({}, { WEBSOCKET_URL: 'ws://a/api/websocket', HA_URL: 'ws://b/api/websocket' }).homeAssistant.url).toBe('ws://b/api/websocket');
+    expect(
+      resolveConfig({}, { WEBSOCKET_URL: 'ws://a/api/websocket', HA_URL: 'ws://b/api/websocket' }).homeAssistant.url,
+    ).toBe('ws://b/api/websocket');
   });
 
   it('names the env variable, the bad value and what is expected', () => {
@@ -55,7 +61,9 @@ describe('resolveConfig', () => {
       expect.unreachable();
     } catch (error) {
       expect(isSdkError(error, 'CONFIG_INVALID')).toBe(true);
-      expect((error as Error).message).toMatch(/BATCH_SIZE \(pipeline\.batchSize\) = "lots": expected an integer from 1 to 100000/);
+      expect((error as Error).message).toMatch(
+        /BATCH_SIZE \(pipeline\.batchSize\) = "lots": expected an integer from 1 to 100000/,
+      );
     }
   });
 
@@ -76,9 +84,18 @@ describe('resolveConfig', () => {
 
 describe('maskedConfig', () => {
   it('masks tokens, passwords and credentials in URLs', () => {
-    const config = resolveConfig({}, { HA_TOKEN: 'sekret-token', INFLUXDB_PASSWORD: 'pw', MQTT_URL: 'mqtt://u:hunter2@b:1883', API_TOKEN: 'api-token-0123456789' });
+    const config = resolveConfig(
+      {},
+      {
+        HA_TOKEN: 'sekret-token',
+        INFLUXDB_PASSWORD: 'pw',
+        MQTT_URL: 'mqtt://u:hunter2@b:1883',
+        API_TOKEN: 'api-token-0123456789',
+      },
+    );
     const text = JSON.stringify(maskedConfig(config));
-    for (const secret of ['sekret-token', 'hunter2', '"pw"', 'api-token-0123456789']) expect(text).not.toContain(secret);
+    for (const secret of ['sekret-token', 'hunter2', '"pw"', 'api-token-0123456789'])
+      expect(text).not.toContain(secret);
     expect(text).toContain('***');
   });
 });

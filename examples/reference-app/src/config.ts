@@ -85,7 +85,9 @@ export async function loadConfig(options: { file?: string; env?: NodeJS.ProcessE
 export function configFromYaml(text: string, env: NodeJS.ProcessEnv, fileName = 'config'): AppConfig {
   const parsed = parseConfigText(text, fileName);
   if (parsed !== null && parsed !== undefined && (typeof parsed !== 'object' || Array.isArray(parsed))) {
-    throw new ConfigError(`config file ${fileName}: expected a YAML mapping at the top level`, [{ path: '(top level)', message: 'expected a mapping' }]);
+    throw new ConfigError(`config file ${fileName}: expected a YAML mapping at the top level`, [
+      { path: '(top level)', message: 'expected a mapping' },
+    ]);
   }
   return resolveConfig((parsed ?? {}) as Record<string, unknown>, env, fileName);
 }
@@ -94,10 +96,16 @@ export function configFromYaml(text: string, env: NodeJS.ProcessEnv, fileName = 
  * Merges file data and env (env wins), validates, and returns the effective config. Throws only
  * {@link ConfigError} (CONFIG_INVALID), whose issues each name a key path.
  */
-export function resolveConfig(fileData: Record<string, unknown>, env: NodeJS.ProcessEnv, fileName = 'config'): AppConfig {
+export function resolveConfig(
+  fileData: Record<string, unknown>,
+  env: NodeJS.ProcessEnv,
+  fileName = 'config',
+): AppConfig {
   // Depth first: everything below (clone, origins, messages) walks the data (issue 11: bounded before recursion).
   if (valueDepth(fileData, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
-    throw new ConfigError(`${fileName}: nests deeper than ${MAX_JSON_DEPTH} levels`, [{ path: '(top level)', message: 'too deep' }]);
+    throw new ConfigError(`${fileName}: nests deeper than ${MAX_JSON_DEPTH} levels`, [
+      { path: '(top level)', message: 'too deep' },
+    ]);
   }
   const merged = structuredClone(fileData);
   const origins = new Map<string, Origin>();
@@ -150,13 +158,20 @@ export function maskedConfig(config: AppConfig): AppConfig {
  */
 function parseConfigText(text: string, file: string): unknown {
   const refused = refuseHostileYaml(text);
-  if (refused !== undefined) throw new ConfigError(`config file ${file}: ${refused}`, [{ path: '(top level)', message: refused }]);
+  if (refused !== undefined)
+    throw new ConfigError(`config file ${file}: ${refused}`, [{ path: '(top level)', message: refused }]);
   try {
     return parseYaml(text, { prettyErrors: false });
   } catch (error) {
-    const at = error instanceof YAMLParseError && error.linePos ? ` at line ${error.linePos[0].line}, column ${error.linePos[0].col}` : '';
-    const what = error instanceof YAMLParseError ? error.message : error instanceof RangeError ? 'nests too deep' : 'cannot parse';
-    throw new ConfigError(`config file ${file}: invalid YAML${at}: ${redactSecrets(what)}`, [{ path: '(top level)', message: 'invalid YAML' }]);
+    const at =
+      error instanceof YAMLParseError && error.linePos
+        ? ` at line ${error.linePos[0].line}, column ${error.linePos[0].col}`
+        : '';
+    const what =
+      error instanceof YAMLParseError ? error.message : error instanceof RangeError ? 'nests too deep' : 'cannot parse';
+    throw new ConfigError(`config file ${file}: invalid YAML${at}: ${redactSecrets(what)}`, [
+      { path: '(top level)', message: 'invalid YAML' },
+    ]);
   }
 }
 
@@ -191,7 +206,12 @@ function setPath(target: Record<string, unknown>, path: string, value: unknown):
   node[keys[keys.length - 1] as string] = value;
 }
 
-function collectFileOrigins(data: Record<string, unknown>, prefix: string, origins: Map<string, Origin>, file: string): void {
+function collectFileOrigins(
+  data: Record<string, unknown>,
+  prefix: string,
+  origins: Map<string, Origin>,
+  file: string,
+): void {
   for (const [key, value] of Object.entries(data)) {
     const path = prefix ? `${prefix}.${key}` : key;
     origins.set(path, { kind: 'file', name: file });

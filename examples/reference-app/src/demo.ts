@@ -33,7 +33,12 @@ export async function runDemo(options: DemoOptions): Promise<{ stats: PipelineSt
   await listen(mqttServer);
   const mqttPort = (mqttServer.address() as { port: number }).port;
   const mqttUrl = `mqtt://127.0.0.1:${mqttPort}`;
-  const publisher = await createStatestreamPublisher({ url: mqttUrl, baseTopic: 'homeassistant', publishAttributes: true, publishTimestamps: true });
+  const publisher = await createStatestreamPublisher({
+    url: mqttUrl,
+    baseTopic: 'homeassistant',
+    publishAttributes: true,
+    publishTimestamps: true,
+  });
   const unsubscribe = simulator.onEvent((emitted) => {
     // mqtt_statestream publishes state changes only, as HA does.
     const event: unknown = emitted.event;
@@ -47,7 +52,13 @@ export async function runDemo(options: DemoOptions): Promise<{ stats: PipelineSt
     {
       homeAssistant: { url: simulator.url, token: simulator.token },
       // aedes speaks MQTT 3.1.1 (protocol 4); Mosquitto takes 5.
-      mqtt: { url: mqttUrl, topics: ['homeassistant/#'], format: 'auto', clientId: 'ha-ingestor-demo', protocolVersion: 4 },
+      mqtt: {
+        url: mqttUrl,
+        topics: ['homeassistant/#'],
+        format: 'auto',
+        clientId: 'ha-ingestor-demo',
+        protocolVersion: 4,
+      },
       fileSink: { enabled: 'true' },
       dataDir: options.dataDir ?? join('data', 'demo'),
       http: { port: options.port ?? 8000 },
@@ -66,7 +77,9 @@ export async function runDemo(options: DemoOptions): Promise<{ stats: PipelineSt
   options.print(`ha-ingestor demo ${options.version}`);
   options.print(`  HA simulator     ${simulator.url}`);
   options.print(`  MQTT broker      ${mqttUrl} (statestream under homeassistant/#)`);
-  options.print(`  HTTP API         ${service.url}  (/health /ready /metrics /api/v1/events/recent /api/v1/events/stream /api/v1/stats)`);
+  options.print(
+    `  HTTP API         ${service.url}  (/health /ready /metrics /api/v1/events/recent /api/v1/events/stream /api/v1/stats)`,
+  );
   options.print(`  data             ${config.dataDir} (events/, dead-letter.ndjson, outbox/, checkpoints/)`);
   options.print(options.forSeconds === undefined ? '  running until Ctrl-C' : `  running for ${options.forSeconds} s`);
 
@@ -81,18 +94,25 @@ export async function runDemo(options: DemoOptions): Promise<{ stats: PipelineSt
     }
   });
   const guard = createReportingGuard((error) => options.logger.error({ err: error }, error.message), 'demo');
-  const ticker = setInterval(guard('demo status line', () => {
-    const stats = service.ingestor.pipeline.stats();
-    const now = Date.now();
-    const rate = ((stats.received - lastReceived) * 1000) / Math.max(1, now - lastAt);
-    lastReceived = stats.received;
-    lastAt = now;
-    const lag = lastWrittenTime === undefined ? undefined : now - lastWrittenTime / 1000;
-    options.print(liveLine(stats, rate, lag));
-  }), 1000);
+  const ticker = setInterval(
+    guard('demo status line', () => {
+      const stats = service.ingestor.pipeline.stats();
+      const now = Date.now();
+      const rate = ((stats.received - lastReceived) * 1000) / Math.max(1, now - lastAt);
+      lastReceived = stats.received;
+      lastAt = now;
+      const lag = lastWrittenTime === undefined ? undefined : now - lastWrittenTime / 1000;
+      options.print(liveLine(stats, rate, lag));
+    }),
+    1000,
+  );
 
   try {
-    const { stats, reason } = await stopOnSignals(service, options.logger, options.forSeconds === undefined ? undefined : options.forSeconds * 1000);
+    const { stats, reason } = await stopOnSignals(
+      service,
+      options.logger,
+      options.forSeconds === undefined ? undefined : options.forSeconds * 1000,
+    );
     options.print(finalSummary(stats, (Date.now() - started) / 1000));
     const written = Object.values(stats.written).reduce((a, b) => a + b, 0);
     return { stats, ok: reason !== 'fatal' && written > 0 && lostCount(stats) === 0 };

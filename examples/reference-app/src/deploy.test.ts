@@ -29,13 +29,18 @@ describe('deployment files', () => {
 
   it('docker-compose wires the ingestor to InfluxDB and Mosquitto with valid config', () => {
     const compose = parseYaml(deploy('docker-compose.yml')) as {
-      services: Record<string, { environment?: Record<string, string>; build?: { context: string; dockerfile: string } }>;
+      services: Record<
+        string,
+        { environment?: Record<string, string>; build?: { context: string; dockerfile: string } }
+      >;
     };
     expect(Object.keys(compose.services).sort()).toEqual(['influxdb', 'ingestor', 'mosquitto']);
     const ingestor = compose.services['ingestor'];
     const env = ingestor?.environment ?? {};
     for (const name of Object.keys(env)) expect(envNames.has(name), name).toBe(true);
-    const concrete = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.replace(/\$\{[A-Z_]+:[-?]([^}]*)\}/g, '$1')]));
+    const concrete = Object.fromEntries(
+      Object.entries(env).map(([k, v]) => [k, v.replace(/\$\{[A-Z_]+:[-?]([^}]*)\}/g, '$1')]),
+    );
     concrete['HA_TOKEN'] = 'token';
     concrete['API_TOKEN'] = 'a-long-random-api-token-0123456789';
     expect(() => assertSafeExposure(resolveConfig({}, concrete).http)).not.toThrow();
@@ -49,8 +54,12 @@ describe('deployment files', () => {
   });
 
   it('HA add-on options map to real environment names and validate', () => {
-    const addon = parseYaml(deploy('ha-addon/config.yaml')) as { options: Record<string, unknown>; schema: Record<string, string> };
-    for (const name of [...Object.keys(addon.options), ...Object.keys(addon.schema)]) expect(envNames.has(name), name).toBe(true);
+    const addon = parseYaml(deploy('ha-addon/config.yaml')) as {
+      options: Record<string, unknown>;
+      schema: Record<string, string>;
+    };
+    for (const name of [...Object.keys(addon.options), ...Object.keys(addon.schema)])
+      expect(envNames.has(name), name).toBe(true);
     const env = Object.fromEntries(Object.entries(addon.options).map(([k, v]) => [k, String(v)]));
     expect(() => resolveConfig({}, { ...env, HA_TOKEN: 'supervisor-token' })).not.toThrow();
     expect(addon.schema['HA_TOKEN']).toMatch(/^password/);
@@ -66,7 +75,10 @@ describe('deployment files', () => {
     const run = deploy('ha-addon/run.sh');
     expect(run).toContain('HTTP_INGRESS_PROXY=172.30.32.2');
     expect(run).toContain('HTTP_PORT=8000');
-    const code = run.split('\n').filter((line) => !line.trimStart().startsWith('#')).join('\n');
+    const code = run
+      .split('\n')
+      .filter((line) => !line.trimStart().startsWith('#'))
+      .join('\n');
     expect(code).not.toMatch(/\beval\b/);
   });
 
@@ -79,7 +91,9 @@ describe('deployment files', () => {
       const node = nodeAt(json, ENV_MAP.find(([env]) => env === name)?.[1] ?? '');
       expect([Number(range[1]), Number(range[2])], name).toEqual([node?.minimum, node?.maximum]);
     }
-    const allowed = /^ALLOWED="([^"]*)"/m.exec(deploy('ha-addon/run.sh'))?.[1]?.replace(/\\\n/g, ' ').split(/\s+/).filter(Boolean) ?? [];
+    const allowed =
+      /^ALLOWED="([^"]*)"/m.exec(deploy('ha-addon/run.sh'))?.[1]?.replace(/\\\n/g, ' ').split(/\s+/).filter(Boolean) ??
+      [];
     expect(new Set(allowed)).toEqual(new Set(Object.keys(addon.schema)));
   });
 

@@ -9,7 +9,8 @@ import type { RecentEvent } from './recent.js';
 /** `{"count":N,"events":[…]}` in pieces. */
 export function* jsonList(events: readonly RecentEvent[]): Generator<string> {
   yield `{"count":${events.length},"events":[`;
-  for (let i = 0; i < events.length; i++) yield `${i === 0 ? '' : ','}${JSON.stringify((events[i] as RecentEvent).event)}`;
+  for (let i = 0; i < events.length; i++)
+    yield `${i === 0 ? '' : ','}${JSON.stringify((events[i] as RecentEvent).event)}`;
   yield ']}';
 }
 
@@ -21,7 +22,8 @@ export function* ndjsonLines(events: readonly RecentEvent[]): Generator<string> 
 /** RFC 4180 CSV, one row per event, with spreadsheet formulas defused (see {@link csvCell}). */
 export function* csvRows(events: readonly RecentEvent[]): Generator<string> {
   yield 'time_fired_us,event_type,entity_id,domain,state,source,mode,key\n';
-  for (const e of events) yield `${[e.time_fired, e.event_type, e.entity_id, e.domain, e.state, e.source, e.mode, e.key].map(csvCell).join(',')}\n`;
+  for (const e of events)
+    yield `${[e.time_fired, e.event_type, e.entity_id, e.domain, e.state, e.source, e.mode, e.key].map(csvCell).join(',')}\n`;
 }
 
 /** Line protocol in slices of 500 events, so a large export is never one string in memory. */

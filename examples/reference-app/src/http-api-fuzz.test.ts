@@ -6,7 +6,15 @@ import { startTestApi, stateEvent, type TestApi } from '../test/http-harness.js'
 // Property-based test of every endpoint's query parameters against the real server on loopback (issue
 // 11): whatever the query, the answer is a 2xx or a 4xx JSON error, never a 500, and the server lives on.
 
-const ROUTES = ['/api/v1/events/recent', '/api/v1/events/stream', '/api/v1/export', '/api/v1/stats', '/api/v1/config', '/health', '/'];
+const ROUTES = [
+  '/api/v1/events/recent',
+  '/api/v1/events/stream',
+  '/api/v1/export',
+  '/api/v1/stats',
+  '/api/v1/config',
+  '/health',
+  '/',
+];
 const NAMES = ['limit', 'entity_id', 'domain', 'event_type', 'format'];
 
 /**
@@ -18,7 +26,10 @@ const queryArb = fc
   .array(
     fc.tuple(
       fc.oneof(fc.constantFrom(...NAMES), fc.string({ maxLength: 8 })),
-      fc.oneof(fc.string({ unit: 'binary', maxLength: 40 }), fc.constantFrom('0', '-1', '1e3', '10001', '99999999999999999999', 'csv', 'lp', 'LP', '%zz', '%', 'a,b', ' ')),
+      fc.oneof(
+        fc.string({ unit: 'binary', maxLength: 40 }),
+        fc.constantFrom('0', '-1', '1e3', '10001', '99999999999999999999', 'csv', 'lp', 'LP', '%zz', '%', 'a,b', ' '),
+      ),
     ),
     { maxLength: 5 },
   )

@@ -30,7 +30,9 @@ describe('HTTP API (real server)', () => {
     const third = await get(api.port, '/api/v1/events/stream');
     expect(third.status).toBe(503);
     expect(third.headers['retry-after']).toBe('10');
-    expect(JSON.parse(third.body)).toEqual({ error: 'too many event stream clients (SSE_MAX_CLIENTS); try again later' });
+    expect(JSON.parse(third.body)).toEqual({
+      error: 'too many event stream clients (SSE_MAX_CLIENTS); try again later',
+    });
     expect(api.api.sse.stats().refused).toBe(1);
   });
 
@@ -40,10 +42,13 @@ describe('HTTP API (real server)', () => {
     for (let i = 0; i < 3; i++) await client(api, '/api/v1/events/stream');
     // A reader on the same stream that keeps up: it must get every event and never be dropped.
     let readerEvents = 0;
-    const reader = request({ host: '127.0.0.1', port: api.port, path: '/api/v1/events/stream', agent: false }, (res) => {
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (readerEvents += chunk.match(/^event: /gm)?.length ?? 0));
-    });
+    const reader = request(
+      { host: '127.0.0.1', port: api.port, path: '/api/v1/events/stream', agent: false },
+      (res) => {
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (readerEvents += chunk.match(/^event: /gm)?.length ?? 0));
+      },
+    );
     reader.end();
     cleanups.push(() => void reader.destroy());
     await waitFor(() => api.api.sse.stats().clients, 'four SSE clients', { until: (n) => n === 4 });
@@ -77,7 +82,11 @@ describe('HTTP API (real server)', () => {
     const socket = await client(api, '/api/v1/export?format=ndjson&limit=5000');
     let closed = false;
     socket.on('close', () => (closed = true));
-    const stalled = async () => ((await api.registry.getSingleMetric('ha_ingestor_http_responses_aborted_total')?.get())?.values ?? []).reduce((n, v) => n + v.value, 0);
+    const stalled = async () =>
+      ((await api.registry.getSingleMetric('ha_ingestor_http_responses_aborted_total')?.get())?.values ?? []).reduce(
+        (n, v) => n + v.value,
+        0,
+      );
     // The server writes until the socket buffers are full, then waits for drain with a stall timer armed.
     // Other libraries' timers may be pending too, so advance until the stall is counted.
     for (let i = 0; i < 10 && (await stalled()) === 0; i++) {
@@ -136,14 +145,17 @@ describe('HTTP API (real server)', () => {
       (error: NodeJS.ErrnoException) => error.code,
     );
     expect(third).toMatch(/ECONNRESET|EPIPE/);
-    const refused = (await api.registry.getSingleMetric('ha_ingestor_http_requests_refused_total')?.get())?.values ?? [];
+    const refused =
+      (await api.registry.getSingleMetric('ha_ingestor_http_requests_refused_total')?.get())?.values ?? [];
     expect(refused.find((v) => v.labels['reason'] === 'too_many_connections')?.value).toBe(1);
   });
 
   it('answers a request Node cannot parse with a JSON 400 and keeps serving', async () => {
     const api = await start();
     const reply = await new Promise<string>((resolve, reject) => {
-      const socket = connect({ host: '127.0.0.1', port: api.port }, () => socket.write('GET /\x01 HTTP/1.1\r\nHost: x\r\n\r\n'));
+      const socket = connect({ host: '127.0.0.1', port: api.port }, () =>
+        socket.write('GET /\x01 HTTP/1.1\r\nHost: x\r\n\r\n'),
+      );
       let text = '';
       socket.setEncoding('utf8');
       socket.on('data', (chunk: string) => (text += chunk));
@@ -152,7 +164,9 @@ describe('HTTP API (real server)', () => {
     });
     expect(reply).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
     expect(reply).toMatch(/content-type: application\/json/);
-    expect(JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4))).toMatchObject({ error: expect.stringMatching(/^bad request/) as unknown });
+    expect(JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4))).toMatchObject({
+      error: expect.stringMatching(/^bad request/) as unknown,
+    });
     expect((await get(api.port, '/health')).status).toBe(200);
   });
 });

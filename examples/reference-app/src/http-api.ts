@@ -58,32 +58,56 @@ export async function startHttpApi(deps: HttpApiDeps, host: string, port: number
   const guard = createReportingGuard((error) => deps.logger.error({ err: error }, error.message), 'http');
   const metrics = deps.pipeline.metrics;
   const refused = metrics.counter('http_requests_refused_total', 'HTTP requests refused, by reason', ['reason']);
-  const aborted = metrics.counter('http_responses_aborted_total', 'HTTP responses cut off because the client stopped reading', ['reason']);
+  const aborted = metrics.counter(
+    'http_responses_aborted_total',
+    'HTTP responses cut off because the client stopped reading',
+    ['reason'],
+  );
   const sse = createSseHub({
     ...deps.sse,
     metrics,
     guard,
-    onDrop: (info) => deps.logger.warn(info, 'SSE client dropped: it did not read and its buffer passed SSE_MAX_BUFFERED_BYTES'),
+    onDrop: (info) =>
+      deps.logger.warn(info, 'SSE client dropped: it did not read and its buffer passed SSE_MAX_BUFFERED_BYTES'),
   });
   const unsubscribe = deps.onEvents((events) => sse.broadcast(events));
   const check = createAccessCheck(deps.access);
-  const context: Context = { deps, guard, sse, check, refuse: (reason) => refused.inc({ reason }), onStall: () => aborted.inc({ reason: 'stalled' }) };
+  const context: Context = {
+    deps,
+    guard,
+    sse,
+    check,
+    refuse: (reason) => refused.inc({ reason }),
+    onStall: () => aborted.inc({ reason: 'stalled' }),
+  };
 
   // Headers are capped by Node (16 KiB); requests with a body are refused unread (405), and slow senders
   // are cut by the timeouts below (issue 11: nothing an HTTP client sends is buffered without a bound).
   const server = createServer(
     { maxHeaderSize: 16 * 1024, requireHostHeader: true },
-    guard('http request', (req: IncomingMessage, res: ServerResponse) => handle(context, req, res), (_error, _req, res) => {
-      if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
-      else res.destroy();
-    }),
+    guard(
+      'http request',
+      (req: IncomingMessage, res: ServerResponse) => handle(context, req, res),
+      (_error, _req, res) => {
+        if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+        else res.destroy();
+      },
+    ),
   );
   server.keepAliveTimeout = 5_000;
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
   server.maxConnections = deps.maxConnections;
-  server.on('drop', guard('http drop', () => refused.inc({ reason: 'too_many_connections' })));
-  server.on('clientError', guard('http client error', (error: NodeJS.ErrnoException, socket: Socket) => answerClientError(error, socket, context)));
+  server.on(
+    'drop',
+    guard('http drop', () => refused.inc({ reason: 'too_many_connections' })),
+  );
+  server.on(
+    'clientError',
+    guard('http client error', (error: NodeJS.ErrnoException, socket: Socket) =>
+      answerClientError(error, socket, context),
+    ),
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -129,7 +153,9 @@ async function handle(ctx: Context, req: IncomingMessage, res: ServerResponse): 
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     ctx.refuse('method_not_allowed');
     res.setHeader('connection', 'close'); // the body is never read: close instead of draining it
-    return sendJson(res, 405, { error: `method ${JSON.stringify(req.method ?? '')} not allowed: the API is read-only (GET, HEAD)` });
+    return sendJson(res, 405, {
+      error: `method ${JSON.stringify(req.method ?? '')} not allowed: the API is read-only (GET, HEAD)`,
+    });
   }
   const path = url.pathname.replace(/\/+$/, '') || '/';
   const verdict = ctx.check(req, path);
@@ -159,7 +185,13 @@ async function handle(ctx: Context, req: IncomingMessage, res: ServerResponse): 
         status: health.status,
         dependencies: health.components
           .filter((c) => c.kind !== 'pipeline')
-          .map((c) => ({ name: c.name, kind: c.kind, status: c.status, message: c.message ?? null, response_time_ms: c.responseTimeMs ?? null })),
+          .map((c) => ({
+            name: c.name,
+            kind: c.kind,
+            status: c.status,
+            message: c.message ?? null,
+            response_time_ms: c.responseTimeMs ?? null,
+          })),
       });
     }
     case '/metrics': {
@@ -169,7 +201,8 @@ async function handle(ctx: Context, req: IncomingMessage, res: ServerResponse): 
       return;
     }
   }
-  if (!path.startsWith('/api/v1/')) return sendJson(res, 404, { error: `no route ${JSON.stringify(path.slice(0, 100))}`, endpoints: ENDPOINTS });
+  if (!path.startsWith('/api/v1/'))
+    return sendJson(res, 404, { error: `no route ${JSON.stringify(path.slice(0, 100))}`, endpoints: ENDPOINTS });
 
   const query = readQuery(url, path, path === '/api/v1/export' ? 1000 : 100);
   if (!query.ok) {
@@ -186,7 +219,10 @@ async function handle(ctx: Context, req: IncomingMessage, res: ServerResponse): 
     case '/api/v1/stats': {
       const stats = deps.pipeline.stats();
       const recent = deps.recent.stats();
-      const dropped = Object.entries(stats.dropped).reduce((n, [reason, v]) => (reason === 'duplicate' || reason === 'filtered' ? n : n + v), 0);
+      const dropped = Object.entries(stats.dropped).reduce(
+        (n, [reason, v]) => (reason === 'duplicate' || reason === 'filtered' ? n : n + v),
+        0,
+      );
       return sendJson(res, 200, {
         events_total: recent.total,
         events_last_hour: recent.lastHour,
@@ -207,7 +243,12 @@ async function handle(ctx: Context, req: IncomingMessage, res: ServerResponse): 
         return;
       }
       const open = () =>
-        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-content-type-options': 'nosniff' });
+        res.writeHead(200, {
+          'content-type': 'text/event-stream',
+          'cache-control': 'no-cache',
+          connection: 'keep-alive',
+          'x-content-type-options': 'nosniff',
+        });
       // A client that closes is forgotten by the hub (its 'close' listener).
       if (ctx.sse.accept(res, query.filter, open)) return;
       ctx.refuse('sse_over_capacity');
@@ -216,7 +257,12 @@ async function handle(ctx: Context, req: IncomingMessage, res: ServerResponse): 
     }
     case '/api/v1/export': {
       const events = deps.recent.list(query.filter, query.limit).reverse();
-      const pieces = query.format === 'csv' ? csvRows(events) : query.format === 'lp' ? lpSlices(events, deps.toLineProtocol) : ndjsonLines(events);
+      const pieces =
+        query.format === 'csv'
+          ? csvRows(events)
+          : query.format === 'lp'
+            ? lpSlices(events, deps.toLineProtocol)
+            : ndjsonLines(events);
       const type = query.format === 'csv' ? 'text/csv' : query.format === 'lp' ? 'text/plain' : 'application/x-ndjson';
       res.writeHead(200, { 'content-type': `${type}; charset=utf-8`, 'x-content-type-options': 'nosniff' });
       await streamBody(res, pieces, { guard: ctx.guard, onStall: ctx.onStall });
@@ -235,12 +281,22 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Socket, ctx: Co
     return;
   }
   const [status, text] =
-    error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'Request Timeout'] : [400, 'Bad Request'];
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout']
+        : [400, 'Bad Request'];
   const body = JSON.stringify({ error: `${text.toLowerCase()} (${error.code ?? 'unparseable request'})` });
-  socket.end(`HTTP/1.1 ${status} ${text}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
 }
 
-const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' };
+const JSON_HEADERS = {
+  'content-type': 'application/json; charset=utf-8',
+  'x-content-type-options': 'nosniff',
+  'cache-control': 'no-store',
+};
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, JSON_HEADERS);

@@ -9,10 +9,32 @@ const TOKEN = 'a-long-random-api-token-0123456789';
 
 describe('isLoopbackHost', () => {
   it('accepts 127.0.0.0/8, ::1 in any spelling, localhost and *.localhost; refuses the rest', () => {
-    for (const host of ['127.0.0.1', '127.255.0.9', '::1', '[::1]', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1', 'localhost', 'LOCALHOST', 'localhost.', 'ha.localhost']) {
+    for (const host of [
+      '127.0.0.1',
+      '127.255.0.9',
+      '::1',
+      '[::1]',
+      '0:0:0:0:0:0:0:1',
+      '::ffff:127.0.0.1',
+      'localhost',
+      'LOCALHOST',
+      'localhost.',
+      'ha.localhost',
+    ]) {
       expect(isLoopbackHost(host), host).toBe(true);
     }
-    for (const host of ['0.0.0.0', '::', '', '128.0.0.1', '10.0.0.1', '::2', 'localhost.evil.example', 'evil-localhost', '127.0.0.1.nip.io', '[::ffff:10.0.0.1]']) {
+    for (const host of [
+      '0.0.0.0',
+      '::',
+      '',
+      '128.0.0.1',
+      '10.0.0.1',
+      '::2',
+      'localhost.evil.example',
+      'evil-localhost',
+      '127.0.0.1.nip.io',
+      '[::ffff:10.0.0.1]',
+    ]) {
       expect(isLoopbackHost(host), host).toBe(false);
     }
   });
@@ -29,7 +51,9 @@ describe('assertSafeExposure (issue 11: open data API in every shipped deploymen
       error = e;
     }
     expect(isSdkError(error, 'CONFIG_INVALID')).toBe(true);
-    expect((error as Error).message).toMatch(/HTTP_HOST=0\.0\.0\.0 .* without a token: set API_TOKEN .*HTTP_HOST=127\.0\.0\.1.*HTTP_ALLOW_UNAUTHENTICATED=true/);
+    expect((error as Error).message).toMatch(
+      /HTTP_HOST=0\.0\.0\.0 .* without a token: set API_TOKEN .*HTTP_HOST=127\.0\.0\.1.*HTTP_ALLOW_UNAUTHENTICATED=true/,
+    );
   });
 
   it('accepts loopback, a token, or the explicit opt-out', () => {
@@ -54,7 +78,14 @@ describe('HTTP access (real server)', () => {
 
   it('with API_TOKEN: every data route needs the bearer token, the scheme in any case; probes stay open', async () => {
     api = await startTestApi({ access: { apiToken: TOKEN } });
-    for (const path of ['/api/v1/stats', '/api/v1/events/recent', '/api/v1/config', '/metrics', '/health/dependencies', '/nowhere']) {
+    for (const path of [
+      '/api/v1/stats',
+      '/api/v1/events/recent',
+      '/api/v1/config',
+      '/metrics',
+      '/health/dependencies',
+      '/nowhere',
+    ]) {
       const res = await get(api.port, path);
       expect(res.status, path).toBe(401);
       expect(res.headers['www-authenticate']).toBe('Bearer');
@@ -67,7 +98,16 @@ describe('HTTP access (real server)', () => {
 
   it('refuses wrong tokens of every length with 401, never 500 (digests are compared, not raw strings)', async () => {
     api = await startTestApi({ access: { apiToken: TOKEN } });
-    for (const header of ['Bearer x', `Bearer ${TOKEN}x`, `Bearer ${TOKEN.slice(0, -1)}`, `Bearer ${'y'.repeat(5000)}`, `Basic ${TOKEN}`, TOKEN, 'Bearer', `Bearer ${TOKEN} extra`]) {
+    for (const header of [
+      'Bearer x',
+      `Bearer ${TOKEN}x`,
+      `Bearer ${TOKEN.slice(0, -1)}`,
+      `Bearer ${'y'.repeat(5000)}`,
+      `Basic ${TOKEN}`,
+      TOKEN,
+      'Bearer',
+      `Bearer ${TOKEN} extra`,
+    ]) {
       expect((await get(api.port, '/api/v1/stats', { authorization: header })).status, header.slice(0, 40)).toBe(401);
     }
   });
@@ -77,7 +117,8 @@ describe('HTTP access (real server)', () => {
     const rebound = await get(api.port, '/api/v1/events/recent', { host: 'evil.example:8000' });
     expect(rebound.status).toBe(403);
     expect(JSON.parse(rebound.body)).toEqual({
-      error: 'Host "evil.example:8000" is not allowed without API_TOKEN: use localhost / 127.0.0.1, add the name to HTTP_ALLOWED_HOSTS, or set API_TOKEN',
+      error:
+        'Host "evil.example:8000" is not allowed without API_TOKEN: use localhost / 127.0.0.1, add the name to HTTP_ALLOWED_HOSTS, or set API_TOKEN',
     });
     for (const host of ['localhost:8000', 'localhost', '127.0.0.5:1', '[::1]:8000', 'grafana.localhost']) {
       expect((await get(api.port, '/api/v1/stats', { host })).status, host).toBe(200);

@@ -15,7 +15,12 @@ export interface HttpAccessOptions {
 /** The verdict on one request: allowed, or refused with a status and a message that says what to do. */
 export type AccessVerdict =
   | { readonly allowed: true }
-  | { readonly allowed: false; readonly status: 401 | 403; readonly reason: 'unauthorized' | 'host_not_allowed'; readonly error: string };
+  | {
+      readonly allowed: false;
+      readonly status: 401 | 403;
+      readonly reason: 'unauthorized' | 'host_not_allowed';
+      readonly error: string;
+    };
 
 /** Routes readable by anyone who reaches the port (orchestrator probes): they carry no event data. */
 export const OPEN_ROUTES: ReadonlySet<string> = new Set(['/', '/health', '/ready']);
@@ -26,7 +31,8 @@ export const OPEN_ROUTES: ReadonlySet<string> = new Set(['/', '/health', '/ready
  */
 export function isLoopbackHost(host: string): boolean {
   const name = host.toLowerCase().replace(/^\[(.*)\]$/, '$1');
-  if (name === 'localhost' || name === 'localhost.' || name.endsWith('.localhost') || name.endsWith('.localhost.')) return true;
+  if (name === 'localhost' || name === 'localhost.' || name.endsWith('.localhost') || name.endsWith('.localhost.'))
+    return true;
   if (isIPv4(name)) return name.startsWith('127.');
   if (!isIPv6(name)) return false;
   const normalised = new URL(`http://[${name}]/`).hostname;
@@ -38,13 +44,19 @@ export function isLoopbackHost(host: string): boolean {
  * and add-on bound 0.0.0.0 with API_TOKEN optional). `HTTP_ALLOW_UNAUTHENTICATED=true` is the explicit
  * opt-out; a trusted ingress proxy does not count, because the port may be reachable by others too.
  */
-export function assertSafeExposure(http: { readonly host: string; readonly apiToken?: string | undefined; readonly allowUnauthenticated: boolean }): void {
+export function assertSafeExposure(http: {
+  readonly host: string;
+  readonly apiToken?: string | undefined;
+  readonly allowUnauthenticated: boolean;
+}): void {
   if (http.apiToken !== undefined || http.allowUnauthenticated || isLoopbackHost(http.host)) return;
   const message =
     `HTTP_HOST=${http.host} would serve your Home Assistant data to the network without a token: ` +
     'set API_TOKEN to a long random string (e.g. `openssl rand -hex 32`), or bind HTTP_HOST=127.0.0.1, ' +
     'or set HTTP_ALLOW_UNAUTHENTICATED=true to accept an open API';
-  throw new ConfigError(message, [{ path: 'http.apiToken', message: 'required when http.host is not a loopback address' }]);
+  throw new ConfigError(message, [
+    { path: 'http.apiToken', message: 'required when http.host is not a loopback address' },
+  ]);
 }
 
 /**
@@ -63,7 +75,12 @@ export function createAccessCheck(options: HttpAccessOptions): (req: IncomingMes
     if (proxy !== undefined && peerAddress(req.socket.remoteAddress ?? '') === proxy) return ALLOWED;
     if (expected !== undefined) {
       if (OPEN_ROUTES.has(path) || bearerMatches(req.headers.authorization, expected)) return ALLOWED;
-      return { allowed: false, status: 401, reason: 'unauthorized', error: 'missing or wrong bearer token (Authorization: Bearer <API_TOKEN>)' };
+      return {
+        allowed: false,
+        status: 401,
+        reason: 'unauthorized',
+        error: 'missing or wrong bearer token (Authorization: Bearer <API_TOKEN>)',
+      };
     }
     const host = req.headers.host;
     // No Host at all is HTTP/1.0 from a script; browsers (the rebinding vector) always send one.

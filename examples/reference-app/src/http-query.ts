@@ -8,7 +8,9 @@ export const QUERY_PARAMS: Readonly<Record<string, readonly string[]>> = {
 };
 
 /** What a route's query parsed into, or the 400 message. */
-export type QueryResult = { readonly ok: true; readonly filter: RecentFilter; readonly limit: number; readonly format: string } | { readonly ok: false; readonly error: string };
+export type QueryResult =
+  | { readonly ok: true; readonly filter: RecentFilter; readonly limit: number; readonly format: string }
+  | { readonly ok: false; readonly error: string };
 
 /**
  * Reads a route's query parameters: filters (single identifiers), `limit` (1–10000) and `format`. Every
@@ -31,7 +33,10 @@ export function readQuery(url: URL, route: string, defaultLimit: number): QueryR
     const value = url.searchParams.get(key);
     if (value === null) continue;
     if (value === '' || value.length > 255 || /[\s,\p{Cc}]/u.test(value)) {
-      return { ok: false, error: `${key} must be a single non-empty identifier without spaces, commas or control characters (got ${quote(value)})` };
+      return {
+        ok: false,
+        error: `${key} must be a single non-empty identifier without spaces, commas or control characters (got ${quote(value)})`,
+      };
     }
     filter[key] = value;
   }
@@ -41,7 +46,8 @@ export function readQuery(url: URL, route: string, defaultLimit: number): QueryR
     return { ok: false, error: `limit must be an integer between 1 and 10000 (got ${quote(rawLimit)})` };
   }
   const format = url.searchParams.get('format') ?? 'ndjson';
-  if (!['ndjson', 'csv', 'lp'].includes(format)) return { ok: false, error: `format must be one of ndjson, csv, lp (got ${quote(format)})` };
+  if (!['ndjson', 'csv', 'lp'].includes(format))
+    return { ok: false, error: `format must be one of ndjson, csv, lp (got ${quote(format)})` };
   return { ok: true, filter, limit, format };
 }
 

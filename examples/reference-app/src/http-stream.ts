@@ -21,17 +21,27 @@ export type StreamOutcome = 'done' | 'closed' | 'stalled';
  * the socket buffers on the server, not the whole export (issue 11: per-client buffers are bounded).
  * A client that takes nothing for `stallMs` is disconnected. Headers must already be written.
  */
-export async function streamBody(res: ServerResponse, pieces: Iterable<string>, options: StreamBodyOptions): Promise<StreamOutcome> {
+export async function streamBody(
+  res: ServerResponse,
+  pieces: Iterable<string>,
+  options: StreamBodyOptions,
+): Promise<StreamOutcome> {
   const chunkBytes = options.chunkBytes ?? 65_536;
   const stallMs = options.stallMs ?? 30_000;
   let closed = res.destroyed;
   let wake: ((why: 'drain' | 'close') => void) | undefined;
   // One listener each for the whole body (not one per wait), so long bodies add no listeners.
-  res.on('drain', options.guard('http body drain', () => wake?.('drain')));
-  res.on('close', options.guard('http body close', () => {
-    closed = true;
-    wake?.('close');
-  }));
+  res.on(
+    'drain',
+    options.guard('http body drain', () => wake?.('drain')),
+  );
+  res.on(
+    'close',
+    options.guard('http body close', () => {
+      closed = true;
+      wake?.('close');
+    }),
+  );
 
   const flush = async (chunk: string): Promise<StreamOutcome | undefined> => {
     if (closed) return 'closed';
@@ -39,7 +49,10 @@ export async function streamBody(res: ServerResponse, pieces: Iterable<string>, 
     let timer: NodeJS.Timeout | undefined;
     const why = await new Promise<'drain' | 'close' | 'stall'>((resolve) => {
       wake = resolve;
-      timer = setTimeout(options.guard('http body stall', () => resolve('stall')), stallMs);
+      timer = setTimeout(
+        options.guard('http body stall', () => resolve('stall')),
+        stallMs,
+      );
     });
     clearTimeout(timer);
     wake = undefined;

@@ -19,11 +19,14 @@ export interface ImportOptions {
 export async function runImport(config: AppConfig, logger: Logger, options: ImportOptions): Promise<PipelineStats> {
   const { url, token } = config.homeAssistant;
   if (url === undefined || token === undefined) {
-    throw new ConfigError('import needs HA_URL and HA_TOKEN', [{ path: 'homeAssistant.url', message: 'required for import' }]);
+    throw new ConfigError('import needs HA_URL and HA_TOKEN', [
+      { path: 'homeAssistant.url', message: 'required for import' },
+    ]);
   }
   const start = parseHaTime(options.start);
   const end = parseHaTime(options.end);
-  if (start === undefined) throw new ConfigError(`--start ${JSON.stringify(options.start)} is not an ISO 8601 time`, []);
+  if (start === undefined)
+    throw new ConfigError(`--start ${JSON.stringify(options.start)} is not an ISO 8601 time`, []);
   if (end === undefined) throw new ConfigError(`--end ${JSON.stringify(options.end)} is not an ISO 8601 time`, []);
   if (end <= start) throw new ConfigError('--end must be after --start', []);
 
@@ -40,7 +43,9 @@ export async function runImport(config: AppConfig, logger: Logger, options: Impo
         const width = 30;
         const filled = Math.round(Math.min(1, Math.max(0, p.fraction)) * width);
         const pct = (p.fraction * 100).toFixed(0).padStart(3);
-        options.progress(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${pct}% ${p.events} events${p.invalidRows ? `, ${p.invalidRows} invalid rows` : ''}`);
+        options.progress(
+          `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${pct}% ${p.events} events${p.invalidRows ? `, ${p.invalidRows} invalid rows` : ''}`,
+        );
       },
     },
   );

@@ -10,7 +10,17 @@ export interface AppLoggerOptions {
 }
 
 // Defence in depth: the SDK never logs secrets, and these paths are censored even if a caller tried.
-const REDACT = ['token', 'password', 'apiToken', 'apiKey', '*.token', '*.password', '*.apiToken', '*.apiKey', 'headers.authorization'];
+const REDACT = [
+  'token',
+  'password',
+  'apiToken',
+  'apiKey',
+  '*.token',
+  '*.password',
+  '*.apiToken',
+  '*.apiKey',
+  'headers.authorization',
+];
 
 /**
  * Structured pino logger (JSON lines), or a compact human format for `LOG_FORMAT=pretty`. JSON lines are
@@ -23,7 +33,10 @@ export function createAppLogger(options: AppLoggerOptions): Logger {
   const stream: DestinationStream = {
     write: options.format === 'pretty' ? (line: string) => write(prettyLine(line)) : (line: string) => write(line),
   };
-  return pino({ level: options.level, redact: { paths: REDACT, censor: '***' }, base: { service: 'ha-ingestor' } }, stream);
+  return pino(
+    { level: options.level, redact: { paths: REDACT, censor: '***' }, base: { service: 'ha-ingestor' } },
+    stream,
+  );
 }
 
 /**
@@ -43,7 +56,14 @@ export function escapeControls(text: string): string {
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 const NAMED: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
 
-const LEVEL_NAMES: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO ', 40: 'WARN ', 50: 'ERROR', 60: 'FATAL' };
+const LEVEL_NAMES: Record<number, string> = {
+  10: 'TRACE',
+  20: 'DEBUG',
+  30: 'INFO ',
+  40: 'WARN ',
+  50: 'ERROR',
+  60: 'FATAL',
+};
 
 function prettyLine(line: string): string {
   let record: Record<string, unknown>;

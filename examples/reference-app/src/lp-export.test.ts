@@ -15,7 +15,9 @@ describe('createLineProtocolExporter (/api/v1/export?format=lp)', () => {
     // What influx -import sees once the file sink's header is put in front of the export.
     const read = readLineProtocolFile(`${lineProtocolHeader('ha')}${text}`);
     expect(read.directives).toEqual(['# DML', '# CONTEXT-DATABASE: ha']);
-    expect(read.points.map((p) => [p.measurement, p.database, p.tags['entity_id'], p.fields['state'] ?? p.fields['value']])).toEqual([
+    expect(
+      read.points.map((p) => [p.measurement, p.database, p.tags['entity_id'], p.fields['state'] ?? p.fields['value']]),
+    ).toEqual([
       ['sensor.x', 'ha', 'x', LP_INJECTION_STATE],
       ['°C', 'ha', 'y', 21.5],
     ]);

@@ -11,7 +11,10 @@ import { createSchemaMapper, type SchemaOptions } from '@ha-ingestor/sink-influx
  * `# CONTEXT-DATABASE:` directives into what a line-by-line reader sees. Events the schema cannot map or
  * the serialiser refuses are left out of the export (an export is a view; the sinks dead-letter them).
  */
-export function createLineProtocolExporter(schema: SchemaOptions, precision: Precision): (events: readonly Readonly<Record<string, unknown>>[]) => string {
+export function createLineProtocolExporter(
+  schema: SchemaOptions,
+  precision: Precision,
+): (events: readonly Readonly<Record<string, unknown>>[]) => string {
   const mapper = createSchemaMapper(schema);
   return (events) => {
     const { points } = mapper.toPointsBatch(events as unknown as Parameters<typeof mapper.toPointsBatch>[0]);

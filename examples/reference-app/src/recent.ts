@@ -25,10 +25,22 @@ export function toRecent(value: unknown): RecentEvent | undefined {
   const eventType = e['event_type'];
   if (typeof eventType !== 'string') return undefined;
   const data = (typeof e['data'] === 'object' && e['data'] !== null ? e['data'] : {}) as Record<string, unknown>;
-  const entityId = typeof e['entity_id'] === 'string' ? e['entity_id'] : typeof data['entity_id'] === 'string' ? data['entity_id'] : undefined;
+  const entityId =
+    typeof e['entity_id'] === 'string'
+      ? e['entity_id']
+      : typeof data['entity_id'] === 'string'
+        ? data['entity_id']
+        : undefined;
   const domain =
-    typeof e['domain'] === 'string' ? e['domain'] : entityId?.includes('.') ? entityId.slice(0, entityId.indexOf('.')) : undefined;
-  const provenance = (typeof e['provenance'] === 'object' && e['provenance'] !== null ? e['provenance'] : {}) as Record<string, unknown>;
+    typeof e['domain'] === 'string'
+      ? e['domain']
+      : entityId?.includes('.')
+        ? entityId.slice(0, entityId.indexOf('.'))
+        : undefined;
+  const provenance = (typeof e['provenance'] === 'object' && e['provenance'] !== null ? e['provenance'] : {}) as Record<
+    string,
+    unknown
+  >;
   return {
     event_type: eventType,
     ...(entityId === undefined ? {} : { entity_id: entityId }),

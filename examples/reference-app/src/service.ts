@@ -111,7 +111,13 @@ export function stopOnSignals(
   const guard = createReportingGuard((error) => logger.error({ err: error }, error.message), 'service');
   return new Promise<{ stats: PipelineStats; reason: string }>((resolve, reject) => {
     let signalled = false;
-    const timer = stopAfterMs === undefined ? undefined : setTimeout(guard('stop timer', () => finish('timer')), stopAfterMs);
+    const timer =
+      stopAfterMs === undefined
+        ? undefined
+        : setTimeout(
+            guard('stop timer', () => finish('timer')),
+            stopAfterMs,
+          );
     const onSignal = guard('signal', (signal: NodeJS.Signals) => {
       if (signalled) {
         logger.warn({ signal }, 'second signal: forcing exit');

@@ -36,7 +36,12 @@ class FakeResponse extends EventEmitter implements SseResponse {
 }
 
 const event = (entityId: string, eventType = 'state_changed', padding = 0): RecentEvent =>
-  toRecent({ event_type: eventType, entity_id: entityId, time_fired: 1, attributes: { p: 'x'.repeat(padding) } }) as RecentEvent;
+  toRecent({
+    event_type: eventType,
+    entity_id: entityId,
+    time_fired: 1,
+    attributes: { p: 'x'.repeat(padding) },
+  }) as RecentEvent;
 
 describe('createSseHub', () => {
   let metrics: Metrics;
@@ -106,7 +111,9 @@ describe('createSseHub', () => {
     const text = await metrics.registry.metrics();
     expect(text).toMatch(/^ha_ingestor_http_sse_clients 1$/m);
     expect(text).toMatch(/^ha_ingestor_http_sse_clients_dropped_total\{reason="slow_client"\} 1$/m);
-    expect(text).toMatch(new RegExp(`^ha_ingestor_http_sse_events_dropped_total\\{reason="slow_client"\\} ${stats.eventsDropped}$`, 'm'));
+    expect(text).toMatch(
+      new RegExp(`^ha_ingestor_http_sse_events_dropped_total\\{reason="slow_client"\\} ${stats.eventsDropped}$`, 'm'),
+    );
   });
 
   it('refuses a client past maxClients and counts it; a closed client frees its place', async () => {
@@ -115,7 +122,9 @@ describe('createSseHub', () => {
     expect(hub.accept(a, {})).toBe(true);
     expect(hub.accept(new FakeResponse(), {})).toBe(true);
     expect(hub.accept(new FakeResponse(), {})).toBe(false);
-    expect(await metrics.registry.metrics()).toMatch(/^ha_ingestor_http_sse_clients_dropped_total\{reason="over_capacity"\} 1$/m);
+    expect(await metrics.registry.metrics()).toMatch(
+      /^ha_ingestor_http_sse_clients_dropped_total\{reason="over_capacity"\} 1$/m,
+    );
     a.emit('close');
     expect(hub.stats().clients).toBe(1);
     expect(hub.accept(new FakeResponse(), {})).toBe(true);

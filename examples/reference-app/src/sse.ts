@@ -60,8 +60,16 @@ export interface SseHub {
 export function createSseHub(options: SseHubOptions): SseHub {
   const clients = new Set<Client>();
   const connected = options.metrics.gauge('http_sse_clients', 'Server-Sent Events clients connected');
-  const droppedClients = options.metrics.counter('http_sse_clients_dropped_total', 'SSE clients refused (over_capacity) or disconnected (slow_client)', ['reason']);
-  const droppedEvents = options.metrics.counter('http_sse_events_dropped_total', 'Events not delivered to an SSE client, by reason', ['reason']);
+  const droppedClients = options.metrics.counter(
+    'http_sse_clients_dropped_total',
+    'SSE clients refused (over_capacity) or disconnected (slow_client)',
+    ['reason'],
+  );
+  const droppedEvents = options.metrics.counter(
+    'http_sse_events_dropped_total',
+    'Events not delivered to an SSE client, by reason',
+    ['reason'],
+  );
   const counts = { refused: 0, dropped: 0, eventsDropped: 0, peak: 0 };
   const heartbeat = setInterval(
     options.guard('sse heartbeat', () => {
@@ -128,11 +136,25 @@ export function createSseHub(options: SseHubOptions): SseHub {
         return false;
       }
       open?.();
-      const client: Client = { res, filter, pending: [], pendingBytes: 0, pendingEvents: 0, congested: false, gone: false };
+      const client: Client = {
+        res,
+        filter,
+        pending: [],
+        pendingBytes: 0,
+        pendingEvents: 0,
+        congested: false,
+        gone: false,
+      };
       clients.add(client);
       connected.set(clients.size);
-      res.on('drain', options.guard('sse drain', () => drain(client)));
-      res.on('close', options.guard('sse close', () => forget(client)));
+      res.on(
+        'drain',
+        options.guard('sse drain', () => drain(client)),
+      );
+      res.on(
+        'close',
+        options.guard('sse close', () => forget(client)),
+      );
       send(client, ': connected\n\n', 0);
       return true;
     },
@@ -159,7 +181,14 @@ export function createSseHub(options: SseHubOptions): SseHub {
     stats: () => {
       let bufferedBytes = 0;
       for (const client of clients) bufferedBytes += client.res.writableLength + client.pendingBytes;
-      return { clients: clients.size, bufferedBytes, peakClientBufferedBytes: counts.peak, refused: counts.refused, dropped: counts.dropped, eventsDropped: counts.eventsDropped };
+      return {
+        clients: clients.size,
+        bufferedBytes,
+        peakClientBufferedBytes: counts.peak,
+        refused: counts.refused,
+        dropped: counts.dropped,
+        eventsDropped: counts.eventsDropped,
+      };
     },
     close: () => {
       clearInterval(heartbeat);

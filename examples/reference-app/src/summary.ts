@@ -5,7 +5,10 @@ const INTENTIONAL = new Set(['duplicate', 'filtered']);
 
 /** Sum of events dropped for reasons other than dedupe and filters. */
 export function lostCount(stats: PipelineStats): number {
-  return Object.entries(stats.dropped).reduce((n, [reason, count]) => (INTENTIONAL.has(reason) ? n : n + count), 0) + stats.failed;
+  return (
+    Object.entries(stats.dropped).reduce((n, [reason, count]) => (INTENTIONAL.has(reason) ? n : n + count), 0) +
+    stats.failed
+  );
 }
 
 /** One live status line: rate, written, dropped, lag. */
@@ -23,7 +26,9 @@ export function finalSummary(stats: PipelineStats, seconds: number): string {
     `  received      ${stats.received}`,
     `  processed     ${stats.processed}`,
     ...Object.entries(stats.written).map(([sink, n]) => `  written       ${n} (${sink})`),
-    ...Object.entries(stats.outboxed).filter(([, n]) => n > 0).map(([sink, n]) => `  outboxed      ${n} (${sink})`),
+    ...Object.entries(stats.outboxed)
+      .filter(([, n]) => n > 0)
+      .map(([sink, n]) => `  outboxed      ${n} (${sink})`),
     `  deduplicated  ${stats.dropped['duplicate'] ?? 0}`,
     `  filtered      ${stats.dropped['filtered'] ?? 0}`,
     `  dead-lettered ${stats.deadLettered}`,

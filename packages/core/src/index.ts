@@ -25,9 +25,24 @@ export type { SdkErrorDetails, ConfigIssue } from './model/errors.js';
 
 // --- building a pipeline ---
 export { pipeline } from './builder/pipeline.js';
-export type { Merge, EventOf, ProvidedOf, MissingProviders, PipelineBuilder, BuilderEvent, FilterMethod } from './builder/types.js';
+export type {
+  Merge,
+  EventOf,
+  ProvidedOf,
+  MissingProviders,
+  PipelineBuilder,
+  BuilderEvent,
+  FilterMethod,
+} from './builder/types.js';
 export type { FieldProviders, FitsFields, FieldHint, FieldError } from './builder/field-hints.js';
-export type { Pipeline, PipelineStats, PipelineEvents, HealthState, ComponentHealth, PipelineHealth } from './runtime/types.js';
+export type {
+  Pipeline,
+  PipelineStats,
+  PipelineEvents,
+  HealthState,
+  ComponentHealth,
+  PipelineHealth,
+} from './runtime/types.js';
 export { PipelineOptionsSchema } from './runtime/options.js';
 export type { PipelineOptions, PipelineHooks, ResolvedPipelineOptions } from './runtime/options.js';
 export { DeliveryOptionsSchema } from './delivery/options.js';
@@ -40,7 +55,16 @@ export type { FilterRules, FilterSet } from './stages/filter.js';
 export { defineSource } from './component/source.js';
 export type { Source, SourceContext, SourceImpl, SourceDefinition, SourceFactory } from './component/source.js';
 export { defineEnricher, DROP } from './component/enricher.js';
-export type { Enricher, EnricherImpl, EnricherDefinition, EnricherFactory, EnricherCall, HooksFor, AddedOf, Drop } from './component/enricher.js';
+export type {
+  Enricher,
+  EnricherImpl,
+  EnricherDefinition,
+  EnricherFactory,
+  EnricherCall,
+  HooksFor,
+  AddedOf,
+  Drop,
+} from './component/enricher.js';
 export { defineSink } from './component/sink.js';
 export type { Sink, SinkImpl, SinkDefinition, SinkFactory, SinkWriteResult, RejectedEvent } from './component/sink.js';
 export type { StageContext, DeadLetterInput, DeadLetterRecord, Ack, SourceStatus } from './component/context.js';
@@ -48,7 +72,15 @@ export { parseOptions, toConfigIssues, optionRows, optionsTable } from './compon
 
 // --- capabilities: what a component provides to, or needs from, the rest of its pipeline ---
 export { defineCapability, provide, resolveNeed, registryCapability } from './component/capability.js';
-export type { Capability, CapabilityValue, Provided, Needs, NeededNames, NoCapabilities, NeedSite } from './component/capability.js';
+export type {
+  Capability,
+  CapabilityValue,
+  Provided,
+  Needs,
+  NeededNames,
+  NoCapabilities,
+  NeedSite,
+} from './component/capability.js';
 export type { OptionRow } from './component/config.js';
 
 // --- logging, metrics, callbacks, secrets ---

@@ -24,7 +24,11 @@ const wsLike = defineSource({
     return { provides: provide(registryCapability, registry), run: async () => undefined };
   },
 });
-const mqttLike = defineSource({ name: 'mqtt-like', options: z.object({}), create: (): SourceImpl<Ev> => ({ run: async () => undefined }) });
+const mqttLike = defineSource({
+  name: 'mqtt-like',
+  options: z.object({}),
+  create: (): SourceImpl<Ev> => ({ run: async () => undefined }),
+});
 
 const areaOf = defineEnricher({
   name: 'area-of',
@@ -40,13 +44,19 @@ describe('capability types', () => {
   it('a source made with provides() carries what it provides; one without provides nothing', () => {
     expectTypeOf(wsLike({})).toEqualTypeOf<Source<Ev, { readonly registry: RegistryStore }>>();
     expectTypeOf(mqttLike({})).toEqualTypeOf<Source<Ev>>();
-    expectTypeOf<ProvidedOf<ReturnType<typeof wsLike> | ReturnType<typeof mqttLike>>>().toEqualTypeOf<{ readonly registry: RegistryStore }>();
+    expectTypeOf<ProvidedOf<ReturnType<typeof wsLike> | ReturnType<typeof mqttLike>>>().toEqualTypeOf<{
+      readonly registry: RegistryStore;
+    }>();
     expectTypeOf<ProvidedOfBuilder<ReturnType<typeof pipeline<[Source<Ev>]>>>>().toEqualTypeOf<NoCapabilities>();
   });
 
   it('an enricher needing a capability carries it unless its hook is given', () => {
-    expectTypeOf(areaOf()).toEqualTypeOf<Enricher<{ entity_id: string }, { area: string }, { registry: typeof registryCapability }>>();
-    expectTypeOf(areaOf({}, { registry: createRegistryStore() })).toEqualTypeOf<Enricher<{ entity_id: string }, { area: string }>>();
+    expectTypeOf(areaOf()).toEqualTypeOf<
+      Enricher<{ entity_id: string }, { area: string }, { registry: typeof registryCapability }>
+    >();
+    expectTypeOf(areaOf({}, { registry: createRegistryStore() })).toEqualTypeOf<
+      Enricher<{ entity_id: string }, { area: string }>
+    >();
   });
 
   it('accepts a consumer where a source provides the capability', () => {
@@ -69,11 +79,14 @@ describe('capability types', () => {
   });
 
   it('keys capabilities by name, so another capability does not satisfy it', () => {
-    const other: Capability<'ha-connection', { readonly send: () => void }> = defineCapability<{ readonly send: () => void }>()('ha-connection', {
+    const other: Capability<'ha-connection', { readonly send: () => void }> = defineCapability<{
+      readonly send: () => void;
+    }>()('ha-connection', {
       description: 'a connection',
       providedBy: 'nobody yet',
     });
+    const provided = pipeline(mqttLike({})).provide(other, { send: () => undefined });
     // @ts-expect-error provides "ha-connection", not "registry"
-    pipeline(mqttLike({})).provide(other, { send: () => undefined }).use(areaOf());
+    provided.use(areaOf());
   });
 });

@@ -55,7 +55,12 @@ describe('field hints', () => {
     const _b = pipeline(evs)
       .use({ kind: 'enricher', name: 'len', enrich: (e) => ({ len: e.state.length }) })
       .to({ kind: 'sink', name: 's', write: async (batch) => void batch.map((e) => e.len + e.entity_id.length) });
-    expectTypeOf<BuilderEvent<typeof _b>>().toEqualTypeOf<{ readonly entity_id: string; readonly state: string; readonly maybe?: string; len: number }>();
+    expectTypeOf<BuilderEvent<typeof _b>>().toEqualTypeOf<{
+      readonly entity_id: string;
+      readonly state: string;
+      readonly maybe?: string;
+      len: number;
+    }>();
   });
 
   it('keeps PipelineBuilder covariant in its event type', () => {

@@ -32,7 +32,9 @@ describe('pipeline builder types', () => {
   });
 
   it('widens the event type through .use()', () => {
-    const _b = pipeline(states).use(enricher((e: { entity_id: string }) => ({ area: e.entity_id.length > 3 ? 'kitchen' : 'hall' })));
+    const _b = pipeline(states).use(
+      enricher((e: { entity_id: string }) => ({ area: e.entity_id.length > 3 ? 'kitchen' : 'hall' })),
+    );
     expectTypeOf<EventOfBuilder<typeof _b>>().toEqualTypeOf<{
       readonly event_type: 'state_changed';
       readonly entity_id: string;
@@ -91,7 +93,10 @@ describe('pipeline builder types', () => {
   });
 
   it('keeps the event type after select, dedupe and to', () => {
-    const _b = pipeline(states).select({ include: { domains: ['light'] } }).dedupe().to(sink<StateEv>());
+    const _b = pipeline(states)
+      .select({ include: { domains: ['light'] } })
+      .dedupe()
+      .to(sink<StateEv>());
     expectTypeOf<EventOfBuilder<typeof _b>>().toEqualTypeOf<StateEv>();
   });
 });

@@ -11,7 +11,11 @@ import type { Sink, SinkWriteResult } from '../src/component/sink.js';
 import type { Source, SourceContext } from '../src/component/source.js';
 
 /** A source that exposes its context; `run` resolves when the pipeline aborts it. */
-export function manualSource<E>(name = 'manual'): { source: Source<E>; ctx: () => SourceContext<E>; started: Promise<void> } {
+export function manualSource<E>(name = 'manual'): {
+  source: Source<E>;
+  ctx: () => SourceContext<E>;
+  started: Promise<void>;
+} {
   let ctx: SourceContext<E> | undefined;
   let markStarted: () => void = () => undefined;
   const started = new Promise<void>((resolve) => {
@@ -57,7 +61,10 @@ export interface WriteCall<E> {
 }
 
 /** A sink whose writes stay pending until the test resolves or rejects them; `log` records acceptances. */
-export function manualSink<E = unknown>(name: string, log: string[] = []): { sink: Sink<E>; calls: WriteCall<E>[]; written: E[]; log: string[] } {
+export function manualSink<E = unknown>(
+  name: string,
+  log: string[] = [],
+): { sink: Sink<E>; calls: WriteCall<E>[]; written: E[]; log: string[] } {
   const calls: WriteCall<E>[] = [];
   const written: E[] = [];
   const sink: Sink<E> = {
@@ -104,7 +111,12 @@ export function memorySink<E = unknown>(
 }
 
 /** Records what happened to each ack. */
-export function ackRecorder(log: string[] = []): { ack: (label: string) => Ack; handled: string[]; failed: [string, SdkError][]; log: string[] } {
+export function ackRecorder(log: string[] = []): {
+  ack: (label: string) => Ack;
+  handled: string[];
+  failed: [string, SdkError][];
+  log: string[];
+} {
   const handled: string[] = [];
   const failed: [string, SdkError][] = [];
   return {
@@ -125,7 +137,11 @@ export function ackRecorder(log: string[] = []): { ack: (label: string) => Ack; 
 }
 
 /** An in-memory stand-in for the disk outbox (same contract), for delivery tests. */
-export function memoryOutbox(): { open: (options: OpenOutboxOptions) => Promise<Outbox<unknown>>; entries: OutboxEntry<unknown>[]; failAppend: (error?: SdkError) => void } {
+export function memoryOutbox(): {
+  open: (options: OpenOutboxOptions) => Promise<Outbox<unknown>>;
+  entries: OutboxEntry<unknown>[];
+  failAppend: (error?: SdkError) => void;
+} {
   const entries: OutboxEntry<unknown>[] = [];
   let nextId = 1;
   let appendError: SdkError | undefined;
@@ -163,7 +179,11 @@ export interface LoggedLine {
 }
 
 /** A logger that records every line (child bindings merged into the fields), for asserting what was logged. */
-export function recordingLogger(): { logger: Logger; all: LoggedLine[]; lines: (level: LoggedLine['level']) => LoggedLine[] } {
+export function recordingLogger(): {
+  logger: Logger;
+  all: LoggedLine[];
+  lines: (level: LoggedLine['level']) => LoggedLine[];
+} {
   const all: LoggedLine[] = [];
   const make = (bindings: Readonly<Record<string, unknown>>): Logger => {
     const at =
@@ -172,7 +192,14 @@ export function recordingLogger(): { logger: Logger; all: LoggedLine[]; lines: (
         if (typeof obj === 'string') all.push({ level, msg: obj, fields: bindings });
         else all.push({ level, msg: msg ?? '', fields: { ...bindings, ...obj } });
       };
-    return { trace: at('trace'), debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: (extra) => make({ ...bindings, ...extra }) };
+    return {
+      trace: at('trace'),
+      debug: at('debug'),
+      info: at('info'),
+      warn: at('warn'),
+      error: at('error'),
+      child: (extra) => make({ ...bindings, ...extra }),
+    };
   };
   return { logger: make({}), all, lines: (level) => all.filter((l) => l.level === level) };
 }
@@ -183,6 +210,10 @@ export async function settle(rounds = 20): Promise<void> {
 }
 
 /** A `state_changed`-like test event. */
-export function stateEvent(entity: string, t: number, state = 'on'): { event_type: 'state_changed'; entity_id: string; state: string; time_fired: number; key: string } {
+export function stateEvent(
+  entity: string,
+  t: number,
+  state = 'on',
+): { event_type: 'state_changed'; entity_id: string; state: string; time_fired: number; key: string } {
   return { event_type: 'state_changed', entity_id: entity, state, time_fired: t, key: `${entity}@${t}` };
 }

@@ -2,7 +2,16 @@ import { createRegistryStore } from '@ha-ingestor/core';
 import type { HaEvent } from '@ha-ingestor/core';
 import { makeStateChanged, testEnricher, TEST_EVENT_TIME } from '@ha-ingestor/core/testing';
 import { z } from 'zod';
-import { carbonIntensityUk, haCalendar, haWeather, openWeatherMap, polledContext, registryEnricher, timeContext, unitNormalize } from './index.js';
+import {
+  carbonIntensityUk,
+  haCalendar,
+  haWeather,
+  openWeatherMap,
+  polledContext,
+  registryEnricher,
+  timeContext,
+  unitNormalize,
+} from './index.js';
 import type { FetchLike } from './index.js';
 
 // The core enricher conformance suite, run against every enricher of this package.
@@ -11,7 +20,15 @@ const registry = createRegistryStore({
   config: { time_zone: 'Europe/Amsterdam', latitude: 52.37, longitude: 4.9 },
   areas: [{ area_id: 'kitchen', name: 'Kitchen', floor_id: null, labels: [] }],
   entities: [
-    { entity_id: 'sensor.test_temperature', unique_id: 'u1', platform: 'zha', device_id: null, area_id: 'kitchen', labels: [], name: null },
+    {
+      entity_id: 'sensor.test_temperature',
+      unique_id: 'u1',
+      platform: 'zha',
+      device_id: null,
+      area_id: 'kitchen',
+      labels: [],
+      name: null,
+    },
   ],
 });
 
@@ -41,7 +58,11 @@ testEnricher({ name: 'registry', create: () => registryEnricher(undefined, { reg
 testEnricher({ name: 'time-context', create: () => timeContext(undefined, { registry }), sampleEvents: samples });
 testEnricher({ name: 'unit-normalize', create: () => unitNormalize(), sampleEvents: samples });
 testEnricher({ name: 'ha-weather', create: () => haWeather({ entityId: 'weather.home' }), sampleEvents: samples });
-testEnricher({ name: 'ha-calendar', create: () => haCalendar({ entityIds: ['calendar.work'] }), sampleEvents: samples });
+testEnricher({
+  name: 'ha-calendar',
+  create: () => haCalendar({ entityIds: ['calendar.work'] }),
+  sampleEvents: samples,
+});
 testEnricher({
   name: 'polled-context',
   create: () =>
@@ -56,7 +77,10 @@ testEnricher({
   create: () =>
     openWeatherMap(
       { apiKey: 'k' },
-      { registry, fetch: jsonFetch({ weather: [{ main: 'Clear' }], main: { temp: 1, pressure: 1000, humidity: 50 }, dt: 1 }) },
+      {
+        registry,
+        fetch: jsonFetch({ weather: [{ main: 'Clear' }], main: { temp: 1, pressure: 1000, humidity: 50 }, dt: 1 }),
+      },
     ),
   sampleEvents: samples,
 });

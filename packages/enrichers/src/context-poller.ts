@@ -1,4 +1,13 @@
-import { ErrorCode, SdkError, createGuard, noopLogger, redactSecrets, toSdkError, errorMessage, registryCapability } from '@ha-ingestor/core';
+import {
+  ErrorCode,
+  SdkError,
+  createGuard,
+  noopLogger,
+  redactSecrets,
+  toSdkError,
+  errorMessage,
+  registryCapability,
+} from '@ha-ingestor/core';
 import { createBreaker } from '@ha-ingestor/core/resilience';
 import type { Logger, Metrics, StageContext } from '@ha-ingestor/core';
 import type { BreakerState } from '@ha-ingestor/core/resilience';
@@ -6,7 +15,13 @@ import type { z } from 'zod';
 import { failureReason, fetchJson } from './http-json.js';
 import { checkTemplates, render } from './url-template.js';
 import type { FetchFailureReason, FetchLike } from './http-json.js';
-import type { PolledAdded, PolledContextHooks, PolledLocation, PolledValue, ResolvedPolledContextOptions } from './polled-options.js';
+import type {
+  PolledAdded,
+  PolledContextHooks,
+  PolledLocation,
+  PolledValue,
+  ResolvedPolledContextOptions,
+} from './polled-options.js';
 
 /** Why an event passed without context: a fetch failure, or the poller's own state. */
 export type UnavailableReason = FetchFailureReason | 'pending' | 'expired' | 'not_started' | 'unknown_location';
@@ -115,7 +130,8 @@ export function createContextPoller<N extends string, S extends z.ZodType, C ext
   const fetchOnce = async (st: LocationState<N, C>): Promise<{ value: C; now: number }> => {
     const url = render(opts.url, st.loc, opts.apiKey, registry, name, true);
     const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(opts.headers)) headers[k] = render(v, st.loc, opts.apiKey, registry, name, false);
+    for (const [k, v] of Object.entries(opts.headers))
+      headers[k] = render(v, st.loc, opts.apiKey, registry, name, false);
     const data = await breaker.fire(async (): Promise<z.output<S>> => {
       const signal = AbortSignal.any([timeoutSignal(opts.timeoutMs), closing.signal]);
       const json = await fetchJson(url, { stage: name, fetch: fetchFn, headers, signal, secrets, now: clock });
@@ -123,17 +139,24 @@ export function createContextPoller<N extends string, S extends z.ZodType, C ext
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
         const where = issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'shape mismatch';
-        throw new SdkError(ErrorCode.PROTOCOL_ERROR, `${name}: unexpected response (${redactSecrets(where, secrets)})`, {
-          stage: name,
-          data: { reason: 'invalid_response' },
-        });
+        throw new SdkError(
+          ErrorCode.PROTOCOL_ERROR,
+          `${name}: unexpected response (${redactSecrets(where, secrets)})`,
+          {
+            stage: name,
+            data: { reason: 'invalid_response' },
+          },
+        );
       }
       return parsed.data;
     });
     const now = clock();
     const value = hooks.select(data, { location: st.loc, now });
     if (value === undefined) {
-      throw new SdkError(ErrorCode.PROTOCOL_ERROR, `${name}: no context applies now`, { stage: name, data: { reason: 'no_data' } });
+      throw new SdkError(ErrorCode.PROTOCOL_ERROR, `${name}: no context applies now`, {
+        stage: name,
+        data: { reason: 'no_data' },
+      });
     }
     return { value, now };
   };
@@ -168,7 +191,10 @@ export function createContextPoller<N extends string, S extends z.ZodType, C ext
         if (err.retryAfterMs !== undefined) delay = Math.max(delay, err.retryAfterMs);
         counters.fetch(startMetrics, reason);
         const log = changed ? logger.warn : logger.debug;
-        log({ enricher: name, location: st.loc.id, reason, err }, `${name}: context fetch failed (${reason}); next try in ${delay} ms`);
+        log(
+          { enricher: name, location: st.loc.id, reason, err },
+          `${name}: context fetch failed (${reason}); next try in ${delay} ms`,
+        );
       } finally {
         st.inFlight = undefined;
         schedule(st, delay);
@@ -265,8 +291,15 @@ function createCounterCache(enricher: string) {
     if (forMetrics === metrics) return;
     forMetrics = metrics;
     children.clear();
-    unavailableCounter = metrics.counter('context_unavailable_total', 'Events that passed without a polled context, by reason', ['enricher', 'reason']);
-    fetchCounter = metrics.counter('context_fetches_total', 'Fetches of polled context, by outcome', ['enricher', 'outcome']);
+    unavailableCounter = metrics.counter(
+      'context_unavailable_total',
+      'Events that passed without a polled context, by reason',
+      ['enricher', 'reason'],
+    );
+    fetchCounter = metrics.counter('context_fetches_total', 'Fetches of polled context, by outcome', [
+      'enricher',
+      'outcome',
+    ]);
   };
   return {
     unavailable: (metrics: Metrics, reason: string) => {
@@ -301,5 +334,8 @@ function sanitize(error: unknown, stage: string, secrets: readonly string[]): Sd
   }
   const message = errorMessage(error);
   // Only hooks (select, validUntil) throw plain errors: the response did not fit what they expect.
-  return new SdkError(ErrorCode.INTERNAL, `${stage}: ${redactSecrets(message, secrets)}`, { stage, data: { reason: 'invalid_response' } });
+  return new SdkError(ErrorCode.INTERNAL, `${stage}: ${redactSecrets(message, secrets)}`, {
+    stage,
+    data: { reason: 'invalid_response' },
+  });
 }

@@ -4,7 +4,13 @@ import { haCalendar } from './ha-calendar.js';
 import { stateEvent, testContext, enrichSync } from '../test/helpers.js';
 
 const { ctx } = testContext();
-const meeting = { message: 'Standup', start_time: '2026-01-15 09:00:00', end_time: '2026-01-15 09:15:00', location: 'Room 1', all_day: false };
+const meeting = {
+  message: 'Standup',
+  start_time: '2026-01-15 09:00:00',
+  end_time: '2026-01-15 09:15:00',
+  location: 'Room 1',
+  all_day: false,
+};
 
 describe('haCalendar', () => {
   it('attaches nothing until a followed calendar has been seen', () => {
@@ -17,7 +23,15 @@ describe('haCalendar', () => {
     const e = haCalendar({ entityIds: ['calendar.work'] });
     enrichSync(e, stateEvent('calendar.work', 'on', meeting), ctx);
     expect(enrichSync(e, stateEvent('light.x', 'on'), ctx)).toEqual({
-      calendar: { busy: true, active: ['calendar.work'], message: 'Standup', location: 'Room 1', start_time: meeting.start_time, end_time: meeting.end_time, all_day: false },
+      calendar: {
+        busy: true,
+        active: ['calendar.work'],
+        message: 'Standup',
+        location: 'Room 1',
+        start_time: meeting.start_time,
+        end_time: meeting.end_time,
+        all_day: false,
+      },
     });
     enrichSync(e, stateEvent('calendar.work', 'off', { message: 'Next thing' }), ctx);
     expect(enrichSync(e, stateEvent('light.x', 'off'), ctx)).toEqual({ calendar: { busy: false, active: [] } });
@@ -26,7 +40,9 @@ describe('haCalendar', () => {
   it('takes the details from the first busy calendar in option order', () => {
     const e = haCalendar({ entityIds: ['calendar.work', 'calendar.family'] });
     enrichSync(e, stateEvent('calendar.family', 'on', { message: 'School run' }), ctx);
-    expect(enrichSync(e, stateEvent('light.x', 'on'), ctx)).toMatchObject({ calendar: { busy: true, active: ['calendar.family'], message: 'School run' } });
+    expect(enrichSync(e, stateEvent('light.x', 'on'), ctx)).toMatchObject({
+      calendar: { busy: true, active: ['calendar.family'], message: 'School run' },
+    });
     enrichSync(e, stateEvent('calendar.work', 'on', meeting), ctx);
     expect(enrichSync(e, stateEvent('light.x', 'on'), ctx)).toMatchObject({
       calendar: { busy: true, active: ['calendar.work', 'calendar.family'], message: 'Standup' },
@@ -55,9 +71,16 @@ describe('haCalendar seeding', () => {
     const t = testContext();
     const e = haCalendar(
       { entityIds: ['calendar.work', 'calendar.family'] },
-      { initialState: (id) => Promise.resolve(id === 'calendar.work' ? { state: 'on', attributes: { message: 'Review' }, last_updated: 1 } : undefined) },
+      {
+        initialState: (id) =>
+          Promise.resolve(
+            id === 'calendar.work' ? { state: 'on', attributes: { message: 'Review' }, last_updated: 1 } : undefined,
+          ),
+      },
     );
     await e.start?.(t.ctx);
-    expect(enrichSync(e, stateEvent('light.x', 'on'), t.ctx)).toEqual({ calendar: { busy: true, active: ['calendar.work'], message: 'Review' } });
+    expect(enrichSync(e, stateEvent('light.x', 'on'), t.ctx)).toEqual({
+      calendar: { busy: true, active: ['calendar.work'], message: 'Review' },
+    });
   });
 });

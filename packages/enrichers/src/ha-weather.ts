@@ -99,7 +99,13 @@ export const haWeather = defineEnricher({
     return {
       start: async (ctx) => {
         const seed = await readSeed(hooks, opts.entityId, ctx, ENRICHER_NAME);
-        if (seed !== undefined) apply({ entity_id: opts.entityId, state: seed.state, attributes: seed.attributes, time_fired: seed.last_updated });
+        if (seed !== undefined)
+          apply({
+            entity_id: opts.entityId,
+            state: seed.state,
+            attributes: seed.attributes,
+            time_fired: seed.last_updated,
+          });
       },
       enrich: (event: HaWeatherInput): HaWeatherAdded => {
         if (event.entity_id === opts.entityId && event.state !== undefined) apply(event);

@@ -9,7 +9,14 @@ const reply =
   () =>
     Promise.resolve({ status, headers: new Headers(headers), text: () => Promise.resolve(body) });
 const call = (fetch: FetchLike, signal = new AbortController().signal) =>
-  fetchJson('https://api.test/x?appid=K%2B1', { stage: 'test', fetch, headers: {}, signal, secrets: ['K+1'], now: () => NOW });
+  fetchJson('https://api.test/x?appid=K%2B1', {
+    stage: 'test',
+    fetch,
+    headers: {},
+    signal,
+    secrets: ['K+1'],
+    now: () => NOW,
+  });
 
 describe('parseRetryAfter', () => {
   it('reads seconds and HTTP dates, and ignores garbage', () => {
@@ -69,7 +76,8 @@ describe('fetchJson', () => {
         cancelled = true;
       },
     });
-    const fetch: FetchLike = () => Promise.resolve({ status: 200, headers: new Headers(), body, text: () => Promise.reject(new Error('unused')) });
+    const fetch: FetchLike = () =>
+      Promise.resolve({ status: 200, headers: new Headers(), body, text: () => Promise.reject(new Error('unused')) });
     const error = await call(fetch).catch((e: unknown) => e);
     expect((error as Error).message).toContain(`more than ${MAX_RESPONSE_BYTES} bytes`);
     expect(chunks).toBeLessThanOrEqual(MAX_RESPONSE_BYTES / chunk.byteLength + 2);
@@ -85,7 +93,8 @@ describe('fetchJson', () => {
         controller.close();
       },
     });
-    const fetch: FetchLike = () => Promise.resolve({ status: 200, headers: new Headers(), body, text: () => Promise.reject(new Error('unused')) });
+    const fetch: FetchLike = () =>
+      Promise.resolve({ status: 200, headers: new Headers(), body, text: () => Promise.reject(new Error('unused')) });
     await expect(call(fetch)).resolves.toEqual({ t: '°C' });
   });
 
@@ -114,7 +123,8 @@ describe('fetchJson', () => {
   });
 
   it('tells a timeout from an abort and from a network error', async () => {
-    const hang: FetchLike = (_url, init) => new Promise((_r, reject) => init.signal.addEventListener('abort', () => reject(new Error('aborted'))));
+    const hang: FetchLike = (_url, init) =>
+      new Promise((_r, reject) => init.signal.addEventListener('abort', () => reject(new Error('aborted'))));
     const timeout = new AbortController();
     const pending = call(hang, timeout.signal).catch((e: unknown) => e);
     timeout.abort(new DOMException('t', 'TimeoutError'));
@@ -123,7 +133,10 @@ describe('fetchJson', () => {
     const pending2 = call(hang, closing.signal).catch((e: unknown) => e);
     closing.abort(new Error('closed'));
     expect(failureReason(await pending2)).toBe('aborted');
-    const refused: FetchLike = () => Promise.reject(new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED https://api.test/x?appid=K+1') }));
+    const refused: FetchLike = () =>
+      Promise.reject(
+        new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED https://api.test/x?appid=K+1') }),
+      );
     const error = await call(refused).catch((e: unknown) => e);
     expect(failureReason(error)).toBe('network');
     expect(JSON.stringify(error)).not.toContain('K+1');

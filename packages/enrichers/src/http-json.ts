@@ -22,7 +22,10 @@ export type FetchFailureReason =
   | 'aborted';
 
 /** The `fetch` function shape the SDK needs (the global one fits; tests inject their own). */
-export type FetchLike = (url: string, init: { signal: AbortSignal; headers: Record<string, string> }) => Promise<FetchResponseLike>;
+export type FetchLike = (
+  url: string,
+  init: { signal: AbortSignal; headers: Record<string, string> },
+) => Promise<FetchResponseLike>;
 
 /** The part of a fetch Response the SDK reads. */
 export interface FetchResponseLike {
@@ -84,11 +87,15 @@ export async function fetchJson(url: string, options: FetchJsonOptions): Promise
   if (body.length > MAX_RESPONSE_BYTES) throw tooLarge(stage, res.status, `${body.length} characters`);
   if (res.status < 200 || res.status >= 300) {
     const auth = res.status === 401 || res.status === 403;
-    throw new SdkError(auth ? ErrorCode.AUTH_FAILED : res.status >= 500 ? ErrorCode.CONNECTION_LOST : ErrorCode.PROTOCOL_ERROR, `${stage}: HTTP ${res.status}`, {
-      stage,
-      retryable: !auth,
-      data: { reason: auth ? 'auth_failed' : 'http_error', status: res.status, body: redact(body.slice(0, 200)) },
-    });
+    throw new SdkError(
+      auth ? ErrorCode.AUTH_FAILED : res.status >= 500 ? ErrorCode.CONNECTION_LOST : ErrorCode.PROTOCOL_ERROR,
+      `${stage}: HTTP ${res.status}`,
+      {
+        stage,
+        retryable: !auth,
+        data: { reason: auth ? 'auth_failed' : 'http_error', status: res.status, body: redact(body.slice(0, 200)) },
+      },
+    );
   }
   const parsed = parseJsonText(body);
   if (parsed.ok) return parsed.value;
@@ -126,11 +133,15 @@ export function failureReason(error: unknown): FetchFailureReason {
 function fromRequestError(error: unknown, signal: AbortSignal, stage: string, redact: (s: string) => string): SdkError {
   if (signal.aborted) {
     const timedOut = isTimeout(signal.reason);
-    return new SdkError(timedOut ? ErrorCode.TIMEOUT : ErrorCode.ABORTED, `${stage}: request ${timedOut ? 'timed out' : 'aborted'}`, {
-      stage,
-      retryable: timedOut,
-      data: { reason: timedOut ? 'timeout' : 'aborted' },
-    });
+    return new SdkError(
+      timedOut ? ErrorCode.TIMEOUT : ErrorCode.ABORTED,
+      `${stage}: request ${timedOut ? 'timed out' : 'aborted'}`,
+      {
+        stage,
+        retryable: timedOut,
+        data: { reason: timedOut ? 'timeout' : 'aborted' },
+      },
+    );
   }
   const message = errorMessage(error);
   const causeMessage = error instanceof Error && error.cause instanceof Error ? error.cause.message : undefined;
@@ -142,7 +153,10 @@ function fromRequestError(error: unknown, signal: AbortSignal, stage: string, re
 }
 
 function isTimeout(reason: unknown): boolean {
-  return reason instanceof Error && (reason.name === 'TimeoutError' || (reason as Error & { code?: unknown }).code === 'TIMEOUT');
+  return (
+    reason instanceof Error &&
+    (reason.name === 'TimeoutError' || (reason as Error & { code?: unknown }).code === 'TIMEOUT')
+  );
 }
 
 const TOO_LARGE = Symbol('too large');
@@ -161,9 +175,13 @@ async function readBody(res: FetchResponseLike, maxBytes: number): Promise<strin
 }
 
 function tooLarge(stage: string, status: number, size: string): SdkError {
-  return new SdkError(ErrorCode.PROTOCOL_ERROR, `${stage}: response too large (${size}; limit ${MAX_RESPONSE_BYTES} bytes)`, {
-    stage,
-    retryable: true,
-    data: { reason: 'invalid_response', status },
-  });
+  return new SdkError(
+    ErrorCode.PROTOCOL_ERROR,
+    `${stage}: response too large (${size}; limit ${MAX_RESPONSE_BYTES} bytes)`,
+    {
+      stage,
+      retryable: true,
+      data: { reason: 'invalid_response', status },
+    },
+  );
 }

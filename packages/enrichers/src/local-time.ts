@@ -51,7 +51,12 @@ const ASTRONOMICAL: readonly (readonly [number, number, Season])[] = [
   [9, 22, 'autumn'],
   [12, 21, 'winter'],
 ];
-const SOUTH: Readonly<Record<Season, Season>> = { spring: 'autumn', summer: 'winter', autumn: 'spring', winter: 'summer' };
+const SOUTH: Readonly<Record<Season, Season>> = {
+  spring: 'autumn',
+  summer: 'winter',
+  autumn: 'spring',
+  winter: 'summer',
+};
 
 /**
  * The season of a local date. Meteorological: Mar–May spring, Jun–Aug summer, Sep–Nov autumn, Dec–Feb
@@ -60,7 +65,14 @@ const SOUTH: Readonly<Record<Season, Season>> = { spring: 'autumn', summer: 'win
 export function seasonOf(month: number, day: number, latitude: number, mode: SeasonMode): Season {
   let northern: Season;
   if (mode === 'meteorological') {
-    northern = month >= 3 && month <= 5 ? 'spring' : month >= 6 && month <= 8 ? 'summer' : month >= 9 && month <= 11 ? 'autumn' : 'winter';
+    northern =
+      month >= 3 && month <= 5
+        ? 'spring'
+        : month >= 6 && month <= 8
+          ? 'summer'
+          : month >= 9 && month <= 11
+            ? 'autumn'
+            : 'winter';
   } else {
     northern = 'winter';
     for (const [m, d, season] of ASTRONOMICAL) if (month > m || (month === m && day >= d)) northern = season;

@@ -12,7 +12,17 @@ describe('enrichers in a pipeline', () => {
     const registry = createRegistryStore({
       config: { time_zone: 'Europe/London', latitude: 51.5, longitude: -0.1 },
       areas: [{ area_id: 'garden', name: 'Garden', floor_id: null, labels: [] }],
-      entities: [{ entity_id: 'sensor.outside_temp', unique_id: 'u-1', platform: 'netatmo', device_id: null, area_id: 'garden', labels: [], name: null }],
+      entities: [
+        {
+          entity_id: 'sensor.outside_temp',
+          unique_id: 'u-1',
+          platform: 'netatmo',
+          device_id: null,
+          area_id: 'garden',
+          labels: [],
+          name: null,
+        },
+      ],
     });
     let fetches = 0;
     const fetch: FetchLike = () => {
@@ -25,7 +35,12 @@ describe('enrichers in a pipeline', () => {
     );
     const events = [
       makeStateChanged({ entity_id: 'weather.home', state: 'rainy', attributes: { temperature: 7 } }),
-      makeStateChanged({ entity_id: 'sensor.outside_temp', state: '44.6', attributes: { unit_of_measurement: '°F' }, last_updated: TEST_EVENT_TIME + 1 }),
+      makeStateChanged({
+        entity_id: 'sensor.outside_temp',
+        state: '44.6',
+        attributes: { unit_of_measurement: '°F' },
+        last_updated: TEST_EVENT_TIME + 1,
+      }),
     ];
     const sink = collectingSink<Record<string, unknown>>();
     const p = pipeline(arraySource(events, { finite: true }))

@@ -38,9 +38,20 @@ const fakeTimeout = (ms: number) => {
   return c.signal;
 };
 
-function make(fetch: FetchLike, options: Partial<Parameters<typeof polledContext>[0]> = {}, hooks: Partial<PolledContextHooks<typeof schema, { temp: number }>> = {}) {
+function make(
+  fetch: FetchLike,
+  options: Partial<Parameters<typeof polledContext>[0]> = {},
+  hooks: Partial<PolledContextHooks<typeof schema, { temp: number }>> = {},
+) {
   return polledContext(
-    { name: 'outside', url: 'https://api.test/w?lat={lat}&lon={lon}', locations: [{ id: 'home', lat: 51.5, lon: -0.12 }], intervalMs: 60_000, maxStaleMs: 300_000, ...options },
+    {
+      name: 'outside',
+      url: 'https://api.test/w?lat={lat}&lon={lon}',
+      locations: [{ id: 'home', lat: 51.5, lon: -0.12 }],
+      intervalMs: 60_000,
+      maxStaleMs: 300_000,
+      ...options,
+    },
     { schema, select: (d) => ({ temp: d.temp }), fetch, timeout: fakeTimeout, ...hooks },
   );
 }
@@ -86,14 +97,29 @@ describe('polledContext', () => {
     const t = testContext();
     const e = make(f.fn, { timeoutMs: 5_000 });
     expect(e.enrich(ev(), t.ctx)).toEqual({});
-    expect(await counterValue(t.ctx.metrics, 'ha_ingestor_context_unavailable_total', { enricher: 'outside', reason: 'not_started' })).toBe(1);
+    expect(
+      await counterValue(t.ctx.metrics, 'ha_ingestor_context_unavailable_total', {
+        enricher: 'outside',
+        reason: 'not_started',
+      }),
+    ).toBe(1);
     const started = e.start?.(t.ctx);
     expect(e.enrich(ev(), t.ctx)).toEqual({});
-    expect(await counterValue(t.ctx.metrics, 'ha_ingestor_context_unavailable_total', { enricher: 'outside', reason: 'pending' })).toBe(1);
+    expect(
+      await counterValue(t.ctx.metrics, 'ha_ingestor_context_unavailable_total', {
+        enricher: 'outside',
+        reason: 'pending',
+      }),
+    ).toBe(1);
     await vi.advanceTimersByTimeAsync(5_000);
     await started;
     expect(e.enrich(ev(), t.ctx)).toEqual({});
-    expect(await counterValue(t.ctx.metrics, 'ha_ingestor_context_unavailable_total', { enricher: 'outside', reason: 'timeout' })).toBe(1);
+    expect(
+      await counterValue(t.ctx.metrics, 'ha_ingestor_context_unavailable_total', {
+        enricher: 'outside',
+        reason: 'timeout',
+      }),
+    ).toBe(1);
     expect(e.status()).toMatchObject([{ location: 'home', lastFailure: 'timeout', stale: false }]);
     await e.close?.();
   });
@@ -133,8 +159,18 @@ describe('polledContext', () => {
     expect(e.enrich(ev(), t.ctx)).toMatchObject({ outside: { stale: true } });
     await vi.advanceTimersByTimeAsync(1);
     expect(e.enrich(ev(), t.ctx)).toEqual({});
-    expect(await counterValue(t.ctx.metrics, 'ha_ingestor_context_unavailable_total', { enricher: 'outside', reason: 'http_error' })).toBe(1);
-    expect(await counterValue(t.ctx.metrics, 'ha_ingestor_context_fetches_total', { enricher: 'outside', outcome: 'http_error' })).toBeGreaterThan(1);
+    expect(
+      await counterValue(t.ctx.metrics, 'ha_ingestor_context_unavailable_total', {
+        enricher: 'outside',
+        reason: 'http_error',
+      }),
+    ).toBe(1);
+    expect(
+      await counterValue(t.ctx.metrics, 'ha_ingestor_context_fetches_total', {
+        enricher: 'outside',
+        outcome: 'http_error',
+      }),
+    ).toBeGreaterThan(1);
     await e.close?.();
   });
 
@@ -150,7 +186,12 @@ describe('polledContext', () => {
     expect(f.calls()).toBe(2);
     expect(e.status()[0]?.lastFailure).toBe('breaker_open');
     expect(e.enrich(ev(), t.ctx)).toEqual({});
-    expect(await counterValue(t.ctx.metrics, 'ha_ingestor_context_unavailable_total', { enricher: 'outside', reason: 'breaker_open' })).toBe(1);
+    expect(
+      await counterValue(t.ctx.metrics, 'ha_ingestor_context_unavailable_total', {
+        enricher: 'outside',
+        reason: 'breaker_open',
+      }),
+    ).toBe(1);
     // Opened at 30 s; a poll rejected by the open breaker waits for its trial time (130 s), not the 30 s retry.
     await vi.advanceTimersByTimeAsync(39_999);
     expect(f.calls()).toBe(2);
@@ -201,7 +242,12 @@ describe('polledContext', () => {
     expect(f.calls()).toBe(2);
     // The refetch is still in flight: the old value is no longer true, so it is not attached.
     expect(e.enrich(ev(), t.ctx)).toEqual({});
-    expect(await counterValue(t.ctx.metrics, 'ha_ingestor_context_unavailable_total', { enricher: 'outside', reason: 'expired' })).toBe(1);
+    expect(
+      await counterValue(t.ctx.metrics, 'ha_ingestor_context_unavailable_total', {
+        enricher: 'outside',
+        reason: 'expired',
+      }),
+    ).toBe(1);
     await e.close?.();
   });
 
@@ -224,40 +270,76 @@ describe('polledContext', () => {
     const t = testContext();
     const e = make(
       f.fn,
-      { locations: [{ id: 'home', lat: 1, lon: 1 }, { id: 'cabin', lat: 2, lon: 2 }] },
+      {
+        locations: [
+          { id: 'home', lat: 1, lon: 1 },
+          { id: 'cabin', lat: 2, lon: 2 },
+        ],
+      },
       { locate: (event) => ((event as { entity_id?: string }).entity_id?.includes('cabin') ? 'cabin' : 'home') },
     );
     await e.start?.(t.ctx);
-    expect(e.enrich(stateEvent('sensor.cabin_temp', '1'), t.ctx)).toMatchObject({ outside: { location: 'cabin', temp: 2 } });
-    expect(e.enrich(stateEvent('sensor.home_temp', '1'), t.ctx)).toMatchObject({ outside: { location: 'home', temp: 1 } });
+    expect(e.enrich(stateEvent('sensor.cabin_temp', '1'), t.ctx)).toMatchObject({
+      outside: { location: 'cabin', temp: 2 },
+    });
+    expect(e.enrich(stateEvent('sensor.home_temp', '1'), t.ctx)).toMatchObject({
+      outside: { location: 'home', temp: 1 },
+    });
     await e.close?.();
   });
 
   it('passes events without context when the locate hook throws, reporting it', async () => {
     const f = scriptedFetch(json({ temp: 1 }));
     const t = testContext();
-    const e = make(f.fn, {}, {
-      locate: () => {
-        throw new Error('bad locate');
+    const e = make(
+      f.fn,
+      {},
+      {
+        locate: () => {
+          throw new Error('bad locate');
+        },
       },
-    });
+    );
     await e.start?.(t.ctx);
     expect(e.enrich(ev(), t.ctx)).toEqual({});
     expect(t.reports).toHaveLength(1);
-    expect(await counterValue(t.ctx.metrics, 'ha_ingestor_context_unavailable_total', { enricher: 'outside', reason: 'unknown_location' })).toBe(1);
+    expect(
+      await counterValue(t.ctx.metrics, 'ha_ingestor_context_unavailable_total', {
+        enricher: 'outside',
+        reason: 'unknown_location',
+      }),
+    ).toBe(1);
     await e.close?.();
   });
 
   it('never lets the API key reach logs, errors, reports, status or metrics', async () => {
     const key = 'SECRET-KEY-123';
-    const leaky = new Error(`request to https://api.test/w?appid=${key} failed`, { cause: new Error(`ECONNREFUSED appid=${key}`) });
-    const f = scriptedFetch(leaky, { status: 500, body: `bad key ${key}` }, { status: 401, body: `{"cod":401,"message":"Invalid API key ${key}"}` }, json({ temp: 1 }), 'hang');
-    const t = testContext();
-    const e = make(f.fn, { url: 'https://api.test/w?appid={apiKey}', apiKey: key, intervalMs: 10_000, timeoutMs: 1_000, breaker: { threshold: 100 } }, {
-      select: () => {
-        throw new Error(`select saw ${key}`);
-      },
+    const leaky = new Error(`request to https://api.test/w?appid=${key} failed`, {
+      cause: new Error(`ECONNREFUSED appid=${key}`),
     });
+    const f = scriptedFetch(
+      leaky,
+      { status: 500, body: `bad key ${key}` },
+      { status: 401, body: `{"cod":401,"message":"Invalid API key ${key}"}` },
+      json({ temp: 1 }),
+      'hang',
+    );
+    const t = testContext();
+    const e = make(
+      f.fn,
+      {
+        url: 'https://api.test/w?appid={apiKey}',
+        apiKey: key,
+        intervalMs: 10_000,
+        timeoutMs: 1_000,
+        breaker: { threshold: 100 },
+      },
+      {
+        select: () => {
+          throw new Error(`select saw ${key}`);
+        },
+      },
+    );
     await e.start?.(t.ctx);
     await vi.advanceTimersByTimeAsync(41_000);
     expect(f.calls()).toBe(5);
@@ -301,9 +383,14 @@ describe('polledContext', () => {
     const e = make(scriptedFetch(json({ temp: 1 })).fn);
     expect(Object.keys(e)).toEqual(['kind', 'name', 'enrich', 'start', 'close', 'refresh', 'status']);
     expect(e).toMatchObject({ kind: 'enricher', name: 'outside' });
-    expect(() => make(scriptedFetch(json({})).fn, { intervalMs: -1 })).toThrow(/^polled-context:outside: invalid options: options\.intervalMs/);
-    expect(() => polledContext({ name: 'outside', url: 'u' }, undefined as unknown as PolledContextHooks<typeof schema, { temp: number }>)).toThrow(
-      /^outside: the schema and select hooks are required/,
+    expect(() => make(scriptedFetch(json({})).fn, { intervalMs: -1 })).toThrow(
+      /^polled-context:outside: invalid options: options\.intervalMs/,
     );
+    expect(() =>
+      polledContext(
+        { name: 'outside', url: 'u' },
+        undefined as unknown as PolledContextHooks<typeof schema, { temp: number }>,
+      ),
+    ).toThrow(/^outside: the schema and select hooks are required/);
   });
 });

@@ -54,9 +54,13 @@ export function polledContext<const N extends string, S extends z.ZodType, C ext
     options: PolledContextOptionsSchema,
     create: (opts, h: PolledContextHooks<S, C>) => {
       if (!h.schema || typeof h.select !== 'function') {
-        throw new ConfigError(`${opts.name}: the schema and select hooks are required`, [{ path: 'hooks', message: 'schema and select are required' }], {
-          stage: opts.name,
-        });
+        throw new ConfigError(
+          `${opts.name}: the schema and select hooks are required`,
+          [{ path: 'hooks', message: 'schema and select are required' }],
+          {
+            stage: opts.name,
+          },
+        );
       }
       // The schema checks `name` without transforming it, so the parsed name is the caller's literal N.
       const created = createContextPoller({ ...opts, name: options.name }, h);
@@ -71,6 +75,7 @@ export function polledContext<const N extends string, S extends z.ZodType, C ext
 
 /** The controls of the poller that `create` made: the factory runs `create` before it returns (or throws). */
 function controlsOf(poller: Pick<ContextPoller<string, object>, 'refresh' | 'status'> | undefined) {
-  if (poller === undefined) throw new SdkError(ErrorCode.INTERNAL, `${COMPONENT_NAME}: the factory returned without running create()`);
+  if (poller === undefined)
+    throw new SdkError(ErrorCode.INTERNAL, `${COMPONENT_NAME}: the factory returned without running create()`);
   return { refresh: poller.refresh, status: poller.status };
 }

@@ -8,9 +8,23 @@ import type { FetchLike } from './http-json.js';
 
 /** One location a polled context is fetched for (its coordinates fill `{lat}`/`{lon}` of the URL). */
 export const PolledLocationSchema = z.object({
-  id: z.string().min(1).default('home').describe('Location id (the `location` of the attached context and the metric label)'),
-  lat: z.number().min(-90).max(90).optional().describe("Latitude for {lat}; when omitted, HA's latitude from get_config"),
-  lon: z.number().min(-180).max(180).optional().describe("Longitude for {lon}; when omitted, HA's longitude from get_config"),
+  id: z
+    .string()
+    .min(1)
+    .default('home')
+    .describe('Location id (the `location` of the attached context and the metric label)'),
+  lat: z
+    .number()
+    .min(-90)
+    .max(90)
+    .optional()
+    .describe("Latitude for {lat}; when omitted, HA's latitude from get_config"),
+  lon: z
+    .number()
+    .min(-180)
+    .max(180)
+    .optional()
+    .describe("Longitude for {lon}; when omitted, HA's longitude from get_config"),
   vars: z.record(z.string(), z.string()).default({}).describe('Extra {placeholders} for the URL template'),
 });
 
@@ -24,7 +38,11 @@ export const PolledContextOptionsSchema = z.object({
     .string()
     .min(1)
     .describe('URL template: {lat}, {lon}, {id}, {apiKey} and location vars are substituted, URL-encoded'),
-  locations: z.array(PolledLocationSchema).min(1).default([{ id: 'home', vars: {} }]).describe('Where to fetch context for; one poll loop each'),
+  locations: z
+    .array(PolledLocationSchema)
+    .min(1)
+    .default([{ id: 'home', vars: {} }])
+    .describe('Where to fetch context for; one poll loop each'),
   intervalMs: z.number().int().positive().default(600_000).describe('Time between fetches per location'),
   timeoutMs: z.number().int().positive().default(10_000).describe('Deadline of one fetch'),
   maxStaleMs: z
@@ -41,8 +59,18 @@ export const PolledContextOptionsSchema = z.object({
     .describe('How long start() waits for the first fetches (so the first events have context); 0 = not at all'),
   breaker: z
     .object({
-      threshold: z.number().int().positive().default(3).describe('Consecutive failed fetches that open the circuit breaker'),
-      resetTimeoutMs: z.number().int().positive().default(300_000).describe('Time the breaker stays open before one trial fetch'),
+      threshold: z
+        .number()
+        .int()
+        .positive()
+        .default(3)
+        .describe('Consecutive failed fetches that open the circuit breaker'),
+      resetTimeoutMs: z
+        .number()
+        .int()
+        .positive()
+        .default(300_000)
+        .describe('Time the breaker stays open before one trial fetch'),
     })
     .prefault({})
     .describe('Circuit breaker around the fetches (opossum)'),

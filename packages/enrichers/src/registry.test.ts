@@ -36,7 +36,15 @@ const data: RegistryData = {
       state_class: 'measurement',
       unit_of_measurement: 'W',
     },
-    { entity_id: 'light.garage', unique_id: 'hue-9', platform: 'hue', device_id: 'dev1', area_id: 'garage', labels: [], name: null },
+    {
+      entity_id: 'light.garage',
+      unique_id: 'hue-9',
+      platform: 'hue',
+      device_id: 'dev1',
+      area_id: 'garage',
+      labels: [],
+      name: null,
+    },
   ],
 };
 
@@ -67,23 +75,38 @@ describe('registryEnricher', () => {
 
   it("prefers the entity's own area over its device's, and omits a floor the area lacks", () => {
     const e = registryEnricher({ fields: ['area', 'floor', 'device_name'] }, { registry: createRegistryStore(data) });
-    expect(enrichSync(e, stateEvent('light.garage', 'on'), ctx)).toEqual({ area: 'Garage', device_name: 'Coffee plug' });
+    expect(enrichSync(e, stateEvent('light.garage', 'on'), ctx)).toEqual({
+      area: 'Garage',
+      device_name: 'Coffee plug',
+    });
   });
 
   it('falls back to the device name when the user gave none', () => {
-    const registry = createRegistryStore({ ...data, devices: [{ ...(data.devices?.[0] as NonNullable<RegistryData['devices']>[number]), name_by_user: null }] });
+    const registry = createRegistryStore({
+      ...data,
+      devices: [{ ...(data.devices?.[0] as NonNullable<RegistryData['devices']>[number]), name_by_user: null }],
+    });
     const e = registryEnricher({ fields: ['device_name'] }, { registry });
     expect(enrichSync(e, stateEvent('sensor.coffee_power', '1'), ctx)).toEqual({ device_name: 'Plug 1' });
   });
 
   it('renames fields as configured', () => {
-    const e = registryEnricher({ fields: ['area', 'unique_id'], rename: { area: 'room' } }, { registry: createRegistryStore(data) });
-    expect(enrichSync(e, stateEvent('sensor.coffee_power', '1'), ctx)).toEqual({ room: 'Kitchen', unique_id: 'shelly-123-power' });
+    const e = registryEnricher(
+      { fields: ['area', 'unique_id'], rename: { area: 'room' } },
+      { registry: createRegistryStore(data) },
+    );
+    expect(enrichSync(e, stateEvent('sensor.coffee_power', '1'), ctx)).toEqual({
+      room: 'Kitchen',
+      unique_id: 'shelly-123-power',
+    });
   });
 
   it('resolves data.entity_id of non-state events', () => {
     const e = registryEnricher({ fields: ['area'] }, { registry: createRegistryStore(data) });
-    const event: { event_type: string; data: unknown } = { event_type: 'automation_triggered', data: { name: 'x', entity_id: 'light.garage' } };
+    const event: { event_type: string; data: unknown } = {
+      event_type: 'automation_triggered',
+      data: { name: 'x', entity_id: 'light.garage' },
+    };
     expect(enrichSync(e, event, ctx)).toEqual({ area: 'Garage' });
     expect(enrichSync(e, { data: { domain: 'light' } }, ctx)).toEqual({});
   });
@@ -91,7 +114,13 @@ describe('registryEnricher', () => {
   it('adds nothing for entities HA has no registry entry for, except attribute fallbacks', () => {
     const e = registryEnricher(undefined, { registry: createRegistryStore(data) });
     expect(enrichSync(e, stateEvent('sensor.yaml_only', '3'), ctx)).toEqual({});
-    expect(enrichSync(e, stateEvent('sensor.yaml_only', '3', { device_class: 'temperature', unit_of_measurement: '°C' }), ctx)).toEqual({
+    expect(
+      enrichSync(
+        e,
+        stateEvent('sensor.yaml_only', '3', { device_class: 'temperature', unit_of_measurement: '°C' }),
+        ctx,
+      ),
+    ).toEqual({
       device_class: 'temperature',
       unit_of_measurement: '°C',
     });
@@ -111,13 +140,18 @@ describe('registryEnricher', () => {
     const off = registryEnricher({ attributeFallback: false, fields: ['device_class'] }, { registry });
     expect(enrichSync(off, stateEvent('sensor.yaml_only', '3', { device_class: 'temperature' }), ctx)).toEqual({});
     const on = registryEnricher({ fields: ['device_class'] }, { registry });
-    expect(enrichSync(on, stateEvent('sensor.coffee_power', '3', { device_class: 'energy' }), ctx)).toEqual({ device_class: 'power' });
+    expect(enrichSync(on, stateEvent('sensor.coffee_power', '3', { device_class: 'energy' }), ctx)).toEqual({
+      device_class: 'power',
+    });
   });
 
   it('applies registry changes to the very next event', () => {
     const registry = createRegistryStore(data);
     const e = registryEnricher({ fields: ['area', 'floor'] }, { registry });
-    expect(enrichSync(e, stateEvent('sensor.coffee_power', '1'), ctx)).toEqual({ area: 'Kitchen', floor: 'Ground floor' });
+    expect(enrichSync(e, stateEvent('sensor.coffee_power', '1'), ctx)).toEqual({
+      area: 'Kitchen',
+      floor: 'Ground floor',
+    });
     registry.replace({
       areas: [
         { area_id: 'kitchen', name: 'Cuisine', floor_id: null, labels: [] },
@@ -135,7 +169,10 @@ describe('registryEnricher', () => {
 
   it('caches lookups per snapshot version', () => {
     const registry = createRegistryStore(data);
-    const provider: RegistryEnricherHooks['registry'] = { snapshot: vi.fn(registry.snapshot), subscribe: registry.subscribe };
+    const provider: RegistryEnricherHooks['registry'] = {
+      snapshot: vi.fn(registry.snapshot),
+      subscribe: registry.subscribe,
+    };
     const e = registryEnricher(undefined, { registry: provider });
     const a = enrichSync(e, stateEvent('sensor.coffee_power', '1'), ctx);
     const b = enrichSync(e, stateEvent('sensor.coffee_power', '2'), ctx);
@@ -151,17 +188,19 @@ describe('registryEnricher', () => {
     expect(Object.keys(e)).toEqual(['kind', 'name', 'enrich']);
     expect(e).toMatchObject({ kind: 'enricher', name: 'registry' });
     expect(registryEnricher.componentName).toBe('registry');
-    expect(() => registryEnricher({ attributeFallback: 'yes' as unknown as boolean }, { registry: createRegistryStore() })).toThrow(
-      /^registry: invalid options: options\.attributeFallback/,
-    );
+    expect(() =>
+      registryEnricher({ attributeFallback: 'yes' as unknown as boolean }, { registry: createRegistryStore() }),
+    ).toThrow(/^registry: invalid options: options\.attributeFallback/);
   });
 
-  it('without a registry hook, needs the pipeline\'s (issue 12): CONFIG_INVALID at start when there is none; unknown fields throw', () => {
+  it("without a registry hook, needs the pipeline's (issue 12): CONFIG_INVALID at start when there is none; unknown fields throw", () => {
     // Before issue 12 the factory threw "the registry hook is required"; now it declares the need, and the
     // pipeline's build()/start() refuse it when nothing provides a registry (see core capabilities.test.ts).
     const noHook = registryEnricher(undefined, undefined as unknown as RegistryEnricherHooks);
     expect(noHook.needs).toEqual({ registry: registryCapability });
-    expect(() => noHook.start?.(testContext().ctx)).toThrow(/^registry: needs "registry" .*nothing in this pipeline provides it/);
+    expect(() => noHook.start?.(testContext().ctx)).toThrow(
+      /^registry: needs "registry" .*nothing in this pipeline provides it/,
+    );
     expect(() => noHook.enrich({ entity_id: 'light.a' }, testContext().ctx)).toThrow(/^registry: needs "registry"/);
     try {
       registryEnricher({ fields: ['nope' as 'area'] }, { registry: createRegistryStore() });

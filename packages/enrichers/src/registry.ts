@@ -64,7 +64,9 @@ export const RegistryEnricherOptionsSchema = z.object({
   attributeFallback: z
     .boolean()
     .default(true)
-    .describe('Take device_class / state_class / unit_of_measurement from the state attributes when the registry lacks them'),
+    .describe(
+      'Take device_class / state_class / unit_of_measurement from the state attributes when the registry lacks them',
+    ),
 });
 /** Options of {@link registryEnricher} as a user writes them. */
 export type RegistryEnricherOptions = z.input<typeof RegistryEnricherOptionsSchema>;
@@ -115,7 +117,10 @@ export type RegistryAddedFor<O> = RegistryAdded<
  * pipeline(haWebSocketSource({ url, token })).use(registryEnricher({ fields: ['area', 'floor', 'unique_id'] })).to(sink);
  * pipeline(mqttSource(opts)).use(registryEnricher({}, { registry: createRegistryStore(staticData) })).to(sink);
  */
-export const registryEnricher = Object.assign(registryEnricherCall, { componentName: ENRICHER_NAME, optionsSchema: RegistryEnricherOptionsSchema });
+export const registryEnricher = Object.assign(registryEnricherCall, {
+  componentName: ENRICHER_NAME,
+  optionsSchema: RegistryEnricherOptionsSchema,
+});
 
 // --- internal ---
 
@@ -146,7 +151,10 @@ function defineRegistryEnricher<A extends object>() {
       // Given hook: used from the start. Left out: the pipeline's, taken in start() (issue 12).
       let provider = hooks?.registry;
       const site = { consumer: ENRICHER_NAME, hook: 'registry' };
-      const fieldsOf = createFieldLookup(opts, () => (provider ??= resolveNeed(undefined, {}, registryCapability, site)));
+      const fieldsOf = createFieldLookup(
+        opts,
+        () => (provider ??= resolveNeed(undefined, {}, registryCapability, site)),
+      );
       // The record's keys are `rename[f] ?? f` for each chosen field, computed at run time; `A` spells out
       // the same at compile time. TypeScript can't follow run-time keys, so this is where the two meet.
       const enrich = (event: RegistryEnricherInput) => fieldsOf(event) as A;
@@ -167,11 +175,16 @@ type Fields = Readonly<Record<string, unknown>>;
  * The registry fields of an event's entity (cached per snapshot version), with attribute fallbacks.
  * `provider()` is the hook's or the pipeline's registry (it throws CONFIG_INVALID when there is none).
  */
-function createFieldLookup(opts: ResolvedRegistryEnricherOptions, provider: () => RegistryProvider): (event: RegistryEnricherInput) => Fields {
+function createFieldLookup(
+  opts: ResolvedRegistryEnricherOptions,
+  provider: () => RegistryProvider,
+): (event: RegistryEnricherInput) => Fields {
   const fields = new Set<RegistryField>(opts.fields);
   const name = (f: RegistryField): string => opts.rename[f] ?? f;
   const fallbacks = opts.attributeFallback
-    ? (['device_class', 'state_class', 'unit_of_measurement'] as const).filter((f) => fields.has(f)).map((f) => [f, name(f)] as const)
+    ? (['device_class', 'state_class', 'unit_of_measurement'] as const)
+        .filter((f) => fields.has(f))
+        .map((f) => [f, name(f)] as const)
     : [];
   // Derived lookups are cached per snapshot version: a registry change invalidates them at once.
   let cachedVersion = -1;
@@ -202,7 +215,8 @@ function createFieldLookup(opts: ResolvedRegistryEnricherOptions, provider: () =
     const attributes = event.attributes;
     if (fallbacks.length === 0 || attributes === undefined) return found;
     const last = merged.get(entityId);
-    if (last !== undefined && last.base === found && sameFallbacks(last.values, attributes, fallbacks)) return last.value;
+    if (last !== undefined && last.base === found && sameFallbacks(last.values, attributes, fallbacks))
+      return last.value;
     let out: Record<string, unknown> | undefined;
     for (const [f, outName] of fallbacks) {
       const v = attributes[f];
@@ -216,8 +230,13 @@ function createFieldLookup(opts: ResolvedRegistryEnricherOptions, provider: () =
   };
 }
 
-function sameFallbacks(values: readonly unknown[], attributes: Readonly<Record<string, unknown>>, fallbacks: readonly (readonly [string, string])[]): boolean {
-  for (let i = 0; i < fallbacks.length; i++) if (values[i] !== attributes[(fallbacks[i] as readonly [string, string])[0]]) return false;
+function sameFallbacks(
+  values: readonly unknown[],
+  attributes: Readonly<Record<string, unknown>>,
+  fallbacks: readonly (readonly [string, string])[],
+): boolean {
+  for (let i = 0; i < fallbacks.length; i++)
+    if (values[i] !== attributes[(fallbacks[i] as readonly [string, string])[0]]) return false;
   return true;
 }
 

@@ -5,7 +5,8 @@ import { seasonOf } from './local-time.js';
 import { stateEvent, testContext, enrichSync } from '../test/helpers.js';
 
 const { ctx } = testContext();
-const at = (iso: string, entityId = 'sensor.x', state: string | null = '1') => stateEvent(entityId, state, {}, Date.parse(iso));
+const at = (iso: string, entityId = 'sensor.x', state: string | null = '1') =>
+  stateEvent(entityId, state, {}, Date.parse(iso));
 
 describe('timeContext', () => {
   it('computes hour, weekday, weekend and part of day in the configured time zone', () => {
@@ -24,8 +25,16 @@ describe('timeContext', () => {
 
   it('follows daylight saving time', () => {
     const e = timeContext({ timeZone: 'Europe/London' });
-    expect(enrichSync(e, at('2026-01-14T12:00:00Z'), ctx)).toMatchObject({ hour: 12, weekday: 'wednesday', weekend: false });
-    expect(enrichSync(e, at('2026-07-15T12:00:00Z'), ctx)).toMatchObject({ hour: 13, part_of_day: 'afternoon', season: 'summer' });
+    expect(enrichSync(e, at('2026-01-14T12:00:00Z'), ctx)).toMatchObject({
+      hour: 12,
+      weekday: 'wednesday',
+      weekend: false,
+    });
+    expect(enrichSync(e, at('2026-07-15T12:00:00Z'), ctx)).toMatchObject({
+      hour: 13,
+      part_of_day: 'afternoon',
+      season: 'summer',
+    });
   });
 
   it.each([
@@ -42,8 +51,16 @@ describe('timeContext', () => {
   });
 
   it('uses custom part-of-day boundaries and weekend days', () => {
-    const e = timeContext({ timeZone: 'UTC', partOfDay: { morning: 5, night: 23 }, weekendDays: ['friday', 'saturday'] });
-    expect(enrichSync(e, at('2026-01-16T05:00:00Z'), ctx)).toMatchObject({ part_of_day: 'morning', weekday: 'friday', weekend: true });
+    const e = timeContext({
+      timeZone: 'UTC',
+      partOfDay: { morning: 5, night: 23 },
+      weekendDays: ['friday', 'saturday'],
+    });
+    expect(enrichSync(e, at('2026-01-16T05:00:00Z'), ctx)).toMatchObject({
+      part_of_day: 'morning',
+      weekday: 'friday',
+      weekend: true,
+    });
     expect(enrichSync(e, at('2026-01-16T22:30:00Z'), ctx)).toMatchObject({ part_of_day: 'evening' });
   });
 
@@ -57,7 +74,9 @@ describe('timeContext', () => {
 
   it('lets options override the registry, and defaults to UTC without either', () => {
     const registry = createRegistryStore({ config: { time_zone: 'America/New_York', latitude: 40.7, longitude: -74 } });
-    expect(timeContext({ timeZone: 'Asia/Tokyo', latitude: -10 }, { registry }).enrich(at('2026-01-15T12:00:00Z'), ctx)).toMatchObject({
+    expect(
+      timeContext({ timeZone: 'Asia/Tokyo', latitude: -10 }, { registry }).enrich(at('2026-01-15T12:00:00Z'), ctx),
+    ).toMatchObject({
       hour: 21,
       season: 'summer',
     });
@@ -72,9 +91,13 @@ describe('timeContext', () => {
   it('derives daylight from sun.sun states seen in the stream, by event time', () => {
     const e = timeContext({ timeZone: 'UTC' });
     expect(enrichSync(e, at('2026-01-15T07:00:00Z'), ctx)).not.toHaveProperty('daylight');
-    expect(enrichSync(e, at('2026-01-15T08:00:00Z', 'sun.sun', 'above_horizon'), ctx)).toMatchObject({ daylight: true });
+    expect(enrichSync(e, at('2026-01-15T08:00:00Z', 'sun.sun', 'above_horizon'), ctx)).toMatchObject({
+      daylight: true,
+    });
     expect(enrichSync(e, at('2026-01-15T12:00:00Z'), ctx)).toMatchObject({ daylight: true });
-    expect(enrichSync(e, at('2026-01-15T16:10:00Z', 'sun.sun', 'below_horizon'), ctx)).toMatchObject({ daylight: false });
+    expect(enrichSync(e, at('2026-01-15T16:10:00Z', 'sun.sun', 'below_horizon'), ctx)).toMatchObject({
+      daylight: false,
+    });
     expect(enrichSync(e, at('2026-01-15T17:00:00Z'), ctx)).toMatchObject({ daylight: false });
     // A backfilled event from before sunset is still in daylight; one before the first transition is unknown.
     expect(enrichSync(e, at('2026-01-15T15:00:00Z'), ctx)).toMatchObject({ daylight: true });

@@ -43,10 +43,7 @@ export const TimeContextOptionsSchema = z.object({
     })
     .prefault({})
     .describe('Part-of-day boundaries in local hours'),
-  weekendDays: z
-    .array(z.enum(WEEKDAYS))
-    .default(['saturday', 'sunday'])
-    .describe('Days counted as weekend'),
+  weekendDays: z.array(z.enum(WEEKDAYS)).default(['saturday', 'sunday']).describe('Days counted as weekend'),
 });
 /** Options of {@link timeContext} as a user writes them. */
 export type TimeContextOptions = z.input<typeof TimeContextOptionsSchema>;
@@ -127,21 +124,21 @@ export const timeContext = defineEnricher({
     };
 
     const enrich = (event: TimeContextInput): TimeContextAdded => {
-        if (event.entity_id === SUN_ENTITY) recordSun(event.time_fired, event.state);
-        const config = registry?.snapshot().config;
-        const timeZone = opts.timeZone ?? validZone(config?.time_zone) ?? 'UTC';
-        const latitude = opts.latitude ?? config?.latitude ?? 0;
-        const t = localTime(Math.floor(event.time_fired / 1000), timeZone);
-        const weekday = WEEKDAYS[t.isoWeekday - 1] ?? 'monday';
-        const daylight = daylightAt(event.time_fired);
-        const out = {
-          hour: t.hour,
-          weekday,
-          weekend: weekend.has(weekday),
-          part_of_day: partOfDay(t.hour),
-          season: seasonOf(t.month, t.day, latitude, opts.season),
-        };
-        return daylight === undefined ? out : { ...out, daylight };
+      if (event.entity_id === SUN_ENTITY) recordSun(event.time_fired, event.state);
+      const config = registry?.snapshot().config;
+      const timeZone = opts.timeZone ?? validZone(config?.time_zone) ?? 'UTC';
+      const latitude = opts.latitude ?? config?.latitude ?? 0;
+      const t = localTime(Math.floor(event.time_fired / 1000), timeZone);
+      const weekday = WEEKDAYS[t.isoWeekday - 1] ?? 'monday';
+      const daylight = daylightAt(event.time_fired);
+      const out = {
+        hour: t.hour,
+        weekday,
+        weekend: weekend.has(weekday),
+        part_of_day: partOfDay(t.hour),
+        season: seasonOf(t.month, t.day, latitude, opts.season),
+      };
+      return daylight === undefined ? out : { ...out, daylight };
     };
     if (registry !== undefined) return { enrich };
     return {

@@ -44,11 +44,22 @@ type Case = keyof typeof cases;
 const diagnostics = new Map<Case, readonly ts.Diagnostic[]>();
 
 beforeAll(() => {
-  const config = ts.getParsedCommandLineOfConfigFile(join(root, 'tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => { throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n')); } });
+  const config = ts.getParsedCommandLineOfConfigFile(
+    join(root, 'tsconfig.json'),
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (d) => {
+        throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+      },
+    },
+  );
   if (config === undefined) throw new Error('tsconfig.json did not parse');
   const options: ts.CompilerOptions = { ...config.options, exactOptionalPropertyTypes: true, noEmit: true };
   // The snippets live (virtually) in this package's src, so '@ha-ingestor/*' resolves as it does for its code.
-  const files = new Map(Object.entries(cases).map(([name, body]) => [join(here, `__type_error_${name}.ts`), `${prelude}\n${body}\n`]));
+  const files = new Map(
+    Object.entries(cases).map(([name, body]) => [join(here, `__type_error_${name}.ts`), `${prelude}\n${body}\n`]),
+  );
   const host = ts.createCompilerHost(options);
   const { fileExists, readFile, getSourceFile } = host;
   host.fileExists = (f) => files.has(f) || fileExists.call(host, f);
@@ -68,7 +79,10 @@ beforeAll(() => {
 /** The first line of the one diagnostic a case must produce, with its code. */
 function firstLine(name: Case): { code: number; line: string } {
   const found = diagnostics.get(name) ?? [];
-  expect(found.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n')), `${name}: exactly one diagnostic`).toHaveLength(1);
+  expect(
+    found.map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n')),
+    `${name}: exactly one diagnostic`,
+  ).toHaveLength(1);
   const [d] = found as [ts.Diagnostic];
   return { code: d.code, line: ts.flattenDiagnosticMessageText(d.messageText, '\n').split('\n')[0] ?? '' };
 }
@@ -83,7 +97,9 @@ describe('wiring errors say what to add (issue 20), under exactOptionalPropertyT
   it('several missing fields from two enrichers: names every field and both enrichers, once each', () => {
     const { code, line } = firstLine('sinkNeedsSeveral');
     expect(code).toBe(2345);
-    expect(line).toMatch(/missing fields `(area|floor|hour)`, `(area|floor|hour)`, `(area|floor|hour)`: add (registryEnricher\(\), timeContext\(\)|timeContext\(\), registryEnricher\(\)) before this sink/);
+    expect(line).toMatch(
+      /missing fields `(area|floor|hour)`, `(area|floor|hour)`, `(area|floor|hour)`: add (registryEnricher\(\), timeContext\(\)|timeContext\(\), registryEnricher\(\)) before this sink/,
+    );
     for (const field of ['area', 'floor', 'hour']) expect(line).toContain(`\`${field}\``);
   });
 
@@ -94,9 +110,13 @@ describe('wiring errors say what to add (issue 20), under exactOptionalPropertyT
   });
 
   it('a field no enricher registers gets the generic hint', () => {
-    expect(firstLine('unregisteredField').line).toContain('missing field `tariff`: add an enricher that adds it before this sink');
+    expect(firstLine('unregisteredField').line).toContain(
+      'missing field `tariff`: add an enricher that adds it before this sink',
+    );
     // Fields come in TypeScript's union order, which the test does not pin.
-    expect(firstLine('mixed').line).toMatch(/missing fields (`original_unit`, `tariff`|`tariff`, `original_unit`): add unitNormalize\(\) and an enricher that adds `tariff` before this sink/);
+    expect(firstLine('mixed').line).toMatch(
+      /missing fields (`original_unit`, `tariff`|`tariff`, `original_unit`): add unitNormalize\(\) and an enricher that adds `tariff` before this sink/,
+    );
   });
 
   it('a field the enricher adds optionally, required by the sink, and a type clash are named too', () => {

@@ -21,12 +21,24 @@ describe('parseNumeric', () => {
     expect(parseNumeric(text, rules)).toBe(n);
   });
 
-  it.each(['', ' ', 'NaN', 'Infinity', '-Infinity', '0x10', '1_000', '1,000.5', '12,5', 'on', 'unavailable', '1e999', '1.2.3', '--1'])(
-    'does not treat %j as a number',
-    (text) => {
-      expect(parseNumeric(text, rules)).toBeUndefined();
-    },
-  );
+  it.each([
+    '',
+    ' ',
+    'NaN',
+    'Infinity',
+    '-Infinity',
+    '0x10',
+    '1_000',
+    '1,000.5',
+    '12,5',
+    'on',
+    'unavailable',
+    '1e999',
+    '1.2.3',
+    '--1',
+  ])('does not treat %j as a number', (text) => {
+    expect(parseNumeric(text, rules)).toBeUndefined();
+  });
 
   it('accepts a decimal comma only when enabled, and exponents only when allowed', () => {
     expect(parseNumeric('12,5', { exponent: true, decimalComma: true })).toBe(12.5);
@@ -37,7 +49,8 @@ describe('parseNumeric', () => {
 
 describe('unitNormalize', () => {
   const e = unitNormalize();
-  const ev = (state: string | null, unit?: string) => stateEvent('sensor.x', state, unit === undefined ? {} : { unit_of_measurement: unit });
+  const ev = (state: string | null, unit?: string) =>
+    stateEvent('sensor.x', state, unit === undefined ? {} : { unit_of_measurement: unit });
 
   it.each([
     ['68', '°F', 20, '°C'],
@@ -51,7 +64,12 @@ describe('unitNormalize', () => {
     ['36', 'km/h', 10, 'm/s'],
     ['10', 'mph', 4.4704, 'm/s'],
   ])('converts %s %s to %d %s and keeps the original', (state, unit, value, target) => {
-    expect(enrichSync(e, ev(state, unit), ctx)).toEqual({ state: value, unit: target, original_state: state, original_unit: unit });
+    expect(enrichSync(e, ev(state, unit), ctx)).toEqual({
+      state: value,
+      unit: target,
+      original_state: state,
+      original_unit: unit,
+    });
   });
 
   it('coerces numeric states without a convertible unit and reports the unit', () => {

@@ -7,9 +7,15 @@ const ENRICHER_NAME = 'unit-normalize';
 
 /** Options of {@link unitNormalize}. */
 export const UnitNormalizeOptionsSchema = z.object({
-  coerce: z.boolean().default(true).describe('Turn numeric state strings into numbers (see the parsing rules in the README)'),
+  coerce: z
+    .boolean()
+    .default(true)
+    .describe('Turn numeric state strings into numbers (see the parsing rules in the README)'),
   exponent: z.boolean().default(true).describe('Accept exponent notation such as "1e3"'),
-  decimalComma: z.boolean().default(false).describe('Accept one decimal comma ("12,5" → 12.5) when the state has no dot'),
+  decimalComma: z
+    .boolean()
+    .default(false)
+    .describe('Accept one decimal comma ("12,5" → 12.5) when the state has no dot'),
   convert: z
     .array(z.enum(UNIT_GROUPS))
     .default([...UNIT_GROUPS])

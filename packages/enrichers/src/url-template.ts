@@ -21,11 +21,15 @@ export function render(
       const config = registry?.snapshot().config;
       const n = key === 'lat' ? (loc.lat ?? config?.latitude) : (loc.lon ?? config?.longitude);
       if (n === undefined) {
-        throw new SdkError(ErrorCode.CONFIG_INVALID, `${stage}: location ${loc.id} has no ${key} (set it, or feed HA's get_config)`, {
-          stage,
-          retryable: true,
-          data: { reason: 'no_location' },
-        });
+        throw new SdkError(
+          ErrorCode.CONFIG_INVALID,
+          `${stage}: location ${loc.id} has no ${key} (set it, or feed HA's get_config)`,
+          {
+            stage,
+            retryable: true,
+            data: { reason: 'no_location' },
+          },
+        );
       }
       value = String(n);
     } else if (key === 'id') value = loc.id;
@@ -42,16 +46,24 @@ export function checkTemplates(opts: ResolvedPolledContextOptions): void {
     for (const [, key] of t.matchAll(TEMPLATE_RE)) {
       if (key === undefined) continue;
       if (key === 'apiKey' && opts.apiKey === undefined) {
-        throw new ConfigError(`${opts.name}: {apiKey} is used but options.apiKey is not set`, [{ path: 'options.apiKey', message: 'Required' }], {
-          stage: opts.name,
-        });
+        throw new ConfigError(
+          `${opts.name}: {apiKey} is used but options.apiKey is not set`,
+          [{ path: 'options.apiKey', message: 'Required' }],
+          {
+            stage: opts.name,
+          },
+        );
       }
       if (BUILTIN_VARS.has(key)) continue;
       const missing = opts.locations.find((l) => l.vars[key] === undefined);
       if (missing) {
-        throw new ConfigError(`${opts.name}: {${key}} is not a var of location ${missing.id}`, [{ path: 'options.locations', message: `missing var ${key}` }], {
-          stage: opts.name,
-        });
+        throw new ConfigError(
+          `${opts.name}: {${key}} is not a var of location ${missing.id}`,
+          [{ path: 'options.locations', message: `missing var ${key}` }],
+          {
+            stage: opts.name,
+          },
+        );
       }
     }
   }

@@ -1,7 +1,15 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
 import { createRegistryStore, pipeline } from '@ha-ingestor/core';
-import type { Enricher, EnricherFactory, HaEvent, PipelineBuilder, Sink, Source, StateChangedEvent } from '@ha-ingestor/core';
+import type {
+  Enricher,
+  EnricherFactory,
+  HaEvent,
+  PipelineBuilder,
+  Sink,
+  Source,
+  StateChangedEvent,
+} from '@ha-ingestor/core';
 import {
   carbonIntensityUk,
   haCalendar,
@@ -57,7 +65,9 @@ describe('enricher fields reach the sink input type', () => {
   });
 
   it('registryEnricher narrows and renames fields from literal options', () => {
-    const b = pipeline(source).use(registryEnricher({ fields: ['area', 'unique_id'], rename: { area: 'room' } }, { registry }));
+    const b = pipeline(source).use(
+      registryEnricher({ fields: ['area', 'unique_id'], rename: { area: 'room' } }, { registry }),
+    );
     expectTypeOf<StateOf<typeof b>['room']>().toEqualTypeOf<string | undefined>();
     expectTypeOf<StateOf<typeof b>['unique_id']>().toEqualTypeOf<string | undefined>();
     expectTypeOf<StateOf<typeof b>>().not.toHaveProperty('area');
@@ -90,7 +100,9 @@ describe('enricher fields reach the sink input type', () => {
   });
 
   it('haWeather and haCalendar attach their context objects', () => {
-    const b = pipeline(source).use(haWeather({ entityId: 'weather.home' })).use(haCalendar({ entityIds: ['calendar.work'] }));
+    const b = pipeline(source)
+      .use(haWeather({ entityId: 'weather.home' }))
+      .use(haCalendar({ entityIds: ['calendar.work'] }));
     type E = EventOfBuilder<typeof b>;
     expectTypeOf<E['weather']>().toEqualTypeOf<HaWeatherContext | undefined>();
     expectTypeOf<E['calendar']>().toEqualTypeOf<HaCalendarContext | undefined>();
@@ -100,7 +112,10 @@ describe('enricher fields reach the sink input type', () => {
   it('polledContext attaches the selected type under its name', () => {
     const e = polledContext(
       { name: 'sunrise', url: 'https://example.test/{lat}/{lon}' },
-      { schema: z.object({ results: z.object({ sunrise: z.string() }) }), select: (d) => ({ sunrise: d.results.sunrise }) },
+      {
+        schema: z.object({ results: z.object({ sunrise: z.string() }) }),
+        select: (d) => ({ sunrise: d.results.sunrise }),
+      },
     );
     const b = pipeline(source).use(e);
     type E = EventOfBuilder<typeof b>;
@@ -167,7 +182,9 @@ describe('polledContext and registryEnricher are components made by defineEnrich
 
     type Picked = { readonly room?: string; readonly unique_id?: string };
     const picked = registryEnricher({ fields: ['area', 'unique_id'], rename: { area: 'room' } }, { registry });
-    expectTypeOf(picked).toEqualTypeOf<Made<typeof RegistryEnricherOptionsSchema, RegistryEnricherInput, Picked, RegistryEnricherHooks>>();
+    expectTypeOf(picked).toEqualTypeOf<
+      Made<typeof RegistryEnricherOptionsSchema, RegistryEnricherInput, Picked, RegistryEnricherHooks>
+    >();
     expectTypeOf(picked).toEqualTypeOf<Enricher<RegistryEnricherInput, Picked>>();
     expectTypeOf(picked.kind).toEqualTypeOf<'enricher'>();
     // The factory keeps defineEnricher's metadata.
@@ -182,9 +199,18 @@ describe('polledContext and registryEnricher are components made by defineEnrich
   it('polledContext returns the Enricher defineEnricher makes, adding PolledAdded<name, selected>, plus its controls', () => {
     const schema = z.object({ results: z.object({ sunrise: z.string() }) });
     type Sun = { sunrise: string };
-    const e = polledContext({ name: 'sunrise', url: 'https://example.test/{lat}/{lon}' }, { schema, select: (d) => ({ sunrise: d.results.sunrise }) });
+    const e = polledContext(
+      { name: 'sunrise', url: 'https://example.test/{lat}/{lon}' },
+      { schema, select: (d) => ({ sunrise: d.results.sunrise }) },
+    );
     type Controls = { readonly refresh: () => Promise<void>; readonly status: () => readonly LocationStatus[] };
-    type Expected = Made<typeof PolledContextOptionsSchema, object, PolledAdded<'sunrise', Sun>, PolledContextHooks<typeof schema, Sun>> & Controls;
+    type Expected = Made<
+      typeof PolledContextOptionsSchema,
+      object,
+      PolledAdded<'sunrise', Sun>,
+      PolledContextHooks<typeof schema, Sun>
+    > &
+      Controls;
     expectTypeOf(e).toEqualTypeOf<Expected>();
     expectTypeOf(e).toEqualTypeOf<PolledContextEnricher<'sunrise', Sun>>();
     expectTypeOf(e).toExtend<Enricher<object, PolledAdded<'sunrise', Sun>>>();
@@ -199,7 +225,10 @@ describe('polledContext and registryEnricher are components made by defineEnrich
 
 describe('subpath exports', () => {
   it('expose each enricher on its own path', async () => {
-    const [registryMod, presetMod] = await Promise.all([import('@ha-ingestor/enrichers/registry'), import('@ha-ingestor/enrichers/presets/octopus-agile')]);
+    const [registryMod, presetMod] = await Promise.all([
+      import('@ha-ingestor/enrichers/registry'),
+      import('@ha-ingestor/enrichers/presets/octopus-agile'),
+    ]);
     expectTypeOf(registryMod.registryEnricher).toEqualTypeOf(registryEnricher);
     expectTypeOf(presetMod.octopusAgile).toEqualTypeOf(octopusAgile);
   });

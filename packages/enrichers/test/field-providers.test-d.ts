@@ -1,7 +1,16 @@
 // Issue 20: every first-party enricher registers the fields it adds, so wiring errors name it.
 import { describe, expectTypeOf, it } from 'vitest';
 import { pipeline } from '@ha-ingestor/core';
-import type { FieldError, FieldHint, FieldProviders, HaEvent, RegistryStore, Sink, Source, StateChangedEvent } from '@ha-ingestor/core';
+import type {
+  FieldError,
+  FieldHint,
+  FieldProviders,
+  HaEvent,
+  RegistryStore,
+  Sink,
+  Source,
+  StateChangedEvent,
+} from '@ha-ingestor/core';
 import { registryEnricher, timeContext, unitNormalize } from '@ha-ingestor/enrichers';
 import type { RegistryField } from '@ha-ingestor/enrichers';
 
@@ -12,7 +21,9 @@ declare function sinkOf<A>(): Sink<A>;
 describe('FieldProviders (first-party)', () => {
   it('registers each enricher under the name a user calls', () => {
     expectTypeOf<FieldProviders['registryEnricher()']>().toEqualTypeOf<RegistryField>();
-    expectTypeOf<FieldProviders['timeContext()']>().toEqualTypeOf<'hour' | 'weekday' | 'weekend' | 'part_of_day' | 'season' | 'daylight'>();
+    expectTypeOf<FieldProviders['timeContext()']>().toEqualTypeOf<
+      'hour' | 'weekday' | 'weekend' | 'part_of_day' | 'season' | 'daylight'
+    >();
     expectTypeOf<FieldProviders['unitNormalize()']>().toEqualTypeOf<'unit' | 'original_state' | 'original_unit'>();
     expectTypeOf<FieldProviders['haWeather()']>().toEqualTypeOf<'weather'>();
     expectTypeOf<FieldProviders['haCalendar()']>().toEqualTypeOf<'calendar'>();
@@ -34,6 +45,10 @@ describe('FieldProviders (first-party)', () => {
   it('accepts the sink once the enrichers are in front of it', () => {
     // @ts-expect-error missing fields `area`, `hour`: add registryEnricher(), timeContext()
     pipeline(states).to(sinkOf<{ area?: string; hour: number }>());
-    pipeline(ws).use(registryEnricher()).use(timeContext()).use(unitNormalize()).to(sinkOf<{ area?: string; hour: number; original_unit?: string }>());
+    pipeline(ws)
+      .use(registryEnricher())
+      .use(timeContext())
+      .use(unitNormalize())
+      .to(sinkOf<{ area?: string; hour: number; original_unit?: string }>());
   });
 });

@@ -1,5 +1,13 @@
 import { createMetrics } from '@ha-ingestor/core';
-import type { DeadLetterInput, Drop, Enricher, Logger, Metrics, StageContext, StateChangedEvent } from '@ha-ingestor/core';
+import type {
+  DeadLetterInput,
+  Drop,
+  Enricher,
+  Logger,
+  Metrics,
+  StageContext,
+  StateChangedEvent,
+} from '@ha-ingestor/core';
 
 /** A log line captured by {@link testContext}. */
 export interface CapturedLog {
@@ -93,7 +101,16 @@ function captureLogger(logs: CapturedLog[], bindings: Record<string, unknown> = 
 function serialise(obj: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(obj)) {
-    out[k] = v instanceof Error ? { message: v.message, cause: String(v.cause), ...(typeof (v as { toJSON?: unknown }).toJSON === 'function' ? (v as unknown as { toJSON: () => object }).toJSON() : {}) } : v;
+    out[k] =
+      v instanceof Error
+        ? {
+            message: v.message,
+            cause: String(v.cause),
+            ...(typeof (v as { toJSON?: unknown }).toJSON === 'function'
+              ? (v as unknown as { toJSON: () => object }).toJSON()
+              : {}),
+          }
+        : v;
   }
   return out;
 }

@@ -9,10 +9,14 @@ describe('auth message schema', () => {
   });
 
   it('explains malformed auth messages like voluptuous', () => {
-    expect(authSchemaError({ type: 'auth', access_token: 'x', id: 1 })).toBe("extra keys not allowed @ data['id']. Got 1");
+    expect(authSchemaError({ type: 'auth', access_token: 'x', id: 1 })).toBe(
+      "extra keys not allowed @ data['id']. Got 1",
+    );
     expect(authSchemaError({ type: 'login', access_token: 'x' })).toBe("not a valid value @ data['type']. Got 'login'");
     expect(authSchemaError({ access_token: 'x' })).toBe("required key not provided @ data['type']. Got None");
-    expect(authSchemaError({ type: 'auth', access_token: 5 })).toBe("expected str for dictionary value @ data['access_token']. Got 5");
+    expect(authSchemaError({ type: 'auth', access_token: 5 })).toBe(
+      "expected str for dictionary value @ data['access_token']. Got 5",
+    );
     expect(authSchemaError([1])).toBe('expected a dictionary. Got [1]');
   });
 

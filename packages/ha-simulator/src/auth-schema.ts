@@ -24,6 +24,7 @@ export function authSchemaError(msg: unknown): string | undefined {
     } else return `extra keys not allowed @ data['${k}']. Got ${pyRepr(v)}`;
   }
   if (!('type' in obj)) return "required key not provided @ data['type']. Got None";
-  if ('access_token' in obj && 'api_password' in obj) return "two or more values in the same group of exclusion 'auth' @ data[<auth>]";
+  if ('access_token' in obj && 'api_password' in obj)
+    return "two or more values in the same group of exclusion 'auth' @ data[<auth>]";
   return undefined;
 }

@@ -11,7 +11,15 @@ export interface Change {
 type Attrs = Readonly<Record<string, unknown>>;
 
 /** Free-text states: empty, the 255-char maximum, any Unicode. */
-const TEXTS = ['', 'Washing machine finished ✅', 'Tür "Garage" offen, bitte schließen = jetzt!', 'Line 1\nLine 2\\n', 'x'.repeat(255), '😀'.repeat(127), 'a,b;c=d e\tf'];
+const TEXTS = [
+  '',
+  'Washing machine finished ✅',
+  'Tür "Garage" offen, bitte schließen = jetzt!',
+  'Line 1\nLine 2\\n',
+  'x'.repeat(255),
+  '😀'.repeat(127),
+  'a,b;c=d e\tf',
+];
 
 /** Numeric-looking strings real integrations produce; they are still strings on the wire. */
 const ODD_NUMERIC = ['1e3', '-0', ' 21.5', '12,5', 'NaN', '0.000', '+3', '-0.0'];
@@ -20,7 +28,13 @@ const ODD_NUMERIC = ['1e3', '-0', ' 21.5', '12,5', 'NaN', '0.000', '+3', '-0.0']
  * The next realistic state of an entity, or undefined when its behaviour has nothing to do.
  * Pure given the rng: the same rng sequence yields the same changes.
  */
-export function nextChange(behavior: Behavior, entityId: string, state: string, attrs: Attrs, rng: Rng): Change | undefined {
+export function nextChange(
+  behavior: Behavior,
+  entityId: string,
+  state: string,
+  attrs: Attrs,
+  rng: Rng,
+): Change | undefined {
   // Hostile-but-real: devices drop off and come back.
   if (state === 'unavailable' || state === 'unknown') return recover(behavior, attrs, rng);
   if (behavior.kind !== 'static' && behavior.kind !== 'automation' && behavior.kind !== 'script' && rng.chance(0.006)) {
@@ -50,18 +64,39 @@ export function nextChange(behavior: Behavior, entityId: string, state: string, 
         : lightToggle(state, attrs, rng);
     case 'climate':
       return rng.chance(0.8)
-        ? { state, attributes: { ...attrs, current_temperature: round(Number(attrs.current_temperature ?? 20) + rng.float(-0.3, 0.3), 1), current_humidity: rng.int(38, 55) } }
+        ? {
+            state,
+            attributes: {
+              ...attrs,
+              current_temperature: round(Number(attrs.current_temperature ?? 20) + rng.float(-0.3, 0.3), 1),
+              current_humidity: rng.int(38, 55),
+            },
+          }
         : { state, attributes: { ...attrs, hvac_action: rng.pick(['heating', 'idle', 'idle', 'fan']) } };
     case 'media':
       return mediaChange(state, attrs, rng);
     case 'person':
-      return { state: rng.pick(['home', 'not_home', 'Work', 'Gym 🏋️']), attributes: { ...attrs, gps_accuracy: rng.int(5, 65) } };
+      return {
+        state: rng.pick(['home', 'not_home', 'Work', 'Gym 🏋️']),
+        attributes: { ...attrs, gps_accuracy: rng.int(5, 65) },
+      };
     case 'sun': {
       const elevation = round(Number(attrs.elevation ?? 0) + rng.float(-1.5, 1.5), 2);
-      return { state: elevation > 0 ? 'above_horizon' : 'below_horizon', attributes: { ...attrs, elevation, azimuth: round(rng.float(90, 270), 2), rising: elevation > Number(attrs.elevation ?? 0) } };
+      return {
+        state: elevation > 0 ? 'above_horizon' : 'below_horizon',
+        attributes: {
+          ...attrs,
+          elevation,
+          azimuth: round(rng.float(90, 270), 2),
+          rising: elevation > Number(attrs.elevation ?? 0),
+        },
+      };
     }
     case 'weather':
-      return { state: rng.chance(0.3) ? rng.pick(['sunny', 'cloudy', 'rainy', 'partlycloudy', 'fog', 'clear-night']) : state, attributes: weatherAttrs(attrs, rng) };
+      return {
+        state: rng.chance(0.3) ? rng.pick(['sunny', 'cloudy', 'rainy', 'partlycloudy', 'fog', 'clear-night']) : state,
+        attributes: weatherAttrs(attrs, rng),
+      };
     case 'calendar':
       return { state: state === 'on' ? 'off' : 'on', attributes: { ...attrs, offset_reached: false } };
     case 'cover': {
@@ -101,19 +136,68 @@ export function lightToggle(state: string, attrs: Attrs, rng: Rng, forceOn?: boo
       },
     };
   }
-  return { state: 'off', attributes: { ...attrs, color_mode: null, brightness: null, color_temp_kelvin: null, color_temp: null, hs_color: null, rgb_color: null, xy_color: null } };
+  return {
+    state: 'off',
+    attributes: {
+      ...attrs,
+      color_mode: null,
+      brightness: null,
+      color_temp_kelvin: null,
+      color_temp: null,
+      hs_color: null,
+      rgb_color: null,
+      xy_color: null,
+    },
+  };
 }
 
 /** Media player: playing/paused/off; media_* attributes appear and disappear; big attribute sets sometimes. */
 export function mediaChange(state: string, attrs: Attrs, rng: Rng): Change {
-  const base = { device_class: attrs.device_class, friendly_name: attrs.friendly_name, supported_features: attrs.supported_features };
-  if (state === 'playing' && rng.chance(0.5)) return { state, attributes: { ...attrs, media_position: rng.int(0, 240), media_position_updated_at: new Date(1_764_000_000_000 + rng.int(0, 1e9)).toISOString().replace('Z', '+00:00') } };
+  const base = {
+    device_class: attrs.device_class,
+    friendly_name: attrs.friendly_name,
+    supported_features: attrs.supported_features,
+  };
+  if (state === 'playing' && rng.chance(0.5))
+    return {
+      state,
+      attributes: {
+        ...attrs,
+        media_position: rng.int(0, 240),
+        media_position_updated_at: new Date(1_764_000_000_000 + rng.int(0, 1e9)).toISOString().replace('Z', '+00:00'),
+      },
+    };
   const next = rng.pick(['playing', 'playing', 'paused', 'idle', 'off']);
   if (next === 'off') return { state: 'off', attributes: base };
-  const sources = ['HDMI 1', 'HDMI 2', 'Live TV', 'Netflix', 'YouTube', 'Spotify - Music and Podcasts', 'Disney+', 'Prime Video', 'Plex', 'Apple TV', 'Twitch', 'ARD Mediathek', 'ZDF', 'Arte', 'Kodi', 'Photo Viewer', 'Web Browser', 'Settings'];
+  const sources = [
+    'HDMI 1',
+    'HDMI 2',
+    'Live TV',
+    'Netflix',
+    'YouTube',
+    'Spotify - Music and Podcasts',
+    'Disney+',
+    'Prime Video',
+    'Plex',
+    'Apple TV',
+    'Twitch',
+    'ARD Mediathek',
+    'ZDF',
+    'Arte',
+    'Kodi',
+    'Photo Viewer',
+    'Web Browser',
+    'Settings',
+  ];
   const big = rng.chance(0.35);
   const queue = big
-    ? Array.from({ length: 40 }, (_, i) => ({ title: `Track ${i + 1}: ${rng.pick(['Intro', 'Sunrise', 'Ölmalerei', '"Quoted"', 'Back\\slash', 'a=b, c=d'])}`, artist: rng.pick(['Röyksopp', 'Daft Punk', 'Sigur Rós', 'Nils Frahm']), album: 'Live at the "Simulator"', duration: rng.int(120, 420), uri: `x-sonos-spotify:spotify%3atrack%3a${rng.int(1e9, 9e9)}?sid=12&flags=8224&sn=3` }))
+    ? Array.from({ length: 40 }, (_, i) => ({
+        title: `Track ${i + 1}: ${rng.pick(['Intro', 'Sunrise', 'Ölmalerei', '"Quoted"', 'Back\\slash', 'a=b, c=d'])}`,
+        artist: rng.pick(['Röyksopp', 'Daft Punk', 'Sigur Rós', 'Nils Frahm']),
+        album: 'Live at the "Simulator"',
+        duration: rng.int(120, 420),
+        uri: `x-sonos-spotify:spotify%3atrack%3a${rng.int(1e9, 9e9)}?sid=12&flags=8224&sn=3`,
+      }))
     : undefined;
   return {
     state: next,
@@ -174,7 +258,14 @@ function weatherAttrs(attrs: Attrs, rng: Rng): Attrs {
     precipitation: round(rng.float(0, 3), 1),
     humidity: rng.int(40, 99),
   }));
-  return { ...attrs, temperature: t, humidity: rng.int(40, 99), pressure: round(rng.float(990, 1035), 1), wind_speed: round(rng.float(0, 40), 1), forecast };
+  return {
+    ...attrs,
+    temperature: t,
+    humidity: rng.int(40, 99),
+    pressure: round(rng.float(990, 1035), 1),
+    wind_speed: round(rng.float(0, 40), 1),
+    forecast,
+  };
 }
 
 function clamp(v: number, min: number, max: number): number {

@@ -2,7 +2,13 @@
 
 /** How the generator moves an entity. */
 export type Behavior =
-  | { readonly kind: 'numeric'; readonly min: number; readonly max: number; readonly step: number; readonly decimals: number }
+  | {
+      readonly kind: 'numeric';
+      readonly min: number;
+      readonly max: number;
+      readonly step: number;
+      readonly decimals: number;
+    }
   | { readonly kind: 'counter'; readonly step: number; readonly decimals: number }
   | { readonly kind: 'binary'; readonly on: string; readonly off: string }
   | { readonly kind: 'light' }

@@ -4,17 +4,30 @@ import { pyEquals, pyRepr } from './py.js';
 
 describe('voluptuous-like validation', () => {
   it('rejects any third key of a type-only command with the whole message', () => {
-    expect(validateCommand({ id: 6, type: 'get_states', extra: 1 }, false)).toBe("extra keys not allowed. Got {'id': 6, 'type': 'get_states', 'extra': 1}");
+    expect(validateCommand({ id: 6, type: 'get_states', extra: 1 }, false)).toBe(
+      "extra keys not allowed. Got {'id': 6, 'type': 'get_states', 'extra': 1}",
+    );
     expect(validateCommand({ id: 6, type: 'get_states' }, false)).toBeUndefined();
   });
 
   it('names the key of extra, mistyped and missing keys', () => {
-    const schema = { event_type: { type: 'str' as const }, subscription: { type: 'positive_int' as const, required: true } };
-    expect(validateCommand({ id: 1, type: 't', event_type: 100, subscription: 1 }, schema)).toBe("expected str for dictionary value @ data['event_type']. Got 100");
-    expect(validateCommand({ id: 1, type: 't', nope: null, subscription: 1 }, schema)).toBe("extra keys not allowed @ data['nope']. Got None");
-    expect(validateCommand({ id: 1, type: 't' }, schema)).toBe("required key not provided @ data['subscription']. Got None");
+    const schema = {
+      event_type: { type: 'str' as const },
+      subscription: { type: 'positive_int' as const, required: true },
+    };
+    expect(validateCommand({ id: 1, type: 't', event_type: 100, subscription: 1 }, schema)).toBe(
+      "expected str for dictionary value @ data['event_type']. Got 100",
+    );
+    expect(validateCommand({ id: 1, type: 't', nope: null, subscription: 1 }, schema)).toBe(
+      "extra keys not allowed @ data['nope']. Got None",
+    );
+    expect(validateCommand({ id: 1, type: 't' }, schema)).toBe(
+      "required key not provided @ data['subscription']. Got None",
+    );
     expect(validateCommand({ id: 1, type: 't', subscription: '7' }, schema)).toBeUndefined();
-    expect(validateCommand({ id: 1, type: 't', subscription: -1 }, schema)).toBe("value must be at least 0 for dictionary value @ data['subscription']. Got -1");
+    expect(validateCommand({ id: 1, type: 't', subscription: -1 }, schema)).toBe(
+      "value must be at least 0 for dictionary value @ data['subscription']. Got -1",
+    );
   });
 });
 

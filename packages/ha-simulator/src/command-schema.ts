@@ -45,17 +45,28 @@ function checkValue(type: FieldType, value: unknown, key: string): string | unde
     case 'str':
       return typeof value === 'string' ? undefined : `expected str for dictionary value${at}${got}`;
     case 'int':
-      return typeof value === 'number' && Number.isInteger(value) ? undefined : `expected int for dictionary value${at}${got}`;
+      return typeof value === 'number' && Number.isInteger(value)
+        ? undefined
+        : `expected int for dictionary value${at}${got}`;
     case 'positive_int': {
       // cv.positive_int = All(Coerce(int), Range(min=0)): "5" and 5.7 coerce; booleans are ints in Python.
-      const n = typeof value === 'boolean' ? Number(value) : typeof value === 'string' && /^\s*[+-]?\d+\s*$/.test(value) ? Number(value) : typeof value === 'number' ? Math.trunc(value) : Number.NaN;
+      const n =
+        typeof value === 'boolean'
+          ? Number(value)
+          : typeof value === 'string' && /^\s*[+-]?\d+\s*$/.test(value)
+            ? Number(value)
+            : typeof value === 'number'
+              ? Math.trunc(value)
+              : Number.NaN;
       if (Number.isNaN(n)) return `expected int for dictionary value${at}${got}`;
       return n < 0 ? `value must be at least 0 for dictionary value${at}${got}` : undefined;
     }
     case 'bool':
       return typeof value === 'boolean' ? undefined : `expected bool for dictionary value${at}${got}`;
     case 'dict':
-      return value !== null && typeof value === 'object' && !Array.isArray(value) ? undefined : `expected dict for dictionary value${at}${got}`;
+      return value !== null && typeof value === 'object' && !Array.isArray(value)
+        ? undefined
+        : `expected dict for dictionary value${at}${got}`;
     case 'list_of_str': {
       if (!Array.isArray(value)) return `expected list for dictionary value${at}${got}`;
       const bad = value.findIndex((v) => typeof v !== 'string');
@@ -64,8 +75,12 @@ function checkValue(type: FieldType, value: unknown, key: string): string | unde
     case 'entity_ids': {
       const list = typeof value === 'string' ? value.split(',').map((s) => s.trim()) : value;
       if (!Array.isArray(list)) return `expected list for dictionary value${at}${got}`;
-      const bad = list.find((v) => typeof v !== 'string' || !/^(?!.+__)(?!_)[\da-z_]+(?<!_)\.(?!_)[\da-z_]+(?<!_)$/.test(v.toLowerCase()));
-      return bad === undefined ? undefined : `Entity ID ${String(bad)} is an invalid entity ID for dictionary value${at}${got}`;
+      const bad = list.find(
+        (v) => typeof v !== 'string' || !/^(?!.+__)(?!_)[\da-z_]+(?<!_)\.(?!_)[\da-z_]+(?<!_)$/.test(v.toLowerCase()),
+      );
+      return bad === undefined
+        ? undefined
+        : `Entity ID ${String(bad)} is an invalid entity ID for dictionary value${at}${got}`;
     }
     case 'any':
       return undefined;

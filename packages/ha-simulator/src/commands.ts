@@ -16,13 +16,15 @@ export interface CommandDeps {
 }
 
 /** `{"id":N,"type":"event","event":…}` with the event's cached JSON (HA's `cached_event_message`). */
-export const eventMessage = (id: number, eventJson: string): string => `{"id":${id},"type":"event","event":${eventJson}}`;
+export const eventMessage = (id: number, eventJson: string): string =>
+  `{"id":${id},"type":"event","event":${eventJson}}`;
 
 /** The core websocket_api commands plus the registry list commands. */
 export function coreCommands(deps: CommandDeps): Map<string, Command> {
   const { home, faults } = deps;
   const commands = new Map<string, Command>();
-  const add = (type: string, schema: Command['schema'], handler: Command['handler']): void => void commands.set(type, { schema, handler });
+  const add = (type: string, schema: Command['schema'], handler: Command['handler']): void =>
+    void commands.set(type, { schema, handler });
 
   add('supported_features', { features: { type: 'dict', required: true } }, (conn, msg) => {
     const features = msg.features as Record<string, unknown>;
@@ -56,7 +58,10 @@ export function coreCommands(deps: CommandDeps): Map<string, Command> {
     if (eventType !== '*' && EXCLUDED_FROM_MATCH_ALL.has(eventType)) {
       throw new CommandError('unknown_error', `Event filter is required for event ${eventType}`);
     }
-    conn.subscriptions.set(msg.id, home.bus.listen(eventType, (e) => conn.send(eventMessage(msg.id, e.json))));
+    conn.subscriptions.set(
+      msg.id,
+      home.bus.listen(eventType, (e) => conn.send(eventMessage(msg.id, e.json))),
+    );
     conn.sendResult(msg.id);
   });
 
@@ -69,7 +74,11 @@ export function coreCommands(deps: CommandDeps): Map<string, Command> {
     conn.sendResult(msg.id);
   });
 
-  add('subscribe_entities', { entity_ids: { type: 'entity_ids' }, include: { type: 'dict' }, exclude: { type: 'dict' } }, (conn, msg) => subscribeEntities(home, conn, msg));
+  add(
+    'subscribe_entities',
+    { entity_ids: { type: 'entity_ids' }, include: { type: 'dict' }, exclude: { type: 'dict' } },
+    (conn, msg) => subscribeEntities(home, conn, msg),
+  );
 
   add('fire_event', { event_type: { type: 'str', required: true }, event_data: { type: 'dict' } }, (conn, msg) => {
     const context = home.newContext({ userId: conn.userId });
@@ -91,13 +100,25 @@ export function coreCommands(deps: CommandDeps): Map<string, Command> {
       const service = String(msg.service);
       const context = home.newContext({ userId: conn.userId });
       if (msg.return_response === true) {
-        throw new CommandError('service_validation_error', 'An action which does not return responses can\'t be called with return_response=True', {
-          key: 'service_does_not_support_response',
-          domain: 'homeassistant',
-          placeholders: { return_response: 'return_response=True' },
-        });
+        throw new CommandError(
+          'service_validation_error',
+          "An action which does not return responses can't be called with return_response=True",
+          {
+            key: 'service_does_not_support_response',
+            domain: 'homeassistant',
+            placeholders: { return_response: 'return_response=True' },
+          },
+        );
       }
-      callService(home, deps.rng, domain, service, (msg.service_data as Record<string, unknown> | undefined) ?? {}, msg.target as Record<string, unknown> | undefined, context);
+      callService(
+        home,
+        deps.rng,
+        domain,
+        service,
+        (msg.service_data as Record<string, unknown> | undefined) ?? {},
+        msg.target as Record<string, unknown> | undefined,
+        context,
+      );
       conn.sendResult(msg.id, { context });
     },
   );
@@ -105,33 +126,61 @@ export function coreCommands(deps: CommandDeps): Map<string, Command> {
   // Registries (config/*_registry/list). Entity and device lists are concatenated JSON in HA, with
   // spaces in the envelope; we reproduce the bytes.
   add('config/entity_registry/list', false, (conn, msg) =>
-    conn.send(`{"id":${msg.id},"type": "result","success":true,"result": [${[...home.registries.entities.values()].map((e) => JSON.stringify(e)).join(',')}]}`),
+    conn.send(
+      `{"id":${msg.id},"type": "result","success":true,"result": [${[...home.registries.entities.values()].map((e) => JSON.stringify(e)).join(',')}]}`,
+    ),
   );
-  add('config/entity_registry/list_for_display', false, (conn, msg) => conn.sendResult(msg.id, listForDisplay(home.registries)));
+  add('config/entity_registry/list_for_display', false, (conn, msg) =>
+    conn.sendResult(msg.id, listForDisplay(home.registries)),
+  );
   add('config/entity_registry/get', { entity_id: { type: 'str', required: true } }, (conn, msg) => {
     const entry = home.registries.entities.get(String(msg.entity_id));
     if (entry === undefined) throw new CommandError('not_found', 'Entity not found');
     const state = home.getState(entry.entity_id);
-    conn.sendResult(msg.id, { ...entry, aliases: [], capabilities: null, device_class: null, original_device_class: state?.attributes.device_class ?? null, original_icon: null });
+    conn.sendResult(msg.id, {
+      ...entry,
+      aliases: [],
+      capabilities: null,
+      device_class: null,
+      original_device_class: state?.attributes.device_class ?? null,
+      original_icon: null,
+    });
   });
   add('config/device_registry/list', false, (conn, msg) =>
-    conn.send(`{"id":${msg.id},"type": "result","success":true,"result": [${[...home.registries.devices.values()].map((d) => JSON.stringify(d)).join(',')}]}`),
+    conn.send(
+      `{"id":${msg.id},"type": "result","success":true,"result": [${[...home.registries.devices.values()].map((d) => JSON.stringify(d)).join(',')}]}`,
+    ),
   );
   add('config/area_registry/list', false, (conn, msg) => conn.sendResult(msg.id, [...home.registries.areas.values()]));
-  add('config/floor_registry/list', false, (conn, msg) => conn.sendResult(msg.id, [...home.registries.floors.values()]));
-  add('config/label_registry/list', false, (conn, msg) => conn.sendResult(msg.id, [...home.registries.labels.values()]));
+  add('config/floor_registry/list', false, (conn, msg) =>
+    conn.sendResult(msg.id, [...home.registries.floors.values()]),
+  );
+  add('config/label_registry/list', false, (conn, msg) =>
+    conn.sendResult(msg.id, [...home.registries.labels.values()]),
+  );
   return commands;
 }
 
 // --- internal ---
 
 // commands.py handle_subscribe_entities: listener registered first, then result, then the "a" snapshot.
-function subscribeEntities(home: SimulatedHome, conn: SimConnection, msg: Readonly<Record<string, unknown>> & { id: number }): void {
+function subscribeEntities(
+  home: SimulatedHome,
+  conn: SimConnection,
+  msg: Readonly<Record<string, unknown>> & { id: number },
+): void {
   const raw = msg.entity_ids;
-  const ids = raw === undefined ? undefined : new Set((typeof raw === 'string' ? raw.split(',') : (raw as string[])).map((s) => s.trim().toLowerCase()));
-  const entityFilter = generateEntityFilter(msg.include as FilterSide | undefined, msg.exclude as FilterSide | undefined);
+  const ids =
+    raw === undefined
+      ? undefined
+      : new Set((typeof raw === 'string' ? raw.split(',') : (raw as string[])).map((s) => s.trim().toLowerCase()));
+  const entityFilter = generateEntityFilter(
+    msg.include as FilterSide | undefined,
+    msg.exclude as FilterSide | undefined,
+  );
   // _forward_entity_changes: both the entity_ids list and the include/exclude filter must pass.
-  const wanted = (id: string): boolean => (ids === undefined || ids.size === 0 || ids.has(id)) && (entityFilter === undefined || entityFilter(id));
+  const wanted = (id: string): boolean =>
+    (ids === undefined || ids.size === 0 || ids.has(id)) && (entityFilter === undefined || entityFilter(id));
   const listener = (e: EmittedEvent): void => {
     const data = e.event.data as StateChangedData;
     if (!wanted(data.entity_id)) return;

@@ -37,7 +37,8 @@ export function stateDiff(old: HaWireState, next: HaWireState): Record<string, u
   const nc = next.context;
   if (oc.parent_id !== nc.parent_id) additions.c = { parent_id: nc.parent_id };
   if (oc.user_id !== nc.user_id) {
-    if (typeof additions.c === 'object' && additions.c !== null) (additions.c as Record<string, unknown>).user_id = nc.user_id;
+    if (typeof additions.c === 'object' && additions.c !== null)
+      (additions.c as Record<string, unknown>).user_id = nc.user_id;
     else additions.c = { user_id: nc.user_id };
   }
   if (oc.id !== nc.id) {

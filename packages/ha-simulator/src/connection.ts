@@ -19,7 +19,10 @@ export class CommandError extends Error {
 }
 
 /** A command handler (sync, or async like HA's `@async_response` handlers). */
-export type CommandHandler = (conn: SimConnection, msg: Readonly<Record<string, unknown>> & { id: number }) => void | Promise<void>;
+export type CommandHandler = (
+  conn: SimConnection,
+  msg: Readonly<Record<string, unknown>> & { id: number },
+) => void | Promise<void>;
 
 /** A registered command. */
 export interface Command {
@@ -99,10 +102,15 @@ export function attachConnection(ws: WebSocket, deps: ConnectionDeps): SimConnec
     timers.delete(t);
   };
 
-  const writer = createWriter(ws, { ...options.pendingLimits, writeBufferBytes: options.writeBufferBytes }, (reason) => {
-    log.error({ pending: writer.pending() }, reason);
-    cancel(reason);
-  }, guard);
+  const writer = createWriter(
+    ws,
+    { ...options.pendingLimits, writeBufferBytes: options.writeBufferBytes },
+    (reason) => {
+      log.error({ pending: writer.pending() }, reason);
+      cancel(reason);
+    },
+    guard,
+  );
 
   const cleanup = (): void => {
     if (!closing) closing = true;
@@ -192,10 +200,18 @@ export function attachConnection(ws: WebSocket, deps: ConnectionDeps): SimConnec
   // --- command phase (ActiveConnection.async_handle) ---
   const handleOne = (msg: unknown): void => {
     if (closing) return;
-    const obj = msg !== null && typeof msg === 'object' && !Array.isArray(msg) ? (msg as Record<string, unknown>) : undefined;
+    const obj =
+      msg !== null && typeof msg === 'object' && !Array.isArray(msg) ? (msg as Record<string, unknown>) : undefined;
     const curId = obj?.id;
     const type = obj?.type;
-    if (obj === undefined || typeof curId !== 'number' || !Number.isInteger(curId) || curId === 0 || typeof type !== 'string' || type === '') {
+    if (
+      obj === undefined ||
+      typeof curId !== 'number' ||
+      !Number.isInteger(curId) ||
+      curId === 0 ||
+      typeof type !== 'string' ||
+      type === ''
+    ) {
       return sendError(obj === undefined ? 0 : (curId ?? null), 'invalid_format', 'Message incorrectly formatted.');
     }
     if (curId <= lastId) return sendError(curId, 'id_reuse', 'Identifier values have to increase.');

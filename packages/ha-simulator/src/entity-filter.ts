@@ -9,7 +9,10 @@ export interface FilterSide {
  * HA's `helpers/entityfilter.generate_filter` (used by subscribe_entities' include/exclude), with its
  * six cases; returns undefined for the empty filter (everything passes).
  */
-export function generateEntityFilter(include: FilterSide = {}, exclude: FilterSide = {}): ((entityId: string) => boolean) | undefined {
+export function generateEntityFilter(
+  include: FilterSide = {},
+  exclude: FilterSide = {},
+): ((entityId: string) => boolean) | undefined {
   const inDomains = new Set(include.domains ?? []);
   const inEntities = new Set(include.entities ?? []);
   const inGlobs = (include.entity_globs ?? []).map(globToRegExp);
@@ -25,7 +28,8 @@ export function generateEntityFilter(include: FilterSide = {}, exclude: FilterSi
   // Case 2: only includes.
   if (haveInclude && !haveExclude) return (id) => inEntities.has(id) || inDomains.has(domain(id)) || glob(inGlobs, id);
   // Case 3: only excludes.
-  if (!haveInclude && haveExclude) return (id) => !(exEntities.has(id) || exDomains.has(domain(id)) || glob(exGlobs, id));
+  if (!haveInclude && haveExclude)
+    return (id) => !(exEntities.has(id) || exDomains.has(domain(id)) || glob(exGlobs, id));
   // Case 4: domain and/or glob includes (may also have excludes).
   if (inDomains.size > 0 || inGlobs.length > 0) {
     return (id) => {
@@ -53,6 +57,9 @@ export function generateEntityFilter(include: FilterSide = {}, exclude: FilterSi
 
 // fnmatch-style: * and ? (HA compiles globs with fnmatch.translate).
 function globToRegExp(pattern: string): RegExp {
-  const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const escaped = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${escaped}$`);
 }

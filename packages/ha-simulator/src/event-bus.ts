@@ -44,7 +44,13 @@ export function createEventBus(maxEmitted = 0): EventBus {
   };
   const fire: EventBus['fire'] = (eventType, data, options) => {
     const time_fired = isoFromMicros(options.timeMicros);
-    const event: HaWireEvent = { event_type: eventType, data, origin: options.origin ?? 'LOCAL', time_fired, context: options.context };
+    const event: HaWireEvent = {
+      event_type: eventType,
+      data,
+      origin: options.origin ?? 'LOCAL',
+      time_fired,
+      context: options.context,
+    };
     const delivered = eventType !== 'state_reported';
     const entityId = options.entityId ?? (typeof data.entity_id === 'string' ? data.entity_id : undefined);
     const emittedEvent: EmittedEvent = {
@@ -55,7 +61,13 @@ export function createEventBus(maxEmitted = 0): EventBus {
       ...(options.lastUpdated === undefined ? {} : { last_updated: options.lastUpdated }),
       time_fired,
       timeFiredMicros: options.timeMicros,
-      key: eventKey({ event_type: eventType, ...(entityId === undefined ? {} : { entity_id: entityId }), data, time: options.timeMicros, contextId: options.context.id }),
+      key: eventKey({
+        event_type: eventType,
+        ...(entityId === undefined ? {} : { entity_id: entityId }),
+        data,
+        time: options.timeMicros,
+        contextId: options.context.id,
+      }),
       delivered,
     };
     if (delivered) {

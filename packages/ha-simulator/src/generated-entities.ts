@@ -14,14 +14,86 @@ interface Kind {
 }
 
 const KINDS: readonly Kind[] = [
-  { key: 'temperature', deviceClass: 'temperature', unit: '°C', stateClass: 'measurement', min: 15, max: 28, step: 0.1, decimals: 1 },
-  { key: 'humidity', deviceClass: 'humidity', unit: '%', stateClass: 'measurement', min: 25, max: 80, step: 0.5, decimals: 1 },
-  { key: 'power', deviceClass: 'power', unit: 'W', stateClass: 'measurement', min: 0, max: 3000, step: 25, decimals: 1 },
-  { key: 'energy', deviceClass: 'energy', unit: 'kWh', stateClass: 'total_increasing', min: 0, max: 0, step: 0.01, decimals: 3 },
-  { key: 'voltage', deviceClass: 'voltage', unit: 'V', stateClass: 'measurement', min: 220, max: 245, step: 0.4, decimals: 1 },
-  { key: 'illuminance', deviceClass: 'illuminance', unit: 'lx', stateClass: 'measurement', min: 0, max: 20000, step: 150, decimals: 0 },
-  { key: 'pressure', deviceClass: 'pressure', unit: 'hPa', stateClass: 'measurement', min: 980, max: 1040, step: 0.3, decimals: 1 },
-  { key: 'pm25', deviceClass: 'pm25', unit: 'µg/m³', stateClass: 'measurement', min: 0, max: 120, step: 2, decimals: 0 },
+  {
+    key: 'temperature',
+    deviceClass: 'temperature',
+    unit: '°C',
+    stateClass: 'measurement',
+    min: 15,
+    max: 28,
+    step: 0.1,
+    decimals: 1,
+  },
+  {
+    key: 'humidity',
+    deviceClass: 'humidity',
+    unit: '%',
+    stateClass: 'measurement',
+    min: 25,
+    max: 80,
+    step: 0.5,
+    decimals: 1,
+  },
+  {
+    key: 'power',
+    deviceClass: 'power',
+    unit: 'W',
+    stateClass: 'measurement',
+    min: 0,
+    max: 3000,
+    step: 25,
+    decimals: 1,
+  },
+  {
+    key: 'energy',
+    deviceClass: 'energy',
+    unit: 'kWh',
+    stateClass: 'total_increasing',
+    min: 0,
+    max: 0,
+    step: 0.01,
+    decimals: 3,
+  },
+  {
+    key: 'voltage',
+    deviceClass: 'voltage',
+    unit: 'V',
+    stateClass: 'measurement',
+    min: 220,
+    max: 245,
+    step: 0.4,
+    decimals: 1,
+  },
+  {
+    key: 'illuminance',
+    deviceClass: 'illuminance',
+    unit: 'lx',
+    stateClass: 'measurement',
+    min: 0,
+    max: 20000,
+    step: 150,
+    decimals: 0,
+  },
+  {
+    key: 'pressure',
+    deviceClass: 'pressure',
+    unit: 'hPa',
+    stateClass: 'measurement',
+    min: 980,
+    max: 1040,
+    step: 0.3,
+    decimals: 1,
+  },
+  {
+    key: 'pm25',
+    deviceClass: 'pm25',
+    unit: 'µg/m³',
+    stateClass: 'measurement',
+    min: 0,
+    max: 120,
+    step: 2,
+    decimals: 0,
+  },
 ];
 
 const VENDORS = [
@@ -65,7 +137,10 @@ export function generateEntities(count: number, rng: Rng): { entities: EntitySpe
     const objectId = `${device.key.replace('gen_device', 'node')}_${kind.key}_${i + 1}`;
     const name = `${device.name} ${kind.key.replace(/^./, (c) => c.toUpperCase())}`;
     const extras = extraAttributes(kind, device, rng);
-    const state = kind.stateClass === 'total_increasing' ? rng.float(10, 5000).toFixed(kind.decimals) : rng.float(kind.min, kind.max).toFixed(kind.decimals);
+    const state =
+      kind.stateClass === 'total_increasing'
+        ? rng.float(10, 5000).toFixed(kind.decimals)
+        : rng.float(kind.min, kind.max).toFixed(kind.decimals);
     entities.push({
       entityId: `sensor.${objectId}`,
       platform: device.platform,
@@ -77,7 +152,13 @@ export function generateEntities(count: number, rng: Rng): { entities: EntitySpe
       originalName: kind.key.replace(/^./, (c) => c.toUpperCase()),
       displayPrecision: kind.decimals,
       state,
-      attributes: { state_class: kind.stateClass, ...extras, unit_of_measurement: kind.unit, device_class: kind.deviceClass, friendly_name: name },
+      attributes: {
+        state_class: kind.stateClass,
+        ...extras,
+        unit_of_measurement: kind.unit,
+        device_class: kind.deviceClass,
+        friendly_name: name,
+      },
       behavior:
         kind.stateClass === 'total_increasing'
           ? { kind: 'counter', step: kind.step, decimals: kind.decimals }
@@ -100,8 +181,26 @@ function extraAttributes(kind: Kind, device: DeviceSpec, rng: Rng): Record<strin
       last_seen: '2026-11-29T15:02:11.512Z',
       update_available: false,
       update: { installed_version: rng.int(1, 9999), latest_version: rng.int(1, 9999), state: 'idle' },
-      device: { friendlyName: device.name, ieeeAddr: `0x${rng.int(1e8, 9e8).toString(16)}a4c138ff`, manufacturerID: 4447, model: device.modelId, powerSource: 'Battery', type: 'EndDevice' },
-      ...(r < 0.12 ? { power_on_behavior: 'previous', child_lock: 'UNLOCK', indicator_mode: 'off/on', calibration: { temperature: 0, humidity: 0 }, options: { report_interval_s: 60, reporting: [{ attribute: kind.key, min: 10, max: 3600, change: kind.step }] } } : {}),
+      device: {
+        friendlyName: device.name,
+        ieeeAddr: `0x${rng.int(1e8, 9e8).toString(16)}a4c138ff`,
+        manufacturerID: 4447,
+        model: device.modelId,
+        powerSource: 'Battery',
+        type: 'EndDevice',
+      },
+      ...(r < 0.12
+        ? {
+            power_on_behavior: 'previous',
+            child_lock: 'UNLOCK',
+            indicator_mode: 'off/on',
+            calibration: { temperature: 0, humidity: 0 },
+            options: {
+              report_interval_s: 60,
+              reporting: [{ attribute: kind.key, min: 10, max: 3600, change: kind.step }],
+            },
+          }
+        : {}),
     };
   }
   if (r < 0.75) return { icon: rng.pick(['mdi:thermometer', 'mdi:flash', 'mdi:water-percent', 'mdi:gauge']) };

@@ -12,15 +12,27 @@ export interface HomeGenerator {
   readonly step: (count: number) => EmittedEvent[];
 }
 
-const HOSTILE_NAMES = ['BLE tag "Keys" 🔑', 'Tag, with comma = equals', 'Back\\slash\ttab', 'Zeile 1\nZeile 2', '  padded  ', 'ünïcödé ✓ 温度'];
+const HOSTILE_NAMES = [
+  'BLE tag "Keys" 🔑',
+  'Tag, with comma = equals',
+  'Back\\slash\ttab',
+  'Zeile 1\nZeile 2',
+  '  padded  ',
+  'ünïcödé ✓ 温度',
+];
 
 /** Creates the seeded generator over `home`. */
 export function createHomeGenerator(home: SimulatedHome, rng: Rng): HomeGenerator {
-  const movable = [...home.specs.values()].filter((s) => !['automation', 'script', 'static'].includes(s.behavior.kind) && home.getState(s.entityId) !== undefined).map((s) => s.entityId);
+  const movable = [...home.specs.values()]
+    .filter(
+      (s) => !['automation', 'script', 'static'].includes(s.behavior.kind) && home.getState(s.entityId) !== undefined,
+    )
+    .map((s) => s.entityId);
   const added: string[] = [];
   let addedCounter = 0;
 
-  const delivered = (events: (EmittedEvent | undefined)[]): EmittedEvent[] => events.filter((e): e is EmittedEvent => e !== undefined && e.delivered);
+  const delivered = (events: (EmittedEvent | undefined)[]): EmittedEvent[] =>
+    events.filter((e): e is EmittedEvent => e !== undefined && e.delivered);
 
   const changeEntity = (entityId: string, context?: HaWireContext): EmittedEvent | undefined => {
     const spec = home.specs.get(entityId);
@@ -28,7 +40,10 @@ export function createHomeGenerator(home: SimulatedHome, rng: Rng): HomeGenerato
     if (spec === undefined || current === undefined) return undefined;
     const change = nextChange(spec.behavior, entityId, current.state, current.attributes, rng);
     if (change === undefined) return undefined;
-    return home.setState(entityId, change.state, change.attributes, { ...(change.forceUpdate ? { forceUpdate: true } : {}), ...(context ? { context } : {}) });
+    return home.setState(entityId, change.state, change.attributes, {
+      ...(change.forceUpdate ? { forceUpdate: true } : {}),
+      ...(context ? { context } : {}),
+    });
   };
 
   const stateChange = (): EmittedEvent[] => {
@@ -45,9 +60,21 @@ export function createHomeGenerator(home: SimulatedHome, rng: Rng): HomeGenerato
     const domain = entityId.slice(0, entityId.indexOf('.'));
     const current = home.getState(entityId);
     const context = home.newContext({ userId: home.userId });
-    const service = domain === 'lock' ? (current?.state === 'locked' ? 'unlock' : 'lock') : domain === 'cover' ? 'set_cover_position' : current?.state === 'on' ? 'turn_off' : 'turn_on';
-    const serviceData: Record<string, unknown> = domain === 'cover' ? { position: rng.int(0, 100), entity_id: [entityId] } : { entity_id: [entityId] };
-    const events: (EmittedEvent | undefined)[] = [home.fireEvent('call_service', { domain, service, service_data: serviceData }, { context })];
+    const service =
+      domain === 'lock'
+        ? current?.state === 'locked'
+          ? 'unlock'
+          : 'lock'
+        : domain === 'cover'
+          ? 'set_cover_position'
+          : current?.state === 'on'
+            ? 'turn_off'
+            : 'turn_on';
+    const serviceData: Record<string, unknown> =
+      domain === 'cover' ? { position: rng.int(0, 100), entity_id: [entityId] } : { entity_id: [entityId] };
+    const events: (EmittedEvent | undefined)[] = [
+      home.fireEvent('call_service', { domain, service, service_data: serviceData }, { context }),
+    ];
     if (domain === 'light' && current) {
       const c = lightToggle(current.state, current.attributes, rng, service === 'turn_on');
       events.push(home.setState(entityId, c.state, c.attributes, { context }));
@@ -65,13 +92,33 @@ export function createHomeGenerator(home: SimulatedHome, rng: Rng): HomeGenerato
     const now = home.clock.nowMs();
     const events: (EmittedEvent | undefined)[] = [
       trigger,
-      home.fireEvent('automation_triggered', { name: auto.attributes.friendly_name, entity_id: auto.entity_id, source: `state of ${motion.entity_id}` }, { context }),
-      home.setState(auto.entity_id, auto.state, { ...auto.attributes, last_triggered: new Date(now).toISOString().replace('Z', '+00:00'), current: 1 }, { context }),
-      home.fireEvent('call_service', { domain: 'light', service: 'turn_on', service_data: { entity_id: light.entity_id, brightness_pct: 60 } }, { context }),
+      home.fireEvent(
+        'automation_triggered',
+        { name: auto.attributes.friendly_name, entity_id: auto.entity_id, source: `state of ${motion.entity_id}` },
+        { context },
+      ),
+      home.setState(
+        auto.entity_id,
+        auto.state,
+        { ...auto.attributes, last_triggered: new Date(now).toISOString().replace('Z', '+00:00'), current: 1 },
+        { context },
+      ),
+      home.fireEvent(
+        'call_service',
+        { domain: 'light', service: 'turn_on', service_data: { entity_id: light.entity_id, brightness_pct: 60 } },
+        { context },
+      ),
     ];
     const c = lightToggle(light.state, light.attributes, rng, true);
     events.push(home.setState(light.entity_id, c.state, c.attributes, { context }));
-    events.push(home.setState(auto.entity_id, auto.state, { ...auto.attributes, last_triggered: new Date(now).toISOString().replace('Z', '+00:00'), current: 0 }, { context }));
+    events.push(
+      home.setState(
+        auto.entity_id,
+        auto.state,
+        { ...auto.attributes, last_triggered: new Date(now).toISOString().replace('Z', '+00:00'), current: 0 },
+        { context },
+      ),
+    );
     return delivered(events);
   };
 
@@ -81,9 +128,22 @@ export function createHomeGenerator(home: SimulatedHome, rng: Rng): HomeGenerato
     if (!s) return stateChange();
     const context = home.newContext({ userId: rng.chance(0.5) ? home.userId : null });
     const events: (EmittedEvent | undefined)[] = [
-      home.setState(id, 'on', { ...s.attributes, current: 1, last_triggered: new Date(home.clock.nowMs()).toISOString().replace('Z', '+00:00') }, { context }),
+      home.setState(
+        id,
+        'on',
+        {
+          ...s.attributes,
+          current: 1,
+          last_triggered: new Date(home.clock.nowMs()).toISOString().replace('Z', '+00:00'),
+        },
+        { context },
+      ),
       home.fireEvent('script_started', { name: s.attributes.friendly_name, entity_id: id }, { context }),
-      home.fireEvent('call_service', { domain: 'media_player', service: 'media_pause', service_data: { entity_id: 'media_player.living_room_tv' } }, { context }),
+      home.fireEvent(
+        'call_service',
+        { domain: 'media_player', service: 'media_pause', service_data: { entity_id: 'media_player.living_room_tv' } },
+        { context },
+      ),
     ];
     events.push(changeEntity('media_player.living_room_tv', context));
     const after = home.getState(id);
@@ -103,7 +163,15 @@ export function createHomeGenerator(home: SimulatedHome, rng: Rng): HomeGenerato
     const e = home.addEntity(
       id,
       String(rng.int(-95, -40)),
-      { unit_of_measurement: 'dBm', device_class: 'signal_strength', state_class: 'measurement', friendly_name: rng.pick(HOSTILE_NAMES), source: 'bluetooth', nested: { rssi: [-71, -68, null], meta: { 'k=v': 'a,b', quote: '"' } }, battery: null },
+      {
+        unit_of_measurement: 'dBm',
+        device_class: 'signal_strength',
+        state_class: 'measurement',
+        friendly_name: rng.pick(HOSTILE_NAMES),
+        source: 'bluetooth',
+        nested: { rssi: [-71, -68, null], meta: { 'k=v': 'a,b', quote: '"' } },
+        battery: null,
+      },
       { behavior: { kind: 'numeric', min: -95, max: -40, step: 3, decimals: 0 } },
     );
     added.push(id);
@@ -171,8 +239,17 @@ export interface EventGenerator {
 export function createEventGenerator(options: EventGeneratorOptions): EventGenerator {
   const rng = createRng(options.seed);
   const clockRng = rng.fork(101);
-  const clock = options.now ? createSimClock(options.now, clockRng) : createVirtualClock(Date.UTC(2026, 0, 1), clockRng);
-  const home = createHome({ entityCount: options.entityCount, haVersion: options.haVersion ?? '2025.11.3', timeZone: 'Europe/Amsterdam', clock, rng: rng.fork(102), maxEmitted: 1 });
+  const clock = options.now
+    ? createSimClock(options.now, clockRng)
+    : createVirtualClock(Date.UTC(2026, 0, 1), clockRng);
+  const home = createHome({
+    entityCount: options.entityCount,
+    haVersion: options.haVersion ?? '2025.11.3',
+    timeZone: 'Europe/Amsterdam',
+    clock,
+    rng: rng.fork(102),
+    maxEmitted: 1,
+  });
   const generator = createHomeGenerator(home, rng.fork(103));
   const queue: HaWireEvent[] = [];
   return {

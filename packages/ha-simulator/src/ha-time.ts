@@ -43,8 +43,10 @@ export function createVirtualClock(startMs: number, rng: Rng, meanGapMicros = 20
     nowMs: () => Math.floor(micros / 1000),
     tick: () => {
       const r = rng.next();
-      if (r < 0.02) micros += 1; // same millisecond, different µs
-      else if (r < 0.025) micros = Math.ceil((micros + 1) / 1_000_000) * 1_000_000; // fraction 0
+      if (r < 0.02)
+        micros += 1; // same millisecond, different µs
+      else if (r < 0.025)
+        micros = Math.ceil((micros + 1) / 1_000_000) * 1_000_000; // fraction 0
       else micros += 1 + Math.floor(rng.next() * meanGapMicros * 2);
       return micros;
     },
@@ -53,9 +55,10 @@ export function createVirtualClock(startMs: number, rng: Rng, meanGapMicros = 20
 
 /** Python-like parse of an ISO 8601 time (`T` or space, optional offset; naive = `timeZoneOffsetMinutes`). */
 export function parseIsoToMicros(text: string): number | undefined {
-  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6})\d*)?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/.exec(
-    text.trim(),
-  );
+  const m =
+    /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6})\d*)?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/.exec(
+      text.trim(),
+    );
   if (!m) return undefined;
   const [, y, mo, d, h = '0', mi = '0', s = '0', frac, tz] = m;
   const ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));

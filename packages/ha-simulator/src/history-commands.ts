@@ -44,7 +44,9 @@ export function historyCommands(deps: HistoryDeps): Map<string, Command> {
       if (end === undefined) throw new CommandError('invalid_end_time', 'Invalid end_time');
     }
     const entityIds = (msg.entity_ids as string[]).map((e) => e.toLowerCase());
-    for (const id of entityIds) if (!home.getState(id) && !isValidEntityId(id)) throw new CommandError('invalid_entity_ids', 'Invalid entity_ids');
+    for (const id of entityIds)
+      if (!home.getState(id) && !isValidEntityId(id))
+        throw new CommandError('invalid_entity_ids', 'Invalid entity_ids');
     return {
       startMicros: start,
       ...(end === undefined ? {} : { endMicros: end }),
@@ -70,7 +72,8 @@ export function historyCommands(deps: HistoryDeps): Map<string, Command> {
       deps.purge();
       const q = parseParams(msg);
       if (q.startMicros > nowMicros()) return conn.sendResult(msg.id, {});
-      if (!q.includeStartTimeState && q.entityIds.length > 0 && !mayHaveChangesAfter(q)) return conn.sendResult(msg.id, {});
+      if (!q.includeStartTimeState && q.entityIds.length > 0 && !mayHaveChangesAfter(q))
+        return conn.sendResult(msg.id, {});
       conn.sendResult(msg.id, getSignificantStates(recorder, q));
     },
   };
@@ -82,7 +85,8 @@ export function historyCommands(deps: HistoryDeps): Map<string, Command> {
       const q = parseParams(msg);
       const now = nowMicros();
       if (q.startMicros > now) throw new CommandError('invalid_start_time', 'Invalid start_time');
-      if (q.endMicros !== undefined && q.endMicros < q.startMicros) throw new CommandError('invalid_end_time', 'Invalid end_time');
+      if (q.endMicros !== undefined && q.endMicros < q.startMicros)
+        throw new CommandError('invalid_end_time', 'Invalid end_time');
       if (q.endMicros !== undefined && q.endMicros <= now) {
         if (!q.includeStartTimeState && !mayHaveChangesAfter(q)) {
           // _async_send_empty_response: no subscription is registered on this path.
@@ -99,11 +103,28 @@ export function historyCommands(deps: HistoryDeps): Map<string, Command> {
     },
   };
 
-  const sendBatch = (conn: SimConnection, id: number, states: Record<string, HistoryRow[]>, startMicros: number, endMicros: number): void =>
-    conn.send(eventMessage(id, JSON.stringify({ states, start_time: secondsFromMicros(startMicros), end_time: secondsFromMicros(endMicros) })));
+  const sendBatch = (
+    conn: SimConnection,
+    id: number,
+    states: Record<string, HistoryRow[]>,
+    startMicros: number,
+    endMicros: number,
+  ): void =>
+    conn.send(
+      eventMessage(
+        id,
+        JSON.stringify({ states, start_time: secondsFromMicros(startMicros), end_time: secondsFromMicros(endMicros) }),
+      ),
+    );
 
   // _async_send_historical_states: end_time of the batch = newest row's lu, or the window end when empty.
-  const sendHistorical = (conn: SimConnection, id: number, q: HistoryQuery, endMicros: number, sendEmpty: boolean): number | undefined => {
+  const sendHistorical = (
+    conn: SimConnection,
+    id: number,
+    q: HistoryQuery,
+    endMicros: number,
+    sendEmpty: boolean,
+  ): number | undefined => {
     const states = getSignificantStates(recorder, { ...q, endMicros });
     let last = 0;
     for (const rows of Object.values(states)) {
@@ -127,7 +148,12 @@ export function historyCommands(deps: HistoryDeps): Map<string, Command> {
       for (const d of buffer) {
         const s = d.new_state;
         if (s === null) continue;
-        const rec = { state: s.state, attributes: s.attributes, lastChanged: parseIsoToMicros(s.last_changed) ?? 0, lastUpdated: parseIsoToMicros(s.last_updated) ?? 0 };
+        const rec = {
+          state: s.state,
+          attributes: s.attributes,
+          lastChanged: parseIsoToMicros(s.last_changed) ?? 0,
+          lastUpdated: parseIsoToMicros(s.last_updated) ?? 0,
+        };
         (states[s.entity_id] ??= []).push(liveHistoryRow(rec, s.entity_id, q.noAttributes));
       }
       buffer = [];
@@ -137,7 +163,12 @@ export function historyCommands(deps: HistoryDeps): Map<string, Command> {
       const d = e.event.data as StateChangedData;
       if (!wanted.has(d.entity_id) || d.new_state === null || d.old_state === null) return;
       const domain = d.entity_id.slice(0, d.entity_id.indexOf('.'));
-      if ((q.significantChangesOnly || q.minimalResponse) && d.new_state.state === d.old_state.state && !SIGNIFICANT_DOMAINS.has(domain)) return;
+      if (
+        (q.significantChangesOnly || q.minimalResponse) &&
+        d.new_state.state === d.old_state.state &&
+        !SIGNIFICANT_DOMAINS.has(domain)
+      )
+        return;
       buffer.push(d);
       if (buffer.length > 2048) return unsub(); // MAX_PENDING_HISTORY_STATES
       timer ??= setTimeout(deps.guard('history stream flush', flush), deps.options.streamCoalesceMs);
@@ -149,14 +180,24 @@ export function historyCommands(deps: HistoryDeps): Map<string, Command> {
       timer = undefined;
       endTimer = undefined;
     };
-    if (q.endMicros !== undefined) endTimer = setTimeout(deps.guard('history stream end', unsub), Math.max(0, q.endMicros / 1000 - home.clock.nowMs()));
+    if (q.endMicros !== undefined)
+      endTimer = setTimeout(
+        deps.guard('history stream end', unsub),
+        Math.max(0, q.endMicros / 1000 - home.clock.nowMs()),
+      );
     const setupComplete = nowMicros();
     conn.subscriptions.set(id, unsub);
     conn.sendResult(id);
     const last = sendHistorical(conn, id, q, setupComplete, true);
     // The recorder here is synchronous, so the catch-up query finds nothing new; HA still sends it
     // (empty) when the first batch was empty.
-    sendHistorical(conn, id, { ...q, startMicros: last ?? q.startMicros, includeStartTimeState: false }, setupComplete, last === undefined);
+    sendHistorical(
+      conn,
+      id,
+      { ...q, startMicros: last ?? q.startMicros, includeStartTimeState: false },
+      setupComplete,
+      last === undefined,
+    );
   };
 
   return new Map([
@@ -178,7 +219,16 @@ export function parseHaDatetime(text: string, timeZone: string): number | undefi
 // --- internal ---
 
 function zoneOffsetMs(utcMs: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(new Date(utcMs));
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  }).formatToParts(new Date(utcMs));
   const get = (t: string): number => Number(parts.find((p) => p.type === t)?.value ?? '0');
   const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
   return asUtc - Math.floor(utcMs / 1000) * 1000;

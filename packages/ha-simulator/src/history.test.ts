@@ -8,7 +8,14 @@ const us = (s: number): number => Math.round(s * 1_000_000);
 
 function recorderWith(rows: { id: string; state: string; attrs?: Record<string, unknown>; lc: number; lu: number }[]) {
   const r = createRecorder(createEventBus(), 10);
-  for (const row of rows) r.record({ entityId: row.id, state: row.state, attributes: row.attrs ?? { v: row.state }, lastChanged: us(row.lc), lastUpdated: us(row.lu) });
+  for (const row of rows)
+    r.record({
+      entityId: row.id,
+      state: row.state,
+      attributes: row.attrs ?? { v: row.state },
+      lastChanged: us(row.lc),
+      lastUpdated: us(row.lu),
+    });
   return r;
 }
 
@@ -62,7 +69,15 @@ describe('getSignificantStates (history/history_during_period)', () => {
 
   it('respects end_time (exclusive) and returns entities in the requested order', () => {
     const r = recorderWith(rows);
-    const res = getSignificantStates(r, q({ entityIds: ['climate.c', 'sensor.a'], endMicros: us(S + 40), significantChangesOnly: false, includeStartTimeState: false }));
+    const res = getSignificantStates(
+      r,
+      q({
+        entityIds: ['climate.c', 'sensor.a'],
+        endMicros: us(S + 40),
+        significantChangesOnly: false,
+        includeStartTimeState: false,
+      }),
+    );
     expect(Object.keys(res)).toEqual(['climate.c', 'sensor.a']);
     expect(res['sensor.a']?.map((x) => x.s)).toEqual(['2', '2']);
   });
@@ -79,13 +94,20 @@ describe('getSignificantStates (history/history_during_period)', () => {
 
   it('no_attributes: minimal first row without a, non-minimal rows with a: {}', () => {
     const r = recorderWith(rows);
-    expect(getSignificantStates(r, q({ minimalResponse: true, noAttributes: true }))['sensor.a']?.[0]).toEqual({ s: '1', lu: S + 10 });
+    expect(getSignificantStates(r, q({ minimalResponse: true, noAttributes: true }))['sensor.a']?.[0]).toEqual({
+      s: '1',
+      lu: S + 10,
+    });
     expect(getSignificantStates(r, q({ noAttributes: true }))['sensor.a']?.[0]).toEqual({ s: '1', a: {}, lu: S + 10 });
   });
 
   it('has no start state when the recorder does not reach back before start_time', () => {
     const r = recorderWith(rows);
-    expect(getSignificantStates(r, q({ startMicros: us(S - 100) }))['sensor.a']?.[0]).toEqual({ s: '1', a: { v: '1' }, lu: S });
+    expect(getSignificantStates(r, q({ startMicros: us(S - 100) }))['sensor.a']?.[0]).toEqual({
+      s: '1',
+      a: { v: '1' },
+      lu: S,
+    });
   });
 
   it('purges rows older than keep days', () => {

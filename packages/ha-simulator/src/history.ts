@@ -3,9 +3,21 @@ import type { Recorder, RecorderRow } from './recorder.js';
 import type { HistoryRow } from './types.js';
 
 /** Domains whose attribute-only changes count as significant (`SIGNIFICANT_DOMAINS`). */
-export const SIGNIFICANT_DOMAINS: ReadonlySet<string> = new Set(['climate', 'device_tracker', 'humidifier', 'thermostat', 'water_heater']);
+export const SIGNIFICANT_DOMAINS: ReadonlySet<string> = new Set([
+  'climate',
+  'device_tracker',
+  'humidifier',
+  'thermostat',
+  'water_heater',
+]);
 /** Domains that keep full rows under minimal_response (`NEED_ATTRIBUTE_DOMAINS`). */
-export const NEED_ATTRIBUTE_DOMAINS: ReadonlySet<string> = new Set(['climate', 'humidifier', 'input_datetime', 'thermostat', 'water_heater']);
+export const NEED_ATTRIBUTE_DOMAINS: ReadonlySet<string> = new Set([
+  'climate',
+  'humidifier',
+  'input_datetime',
+  'thermostat',
+  'water_heater',
+]);
 
 /** Parameters of `get_significant_states` (compressed format, as the websocket API always asks). */
 export interface HistoryQuery {
@@ -60,7 +72,8 @@ export function getSignificantStates(recorder: Recorder, q: HistoryQuery): Recor
       if (!noAttrs) out.a = q.noAttributes ? {} : s.row.attributes;
       out.lu = lu;
       // last_changed is only selected when significant_changes_only is false; start rows have lc = lu.
-      if (!q.significantChangesOnly && !s.start && s.row.lastChanged !== s.row.lastUpdated) out.lc = secondsFromMicros(s.row.lastChanged);
+      if (!q.significantChangesOnly && !s.start && s.row.lastChanged !== s.row.lastUpdated)
+        out.lc = secondsFromMicros(s.row.lastChanged);
       return out as unknown as HistoryRow;
     };
     if (!q.minimalResponse || NEED_ATTRIBUTE_DOMAINS.has(domain)) {
@@ -82,7 +95,11 @@ export function getSignificantStates(recorder: Recorder, q: HistoryQuery): Recor
 }
 
 /** Rows of a live state_changed for history/stream (`_history_compressed_state`). */
-export function liveHistoryRow(state: { state: string; attributes: Readonly<Record<string, unknown>>; lastChanged: number; lastUpdated: number }, entityId: string, noAttributes: boolean): HistoryRow {
+export function liveHistoryRow(
+  state: { state: string; attributes: Readonly<Record<string, unknown>>; lastChanged: number; lastUpdated: number },
+  entityId: string,
+  noAttributes: boolean,
+): HistoryRow {
   const out: Record<string, unknown> = { s: state.state };
   if (!noAttributes || NEED_ATTRIBUTE_DOMAINS.has(domainOf(entityId))) out.a = state.attributes;
   out.lu = secondsFromMicros(state.lastUpdated);

@@ -20,17 +20,65 @@ export interface HaConfigDict {
   safe_mode: boolean;
   state: 'NOT_RUNNING' | 'STARTING' | 'RUNNING' | 'STOPPING' | 'FINAL_WRITE';
   time_zone: string;
-  unit_system: Record<'length' | 'accumulated_precipitation' | 'area' | 'mass' | 'pressure' | 'temperature' | 'volume' | 'wind_speed', string>;
+  unit_system: Record<
+    'length' | 'accumulated_precipitation' | 'area' | 'mass' | 'pressure' | 'temperature' | 'volume' | 'wind_speed',
+    string
+  >;
   version: string;
   whitelist_external_dirs: string[];
 }
 
 /** The simulated installation's config. `platforms` become `components` (plus the always-loaded ones). */
 export function buildConfig(haVersion: string, timeZone: string, platforms: Iterable<string>): HaConfigDict {
-  const components = new Set(['homeassistant', 'http', 'websocket_api', 'api', 'auth', 'config', 'frontend', 'history', 'recorder', 'logbook', 'person', 'sun', 'automation', 'script', 'zone', 'default_config']);
+  const components = new Set([
+    'homeassistant',
+    'http',
+    'websocket_api',
+    'api',
+    'auth',
+    'config',
+    'frontend',
+    'history',
+    'recorder',
+    'logbook',
+    'person',
+    'sun',
+    'automation',
+    'script',
+    'zone',
+    'default_config',
+  ]);
   for (const p of platforms) components.add(p);
-  for (const d of ['sensor', 'binary_sensor', 'light', 'switch', 'climate', 'media_player', 'weather', 'calendar', 'cover', 'lock']) {
-    for (const p of [...components]) if (!p.includes('.') && !['homeassistant', 'http', 'websocket_api', 'api', 'auth', 'config', 'frontend', 'history', 'recorder', 'logbook', 'default_config'].includes(p)) components.add(`${d}.${p}`);
+  for (const d of [
+    'sensor',
+    'binary_sensor',
+    'light',
+    'switch',
+    'climate',
+    'media_player',
+    'weather',
+    'calendar',
+    'cover',
+    'lock',
+  ]) {
+    for (const p of [...components])
+      if (
+        !p.includes('.') &&
+        ![
+          'homeassistant',
+          'http',
+          'websocket_api',
+          'api',
+          'auth',
+          'config',
+          'frontend',
+          'history',
+          'recorder',
+          'logbook',
+          'default_config',
+        ].includes(p)
+      )
+        components.add(`${d}.${p}`);
     components.add(d);
   }
   return {
@@ -54,7 +102,16 @@ export function buildConfig(haVersion: string, timeZone: string, platforms: Iter
     safe_mode: false,
     state: 'RUNNING',
     time_zone: timeZone,
-    unit_system: { length: 'km', accumulated_precipitation: 'mm', area: 'm²', mass: 'g', pressure: 'Pa', temperature: '°C', volume: 'L', wind_speed: 'm/s' },
+    unit_system: {
+      length: 'km',
+      accumulated_precipitation: 'mm',
+      area: 'm²',
+      mass: 'g',
+      pressure: 'Pa',
+      temperature: '°C',
+      volume: 'L',
+      wind_speed: 'm/s',
+    },
     version: haVersion,
     whitelist_external_dirs: ['/config/www', '/media'],
   };

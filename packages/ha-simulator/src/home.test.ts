@@ -8,7 +8,14 @@ import { callService } from './services.js';
 
 function home(entityCount = 43) {
   const rng = createRng(5);
-  return createHome({ entityCount, haVersion: '2025.11.3', timeZone: 'UTC', clock: createSimClock(() => Date.UTC(2026, 0, 1), rng.fork(1)), rng: rng.fork(2), maxEmitted: 0 });
+  return createHome({
+    entityCount,
+    haVersion: '2025.11.3',
+    timeZone: 'UTC',
+    clock: createSimClock(() => Date.UTC(2026, 0, 1), rng.fork(1)),
+    rng: rng.fork(2),
+    maxEmitted: 0,
+  });
 }
 
 describe('simulated home', () => {
@@ -71,7 +78,15 @@ describe('services', () => {
       error = err;
     }
     expect(error).toBeInstanceOf(CommandError);
-    expect(error).toMatchObject({ code: 'not_found', message: 'Service light.explode not found.', translation: { key: 'service_not_found', domain: 'homeassistant', placeholders: { domain: 'light', service: 'explode' } } });
+    expect(error).toMatchObject({
+      code: 'not_found',
+      message: 'Service light.explode not found.',
+      translation: {
+        key: 'service_not_found',
+        domain: 'homeassistant',
+        placeholders: { domain: 'light', service: 'explode' },
+      },
+    });
     expect(h.bus.emitted).toEqual([]);
   });
 });

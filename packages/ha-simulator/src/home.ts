@@ -28,21 +28,51 @@ export interface SimulatedHome {
   readonly machine: StateMachine;
   readonly clock: SimClock;
   /** A context minted now (ULID id), optionally with a parent and user. */
-  readonly newContext: (options?: { parentId?: string | null; userId?: string | null; micros?: number }) => HaWireContext;
+  readonly newContext: (options?: {
+    parentId?: string | null;
+    userId?: string | null;
+    micros?: number;
+  }) => HaWireContext;
   /** Sets an entity's state and fires state_changed; returns the event. */
-  readonly setState: (entityId: string, state: string, attributes?: Readonly<Record<string, unknown>>, options?: SetStateOptions) => EmittedEvent;
+  readonly setState: (
+    entityId: string,
+    state: string,
+    attributes?: Readonly<Record<string, unknown>>,
+    options?: SetStateOptions,
+  ) => EmittedEvent;
   /** Adds an entity (registry entry and first state) and fires its events. */
-  readonly addEntity: (entityId: string, state: string, attributes?: Readonly<Record<string, unknown>>, options?: AddEntityOptions) => EmittedEvent;
+  readonly addEntity: (
+    entityId: string,
+    state: string,
+    attributes?: Readonly<Record<string, unknown>>,
+    options?: AddEntityOptions,
+  ) => EmittedEvent;
   /** Removes an entity (state, and its registry entry unless `keepRegistryEntry`) and fires its events. */
-  readonly removeEntity: (entityId: string, options?: { keepRegistryEntry?: boolean; context?: HaWireContext }) => EmittedEvent;
+  readonly removeEntity: (
+    entityId: string,
+    options?: { keepRegistryEntry?: boolean; context?: HaWireContext },
+  ) => EmittedEvent;
   /** Fires any event type on the bus. */
-  readonly fireEvent: (eventType: string, data: Readonly<Record<string, unknown>>, options?: { context?: HaWireContext; origin?: 'LOCAL' | 'REMOTE' }) => EmittedEvent;
+  readonly fireEvent: (
+    eventType: string,
+    data: Readonly<Record<string, unknown>>,
+    options?: { context?: HaWireContext; origin?: 'LOCAL' | 'REMOTE' },
+  ) => EmittedEvent;
   /** Changes an entity registry entry and fires entity_registry_updated (action update, old values in `changes`). */
-  readonly updateEntityRegistry: (entityId: string, changes: { area_id?: string | null; name?: string | null; labels?: string[]; icon?: string | null }) => EmittedEvent;
+  readonly updateEntityRegistry: (
+    entityId: string,
+    changes: { area_id?: string | null; name?: string | null; labels?: string[]; icon?: string | null },
+  ) => EmittedEvent;
   /** Changes a device and fires device_registry_updated (action update, old values in `changes`). */
-  readonly updateDeviceRegistry: (deviceId: string, changes: { area_id?: string | null; name_by_user?: string | null; labels?: string[]; disabled_by?: string | null }) => EmittedEvent;
+  readonly updateDeviceRegistry: (
+    deviceId: string,
+    changes: { area_id?: string | null; name_by_user?: string | null; labels?: string[]; disabled_by?: string | null },
+  ) => EmittedEvent;
   /** Changes an area (floor, name, …) and fires area_registry_updated (action update). */
-  readonly updateArea: (areaId: string, changes: { floor_id?: string | null; name?: string; labels?: string[]; icon?: string | null }) => EmittedEvent;
+  readonly updateArea: (
+    areaId: string,
+    changes: { floor_id?: string | null; name?: string; labels?: string[]; icon?: string | null },
+  ) => EmittedEvent;
 }
 
 /** Options of {@link SimulatedHome.addEntity}. */
@@ -98,23 +128,47 @@ export function createHome(options: HomeOptions): SimulatedHome {
 
   const fireEvent: SimulatedHome['fireEvent'] = (eventType, data, o = {}) => {
     const micros = clock.tick();
-    return bus.fire(eventType, data, { context: o.context ?? newContext({ micros }), timeMicros: micros, ...(o.origin ? { origin: o.origin } : {}) });
+    return bus.fire(eventType, data, {
+      context: o.context ?? newContext({ micros }),
+      timeMicros: micros,
+      ...(o.origin ? { origin: o.origin } : {}),
+    });
   };
   const setState: SimulatedHome['setState'] = (entityId, state, attributes, o) =>
     machine.set(entityId, state, attributes ?? machine.get(entityId)?.attributes ?? {}, o);
 
   const addEntity: SimulatedHome['addEntity'] = (entityId, state, attributes = {}, o = {}) => {
-    const spec: EntitySpec = { entityId, platform: o.platform ?? 'template', uniqueId: `${entityId}-${regRng.int(1, 1e9)}`, deviceKey: null, areaId: o.areaId ?? null, labels: [], state, attributes, behavior: o.behavior ?? { kind: 'static' } };
+    const spec: EntitySpec = {
+      entityId,
+      platform: o.platform ?? 'template',
+      uniqueId: `${entityId}-${regRng.int(1, 1e9)}`,
+      deviceKey: null,
+      areaId: o.areaId ?? null,
+      labels: [],
+      state,
+      attributes,
+      behavior: o.behavior ?? { kind: 'static' },
+    };
     specs.set(entityId, spec);
     if (o.registry !== false && !registries.entities.has(entityId)) {
-      registries.entities.set(entityId, entityEntry(spec, null, registries.configEntries.get(spec.platform) ?? null, secondsFromMicros(clock.nowMs() * 1000), regRng));
+      registries.entities.set(
+        entityId,
+        entityEntry(
+          spec,
+          null,
+          registries.configEntries.get(spec.platform) ?? null,
+          secondsFromMicros(clock.nowMs() * 1000),
+          regRng,
+        ),
+      );
       fireEvent('entity_registry_updated', { action: 'create', entity_id: entityId });
     }
     return machine.set(entityId, state, attributes, o.context ? { context: o.context } : {});
   };
 
   const removeEntity: SimulatedHome['removeEntity'] = (entityId, o = {}) => {
-    if (o.keepRegistryEntry !== true && registries.entities.delete(entityId)) fireEvent('entity_registry_updated', { action: 'remove', entity_id: entityId });
+    if (o.keepRegistryEntry !== true && registries.entities.delete(entityId))
+      fireEvent('entity_registry_updated', { action: 'remove', entity_id: entityId });
     const e = machine.remove(entityId, o.context);
     if (e === undefined) throw new RangeError(`Entity ${entityId} has no state`);
     return e;
@@ -151,7 +205,16 @@ export function createHome(options: HomeOptions): SimulatedHome {
     const changedAgo = initRng.int(1_000_000, 3_600_000_000);
     const lastChanged = startMicros - changedAgo;
     const lastUpdated = initRng.chance(0.3) ? lastChanged + initRng.int(0, changedAgo - 1) : lastChanged;
-    machine.restore({ entityId: spec.entityId, state: spec.state, attributes: spec.attributes, lastChanged, lastReported: lastUpdated, lastUpdated, context: newContext({ micros: lastUpdated }), wire: undefined });
+    machine.restore({
+      entityId: spec.entityId,
+      state: spec.state,
+      attributes: spec.attributes,
+      lastChanged,
+      lastReported: lastUpdated,
+      lastUpdated,
+      context: newContext({ micros: lastUpdated }),
+      wire: undefined,
+    });
   }
 
   return {
@@ -182,7 +245,10 @@ export function createHome(options: HomeOptions): SimulatedHome {
 // --- internal ---
 
 /** Applies `changes` to `entry` and returns the old values of the changed keys. */
-function applyChanges(entry: Record<string, unknown>, changes: Readonly<Record<string, unknown>>): Record<string, unknown> {
+function applyChanges(
+  entry: Record<string, unknown>,
+  changes: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
   const old: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(changes)) {
     old[k] = entry[k];

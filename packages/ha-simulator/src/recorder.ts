@@ -42,7 +42,13 @@ export function createRecorder(bus: EventBus, keepDays: number): Recorder {
     const s = data.new_state;
     if (s === null) {
       // States.from_event with new_state None: an empty state row at the removal time.
-      record({ entityId: data.entity_id, state: '', attributes: {}, lastChanged: e.timeFiredMicros, lastUpdated: e.timeFiredMicros });
+      record({
+        entityId: data.entity_id,
+        state: '',
+        attributes: {},
+        lastChanged: e.timeFiredMicros,
+        lastUpdated: e.timeFiredMicros,
+      });
     } else {
       record({ entityId: s.entity_id, ...rowFromState(s) });
     }

@@ -105,7 +105,13 @@ export interface Registries {
 
 /** Builds the registries from the catalog. `createdAtS` is float epoch seconds. */
 export function buildRegistries(
-  specs: { floors: readonly FloorSpec[]; areas: readonly AreaSpec[]; labels: readonly LabelSpec[]; devices: readonly DeviceSpec[]; entities: readonly EntitySpec[] },
+  specs: {
+    floors: readonly FloorSpec[];
+    areas: readonly AreaSpec[];
+    labels: readonly LabelSpec[];
+    devices: readonly DeviceSpec[];
+    entities: readonly EntitySpec[];
+  },
   createdAtS: number,
   rng: Rng,
 ): { registries: Registries; deviceIdByKey: Map<string, string> } {
@@ -119,14 +125,52 @@ export function buildRegistries(
     }
     return id;
   };
-  const floors = new Map(specs.floors.map((f) => [f.floorId, { aliases: [...f.aliases], created_at: t, floor_id: f.floorId, icon: f.icon, level: f.level, name: f.name, modified_at: t }]));
+  const floors = new Map(
+    specs.floors.map((f) => [
+      f.floorId,
+      {
+        aliases: [...f.aliases],
+        created_at: t,
+        floor_id: f.floorId,
+        icon: f.icon,
+        level: f.level,
+        name: f.name,
+        modified_at: t,
+      },
+    ]),
+  );
   const areas = new Map(
     specs.areas.map((a) => [
       a.areaId,
-      { aliases: [...a.aliases], area_id: a.areaId, floor_id: a.floorId, humidity_entity_id: null, icon: a.icon, labels: [...a.labels], name: a.name, picture: null, temperature_entity_id: null, created_at: t, modified_at: t },
+      {
+        aliases: [...a.aliases],
+        area_id: a.areaId,
+        floor_id: a.floorId,
+        humidity_entity_id: null,
+        icon: a.icon,
+        labels: [...a.labels],
+        name: a.name,
+        picture: null,
+        temperature_entity_id: null,
+        created_at: t,
+        modified_at: t,
+      },
     ]),
   );
-  const labels = new Map(specs.labels.map((l) => [l.labelId, { color: l.color, created_at: t, description: l.description, icon: l.icon, label_id: l.labelId, name: l.name, modified_at: t }]));
+  const labels = new Map(
+    specs.labels.map((l) => [
+      l.labelId,
+      {
+        color: l.color,
+        created_at: t,
+        description: l.description,
+        icon: l.icon,
+        label_id: l.labelId,
+        name: l.name,
+        modified_at: t,
+      },
+    ]),
+  );
   const deviceIdByKey = new Map<string, string>();
   for (const d of specs.devices) deviceIdByKey.set(d.key, hexId(rng));
   const devices = new Map<string, DeviceRegistryEntry>();
@@ -162,14 +206,29 @@ export function buildRegistries(
   const displayPrecision = new Map<string, number>();
   for (const e of specs.entities) {
     if (e.uniqueId === null) continue; // YAML entity: state, no registry entry
-    entities.set(e.entityId, entityEntry(e, e.deviceKey === null ? null : (deviceIdByKey.get(e.deviceKey) ?? null), entryFor(e.platform), t, rng));
+    entities.set(
+      e.entityId,
+      entityEntry(
+        e,
+        e.deviceKey === null ? null : (deviceIdByKey.get(e.deviceKey) ?? null),
+        entryFor(e.platform),
+        t,
+        rng,
+      ),
+    );
     if (e.displayPrecision !== undefined) displayPrecision.set(e.entityId, e.displayPrecision);
   }
   return { registries: { floors, areas, labels, devices, entities, displayPrecision, configEntries }, deviceIdByKey };
 }
 
 /** A registry entry for one entity spec. */
-export function entityEntry(e: EntitySpec, deviceId: string | null, configEntryId: string | null, t: number, rng: Rng): EntityRegistryEntry {
+export function entityEntry(
+  e: EntitySpec,
+  deviceId: string | null,
+  configEntryId: string | null,
+  t: number,
+  rng: Rng,
+): EntityRegistryEntry {
   return {
     area_id: e.areaId,
     categories: {},
@@ -187,7 +246,10 @@ export function entityEntry(e: EntitySpec, deviceId: string | null, configEntryI
     labels: [...e.labels],
     modified_at: t,
     name: null,
-    options: e.displayPrecision === undefined ? { conversation: { should_expose: false } } : { sensor: { suggested_display_precision: e.displayPrecision } },
+    options:
+      e.displayPrecision === undefined
+        ? { conversation: { should_expose: false } }
+        : { sensor: { suggested_display_precision: e.displayPrecision } },
     original_name: e.originalName ?? null,
     platform: e.platform,
     translation_key: e.translationKey ?? null,
@@ -198,7 +260,10 @@ export function entityEntry(e: EntitySpec, deviceId: string | null, configEntryI
 const ENTITY_CATEGORIES: Record<string, number> = { config: 0, diagnostic: 1 };
 
 /** config/entity_registry/list_for_display: compact keys, disabled entities omitted. */
-export function listForDisplay(registries: Registries): { entity_categories: Record<string, string>; entities: Record<string, unknown>[] } {
+export function listForDisplay(registries: Registries): {
+  entity_categories: Record<string, string>;
+  entities: Record<string, unknown>[];
+} {
   const entities: Record<string, unknown>[] = [];
   for (const e of registries.entities.values()) {
     if (e.disabled_by !== null) continue;

@@ -45,13 +45,30 @@ export interface HaSimulator {
   /** Every event the simulator delivered, in order (bounded by `maxEmitted`). */
   readonly emitted: readonly EmittedEvent[];
   /** Sets an entity's state (firing state_changed to subscribers); returns the delivered event. */
-  readonly setState: (entityId: string, state: string, attributes?: Readonly<Record<string, unknown>>, options?: SetStateOptions) => EmittedEvent;
+  readonly setState: (
+    entityId: string,
+    state: string,
+    attributes?: Readonly<Record<string, unknown>>,
+    options?: SetStateOptions,
+  ) => EmittedEvent;
   /** Adds an entity (registry entry and first state) and fires its events. */
-  readonly addEntity: (entityId: string, state: string, attributes?: Readonly<Record<string, unknown>>, options?: AddEntityOptions) => EmittedEvent;
+  readonly addEntity: (
+    entityId: string,
+    state: string,
+    attributes?: Readonly<Record<string, unknown>>,
+    options?: AddEntityOptions,
+  ) => EmittedEvent;
   /** Removes an entity (state, and its registry entry unless `keepRegistryEntry`) and fires its events. */
-  readonly removeEntity: (entityId: string, options?: { keepRegistryEntry?: boolean; context?: HaWireContext }) => EmittedEvent;
+  readonly removeEntity: (
+    entityId: string,
+    options?: { keepRegistryEntry?: boolean; context?: HaWireContext },
+  ) => EmittedEvent;
   /** Fires any event type on the bus (e.g. `call_service`, `automation_triggered`). */
-  readonly fireEvent: (eventType: string, data: Readonly<Record<string, unknown>>, options?: { context?: HaWireContext }) => EmittedEvent;
+  readonly fireEvent: (
+    eventType: string,
+    data: Readonly<Record<string, unknown>>,
+    options?: { context?: HaWireContext },
+  ) => EmittedEvent;
   /** Generates at least `count` realistic events now (seeded); returns them. */
   readonly step: (count?: number) => EmittedEvent[];
   /** Generates events on a timer (`setInterval`, so fake timers drive it). */
@@ -89,7 +106,14 @@ export async function createHaSimulator(input: HaSimulatorOptions = {}): Promise
   const clock = createSimClock(() => seedNowMs ?? now(), rng.fork(11));
   const seedHours = options.seedHistory.hours;
   if (seedHours > 0) seedNowMs = now() - seedHours * 3_600_000;
-  const home = createHome({ entityCount: options.entityCount, haVersion: options.haVersion, timeZone: options.timeZone, clock, rng: rng.fork(12), maxEmitted: options.maxEmitted });
+  const home = createHome({
+    entityCount: options.entityCount,
+    haVersion: options.haVersion,
+    timeZone: options.timeZone,
+    clock,
+    rng: rng.fork(12),
+    maxEmitted: options.maxEmitted,
+  });
   const recorder = createRecorder(home.bus, options.historyDays);
   for (const s of home.getStates()) recorder.record({ entityId: s.entity_id, ...rowFromState(s) });
   const generator = createHomeGenerator(home, rng.fork(13));
@@ -112,16 +136,31 @@ export async function createHaSimulator(input: HaSimulatorOptions = {}): Promise
     ...historyCommands({ home, recorder, options, guard, purge: () => recorder.purge(clock.nowMs() * 1000) }),
   ]);
 
-  const wss = new WebSocketServer({ noServer: true, autoPong: false, perMessageDeflate: options.perMessageDeflate, maxPayload: 16 * 1024 * 1024 });
+  const wss = new WebSocketServer({
+    noServer: true,
+    autoPong: false,
+    perMessageDeflate: options.perMessageDeflate,
+    maxPayload: 16 * 1024 * 1024,
+  });
   const onUpgrade = guard(
     'upgrade',
     (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
       if ((req.url ?? '').split('?')[0] !== '/api/websocket') {
-        socket.end('HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 14\r\nConnection: close\r\n\r\n404: Not Found');
+        socket.end(
+          'HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\nContent-Length: 14\r\nConnection: close\r\n\r\n404: Not Found',
+        );
         return;
       }
       wss.handleUpgrade(req, socket, head, (ws) => {
-        const conn = attachConnection(ws, { options, token, userId: home.userId, faults: faultState, logger, commands, onClosed: (c) => connections.delete(c) });
+        const conn = attachConnection(ws, {
+          options,
+          token,
+          userId: home.userId,
+          faults: faultState,
+          logger,
+          commands,
+          onClosed: (c) => connections.delete(c),
+        });
         connections.add(conn);
       });
     },
@@ -212,7 +251,8 @@ export async function createHaSimulator(input: HaSimulatorOptions = {}): Promise
         faultState.delayMs = Math.max(0, ms);
       },
       sendMalformedFrame: () => {
-        for (const c of connections) if (c.isAuthenticated()) c.sendRaw('{"id": 1, "type": "event", "event": {"event_type": "state_chan');
+        for (const c of connections)
+          if (c.isAuthenticated()) c.sendRaw('{"id": 1, "type": "event", "event": {"event_type": "state_chan');
       },
       refuseAuth: (on) => {
         faultState.refuseAuth = on;
@@ -255,11 +295,17 @@ function delay(ms: number): Promise<void> {
   });
 }
 
-async function listen(port: number, host: string, onUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void): Promise<Server> {
+async function listen(
+  port: number,
+  host: string,
+  onUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void,
+): Promise<Server> {
   const server = createServer((req, res) => {
     // aiohttp's WebSocketResponse.prepare() on a request without Upgrade: 400.
     if ((req.url ?? '').split('?')[0] === '/api/websocket') {
-      res.writeHead(400, { 'content-type': 'text/plain' }).end(`No WebSocket UPGRADE hdr: ${req.headers.upgrade ?? 'None'}\n Can "Upgrade" only to "WebSocket".`);
+      res
+        .writeHead(400, { 'content-type': 'text/plain' })
+        .end(`No WebSocket UPGRADE hdr: ${req.headers.upgrade ?? 'None'}\n Can "Upgrade" only to "WebSocket".`);
       return;
     }
     res.writeHead(404, { 'content-type': 'text/plain' }).end('404: Not Found');

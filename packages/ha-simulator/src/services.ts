@@ -5,19 +5,27 @@ import type { Rng } from './prng.js';
 import type { HaWireContext } from './types.js';
 
 type ServiceData = Readonly<Record<string, unknown>>;
-type Effect = (home: SimulatedHome, entityIds: readonly string[], data: ServiceData, context: HaWireContext, rng: Rng) => void;
+type Effect = (
+  home: SimulatedHome,
+  entityIds: readonly string[],
+  data: ServiceData,
+  context: HaWireContext,
+  rng: Rng,
+) => void;
 
-const toggle = (on: boolean | 'toggle'): Effect => (home, ids, _data, context, rng) => {
-  for (const id of ids) {
-    const s = home.getState(id);
-    if (!s) continue;
-    const turnOn = on === 'toggle' ? s.state !== 'on' : on;
-    if (id.startsWith('light.')) {
-      const c = lightToggle(s.state, s.attributes, rng, turnOn);
-      home.setState(id, c.state, c.attributes, { context });
-    } else home.setState(id, turnOn ? 'on' : 'off', s.attributes, { context });
-  }
-};
+const toggle =
+  (on: boolean | 'toggle'): Effect =>
+  (home, ids, _data, context, rng) => {
+    for (const id of ids) {
+      const s = home.getState(id);
+      if (!s) continue;
+      const turnOn = on === 'toggle' ? s.state !== 'on' : on;
+      if (id.startsWith('light.')) {
+        const c = lightToggle(s.state, s.attributes, rng, turnOn);
+        home.setState(id, c.state, c.attributes, { context });
+      } else home.setState(id, turnOn ? 'on' : 'off', s.attributes, { context });
+    }
+  };
 
 const lightOn: Effect = (home, ids, data, context, rng) => {
   for (const id of ids) {
@@ -36,17 +44,24 @@ const lightOn: Effect = (home, ids, data, context, rng) => {
   }
 };
 
-const setStateTo = (state: string, attrs: (data: ServiceData) => Record<string, unknown> = () => ({})): Effect => (home, ids, data, context) => {
-  for (const id of ids) {
-    const s = home.getState(id);
-    if (s) home.setState(id, state === '' ? s.state : state, { ...s.attributes, ...attrs(data) }, { context });
-  }
-};
+const setStateTo =
+  (state: string, attrs: (data: ServiceData) => Record<string, unknown> = () => ({})): Effect =>
+  (home, ids, data, context) => {
+    for (const id of ids) {
+      const s = home.getState(id);
+      if (s) home.setState(id, state === '' ? s.state : state, { ...s.attributes, ...attrs(data) }, { context });
+    }
+  };
 
 const runScript = (home: SimulatedHome, id: string, context: HaWireContext): void => {
   const s = home.getState(id);
   if (!s) return;
-  home.setState(id, 'on', { ...s.attributes, current: 1, last_triggered: new Date(home.clock.nowMs()).toISOString().replace('Z', '+00:00') }, { context });
+  home.setState(
+    id,
+    'on',
+    { ...s.attributes, current: 1, last_triggered: new Date(home.clock.nowMs()).toISOString().replace('Z', '+00:00') },
+    { context },
+  );
   home.fireEvent('script_started', { name: s.attributes.friendly_name, entity_id: id }, { context });
   const after = home.getState(id);
   if (after) home.setState(id, 'off', { ...after.attributes, current: 0 }, { context });
@@ -54,12 +69,19 @@ const runScript = (home: SimulatedHome, id: string, context: HaWireContext): voi
 
 /** The services the simulated home offers: `domain → service → effect`. */
 export const SERVICES: Readonly<Record<string, Readonly<Record<string, Effect>>>> = {
-  homeassistant: { turn_on: toggle(true), turn_off: toggle(false), toggle: toggle('toggle'), update_entity: () => undefined, reload_all: () => undefined },
+  homeassistant: {
+    turn_on: toggle(true),
+    turn_off: toggle(false),
+    toggle: toggle('toggle'),
+    update_entity: () => undefined,
+    reload_all: () => undefined,
+  },
   light: { turn_on: lightOn, turn_off: toggle(false), toggle: toggle('toggle') },
   switch: { turn_on: toggle(true), turn_off: toggle(false), toggle: toggle('toggle') },
   climate: {
     set_temperature: setStateTo('', (d) => (typeof d.temperature === 'number' ? { temperature: d.temperature } : {})),
-    set_hvac_mode: (home, ids, data, context, rng) => setStateTo(typeof data.hvac_mode === 'string' ? data.hvac_mode : 'heat')(home, ids, data, context, rng),
+    set_hvac_mode: (home, ids, data, context, rng) =>
+      setStateTo(typeof data.hvac_mode === 'string' ? data.hvac_mode : 'heat')(home, ids, data, context, rng),
     set_preset_mode: setStateTo('', (d) => ({ preset_mode: d.preset_mode })),
   },
   media_player: {
@@ -85,8 +107,17 @@ export const SERVICES: Readonly<Record<string, Readonly<Record<string, Effect>>>
         const s = home.getState(id);
         if (!s) continue;
         const ctx = home.newContext({ parentId: context.id });
-        home.fireEvent('automation_triggered', { name: s.attributes.friendly_name, entity_id: id, source: 'manual' }, { context: ctx });
-        home.setState(id, s.state, { ...s.attributes, last_triggered: new Date(home.clock.nowMs()).toISOString().replace('Z', '+00:00') }, { context: ctx });
+        home.fireEvent(
+          'automation_triggered',
+          { name: s.attributes.friendly_name, entity_id: id, source: 'manual' },
+          { context: ctx },
+        );
+        home.setState(
+          id,
+          s.state,
+          { ...s.attributes, last_triggered: new Date(home.clock.nowMs()).toISOString().replace('Z', '+00:00') },
+          { context: ctx },
+        );
       }
     },
     turn_on: setStateTo('on'),
@@ -111,7 +142,9 @@ export function describeServices(): Record<string, Record<string, unknown>> {
           name: s.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase()),
           description: `${s.replace(/_/g, ' ')} (${domain})`,
           fields: {},
-          ...(['homeassistant', 'persistent_notification'].includes(domain) || domain === 'script' ? {} : { target: { entity: [{ domain: [domain] }] } }),
+          ...(['homeassistant', 'persistent_notification'].includes(domain) || domain === 'script'
+            ? {}
+            : { target: { entity: [{ domain: [domain] }] } }),
         },
       ]),
     );
@@ -144,14 +177,21 @@ export function callService(
   const merged = { ...serviceData, ...(target ?? {}) };
   home.fireEvent('call_service', { domain, service, service_data: merged }, { context });
   // Entity services only act on entities of their own domain (homeassistant.* acts on any).
-  const targets = resolveTargets(home, merged).filter((id) => domain === 'homeassistant' || id.startsWith(`${domain}.`));
+  const targets = resolveTargets(home, merged).filter(
+    (id) => domain === 'homeassistant' || id.startsWith(`${domain}.`),
+  );
   effect(home, targets, merged, context, rng);
 }
 
 // --- internal ---
 
 function resolveTargets(home: SimulatedHome, data: ServiceData): string[] {
-  const list = (v: unknown): string[] => (typeof v === 'string' ? v.split(',').map((s) => s.trim()) : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+  const list = (v: unknown): string[] =>
+    typeof v === 'string'
+      ? v.split(',').map((s) => s.trim())
+      : Array.isArray(v)
+        ? v.filter((x): x is string => typeof x === 'string')
+        : [];
   const ids = new Set(list(data.entity_id));
   if (ids.has('all')) return home.entityIds();
   const areas = new Set(list(data.area_id));
@@ -159,7 +199,8 @@ function resolveTargets(home: SimulatedHome, data: ServiceData): string[] {
   if (areas.size > 0 || devices.size > 0) {
     for (const e of home.registries.entities.values()) {
       const deviceArea = e.device_id === null ? null : (home.registries.devices.get(e.device_id)?.area_id ?? null);
-      if ((e.device_id !== null && devices.has(e.device_id)) || areas.has(e.area_id ?? deviceArea ?? '')) ids.add(e.entity_id);
+      if ((e.device_id !== null && devices.has(e.device_id)) || areas.has(e.area_id ?? deviceArea ?? ''))
+        ids.add(e.entity_id);
     }
   }
   return [...ids];

@@ -10,7 +10,11 @@ function setup() {
   const bus = createEventBus();
   const clock = createSimClock(() => now, createRng(1));
   let n = 0;
-  const sm = createStateMachine(bus, clock, () => ({ id: `01HCTX${String(++n).padStart(20, '0')}`, parent_id: null, user_id: null }));
+  const sm = createStateMachine(bus, clock, () => ({
+    id: `01HCTX${String(++n).padStart(20, '0')}`,
+    parent_id: null,
+    user_id: null,
+  }));
   return { bus, sm, advance: (ms: number) => (now += ms) };
 }
 
@@ -84,7 +88,11 @@ describe('emitted identity', () => {
     const { sm, bus } = setup();
     const e = sm.set('sensor.t', '1', {});
     expect(e.key).toBe(`sensor.t@${e.timeFiredMicros}`);
-    const other = bus.fire('call_service', { domain: 'light', service: 'turn_on' }, { context: { id: 'C1', parent_id: null, user_id: null }, timeMicros: 5 });
+    const other = bus.fire(
+      'call_service',
+      { domain: 'light', service: 'turn_on' },
+      { context: { id: 'C1', parent_id: null, user_id: null }, timeMicros: 5 },
+    );
     expect(other.key).toBe('call_service:light.turn_on@5#C1');
   });
 });

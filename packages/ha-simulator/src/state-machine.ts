@@ -63,13 +63,21 @@ export function toWireState(record: StateRecord): HaWireState {
 }
 
 /** Creates the state machine; `newContext(micros)` mints a context with a ULID at that time. */
-export function createStateMachine(bus: EventBus, clock: SimClock, newContext: (micros: number) => HaWireContext): StateMachine {
+export function createStateMachine(
+  bus: EventBus,
+  clock: SimClock,
+  newContext: (micros: number) => HaWireContext,
+): StateMachine {
   const states = new Map<string, StateRecord>();
 
   const set: StateMachine['set'] = (entityId, state, attributes, options = {}) => {
     const id = entityId.toLowerCase();
     if (!isValidEntityId(id)) throw new SdkError(ErrorCode.CONFIG_INVALID, `Invalid entity ID: ${entityId}`);
-    if (state.length > 255) throw new SdkError(ErrorCode.CONFIG_INVALID, `Invalid state with length ${state.length}. State max length is 255 characters.`);
+    if (state.length > 255)
+      throw new SdkError(
+        ErrorCode.CONFIG_INVALID,
+        `Invalid state with length ${state.length}. State max length is 255 characters.`,
+      );
     const now = clock.tick();
     const old = states.get(id);
     const sameState = old !== undefined && old.state === state && options.forceUpdate !== true;
@@ -118,7 +126,14 @@ export function createStateMachine(bus: EventBus, clock: SimClock, newContext: (
     );
   };
 
-  return { get: (id) => states.get(id), all: () => states.values(), size: () => states.size, set, remove, restore: (r) => void states.set(r.entityId, r) };
+  return {
+    get: (id) => states.get(id),
+    all: () => states.values(),
+    size: () => states.size,
+    set,
+    remove,
+    restore: (r) => void states.set(r.entityId, r),
+  };
 }
 
 // --- internal ---

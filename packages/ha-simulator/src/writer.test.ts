@@ -21,7 +21,12 @@ function fakeSocket() {
       else queueMicrotask(() => cb());
     },
   };
-  return { ws: ws as unknown as WebSocket, frames, setStall: (on: boolean) => (stall = on), release: () => pending.splice(0).forEach((f) => f()) };
+  return {
+    ws: ws as unknown as WebSocket,
+    frames,
+    setStall: (on: boolean) => (stall = on),
+    release: () => pending.splice(0).forEach((f) => f()),
+  };
 }
 const tick = () => new Promise<void>((resolve) => queueMicrotask(resolve));
 const limits = { max: 10, peak: 4, peakMs: 1000, writeBufferBytes: 1 };

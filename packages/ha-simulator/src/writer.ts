@@ -26,7 +26,12 @@ export interface Writer {
  * coalescing is on (HA wakes its writer one loop iteration after the first message), else one frame
  * each. A socket that does not drain makes messages pile up; `onOverflow` fires at HA's limits.
  */
-export function createWriter(ws: WebSocket, limits: WriterLimits, onOverflow: (reason: string) => void, guard: Guard): Writer {
+export function createWriter(
+  ws: WebSocket,
+  limits: WriterLimits,
+  onOverflow: (reason: string) => void,
+  guard: Guard,
+): Writer {
   const queue: string[] = [];
   let scheduled = false;
   let coalesce = false;
@@ -71,7 +76,9 @@ export function createWriter(ws: WebSocket, limits: WriterLimits, onOverflow: (r
   const checkPeak = (): void => {
     peakTimer = undefined;
     if (queue.length < limits.peak) return;
-    onOverflow(`Client unable to keep up with pending messages. Stayed over ${limits.peak} for ${limits.peakMs / 1000} seconds. The system's load is too high or an integration is misbehaving`);
+    onOverflow(
+      `Client unable to keep up with pending messages. Stayed over ${limits.peak} for ${limits.peakMs / 1000} seconds. The system's load is too high or an integration is misbehaving`,
+    );
   };
 
   return {
@@ -79,11 +86,14 @@ export function createWriter(ws: WebSocket, limits: WriterLimits, onOverflow: (r
       if (stopped) return;
       queue.push(json);
       if (queue.length >= limits.max) {
-        onOverflow(`Client unable to keep up with pending messages. Reached ${limits.max} pending messages. The system's load is too high or an integration is misbehaving`);
+        onOverflow(
+          `Client unable to keep up with pending messages. Reached ${limits.max} pending messages. The system's load is too high or an integration is misbehaving`,
+        );
         return;
       }
       schedule();
-      if (queue.length > limits.peak && peakTimer === undefined) peakTimer = setTimeout(guard('writer peak check', checkPeak), limits.peakMs);
+      if (queue.length > limits.peak && peakTimer === undefined)
+        peakTimer = setTimeout(guard('writer peak check', checkPeak), limits.peakMs);
     },
     pending: () => queue.length,
     enableCoalescing: () => {

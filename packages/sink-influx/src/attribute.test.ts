@@ -78,15 +78,22 @@ describe('attributeRejection', () => {
   it('reads InfluxDB 3 line numbers (1-based within the body)', () => {
     const body = JSON.stringify({
       error: 'partial write of line protocol occurred',
-      data: [{ original_line: 'state value="on" 2', line_number: 2, error_message: 'invalid column type for column value' }],
+      data: [
+        { original_line: 'state value="on" 2', line_number: 2, error_message: 'invalid column type for column value' },
+      ],
     });
     const a = attributeRejection('partial write of line protocol occurred', body, [0, 1, 2], lines);
-    expect(a).toEqual({ restStored: true, reportedTypes: [], rejected: [{ line: 1, reason: 'unparsable', message: 'invalid column type for column value' }] });
+    expect(a).toEqual({
+      restStored: true,
+      reportedTypes: [],
+      rejected: [{ line: 1, reason: 'unparsable', message: 'invalid column type for column value' }],
+    });
   });
 
   it('unquotes Go %q names (quotes, backslashes, control characters, unicode escapes)', () => {
     const body = JSON.stringify({
-      error: 'partial write: field type conflict: input field "f\\"q\\t\\u00e9" on measurement "°C" is type string, already exists as type float dropped=1',
+      error:
+        'partial write: field type conflict: input field "f\\"q\\t\\u00e9" on measurement "°C" is type string, already exists as type float dropped=1',
     });
     const ls = [line('x', '°C', { 'f"q\té': 'str' }), line('y', '°C', { 'f"q\té': 2 })];
     const a = attributeRejection(JSON.parse(body).error as string, body, [0, 1], ls);

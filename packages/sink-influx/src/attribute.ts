@@ -54,7 +54,12 @@ const PARSE_PREFIX = "unable to parse '";
  * Limitation (InfluxDB 1.x): when a batch has a type conflict *and* an unparsable line, only the conflict is
  * reported; the serialiser never emits unparsable lines, so this costs nothing in practice.
  */
-export function attributeRejection(fullMessage: string, body: string, chunk: readonly number[], lines: readonly SentLine[]): Attribution | undefined {
+export function attributeRejection(
+  fullMessage: string,
+  body: string,
+  chunk: readonly number[],
+  lines: readonly SentLine[],
+): Attribution | undefined {
   const v3 = attributeV3(body, chunk);
   if (v3 !== undefined) return v3;
 
@@ -138,7 +143,18 @@ export function goUnquote(text: string): string {
   if (!text.includes('\\')) return text;
   const bytes: number[] = [];
   const pushString = (s: string) => bytes.push(...Buffer.from(s, 'utf8'));
-  const simple: Record<string, string> = { n: '\n', t: '\t', r: '\r', a: '\x07', b: '\b', f: '\f', v: '\v', '"': '"', "'": "'", '\\': '\\' };
+  const simple: Record<string, string> = {
+    n: '\n',
+    t: '\t',
+    r: '\r',
+    a: '\x07',
+    b: '\b',
+    f: '\f',
+    v: '\v',
+    '"': '"',
+    "'": "'",
+    '\\': '\\',
+  };
   for (let i = 0; i < text.length; i++) {
     const c = text[i] as string;
     if (c !== '\\' || i === text.length - 1) {

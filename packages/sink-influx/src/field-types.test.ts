@@ -8,8 +8,23 @@ const SHOW_FIELD_KEYS = {
     {
       statement_id: 0,
       series: [
-        { name: '°C', columns: ['fieldKey', 'fieldType'], values: [['value', 'float'], ['friendly_name_str', 'string']] },
-        { name: 'state', columns: ['fieldKey', 'fieldType'], values: [['value', 'string'], ['count', 'integer'], ['on', 'boolean']] },
+        {
+          name: '°C',
+          columns: ['fieldKey', 'fieldType'],
+          values: [
+            ['value', 'float'],
+            ['friendly_name_str', 'string'],
+          ],
+        },
+        {
+          name: 'state',
+          columns: ['fieldKey', 'fieldType'],
+          values: [
+            ['value', 'string'],
+            ['count', 'integer'],
+            ['on', 'boolean'],
+          ],
+        },
       ],
     },
     { statement_id: 1 },
@@ -26,9 +41,15 @@ describe('field type registry', () => {
     expect(types.seedFromShowFieldKeys(SHOW_FIELD_KEYS)).toBe(5);
     expect(types.get('°C', 'value')).toBe('float');
     expect(types.get('state', 'on')).toBe('boolean');
-    expect(types.seedFromShowFieldKeys({ results: [{ series: [{ name: 'x', columns: ['a'], values: [[1]] }] }] })).toBe(0);
+    expect(types.seedFromShowFieldKeys({ results: [{ series: [{ name: 'x', columns: ['a'], values: [[1]] }] }] })).toBe(
+      0,
+    );
     expect(types.seedFromShowFieldKeys('garbage')).toBe(0);
-    expect(parseShowFieldKeys({ results: [{ series: [{ name: 'm', columns: ['fieldKey', 'fieldType'], values: [['f', 'unsigned']] }] }] })).toEqual([]);
+    expect(
+      parseShowFieldKeys({
+        results: [{ series: [{ name: 'm', columns: ['fieldKey', 'fieldType'], values: [['f', 'unsigned']] }] }],
+      }),
+    ).toEqual([]);
     expect(types.size()).toBe(5);
   });
 
@@ -54,9 +75,15 @@ describe('field type registry', () => {
     const types = createFieldTypeRegistry();
     types.seedFromShowFieldKeys(SHOW_FIELD_KEYS);
     // state.value is a string: a number becomes its text
-    expect(types.coerce(pt('state', { value: 21.5 }), 'coerce')).toMatchObject({ action: 'coerced', point: { fields: { value: '21.5' } } });
+    expect(types.coerce(pt('state', { value: 21.5 }), 'coerce')).toMatchObject({
+      action: 'coerced',
+      point: { fields: { value: '21.5' } },
+    });
     // °C.value is a float: a numeric string that reads back the same becomes the number
-    expect(types.coerce(pt('°C', { value: '21.5' }), 'coerce')).toMatchObject({ action: 'coerced', point: { fields: { value: 21.5 } } });
+    expect(types.coerce(pt('°C', { value: '21.5' }), 'coerce')).toMatchObject({
+      action: 'coerced',
+      point: { fields: { value: 21.5 } },
+    });
     // state.count is an integer: an integral float becomes an integer
     expect(types.coerce(pt('state', { count: 3 }), 'coerce').point.fields['count']).toEqual(intField(3));
     // state.on is a boolean: "true" becomes true

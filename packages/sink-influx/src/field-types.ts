@@ -160,7 +160,12 @@ export function parseShowFieldKeys(result: unknown): { measurement: string; fiel
 
 // --- internal ---
 
-const SUFFIX: Readonly<Record<InfluxFieldType, string>> = { string: '_str', float: '_float', integer: '_int', boolean: '_bool' };
+const SUFFIX: Readonly<Record<InfluxFieldType, string>> = {
+  string: '_str',
+  float: '_float',
+  integer: '_int',
+  boolean: '_bool',
+};
 
 function coercePoint(
   point: Point,
@@ -232,7 +237,9 @@ function isFieldType(value: unknown): value is InfluxFieldType {
 }
 
 function asRecord(value: unknown): Record<string, unknown> | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  return value !== null && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
 }
 
 function asArray(value: unknown): unknown[] {

@@ -6,7 +6,10 @@ import { compareRows, haCompatRoundTrip, hostileExpectedRows, rowsByTime } from 
 // The same corpus is written to a real InfluxDB and read back by the sink's integration test.
 describe('hostile corpus', () => {
   it('serialises every writable point, one line each, joined by LF', () => {
-    const out = serializePoints(writableCorpus.map((c) => c.point), 'us');
+    const out = serializePoints(
+      writableCorpus.map((c) => c.point),
+      'us',
+    );
     expect(out.rejected).toEqual([]);
     expect(out.lines).toHaveLength(writableCorpus.length);
     expect(out.text).toBe(out.lines.join('\n'));
@@ -36,12 +39,16 @@ describe('read-back helpers (used by the round-trip integration tests)', () => {
 
   it('reports a differing value, a missing column and a missing row', () => {
     const rows = rowsByTime(result);
-    expect(compareRows(rows, [{ name: 'a', time: 5, measurement: 'm', tags: { t: 'v' }, fields: { f: 1.5 } }])).toEqual([]);
+    expect(compareRows(rows, [{ name: 'a', time: 5, measurement: 'm', tags: { t: 'v' }, fields: { f: 1.5 } }])).toEqual(
+      [],
+    );
     expect(compareRows(rows, [{ name: 'b', time: 5, measurement: 'm', tags: { t: 'w' }, fields: {} }])).toEqual([
       'b: "t" read back "v", expected "w"',
       'b: "f" read back 1.5, expected undefined',
     ]);
-    expect(compareRows(rows, [{ name: 'c', time: 6, measurement: 'm', tags: {}, fields: { f: 1 } }])).toEqual(['c: 0 rows in "m" at 6']);
+    expect(compareRows(rows, [{ name: 'c', time: 6, measurement: 'm', tags: {}, fields: { f: 1 } }])).toEqual([
+      'c: 0 rows in "m" at 6',
+    ]);
   });
 
   it('builds the HA-compatibility round trip with one distinct time per case', () => {

@@ -32,7 +32,10 @@ describe('createHttpClient', () => {
   it('reads a small answer completely', async () => {
     const url = await serve((res) => res.writeHead(400, { 'content-type': 'application/json' }).end('{"error":"bad"}'));
     const http = client(url);
-    await expect(http.request({ method: 'POST', path: '/write', body: 'm v=1 1' })).resolves.toMatchObject({ status: 400, body: '{"error":"bad"}' });
+    await expect(http.request({ method: 'POST', path: '/write', body: 'm v=1 1' })).resolves.toMatchObject({
+      status: 400,
+      body: '{"error":"bad"}',
+    });
     http.close();
   });
 

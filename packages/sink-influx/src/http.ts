@@ -60,7 +60,9 @@ export const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 export function createHttpClient(options: HttpClientOptions): HttpClient {
   const base = new URL(options.baseUrl);
   const https = base.protocol === 'https:';
-  const agent = https ? new HttpsAgent({ keepAlive: true, maxSockets: 8 }) : new HttpAgent({ keepAlive: true, maxSockets: 8 });
+  const agent = https
+    ? new HttpsAgent({ keepAlive: true, maxSockets: 8 })
+    : new HttpAgent({ keepAlive: true, maxSockets: 8 });
   const send = https ? httpsRequest : httpRequest;
   const prefix = base.pathname.replace(/\/+$/, '');
   const where = maskUrl(`${base.origin}${prefix}`);
@@ -122,7 +124,11 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
               res.destroy();
               r.destroy();
               finish(() =>
-                reject(unavailable(`${target}: response larger than ${maxResponseBytes} bytes`, options.stage, undefined, { reason: 'response_too_large' })),
+                reject(
+                  unavailable(`${target}: response larger than ${maxResponseBytes} bytes`, options.stage, undefined, {
+                    reason: 'response_too_large',
+                  }),
+                ),
               );
             }),
           );
@@ -135,7 +141,13 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
           res.once(
             'end',
             guard('response end', () =>
-              finish(() => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') })),
+              finish(() =>
+                resolve({
+                  status: res.statusCode ?? 0,
+                  headers: res.headers,
+                  body: Buffer.concat(chunks).toString('utf8'),
+                }),
+              ),
             ),
           );
         }),
@@ -151,7 +163,11 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         guard('timeout', () => {
           r.destroy();
           finish(() =>
-            reject(unavailable(`${target}: no answer within ${options.timeoutMs} ms`, options.stage, undefined, { reason: 'timeout' })),
+            reject(
+              unavailable(`${target}: no answer within ${options.timeoutMs} ms`, options.stage, undefined, {
+                reason: 'timeout',
+              }),
+            ),
           );
         }),
       );
@@ -159,7 +175,12 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         'error',
         guard('request error', (error: NodeJS.ErrnoException) =>
           finish(() =>
-            reject(unavailable(`${target} failed: ${error.code ?? error.message}`, options.stage, error, { reason: 'network', errno: error.code })),
+            reject(
+              unavailable(`${target} failed: ${error.code ?? error.message}`, options.stage, error, {
+                reason: 'network',
+                errno: error.code,
+              }),
+            ),
           ),
         ),
       );

@@ -4,7 +4,13 @@ export { createSchemaMapper, MAPPING_INVALID } from './schema/mapper.js';
 export type { SchemaMapper, PointsBatch, MappingRejection } from './schema/mapper.js';
 export type { MappableEvent } from './schema/types.js';
 export { createFieldTypeRegistry, fieldTypeOf, parseShowFieldKeys } from './field-types.js';
-export type { FieldTypeRegistry, InfluxFieldType, FieldTypeConflict, ConflictPolicy, CoerceResult } from './field-types.js';
+export type {
+  FieldTypeRegistry,
+  InfluxFieldType,
+  FieldTypeConflict,
+  ConflictPolicy,
+  CoerceResult,
+} from './field-types.js';
 export { influxSink } from './influx-sink.js';
 export type { InfluxSinkHooks } from './influx-sink.js';
 export { InfluxSinkOptionsSchema } from './options.js';

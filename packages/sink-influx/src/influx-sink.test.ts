@@ -33,13 +33,30 @@ async function captureWrites(): Promise<{ url: string; bodies: string[] }> {
 const registry = createRegistryStore();
 registry.replace({
   areas: [{ area_id: 'garden', name: 'Garden', floor_id: null, labels: [] }],
-  entities: [{ entity_id: 'sensor.outside', unique_id: 'u1', platform: 'test', device_id: null, area_id: 'garden', labels: [], name: null }],
+  entities: [
+    {
+      entity_id: 'sensor.outside',
+      unique_id: 'u1',
+      platform: 'test',
+      device_id: null,
+      area_id: 'garden',
+      labels: [],
+      name: null,
+    },
+  ],
 });
 // 2023-11-14T22:13:20Z: hour 22 in UTC.
-const outside = makeStateChanged({ entity_id: 'sensor.outside', state: '70.7', attributes: { unit_of_measurement: '°F' }, last_updated: TEST_EVENT_TIME });
+const outside = makeStateChanged({
+  entity_id: 'sensor.outside',
+  state: '70.7',
+  attributes: { unit_of_measurement: '°F' },
+  last_updated: TEST_EVENT_TIME,
+});
 
 async function run(sink: Sink<BuilderEvent<ReturnType<typeof enriched>>>): Promise<void> {
-  const p = enriched().to(sink, { batch: { maxSize: 10, maxWaitMs: 10 } }).build();
+  const p = enriched()
+    .to(sink, { batch: { maxSize: 10, maxWaitMs: 10 } })
+    .build();
   await p.start();
   await p.idle();
   const stats = await p.stop();
@@ -62,7 +79,14 @@ describe('influxSink with enrichers in front', () => {
         {
           toPoints: (e) =>
             e.event_type === 'state_changed' && typeof e.state === 'number'
-              ? [{ measurement: 'climate', tags: { area: e.area ?? 'none', unit: e.unit ?? '' }, fields: { temp: e.state, hour: e.hour }, time: e.time_fired }]
+              ? [
+                  {
+                    measurement: 'climate',
+                    tags: { area: e.area ?? 'none', unit: e.unit ?? '' },
+                    fields: { temp: e.state, hour: e.hour },
+                    time: e.time_fired,
+                  },
+                ]
               : [],
         },
       ),

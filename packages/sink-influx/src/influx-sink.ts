@@ -20,7 +20,10 @@ const PREPARE_RETRY_MS = 30_000;
 
 const SINK_NAME = 'influx';
 /** defineSink's metadata, typed so that the declarations name the schema instead of spelling out its type. */
-const METADATA: { readonly componentName: string; readonly optionsSchema: typeof InfluxSinkOptionsSchema } = { componentName: SINK_NAME, optionsSchema: InfluxSinkOptionsSchema };
+const METADATA: { readonly componentName: string; readonly optionsSchema: typeof InfluxSinkOptionsSchema } = {
+  componentName: SINK_NAME,
+  optionsSchema: InfluxSinkOptionsSchema,
+};
 
 /**
  * Writes HA events to InfluxDB (v2 API by default, v1 for InfluxDB 1.x). One bad point costs only its
@@ -60,21 +63,32 @@ export interface InfluxSinkHooks<E extends MappableEvent = MappableEvent> {
   readonly toPoints?: ((event: E) => Point[]) | undefined;
 }
 
-function createInfluxSink<E extends MappableEvent>(options: ResolvedInfluxSinkOptions, hooks: InfluxSinkHooks<E>): SinkImpl<E> {
+function createInfluxSink<E extends MappableEvent>(
+  options: ResolvedInfluxSinkOptions,
+  hooks: InfluxSinkHooks<E>,
+): SinkImpl<E> {
   const stage = `sink:${options.name}`;
   const mapper = hooks.toPoints === undefined ? createSchemaMapper(options.schema) : customMapper(hooks.toPoints);
   const types = createFieldTypeRegistry();
   const serializeOptions = {
-    stringNewlines: options.stringNewlines === 'auto' ? (options.apiVersion === '1' ? 'literal' : 'escape') : options.stringNewlines,
+    stringNewlines:
+      options.stringNewlines === 'auto' ? (options.apiVersion === '1' ? 'literal' : 'escape') : options.stringNewlines,
   } as const;
   let logger: Logger = noopLogger;
   // The pipeline's report once a write or open gave us a context; the logger before that.
-  let report: (error: SdkError) => void = (error) => logger.error({ sink: options.name, err: error }, `sink ${options.name}: ${error.message}`);
+  let report: (error: SdkError) => void = (error) =>
+    logger.error({ sink: options.name, err: error }, `sink ${options.name}: ${error.message}`);
   const reportLate = (error: SdkError) => report(error);
   const writer: InfluxWriter =
     options.apiVersion === '1'
       ? createV1Writer(options, stage, () => Date.now(), reportLate)
-      : createV2Writer(options, stage, () => Date.now(), () => logger, reportLate);
+      : createV2Writer(
+          options,
+          stage,
+          () => Date.now(),
+          () => logger,
+          reportLate,
+        );
   let closed = false;
   let prepared = options.apiVersion === '2' || (!options.createDatabase && !options.seedFieldTypes);
   let nextPrepareAt = 0;
@@ -83,10 +97,14 @@ function createInfluxSink<E extends MappableEvent>(options: ResolvedInfluxSinkOp
   const prepare = async (ctx: StageContext): Promise<void> => {
     if (prepared || ctx.now() < nextPrepareAt || writer.query === undefined) return;
     try {
-      if (options.createDatabase) await writer.query(`CREATE DATABASE ${quoteIdentifier(options.database ?? '')}`, ctx.signal);
+      if (options.createDatabase)
+        await writer.query(`CREATE DATABASE ${quoteIdentifier(options.database ?? '')}`, ctx.signal);
       if (options.seedFieldTypes) {
         const added = types.seedFromShowFieldKeys(await writer.query('SHOW FIELD KEYS', ctx.signal));
-        logger.debug({ sink: options.name, fields: added }, `sink ${options.name}: field types seeded from the database`);
+        logger.debug(
+          { sink: options.name, fields: added },
+          `sink ${options.name}: field types seeded from the database`,
+        );
       }
       prepared = true;
     } catch (error) {
@@ -100,12 +118,22 @@ function createInfluxSink<E extends MappableEvent>(options: ResolvedInfluxSinkOp
   };
 
   const countCoerced = (ctx: StageContext, n: number) => {
-    if (n > 0) ctx.metrics.counter('influx_points_coerced_total', 'Points whose conflicting field types were coerced', ['sink']).inc({ sink: options.name }, n);
+    if (n > 0)
+      ctx.metrics
+        .counter('influx_points_coerced_total', 'Points whose conflicting field types were coerced', ['sink'])
+        .inc({ sink: options.name }, n);
   };
 
   /** Sends lines with poison-point isolation; learns the types the server reports in conflicts. */
-  const sendLines = async (lines: readonly SentLine[], ctx: StageContext, reported: Set<string>): Promise<LineRejection[]> => {
-    const requests = ctx.metrics.counter('influx_requests_total', 'Write requests sent, by why they were sent', ['sink', 'kind']);
+  const sendLines = async (
+    lines: readonly SentLine[],
+    ctx: StageContext,
+    reported: Set<string>,
+  ): Promise<LineRejection[]> => {
+    const requests = ctx.metrics.counter('influx_requests_total', 'Write requests sent, by why they were sent', [
+      'sink',
+      'kind',
+    ]);
     try {
       return await writeIsolated(lines, {
         send: writer.send,
@@ -117,13 +145,18 @@ function createInfluxSink<E extends MappableEvent>(options: ResolvedInfluxSinkOp
         onReportedType: ({ measurement, field, type }) => {
           reported.add(`${measurement}\u0000${field}`);
           types.forget(measurement, field);
-          types.seedFromShowFieldKeys({ results: [{ series: [{ name: measurement, columns: ['fieldKey', 'fieldType'], values: [[field, type]] }] }] });
+          types.seedFromShowFieldKeys({
+            results: [{ series: [{ name: measurement, columns: ['fieldKey', 'fieldType'], values: [[field, type]] }] }],
+          });
         },
       });
     } catch (error) {
       const reason = isSdkError(error) ? error.data?.['reason'] : undefined;
       if (reason === 'not_found' || reason === 'config') {
-        logger.error({ sink: options.name, code: (error as SdkError).code }, `sink ${options.name}: ${(error as SdkError).message}`);
+        logger.error(
+          { sink: options.name, code: (error as SdkError).code },
+          `sink ${options.name}: ${(error as SdkError).message}`,
+        );
         if (options.createDatabase) prepared = false; // dropped meanwhile? create it again before the next write
         nextPrepareAt = 0;
       }
@@ -147,7 +180,10 @@ function createInfluxSink<E extends MappableEvent>(options: ResolvedInfluxSinkOp
       const checked = types.coerce((lines[r.line] as SentLine).point, 'coerce');
       if (checked.action !== 'coerced') continue;
       try {
-        again.push({ line: r.line, sent: { text: serializePoint(checked.point, options.precision, serializeOptions), point: checked.point } });
+        again.push({
+          line: r.line,
+          sent: { text: serializePoint(checked.point, options.precision, serializeOptions), point: checked.point },
+        });
       } catch (error) {
         logger.debug({ sink: options.name, err: error }, 'coerced point not serialisable: keeping the refusal');
       }
@@ -160,11 +196,15 @@ function createInfluxSink<E extends MappableEvent>(options: ResolvedInfluxSinkOp
       ctx,
       reported,
     );
-    return [...refused.filter((r) => !retried.has(r.line)), ...second.map((r) => ({ ...r, line: (again[r.line] as { line: number }).line }))];
+    return [
+      ...refused.filter((r) => !retried.has(r.line)),
+      ...second.map((r) => ({ ...r, line: (again[r.line] as { line: number }).line })),
+    ];
   };
 
   const write = async (batch: readonly E[], ctx: StageContext): Promise<SinkWriteResult | void> => {
-    if (closed) throw new SdkError(ErrorCode.SINK_UNAVAILABLE, `sink ${options.name} is closed`, { stage, retryable: false });
+    if (closed)
+      throw new SdkError(ErrorCode.SINK_UNAVAILABLE, `sink ${options.name} is closed`, { stage, retryable: false });
     logger = ctx.logger;
     report = ctx.report;
     if (batch.length === 0) return;
@@ -189,7 +229,9 @@ function createInfluxSink<E extends MappableEvent>(options: ResolvedInfluxSinkOp
       const checked = types.coerce(points[i] as Point, options.typeConflict);
       if (checked.action === 'dead-letter') {
         const c = checked.conflicts[0];
-        const what = c ? `field "${c.field}" of measurement "${checked.point.measurement}" is ${c.actual} here but ${c.expected} in the database` : 'field type conflict';
+        const what = c
+          ? `field "${c.field}" of measurement "${checked.point.measurement}" is ${c.actual} here but ${c.expected} in the database`
+          : 'field type conflict';
         reject(owner, 'type_conflict', `${what} (typeConflict: dead-letter)`);
         continue;
       }
@@ -199,12 +241,14 @@ function createInfluxSink<E extends MappableEvent>(options: ResolvedInfluxSinkOp
       try {
         text = serializePoint(point, options.precision, serializeOptions);
       } catch (error) {
-        const reason = isSdkError(error) && typeof error.data?.['reason'] === 'string' ? error.data['reason'] : 'invalid_point';
+        const reason =
+          isSdkError(error) && typeof error.data?.['reason'] === 'string' ? error.data['reason'] : 'invalid_point';
         reject(owner, reason, errorMessage(error));
         continue;
       }
       const fresh: [string, string][] = [];
-      for (const field in point.fields) if (types.get(point.measurement, field) === undefined) fresh.push([point.measurement, field]);
+      for (const field in point.fields)
+        if (types.get(point.measurement, field) === undefined) fresh.push([point.measurement, field]);
       types.learn(point);
       sent.push({ text, point });
       sentOwner.push(owner);
@@ -233,7 +277,10 @@ function createInfluxSink<E extends MappableEvent>(options: ResolvedInfluxSinkOp
     if (rejected.size === 0) return;
     const byReason: Record<string, number> = {};
     for (const r of rejected.values()) byReason[r.reason] = (byReason[r.reason] ?? 0) + 1;
-    logger.warn({ sink: options.name, rejected: byReason }, `sink ${options.name}: ${rejected.size} of ${batch.length} events refused (dead-lettered)`);
+    logger.warn(
+      { sink: options.name, rejected: byReason },
+      `sink ${options.name}: ${rejected.size} of ${batch.length} events refused (dead-lettered)`,
+    );
     return { rejected: [...rejected.values()].sort((a, b) => a.index - b.index) };
   };
 
@@ -246,7 +293,10 @@ function createInfluxSink<E extends MappableEvent>(options: ResolvedInfluxSinkOp
     },
     write,
     healthcheck: (signal) => {
-      if (closed) return Promise.reject(new SdkError(ErrorCode.SINK_UNAVAILABLE, `sink ${options.name} is closed`, { stage, retryable: false }));
+      if (closed)
+        return Promise.reject(
+          new SdkError(ErrorCode.SINK_UNAVAILABLE, `sink ${options.name} is closed`, { stage, retryable: false }),
+        );
       return writer.ping(signal);
     },
     close: () => {
@@ -260,7 +310,9 @@ function createInfluxSink<E extends MappableEvent>(options: ResolvedInfluxSinkOp
 }
 
 /** Wraps a user mapping in the schema mapper's batch shape. */
-function customMapper<E>(toPoints: (event: E) => Point[]): { readonly toPointsBatch: (events: readonly E[]) => PointsBatch } {
+function customMapper<E>(toPoints: (event: E) => Point[]): {
+  readonly toPointsBatch: (events: readonly E[]) => PointsBatch;
+} {
   return {
     toPointsBatch: (events) => {
       const points: Point[] = [];
@@ -273,7 +325,8 @@ function customMapper<E>(toPoints: (event: E) => Point[]): { readonly toPointsBa
             owners.push(index);
           }
         } catch (error) {
-          const reason = isSdkError(error) && typeof error.data?.['reason'] === 'string' ? error.data['reason'] : MAPPING_INVALID;
+          const reason =
+            isSdkError(error) && typeof error.data?.['reason'] === 'string' ? error.data['reason'] : MAPPING_INVALID;
           rejected.push({ index, reason, message: errorMessage(error) });
         }
       });

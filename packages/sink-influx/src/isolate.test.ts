@@ -26,11 +26,15 @@ function fakeServer(respond?: (body: string) => WireResponse | undefined) {
     const bad = bodyLines.filter((l) => l.includes('_bad'));
     for (const l of bodyLines) if (!l.includes('_bad')) stored.set(l, (stored.get(l) ?? 0) + 1);
     if (bad.length === 0) return Promise.resolve({ status: 204, body: '' });
-    return Promise.resolve({ status: 400, body: JSON.stringify({ error: `partial write: points beyond retention policy dropped=${bad.length}` }) });
+    return Promise.resolve({
+      status: 400,
+      body: JSON.stringify({ error: `partial write: points beyond retention policy dropped=${bad.length}` }),
+    });
   };
   const options = (extra: Partial<IsolateOptions> = {}): IsolateOptions => ({
     send,
-    classify: (r) => classifyResponse(r, { stage: 'sink:test', target: 'POST http://db/write', destination: 'database "ha"' }),
+    classify: (r) =>
+      classifyResponse(r, { stage: 'sink:test', target: 'POST http://db/write', destination: 'database "ha"' }),
     maxBatchBytes: 1 << 20,
     stage: 'sink:test',
     onRequest: (kind, n) => requests.push({ kind, lines: n }),
@@ -63,7 +67,9 @@ describe('writeIsolated', () => {
   it('uses the error text when it names the lines: no bisection, the rest resent only when not stored', async () => {
     const ls = lines(10, new Set([4]));
     const server = fakeServer((body) =>
-      body.includes('_bad') ? { status: 400, body: JSON.stringify({ error: `unable to parse '${ls[4]?.text}': invalid number` }) } : undefined,
+      body.includes('_bad')
+        ? { status: 400, body: JSON.stringify({ error: `unable to parse '${ls[4]?.text}': invalid number` }) }
+        : undefined,
     );
     const rejected = await writeIsolated(ls, server.options());
     expect(rejected).toEqual([{ line: 4, reason: 'unparsable', message: 'HTTP 400: unable to parse: invalid number' }]);
@@ -73,13 +79,18 @@ describe('writeIsolated', () => {
 
   it('cuts bodies at maxBatchBytes and splits further on 413', async () => {
     let limit = 60;
-    const server = fakeServer((body) => (Buffer.byteLength(body) > limit ? { status: 413, body: 'request entity too large' } : undefined));
+    const server = fakeServer((body) =>
+      Buffer.byteLength(body) > limit ? { status: 413, body: 'request entity too large' } : undefined,
+    );
     const rejected = await writeIsolated(lines(20), server.options({ maxBatchBytes: 200 }));
     expect(rejected).toEqual([]);
     expect(server.stored.size).toBe(20);
     expect(server.requests.some((r) => r.kind === 'split')).toBe(true);
     limit = 1;
-    const alone = await writeIsolated(lines(1), fakeServer((b) => (Buffer.byteLength(b) > limit ? { status: 413, body: '' } : undefined)).options());
+    const alone = await writeIsolated(
+      lines(1),
+      fakeServer((b) => (Buffer.byteLength(b) > limit ? { status: 413, body: '' } : undefined)).options(),
+    );
     expect(alone.map((r) => r.reason)).toEqual(['too_large']);
   });
 
@@ -111,7 +122,8 @@ describe('writeIsolated', () => {
     const server = fakeServer(() => ({
       status: 400,
       body: JSON.stringify({
-        error: 'partial write: field type conflict: input field "v" on measurement "m" is type float, already exists as type string dropped=3',
+        error:
+          'partial write: field type conflict: input field "v" on measurement "m" is type float, already exists as type string dropped=3',
       }),
     }));
     const rejected = await writeIsolated(ls, server.options({ onReportedType: (r) => reported.push(r) }));
@@ -122,7 +134,10 @@ describe('writeIsolated', () => {
 
 describe('chunksByBytes', () => {
   it('keeps lines in order within the byte budget, a longer line alone', () => {
-    const ls = ['aaaa', 'bb', 'cccccccccccc', 'd'].map((text) => ({ text, point: { measurement: 'm', tags: {}, fields: { f: 1 }, time: 1 } }));
+    const ls = ['aaaa', 'bb', 'cccccccccccc', 'd'].map((text) => ({
+      text,
+      point: { measurement: 'm', tags: {}, fields: { f: 1 }, time: 1 },
+    }));
     expect(chunksByBytes(ls, 8)).toEqual([[0, 1], [2], [3]]);
   });
 });

@@ -77,21 +77,33 @@ async function writeChunk(
 
   if (disposition === 'too_large') {
     if (chunk.length === 1) {
-      return [{ line: chunk[0] as number, reason: 'too_large', message: `HTTP 413: the point alone exceeds the server's body limit${message ? ` (${message})` : ''}` }];
+      return [
+        {
+          line: chunk[0] as number,
+          reason: 'too_large',
+          message: `HTTP 413: the point alone exceeds the server's body limit${message ? ` (${message})` : ''}`,
+        },
+      ];
     }
     return bisect(chunk, 'split', lines, options);
   }
 
   // poison: the request was understood but (some of) its points refused
   if (CONFIG_400_RE.test(message)) {
-    throw new SdkError(ErrorCode.SINK_UNAVAILABLE, `HTTP ${response.status}: ${message} — a configuration problem, the data is kept`, {
-      stage: options.stage,
-      retryable: true,
-      data: { status: response.status, reason: 'config', serverMessage: message },
-    });
+    throw new SdkError(
+      ErrorCode.SINK_UNAVAILABLE,
+      `HTTP ${response.status}: ${message} — a configuration problem, the data is kept`,
+      {
+        stage: options.stage,
+        retryable: true,
+        data: { status: response.status, reason: 'config', serverMessage: message },
+      },
+    );
   }
   if (chunk.length === 1) {
-    return [{ line: chunk[0] as number, reason: rejectionReason(message), message: `HTTP ${response.status}: ${message}` }];
+    return [
+      { line: chunk[0] as number, reason: rejectionReason(message), message: `HTTP ${response.status}: ${message}` },
+    ];
   }
   const attribution = attributeRejection(serverMessage(response.body, Infinity), response.body, chunk, lines);
   if (attribution === undefined) return bisect(chunk, 'bisect', lines, options);
@@ -103,7 +115,12 @@ async function writeChunk(
   return [...found, ...(await writeChunk(rest, 'resend', lines, options))];
 }
 
-async function bisect(chunk: readonly number[], kind: RequestKind, lines: readonly SentLine[], options: IsolateOptions): Promise<LineRejection[]> {
+async function bisect(
+  chunk: readonly number[],
+  kind: RequestKind,
+  lines: readonly SentLine[],
+  options: IsolateOptions,
+): Promise<LineRejection[]> {
   const half = Math.ceil(chunk.length / 2);
   const first = await writeChunk(chunk.slice(0, half), kind, lines, options);
   const second = await writeChunk(chunk.slice(half), kind, lines, options);

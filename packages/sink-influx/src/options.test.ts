@@ -6,12 +6,19 @@ import { InfluxSinkOptionsSchema } from './options.js';
 describe('InfluxSinkOptionsSchema', () => {
   it('defaults: v2, µs precision, gzip, dead-letter on type conflicts, ha schema', () => {
     const o = InfluxSinkOptionsSchema.parse({ url: 'http://localhost:8086', bucket: 'ha' });
-    expect(o).toMatchObject({ apiVersion: '2', precision: 'us', gzip: true, typeConflict: 'dead-letter', name: 'influx' });
+    expect(o).toMatchObject({
+      apiVersion: '2',
+      precision: 'us',
+      gzip: true,
+      typeConflict: 'dead-letter',
+      name: 'influx',
+    });
     expect(o.schema.kind).toBe('ha');
   });
 
   it('requires bucket with v2, database with v1, password with username', () => {
-    const issues = (input: unknown) => InfluxSinkOptionsSchema.safeParse(input).error?.issues.map((i) => i.path.join('.'));
+    const issues = (input: unknown) =>
+      InfluxSinkOptionsSchema.safeParse(input).error?.issues.map((i) => i.path.join('.'));
     expect(issues({ url: 'http://h:8086' })).toEqual(['bucket']);
     expect(issues({ url: 'http://h:8086', apiVersion: '1' })).toEqual(['database']);
     expect(issues({ url: 'http://h:8086', apiVersion: '1', database: 'ha', username: 'u' })).toEqual(['password']);

@@ -12,7 +12,12 @@ export const InfluxSinkOptionsSchema = z
   .object({
     name: z.string().min(1).default('influx').describe('Sink name (metric label, dead-letter stage `sink:<name>`)'),
     url: z.url({ protocol: /^https?$/ }).describe('Base URL of the server, e.g. `http://localhost:8086` (no path)'),
-    apiVersion: z.enum(['1', '2']).default('2').describe('`2`: `/api/v2/write` (org, bucket, token); `1`: `/write` (database, retentionPolicy, username, password)'),
+    apiVersion: z
+      .enum(['1', '2'])
+      .default('2')
+      .describe(
+        '`2`: `/api/v2/write` (org, bucket, token); `1`: `/write` (database, retentionPolicy, username, password)',
+      ),
     org: z.string().optional().describe('v2: organisation (InfluxDB 2.x needs it; 3.x and VictoriaMetrics ignore it)'),
     bucket: z.string().min(1).optional().describe('v2: bucket (required with apiVersion 2); InfluxDB 3: the database'),
     token: z.string().optional().describe('v2: API token, sent as `Authorization: Token …`; never logged'),
@@ -21,7 +26,10 @@ export const InfluxSinkOptionsSchema = z
     username: z.string().optional().describe('v1: user, sent with HTTP Basic auth'),
     password: z.string().optional().describe('v1: password, sent with HTTP Basic auth; never logged'),
     createDatabase: z.boolean().default(false).describe('v1: run `CREATE DATABASE` on open (needs admin rights)'),
-    precision: z.enum(['ns', 'us', 'ms', 's']).default('us').describe('Timestamp precision written; HA stamps µs, coarser precisions merge points of the same series'),
+    precision: z
+      .enum(['ns', 'us', 'ms', 's'])
+      .default('us')
+      .describe('Timestamp precision written; HA stamps µs, coarser precisions merge points of the same series'),
     stringNewlines: z
       .enum(['auto', 'literal', 'escape'])
       .default('auto')
@@ -30,7 +38,12 @@ export const InfluxSinkOptionsSchema = z
       ),
     gzip: z.boolean().default(true).describe('Gzip request bodies larger than `gzipThresholdBytes`'),
     gzipThresholdBytes: z.number().int().nonnegative().default(1000).describe('Smallest body that is gzipped'),
-    timeoutMs: z.number().int().positive().default(10_000).describe('Timeout of one HTTP request (ms); a timeout is SINK_UNAVAILABLE (retryable)'),
+    timeoutMs: z
+      .number()
+      .int()
+      .positive()
+      .default(10_000)
+      .describe('Timeout of one HTTP request (ms); a timeout is SINK_UNAVAILABLE (retryable)'),
     maxBatchBytes: z
       .number()
       .int()
@@ -40,8 +53,13 @@ export const InfluxSinkOptionsSchema = z
     typeConflict: z
       .enum(['dead-letter', 'coerce'])
       .default('dead-letter')
-      .describe('A point whose field type differs from the type the database has: dead-letter the event, or coerce the value losslessly (`21.5` → `"21.5"`, else move it to `<field>_str`)'),
-    seedFieldTypes: z.boolean().default(true).describe('v1: read `SHOW FIELD KEYS` on open so conflicting points are caught before sending'),
+      .describe(
+        'A point whose field type differs from the type the database has: dead-letter the event, or coerce the value losslessly (`21.5` → `"21.5"`, else move it to `<field>_str`)',
+      ),
+    seedFieldTypes: z
+      .boolean()
+      .default(true)
+      .describe('v1: read `SHOW FIELD KEYS` on open so conflicting points are caught before sending'),
     schema: SchemaOptionsSchema.prefault({}).describe('How events map to points (`ha` schema by default)'),
   })
   .superRefine((o, ctx) => {

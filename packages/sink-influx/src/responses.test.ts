@@ -16,7 +16,9 @@ describe('classifyResponse', () => {
   });
 
   it('404 with "page not found" points at url/apiVersion; with a JSON error at the database', () => {
-    expect(() => classifyResponse({ status: 404, body: '404 page not found' }, ctx)).toThrow(/no such endpoint — check `url` and `apiVersion`/);
+    expect(() => classifyResponse({ status: 404, body: '404 page not found' }, ctx)).toThrow(
+      /no such endpoint — check `url` and `apiVersion`/,
+    );
     expect(() => classifyResponse({ status: 404, body: '{"error":"database not found: \\"ha\\""}' }, ctx)).toThrow(
       /database "ha" not found — create it or fix the options \(database not found: "ha"\)/,
     );

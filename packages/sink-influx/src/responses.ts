@@ -37,21 +37,29 @@ export function classifyResponse(response: WireResponse, ctx: ClassifyContext): 
   const message = serverMessage(response.body);
   const data = { status, ...(message === '' ? {} : { serverMessage: message }) };
   if (status === 401 || status === 403) {
-    throw new SdkError(ErrorCode.AUTH_FAILED, `${ctx.target}: HTTP ${status} — credentials refused${message ? `: ${message}` : ''}`, {
-      stage: ctx.stage,
-      retryable: true,
-      data,
-    });
+    throw new SdkError(
+      ErrorCode.AUTH_FAILED,
+      `${ctx.target}: HTTP ${status} — credentials refused${message ? `: ${message}` : ''}`,
+      {
+        stage: ctx.stage,
+        retryable: true,
+        data,
+      },
+    );
   }
   if (status === 404) {
     const hint = /page not found/i.test(message)
       ? `the server has no such endpoint — check \`url\` and \`apiVersion\` (InfluxDB 1.x before 1.8 has no /api/v2)`
       : `${ctx.destination} not found — create it or fix the options`;
-    throw new SdkError(ErrorCode.SINK_UNAVAILABLE, `${ctx.target}: HTTP 404, ${hint}${message ? ` (${message})` : ''}`, {
-      stage: ctx.stage,
-      retryable: true,
-      data: { ...data, reason: 'not_found' },
-    });
+    throw new SdkError(
+      ErrorCode.SINK_UNAVAILABLE,
+      `${ctx.target}: HTTP 404, ${hint}${message ? ` (${message})` : ''}`,
+      {
+        stage: ctx.stage,
+        retryable: true,
+        data: { ...data, reason: 'not_found' },
+      },
+    );
   }
   if (status >= 400 && status < 500 && status !== 408 && status !== 429) return 'poison';
   throw new SdkError(ErrorCode.SINK_UNAVAILABLE, `${ctx.target}: HTTP ${status}${message ? `: ${message}` : ''}`, {

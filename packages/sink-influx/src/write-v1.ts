@@ -44,16 +44,23 @@ export function createV1Writer(
       ...(signal === undefined ? {} : { signal }),
     });
     const message = serverMessage(response.body);
-    if (response.status < 200 || response.status >= 300) throw healthError(response.status, `POST ${origin}/query`, stage, message);
+    if (response.status < 200 || response.status >= 300)
+      throw healthError(response.status, `POST ${origin}/query`, stage, message);
     // Depth-bounded (issue 11): the answer comes from whatever the URL points at.
     const parsed = parseJsonText(response.body);
     if (!parsed.ok) {
-      throw new SdkError(ErrorCode.PROTOCOL_ERROR, `POST ${origin}/query: answer is ${parsed.error.message}`, { stage, data: { reason: parsed.error.reason } });
+      throw new SdkError(ErrorCode.PROTOCOL_ERROR, `POST ${origin}/query: answer is ${parsed.error.message}`, {
+        stage,
+        data: { reason: parsed.error.reason },
+      });
     }
     const json = parsed.value;
     const statementError = (json as { results?: { error?: unknown }[] }).results?.[0]?.error;
     if (typeof statementError === 'string') {
-      throw new SdkError(ErrorCode.SINK_REJECTED, `POST ${origin}/query: ${statementError}`, { stage, data: { statement: q.split(' ')[0] } });
+      throw new SdkError(ErrorCode.SINK_REJECTED, `POST ${origin}/query: ${statementError}`, {
+        stage,
+        data: { statement: q.split(' ')[0] },
+      });
     }
     return json;
   };

@@ -23,7 +23,13 @@ export function createV2Writer(
   report: (error: SdkError) => void,
 ): InfluxWriter {
   const unroute = routeClientLogs(logger);
-  const http = createHttpClient({ baseUrl: options.url, timeoutMs: options.timeoutMs, gzipThresholdBytes: Number.POSITIVE_INFINITY, stage, report });
+  const http = createHttpClient({
+    baseUrl: options.url,
+    timeoutMs: options.timeoutMs,
+    gzipThresholdBytes: Number.POSITIVE_INFINITY,
+    stage,
+    report,
+  });
   const guard = createReportingGuard(report, stage);
   const client = new InfluxDB({
     url: options.url,
@@ -37,7 +43,8 @@ export function createV2Writer(
   const writePath = `/api/v2/write?${params}`;
   const origin = maskUrl(options.url).replace(/\/+$/, '');
   const target = `POST ${origin}/api/v2/write`;
-  const tokenHeader: Record<string, string> = options.token === undefined ? {} : { authorization: `Token ${options.token}` };
+  const tokenHeader: Record<string, string> =
+    options.token === undefined ? {} : { authorization: `Token ${options.token}` };
 
   const sendOnce = (body: string, signal: AbortSignal): Promise<WireResponse> =>
     new Promise((resolve, reject) => {
@@ -62,7 +69,11 @@ export function createV2Writer(
           error: callback('error', (error: Error) => {
             if (error instanceof HttpError) {
               const retryAfterMs = parseRetryAfter(error.headers?.['retry-after'], now());
-              resolve({ status: error.statusCode, body: error.body ?? '', ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
+              resolve({
+                status: error.statusCode,
+                body: error.body ?? '',
+                ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+              });
             } else if (error.name === 'AbortError' || signal.aborted) {
               reject(new SdkError(ErrorCode.ABORTED, 'write aborted', { stage, retryable: false }));
             } else {

@@ -31,5 +31,9 @@ export function healthError(status: number, what: string, stage: string, message
       data: { status },
     });
   }
-  return new SdkError(ErrorCode.SINK_UNAVAILABLE, `${what}: HTTP ${status}${detail}`, { stage, retryable: true, data: { status } });
+  return new SdkError(ErrorCode.SINK_UNAVAILABLE, `${what}: HTTP ${status}${detail}`, {
+    stage,
+    retryable: true,
+    data: { status },
+  });
 }

@@ -58,17 +58,72 @@ const enrichers = {
 
 describe('each first-party enricher in front of each first-party sink', () => {
   it('influxSink (shared instance and inline) and fileSink accept every single enricher', () => {
-    pipeline(source).use(enrichers.registryEnricher).to(influx).to(influxSink({ url })).to(files).to(fileSink({ dir: 'd' }));
-    pipeline(source).use(enrichers.registryEnricherPicked).to(influx).to(influxSink({ url })).to(files).to(fileSink({ dir: 'd' }));
-    pipeline(source).use(enrichers.timeContext).to(influx).to(influxSink({ url })).to(files).to(fileSink({ dir: 'd' }));
-    pipeline(source).use(enrichers.unitNormalize).to(influx).to(influxSink({ url })).to(files).to(fileSink({ dir: 'd' }));
-    pipeline(source).use(enrichers.haWeather).to(influx).to(influxSink({ url })).to(files).to(fileSink({ dir: 'd' }));
-    pipeline(source).use(enrichers.haCalendar).to(influx).to(influxSink({ url })).to(files).to(fileSink({ dir: 'd' }));
-    pipeline(source).use(enrichers.polledContext).to(influx).to(influxSink({ url })).to(files).to(fileSink({ dir: 'd' }));
-    pipeline(source).use(enrichers.openWeatherMap).to(influx).to(influxSink({ url })).to(files).to(fileSink({ dir: 'd' }));
-    pipeline(source).use(enrichers.openWeatherMapAir).to(influx).to(influxSink({ url })).to(files).to(fileSink({ dir: 'd' }));
-    pipeline(source).use(enrichers.carbonIntensityUk).to(influx).to(influxSink({ url })).to(files).to(fileSink({ dir: 'd' }));
-    pipeline(source).use(enrichers.octopusAgile).to(influx).to(influxSink({ url })).to(files).to(fileSink({ dir: 'd' }));
+    pipeline(source)
+      .use(enrichers.registryEnricher)
+      .to(influx)
+      .to(influxSink({ url }))
+      .to(files)
+      .to(fileSink({ dir: 'd' }));
+    pipeline(source)
+      .use(enrichers.registryEnricherPicked)
+      .to(influx)
+      .to(influxSink({ url }))
+      .to(files)
+      .to(fileSink({ dir: 'd' }));
+    pipeline(source)
+      .use(enrichers.timeContext)
+      .to(influx)
+      .to(influxSink({ url }))
+      .to(files)
+      .to(fileSink({ dir: 'd' }));
+    pipeline(source)
+      .use(enrichers.unitNormalize)
+      .to(influx)
+      .to(influxSink({ url }))
+      .to(files)
+      .to(fileSink({ dir: 'd' }));
+    pipeline(source)
+      .use(enrichers.haWeather)
+      .to(influx)
+      .to(influxSink({ url }))
+      .to(files)
+      .to(fileSink({ dir: 'd' }));
+    pipeline(source)
+      .use(enrichers.haCalendar)
+      .to(influx)
+      .to(influxSink({ url }))
+      .to(files)
+      .to(fileSink({ dir: 'd' }));
+    pipeline(source)
+      .use(enrichers.polledContext)
+      .to(influx)
+      .to(influxSink({ url }))
+      .to(files)
+      .to(fileSink({ dir: 'd' }));
+    pipeline(source)
+      .use(enrichers.openWeatherMap)
+      .to(influx)
+      .to(influxSink({ url }))
+      .to(files)
+      .to(fileSink({ dir: 'd' }));
+    pipeline(source)
+      .use(enrichers.openWeatherMapAir)
+      .to(influx)
+      .to(influxSink({ url }))
+      .to(files)
+      .to(fileSink({ dir: 'd' }));
+    pipeline(source)
+      .use(enrichers.carbonIntensityUk)
+      .to(influx)
+      .to(influxSink({ url }))
+      .to(files)
+      .to(fileSink({ dir: 'd' }));
+    pipeline(source)
+      .use(enrichers.octopusAgile)
+      .to(influx)
+      .to(influxSink({ url }))
+      .to(files)
+      .to(fileSink({ dir: 'd' }));
   });
 
   it('the events of every single enricher are MappableEvent and FileSinkEvent', () => {
@@ -95,7 +150,10 @@ describe('all enrichers chained, in the orders the READMEs show and others', () 
       .use(unitNormalize({ convert: ['temperature', 'energy'] }))
       .use(carbonIntensityUk());
     expectTypeOf<StateOf<typeof b>['state']>().toEqualTypeOf<string | number | null | undefined>();
-    b.to(influxSink({ url })).to(influx).to(files).to(fileSink({ dir: './data', format: 'lp' }));
+    b.to(influxSink({ url }))
+      .to(influx)
+      .to(files)
+      .to(fileSink({ dir: './data', format: 'lp' }));
   });
 
   it('README.md: select → dedupe → registry → time → influx and file', () => {
@@ -120,7 +178,11 @@ describe('all enrichers chained, in the orders the READMEs show and others', () 
       .use(openWeatherMapAir({ apiKey: 'k' }))
       .use(carbonIntensityUk())
       .use(octopusAgile({ product: 'P', tariff: 'T' }));
-    unitsFirst.to(influx).to(influxSink({ url })).to(files).to(fileSink({ dir: 'd' }));
+    unitsFirst
+      .to(influx)
+      .to(influxSink({ url }))
+      .to(files)
+      .to(fileSink({ dir: 'd' }));
 
     const unitsLast = pipeline(mqttSource({ url: 'mqtt://localhost', subscriptions: [{ topic: 'homeassistant/#' }] }))
       .use(octopusAgile({ product: 'P', tariff: 'T' }))
@@ -133,7 +195,11 @@ describe('all enrichers chained, in the orders the READMEs show and others', () 
       .use(timeContext(undefined, { registry }))
       .use(registryEnricher(undefined, { registry }))
       .use(unitNormalize());
-    unitsLast.to(influx).to(influxSink({ url })).to(files).to(fileSink({ dir: 'd' }));
+    unitsLast
+      .to(influx)
+      .to(influxSink({ url }))
+      .to(files)
+      .to(fileSink({ dir: 'd' }));
 
     type S = StateOf<typeof unitsLast>;
     expectTypeOf<S['state']>().toEqualTypeOf<string | number | null | undefined>();
@@ -150,7 +216,12 @@ describe('all enrichers chained, in the orders the READMEs show and others', () 
       .to(influxSink({ url }))
       .use(timeContext(undefined, { registry }))
       .to(fileSink({ dir: 'd' }))
-      .to(influxSink({ url }, { toPoints: (e) => [{ measurement: 'h', tags: {}, fields: { hour: e.hour }, time: e.time_fired }] }));
+      .to(
+        influxSink(
+          { url },
+          { toPoints: (e) => [{ measurement: 'h', tags: {}, fields: { hour: e.hour }, time: e.time_fired }] },
+        ),
+      );
   });
 });
 
@@ -171,8 +242,16 @@ describe('influxSink is generic over the event the pipeline delivers', () => {
             if (event.event_type !== 'state_changed') return [];
             expectTypeOf(event.area).toEqualTypeOf<string | undefined>();
             expectTypeOf(event.state).toEqualTypeOf<string | number | null | undefined>();
-            const fields: Record<string, FieldValue> = typeof event.state === 'number' ? { value: event.state } : { state: event.state ?? '' };
-            return [{ measurement: event.area ?? 'unknown', tags: { hour: String(event.hour) }, fields, time: event.time_fired }];
+            const fields: Record<string, FieldValue> =
+              typeof event.state === 'number' ? { value: event.state } : { state: event.state ?? '' };
+            return [
+              {
+                measurement: event.area ?? 'unknown',
+                tags: { hour: String(event.hour) },
+                fields,
+                time: event.time_fired,
+              },
+            ];
           },
         },
       ),
@@ -188,7 +267,10 @@ describe('influxSink is generic over the event the pipeline delivers', () => {
 
   it('an explicit E or an annotated hook parameter types the sink', () => {
     type Timed = MappableEvent & { readonly hour: number };
-    const byArg = influxSink<Timed>({ url }, { toPoints: (e) => [{ measurement: 'm', tags: {}, fields: { h: e.hour }, time: e.time_fired }] });
+    const byArg = influxSink<Timed>(
+      { url },
+      { toPoints: (e) => [{ measurement: 'm', tags: {}, fields: { h: e.hour }, time: e.time_fired }] },
+    );
     expectTypeOf(byArg).toEqualTypeOf<Sink<Timed>>();
     const toPoints = (e: Timed): Point[] => [{ measurement: 'm', tags: {}, fields: { h: e.hour }, time: e.time_fired }];
     expectTypeOf(influxSink({ url }, { toPoints })).toEqualTypeOf<Sink<Timed>>();
@@ -226,9 +308,12 @@ describe('wirings that must fail', () => {
         },
       ),
     );
-    const needsHour = (e: MappableEvent & { readonly hour: number }): Point[] => [{ measurement: 'm', tags: {}, fields: { h: e.hour }, time: e.time_fired }];
+    const needsHour = (e: MappableEvent & { readonly hour: number }): Point[] => [
+      { measurement: 'm', tags: {}, fields: { h: e.hour }, time: e.time_fired },
+    ];
+    const normalised = pipeline(source).use(unitNormalize());
     // @ts-expect-error the hook needs hour, the pipeline (no timeContext) does not provide it
-    pipeline(source).use(unitNormalize()).to(influxSink({ url }, { toPoints: needsHour }));
+    normalised.to(influxSink({ url }, { toPoints: needsHour }));
   });
 
   it('a custom mapping that only takes string states, after unitNormalize', () => {
@@ -236,8 +321,9 @@ describe('wirings that must fail', () => {
       { measurement: 'm', tags: {}, fields: { s: e.state ?? '' }, time: e.time_fired },
     ];
     pipeline(source).to(influxSink({ url }, { toPoints: stringStates }));
+    const normalised = pipeline(source).use(unitNormalize());
     // @ts-expect-error unitNormalize may make state a number
-    pipeline(source).use(unitNormalize()).to(influxSink({ url }, { toPoints: stringStates }));
+    normalised.to(influxSink({ url }, { toPoints: stringStates }));
   });
 
   it('events that are not HA events', () => {
@@ -247,14 +333,26 @@ describe('wirings that must fail', () => {
     pipeline(notEvents).to(influx);
     // @ts-expect-error the file sink needs event_type and time_fired
     pipeline(notEvents).to(files);
-    // @ts-expect-error a toLines reading a field no enricher adds
-    pipeline(source).to(fileSink({ dir: 'd' }, { toLines: (events) => ({ lines: events.map((e) => String(e.hour)), rejected: [] }) }));
+    const readsHour = pipeline(source);
+    readsHour.to(
+      fileSink(
+        { dir: 'd' },
+        {
+          toLines: (events) => ({
+            // @ts-expect-error a toLines reading a field no enricher adds
+            lines: events.map((e) => String(e.hour)),
+            rejected: [],
+          }),
+        },
+      ),
+    );
     // @ts-expect-error E must be a MappableEvent
     influxSink<{ value: number }>({ url });
   });
 
   it('a state that is neither text, number nor null', () => {
+    const booleanState = pipeline(source).use({ kind: 'enricher', name: 'b', enrich: () => ({ state: true }) });
     // @ts-expect-error a boolean state is not something the schemas map
-    pipeline(source).use({ kind: 'enricher', name: 'b', enrich: () => ({ state: true }) }).to(influxSink({ url }));
+    booleanState.to(influxSink({ url }));
   });
 });

@@ -104,7 +104,8 @@ export function createAckWindow(options: AckWindowOptions): AckWindow {
     },
     size: held,
     head: () => slots[head]?.tag,
-    waitForRoom: () => (held() < options.max || abandoned ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve))),
+    waitForRoom: () =>
+      held() < options.max || abandoned ? Promise.resolve() : new Promise<void>((resolve) => waiters.push(resolve)),
     abandon: () => {
       abandoned = true;
       slots = [];

@@ -27,7 +27,10 @@ export function isAuthRefusal(error: unknown): boolean {
 /** The default client id: stable across restarts of the same configuration, so the broker session survives. */
 export function defaultClientId(options: Pick<ResolvedMqttSourceOptions, 'url' | 'urls' | 'subscriptions'>): string {
   const urls = options.urls ?? (options.url === undefined ? [] : [options.url]);
-  const basis = JSON.stringify({ urls: urls.map(maskUrl), topics: options.subscriptions.map((s) => [s.topic, s.qos, s.parser]) });
+  const basis = JSON.stringify({
+    urls: urls.map(maskUrl),
+    topics: options.subscriptions.map((s) => [s.topic, s.qos, s.parser]),
+  });
   return `ha-ingestor-${createHash('sha256').update(basis).digest('hex').slice(0, 12)}`;
 }
 
@@ -111,7 +114,13 @@ export function connectOnce(input: ConnectOnceOptions): Promise<Connection> {
       client.end(true);
     };
     const lost = (error: SdkError) =>
-      fail(new SdkError(ErrorCode.CONNECTION_LOST, `mqtt: connecting to ${where} failed: ${scrub(error.message, password)}`, { stage: 'source:mqtt', cause: error }));
+      fail(
+        new SdkError(
+          ErrorCode.CONNECTION_LOST,
+          `mqtt: connecting to ${where} failed: ${scrub(error.message, password)}`,
+          { stage: 'source:mqtt', cause: error },
+        ),
+      );
     // mqtt.js emits 'error' (socket resets, refused reconnects) for the client's whole life; an unheard
     // 'error' would crash the process, so the listeners stay attached (the client is per attempt) and
     // `settled` decides whether an event still concerns the connect.
@@ -122,7 +131,14 @@ export function connectOnce(input: ConnectOnceOptions): Promise<Connection> {
         (error: Error) => {
           if (settled) onLateError(new Error(scrub(error.message, password)));
           else if (isAuthRefusal(error)) fail(authFailed(error, options.username, where));
-          else fail(new SdkError(ErrorCode.CONNECTION_LOST, `mqtt: cannot connect to ${where}: ${scrub(error.message, password)}`, { stage: 'source:mqtt', data: { url: where } }));
+          else
+            fail(
+              new SdkError(
+                ErrorCode.CONNECTION_LOST,
+                `mqtt: cannot connect to ${where}: ${scrub(error.message, password)}`,
+                { stage: 'source:mqtt', data: { url: where } },
+              ),
+            );
         },
         lost,
       ),
@@ -133,7 +149,11 @@ export function connectOnce(input: ConnectOnceOptions): Promise<Connection> {
         'mqtt connect',
         (connack: { sessionPresent: boolean }) => {
           if (settled) return;
-          const connection: Connection = { client, sessionPresent: connack.sessionPresent, sendAck: (id) => sendPuback(client, id) };
+          const connection: Connection = {
+            client,
+            sessionPresent: connack.sessionPresent,
+            sendAck: (id) => sendPuback(client, id),
+          };
           settled = true;
           resolve(connection);
           signal.removeEventListener('abort', onAbort);
@@ -143,9 +163,22 @@ export function connectOnce(input: ConnectOnceOptions): Promise<Connection> {
     );
     client.on(
       'close',
-      guard('mqtt close before connack', () => fail(new SdkError(ErrorCode.CONNECTION_LOST, `mqtt: connection to ${where} closed before CONNACK`, { stage: 'source:mqtt' })), lost),
+      guard(
+        'mqtt close before connack',
+        () =>
+          fail(
+            new SdkError(ErrorCode.CONNECTION_LOST, `mqtt: connection to ${where} closed before CONNACK`, {
+              stage: 'source:mqtt',
+            }),
+          ),
+        lost,
+      ),
     );
-    const onAbort = guard('mqtt connect abort', () => fail(new SdkError(ErrorCode.ABORTED, 'mqtt: connect aborted', { stage: 'source:mqtt', retryable: false })), lost);
+    const onAbort = guard(
+      'mqtt connect abort',
+      () => fail(new SdkError(ErrorCode.ABORTED, 'mqtt: connect aborted', { stage: 'source:mqtt', retryable: false })),
+      lost,
+    );
     if (signal.aborted) onAbort();
     // guard-exempt: onAbort is made by guard() above; kept by name so it can be removed from the long-lived signal.
     else signal.addEventListener('abort', onAbort, { once: true });
@@ -164,14 +197,22 @@ export interface SubscribeFilter {
  * Subscribes; on MQTT 5 with Retain Handling 1 (retained messages only for a subscription the session did
  * not have yet) unless `replay`. Rejects with PROTOCOL_ERROR when the broker refuses a filter.
  */
-export async function subscribeTopics(client: MqttClient, filters: readonly SubscribeFilter[], protocolVersion: 4 | 5): Promise<void> {
+export async function subscribeTopics(
+  client: MqttClient,
+  filters: readonly SubscribeFilter[],
+  protocolVersion: 4 | 5,
+): Promise<void> {
   if (filters.length === 0) return;
   const map: Record<string, { qos: 0 | 1; rh?: number }> = {};
   for (const f of filters) map[f.topic] = protocolVersion === 5 ? { qos: f.qos, rh: f.replay ? 0 : 1 } : { qos: f.qos };
   const granted = await client.subscribeAsync(map);
   const refused = granted.filter((g) => g.qos === 128 || g.qos > 2);
   if (refused.length > 0) {
-    throw new SdkError(ErrorCode.PROTOCOL_ERROR, `mqtt: broker refused subscriptions: ${refused.map((g) => g.topic).join(', ')}`, { stage: 'source:mqtt' });
+    throw new SdkError(
+      ErrorCode.PROTOCOL_ERROR,
+      `mqtt: broker refused subscriptions: ${refused.map((g) => g.topic).join(', ')}`,
+      { stage: 'source:mqtt' },
+    );
   }
 }
 
@@ -224,7 +265,10 @@ function sendPuback(client: MqttClient, messageId: number): void {
   // Same call mqtt.js makes itself for its automatic PUBACK (handlers/publish.js).
   const internals = client as unknown as Partial<PubackSender>;
   if (typeof internals._sendPacket !== 'function') {
-    throw new SdkError(ErrorCode.INTERNAL, 'mqtt: this mqtt.js version has no _sendPacket; ack-after-write is unsupported');
+    throw new SdkError(
+      ErrorCode.INTERNAL,
+      'mqtt: this mqtt.js version has no _sendPacket; ack-after-write is unsupported',
+    );
   }
   if (!client.connected) return;
   internals._sendPacket({ cmd: 'puback', messageId, reasonCode: 0 }, undefined);
@@ -233,11 +277,15 @@ function sendPuback(client: MqttClient, messageId: number): void {
 function authFailed(error: Error, username: string | undefined, where: string): SdkError {
   const user = username === undefined ? 'anonymous' : `user "${username}"`;
   const code = (error as { code?: unknown }).code;
-  return new SdkError(ErrorCode.AUTH_FAILED, `mqtt: ${where} refused the credentials of ${user} (CONNACK ${String(code)})`, {
-    stage: 'source:mqtt',
-    retryable: false,
-    data: { url: where, code },
-  });
+  return new SdkError(
+    ErrorCode.AUTH_FAILED,
+    `mqtt: ${where} refused the credentials of ${user} (CONNACK ${String(code)})`,
+    {
+      stage: 'source:mqtt',
+      retryable: false,
+      data: { url: where, code },
+    },
+  );
 }
 
 function scrub(text: string, secret: string | undefined): string {

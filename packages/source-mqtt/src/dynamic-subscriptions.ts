@@ -64,7 +64,8 @@ export function createDynamicSubscriptions(options: DynamicSubscriptionsOptions)
       }
       topics.add(topic);
       stale.delete(topic);
-      if (client?.connected === true) subscribeTopics(client, [{ topic, qos: 1, replay: true }], options.protocolVersion).catch(options.report);
+      if (client?.connected === true)
+        subscribeTopics(client, [{ topic, qos: 1, replay: true }], options.protocolVersion).catch(options.report);
       return true;
     },
     remove: (topic) => {

@@ -1,7 +1,19 @@
 export { mqttSource } from './mqtt-source.js';
 export type { MqttSourceHooks } from './mqtt-source.js';
-export { MqttSourceOptionsSchema, MqttSubscriptionSchema, StatestreamOptionsSchema, DiscoveryOptionsSchema, JsonDeviceOptionsSchema } from './options.js';
-export type { MqttSourceOptions, ResolvedMqttSourceOptions, MqttSubscription, ResolvedMqttSubscription, MqttParserName } from './options.js';
+export {
+  MqttSourceOptionsSchema,
+  MqttSubscriptionSchema,
+  StatestreamOptionsSchema,
+  DiscoveryOptionsSchema,
+  JsonDeviceOptionsSchema,
+} from './options.js';
+export type {
+  MqttSourceOptions,
+  ResolvedMqttSourceOptions,
+  MqttSubscription,
+  ResolvedMqttSubscription,
+  MqttParserName,
+} from './options.js';
 export { STABLE_JSON_MAX_DEPTH, buildStateEvent, isValidEntityId, stableJson, stateText } from './parser.js';
 export type { MqttMessage, MqttParser, ParseResult, SettledResult, ParserContext, StateEventInput } from './parser.js';
 export { createSubscriptionParser, createAutoParser, BUILTIN_PARSERS } from './parsers/index.js';
@@ -16,7 +28,14 @@ export { createJsonDeviceParser } from './parsers/json-device.js';
 export type { JsonDeviceParserOptions } from './parsers/json-device.js';
 export { createPlainParser } from './parsers/plain.js';
 export type { PlainParserOptions } from './parsers/plain.js';
-export { compileTopicPattern, topicMatches, topicNameProblem, renderTemplate, slugify, subscriptionFilter } from './topic.js';
+export {
+  compileTopicPattern,
+  topicMatches,
+  topicNameProblem,
+  renderTemplate,
+  slugify,
+  subscriptionFilter,
+} from './topic.js';
 export type { TopicPattern } from './topic.js';
 export { decodeUtf8, parseJson, checkSize, rawPayload } from './payload.js';
 export type { PayloadError, PayloadProblem } from './payload.js';
@@ -25,4 +44,9 @@ export type { AckWindow, AckEntry, AckWindowOptions } from './ack-window.js';
 export { clientOptions, defaultClientId, isAuthRefusal } from './connection.js';
 export type { CreateMqttClient } from './connection.js';
 export { createStatestreamPublisher, StatestreamPublisherOptionsSchema, pythonJson } from './statestream-publisher.js';
-export type { StatestreamPublisher, StatestreamPublisherOptions, HaWireState, HaWireStateChanged } from './statestream-publisher.js';
+export type {
+  StatestreamPublisher,
+  StatestreamPublisherOptions,
+  HaWireState,
+  HaWireStateChanged,
+} from './statestream-publisher.js';

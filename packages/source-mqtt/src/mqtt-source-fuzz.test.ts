@@ -11,8 +11,16 @@ import { mqttSource } from './mqtt-source.js';
 // same failure, nothing blocks the ordered ack window), nothing is reported as an internal error, every
 // dead-letter has a reason, and every event is valid. Fake time runs every window, wait and settle timer.
 const TOPICS = [
-  'ha/sensor/e1/state', 'ha/sensor/e1/last_updated', 'ha/sensor/e1/unit', 'homeassistant/sensor/e1/config', 'homeassistant/status',
-  'dev/a', 'zigbee2mqtt/Plug 1', 'zigbee2mqtt/bridge/state', 'sensors/kitchen/temp', 'sensors/x/y/z',
+  'ha/sensor/e1/state',
+  'ha/sensor/e1/last_updated',
+  'ha/sensor/e1/unit',
+  'homeassistant/sensor/e1/config',
+  'homeassistant/status',
+  'dev/a',
+  'zigbee2mqtt/Plug 1',
+  'zigbee2mqtt/bridge/state',
+  'sensors/kitchen/temp',
+  'sensors/x/y/z',
 ];
 
 describe('mqttSource under arbitrary broker traffic (fuzz, issue 11)', () => {
@@ -20,7 +28,10 @@ describe('mqttSource under arbitrary broker traffic (fuzz, issue 11)', () => {
   afterEach(() => vi.useRealTimers());
 
   it('acknowledges every QoS 1 message exactly once and dead-letters with a reason whatever arrives', async () => {
-    const traffic = fc.array(fc.tuple(topicFor(...TOPICS), payload, fc.boolean(), fc.constantFrom(0, 0, 40, 150)), { minLength: 1, maxLength: 30 });
+    const traffic = fc.array(fc.tuple(topicFor(...TOPICS), payload, fc.boolean(), fc.constantFrom(0, 0, 40, 150)), {
+      minLength: 1,
+      maxLength: 30,
+    });
     await fc.assert(
       fc.asyncProperty(traffic, async (messages) => {
         const clients: FakeClient[] = [];
@@ -31,7 +42,11 @@ describe('mqttSource under arbitrary broker traffic (fuzz, issue 11)', () => {
             maxInFlight: 8,
             maxDynamicSubscriptions: 2,
             subscriptions: [
-              { topic: 'ha/#', parser: 'statestream', statestream: { baseTopic: 'ha', maxTimestampWaits: 2, maxOpenAssemblies: 3 } },
+              {
+                topic: 'ha/#',
+                parser: 'statestream',
+                statestream: { baseTopic: 'ha', maxTimestampWaits: 2, maxOpenAssemblies: 3 },
+              },
               { topic: 'homeassistant/#', parser: 'auto', discovery: { settleMs: 200, maxEntities: 2 } },
               { topic: 'zigbee2mqtt/#', parser: 'json' },
               { topic: 'sensors/+room/+metric', parser: 'plain', plain: { entityId: 'sensor.{room}_{metric}' } },

@@ -16,7 +16,14 @@ async function start(options: Partial<MqttSourceOptions>, context: { now?: () =>
     clients.push(c);
     return c as unknown as MqttClient;
   };
-  const source = mqttSource({ url: 'mqtt://broker:1883', subscriptions: [{ topic: 'ha/#', parser: 'statestream', statestream: { baseTopic: 'ha' } }], ...options }, { createClient });
+  const source = mqttSource(
+    {
+      url: 'mqtt://broker:1883',
+      subscriptions: [{ topic: 'ha/#', parser: 'statestream', statestream: { baseTopic: 'ha' } }],
+      ...options,
+    },
+    { createClient },
+  );
   const rec = recordingContext({ autoAck: true, ...context });
   const run = source.run(rec.ctx);
   clients[0]?.connack();
@@ -27,7 +34,8 @@ async function start(options: Partial<MqttSourceOptions>, context: { now?: () =>
     rec.controller.abort();
     await run;
   };
-  const metric = async (name: string) => (await rec.ctx.metrics.registry.getSingleMetricAsString(`ha_ingestor_${name}`)) ?? '';
+  const metric = async (name: string) =>
+    (await rec.ctx.metrics.registry.getSingleMetricAsString(`ha_ingestor_${name}`)) ?? '';
   return { rec, client, clients, stop, metric };
 }
 
@@ -44,12 +52,21 @@ describe('mqttSource hardening (issue 11)', () => {
     // kitchen has no last_updated while the stream publishes them: it waits timestampWaitMs (2 s) for it.
     await vi.advanceTimersByTimeAsync(2500);
     expect(rec.deadLetters).toHaveLength(1);
-    expect(rec.deadLetters[0]).toMatchObject({ stage: 'source:mqtt', reason: 'json_too_deep', data: { topic: 'ha/sensor/kitchen/evil', retain: true } });
+    expect(rec.deadLetters[0]).toMatchObject({
+      stage: 'source:mqtt',
+      reason: 'json_too_deep',
+      data: { topic: 'ha/sensor/kitchen/evil', retain: true },
+    });
     // The dead-letter keeps the payload, cut at 4 KiB (base64 because the cut is not the whole payload).
     const raw = rec.deadLetters[0]?.raw as { base64?: string; truncated?: boolean } | undefined;
     expect(raw?.truncated).toBe(true);
     expect(Buffer.from(raw?.base64 ?? '', 'base64').toString()).toBe(HOSTILE.slice(0, 4096));
-    expect(rec.events().map((e) => e.entity_id).sort()).toEqual(['light.desk', 'sensor.kitchen']);
+    expect(
+      rec
+        .events()
+        .map((e) => e.entity_id)
+        .sort(),
+    ).toEqual(['light.desk', 'sensor.kitchen']);
     expect(client.pubacks).toEqual([1, 2, 3, 4]);
     expect(rec.errors).toEqual([]);
     expect(await metric('mqtt_messages_invalid_total')).toContain('reason="json_too_deep"} 1');
@@ -58,12 +75,15 @@ describe('mqttSource hardening (issue 11)', () => {
 
   it('a throw inside the statestream timer is reported, dead-lettered as callback_failed and acked; the source keeps running', async () => {
     let broken = false;
-    const { rec, client, stop } = await start({}, {
-      now: () => {
-        if (broken) throw new Error('injected clock failure');
-        return Date.now();
+    const { rec, client, stop } = await start(
+      {},
+      {
+        now: () => {
+          if (broken) throw new Error('injected clock failure');
+          return Date.now();
+        },
       },
-    });
+    );
     await client.deliver('ha/sensor/a/state', '1', { messageId: 1 });
     await client.deliver('ha/sensor/a/unit', '"W"', { messageId: 2 });
     broken = true; // the window timer's next ctx.now() throws
@@ -151,7 +171,11 @@ describe('mqttSource hardening (issue 11)', () => {
     for (let i = 0; i < 4; i++) await cfg(`d${i}`, { stat_t: `dev/${i}`, obj_id: `d${i}` }, 2 + i);
     const subscribed = client.subscriptions.flatMap((s) => Object.keys(s));
     expect(subscribed).toEqual(['homeassistant/#', 'dev/0', 'dev/1']);
-    expect(rec.deadLetters.map((d) => d.reason)).toEqual(['discovery_wildcard_topic', 'discovery_subscription_limit', 'discovery_subscription_limit']);
+    expect(rec.deadLetters.map((d) => d.reason)).toEqual([
+      'discovery_wildcard_topic',
+      'discovery_subscription_limit',
+      'discovery_subscription_limit',
+    ]);
     expect(client.pubacks).toEqual([1, 2, 3, 4, 5]);
     expect(await metric('mqtt_dynamic_subscriptions_refused_total')).toContain('reason="limit"} 2');
     expect(rec.logs.filter((l) => l.includes('maxDynamicSubscriptions reached'))).toHaveLength(1);
@@ -164,7 +188,7 @@ describe('mqttSource hardening (issue 11)', () => {
     await stop();
   });
 
-  it('a half-assembled change is forgotten when the connection drops: its redelivery makes the one event, with HA\'s time', async () => {
+  it("a half-assembled change is forgotten when the connection drops: its redelivery makes the one event, with HA's time", async () => {
     // Regression: the open assembly survived the reconnect, the redelivered `state` closed it as a
     // conflicting change without last_updated, and a receipt-time point was stored beside HA's.
     const { rec, client, clients, stop } = await start({ reconnect: { minDelayMs: 100, maxDelayMs: 100 } });
@@ -191,9 +215,17 @@ describe('mqttSource hardening (issue 11)', () => {
   });
 
   it('unsubscribes a topic given up while disconnected on the next connect, and resubscribes the rest', async () => {
-    const { client, clients, stop } = await start({ subscriptions: [{ topic: 'homeassistant/#', parser: 'discovery', discovery: { settleMs: 0 } }] });
-    await client.deliver('homeassistant/sensor/a/config', JSON.stringify({ stat_t: 'dev/a', obj_id: 'a' }), { messageId: 1, retain: true });
-    await client.deliver('homeassistant/sensor/b/config', JSON.stringify({ stat_t: 'dev/b', obj_id: 'b' }), { messageId: 2, retain: true });
+    const { client, clients, stop } = await start({
+      subscriptions: [{ topic: 'homeassistant/#', parser: 'discovery', discovery: { settleMs: 0 } }],
+    });
+    await client.deliver('homeassistant/sensor/a/config', JSON.stringify({ stat_t: 'dev/a', obj_id: 'a' }), {
+      messageId: 1,
+      retain: true,
+    });
+    await client.deliver('homeassistant/sensor/b/config', JSON.stringify({ stat_t: 'dev/b', obj_id: 'b' }), {
+      messageId: 2,
+      retain: true,
+    });
     client.drop();
     await flush();
     await vi.advanceTimersByTimeAsync(1000);
@@ -212,7 +244,11 @@ describe('mqttSource hardening (issue 11)', () => {
   it('a client listener that throws before CONNACK is reported and fails the attempt; the source reconnects', async () => {
     const clients: FakeClient[] = [];
     const source = mqttSource(
-      { url: 'mqtt://broker:1883', reconnect: { minDelayMs: 100, maxDelayMs: 100 }, subscriptions: [{ topic: 'ha/#', parser: 'statestream' }] },
+      {
+        url: 'mqtt://broker:1883',
+        reconnect: { minDelayMs: 100, maxDelayMs: 100 },
+        subscriptions: [{ topic: 'ha/#', parser: 'statestream' }],
+      },
       {
         createClient: (url, opts) => {
           const c = new FakeClient(url, opts);

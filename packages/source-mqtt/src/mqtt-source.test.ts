@@ -14,7 +14,13 @@ function setup(options: Partial<MqttSourceOptions> = {}, random = () => 1) {
     return c as unknown as MqttClient;
   };
   const source = mqttSource(
-    { url: 'mqtt://user:pw@broker:1883', subscriptions: [{ topic: 'sensors/+room/+metric', parser: 'plain', plain: { entityId: 'sensor.{room}_{metric}' } }], ...options },
+    {
+      url: 'mqtt://user:pw@broker:1883',
+      subscriptions: [
+        { topic: 'sensors/+room/+metric', parser: 'plain', plain: { entityId: 'sensor.{room}_{metric}' } },
+      ],
+      ...options,
+    },
     { createClient, random },
   );
   const rec = recordingContext();
@@ -46,7 +52,10 @@ describe('mqttSource', () => {
   });
 
   it('acks dead-lettered messages at once, counted by reason, and keeps reading', async () => {
-    const { source, rec, client } = setup({ maxPayloadBytes: 16, subscriptions: [{ topic: '#', parser: 'json', json: { baseTopic: 'z' } }] });
+    const { source, rec, client } = setup({
+      maxPayloadBytes: 16,
+      subscriptions: [{ topic: '#', parser: 'json', json: { baseTopic: 'z' } }],
+    });
     const run = source.run(rec.ctx);
     client()?.connack();
     await flush();
@@ -57,7 +66,12 @@ describe('mqttSource', () => {
     await c.deliver('z/a', `{"x":"${'y'.repeat(40)}"}`, { messageId: 3 });
     await c.deliver('q/a', '{}', { messageId: 4 });
     await c.deliver('z/a', '{"state":"1"}', { messageId: 5 });
-    expect(rec.deadLetters.map((d) => d.reason)).toEqual(['invalid_utf8', 'invalid_json', 'payload_too_large', 'unexpected_topic']);
+    expect(rec.deadLetters.map((d) => d.reason)).toEqual([
+      'invalid_utf8',
+      'invalid_json',
+      'payload_too_large',
+      'unexpected_topic',
+    ]);
     expect(rec.deadLetters[0]).toMatchObject({ stage: 'source:mqtt', raw: { base64: 'wyg=' }, data: { topic: 'z/a' } });
     expect(c.pubacks).toEqual([1, 2, 3, 4]);
     const text = await rec.ctx.metrics.registry.getSingleMetricAsString('ha_ingestor_mqtt_messages_invalid_total');
@@ -76,13 +90,17 @@ describe('mqttSource', () => {
     for (let i = 1; i <= 3; i++) await c.deliver('sensors/a/t', String(i), { messageId: i });
     const keys = rec.events().map((e) => e.key);
     expect(new Set(keys).size).toBe(3);
-    expect(rec.events().map((e) => e.time_fired)).toEqual([...rec.events().map((e) => e.time_fired)].sort((a, b) => a - b));
+    expect(rec.events().map((e) => e.time_fired)).toEqual(
+      [...rec.events().map((e) => e.time_fired)].sort((a, b) => a - b),
+    );
     rec.controller.abort();
     await run;
   });
 
   it('holds unmapped messages during the discovery settle time, then maps or dead-letters them', async () => {
-    const { source, rec, client } = setup({ subscriptions: [{ topic: 'homeassistant/#', parser: 'discovery', discovery: { settleMs: 500 } }] });
+    const { source, rec, client } = setup({
+      subscriptions: [{ topic: 'homeassistant/#', parser: 'discovery', discovery: { settleMs: 500 } }],
+    });
     const run = source.run(rec.ctx);
     client()?.connack(true);
     await flush();
@@ -91,7 +109,10 @@ describe('mqttSource', () => {
     // Queued in the session: device state before the retained configs.
     await c.deliver('dev/known', '5', { messageId: 1 });
     await c.deliver('dev/unknown', '6', { messageId: 2 });
-    await c.deliver('homeassistant/sensor/known/config', JSON.stringify({ stat_t: 'dev/known', obj_id: 'known' }), { messageId: 3, retain: true });
+    await c.deliver('homeassistant/sensor/known/config', JSON.stringify({ stat_t: 'dev/known', obj_id: 'known' }), {
+      messageId: 3,
+      retain: true,
+    });
     expect(rec.deadLetters).toEqual([]);
     expect(c.pubacks).toEqual([]);
     await vi.advanceTimersByTimeAsync(500);
@@ -105,10 +126,24 @@ describe('mqttSource', () => {
 
   it('dead-letters and acks a message whose custom parser throws, and reports the error', async () => {
     const clients: FakeClient[] = [];
-    const parsers = { boom: { name: 'boom', parse: () => { throw new Error('kaput'); } } };
+    const parsers = {
+      boom: {
+        name: 'boom',
+        parse: () => {
+          throw new Error('kaput');
+        },
+      },
+    };
     const source = mqttSource(
       { url: 'mqtt://broker', subscriptions: [{ topic: '#', parser: 'boom' }] },
-      { parsers, createClient: (url, opts) => { const c = new FakeClient(url, opts); clients.push(c); return c as unknown as MqttClient; } },
+      {
+        parsers,
+        createClient: (url, opts) => {
+          const c = new FakeClient(url, opts);
+          clients.push(c);
+          return c as unknown as MqttClient;
+        },
+      },
     );
     const rec = recordingContext();
     const run = source.run(rec.ctx);
@@ -166,7 +201,11 @@ describe('mqttSource', () => {
   });
 
   it('fails fatally with AUTH_FAILED on a refused CONNACK, never showing the password', async () => {
-    const { source, rec, client } = setup({ url: 'mqtt://hauser:Sup3rS3cret!@broker:1883', password: 'Sup3rS3cret!', username: 'hauser' });
+    const { source, rec, client } = setup({
+      url: 'mqtt://hauser:Sup3rS3cret!@broker:1883',
+      password: 'Sup3rS3cret!',
+      username: 'hauser',
+    });
     const run = source.run(rec.ctx);
     client()?.refuse(135);
     const error = await run.catch((e: unknown) => e);

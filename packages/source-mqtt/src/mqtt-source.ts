@@ -1,7 +1,16 @@
 import type { IPublishPacket, MqttClient } from 'mqtt';
 import { connect as mqttConnect } from 'mqtt';
 import type { SourceContext, SourceImpl, StateChangedEvent } from '@ha-ingestor/core';
-import { ErrorCode, createGuard, defineSource, isSdkError, maskUrl, millisToMicros, toSdkError, errorMessage } from '@ha-ingestor/core';
+import {
+  ErrorCode,
+  createGuard,
+  defineSource,
+  isSdkError,
+  maskUrl,
+  millisToMicros,
+  toSdkError,
+  errorMessage,
+} from '@ha-ingestor/core';
 import { backoffDelay, sleep } from '@ha-ingestor/core/resilience';
 import type { AckEntry, AckWindow } from './ack-window.js';
 import { createAckWindow } from './ack-window.js';
@@ -108,7 +117,8 @@ async function runMqttSource(
   // At stop the pipeline refuses emits still waiting (ABORTED): those messages stay un-PUBACKed and the
   // broker redelivers them; that is the design, not an error worth a report per message.
   const reportSettleFailure = (error: unknown): void => {
-    if (ctx.signal.aborted && isSdkError(error, ErrorCode.ABORTED)) logger.debug({ err: error }, 'message left for redelivery at stop');
+    if (ctx.signal.aborted && isSdkError(error, ErrorCode.ABORTED))
+      logger.debug({ err: error }, 'message left for redelivery at stop');
     else ctx.report(error);
   };
 
@@ -145,7 +155,11 @@ async function runMqttSource(
       return parser.parse(message, parserContext);
     } catch (error) {
       ctx.report(toSdkError(error, ErrorCode.INTERNAL, STAGE));
-      return { kind: 'invalid', reason: 'parser_error', message: `parser ${parser.name} threw: ${errorMessage(error)}` };
+      return {
+        kind: 'invalid',
+        reason: 'parser_error',
+        message: `parser ${parser.name} threw: ${errorMessage(error)}`,
+      };
     }
   };
 
@@ -167,7 +181,11 @@ async function runMqttSource(
       held.push(message);
       return Promise.resolve();
     }
-    return settle([message], { kind: 'invalid', reason: 'unmapped_topic', message: 'no parser understands this topic' });
+    return settle([message], {
+      kind: 'invalid',
+      reason: 'unmapped_topic',
+      message: 'no parser understands this topic',
+    });
   };
 
   const dispatchSafely = (message: MqttMessage, final: boolean): Promise<void> => {
@@ -194,7 +212,15 @@ async function runMqttSource(
     // Receipt times are strictly increasing µs: events keyed on them (no HA timestamp) must never share a
     // key, or dedupe and the database would merge two messages received in the same millisecond.
     lastReceivedAt = Math.max(millisToMicros(ctx.now()), lastReceivedAt + 1);
-    const base = { id, topic: packet.topic, payload, qos: packet.qos, retain: packet.retain, receivedAt: lastReceivedAt, text: '' };
+    const base = {
+      id,
+      topic: packet.topic,
+      payload,
+      qos: packet.qos,
+      retain: packet.retain,
+      receivedAt: lastReceivedAt,
+      text: '',
+    };
     // The synchronous part may throw (a metric, a parser's helper): settle the message as failed then. A
     // rejection of the returned promise is the pipeline refusing the events (stopping): left unacked.
     try {
@@ -232,7 +258,10 @@ async function runMqttSource(
           metrics.inFlight.set({ source: options.name }, window.size());
         },
         onFailure: (error) => {
-          logger.warn({ err: error }, 'mqtt: pipeline could not store a message; reconnecting so the broker redelivers it');
+          logger.warn(
+            { err: error },
+            'mqtt: pipeline could not store a message; reconnecting so the broker redelivers it',
+          );
           connectionRef.value?.client.end(true);
         },
       });
@@ -250,7 +279,10 @@ async function runMqttSource(
         connectionRef.value = connection;
         current = { window, client: connection.client };
         attempt = 0;
-        ctx.setStatus({ connected: true, message: `connected to ${maskUrl(url)} (session ${connection.sessionPresent ? 'resumed' : 'new'})` });
+        ctx.setStatus({
+          connected: true,
+          message: `connected to ${maskUrl(url)} (session ${connection.sessionPresent ? 'resumed' : 'new'})`,
+        });
         logger.info({ url: maskUrl(url), clientId, sessionPresent: connection.sessionPresent }, 'mqtt connected');
         const closed = waitClosed(connection.client, ctx.signal);
         settling = true;
@@ -258,12 +290,19 @@ async function runMqttSource(
         // resumed session from replaying every retained message — except for discovery on the first
         // connect of this process, whose retained configs rebuild the entity map.
         const filters: SubscribeFilter[] = [
-          ...routes.map((r): SubscribeFilter => ({ topic: r.filter, qos: r.subscription.qos, replay: firstConnect && hasDiscovery(r) })),
+          ...routes.map((r): SubscribeFilter => ({
+            topic: r.filter,
+            qos: r.subscription.qos,
+            replay: firstConnect && hasDiscovery(r),
+          })),
           ...dynamic.connected(connection.client),
         ];
         firstConnect = false;
         await subscribeTopics(connection.client, filters, options.protocolVersion);
-        logger.info({ topics: filters.length > 20 ? `${filters.length} filters` : filters.map((f) => f.topic) }, 'mqtt subscribed');
+        logger.info(
+          { topics: filters.length > 20 ? `${filters.length} filters` : filters.map((f) => f.topic) },
+          'mqtt subscribed',
+        );
         const settleMs = Math.max(0, ...routes.map((r) => (hasDiscovery(r) ? r.subscription.discovery.settleMs : 0)));
         const settleTimer = setTimeout(
           guard('mqtt discovery settle window', releaseHeld, (error) => {
@@ -271,7 +310,10 @@ async function runMqttSource(
             settling = false;
             const rest = held;
             held = [];
-            for (const m of rest) settle([m], { kind: 'invalid', reason: 'callback_failed', message: error.message }).catch(reportSettleFailure);
+            for (const m of rest)
+              settle([m], { kind: 'invalid', reason: 'callback_failed', message: error.message }).catch(
+                reportSettleFailure,
+              );
           }),
           settleMs,
         );
@@ -282,7 +324,8 @@ async function runMqttSource(
           ctx.setStatus({ connected: false, message: error.message });
           throw error;
         }
-        if (!isSdkError(error, ErrorCode.ABORTED)) logger.warn({ err: { message: errorMessage(error) } }, 'mqtt connection failed');
+        if (!isSdkError(error, ErrorCode.ABORTED))
+          logger.warn({ err: { message: errorMessage(error) } }, 'mqtt connection failed');
       } finally {
         window.abandon();
         // Half-assembled changes hold only unacknowledged messages of this connection: the broker

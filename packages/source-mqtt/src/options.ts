@@ -7,25 +7,31 @@ export const StatestreamOptionsSchema = z
       .string()
       .min(1)
       .default('homeassistant')
-      .describe("mqtt_statestream `base_topic` (without the trailing '/'); topics are `<base>/<domain>/<object_id>/<leaf>`"),
+      .describe(
+        "mqtt_statestream `base_topic` (without the trailing '/'); topics are `<base>/<domain>/<object_id>/<leaf>`",
+      ),
     assemblyWindowMs: z
       .number()
       .int()
       .nonnegative()
       .default(100)
-      .describe("Quiet period that closes an entity's change: HA publishes state, timestamps and attributes back to back (capped at 4× after the first message)"),
+      .describe(
+        "Quiet period that closes an entity's change: HA publishes state, timestamps and attributes back to back (capped at 4× after the first message)",
+      ),
     timestampWaitMs: z
       .number()
       .int()
       .nonnegative()
       .default(2000)
       .describe(
-        "How long a change waits for its `last_updated` before falling back to the receipt time, while timestamps are published or not yet known (the first change without one that times out concludes HA publishes none); 0 = never wait",
+        'How long a change waits for its `last_updated` before falling back to the receipt time, while timestamps are published or not yet known (the first change without one that times out concludes HA publishes none); 0 = never wait',
       ),
     dropRetainedReplay: z
       .boolean()
       .default(true)
-      .describe('Drop (and ack) an assembled change identical to the last one handled for the entity (state, attributes, last_updated): the retained replay on every (re)subscribe'),
+      .describe(
+        'Drop (and ack) an assembled change identical to the last one handled for the entity (state, attributes, last_updated): the retained replay on every (re)subscribe',
+      ),
     maxEntities: z
       .number()
       .int()
@@ -39,7 +45,9 @@ export const StatestreamOptionsSchema = z
       .int()
       .positive()
       .default(1000)
-      .describe('Most changes being assembled at once; past it the least recently touched one is closed early with what it has (`bound="statestream_open"`)'),
+      .describe(
+        'Most changes being assembled at once; past it the least recently touched one is closed early with what it has (`bound="statestream_open"`)',
+      ),
     maxTimestampWaits: z
       .number()
       .int()
@@ -60,7 +68,9 @@ export const DiscoveryOptionsSchema = z
       .int()
       .nonnegative()
       .default(500)
-      .describe('After (re)subscribing, how long unmapped device messages wait for the retained discovery configs before being dead-lettered'),
+      .describe(
+        'After (re)subscribing, how long unmapped device messages wait for the retained discovery configs before being dead-lettered',
+      ),
     maxEntities: z
       .number()
       .int()
@@ -75,11 +85,17 @@ export const DiscoveryOptionsSchema = z
 /** Options of the `json` parser. */
 export const JsonDeviceOptionsSchema = z
   .object({
-    baseTopic: z.string().min(1).default('zigbee2mqtt').describe('Base topic of the JSON devices; `<base>/<friendly_name>` carries one JSON object'),
+    baseTopic: z
+      .string()
+      .min(1)
+      .default('zigbee2mqtt')
+      .describe('Base topic of the JSON devices; `<base>/<friendly_name>` carries one JSON object'),
     mode: z
       .enum(['device', 'property'])
       .default('device')
-      .describe("`device`: one event per message, properties as attributes; `property`: one event per property (`sensor.<device>_<property>`)"),
+      .describe(
+        '`device`: one event per message, properties as attributes; `property`: one event per property (`sensor.<device>_<property>`)',
+      ),
     domain: z.string().min(1).default('sensor').describe('Entity domain of the produced events'),
     stateProperty: z
       .string()
@@ -95,7 +111,9 @@ export const JsonDeviceOptionsSchema = z
       .int()
       .positive()
       .default(10_000)
-      .describe('Most device topics whose last retained payload is remembered for replay detection; least recently used forgotten (`bound="json_replay"`)'),
+      .describe(
+        'Most device topics whose last retained payload is remembered for replay detection; least recently used forgotten (`bound="json_replay"`)',
+      ),
   })
   .prefault({});
 
@@ -105,16 +123,22 @@ const PlainOptionsSchema = z
       .string()
       .min(1)
       .optional()
-      .describe('Topic pattern with named wildcards, e.g. `sensors/+room/+metric` or `home/#rest` (default: the subscription topic)'),
+      .describe(
+        'Topic pattern with named wildcards, e.g. `sensors/+room/+metric` or `home/#rest` (default: the subscription topic)',
+      ),
     entityId: z
       .string()
       .min(1)
       .default('sensor.{topic}')
-      .describe('Entity id template: `{name}` inserts a named wildcard, `{topic}` the whole topic; values are slugified'),
+      .describe(
+        'Entity id template: `{name}` inserts a named wildcard, `{topic}` the whole topic; values are slugified',
+      ),
     numeric: z
       .enum(['auto', 'always', 'never'])
       .default('auto')
-      .describe('`auto` keeps the payload text as the state; `always` dead-letters non-numeric payloads; `never` accepts any text'),
+      .describe(
+        '`auto` keeps the payload text as the state; `always` dead-letters non-numeric payloads; `never` accepts any text',
+      ),
   })
   .prefault({});
 
@@ -135,10 +159,17 @@ const ParserNameSchema: z.ZodType<MqttParserName, MqttParserName> = z.string().m
 
 /** One subscription and the parser that turns its messages into events. */
 export const MqttSubscriptionSchema = z.object({
-  topic: z.string().min(1).describe('MQTT topic filter (`+` and `#` wildcards; named wildcards are allowed for `plain`)'),
-  qos: z.union([z.literal(0), z.literal(1)]).default(1).describe('Requested QoS; only QoS 1 is acknowledged after the write and redelivered'),
-  parser: ParserNameSchema.default('auto')
-    .describe("`statestream`, `discovery`, `json`, `plain`, `auto` (statestream and discovery by shape) or the name of a parser passed in `hooks.parsers`"),
+  topic: z
+    .string()
+    .min(1)
+    .describe('MQTT topic filter (`+` and `#` wildcards; named wildcards are allowed for `plain`)'),
+  qos: z
+    .union([z.literal(0), z.literal(1)])
+    .default(1)
+    .describe('Requested QoS; only QoS 1 is acknowledged after the write and redelivered'),
+  parser: ParserNameSchema.default('auto').describe(
+    '`statestream`, `discovery`, `json`, `plain`, `auto` (statestream and discovery by shape) or the name of a parser passed in `hooks.parsers`',
+  ),
   statestream: StatestreamOptionsSchema.describe('Options of the `statestream` parser'),
   discovery: DiscoveryOptionsSchema.describe('Options of the `discovery` parser'),
   json: JsonDeviceOptionsSchema.describe('Options of the `json` parser'),
@@ -174,7 +205,10 @@ export const MqttSourceOptionsSchema = z
       .min(1)
       .optional()
       .describe('Stable client id of the persistent session (default: `ha-ingestor-<hash of urls and subscriptions>`)'),
-    protocolVersion: z.union([z.literal(4), z.literal(5)]).default(5).describe('MQTT 3.1.1 (4) or 5'),
+    protocolVersion: z
+      .union([z.literal(4), z.literal(5)])
+      .default(5)
+      .describe('MQTT 3.1.1 (4) or 5'),
     keepaliveSec: z.number().int().positive().default(30).describe('Keepalive interval in seconds'),
     clean: z
       .boolean()
@@ -201,7 +235,9 @@ export const MqttSourceOptionsSchema = z
       .positive()
       .max(65_535)
       .default(1000)
-      .describe('Most received messages not yet handled by the pipeline; at the bound the source stops reading (v5: also Receive Maximum)'),
+      .describe(
+        'Most received messages not yet handled by the pipeline; at the bound the source stops reading (v5: also Receive Maximum)',
+      ),
     maxDynamicSubscriptions: z
       .number()
       .int()
@@ -218,7 +254,10 @@ export const MqttSourceOptionsSchema = z
       .describe('Larger payloads are dead-lettered (`payload_too_large`)'),
     name: z.string().min(1).default('mqtt').describe('Source name used in provenance, metrics and logs'),
   })
-  .refine((o) => o.url !== undefined || o.urls !== undefined, { message: 'either url or urls is required', path: ['url'] });
+  .refine((o) => o.url !== undefined || o.urls !== undefined, {
+    message: 'either url or urls is required',
+    path: ['url'],
+  });
 
 /** What users write. */
 export type MqttSourceOptions = z.input<typeof MqttSourceOptionsSchema>;

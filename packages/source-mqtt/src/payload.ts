@@ -17,7 +17,10 @@ export function decodeUtf8(payload: Uint8Array): { ok: true; text: string } | { 
   try {
     return { ok: true, text: decoder.decode(payload) };
   } catch (error) {
-    return { ok: false, error: { reason: 'invalid_utf8', message: `payload is not valid UTF-8 (${errorMessage(error)})` } };
+    return {
+      ok: false,
+      error: { reason: 'invalid_utf8', message: `payload is not valid UTF-8 (${errorMessage(error)})` },
+    };
   }
 }
 
@@ -26,7 +29,10 @@ export function decodeUtf8(payload: Uint8Array): { ok: true; text: string } | { 
  * `json_too_deep` before anything walks the value: issue 11, one statestream attribute of
  * `'['.repeat(3000)` crashed a timer that fingerprinted it, and the broker's redelivery crashed the restart.
  */
-export function parseJson(text: string, maxDepth: number = MAX_JSON_DEPTH): { ok: true; value: unknown } | { ok: false; error: PayloadError } {
+export function parseJson(
+  text: string,
+  maxDepth: number = MAX_JSON_DEPTH,
+): { ok: true; value: unknown } | { ok: false; error: PayloadError } {
   const parsed = parseJsonText(text, maxDepth);
   if (parsed.ok) return { ok: true, value: parsed.value };
   return { ok: false, error: { reason: parsed.error.reason, message: `payload ${parsed.error.message}` } };
@@ -35,14 +41,20 @@ export function parseJson(text: string, maxDepth: number = MAX_JSON_DEPTH): { ok
 /** Checks the payload size against the limit. */
 export function checkSize(payload: Uint8Array, maxBytes: number): PayloadError | undefined {
   if (payload.byteLength <= maxBytes) return undefined;
-  return { reason: 'payload_too_large', message: `payload of ${payload.byteLength} bytes exceeds maxPayloadBytes ${maxBytes}` };
+  return {
+    reason: 'payload_too_large',
+    message: `payload of ${payload.byteLength} bytes exceeds maxPayloadBytes ${maxBytes}`,
+  };
 }
 
 /**
  * The payload as it goes into a dead-letter record: text when it is valid UTF-8, else base64 (marked),
  * cut to `maxBytes` so an oversized payload does not bloat the dead-letter file.
  */
-export function rawPayload(payload: Uint8Array, maxBytes = 4096): { text: string } | { base64: string; truncated?: true } {
+export function rawPayload(
+  payload: Uint8Array,
+  maxBytes = 4096,
+): { text: string } | { base64: string; truncated?: true } {
   const cut = payload.byteLength > maxBytes ? payload.subarray(0, maxBytes) : payload;
   const decoded = decodeUtf8(cut);
   const truncated = cut !== payload ? { truncated: true as const } : {};

@@ -25,18 +25,30 @@ export interface SettleDeps {
  * pipeline accepted the events, or rejects when it would not (the messages then stay unacknowledged and
  * are redelivered, as for any write that did not happen).
  */
-export function createSettle(deps: SettleDeps): (messages: readonly MqttMessage[], result: SettledResult) => Promise<void> {
+export function createSettle(
+  deps: SettleDeps,
+): (messages: readonly MqttMessage[], result: SettledResult) => Promise<void> {
   const { ctx, metrics, stage } = deps;
 
   const deadLetter = (messages: readonly MqttMessage[], reason: string, message: string) => {
     for (const m of messages) {
       metrics.invalid.inc({ reason });
-      ctx.deadLetter({ stage, reason, message, raw: rawPayload(m.payload), data: { topic: m.topic, qos: m.qos, retain: m.retain } });
+      ctx.deadLetter({
+        stage,
+        reason,
+        message,
+        raw: rawPayload(m.payload),
+        data: { topic: m.topic, qos: m.qos, retain: m.retain },
+      });
     }
     deps.logger.debug({ topic: messages[0]?.topic, reason }, 'mqtt message dead-lettered');
   };
 
-  const deliver = (messages: readonly MqttMessage[], result: SettledResult, acks: readonly (AckEntry | undefined)[]): Promise<void> => {
+  const deliver = (
+    messages: readonly MqttMessage[],
+    result: SettledResult,
+    acks: readonly (AckEntry | undefined)[],
+  ): Promise<void> => {
     const handled = () => {
       for (const a of acks) a?.handled();
     };

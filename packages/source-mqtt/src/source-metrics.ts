@@ -31,9 +31,15 @@ export function createSourceMetrics(metrics: Metrics, logger: Logger): SourceMet
   const logged = new Set<string>();
   return {
     received: metrics.counter<'source'>('mqtt_messages_received_total', 'MQTT messages received', ['source']),
-    invalid: metrics.counter<'reason'>('mqtt_messages_invalid_total', 'MQTT messages dead-lettered, by reason', ['reason']),
-    ignored: metrics.counter<'reason'>('mqtt_messages_ignored_total', 'MQTT messages dropped on purpose, by reason', ['reason']),
-    inFlight: metrics.gauge<'source'>('mqtt_messages_in_flight', 'MQTT messages received and not yet acknowledged', ['source']),
+    invalid: metrics.counter<'reason'>('mqtt_messages_invalid_total', 'MQTT messages dead-lettered, by reason', [
+      'reason',
+    ]),
+    ignored: metrics.counter<'reason'>('mqtt_messages_ignored_total', 'MQTT messages dropped on purpose, by reason', [
+      'reason',
+    ]),
+    inFlight: metrics.gauge<'source'>('mqtt_messages_in_flight', 'MQTT messages received and not yet acknowledged', [
+      'source',
+    ]),
     evictions,
     subscriptionsRefused: metrics.counter<'reason'>(
       'mqtt_dynamic_subscriptions_refused_total',
@@ -44,7 +50,10 @@ export function createSourceMetrics(metrics: Metrics, logger: Logger): SourceMet
       evictions.inc({ bound }, count);
       if (logged.has(bound) || logged.size >= MAX_LOGGED_BOUNDS) return;
       logged.add(bound);
-      logger.warn({ bound }, `mqtt: bound "${bound}" is full and evicting (counted in ha_ingestor_mqtt_evictions_total; logged once)`);
+      logger.warn(
+        { bound },
+        `mqtt: bound "${bound}" is full and evicting (counted in ha_ingestor_mqtt_evictions_total; logged once)`,
+      );
     },
   };
 }

@@ -26,7 +26,12 @@ class RecordingClient extends EventEmitter {
 describe('createStatestreamPublisher', () => {
   it('publishes like HA: state, timestamps, then one JSON topic per attribute, all QoS 1 retained', async () => {
     const client = new RecordingClient();
-    const p = await createStatestreamPublisher({ client: client as unknown as MqttClient, baseTopic: 'ha/', publishAttributes: true, publishTimestamps: true });
+    const p = await createStatestreamPublisher({
+      client: client as unknown as MqttClient,
+      baseTopic: 'ha/',
+      publishAttributes: true,
+      publishTimestamps: true,
+    });
     await p.publish(event);
     expect(client.sent.map((m) => [m.topic, m.payload])).toEqual([
       ['ha/sensor/kitchen/state', '21.5'],
@@ -49,7 +54,10 @@ describe('createStatestreamPublisher', () => {
   it('never interleaves the messages of two changes published concurrently', async () => {
     const client = new RecordingClient();
     const p = await createStatestreamPublisher({ client: client as unknown as MqttClient, publishTimestamps: true });
-    await Promise.all([p.publish(event), p.publish({ data: { ...event.data, new_state: { ...event.data.new_state, state: '22' } } })]);
+    await Promise.all([
+      p.publish(event),
+      p.publish({ data: { ...event.data, new_state: { ...event.data.new_state, state: '22' } } }),
+    ]);
     expect(client.sent.map((m) => m.payload)[3]).toBe('22');
   });
 

@@ -9,8 +9,14 @@ export const StatestreamPublisherOptionsSchema = z.object({
   url: z.string().optional().describe('Broker URL to connect to when no `client` is given'),
   baseTopic: z.string().min(1).default('homeassistant').describe('mqtt_statestream `base_topic`'),
   publishAttributes: z.boolean().default(false).describe('HA `publish_attributes`: one JSON topic per attribute'),
-  publishTimestamps: z.boolean().default(false).describe('HA `publish_timestamps`: `last_updated` and `last_changed` topics'),
-  clientOptions: z.record(z.string(), z.unknown()).optional().describe('Extra mqtt.js options when connecting by `url`'),
+  publishTimestamps: z
+    .boolean()
+    .default(false)
+    .describe('HA `publish_timestamps`: `last_updated` and `last_changed` topics'),
+  clientOptions: z
+    .record(z.string(), z.unknown())
+    .optional()
+    .describe('Extra mqtt.js options when connecting by `url`'),
 });
 /** Options of {@link createStatestreamPublisher} as a user writes them. */
 export type StatestreamPublisherOptions = z.input<typeof StatestreamPublisherOptionsSchema>;
@@ -27,7 +33,11 @@ export interface HaWireState {
 /** An HA `state_changed` event as the WebSocket API sends it (only the fields statestream uses). */
 export interface HaWireStateChanged {
   readonly event_type?: string;
-  readonly data: { readonly entity_id: string; readonly new_state: HaWireState | null; readonly old_state?: HaWireState | null };
+  readonly data: {
+    readonly entity_id: string;
+    readonly new_state: HaWireState | null;
+    readonly old_state?: HaWireState | null;
+  };
 }
 
 /** Publishes state changes the way HA's `mqtt_statestream` does. */
@@ -51,12 +61,22 @@ export interface StatestreamPublisher {
  * const publisher = await createStatestreamPublisher({ url: 'mqtt://localhost', publishAttributes: true, publishTimestamps: true });
  * await publisher.publish(event);
  */
-export async function createStatestreamPublisher(options: StatestreamPublisherOptions & { readonly client?: MqttClient }): Promise<StatestreamPublisher> {
-  const opts = parseOptions(StatestreamPublisherOptionsSchema, { ...options, client: undefined }, 'statestream-publisher');
+export async function createStatestreamPublisher(
+  options: StatestreamPublisherOptions & { readonly client?: MqttClient },
+): Promise<StatestreamPublisher> {
+  const opts = parseOptions(
+    StatestreamPublisherOptionsSchema,
+    { ...options, client: undefined },
+    'statestream-publisher',
+  );
   const owned = options.client === undefined;
   let client: MqttClient;
   if (options.client !== undefined) client = options.client;
-  else if (opts.url !== undefined) client = await connectAsync(opts.url, { reconnectPeriod: 0, ...(opts.clientOptions as IClientOptions | undefined) });
+  else if (opts.url !== undefined)
+    client = await connectAsync(opts.url, {
+      reconnectPeriod: 0,
+      ...(opts.clientOptions as IClientOptions | undefined),
+    });
   else throw new TypeError('statestream-publisher: pass `client` or `url`');
   const base = opts.baseTopic.endsWith('/') ? opts.baseTopic : `${opts.baseTopic}/`;
   let tail: Promise<void> = Promise.resolve();
@@ -72,7 +92,8 @@ export async function createStatestreamPublisher(options: StatestreamPublisherOp
       out.push({ topic: `${prefix}last_changed`, payload: state.last_changed });
     }
     if (opts.publishAttributes) {
-      for (const [key, value] of Object.entries(state.attributes)) out.push({ topic: `${prefix}${key}`, payload: pythonJson(value) });
+      for (const [key, value] of Object.entries(state.attributes))
+        out.push({ topic: `${prefix}${key}`, payload: pythonJson(value) });
     }
     return out;
   };
@@ -109,7 +130,8 @@ export async function createStatestreamPublisher(options: StatestreamPublisherOp
  * over data gets a bound; HA would never publish such a value, the MQTT source would dead-letter it).
  */
 export function pythonJson(value: unknown): string {
-  if (valueDepth(value, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) throw new TypeError(`pythonJson: value nests deeper than ${MAX_JSON_DEPTH} levels`);
+  if (valueDepth(value, MAX_JSON_DEPTH) > MAX_JSON_DEPTH)
+    throw new TypeError(`pythonJson: value nests deeper than ${MAX_JSON_DEPTH} levels`);
   return dumps(value);
 }
 
@@ -117,8 +139,13 @@ export function pythonJson(value: unknown): string {
 
 function dumps(value: unknown): string {
   if (value === null || value === undefined) return 'null';
-  if (typeof value === 'string') return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  if (typeof value === 'number') return Number.isFinite(value) ? JSON.stringify(value) : value > 0 ? 'Infinity' : value < 0 ? '-Infinity' : 'NaN';
+  if (typeof value === 'string')
+    return JSON.stringify(value).replace(
+      /[\u007f-\uffff]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
+  if (typeof value === 'number')
+    return Number.isFinite(value) ? JSON.stringify(value) : value > 0 ? 'Infinity' : value < 0 ? '-Infinity' : 'NaN';
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   if (Array.isArray(value)) return `[${value.map((v) => dumps(v)).join(', ')}]`;
   if (typeof value === 'object') {

@@ -54,7 +54,11 @@ export function parserContext(options: ParserContextOptions = {}): ParserContext
 let nextId = 0;
 
 /** A message as the source hands it to parsers. */
-export function message(topic: string, text: string, extra: Partial<Pick<MqttMessage, 'retain' | 'qos' | 'receivedAt'>> = {}): MqttMessage {
+export function message(
+  topic: string,
+  text: string,
+  extra: Partial<Pick<MqttMessage, 'retain' | 'qos' | 'receivedAt'>> = {},
+): MqttMessage {
   return {
     id: nextId++,
     topic,

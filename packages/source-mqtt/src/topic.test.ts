@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { compileTopicPattern, renderTemplate, slugify, subscriptionFilter, topicMatches, topicNameProblem } from './topic.js';
+import {
+  compileTopicPattern,
+  renderTemplate,
+  slugify,
+  subscriptionFilter,
+  topicMatches,
+  topicNameProblem,
+} from './topic.js';
 
 describe('compileTopicPattern', () => {
   it('captures named single-level wildcards and builds the MQTT filter', () => {
@@ -48,7 +55,9 @@ describe('topicMatches', () => {
 
 describe('renderTemplate and slugify', () => {
   it('slugifies each inserted value the way HA does', () => {
-    expect(renderTemplate('sensor.{room}_{metric}', { room: 'Living Room', metric: 'Temp-°C' })).toBe('sensor.living_room_temp_c');
+    expect(renderTemplate('sensor.{room}_{metric}', { room: 'Living Room', metric: 'Temp-°C' })).toBe(
+      'sensor.living_room_temp_c',
+    );
   });
 
   it('strips accents and trims underscores', () => {
@@ -69,7 +78,8 @@ describe('subscriptionFilter', () => {
 
 describe('topicNameProblem', () => {
   it('accepts plain topic names, including unicode and spaces', () => {
-    for (const t of ['zigbee2mqtt/Kitchen Plug', 'a', 'home/küche/温度', 'a//b']) expect(topicNameProblem(t)).toBeUndefined();
+    for (const t of ['zigbee2mqtt/Kitchen Plug', 'a', 'home/küche/温度', 'a//b'])
+      expect(topicNameProblem(t)).toBeUndefined();
   });
 
   it('refuses filters, broker topics, U+0000 and names past 65,535 bytes (issue 11)', () => {
@@ -79,7 +89,10 @@ describe('topicNameProblem', () => {
     expect(topicNameProblem('$SYS/broker/uptime')).toMatchObject({ wildcard: false });
     expect(topicNameProblem('a\u0000b')).toMatchObject({ wildcard: false });
     expect(topicNameProblem('')).toMatchObject({ wildcard: false });
-    expect(topicNameProblem('é'.repeat(32_768))).toMatchObject({ wildcard: false, message: expect.stringMatching(/65,535 bytes/) as unknown });
+    expect(topicNameProblem('é'.repeat(32_768))).toMatchObject({
+      wildcard: false,
+      message: expect.stringMatching(/65,535 bytes/) as unknown,
+    });
     expect(topicNameProblem('e'.repeat(65_535))).toBeUndefined();
   });
 });

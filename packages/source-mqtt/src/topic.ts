@@ -79,7 +79,8 @@ export function slugify(text: string): string {
  * U+0000, and more than 65,535 UTF-8 bytes (MQTT §4.7, §1.5.3). Issue 11.
  */
 export function topicNameProblem(topic: string): { readonly wildcard: boolean; readonly message: string } | undefined {
-  if (topic.includes('+') || topic.includes('#')) return { wildcard: true, message: 'contains an MQTT wildcard (+ or #)' };
+  if (topic.includes('+') || topic.includes('#'))
+    return { wildcard: true, message: 'contains an MQTT wildcard (+ or #)' };
   const invalid = (message: string) => ({ wildcard: false, message });
   if (topic === '') return invalid('is empty');
   if (topic.startsWith('$')) return invalid("starts with '$' (reserved for the broker)");

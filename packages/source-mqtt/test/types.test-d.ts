@@ -3,7 +3,13 @@ import type { Source, StateChangedEvent } from '@ha-ingestor/core';
 import { pipeline } from '@ha-ingestor/core';
 import { mqttSource } from '../src/mqtt-source.js';
 import type { MqttSourceHooks } from '../src/mqtt-source.js';
-import type { BuiltinParserName, MqttParserName, MqttSourceOptions, MqttSubscription, ResolvedMqttSourceOptions } from '../src/options.js';
+import type {
+  BuiltinParserName,
+  MqttParserName,
+  MqttSourceOptions,
+  MqttSubscription,
+  ResolvedMqttSourceOptions,
+} from '../src/options.js';
 import type { MqttParser, ParseResult } from '../src/parser.js';
 
 describe('mqttSource types', () => {
@@ -28,8 +34,16 @@ describe('mqttSource types', () => {
   it('parser: the built-in names stay literal (offered by editors) and custom names are accepted', () => {
     expectTypeOf<MqttSubscription['parser']>().toEqualTypeOf<MqttParserName | undefined>();
     expectTypeOf<ResolvedMqttSourceOptions['subscriptions'][number]['parser']>().toEqualTypeOf<MqttParserName>();
-    expectTypeOf<Extract<MqttParserName, BuiltinParserName>>().toEqualTypeOf<'statestream' | 'discovery' | 'json' | 'plain' | 'auto'>();
-    mqttSource({ url: 'mqtt://localhost', subscriptions: [{ topic: 'a', parser: 'statestream' }, { topic: 'b', parser: 'my-parser' }] });
+    expectTypeOf<Extract<MqttParserName, BuiltinParserName>>().toEqualTypeOf<
+      'statestream' | 'discovery' | 'json' | 'plain' | 'auto'
+    >();
+    mqttSource({
+      url: 'mqtt://localhost',
+      subscriptions: [
+        { topic: 'a', parser: 'statestream' },
+        { topic: 'b', parser: 'my-parser' },
+      ],
+    });
     // @ts-expect-error a parser name is a string
     mqttSource({ url: 'mqtt://localhost', subscriptions: [{ topic: 'a', parser: 1 }] });
   });

@@ -49,7 +49,13 @@ export const haWebSocketSource = defineSource({
     return {
       provides: provide(registryCapability, registry),
       // A store given as a hook is always synced (as before); the source's own only when someone reads it.
-      run: (ctx) => runSource(options, hooks.registry ?? (ctx.consumed?.(registryCapability) === true ? registry : undefined), hooks, ctx),
+      run: (ctx) =>
+        runSource(
+          options,
+          hooks.registry ?? (ctx.consumed?.(registryCapability) === true ? registry : undefined),
+          hooks,
+          ctx,
+        ),
     };
   },
 });

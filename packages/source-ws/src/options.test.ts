@@ -29,7 +29,9 @@ describe('HaWebSocketOptionsSchema', () => {
     expect(isSdkError(error, ErrorCode.CONFIG_INVALID)).toBe(true);
     expect((error as Error).message).toContain('ws://homeassistant.local:8123/api/websocket');
     expect((error as Error).message).not.toContain(TOKEN);
-    expect(() => haWebSocketSource({ url: 'https://ha.example.com/api/websocket', token: TOKEN })).toThrow(/wss:\/\/ha\.example\.com\/api\/websocket/);
+    expect(() => haWebSocketSource({ url: 'https://ha.example.com/api/websocket', token: TOKEN })).toThrow(
+      /wss:\/\/ha\.example\.com\/api\/websocket/,
+    );
   });
 
   it('derives the checkpoint key from the URL host', () => {

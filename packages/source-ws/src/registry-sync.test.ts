@@ -5,18 +5,66 @@ import { createRegistrySync, mapConfig, registryOfEvent, toRegistryData } from '
 
 const lists: Record<string, unknown> = {
   'config/area_registry/list': [
-    { aliases: [], area_id: 'kitchen', floor_id: 'ground', humidity_entity_id: null, icon: null, labels: ['food'], name: 'Kitchen', picture: null, created_at: 1, modified_at: 2, motion_entity_id: 'x' },
+    {
+      aliases: [],
+      area_id: 'kitchen',
+      floor_id: 'ground',
+      humidity_entity_id: null,
+      icon: null,
+      labels: ['food'],
+      name: 'Kitchen',
+      picture: null,
+      created_at: 1,
+      modified_at: 2,
+      motion_entity_id: 'x',
+    },
   ],
-  'config/floor_registry/list': [{ aliases: [], created_at: 0, floor_id: 'basement', icon: null, level: -1, name: 'Basement', modified_at: 0 }],
+  'config/floor_registry/list': [
+    { aliases: [], created_at: 0, floor_id: 'basement', icon: null, level: -1, name: 'Basement', modified_at: 0 },
+  ],
   'config/device_registry/list': [
-    { id: 'dev1', name: 'Plug', name_by_user: null, manufacturer: 'IKEA', model: 'TRETAKT', area_id: 'kitchen', labels: [], connections: [['mac', 'aa']], via_device_id: null, brand_new_key: true },
+    {
+      id: 'dev1',
+      name: 'Plug',
+      name_by_user: null,
+      manufacturer: 'IKEA',
+      model: 'TRETAKT',
+      area_id: 'kitchen',
+      labels: [],
+      connections: [['mac', 'aa']],
+      via_device_id: null,
+      brand_new_key: true,
+    },
   ],
   'config/entity_registry/list': [
-    { entity_id: 'switch.plug', id: 'e1', unique_id: 'u1', platform: 'zha', device_id: 'dev1', area_id: null, labels: [], name: null, original_name: 'Plug', categories: {}, options: {} },
+    {
+      entity_id: 'switch.plug',
+      id: 'e1',
+      unique_id: 'u1',
+      platform: 'zha',
+      device_id: 'dev1',
+      area_id: null,
+      labels: [],
+      name: null,
+      original_name: 'Plug',
+      categories: {},
+      options: {},
+    },
     { no_entity_id: true },
   ],
-  'config/label_registry/list': [{ color: 'red', created_at: 0, description: null, icon: null, label_id: 'food', name: 'Food', modified_at: 0 }],
-  get_config: { time_zone: 'Europe/Berlin', latitude: 52.5, longitude: 13.4, elevation: 34, location_name: 'Home', version: '2026.1.0', unit_system: { temperature: '°C' }, components: [] },
+  'config/label_registry/list': [
+    { color: 'red', created_at: 0, description: null, icon: null, label_id: 'food', name: 'Food', modified_at: 0 },
+  ],
+  get_config: {
+    time_zone: 'Europe/Berlin',
+    latitude: 52.5,
+    longitude: 13.4,
+    elevation: 34,
+    location_name: 'Home',
+    version: '2026.1.0',
+    unit_system: { temperature: '°C' },
+    components: [],
+  },
 };
 
 function fakeConnection() {
@@ -38,7 +86,14 @@ describe('registry sync', () => {
   it('maps HA registry rows to core entries, ignoring unknown keys and skipping bad rows', () => {
     const entities = toRegistryData('entity', lists['config/entity_registry/list'] as unknown[]).entities ?? [];
     expect(entities).toHaveLength(1);
-    expect(entities[0]).toMatchObject({ entity_id: 'switch.plug', id: 'e1', unique_id: 'u1', platform: 'zha', device_id: 'dev1', original_name: 'Plug' });
+    expect(entities[0]).toMatchObject({
+      entity_id: 'switch.plug',
+      id: 'e1',
+      unique_id: 'u1',
+      platform: 'zha',
+      device_id: 'dev1',
+      original_name: 'Plug',
+    });
     expect(entities[0]).not.toHaveProperty('categories');
     const devices = toRegistryData('device', lists['config/device_registry/list'] as unknown[]).devices ?? [];
     expect(devices[0]).not.toHaveProperty('brand_new_key');
@@ -61,7 +116,11 @@ describe('registry sync', () => {
   it('fills the store with every registry and the config on syncAll', async () => {
     const store = createRegistryStore();
     const { conn } = fakeConnection();
-    await createRegistrySync({ store, debounceMs: 100, guard: createGuard({ report: vi.fn() }, 'source:test') }).syncAll(conn);
+    await createRegistrySync({
+      store,
+      debounceMs: 100,
+      guard: createGuard({ report: vi.fn() }, 'source:test'),
+    }).syncAll(conn);
     const snap = store.snapshot();
     expect([...snap.areas.keys()]).toEqual(['kitchen']);
     expect([...snap.floors.keys()]).toEqual(['basement']);
@@ -93,7 +152,10 @@ describe('registry sync', () => {
     const report = vi.fn();
     const sync = createRegistrySync({ store, debounceMs: 100, guard: createGuard({ report }, 'source:test') });
     const failing = (error: Error) => ({ command: () => Promise.reject(error) }) as unknown as HaConnection;
-    sync.onEvent('entity_registry_updated', failing(new SdkError(ErrorCode.CONNECTION_LOST, 'cannot send config/entity_registry/list: not connected')));
+    sync.onEvent(
+      'entity_registry_updated',
+      failing(new SdkError(ErrorCode.CONNECTION_LOST, 'cannot send config/entity_registry/list: not connected')),
+    );
     sync.onEvent('area_registry_updated', failing(new SdkError(ErrorCode.ABORTED, 'stopped')));
     await vi.advanceTimersByTimeAsync(100);
     expect(report).not.toHaveBeenCalled();

@@ -1,5 +1,15 @@
 import { ErrorCode, isSdkError } from '@ha-ingestor/core';
-import type { AreaEntry, DeviceEntry, EntityEntry, FloorEntry, Guard, HaLocationConfig, LabelEntry, RegistryData, RegistryStore } from '@ha-ingestor/core';
+import type {
+  AreaEntry,
+  DeviceEntry,
+  EntityEntry,
+  FloorEntry,
+  Guard,
+  HaLocationConfig,
+  LabelEntry,
+  RegistryData,
+  RegistryStore,
+} from '@ha-ingestor/core';
 import type { HaConnection } from './connection/connection.js';
 import { isRecord } from './connection/protocol.js';
 
@@ -101,7 +111,9 @@ export function mapConfig(raw: unknown): HaLocationConfig | undefined {
   const { time_zone, latitude, longitude } = raw;
   if (typeof time_zone !== 'string' || typeof latitude !== 'number' || typeof longitude !== 'number') return undefined;
   const unitSystem = isRecord(raw['unit_system'])
-    ? Object.fromEntries(Object.entries(raw['unit_system']).filter((e): e is [string, string] => typeof e[1] === 'string'))
+    ? Object.fromEntries(
+        Object.entries(raw['unit_system']).filter((e): e is [string, string] => typeof e[1] === 'string'),
+      )
     : undefined;
   return {
     time_zone,
@@ -132,12 +144,25 @@ const strs = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is st
 
 function mapArea(r: Row): AreaEntry | undefined {
   if (typeof r['area_id'] !== 'string' || typeof r['name'] !== 'string') return undefined;
-  return { area_id: r['area_id'], name: r['name'], floor_id: str(r['floor_id']), labels: strs(r['labels']), aliases: strs(r['aliases']), icon: str(r['icon']) };
+  return {
+    area_id: r['area_id'],
+    name: r['name'],
+    floor_id: str(r['floor_id']),
+    labels: strs(r['labels']),
+    aliases: strs(r['aliases']),
+    icon: str(r['icon']),
+  };
 }
 
 function mapFloor(r: Row): FloorEntry | undefined {
   if (typeof r['floor_id'] !== 'string' || typeof r['name'] !== 'string') return undefined;
-  return { floor_id: r['floor_id'], name: r['name'], level: typeof r['level'] === 'number' ? r['level'] : null, aliases: strs(r['aliases']), icon: str(r['icon']) };
+  return {
+    floor_id: r['floor_id'],
+    name: r['name'],
+    level: typeof r['level'] === 'number' ? r['level'] : null,
+    aliases: strs(r['aliases']),
+    icon: str(r['icon']),
+  };
 }
 
 function mapDevice(r: Row): DeviceEntry | undefined {
@@ -180,5 +205,11 @@ function mapEntity(r: Row): EntityEntry | undefined {
 
 function mapLabel(r: Row): LabelEntry | undefined {
   if (typeof r['label_id'] !== 'string' || typeof r['name'] !== 'string') return undefined;
-  return { label_id: r['label_id'], name: r['name'], color: str(r['color']), icon: str(r['icon']), description: str(r['description']) };
+  return {
+    label_id: r['label_id'],
+    name: r['name'],
+    color: str(r['color']),
+    icon: str(r['icon']),
+    description: str(r['description']),
+  };
 }

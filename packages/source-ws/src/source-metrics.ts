@@ -15,15 +15,47 @@ export interface SourceMetrics {
 
 /** Registers (or reuses) the metrics on the pipeline's registry, labelled with the source name. */
 export function createSourceMetrics(metrics: Metrics, source: string): SourceMetrics {
-  const reconnects = metrics.counter('source_reconnects_total', 'Reconnects of a source after a lost or failed connection', ['source']);
+  const reconnects = metrics.counter(
+    'source_reconnects_total',
+    'Reconnects of a source after a lost or failed connection',
+    ['source'],
+  );
   const frames = metrics.counter('source_frames_received_total', 'WebSocket text frames received', ['source']);
-  const messages = metrics.counter('source_messages_received_total', 'Protocol messages received (a coalesced frame holds several)', ['source']);
-  const backfilled = metrics.counter('backfilled_events_total', "State changes recovered from HA's recorder after a gap", ['source']);
-  const depth = metrics.gauge('inbound_buffer_depth', 'Events between the socket reader and the pipeline (memory + spill)', ['source']);
-  const truncated = metrics.counter('backfill_truncated_total', 'Gaps longer than backfill.maxGapMs (older part not fetched)', ['source']);
-  const gaps = metrics.counter('backfill_gaps_total', 'Gaps backfilled; non-state events inside them are not recoverable', ['source']);
-  const overflow = metrics.counter('inbound_overflow_total', 'Events dropped by a full inbound buffer (recovered by backfill if state changes)', ['source']);
-  const duplicates = metrics.counter('source_duplicates_skipped_total', 'Events skipped at the live/backfill seam because their key was already emitted', ['source']);
+  const messages = metrics.counter(
+    'source_messages_received_total',
+    'Protocol messages received (a coalesced frame holds several)',
+    ['source'],
+  );
+  const backfilled = metrics.counter(
+    'backfilled_events_total',
+    "State changes recovered from HA's recorder after a gap",
+    ['source'],
+  );
+  const depth = metrics.gauge(
+    'inbound_buffer_depth',
+    'Events between the socket reader and the pipeline (memory + spill)',
+    ['source'],
+  );
+  const truncated = metrics.counter(
+    'backfill_truncated_total',
+    'Gaps longer than backfill.maxGapMs (older part not fetched)',
+    ['source'],
+  );
+  const gaps = metrics.counter(
+    'backfill_gaps_total',
+    'Gaps backfilled; non-state events inside them are not recoverable',
+    ['source'],
+  );
+  const overflow = metrics.counter(
+    'inbound_overflow_total',
+    'Events dropped by a full inbound buffer (recovered by backfill if state changes)',
+    ['source'],
+  );
+  const duplicates = metrics.counter(
+    'source_duplicates_skipped_total',
+    'Events skipped at the live/backfill seam because their key was already emitted',
+    ['source'],
+  );
   const labels = { source };
   return {
     reconnect: () => reconnects.inc(labels),

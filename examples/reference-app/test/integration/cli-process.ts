@@ -43,14 +43,19 @@ export function startCli(args: readonly string[], env: Record<string, string>): 
   };
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
-  const exited = new Promise<number>((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))));
+  const exited = new Promise<number>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))),
+  );
   return {
     child,
     output: () => text,
     exited,
     waitForLog: (msg, timeoutMs) =>
       new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no log "${msg}" within ${timeoutMs} ms; output:\n${text.slice(-3000)}`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`no log "${msg}" within ${timeoutMs} ms; output:\n${text.slice(-3000)}`)),
+          timeoutMs,
+        );
         waiters.push({
           msg,
           resolve: (r) => {

@@ -25,16 +25,28 @@ describe('ha-ingestor run (child process, real servers)', () => {
     const sim: HaSimulator = await createHaSimulator({ seed: 11 });
     cleanups.push(() => sim.close());
     const base = uniqueName('e2e-states');
-    const publisher: StatestreamPublisher = await createStatestreamPublisher({ url: svc.mosquitto.url, baseTopic: base, publishAttributes: true, publishTimestamps: true });
+    const publisher: StatestreamPublisher = await createStatestreamPublisher({
+      url: svc.mosquitto.url,
+      baseTopic: base,
+      publishAttributes: true,
+      publishTimestamps: true,
+    });
     cleanups.push(() => publisher.close());
     const publishErrors: unknown[] = [];
     /** State changes the broker has acknowledged (QoS 1): while the ingestor is down, queued for its session. */
     let published = 0;
     const publishedSince = (from: number, n: number, what: string) =>
-      waitFor(() => published - from, `${n} state changes published ${what}`, { until: (count) => count >= n, timeoutMs: 30_000, intervalMs: 100 });
+      waitFor(() => published - from, `${n} state changes published ${what}`, {
+        until: (count) => count >= n,
+        timeoutMs: 30_000,
+        intervalMs: 100,
+      });
     sim.onEvent((e) => {
       const event: unknown = e.event;
-      if ((event as { event_type?: string }).event_type === 'state_changed' && (event as { data?: { new_state?: unknown } }).data?.new_state) {
+      if (
+        (event as { event_type?: string }).event_type === 'state_changed' &&
+        (event as { data?: { new_state?: unknown } }).data?.new_state
+      ) {
         publisher.publish(event as Parameters<StatestreamPublisher['publish']>[0]).then(
           () => (published += 1),
           (error: unknown) => publishErrors.push(error),
@@ -65,7 +77,11 @@ describe('ha-ingestor run (child process, real servers)', () => {
       });
       const started = await cli.waitForLog('ha-ingestor started', 30_000);
       const url = started['url'] as string;
-      await waitFor(async () => (await fetch(`${url}/ready`)).status, '/ready 200', { until: (status) => status === 200, timeoutMs: 20_000, intervalMs: 100 });
+      await waitFor(async () => (await fetch(`${url}/ready`)).status, '/ready 200', {
+        until: (status) => status === 200,
+        timeoutMs: 20_000,
+        intervalMs: 100,
+      });
       return { cli, url };
     };
 
@@ -73,7 +89,9 @@ describe('ha-ingestor run (child process, real servers)', () => {
     sim.startGenerator({ ratePerSecond: 80 });
     await waitFor(
       async () => {
-        const stats = (await (await fetch(`${first.url}/api/v1/stats`)).json()) as { pipeline: { written: Record<string, number> } };
+        const stats = (await (await fetch(`${first.url}/api/v1/stats`)).json()) as {
+          pipeline: { written: Record<string, number> };
+        };
         return stats.pipeline.written['influx'] ?? 0;
       },
       '50 points written',
@@ -82,7 +100,9 @@ describe('ha-ingestor run (child process, real servers)', () => {
     const metrics = await (await fetch(`${first.url}/metrics`)).text();
     expect(metrics).toMatch(/^ha_ingestor_source_connected\{source="ha-websocket"\} 1$/m);
     expect(metrics).toMatch(/^ha_ingestor_source_connected\{source="mqtt"\} 1$/m);
-    expect(Number(/^ha_ingestor_sink_points_written_total\{sink="influx"\} (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(50);
+    expect(
+      Number(/^ha_ingestor_sink_points_written_total\{sink="influx"\} (\d+)/m.exec(metrics)?.[1]),
+    ).toBeGreaterThanOrEqual(50);
 
     // Abrupt death mid-stream; HA keeps producing while the ingestor is down: a gap of 100 state changes,
     // in HA's recorder (the WebSocket backfill) and queued by the broker (the MQTT session).
@@ -97,7 +117,10 @@ describe('ha-ingestor run (child process, real servers)', () => {
 
     const expected = new Set<string>();
     for (const e of sim.emitted) {
-      const event = e.event as { event_type: string; data?: { entity_id?: string; new_state?: { last_updated: string } | null } };
+      const event = e.event as {
+        event_type: string;
+        data?: { entity_id?: string; new_state?: { last_updated: string } | null };
+      };
       if (event.event_type !== 'state_changed' || !event.data?.new_state || e.last_updated === undefined) continue;
       expected.add(`${e.entity_id ?? ''}@${microsOf(e.last_updated)}`);
     }
@@ -121,7 +144,9 @@ describe('ha-ingestor run (child process, real servers)', () => {
     }).catch(async (error: unknown) => {
       const f = await stored();
       const missing = [...expected].filter((k) => !f.has(k));
-      throw new Error(`${String(error)}; ${missing.length} of ${expected.size} missing, e.g. ${missing.slice(0, 5).join(', ')}; stored e.g. ${[...f.keys()].slice(0, 5).join(', ')}`);
+      throw new Error(
+        `${String(error)}; ${missing.length} of ${expected.size} missing, e.g. ${missing.slice(0, 5).join(', ')}; stored e.g. ${[...f.keys()].slice(0, 5).join(', ')}`,
+      );
     });
     const extra = [...found.keys()].filter((k) => !expected.has(k));
     expect(extra, 'points at times HA never stamped (duplicates with other timestamps)').toEqual([]);
@@ -152,7 +177,9 @@ describe('ha-ingestor refuses unsafe or wrong config (child process)', () => {
   it('`run` refuses HTTP_HOST=0.0.0.0 without API_TOKEN before starting anything', async () => {
     const cli = startCli(['run'], { HTTP_HOST: '0.0.0.0', HTTP_PORT: '0', MQTT_URL: 'mqtt://127.0.0.1:1' });
     expect(await cli.exited).toBe(1);
-    expect(cli.output()).toMatch(/CONFIG_INVALID: HTTP_HOST=0\.0\.0\.0 would serve your Home Assistant data to the network without a token/);
+    expect(cli.output()).toMatch(
+      /CONFIG_INVALID: HTTP_HOST=0\.0\.0\.0 would serve your Home Assistant data to the network without a token/,
+    );
     expect(cli.output()).not.toContain('ha-ingestor started');
   });
 

@@ -38,7 +38,10 @@ describe('ha-ingestor import (child process)', () => {
 
       const dir = join(dataDir, 'events');
       const text = (await Promise.all((await readdir(dir)).map((f) => readFile(join(dir, f), 'utf8')))).join('');
-      const events = text.trim().split('\n').map((l) => JSON.parse(l) as { key: string; provenance: { mode: string } });
+      const events = text
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { key: string; provenance: { mode: string } });
       const keys = new Set(events.map((e) => e.key));
       // The ISO range is ms-precise; rows inside the sub-ms edges may or may not be included.
       const inner = [...expected].filter((k) => {

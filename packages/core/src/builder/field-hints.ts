@@ -39,7 +39,8 @@ export type FieldHint<E, Accepts, Fallback, Where extends string> = [AbsentEvery
     ? [MaybeAbsent<E, Accepts>] extends [never]
       ? [Clashing<E, Accepts>] extends [never]
         ? Fallback
-        : Fallback & FieldError<`${Fields<Clashing<E, Accepts>>} ${Has<Clashing<E, Accepts>>} a type here that this ${Where} does not accept`>
+        : Fallback &
+            FieldError<`${Fields<Clashing<E, Accepts>>} ${Has<Clashing<E, Accepts>>} a type here that this ${Where} does not accept`>
       : FieldError<`${Fields<MaybeAbsent<E, Accepts>>} may be absent here, but this ${Where} requires ${Them<MaybeAbsent<E, Accepts>>}: make ${Them<MaybeAbsent<E, Accepts>>} optional in its input type`>
     : FieldError<`${Fields<AbsentSomewhere<E, Accepts>>} ${Is<AbsentSomewhere<E, Accepts>>} missing from some events here: .filter() to those that have ${Them<AbsentSomewhere<E, Accepts>>}, or ${AddHint<AbsentSomewhere<E, Accepts>>}`>
   : FieldError<`missing ${Fields<AbsentEverywhere<E, Accepts>>}: ${AddHint<AbsentEverywhere<E, Accepts>>} before this ${Where}`>;
@@ -61,7 +62,10 @@ type AbsentSomewhere<E, A> = Extract<Absent<E, A>, AnyKeys<E>>;
 /** Required keys of `A` that some member of `E` has, but only optionally. */
 type MaybeAbsent<E, A> = Extract<E extends unknown ? Extract<RequiredKeys<A>, OptionalKeys<E>> : never, Key>;
 /** Keys both have whose type in some member of `E` is not one `A` accepts. */
-type Clashing<E, A> = Extract<E extends unknown ? { [K in keyof A & keyof E]-?: [E[K]] extends [A[K]] ? never : K }[keyof A & keyof E] : never, Key>;
+type Clashing<E, A> = Extract<
+  E extends unknown ? { [K in keyof A & keyof E]-?: [E[K]] extends [A[K]] ? never : K }[keyof A & keyof E] : never,
+  Key
+>;
 
 /** The enrichers registered for the field `K`. */
 type ProvidersOf<K> = { [P in keyof FieldProviders]: K extends FieldProviders[P] ? P : never }[keyof FieldProviders];
@@ -96,9 +100,12 @@ type Quoted<K extends Key> = Join<QuoteEach<UnionToTuple<K>>, ', '>;
 type QuoteEach<T extends readonly unknown[]> = { [I in keyof T]: T[I] extends Key ? `\`${T[I]}\`` : never };
 
 type Join<T extends readonly unknown[], Sep extends string> = T extends readonly [infer H extends Key, ...infer R]
-  ? R extends readonly [] ? `${H}` : `${H}${Sep}${Join<R, Sep>}`
+  ? R extends readonly []
+    ? `${H}`
+    : `${H}${Sep}${Join<R, Sep>}`
   : '';
 type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
-type LastOf<U> = UnionToIntersection<U extends unknown ? (u: U) => void : never> extends (u: infer L) => void ? L : never;
+type LastOf<U> =
+  UnionToIntersection<U extends unknown ? (u: U) => void : never> extends (u: infer L) => void ? L : never;
 /** A union's members as a tuple (in TypeScript's union order, which follows declaration order for keys). */
 type UnionToTuple<U, L = LastOf<U>> = [U] extends [never] ? [] : [...UnionToTuple<Exclude<U, L>>, L];

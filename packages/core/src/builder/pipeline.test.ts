@@ -10,7 +10,9 @@ afterEach(() => vi.useRealTimers());
 
 describe('pipeline builder', () => {
   it('is immutable: branches from one builder do not share stages or sinks', async () => {
-    const base = pipeline(listSource([stateEvent('light.a', 1), stateEvent('switch.b', 1)])).select({ include: { domains: ['light', 'switch'] } });
+    const base = pipeline(listSource([stateEvent('light.a', 1), stateEvent('switch.b', 1)])).select({
+      include: { domains: ['light', 'switch'] },
+    });
     const tag: Enricher<Ev, { tagged: true }> = { kind: 'enricher', name: 'tag', enrich: () => ({ tagged: true }) };
     const plainSink = memorySink<Ev>('plain');
     const taggedSink = memorySink<Ev & { tagged: true }>('tagged');

@@ -29,14 +29,21 @@ import type { Source } from '../component/source.js';
  *   .build();
  * await p.start();
  */
-export function pipeline<const S extends readonly Source<unknown, Provided>[]>(...sources: S): PipelineBuilder<EventOf<S[number]>, ProvidedOf<S[number]>> {
+export function pipeline<const S extends readonly Source<unknown, Provided>[]>(
+  ...sources: S
+): PipelineBuilder<EventOf<S[number]>, ProvidedOf<S[number]>> {
   return makeBuilder<EventOf<S[number]>, ProvidedOf<S[number]>>(sources as unknown as readonly AnySource[], [], []);
 }
 
 // --- internal ---
 
-function makeBuilder<E, P extends Provided>(sources: readonly AnySource[], stages: readonly StageSpec[], provisions: readonly PipelineProvision[]): PipelineBuilder<E, P> {
-  const next = <N>(stage: StageSpec): PipelineBuilder<N, P> => makeBuilder<N, P>(sources, [...stages, stage], provisions);
+function makeBuilder<E, P extends Provided>(
+  sources: readonly AnySource[],
+  stages: readonly StageSpec[],
+  provisions: readonly PipelineProvision[],
+): PipelineBuilder<E, P> {
+  const next = <N>(stage: StageSpec): PipelineBuilder<N, P> =>
+    makeBuilder<N, P>(sources, [...stages, stage], provisions);
   const filter = (predicate: (event: E) => boolean) =>
     next<E>({ kind: 'filter', predicate: predicate as (event: unknown) => boolean, name: 'filter' });
   return {
@@ -44,7 +51,9 @@ function makeBuilder<E, P extends Provided>(sources: readonly AnySource[], stage
       next<Merge<E, Added>>({ kind: 'enrich', enricher })) as PipelineBuilder<E, P>['use'],
     provide: <Name extends string, T>(capability: Capability<Name, T>, value: T) => {
       if (provisions.some((p) => p.capability.name === capability.name)) {
-        throw new ConfigError(`pipeline: "${capability.name}" is provided twice with .provide(); provide it once`, [{ path: capability.name, message: 'provided twice' }]);
+        throw new ConfigError(`pipeline: "${capability.name}" is provided twice with .provide(); provide it once`, [
+          { path: capability.name, message: 'provided twice' },
+        ]);
       }
       return makeBuilder<E, P & { readonly [K in Name]: T }>(sources, stages, [...provisions, { capability, value }]);
     },
@@ -53,7 +62,8 @@ function makeBuilder<E, P extends Provided>(sources: readonly AnySource[], stage
     select: (rules: FilterRules) => next<E>({ kind: 'filter', predicate: compileFilterRules(rules), name: 'select' }),
     dedupe: (options: DedupeOptions = {}) => next<E>({ kind: 'dedupe', options }),
     // The parameter's field check is for the compiler only; what arrives here is a Sink of a supertype of E.
-    to: ((sink: Sink<E>, delivery: DeliveryOptions = {}) => next<E>({ kind: 'sink', sink, delivery })) as PipelineBuilder<E, P>['to'],
+    to: ((sink: Sink<E>, delivery: DeliveryOptions = {}) =>
+      next<E>({ kind: 'sink', sink, delivery })) as PipelineBuilder<E, P>['to'],
     build: (options: PipelineOptions = {}): Pipeline => createRuntime({ sources, stages, provisions, options }),
   };
 }

@@ -21,14 +21,21 @@ export type EventOf<S> = S extends Source<infer E, Provided> ? E : never;
 
 type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
 /** What sources provide together, by capability name (`{}` when none provides anything). */
-export type ProvidedOf<S> = Simplify<UnionToIntersection<S extends Source<unknown, infer P> ? P : never> & NoCapabilities>;
+export type ProvidedOf<S> = Simplify<
+  UnionToIntersection<S extends Source<unknown, infer P> ? P : never> & NoCapabilities
+>;
 
 /**
  * `{}` when the pipeline provides everything `N` needs; otherwise a property naming what is missing, which
  * the enricher lacks, so the compile error reads "Property 'needs "registry": …' is missing".
  */
 export type MissingProviders<N, P> = {
-  readonly [K in Exclude<NeededNames<N>, keyof P> as `needs "${K}": add a source that provides it, .provide() it, or pass the enricher's hook`]: K;
+  readonly [
+    K in Exclude<
+      NeededNames<N>,
+      keyof P
+    > as `needs "${K}": add a source that provides it, .provide() it, or pass the enricher's hook`
+  ]: K;
 };
 
 /**
@@ -42,10 +49,19 @@ export interface PipelineBuilder<E, P extends Provided = NoCapabilities> {
    */
   readonly use: <B, Added extends object, In = BuilderEvent<B>, N extends Needs = NoCapabilities>(
     this: B,
-    enricher: FitsFields<BuilderEvent<B>, In, Enricher<In, Added, N> & MissingProviders<N, P>, Enricher<BuilderEvent<B>, Added, N>, 'enricher'>,
+    enricher: FitsFields<
+      BuilderEvent<B>,
+      In,
+      Enricher<In, Added, N> & MissingProviders<N, P>,
+      Enricher<BuilderEvent<B>, Added, N>,
+      'enricher'
+    >,
   ) => PipelineBuilder<Merge<BuilderEvent<B>, Added>, P>;
   /** Provides a capability to every consumer of this pipeline; wins over what sources provide. */
-  readonly provide: <Name extends string, T>(capability: Capability<Name, T>, value: T) => PipelineBuilder<E, P & { readonly [K in Name]: T }>;
+  readonly provide: <Name extends string, T>(
+    capability: Capability<Name, T>,
+    value: T,
+  ) => PipelineBuilder<E, P & { readonly [K in Name]: T }>;
   /** Trust boundary: E becomes the schema's output; failures are dead-lettered, never thrown. */
   readonly validate: <S extends z.ZodType>(schema: S) => PipelineBuilder<z.output<S>, P>;
   /** Keeps events for which the guard/predicate is true; the rest are dropped as `filtered`. */

@@ -36,7 +36,11 @@ export type Needs = { readonly [hook: string]: Capability };
 export type NoCapabilities = Record<never, never>;
 
 /** The capability names a {@link Needs} record asks for. */
-export type NeededNames<N> = N[keyof N] extends infer C ? (C extends Capability<infer Name, unknown> ? Name : never) : never;
+export type NeededNames<N> = N[keyof N] extends infer C
+  ? C extends Capability<infer Name, unknown>
+    ? Name
+    : never
+  : never;
 
 /**
  * Declares a capability. Declare each one once, in the package that owns its value type.
@@ -48,12 +52,17 @@ export type NeededNames<N> = N[keyof N] extends infer C ? (C extends Capability<
  * });
  */
 export function defineCapability<T>() {
-  return <const N extends string>(name: N, about: { readonly description: string; readonly providedBy: string }): Capability<N, T> =>
-    Object.freeze({ name, description: about.description, providedBy: about.providedBy });
+  return <const N extends string>(
+    name: N,
+    about: { readonly description: string; readonly providedBy: string },
+  ): Capability<N, T> => Object.freeze({ name, description: about.description, providedBy: about.providedBy });
 }
 
 /** A source's `provides` entry for one capability, typed by its name: `{ registry: store }`. */
-export function provide<N extends string, T, V extends T>(capability: Capability<N, T>, value: V): { readonly [K in N]: V } {
+export function provide<N extends string, T, V extends T>(
+  capability: Capability<N, T>,
+  value: V,
+): { readonly [K in N]: V } {
   return { [capability.name]: value } as { readonly [K in N]: V };
 }
 
@@ -61,10 +70,13 @@ export function provide<N extends string, T, V extends T>(capability: Capability
  * HA's registries (areas, floors, devices, entities, labels) and location config (`get_config`). The
  * WebSocket source provides it; the registry, time-context and polled-context enrichers consume it.
  */
-export const registryCapability: Capability<'registry', RegistryProvider> = defineCapability<RegistryProvider>()('registry', {
-  description: "HA's registries (areas, floors, devices, entities, labels) and location config",
-  providedBy: 'haWebSocketSource from @ha-ingestor/source-ws provides it',
-});
+export const registryCapability: Capability<'registry', RegistryProvider> = defineCapability<RegistryProvider>()(
+  'registry',
+  {
+    description: "HA's registries (areas, floors, devices, entities, labels) and location config",
+    providedBy: 'haWebSocketSource from @ha-ingestor/source-ws provides it',
+  },
+);
 
 /** Where a need comes from, for error messages: the consuming component and the hook that could carry it. */
 export interface NeedSite {
@@ -81,7 +93,12 @@ export interface NeedSite {
  * @example
  * start: (ctx) => { provider = resolveNeed(hooks.registry, ctx, registryCapability, { consumer: 'registry', hook: 'registry' }); },
  */
-export function resolveNeed<T>(given: T | undefined, ctx: Pick<StageContext, 'capability'>, capability: Capability<string, T>, site: NeedSite): T {
+export function resolveNeed<T>(
+  given: T | undefined,
+  ctx: Pick<StageContext, 'capability'>,
+  capability: Capability<string, T>,
+  site: NeedSite,
+): T {
   if (given !== undefined) return given;
   const value = ctx.capability?.(capability);
   if (value === undefined) throw missingCapabilityError(capability, site);
@@ -101,14 +118,23 @@ export function missingCapabilityError(capability: Capability, site: NeedSite): 
 }
 
 /** CONFIG_INVALID: several sources provide different values of one capability, so a consumer can't pick. */
-export function ambiguousCapabilityError(capability: Capability, providers: readonly string[], site?: NeedSite): ConfigError {
+export function ambiguousCapabilityError(
+  capability: Capability,
+  providers: readonly string[],
+  site?: NeedSite,
+): ConfigError {
   const { name } = capability;
   const who = site === undefined ? `a stage reads "${name}"` : `${site.consumer}: needs "${name}"`;
   const hook = site === undefined ? 'the consumer its hook' : `the enricher its "${site.hook}" hook`;
   return new ConfigError(
     `${who}, which ${providers.length} sources provide with different values (${providers.join(', ')}). ` +
       `Fix: pass ${hook} explicitly, call .provide() with the one to use on the pipeline, or give the sources one shared value`,
-    [{ path: site === undefined ? name : `hooks.${site.hook}`, message: `"${name}" is provided by ${providers.join(', ')}` }],
+    [
+      {
+        path: site === undefined ? name : `hooks.${site.hook}`,
+        message: `"${name}" is provided by ${providers.join(', ')}`,
+      },
+    ],
     site === undefined ? {} : { stage: site.consumer },
   );
 }

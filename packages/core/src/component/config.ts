@@ -68,7 +68,10 @@ export function optionsTable(schema: z.ZodType): string {
 /** A ConfigIssue for a key the schema would strip (see {@link parseOptions}). */
 function toUnknownKeyIssue(unknown: UnknownKey): ConfigIssue {
   const hint = unknown.suggestion === undefined ? '' : ` (did you mean "${unknown.suggestion}"?)`;
-  return { path: ['options', ...unknown.path.map(String)].join('.'), message: `unknown option "${unknown.key}"${hint}` };
+  return {
+    path: ['options', ...unknown.path.map(String)].join('.'),
+    message: `unknown option "${unknown.key}"${hint}`,
+  };
 }
 
 interface JsonSchema {
@@ -94,7 +97,13 @@ function walk(schema: JsonSchema, prefix: string, parentRequired: boolean, rows:
     const isRequired = parentRequired && required.has(key) && sub.default === undefined;
     const nested = unwrap(sub);
     if (nested.type === 'object' && nested.properties && Object.keys(nested.properties).length > 0) {
-      rows.push({ key: path, type: 'object', default: '', required: false, description: sub.description ?? nested.description ?? '' });
+      rows.push({
+        key: path,
+        type: 'object',
+        default: '',
+        required: false,
+        description: sub.description ?? nested.description ?? '',
+      });
       walk(nested, path, isRequired, rows);
       continue;
     }

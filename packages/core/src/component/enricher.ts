@@ -20,7 +20,9 @@ export interface Enricher<In, Added extends object, N extends Needs = NoCapabili
   /** Returns the fields to add or overwrite for one event, or {@link DROP} to drop it on purpose. */
   readonly enrich: (event: In, ctx: StageContext) => Added | Drop | Promise<Added | Drop>;
   /** Optional batch form for speed; must behave exactly like calling `enrich` per event. */
-  readonly enrichBatch?: ((events: readonly In[], ctx: StageContext) => ReadonlyArray<Added | Drop> | Promise<ReadonlyArray<Added | Drop>>) | undefined;
+  readonly enrichBatch?:
+    | ((events: readonly In[], ctx: StageContext) => ReadonlyArray<Added | Drop> | Promise<ReadonlyArray<Added | Drop>>)
+    | undefined;
   /** Called once when the pipeline starts (e.g. to start a poller); read needed capabilities here (`ctx.capability`). */
   readonly start?: ((ctx: StageContext) => Promise<void> | void) | undefined;
   /** Called once when the pipeline stops, after the last event (stop pollers, clear caches). */
@@ -38,7 +40,9 @@ export interface EnricherImpl<In, R> {
   /** Returns the fields to add or overwrite for one event, or {@link DROP} (see {@link Enricher.enrich}). */
   readonly enrich: (event: In, ctx: StageContext) => R;
   /** Optional batch form; must behave exactly like `enrich` per event (see {@link Enricher.enrichBatch}). */
-  readonly enrichBatch?: ((events: readonly In[], ctx: StageContext) => ReadonlyArray<Awaited<R>> | Promise<ReadonlyArray<Awaited<R>>>) | undefined;
+  readonly enrichBatch?:
+    | ((events: readonly In[], ctx: StageContext) => ReadonlyArray<Awaited<R>> | Promise<ReadonlyArray<Awaited<R>>>)
+    | undefined;
   /** Called once when the pipeline starts (see {@link Enricher.start}). */
   readonly start?: ((ctx: StageContext) => Promise<void> | void) | undefined;
   /** Called once when the pipeline stops (see {@link Enricher.close}). */
@@ -78,7 +82,13 @@ export type EnricherCall<S extends z.ZodType, In, R, H, N extends Needs> = [keyo
     };
 
 /** A factory made by {@link defineEnricher}. */
-export type EnricherFactory<S extends z.ZodType, In, R, H, N extends Needs = NoCapabilities> = EnricherCall<S, In, R, H, N> & {
+export type EnricherFactory<S extends z.ZodType, In, R, H, N extends Needs = NoCapabilities> = EnricherCall<
+  S,
+  In,
+  R,
+  H,
+  N
+> & {
   readonly componentName: string;
   readonly optionsSchema: S | undefined;
 };
@@ -100,7 +110,9 @@ export function defineEnricher<S extends z.ZodType, In, R, H = Record<string, ne
   definition: EnricherDefinition<S, In, R, H, N>,
 ): EnricherFactory<S, In, R, H, N> {
   const factory = (options?: z.input<S>, hooks?: H): Enricher<In, AddedOf<R>, N> => {
-    const parsed = (definition.options ? parseOptions(definition.options, options, definition.name) : (options ?? {})) as z.output<S>;
+    const parsed = (
+      definition.options ? parseOptions(definition.options, options, definition.name) : (options ?? {})
+    ) as z.output<S>;
     const given = (hooks ?? {}) as H;
     const impl = definition.create(parsed, given);
     const needs = openNeeds(definition.needs, given);
@@ -116,7 +128,10 @@ export function defineEnricher<S extends z.ZodType, In, R, H = Record<string, ne
   };
   // One implementation serves both call signatures of EnricherCall (a conditional type TypeScript cannot
   // check a function against): with every needed hook given, `needs` is absent, as the first one says.
-  return Object.assign(factory, { componentName: definition.name, optionsSchema: definition.options }) as EnricherFactory<S, In, R, H, N>;
+  return Object.assign(factory, {
+    componentName: definition.name,
+    optionsSchema: definition.options,
+  }) as EnricherFactory<S, In, R, H, N>;
 }
 
 // --- internal ---

@@ -54,7 +54,10 @@ export interface SourceDefinition<S extends z.ZodType, E, H, P extends Provided 
 }
 
 /** A factory made by {@link defineSource}: validates options, then builds the source. */
-export type SourceFactory<S extends z.ZodType, E, H, P extends Provided = NoCapabilities> = ((options: z.input<S>, hooks?: H) => Source<E, P>) & {
+export type SourceFactory<S extends z.ZodType, E, H, P extends Provided = NoCapabilities> = ((
+  options: z.input<S>,
+  hooks?: H,
+) => Source<E, P>) & {
   readonly componentName: string;
   readonly optionsSchema: S;
 };
@@ -78,7 +81,12 @@ export function defineSource<S extends z.ZodType, E, H = Record<string, never>, 
   const factory = (options: z.input<S>, hooks?: H): Source<E, P> => {
     const parsed = parseOptions(definition.options, options, definition.name);
     const impl = definition.create(parsed, (hooks ?? {}) as H);
-    return { kind: 'source', name: impl.name ?? definition.name, run: impl.run, ...(impl.provides ? { provides: impl.provides } : {}) };
+    return {
+      kind: 'source',
+      name: impl.name ?? definition.name,
+      run: impl.run,
+      ...(impl.provides ? { provides: impl.provides } : {}),
+    };
   };
   return Object.assign(factory, { componentName: definition.name, optionsSchema: definition.options });
 }

@@ -8,15 +8,18 @@ import { findUnknownKeys, suggestKey } from './unknown-keys.js';
 const Schema = z.object({
   timeZone: z.string().optional(),
   token: z.string().optional(),
-  batch: z
-    .object({ maxSize: z.number().default(10), maxWaitMs: z.number().default(100) })
-    .prefault({}),
+  batch: z.object({ maxSize: z.number().default(10), maxWaitMs: z.number().default(100) }).prefault({}),
   subscriptions: z.array(z.object({ topic: z.string(), qos: z.number().default(1) })).optional(),
   areas: z.record(z.string(), z.string()).optional(),
   locations: z.record(z.string(), z.object({ lat: z.number(), lon: z.number() })).optional(),
   extra: z.looseObject({ known: z.string().optional() }).optional(),
   headers: z.object({}).catchall(z.string()).optional(),
-  target: z.union([z.object({ kind: z.literal('file'), path: z.string() }), z.object({ kind: z.literal('http'), url: z.string() })]).optional(),
+  target: z
+    .union([
+      z.object({ kind: z.literal('file'), path: z.string() }),
+      z.object({ kind: z.literal('http'), url: z.string() }),
+    ])
+    .optional(),
   mode: z.union([z.literal('a'), z.object({ level: z.number() })]).optional(),
 });
 
@@ -33,13 +36,19 @@ function configError(input: unknown): ConfigError {
 describe('parseOptions refuses unknown option keys', () => {
   it('names a misspelt key and suggests the known one (timezone → timeZone)', () => {
     const error = configError({ timezone: 'Europe/Berlin' });
-    expect(error.message).toBe('demo: invalid options: options.timezone: unknown option "timezone" (did you mean "timeZone"?)');
-    expect(error.issues).toEqual([{ path: 'options.timezone', message: 'unknown option "timezone" (did you mean "timeZone"?)' }]);
+    expect(error.message).toBe(
+      'demo: invalid options: options.timezone: unknown option "timezone" (did you mean "timeZone"?)',
+    );
+    expect(error.issues).toEqual([
+      { path: 'options.timezone', message: 'unknown option "timezone" (did you mean "timeZone"?)' },
+    ]);
     expect(error.stage).toBe('demo');
   });
 
   it('gives no suggestion when no known key is near', () => {
-    expect(configError({ colour: 'red' }).message).toBe('demo: invalid options: options.colour: unknown option "colour"');
+    expect(configError({ colour: 'red' }).message).toBe(
+      'demo: invalid options: options.colour: unknown option "colour"',
+    );
   });
 
   it('finds keys inside nested objects (also behind .prefault) and array elements', () => {
@@ -55,7 +64,11 @@ describe('parseOptions refuses unknown option keys', () => {
   });
 
   it('keeps accepting any key where the schema does: records, looseObject, catchall', () => {
-    const parsed = parseOptions(Schema, { areas: { 'sensor.a': 'Kitchen' }, extra: { anything: 1 }, headers: { 'X-Any': 'v' } }, 'demo');
+    const parsed = parseOptions(
+      Schema,
+      { areas: { 'sensor.a': 'Kitchen' }, extra: { anything: 1 }, headers: { 'X-Any': 'v' } },
+      'demo',
+    );
     expect(parsed.areas).toEqual({ 'sensor.a': 'Kitchen' });
     expect(parsed.extra).toEqual({ anything: 1 });
     expect(parsed.headers).toEqual({ 'X-Any': 'v' });
@@ -69,7 +82,9 @@ describe('parseOptions refuses unknown option keys', () => {
 
   it('checks a union against the option that accepts the value', () => {
     expect(() => parseOptions(Schema, { target: { kind: 'http', url: 'x' } }, 'demo')).not.toThrow();
-    expect(configError({ target: { kind: 'http', url: 'x', path: 'p' } }).issues.map((i) => i.path)).toEqual(['options.target.path']);
+    expect(configError({ target: { kind: 'http', url: 'x', path: 'p' } }).issues.map((i) => i.path)).toEqual([
+      'options.target.path',
+    ]);
     expect(configError({ mode: { level: 1, levle: 2 } }).issues.map((i) => i.path)).toEqual(['options.mode.levle']);
     expect(() => parseOptions(Schema, { mode: 'a' }, 'demo')).not.toThrow();
   });
@@ -94,7 +109,9 @@ describe('parseOptions refuses unknown option keys', () => {
   it('walks lazy schemas and pipes, and survives a cyclic input', () => {
     type Node = { name: string; children?: Node[] };
     const Tree: z.ZodType<Node> = z.lazy(() => z.object({ name: z.string(), children: z.array(Tree).optional() }));
-    expect(findUnknownKeys(Tree, { name: 'a', children: [{ name: 'b', childs: [] }] }).map((k) => k.path)).toEqual([['children', 0, 'childs']]);
+    expect(findUnknownKeys(Tree, { name: 'a', children: [{ name: 'b', childs: [] }] }).map((k) => k.path)).toEqual([
+      ['children', 0, 'childs'],
+    ]);
     const piped = z.object({ n: z.string() }).pipe(z.object({ n: z.string() }));
     expect(findUnknownKeys(piped, { n: 'x', m: 'y' }).map((k) => k.key)).toEqual(['m']);
     const cyclic: Record<string, unknown> = { name: 'a' };
@@ -110,7 +127,9 @@ describe('parseOptions refuses unknown option keys', () => {
     });
     expect(() => tz({ timeZone: 'UTC' })).not.toThrow();
     // @ts-expect-error -- the misspelling is a type error too; this is what a JavaScript or `as` caller gets
-    expect(() => tz({ timezone: 'UTC' })).toThrow('time-demo: invalid options: options.timezone: unknown option "timezone" (did you mean "timeZone"?)');
+    expect(() => tz({ timezone: 'UTC' })).toThrow(
+      'time-demo: invalid options: options.timezone: unknown option "timezone" (did you mean "timeZone"?)',
+    );
   });
 });
 

@@ -60,7 +60,13 @@ function visit(schema: z.core.$ZodType, value: unknown, path: Path, found: Unkno
   }
 }
 
-function visitDef(schema: z.core.$ZodType, value: object, path: Path, found: UnknownKey[], seen: WeakSet<object>): void {
+function visitDef(
+  schema: z.core.$ZodType,
+  value: object,
+  path: Path,
+  found: UnknownKey[],
+  seen: WeakSet<object>,
+): void {
   const def = (schema as z.core.$ZodTypes)._zod.def;
   switch (def.type) {
     case 'object': {
@@ -84,7 +90,8 @@ function visitDef(schema: z.core.$ZodType, value: object, path: Path, found: Unk
       for (const [key, child] of Object.entries(value)) visit(def.valueType, child, [...path, key], found, seen);
       return;
     case 'array':
-      if (Array.isArray(value)) value.forEach((child: unknown, i) => visit(def.element, child, [...path, i], found, seen));
+      if (Array.isArray(value))
+        value.forEach((child: unknown, i) => visit(def.element, child, [...path, i], found, seen));
       return;
     case 'tuple':
       if (!Array.isArray(value)) return;
@@ -134,7 +141,12 @@ function collect(schema: z.core.$ZodType, value: object, path: Path, seen: WeakS
  * that knows most of its keys. When no option accepts the value, zod reports the union itself; guessing an
  * option there would name keys of the wrong one.
  */
-function bestUnionOption(options: readonly z.core.$ZodType[], value: object, path: Path, seen: WeakSet<object>): UnknownKey[] {
+function bestUnionOption(
+  options: readonly z.core.$ZodType[],
+  value: object,
+  path: Path,
+  seen: WeakSet<object>,
+): UnknownKey[] {
   let best: UnknownKey[] | undefined;
   for (const option of options) {
     if (!accepts(option, value)) continue;
@@ -165,7 +177,8 @@ function editDistance(a: string, b: string): number {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       let distance = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) distance = Math.min(distance, (beforePrevious[j - 2] ?? 0) + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        distance = Math.min(distance, (beforePrevious[j - 2] ?? 0) + 1);
       current.push(distance);
     }
     beforePrevious = previous;

@@ -42,7 +42,13 @@ export function createDeliveryAccounting(env: DeliveryAccountingEnv): DeliveryAc
     const rejected = result?.rejected;
     if (rejected === undefined || rejected.length === 0) return events.length;
     for (const r of rejected) {
-      ctx.deadLetter({ stage, reason: r.reason, code: ErrorCode.SINK_REJECTED, message: r.message, raw: events[r.index] });
+      ctx.deadLetter({
+        stage,
+        reason: r.reason,
+        code: ErrorCode.SINK_REJECTED,
+        message: r.message,
+        raw: events[r.index],
+      });
     }
     counters.drop('rejected', rejected.length);
     return events.length - rejected.length;
@@ -57,7 +63,8 @@ export function createDeliveryAccounting(env: DeliveryAccountingEnv): DeliveryAc
       if (announce) env.onWritten(events);
     },
     rejectAll: (events, error) => {
-      for (const raw of events) ctx.deadLetter({ stage, reason: 'rejected', code: error.code, message: error.message, raw });
+      for (const raw of events)
+        ctx.deadLetter({ stage, reason: 'rejected', code: error.code, message: error.message, raw });
       counters.drop('rejected', events.length);
     },
     failEvents: (groups, count, error, from = 0) => {

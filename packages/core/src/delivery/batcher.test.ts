@@ -11,7 +11,11 @@ const group = () => new AckGroup(undefined, 1, tracker);
 const target = () => {
   const reported: unknown[] = [];
   const deadLetters: DeadLetterInput[] = [];
-  return { reported, deadLetters, guard: createGuard({ report: (e) => reported.push(e), deadLetter: (d) => deadLetters.push(d) }, 'sink:test') };
+  return {
+    reported,
+    deadLetters,
+    guard: createGuard({ report: (e) => reported.push(e), deadLetter: (d) => deadLetters.push(d) }, 'sink:test'),
+  };
 };
 
 describe('createBatcher', () => {
@@ -101,7 +105,9 @@ describe('createBatcher', () => {
     expect(failed.map(([b]) => b.events)).toEqual([['a', 'b']]);
     expect(failed[0]?.[1]).toMatchObject({ code: ErrorCode.INTERNAL, message: 'consumer bug', stage: 'sink:test' });
     expect(t.reported).toHaveLength(1);
-    expect(t.deadLetters).toMatchObject([{ reason: 'callback_failed', data: { callback: 'batch age timer', events: 2 } }]);
+    expect(t.deadLetters).toMatchObject([
+      { reason: 'callback_failed', data: { callback: 'batch age timer', events: 2 } },
+    ]);
     // Not stuck: the next event starts a new batch and its timer cuts it.
     explode = false;
     batcher.add('c', group());

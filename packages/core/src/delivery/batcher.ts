@@ -78,7 +78,8 @@ export function createBatcher(options: BatcherOptions): Batcher {
       current.groups.push(group);
       current.bytes += size;
       if (current.events.length >= options.maxSize || current.bytes >= options.maxBytes) cut();
-      else if (timer === undefined) timer = setTimeout(options.guard('batch age timer', cut, recoverCut), options.maxWaitMs);
+      else if (timer === undefined)
+        timer = setTimeout(options.guard('batch age timer', cut, recoverCut), options.maxWaitMs);
     },
     flush: cut,
     pending: () => current.events.length,
@@ -102,7 +103,10 @@ export function estimateSize(value: unknown): number {
  * sizeOf must not strand an event half-taken (retained and counted as buffered, never batched). The first
  * failure goes to `onError` (a bug in the sink, reported once).
  */
-export function sizeOfOrEstimate(sizeOf: ((event: unknown) => number) | undefined, onError: (error: unknown) => void): (event: unknown) => number {
+export function sizeOfOrEstimate(
+  sizeOf: ((event: unknown) => number) | undefined,
+  onError: (error: unknown) => void,
+): (event: unknown) => number {
   if (sizeOf === undefined) return estimateSize;
   let reported = false;
   return (event) => {

@@ -80,7 +80,10 @@ describe('createBreaker', () => {
     let release: (v: string) => void = () => undefined;
     const trial = breaker.fire(() => new Promise<string>((resolve) => (release = resolve)));
     const second = vi.fn(async () => 'second');
-    await expect(breaker.fire(second)).rejects.toMatchObject({ code: ErrorCode.SINK_UNAVAILABLE, message: expect.stringContaining('half-open') });
+    await expect(breaker.fire(second)).rejects.toMatchObject({
+      code: ErrorCode.SINK_UNAVAILABLE,
+      message: expect.stringContaining('half-open'),
+    });
     expect(second).not.toHaveBeenCalled();
     release('trial');
     await expect(trial).resolves.toBe('trial');
@@ -115,7 +118,12 @@ describe('createBreaker', () => {
   });
 
   it('uses a custom isFailure', async () => {
-    const custom = createBreaker({ name: 'x', threshold: 1, resetTimeoutMs: 1000, isFailure: (e) => e instanceof RangeError });
+    const custom = createBreaker({
+      name: 'x',
+      threshold: 1,
+      resetTimeoutMs: 1000,
+      isFailure: (e) => e instanceof RangeError,
+    });
     try {
       await expect(custom.fire(async () => Promise.reject(new Error('ignored')))).rejects.toThrow('ignored');
       expect(custom.state()).toBe('closed');

@@ -130,7 +130,10 @@ export function createBreaker(options: CreateBreakerOptions): Breaker {
   return {
     fire: async <T>(fn: () => Promise<T>): Promise<T> => {
       if (isShutdown) {
-        throw new SdkError(ErrorCode.ABORTED, `breaker "${options.name}" was shut down`, { stage: `breaker:${options.name}`, retryable: false });
+        throw new SdkError(ErrorCode.ABORTED, `breaker "${options.name}" was shut down`, {
+          stage: `breaker:${options.name}`,
+          retryable: false,
+        });
       }
       try {
         return (await circuit.fire(fn)) as T;
@@ -167,5 +170,7 @@ function reportToStderr(error: SdkError): void {
 
 /** opossum's own "Breaker is open" rejection (not an error of the wrapped call). */
 function isOpenRejection(error: unknown): boolean {
-  return error instanceof Error && CircuitBreaker.isOurError(error) && (error as { code?: unknown }).code === 'EOPENBREAKER';
+  return (
+    error instanceof Error && CircuitBreaker.isOurError(error) && (error as { code?: unknown }).code === 'EOPENBREAKER'
+  );
 }

@@ -8,7 +8,15 @@ import { ErrorCode, SdkError } from '../model/errors.js';
 import type { DeliveryOptions } from './options.js';
 import type { Pipeline } from '../runtime/types.js';
 import { createRuntime } from '../runtime/runtime.js';
-import { ackRecorder, manualSink, manualSource, memoryOutbox, memorySink, settle, stateEvent } from '../../test/runtime-test-kit.js';
+import {
+  ackRecorder,
+  manualSink,
+  manualSource,
+  memoryOutbox,
+  memorySink,
+  settle,
+  stateEvent,
+} from '../../test/runtime-test-kit.js';
 import type { Sink } from '../component/sink.js';
 import type { Source } from '../component/source.js';
 
@@ -21,7 +29,12 @@ const down = () => new SdkError(ErrorCode.SINK_UNAVAILABLE, 'connection refused'
 /** Real disk I/O under fake timers: poll generously (the CI machine may be loaded). */
 const DISK = { timeout: 10_000, interval: 20 };
 
-function withOutbox(source: Source<Ev>, sink: Sink<Ev>, delivery: DeliveryOptions, outbox = memoryOutbox()): { p: Pipeline; outbox: ReturnType<typeof memoryOutbox> } {
+function withOutbox(
+  source: Source<Ev>,
+  sink: Sink<Ev>,
+  delivery: DeliveryOptions,
+  outbox = memoryOutbox(),
+): { p: Pipeline; outbox: ReturnType<typeof memoryOutbox> } {
   const p = createRuntime({
     sources: [source],
     stages: [{ kind: 'sink', sink, delivery: { outbox: { dir: '/unused' }, ...delivery } }],
@@ -35,7 +48,9 @@ describe('per-sink delivery', { timeout: 30_000 }, () => {
   it('makes emit wait when the intake and the sink buffer are full, and resumes when drained', async () => {
     const src = manualSource<Ev>();
     const sink = manualSink<Ev>('s');
-    const p = pipeline(src.source).to(sink.sink, { maxQueued: 1, batch: { maxSize: 1 } }).build({ maxQueued: 2, stageBatchSize: 1 });
+    const p = pipeline(src.source)
+      .to(sink.sink, { maxQueued: 1, batch: { maxSize: 1 } })
+      .build({ maxQueued: 2, stageBatchSize: 1 });
     await p.start();
     const ctx = src.ctx();
     await ctx.emit(stateEvent('light.a', 1)); // in flight
@@ -67,7 +82,9 @@ describe('per-sink delivery', { timeout: 30_000 }, () => {
   it('flushes early when its buffer is full, even if maxQueued is below maxSize', async () => {
     const src = manualSource<Ev>();
     const sink = memorySink<Ev>('s');
-    const p = pipeline(src.source).to(sink.sink, { maxQueued: 3, batch: { maxSize: 1000, maxWaitMs: 60_000 } }).build();
+    const p = pipeline(src.source)
+      .to(sink.sink, { maxQueued: 3, batch: { maxSize: 1000, maxWaitMs: 60_000 } })
+      .build();
     await p.start();
     await src.ctx().emitBatch(Array.from({ length: 10 }, (_, i) => stateEvent('light.a', i)));
     await settle();
@@ -105,10 +122,15 @@ describe('per-sink delivery', { timeout: 30_000 }, () => {
     const src = manualSource<Ev>();
     const stuck = manualSink<Ev>('s');
     const acks = ackRecorder();
-    const p = pipeline(src.source).to(stuck.sink, { maxQueued: 2, batch: { maxSize: 1 } }).build({ stopTimeoutMs: 1000 });
+    const p = pipeline(src.source)
+      .to(stuck.sink, { maxQueued: 2, batch: { maxSize: 1 } })
+      .build({ stopTimeoutMs: 1000 });
     p.events.on('error', () => undefined);
     await p.start();
-    await src.ctx().emitBatch([1, 2, 3, 4, 5].map((t) => stateEvent('light.a', t)), acks.ack('g'));
+    await src.ctx().emitBatch(
+      [1, 2, 3, 4, 5].map((t) => stateEvent('light.a', t)),
+      acks.ack('g'),
+    );
     await settle();
     expect(stuck.calls).toHaveLength(1); // 2 in the sink's buffer (1 being written), 3 held by the waiting stage loop
     const stopping = p.stop();
@@ -130,15 +152,22 @@ describe('per-sink delivery', { timeout: 30_000 }, () => {
       },
     };
     const acks = ackRecorder();
-    const p = pipeline(src.source).to(sized, { batch: { maxSize: 2 } }).build({ stopTimeoutMs: 1000 });
+    const p = pipeline(src.source)
+      .to(sized, { batch: { maxSize: 2 } })
+      .build({ stopTimeoutMs: 1000 });
     const errors: SdkError[] = [];
     p.events.on('error', (e) => errors.push(e));
     await p.start();
-    await src.ctx().emitBatch([1, 2, 3].map((t) => stateEvent('light.a', t)), acks.ack('g'));
+    await src.ctx().emitBatch(
+      [1, 2, 3].map((t) => stateEvent('light.a', t)),
+      acks.ack('g'),
+    );
     const stats = await p.stop(); // drains without waiting for the stop timeout
     expect(stats).toMatchObject({ written: { s: 3 }, failed: 0, inFlight: 0 });
     expect(acks.handled).toEqual(['g']);
-    expect(errors.map((e) => [e.code, e.message])).toEqual([['INTERNAL', 'sink s: sizeOf threw; using the size estimate']]);
+    expect(errors.map((e) => [e.code, e.message])).toEqual([
+      ['INTERNAL', 'sink s: sizeOf threw; using the size estimate'],
+    ]);
   });
 
   it('retries a retryable failure and acks after the successful write', async () => {
@@ -149,7 +178,9 @@ describe('per-sink delivery', { timeout: 30_000 }, () => {
       if (calls <= 2) throw down();
     });
     const acks = ackRecorder();
-    const p = pipeline(src.source).to(sink.sink, { batch: { maxSize: 1 }, retry: { retries: 5, minDelayMs: 100, maxDelayMs: 1000 } }).build();
+    const p = pipeline(src.source)
+      .to(sink.sink, { batch: { maxSize: 1 }, retry: { retries: 5, minDelayMs: 100, maxDelayMs: 1000 } })
+      .build();
     await p.start();
     await src.ctx().emit(stateEvent('light.a', 1), acks.ack('a'));
     await settle();
@@ -167,7 +198,9 @@ describe('per-sink delivery', { timeout: 30_000 }, () => {
       throw new SdkError(ErrorCode.SINK_REJECTED, 'HTTP 400: bad request');
     });
     const acks = ackRecorder();
-    const p = pipeline(src.source).to(sink.sink, { batch: { maxSize: 2 } }).build();
+    const p = pipeline(src.source)
+      .to(sink.sink, { batch: { maxSize: 2 } })
+      .build();
     const dead: DeadLetterRecord[] = [];
     p.events.on('dead-letter', (r) => dead.push(r));
     await p.start();
@@ -190,7 +223,11 @@ describe('per-sink delivery', { timeout: 30_000 }, () => {
       order.push(...batch.map((e) => e.time_fired));
     });
     const acks = ackRecorder();
-    const { p, outbox } = withOutbox(src.source, sink.sink, { batch: { maxSize: 1 }, retry: { retries: 0 }, breaker: { threshold: 2, resetTimeoutMs: 1000 } });
+    const { p, outbox } = withOutbox(src.source, sink.sink, {
+      batch: { maxSize: 1 },
+      retry: { retries: 0 },
+      breaker: { threshold: 2, resetTimeoutMs: 1000 },
+    });
     p.events.on('error', () => undefined);
     await p.start();
     await src.ctx().emit(stateEvent('light.a', 1), acks.ack('1'));
@@ -199,7 +236,10 @@ describe('per-sink delivery', { timeout: 30_000 }, () => {
     await settle();
     expect(acks.handled).toEqual(['1', '2']); // outboxed = durable = handled
     expect(outbox.entries.map((e) => e.records.length)).toEqual([1, 1]);
-    expect(p.health().components.find((c) => c.name === 'db')).toMatchObject({ status: 'degraded', message: expect.stringContaining('open') });
+    expect(p.health().components.find((c) => c.name === 'db')).toMatchObject({
+      status: 'degraded',
+      message: expect.stringContaining('open'),
+    });
     healthy = true;
     await src.ctx().emit(stateEvent('light.a', 3), acks.ack('3')); // queued behind the outbox
     await settle();
@@ -234,7 +274,9 @@ describe('per-sink delivery', { timeout: 30_000 }, () => {
   it('records points written, write duration and end-to-end lag', async () => {
     const src = manualSource<Ev>();
     const sink = memorySink<Ev>('s');
-    const p = pipeline(src.source).to(sink.sink, { batch: { maxSize: 1 } }).build({ now: () => 10_000 });
+    const p = pipeline(src.source)
+      .to(sink.sink, { batch: { maxSize: 1 } })
+      .build({ now: () => 10_000 });
     await p.start();
     await src.ctx().emit(stateEvent('light.a', 8_000_000)); // fired at 8 s (µs), accepted at 10 s
     await settle();
@@ -320,7 +362,11 @@ describe('per-sink delivery', { timeout: 30_000 }, () => {
     const sink = memorySink<Ev>('db', () => {
       if (!healthy) throw down();
     });
-    const { p } = withOutbox(src.source, sink.sink, { batch: { maxSize: 1 }, retry: { retries: 0 }, breaker: { threshold: 1, resetTimeoutMs: 1000 } });
+    const { p } = withOutbox(src.source, sink.sink, {
+      batch: { maxSize: 1 },
+      retry: { retries: 0 },
+      breaker: { threshold: 1, resetTimeoutMs: 1000 },
+    });
     const announced: number[] = [];
     p.events.on('written', (_sink, events) => announced.push(...events.map((e) => (e as Ev).time_fired)));
     p.events.on('error', () => undefined);
@@ -339,7 +385,12 @@ describe('per-sink delivery', { timeout: 30_000 }, () => {
   it('drains an outbox left by a previous run as soon as the next pipeline starts', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'outbox-restart-'));
     try {
-      const delivery: DeliveryOptions = { batch: { maxSize: 2 }, retry: { retries: 0 }, breaker: { threshold: 1 }, outbox: { dir, fsync: 'never' } };
+      const delivery: DeliveryOptions = {
+        batch: { maxSize: 2 },
+        retry: { retries: 0 },
+        breaker: { threshold: 1 },
+        outbox: { dir, fsync: 'never' },
+      };
       const first = manualSource<Ev>();
       const broken = memorySink<Ev>('db', () => {
         throw down();

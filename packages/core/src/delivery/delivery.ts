@@ -102,8 +102,20 @@ export function createDelivery(sink: AnySink, options: ResolvedDeliveryOptions, 
     isFailure: (e) => !isSdkError(e, ErrorCode.SINK_REJECTED),
     report: ctx.report,
   });
-  const { write, stopRetrying } = createSinkWrite({ sink, breaker, options, ctx, withRetry: deps.withRetry, signal: controller.signal });
-  const accounting = createDeliveryAccounting({ name, ctx, counters, onWritten: (events) => env.onWritten(name, events) });
+  const { write, stopRetrying } = createSinkWrite({
+    sink,
+    breaker,
+    options,
+    ctx,
+    withRetry: deps.withRetry,
+    signal: controller.signal,
+  });
+  const accounting = createDeliveryAccounting({
+    name,
+    ctx,
+    counters,
+    onWritten: (events) => env.onWritten(name, events),
+  });
 
   /** Fails a batch that was not made durable; `quiet` when its reason is logged elsewhere (rate-limited). */
   const fail = (batch: Batch, error: SdkError, quiet = false) => {
@@ -113,7 +125,12 @@ export function createDelivery(sink: AnySink, options: ResolvedDeliveryOptions, 
   };
   /** The delivery can't take these events any more (aborted or closed): they fail here, counted once. */
   const refuse = (events: readonly unknown[], groups: readonly AckGroup[], from: number) => {
-    accounting.failEvents(groups, events.length - from, toSdkError(controller.signal.reason, ErrorCode.ABORTED, stage), from);
+    accounting.failEvents(
+      groups,
+      events.length - from,
+      toSdkError(controller.signal.reason, ErrorCode.ABORTED, stage),
+      from,
+    );
   };
 
   const lane: DeliveryOutbox | undefined =
@@ -156,7 +173,12 @@ export function createDelivery(sink: AnySink, options: ResolvedDeliveryOptions, 
     maxBytes: options.batch.maxBytes,
     maxWaitMs: options.batch.maxWaitMs,
     sizeOf: sizeOfOrEstimate(sink.sizeOf as ((event: unknown) => number) | undefined, (error) =>
-      ctx.report(new SdkError(ErrorCode.INTERNAL, `sink ${name}: sizeOf threw; using the size estimate`, { stage, cause: error })),
+      ctx.report(
+        new SdkError(ErrorCode.INTERNAL, `sink ${name}: sizeOf threw; using the size estimate`, {
+          stage,
+          cause: error,
+        }),
+      ),
     ),
     onBatch: writer.enqueue,
     guard: createGuard(ctx, stage),
@@ -176,7 +198,11 @@ export function createDelivery(sink: AnySink, options: ResolvedDeliveryOptions, 
   const unsubscribe = breaker.onStateChange((breakerState) => {
     // Wake first: if logging throws, the drainer must still learn that it may try again.
     if (breakerState !== 'open') lane?.wake();
-    if (breakerState === 'open') ctx.logger.warn({ sink: name, state: breakerState }, `sink ${name}: circuit breaker open, batches go to the outbox (or fail)`);
+    if (breakerState === 'open')
+      ctx.logger.warn(
+        { sink: name, state: breakerState },
+        `sink ${name}: circuit breaker open, batches go to the outbox (or fail)`,
+      );
     else ctx.logger.info({ sink: name, state: breakerState }, `sink ${name}: circuit breaker ${breakerState}`);
   });
 
@@ -208,7 +234,8 @@ export function createDelivery(sink: AnySink, options: ResolvedDeliveryOptions, 
       state.stopped = true;
       // Called once nothing is buffered (or after abort): only an outbox drain can be running. Abort its retry
       // wait; an entry not acked stays on disk and is drained after the next start (at-least-once, idempotent).
-      if (!controller.signal.aborted) controller.abort(new SdkError(ErrorCode.ABORTED, `sink ${name}: delivery closed`, { stage }));
+      if (!controller.signal.aborted)
+        controller.abort(new SdkError(ErrorCode.ABORTED, `sink ${name}: delivery closed`, { stage }));
       writer.wake();
       lane?.wake();
       await tasksDone;
@@ -217,6 +244,11 @@ export function createDelivery(sink: AnySink, options: ResolvedDeliveryOptions, 
       breaker.shutdown();
       await lane?.close();
     },
-    status: () => ({ breaker: breaker.state(), outboxRecords: lane?.records() ?? 0, outboxFull: lane?.full(), lastError: state.lastError }),
+    status: () => ({
+      breaker: breaker.state(),
+      outboxRecords: lane?.records() ?? 0,
+      outboxFull: lane?.full(),
+      lastError: state.lastError,
+    }),
   };
 }

@@ -3,7 +3,14 @@ import { ErrorCode, SdkError } from '../model/errors.js';
 import type { Logger } from '../observability/logger.js';
 import { noopLogger } from '../observability/logger.js';
 import { createRuntime } from '../runtime/runtime.js';
-import { ackRecorder, manualSource, memoryOutbox, memorySink, settle, stateEvent } from '../../test/runtime-test-kit.js';
+import {
+  ackRecorder,
+  manualSource,
+  memoryOutbox,
+  memorySink,
+  settle,
+  stateEvent,
+} from '../../test/runtime-test-kit.js';
 
 type Ev = ReturnType<typeof stateEvent>;
 
@@ -29,7 +36,18 @@ describe('delivery callbacks and tasks survive throws (issue 11)', () => {
     const src = manualSource<Ev>();
     const p = createRuntime({
       sources: [src.source],
-      stages: [{ kind: 'sink', sink: sink.sink, delivery: { batch: { maxSize: 1 }, retry: { retries: 0 }, breaker: { threshold: 1, resetTimeoutMs: 100 }, outbox: { dir: '/unused' } } }],
+      stages: [
+        {
+          kind: 'sink',
+          sink: sink.sink,
+          delivery: {
+            batch: { maxSize: 1 },
+            retry: { retries: 0 },
+            breaker: { threshold: 1, resetTimeoutMs: 100 },
+            outbox: { dir: '/unused' },
+          },
+        },
+      ],
       options: { logger: throwingLogger(/circuit breaker/) },
       deps: { openOutbox: box.open },
     });
@@ -44,7 +62,11 @@ describe('delivery callbacks and tasks survive throws (issue 11)', () => {
     await settle();
     expect(sink.written.map((e) => e.time_fired)).toEqual([1]);
     expect(box.entries).toHaveLength(0);
-    expect(errors.map((e) => e.data?.['callback'])).toEqual(['breaker open listener', 'breaker half-open listener', 'breaker closed listener']);
+    expect(errors.map((e) => e.data?.['callback'])).toEqual([
+      'breaker open listener',
+      'breaker half-open listener',
+      'breaker closed listener',
+    ]);
     await p.stop();
   });
 
@@ -59,7 +81,13 @@ describe('delivery callbacks and tasks survive throws (issue 11)', () => {
     const p = createRuntime({
       sources: [src.source],
       // The failed write is logged ("unavailable, batch moved to the outbox") before the append: that line throws.
-      stages: [{ kind: 'sink', sink: sink.sink, delivery: { batch: { maxSize: 1 }, retry: { retries: 0 }, outbox: { dir: '/unused' } } }],
+      stages: [
+        {
+          kind: 'sink',
+          sink: sink.sink,
+          delivery: { batch: { maxSize: 1 }, retry: { retries: 0 }, outbox: { dir: '/unused' } },
+        },
+      ],
       options: { logger: throwingLogger(/unavailable/) },
       deps: { openOutbox: box.open },
     });

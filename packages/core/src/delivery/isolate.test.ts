@@ -22,7 +22,10 @@ describe('unfitEvent', () => {
   it('refuses a cycle as too deep (a walk would never end), with or without serialise', () => {
     const cycle: Record<string, unknown> = {};
     cycle['self'] = cycle;
-    expect(unfitEvent(cycle, false)).toMatchObject({ reason: 'json_too_deep', message: expect.stringMatching(/cycle/) });
+    expect(unfitEvent(cycle, false)).toMatchObject({
+      reason: 'json_too_deep',
+      message: expect.stringMatching(/cycle/),
+    });
   });
 
   it('with serialise, refuses what JSON cannot hold: bigints, a bare undefined', () => {
@@ -33,7 +36,10 @@ describe('unfitEvent', () => {
 
   it('accepts every JSON value of a realistic depth', () => {
     fc.assert(
-      fc.property(fc.jsonValue({ depthSize: 'medium', maxDepth: 20 }), (value) => unfitEvent(value, true) === undefined),
+      fc.property(
+        fc.jsonValue({ depthSize: 'medium', maxDepth: 20 }),
+        (value) => unfitEvent(value, true) === undefined,
+      ),
       { seed: 11, numRuns: 300 },
     );
   });

@@ -22,11 +22,15 @@ export interface Unfit {
  */
 export function unfitEvent(event: unknown, serialise: boolean): Unfit | undefined {
   if (valueDepth(event, MAX_EVENT_DEPTH) > MAX_EVENT_DEPTH) {
-    return { reason: 'json_too_deep', message: `event nests deeper than ${MAX_EVENT_DEPTH} levels (or holds a cycle); it can't be serialised safely` };
+    return {
+      reason: 'json_too_deep',
+      message: `event nests deeper than ${MAX_EVENT_DEPTH} levels (or holds a cycle); it can't be serialised safely`,
+    };
   }
   if (!serialise) return undefined;
   try {
-    if (JSON.stringify(event) === undefined) return { reason: 'not_serialisable', message: 'event is not a JSON value' };
+    if (JSON.stringify(event) === undefined)
+      return { reason: 'not_serialisable', message: 'event is not a JSON value' };
   } catch (error) {
     return { reason: 'not_serialisable', message: `event is not JSON-serialisable: ${errorMessage(error)}` };
   }
@@ -41,7 +45,13 @@ export function unfitEvent(event: unknown, serialise: boolean): Unfit | undefine
  * the sink, EVENT_INVALID from the outbox) on every redelivery, so its neighbours were never written.
  * Runs only on the failure path: a healthy pipeline pays nothing for it.
  */
-export function isolateUnfit(batch: Batch, serialise: boolean, ctx: StageContext, counters: Counters, stage: string): Batch | undefined {
+export function isolateUnfit(
+  batch: Batch,
+  serialise: boolean,
+  ctx: StageContext,
+  counters: Counters,
+  stage: string,
+): Batch | undefined {
   let rest: Batch | undefined;
   for (let i = 0; i < batch.events.length; i++) {
     const event = batch.events[i];
@@ -53,7 +63,8 @@ export function isolateUnfit(batch: Batch, serialise: boolean, ctx: StageContext
       }
       continue;
     }
-    if (rest === undefined) rest = { events: batch.events.slice(0, i), groups: batch.groups.slice(0, i), bytes: batch.bytes };
+    if (rest === undefined)
+      rest = { events: batch.events.slice(0, i), groups: batch.groups.slice(0, i), bytes: batch.bytes };
     ctx.deadLetter({ stage, reason: unfit.reason, code: ErrorCode.EVENT_INVALID, message: unfit.message, raw: event });
     counters.drop(unfit.reason);
     releaseAll(batch.groups, i, i + 1);

@@ -7,8 +7,18 @@ const MiB = 1024 * 1024;
 /** Size/bytes/time triggers of a sink's batcher: a batch is cut on whichever comes first. */
 export const BatchOptionsSchema = z.object({
   maxSize: z.number().int().positive().default(1000).describe('Flush when this many events are buffered'),
-  maxBytes: z.number().int().positive().default(MiB).describe("Flush when the buffered events' estimated size reaches this many bytes"),
-  maxWaitMs: z.number().int().positive().default(5000).describe('Flush when the oldest buffered event is this old (ms)'),
+  maxBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(MiB)
+    .describe("Flush when the buffered events' estimated size reaches this many bytes"),
+  maxWaitMs: z
+    .number()
+    .int()
+    .positive()
+    .default(5000)
+    .describe('Flush when the oldest buffered event is this old (ms)'),
 });
 
 /**
@@ -16,8 +26,20 @@ export const BatchOptionsSchema = z.object({
  * and unknown errors), capped exponential backoff with full jitter, never shorter than a server's Retry-After.
  */
 export const RetryOptionsSchema = z.object({
-  retries: z.number().int().nonnegative().default(5).describe('Attempts after the first; then (or as soon as the breaker is open) the batch goes to the outbox, or fails'),
-  minDelayMs: z.number().int().nonnegative().default(500).describe('Backoff ceiling of the first retry (ms), doubling per retry (full jitter; a Retry-After is honoured)'),
+  retries: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(5)
+    .describe(
+      'Attempts after the first; then (or as soon as the breaker is open) the batch goes to the outbox, or fails',
+    ),
+  minDelayMs: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(500)
+    .describe('Backoff ceiling of the first retry (ms), doubling per retry (full jitter; a Retry-After is honoured)'),
   maxDelayMs: z.number().int().positive().default(30_000).describe('Backoff cap (ms)'),
 });
 
@@ -26,8 +48,18 @@ export const RetryOptionsSchema = z.object({
  * goes straight to the outbox (or fails without one), and the outbox is not drained until the half-open trial.
  */
 export const BreakerOptionsSchema = z.object({
-  threshold: z.number().int().positive().default(5).describe('Consecutive failed write attempts (each retry counts; SINK_REJECTED does not) that open the breaker'),
-  resetTimeoutMs: z.number().int().positive().default(30_000).describe('Time before a half-open trial write, and the pause after a failed outbox drain (ms)'),
+  threshold: z
+    .number()
+    .int()
+    .positive()
+    .default(5)
+    .describe('Consecutive failed write attempts (each retry counts; SINK_REJECTED does not) that open the breaker'),
+  resetTimeoutMs: z
+    .number()
+    .int()
+    .positive()
+    .default(30_000)
+    .describe('Time before a half-open trial write, and the pause after a failed outbox drain (ms)'),
 });
 
 /**
@@ -39,9 +71,18 @@ export const BreakerOptionsSchema = z.object({
 export const DeliveryOptionsSchema = z.object({
   batch: BatchOptionsSchema.prefault({}).describe('Batch triggers'),
   retry: RetryOptionsSchema.prefault({}).describe('Retry of retryable write failures (around the breaker)'),
-  breaker: BreakerOptionsSchema.prefault({}).describe('Circuit breaker inside each retry attempt; while open, batches go to the outbox untried'),
-  outbox: OutboxOptionsSchema.optional().describe('Disk outbox for batches the sink cannot take now; without it such events fail (onFailed)'),
-  maxQueued: z.number().int().positive().default(10_000).describe('Events buffered for this sink before upstream waits (backpressure)'),
+  breaker: BreakerOptionsSchema.prefault({}).describe(
+    'Circuit breaker inside each retry attempt; while open, batches go to the outbox untried',
+  ),
+  outbox: OutboxOptionsSchema.optional().describe(
+    'Disk outbox for batches the sink cannot take now; without it such events fail (onFailed)',
+  ),
+  maxQueued: z
+    .number()
+    .int()
+    .positive()
+    .default(10_000)
+    .describe('Events buffered for this sink before upstream waits (backpressure)'),
 });
 
 /** What `.to(sink, delivery)` accepts (every field optional; the defaults are the schema's). */

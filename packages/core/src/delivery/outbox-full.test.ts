@@ -6,7 +6,15 @@ import { pipeline } from '../builder/pipeline.js';
 import { ErrorCode, SdkError } from '../model/errors.js';
 import type { DeliveryOptions } from './options.js';
 import { createRuntime } from '../runtime/runtime.js';
-import { ackRecorder, manualSource, memoryOutbox, memorySink, recordingLogger, settle, stateEvent } from '../../test/runtime-test-kit.js';
+import {
+  ackRecorder,
+  manualSource,
+  memoryOutbox,
+  memorySink,
+  recordingLogger,
+  settle,
+  stateEvent,
+} from '../../test/runtime-test-kit.js';
 import type { Sink } from '../component/sink.js';
 import { arraySource } from '../testing/array-source.js';
 import { TEST_EVENT_TIME, makeStateChanged } from '../testing/events.js';
@@ -27,7 +35,9 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const events = Array.from({ length: 30 }, (_, i) => makeStateChanged({ state: String(i), last_updated: TEST_EVENT_TIME + i }));
+const events = Array.from({ length: 30 }, (_, i) =>
+  makeStateChanged({ state: String(i), last_updated: TEST_EVENT_TIME + i }),
+);
 /** A 4000-byte outbox holds a few batches of 3 of these events, far fewer than 30. */
 const blockDelivery = (outboxDir: string): DeliveryOptions => ({
   batch: { maxSize: 3, maxWaitMs: 20 },
@@ -37,7 +47,12 @@ const blockDelivery = (outboxDir: string): DeliveryOptions => ({
 });
 
 /** A sink that throws SINK_UNAVAILABLE while `up` is false and records what it accepted, in order. */
-function switchableSink(): { sink: Sink<unknown>; written: string[]; calls: () => number; setUp: (up: boolean) => void } {
+function switchableSink(): {
+  sink: Sink<unknown>;
+  written: string[];
+  calls: () => number;
+  setUp: (up: boolean) => void;
+} {
   const written: string[] = [];
   let up = false;
   let calls = 0;
@@ -113,7 +128,10 @@ describe('a full block-mode outbox', { timeout: 30_000 }, () => {
     const p = pipeline(src).to(db.sink, blockDelivery(dir)).build(); // the default stopTimeoutMs: 30 s
     p.events.on('error', () => undefined);
     await p.start();
-    await vi.waitFor(() => expect(p.health().components.find((c) => c.name === 'db')?.message).toContain('outbox full'), DISK);
+    await vi.waitFor(
+      () => expect(p.health().components.find((c) => c.name === 'db')?.message).toContain('outbox full'),
+      DISK,
+    );
     await vi.advanceTimersByTimeAsync(2000);
     const outboxed = p.stats().outboxed['db'] ?? 0;
     expect(p.stats().inFlight).toBe(30 - outboxed); // the writer is blocked on the full outbox
@@ -122,7 +140,13 @@ describe('a full block-mode outbox', { timeout: 30_000 }, () => {
     const stats = await p.stop(); // no timer is advanced: a wait on any timer (stop timeout, backoff, drain pause) would hang here
     expect(Date.now()).toBe(startedAt);
 
-    expect(stats).toMatchObject({ received: 30, written: { db: 0 }, outboxed: { db: outboxed }, failed: 30 - outboxed, inFlight: 0 });
+    expect(stats).toMatchObject({
+      received: 30,
+      written: { db: 0 },
+      outboxed: { db: outboxed },
+      failed: 30 - outboxed,
+      inFlight: 0,
+    });
     expect(src.handled()).toBe(outboxed);
     expect(src.failed()).toHaveLength(30 - outboxed);
     expect(new Set(src.failed().map((e) => e.code))).toEqual(new Set([ErrorCode.ABORTED]));
@@ -154,7 +178,10 @@ describe('a full drop-newest outbox', { timeout: 30_000 }, () => {
   it('fails the refused batch (onFailed, BUFFER_OVERFLOW) and counts it once, as failed, not also as dropped', async () => {
     const src = arraySource(events);
     const db = switchableSink();
-    const delivery: DeliveryOptions = { ...blockDelivery(dir), outbox: { dir, maxBytes: 4000, whenFull: 'drop-newest', fsync: 'never' } };
+    const delivery: DeliveryOptions = {
+      ...blockDelivery(dir),
+      outbox: { dir, maxBytes: 4000, whenFull: 'drop-newest', fsync: 'never' },
+    };
     const log = recordingLogger();
     const p = pipeline(src).to(db.sink, delivery).build({ logger: log.logger });
     const errors: SdkError[] = [];
@@ -178,7 +205,9 @@ describe('a full drop-newest outbox', { timeout: 30_000 }, () => {
     expect(refusals.length).toBeGreaterThanOrEqual(1);
     expect(refusals.length).toBeLessThanOrEqual(2); // the first at once, the rest carried to the line written on close
     expect(refusals.reduce((n, l) => n + Number(l.fields['records']), 0)).toBe(stats.failed);
-    expect(await p.metrics.registry.getSingleMetricAsString('ha_ingestor_events_dropped_total')).not.toContain('outbox_full');
+    expect(await p.metrics.registry.getSingleMetricAsString('ha_ingestor_events_dropped_total')).not.toContain(
+      'outbox_full',
+    );
   });
 });
 
@@ -197,7 +226,12 @@ describe('stop is bounded with an outbox', { timeout: 30_000 }, () => {
         {
           kind: 'sink',
           sink: sink.sink,
-          delivery: { batch: { maxSize: 1 }, retry: { retries: 5, minDelayMs: 10_000, maxDelayMs: 60_000 }, breaker: { threshold: 100 }, outbox: { dir: '/unused' } },
+          delivery: {
+            batch: { maxSize: 1 },
+            retry: { retries: 5, minDelayMs: 10_000, maxDelayMs: 60_000 },
+            breaker: { threshold: 100 },
+            outbox: { dir: '/unused' },
+          },
         },
       ],
       options: { stopTimeoutMs: 5000 },
@@ -225,7 +259,18 @@ describe('stop is bounded with an outbox', { timeout: 30_000 }, () => {
     const box = memoryOutbox();
     const p = createRuntime({
       sources: [src.source],
-      stages: [{ kind: 'sink', sink: sink.sink, delivery: { batch: { maxSize: 1 }, retry: { retries: 0 }, breaker: { threshold: 1, resetTimeoutMs: 100 }, outbox: { dir: '/unused' } } }],
+      stages: [
+        {
+          kind: 'sink',
+          sink: sink.sink,
+          delivery: {
+            batch: { maxSize: 1 },
+            retry: { retries: 0 },
+            breaker: { threshold: 1, resetTimeoutMs: 100 },
+            outbox: { dir: '/unused' },
+          },
+        },
+      ],
       options: { stopTimeoutMs: 1000 },
       deps: { openOutbox: box.open },
     });

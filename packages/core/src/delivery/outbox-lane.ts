@@ -71,7 +71,11 @@ export function createDeliveryOutbox(env: DeliveryOutboxEnv): DeliveryOutbox {
   const stage = `sink:${name}`;
   const metrics = ctx.metrics;
   const guard = createGuard(ctx, stage);
-  const fullGauge = metrics.gauge('outbox_full', 'Whether a sink outbox is full (1) or not (0); what then happens depends on whenFull', ['sink']);
+  const fullGauge = metrics.gauge(
+    'outbox_full',
+    'Whether a sink outbox is full (1) or not (0); what then happens depends on whenFull',
+    ['sink'],
+  );
   const fullTotal = metrics.counter('outbox_full_total', 'Times a sink outbox reached its cap', ['sink']);
   const droppedTotal = metrics.counter(
     'outbox_dropped_total',

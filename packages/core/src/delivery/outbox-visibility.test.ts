@@ -25,7 +25,9 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const events = Array.from({ length: 30 }, (_, i) => makeStateChanged({ state: String(i), last_updated: TEST_EVENT_TIME + i }));
+const events = Array.from({ length: 30 }, (_, i) =>
+  makeStateChanged({ state: String(i), last_updated: TEST_EVENT_TIME + i }),
+);
 /** A 4000-byte outbox holds a few batches of 3 of these events, far fewer than 30. */
 const delivery = (whenFull: 'block' | 'drop-oldest'): DeliveryOptions => ({
   batch: { maxSize: 3, maxWaitMs: 20 },
@@ -73,7 +75,10 @@ describe('a full outbox is visible (issue 11)', { timeout: 30_000 }, () => {
     expect(await metric(p, 'ha_ingestor_outbox_full')).toContain('ha_ingestor_outbox_full{sink="db"} 1');
     expect(await metric(p, 'ha_ingestor_outbox_full_total')).toContain('ha_ingestor_outbox_full_total{sink="db"} 1');
     expect(p.health().status).toBe('degraded');
-    expect(sinkHealth(p)).toMatchObject({ status: 'degraded', message: expect.stringMatching(/outbox full, blocking \(\d+ of 4000 bytes\)/) });
+    expect(sinkHealth(p)).toMatchObject({
+      status: 'degraded',
+      message: expect.stringMatching(/outbox full, blocking \(\d+ of 4000 bytes\)/),
+    });
 
     db.setUp(true);
     await vi.waitFor(() => expect(db.written).toHaveLength(30), DISK);
@@ -98,8 +103,12 @@ describe('a full outbox is visible (issue 11)', { timeout: 30_000 }, () => {
     const dropped = stats.dropped['outbox_full'] ?? 0;
     expect(dropped).toBeGreaterThan(0);
     expect(stats.outboxed['db']).toBe(30);
-    expect(await metric(p, 'ha_ingestor_events_dropped_total')).toContain(`ha_ingestor_events_dropped_total{reason="outbox_full"} ${dropped}`);
-    expect(await metric(p, 'ha_ingestor_outbox_dropped_total')).toContain(`ha_ingestor_outbox_dropped_total{sink="db",policy="drop-oldest"} ${dropped}`);
+    expect(await metric(p, 'ha_ingestor_events_dropped_total')).toContain(
+      `ha_ingestor_events_dropped_total{reason="outbox_full"} ${dropped}`,
+    );
+    expect(await metric(p, 'ha_ingestor_outbox_dropped_total')).toContain(
+      `ha_ingestor_outbox_dropped_total{sink="db",policy="drop-oldest"} ${dropped}`,
+    );
     // What is left on disk is exactly what was outboxed and not dropped: nothing vanished uncounted.
     const box = await openOutbox<{ state: string }>({ name: 'db', dir });
     expect(box.size()).toBe(30 - dropped);

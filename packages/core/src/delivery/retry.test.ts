@@ -44,7 +44,12 @@ describe('withRetry', () => {
       if (attempt < 3) throw unavailable();
       return `ok@${attempt}`;
     });
-    const promise = withRetry(fn, { ...policy, retries: 5, random: () => 0.5, onRetry: (_e, a, d) => delays.push([a, d]) });
+    const promise = withRetry(fn, {
+      ...policy,
+      retries: 5,
+      random: () => 0.5,
+      onRetry: (_e, a, d) => delays.push([a, d]),
+    });
     await vi.advanceTimersByTimeAsync(49);
     expect(fn).toHaveBeenCalledTimes(1);
     await vi.advanceTimersByTimeAsync(1);
@@ -169,7 +174,9 @@ describe('helpers', () => {
   it('isNetworkError recognises system codes, fetch failures and causes', () => {
     expect(isNetworkError(Object.assign(new Error('x'), { code: 'ETIMEDOUT' }))).toBe(true);
     expect(isNetworkError(new TypeError('fetch failed'))).toBe(true);
-    expect(isNetworkError(new Error('wrapped', { cause: Object.assign(new Error('y'), { code: 'EPIPE' }) }))).toBe(true);
+    expect(isNetworkError(new Error('wrapped', { cause: Object.assign(new Error('y'), { code: 'EPIPE' }) }))).toBe(
+      true,
+    );
     expect(isNetworkError(new Error('nope'))).toBe(false);
     expect(isNetworkError('ECONNRESET')).toBe(false);
   });

@@ -40,7 +40,12 @@ export interface WithRetryOptions extends BackoffPolicy {
  * @example
  * const delay = backoffDelay(failures - 1, { minDelayMs: 500, maxDelayMs: 30_000 }, Math.random);
  */
-export function backoffDelay(attempt: number, policy: BackoffPolicy, random: () => number = Math.random, retryAfterMs?: number): number {
+export function backoffDelay(
+  attempt: number,
+  policy: BackoffPolicy,
+  random: () => number = Math.random,
+  retryAfterMs?: number,
+): number {
   const exponent = Math.max(0, Math.floor(attempt));
   const ceiling = Math.min(policy.maxDelayMs, policy.minDelayMs * 2 ** exponent);
   const jittered = Math.floor(clamp01(random()) * Math.max(0, ceiling));

@@ -49,16 +49,21 @@ export function createSinkWrite(env: SinkWriteEnv): SinkWrite {
     else env.signal.addEventListener('abort', forward, { once: true });
     let waiting = false;
     cutWait = () => {
-      if (waiting) own.abort(new SdkError(ErrorCode.ABORTED, `sink ${name}: retry wait cut short by stop`, { stage: `sink:${name}` }));
+      if (waiting)
+        own.abort(
+          new SdkError(ErrorCode.ABORTED, `sink ${name}: retry wait cut short by stop`, { stage: `sink:${name}` }),
+        );
     };
     try {
       return await env.withRetry(
         () => {
           waiting = false;
           const started = performance.now();
-          return breaker.fire(() => sink.write(batch, ctx)).finally(() => {
-            metrics.sinkWriteDuration.observe({ sink: name }, (performance.now() - started) / 1000);
-          });
+          return breaker
+            .fire(() => sink.write(batch, ctx))
+            .finally(() => {
+              metrics.sinkWriteDuration.observe({ sink: name }, (performance.now() - started) / 1000);
+            });
         },
         {
           retries: options.retry.retries,
@@ -69,10 +74,14 @@ export function createSinkWrite(env: SinkWriteEnv): SinkWrite {
           // surprise as transient loses nothing.
           // A RangeError is a data problem (a sink's serialiser overflowed on a deep event): retrying can't help;
           // the delivery isolates the event instead (issue 11).
-          isRetryable: (e) => !stopping && breaker.state() !== 'open' && !(e instanceof RangeError) && (!isSdkError(e) || e.retryable),
+          isRetryable: (e) =>
+            !stopping && breaker.state() !== 'open' && !(e instanceof RangeError) && (!isSdkError(e) || e.retryable),
           onRetry: (error, n, delayMs) => {
             waiting = true;
-            ctx.logger.warn({ sink: name, attempt: n, delayMs, code: error.code }, `sink ${name}: write failed, retrying: ${error.message}`);
+            ctx.logger.warn(
+              { sink: name, attempt: n, delayMs, code: error.code },
+              `sink ${name}: write failed, retrying: ${error.message}`,
+            );
           },
         },
       );

@@ -79,7 +79,10 @@ export function createDeliveryWriter(env: DeliveryWriterEnv): DeliveryWriter {
         inFlight = rest;
         if (rest.events.length > 0) await deliver(rest);
       } else if (lane !== undefined && !signal.aborted) {
-        ctx.logger.warn({ sink: name, code: error.code, events: batch.events.length }, `sink ${name}: unavailable, batch moved to the outbox`);
+        ctx.logger.warn(
+          { sink: name, code: error.code, events: batch.events.length },
+          `sink ${name}: unavailable, batch moved to the outbox`,
+        );
         await lane.append(batch);
       } else env.fail(batch, error);
       return;

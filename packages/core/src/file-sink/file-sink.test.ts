@@ -25,7 +25,8 @@ afterAll(async () => {
 const filesOf = async (dir: string, ext: string) => (await readdir(dir)).filter((f) => f.endsWith(`.${ext}`)).sort();
 const readLines = async (dir: string, ext: string) => {
   const lines: string[] = [];
-  for (const f of await filesOf(dir, ext)) lines.push(...(await readFile(join(dir, f), 'utf8')).split('\n').filter((l) => l !== ''));
+  for (const f of await filesOf(dir, ext))
+    lines.push(...(await readFile(join(dir, f), 'utf8')).split('\n').filter((l) => l !== ''));
   return lines;
 };
 const dataLines = (lines: string[]) => lines.filter((l) => !l.startsWith('#'));
@@ -138,8 +139,17 @@ describe('fileSink', () => {
     let deep: unknown = 'leaf';
     for (let i = 0; i < 100_000; i++) deep = [deep]; // built in code: no source's depth limit saw it
     const sink = make();
-    const result = await sink.write([makeStateChanged({ attributes: { deep } }), makeStateChanged({ state: 'ok' })], createTestContext());
-    expect(result?.rejected).toEqual([{ index: 0, reason: 'json_too_deep', message: expect.stringMatching(/^event nests too deep to serialise as JSON/) }]);
+    const result = await sink.write(
+      [makeStateChanged({ attributes: { deep } }), makeStateChanged({ state: 'ok' })],
+      createTestContext(),
+    );
+    expect(result?.rejected).toEqual([
+      {
+        index: 0,
+        reason: 'json_too_deep',
+        message: expect.stringMatching(/^event nests too deep to serialise as JSON/),
+      },
+    ]);
     expect((await readLines(dir, 'ndjson')).map((l) => (JSON.parse(l) as { state: string }).state)).toEqual(['ok']);
   });
 
@@ -160,17 +170,25 @@ describe('fileSink', () => {
 
   it('regression (issue 11): a state carrying LF and a # CONTEXT-DATABASE line is one point under the unchanged header', async () => {
     const sink = make({ format: 'lp', database: 'ha' });
-    const result = await sink.write([makeStateChanged({ entity_id: 'sensor.x', state: LP_INJECTION_STATE })], createTestContext());
+    const result = await sink.write(
+      [makeStateChanged({ entity_id: 'sensor.x', state: LP_INJECTION_STATE })],
+      createTestContext(),
+    );
     expect(result).toBeUndefined();
     const [file] = await filesOf(dir, 'lp');
     const read = readLineProtocolFile(await readFile(join(dir, file ?? expect.fail('no lp file')), 'utf8'));
     expect(read.directives).toEqual(['# DML', '# CONTEXT-DATABASE: ha']);
-    expect(read.points).toEqual([expect.objectContaining({ measurement: 'sensor', database: 'ha', fields: { state: LP_INJECTION_STATE } })]);
+    expect(read.points).toEqual([
+      expect.objectContaining({ measurement: 'sensor', database: 'ha', fields: { state: LP_INJECTION_STATE } }),
+    ]);
   });
 
   it('refuses unsafe toLines lines: the event when the hook gives indices, else the line goes to the dead-letter file', async () => {
     const unsafe = ['evil v=1 1\n# CONTEXT-DATABASE: _internal', '#m v=1 2'];
-    const withIndices = make({ format: 'lp', prefix: 'a' }, { toLines: () => ({ lines: ['ok v=1 1', ...unsafe], rejected: [], indices: [0, 1, 2] }) });
+    const withIndices = make(
+      { format: 'lp', prefix: 'a' },
+      { toLines: () => ({ lines: ['ok v=1 1', ...unsafe], rejected: [], indices: [0, 1, 2] }) },
+    );
     const ctx = createTestContext();
     const result = await withIndices.write([makeStateChanged(), makeStateChanged(), makeStateChanged()], ctx);
     expect(result?.rejected?.map((r) => [r.index, r.reason])).toEqual([
@@ -179,7 +197,10 @@ describe('fileSink', () => {
     ]);
     expect(ctx.deadLetters).toEqual([]);
 
-    const without = make({ format: 'lp', prefix: 'b' }, { toLines: () => ({ lines: ['ok v=1 3', ...unsafe], rejected: [] }) });
+    const without = make(
+      { format: 'lp', prefix: 'b' },
+      { toLines: () => ({ lines: ['ok v=1 3', ...unsafe], rejected: [] }) },
+    );
     expect(await without.write([makeStateChanged(), makeStateChanged(), makeStateChanged()], ctx)).toBeUndefined();
     expect(ctx.deadLetters.map((d) => [d.reason, d.raw])).toEqual(unsafe.map((line) => ['unsafe_line', line]));
     expect(dataLines(await readLines(dir, 'lp'))).toEqual(['ok v=1 1', 'ok v=1 3']);
@@ -189,7 +210,9 @@ describe('fileSink', () => {
     expect(() => fileSink({ dir, database: 'ha\n# CONTEXT-DATABASE: _internal' })).toThrow(
       expect.objectContaining({ code: ErrorCode.CONFIG_INVALID, message: expect.stringContaining('database') }),
     );
-    expect(() => fileSink({ dir, retentionPolicy: 'a:b' })).toThrow(expect.objectContaining({ message: expect.stringContaining('retentionPolicy') }));
+    expect(() => fileSink({ dir, retentionPolicy: 'a:b' })).toThrow(
+      expect.objectContaining({ message: expect.stringContaining('retentionPolicy') }),
+    );
   });
 
   it('rotates to a new file before one would exceed rotate.maxBytes', async () => {
@@ -213,7 +236,10 @@ describe('fileSink', () => {
     expect(await filesOf(dir, 'ndjson')).toEqual(['events-20261129T120000000Z.ndjson']);
     now += 1;
     await sink.write([makeStateChanged()], ctx);
-    expect(await filesOf(dir, 'ndjson')).toEqual(['events-20261129T120000000Z.ndjson', 'events-20261129T120100000Z.ndjson']);
+    expect(await filesOf(dir, 'ndjson')).toEqual([
+      'events-20261129T120000000Z.ndjson',
+      'events-20261129T120100000Z.ndjson',
+    ]);
   });
 
   it('starts a new file on every run instead of appending to an old one', async () => {
@@ -223,7 +249,10 @@ describe('fileSink', () => {
     await first.close?.();
     const second = make({ prefix: 'ha' });
     await second.write([makeStateChanged()], ctx);
-    expect(await filesOf(dir, 'ndjson')).toEqual(['ha-20231114T221320000Z.ndjson', 'ha-20231114T221320000Z_0001.ndjson']);
+    expect(await filesOf(dir, 'ndjson')).toEqual([
+      'ha-20231114T221320000Z.ndjson',
+      'ha-20231114T221320000Z_0001.ndjson',
+    ]);
   });
 
   it('rejects with a retryable SINK_UNAVAILABLE when the directory cannot be written', async () => {
@@ -234,22 +263,34 @@ describe('fileSink', () => {
       code: ErrorCode.SINK_UNAVAILABLE,
       retryable: true,
     });
-    await expect(sink.healthcheck?.(new AbortController().signal)).rejects.toMatchObject({ code: ErrorCode.SINK_UNAVAILABLE });
+    await expect(sink.healthcheck?.(new AbortController().signal)).rejects.toMatchObject({
+      code: ErrorCode.SINK_UNAVAILABLE,
+    });
   });
 
   it('healthcheck fails for a read-only directory', async () => {
     if (process.getuid?.() === 0) return; // root can write anywhere
     await chmod(dir, 0o500);
     try {
-      await expect(make().healthcheck?.(new AbortController().signal)).rejects.toMatchObject({ code: ErrorCode.SINK_UNAVAILABLE });
+      await expect(make().healthcheck?.(new AbortController().signal)).rejects.toMatchObject({
+        code: ErrorCode.SINK_UNAVAILABLE,
+      });
     } finally {
       await chmod(dir, 0o700);
     }
   });
 
   it('validates its options with CONFIG_INVALID naming the key', () => {
-    expect(() => fileSink({ dir: '' })).toThrow(expect.objectContaining({ code: ErrorCode.CONFIG_INVALID, message: expect.stringContaining('dir') }));
-    expect(() => fileSink({ dir, prefix: '../x' })).toThrow(expect.objectContaining({ message: expect.stringContaining('prefix') }));
-    expect(FileSinkOptionsSchema.parse({ dir })).toMatchObject({ format: 'ndjson', fsync: true, rotate: { maxBytes: 64 * 1024 * 1024 } });
+    expect(() => fileSink({ dir: '' })).toThrow(
+      expect.objectContaining({ code: ErrorCode.CONFIG_INVALID, message: expect.stringContaining('dir') }),
+    );
+    expect(() => fileSink({ dir, prefix: '../x' })).toThrow(
+      expect.objectContaining({ message: expect.stringContaining('prefix') }),
+    );
+    expect(FileSinkOptionsSchema.parse({ dir })).toMatchObject({
+      format: 'ndjson',
+      fsync: true,
+      rotate: { maxBytes: 64 * 1024 * 1024 },
+    });
   });
 });

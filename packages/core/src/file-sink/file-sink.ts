@@ -1,6 +1,13 @@
 import { access, constants, mkdir } from 'node:fs/promises';
 import { ErrorCode, SdkError, toSdkError, errorMessage } from '../model/errors.js';
-import { defaultToLines, lineProtocolHeader, serialisationFailure, unsafeLineReason, type FileSinkEvent, type ToLinesResult } from './lines.js';
+import {
+  defaultToLines,
+  lineProtocolHeader,
+  serialisationFailure,
+  unsafeLineReason,
+  type FileSinkEvent,
+  type ToLinesResult,
+} from './lines.js';
 import { createRotatingFile, type RotatingFile } from './rotating.js';
 import { FileSinkOptionsSchema, type FileSinkOptions, type ResolvedFileSinkOptions } from './options.js';
 import type { Logger } from '../observability/logger.js';
@@ -9,7 +16,10 @@ import { defineSink, type RejectedEvent, type Sink, type SinkImpl } from '../com
 
 const SINK_NAME = 'file';
 /** defineSink's metadata, typed so that the declarations name the schema instead of spelling out its type. */
-const METADATA: { readonly componentName: string; readonly optionsSchema: typeof FileSinkOptionsSchema } = { componentName: SINK_NAME, optionsSchema: FileSinkOptionsSchema };
+const METADATA: { readonly componentName: string; readonly optionsSchema: typeof FileSinkOptionsSchema } = {
+  componentName: SINK_NAME,
+  optionsSchema: FileSinkOptionsSchema,
+};
 
 /** Hooks of {@link fileSink} (code, not data: the second argument of the factory), typed by the event `E` it receives. */
 export interface FileSinkHooks<E extends FileSinkEvent = FileSinkEvent> {
@@ -49,7 +59,10 @@ export const fileSink = Object.assign(
   METADATA,
 );
 
-function createFileSink<E extends FileSinkEvent>(options: ResolvedFileSinkOptions, hooks: FileSinkHooks<E>): SinkImpl<E> {
+function createFileSink<E extends FileSinkEvent>(
+  options: ResolvedFileSinkOptions,
+  hooks: FileSinkHooks<E>,
+): SinkImpl<E> {
   const lock = createLock();
   const stage = `sink:${SINK_NAME}`;
   let writers: { ndjson?: RotatingFile; lp?: RotatingFile } | undefined;
@@ -77,22 +90,29 @@ function createFileSink<E extends FileSinkEvent>(options: ResolvedFileSinkOption
             throw toSdkError(error, ErrorCode.INTERNAL, stage);
           }
           for (const r of mapped.rejected) if (!rejected.has(r.index)) rejected.set(r.index, r);
-          const lines = safeLines(mapped, rejected, (entry) => ctx.deadLetter({ stage, code: ErrorCode.SINK_REJECTED, ...entry }));
+          const lines = safeLines(mapped, rejected, (entry) =>
+            ctx.deadLetter({ stage, code: ErrorCode.SINK_REJECTED, ...entry }),
+          );
           if (lines.length > 0) await lp.append(`${lines.join('\n')}\n`, now);
         }
         return rejected.size === 0 ? undefined : { rejected: [...rejected.values()].sort((a, b) => a.index - b.index) };
       }),
 
     healthcheck: async (signal) => {
-      if (signal.aborted) throw new SdkError(ErrorCode.ABORTED, `${stage}: healthcheck aborted`, { stage, cause: signal.reason });
+      if (signal.aborted)
+        throw new SdkError(ErrorCode.ABORTED, `${stage}: healthcheck aborted`, { stage, cause: signal.reason });
       try {
         await mkdir(options.dir, { recursive: true });
         await access(options.dir, constants.W_OK);
       } catch (error) {
-        throw new SdkError(ErrorCode.SINK_UNAVAILABLE, `${stage}: ${options.dir} is not writable: ${errorMessage(error)}`, {
-          stage,
-          cause: error,
-        });
+        throw new SdkError(
+          ErrorCode.SINK_UNAVAILABLE,
+          `${stage}: ${options.dir} is not writable: ${errorMessage(error)}`,
+          {
+            stage,
+            cause: error,
+          },
+        );
       }
     },
 
@@ -109,7 +129,11 @@ function createFileSink<E extends FileSinkEvent>(options: ResolvedFileSinkOption
 
 // --- internal ---
 
-function makeWriters(options: ResolvedFileSinkOptions, stage: string, logger: Logger): { ndjson?: RotatingFile; lp?: RotatingFile } {
+function makeWriters(
+  options: ResolvedFileSinkOptions,
+  stage: string,
+  logger: Logger,
+): { ndjson?: RotatingFile; lp?: RotatingFile } {
   const common = {
     dir: options.dir,
     prefix: options.prefix,
@@ -123,7 +147,13 @@ function makeWriters(options: ResolvedFileSinkOptions, stage: string, logger: Lo
     ...(options.format === 'lp' ? {} : { ndjson: createRotatingFile({ ...common, ext: 'ndjson' }) }),
     ...(options.format === 'ndjson'
       ? {}
-      : { lp: createRotatingFile({ ...common, ext: 'lp', header: `${lineProtocolHeader(options.database, options.retentionPolicy)}\n` }) }),
+      : {
+          lp: createRotatingFile({
+            ...common,
+            ext: 'lp',
+            header: `${lineProtocolHeader(options.database, options.retentionPolicy)}\n`,
+          }),
+        }),
   };
 }
 

@@ -1,7 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { HaEvent } from '../model/event.js';
-import { defaultToLines, headerNameProblem, lineProtocolHeader, unsafeLineReason, type FileSinkEvent } from './lines.js';
+import {
+  defaultToLines,
+  headerNameProblem,
+  lineProtocolHeader,
+  unsafeLineReason,
+  type FileSinkEvent,
+} from './lines.js';
 import { makeStateChanged, TEST_EVENT_TIME } from '../testing/events.js';
 import { LP_INJECTION_STATE, readLineProtocolFile } from '../testing/line-protocol-reader.js';
 
@@ -20,7 +26,11 @@ describe('defaultToLines', () => {
     const read = readLineProtocolFile(text);
     expect(read.directives).toEqual(['# DML', '# CONTEXT-DATABASE: home_assistant']);
     expect(read.points).toHaveLength(1);
-    expect(read.points[0]).toMatchObject({ measurement: 'sensor', database: 'home_assistant', fields: { state: HOSTILE_STATE } });
+    expect(read.points[0]).toMatchObject({
+      measurement: 'sensor',
+      database: 'home_assistant',
+      fields: { state: HOSTILE_STATE },
+    });
     expect(text).not.toMatch(/^evil_measure/m);
   });
 
@@ -30,11 +40,18 @@ describe('defaultToLines', () => {
     expect(defaultToLines([number], 'us').lines).toEqual(defaultToLines([text], 'us').lines);
     expect(readLineProtocolFile(fileOf([number]).text).points[0]?.fields).toEqual({ state: '21.5', value: 21.5 });
     const nan = { ...text, state: Number.NaN };
-    expect(defaultToLines([nan], 'us')).toMatchObject({ lines: [expect.stringContaining('state="NaN"')], rejected: [] });
+    expect(defaultToLines([nan], 'us')).toMatchObject({
+      lines: [expect.stringContaining('state="NaN"')],
+      rejected: [],
+    });
   });
 
   it('returns the event index of every line', () => {
-    const events = [makeStateChanged(), makeStateChanged({ entity_id: 'light.a\nb' }), makeStateChanged({ entity_id: 'light.c' })];
+    const events = [
+      makeStateChanged(),
+      makeStateChanged({ entity_id: 'light.a\nb' }),
+      makeStateChanged({ entity_id: 'light.c' }),
+    ];
     const out = defaultToLines(events, 'us');
     expect(out.indices).toEqual([0, 2]);
     expect(out.rejected.map((r) => [r.index, r.reason])).toEqual([[1, 'newline']]);
@@ -118,9 +135,15 @@ function arbitraryEvent(): fc.Arbitrary<HaEvent> {
       state: fc.oneof(hostileString(20), fc.constant(HOSTILE_STATE), fc.constant(null), fc.double().map(String)),
       time,
     })
-    .map(({ domain, object, state, time: t }) => makeStateChanged({ entity_id: `${domain}.${object}`, domain, state, last_updated: t }));
+    .map(({ domain, object, state, time: t }) =>
+      makeStateChanged({ entity_id: `${domain}.${object}`, domain, state, last_updated: t }),
+    );
   const other = fc
-    .record({ event_type: hostileString(8), data: fc.dictionary(hostileString(5), fc.oneof(hostileString(10), fc.integer())), time })
+    .record({
+      event_type: hostileString(8),
+      data: fc.dictionary(hostileString(5), fc.oneof(hostileString(10), fc.integer())),
+      time,
+    })
     .map(({ event_type, data, time: t }): HaEvent => ({
       event_type,
       data,

@@ -46,7 +46,8 @@ export function defaultToLines(events: readonly FileSinkEvent[], precision: Prec
     }
   }
   const out = serializePoints(points, precision, { target: 'file' });
-  for (const r of out.rejected) rejected.push({ index: pointIndex[r.index] as number, reason: r.reason, message: r.message });
+  for (const r of out.rejected)
+    rejected.push({ index: pointIndex[r.index] as number, reason: r.reason, message: r.message });
   rejected.sort((a, b) => a.index - b.index);
   return { lines: [...out.lines], rejected, indices: out.indices.map((i) => pointIndex[i] as number) };
 }
@@ -71,9 +72,12 @@ export function unsafeLineReason(line: string): string | undefined {
  * (and retention policy) from it; for everything else (`influx write`, the HTTP API) these are comments.
  */
 export function lineProtocolHeader(database: string, retentionPolicy?: string): string {
-  const problem = headerNameProblem(database) ?? (retentionPolicy === undefined ? undefined : headerNameProblem(retentionPolicy));
+  const problem =
+    headerNameProblem(database) ?? (retentionPolicy === undefined ? undefined : headerNameProblem(retentionPolicy));
   if (problem !== undefined) {
-    throw new ConfigError(`line protocol header: ${problem}`, [{ path: retentionPolicy === undefined ? 'database' : 'database/retentionPolicy', message: problem }]);
+    throw new ConfigError(`line protocol header: ${problem}`, [
+      { path: retentionPolicy === undefined ? 'database' : 'database/retentionPolicy', message: problem },
+    ]);
   }
   const rp = retentionPolicy === undefined ? '' : `# CONTEXT-RETENTION-POLICY: ${retentionPolicy}\n`;
   return `# DML\n# CONTEXT-DATABASE: ${database}\n${rp}`;

@@ -23,7 +23,12 @@ export const FileSinkOptionsSchema = z.object({
     .describe('File name prefix: `<prefix>-<UTC time>.ndjson` / `.lp`'),
   rotate: z
     .object({
-      maxBytes: z.number().int().positive().default(64 * MiB).describe('Start a new file before one would grow past this size'),
+      maxBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(64 * MiB)
+        .describe('Start a new file before one would grow past this size'),
       maxAgeMs: z
         .number()
         .int()
@@ -33,12 +38,22 @@ export const FileSinkOptionsSchema = z.object({
     })
     .prefault({})
     .describe('Rotation: a new file is started when either limit is reached'),
-  fsync: z.boolean().default(true).describe('fsync after every batch, so `write()` resolves only once the batch is on disk'),
-  precision: z.enum(['ns', 'us', 'ms', 's']).default('us').describe('Timestamp precision of line protocol files (import with the same precision)'),
+  fsync: z
+    .boolean()
+    .default(true)
+    .describe('fsync after every batch, so `write()` resolves only once the batch is on disk'),
+  precision: z
+    .enum(['ns', 'us', 'ms', 's'])
+    .default('us')
+    .describe('Timestamp precision of line protocol files (import with the same precision)'),
   database: headerName
     .default('home_assistant')
-    .describe('InfluxDB 1.x database named in the `# CONTEXT-DATABASE:` header of line protocol files (no `:`, control characters or surrounding spaces)'),
-  retentionPolicy: headerName.optional().describe('Retention policy named in a `# CONTEXT-RETENTION-POLICY:` header; omitted → the default'),
+    .describe(
+      'InfluxDB 1.x database named in the `# CONTEXT-DATABASE:` header of line protocol files (no `:`, control characters or surrounding spaces)',
+    ),
+  retentionPolicy: headerName
+    .optional()
+    .describe('Retention policy named in a `# CONTEXT-RETENTION-POLICY:` header; omitted → the default'),
 });
 
 /** Options of {@link fileSink} as a user writes them. */

@@ -19,7 +19,9 @@ describe('file sink and outbox in a real pipeline', () => {
   });
 
   it('writes every event to NDJSON and acks the source only after the write', async () => {
-    const events = Array.from({ length: 25 }, (_, i) => makeStateChanged({ state: String(i), last_updated: TEST_EVENT_TIME + i }));
+    const events = Array.from({ length: 25 }, (_, i) =>
+      makeStateChanged({ state: String(i), last_updated: TEST_EVENT_TIME + i }),
+    );
     const source = arraySource(events, { finite: true });
     const p = pipeline(source)
       .to(fileSink({ dir: join(dir, 'files') }), { batch: { maxSize: 10, maxWaitMs: 50 } })
@@ -35,7 +37,9 @@ describe('file sink and outbox in a real pipeline', () => {
   });
 
   it('parks batches in the outbox while the sink is down and replays them in order after a restart', async () => {
-    const events = Array.from({ length: 6 }, (_, i) => makeStateChanged({ state: String(i), last_updated: TEST_EVENT_TIME + i }));
+    const events = Array.from({ length: 6 }, (_, i) =>
+      makeStateChanged({ state: String(i), last_updated: TEST_EVENT_TIME + i }),
+    );
     const outbox = { dir: join(dir, 'outbox') };
     const down = collectingSink<StateChangedEvent>({ name: 'db' });
     down.failNext(1000);

@@ -112,8 +112,14 @@ export function createRotatingFile(options: RotatingFileOptions): RotatingFile {
       } catch (error) {
         const failure = fail('write', error);
         // Never leave half a batch behind: cut it off (best effort) and start a new file next time.
-        await h.truncate(offset).catch((e: unknown) => options.logger.error({ err: e, path }, `${options.stage}: cannot truncate a failed write`));
-        await closeCurrent().catch((e: unknown) => options.logger.error({ err: e }, `${options.stage}: cannot close a failed file`));
+        await h
+          .truncate(offset)
+          .catch((e: unknown) =>
+            options.logger.error({ err: e, path }, `${options.stage}: cannot truncate a failed write`),
+          );
+        await closeCurrent().catch((e: unknown) =>
+          options.logger.error({ err: e }, `${options.stage}: cannot close a failed file`),
+        );
         throw failure;
       }
     },

@@ -13,7 +13,10 @@ describe('parseJsonText', () => {
   it('refuses nesting one level past the bound with json_too_deep and the offset', () => {
     expect(parseJsonText(nested(MAX_JSON_DEPTH + 1))).toEqual({
       ok: false,
-      error: { reason: 'json_too_deep', message: `JSON nests deeper than ${MAX_JSON_DEPTH} levels (at offset ${MAX_JSON_DEPTH})` },
+      error: {
+        reason: 'json_too_deep',
+        message: `JSON nests deeper than ${MAX_JSON_DEPTH} levels (at offset ${MAX_JSON_DEPTH})`,
+      },
     });
   });
 

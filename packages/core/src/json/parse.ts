@@ -36,7 +36,10 @@ export function parseJsonText(
   if (depth !== undefined) {
     return {
       ok: false,
-      error: { reason: 'json_too_deep', message: `JSON nests deeper than ${maxDepth} levels (at offset ${depth.offset})` },
+      error: {
+        reason: 'json_too_deep',
+        message: `JSON nests deeper than ${maxDepth} levels (at offset ${depth.offset})`,
+      },
     };
   }
   try {
@@ -89,7 +92,8 @@ export function valueDepth(value: unknown, limit: number = MAX_JSON_DEPTH): numb
       if (deepest > limit) return limit + 1;
     }
     const children = Array.isArray(node) ? (node as unknown[]) : Object.values(node);
-    for (const child of children) if (isContainer(child) && (reached.get(child) ?? 0) < depth + 1) stack.push([child, depth + 1]);
+    for (const child of children)
+      if (isContainer(child) && (reached.get(child) ?? 0) < depth + 1) stack.push([child, depth + 1]);
   }
   return deepest;
 }

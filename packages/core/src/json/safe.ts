@@ -62,7 +62,8 @@ export function toJsonSafe(value: unknown, limits: JsonSafeLimits = {}): unknown
       }
       const out: Record<string, unknown> = {};
       let count = 0;
-      const entries = obj instanceof Map ? [...obj.entries()].map(([k, x]) => [String(k), x] as const) : Object.entries(obj);
+      const entries =
+        obj instanceof Map ? [...obj.entries()].map(([k, x]) => [String(k), x] as const) : Object.entries(obj);
       for (const [k, x] of entries) {
         if (count++ >= maxItems) {
           out[TRUNCATED] = `${entries.length - maxItems} more keys`;

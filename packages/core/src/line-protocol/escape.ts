@@ -75,7 +75,8 @@ export type NameKind = 'measurement' | 'tag key' | 'tag value' | 'field key';
 
 /** The escaped name, or why it can't be written (memoised per kind; used by the serialiser). */
 export function escapedName(name: string, kind: NameKind): string | Failure {
-  if (typeof name !== 'string') return fail(kind === 'measurement' ? 'empty_measurement' : 'empty_key', `${kind} is not a string`);
+  if (typeof name !== 'string')
+    return fail(kind === 'measurement' ? 'empty_measurement' : 'empty_key', `${kind} is not a string`);
   if (name.length > CACHEABLE_LENGTH) return escapeName(name, kind);
   const cache = CACHES[kind];
   let out = cache.get(name);
@@ -134,14 +135,19 @@ function singleLineEscape(c: string): string {
 function escapeName(name: string, kind: NameKind): string | Failure {
   const n = name.length;
   const measurement = kind === 'measurement';
-  if (n === 0) return measurement ? fail('empty_measurement', 'measurement is empty') : fail('empty_key', `${kind} is empty`);
+  if (n === 0)
+    return measurement ? fail('empty_measurement', 'measurement is empty') : fail('empty_key', `${kind} is empty`);
   if (measurement) {
     const first = name.charCodeAt(0);
-    if (first === HASH) return fail('hash_measurement', `measurement ${JSON.stringify(name)} starts with '#' (a comment to InfluxDB)`);
+    if (first === HASH)
+      return fail('hash_measurement', `measurement ${JSON.stringify(name)} starts with '#' (a comment to InfluxDB)`);
     // The server skips leading space, TAB and NUL before it looks for `#` (models.skipWhitespace): such a
     // name would be renamed, or with a `#` after it, read as a comment and silently dropped (issue 11).
     if (first === TAB || first === NUL) {
-      return fail('invalid_measurement', `measurement ${JSON.stringify(name)} starts with a ${first === TAB ? 'TAB' : 'NUL'} (stripped by InfluxDB)`);
+      return fail(
+        'invalid_measurement',
+        `measurement ${JSON.stringify(name)} starts with a ${first === TAB ? 'TAB' : 'NUL'} (stripped by InfluxDB)`,
+      );
     }
   } else if (name === 'time') {
     if (kind === 'tag key') return fail('time_tag', "tag key 'time' is rejected by InfluxDB");
@@ -186,4 +192,3 @@ function needsEscape(name: string, withEquals: boolean): boolean {
   }
   return false;
 }
-

@@ -16,7 +16,9 @@ describe("serializePoints({ target: 'file' })", () => {
   });
 
   it('ignores stringNewlines: literal for files', () => {
-    expect(serializePoint(pt({ fields: { s: 'a\nb' } }), 'us', { ...file, stringNewlines: 'literal' })).toBe(`m s="a\\nb" ${T}`);
+    expect(serializePoint(pt({ fields: { s: 'a\nb' } }), 'us', { ...file, stringNewlines: 'literal' })).toBe(
+      `m s="a\\nb" ${T}`,
+    );
   });
 
   it.each([
@@ -25,7 +27,9 @@ describe("serializePoints({ target: 'file' })", () => {
     ['tag value', pt({ tags: { k: 'v\r' } })],
     ['field key', pt({ fields: { 'f\r': 1 } })],
   ])('rejects a CR in a %s with reason newline (names have no escape for it)', (_kind, point) => {
-    expect(serializePoints([point], 'us', file).rejected).toEqual([{ index: 0, reason: 'newline', message: expect.stringContaining('carriage return') }]);
+    expect(serializePoints([point], 'us', file).rejected).toEqual([
+      { index: 0, reason: 'newline', message: expect.stringContaining('carriage return') },
+    ]);
     // The write API path keeps its verified behaviour: a CR in a name is stored literally by InfluxDB 1.x.
     expect(serializePoints([point], 'us').rejected).toEqual([]);
   });
@@ -46,7 +50,9 @@ describe("serializePoints({ target: 'file' })", () => {
         expect(physical).toEqual(out.lines);
         for (const line of physical) expect(line.startsWith('#')).toBe(false);
         for (const r of out.rejected) expect(reasons.has(r.reason)).toBe(true);
-        expect([...out.indices, ...out.rejected.map((r) => r.index)].sort((a, b) => a - b)).toEqual(points.map((_, i) => i));
+        expect([...out.indices, ...out.rejected.map((r) => r.index)].sort((a, b) => a - b)).toEqual(
+          points.map((_, i) => i),
+        );
         out.lines.forEach((line, k) => {
           const point = points[out.indices[k] as number] as Point;
           expect(parseLineProtocolLine(line)).toEqual(expected(point));

@@ -19,7 +19,10 @@ function reasonOf(point: Point): unknown {
 
 describe('serializePoint', () => {
   it('writes measurement, tags sorted by key, fields and the µs timestamp', () => {
-    const line = serializePoint({ measurement: '°C', tags: { entity_id: 'kitchen', domain: 'sensor' }, fields: { value: 21.5 }, time: T }, 'us');
+    const line = serializePoint(
+      { measurement: '°C', tags: { entity_id: 'kitchen', domain: 'sensor' }, fields: { value: 21.5 }, time: T },
+      'us',
+    );
     expect(line).toBe('°C,domain=sensor,entity_id=kitchen value=21.5 1700000000123456');
   });
 
@@ -56,9 +59,9 @@ describe('serializePoint', () => {
   });
 
   it('keeps backslashes in names as they are (InfluxDB 1.x never unescapes them)', () => {
-    expect(serializePoint(pt({ measurement: 'back\\slash', tags: { 'a\\b': 'c\\\\d' }, fields: { 'e\\f': 1 } }), 'us')).toBe(
-      `back\\slash,a\\b=c\\\\d e\\f=1 ${T}`,
-    );
+    expect(
+      serializePoint(pt({ measurement: 'back\\slash', tags: { 'a\\b': 'c\\\\d' }, fields: { 'e\\f': 1 } }), 'us'),
+    ).toBe(`back\\slash,a\\b=c\\\\d e\\f=1 ${T}`);
   });
 
   it('writes a tag backslash before an escaped comma or equals as is (round-trips on 1.6.7)', () => {
@@ -72,7 +75,7 @@ describe('serializePoint', () => {
   });
 
   it('leaves unicode, emoji, TAB and CR in names untouched', () => {
-    expect(serializePoint(pt({ measurement: 'ü\t✓', tags: { '🌡': 'küche\r' }, fields: { 'ß': 'ünï 🌡' } }), 'us')).toBe(
+    expect(serializePoint(pt({ measurement: 'ü\t✓', tags: { '🌡': 'küche\r' }, fields: { ß: 'ünï 🌡' } }), 'us')).toBe(
       `ü\t✓,🌡=küche\r ß="ünï 🌡" ${T}`,
     );
   });
@@ -83,7 +86,18 @@ describe('serializePoint', () => {
 
   it('writes floats, integers with the i suffix, and booleans', () => {
     const line = serializePoint(
-      pt({ fields: { f: 1, g: -0.015, h: 1e21, i: intField(42), j: intField(-9223372036854775808n), k: true, l: false, z: -0 } }),
+      pt({
+        fields: {
+          f: 1,
+          g: -0.015,
+          h: 1e21,
+          i: intField(42),
+          j: intField(-9223372036854775808n),
+          k: true,
+          l: false,
+          z: -0,
+        },
+      }),
       'us',
     );
     expect(line).toBe(`m f=1,g=-0.015,h=1e+21,i=42i,j=-9223372036854775808i,k=true,l=false,z=0 ${T}`);
@@ -91,7 +105,9 @@ describe('serializePoint', () => {
   });
 
   it('drops non-finite float fields and keeps the rest', () => {
-    expect(serializePoint(pt({ fields: { a: Number.NaN, b: 2, c: Number.POSITIVE_INFINITY } }), 'us')).toBe(`m b=2 ${T}`);
+    expect(serializePoint(pt({ fields: { a: Number.NaN, b: 2, c: Number.POSITIVE_INFINITY } }), 'us')).toBe(
+      `m b=2 ${T}`,
+    );
   });
 
   it.each([

@@ -107,7 +107,11 @@ export function serializePoint(point: Point, precision: Precision, options: Seri
 }
 
 /** Serialises many points, collecting unwritable ones in `rejected` instead of throwing. */
-export function serializePoints(points: readonly Point[], precision: Precision, options: SerializeOptions = {}): SerializedPoints {
+export function serializePoints(
+  points: readonly Point[],
+  precision: Precision,
+  options: SerializeOptions = {},
+): SerializedPoints {
   const mode = modeOf(options);
   const lines: string[] = [];
   const indices: number[] = [];
@@ -176,7 +180,8 @@ function serialize(point: Point, precision: Precision, mode: Mode): string | Fai
     if (typeof k !== 'string') return k;
     const v = escapedName(value, 'tag value');
     if (typeof v !== 'string') return v;
-    if (file && (k.includes('\r') || v.includes('\r'))) return carriageReturn(k.includes('\r') ? key : value, k.includes('\r') ? 'tag key' : 'tag value');
+    if (file && (k.includes('\r') || v.includes('\r')))
+      return carriageReturn(k.includes('\r') ? key : value, k.includes('\r') ? 'tag key' : 'tag value');
     parts.push(',', k, '=', v);
   }
 
@@ -200,7 +205,10 @@ function serialize(point: Point, precision: Precision, mode: Mode): string | Fai
     } else if (value === undefined) {
       continue; // an optional field that is absent
     } else {
-      return fail('invalid_field', `field ${JSON.stringify(key)} is not a number, string, boolean or intField(): ${String(value)}`);
+      return fail(
+        'invalid_field',
+        `field ${JSON.stringify(key)} is not a number, string, boolean or intField(): ${String(value)}`,
+      );
     }
     const k = escapedName(key, 'field key');
     if (typeof k !== 'string') return k;
@@ -223,7 +231,10 @@ function serialize(point: Point, precision: Precision, mode: Mode): string | Fai
  * only for files, so the write path pays nothing.
  */
 function carriageReturn(name: string, kind: NameKind): Failure {
-  return fail('newline', `${kind} ${JSON.stringify(name)} contains a carriage return (a line protocol file line must not)`);
+  return fail(
+    'newline',
+    `${kind} ${JSON.stringify(name)} contains a carriage return (a line protocol file line must not)`,
+  );
 }
 
 function isSorted(keys: readonly string[]): boolean {
@@ -233,13 +244,15 @@ function isSorted(keys: readonly string[]): boolean {
 
 function formatInteger(value: number | bigint, key: string): string | Failure {
   if (typeof value === 'bigint') {
-    if (value > INT64_MAX || value < INT64_MIN) return fail('int_overflow', `integer field ${JSON.stringify(key)} is outside int64`);
+    if (value > INT64_MAX || value < INT64_MIN)
+      return fail('int_overflow', `integer field ${JSON.stringify(key)} is outside int64`);
     return `${value}i`;
   }
   if (typeof value !== 'number' || !Number.isInteger(value)) {
     return fail('invalid_integer', `integer field ${JSON.stringify(key)} is not an integer: ${String(value)}`);
   }
-  if (value >= TWO_POW_63 || value < -TWO_POW_63) return fail('int_overflow', `integer field ${JSON.stringify(key)} is outside int64`);
+  if (value >= TWO_POW_63 || value < -TWO_POW_63)
+    return fail('int_overflow', `integer field ${JSON.stringify(key)} is outside int64`);
   // Above 2^53 String() still prints every digit (up to 1e21), so BigInt is not needed here.
   return `${Object.is(value, -0) ? 0 : value}i`;
 }

@@ -33,7 +33,9 @@ export function createFileCheckpointStore(options: FileCheckpointStoreOptions): 
         text = await readFile(fileOf(key), 'utf8');
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-        throw new SdkError(ErrorCode.STORAGE_FAILED, `checkpoint ${key}: cannot read: ${errorMessage(error)}`, { cause: error });
+        throw new SdkError(ErrorCode.STORAGE_FAILED, `checkpoint ${key}: cannot read: ${errorMessage(error)}`, {
+          cause: error,
+        });
       }
       try {
         return JSON.parse(text) as T;
@@ -63,7 +65,9 @@ export function createFileCheckpointStore(options: FileCheckpointStoreOptions): 
           }
         }
       } catch (error) {
-        throw new SdkError(ErrorCode.STORAGE_FAILED, `checkpoint ${key}: cannot write: ${errorMessage(error)}`, { cause: error });
+        throw new SdkError(ErrorCode.STORAGE_FAILED, `checkpoint ${key}: cannot write: ${errorMessage(error)}`, {
+          cause: error,
+        });
       }
     },
   };

@@ -101,11 +101,7 @@ export interface GenericHaEvent extends HaEventBase {
 
 /** Every event a source may produce. Narrow with {@link isStateChanged} and friends. */
 export type HaEvent =
-  | StateChangedEvent
-  | CallServiceEvent
-  | AutomationTriggeredEvent
-  | ScriptStartedEvent
-  | GenericHaEvent;
+  StateChangedEvent | CallServiceEvent | AutomationTriggeredEvent | ScriptStartedEvent | GenericHaEvent;
 
 /** Events that are not state changes (they carry `data`). */
 export type HaDataEvent = Exclude<HaEvent, StateChangedEvent>;

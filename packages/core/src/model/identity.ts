@@ -4,9 +4,11 @@ import type { EpochMicros, HaEvent, StateChangedEvent } from './event.js';
  * The series an event belongs to: the entity for state changes, the event type (plus the entity or
  * domain/service it concerns) otherwise. Dedupe memory is per series.
  */
-export function eventSeries(event: { readonly event_type: string } & Partial<Pick<StateChangedEvent, 'entity_id'>> & {
-  readonly data?: Readonly<Record<string, unknown>>;
-}): string {
+export function eventSeries(
+  event: { readonly event_type: string } & Partial<Pick<StateChangedEvent, 'entity_id'>> & {
+      readonly data?: Readonly<Record<string, unknown>>;
+    },
+): string {
   if (event.event_type === 'state_changed' && event.entity_id !== undefined) return event.entity_id;
   const data = event.data;
   const entity = data?.['entity_id'];

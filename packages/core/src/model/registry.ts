@@ -165,7 +165,12 @@ export function createRegistryStore(initial: RegistryData = {}, options: Registr
     for (const l of [...listeners]) l(snap);
   };
   // Issue 11: keyed by names from outside, so bounded: the first maxEntries are kept, the rest counted.
-  const index = <T>(registry: RegistryKind, items: readonly T[] | undefined, key: (t: T) => string, current: ReadonlyMap<string, T>) => {
+  const index = <T>(
+    registry: RegistryKind,
+    items: readonly T[] | undefined,
+    key: (t: T) => string,
+    current: ReadonlyMap<string, T>,
+  ) => {
     if (items === undefined) return current;
     const map = new Map<string, T>();
     for (const item of items) {

@@ -106,7 +106,10 @@ describe('formatHaTime', () => {
   });
   it('round-trips every µs between 1684 and 2255 (the exact epoch-µs range)', () => {
     fc.assert(
-      fc.property(fc.integer({ min: -(2 ** 53) + 1, max: 2 ** 53 - 1 }), (micros) => parseHaTime(formatHaTime(micros)) === micros),
+      fc.property(
+        fc.integer({ min: -(2 ** 53) + 1, max: 2 ** 53 - 1 }),
+        (micros) => parseHaTime(formatHaTime(micros)) === micros,
+      ),
       { seed: 11, numRuns: 2000 },
     );
   });

@@ -27,7 +27,8 @@ export function parseHaTime(text: string): EpochMicros | undefined {
   const hour = Number(h);
   const minute = Number(mi);
   let second = Number(s);
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59) return undefined;
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59)
+    return undefined;
   let micros = frac === undefined ? 0 : Number(frac.padEnd(6, '0').slice(0, 6));
   if (second === 60) {
     if (minute !== 59) return undefined;
@@ -81,7 +82,14 @@ export function millisToMicros(ms: number): EpochMicros {
 // --- internal ---
 
 /** `Date.UTC` with the year taken literally: `Date.UTC(1, …)` is 1901 (issue 11); years 0–99 go through setUTCFullYear. */
-function utcMillis(year: number, monthIndex: number, day: number, hour: number, minute: number, second: number): number {
+function utcMillis(
+  year: number,
+  monthIndex: number,
+  day: number,
+  hour: number,
+  minute: number,
+  second: number,
+): number {
   if (year >= 100) return Date.UTC(year, monthIndex, day, hour, minute, second); // the hot path: no Date object
   const date = new Date(0);
   date.setUTCFullYear(year, monthIndex, day);

@@ -120,7 +120,7 @@ describe('createGuard', () => {
 });
 
 describe('guard.report', () => {
-  it('reports a failure without a callback as an SdkError of the guard\'s stage', () => {
+  it("reports a failure without a callback as an SdkError of the guard's stage", () => {
     const t = target();
     createGuard(t, 'source:ws').report(new Error('save failed'));
     expect(isSdkError(t.reported[0], ErrorCode.INTERNAL)).toBe(true);

@@ -25,7 +25,11 @@ export type GuardRecover<A extends readonly unknown[]> = (
  * `guard.report(error)` sends a failure that has no caller (a rejected background save) the same way.
  */
 export interface Guard {
-  <A extends readonly unknown[]>(what: string, fn: (...args: A) => unknown, recover?: GuardRecover<A>): (...args: A) => void;
+  <A extends readonly unknown[]>(
+    what: string,
+    fn: (...args: A) => unknown,
+    recover?: GuardRecover<A>,
+  ): (...args: A) => void;
   /** Reports an error through the same channel as the guarded callbacks (for code that caught it itself). */
   readonly report: (error: unknown) => void;
 }
@@ -45,7 +49,11 @@ export interface Guard {
  * timer = setTimeout(guard('statestream window', () => flush(id), (error) => settleAsFailed(id)), 100);
  */
 export function createGuard(target: GuardTarget, stage: string): Guard {
-  const guard = <A extends readonly unknown[]>(what: string, fn: (...args: A) => unknown, recover?: GuardRecover<A>) => {
+  const guard = <A extends readonly unknown[]>(
+    what: string,
+    fn: (...args: A) => unknown,
+    recover?: GuardRecover<A>,
+  ) => {
     const fail = (thrown: unknown, args: A): void => {
       const error = asCallbackError(thrown, stage, what);
       safely(target.report, error);

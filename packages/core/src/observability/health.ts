@@ -26,7 +26,12 @@ export function newSinkCheck(): SinkCheck {
 }
 
 /** Runs `sink.healthcheck` (when it has one) and records the outcome and response time in `check`. */
-export async function runSinkCheck(sink: AnySink, check: SinkCheck, now: () => number, signal: AbortSignal): Promise<void> {
+export async function runSinkCheck(
+  sink: AnySink,
+  check: SinkCheck,
+  now: () => number,
+  signal: AbortSignal,
+): Promise<void> {
   if (sink.healthcheck === undefined) return;
   const started = performance.now();
   try {
@@ -89,7 +94,10 @@ function sinkHealth(name: string, d: DeliveryStatus, c: SinkCheck): ComponentHea
   const problems: string[] = [];
   if (d.breaker !== 'closed') problems.push(`circuit breaker ${d.breaker}`);
   // Issue 11: a full outbox stalled the pipeline with nothing visible; now health says so and what it means.
-  if (d.outboxFull !== undefined) problems.push(`outbox full, ${FULL_CONSEQUENCE[d.outboxFull.whenFull]} (${d.outboxFull.bytes} of ${d.outboxFull.maxBytes} bytes)`);
+  if (d.outboxFull !== undefined)
+    problems.push(
+      `outbox full, ${FULL_CONSEQUENCE[d.outboxFull.whenFull]} (${d.outboxFull.bytes} of ${d.outboxFull.maxBytes} bytes)`,
+    );
   if (d.outboxRecords > 0) problems.push(`${d.outboxRecords} events waiting in the outbox`);
   if (c.ok === false) problems.push(`healthcheck failed: ${c.message ?? 'unknown error'}`);
   if (d.lastError !== undefined && problems.length === 0) problems.push(`last write failed: ${d.lastError.message}`);

@@ -5,7 +5,11 @@ describe('createLogLimiter', () => {
   const make = (intervalMs = 10_000) => {
     let t = 1_000;
     const lines: [number, number][] = [];
-    const limiter = createLogLimiter({ intervalMs, now: () => t, log: (count, sinceMs) => lines.push([count, sinceMs]) });
+    const limiter = createLogLimiter({
+      intervalMs,
+      now: () => t,
+      log: (count, sinceMs) => lines.push([count, sinceMs]),
+    });
     return { limiter, lines, advance: (ms: number) => (t += ms) };
   };
 

@@ -58,7 +58,9 @@ export function createJsonLogger(options: JsonLoggerOptions = {}): Logger {
       if (LEVELS[level] < threshold) return;
       const fields = typeof objOrMsg === 'string' ? {} : serialiseFields(objOrMsg);
       const text = typeof objOrMsg === 'string' ? objOrMsg : msg;
-      write(`${JSON.stringify({ level: LEVELS[level], time: now(), ...bindings, ...fields, ...(text === undefined ? {} : { msg: text }) })}\n`);
+      write(
+        `${JSON.stringify({ level: LEVELS[level], time: now(), ...bindings, ...fields, ...(text === undefined ? {} : { msg: text }) })}\n`,
+      );
     };
   return {
     trace: make('trace'),

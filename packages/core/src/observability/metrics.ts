@@ -55,7 +55,9 @@ export function createMetrics(registry: Registry = new Registry()): Metrics {
     help: string,
     labelNames: readonly L[] = [],
     buckets: readonly number[] = DURATION_BUCKETS,
-  ) => existing<Histogram<L>>(n) ?? new Histogram<L>({ name: name(n), help, labelNames, buckets: [...buckets], registers: [registry] });
+  ) =>
+    existing<Histogram<L>>(n) ??
+    new Histogram<L>({ name: name(n), help, labelNames, buckets: [...buckets], registers: [registry] });
 
   return {
     registry,

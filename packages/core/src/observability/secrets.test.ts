@@ -9,13 +9,19 @@ describe('redactSecrets', () => {
 
   it('masks URL passwords in free text, also where no URL parser would accept the URL', () => {
     expect(redactSecrets('see https://u:pw@host/x')).toBe('see https://u:***@host/x');
-    expect(redactSecrets('connect mqtt://u:p@ss@host:1883 and http://a:b@c/d')).toBe('connect mqtt://u:***@host:1883 and http://a:***@c/d');
+    expect(redactSecrets('connect mqtt://u:p@ss@host:1883 and http://a:b@c/d')).toBe(
+      'connect mqtt://u:***@host:1883 and http://a:***@c/d',
+    );
     expect(redactSecrets('bad gopher{://user:pw@host')).toBe('bad gopher{://user:***@host');
-    expect(redactSecrets('no creds http://host:8086/x and mqtt://user@host')).toBe('no creds http://host:8086/x and mqtt://user@host');
+    expect(redactSecrets('no creds http://host:8086/x and mqtt://user@host')).toBe(
+      'no creds http://host:8086/x and mqtt://user@host',
+    );
   });
 
   it('masks secret-named query parameters and leaves the rest of the text exactly as it was', () => {
-    expect(redactSecrets('GET http://h:8086/write?db=ha&u=admin&p=hunter2 failed')).toBe('GET http://h:8086/write?db=ha&u=***&p=*** failed');
+    expect(redactSecrets('GET http://h:8086/write?db=ha&u=admin&p=hunter2 failed')).toBe(
+      'GET http://h:8086/write?db=ha&u=***&p=*** failed',
+    );
     expect(redactSecrets('/api/camera_proxy/camera.door?token=abc123')).toBe('/api/camera_proxy/camera.door?token=***');
     expect(redactSecrets('http://host?lat=1&lon=2')).toBe('http://host?lat=1&lon=2'); // not normalised to http://host/?…
   });

@@ -56,7 +56,9 @@ export function redactSecrets(text: string, secrets: readonly string[] = []): st
     const colon = userinfo.indexOf(':');
     return colon === -1 ? whole : `${slashes}${userinfo.slice(0, colon)}:${MASK}@`;
   });
-  return out.replace(QUERY_PARAM_RE, (whole, lead: string, key: string) => (isSecretQueryKey(key) ? `${lead}${key}=${MASK}` : whole));
+  return out.replace(QUERY_PARAM_RE, (whole, lead: string, key: string) =>
+    isSecretQueryKey(key) ? `${lead}${key}=${MASK}` : whole,
+  );
 }
 
 // --- internal ---

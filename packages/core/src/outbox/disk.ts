@@ -41,7 +41,11 @@ export async function openOutbox<T>(options: OpenOutboxOptions): Promise<Outbox<
   const now = options.now ?? Date.now;
   // Only the data options go through the schema, which refuses keys it does not know; the hooks are code.
   const { name: _name, logger: _logger, now: _now, onDrop: _onDrop, onFullChange: _onFullChange, ...data } = options;
-  const { dir, maxBytes, whenFull, fsync, fsyncIntervalMs, segmentBytes } = parseOptions(OutboxOptionsSchema, data, `outbox:${name}`);
+  const { dir, maxBytes, whenFull, fsync, fsyncIntervalMs, segmentBytes } = parseOptions(
+    OutboxOptionsSchema,
+    data,
+    `outbox:${name}`,
+  );
 
   const loaded = await loadOutboxDir(dir, name, logger);
   const segments: Segment[] = loaded.segments;
@@ -78,10 +82,18 @@ export async function openOutbox<T>(options: OpenOutboxOptions): Promise<Outbox<
   const oversize = createLogLimiter({
     intervalMs: OUTBOX_DROP_LOG_INTERVAL_MS,
     now,
-    log: (records) => logger.warn({ outbox: name, records, maxBytes }, `outbox ${name}: refused ${records} records in batches larger than maxBytes ${maxBytes}`),
+    log: (records) =>
+      logger.warn(
+        { outbox: name, records, maxBytes },
+        `outbox ${name}: refused ${records} records in batches larger than maxBytes ${maxBytes}`,
+      ),
   });
 
-  if (queue.length > 0) logger.info({ outbox: name, entries: queue.length, records: pendingRecords, bytes: pendingBytes }, `outbox ${name}: replaying pending entries`);
+  if (queue.length > 0)
+    logger.info(
+      { outbox: name, entries: queue.length, records: pendingRecords, bytes: pendingBytes },
+      `outbox ${name}: replaying pending entries`,
+    );
 
   const headEntry = (): Pending | undefined => queue[head];
   const forget = (segment: Segment) => {
@@ -199,7 +211,11 @@ export async function openOutbox<T>(options: OpenOutboxOptions): Promise<Outbox<
         try {
           payload = Buffer.from(JSON.stringify(records), 'utf8');
         } catch (error) {
-          throw new SdkError(ErrorCode.EVENT_INVALID, `outbox ${name}: records are not JSON-serialisable: ${errorMessage(error)}`, { stage, cause: error });
+          throw new SdkError(
+            ErrorCode.EVENT_INVALID,
+            `outbox ${name}: records are not JSON-serialisable: ${errorMessage(error)}`,
+            { stage, cause: error },
+          );
         }
         await makeRoom(FRAME_HEADER_BYTES + payload.length, records.length, signal);
         const id = nextId++;
@@ -221,7 +237,11 @@ export async function openOutbox<T>(options: OpenOutboxOptions): Promise<Outbox<
           read = await readEntry(entry);
         } catch (error) {
           if (headEntry() !== entry) continue; // dropped or acknowledged meanwhile (its segment may be gone)
-          throw new SdkError(ErrorCode.STORAGE_FAILED, `outbox ${name}: cannot read entry ${entry.id}: ${errorMessage(error)}`, { stage, cause: error });
+          throw new SdkError(
+            ErrorCode.STORAGE_FAILED,
+            `outbox ${name}: cannot read entry ${entry.id}: ${errorMessage(error)}`,
+            { stage, cause: error },
+          );
         }
         if (headEntry() !== entry) continue;
         if (read) return (cached = read);
@@ -241,7 +261,11 @@ export async function openOutbox<T>(options: OpenOutboxOptions): Promise<Outbox<
         const first = headEntry();
         if (!first || entry.id < first.id) return; // already acknowledged, or dropped by drop-oldest
         if (entry.id !== first.id) {
-          throw new SdkError(ErrorCode.INTERNAL, `outbox ${name}: ack of entry ${entry.id} before the oldest pending entry ${first.id}`, { stage });
+          throw new SdkError(
+            ErrorCode.INTERNAL,
+            `outbox ${name}: ack of entry ${entry.id} before the oldest pending entry ${first.id}`,
+            { stage },
+          );
         }
         removeHead();
         fullState.freed();
@@ -274,15 +298,23 @@ export async function openOutbox<T>(options: OpenOutboxOptions): Promise<Outbox<
 // --- internal ---
 
 function aborted(name: string, reason: unknown): SdkError {
-  return new SdkError(ErrorCode.ABORTED, `outbox ${name}: append aborted`, { stage: `outbox:${name}`, retryable: false, cause: reason });
+  return new SdkError(ErrorCode.ABORTED, `outbox ${name}: append aborted`, {
+    stage: `outbox:${name}`,
+    retryable: false,
+    cause: reason,
+  });
 }
 
 function notWaiting(name: string, bytes: number, maxBytes: number): SdkError {
-  return new SdkError(ErrorCode.ABORTED, `outbox ${name} is full (${bytes} of ${maxBytes} bytes) and no longer waits for space (stopping): the batch was not made durable`, {
-    stage: `outbox:${name}`,
-    retryable: false,
-    data: { outbox: name, bytes, maxBytes },
-  });
+  return new SdkError(
+    ErrorCode.ABORTED,
+    `outbox ${name} is full (${bytes} of ${maxBytes} bytes) and no longer waits for space (stopping): the batch was not made durable`,
+    {
+      stage: `outbox:${name}`,
+      retryable: false,
+      data: { outbox: name, bytes, maxBytes },
+    },
+  );
 }
 
 function closedError(name: string): SdkError {

@@ -27,9 +27,16 @@ describe('outbox frames', () => {
   it('stops at a torn header, a torn payload, a garbage length and a bad CRC', () => {
     const good = frame(1, '[1]');
     const second = frame(2, '[22]');
-    expect(scanFrames(Buffer.concat([good, second.subarray(0, 10)]))).toMatchObject({ invalidAt: good.length, reason: 'truncated-header' });
-    expect(scanFrames(Buffer.concat([good, second.subarray(0, second.length - 1)]))).toMatchObject({ reason: 'truncated-payload' });
-    expect(scanFrames(Buffer.concat([good, Buffer.alloc(FRAME_HEADER_BYTES, 0xff)]))).toMatchObject({ reason: 'bad-length' });
+    expect(scanFrames(Buffer.concat([good, second.subarray(0, 10)]))).toMatchObject({
+      invalidAt: good.length,
+      reason: 'truncated-header',
+    });
+    expect(scanFrames(Buffer.concat([good, second.subarray(0, second.length - 1)]))).toMatchObject({
+      reason: 'truncated-payload',
+    });
+    expect(scanFrames(Buffer.concat([good, Buffer.alloc(FRAME_HEADER_BYTES, 0xff)]))).toMatchObject({
+      reason: 'bad-length',
+    });
     const flipped = Buffer.from(second);
     flipped[FRAME_HEADER_BYTES] = 0x41;
     const result = scanFrames(Buffer.concat([good, flipped]));

@@ -30,7 +30,14 @@ describe('a full outbox (issue 11)', () => {
   const opened: Outbox<Rec>[] = [];
   let clock = 0;
   const make = async (extra: Partial<OpenOutboxOptions>) => {
-    const outbox = await openOutbox<Rec>({ name: 'influx', dir, maxBytes: FRAME * 4, fsync: 'never', now: () => clock, ...extra });
+    const outbox = await openOutbox<Rec>({
+      name: 'influx',
+      dir,
+      maxBytes: FRAME * 4,
+      fsync: 'never',
+      now: () => clock,
+      ...extra,
+    });
     opened.push(outbox);
     return outbox;
   };
@@ -46,7 +53,11 @@ describe('a full outbox (issue 11)', () => {
   it('block: says "full" once (one warning with name, cap, bytes, policy) and "no longer full" once, back at half the cap', async () => {
     const log = recordingLogger();
     const changes: [boolean, OutboxFullInfo][] = [];
-    const outbox = await make({ whenFull: 'block', logger: log.logger, onFullChange: (full, info) => changes.push([full, info]) });
+    const outbox = await make({
+      whenFull: 'block',
+      logger: log.logger,
+      onFullChange: (full, info) => changes.push([full, info]),
+    });
     for (let i = 0; i < 4; i++) await outbox.append(batch(i * 10));
     expect(outbox.isFull()).toBe(false); // exactly at the cap: nothing was refused or waited yet
     const waiting = [outbox.append(batch(40)), outbox.append(batch(50)), outbox.append(batch(60))];
@@ -55,7 +66,9 @@ describe('a full outbox (issue 11)', () => {
     expect(changes).toEqual([[true, { bytes: FRAME * 4, maxBytes: FRAME * 4, whenFull: 'block' }]]);
     const warnings = log.lines('warn');
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatchObject({ fields: { outbox: 'influx', bytes: FRAME * 4, maxBytes: FRAME * 4, whenFull: 'block' } });
+    expect(warnings[0]).toMatchObject({
+      fields: { outbox: 'influx', bytes: FRAME * 4, maxBytes: FRAME * 4, whenFull: 'block' },
+    });
     expect(warnings[0]?.msg).toMatch(/full .*whenFull=block: appends wait for space/);
 
     // Hovering at the cap (one entry out, one batch in) is still the same episode: no more lines.
@@ -78,7 +91,10 @@ describe('a full outbox (issue 11)', () => {
     const waiting = outbox.append(batch(40));
     await new Promise((resolve) => setImmediate(resolve));
     outbox.stopWaiting();
-    await expect(waiting).rejects.toMatchObject({ code: ErrorCode.ABORTED, message: expect.stringMatching(/no longer waits.*not made durable/) });
+    await expect(waiting).rejects.toMatchObject({
+      code: ErrorCode.ABORTED,
+      message: expect.stringMatching(/no longer waits.*not made durable/),
+    });
     await expect(outbox.append(batch(50))).rejects.toMatchObject({ code: ErrorCode.ABORTED });
     await outbox.ack((await outbox.peek()) ?? expect.fail('entry'));
     await outbox.append(batch(60)); // fits: written

@@ -59,7 +59,10 @@ export function createOutboxFullState(options: OutboxFullStateOptions): OutboxFu
       const what = whenFull === 'drop-newest' ? 'refused' : 'dropped';
       const which = whenFull === 'drop-newest' ? 'new' : 'oldest';
       const window = sinceMs === 0 ? '' : ` in the last ${Math.round(sinceMs / 1000)} s`;
-      logger.warn({ outbox: name, records, ...info() }, `outbox ${name}: full; ${what} ${records} ${which} records${window} (${whenFull})`);
+      logger.warn(
+        { outbox: name, records, ...info() },
+        `outbox ${name}: full; ${what} ${records} ${which} records${window} (${whenFull})`,
+      );
     },
   });
   const change = (next: boolean) => {
@@ -88,7 +91,10 @@ export function createOutboxFullState(options: OutboxFullStateOptions): OutboxFu
       if (!full || bytes * 2 > maxBytes || bytes + 2 * largest > maxBytes) return;
       largest = 0;
       drops.flush();
-      logger.info({ outbox: name, ...info() }, `outbox ${name}: drained below half its cap (${options.bytes()} of ${maxBytes} bytes); no longer full`);
+      logger.info(
+        { outbox: name, ...info() },
+        `outbox ${name}: drained below half its cap (${options.bytes()} of ${maxBytes} bytes); no longer full`,
+      );
       change(false);
     },
     dropped: (records) => drops.hit(records),

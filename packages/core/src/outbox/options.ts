@@ -23,7 +23,9 @@ export const OutboxOptionsSchema = z.object({
   fsync: z
     .enum(['always', 'interval', 'never'])
     .default('always')
-    .describe('`always`: an append resolves only after fsync; `interval`: fsync at most every `fsyncIntervalMs` (a crash may lose that window); `never`: leave it to the OS'),
+    .describe(
+      '`always`: an append resolves only after fsync; `interval`: fsync at most every `fsyncIntervalMs` (a crash may lose that window); `never`: leave it to the OS',
+    ),
   fsyncIntervalMs: z.number().int().positive().default(1000).describe('Period of the `interval` fsync policy (ms)'),
   segmentBytes: z
     .number()

@@ -1,4 +1,15 @@
-import { appendFile, cp, mkdtemp, open as fsOpen, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import {
+  appendFile,
+  cp,
+  mkdtemp,
+  open as fsOpen,
+  readdir,
+  readFile,
+  rm,
+  stat,
+  truncate,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -25,8 +36,10 @@ function recordingLogger() {
     trace: () => undefined,
     debug: () => undefined,
     info: () => undefined,
-    warn: (obj: unknown) => void warnings.push(typeof obj === 'string' ? { msg: obj } : (obj as Record<string, unknown>)),
-    error: (obj: unknown) => void errors.push(typeof obj === 'string' ? { msg: obj } : (obj as Record<string, unknown>)),
+    warn: (obj: unknown) =>
+      void warnings.push(typeof obj === 'string' ? { msg: obj } : (obj as Record<string, unknown>)),
+    error: (obj: unknown) =>
+      void errors.push(typeof obj === 'string' ? { msg: obj } : (obj as Record<string, unknown>)),
     child: () => logger,
   };
   return { logger, warnings, errors };
@@ -95,7 +108,9 @@ describe('openOutbox', () => {
     await outbox.ack(first);
     await outbox.ack(first);
     expect(outbox.size()).toBe(2);
-    await expect(outbox.ack({ id: first.id + 5, records: [], appendedAt: 0 })).rejects.toMatchObject({ code: ErrorCode.INTERNAL });
+    await expect(outbox.ack({ id: first.id + 5, records: [], appendedAt: 0 })).rejects.toMatchObject({
+      code: ErrorCode.INTERNAL,
+    });
   });
 
   it('replays exactly the unacknowledged entries after a restart, then continues the sequence', async () => {
@@ -138,7 +153,9 @@ describe('openOutbox', () => {
     const reopened = await make({ logger });
     expect(await drain(reopened)).toEqual(ns(0, 10));
     const tornAt = 2 * frameBytes(batch(0));
-    expect(warnings).toContainEqual(expect.objectContaining({ offset: tornAt, reason: 'truncated-payload', segment: file }));
+    expect(warnings).toContainEqual(
+      expect.objectContaining({ offset: tornAt, reason: 'truncated-payload', segment: file }),
+    );
   });
 
   it('keeps every record before garbage appended to a segment', async () => {
@@ -147,7 +164,10 @@ describe('openOutbox', () => {
     await first.append(batch(10));
     await first.close();
     const [file] = await segmentFiles(dir);
-    await appendFile(join(dir, file ?? expect.fail('segment')), Buffer.from('{"not":"a frame"}\n\u0000\u0001garbage-garbage-garbage-garbage'));
+    await appendFile(
+      join(dir, file ?? expect.fail('segment')),
+      Buffer.from('{"not":"a frame"}\n\u0000\u0001garbage-garbage-garbage-garbage'),
+    );
 
     const { logger, warnings } = recordingLogger();
     const reopened = await make({ logger });
@@ -202,17 +222,28 @@ describe('openOutbox', () => {
 
   it('drop-newest rejects with BUFFER_OVERFLOW and reports the dropped records', async () => {
     const drops: Array<[number, string]> = [];
-    const outbox = await make({ maxBytes: frameBytes(batch(0)) * 2, whenFull: 'drop-newest', onDrop: (n, r) => drops.push([n, r]) });
+    const outbox = await make({
+      maxBytes: frameBytes(batch(0)) * 2,
+      whenFull: 'drop-newest',
+      onDrop: (n, r) => drops.push([n, r]),
+    });
     await outbox.append(batch(0));
     await outbox.append(batch(10));
-    await expect(outbox.append(batch(20, 2))).rejects.toMatchObject({ code: ErrorCode.BUFFER_OVERFLOW, data: expect.objectContaining({ dropped: 2 }) });
+    await expect(outbox.append(batch(20, 2))).rejects.toMatchObject({
+      code: ErrorCode.BUFFER_OVERFLOW,
+      data: expect.objectContaining({ dropped: 2 }),
+    });
     expect(drops).toEqual([[2, 'drop-newest']]);
     expect(await drain(outbox)).toEqual(ns(0, 10));
   });
 
   it('drop-oldest discards just enough of the oldest entries and reports how many records', async () => {
     const drops: Array<[number, string]> = [];
-    const outbox = await make({ maxBytes: frameBytes(batch(0)) * 3, whenFull: 'drop-oldest', onDrop: (n, r) => drops.push([n, r]) });
+    const outbox = await make({
+      maxBytes: frameBytes(batch(0)) * 3,
+      whenFull: 'drop-oldest',
+      onDrop: (n, r) => drops.push([n, r]),
+    });
     for (let i = 0; i < 3; i++) await outbox.append(batch(i * 10));
     await outbox.append(batch(30));
     expect(drops).toEqual([[2, 'drop-oldest']]);
@@ -330,7 +361,9 @@ describe('openOutbox', () => {
       code: ErrorCode.CONFIG_INVALID,
       message: expect.stringMatching(/outbox:influx.*maxBytes/),
     });
-    await expect(openOutbox({ name: 'influx', dir, whenFull: 'explode' as 'block' })).rejects.toMatchObject({ code: ErrorCode.CONFIG_INVALID });
+    await expect(openOutbox({ name: 'influx', dir, whenFull: 'explode' as 'block' })).rejects.toMatchObject({
+      code: ErrorCode.CONFIG_INVALID,
+    });
   });
 
   it('treats an empty batch as a no-op', async () => {

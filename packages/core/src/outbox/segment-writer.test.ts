@@ -22,7 +22,9 @@ describe('createSegmentWriter periodic fsync', () => {
     const probe = await fsOpen(join(dir, 'probe'), 'w');
     const proto = Object.getPrototypeOf(probe) as { sync: () => Promise<void> };
     await probe.close();
-    const sync = vi.spyOn(proto, 'sync').mockRejectedValueOnce(Object.assign(new Error('EIO: i/o error'), { code: 'EIO' }));
+    const sync = vi
+      .spyOn(proto, 'sync')
+      .mockRejectedValueOnce(Object.assign(new Error('EIO: i/o error'), { code: 'EIO' }));
     restore = () => sync.mockRestore();
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const log = recordingLogger();
@@ -39,7 +41,10 @@ describe('createSegmentWriter periodic fsync', () => {
     await writer.append(1, Buffer.from('first'));
     await vi.advanceTimersByTimeAsync(1000); // the failing fsync: a throw escaping the timer would reject here
     await vi.waitFor(() => expect(log.lines('error')).toHaveLength(1));
-    expect(log.lines('error')[0]).toMatchObject({ fields: { outbox: 'influx' }, msg: expect.stringMatching(/outbox influx: .*fsync.*EIO/) });
+    expect(log.lines('error')[0]).toMatchObject({
+      fields: { outbox: 'influx' },
+      msg: expect.stringMatching(/outbox influx: .*fsync.*EIO/),
+    });
 
     const second = await writer.append(2, Buffer.from('second'));
     expect(second.offset).toBe(5);

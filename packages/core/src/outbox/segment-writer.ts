@@ -39,7 +39,10 @@ export function createSegmentWriter(options: SegmentWriterOptions): SegmentWrite
   const { dir, name, fsync, logger } = options;
   const lock = createLock();
   // No pipeline here: what the timer throws (or a failed fsync) is logged with the outbox's name (issue 11).
-  const guard = createReportingGuard((error) => logger.error({ outbox: name, err: error }, `outbox ${name}: ${error.message}`), `outbox:${name}`);
+  const guard = createReportingGuard(
+    (error) => logger.error({ outbox: name, err: error }, `outbox ${name}: ${error.message}`),
+    `outbox:${name}`,
+  );
   let active: { segment: Segment; handle: FileHandle } | undefined;
   let syncTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -57,7 +60,8 @@ export function createSegmentWriter(options: SegmentWriterOptions): SegmentWrite
 
   const activeFor = async (firstId: number, frameBytes: number): Promise<{ segment: Segment; handle: FileHandle }> => {
     const current = active?.segment;
-    if (current && current.size > 0 && (current.size + frameBytes > options.segmentBytes || current.pending === 0)) await retire();
+    if (current && current.size > 0 && (current.size + frameBytes > options.segmentBytes || current.pending === 0))
+      await retire();
     if (active) return active;
     for (let attempt = 0; ; attempt++) {
       const path = join(dir, segmentFileName(firstId, attempt));
@@ -102,7 +106,12 @@ export function createSegmentWriter(options: SegmentWriterOptions): SegmentWrite
         try {
           let written = 0;
           while (written < frame.length) {
-            const { bytesWritten } = await target.handle.write(frame, written, frame.length - written, offset + written);
+            const { bytesWritten } = await target.handle.write(
+              frame,
+              written,
+              frame.length - written,
+              offset + written,
+            );
             written += bytesWritten;
           }
           if (fsync === 'always') await target.handle.sync();
@@ -110,12 +119,18 @@ export function createSegmentWriter(options: SegmentWriterOptions): SegmentWrite
           // Never append after a partial frame: cut it off (best effort) and continue in a new segment.
           await target.handle
             .truncate(offset)
-            .catch((truncateError: unknown) => logger.error({ outbox: name, err: truncateError }, `outbox ${name}: cannot truncate a failed append`));
+            .catch((truncateError: unknown) =>
+              logger.error({ outbox: name, err: truncateError }, `outbox ${name}: cannot truncate a failed append`),
+            );
           await retire();
-          throw new SdkError(ErrorCode.STORAGE_FAILED, `outbox ${name}: cannot append to ${target.segment.path}: ${errorMessage(error)}`, {
-            stage: `outbox:${name}`,
-            cause: error,
-          });
+          throw new SdkError(
+            ErrorCode.STORAGE_FAILED,
+            `outbox ${name}: cannot append to ${target.segment.path}: ${errorMessage(error)}`,
+            {
+              stage: `outbox:${name}`,
+              cause: error,
+            },
+          );
         }
         target.segment.size += frame.length;
         target.segment.pending += 1;

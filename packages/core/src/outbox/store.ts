@@ -56,7 +56,14 @@ export async function loadOutboxDir(dir: string, name: string, logger: Logger): 
     const result = scanFrames(data);
     if (result.invalidAt !== undefined) {
       logger.warn(
-        { outbox: name, segment: file, offset: result.invalidAt, reason: result.reason, skippedBytes: data.length - result.invalidAt, keptEntries: result.frames.length },
+        {
+          outbox: name,
+          segment: file,
+          offset: result.invalidAt,
+          reason: result.reason,
+          skippedBytes: data.length - result.invalidAt,
+          keptEntries: result.frames.length,
+        },
         `outbox ${name}: torn or corrupt data in ${file} at byte ${result.invalidAt} skipped; the ${result.frames.length} entries before it are kept`,
       );
     }
@@ -132,7 +139,9 @@ async function readCursor(dir: string, name: string, logger: Logger): Promise<nu
     text = await readFile(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return -1;
-    throw new SdkError(ErrorCode.STORAGE_FAILED, `outbox ${name}: cannot read ${file}: ${errorMessage(error)}`, { cause: error });
+    throw new SdkError(ErrorCode.STORAGE_FAILED, `outbox ${name}: cannot read ${file}: ${errorMessage(error)}`, {
+      cause: error,
+    });
   }
   try {
     const value = (JSON.parse(text) as { ackedThrough?: unknown }).ackedThrough;

@@ -55,7 +55,8 @@ export interface BoundedMap<K, V> extends Iterable<[K, V]> {
  */
 export function createBoundedMap<K, V>(options: BoundedMapOptions<V>): BoundedMap<K, V> {
   const { max, eviction, pinned } = options;
-  if (!Number.isInteger(max) || max < 0) throw new RangeError(`bounded map: max must be a non-negative integer, got ${max}`);
+  if (!Number.isInteger(max) || max < 0)
+    throw new RangeError(`bounded map: max must be a non-negative integer, got ${max}`);
   const entries = new Map<K, Entry<V>>();
   const moveToBack = (key: K, entry: Entry<V>) => {
     entries.delete(key);

@@ -37,6 +37,9 @@ describe('sleep', () => {
     const controller = new AbortController();
     const cut = sleep(1000, controller.signal);
     controller.abort(new Error('stop'));
-    await expect(cut).rejects.toMatchObject({ code: ErrorCode.ABORTED, cause: expect.objectContaining({ message: 'stop' }) });
+    await expect(cut).rejects.toMatchObject({
+      code: ErrorCode.ABORTED,
+      cause: expect.objectContaining({ message: 'stop' }),
+    });
   });
 });

@@ -102,7 +102,12 @@ const release = (group: AckGroup, count: number): void => group.release(count);
 const retain = (group: AckGroup, count: number): void => group.retain(count);
 
 /** Calls `apply(group, n)` once per run of `n` consecutive identical groups in `groups[from..to)`. */
-function forEachRun(groups: readonly AckGroup[], from: number, to: number, apply: (group: AckGroup, count: number) => void): void {
+function forEachRun(
+  groups: readonly AckGroup[],
+  from: number,
+  to: number,
+  apply: (group: AckGroup, count: number) => void,
+): void {
   let current: AckGroup | undefined;
   let count = 0;
   for (let i = from; i < to; i++) {

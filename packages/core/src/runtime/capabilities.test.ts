@@ -68,7 +68,17 @@ const zoneEnricher = defineEnricher({
 
 const storeWithArea = (area: string): RegistryStore =>
   createRegistryStore({
-    entities: [{ entity_id: 'light.a', unique_id: null, platform: 'hue', device_id: null, area_id: area, labels: [], name: null }],
+    entities: [
+      {
+        entity_id: 'light.a',
+        unique_id: null,
+        platform: 'hue',
+        device_id: null,
+        area_id: area,
+        labels: [],
+        name: null,
+      },
+    ],
     config: { time_zone: `Zone/${area}`, latitude: 0, longitude: 0 },
   });
 
@@ -114,7 +124,9 @@ describe('capabilities: a source provides, an enricher consumes', () => {
       expect(message).toContain('haWebSocketSource');
       expect(message).toContain('.provide()');
       expect(message).toContain('"registry" hook');
-      expect((error as ConfigError).issues).toEqual([{ path: 'hooks.registry', message: 'nothing provides "registry"' }]);
+      expect((error as ConfigError).issues).toEqual([
+        { path: 'hooks.registry', message: 'nothing provides "registry"' },
+      ]);
       expect((error as ConfigError).stage).toBe('area');
     }
   });
@@ -131,18 +143,29 @@ describe('capabilities: a source provides, an enricher consumes', () => {
 
   it('an explicit hook needs no provider at all', async () => {
     const out = memorySink<object>('out');
-    const p = pipeline(plainSource([event])).use(areaEnricher({}, { registry: storeWithArea('hall') })).to(out.sink).build();
+    const p = pipeline(plainSource([event]))
+      .use(areaEnricher({}, { registry: storeWithArea('hall') }))
+      .to(out.sink)
+      .build();
     expect(await run(p, () => out.written)).toEqual([{ ...event, area: 'hall' }]);
   });
 
   it('lets .provide() on the pipeline satisfy a need and win over a source', async () => {
     const out = memorySink<object>('out');
-    const p = pipeline(plainSource([event])).provide(registryCapability, storeWithArea('attic')).use(areaEnricher()).to(out.sink).build();
+    const p = pipeline(plainSource([event]))
+      .provide(registryCapability, storeWithArea('attic'))
+      .use(areaEnricher())
+      .to(out.sink)
+      .build();
     expect(await run(p, () => out.written)).toEqual([{ ...event, area: 'attic' }]);
 
     const { source, seen } = providingSource('ws', storeWithArea('kitchen'), [event]);
     const out2 = memorySink<object>('out');
-    const p2 = pipeline(source).provide(registryCapability, storeWithArea('attic')).use(areaEnricher()).to(out2.sink).build();
+    const p2 = pipeline(source)
+      .provide(registryCapability, storeWithArea('attic'))
+      .use(areaEnricher())
+      .to(out2.sink)
+      .build();
     expect(await run(p2, () => out2.written)).toEqual([{ ...event, area: 'attic' }]);
     expect(seen.consumed).toBe(false);
   });
@@ -155,9 +178,19 @@ describe('capabilities: a source provides, an enricher consumes', () => {
   it('hands an optional consumer the value in start(), and nothing when there is none', async () => {
     const { source } = providingSource('ws', storeWithArea('kitchen'), [event]);
     const out = memorySink<object>('out');
-    expect(await run(pipeline(source).use(zoneEnricher()).to(out.sink).build(), () => out.written)).toEqual([{ ...event, zone: 'Zone/kitchen' }]);
+    expect(await run(pipeline(source).use(zoneEnricher()).to(out.sink).build(), () => out.written)).toEqual([
+      { ...event, zone: 'Zone/kitchen' },
+    ]);
     const out2 = memorySink<object>('out');
-    expect(await run(pipeline(plainSource([event])).use(zoneEnricher()).to(out2.sink).build(), () => out2.written)).toEqual([{ ...event, zone: 'UTC' }]);
+    expect(
+      await run(
+        pipeline(plainSource([event]))
+          .use(zoneEnricher())
+          .to(out2.sink)
+          .build(),
+        () => out2.written,
+      ),
+    ).toEqual([{ ...event, zone: 'UTC' }]);
   });
 });
 
@@ -167,7 +200,9 @@ describe('capabilities: two providers', () => {
     const b = providingSource('ws-cabin', storeWithArea('hall'));
     const build = () => pipeline(a.source, b.source).use(areaEnricher()).build();
     expect(build).toThrow(ConfigError);
-    expect(build).toThrow(/^area: needs "registry", which 2 sources provide with different values \(ws-home, ws-cabin\)/);
+    expect(build).toThrow(
+      /^area: needs "registry", which 2 sources provide with different values \(ws-home, ws-cabin\)/,
+    );
   });
 
   it('fails start() when an optional consumer reads an ambiguous capability', async () => {
@@ -183,7 +218,10 @@ describe('capabilities: two providers', () => {
     const b = providingSource('ws-cabin', storeWithArea('hall'));
     expect(() => pipeline(a.source, b.source).build()).not.toThrow();
     const out = memorySink<object>('out');
-    const p = pipeline(a.source, b.source).use(areaEnricher({}, { registry: storeWithArea('attic') })).to(out.sink).build();
+    const p = pipeline(a.source, b.source)
+      .use(areaEnricher({}, { registry: storeWithArea('attic') }))
+      .to(out.sink)
+      .build();
     expect(await run(p, () => out.written)).toEqual([{ ...event, area: 'attic' }]);
   });
 

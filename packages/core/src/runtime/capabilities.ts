@@ -1,5 +1,10 @@
 import type { AnySource } from '../component/any.js';
-import { ambiguousCapabilityError, missingCapabilityError, type Capability, type NeedSite } from '../component/capability.js';
+import {
+  ambiguousCapabilityError,
+  missingCapabilityError,
+  type Capability,
+  type NeedSite,
+} from '../component/capability.js';
 
 /** A value given to the builder's `.provide()`. */
 export interface PipelineProvision {
@@ -24,7 +29,10 @@ export interface CapabilityTable {
 }
 
 /** Collects the sources' `provides` and the builder's provisions. */
-export function createCapabilityTable(sources: readonly AnySource[], provisions: readonly PipelineProvision[]): CapabilityTable {
+export function createCapabilityTable(
+  sources: readonly AnySource[],
+  provisions: readonly PipelineProvision[],
+): CapabilityTable {
   const offers = new Map<string, { readonly providers: string[]; readonly values: unknown[] }>();
   for (const source of sources) {
     for (const [name, value] of Object.entries(source.provides ?? {})) {

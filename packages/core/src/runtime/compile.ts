@@ -62,7 +62,10 @@ export function compileStages(specs: readonly StageSpec[], env: CompileEnv): Com
         return filterStage(spec.name, spec.predicate);
       case 'dedupe': {
         // Copies held back on an in-flight first copy settle outside the stage loop: count them here.
-        const evicted = ctx.metrics.counter('dedupe_series_evicted_total', 'Dedupe series forgotten because maxSeries was reached (series names come from outside)');
+        const evicted = ctx.metrics.counter(
+          'dedupe_series_evicted_total',
+          'Dedupe series forgotten because maxSeries was reached (series names come from outside)',
+        );
         const store = createDedupeStore(resolveDedupeOptions(spec.options), ctx.now, {
           duplicates: (n) => counters.drop('duplicate', n),
           failed: (n) => {
@@ -81,7 +84,10 @@ export function compileStages(specs: readonly StageSpec[], env: CompileEnv): Com
         return enrichStage(spec.enricher);
       case 'sink': {
         if (taps.some((t) => t.sink.name === spec.sink.name)) {
-          throw new SdkError(ErrorCode.CONFIG_INVALID, `pipeline: two sinks are named "${spec.sink.name}"; sink names must be unique`);
+          throw new SdkError(
+            ErrorCode.CONFIG_INVALID,
+            `pipeline: two sinks are named "${spec.sink.name}"; sink names must be unique`,
+          );
         }
         const delivery = createDelivery(spec.sink, resolveDeliveryOptions(spec.delivery, spec.sink.name), {
           ctx,
@@ -90,7 +96,10 @@ export function compileStages(specs: readonly StageSpec[], env: CompileEnv): Com
           onWritten: env.onWritten,
         });
         taps.push({ sink: spec.sink, delivery, check: newSinkCheck() });
-        return { name: `sink:${spec.sink.name}`, run: (batch: StageBatch) => delivery.push(batch.events, batch.groups) };
+        return {
+          name: `sink:${spec.sink.name}`,
+          run: (batch: StageBatch) => delivery.push(batch.events, batch.groups),
+        };
       }
     }
   });

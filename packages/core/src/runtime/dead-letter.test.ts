@@ -44,15 +44,37 @@ describe('createDeadLetter', () => {
   it('appends one JSON line per record with time, stage, reason, code, message, raw and data, creating directories', async () => {
     const path = join(tmp(), 'nested', 'dir', 'dead.ndjson');
     const { dl, records, metrics } = make(path);
-    dl.write({ stage: 'validate', reason: 'invalid', code: 'EVENT_INVALID', message: 'state: expected string', raw: { state: 1 }, data: { issues: [] } });
+    dl.write({
+      stage: 'validate',
+      reason: 'invalid',
+      code: 'EVENT_INVALID',
+      message: 'state: expected string',
+      raw: { state: 1 },
+      data: { issues: [] },
+    });
     dl.write({ stage: 'sink:influx', reason: 'type_conflict', message: 'field type conflict' });
     expect(lines(path)).toEqual([
-      { time: '2026-01-01T00:00:00.000Z', stage: 'validate', reason: 'invalid', code: 'EVENT_INVALID', message: 'state: expected string', raw: { state: 1 }, data: { issues: [] } },
-      { time: '2026-01-01T00:00:00.000Z', stage: 'sink:influx', reason: 'type_conflict', message: 'field type conflict' },
+      {
+        time: '2026-01-01T00:00:00.000Z',
+        stage: 'validate',
+        reason: 'invalid',
+        code: 'EVENT_INVALID',
+        message: 'state: expected string',
+        raw: { state: 1 },
+        data: { issues: [] },
+      },
+      {
+        time: '2026-01-01T00:00:00.000Z',
+        stage: 'sink:influx',
+        reason: 'type_conflict',
+        message: 'field type conflict',
+      },
     ]);
     expect(records).toHaveLength(2);
     expect(dl.count()).toBe(2);
-    expect(await metrics.registry.getSingleMetricAsString('ha_ingestor_dead_lettered_total')).toContain('stage="validate",reason="invalid"} 1');
+    expect(await metrics.registry.getSingleMetricAsString('ha_ingestor_dead_lettered_total')).toContain(
+      'stage="validate",reason="invalid"} 1',
+    );
   });
 
   it('rotates to <path>.1 before the file would exceed maxBytes', () => {
@@ -108,7 +130,8 @@ describe('createDeadLetter', () => {
   it('counts every record but keeps at most MAX_DEAD_LETTER_LABELS label pairs, folding the rest into other', async () => {
     const path = join(tmp(), 'dl.ndjson');
     const { dl, metrics } = make(path);
-    for (let i = 0; i < MAX_DEAD_LETTER_LABELS + 50; i++) dl.write({ stage: 'sink:x', reason: `reason_${i}`, message: 'm' });
+    for (let i = 0; i < MAX_DEAD_LETTER_LABELS + 50; i++)
+      dl.write({ stage: 'sink:x', reason: `reason_${i}`, message: 'm' });
     const values = (await metrics.deadLettered.get()).values;
     expect(values).toHaveLength(MAX_DEAD_LETTER_LABELS + 1);
     expect(values.reduce((n, v) => n + v.value, 0)).toBe(MAX_DEAD_LETTER_LABELS + 50);
@@ -123,8 +146,23 @@ describe('toJsonSafe', () => {
     expect(toJsonSafe(deep, { maxDepth: 2 })).toEqual({ a: { b: TRUNCATED } });
     expect(toJsonSafe([1, 2, 3], { maxItems: 2 })).toEqual([1, 2, `${TRUNCATED}(1 more items)`]);
     expect(
-      toJsonSafe({ e: new Error('boom'), f: function named() {}, s: Symbol('x'), d: new Date(0), m: new Map([['k', 1]]), n: Number.NaN, u: undefined }),
-    ).toEqual({ e: { name: 'Error', message: 'boom' }, f: '[Function named]', s: 'Symbol(x)', d: '1970-01-01T00:00:00.000Z', m: { k: 1 }, n: 'NaN' });
+      toJsonSafe({
+        e: new Error('boom'),
+        f: function named() {},
+        s: Symbol('x'),
+        d: new Date(0),
+        m: new Map([['k', 1]]),
+        n: Number.NaN,
+        u: undefined,
+      }),
+    ).toEqual({
+      e: { name: 'Error', message: 'boom' },
+      f: '[Function named]',
+      s: 'Symbol(x)',
+      d: '1970-01-01T00:00:00.000Z',
+      m: { k: 1 },
+      n: 'NaN',
+    });
     const shared = { x: 1 };
     expect(toJsonSafe({ a: shared, b: shared })).toEqual({ a: { x: 1 }, b: { x: 1 } }); // shared ≠ circular
   });

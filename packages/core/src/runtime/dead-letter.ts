@@ -48,7 +48,10 @@ export interface DeadLetter {
  */
 export function createDeadLetter(options: DeadLetterOptions): DeadLetter {
   const { path, maxBytes, logger, metrics } = options;
-  const failuresCounter = metrics.counter('dead_letter_write_failures_total', 'Dead-letter records that could not be written to the file');
+  const failuresCounter = metrics.counter(
+    'dead_letter_write_failures_total',
+    'Dead-letter records that could not be written to the file',
+  );
   let size: number | undefined;
   let written = 0;
   const labels = new Set<string>();
@@ -79,7 +82,9 @@ export function createDeadLetter(options: DeadLetterOptions): DeadLetter {
       written++;
       const pair = `${record.stage}\u0000${record.reason}`;
       if (labels.size < MAX_DEAD_LETTER_LABELS) labels.add(pair);
-      metrics.deadLettered.inc(labels.has(pair) ? { stage: record.stage, reason: record.reason } : { stage: 'other', reason: 'other' });
+      metrics.deadLettered.inc(
+        labels.has(pair) ? { stage: record.stage, reason: record.reason } : { stage: 'other', reason: 'other' },
+      );
       logger.warn({ stage: record.stage, reason: record.reason, code: record.code }, `dead-letter: ${record.message}`);
       if (path !== undefined) {
         try {
@@ -89,14 +94,21 @@ export function createDeadLetter(options: DeadLetterOptions): DeadLetter {
           failuresCounter.inc();
           size = undefined;
           if (failed === 1) {
-            options.report(new SdkError(ErrorCode.STORAGE_FAILED, `dead-letter file ${path}: ${errorMessage(error)}`, { cause: error, stage: 'dead-letter' }));
+            options.report(
+              new SdkError(ErrorCode.STORAGE_FAILED, `dead-letter file ${path}: ${errorMessage(error)}`, {
+                cause: error,
+                stage: 'dead-letter',
+              }),
+            );
           }
         }
       }
       try {
         options.onRecord(record);
       } catch (error) {
-        options.report(new SdkError(ErrorCode.INTERNAL, 'a dead-letter listener threw', { cause: error, stage: 'dead-letter' }));
+        options.report(
+          new SdkError(ErrorCode.INTERNAL, 'a dead-letter listener threw', { cause: error, stage: 'dead-letter' }),
+        );
       }
     },
     count: () => written,

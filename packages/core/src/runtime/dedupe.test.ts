@@ -2,7 +2,15 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { pipeline } from '../builder/pipeline.js';
 import { ErrorCode, SdkError } from '../model/errors.js';
 import { createRuntime } from './runtime.js';
-import { ackRecorder, manualSink, manualSource, memoryOutbox, memorySink, settle, stateEvent } from '../../test/runtime-test-kit.js';
+import {
+  ackRecorder,
+  manualSink,
+  manualSource,
+  memoryOutbox,
+  memorySink,
+  settle,
+  stateEvent,
+} from '../../test/runtime-test-kit.js';
 
 type Ev = ReturnType<typeof stateEvent>;
 const N = 50;
@@ -14,7 +22,12 @@ beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
 
 /** Two sources (WebSocket- and MQTT-like) emit the same state changes a few ms apart. */
-async function emitBothSources(ws: ReturnType<typeof manualSource<Ev>>, mqtt: ReturnType<typeof manualSource<Ev>>, acks: ReturnType<typeof ackRecorder>, t = 1) {
+async function emitBothSources(
+  ws: ReturnType<typeof manualSource<Ev>>,
+  mqtt: ReturnType<typeof manualSource<Ev>>,
+  acks: ReturnType<typeof ackRecorder>,
+  t = 1,
+) {
   for (const entity of entities) {
     await ws.ctx().emit(stateEvent(entity, t), acks.ack(`ws:${entity}`));
     await vi.advanceTimersByTimeAsync(3);
@@ -43,7 +56,14 @@ describe('dedupe across sources (copies in flight)', () => {
     expect(new Set(acks.handled)).toEqual(new Set(entities.flatMap((e) => [`ws:${e}`, `mqtt:${e}`])));
     expect(acks.failed).toEqual([]);
     const stats = await p.stop();
-    expect(stats).toMatchObject({ received: 2 * N, processed: N, written: { influx: N }, dropped: { duplicate: N }, failed: 0, inFlight: 0 });
+    expect(stats).toMatchObject({
+      received: 2 * N,
+      processed: N,
+      written: { influx: N },
+      dropped: { duplicate: N },
+      failed: 0,
+      inFlight: 0,
+    });
   });
 
   it('fails the held copies when the first copy fails (sink down, no outbox); the redelivery is written', async () => {
@@ -54,7 +74,10 @@ describe('dedupe across sources (copies in flight)', () => {
       if (down) throw new SdkError(ErrorCode.SINK_UNAVAILABLE, 'influx down');
     });
     const acks = ackRecorder();
-    const p = pipeline(ws.source, mqtt.source).dedupe().to(sink.sink, { ...slowBatches, retry: { retries: 0 } }).build();
+    const p = pipeline(ws.source, mqtt.source)
+      .dedupe()
+      .to(sink.sink, { ...slowBatches, retry: { retries: 0 } })
+      .build();
     p.events.on('error', () => undefined);
     await p.start();
     await emitBothSources(ws, mqtt, acks);
@@ -88,7 +111,11 @@ describe('dedupe across sources (copies in flight)', () => {
       sources: [ws.source, mqtt.source],
       stages: [
         { kind: 'dedupe', options: {} },
-        { kind: 'sink', sink: sink.sink, delivery: { ...slowBatches, retry: { retries: 0 }, outbox: { dir: '/unused' } } },
+        {
+          kind: 'sink',
+          sink: sink.sink,
+          delivery: { ...slowBatches, retry: { retries: 0 }, outbox: { dir: '/unused' } },
+        },
       ],
       options: {},
       deps: { openOutbox: box.open },
@@ -101,7 +128,13 @@ describe('dedupe across sources (copies in flight)', () => {
     expect(acks.failed).toEqual([]);
     expect(acks.handled).toHaveLength(2 * N);
     expect(box.entries.flatMap((e) => e.records as Ev[]).map((e) => e.key)).toEqual(entities.map((e) => `${e}@1`));
-    expect(p.stats()).toMatchObject({ received: 2 * N, outboxed: { influx: N }, dropped: { duplicate: N }, failed: 0, inFlight: 0 });
+    expect(p.stats()).toMatchObject({
+      received: 2 * N,
+      outboxed: { influx: N },
+      dropped: { duplicate: N },
+      failed: 0,
+      inFlight: 0,
+    });
     await p.stop();
   });
 
@@ -116,7 +149,14 @@ describe('dedupe across sources (copies in flight)', () => {
     const stats = await p.stop();
     expect(sink.written).toHaveLength(N);
     expect(acks.handled).toHaveLength(2 * N);
-    expect(stats).toMatchObject({ received: 2 * N, processed: N, written: { influx: N }, dropped: { duplicate: N }, failed: 0, inFlight: 0 });
+    expect(stats).toMatchObject({
+      received: 2 * N,
+      processed: N,
+      written: { influx: N },
+      dropped: { duplicate: N },
+      failed: 0,
+      inFlight: 0,
+    });
   });
 
   it('a stop that times out fails the held copies with their first copies: counts exact, nothing left waiting', async () => {
@@ -144,7 +184,11 @@ describe('dedupe across sources (copies in flight)', () => {
     const raw = manualSink<Ev>('raw');
     const influx = manualSink<Ev>('influx');
     const acks = ackRecorder();
-    const p = pipeline(ws.source, mqtt.source).to(raw.sink, { batch: { maxSize: 2 } }).dedupe().to(influx.sink, { batch: { maxSize: 1 } }).build();
+    const p = pipeline(ws.source, mqtt.source)
+      .to(raw.sink, { batch: { maxSize: 2 } })
+      .dedupe()
+      .to(influx.sink, { batch: { maxSize: 1 } })
+      .build();
     await p.start();
     await ws.ctx().emit(stateEvent('sensor.a', 1), acks.ack('ws'));
     await mqtt.ctx().emit(stateEvent('sensor.a', 1), acks.ack('mqtt'));
@@ -157,14 +201,22 @@ describe('dedupe across sources (copies in flight)', () => {
     raw.calls[0]?.resolve();
     await settle();
     expect(acks.handled).toEqual(['ws', 'mqtt']);
-    expect(await p.stop()).toMatchObject({ received: 2, written: { raw: 2, influx: 1 }, dropped: { duplicate: 1 }, inFlight: 0 });
+    expect(await p.stop()).toMatchObject({
+      received: 2,
+      written: { raw: 2, influx: 1 },
+      dropped: { duplicate: 1 },
+      inFlight: 0,
+    });
   });
 
   it('keeps nothing per event once settled: 10k events with copies through the pipeline leave no in-flight state', async () => {
     const ws = manualSource<Ev>('ws');
     const mqtt = manualSource<Ev>('mqtt');
     const sink = memorySink<Ev>('influx');
-    const p = pipeline(ws.source, mqtt.source).dedupe().to(sink.sink, { batch: { maxSize: 500, maxWaitMs: 5000 } }).build();
+    const p = pipeline(ws.source, mqtt.source)
+      .dedupe()
+      .to(sink.sink, { batch: { maxSize: 500, maxWaitMs: 5000 } })
+      .build();
     await p.start();
     for (let i = 0; i < 10_000; i++) {
       const e = stateEvent(`sensor.s${i % 100}`, i);
@@ -173,6 +225,12 @@ describe('dedupe across sources (copies in flight)', () => {
     }
     await settle();
     expect(p.stats().inFlight).toBe(0); // each batch of 500 was written; its copies settled with it
-    expect(await p.stop()).toMatchObject({ received: 20_000, written: { influx: 10_000 }, dropped: { duplicate: 10_000 }, failed: 0, inFlight: 0 });
+    expect(await p.stop()).toMatchObject({
+      received: 20_000,
+      written: { influx: 10_000 },
+      dropped: { duplicate: 10_000 },
+      failed: 0,
+      inFlight: 0,
+    });
   });
 });

@@ -30,7 +30,12 @@ function deepValue(levels = 10_000): unknown {
   return value;
 }
 const event = (n: number, attributes?: Record<string, unknown>): StateChangedEvent =>
-  makeStateChanged({ entity_id: `sensor.s${n}`, state: String(n), last_updated: TEST_EVENT_TIME + n, ...(attributes ? { attributes } : {}) });
+  makeStateChanged({
+    entity_id: `sensor.s${n}`,
+    state: String(n),
+    last_updated: TEST_EVENT_TIME + n,
+    ...(attributes ? { attributes } : {}),
+  });
 
 /** Serialises each batch as one JSON body, as an HTTP sink would: a 10,000-deep value throws a RangeError. */
 function jsonBodySink(): { sink: Sink<StateChangedEvent>; written: string[]; setUp: (up: boolean) => void } {
@@ -58,17 +63,26 @@ describe('an event nested 10,000 levels deep (issue 11)', { timeout: 30_000 }, (
     const src = manualSource<StateChangedEvent>();
     const db = jsonBodySink();
     const acks = ackRecorder();
-    const p = pipeline(src.source).dedupe().to(db.sink, { batch: { maxSize: 10, maxWaitMs: 50 } }).build();
+    const p = pipeline(src.source)
+      .dedupe()
+      .to(db.sink, { batch: { maxSize: 10, maxWaitMs: 50 } })
+      .build();
     const letters: DeadLetterRecord[] = [];
     p.events.on('dead-letter', (r) => letters.push(r));
     p.events.on('error', () => undefined);
     await p.start();
-    for (let n = 0; n < 10; n++) await src.ctx().emit(n === 4 ? event(n, { forecast: deepValue() }) : event(n), acks.ack(String(n)));
+    for (let n = 0; n < 10; n++)
+      await src.ctx().emit(n === 4 ? event(n, { forecast: deepValue() }) : event(n), acks.ack(String(n)));
     await vi.advanceTimersByTimeAsync(50);
     await settle();
     expect(db.written).toEqual(['0', '1', '2', '3', '5', '6', '7', '8', '9']);
     expect(letters).toHaveLength(1);
-    expect(letters[0]).toMatchObject({ stage: 'sink:db', reason: 'json_too_deep', code: ErrorCode.EVENT_INVALID, message: expect.stringMatching(/deeper than 36 levels/) });
+    expect(letters[0]).toMatchObject({
+      stage: 'sink:db',
+      reason: 'json_too_deep',
+      code: ErrorCode.EVENT_INVALID,
+      message: expect.stringMatching(/deeper than 36 levels/),
+    });
     // Handled, not failed: a failed ack would make the source redeliver it forever.
     expect(acks.handled).toHaveLength(10);
     expect(acks.failed).toEqual([]);
@@ -77,7 +91,13 @@ describe('an event nested 10,000 levels deep (issue 11)', { timeout: 30_000 }, (
     await vi.advanceTimersByTimeAsync(50);
     await settle();
     expect(db.written.at(-1)).toBe('10');
-    expect(await p.stop()).toMatchObject({ received: 11, written: { db: 10 }, dropped: { json_too_deep: 1 }, failed: 0, deadLettered: 1 });
+    expect(await p.stop()).toMatchObject({
+      received: 11,
+      written: { db: 10 },
+      dropped: { json_too_deep: 1 },
+      failed: 0,
+      deadLettered: 1,
+    });
   });
 
   it('does not keep its batch out of the outbox: split out at the append, the rest drains in order later', async () => {
@@ -85,7 +105,12 @@ describe('an event nested 10,000 levels deep (issue 11)', { timeout: 30_000 }, (
     const db = jsonBodySink();
     db.setUp(false);
     const p = pipeline(src.source)
-      .to(db.sink, { batch: { maxSize: 4, maxWaitMs: 50 }, retry: { retries: 0 }, breaker: { threshold: 1, resetTimeoutMs: 100 }, outbox: { dir, fsync: 'never' } })
+      .to(db.sink, {
+        batch: { maxSize: 4, maxWaitMs: 50 },
+        retry: { retries: 0 },
+        breaker: { threshold: 1, resetTimeoutMs: 100 },
+        outbox: { dir, fsync: 'never' },
+      })
       .build();
     const letters: DeadLetterRecord[] = [];
     p.events.on('dead-letter', (r) => letters.push(r));
@@ -106,6 +131,11 @@ describe('an event nested 10,000 levels deep (issue 11)', { timeout: 30_000 }, (
 
     db.setUp(true);
     await vi.waitFor(() => expect(db.written).toEqual(['0', '1', '2', '3', '4', '7']), DISK);
-    expect(await p.stop()).toMatchObject({ received: 8, written: { db: 6 }, dropped: { json_too_deep: 1, not_serialisable: 1 }, failed: 0 });
+    expect(await p.stop()).toMatchObject({
+      received: 8,
+      written: { db: 6 },
+      dropped: { json_too_deep: 1, not_serialisable: 1 },
+      failed: 0,
+    });
   });
 });

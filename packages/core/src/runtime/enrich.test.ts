@@ -6,7 +6,11 @@ import { listSource, memorySink, settle } from '../../test/runtime-test-kit.js';
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
 
-const add = <F extends object>(name: string, fields: F): Enricher<object, F> => ({ kind: 'enricher', name, enrich: () => fields });
+const add = <F extends object>(name: string, fields: F): Enricher<object, F> => ({
+  kind: 'enricher',
+  name,
+  enrich: () => fields,
+});
 
 describe('enricher runs in the runtime', () => {
   it('a sink tap between enrichers sees only the fields added before it, and the emitted events stay unchanged', async () => {

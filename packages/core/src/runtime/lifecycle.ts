@@ -56,7 +56,15 @@ export interface Lifecycle {
 /** A lifecycle before `start()`. */
 export function newLifecycle(): Lifecycle {
   const settled = Promise.resolve();
-  return { phase: 'new', startPromise: undefined, stopPromise: undefined, loopDone: settled, sourcesDone: settled, flushSourceMetrics: () => undefined, fatal: undefined };
+  return {
+    phase: 'new',
+    startPromise: undefined,
+    stopPromise: undefined,
+    loopDone: settled,
+    sourcesDone: settled,
+    flushSourceMetrics: () => undefined,
+    fatal: undefined,
+  };
 }
 
 /** Opens the sinks (healthcheck failures are reported, not fatal), their deliveries, the enrichers, the loop, then the sources. */
@@ -76,7 +84,9 @@ export async function startPipeline(parts: RuntimeParts, life: Lifecycle): Promi
     await t.delivery.start();
   }
   for (const e of parts.enrichers) await e.start?.(ctx);
-  life.loopDone = parts.loop.run().catch((error: unknown) => channel.report(toSdkError(error, ErrorCode.INTERNAL, 'pipeline')));
+  life.loopDone = parts.loop
+    .run()
+    .catch((error: unknown) => channel.report(toSdkError(error, ErrorCode.INTERNAL, 'pipeline')));
   life.phase = 'running';
   const running = runSources(parts.sources, parts.sourceStates, {
     intake: parts.intake,
@@ -114,7 +124,10 @@ export async function stopPipeline(parts: RuntimeParts, life: Lifecycle): Promis
   deadline.abort();
   if (!finished) {
     parts.loop.giveUp();
-    const error = new SdkError(ErrorCode.TIMEOUT, `pipeline stop timed out after ${parts.stopTimeoutMs} ms; pending events failed`);
+    const error = new SdkError(
+      ErrorCode.TIMEOUT,
+      `pipeline stop timed out after ${parts.stopTimeoutMs} ms; pending events failed`,
+    );
     channel.report(error);
     parts.hard.abort(error);
     for (const t of taps) t.delivery.abort(error);
@@ -159,7 +172,12 @@ export async function waitIdle(parts: RuntimeParts, life: Lifecycle): Promise<vo
 /** Events inside the pipeline now: intake, the stage batch, sink buffers and copies held by dedupe. */
 export function inFlight(parts: RuntimeParts): number {
   const { intake, loop, taps, dedupeStores } = parts;
-  return intake.length() + loop.processing() + taps.reduce((n, t) => n + t.delivery.buffered(), 0) + dedupeStores.reduce((n, s) => n + s.waitingCount(), 0);
+  return (
+    intake.length() +
+    loop.processing() +
+    taps.reduce((n, t) => n + t.delivery.buffered(), 0) +
+    dedupeStores.reduce((n, s) => n + s.waitingCount(), 0)
+  );
 }
 
 // --- internal ---

@@ -10,13 +10,30 @@ export const PipelineOptionsSchema = z.object({
   deadLetter: z
     .object({
       path: z.string().min(1).describe('NDJSON file receiving dead-letter records (directories are created)'),
-      maxBytes: z.number().int().positive().default(10 * MiB).describe('Rotate to `<path>.1` when the file would exceed this size'),
+      maxBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(10 * MiB)
+        .describe('Rotate to `<path>.1` when the file would exceed this size'),
     })
     .optional()
     .describe('Dead-letter file; without it, dead letters are only logged, counted and emitted'),
-  maxQueued: z.number().int().positive().default(10_000).describe('Events accepted from sources before `emit` waits (backpressure)'),
+  maxQueued: z
+    .number()
+    .int()
+    .positive()
+    .default(10_000)
+    .describe('Events accepted from sources before `emit` waits (backpressure)'),
   stageBatchSize: z.number().int().positive().default(512).describe('Events moved through the stages together'),
-  stopTimeoutMs: z.number().int().positive().default(30_000).describe('Time `stop()` allows sources to return and the pipeline to drain and flush; then every pending event fails (TIMEOUT)'),
+  stopTimeoutMs: z
+    .number()
+    .int()
+    .positive()
+    .default(30_000)
+    .describe(
+      'Time `stop()` allows sources to return and the pipeline to drain and flush; then every pending event fails (TIMEOUT)',
+    ),
 });
 
 /** The parts of pipeline options that are functions or objects, not data: not validated, never in a schema. */

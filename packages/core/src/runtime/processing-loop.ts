@@ -79,7 +79,8 @@ export function createProcessingLoop(env: ProcessingLoopEnv): ProcessingLoop {
     const n = batch.events.length;
     counters.processed += n;
     metrics.eventsProcessed.inc(n);
-    if (n > 0 && channel.events.listenerCount('processed') > 0) channel.emitSafely(() => channel.events.emit('processed', batch.events.slice()));
+    if (n > 0 && channel.events.listenerCount('processed') > 0)
+      channel.emitSafely(() => channel.events.emit('processed', batch.events.slice()));
     releaseAll(batch.groups);
   };
 

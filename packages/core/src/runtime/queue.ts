@@ -26,7 +26,8 @@ export interface BoundedQueue<T, G> {
 
 /** Creates a {@link BoundedQueue} holding at most `capacity` items. */
 export function createBoundedQueue<T, G>(capacity: number): BoundedQueue<T, G> {
-  if (!Number.isInteger(capacity) || capacity < 1) throw new SdkError(ErrorCode.CONFIG_INVALID, `queue capacity must be >= 1, got ${capacity}`);
+  if (!Number.isInteger(capacity) || capacity < 1)
+    throw new SdkError(ErrorCode.CONFIG_INVALID, `queue capacity must be >= 1, got ${capacity}`);
   const values = new Array<T | undefined>(capacity);
   const tags = new Array<G | undefined>(capacity);
   let head = 0;
@@ -62,7 +63,8 @@ export function createBoundedQueue<T, G>(capacity: number): BoundedQueue<T, G> {
     },
     put: (value, tag, signal) => {
       if (isClosed) return Promise.reject(closedError());
-      if (signal?.aborted) return Promise.reject(new SdkError(ErrorCode.ABORTED, 'aborted while waiting for queue space'));
+      if (signal?.aborted)
+        return Promise.reject(new SdkError(ErrorCode.ABORTED, 'aborted while waiting for queue space'));
       if (size < capacity && waiters.length === 0) {
         insert(value, tag);
         return Promise.resolve();

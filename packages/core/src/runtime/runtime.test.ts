@@ -8,7 +8,15 @@ import { DROP, type Enricher } from '../component/enricher.js';
 import { ErrorCode, SdkError } from '../model/errors.js';
 import type { Pipeline } from './types.js';
 import { createRuntime } from './runtime.js';
-import { ackRecorder, listSource, manualSink, manualSource, memorySink, settle, stateEvent } from '../../test/runtime-test-kit.js';
+import {
+  ackRecorder,
+  listSource,
+  manualSink,
+  manualSource,
+  memorySink,
+  settle,
+  stateEvent,
+} from '../../test/runtime-test-kit.js';
 import type { Source } from '../component/source.js';
 
 type Ev = ReturnType<typeof stateEvent>;
@@ -24,9 +32,14 @@ describe('acknowledgements', () => {
     const a = manualSink<Ev>('a', log);
     const b = manualSink<Ev>('b', log);
     const acks = ackRecorder(log);
-    const p = pipeline(src.source).to(a.sink, fast).to(b.sink, { batch: { maxSize: 3, maxWaitMs: 1000 } }).build({ stageBatchSize: 1 });
+    const p = pipeline(src.source)
+      .to(a.sink, fast)
+      .to(b.sink, { batch: { maxSize: 3, maxWaitMs: 1000 } })
+      .build({ stageBatchSize: 1 });
     await p.start();
-    await src.ctx().emitBatch([stateEvent('light.a', 1), stateEvent('light.a', 2), stateEvent('light.a', 3)], acks.ack('g1'));
+    await src
+      .ctx()
+      .emitBatch([stateEvent('light.a', 1), stateEvent('light.a', 2), stateEvent('light.a', 3)], acks.ack('g1'));
     await settle();
     expect(a.calls.map((c) => c.batch.length)).toEqual([2]);
     expect(b.calls.map((c) => c.batch.length)).toEqual([3]);
@@ -49,7 +62,9 @@ describe('acknowledgements', () => {
     });
     const acks = ackRecorder();
     const errors: SdkError[] = [];
-    const p = pipeline(src.source).to(bad.sink, { ...fast, retry: { retries: 1, minDelayMs: 10, maxDelayMs: 10 } }).build();
+    const p = pipeline(src.source)
+      .to(bad.sink, { ...fast, retry: { retries: 1, minDelayMs: 10, maxDelayMs: 10 } })
+      .build();
     p.events.on('error', (e) => errors.push(e));
     await p.start();
     await src.ctx().emitBatch([stateEvent('light.a', 1), stateEvent('light.a', 2)], acks.ack('g'));
@@ -88,7 +103,9 @@ describe('acknowledgements', () => {
     const src = manualSource<Ev>();
     const sink = manualSink<Ev>('s');
     const acks = ackRecorder();
-    const p = pipeline(src.source).to(sink.sink, { batch: { maxSize: 1 }, retry: { retries: 0 } }).build();
+    const p = pipeline(src.source)
+      .to(sink.sink, { batch: { maxSize: 1 }, retry: { retries: 0 } })
+      .build();
     await p.start();
     await src.ctx().emit(stateEvent('light.a', 1), acks.ack('first'));
     await src.ctx().emit(stateEvent('light.a', 2), acks.ack('second'));
@@ -125,16 +142,25 @@ describe('stages', () => {
     const schema = z.object({ entity_id: z.string(), state: z.string(), time_fired: z.number() });
     const out = memorySink<z.output<typeof schema>>('out');
     const acks = ackRecorder();
-    const events: unknown[] = [{ entity_id: 'a.b', state: 'on', time_fired: 1 }, { entity_id: 'a.c', state: 5, time_fired: 2 }];
+    const events: unknown[] = [
+      { entity_id: 'a.b', state: 'on', time_fired: 1 },
+      { entity_id: 'a.c', state: 5, time_fired: 2 },
+    ];
     const src = listSource<unknown>(events, (e) => acks.ack(JSON.stringify(e)));
-    const p = pipeline(src).validate(schema).to(out.sink).build({ deadLetter: { path }, now: () => Date.UTC(2026, 0, 1) });
+    const p = pipeline(src)
+      .validate(schema)
+      .to(out.sink)
+      .build({ deadLetter: { path }, now: () => Date.UTC(2026, 0, 1) });
     const dead: unknown[] = [];
     p.events.on('dead-letter', (r) => dead.push(r));
     await p.start();
     await p.idle();
     expect(out.written).toEqual([{ entity_id: 'a.b', state: 'on', time_fired: 1 }]);
     expect(acks.handled).toHaveLength(2);
-    const lines = readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = readFileSync(path, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines).toEqual([
       {
         time: '2026-01-01T00:00:00.000Z',
@@ -143,20 +169,27 @@ describe('stages', () => {
         code: 'EVENT_INVALID',
         message: 'state: Invalid input: expected string, received number',
         raw: { entity_id: 'a.c', state: 5, time_fired: 2 },
-        data: { issues: [{ path: 'state', code: 'invalid_type', message: 'Invalid input: expected string, received number' }] },
+        data: {
+          issues: [{ path: 'state', code: 'invalid_type', message: 'Invalid input: expected string, received number' }],
+        },
       },
     ]);
     expect(dead).toHaveLength(1);
     const stats = await p.stop();
     expect(stats).toMatchObject({ received: 2, processed: 1, dropped: { invalid: 1 }, deadLettered: 1 });
-    expect(await p.metrics.registry.getSingleMetricAsString('ha_ingestor_events_dropped_total')).toContain('reason="invalid"} 1');
+    expect(await p.metrics.registry.getSingleMetricAsString('ha_ingestor_events_dropped_total')).toContain(
+      'reason="invalid"} 1',
+    );
   });
 
   it('dedupes on the identity key: a copy in flight waits for the first copy, a later one is dropped at once', async () => {
     const src = manualSource<Ev>();
     const sink = manualSink<Ev>('s');
     const acks = ackRecorder();
-    const p = pipeline(src.source).dedupe().to(sink.sink, { batch: { maxSize: 1 } }).build();
+    const p = pipeline(src.source)
+      .dedupe()
+      .to(sink.sink, { batch: { maxSize: 1 } })
+      .build();
     await p.start();
     await src.ctx().emit(stateEvent('light.a', 1), acks.ack('first'));
     await src.ctx().emit(stateEvent('light.a', 1), acks.ack('in-flight copy')); // held back on the first
@@ -181,7 +214,10 @@ describe('stages', () => {
       if (fail) throw new SdkError(ErrorCode.SINK_UNAVAILABLE, 'down');
     });
     const acks = ackRecorder();
-    const p = pipeline(src.source).dedupe().to(sink.sink, { batch: { maxSize: 1 }, retry: { retries: 0 } }).build();
+    const p = pipeline(src.source)
+      .dedupe()
+      .to(sink.sink, { batch: { maxSize: 1 }, retry: { retries: 0 } })
+      .build();
     p.events.on('error', () => undefined);
     await p.start();
     await src.ctx().emit(stateEvent('light.a', 1), acks.ack('first'));
@@ -199,7 +235,11 @@ describe('stages', () => {
     const src = manualSource<Ev>();
     const before = memorySink<unknown>('before');
     const after = memorySink<unknown>('after');
-    const numeric: Enricher<Ev, { state: number }> = { kind: 'enricher', name: 'numeric', enrich: (e) => ({ state: e.state === 'on' ? 1 : 0 }) };
+    const numeric: Enricher<Ev, { state: number }> = {
+      kind: 'enricher',
+      name: 'numeric',
+      enrich: (e) => ({ state: e.state === 'on' ? 1 : 0 }),
+    };
     const slowArea: Enricher<{ entity_id: string }, { area: string }> = {
       kind: 'enricher',
       name: 'area',
@@ -211,14 +251,21 @@ describe('stages', () => {
     const stats = await p.stop();
     expect(before.written).toEqual([stateEvent('light.a', 1), stateEvent('light.x', 1)]);
     expect(after.written).toEqual([{ ...stateEvent('light.a', 1), state: 1, area: 'kitchen' }]);
-    expect(stats).toMatchObject({ received: 2, processed: 1, written: { before: 2, after: 1 }, dropped: { enricher: 1 } });
+    expect(stats).toMatchObject({
+      received: 2,
+      processed: 1,
+      written: { before: 2, after: 1 },
+      dropped: { enricher: 1 },
+    });
   });
 });
 
 describe('lifecycle', () => {
   it('ordered shutdown returns exact counts (received, processed, written, dropped by reason, dead-lettered)', async () => {
     const sink = memorySink<Ev>('s', (batch) => ({
-      rejected: batch.flatMap((e, index) => (e.state === 'broken' ? [{ index, reason: 'type_conflict', message: 'field type conflict' }] : [])),
+      rejected: batch.flatMap((e, index) =>
+        e.state === 'broken' ? [{ index, reason: 'type_conflict', message: 'field type conflict' }] : [],
+      ),
     }));
     const acks = ackRecorder();
     const src = manualSource<Ev>();
@@ -253,7 +300,9 @@ describe('lifecycle', () => {
     const sink = memorySink<Ev>('s');
     let pipelineRef: Pipeline | undefined;
     {
-      await using p = pipeline(listSource([stateEvent('light.a', 1)])).to(sink.sink).build();
+      await using p = pipeline(listSource([stateEvent('light.a', 1)]))
+        .to(sink.sink)
+        .build();
       pipelineRef = p;
       await p.start();
     }
@@ -296,7 +345,11 @@ describe('lifecycle', () => {
 
   it('does not hang stop on an async enricher that never settles', async () => {
     const src = manualSource<Ev>();
-    const hung: Enricher<Ev, { x: number }> = { kind: 'enricher', name: 'hung', enrich: () => new Promise<never>(() => undefined) };
+    const hung: Enricher<Ev, { x: number }> = {
+      kind: 'enricher',
+      name: 'hung',
+      enrich: () => new Promise<never>(() => undefined),
+    };
     const acks = ackRecorder();
     const p = pipeline(src.source).use(hung).to(memorySink<unknown>('s').sink).build({ stopTimeoutMs: 500 });
     p.events.on('error', () => undefined);
@@ -322,7 +375,9 @@ describe('lifecycle', () => {
 
   it('survives throwing event listeners: reported, the pipeline goes on', async () => {
     const sink = memorySink<Ev>('s');
-    const p = pipeline(listSource([stateEvent('light.a', 1), stateEvent('light.a', 2)])).to(sink.sink, { batch: { maxSize: 1 } }).build({ stageBatchSize: 1 });
+    const p = pipeline(listSource([stateEvent('light.a', 1), stateEvent('light.a', 2)]))
+      .to(sink.sink, { batch: { maxSize: 1 } })
+      .build({ stageBatchSize: 1 });
     const errors: SdkError[] = [];
     p.events.on('processed', () => {
       throw new Error('listener bug');
@@ -353,7 +408,9 @@ describe('lifecycle', () => {
     await expect(p.idle()).rejects.toMatchObject({ code: 'AUTH_FAILED' });
     expect(errors.map((e) => e.code)).toEqual(['AUTH_FAILED']);
     expect(p.health()).toMatchObject({ status: 'down', components: [{ name: 'ws', kind: 'source', status: 'down' }] });
-    expect(await p.metrics.registry.getSingleMetricAsString('ha_ingestor_errors_total')).toContain('code="AUTH_FAILED"} 1');
+    expect(await p.metrics.registry.getSingleMetricAsString('ha_ingestor_errors_total')).toContain(
+      'code="AUTH_FAILED"} 1',
+    );
     await p.stop();
   });
 
@@ -383,11 +440,16 @@ describe('lifecycle', () => {
     p.events.on('source:status', (_name, s) => statuses.push(s.connected));
     await p.start();
     src.ctx().setStatus({ connected: false, message: 'reconnecting in 2 s' });
-    expect(p.health()).toMatchObject({ status: 'degraded', components: [{ name: 'mqtt', status: 'degraded', message: 'reconnecting in 2 s' }] });
+    expect(p.health()).toMatchObject({
+      status: 'degraded',
+      components: [{ name: 'mqtt', status: 'degraded', message: 'reconnecting in 2 s' }],
+    });
     src.ctx().setStatus({ connected: true });
     expect(p.health().status).toBe('ok');
     expect(statuses).toEqual([false, true]);
-    expect(await p.metrics.registry.getSingleMetricAsString('ha_ingestor_source_connected')).toContain('source="mqtt"} 1');
+    expect(await p.metrics.registry.getSingleMetricAsString('ha_ingestor_source_connected')).toContain(
+      'source="mqtt"} 1',
+    );
     await p.stop();
   });
 
@@ -395,23 +457,42 @@ describe('lifecycle', () => {
     let healthy = false;
     const sink = memorySink<Ev>('db');
     const p = pipeline(listSource<Ev>([]))
-      .to({ ...sink.sink, healthcheck: async () => {
-        if (!healthy) throw new SdkError(ErrorCode.SINK_UNAVAILABLE, 'connection refused');
-      } })
+      .to({
+        ...sink.sink,
+        healthcheck: async () => {
+          if (!healthy) throw new SdkError(ErrorCode.SINK_UNAVAILABLE, 'connection refused');
+        },
+      })
       .build();
     const errors: SdkError[] = [];
     p.events.on('error', (e) => errors.push(e));
     await p.start();
     expect(errors.map((e) => e.code)).toEqual(['SINK_UNAVAILABLE']);
-    expect(p.health().components.find((c) => c.name === 'db')).toMatchObject({ status: 'degraded', message: expect.stringContaining('connection refused') });
+    expect(p.health().components.find((c) => c.name === 'db')).toMatchObject({
+      status: 'degraded',
+      message: expect.stringContaining('connection refused'),
+    });
     healthy = true;
     const h = await p.checkHealth();
-    expect(h.components.find((c) => c.name === 'db')).toMatchObject({ status: 'ok', responseTimeMs: expect.any(Number), checkedAt: expect.any(Number) });
+    expect(h.components.find((c) => c.name === 'db')).toMatchObject({
+      status: 'ok',
+      responseTimeMs: expect.any(Number),
+      checkedAt: expect.any(Number),
+    });
     await p.stop();
   });
 
   it('rejects two sinks with the same name at build time', () => {
     const s = memorySink('same').sink;
-    expect(() => createRuntime({ sources: [], stages: [{ kind: 'sink', sink: s, delivery: {} }, { kind: 'sink', sink: s, delivery: {} }], options: {} })).toThrow(/unique/);
+    expect(() =>
+      createRuntime({
+        sources: [],
+        stages: [
+          { kind: 'sink', sink: s, delivery: {} },
+          { kind: 'sink', sink: s, delivery: {} },
+        ],
+        options: {},
+      }),
+    ).toThrow(/unique/);
   });
 });

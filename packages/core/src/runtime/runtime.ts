@@ -63,7 +63,15 @@ export function createRuntime(input: RuntimeInput): Pipeline {
     report,
   });
   const capabilities = createCapabilityTable(input.sources, input.provisions ?? []);
-  const ctx: StageContext = { signal: hard.signal, logger, now, metrics, deadLetter: deadLetter.write, report, capability: capabilities.get };
+  const ctx: StageContext = {
+    signal: hard.signal,
+    logger,
+    now,
+    metrics,
+    deadLetter: deadLetter.write,
+    report,
+    capability: capabilities.get,
+  };
   const intake = createBoundedQueue<unknown, AckGroup>(opts.maxQueued);
   const { runners, enrichers, dedupeStores, taps } = compileStages(input.stages, {
     ctx,
@@ -75,7 +83,15 @@ export function createRuntime(input: RuntimeInput): Pipeline {
     },
   });
   const life = newLifecycle();
-  const loop = createProcessingLoop({ intake, runners, ctx, counters, channel, stageBatchSize: opts.stageBatchSize, onTake: () => life.flushSourceMetrics() });
+  const loop = createProcessingLoop({
+    intake,
+    runners,
+    ctx,
+    counters,
+    channel,
+    stageBatchSize: opts.stageBatchSize,
+    onTake: () => life.flushSourceMetrics(),
+  });
   const parts: RuntimeParts = {
     sources: input.sources,
     capabilities,
@@ -109,7 +125,8 @@ export function createRuntime(input: RuntimeInput): Pipeline {
 
   return {
     start: () => {
-      if (life.phase === 'stopping' || life.phase === 'stopped') return Promise.reject(new SdkError(ErrorCode.INTERNAL, 'pipeline was stopped; build a new one'));
+      if (life.phase === 'stopping' || life.phase === 'stopped')
+        return Promise.reject(new SdkError(ErrorCode.INTERNAL, 'pipeline was stopped; build a new one'));
       life.startPromise ??= startPipeline(parts, life);
       return life.startPromise;
     },
@@ -117,7 +134,13 @@ export function createRuntime(input: RuntimeInput): Pipeline {
     stats,
     health,
     checkHealth: async () => {
-      await Promise.all(taps.map((t) => runSinkCheck(t.sink, t.check, now, hard.signal).catch((e: unknown) => logger.warn({ sink: t.sink.name, err: e }, 'sink healthcheck failed'))));
+      await Promise.all(
+        taps.map((t) =>
+          runSinkCheck(t.sink, t.check, now, hard.signal).catch((e: unknown) =>
+            logger.warn({ sink: t.sink.name, err: e }, 'sink healthcheck failed'),
+          ),
+        ),
+      );
       return health();
     },
     events,

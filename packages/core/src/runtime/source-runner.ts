@@ -47,7 +47,11 @@ export function initialSourceStates(sources: readonly AnySource[]): Map<string, 
  * fast path, so a synchronous producer allocates no Promise per event. An emit the queue can no longer
  * take (stop began while it waited for space, or the queue closed) rejects with ABORTED and fails its ack.
  */
-export function runSources(sources: readonly AnySource[], states: Map<string, SourceState>, env: SourceRunnerEnv): RunningSources {
+export function runSources(
+  sources: readonly AnySource[],
+  states: Map<string, SourceState>,
+  env: SourceRunnerEnv,
+): RunningSources {
   const tallies: ReceivedTally[] = [];
   const runs = sources.map(async (source) => {
     const state = states.get(source.name) as SourceState;
@@ -90,7 +94,12 @@ interface ReceivedTally {
   pending: number;
 }
 
-function sourceContext(source: AnySource, state: SourceState, tally: ReceivedTally, env: SourceRunnerEnv): SourceContext<unknown> {
+function sourceContext(
+  source: AnySource,
+  state: SourceState,
+  tally: ReceivedTally,
+  env: SourceRunnerEnv,
+): SourceContext<unknown> {
   const { intake, tracker, counters, ctx } = env;
   const { name } = source;
   const logger = ctx.logger.child({ source: name });
@@ -150,9 +159,11 @@ function sourceContext(source: AnySource, state: SourceState, tally: ReceivedTal
     setStatus: (status) => {
       state.status = status;
       ctx.metrics.sourceConnected.set({ source: name }, status.connected ? 1 : 0);
-      logger.info({ connected: status.connected }, `source ${name}: ${status.message ?? (status.connected ? 'connected' : 'disconnected')}`);
+      logger.info(
+        { connected: status.connected },
+        `source ${name}: ${status.message ?? (status.connected ? 'connected' : 'disconnected')}`,
+      );
       env.emitStatus(name, status);
     },
   };
 }
-

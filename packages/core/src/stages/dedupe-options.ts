@@ -8,7 +8,12 @@ import { parseOptions } from '../component/config.js';
  */
 export const DedupeOptionsSchema = z.object({
   windowMs: z.number().int().positive().default(300_000).describe('How long a committed key is remembered (ms)'),
-  maxPerSeries: z.number().int().positive().default(16).describe('Keys remembered per series (memory grows with series, not rate x window)'),
+  maxPerSeries: z
+    .number()
+    .int()
+    .positive()
+    .default(16)
+    .describe('Keys remembered per series (memory grows with series, not rate x window)'),
   maxSeries: z
     .number()
     .int()

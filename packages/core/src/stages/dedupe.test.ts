@@ -8,7 +8,12 @@ import { ErrorCode, SdkError } from '../model/errors.js';
 import type { StageEnv } from './stage.js';
 
 const opts = { windowMs: 300_000, maxPerSeries: 16, maxWaiting: 10_000, maxSeries: 100_000 };
-const sc = (entity: string, t: number) => ({ event_type: 'state_changed', entity_id: entity, time_fired: t, key: `${entity}@${t}` });
+const sc = (entity: string, t: number) => ({
+  event_type: 'state_changed',
+  entity_id: entity,
+  time_fired: t,
+  key: `${entity}@${t}`,
+});
 const down = new SdkError(ErrorCode.SINK_UNAVAILABLE, 'write failed');
 
 function harness(now: () => number, options = opts) {
@@ -19,11 +24,26 @@ function harness(now: () => number, options = opts) {
   });
   const stage = dedupeStage(store);
   const drops: string[] = [];
-  const tracker = { open: new Set<AckGroup>(), report: (e: unknown) => { throw e; } };
+  const tracker = {
+    open: new Set<AckGroup>(),
+    report: (e: unknown) => {
+      throw e;
+    },
+  };
   const calls: string[] = [];
-  const ack = (label: string) => ({ onHandled: () => calls.push(`handled:${label}`), onFailed: (e: SdkError) => calls.push(`failed:${label}:${e.code}`) });
+  const ack = (label: string) => ({
+    onHandled: () => calls.push(`handled:${label}`),
+    onFailed: (e: SdkError) => calls.push(`failed:${label}:${e.code}`),
+  });
   const env: StageEnv = {
-    ctx: { signal: new AbortController().signal, logger: noopLogger, now, metrics: createMetrics(), deadLetter: () => undefined, report: () => undefined },
+    ctx: {
+      signal: new AbortController().signal,
+      logger: noopLogger,
+      now,
+      metrics: createMetrics(),
+      deadLetter: () => undefined,
+      report: () => undefined,
+    },
     drop: (group, reason) => {
       drops.push(reason);
       group.release(1);
@@ -95,7 +115,11 @@ describe('dedupe', () => {
     h.run([sc('sensor.a', 1)], 'mqtt');
     h.run([sc('sensor.a', 1)], 'mqtt2');
     (ws.groups[0] as AckGroup).fail(down);
-    expect(h.calls).toEqual(['failed:mqtt:SINK_UNAVAILABLE', 'failed:mqtt2:SINK_UNAVAILABLE', 'failed:ws:SINK_UNAVAILABLE']);
+    expect(h.calls).toEqual([
+      'failed:mqtt:SINK_UNAVAILABLE',
+      'failed:mqtt2:SINK_UNAVAILABLE',
+      'failed:ws:SINK_UNAVAILABLE',
+    ]);
     expect(h.outcomes).toEqual({ duplicates: 0, failed: 2 });
     expect(h.store.ringSize('sensor.a')).toBe(0);
     expect(h.store.waitingCount()).toBe(0);
@@ -111,7 +135,10 @@ describe('dedupe', () => {
     const tracker = h.tracker;
     const groupA = new AckGroup({ onHandled: () => h.calls.push('handled:A') }, 2, tracker);
     const groupB = new AckGroup({ onHandled: () => h.calls.push('handled:B') }, 2, tracker);
-    const batch = { events: [sc('x.a', 1), sc('x.b', 1), sc('x.b', 1), sc('x.a', 1)], groups: [groupA, groupB, groupA, groupB] };
+    const batch = {
+      events: [sc('x.a', 1), sc('x.b', 1), sc('x.b', 1), sc('x.a', 1)],
+      groups: [groupA, groupB, groupA, groupB],
+    };
     expect(dedupeStage(h.store).run(batch, { ctx: {} as StageEnv['ctx'], drop: () => undefined })).toBeUndefined();
     expect(batch.events).toEqual([sc('x.a', 1), sc('x.b', 1)]);
     h.handle(batch.groups);
@@ -129,7 +156,12 @@ describe('dedupe', () => {
     expect(h.calls).toEqual([]);
     h.handle(batch.groups);
     expect(h.calls).toEqual(['handled:mqtt', 'handled:ws']);
-    expect([h.store.ringSize('sensor.a'), second.ringSize('sensor.a'), h.store.inFlightCount(), second.inFlightCount()]).toEqual([1, 1, 0, 0]);
+    expect([
+      h.store.ringSize('sensor.a'),
+      second.ringSize('sensor.a'),
+      h.store.inFlightCount(),
+      second.inFlightCount(),
+    ]).toEqual([1, 1, 0, 0]);
   });
 
   it('holds a copy of a key repeated inside one batch on its first copy (same group)', () => {
@@ -186,7 +218,12 @@ describe('dedupe', () => {
       h.handle(first.groups);
     }
     expect(h.outcomes.duplicates).toBe(50_000);
-    expect([h.store.ringSize('sensor.a'), h.store.seriesCount(), h.store.inFlightCount(), h.store.waitingCount()]).toEqual([16, 1, 0, 0]);
+    expect([
+      h.store.ringSize('sensor.a'),
+      h.store.seriesCount(),
+      h.store.inFlightCount(),
+      h.store.waitingCount(),
+    ]).toEqual([16, 1, 0, 0]);
     expect(h.tracker.open.size).toBe(0);
   });
 
@@ -207,7 +244,11 @@ describe('dedupe', () => {
     h.store.commit(['sensor.a'], ['sensor.a@2']); // order full: a@1 loses its place while in flight
     h.handle(third.groups); // a@1 takes a new place, a@5 (now the oldest) is forgotten
     expect([h.store.ringSize('sensor.a'), h.store.inFlightCount()]).toEqual([2, 0]);
-    expect(['sensor.a@1', 'sensor.a@2', 'sensor.a@5'].map((k) => h.store.isDuplicate('sensor.a', k))).toEqual([true, true, false]);
+    expect(['sensor.a@1', 'sensor.a@2', 'sensor.a@5'].map((k) => h.store.isDuplicate('sensor.a', k))).toEqual([
+      true,
+      true,
+      false,
+    ]);
   });
 
   it('never evicts a series with keys in flight', () => {
@@ -238,7 +279,11 @@ describe('dedupe', () => {
   // Issue 11: series names come from outside (entity ids, MQTT topics); their number must be bounded too.
   it('keeps at most maxSeries series: a flood of new names evicts settled ones, counted, never one in flight', () => {
     const evicted: number[] = [];
-    const store = createDedupeStore({ ...opts, maxSeries: 10 }, () => 0, { duplicates: () => undefined, failed: () => undefined, evicted: (n) => evicted.push(n) });
+    const store = createDedupeStore({ ...opts, maxSeries: 10 }, () => 0, {
+      duplicates: () => undefined,
+      failed: () => undefined,
+      evicted: (n) => evicted.push(n),
+    });
     const tracker = { open: new Set<AckGroup>(), report: () => undefined };
     const inFlight = store.admit('sensor.busy', 'sensor.busy@1', new AckGroup(undefined, 1, tracker));
     store.commit(['sensor.real'], ['sensor.real@1']);
@@ -273,7 +318,9 @@ describe('dedupe', () => {
 describe('dedupeIdentity', () => {
   it('uses event.key, falls back to series@time_fired, and gives up without identity', () => {
     expect(dedupeIdentity(sc('light.x', 5))).toEqual({ series: 'light.x', key: 'light.x@5' });
-    expect(dedupeIdentity({ event_type: 'call_service', time_fired: 7, data: { domain: 'light', service: 'turn_on' } })).toEqual({
+    expect(
+      dedupeIdentity({ event_type: 'call_service', time_fired: 7, data: { domain: 'light', service: 'turn_on' } }),
+    ).toEqual({
       series: 'call_service:light.turn_on',
       key: 'call_service:light.turn_on@7',
     });

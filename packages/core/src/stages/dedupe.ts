@@ -60,10 +60,18 @@ export const DUPLICATE = 'duplicate';
 const NO_OUTCOMES: DedupeOutcomes = { duplicates: () => undefined, failed: () => undefined };
 
 /** Creates a {@link DedupeStore} on the given clock (epoch ms). */
-export function createDedupeStore(options: ResolvedDedupeOptions, now: () => number, outcomes: DedupeOutcomes = NO_OUTCOMES): DedupeStore {
+export function createDedupeStore(
+  options: ResolvedDedupeOptions,
+  now: () => number,
+  outcomes: DedupeOutcomes = NO_OUTCOMES,
+): DedupeStore {
   const { windowMs, maxPerSeries, maxWaiting, maxSeries } = options;
   // A series with entries in flight is pinned: its entries settle into it.
-  const rings = createBoundedMap<string, Ring>({ max: maxSeries, eviction: 'second-chance', pinned: (ring) => ring.flying > 0 });
+  const rings = createBoundedMap<string, Ring>({
+    max: maxSeries,
+    eviction: 'second-chance',
+    pinned: (ring) => ring.flying > 0,
+  });
   let inFlight = 0;
   let waiting = 0;
   let lastSweep = now();
@@ -187,7 +195,9 @@ export function createDedupeStore(options: ResolvedDedupeOptions, now: () => num
     inFlightCount: () => inFlight,
     waitingCount: () => waiting,
     clear: () => {
-      const error = new SdkError(ErrorCode.ABORTED, 'dedupe: pipeline stopped before the first copy was handled', { stage: 'dedupe' });
+      const error = new SdkError(ErrorCode.ABORTED, 'dedupe: pipeline stopped before the first copy was handled', {
+        stage: 'dedupe',
+      });
       const open: InFlightKey[] = [];
       for (const ring of rings.values()) {
         if (ring.flying === 0) continue;

@@ -35,13 +35,24 @@ function harness() {
   return { env, drops, reported, deadLetters, batchOf };
 }
 
-const enricher = (enrich: AnyEnricher['enrich'], extra: Partial<AnyEnricher> = {}): AnyEnricher => ({ kind: 'enricher', name: 'e', enrich, ...extra });
+const enricher = (enrich: AnyEnricher['enrich'], extra: Partial<AnyEnricher> = {}): AnyEnricher => ({
+  kind: 'enricher',
+  name: 'e',
+  enrich,
+  ...extra,
+});
 
 describe('enrichStage', () => {
   it('keeps a synchronous enricher synchronous: run returns no promise and merges added fields', () => {
     const h = harness();
-    const batch = h.batchOf([{ a: 1, state: 'x' }, { a: 2, state: 'y' }]);
-    const result = enrichStage(enricher((e: { a: number }) => ({ b: e.a * 10, state: 'overwritten' }))).run(batch, h.env);
+    const batch = h.batchOf([
+      { a: 1, state: 'x' },
+      { a: 2, state: 'y' },
+    ]);
+    const result = enrichStage(enricher((e: { a: number }) => ({ b: e.a * 10, state: 'overwritten' }))).run(
+      batch,
+      h.env,
+    );
     expect(result).toBeUndefined();
     expect(batch.events).toEqual([
       { a: 1, b: 10, state: 'overwritten' },

@@ -46,8 +46,12 @@ describe('checkEventTime', () => {
   });
 
   it('checks last_updated/last_changed/last_reported too (schemas may take the point time from them)', () => {
-    expect(checkEventTime(makeStateChanged({ last_changed: at('9999-01-01T00:00:00Z') }))).toMatchObject({ field: 'last_changed' });
-    expect(checkEventTime(makeStateChanged({ last_reported: EVENT_TIME_MAX + 1 }))).toMatchObject({ field: 'last_reported' });
+    expect(checkEventTime(makeStateChanged({ last_changed: at('9999-01-01T00:00:00Z') }))).toMatchObject({
+      field: 'last_changed',
+    });
+    expect(checkEventTime(makeStateChanged({ last_reported: EVENT_TIME_MAX + 1 }))).toMatchObject({
+      field: 'last_reported',
+    });
   });
 
   it('passes events without HA times (absent or null fields, non-objects)', () => {

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { compileFilterRules, globToRegExp } from './filter.js';
 
 const sc = (entity_id: string) => ({ event_type: 'state_changed', entity_id, domain: entity_id.split('.')[0] });
-const cs = (domain: string, entity_id?: string) => ({ event_type: 'call_service', data: { domain, service: 'turn_on', ...(entity_id ? { entity_id } : {}) } });
+const cs = (domain: string, entity_id?: string) => ({
+  event_type: 'call_service',
+  data: { domain, service: 'turn_on', ...(entity_id ? { entity_id } : {}) },
+});
 
 describe('compileFilterRules', () => {
   it('keeps everything without rules', () => {
@@ -11,7 +14,12 @@ describe('compileFilterRules', () => {
 
   it('includes by domain, entity id, glob and event type (any match)', () => {
     const keep = compileFilterRules({
-      include: { domains: ['light'], entities: ['switch.pump'], entity_globs: ['sensor.*_temperature'], event_types: ['automation_triggered'] },
+      include: {
+        domains: ['light'],
+        entities: ['switch.pump'],
+        entity_globs: ['sensor.*_temperature'],
+        event_types: ['automation_triggered'],
+      },
     });
     expect(keep(sc('light.kitchen'))).toBe(true);
     expect(keep(sc('switch.pump'))).toBe(true);
@@ -23,7 +31,10 @@ describe('compileFilterRules', () => {
   });
 
   it('lets exclude win over include', () => {
-    const keep = compileFilterRules({ include: { domains: ['sensor'] }, exclude: { entities: ['sensor.noisy'], entity_globs: ['sensor.debug_*'] } });
+    const keep = compileFilterRules({
+      include: { domains: ['sensor'] },
+      exclude: { entities: ['sensor.noisy'], entity_globs: ['sensor.debug_*'] },
+    });
     expect(keep(sc('sensor.good'))).toBe(true);
     expect(keep(sc('sensor.noisy'))).toBe(false);
     expect(keep(sc('sensor.debug_1'))).toBe(false);
@@ -38,7 +49,9 @@ describe('compileFilterRules', () => {
 
   it('judges each event on its own facts when one compiled filter runs over mixed events (no stale fields)', () => {
     // The predicate reuses one scratch record per compiled filter: every field must be refilled per event.
-    const keep = compileFilterRules({ include: { domains: ['light'], entities: ['switch.pump'], event_types: ['automation_triggered'] } });
+    const keep = compileFilterRules({
+      include: { domains: ['light'], entities: ['switch.pump'], event_types: ['automation_triggered'] },
+    });
     const sequence: [unknown, boolean][] = [
       [cs('switch', 'light.x'), true],
       [{ event_type: 'call_service', data: {} }, false],

@@ -37,7 +37,10 @@ export function compileFilterRules(rules: FilterRules): (event: unknown) => bool
 
 /** Converts a glob (`*` any run, `?` one character) into an anchored RegExp. */
 export function globToRegExp(glob: string): RegExp {
-  const escaped = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const escaped = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${escaped}$`);
 }
 
@@ -94,7 +97,12 @@ function readFacts(event: unknown, facts: Facts): void {
   const e = event as Record<string, unknown>;
   const rawData = e['data'];
   const data = typeof rawData === 'object' && rawData !== null ? (rawData as Record<string, unknown>) : undefined;
-  const entityId = typeof e['entity_id'] === 'string' ? e['entity_id'] : typeof data?.['entity_id'] === 'string' ? data['entity_id'] : undefined;
+  const entityId =
+    typeof e['entity_id'] === 'string'
+      ? e['entity_id']
+      : typeof data?.['entity_id'] === 'string'
+        ? data['entity_id']
+        : undefined;
   const domain = e['domain'];
   const dot = entityId === undefined ? -1 : entityId.indexOf('.');
   facts.eventType = typeof e['event_type'] === 'string' ? e['event_type'] : undefined;

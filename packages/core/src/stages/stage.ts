@@ -19,4 +19,3 @@ export interface StageRunner {
   readonly name: string;
   readonly run: (batch: StageBatch, env: StageEnv) => void | Promise<void>;
 }
-

@@ -8,7 +8,9 @@ beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
 
 // A recursive schema, as an integrator writes for free-form attributes: zod walks it recursively.
-const json: z.ZodType = z.lazy(() => z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(json), z.record(z.string(), json)]));
+const json: z.ZodType = z.lazy(() =>
+  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(json), z.record(z.string(), json)]),
+);
 const schema = z.object({ entity_id: z.string(), attributes: z.record(z.string(), json) });
 
 function deepList(levels: number): unknown {
@@ -37,7 +39,12 @@ describe('validate stage depth bound (issue 11)', () => {
     await p.start();
     await p.idle();
     expect(out.written.map((e) => e.entity_id)).toEqual(['a.ok', 'a.after']);
-    expect(dead).toEqual([expect.objectContaining({ reason: 'json_too_deep', message: `event nests deeper than ${MAX_EVENT_DEPTH} levels` })]);
+    expect(dead).toEqual([
+      expect.objectContaining({
+        reason: 'json_too_deep',
+        message: `event nests deeper than ${MAX_EVENT_DEPTH} levels`,
+      }),
+    ]);
     expect(errors).toEqual([]);
     expect(acks.handled.sort()).toEqual(['a.after', 'a.deep', 'a.ok']);
     const stats = await p.stop();

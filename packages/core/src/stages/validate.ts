@@ -37,12 +37,22 @@ export function validateStage(schema: z.ZodType): StageRunner {
         } catch (error) {
           // e.g. an async refinement used with the sync parser: a schema bug, reported and dead-lettered.
           env.ctx.report(error);
-          env.ctx.deadLetter({ stage: 'validate', reason: 'invalid', code: ErrorCode.EVENT_INVALID, message: errorMessage(error), raw: event });
+          env.ctx.deadLetter({
+            stage: 'validate',
+            reason: 'invalid',
+            code: ErrorCode.EVENT_INVALID,
+            message: errorMessage(error),
+            raw: event,
+          });
           env.drop(group, 'invalid');
           continue;
         }
         if (!result.success) {
-          const issues = result.error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), code: issue.code, message: issue.message }));
+          const issues = result.error.issues.map((issue) => ({
+            path: issue.path.map(String).join('.'),
+            code: issue.code,
+            message: issue.message,
+          }));
           env.ctx.deadLetter({
             stage: 'validate',
             reason: 'invalid',

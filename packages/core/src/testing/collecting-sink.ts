@@ -53,11 +53,18 @@ export function collectingSink<E = unknown>(options: CollectingSinkOptions<E> = 
     name,
     write: async (batch, ctx): Promise<SinkWriteResult | void> => {
       calls += 1;
-      if (isClosed) throw new SdkError(ErrorCode.SINK_UNAVAILABLE, `sink ${name}: closed`, { stage: `sink:${name}`, retryable: false });
+      if (isClosed)
+        throw new SdkError(ErrorCode.SINK_UNAVAILABLE, `sink ${name}: closed`, {
+          stage: `sink:${name}`,
+          retryable: false,
+        });
       const failure = failures.shift();
       if (failure) throw failure();
       if (held && !(await released.wait(ctx.signal))) {
-        throw new SdkError(ErrorCode.ABORTED, `sink ${name}: write aborted`, { stage: `sink:${name}`, cause: ctx.signal.reason });
+        throw new SdkError(ErrorCode.ABORTED, `sink ${name}: write aborted`, {
+          stage: `sink:${name}`,
+          cause: ctx.signal.reason,
+        });
       }
       const rejected: RejectedEvent[] = [];
       const accepted: E[] = [];
@@ -79,7 +86,11 @@ export function collectingSink<E = unknown>(options: CollectingSinkOptions<E> = 
     batches,
     written: () => batches.flat(),
     writeCalls: () => calls,
-    failNext: (count, error = () => new SdkError(ErrorCode.SINK_UNAVAILABLE, `sink ${name}: unavailable (test)`, { stage: `sink:${name}` })) => {
+    failNext: (
+      count,
+      error = () =>
+        new SdkError(ErrorCode.SINK_UNAVAILABLE, `sink ${name}: unavailable (test)`, { stage: `sink:${name}` }),
+    ) => {
       failures = [...failures, ...Array.from({ length: count }, () => error)];
     },
     hold: () => {

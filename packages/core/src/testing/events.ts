@@ -21,7 +21,9 @@ export function makeStateChanged(partial: StateChangedInput = {}): StateChangedE
   const last_updated = partial.last_updated ?? partial.time_fired ?? TEST_EVENT_TIME;
   const time_fired = partial.time_fired ?? last_updated;
   const context: HaContext | null =
-    partial.context === undefined ? { id: `01TESTCONTEXT${String(last_updated)}`, parent_id: null, user_id: null } : partial.context;
+    partial.context === undefined
+      ? { id: `01TESTCONTEXT${String(last_updated)}`, parent_id: null, user_id: null }
+      : partial.context;
   const event: StateChangedEvent = {
     event_type: 'state_changed',
     entity_id,

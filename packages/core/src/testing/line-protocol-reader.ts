@@ -73,7 +73,8 @@ export function readLineProtocolFile(text: string): ReadLineProtocolFile {
 export function parseLineProtocolLine(line: string): Omit<ReadPoint, 'database' | 'retentionPolicy'> {
   if (/[\r\n]/.test(line)) throw new Error('line break inside a line');
   const c0 = line.charCodeAt(0);
-  if (c0 === 0x20 || c0 === 0x09 || c0 === 0x00 || c0 === 0x23) throw new Error('line starts with whitespace, NUL or #');
+  if (c0 === 0x20 || c0 === 0x09 || c0 === 0x00 || c0 === 0x23)
+    throw new Error('line starts with whitespace, NUL or #');
   const cursor = { at: 0 };
   const measurement = readName(line, cursor, MEASUREMENT_ESCAPES, MEASUREMENT_STOPS);
   if (measurement === '') throw new Error('empty measurement');
@@ -111,7 +112,12 @@ const MEASUREMENT_STOPS = new Set([',', ' ']);
 const KEY_STOPS = new Set([',', ' ', '=']);
 
 /** Reads a name up to an unescaped stop character; `\` + an escapable character is that character. */
-function readName(line: string, cursor: { at: number }, escapes: ReadonlySet<string>, stops: ReadonlySet<string>): string {
+function readName(
+  line: string,
+  cursor: { at: number },
+  escapes: ReadonlySet<string>,
+  stops: ReadonlySet<string>,
+): string {
   let out = '';
   while (cursor.at < line.length) {
     const c = line[cursor.at] as string;

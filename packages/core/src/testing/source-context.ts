@@ -4,7 +4,8 @@ import type { SourceContext } from '../component/source.js';
 import { createTestContext, type TestContext } from './context.js';
 
 /** A {@link SourceContext} for tests that records what the source emitted and reported. */
-export interface TestSourceContext<E> extends SourceContext<E>, Pick<TestContext, 'abort' | 'deadLetters' | 'reported'> {
+export interface TestSourceContext<E>
+  extends SourceContext<E>, Pick<TestContext, 'abort' | 'deadLetters' | 'reported'> {
   /** Every emitted event, in order. */
   readonly events: E[];
   /** Status reports, in order. */

@@ -67,21 +67,25 @@ export function testSource<E>(options: TestSourceOptions<E>): void {
       await expect(withTimeout(running, timeout, 'run() did not resolve after abort')).resolves.toBeUndefined();
     });
 
-    it('emits events with a string key and provenance (source, mode, receivedAt)', { timeout: timeout * 3 }, async () => {
-      const { source, ctx, running } = await started();
-      ctx.abort();
-      await running;
-      for (const event of ctx.events as unknown as Array<Record<string, unknown>>) {
-        expect(typeof event['key']).toBe('string');
-        expect((event['key'] as string).length).toBeGreaterThan(0);
-        const provenance = event['provenance'] as Record<string, unknown> | undefined;
-        expect(provenance).toBeDefined();
-        expect(typeof provenance?.['source']).toBe('string');
-        expect(provenance?.['source']).toBe(source.name);
-        expect(['live', 'backfill', 'import', 'replay']).toContain(provenance?.['mode']);
-        expect(Number.isInteger(provenance?.['receivedAt'])).toBe(true);
-      }
-    });
+    it(
+      'emits events with a string key and provenance (source, mode, receivedAt)',
+      { timeout: timeout * 3 },
+      async () => {
+        const { source, ctx, running } = await started();
+        ctx.abort();
+        await running;
+        for (const event of ctx.events as unknown as Array<Record<string, unknown>>) {
+          expect(typeof event['key']).toBe('string');
+          expect((event['key'] as string).length).toBeGreaterThan(0);
+          const provenance = event['provenance'] as Record<string, unknown> | undefined;
+          expect(provenance).toBeDefined();
+          expect(typeof provenance?.['source']).toBe('string');
+          expect(provenance?.['source']).toBe(source.name);
+          expect(['live', 'backfill', 'import', 'replay']).toContain(provenance?.['mode']);
+          expect(Number.isInteger(provenance?.['receivedAt'])).toBe(true);
+        }
+      },
+    );
 
     it('never emits after its signal aborted', { timeout: timeout * 3 }, async () => {
       const { ctx, running } = await started();

@@ -24,14 +24,19 @@ testSink({
   additionalTests: ({ sink, ctx }) => {
     it('rejects with the configured SdkError while told to fail', async () => {
       (sink() as CollectingSink<StateChangedEvent>).failNext(1);
-      await expect(sink().write([makeStateChanged()], ctx())).rejects.toMatchObject({ code: ErrorCode.SINK_UNAVAILABLE });
+      await expect(sink().write([makeStateChanged()], ctx())).rejects.toMatchObject({
+        code: ErrorCode.SINK_UNAVAILABLE,
+      });
     });
   },
 });
 
 testSource({
   name: 'arraySource',
-  create: () => arraySource([makeStateChanged(), makeStateChanged({ state: '22', last_updated: TEST_EVENT_TIME + 1 })], { name: 'test' }),
+  create: () =>
+    arraySource([makeStateChanged(), makeStateChanged({ state: '22', last_updated: TEST_EVENT_TIME + 1 })], {
+      name: 'test',
+    }),
 });
 
 const tempLabel = defineEnricher({
@@ -47,7 +52,11 @@ const tempLabel = defineEnricher({
 testEnricher({
   name: 'temp-label',
   create: () => tempLabel({ threshold: 21 }),
-  sampleEvents: () => [makeStateChanged({ state: '25' }), makeStateChanged({ state: '10' }), makeStateChanged({ entity_id: 'sensor.ignored_x' })],
+  sampleEvents: () => [
+    makeStateChanged({ state: '25' }),
+    makeStateChanged({ state: '10' }),
+    makeStateChanged({ entity_id: 'sensor.ignored_x' }),
+  ],
 });
 
 // --- the helpers ---
@@ -72,7 +81,9 @@ describe('collectingSink', () => {
     const sink = collectingSink<StateChangedEvent>({ reject: (e) => (e.state === 'bad' ? 'invalid' : undefined) });
     const ctx = createTestContext();
     sink.failNext(1);
-    await expect(sink.write([makeStateChanged()], ctx)).rejects.toSatisfy((e: unknown) => isSdkError(e, ErrorCode.SINK_UNAVAILABLE));
+    await expect(sink.write([makeStateChanged()], ctx)).rejects.toSatisfy((e: unknown) =>
+      isSdkError(e, ErrorCode.SINK_UNAVAILABLE),
+    );
     expect(sink.written()).toEqual([]);
     const result = await sink.write([makeStateChanged(), makeStateChanged({ state: 'bad' })], ctx);
     expect(result?.rejected).toEqual([{ index: 1, reason: 'invalid', message: expect.any(String) }]);

@@ -19,9 +19,9 @@ describe('waitFor', () => {
 
   it('on timeout names what it waited for and the last value it observed', async () => {
     let n = 0;
-    await expect(waitFor(() => ({ count: ++n }), 'count 1000', { until: (v) => v.count >= 1000, timeoutMs: 30, intervalMs: 5 })).rejects.toThrow(
-      /^timed out after 30 ms waiting for count 1000; last observed: \{ count: \d+ \}$/,
-    );
+    await expect(
+      waitFor(() => ({ count: ++n }), 'count 1000', { until: (v) => v.count >= 1000, timeoutMs: 30, intervalMs: 5 }),
+    ).rejects.toThrow(/^timed out after 30 ms waiting for count 1000; last observed: \{ count: \d+ \}$/);
   });
 
   it('treats a throwing probe as not yet, and reports the error if it never stops throwing', async () => {
@@ -46,13 +46,19 @@ describe('waitFor', () => {
     vi.useFakeTimers();
     let polls = 0;
     // Nothing advances the fake clock: a wait on the faked setTimeout would never poll again.
-    await expect(waitFor(() => ++polls, 'three polls under fake timers', { until: (n) => n >= 3, intervalMs: 1 })).resolves.toBe(3);
+    await expect(
+      waitFor(() => ++polls, 'three polls under fake timers', { until: (n) => n >= 3, intervalMs: 1 }),
+    ).resolves.toBe(3);
     // …and a deadline on the faked clock would never pass.
-    await expect(waitFor(() => false, 'never', { timeoutMs: 20, intervalMs: 1 })).rejects.toThrow('timed out after 20 ms waiting for never');
+    await expect(waitFor(() => false, 'never', { timeoutMs: 20, intervalMs: 1 })).rejects.toThrow(
+      'timed out after 20 ms waiting for never',
+    );
   });
 
   it('narrows the result with a type guard', async () => {
-    const found = await waitFor(async (): Promise<string | undefined> => 'row', 'a row', { until: (v): v is string => v !== undefined });
+    const found = await waitFor(async (): Promise<string | undefined> => 'row', 'a row', {
+      until: (v): v is string => v !== undefined,
+    });
     expectTypeOf(found).toEqualTypeOf<string>();
     const plain = await waitFor(() => 1, 'one', { until: (v) => v > 0 });
     expectTypeOf(plain).toEqualTypeOf<number>();

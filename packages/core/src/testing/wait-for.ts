@@ -27,7 +27,11 @@ export interface WaitForOptions<T, R extends T = T> {
  * await waitFor(() => sink.written().length, 'three written events', { until: (n) => n >= 3 });
  * // → Error: timed out after 15000 ms waiting for three written events; last observed: 2
  */
-export async function waitFor<T, R extends T = T>(probe: () => T | Promise<T>, what: string, options: WaitForOptions<T, R> = {}): Promise<R> {
+export async function waitFor<T, R extends T = T>(
+  probe: () => T | Promise<T>,
+  what: string,
+  options: WaitForOptions<T, R> = {},
+): Promise<R> {
   const { until = Boolean, timeoutMs = 15_000, intervalMs = 10 } = options;
   const deadline = realNow() + timeoutMs;
   for (;;) {
@@ -39,7 +43,8 @@ export async function waitFor<T, R extends T = T>(probe: () => T | Promise<T>, w
     } catch (error) {
       observed = { error };
     }
-    if (realNow() >= deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last observed: ${describe(observed)}`);
+    if (realNow() >= deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last observed: ${describe(observed)}`);
     await new Promise((resolve) => realSetTimeout(resolve, intervalMs));
   }
 }

@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileSink } from '@ha-ingestor/core/file-sink';
 import { createTestContext, makeStateChanged, TEST_EVENT_TIME } from '@ha-ingestor/core/testing';
-import { createInfluxDatabase, influxRows, requireService, uniqueName, vmExport } from '../../../../test-support/services.js';
+import {
+  createInfluxDatabase,
+  influxRows,
+  requireService,
+  uniqueName,
+  vmExport,
+} from '../../../../test-support/services.js';
 
 // The file sink's line protocol files, imported into the real servers as they are on disk (header and
 // all): InfluxDB 1.x /write skips `#` lines as comments, exactly what `influx -import` sends after reading
@@ -43,7 +49,10 @@ describe('file sink line protocol files', () => {
     const text = await writeLpFile(db);
     expect(text.startsWith(`# DML\n# CONTEXT-DATABASE: ${db}\n`)).toBe(true);
 
-    const response = await fetch(`${influx.url}/write?db=${encodeURIComponent(db)}&precision=u`, { method: 'POST', body: text });
+    const response = await fetch(`${influx.url}/write?db=${encodeURIComponent(db)}&precision=u`, {
+      method: 'POST',
+      body: text,
+    });
     expect(response.status, await response.text()).toBe(204);
 
     const rows = await influxRows(influx.url, db, 'SELECT * FROM "sensor", "light" ORDER BY time');
@@ -58,11 +67,22 @@ describe('file sink line protocol files', () => {
     const victoria = requireService('victoria', ctx);
     const db = uniqueName('file_import_v2');
     // VictoriaMetrics keeps milliseconds: use distinct ones. Its series are global: a unique measurement.
-    const batch = [1, 2].map((i) => makeStateChanged({ entity_id: 'sensor.kitchen_temp', state: `21.${i}`, last_updated: TEST_EVENT_TIME + i * 1000 }));
+    const batch = [1, 2].map((i) =>
+      makeStateChanged({
+        entity_id: 'sensor.kitchen_temp',
+        state: `21.${i}`,
+        last_updated: TEST_EVENT_TIME + i * 1000,
+      }),
+    );
     const text = (await writeLpFile(db, batch)).replaceAll('sensor,domain=', `${db},domain=`);
-    const response = await fetch(`${victoria.url}/api/v2/write?bucket=${db}&precision=us`, { method: 'POST', body: text });
+    const response = await fetch(`${victoria.url}/api/v2/write?bucket=${db}&precision=us`, {
+      method: 'POST',
+      body: text,
+    });
     expect(response.status, await response.text()).toBe(204);
-    const rows = await vmExport(victoria.url, `{__name__="${db}_value"}`, { until: (r) => r.flatMap((x) => x.values).length >= 2 });
+    const rows = await vmExport(victoria.url, `{__name__="${db}_value"}`, {
+      until: (r) => r.flatMap((x) => x.values).length >= 2,
+    });
     expect(rows.flatMap((r) => r.timestamps.map((t, i) => [t, r.values[i]]))).toEqual([
       [TEST_EVENT_TIME / 1000 + 1, 21.1],
       [TEST_EVENT_TIME / 1000 + 2, 21.2],

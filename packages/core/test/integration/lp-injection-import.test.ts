@@ -7,7 +7,14 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileSink } from '@ha-ingestor/core/file-sink';
 import { createTestContext, LP_INJECTION_STATE, makeStateChanged, TEST_EVENT_TIME } from '@ha-ingestor/core/testing';
-import { createInfluxDatabase, influxQuery, influxRows, isCi, requireService, uniqueName } from '../../../../test-support/services.js';
+import {
+  createInfluxDatabase,
+  influxQuery,
+  influxRows,
+  isCi,
+  requireService,
+  uniqueName,
+} from '../../../../test-support/services.js';
 
 // Issue 11, line-protocol injection: the file sink's `.lp` file with a hostile state, imported by the real
 // `influx -import` (Debian `influxdb-client` 1.6.7), which reads the file line by line and obeys
@@ -51,9 +58,23 @@ describe('influx -import of a file sink .lp file with a hostile state', () => {
     const [file] = (await readdir(sub)).filter((f) => f.endsWith('.lp'));
 
     const { hostname, port } = new URL(url);
-    const { stdout, stderr } = await run(influxCli, ['-host', hostname, '-port', port, '-import', '-path', join(sub, file ?? expect.fail('no .lp file')), '-precision', 'u'], {
-      timeout: 30_000,
-    });
+    const { stdout, stderr } = await run(
+      influxCli,
+      [
+        '-host',
+        hostname,
+        '-port',
+        port,
+        '-import',
+        '-path',
+        join(sub, file ?? expect.fail('no .lp file')),
+        '-precision',
+        'u',
+      ],
+      {
+        timeout: 30_000,
+      },
+    );
     expect(`${stdout}${stderr}`).toMatch(/Processed 3 inserts/);
     expect(`${stdout}${stderr}`).toMatch(/Failed 0 inserts/);
 
@@ -65,7 +86,9 @@ describe('influx -import of a file sink .lp file with a hostile state', () => {
       ['sensor', TEST_EVENT_TIME + 2, 'sensor.decoy', stored(decoyState)],
       ['sensor', TEST_EVENT_TIME + 3, 'sensor.kitchen_temp', '21.5'],
     ]);
-    expect(await influxQuery(url, db, 'SHOW MEASUREMENTS')).toEqual([expect.objectContaining({ values: [['sensor']] })]);
+    expect(await influxQuery(url, db, 'SHOW MEASUREMENTS')).toEqual([
+      expect.objectContaining({ values: [['sensor']] }),
+    ]);
     expect(await influxQuery(url, decoy, 'SHOW MEASUREMENTS')).toEqual([]);
     const databases = (await influxQuery(url, '', 'SHOW DATABASES')).flatMap((s) => s.values.map((v) => v[0]));
     expect(databases).not.toContain('_internal');

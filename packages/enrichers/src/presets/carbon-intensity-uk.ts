@@ -16,7 +16,10 @@ declare module '@ha-ingestor/core' {
 
 /** Options of {@link carbonIntensityUk}. */
 export const CarbonIntensityUkOptionsSchema = z.object({
-  baseUrl: z.url().default('https://api.carbonintensity.org.uk').describe('API base URL (no key needed; tests point it at a local server)'),
+  baseUrl: z
+    .url()
+    .default('https://api.carbonintensity.org.uk')
+    .describe('API base URL (no key needed; tests point it at a local server)'),
   ...pollShape({ intervalMs: 900_000, maxStaleMs: 3_600_000 }),
 });
 /** Options of {@link carbonIntensityUk} as a user writes them. */
@@ -78,9 +81,15 @@ export function carbonIntensityUk(
       ...hooks,
       schema: CarbonIntensityUkResponseSchema,
       select: (d, { now }): CarbonIntensityUkContext | undefined => {
-        const slot = d.data.find((s) => (parseIso(s.from) ?? Infinity) <= now && now < (parseIso(s.to) ?? -Infinity)) ?? d.data[0];
+        const slot =
+          d.data.find((s) => (parseIso(s.from) ?? Infinity) <= now && now < (parseIso(s.to) ?? -Infinity)) ?? d.data[0];
         if (slot === undefined) return undefined;
-        const out: Record<string, unknown> = { forecast: slot.intensity.forecast, index: slot.intensity.index, from: slot.from, to: slot.to };
+        const out: Record<string, unknown> = {
+          forecast: slot.intensity.forecast,
+          index: slot.intensity.index,
+          from: slot.from,
+          to: slot.to,
+        };
         if (slot.intensity.actual != null) out['actual'] = slot.intensity.actual;
         return out as unknown as CarbonIntensityUkContext;
       },

@@ -36,7 +36,12 @@ export function pollShape(defaults: { intervalMs: number; maxStaleMs: number }) 
     breaker: z
       .object({
         threshold: z.number().int().positive().default(3).describe('Consecutive failed fetches that open the breaker'),
-        resetTimeoutMs: z.number().int().positive().default(300_000).describe('Time the breaker stays open before a trial fetch'),
+        resetTimeoutMs: z
+          .number()
+          .int()
+          .positive()
+          .default(300_000)
+          .describe('Time the breaker stays open before a trial fetch'),
       })
       .prefault({})
       .describe('Circuit breaker around the fetches'),

@@ -55,7 +55,10 @@ export const OctopusUnitRatesResponseSchema = z.object({
  * @example
  * pipeline(source).use(octopusAgile({ product: 'AGILE-24-10-01', tariff: 'E-1R-AGILE-24-10-01-C' })).to(sink);
  */
-export function octopusAgile(options: OctopusAgileOptions, hooks: PresetHooks = {}): PolledContextEnricher<typeof NAME, OctopusAgileContext> {
+export function octopusAgile(
+  options: OctopusAgileOptions,
+  hooks: PresetHooks = {},
+): PolledContextEnricher<typeof NAME, OctopusAgileContext> {
   const o = parseOptions(OctopusAgileOptionsSchema, options, NAME);
   const path = `/v1/products/${encodeURIComponent(o.product)}/electricity-tariffs/${encodeURIComponent(o.tariff)}/standard-unit-rates/`;
   return polledContext(
@@ -72,9 +75,18 @@ export function octopusAgile(options: OctopusAgileOptions, hooks: PresetHooks = 
       ...hooks,
       schema: OctopusUnitRatesResponseSchema,
       select: (d, { now }): OctopusAgileContext | undefined => {
-        const rate = d.results.find((r) => (parseIso(r.valid_from) ?? Infinity) <= now && (r.valid_to === null || now < (parseIso(r.valid_to) ?? -Infinity)));
+        const rate = d.results.find(
+          (r) =>
+            (parseIso(r.valid_from) ?? Infinity) <= now &&
+            (r.valid_to === null || now < (parseIso(r.valid_to) ?? -Infinity)),
+        );
         if (rate === undefined) return undefined;
-        return { price_inc_vat: rate.value_inc_vat, price_exc_vat: rate.value_exc_vat, valid_from: rate.valid_from, valid_to: rate.valid_to };
+        return {
+          price_inc_vat: rate.value_inc_vat,
+          price_exc_vat: rate.value_exc_vat,
+          valid_from: rate.valid_from,
+          valid_to: rate.valid_to,
+        };
       },
       validUntil: (v) => parseIso(v.valid_to),
     },

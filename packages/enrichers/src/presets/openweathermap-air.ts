@@ -17,7 +17,10 @@ declare module '@ha-ingestor/core' {
 /** Options of {@link openWeatherMapAir}. */
 export const OpenWeatherMapAirOptionsSchema = z.object({
   apiKey: z.string().min(1).describe('OpenWeatherMap API key (sent as appid; never logged)'),
-  baseUrl: z.url().default('https://api.openweathermap.org').describe('API base URL (tests point it at a local server)'),
+  baseUrl: z
+    .url()
+    .default('https://api.openweathermap.org')
+    .describe('API base URL (tests point it at a local server)'),
   locations: locationsOption,
   ...pollShape({ intervalMs: 1_800_000, maxStaleMs: 7_200_000 }),
 });

@@ -17,7 +17,10 @@ declare module '@ha-ingestor/core' {
 /** Options of {@link openWeatherMap}. */
 export const OpenWeatherMapOptionsSchema = z.object({
   apiKey: z.string().min(1).describe('OpenWeatherMap API key (sent as appid; never logged)'),
-  baseUrl: z.url().default('https://api.openweathermap.org').describe('API base URL (tests point it at a local server)'),
+  baseUrl: z
+    .url()
+    .default('https://api.openweathermap.org')
+    .describe('API base URL (tests point it at a local server)'),
   lang: z.string().min(2).max(5).optional().describe('Language of `description`, e.g. en, de'),
   locations: locationsOption,
   ...pollShape({ intervalMs: 600_000, maxStaleMs: 3_600_000 }),
@@ -65,7 +68,10 @@ export const OpenWeatherMapResponseSchema = z.object({
  * @example
  * pipeline(haWebSocketSource({ url, token })).use(openWeatherMap({ apiKey: process.env.OWM_KEY ?? '' })).to(sink); // HA's coordinates from the source's registry
  */
-export function openWeatherMap(options: OpenWeatherMapOptions, hooks: PresetHooks = {}): PolledContextEnricher<typeof NAME, OpenWeatherMapContext> {
+export function openWeatherMap(
+  options: OpenWeatherMapOptions,
+  hooks: PresetHooks = {},
+): PolledContextEnricher<typeof NAME, OpenWeatherMapContext> {
   const o = parseOptions(OpenWeatherMapOptionsSchema, options, NAME);
   const lang = o.lang === undefined ? '' : `&lang=${encodeURIComponent(o.lang)}`;
   return polledContext(

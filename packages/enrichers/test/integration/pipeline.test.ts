@@ -20,7 +20,8 @@ type Row = Record<string, unknown>;
 function deviceAreaEntity(sim: HaSimulator) {
   const reg = sim.home.registries;
   for (const entity of reg.entities.values()) {
-    if (entity.area_id !== null || entity.device_id === null || sim.home.getState(entity.entity_id) === undefined) continue;
+    if (entity.area_id !== null || entity.device_id === null || sim.home.getState(entity.entity_id) === undefined)
+      continue;
     const device = reg.devices.get(entity.device_id);
     const area = device?.area_id == null ? undefined : reg.areas.get(device.area_id);
     if (device && area && area.floor_id !== null) return { entity, device, area, floor: reg.floors.get(area.floor_id) };
@@ -47,11 +48,17 @@ describe('registry and time context in a pipeline fed by the HA simulator', () =
     p.events.on('error', () => undefined);
     await p.start();
     cleanups.push(() => p.stop());
-    await waitFor(() => registry.snapshot().entities.size > 0 && registry.snapshot().config !== undefined, 'registries and get_config');
+    await waitFor(
+      () => registry.snapshot().entities.size > 0 && registry.snapshot().config !== undefined,
+      'registries and get_config',
+    );
 
     const { entity, device, area, floor } = deviceAreaEntity(sim);
     const first = sim.setState(entity.entity_id, 'first');
-    await waitFor(() => sink.written().some((e) => e['entity_id'] === entity.entity_id && e['state'] === 'first'), 'first event');
+    await waitFor(
+      () => sink.written().some((e) => e['entity_id'] === entity.entity_id && e['state'] === 'first'),
+      'first event',
+    );
     const row = sink.written().find((e) => e['entity_id'] === entity.entity_id && e['state'] === 'first') as Row;
 
     expect(row).toMatchObject({
@@ -67,7 +74,12 @@ describe('registry and time context in a pipeline fed by the HA simulator', () =
     if (device.manufacturer !== null) expect(row['device_manufacturer']).toBe(device.manufacturer);
     // Local time in HA's zone (from get_config), computed independently here.
     const firedMs = Date.parse(String((first.event as { time_fired: string }).time_fired));
-    const hour = Number(new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', hour: 'numeric', hourCycle: 'h23' }).format(firedMs)) % 24;
+    const hour =
+      Number(
+        new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', hour: 'numeric', hourCycle: 'h23' }).format(
+          firedMs,
+        ),
+      ) % 24;
     expect(row['hour']).toBe(hour);
     expect(row).toHaveProperty('weekday');
     expect(row).toHaveProperty('part_of_day');
@@ -77,9 +89,15 @@ describe('registry and time context in a pipeline fed by the HA simulator', () =
     const target = [...sim.home.registries.areas.values()].find((a) => a.area_id !== area.area_id);
     if (!target) throw new Error('need a second area');
     sim.home.updateEntityRegistry(entity.entity_id, { area_id: target.area_id });
-    await waitFor(() => registry.snapshot().entities.get(entity.entity_id)?.area_id === target.area_id, 'registry update');
+    await waitFor(
+      () => registry.snapshot().entities.get(entity.entity_id)?.area_id === target.area_id,
+      'registry update',
+    );
     sim.setState(entity.entity_id, 'second');
-    await waitFor(() => sink.written().some((e) => e['entity_id'] === entity.entity_id && e['state'] === 'second'), 'second event');
+    await waitFor(
+      () => sink.written().some((e) => e['entity_id'] === entity.entity_id && e['state'] === 'second'),
+      'second event',
+    );
     const moved = sink.written().find((e) => e['entity_id'] === entity.entity_id && e['state'] === 'second') as Row;
     expect(moved['area']).toBe(target.name);
     expect(moved['area_id']).toBe(target.area_id);
@@ -88,7 +106,10 @@ describe('registry and time context in a pipeline fed by the HA simulator', () =
     // Daylight follows sun.sun as it passes through the stream.
     sim.setState('sun.sun', 'below_horizon');
     sim.setState(entity.entity_id, 'third');
-    await waitFor(() => sink.written().some((e) => e['entity_id'] === entity.entity_id && e['state'] === 'third'), 'third event');
+    await waitFor(
+      () => sink.written().some((e) => e['entity_id'] === entity.entity_id && e['state'] === 'third'),
+      'third event',
+    );
     const dark = sink.written().find((e) => e['entity_id'] === entity.entity_id && e['state'] === 'third') as Row;
     expect(dark['daylight']).toBe(false);
   });
@@ -96,7 +117,12 @@ describe('registry and time context in a pipeline fed by the HA simulator', () =
   it('issue 12: registryEnricher() and timeContext() with no hand-threaded registry use the one the WebSocket source provides, live changes included', async () => {
     const sim = await createHaSimulator({ seed: 12, timeZone: 'America/New_York' });
     cleanups.push(() => sim.close());
-    const source = haWebSocketSource({ url: sim.url, token: sim.token, backfill: { enabled: false }, registry: { debounceMs: 10 } });
+    const source = haWebSocketSource({
+      url: sim.url,
+      token: sim.token,
+      backfill: { enabled: false },
+      registry: { debounceMs: 10 },
+    });
     const sink = collectingSink<Row>();
     const p = pipeline(source)
       .use(registryEnricher())
@@ -109,11 +135,15 @@ describe('registry and time context in a pipeline fed by the HA simulator', () =
     // Only observed here, never passed on: the source's own store, which it syncs because the enrichers consume it.
     const provided = source.provides?.registry;
     if (provided === undefined) throw new Error('haWebSocketSource provides no registry');
-    await waitFor(() => provided.snapshot().entities.size > 0 && provided.snapshot().config !== undefined, 'registries and get_config');
+    await waitFor(
+      () => provided.snapshot().entities.size > 0 && provided.snapshot().config !== undefined,
+      'registries and get_config',
+    );
 
     const { entity, device, area, floor } = deviceAreaEntity(sim);
     const first = sim.setState(entity.entity_id, 'first');
-    const rowOf = (state: string) => sink.written().find((e) => e['entity_id'] === entity.entity_id && e['state'] === state);
+    const rowOf = (state: string) =>
+      sink.written().find((e) => e['entity_id'] === entity.entity_id && e['state'] === state);
     await waitFor(() => rowOf('first') !== undefined, 'first event');
     expect(rowOf('first')).toMatchObject({
       area: area.name,
@@ -124,14 +154,22 @@ describe('registry and time context in a pipeline fed by the HA simulator', () =
       platform: entity.platform,
     });
     const firedMs = Date.parse(String((first.event as { time_fired: string }).time_fired));
-    const hour = Number(new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', hour: 'numeric', hourCycle: 'h23' }).format(firedMs)) % 24;
+    const hour =
+      Number(
+        new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', hour: 'numeric', hourCycle: 'h23' }).format(
+          firedMs,
+        ),
+      ) % 24;
     expect(rowOf('first')?.['hour']).toBe(hour); // HA's zone from get_config, through the provided registry
 
     // A live registry change in HA reaches the enricher through the provided store.
     const target = [...sim.home.registries.areas.values()].find((a) => a.area_id !== area.area_id);
     if (!target) throw new Error('need a second area');
     sim.home.updateEntityRegistry(entity.entity_id, { area_id: target.area_id });
-    await waitFor(() => provided.snapshot().entities.get(entity.entity_id)?.area_id === target.area_id, 'registry update');
+    await waitFor(
+      () => provided.snapshot().entities.get(entity.entity_id)?.area_id === target.area_id,
+      'registry update',
+    );
     sim.setState(entity.entity_id, 'second');
     await waitFor(() => rowOf('second') !== undefined, 'second event');
     expect(rowOf('second')).toMatchObject({ area: target.name, area_id: target.area_id });
@@ -142,7 +180,9 @@ describe('registry and time context in a pipeline fed by the HA simulator', () =
     cleanups.push(() => sim.close());
     const source = haWebSocketSource({ url: sim.url, token: sim.token, backfill: { enabled: false } });
     const sink = collectingSink<HaEvent>();
-    const p = pipeline(source).to(sink, { batch: { maxSize: 100, maxWaitMs: 5 } }).build();
+    const p = pipeline(source)
+      .to(sink, { batch: { maxSize: 100, maxWaitMs: 5 } })
+      .build();
     p.events.on('error', () => undefined);
     let connected = false;
     p.events.on('source:status', (_name, status) => {
@@ -153,7 +193,11 @@ describe('registry and time context in a pipeline fed by the HA simulator', () =
     await waitFor(() => connected, 'the source to connect');
     const { entity } = deviceAreaEntity(sim);
     sim.setState(entity.entity_id, 'unconsumed');
-    await waitFor(() => sink.written().some((e) => isStateChanged(e) && e.entity_id === entity.entity_id && e.state === 'unconsumed'), 'an event');
+    await waitFor(
+      () =>
+        sink.written().some((e) => isStateChanged(e) && e.entity_id === entity.entity_id && e.state === 'unconsumed'),
+      'an event',
+    );
     expect(source.provides?.registry.snapshot().entities.size).toBe(0);
   });
 });

@@ -38,9 +38,11 @@ afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
-const reply = (status: number, body: string, headers: Record<string, string> = {}): Handler => (_req, res) => {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(body);
-};
+const reply =
+  (status: number, body: string, headers: Record<string, string> = {}): Handler =>
+  (_req, res) => {
+    res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(body);
+  };
 const hold: Handler = (_req, res) => {
   held.push(res);
 };
@@ -50,7 +52,13 @@ interface Case {
   readonly field: string;
   readonly fixture: string;
   readonly path: RegExp;
-  readonly make: (hooks: PresetHooks) => ReturnType<typeof openWeatherMap> | ReturnType<typeof openWeatherMapAir> | ReturnType<typeof carbonIntensityUk> | ReturnType<typeof octopusAgile>;
+  readonly make: (
+    hooks: PresetHooks,
+  ) =>
+    | ReturnType<typeof openWeatherMap>
+    | ReturnType<typeof openWeatherMapAir>
+    | ReturnType<typeof carbonIntensityUk>
+    | ReturnType<typeof octopusAgile>;
   readonly expected: Record<string, unknown>;
   /** Whether the preset sends an API key. */
   readonly secret: boolean;
@@ -62,7 +70,8 @@ const cases: Case[] = [
     field: 'owm_weather',
     fixture: 'owm-weather',
     path: /^\/data\/2\.5\/weather\?lat=44\.34&lon=10\.99&appid=SECRET-appid-42&units=metric$/,
-    make: (hooks) => openWeatherMap({ apiKey: KEY, baseUrl, locations: [{ id: 'home', lat: 44.34, lon: 10.99 }] }, hooks),
+    make: (hooks) =>
+      openWeatherMap({ apiKey: KEY, baseUrl, locations: [{ id: 'home', lat: 44.34, lon: 10.99 }] }, hooks),
     expected: {
       temperature: 25.33,
       feels_like: 25.59,
@@ -83,8 +92,18 @@ const cases: Case[] = [
     field: 'air_quality',
     fixture: 'owm-air',
     path: /^\/data\/2\.5\/air_pollution\?lat=50&lon=50&appid=SECRET-appid-42$/,
-    make: (hooks) => openWeatherMapAir({ apiKey: KEY, baseUrl: `${baseUrl}/`, locations: [{ id: 'home', lat: 50, lon: 50 }] }, hooks),
-    expected: { aqi: 2, pm2_5: 12.5, pm10: 20.54, o3: 68.66, no2: 0.77, so2: 0.64, co: 201.94, observed_at: 1606147200000 },
+    make: (hooks) =>
+      openWeatherMapAir({ apiKey: KEY, baseUrl: `${baseUrl}/`, locations: [{ id: 'home', lat: 50, lon: 50 }] }, hooks),
+    expected: {
+      aqi: 2,
+      pm2_5: 12.5,
+      pm10: 20.54,
+      o3: 68.66,
+      no2: 0.77,
+      so2: 0.64,
+      co: 201.94,
+      observed_at: 1606147200000,
+    },
     secret: true,
   },
   {
@@ -102,7 +121,12 @@ const cases: Case[] = [
     fixture: 'octopus-agile',
     path: /^\/v1\/products\/AGILE-24-10-01\/electricity-tariffs\/E-1R-AGILE-24-10-01-C\/standard-unit-rates\/$/,
     make: (hooks) => octopusAgile({ baseUrl, product: 'AGILE-24-10-01', tariff: 'E-1R-AGILE-24-10-01-C' }, hooks),
-    expected: { price_inc_vat: 19.425, price_exc_vat: 18.5, valid_from: '2026-01-15T12:00:00Z', valid_to: '2026-01-15T12:30:00Z' },
+    expected: {
+      price_inc_vat: 19.425,
+      price_exc_vat: 18.5,
+      valid_from: '2026-01-15T12:00:00Z',
+      valid_to: '2026-01-15T12:30:00Z',
+    },
     secret: false,
   },
 ];
@@ -116,7 +140,12 @@ describe.each(cases)('$name preset', (c) => {
     await e.start?.(t.ctx);
     expect(requests).toHaveLength(1);
     expect(requests[0]).toMatch(c.path);
-    expect(field(e.enrich(stateEvent('sensor.x', '1'), t.ctx))).toEqual({ ...c.expected, location: 'home', fetched_at: NOW, stale: false });
+    expect(field(e.enrich(stateEvent('sensor.x', '1'), t.ctx))).toEqual({
+      ...c.expected,
+      location: 'home',
+      fetched_at: NOW,
+      stale: false,
+    });
     await e.close?.();
   });
 
@@ -136,7 +165,12 @@ describe.each(cases)('$name preset', (c) => {
     const { t, e } = setup();
     await e.start?.(t.ctx);
     expect(e.enrich(stateEvent('sensor.x', '1'), t.ctx)).toEqual({});
-    expect(await counterValue(t.ctx.metrics, 'ha_ingestor_context_unavailable_total', { enricher: c.field, reason: 'invalid_response' })).toBe(1);
+    expect(
+      await counterValue(t.ctx.metrics, 'ha_ingestor_context_unavailable_total', {
+        enricher: c.field,
+        reason: 'invalid_response',
+      }),
+    ).toBe(1);
     handler = reply(200, '{"unexpected": true}');
     await e.refresh();
     expect(e.status()[0]).toMatchObject({ lastFailure: 'invalid_response' });
@@ -147,7 +181,11 @@ describe.each(cases)('$name preset', (c) => {
     handler = reply(429, '{"message":"slow down"}', { 'Retry-After': '3600' });
     const { t, e } = setup();
     await e.start?.(t.ctx);
-    expect(e.status()[0]).toMatchObject({ lastFailure: 'rate_limited', nextFetchAt: NOW + 3_600_000, breaker: 'closed' });
+    expect(e.status()[0]).toMatchObject({
+      lastFailure: 'rate_limited',
+      nextFetchAt: NOW + 3_600_000,
+      breaker: 'closed',
+    });
     await e.close?.();
   });
 
@@ -162,14 +200,16 @@ describe.each(cases)('$name preset', (c) => {
     expect(e.enrich(stateEvent('sensor.x', '1'), t.ctx)).toEqual({});
     await e.close?.();
   });
-
 });
 
 describe.each(cases.filter((c) => c.secret))('$name preset with an API key', (c) => {
   const { setup } = harness(c);
 
   it('never leaks the API key, even when the server echoes it', async () => {
-    handler = reply(401, `{"cod":401,"message":"Invalid API key ${KEY}. Please see https://openweathermap.org/faq#error401?appid=${KEY}"}`);
+    handler = reply(
+      401,
+      `{"cod":401,"message":"Invalid API key ${KEY}. Please see https://openweathermap.org/faq#error401?appid=${KEY}"}`,
+    );
     const { t, e } = setup();
     await e.start?.(t.ctx);
     handler = (req, res) => {
@@ -189,7 +229,8 @@ describe.each(cases.filter((c) => c.secret))('$name preset with an API key', (c)
 
 describe('Octopus Agile and carbon intensity slots', () => {
   it('attach nothing when no slot covers now', async () => {
-    handler = (req, res) => res.writeHead(200).end(fixture(req.url?.startsWith('/intensity') ? 'carbon-intensity' : 'octopus-agile'));
+    handler = (req, res) =>
+      res.writeHead(200).end(fixture(req.url?.startsWith('/intensity') ? 'carbon-intensity' : 'octopus-agile'));
     const later = Date.parse('2026-01-15T18:00:00Z');
     const t = testContext({ now: () => later });
     const octopus = octopusAgile({ baseUrl, product: 'P', tariff: 'T' }, { now: () => later });

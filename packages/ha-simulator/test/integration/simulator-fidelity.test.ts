@@ -54,7 +54,10 @@ function nodeCreateSocket(options: ConnectionOptions): Promise<HaWebSocket> {
 }
 
 const connect = (sim: HaSimulator, token = sim.token): Promise<Connection> =>
-  createConnection({ auth: createLongLivedTokenAuth(sim.url.replace(/^ws/, 'http').replace('/api/websocket', ''), token), createSocket: nodeCreateSocket });
+  createConnection({
+    auth: createLongLivedTokenAuth(sim.url.replace(/^ws/, 'http').replace('/api/websocket', ''), token),
+    createSocket: nodeCreateSocket,
+  });
 
 /** The library's entity (ms ISO times) vs the simulator's state (µs, +00:00). */
 function expectEntitiesMatch(entities: HassEntities, states: readonly HaWireState[]): void {
@@ -63,7 +66,11 @@ function expectEntitiesMatch(entities: HassEntities, states: readonly HaWireStat
     const e = entities[s.entity_id];
     expect(e, s.entity_id).toBeDefined();
     if (e === undefined) continue;
-    expect({ state: e.state, attributes: e.attributes, context: e.context }).toEqual({ state: s.state, attributes: s.attributes, context: s.context });
+    expect({ state: e.state, attributes: e.attributes, context: e.context }).toEqual({
+      state: s.state,
+      attributes: s.attributes,
+      context: s.context,
+    });
     expect(Math.abs(Date.parse(e.last_changed) - Date.parse(s.last_changed))).toBeLessThanOrEqual(1);
     expect(Math.abs(Date.parse(e.last_updated) - Date.parse(s.last_updated))).toBeLessThanOrEqual(1);
   }
@@ -111,7 +118,11 @@ describe('simulator driven by home-assistant-js-websocket', () => {
     conn = await connect(sim);
     const received: HassEvent[] = [];
     await conn.subscribeEvents<HassEvent>((e) => void received.push(e), 'automation_triggered');
-    const emitted = sim.fireEvent('automation_triggered', { name: 'Test, "quoted" 🤖', entity_id: 'automation.good_night', source: 'manual' });
+    const emitted = sim.fireEvent('automation_triggered', {
+      name: 'Test, "quoted" 🤖',
+      entity_id: 'automation.good_night',
+      source: 'manual',
+    });
     await waitFor(() => received.length === 1, 'event', { timeoutMs: 3000 });
     expect(received[0]).toEqual(emitted.event);
   });
@@ -126,15 +137,28 @@ describe('simulator driven by home-assistant-js-websocket', () => {
     expectEntitiesMatch(latest, sim.home.getStates());
 
     const tv = sim.home.getState('media_player.living_room_tv');
-    sim.setState('media_player.living_room_tv', 'playing', { ...tv?.attributes, media_title: 'Line\nbreak "x"', volume_level: 0.4 });
-    sim.setState('media_player.living_room_tv', 'playing', { ...sim.home.getState('media_player.living_room_tv')?.attributes, volume_level: 0.5 }); // attribute-only
+    sim.setState('media_player.living_room_tv', 'playing', {
+      ...tv?.attributes,
+      media_title: 'Line\nbreak "x"',
+      volume_level: 0.4,
+    });
+    sim.setState('media_player.living_room_tv', 'playing', {
+      ...sim.home.getState('media_player.living_room_tv')?.attributes,
+      volume_level: 0.5,
+    }); // attribute-only
     sim.setState('media_player.living_room_tv', 'off', { friendly_name: 'Living room TV' }); // attributes removed
-    sim.setState('sensor.outdoor_temperature', '9.1', undefined, { context: sim.home.newContext({ parentId: '01JDZZZZZZZZZZZZZZZZZZZZZZ', userId: sim.home.userId }) });
+    sim.setState('sensor.outdoor_temperature', '9.1', undefined, {
+      context: sim.home.newContext({ parentId: '01JDZZZZZZZZZZZZZZZZZZZZZZ', userId: sim.home.userId }),
+    });
     sim.setState('sensor.outdoor_temperature', '9.1', undefined, { forceUpdate: true });
     sim.removeEntity('switch.garage_heater');
     sim.addEntity('sensor.new_probe', '1e3', { friendly_name: 'New, probe = "x"', nested: { a: [1, null] } });
     sim.step(40);
-    await waitFor(() => latest['sensor.new_probe'] !== undefined && latest['switch.garage_heater'] === undefined, 'changes applied', { timeoutMs: 3000 });
+    await waitFor(
+      () => latest['sensor.new_probe'] !== undefined && latest['switch.garage_heater'] === undefined,
+      'changes applied',
+      { timeoutMs: 3000 },
+    );
     const expected = sim.home.getStates();
     // A failed match throws: waitFor observes again and, at the deadline, reports the last mismatch.
     await waitFor(
@@ -181,14 +205,23 @@ describe('simulator driven by home-assistant-js-websocket', () => {
       changes.push(e);
       order.push(`event:${e.event_type}`);
     });
-    const result = (await callService(conn, 'light', 'turn_on', { brightness: 42 }, { entity_id: 'light.kitchen_spots' })) as { context: { id: string; user_id: string } };
+    const result = (await callService(
+      conn,
+      'light',
+      'turn_on',
+      { brightness: 42 },
+      { entity_id: 'light.kitchen_spots' },
+    )) as { context: { id: string; user_id: string } };
     order.push('result');
     expect(sim.home.getState('light.kitchen_spots')?.state).toBe('on');
     expect(sim.home.getState('light.kitchen_spots')?.attributes.brightness).toBe(42);
     expect(order).toEqual(['event:call_service', 'event:state_changed', 'result']);
     expect(changes.map((e) => e.context.id)).toEqual([result.context.id, result.context.id]);
     expect(result.context.user_id).toBe(sim.home.userId);
-    await expect(callService(conn, 'light', 'does_not_exist')).rejects.toMatchObject({ code: 'not_found', translation_key: 'service_not_found' });
+    await expect(callService(conn, 'light', 'does_not_exist')).rejects.toMatchObject({
+      code: 'not_found',
+      translation_key: 'service_not_found',
+    });
   });
 
   it('reconnects after dropped connections and resubscribes', async () => {
@@ -200,15 +233,23 @@ describe('simulator driven by home-assistant-js-websocket', () => {
       latest = entities;
     });
     await waitFor(() => Object.keys(latest).length > 0, 'snapshot', { timeoutMs: 3000 });
-    const ready = withDeadline(new Promise<void>((resolve) => conn?.addEventListener('ready', () => resolve())), 5000, 'reconnect');
+    const ready = withDeadline(
+      new Promise<void>((resolve) => conn?.addEventListener('ready', () => resolve())),
+      5000,
+      'reconnect',
+    );
     sim.faults.dropConnections();
     await ready;
     // 'ready' fires before the library re-sends its subscriptions.
     await waitFor(() => sim.subscriptionCount() === 2, 'resubscribed', { timeoutMs: 3000 });
     const emitted = sim.fireEvent('call_service', { domain: 'light', service: 'toggle', service_data: {} });
     sim.setState('sensor.outdoor_temperature', '-3.5');
-    await waitFor(() => received.some((e) => e.context.id === emitted.event.context.id), 'event after reconnect', { timeoutMs: 3000 });
-    await waitFor(() => latest['sensor.outdoor_temperature']?.state === '-3.5', 'entities after reconnect', { timeoutMs: 3000 });
+    await waitFor(() => received.some((e) => e.context.id === emitted.event.context.id), 'event after reconnect', {
+      timeoutMs: 3000,
+    });
+    await waitFor(() => latest['sensor.outdoor_temperature']?.state === '-3.5', 'entities after reconnect', {
+      timeoutMs: 3000,
+    });
     expect(sim.connectionCount()).toBe(1);
   });
 });

@@ -34,7 +34,10 @@ describe('auth phase', () => {
   it('sends auth_required with ha_version at once, then auth_ok for the right token', async () => {
     const s = await start({ haVersion: '2025.1.0' });
     const c = await raw(s);
-    expect(await c.waitFor((m) => m.type === 'auth_required')).toEqual({ type: 'auth_required', ha_version: '2025.1.0' });
+    expect(await c.waitFor((m) => m.type === 'auth_required')).toEqual({
+      type: 'auth_required',
+      ha_version: '2025.1.0',
+    });
     c.send({ type: 'auth', access_token: TOKEN });
     expect(await c.waitFor((m) => m.type !== 'auth_required')).toEqual({ type: 'auth_ok', ha_version: '2025.1.0' });
   });
@@ -42,7 +45,10 @@ describe('auth phase', () => {
   it('answers a bad token with auth_invalid, then closes with 1000', async () => {
     const c = await raw(await start());
     c.send({ type: 'auth', access_token: 'nope' });
-    expect(await c.waitFor((m) => m.type === 'auth_invalid')).toEqual({ type: 'auth_invalid', message: 'Invalid access token or password' });
+    expect(await c.waitFor((m) => m.type === 'auth_invalid')).toEqual({
+      type: 'auth_invalid',
+      message: 'Invalid access token or password',
+    });
     expect((await c.closed).code).toBe(1000);
   });
 
@@ -60,7 +66,10 @@ describe('auth phase', () => {
     const c = await raw(s);
     c.send({ type: 'auth', access_token: TOKEN });
     // The right token gets exactly what a wrong one gets: auth_invalid with HA's text, then close 1000.
-    expect(await c.waitFor((m) => m.type === 'auth_invalid')).toEqual({ type: 'auth_invalid', message: 'Invalid access token or password' });
+    expect(await c.waitFor((m) => m.type === 'auth_invalid')).toEqual({
+      type: 'auth_invalid',
+      message: 'Invalid access token or password',
+    });
     expect((await c.closed).code).toBe(1000);
     expect(c.messages().map((m) => m.type)).toEqual(['auth_required', 'auth_invalid']);
     s.faults.refuseAuth(false);
@@ -97,7 +106,8 @@ describe('command envelope', () => {
     await c.waitForFrames(6);
     const errors = c.messages().filter((m) => m.type === 'result');
     expect(errors.map((m) => m.id)).toEqual([0, '5', 6, 0]);
-    for (const e of errors) expect(e.error).toEqual({ code: 'invalid_format', message: 'Message incorrectly formatted.' });
+    for (const e of errors)
+      expect(e.error).toEqual({ code: 'invalid_format', message: 'Message incorrectly formatted.' });
   });
 
   it('answers a reused id with id_reuse and an unknown type with unknown_command, which does not spend the id', async () => {
@@ -112,11 +122,29 @@ describe('command envelope', () => {
     const after = c.messages().slice(2);
     expect(after).toEqual([
       { id: 5, type: 'pong' },
-      { id: 5, type: 'result', success: false, error: { code: 'id_reuse', message: 'Identifier values have to increase.' } },
+      {
+        id: 5,
+        type: 'result',
+        success: false,
+        error: { code: 'id_reuse', message: 'Identifier values have to increase.' },
+      },
       { id: 6, type: 'result', success: false, error: { code: 'unknown_command', message: 'Unknown command.' } },
       { id: 6, type: 'pong' },
-      { id: 7, type: 'result', success: false, error: { code: 'invalid_format', message: "extra keys not allowed. Got {'id': 7, 'type': 'get_states', 'extra': 1}" } },
-      { id: 7, type: 'result', success: false, error: { code: 'id_reuse', message: 'Identifier values have to increase.' } },
+      {
+        id: 7,
+        type: 'result',
+        success: false,
+        error: {
+          code: 'invalid_format',
+          message: "extra keys not allowed. Got {'id': 7, 'type': 'get_states', 'extra': 1}",
+        },
+      },
+      {
+        id: 7,
+        type: 'result',
+        success: false,
+        error: { code: 'id_reuse', message: 'Identifier values have to increase.' },
+      },
     ]);
   });
 
@@ -126,7 +154,12 @@ describe('command envelope', () => {
     c.send({ id: 2, type: 'unsubscribe_events' });
     c.send({ id: 3, type: 'call_service', domain: 'light', service: 'turn_on', bogus: true });
     await c.waitForFrames(5);
-    expect(c.messages().slice(2).map((m) => (m.error as { message: string }).message)).toEqual([
+    expect(
+      c
+        .messages()
+        .slice(2)
+        .map((m) => (m.error as { message: string }).message),
+    ).toEqual([
       "expected str for dictionary value @ data['event_type']. Got 100",
       "required key not provided @ data['subscription']. Got None",
       "extra keys not allowed @ data['bogus']. Got True",
@@ -146,9 +179,15 @@ describe('command envelope', () => {
 
   it('handles a JSON array from the client as separate commands', async () => {
     const c = await authed(await start());
-    c.send([{ id: 1, type: 'ping' }, { id: 2, type: 'ping' }]);
+    c.send([
+      { id: 1, type: 'ping' },
+      { id: 2, type: 'ping' },
+    ]);
     await c.waitFor((m) => m.id === 2);
-    expect(c.messages().slice(2)).toEqual([{ id: 1, type: 'pong' }, { id: 2, type: 'pong' }]);
+    expect(c.messages().slice(2)).toEqual([
+      { id: 1, type: 'pong' },
+      { id: 2, type: 'pong' },
+    ]);
   });
 });
 
@@ -190,22 +229,41 @@ describe('subscriptions', () => {
     await c.waitFor((m) => m.id === 3 && m.type === 'event');
     s.setState('sensor.outdoor_temperature', '1.5');
     await c.waitFor((m) => m.id === 1 && m.type === 'event');
-    const events = c.messages().filter((m) => m.type === 'event' && (m.event as Record<string, unknown>).a === undefined);
+    const events = c
+      .messages()
+      .filter((m) => m.type === 'event' && (m.event as Record<string, unknown>).a === undefined);
     expect(events.map((m) => m.id)).toEqual([2, 3, 1]);
     c.send({ id: 4, type: 'unsubscribe_events', subscription: 3 });
     c.send({ id: 5, type: 'unsubscribe_events', subscription: 3 });
     await c.waitFor((m) => m.id === 5);
-    expect(c.messages().filter((m) => m.id === 4 || m.id === 5).map((m) => m.success)).toEqual([true, false]);
-    expect(c.messages().find((m) => m.id === 5)?.error).toEqual({ code: 'not_found', message: 'Subscription not found.' });
+    expect(
+      c
+        .messages()
+        .filter((m) => m.id === 4 || m.id === 5)
+        .map((m) => m.success),
+    ).toEqual([true, false]);
+    expect(c.messages().find((m) => m.id === 5)?.error).toEqual({
+      code: 'not_found',
+      message: 'Subscription not found.',
+    });
     expect(s.subscriptionCount()).toBe(2);
   });
 
   it('filters subscribe_entities by include/exclude as HA entity filters', async () => {
     const s = await start();
     const c = await authed(s);
-    c.send({ id: 1, type: 'subscribe_entities', include: { domains: ['light'] }, exclude: { entities: ['light.garden_path'] } });
+    c.send({
+      id: 1,
+      type: 'subscribe_entities',
+      include: { domains: ['light'] },
+      exclude: { entities: ['light.garden_path'] },
+    });
     const snap = await c.waitFor((m) => m.id === 1 && m.type === 'event');
-    expect(Object.keys((snap.event as { a: object }).a).sort()).toEqual(['light.bedroom_lamp', 'light.kitchen_spots', 'light.living_room_ceiling']);
+    expect(Object.keys((snap.event as { a: object }).a).sort()).toEqual([
+      'light.bedroom_lamp',
+      'light.kitchen_spots',
+      'light.living_room_ceiling',
+    ]);
     s.setState('sensor.outdoor_temperature', '2');
     s.setState('light.garden_path', 'on');
     s.setState('light.kitchen_spots', 'on');
@@ -234,7 +292,12 @@ describe('slow clients and heartbeat', () => {
   it('disconnects a client that lets max pending messages pile up', async () => {
     const errors: string[] = [];
     const logger = createJsonLogger({ level: 'error', write: (line) => errors.push(line) });
-    const s = await start({ pendingLimits: { max: 40, peak: 30, peakMs: 60_000 }, writeBufferBytes: 256, closeTimeoutMs: 200, logger });
+    const s = await start({
+      pendingLimits: { max: 40, peak: 30, peakMs: 60_000 },
+      writeBufferBytes: 256,
+      closeTimeoutMs: 200,
+      logger,
+    });
     const c = await authed(s);
     c.send({ id: 1, type: 'subscribe_events' });
     await c.waitFor((m) => m.id === 1);
@@ -246,7 +309,10 @@ describe('slow clients and heartbeat', () => {
     // Cut at once when the limit is reached (MAX_PENDING_MSG), not by the peak timer (60 s here).
     expect(produced).toBeLessThan(400);
     expect(errors.map((line) => JSON.parse(line) as { msg: string; pending: number })).toEqual([
-      expect.objectContaining({ msg: expect.stringContaining('Client unable to keep up with pending messages. Reached 40 pending messages.'), pending: 40 }),
+      expect.objectContaining({
+        msg: expect.stringContaining('Client unable to keep up with pending messages. Reached 40 pending messages.'),
+        pending: 40,
+      }),
     ]);
     c.ws.resume();
     await c.closed;
@@ -254,7 +320,11 @@ describe('slow clients and heartbeat', () => {
   });
 
   it('disconnects a client that stays above the peak for peakMs', async () => {
-    const s = await start({ pendingLimits: { max: 100_000, peak: 20, peakMs: 100 }, writeBufferBytes: 256, closeTimeoutMs: 200 });
+    const s = await start({
+      pendingLimits: { max: 100_000, peak: 20, peakMs: 100 },
+      writeBufferBytes: 256,
+      closeTimeoutMs: 200,
+    });
     const c = await authed(s);
     c.send({ id: 1, type: 'subscribe_events' });
     await c.waitFor((m) => m.id === 1);
@@ -301,7 +371,12 @@ describe('faults', () => {
     c.send({ id: 1, type: 'ping' });
     c.send({ id: 2, type: 'ping' });
     await c.waitFor((m) => m.id === 2);
-    expect(c.messages().slice(2).map((m) => m.id)).toEqual([1, 2]);
+    expect(
+      c
+        .messages()
+        .slice(2)
+        .map((m) => m.id),
+    ).toEqual([1, 2]);
   });
 
   it('sendMalformedFrame sends a frame that is not JSON', async () => {
@@ -323,7 +398,10 @@ describe('faults', () => {
     const d = await authed(s);
     d.send({ id: 1, type: 'get_states' });
     const res = await d.waitFor((m) => m.id === 1);
-    expect((res.result as { entity_id: string; state: string }[]).find((x) => x.entity_id === 'sensor.outdoor_temperature')?.state).toBe('4.2');
+    expect(
+      (res.result as { entity_id: string; state: string }[]).find((x) => x.entity_id === 'sensor.outdoor_temperature')
+        ?.state,
+    ).toBe('4.2');
   });
 
   it('restart runs whileDown between closing and listening again', async () => {
@@ -339,9 +417,17 @@ describe('faults', () => {
     expect(countWhileDown).toBe(0);
     expect((await c.closed).code).toBe(1000);
     const d = await authed(s);
-    d.send({ id: 1, type: 'history/history_during_period', start_time: new Date(Date.now() - 60_000).toISOString(), entity_ids: ['sensor.outdoor_temperature'], include_start_time_state: false });
+    d.send({
+      id: 1,
+      type: 'history/history_during_period',
+      start_time: new Date(Date.now() - 60_000).toISOString(),
+      entity_ids: ['sensor.outdoor_temperature'],
+      include_start_time_state: false,
+    });
     const res = await d.waitFor((m) => m.id === 1);
-    expect((res.result as Record<string, { s: string }[]>)['sensor.outdoor_temperature']?.map((r) => r.s)).toEqual(['-7']);
+    expect((res.result as Record<string, { s: string }[]>)['sensor.outdoor_temperature']?.map((r) => r.s)).toEqual([
+      '-7',
+    ]);
   });
 });
 

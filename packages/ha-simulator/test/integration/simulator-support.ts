@@ -15,7 +15,10 @@ export interface RawClient {
   /** Flattened messages of all frames. */
   readonly messages: () => Record<string, unknown>[];
   /** Resolves with the first message (flattened) matching `pred` that arrives from now or has arrived after `from`. */
-  readonly waitFor: (pred: (m: Record<string, unknown>) => boolean, timeoutMs?: number) => Promise<Record<string, unknown>>;
+  readonly waitFor: (
+    pred: (m: Record<string, unknown>) => boolean,
+    timeoutMs?: number,
+  ) => Promise<Record<string, unknown>>;
   readonly waitForFrames: (count: number, timeoutMs?: number) => Promise<void>;
   readonly closed: Promise<{ code: number; reason: string }>;
   readonly send: (msg: unknown) => void;
@@ -35,20 +38,30 @@ export async function openRaw(url: string, options: WebSocket.ClientOptions = {}
       frames.push(undefined);
     }
   });
-  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    ws.once('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
   ws.on('error', () => undefined);
-  await withDeadline(new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  }), 5000, 'open');
-  const messages = (): Record<string, unknown>[] => frames.flatMap((f) => (f === undefined ? [] : Array.isArray(f) ? f : [f]));
+  await withDeadline(
+    new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    }),
+    5000,
+    'open',
+  );
+  const messages = (): Record<string, unknown>[] =>
+    frames.flatMap((f) => (f === undefined ? [] : Array.isArray(f) ? f : [f]));
   return {
     ws,
     frames,
     rawFrames,
     messages,
     waitFor: (pred, timeoutMs = 3000) =>
-      waitFor(() => messages().find(pred), `a message matching ${pred.toString()}`, { until: (m): m is Record<string, unknown> => m !== undefined, timeoutMs }),
+      waitFor(() => messages().find(pred), `a message matching ${pred.toString()}`, {
+        until: (m): m is Record<string, unknown> => m !== undefined,
+        timeoutMs,
+      }),
     waitForFrames: async (count, timeoutMs = 3000) => {
       await waitFor(() => frames.length, `${count} frames`, { until: (n) => n >= count, timeoutMs });
     },

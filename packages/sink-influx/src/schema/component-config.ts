@@ -14,7 +14,9 @@ export function createEntityConfigLookup(
 ): (entityId: string, domain: string) => EntityConfig {
   const globs = Object.entries(options.componentConfigGlob).map(([glob, entry]) => ({ re: globToRegExp(glob), entry }));
   const hasAny =
-    globs.length > 0 || Object.keys(options.componentConfig).length > 0 || Object.keys(options.componentConfigDomain).length > 0;
+    globs.length > 0 ||
+    Object.keys(options.componentConfig).length > 0 ||
+    Object.keys(options.componentConfigDomain).length > 0;
   const cache = new Map<string, EntityConfig>();
   return (entityId, domain) => {
     if (!hasAny) return EMPTY;

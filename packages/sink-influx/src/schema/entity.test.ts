@@ -39,7 +39,14 @@ describe('entity schema', () => {
 
   it('keeps attribute types: float, boolean, string, JSON for lists and objects; drops null', () => {
     const [point] = map(
-      stateEvent('climate.living', 'heat', { temperature: 21, hvac_modes: ['heat', 'off'], preset: { a: 1 }, aux: false, none: null, nan: Number.NaN }),
+      stateEvent('climate.living', 'heat', {
+        temperature: 21,
+        hvac_modes: ['heat', 'off'],
+        preset: { a: 1 },
+        aux: false,
+        none: null,
+        nan: Number.NaN,
+      }),
     );
     expect({ ...point?.fields }).toEqual({
       state: 'heat',
@@ -52,14 +59,27 @@ describe('entity schema', () => {
 
   it('adds the registry enricher’s area, floor, device, labels and unique_id as tags', () => {
     const [point] = map(
-      stateEvent('light.desk', 'on', {}, { area: 'Office', floor: { name: 'First' }, device_name: 'Desk lamp', labels: ['b', 'a'], unique_id: 'u-1' }),
+      stateEvent(
+        'light.desk',
+        'on',
+        {},
+        { area: 'Office', floor: { name: 'First' }, device_name: 'Desk lamp', labels: ['b', 'a'], unique_id: 'u-1' },
+      ),
     );
-    expect(point?.tags).toMatchObject({ area: 'Office', floor: 'First', device: 'Desk lamp', labels: 'a,b', unique_id: 'u-1' });
+    expect(point?.tags).toMatchObject({
+      area: 'Office',
+      floor: 'First',
+      device: 'Desk lamp',
+      labels: 'a,b',
+      unique_id: 'u-1',
+    });
   });
 
   it('renders the measurement template and falls back to the domain when it renders empty', () => {
     const byClass = createSchemaMapper({ kind: 'entity', entityMeasurement: '{domain}.{device_class}' });
-    expect(byClass(stateEvent('sensor.t', '1', { device_class: 'temperature' }))[0]?.measurement).toBe('sensor.temperature');
+    expect(byClass(stateEvent('sensor.t', '1', { device_class: 'temperature' }))[0]?.measurement).toBe(
+      'sensor.temperature',
+    );
     const byUnit = createSchemaMapper({ kind: 'entity', entityMeasurement: '{unit}' });
     expect(byUnit(stateEvent('sensor.t', '1'))[0]?.measurement).toBe('sensor');
   });
@@ -79,6 +99,8 @@ describe('entity schema', () => {
   });
 
   it('skips unavailable states when asked', () => {
-    expect(createSchemaMapper({ kind: 'entity', skipUnavailable: true })(stateEvent('sensor.x', 'unavailable'))).toEqual([]);
+    expect(
+      createSchemaMapper({ kind: 'entity', skipUnavailable: true })(stateEvent('sensor.x', 'unavailable')),
+    ).toEqual([]);
   });
 });

@@ -37,7 +37,13 @@ export function createEntityStateMapper(options: ResolvedSchemaOptions): (view: 
     const config = entityConfig(view.entity_id, view.domain);
     let measurement = config.overrideMeasurement || options.overrideMeasurement;
     if (!measurement) {
-      measurement = template({ domain: view.domain, device_class: deviceClass, entity_id: view.entity_id, object_id: view.object_id, unit });
+      measurement = template({
+        domain: view.domain,
+        device_class: deviceClass,
+        entity_id: view.entity_id,
+        object_id: view.object_id,
+        unit,
+      });
       if (measurement === '') measurement = view.domain || view.entity_id;
     }
 
@@ -65,7 +71,8 @@ export function createEntityStateMapper(options: ResolvedSchemaOptions): (view: 
       if (TAGGED_ATTRIBUTES.has(key)) continue;
       const value = attributes[key];
       if (tagsAttributes.has(key)) {
-        if (value !== null && value !== undefined) tags[key] = typeof value === 'string' ? value : safeJson(value, `attribute ${JSON.stringify(key)}`);
+        if (value !== null && value !== undefined)
+          tags[key] = typeof value === 'string' ? value : safeJson(value, `attribute ${JSON.stringify(key)}`);
         continue;
       }
       if (globalIgnore.has(key) || (entityIgnore !== undefined && entityIgnore.includes(key))) continue;
@@ -147,10 +154,15 @@ function typedField(value: unknown, key: string): FieldValue | undefined {
   }
 }
 
-type TemplateValues = Readonly<Record<'domain' | 'device_class' | 'entity_id' | 'object_id' | 'unit', string | undefined>>;
+type TemplateValues = Readonly<
+  Record<'domain' | 'device_class' | 'entity_id' | 'object_id' | 'unit', string | undefined>
+>;
 
 function compileTemplate(template: string): (values: TemplateValues) => string {
   if (template === '{domain}') return (v) => v.domain ?? '';
   return (v) =>
-    template.replace(/\{(domain|device_class|entity_id|object_id|unit)\}/g, (_m, name: keyof TemplateValues) => v[name] ?? '');
+    template.replace(
+      /\{(domain|device_class|entity_id|object_id|unit)\}/g,
+      (_m, name: keyof TemplateValues) => v[name] ?? '',
+    );
 }

@@ -9,7 +9,12 @@ describe('non-state events', () => {
     const [point] = map(callServiceEvent('light', 'turn_on', { entity_id: ['light.desk'], brightness: 200 }));
     expect(point).toEqual({
       measurement: 'events',
-      tags: expect.objectContaining({ event_type: 'call_service', domain: 'light', service: 'turn_on', instance: 'home' }),
+      tags: expect.objectContaining({
+        event_type: 'call_service',
+        domain: 'light',
+        service: 'turn_on',
+        instance: 'home',
+      }),
       fields: expect.objectContaining({
         context_id: '01HCTX',
         context_parent_id: '01HPARENT',
@@ -21,7 +26,9 @@ describe('non-state events', () => {
   });
 
   it('writes automation_triggered with the automation’s domain as a tag and its id, name and source as fields', () => {
-    const [point] = map(genericEvent('automation_triggered', { name: 'Lights at dusk', entity_id: 'automation.dusk', source: 'sun' }));
+    const [point] = map(
+      genericEvent('automation_triggered', { name: 'Lights at dusk', entity_id: 'automation.dusk', source: 'sun' }),
+    );
     expect({ ...point?.tags }).toEqual({ event_type: 'automation_triggered', domain: 'automation', instance: 'home' });
     expect(point?.fields).toMatchObject({ entity_id: 'automation.dusk', name: 'Lights at dusk', source: 'sun' });
   });
@@ -33,7 +40,14 @@ describe('non-state events', () => {
   });
 
   it('writes any other event with its data as JSON, and a data field even without context', () => {
-    const [point] = createSchemaMapper({ eventsMeasurement: 'ha_events' })(genericEvent('homeassistant_start', {}, null));
-    expect(point).toEqual({ measurement: 'ha_events', tags: { event_type: 'homeassistant_start' }, fields: { data: '{}' }, time: T });
+    const [point] = createSchemaMapper({ eventsMeasurement: 'ha_events' })(
+      genericEvent('homeassistant_start', {}, null),
+    );
+    expect(point).toEqual({
+      measurement: 'ha_events',
+      tags: { event_type: 'homeassistant_start' },
+      fields: { data: '{}' },
+      time: T,
+    });
   });
 });

@@ -25,7 +25,9 @@ describe('ha schema: what HA’s InfluxDB integration writes', () => {
   });
 
   it('writes every fixture point as valid line protocol', () => {
-    const points = haCompatCases.flatMap((c) => createSchemaMapper(c.options)(stateEvent(c.entity_id, c.state, c.attributes)));
+    const points = haCompatCases.flatMap((c) =>
+      createSchemaMapper(c.options)(stateEvent(c.entity_id, c.state, c.attributes)),
+    );
     expect(serializePoints(points, 'us').rejected).toEqual([]);
   });
 

@@ -1,6 +1,14 @@
 import type { FieldValue, Point } from '@ha-ingestor/core/line-protocol';
 import { createEntityConfigLookup } from './component-config.js';
-import { pyFloat, parsePyFloat, pyStr, RE_DECIMAL, RE_DIGIT_TAIL, SKIPPED_STATES, STATE_AS_NUMBER } from './ha-values.js';
+import {
+  pyFloat,
+  parsePyFloat,
+  pyStr,
+  RE_DECIMAL,
+  RE_DIGIT_TAIL,
+  SKIPPED_STATES,
+  STATE_AS_NUMBER,
+} from './ha-values.js';
 import type { ResolvedSchemaOptions } from './options.js';
 import type { StateView } from './types.js';
 
@@ -72,7 +80,10 @@ export function createHaStateMapper(options: ResolvedSchemaOptions): (view: Stat
           }
         } else {
           const unit = attributes[measurementAttr];
-          measurement = unit === undefined || unit === null ? undefined : pyStr(unit, `attribute ${JSON.stringify(measurementAttr)}`);
+          measurement =
+            unit === undefined || unit === null
+              ? undefined
+              : pyStr(unit, `attribute ${JSON.stringify(measurementAttr)}`);
         }
         if (measurement === undefined || measurement === '') {
           measurement = defaultMeasurement ? defaultMeasurement : view.entity_id;
@@ -95,7 +106,8 @@ export function createHaStateMapper(options: ResolvedSchemaOptions): (view: Stat
       const value = attributes[originalKey];
       if (tagsAttributes.has(originalKey)) {
         // HA's Python client drops None tags; other values are str()-ed.
-        if (value !== null && value !== undefined) tags[originalKey] = pyStr(value, `attribute ${JSON.stringify(originalKey)}`);
+        if (value !== null && value !== undefined)
+          tags[originalKey] = pyStr(value, `attribute ${JSON.stringify(originalKey)}`);
         continue;
       }
       if (originalKey === 'unit_of_measurement' && !includeUom) continue;

@@ -39,13 +39,26 @@ describe('nestsDeeperThan', () => {
 describe('mapping a value nested 10,000 levels deep (issue 11)', () => {
   const deep = nested(10_000);
 
-  it.each(['ha', 'entity'] as const)('schema %s rejects the event with json_too_deep naming the attribute, and maps the rest', (kind) => {
-    const map = createSchemaMapper({ kind });
-    const { points, owners, rejected } = map.toPointsBatch([stateEvent('sensor.a', '1'), stateEvent('sensor.deep', 'on', { forecast: deep }), stateEvent('sensor.b', '2')]);
-    expect(owners).toEqual([0, 2]);
-    expect(points).toHaveLength(2);
-    expect(rejected).toEqual([{ index: 1, reason: 'json_too_deep', message: `attribute "forecast" nests deeper than ${MAX_JSON_DEPTH} levels` }]);
-  });
+  it.each(['ha', 'entity'] as const)(
+    'schema %s rejects the event with json_too_deep naming the attribute, and maps the rest',
+    (kind) => {
+      const map = createSchemaMapper({ kind });
+      const { points, owners, rejected } = map.toPointsBatch([
+        stateEvent('sensor.a', '1'),
+        stateEvent('sensor.deep', 'on', { forecast: deep }),
+        stateEvent('sensor.b', '2'),
+      ]);
+      expect(owners).toEqual([0, 2]);
+      expect(points).toHaveLength(2);
+      expect(rejected).toEqual([
+        {
+          index: 1,
+          reason: 'json_too_deep',
+          message: `attribute "forecast" nests deeper than ${MAX_JSON_DEPTH} levels`,
+        },
+      ]);
+    },
+  );
 
   it('rejects deep tag attributes, event data and enriched labels the same way', () => {
     const map = createSchemaMapper({ kind: 'ha', tagsAttributes: ['friendly_name'] });
@@ -69,7 +82,9 @@ describe('mapping a value nested 10,000 levels deep (issue 11)', () => {
   it('reaches the sink as a rejected event, never a thrown RangeError (nothing is sent)', async () => {
     const sink = influxSink({ url: 'http://127.0.0.1:9', bucket: 'b' });
     const result = await sink.write([stateEvent('sensor.deep', 'on', { forecast: deep })], createTestContext());
-    expect(result?.rejected).toEqual([{ index: 0, reason: 'json_too_deep', message: expect.stringContaining('"forecast"') }]);
+    expect(result?.rejected).toEqual([
+      { index: 0, reason: 'json_too_deep', message: expect.stringContaining('"forecast"') },
+    ]);
     await sink.close?.();
   });
 });

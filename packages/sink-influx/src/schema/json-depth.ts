@@ -13,7 +13,9 @@ export const JSON_TOO_DEEP = 'json_too_deep';
 
 /** The error the mapper turns into a `json_too_deep` rejection of the event. */
 export function tooDeep(what: string): SdkError {
-  return new SdkError(ErrorCode.EVENT_INVALID, `${what} nests deeper than ${MAX_JSON_DEPTH} levels`, { data: { reason: JSON_TOO_DEEP } });
+  return new SdkError(ErrorCode.EVENT_INVALID, `${what} nests deeper than ${MAX_JSON_DEPTH} levels`, {
+    data: { reason: JSON_TOO_DEEP },
+  });
 }
 
 /**

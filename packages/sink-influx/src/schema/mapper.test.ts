@@ -33,7 +33,13 @@ describe('createSchemaMapper', () => {
   });
 
   it('derives domain and object id from the entity id when the event lacks them', () => {
-    const event = { event_type: 'state_changed', time_fired: 5, entity_id: 'sensor.kitchen_temp', state: '3', last_updated: 5 };
+    const event = {
+      event_type: 'state_changed',
+      time_fired: 5,
+      entity_id: 'sensor.kitchen_temp',
+      state: '3',
+      last_updated: 5,
+    };
     expect(createSchemaMapper()(event)[0]?.tags).toEqual({ domain: 'sensor', entity_id: 'kitchen_temp' });
   });
 

@@ -54,7 +54,8 @@ export function createSchemaMapper(options: SchemaOptions = {}): SchemaMapper {
     if (state === null) return []; // entity removed: HA writes nothing, nor do we
     const entityId = event.entity_id;
     if (typeof entityId !== 'string' || entityId === '') throw invalid('state_changed event has no entity_id');
-    if (typeof state !== 'string' && typeof state !== 'number') throw invalid(`state_changed event for ${entityId} has no state`);
+    if (typeof state !== 'string' && typeof state !== 'number')
+      throw invalid(`state_changed event for ${entityId} has no state`);
     const split = event.domain === undefined || event.object_id === undefined ? splitEntityId(entityId) : undefined;
     const time = timeSource === 'time_fired' ? event.time_fired : (event[timeSource] ?? event.time_fired);
     if (!Number.isSafeInteger(time)) throw invalid(`state_changed event for ${entityId} has no integer ${timeSource}`);
@@ -82,7 +83,8 @@ export function createSchemaMapper(options: SchemaOptions = {}): SchemaMapper {
         }
       } catch (error) {
         // One malformed event must not cost the batch: report it with its reason, carry on.
-        const reason = isSdkError(error) && typeof error.data?.['reason'] === 'string' ? error.data['reason'] : MAPPING_INVALID;
+        const reason =
+          isSdkError(error) && typeof error.data?.['reason'] === 'string' ? error.data['reason'] : MAPPING_INVALID;
         rejected.push({ index: i, reason, message: errorMessage(error) });
       }
     }
@@ -106,7 +108,10 @@ function numberState(state: number, event: MappableEvent): Pick<StateView, 'stat
   return {
     state: String(state),
     numeric: state,
-    attributes: unit === undefined || attributes['unit_of_measurement'] === unit ? attributes : { ...attributes, unit_of_measurement: unit },
+    attributes:
+      unit === undefined || attributes['unit_of_measurement'] === unit
+        ? attributes
+        : { ...attributes, unit_of_measurement: unit },
   };
 }
 

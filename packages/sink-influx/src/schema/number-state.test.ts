@@ -35,20 +35,26 @@ describe.each(['ha', 'entity'] as const)('a number state in the %s schema', (kin
   });
 
   it('is no longer rejected as mapping_invalid', async () => {
-    const { points, rejected } = map.toPointsBatch([await normalised(stateEvent('sensor.outside', '70.7', { unit_of_measurement: '°F' }))]);
+    const { points, rejected } = map.toPointsBatch([
+      await normalised(stateEvent('sensor.outside', '70.7', { unit_of_measurement: '°F' })),
+    ]);
     expect(rejected).toEqual([]);
     expect(points).toHaveLength(1);
   });
 
   it('still rejects a state that is neither text, number nor null', () => {
     const { rejected } = map.toPointsBatch([{ ...stateEvent('sensor.x', 'on'), state: undefined }]);
-    expect(rejected).toEqual([{ index: 0, reason: 'mapping_invalid', message: 'state_changed event for sensor.x has no state' }]);
+    expect(rejected).toEqual([
+      { index: 0, reason: 'mapping_invalid', message: 'state_changed event for sensor.x has no state' },
+    ]);
   });
 });
 
 describe('a converted number state is labelled with its converted unit', () => {
   it('ha schema: °F → °C gives measurement °C and the converted value (HA: numeric state → `value` only)', async () => {
-    const [point] = createSchemaMapper({ kind: 'ha' })(await normalised(stateEvent('sensor.outside', '70.7', { unit_of_measurement: '°F' })));
+    const [point] = createSchemaMapper({ kind: 'ha' })(
+      await normalised(stateEvent('sensor.outside', '70.7', { unit_of_measurement: '°F' })),
+    );
     expect(point?.measurement).toBe('°C');
     expect({ ...point?.fields }).toEqual({ value: 21.5 });
   });
@@ -60,18 +66,25 @@ describe('a converted number state is labelled with its converted unit', () => {
   });
 
   it('entity schema: unit tag °C, `state` stays a string field, `value` the number', async () => {
-    const [point] = createSchemaMapper({ kind: 'entity' })(await normalised(stateEvent('sensor.outside', '70.7', { unit_of_measurement: '°F' })));
+    const [point] = createSchemaMapper({ kind: 'entity' })(
+      await normalised(stateEvent('sensor.outside', '70.7', { unit_of_measurement: '°F' })),
+    );
     expect(point?.tags['unit']).toBe('°C');
     expect({ ...point?.fields }).toEqual({ state: '21.5', value: 21.5 });
   });
 
   it('entity schema: the `state` text of a number is its JavaScript text (HA\'s "1e3" arrives as 1000)', async () => {
-    const [point] = createSchemaMapper({ kind: 'entity' })(await normalised(stateEvent('sensor.lux', '1e3', { unit_of_measurement: 'lx' })));
+    const [point] = createSchemaMapper({ kind: 'entity' })(
+      await normalised(stateEvent('sensor.lux', '1e3', { unit_of_measurement: 'lx' })),
+    );
     expect({ ...point?.fields }).toEqual({ state: '1000', value: 1000 });
   });
 
   it('a number state without a unit field keeps the attribute unit', () => {
-    const [point] = createSchemaMapper({ kind: 'ha' })({ ...stateEvent('sensor.x', '1', { unit_of_measurement: 'W' }), state: 5 });
+    const [point] = createSchemaMapper({ kind: 'ha' })({
+      ...stateEvent('sensor.x', '1', { unit_of_measurement: 'W' }),
+      state: 5,
+    });
     expect(point?.measurement).toBe('W');
     expect({ ...point?.fields }).toEqual({ value: 5 });
   });

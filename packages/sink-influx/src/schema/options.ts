@@ -5,11 +5,15 @@ export const ComponentConfigEntrySchema = z.object({
   overrideMeasurement: z
     .string()
     .optional()
-    .describe('Measurement for the matching entities; wins over every other measurement option (HA `override_measurement`)'),
+    .describe(
+      'Measurement for the matching entities; wins over every other measurement option (HA `override_measurement`)',
+    ),
   ignoreAttributes: z
     .array(z.string())
     .optional()
-    .describe('Attributes not written for the matching entities; merged with the global `ignoreAttributes` (HA `ignore_attributes`)'),
+    .describe(
+      'Attributes not written for the matching entities; merged with the global `ignoreAttributes` (HA `ignore_attributes`)',
+    ),
 });
 /** Per-entity/domain/glob overrides of the HA schema (HA `component_config*`), defaults applied. */
 export type ComponentConfigEntry = z.output<typeof ComponentConfigEntrySchema>;
@@ -25,11 +29,15 @@ export const SchemaOptionsSchema = z.object({
   measurementAttr: z
     .enum(['unit_of_measurement', 'domain__device_class', 'entity_id'])
     .default('unit_of_measurement')
-    .describe('`ha` kind: what names the measurement — the unit, `<domain>__<device_class>`, or the entity id (HA `measurement_attr`)'),
+    .describe(
+      '`ha` kind: what names the measurement — the unit, `<domain>__<device_class>`, or the entity id (HA `measurement_attr`)',
+    ),
   defaultMeasurement: z
     .string()
     .optional()
-    .describe('`ha` kind: measurement when the `measurementAttr` attribute is missing; unset → the entity id (HA `default_measurement`)'),
+    .describe(
+      '`ha` kind: measurement when the `measurementAttr` attribute is missing; unset → the entity id (HA `default_measurement`)',
+    ),
   overrideMeasurement: z
     .string()
     .optional()
@@ -44,7 +52,9 @@ export const SchemaOptionsSchema = z.object({
   componentConfig: z
     .record(z.string(), ComponentConfigEntrySchema)
     .default({})
-    .describe('Per entity id: `overrideMeasurement`, `ignoreAttributes` (HA `component_config`; wins over glob and domain)'),
+    .describe(
+      'Per entity id: `overrideMeasurement`, `ignoreAttributes` (HA `component_config`; wins over glob and domain)',
+    ),
   componentConfigDomain: z
     .record(z.string(), ComponentConfigEntrySchema)
     .default({})
@@ -52,7 +62,9 @@ export const SchemaOptionsSchema = z.object({
   componentConfigGlob: z
     .record(z.string(), ComponentConfigEntrySchema)
     .default({})
-    .describe('Per entity-id glob (`*`, `?`): `overrideMeasurement`, `ignoreAttributes` (HA `component_config_glob`; between domain and entity)'),
+    .describe(
+      'Per entity-id glob (`*`, `?`): `overrideMeasurement`, `ignoreAttributes` (HA `component_config_glob`; between domain and entity)',
+    ),
   tags: z
     .record(z.string(), z.string())
     .default({})
@@ -61,14 +73,13 @@ export const SchemaOptionsSchema = z.object({
     .array(z.string())
     .default([])
     .describe('Attributes written as tags instead of fields (HA `tags_attributes`)'),
-  ignoreAttributes: z
-    .array(z.string())
-    .default([])
-    .describe('Attributes never written (HA `ignore_attributes`)'),
+  ignoreAttributes: z.array(z.string()).default([]).describe('Attributes never written (HA `ignore_attributes`)'),
   skipUnavailable: z
     .boolean()
     .default(false)
-    .describe("Skip states `unavailable`, `unknown` and '' as HA does; by default they are recorded as the `state` string field (no `value`)"),
+    .describe(
+      "Skip states `unavailable`, `unknown` and '' as HA does; by default they are recorded as the `state` string field (no `value`)",
+    ),
   eventsMeasurement: z
     .string()
     .min(1)
@@ -77,7 +88,9 @@ export const SchemaOptionsSchema = z.object({
   timeSource: z
     .enum(['last_updated', 'last_changed', 'time_fired'])
     .default('last_updated')
-    .describe("Which time stamps a state point. HA uses the event's time_fired, which equals new_state.last_updated for state_changed"),
+    .describe(
+      "Which time stamps a state point. HA uses the event's time_fired, which equals new_state.last_updated for state_changed",
+    ),
 });
 
 /** What users write. */

@@ -3,12 +3,19 @@ import { testSink } from '@ha-ingestor/core/testing';
 import type { StateChangedEvent } from '@ha-ingestor/core';
 import { describe } from 'vitest';
 import { influxSink } from '../../src/index.js';
-import { createInfluxDatabase, influxRows, requireServices, servicesAvailable, uniqueName } from '../../../../test-support/services.js';
+import {
+  createInfluxDatabase,
+  influxRows,
+  requireServices,
+  servicesAvailable,
+  uniqueName,
+} from '../../../../test-support/services.js';
 import { temperatureEvents } from './helpers.js';
 
 let batchNo = 0;
 /** Fresh events with new times on every call, so batches never overwrite each other. */
-const sampleEvents = (): StateChangedEvent[] => temperatureEvents(20, { start: 1_700_000_000_000_000 + 1000 * batchNo++ });
+const sampleEvents = (): StateChangedEvent[] =>
+  temperatureEvents(20, { start: 1_700_000_000_000_000 + 1000 * batchNo++ });
 
 describe.skipIf(!servicesAvailable())('influxSink conformance', () => {
   let database = '';

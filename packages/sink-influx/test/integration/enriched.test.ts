@@ -11,22 +11,58 @@ import { registryEnricher, timeContext, unitNormalize } from '@ha-ingestor/enric
 import { describe, expect, it } from 'vitest';
 import { influxSink } from '../../src/index.js';
 import type { SchemaOptions } from '../../src/index.js';
-import { createInfluxDatabase, influxQuery, influxRows, requireService, uniqueName } from '../../../../test-support/services.js';
+import {
+  createInfluxDatabase,
+  influxQuery,
+  influxRows,
+  requireService,
+  uniqueName,
+} from '../../../../test-support/services.js';
 
 const registry = createRegistryStore();
 registry.replace({
   areas: [{ area_id: 'garden', name: 'Garden', floor_id: null, labels: [] }],
-  entities: [{ entity_id: 'sensor.outside', unique_id: 'u-outside', platform: 'test', device_id: null, area_id: 'garden', labels: [], name: null }],
+  entities: [
+    {
+      entity_id: 'sensor.outside',
+      unique_id: 'u-outside',
+      platform: 'test',
+      device_id: null,
+      area_id: 'garden',
+      labels: [],
+      name: null,
+    },
+  ],
 });
 
 /** Outside temperature in °F (converted to °C by unitNormalize), a power reading in W, and a switch. */
 function events(): StateChangedEvent[] {
   const at = (i: number) => TEST_EVENT_TIME + i;
   return [
-    makeStateChanged({ entity_id: 'sensor.outside', state: '70.7', attributes: { unit_of_measurement: '°F', state_class: 'measurement' }, last_updated: at(0) }),
-    makeStateChanged({ entity_id: 'sensor.outside', state: '32', attributes: { unit_of_measurement: '°F', state_class: 'measurement' }, last_updated: at(1) }),
-    makeStateChanged({ entity_id: 'sensor.plug_power', state: '12.5', attributes: { unit_of_measurement: 'W' }, last_updated: at(2) }),
-    makeStateChanged({ entity_id: 'switch.plug', state: 'on', attributes: { friendly_name: 'Plug' }, last_updated: at(3) }),
+    makeStateChanged({
+      entity_id: 'sensor.outside',
+      state: '70.7',
+      attributes: { unit_of_measurement: '°F', state_class: 'measurement' },
+      last_updated: at(0),
+    }),
+    makeStateChanged({
+      entity_id: 'sensor.outside',
+      state: '32',
+      attributes: { unit_of_measurement: '°F', state_class: 'measurement' },
+      last_updated: at(1),
+    }),
+    makeStateChanged({
+      entity_id: 'sensor.plug_power',
+      state: '12.5',
+      attributes: { unit_of_measurement: 'W' },
+      last_updated: at(2),
+    }),
+    makeStateChanged({
+      entity_id: 'switch.plug',
+      state: 'on',
+      attributes: { friendly_name: 'Plug' },
+      last_updated: at(3),
+    }),
   ].map((e) => ({ ...e, time_fired: e.last_updated }));
 }
 
@@ -98,12 +134,20 @@ describe('enriched events into InfluxDB 1.x (issue 20)', () => {
 
     const types = await fieldTypes(url, database);
     expect(types['sensor']).toMatchObject({ value: 'float', state: 'string' });
-    const rows = await influxRows(url, database, `SELECT value, state FROM "sensor" WHERE entity_id = 'sensor.outside' GROUP BY * ORDER BY time`);
+    const rows = await influxRows(
+      url,
+      database,
+      `SELECT value, state FROM "sensor" WHERE entity_id = 'sensor.outside' GROUP BY * ORDER BY time`,
+    );
     expect(rows.map((r) => [r['value'], r['state'], r['unit'], r['area']])).toEqual([
       [21.5, null, '°C', 'Garden'],
       [0, null, '°C', 'Garden'],
     ]);
-    const power = await influxRows(url, database, `SELECT value, state FROM "sensor" WHERE entity_id = 'sensor.plug_power' GROUP BY *`);
+    const power = await influxRows(
+      url,
+      database,
+      `SELECT value, state FROM "sensor" WHERE entity_id = 'sensor.plug_power' GROUP BY *`,
+    );
     expect(power.map((r) => [r['value'], r['state'], r['unit']])).toEqual([[12.5, '12.5', 'W']]);
   });
 });

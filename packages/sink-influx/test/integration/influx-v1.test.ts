@@ -4,7 +4,13 @@ import { isSdkError } from '@ha-ingestor/core';
 import { createTestContext, TEST_EVENT_TIME } from '@ha-ingestor/core/testing';
 import { describe, expect, it } from 'vitest';
 import { influxSink } from '../../src/index.js';
-import { createInfluxDatabase, influxQuery, influxRows, requireService, uniqueName } from '../../../../test-support/services.js';
+import {
+  createInfluxDatabase,
+  influxQuery,
+  influxRows,
+  requireService,
+  uniqueName,
+} from '../../../../test-support/services.js';
 import { writableCorpus } from '../fixtures/hostile-corpus.js';
 import { eventKeys, keysOf, temperatureEvents } from './helpers.js';
 
@@ -25,7 +31,12 @@ describe('influxSink v1 on InfluxDB 1.6.7', () => {
     const rows = await influxRows(url, database, 'SELECT * FROM "°C"');
     expect(rows).toHaveLength(500);
     expect(keysOf(rows)).toEqual(eventKeys(events));
-    expect(rows[0]).toMatchObject({ domain: 'sensor', entity_id: 'room_0_temperature', value: 15, friendly_name_str: 'Room 0' });
+    expect(rows[0]).toMatchObject({
+      domain: 'sensor',
+      entity_id: 'room_0_temperature',
+      value: 15,
+      friendly_name_str: 'Room 0',
+    });
     await sink.healthcheck?.(new AbortController().signal);
     await sink.close?.();
   });
@@ -36,7 +47,10 @@ describe('influxSink v1 on InfluxDB 1.6.7', () => {
     await createInfluxDatabase(url, database);
     const events = writableCorpus.map((c) => ({ event_type: 'corpus', time_fired: c.point.time, corpus: c }));
     // The hook is typed by the sink's event type: no cast to reach `corpus` (issue 20).
-    const sink = influxSink<(typeof events)[number]>({ url, apiVersion: '1', database }, { toPoints: (e) => [e.corpus.point] });
+    const sink = influxSink<(typeof events)[number]>(
+      { url, apiVersion: '1', database },
+      { toPoints: (e) => [e.corpus.point] },
+    );
     const context = createTestContext();
     expect(await sink.write(events, context)).toBeUndefined();
     for (const c of writableCorpus) {
@@ -57,15 +71,25 @@ describe('influxSink v1 on InfluxDB 1.6.7', () => {
     const { url } = requireService('influxdb', ctx);
     const database = uniqueName('v1_conflict');
     await createInfluxDatabase(url, database);
-    await fetch(`${url}/write?db=${database}&precision=u`, { method: 'POST', body: `kWh,entity_id=seed value="text" ${TEST_EVENT_TIME - 5}` });
+    await fetch(`${url}/write?db=${database}&precision=u`, {
+      method: 'POST',
+      body: `kWh,entity_id=seed value="text" ${TEST_EVENT_TIME - 5}`,
+    });
     const events = temperatureEvents(1000);
-    events[500] = temperatureEvents(1, { start: events[500]?.last_updated ?? 0, unit: 'kWh' })[0] as (typeof events)[number];
+    events[500] = temperatureEvents(1, {
+      start: events[500]?.last_updated ?? 0,
+      unit: 'kWh',
+    })[0] as (typeof events)[number];
     const sink = influxSink({ url, apiVersion: '1', database });
     const context = createTestContext();
     await sink.open?.(context);
     const result = await sink.write(events, context);
     expect(result?.rejected).toEqual([
-      { index: 500, reason: 'type_conflict', message: expect.stringContaining('field "value" of measurement "kWh" is float here but string') },
+      {
+        index: 500,
+        reason: 'type_conflict',
+        message: expect.stringContaining('field "value" of measurement "kWh" is float here but string'),
+      },
     ]);
     expect(await count(url, database, '°C')).toBe(999);
     expect(await count(url, database, 'kWh')).toBe(1); // the seed only
@@ -80,17 +104,36 @@ describe('influxSink v1 on InfluxDB 1.6.7', () => {
     const context = createTestContext();
     await sink.open?.(context);
     // Seeded after open: the sink cannot know.
-    await fetch(`${url}/write?db=${database}&precision=u`, { method: 'POST', body: `kWh,entity_id=seed value="text" ${TEST_EVENT_TIME - 5}` });
+    await fetch(`${url}/write?db=${database}&precision=u`, {
+      method: 'POST',
+      body: `kWh,entity_id=seed value="text" ${TEST_EVENT_TIME - 5}`,
+    });
     const events = temperatureEvents(1000);
-    events[10] = temperatureEvents(1, { start: events[10]?.last_updated ?? 0, unit: 'kWh' })[0] as (typeof events)[number];
+    events[10] = temperatureEvents(1, {
+      start: events[10]?.last_updated ?? 0,
+      unit: 'kWh',
+    })[0] as (typeof events)[number];
     const result = await sink.write(events, context);
     expect(result?.rejected).toEqual([
-      { index: 10, reason: 'type_conflict', message: expect.stringMatching(/HTTP 400: field type conflict: field "value" of measurement "kWh" already exists as type string/) },
+      {
+        index: 10,
+        reason: 'type_conflict',
+        message: expect.stringMatching(
+          /HTTP 400: field type conflict: field "value" of measurement "kWh" already exists as type string/,
+        ),
+      },
     ]);
     expect(await count(url, database, '°C')).toBe(999);
     // The registry learnt the server's type: the next conflicting point is refused before sending.
-    const again = await sink.write([temperatureEvents(1, { start: 5, unit: 'kWh' })[0] as (typeof events)[number]], context);
-    expect(again?.rejected?.[0]).toMatchObject({ index: 0, reason: 'type_conflict', message: expect.stringContaining('(typeConflict: dead-letter)') });
+    const again = await sink.write(
+      [temperatureEvents(1, { start: 5, unit: 'kWh' })[0] as (typeof events)[number]],
+      context,
+    );
+    expect(again?.rejected?.[0]).toMatchObject({
+      index: 0,
+      reason: 'type_conflict',
+      message: expect.stringContaining('(typeConflict: dead-letter)'),
+    });
     await sink.close?.();
   });
 
@@ -98,7 +141,10 @@ describe('influxSink v1 on InfluxDB 1.6.7', () => {
     const { url } = requireService('influxdb', ctx);
     const database = uniqueName('v1_coerce');
     await createInfluxDatabase(url, database);
-    await fetch(`${url}/write?db=${database}&precision=u`, { method: 'POST', body: `kWh,entity_id=seed value="text" ${TEST_EVENT_TIME - 5}` });
+    await fetch(`${url}/write?db=${database}&precision=u`, {
+      method: 'POST',
+      body: `kWh,entity_id=seed value="text" ${TEST_EVENT_TIME - 5}`,
+    });
     const sink = influxSink({ url, apiVersion: '1', database, typeConflict: 'coerce' });
     const context = createTestContext();
     await sink.open?.(context);
@@ -116,14 +162,22 @@ describe('influxSink v1 on InfluxDB 1.6.7', () => {
     const sink = influxSink({ url, apiVersion: '1', database, typeConflict: 'coerce', seedFieldTypes: false });
     const context = createTestContext();
     await sink.open?.(context);
-    await fetch(`${url}/write?db=${database}&precision=u`, { method: 'POST', body: `kWh,entity_id=seed value="text" ${TEST_EVENT_TIME - 5}` });
+    await fetch(`${url}/write?db=${database}&precision=u`, {
+      method: 'POST',
+      body: `kWh,entity_id=seed value="text" ${TEST_EVENT_TIME - 5}`,
+    });
     const events = temperatureEvents(100);
-    events[42] = temperatureEvents(1, { start: events[42]?.last_updated ?? 0, unit: 'kWh' })[0] as (typeof events)[number];
+    events[42] = temperatureEvents(1, {
+      start: events[42]?.last_updated ?? 0,
+      unit: 'kWh',
+    })[0] as (typeof events)[number];
     expect(await sink.write(events, context)).toBeUndefined();
     expect(await count(url, database, '°C')).toBe(99);
     const rows = await influxRows(url, database, 'SELECT value FROM "kWh" WHERE entity_id != \'seed\'');
     expect(rows.map((r) => r['value'])).toEqual([String(Number(events[42]?.state))]);
-    expect(await context.metrics.registry.getSingleMetricAsString('ha_ingestor_influx_points_coerced_total')).toMatch(/ 1$/m);
+    expect(await context.metrics.registry.getSingleMetricAsString('ha_ingestor_influx_points_coerced_total')).toMatch(
+      / 1$/m,
+    );
     await sink.close?.();
   });
 
@@ -132,14 +186,20 @@ describe('influxSink v1 on InfluxDB 1.6.7', () => {
     const database = uniqueName('v1_bisect');
     await createInfluxDatabase(url, database);
     // 1.x refuses a point outside the retention policy with "partial write: points beyond retention policy dropped=1".
-    await influxQuery(url, database, `CREATE RETENTION POLICY "short" ON "${database}" DURATION 1h REPLICATION 1 DEFAULT`);
+    await influxQuery(
+      url,
+      database,
+      `CREATE RETENTION POLICY "short" ON "${database}" DURATION 1h REPLICATION 1 DEFAULT`,
+    );
     const now = Date.now() * 1000;
     const events = temperatureEvents(64, { start: now });
     events[37] = temperatureEvents(1, { start: now - 30 * 24 * 3600 * 1_000_000 })[0] as (typeof events)[number];
     const sink = influxSink({ url, apiVersion: '1', database, seedFieldTypes: false });
     const context = createTestContext();
     const result = await sink.write(events, context);
-    expect(result?.rejected).toEqual([{ index: 37, reason: 'beyond_retention', message: expect.stringContaining('beyond retention') }]);
+    expect(result?.rejected).toEqual([
+      { index: 37, reason: 'beyond_retention', message: expect.stringContaining('beyond retention') },
+    ]);
     expect(await count(url, database, '°C')).toBe(63);
     const requests = await context.metrics.registry.getSingleMetricAsString('ha_ingestor_influx_requests_total');
     expect(requests).toMatch(/kind="bisect"/);
@@ -160,7 +220,13 @@ describe('influxSink v1 on InfluxDB 1.6.7', () => {
     const auth = requireService('influxdb-auth', ctx);
     const database = uniqueName('v1_auth');
     await createInfluxDatabase(auth.url, database, auth);
-    const good = influxSink({ url: auth.url, apiVersion: '1', database, username: auth.username, password: auth.password });
+    const good = influxSink({
+      url: auth.url,
+      apiVersion: '1',
+      database,
+      username: auth.username,
+      password: auth.password,
+    });
     const context = createTestContext();
     await good.open?.(context);
     expect(await good.write(temperatureEvents(5), context)).toBeUndefined();

@@ -21,12 +21,18 @@ describe('influxSink v2 on VictoriaMetrics', () => {
     const rows = await vmExport(vm.url, `{__name__="${unit}_value"}`, {
       until: (r) => r.reduce((n, row) => n + row.values.length, 0) >= 2000,
     });
-    expect(rows.map((r) => r.metric['entity_id']).sort()).toEqual(['room_0_temperature', 'room_1_temperature', 'room_2_temperature', 'room_3_temperature']);
+    expect(rows.map((r) => r.metric['entity_id']).sort()).toEqual([
+      'room_0_temperature',
+      'room_1_temperature',
+      'room_2_temperature',
+      'room_3_temperature',
+    ]);
     // µs were written; VictoriaMetrics keeps ms, so 1000 consecutive µs share a millisecond: compare per ms.
     const expected = new Map<string, number>();
     for (const e of events) expected.set(`${e.object_id}|${Math.floor(e.last_updated / 1000)}`, Number(e.state));
     const got = new Map<string, number>();
-    for (const row of rows) row.timestamps.forEach((t, i) => got.set(`${row.metric['entity_id']}|${t}`, row.values[i] as number));
+    for (const row of rows)
+      row.timestamps.forEach((t, i) => got.set(`${row.metric['entity_id']}|${t}`, row.values[i] as number));
     expect([...got.keys()].sort()).toEqual([...expected.keys()].sort());
     await sink.close?.();
   });

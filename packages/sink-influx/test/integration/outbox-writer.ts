@@ -23,7 +23,11 @@ const p = pipeline(source)
   .build();
 p.events.on('error', (e) => console.error(`expected while the database is down: ${e.code} ${e.message}`));
 await p.start();
-await waitFor(() => source.handled(), `${count} events handled (outboxed)`, { until: (n) => n >= count, timeoutMs: 30_000, intervalMs: 20 });
+await waitFor(() => source.handled(), `${count} events handled (outboxed)`, {
+  until: (n) => n >= count,
+  timeoutMs: 30_000,
+  intervalMs: 20,
+});
 console.log(`OUTBOXED ${source.handled()} ${JSON.stringify(p.stats().outboxed)}`);
 // Idle until killed: the outbox must survive an abrupt end.
 setInterval(() => undefined, 60_000);

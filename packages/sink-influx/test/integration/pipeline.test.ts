@@ -15,9 +15,15 @@ describe('influxSink in a pipeline', () => {
     const { url } = requireService('influxdb', ctx);
     const database = uniqueName('pipeline');
     await createInfluxDatabase(url, database);
-    await fetch(`${url}/write?db=${database}&precision=u`, { method: 'POST', body: `kWh,entity_id=seed value="text" ${TEST_EVENT_TIME - 5}` });
+    await fetch(`${url}/write?db=${database}&precision=u`, {
+      method: 'POST',
+      body: `kWh,entity_id=seed value="text" ${TEST_EVENT_TIME - 5}`,
+    });
     const events = temperatureEvents(1000);
-    events[123] = temperatureEvents(1, { start: events[123]?.last_updated ?? 0, unit: 'kWh' })[0] as (typeof events)[number];
+    events[123] = temperatureEvents(1, {
+      start: events[123]?.last_updated ?? 0,
+      unit: 'kWh',
+    })[0] as (typeof events)[number];
     const dir = await mkdtemp(join(tmpdir(), 'ha-ingestor-pipeline-'));
     try {
       const source = arraySource(events, { batch: true, finite: true });
@@ -29,7 +35,10 @@ describe('influxSink in a pipeline', () => {
       const stats = await p.stop();
       expect(source.handled()).toBe(1000);
       expect(stats).toMatchObject({ written: { influx: 999 }, dropped: { rejected: 1 }, failed: 0 });
-      const records = (await readFile(join(dir, 'dead-letter.ndjson'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      const records = (await readFile(join(dir, 'dead-letter.ndjson'), 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
       expect(records).toHaveLength(1);
       expect(records[0]).toMatchObject({
         stage: 'sink:influx',

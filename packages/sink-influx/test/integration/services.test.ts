@@ -127,7 +127,9 @@ describe('integration servers', () => {
       await expect(fetch(`${url}/ping`)).rejects.toThrow();
       await own.start('influxdb');
       expect((await fetch(`${url}/ping`)).status).toBe(204);
-      expect(await influxRows(url, db, 'SELECT v FROM m')).toEqual([{ _measurement: 'm', time: 1700000000000000, v: 1 }]);
+      expect(await influxRows(url, db, 'SELECT v FROM m')).toEqual([
+        { _measurement: 'm', time: 1700000000000000, v: 1 },
+      ]);
     } finally {
       await own.close();
     }

@@ -55,11 +55,21 @@ const json = (res: ServerResponse, status: number, body: unknown, headers: Recor
 
 describe('v1 on the wire', () => {
   it('POSTs /write?db=&rp=&precision=u with Basic auth (UTF-8, space and @ in the password) and gzip', async () => {
-    const sink = influxSink({ url: base, apiVersion: '1', database: 'ha db', retentionPolicy: 'one year', username: 'hauser', password: 'h@ s3cret ü', seedFieldTypes: false });
+    const sink = influxSink({
+      url: base,
+      apiVersion: '1',
+      database: 'ha db',
+      retentionPolicy: 'one year',
+      username: 'hauser',
+      password: 'h@ s3cret ü',
+      seedFieldTypes: false,
+    });
     await sink.write(temperatureEvents(50), createTestContext());
     const [req] = seen;
     expect(req?.method).toBe('POST');
-    expect(new URL(req?.url ?? '', base).searchParams).toEqual(new URLSearchParams({ db: 'ha db', precision: 'u', rp: 'one year' }));
+    expect(new URL(req?.url ?? '', base).searchParams).toEqual(
+      new URLSearchParams({ db: 'ha db', precision: 'u', rp: 'one year' }),
+    );
     expect(req?.headers.authorization).toBe(`Basic ${Buffer.from('hauser:h@ s3cret ü', 'utf8').toString('base64')}`);
     expect(req?.headers['content-encoding']).toBe('gzip');
     expect(req?.body.split('\n')).toHaveLength(50);
@@ -130,7 +140,11 @@ describe('v2 on the wire (official client transport)', () => {
     const sink = influxSink({ url: base, bucket: 'ha' });
     const result = await sink.write(events, createTestContext());
     expect(result?.rejected).toEqual([
-      { index: 6, reason: 'type_conflict', message: 'HTTP 422: field type conflict: field "value" of measurement "kWh" already exists as type string' },
+      {
+        index: 6,
+        reason: 'type_conflict',
+        message: 'HTTP 422: field type conflict: field "value" of measurement "kWh" already exists as type string',
+      },
     ]);
     expect(seen).toHaveLength(1);
     await sink.close?.();
@@ -140,11 +154,19 @@ describe('v2 on the wire (official client transport)', () => {
     reply = (req, res) =>
       json(res, 400, {
         error: 'partial write of line protocol occurred',
-        data: [{ original_line: req.body.split('\n')[2], line_number: 3, error_message: 'invalid column type for column value' }],
+        data: [
+          {
+            original_line: req.body.split('\n')[2],
+            line_number: 3,
+            error_message: 'invalid column type for column value',
+          },
+        ],
       });
     const sink = influxSink({ url: base, bucket: 'ha' });
     const result = await sink.write(temperatureEvents(5), createTestContext());
-    expect(result?.rejected).toEqual([{ index: 2, reason: 'unparsable', message: 'HTTP 400: invalid column type for column value' }]);
+    expect(result?.rejected).toEqual([
+      { index: 2, reason: 'unparsable', message: 'HTTP 400: invalid column type for column value' },
+    ]);
     await sink.close?.();
   });
 
@@ -167,10 +189,16 @@ describe('v2 on the wire (official client transport)', () => {
     reply = (_req, res) => res.writeHead(404, { 'content-type': 'text/plain' }).end('404 page not found');
     const logged: string[] = [];
     const ctx = createTestContext({
-      logger: { ...createTestContext().logger, error: (o: unknown, m?: string) => logged.push(typeof o === 'string' ? o : (m ?? '')) },
+      logger: {
+        ...createTestContext().logger,
+        error: (o: unknown, m?: string) => logged.push(typeof o === 'string' ? o : (m ?? '')),
+      },
     });
     const sink = influxSink({ url: base, bucket: 'ha' });
-    await expect(sink.write(temperatureEvents(2), ctx)).rejects.toMatchObject({ code: 'SINK_UNAVAILABLE', data: { reason: 'not_found' } });
+    await expect(sink.write(temperatureEvents(2), ctx)).rejects.toMatchObject({
+      code: 'SINK_UNAVAILABLE',
+      data: { reason: 'not_found' },
+    });
     expect(logged.join('\n')).toMatch(/apiVersion/);
     await sink.close?.();
   });
@@ -198,7 +226,12 @@ describe('sink behaviour on the wire', () => {
       {
         toPoints: (e): Point[] => [
           { measurement: 'a', tags: {}, fields: { v: 1 }, time: e.time_fired },
-          { measurement: 'b', tags: {}, fields: e.time_fired === 1001 ? { i: intField(2n ** 64n) } : { v: 2 }, time: e.time_fired },
+          {
+            measurement: 'b',
+            tags: {},
+            fields: e.time_fired === 1001 ? { i: intField(2n ** 64n) } : { v: 2 },
+            time: e.time_fired,
+          },
         ],
       },
     );
@@ -214,13 +247,22 @@ describe('sink behaviour on the wire', () => {
     const logger = createJsonLogger({ level: 'trace', write: (line) => lines.push(line) });
     const ctx = createTestContext({ logger });
     const password = 'pa55 w@rd-never-logged';
-    const sink = influxSink({ url: `${base}/`, apiVersion: '1', database: 'ha', username: 'hauser', password, createDatabase: true });
+    const sink = influxSink({
+      url: `${base}/`,
+      apiVersion: '1',
+      database: 'ha',
+      username: 'hauser',
+      password,
+      createDatabase: true,
+    });
     await sink.open?.(ctx);
     const error: unknown = await sink.write(temperatureEvents(2), ctx).catch((e: unknown) => e);
     const health: unknown = await sink.healthcheck?.(new AbortController().signal).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'AUTH_FAILED' });
     expect(health).toMatchObject({ code: 'AUTH_FAILED' });
-    const everything = [...lines, String(error), JSON.stringify(error), String(health), JSON.stringify(health)].join('\n');
+    const everything = [...lines, String(error), JSON.stringify(error), String(health), JSON.stringify(health)].join(
+      '\n',
+    );
     expect(lines.length).toBeGreaterThan(0); // the failed CREATE DATABASE / SHOW FIELD KEYS were logged
     expect(everything).not.toContain(password);
     expect(everything).not.toContain(Buffer.from(`hauser:${password}`).toString('base64'));

@@ -39,17 +39,30 @@ export type DiscoveryConfigResult =
  * (`discovery_wildcard_topic` for `+`/`#`, `discovery_invalid_topic` for `$…`, U+0000, too long) and a
  * result that is not a valid entity id (`invalid_entity_id`, e.g. from a component level `Sen sor`).
  */
-export function readDiscoveryConfig(discoveryId: string, component: string, topicObjectId: string, payload: unknown): DiscoveryConfigResult {
-  if (!isJsonObject(payload)) return { ok: false, reason: 'invalid_discovery_config', message: 'config is not a JSON object' };
+export function readDiscoveryConfig(
+  discoveryId: string,
+  component: string,
+  topicObjectId: string,
+  payload: unknown,
+): DiscoveryConfigResult {
+  if (!isJsonObject(payload))
+    return { ok: false, reason: 'invalid_discovery_config', message: 'config is not a JSON object' };
   const config = expandConfig(payload);
   const stateTopic = config['state_topic'];
   if (typeof stateTopic !== 'string' || stateTopic === '') {
-    return { ok: false, reason: 'discovery_missing_key', message: 'config has no state_topic (stat_t): nothing to ingest' };
+    return {
+      ok: false,
+      reason: 'discovery_missing_key',
+      message: 'config has no state_topic (stat_t): nothing to ingest',
+    };
   }
   // The source subscribes these topics on the config's word: a filter would subscribe to everything
   // (issue 11: `#` in a state_topic copied foreign payloads into the dead-letter file).
   const jsonAttributesTopic = config['json_attributes_topic'];
-  for (const [key, topic] of [['state_topic', stateTopic], ['json_attributes_topic', jsonAttributesTopic]] as const) {
+  for (const [key, topic] of [
+    ['state_topic', stateTopic],
+    ['json_attributes_topic', jsonAttributesTopic],
+  ] as const) {
     if (typeof topic !== 'string' || (key === 'json_attributes_topic' && topic === '')) continue;
     const problem = topicNameProblem(topic);
     if (problem !== undefined) {
@@ -68,7 +81,11 @@ export function readDiscoveryConfig(discoveryId: string, component: string, topi
   const device = isJsonObject(config['device']) ? config['device'] : undefined;
   const entityId = entityIdOf(component, topicObjectId, config, device);
   if (!isValidEntityId(entityId)) {
-    return { ok: false, reason: 'invalid_entity_id', message: `config gives "${entityId.slice(0, 200)}", not a valid entity id` };
+    return {
+      ok: false,
+      reason: 'invalid_entity_id',
+      message: `config gives "${entityId.slice(0, 200)}", not a valid entity id`,
+    };
   }
   const attributes: Record<string, unknown> = {};
   const copy = (from: string, to = from) => {
@@ -168,7 +185,8 @@ const DEVICE_ABBREVIATIONS: Readonly<Record<string, string>> = {
   url: 'url',
 };
 
-const TEMPLATE_RE = /^\{\{\s*(value_json((?:\.[A-Za-z_][A-Za-z0-9_]*|\[\s*(?:'[^']*'|"[^"]*"|\d+)\s*\])*)|value)\s*\}\}$/;
+const TEMPLATE_RE =
+  /^\{\{\s*(value_json((?:\.[A-Za-z_][A-Za-z0-9_]*|\[\s*(?:'[^']*'|"[^"]*"|\d+)\s*\])*)|value)\s*\}\}$/;
 const PATH_PART_RE = /\.([A-Za-z_][A-Za-z0-9_]*)|\[\s*(?:'([^']*)'|"([^"]*)"|(\d+))\s*\]/g;
 
 function readTemplate(template: unknown): ValueExtractor | undefined {
@@ -200,7 +218,10 @@ function entityIdOf(
   return `${component}.${slugify(topicObjectId) || 'unnamed'}`;
 }
 
-function friendlyName(config: Readonly<Record<string, unknown>>, device: Readonly<Record<string, unknown>> | undefined): string | undefined {
+function friendlyName(
+  config: Readonly<Record<string, unknown>>,
+  device: Readonly<Record<string, unknown>> | undefined,
+): string | undefined {
   const name = config['name'];
   const deviceName = typeof device?.['name'] === 'string' ? device['name'] : undefined;
   if (name === null) return deviceName;

@@ -4,7 +4,8 @@ import { createDiscoveryParser } from './discovery.js';
 import { readDiscoveryConfig } from './discovery-config.js';
 
 // Issue 11, "trusting the broker": a discovery config is a broker payload, not configuration.
-const config = (id: string, body: Record<string, unknown>) => message(`homeassistant/sensor/${id}/config`, JSON.stringify(body), { retain: true });
+const config = (id: string, body: Record<string, unknown>) =>
+  message(`homeassistant/sensor/${id}/config`, JSON.stringify(body), { retain: true });
 
 describe('discovery: configs are untrusted (issue 11)', () => {
   it.each([
@@ -24,8 +25,15 @@ describe('discovery: configs are untrusted (issue 11)', () => {
   });
 
   it('refuses a config whose entity id is not valid, and ignores an invalid default_entity_id', () => {
-    expect(readDiscoveryConfig('Sen sor/x', 'Sen sor', 'x', { stat_t: 's' })).toMatchObject({ ok: false, reason: 'invalid_entity_id' });
-    const r = readDiscoveryConfig('sensor/x', 'sensor', 'x', { stat_t: 's', def_ent_id: 'Not An.Entity', obj_id: 'fine' });
+    expect(readDiscoveryConfig('Sen sor/x', 'Sen sor', 'x', { stat_t: 's' })).toMatchObject({
+      ok: false,
+      reason: 'invalid_entity_id',
+    });
+    const r = readDiscoveryConfig('sensor/x', 'sensor', 'x', {
+      stat_t: 's',
+      def_ent_id: 'Not An.Entity',
+      obj_id: 'fine',
+    });
     expect(r.ok && r.entity.entityId).toBe('sensor.fine');
   });
 
@@ -83,6 +91,9 @@ describe('discovery: configs are untrusted (issue 11)', () => {
     expect(again.kind).toBe('events');
     expect(again.kind === 'events' && again.events[0]?.attributes).not.toHaveProperty('a');
     // c29 was kept: its replay is still recognised.
-    expect(p.parse(message('s/29', '1', { retain: true }), ctx)).toEqual({ kind: 'ignored', reason: 'duplicate_replay' });
+    expect(p.parse(message('s/29', '1', { retain: true }), ctx)).toEqual({
+      kind: 'ignored',
+      reason: 'duplicate_replay',
+    });
   });
 });

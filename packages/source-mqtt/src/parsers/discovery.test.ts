@@ -26,7 +26,12 @@ describe('discovery config', () => {
       unit_of_measurement: '°C',
       device_class: 'temperature',
       unique_id: '0x00158d0001_temperature_zigbee2mqtt',
-      device: { identifiers: ['zigbee2mqtt_0x00158d0001'], name: 'Kitchen', manufacturer: 'Aqara', model: 'WSDCGQ11LM' },
+      device: {
+        identifiers: ['zigbee2mqtt_0x00158d0001'],
+        name: 'Kitchen',
+        manufacturer: 'Aqara',
+        model: 'WSDCGQ11LM',
+      },
     });
   });
 
@@ -44,12 +49,20 @@ describe('discovery config', () => {
   });
 
   it('rejects configs without a state topic and templates beyond value_json paths', () => {
-    expect(readDiscoveryConfig('s/x', 'sensor', 'x', { name: 'x' })).toMatchObject({ ok: false, reason: 'discovery_missing_key' });
-    expect(readDiscoveryConfig('s/x', 'sensor', 'x', { stat_t: 'a', val_tpl: '{{ value | float * 10 }}' })).toMatchObject({
+    expect(readDiscoveryConfig('s/x', 'sensor', 'x', { name: 'x' })).toMatchObject({
+      ok: false,
+      reason: 'discovery_missing_key',
+    });
+    expect(
+      readDiscoveryConfig('s/x', 'sensor', 'x', { stat_t: 'a', val_tpl: '{{ value | float * 10 }}' }),
+    ).toMatchObject({
       ok: false,
       reason: 'discovery_unsupported_template',
     });
-    expect(readDiscoveryConfig('s/x', 'sensor', 'x', [1])).toMatchObject({ ok: false, reason: 'invalid_discovery_config' });
+    expect(readDiscoveryConfig('s/x', 'sensor', 'x', [1])).toMatchObject({
+      ok: false,
+      reason: 'invalid_discovery_config',
+    });
   });
 
   it('reads value_json paths with dots, brackets and quotes', () => {
@@ -64,7 +77,10 @@ describe('discovery config', () => {
       objectId: 'obj',
       discoveryId: 'sensor/node/obj',
     });
-    expect(parseDiscoveryTopic('homeassistant/sensor/obj/config', 'homeassistant')).toMatchObject({ component: 'sensor', objectId: 'obj' });
+    expect(parseDiscoveryTopic('homeassistant/sensor/obj/config', 'homeassistant')).toMatchObject({
+      component: 'sensor',
+      objectId: 'obj',
+    });
     expect(parseDiscoveryTopic('homeassistant/sensor/obj/state', 'homeassistant')).toBeUndefined();
   });
 });
@@ -73,7 +89,12 @@ describe('discovery parser', () => {
   it('maps device state topics to events with entity id, unit, device_class and device', () => {
     const p = createDiscoveryParser({ prefix: 'homeassistant' });
     const ctx = parserContext();
-    expect(p.parse(message('homeassistant/sensor/0x00158d0001/temperature/config', JSON.stringify(z2mTemp), { retain: true }), ctx)).toEqual({
+    expect(
+      p.parse(
+        message('homeassistant/sensor/0x00158d0001/temperature/config', JSON.stringify(z2mTemp), { retain: true }),
+        ctx,
+      ),
+    ).toEqual({
       kind: 'ignored',
       reason: 'discovery_config',
     });
@@ -101,8 +122,20 @@ describe('discovery parser', () => {
   it('emits one event per entity sharing a state topic and skips entities whose value is absent', () => {
     const p = createDiscoveryParser({ prefix: 'homeassistant' });
     const ctx = parserContext();
-    p.parse(message('homeassistant/sensor/dev/t/config', JSON.stringify({ stat_t: 'dev/state', val_tpl: '{{ value_json.t }}', obj_id: 'dev_t' })), ctx);
-    p.parse(message('homeassistant/sensor/dev/h/config', JSON.stringify({ stat_t: 'dev/state', val_tpl: '{{ value_json.h }}', obj_id: 'dev_h' })), ctx);
+    p.parse(
+      message(
+        'homeassistant/sensor/dev/t/config',
+        JSON.stringify({ stat_t: 'dev/state', val_tpl: '{{ value_json.t }}', obj_id: 'dev_t' }),
+      ),
+      ctx,
+    );
+    p.parse(
+      message(
+        'homeassistant/sensor/dev/h/config',
+        JSON.stringify({ stat_t: 'dev/state', val_tpl: '{{ value_json.h }}', obj_id: 'dev_h' }),
+      ),
+      ctx,
+    );
     const both = p.parse(message('dev/state', '{"t":1,"h":2}'), ctx);
     expect(both.kind === 'events' && both.events.map((e) => [e.entity_id, e.state])).toEqual([
       ['sensor.dev_t', '1'],
@@ -115,7 +148,13 @@ describe('discovery parser', () => {
   it('maps binary_sensor payload_on/off to on/off', () => {
     const p = createDiscoveryParser({ prefix: 'homeassistant' });
     const ctx = parserContext();
-    p.parse(message('homeassistant/binary_sensor/door/config', JSON.stringify({ stat_t: 'door/state', pl_on: 'OPEN', pl_off: 'CLOSED', name: 'Door' })), ctx);
+    p.parse(
+      message(
+        'homeassistant/binary_sensor/door/config',
+        JSON.stringify({ stat_t: 'door/state', pl_on: 'OPEN', pl_off: 'CLOSED', name: 'Door' }),
+      ),
+      ctx,
+    );
     const r = p.parse(message('door/state', 'OPEN'), ctx);
     expect(r.kind === 'events' && r.events[0]?.state).toBe('on');
   });
@@ -124,7 +163,10 @@ describe('discovery parser', () => {
     const p = createDiscoveryParser({ prefix: 'homeassistant' });
     const ctx = parserContext();
     p.parse(message('homeassistant/sensor/x/config', JSON.stringify({ stat_t: 'x/state' })), ctx);
-    expect(p.parse(message('homeassistant/sensor/x/config', ''), ctx)).toEqual({ kind: 'ignored', reason: 'discovery_removed' });
+    expect(p.parse(message('homeassistant/sensor/x/config', ''), ctx)).toEqual({
+      kind: 'ignored',
+      reason: 'discovery_removed',
+    });
     expect(p.owns?.('x/state')).toBe(false);
     expect(p.parse(message('x/state', '1'), ctx)).toEqual({ kind: 'unmapped' });
   });
@@ -132,8 +174,14 @@ describe('discovery parser', () => {
   it('dead-letters invalid JSON configs and configs with missing keys', () => {
     const p = createDiscoveryParser({ prefix: 'homeassistant' });
     const ctx = parserContext();
-    expect(p.parse(message('homeassistant/sensor/x/config', '{oops'), ctx)).toMatchObject({ kind: 'invalid', reason: 'invalid_json' });
-    expect(p.parse(message('homeassistant/sensor/x/config', '{"name":"x"}'), ctx)).toMatchObject({ kind: 'invalid', reason: 'discovery_missing_key' });
+    expect(p.parse(message('homeassistant/sensor/x/config', '{oops'), ctx)).toMatchObject({
+      kind: 'invalid',
+      reason: 'invalid_json',
+    });
+    expect(p.parse(message('homeassistant/sensor/x/config', '{"name":"x"}'), ctx)).toMatchObject({
+      kind: 'invalid',
+      reason: 'discovery_missing_key',
+    });
   });
 
   it('drops a retained device state identical to the last one (replay) but keeps live repeats', () => {
@@ -141,12 +189,18 @@ describe('discovery parser', () => {
     const ctx = parserContext();
     p.parse(message('homeassistant/sensor/x/config', JSON.stringify({ stat_t: 'x/state', obj_id: 'x' })), ctx);
     expect(p.parse(message('x/state', '5', { retain: true }), ctx).kind).toBe('events');
-    expect(p.parse(message('x/state', '5', { retain: true }), ctx)).toEqual({ kind: 'ignored', reason: 'duplicate_replay' });
+    expect(p.parse(message('x/state', '5', { retain: true }), ctx)).toEqual({
+      kind: 'ignored',
+      reason: 'duplicate_replay',
+    });
     expect(p.parse(message('x/state', '5'), ctx).kind).toBe('events');
   });
 
   it('ignores the HA birth message', () => {
     const p = createDiscoveryParser({ prefix: 'homeassistant' });
-    expect(p.parse(message('homeassistant/status', 'online'), parserContext())).toEqual({ kind: 'ignored', reason: 'birth_message' });
+    expect(p.parse(message('homeassistant/status', 'online'), parserContext())).toEqual({
+      kind: 'ignored',
+      reason: 'birth_message',
+    });
   });
 });

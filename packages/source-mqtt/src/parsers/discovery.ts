@@ -30,7 +30,12 @@ export function parseDiscoveryTopic(topic: string, prefix: string): DiscoveryTop
   const [component = '', a = '', b] = levels.length === 4 ? levels : [levels[0], levels[1], undefined];
   const nodeId = levels.length === 4 ? a : undefined;
   const objectId = levels.length === 4 ? (b ?? '') : a;
-  return { component, ...(nodeId === undefined ? {} : { nodeId }), objectId, discoveryId: levels.slice(0, -1).join('/') };
+  return {
+    component,
+    ...(nodeId === undefined ? {} : { nodeId }),
+    objectId,
+    discoveryId: levels.slice(0, -1).join('/'),
+  };
 }
 
 /**
@@ -51,7 +56,10 @@ export function createDiscoveryParser(input: DiscoveryParserOptions = {}): MqttP
   const byId = createBoundedMap<string, DiscoveredEntity>({ max: options.maxEntities, eviction: 'lru' });
   const byTopic = new Map<string, Set<DiscoveredEntity>>();
   const attributeTopics = new Map<string, Set<DiscoveredEntity>>();
-  const jsonAttributes = createBoundedMap<string, Readonly<Record<string, unknown>>>({ max: options.maxEntities, eviction: 'lru' });
+  const jsonAttributes = createBoundedMap<string, Readonly<Record<string, unknown>>>({
+    max: options.maxEntities,
+    eviction: 'lru',
+  });
   const lastRetained = createBoundedMap<string, string>({ max: options.maxEntities, eviction: 'lru' });
 
   const index = (map: Map<string, Set<DiscoveredEntity>>, topic: string, entity: DiscoveredEntity, add: boolean) => {
@@ -62,7 +70,10 @@ export function createDiscoveryParser(input: DiscoveryParserOptions = {}): MqttP
     else map.set(topic, set);
   };
   const indexed = (topic: string) => byTopic.has(topic) || attributeTopics.has(topic);
-  const topicsOf = (entity: DiscoveredEntity) => [entity.stateTopic, ...(entity.jsonAttributesTopic === undefined ? [] : [entity.jsonAttributesTopic])];
+  const topicsOf = (entity: DiscoveredEntity) => [
+    entity.stateTopic,
+    ...(entity.jsonAttributesTopic === undefined ? [] : [entity.jsonAttributesTopic]),
+  ];
 
   // Takes an entity out of the indexes and gives up the topics nobody else uses any more.
   const unregister = (entity: DiscoveredEntity, ctx: ParserContext) => {
@@ -97,7 +108,11 @@ export function createDiscoveryParser(input: DiscoveryParserOptions = {}): MqttP
       if (indexed(t) || added.includes(t)) continue;
       if (!ctx.subscribe(t)) {
         for (const a of added) ctx.unsubscribe(a);
-        return { kind: 'invalid', reason: 'discovery_subscription_limit', message: `the source refused to subscribe "${t}" (maxDynamicSubscriptions)` };
+        return {
+          kind: 'invalid',
+          reason: 'discovery_subscription_limit',
+          message: `the source refused to subscribe "${t}" (maxDynamicSubscriptions)`,
+        };
       }
       added.push(t);
     }
@@ -135,7 +150,11 @@ export function createDiscoveryParser(input: DiscoveryParserOptions = {}): MqttP
         // Retained replay of a device state topic after a resubscribe: drop it when nothing changed.
         const fingerprint = stableJson([state, attributes]);
         if (fingerprint === undefined) {
-          return { kind: 'invalid', reason: 'json_too_deep', message: `attributes of ${entity.entityId} nest deeper than ${STABLE_JSON_MAX_DEPTH - 2} levels` };
+          return {
+            kind: 'invalid',
+            reason: 'json_too_deep',
+            message: `attributes of ${entity.entityId} nest deeper than ${STABLE_JSON_MAX_DEPTH - 2} levels`,
+          };
         }
         if (lastRetained.get(entity.entityId) === fingerprint) {
           replayed = true;
@@ -150,10 +169,15 @@ export function createDiscoveryParser(input: DiscoveryParserOptions = {}): MqttP
     return { kind: 'events', events };
   };
 
-  const onAttributes = (message: MqttMessage, entities: ReadonlySet<DiscoveredEntity>, ctx: ParserContext): ParseResult => {
+  const onAttributes = (
+    message: MqttMessage,
+    entities: ReadonlySet<DiscoveredEntity>,
+    ctx: ParserContext,
+  ): ParseResult => {
     const parsed = parseJson(message.text);
     if (!parsed.ok) return { kind: 'invalid', reason: parsed.error.reason, message: parsed.error.message };
-    if (!isJsonObject(parsed.value)) return { kind: 'invalid', reason: 'invalid_attributes', message: 'json_attributes payload is not an object' };
+    if (!isJsonObject(parsed.value))
+      return { kind: 'invalid', reason: 'invalid_attributes', message: 'json_attributes payload is not an object' };
     for (const entity of entities) {
       const evicted = jsonAttributes.set(entity.entityId, parsed.value);
       if (evicted.length > 0) ctx.evicted('discovery_attributes', evicted.length);

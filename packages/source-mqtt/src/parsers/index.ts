@@ -12,7 +12,10 @@ export { BUILTIN_PARSERS, type BuiltinParserName } from '../options.js';
  * Creates the parser a subscription names: a built-in one configured from the subscription's options,
  * or one of `custom` (from `hooks.parsers`). Unknown names throw CONFIG_INVALID.
  */
-export function createSubscriptionParser(subscription: ResolvedMqttSubscription, custom: Readonly<Record<string, MqttParser>> = {}): MqttParser {
+export function createSubscriptionParser(
+  subscription: ResolvedMqttSubscription,
+  custom: Readonly<Record<string, MqttParser>> = {},
+): MqttParser {
   const own = custom[subscription.parser];
   if (own !== undefined) return own;
   switch (subscription.parser) {
@@ -33,9 +36,10 @@ export function createSubscriptionParser(subscription: ResolvedMqttSubscription,
     case 'auto':
       return createAutoParser(subscription);
     default:
-      throw new ConfigError(`mqtt: unknown parser "${subscription.parser}" (built-in: ${BUILTIN_PARSERS.join(', ')}; or pass it in hooks.parsers)`, [
-        { path: 'options.subscriptions.parser', message: `unknown parser "${subscription.parser}"` },
-      ]);
+      throw new ConfigError(
+        `mqtt: unknown parser "${subscription.parser}" (built-in: ${BUILTIN_PARSERS.join(', ')}; or pass it in hooks.parsers)`,
+        [{ path: 'options.subscriptions.parser', message: `unknown parser "${subscription.parser}"` }],
+      );
   }
 }
 
@@ -44,18 +48,24 @@ export function createSubscriptionParser(subscription: ResolvedMqttSubscription,
  * (`<base>/<domain>/<object_id>/<leaf>`) by shape, plus the state topics discovery learned.
  * Discovery wins when prefix and base topic are the same (both default to `homeassistant`).
  */
-export function createAutoParser(subscription: Pick<ResolvedMqttSubscription, 'statestream' | 'discovery'>): MqttParser {
+export function createAutoParser(
+  subscription: Pick<ResolvedMqttSubscription, 'statestream' | 'discovery'>,
+): MqttParser {
   const statestream = createStatestreamParser(subscription.statestream);
   const discovery = createDiscoveryParser(subscription.discovery);
   return {
     name: 'auto',
     owns: (topic) => discovery.owns?.(topic) ?? false,
     parse: (message, ctx) => {
-      if (parseDiscoveryTopic(message.topic, subscription.discovery.prefix) !== undefined || (discovery.owns?.(message.topic) ?? false)) {
+      if (
+        parseDiscoveryTopic(message.topic, subscription.discovery.prefix) !== undefined ||
+        (discovery.owns?.(message.topic) ?? false)
+      ) {
         return discovery.parse(message, ctx);
       }
       if (message.topic === `${subscription.discovery.prefix}/status`) return discovery.parse(message, ctx);
-      if (parseStatestreamTopic(message.topic, subscription.statestream.baseTopic) !== undefined) return statestream.parse(message, ctx);
+      if (parseStatestreamTopic(message.topic, subscription.statestream.baseTopic) !== undefined)
+        return statestream.parse(message, ctx);
       return { kind: 'unmapped' };
     },
     relieve: (ctx) => statestream.relieve?.(ctx),

@@ -28,19 +28,27 @@ export function createJsonDeviceParser(input: JsonDeviceParserOptions = {}): Mqt
   return {
     name: 'json',
     parse: (message, ctx): ParseResult => {
-      if (options.ignoreTopics.some((f) => topicMatches(f, message.topic))) return { kind: 'ignored', reason: 'ignored_topic' };
-      if (NON_STATE_SUFFIXES.some((s) => message.topic.endsWith(s))) return { kind: 'ignored', reason: 'ignored_topic' };
+      if (options.ignoreTopics.some((f) => topicMatches(f, message.topic)))
+        return { kind: 'ignored', reason: 'ignored_topic' };
+      if (NON_STATE_SUFFIXES.some((s) => message.topic.endsWith(s)))
+        return { kind: 'ignored', reason: 'ignored_topic' };
       if (!message.topic.startsWith(base) || message.topic.length === base.length) {
         return { kind: 'invalid', reason: 'unexpected_topic', message: `not a device topic under "${base}"` };
       }
       const name = message.topic.slice(base.length);
       const parsed = parseJson(message.text);
       if (!parsed.ok) return { kind: 'invalid', reason: parsed.error.reason, message: parsed.error.message };
-      if (!isJsonObject(parsed.value)) return { kind: 'invalid', reason: 'not_an_object', message: 'device payload is not a JSON object' };
+      if (!isJsonObject(parsed.value))
+        return { kind: 'invalid', reason: 'not_an_object', message: 'device payload is not a JSON object' };
       const properties = parsed.value;
       if (message.retain) {
         const fingerprint = stableJson(properties);
-        if (fingerprint === undefined) return { kind: 'invalid', reason: 'json_too_deep', message: 'device payload cannot be fingerprinted (too deep)' };
+        if (fingerprint === undefined)
+          return {
+            kind: 'invalid',
+            reason: 'json_too_deep',
+            message: 'device payload cannot be fingerprinted (too deep)',
+          };
         if (lastRetained.get(message.topic) === fingerprint) return { kind: 'ignored', reason: 'duplicate_replay' };
         const evicted = lastRetained.set(message.topic, fingerprint);
         if (evicted.length > 0) ctx.evicted('json_replay', evicted.length);
@@ -48,7 +56,11 @@ export function createJsonDeviceParser(input: JsonDeviceParserOptions = {}): Mqt
       const device = slugify(name);
       const entityBase = `${options.domain}.${device}`;
       if (!isValidEntityId(entityBase)) {
-        return { kind: 'invalid', reason: 'invalid_entity_id', message: `device name "${name}" gives no valid entity id` };
+        return {
+          kind: 'invalid',
+          reason: 'invalid_entity_id',
+          message: `device name "${name}" gives no valid entity id`,
+        };
       }
       const friendly = { friendly_name: name };
       if (options.mode === 'device') {
@@ -56,7 +68,13 @@ export function createJsonDeviceParser(input: JsonDeviceParserOptions = {}): Mqt
         return {
           kind: 'events',
           events: [
-            buildStateEvent({ entityId: entityBase, state: stateText(state), attributes: { ...attributes, ...friendly }, message, source: ctx.source }),
+            buildStateEvent({
+              entityId: entityBase,
+              state: stateText(state),
+              attributes: { ...attributes, ...friendly },
+              message,
+              source: ctx.source,
+            }),
           ],
         };
       }

@@ -24,24 +24,36 @@ export function createPlainParser(options: PlainParserOptions): MqttParser {
   // Fail at build time on a template naming a wildcard the pattern lacks.
   const names = new Set([...options.pattern.matchAll(/[+#]([A-Za-z0-9_]+)/g)].map((m) => m[1]));
   for (const m of options.entityId.matchAll(/\{([A-Za-z0-9_]+)\}/g)) {
-    if (m[1] !== 'topic' && !names.has(m[1])) throw new TypeError(`plain parser: template {${m[1]}} is not a named wildcard of "${options.pattern}"`);
+    if (m[1] !== 'topic' && !names.has(m[1]))
+      throw new TypeError(`plain parser: template {${m[1]}} is not a named wildcard of "${options.pattern}"`);
   }
   return {
     name: 'plain',
     parse: (message, ctx): ParseResult => {
       const captures = pattern.match(message.topic);
       if (captures === undefined) {
-        return { kind: 'invalid', reason: 'unexpected_topic', message: `topic does not match pattern "${options.pattern}"` };
+        return {
+          kind: 'invalid',
+          reason: 'unexpected_topic',
+          message: `topic does not match pattern "${options.pattern}"`,
+        };
       }
       const entityId = renderTemplate(options.entityId, { topic: message.topic, ...captures });
       if (!isValidEntityId(entityId)) {
-        return { kind: 'invalid', reason: 'invalid_entity_id', message: `template gives "${entityId}", not a valid entity id` };
+        return {
+          kind: 'invalid',
+          reason: 'invalid_entity_id',
+          message: `template gives "${entityId}", not a valid entity id`,
+        };
       }
       const state = message.text.trim();
       if (options.numeric === 'always' && (state === '' || !Number.isFinite(Number(state)))) {
         return { kind: 'invalid', reason: 'not_numeric', message: 'payload is not a number' };
       }
-      return { kind: 'events', events: [buildStateEvent({ entityId, state, attributes: {}, message, source: ctx.source })] };
+      return {
+        kind: 'events',
+        events: [buildStateEvent({ entityId, state, attributes: {}, message, source: ctx.source })],
+      };
     },
   };
 }

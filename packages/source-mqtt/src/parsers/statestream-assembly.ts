@@ -47,7 +47,8 @@ export function readLeaf(leaf: string, text: string): LeafUpdate {
   const json = parseJson(text);
   if (!json.ok) return { invalid: json.error.reason, message: `attribute ${leaf}: ${json.error.message}` };
   if (leaf === 'attributes') {
-    if (!isJsonObject(json.value)) return { invalid: 'invalid_attributes', message: 'attributes payload is not a JSON object' };
+    if (!isJsonObject(json.value))
+      return { invalid: 'invalid_attributes', message: 'attributes payload is not a JSON object' };
     return { attributes: json.value };
   }
   return { attributes: { [leaf]: json.value } };
@@ -107,7 +108,8 @@ export function assemble(
   if (first === undefined) return { kind: 'ignored', reason: 'empty' };
   const time = assembly.lastUpdated ?? first.receivedAt;
   const lastChanged =
-    assembly.lastChanged ?? (previous !== undefined && previous.state.state === state ? previous.state.last_changed : time);
+    assembly.lastChanged ??
+    (previous !== undefined && previous.state.state === state ? previous.state.last_changed : time);
   const event = buildStateEvent({
     entityId: assembly.entityId,
     state,
@@ -118,6 +120,13 @@ export function assemble(
     message: first,
     source: options.source,
   });
-  const haState: HaState = { entity_id: assembly.entityId, state, attributes, last_changed: lastChanged, last_updated: time, context: null };
+  const haState: HaState = {
+    entity_id: assembly.entityId,
+    state,
+    attributes,
+    last_changed: lastChanged,
+    last_updated: time,
+    context: null,
+  };
   return { kind: 'events', events: [event], onHandled: () => commit({ state: haState, fingerprint }) };
 }

@@ -28,7 +28,11 @@ describe('statestream parser hardening (issue 11)', () => {
     p.parse(message('ha/sensor/kitchen/unit', '"°C"'), ctx);
     vi.runAllTimers();
     expect(ctx.settled).toHaveLength(1);
-    expect(eventOf(ctx.settled[0]?.result)).toMatchObject({ entity_id: 'sensor.kitchen', state: '21', attributes: { unit: '°C' } });
+    expect(eventOf(ctx.settled[0]?.result)).toMatchObject({
+      entity_id: 'sensor.kitchen',
+      state: '21',
+      attributes: { unit: '°C' },
+    });
     expect(ctx.reported).toEqual([]);
   });
 
@@ -51,7 +55,9 @@ describe('statestream parser hardening (issue 11)', () => {
     expect(ctx.settled).toHaveLength(1);
     expect(ctx.settled[0]?.messages).toEqual(msgs);
     expect(ctx.settled[0]?.result).toMatchObject({ kind: 'invalid', reason: 'callback_failed' });
-    expect(ctx.settled[0]?.result.kind === 'invalid' && ctx.settled[0].result.message).toContain('injected clock failure');
+    expect(ctx.settled[0]?.result.kind === 'invalid' && ctx.settled[0].result.message).toContain(
+      'injected clock failure',
+    );
     // The parser is still usable: the next change of the same entity assembles normally.
     broken = false;
     p.parse(message('ha/light/desk/state', 'off'), ctx);
@@ -95,7 +101,10 @@ describe('statestream parser hardening (issue 11)', () => {
     p.parse(message('ha/sensor/e49999/state', '1', { retain: true }), ctx);
     p.parse(message('ha/sensor/e0/state', '1', { retain: true }), ctx);
     vi.runAllTimers();
-    expect(ctx.settled.slice(-2).map((s) => s.result.kind === 'ignored' ? s.result.reason : s.result.kind)).toEqual(['duplicate_replay', 'events']);
+    expect(ctx.settled.slice(-2).map((s) => (s.result.kind === 'ignored' ? s.result.reason : s.result.kind))).toEqual([
+      'duplicate_replay',
+      'events',
+    ]);
   });
 
   it('parks at most maxTimestampWaits changes waiting for last_updated; the oldest waits are cut first', () => {
@@ -104,7 +113,8 @@ describe('statestream parser hardening (issue 11)', () => {
     // The stream publishes timestamps: changes without one wait for it.
     p.parse(message('ha/sensor/ref/state', '1'), ctx);
     p.parse(message('ha/sensor/ref/last_updated', LU), ctx);
-    for (let i = 0; i < 1000; i++) p.parse(message(`ha/sensor/flood${i}/state`, String(i), { receivedAt: 1_000 + i }), ctx);
+    for (let i = 0; i < 1000; i++)
+      p.parse(message(`ha/sensor/flood${i}/state`, String(i), { receivedAt: 1_000 + i }), ctx);
     vi.advanceTimersByTime(100);
     expect(ctx.evictions['statestream_wait_limit']).toBe(990);
     // ref and the 990 oldest flood changes are settled; the 10 newest are parked.
@@ -115,7 +125,10 @@ describe('statestream parser hardening (issue 11)', () => {
     // A parked change still gets its timestamp when it comes.
     p.parse(message('ha/sensor/flood999/last_updated', LU), ctx);
     vi.advanceTimersByTime(100);
-    expect(eventOf(ctx.settled.at(-1)?.result)).toMatchObject({ entity_id: 'sensor.flood999', provenance: { topic: 'ha/sensor/flood999/state' } });
+    expect(eventOf(ctx.settled.at(-1)?.result)).toMatchObject({
+      entity_id: 'sensor.flood999',
+      provenance: { topic: 'ha/sensor/flood999/state' },
+    });
     expect(eventOf(ctx.settled.at(-1)?.result)?.provenance.timeFromReceipt).toBeUndefined();
     vi.advanceTimersByTime(2000);
     expect(ctx.settled).toHaveLength(1001);
@@ -137,7 +150,10 @@ describe('statestream parser hardening (issue 11)', () => {
     p.parse(message('ha/sensor/b/state', '1'), ctx);
     vi.advanceTimersByTime(100);
     expect(ctx.settled).toHaveLength(7);
-    expect(eventOf(ctx.settled[6]?.result)).toMatchObject({ entity_id: 'sensor.b', provenance: { timeFromReceipt: true } });
+    expect(eventOf(ctx.settled[6]?.result)).toMatchObject({
+      entity_id: 'sensor.b',
+      provenance: { timeFromReceipt: true },
+    });
     expect(ctx.evictions['statestream_wait_pressure']).toBe(6);
   });
 

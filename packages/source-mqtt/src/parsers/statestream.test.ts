@@ -7,12 +7,20 @@ const LU = '2026-11-29T10:00:00.123456+00:00';
 const LU_US = parseHaTime(LU) ?? 0;
 
 const parser = (over: Partial<Parameters<typeof createStatestreamParser>[0]> = {}) =>
-  createStatestreamParser({ baseTopic: 'ha', assemblyWindowMs: 75, timestampWaitMs: 0, dropRetainedReplay: true, ...over });
+  createStatestreamParser({
+    baseTopic: 'ha',
+    assemblyWindowMs: 75,
+    timestampWaitMs: 0,
+    dropRetainedReplay: true,
+    ...over,
+  });
 
 /** The messages HA's mqtt_statestream publishes for one change, in HA's order. */
 const change = (state: string, attrs: Record<string, unknown>, lu?: string, extra: { retain?: boolean } = {}) => [
   message('ha/sensor/kitchen/state', state, extra),
-  ...(lu === undefined ? [] : [message('ha/sensor/kitchen/last_updated', lu, extra), message('ha/sensor/kitchen/last_changed', lu, extra)]),
+  ...(lu === undefined
+    ? []
+    : [message('ha/sensor/kitchen/last_updated', lu, extra), message('ha/sensor/kitchen/last_changed', lu, extra)]),
   ...Object.entries(attrs).map(([k, v]) => message(`ha/sensor/kitchen/${k}`, JSON.stringify(v), extra)),
 ];
 
@@ -64,7 +72,10 @@ describe('statestream parser', () => {
     // The latest message came 60 ms ago, but the first 300 ms ago: the cap closed it.
     expect(ctx.settled).toHaveLength(1);
     const result = ctx.settled[0]?.result;
-    expect(result?.kind === 'events' && result.events[0]).toMatchObject({ last_updated: LU_US, attributes: { attr0: 1, attr1: 1, attr2: 1 } });
+    expect(result?.kind === 'events' && result.events[0]).toMatchObject({
+      last_updated: LU_US,
+      attributes: { attr0: 1, attr1: 1, attr2: 1 },
+    });
   });
 
   it('uses the receipt time and flags it when HA publishes no timestamps (learnt from the first change)', () => {
@@ -76,12 +87,19 @@ describe('statestream parser', () => {
     expect(ctx.settled).toHaveLength(0);
     vi.advanceTimersByTime(1);
     const result = ctx.settled[0]?.result;
-    expect(result?.kind === 'events' && result.events[0]).toMatchObject({ last_updated: 5_000_000, key: 'light.desk@5000000', provenance: { timeFromReceipt: true } });
+    expect(result?.kind === 'events' && result.events[0]).toMatchObject({
+      last_updated: 5_000_000,
+      key: 'light.desk@5000000',
+      provenance: { timeFromReceipt: true },
+    });
     // Now known: no timestamps. The next change closes after the normal window.
     p.parse(message('ha/light/desk/state', 'off', { receivedAt: 6_000_000 }), ctx);
     vi.advanceTimersByTime(75);
     const second = ctx.settled[1]?.result;
-    expect(second?.kind === 'events' && second.events[0]).toMatchObject({ state: 'off', provenance: { timeFromReceipt: true } });
+    expect(second?.kind === 'events' && second.events[0]).toMatchObject({
+      state: 'off',
+      provenance: { timeFromReceipt: true },
+    });
   });
 
   it('accepts a combined `attributes` JSON object topic', () => {
@@ -139,14 +157,21 @@ describe('statestream parser', () => {
     p.parse(message('ha/sensor/kitchen/battery', '90', { receivedAt: 2_000 }), ctx);
     vi.advanceTimersByTime(75);
     const second = ctx.settled[1]?.result;
-    expect(second?.kind === 'events' && second.events[0]).toMatchObject({ last_changed: 1_000, last_updated: 2_000, old_state: { state: '7' } });
+    expect(second?.kind === 'events' && second.events[0]).toMatchObject({
+      last_changed: 1_000,
+      last_updated: 2_000,
+      old_state: { state: '7' },
+    });
   });
 
   it('dead-letters an attribute that is not JSON without dropping the rest of the change', () => {
     const p = parser();
     const ctx = parserContext();
     p.parse(message('ha/sensor/kitchen/state', '1'), ctx);
-    expect(p.parse(message('ha/sensor/kitchen/friendly_name', 'Kitchen'), ctx)).toMatchObject({ kind: 'invalid', reason: 'invalid_json' });
+    expect(p.parse(message('ha/sensor/kitchen/friendly_name', 'Kitchen'), ctx)).toMatchObject({
+      kind: 'invalid',
+      reason: 'invalid_json',
+    });
     vi.advanceTimersByTime(75);
     expect(ctx.settled[0]?.result.kind).toBe('events');
   });
@@ -154,9 +179,18 @@ describe('statestream parser', () => {
   it('dead-letters bad timestamps, a change without any state, and topics of another shape', () => {
     const p = parser();
     const ctx = parserContext();
-    expect(p.parse(message('ha/sensor/kitchen/last_updated', 'yesterday'), ctx)).toMatchObject({ kind: 'invalid', reason: 'invalid_timestamp' });
-    expect(p.parse(message('ha/sensor/kitchen', '1'), ctx)).toMatchObject({ kind: 'invalid', reason: 'unexpected_topic' });
-    expect(p.parse(message('other/sensor/kitchen/state', '1'), ctx)).toMatchObject({ kind: 'invalid', reason: 'unexpected_topic' });
+    expect(p.parse(message('ha/sensor/kitchen/last_updated', 'yesterday'), ctx)).toMatchObject({
+      kind: 'invalid',
+      reason: 'invalid_timestamp',
+    });
+    expect(p.parse(message('ha/sensor/kitchen', '1'), ctx)).toMatchObject({
+      kind: 'invalid',
+      reason: 'unexpected_topic',
+    });
+    expect(p.parse(message('other/sensor/kitchen/state', '1'), ctx)).toMatchObject({
+      kind: 'invalid',
+      reason: 'unexpected_topic',
+    });
   });
 
   it('never makes an event of stragglers without a state (the tail of a change slower than the window)', () => {
@@ -193,7 +227,10 @@ describe('statestream parser', () => {
     p.parse(message('ha/sensor/hall/last_updated', LU3), ctx);
     vi.advanceTimersByTime(75);
     const third = ctx.settled[2]?.result;
-    expect(third?.kind === 'events' && third.events[0]).toMatchObject({ entity_id: 'sensor.hall', last_updated: parseHaTime(LU3) });
+    expect(third?.kind === 'events' && third.events[0]).toMatchObject({
+      entity_id: 'sensor.hall',
+      last_updated: parseHaTime(LU3),
+    });
     // A timestamp that never comes: the receipt time after timestampWaitMs, flagged.
     p.parse(message('ha/sensor/kitchen/state', '3'), ctx);
     vi.advanceTimersByTime(999);
@@ -213,7 +250,11 @@ describe('statestream parser', () => {
   });
 
   it('parses topics under a multi-level base topic', () => {
-    expect(parseStatestreamTopic('home/stream/sensor/x/state', 'home/stream')).toEqual({ domain: 'sensor', objectId: 'x', leaf: 'state' });
+    expect(parseStatestreamTopic('home/stream/sensor/x/state', 'home/stream')).toEqual({
+      domain: 'sensor',
+      objectId: 'x',
+      leaf: 'state',
+    });
     expect(parseStatestreamTopic('home/stream/sensor/x', 'home/stream')).toBeUndefined();
   });
 });

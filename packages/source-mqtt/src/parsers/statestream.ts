@@ -80,26 +80,39 @@ export function createStatestreamParser(input: StatestreamParserOptions = {}): M
     forget(assembly);
     if (assembly.settled) return;
     assembly.settled = true;
-    ctx.settle(assembly.messages, { kind: 'invalid', reason: 'callback_failed', message: `statestream change of ${assembly.entityId}: ${error.message}` });
+    ctx.settle(assembly.messages, {
+      kind: 'invalid',
+      reason: 'callback_failed',
+      message: `statestream change of ${assembly.entityId}: ${error.message}`,
+    });
   };
 
   const closeNow = (assembly: Assembly, ctx: ParserContext): void => {
     if (assembly.settled) return;
     forget(assembly);
     const id = assembly.entityId;
-    const result = assemble(assembly, memory.get(id), { dropRetainedReplay: options.dropRetainedReplay, source: ctx.source }, (remembered) => {
-      const current = memory.peek(id);
-      if (current !== undefined && current.state.last_updated > remembered.state.last_updated) return;
-      const evicted = memory.set(id, remembered);
-      if (evicted.length > 0) ctx.evicted('statestream_memory', evicted.length);
-    });
+    const result = assemble(
+      assembly,
+      memory.get(id),
+      { dropRetainedReplay: options.dropRetainedReplay, source: ctx.source },
+      (remembered) => {
+        const current = memory.peek(id);
+        if (current !== undefined && current.state.last_updated > remembered.state.last_updated) return;
+        const evicted = memory.set(id, remembered);
+        if (evicted.length > 0) ctx.evicted('statestream_memory', evicted.length);
+      },
+    );
     assembly.settled = true;
     ctx.settle(assembly.messages, result);
   };
   // Every close is isolated: a throw while closing one change settles that change's messages as failed,
   // whichever path closed it (its timer, a newer change, an eviction, a cut wait, stop).
   const close = (assembly: Assembly, ctx: ParserContext): void =>
-    ctx.guard('statestream close', () => closeNow(assembly, ctx), (error) => fail(assembly, ctx, error))();
+    ctx.guard(
+      'statestream close',
+      () => closeNow(assembly, ctx),
+      (error) => fail(assembly, ctx, error),
+    )();
 
   const park = (assembly: Assembly, ctx: ParserContext, deadline: number): void => {
     for (const oldest of waits.values()) {
@@ -159,7 +172,11 @@ export function createStatestreamParser(input: StatestreamParserOptions = {}): M
     const cap = assembly.openedAt + 4 * options.assemblyWindowMs;
     const delay = Math.max(0, Math.min(options.assemblyWindowMs, cap - ctx.now()));
     assembly.timer = setTimeout(
-      ctx.guard('statestream assembly window', () => onQuiet(assembly, ctx), (error) => fail(assembly, ctx, error)),
+      ctx.guard(
+        'statestream assembly window',
+        () => onQuiet(assembly, ctx),
+        (error) => fail(assembly, ctx, error),
+      ),
       delay,
     );
   };
@@ -167,11 +184,19 @@ export function createStatestreamParser(input: StatestreamParserOptions = {}): M
   const parse = (message: MqttMessage, ctx: ParserContext): ParseResult => {
     const parts = parseStatestreamTopic(message.topic, options.baseTopic);
     if (parts === undefined) {
-      return { kind: 'invalid', reason: 'unexpected_topic', message: `not a statestream topic under "${options.baseTopic}/"` };
+      return {
+        kind: 'invalid',
+        reason: 'unexpected_topic',
+        message: `not a statestream topic under "${options.baseTopic}/"`,
+      };
     }
     const entityId = `${parts.domain}.${parts.objectId}`;
     if (!isValidEntityId(entityId)) {
-      return { kind: 'invalid', reason: 'invalid_entity_id', message: 'statestream topic does not name a valid entity id (<domain>/<object_id>, a-z0-9_)' };
+      return {
+        kind: 'invalid',
+        reason: 'invalid_entity_id',
+        message: 'statestream topic does not name a valid entity id (<domain>/<object_id>, a-z0-9_)',
+      };
     }
     const update = readLeaf(parts.leaf, message.text);
     if ('invalid' in update) return { kind: 'invalid', reason: update.invalid, message: update.message };
@@ -183,7 +208,15 @@ export function createStatestreamParser(input: StatestreamParserOptions = {}): M
       assembly = undefined;
     }
     if (assembly === undefined) {
-      const created: Assembly = { entityId, attributes: {}, hasAttributes: false, messages: [], openedAt: ctx.now(), timer: undefined, settled: false };
+      const created: Assembly = {
+        entityId,
+        attributes: {},
+        hasAttributes: false,
+        messages: [],
+        openedAt: ctx.now(),
+        timer: undefined,
+        settled: false,
+      };
       const evicted = open.set(entityId, created);
       for (const [, old] of evicted) close(old, ctx);
       if (evicted.length > 0) ctx.evicted('statestream_open', evicted.length);

@@ -26,7 +26,13 @@ describe.each(targets)('WebSocket source + statestream on $name in one pipeline'
     target = await start();
     if (target === undefined) return;
     sim = await createHaSimulator({ seed: 11, entityCount: 30 });
-    states = await createStatestreamPublisher({ url: target.url, baseTopic: 'x8', publishAttributes: true, publishTimestamps: true, clientOptions: { protocolVersion: target.protocolVersion } });
+    states = await createStatestreamPublisher({
+      url: target.url,
+      baseTopic: 'x8',
+      publishAttributes: true,
+      publishTimestamps: true,
+      clientOptions: { protocolVersion: target.protocolVersion },
+    });
   });
   afterAll(async () => {
     await states?.close();
@@ -50,7 +56,12 @@ describe.each(targets)('WebSocket source + statestream on $name in one pipeline'
     const sink = collectingSink<HaEvent>();
     const p = pipeline(
       haWebSocketSource({ url: simulator.url, token: simulator.token, backfill: { enabled: false } }),
-      mqttSource({ url: target.url, protocolVersion: target.protocolVersion, clean: true, subscriptions: [{ topic: 'x8/#', parser: 'statestream', statestream: { baseTopic: 'x8' } }] }),
+      mqttSource({
+        url: target.url,
+        protocolVersion: target.protocolVersion,
+        clean: true,
+        subscriptions: [{ topic: 'x8/#', parser: 'statestream', statestream: { baseTopic: 'x8' } }],
+      }),
     )
       .dedupe()
       .to(sink, { batch: { maxSize: 100, maxWaitMs: 5 } })
@@ -67,13 +78,26 @@ describe.each(targets)('WebSocket source + statestream on $name in one pipeline'
     const changes = [...seen];
     await Promise.all(published);
     const expected = new Set(changes.map((e) => `${e.entity_id ?? ''}@${parseHaTime(e.last_updated ?? '') ?? 0}`));
-    const stateKeys = () => sink.written().slice(before).filter((e) => e.event_type === 'state_changed').map((e) => e.key);
-    await waitFor(() => new Set(stateKeys()).size, `${expected.size} distinct state changes written`, { until: (n) => n >= expected.size, timeoutMs: 15_000, intervalMs: 20 });
+    const stateKeys = () =>
+      sink
+        .written()
+        .slice(before)
+        .filter((e) => e.event_type === 'state_changed')
+        .map((e) => e.key);
+    await waitFor(() => new Set(stateKeys()).size, `${expected.size} distinct state changes written`, {
+      until: (n) => n >= expected.size,
+      timeoutMs: 15_000,
+      intervalMs: 20,
+    });
     await quiet(500); // let the later (assembled) MQTT copies arrive and be dropped
     const stats = await p.stop();
     unsubscribe();
     const keys = stateKeys();
-    const extra = sink.written().slice(before).filter((e) => e.event_type === 'state_changed' && !expected.has(e.key)).map((e) => ({ key: e.key, provenance: e.provenance, state: (e as { state?: unknown }).state }));
+    const extra = sink
+      .written()
+      .slice(before)
+      .filter((e) => e.event_type === 'state_changed' && !expected.has(e.key))
+      .map((e) => ({ key: e.key, provenance: e.provenance, state: (e as { state?: unknown }).state }));
     expect(extra, JSON.stringify(extra)).toEqual([]);
     expect(new Set(keys)).toEqual(expected);
     // One point per HA change: every MQTT copy carried the WebSocket copy's key and was dropped by dedupe.
@@ -83,17 +107,26 @@ describe.each(targets)('WebSocket source + statestream on $name in one pipeline'
   });
 });
 
-function asStateChanged(event: { readonly event_type: string; readonly data: Readonly<Record<string, unknown>> }): HaWireStateChanged | undefined {
+function asStateChanged(event: {
+  readonly event_type: string;
+  readonly data: Readonly<Record<string, unknown>>;
+}): HaWireStateChanged | undefined {
   if (event.event_type !== 'state_changed') return undefined;
   const entityId = event.data['entity_id'];
   const state = event.data['new_state'];
   if (typeof entityId !== 'string' || state === null || typeof state !== 'object') return undefined;
   const s = state as Record<string, unknown>;
-  if (typeof s['state'] !== 'string' || typeof s['last_updated'] !== 'string' || typeof s['last_changed'] !== 'string') return undefined;
+  if (typeof s['state'] !== 'string' || typeof s['last_updated'] !== 'string' || typeof s['last_changed'] !== 'string')
+    return undefined;
   return {
     data: {
       entity_id: entityId,
-      new_state: { state: s['state'], attributes: (s['attributes'] ?? {}) as Record<string, unknown>, last_updated: s['last_updated'], last_changed: s['last_changed'] },
+      new_state: {
+        state: s['state'],
+        attributes: (s['attributes'] ?? {}) as Record<string, unknown>,
+        last_updated: s['last_updated'],
+        last_changed: s['last_changed'],
+      },
     },
   };
 }

@@ -45,7 +45,12 @@ describe('hostile statestream input on mosquitto (MQTT 5)', () => {
   const build = (t: BrokerTarget, base: string, clientId: string, deadLetterPath: string, clients: MqttClient[]) => {
     const sink = collectingSink<StateChangedEvent>();
     const source = mqttSource(
-      { url: t.url, protocolVersion: 5, clientId, subscriptions: [{ topic: `${base}/#`, parser: 'statestream', statestream: { baseTopic: base } }] },
+      {
+        url: t.url,
+        protocolVersion: 5,
+        clientId,
+        subscriptions: [{ topic: `${base}/#`, parser: 'statestream', statestream: { baseTopic: base } }],
+      },
       {
         createClient: (url, opts) => {
           const c = connect(url, opts);
@@ -54,7 +59,9 @@ describe('hostile statestream input on mosquitto (MQTT 5)', () => {
         },
       },
     );
-    const p = pipeline(source).to(sink, { batch: { maxSize: 10, maxWaitMs: 5 }, retry: { retries: 0 } }).build({ deadLetter: { path: deadLetterPath }, stopTimeoutMs: 300 });
+    const p = pipeline(source)
+      .to(sink, { batch: { maxSize: 10, maxWaitMs: 5 }, retry: { retries: 0 } })
+      .build({ deadLetter: { path: deadLetterPath }, stopTimeoutMs: 300 });
     const errors: unknown[] = [];
     p.events.on('error', (error) => errors.push(error));
     return { p, sink, errors };
@@ -77,26 +84,45 @@ describe('hostile statestream input on mosquitto (MQTT 5)', () => {
     const first = build(target, base, clientId, path, clients);
     await first.p.start();
     await quiet(300); // SUBSCRIBE goes out right after CONNACK
-    const publish = (topic: string, payload: string) => pub?.publishAsync(`${base}/${topic}`, payload, { qos: 1, retain: true });
+    const publish = (topic: string, payload: string) =>
+      pub?.publishAsync(`${base}/${topic}`, payload, { qos: 1, retain: true });
     await publish('sensor/kitchen/state', '21.5');
     await publish('sensor/kitchen/last_updated', LU_KITCHEN);
     await publish('sensor/kitchen/evil', HOSTILE);
     await publish('sensor/kitchen/unit_of_measurement', '"°C"');
     await publish('light/desk/state', 'on');
     await publish('light/desk/last_updated', LU_DESK);
-    await waitFor(async () => ({ written: first.sink.written().length, deadLetters: (await deadLetters(path)).length }), 'two written events and the dead letter', {
-      until: (n) => n.written >= 2 && n.deadLetters >= 1,
-      timeoutMs: 10_000,
-    });
+    await waitFor(
+      async () => ({ written: first.sink.written().length, deadLetters: (await deadLetters(path)).length }),
+      'two written events and the dead letter',
+      {
+        until: (n) => n.written >= 2 && n.deadLetters >= 1,
+        timeoutMs: 10_000,
+      },
+    );
     // Every PUBACK went out: nothing of this connection is left in flight.
-    await waitFor(async () => /mqtt_messages_in_flight\{source="mqtt"\} \d+/.exec(await first.p.metrics.registry.metrics())?.[0], 'no message in flight', {
-      until: (line) => line === 'mqtt_messages_in_flight{source="mqtt"} 0',
-      timeoutMs: 10_000,
-    });
+    await waitFor(
+      async () => /mqtt_messages_in_flight\{source="mqtt"\} \d+/.exec(await first.p.metrics.registry.metrics())?.[0],
+      'no message in flight',
+      {
+        until: (line) => line === 'mqtt_messages_in_flight{source="mqtt"} 0',
+        timeoutMs: 10_000,
+      },
+    );
     const records = await deadLetters(path);
-    expect(records).toEqual([expect.objectContaining({ stage: 'source:mqtt', reason: 'json_too_deep', data: expect.objectContaining({ topic: `${base}/sensor/kitchen/evil` }) as unknown })]);
+    expect(records).toEqual([
+      expect.objectContaining({
+        stage: 'source:mqtt',
+        reason: 'json_too_deep',
+        data: expect.objectContaining({ topic: `${base}/sensor/kitchen/evil` }) as unknown,
+      }),
+    ]);
     const byId = Object.fromEntries(first.sink.written().map((e) => [e.entity_id, e]));
-    expect(byId['sensor.kitchen']).toMatchObject({ state: '21.5', last_updated: parseHaTime(LU_KITCHEN), attributes: { unit_of_measurement: '°C' } });
+    expect(byId['sensor.kitchen']).toMatchObject({
+      state: '21.5',
+      last_updated: parseHaTime(LU_KITCHEN),
+      attributes: { unit_of_measurement: '°C' },
+    });
     expect(byId['sensor.kitchen']?.attributes).not.toHaveProperty('evil');
     expect(byId['light.desk']).toMatchObject({ state: 'on', last_updated: parseHaTime(LU_DESK) });
     expect(first.errors).toEqual([]);
@@ -109,13 +135,23 @@ describe('hostile statestream input on mosquitto (MQTT 5)', () => {
     await quiet(300);
     await publish('light/desk/state', 'off');
     await publish('light/desk/last_updated', LU_LATER);
-    await waitFor(() => second.sink.written().length, 'an event after the restart', { until: (n) => n >= 1, timeoutMs: 10_000 });
+    await waitFor(() => second.sink.written().length, 'an event after the restart', {
+      until: (n) => n >= 1,
+      timeoutMs: 10_000,
+    });
     await quiet(500); // time for a redelivery, if there were one
     await second.p.stop();
     expect(second.sink.written().map((e) => [e.entity_id, e.state])).toEqual([['light.desk', 'off']]);
     expect((await deadLetters(path)).map((r) => r.reason)).toEqual(['json_too_deep']);
     expect(second.errors).toEqual([]);
-    for (const topic of ['sensor/kitchen/state', 'sensor/kitchen/last_updated', 'sensor/kitchen/evil', 'sensor/kitchen/unit_of_measurement', 'light/desk/state', 'light/desk/last_updated']) {
+    for (const topic of [
+      'sensor/kitchen/state',
+      'sensor/kitchen/last_updated',
+      'sensor/kitchen/evil',
+      'sensor/kitchen/unit_of_measurement',
+      'light/desk/state',
+      'light/desk/last_updated',
+    ]) {
       await publish(topic, ''); // clear the retained messages
     }
   });

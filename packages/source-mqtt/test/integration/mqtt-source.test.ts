@@ -20,9 +20,20 @@ const targets: { name: string; websockets: boolean; start: () => Promise<BrokerT
 const T0 = Date.UTC(2026, 10, 29, 10, 0, 0) * 1000;
 
 /** An HA-wire state_changed event (times in µs turned into HA's ISO text). */
-function change(entityId: string, state: string, attributes: Record<string, unknown>, lastUpdatedUs: number): HaWireStateChanged {
+function change(
+  entityId: string,
+  state: string,
+  attributes: Record<string, unknown>,
+  lastUpdatedUs: number,
+): HaWireStateChanged {
   const iso = formatHaTime(lastUpdatedUs);
-  return { event_type: 'state_changed', data: { entity_id: entityId, new_state: { entity_id: entityId, state, attributes, last_changed: iso, last_updated: iso } } };
+  return {
+    event_type: 'state_changed',
+    data: {
+      entity_id: entityId,
+      new_state: { entity_id: entityId, state, attributes, last_changed: iso, last_updated: iso },
+    },
+  };
 }
 
 describe.each(targets)('mqttSource on $name', ({ start, websockets }) => {
@@ -49,18 +60,50 @@ describe.each(targets)('mqttSource on $name', ({ start, websockets }) => {
 
   it('assembles statestream state, timestamps and per-attribute topics into one event per change', async (t) => {
     if (target === undefined) return t.skip();
-    const src = await startSource(broker(), { subscriptions: [{ topic: 'ss1/#', parser: 'statestream', statestream: { baseTopic: 'ss1' } }] }, { autoAck: true });
-    const states = await createStatestreamPublisher({ client: client(), baseTopic: 'ss1', publishAttributes: true, publishTimestamps: true });
-    await states.publish(change('sensor.kitchen_temp', '21.5', { unit_of_measurement: '°C', friendly_name: 'Kitchen', state_class: 'measurement' }, T0 + 123_456));
+    const src = await startSource(
+      broker(),
+      { subscriptions: [{ topic: 'ss1/#', parser: 'statestream', statestream: { baseTopic: 'ss1' } }] },
+      { autoAck: true },
+    );
+    const states = await createStatestreamPublisher({
+      client: client(),
+      baseTopic: 'ss1',
+      publishAttributes: true,
+      publishTimestamps: true,
+    });
+    await states.publish(
+      change(
+        'sensor.kitchen_temp',
+        '21.5',
+        { unit_of_measurement: '°C', friendly_name: 'Kitchen', state_class: 'measurement' },
+        T0 + 123_456,
+      ),
+    );
     await states.publish(change('light.desk', 'on', { brightness: 128, rgb_color: [255, 0, 0] }, T0 + 200_001));
-    await states.publish(change('sensor.kitchen_temp', '21.6', { unit_of_measurement: '°C', friendly_name: 'Kitchen', state_class: 'measurement' }, T0 + 60_000_000));
+    await states.publish(
+      change(
+        'sensor.kitchen_temp',
+        '21.6',
+        { unit_of_measurement: '°C', friendly_name: 'Kitchen', state_class: 'measurement' },
+        T0 + 60_000_000,
+      ),
+    );
     await waitFor(() => src.rec.events().length, '3 emitted events', { until: (n) => n >= 3, timeoutMs: 10_000 });
     await quiet(200);
     await src.stop();
     const events = src.rec.events();
-    expect(events.map((e) => e.key).sort()).toEqual([`light.desk@${T0 + 200_001}`, `sensor.kitchen_temp@${T0 + 123_456}`, `sensor.kitchen_temp@${T0 + 60_000_000}`]);
+    expect(events.map((e) => e.key).sort()).toEqual([
+      `light.desk@${T0 + 200_001}`,
+      `sensor.kitchen_temp@${T0 + 123_456}`,
+      `sensor.kitchen_temp@${T0 + 60_000_000}`,
+    ]);
     const desk = events.find((e) => e.entity_id === 'light.desk');
-    expect(desk).toMatchObject({ state: 'on', attributes: { brightness: 128, rgb_color: [255, 0, 0] }, last_updated: T0 + 200_001, provenance: { qos: 1, retain: false } });
+    expect(desk).toMatchObject({
+      state: 'on',
+      attributes: { brightness: 128, rgb_color: [255, 0, 0] },
+      last_updated: T0 + 200_001,
+      provenance: { qos: 1, retain: false },
+    });
     expect(desk?.provenance.timeFromReceipt).toBeUndefined();
     expect(events.find((e) => e.last_updated === T0 + 60_000_000)?.old_state?.state).toBe('21.5');
     expect(src.rec.deadLetters).toEqual([]);
@@ -68,21 +111,37 @@ describe.each(targets)('mqttSource on $name', ({ start, websockets }) => {
 
   it('drops the retained replay after a reconnect: no duplicate events', async (t) => {
     if (target === undefined) return t.skip();
-    const states = await createStatestreamPublisher({ client: client(), baseTopic: 'ss2', publishAttributes: true, publishTimestamps: false });
+    const states = await createStatestreamPublisher({
+      client: client(),
+      baseTopic: 'ss2',
+      publishAttributes: true,
+      publishTimestamps: false,
+    });
     await states.publish(change('sensor.a', '1', { unit_of_measurement: 'W' }, T0));
     await states.publish(change('sensor.b', '2', { unit_of_measurement: 'W' }, T0));
     // clean: true → every reconnect is a new subscription → the broker replays all retained topics.
-    const src = await startSource(broker(), { clean: true, subscriptions: [{ topic: 'ss2/#', parser: 'statestream', statestream: { baseTopic: 'ss2' } }] }, { autoAck: true });
+    const src = await startSource(
+      broker(),
+      { clean: true, subscriptions: [{ topic: 'ss2/#', parser: 'statestream', statestream: { baseTopic: 'ss2' } }] },
+      { autoAck: true },
+    );
     await waitFor(() => src.rec.events().length, '2 emitted events', { until: (n) => n >= 2, timeoutMs: 10_000 });
-    expect(src.rec.events().every((e) => e.provenance.retain === true && e.provenance.timeFromReceipt === true)).toBe(true);
+    expect(src.rec.events().every((e) => e.provenance.retain === true && e.provenance.timeFromReceipt === true)).toBe(
+      true,
+    );
     src.clients.at(-1)?.stream.destroy();
     await waitFor(() => src.subscribed(), 'both subscriptions', { until: (n) => n >= 2, timeoutMs: 10_000 });
-    const ignored = async () => (await src.rec.ctx.metrics.registry.getSingleMetricAsString('ha_ingestor_mqtt_messages_ignored_total')) ?? '';
-    await waitFor(async () => /reason="duplicate_replay"} \d+/.exec(await ignored())?.[0], '4 retained replays ignored as duplicates', {
-      until: (line) => line === 'reason="duplicate_replay"} 4',
-      timeoutMs: 5_000,
-      intervalMs: 20,
-    });
+    const ignored = async () =>
+      (await src.rec.ctx.metrics.registry.getSingleMetricAsString('ha_ingestor_mqtt_messages_ignored_total')) ?? '';
+    await waitFor(
+      async () => /reason="duplicate_replay"} \d+/.exec(await ignored())?.[0],
+      '4 retained replays ignored as duplicates',
+      {
+        until: (line) => line === 'reason="duplicate_replay"} 4',
+        timeoutMs: 5_000,
+        intervalMs: 20,
+      },
+    );
     await quiet(300);
     await src.stop();
     expect(src.rec.events()).toHaveLength(2);
@@ -93,18 +152,59 @@ describe.each(targets)('mqttSource on $name', ({ start, websockets }) => {
     if (target === undefined) return t.skip();
     const p = client();
     const device = { ids: ['zigbee2mqtt_0x00158d0001'], name: 'Kitchen', mf: 'Aqara', mdl: 'WSDCGQ11LM' };
-    await p.publishAsync('disc3/sensor/0x00158d0001/temperature/config', JSON.stringify({ '~': 'z3/kitchen', stat_t: '~', val_tpl: '{{ value_json.temperature }}', unit_of_meas: '°C', dev_cla: 'temperature', name: 'Temperature', uniq_id: 't1', dev: device }), { qos: 1, retain: true });
-    await p.publishAsync('disc3/sensor/0x00158d0001/humidity/config', JSON.stringify({ stat_t: 'z3/kitchen', val_tpl: '{{ value_json.humidity }}', unit_of_meas: '%', dev_cla: 'humidity', obj_id: 'kitchen_rh', dev: device }), { qos: 1, retain: true });
-    await p.publishAsync('disc3/sensor/broken/config', JSON.stringify({ name: 'no state topic' }), { qos: 1, retain: true });
-    const src = await startSource(broker(), { subscriptions: [{ topic: 'disc3/#', parser: 'discovery', discovery: { prefix: 'disc3' } }] }, { autoAck: true });
+    await p.publishAsync(
+      'disc3/sensor/0x00158d0001/temperature/config',
+      JSON.stringify({
+        '~': 'z3/kitchen',
+        stat_t: '~',
+        val_tpl: '{{ value_json.temperature }}',
+        unit_of_meas: '°C',
+        dev_cla: 'temperature',
+        name: 'Temperature',
+        uniq_id: 't1',
+        dev: device,
+      }),
+      { qos: 1, retain: true },
+    );
+    await p.publishAsync(
+      'disc3/sensor/0x00158d0001/humidity/config',
+      JSON.stringify({
+        stat_t: 'z3/kitchen',
+        val_tpl: '{{ value_json.humidity }}',
+        unit_of_meas: '%',
+        dev_cla: 'humidity',
+        obj_id: 'kitchen_rh',
+        dev: device,
+      }),
+      { qos: 1, retain: true },
+    );
+    await p.publishAsync('disc3/sensor/broken/config', JSON.stringify({ name: 'no state topic' }), {
+      qos: 1,
+      retain: true,
+    });
+    const src = await startSource(
+      broker(),
+      { subscriptions: [{ topic: 'disc3/#', parser: 'discovery', discovery: { prefix: 'disc3' } }] },
+      { autoAck: true },
+    );
     await waitFor(() => src.rec.deadLetters.length, 'a dead letter', { until: (n) => n >= 1, timeoutMs: 10_000 });
     await quiet(200); // the dynamic subscription of z3/kitchen is sent after the config was read
     await p.publishAsync('z3/kitchen', JSON.stringify({ temperature: 21.4, humidity: 41, battery: 97 }), { qos: 1 });
     await waitFor(() => src.rec.events().length, '2 emitted events', { until: (n) => n >= 2, timeoutMs: 10_000 });
     await src.stop();
     const byId = Object.fromEntries(src.rec.events().map((e) => [e.entity_id, e]));
-    expect(byId['sensor.kitchen_temperature']).toMatchObject({ state: '21.4', attributes: { unit_of_measurement: '°C', device_class: 'temperature', device: { manufacturer: 'Aqara', model: 'WSDCGQ11LM' } } });
-    expect(byId['sensor.kitchen_rh']).toMatchObject({ state: '41', attributes: { unit_of_measurement: '%', device_class: 'humidity' } });
+    expect(byId['sensor.kitchen_temperature']).toMatchObject({
+      state: '21.4',
+      attributes: {
+        unit_of_measurement: '°C',
+        device_class: 'temperature',
+        device: { manufacturer: 'Aqara', model: 'WSDCGQ11LM' },
+      },
+    });
+    expect(byId['sensor.kitchen_rh']).toMatchObject({
+      state: '41',
+      attributes: { unit_of_measurement: '%', device_class: 'humidity' },
+    });
     expect(src.rec.deadLetters.map((d) => d.reason)).toEqual(['discovery_missing_key']);
     await p.publishAsync('disc3/sensor/0x00158d0001/temperature/config', '', { qos: 1, retain: true });
     await p.publishAsync('disc3/sensor/0x00158d0001/humidity/config', '', { qos: 1, retain: true });
@@ -115,8 +215,15 @@ describe.each(targets)('mqttSource on $name', ({ start, websockets }) => {
     if (target === undefined) return t.skip();
     const p = client();
     const clientId = `it-disc-restart-${broker().name}-${process.pid}`;
-    await p.publishAsync('disc9/sensor/plug/power/config', JSON.stringify({ stat_t: 'd9/plug', val_tpl: '{{ value_json.power }}', unit_of_meas: 'W', obj_id: 'plug_power' }), { qos: 1, retain: true });
-    const options = { clientId, subscriptions: [{ topic: 'disc9/#', parser: 'discovery', discovery: { prefix: 'disc9', settleMs: 300 } }] };
+    await p.publishAsync(
+      'disc9/sensor/plug/power/config',
+      JSON.stringify({ stat_t: 'd9/plug', val_tpl: '{{ value_json.power }}', unit_of_meas: 'W', obj_id: 'plug_power' }),
+      { qos: 1, retain: true },
+    );
+    const options = {
+      clientId,
+      subscriptions: [{ topic: 'disc9/#', parser: 'discovery', discovery: { prefix: 'disc9', settleMs: 300 } }],
+    };
     const first = await startSource(broker(), options, { autoAck: true });
     await quiet(200);
     await p.publishAsync('d9/plug', '{"power":10}', { qos: 1 });
@@ -135,7 +242,11 @@ describe.each(targets)('mqttSource on $name', ({ start, websockets }) => {
 
   it('turns zigbee2mqtt device messages into events and ignores the bridge topics', async (t) => {
     if (target === undefined) return t.skip();
-    const src = await startSource(broker(), { subscriptions: [{ topic: 'z4/#', parser: 'json', json: { baseTopic: 'z4', ignoreTopics: ['z4/bridge/#'] } }] }, { autoAck: true });
+    const src = await startSource(
+      broker(),
+      { subscriptions: [{ topic: 'z4/#', parser: 'json', json: { baseTopic: 'z4', ignoreTopics: ['z4/bridge/#'] } }] },
+      { autoAck: true },
+    );
     const p = client();
     await p.publishAsync('z4/bridge/state', '{"state":"online"}', { qos: 1 });
     await p.publishAsync('z4/Plug 1', JSON.stringify({ state: 'ON', power: 5.5, linkquality: 120 }), { qos: 1 });
@@ -144,18 +255,33 @@ describe.each(targets)('mqttSource on $name', ({ start, websockets }) => {
     await quiet(150);
     await src.stop();
     expect(src.rec.events()).toHaveLength(1);
-    expect(src.rec.events()[0]).toMatchObject({ entity_id: 'sensor.plug_1', state: 'ON', attributes: { power: 5.5, linkquality: 120 } });
+    expect(src.rec.events()[0]).toMatchObject({
+      entity_id: 'sensor.plug_1',
+      state: 'ON',
+      attributes: { power: 5.5, linkquality: 120 },
+    });
   });
 
   it('connects with the right password and fails with AUTH_FAILED (password never shown) with a wrong one', async (t) => {
     if (target === undefined) return t.skip();
-    const ok = await startSource(broker(), { url: broker().authUrl, username: broker().username, password: broker().password, subscriptions: [{ topic: 'a5/#', parser: 'plain' }] });
+    const ok = await startSource(broker(), {
+      url: broker().authUrl,
+      username: broker().username,
+      password: broker().password,
+      subscriptions: [{ topic: 'a5/#', parser: 'plain' }],
+    });
     expect(ok.rec.statuses[0]?.connected).toBe(true);
     await ok.stop();
 
     const wrong = 'Wr0ng-P@ssw0rd-42';
     const rec = recordingContext();
-    const source = mqttSource({ url: broker().authUrl, protocolVersion: broker().protocolVersion, username: 'hauser', password: wrong, subscriptions: [{ topic: 'a5/#', parser: 'plain' }] });
+    const source = mqttSource({
+      url: broker().authUrl,
+      protocolVersion: broker().protocolVersion,
+      username: 'hauser',
+      password: wrong,
+      subscriptions: [{ topic: 'a5/#', parser: 'plain' }],
+    });
     const error = await source.run(rec.ctx).catch((e: unknown) => e);
     expect(isSdkError(error, 'AUTH_FAILED')).toBe(true);
     expect(isSdkError(error) && error.retryable).toBe(false);
@@ -163,21 +289,30 @@ describe.each(targets)('mqttSource on $name', ({ start, websockets }) => {
     expect(JSON.stringify([String(error), rec.logs])).not.toContain(broker().password);
   });
 
-  if (websockets) it('works over MQTT-over-websockets (ws://) where the broker offers it', async () => {
-    const wsUrl = broker().wsUrl;
-    if (wsUrl === undefined) throw new Error('the broker should offer ws://');
-    const src = await startSource(broker(), { url: wsUrl, subscriptions: [{ topic: 'w10/+n', parser: 'plain', plain: { entityId: 'sensor.{n}' } }] }, { autoAck: true });
-    await client().publishAsync('w10/t', '7', { qos: 1 });
-    await waitFor(() => src.rec.events().length, 'an emitted event', { until: (n) => n >= 1, timeoutMs: 10_000 });
-    await src.stop();
-    expect(src.rec.events()[0]).toMatchObject({ entity_id: 'sensor.t', state: '7', provenance: { topic: 'w10/t' } });
-  });
+  if (websockets)
+    it('works over MQTT-over-websockets (ws://) where the broker offers it', async () => {
+      const wsUrl = broker().wsUrl;
+      if (wsUrl === undefined) throw new Error('the broker should offer ws://');
+      const src = await startSource(
+        broker(),
+        { url: wsUrl, subscriptions: [{ topic: 'w10/+n', parser: 'plain', plain: { entityId: 'sensor.{n}' } }] },
+        { autoAck: true },
+      );
+      await client().publishAsync('w10/t', '7', { qos: 1 });
+      await waitFor(() => src.rec.events().length, 'an emitted event', { until: (n) => n >= 1, timeoutMs: 10_000 });
+      await src.stop();
+      expect(src.rec.events()[0]).toMatchObject({ entity_id: 'sensor.t', state: '7', provenance: { topic: 'w10/t' } });
+    });
 
   it('acks QoS 1 only after the write: an abrupt kill mid-stream loses nothing (count and identity)', async (t) => {
     if (target === undefined) return t.skip();
     const total = 300;
     const clientId = `it-kill-${broker().name}-${process.pid}`;
-    const options = { clientId, maxInFlight: 50, subscriptions: [{ topic: 'k6/+n', parser: 'plain', plain: { entityId: 'sensor.{n}' } }] };
+    const options = {
+      clientId,
+      maxInFlight: 50,
+      subscriptions: [{ topic: 'k6/+n', parser: 'plain', plain: { entityId: 'sensor.{n}' } }],
+    };
     const first = await startSource(broker(), options);
     const p = client();
     for (let i = 0; i < total; i++) await p.publishAsync('k6/seq', String(i), { qos: 1 });
@@ -193,14 +328,20 @@ describe.each(targets)('mqttSource on $name', ({ start, websockets }) => {
         e.ack?.onHandled();
       }
     }
-    await waitFor(() => first.rec.events().length, '160 emitted events', { until: (n) => n >= 120 + 40, timeoutMs: 10_000 });
+    await waitFor(() => first.rec.events().length, '160 emitted events', {
+      until: (n) => n >= 120 + 40,
+      timeoutMs: 10_000,
+    });
     await quiet(100);
     // maxInFlight bounds what was read ahead of the writes (+1: the message waiting for room).
     expect(first.rec.events().length).toBeLessThanOrEqual(120 + 50 + 1);
     await first.kill();
 
     const second = await startSource(broker(), options, { autoAck: true });
-    await waitFor(() => second.rec.events().length, `the ${total - handled.size} unhandled events redelivered`, { until: (n) => n >= total - handled.size, timeoutMs: 30_000 });
+    await waitFor(() => second.rec.events().length, `the ${total - handled.size} unhandled events redelivered`, {
+      until: (n) => n >= total - handled.size,
+      timeoutMs: 30_000,
+    });
     await quiet(300);
     await second.stop();
     const redelivered = second.rec.events().map((e) => e.state ?? '');
@@ -240,13 +381,18 @@ describe.each(targets)('mqttSource on $name', ({ start, websockets }) => {
     ];
     for (const [topic, payload] of corpus) await p.publishAsync(topic, payload, { qos: 1 });
     await p.publishAsync('bad7/z/dev', '{"state":"ok"}', { qos: 1 });
-    await waitFor(() => ({ events: src.rec.events().length, deadLetters: src.rec.deadLetters.length }), 'an event and a dead letter per corpus entry', {
-      until: (n) => n.events >= 1 && n.deadLetters >= corpus.length,
-      timeoutMs: 10_000,
-    });
+    await waitFor(
+      () => ({ events: src.rec.events().length, deadLetters: src.rec.deadLetters.length }),
+      'an event and a dead letter per corpus entry',
+      {
+        until: (n) => n.events >= 1 && n.deadLetters >= corpus.length,
+        timeoutMs: 10_000,
+      },
+    );
     await src.stop();
     expect(src.rec.deadLetters.map((d) => d.reason).sort()).toEqual(corpus.map((c) => c[2]).sort());
-    for (const d of src.rec.deadLetters) expect(d).toMatchObject({ stage: 'source:mqtt', data: { topic: expect.any(String) } });
+    for (const d of src.rec.deadLetters)
+      expect(d).toMatchObject({ stage: 'source:mqtt', data: { topic: expect.any(String) } });
     expect(src.rec.events().map((e) => e.state)).toEqual(['ok']);
     expect(src.rec.errors).toEqual([]);
     // Everything was acknowledged: the persistent session has nothing to redeliver.

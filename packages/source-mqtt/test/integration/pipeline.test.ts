@@ -30,7 +30,12 @@ describe.each(targets)('mqttSource in a real pipeline on $name', ({ start }) => 
   const build = (t: BrokerTarget, options: Partial<MqttSourceOptions>, clients: MqttClient[]) => {
     const sink = collectingSink<StateChangedEvent>();
     const source = mqttSource(
-      { url: t.url, protocolVersion: t.protocolVersion, subscriptions: [{ topic: 'pl11/+n', parser: 'plain', plain: { entityId: 'sensor.{n}' } }], ...options },
+      {
+        url: t.url,
+        protocolVersion: t.protocolVersion,
+        subscriptions: [{ topic: 'pl11/+n', parser: 'plain', plain: { entityId: 'sensor.{n}' } }],
+        ...options,
+      },
       {
         createClient: (url, opts) => {
           const c = connect(url, opts);
@@ -39,7 +44,10 @@ describe.each(targets)('mqttSource in a real pipeline on $name', ({ start }) => 
         },
       },
     );
-    const p = pipeline(source).dedupe().to(sink, { batch: { maxSize: 10, maxWaitMs: 5 }, retry: { retries: 0 } }).build({ stopTimeoutMs: 300 });
+    const p = pipeline(source)
+      .dedupe()
+      .to(sink, { batch: { maxSize: 10, maxWaitMs: 5 }, retry: { retries: 0 } })
+      .build({ stopTimeoutMs: 300 });
     p.events.on('error', () => undefined);
     return { p, sink };
   };
@@ -61,7 +69,10 @@ describe.each(targets)('mqttSource in a real pipeline on $name', ({ start }) => 
 
     const second = build(target, options, clients);
     await second.p.start();
-    await waitFor(() => second.sink.written().length, '50 redelivered and written', { until: (n) => n >= 50, timeoutMs: 10_000 });
+    await waitFor(() => second.sink.written().length, '50 redelivered and written', {
+      until: (n) => n >= 50,
+      timeoutMs: 10_000,
+    });
     await quiet(300);
     await second.p.stop();
     const states = second.sink.written().map((e) => Number(e.state));
@@ -71,7 +82,11 @@ describe.each(targets)('mqttSource in a real pipeline on $name', ({ start }) => 
   it('does not ack what the sink failed to write, reconnects, and gets it redelivered', async (t) => {
     if (target === undefined || pub === undefined) return t.skip();
     const clients: MqttClient[] = [];
-    const { p, sink } = build(target, { clientId: `it-pipeline-fail-${target.name}-${process.pid}`, reconnect: { minDelayMs: 20, maxDelayMs: 50 } }, clients);
+    const { p, sink } = build(
+      target,
+      { clientId: `it-pipeline-fail-${target.name}-${process.pid}`, reconnect: { minDelayMs: 20, maxDelayMs: 50 } },
+      clients,
+    );
     const statuses: boolean[] = [];
     p.events.on('source:status', (_name, status) => statuses.push(status.connected));
     await p.start();

@@ -26,7 +26,23 @@ describe('mqttSource over mqtts://', () => {
     dir = await mkdtemp(path.join(tmpdir(), 'ha-mqtt-tls-'));
     const key = path.join(dir, 'key.pem');
     const cert = path.join(dir, 'cert.pem');
-    await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1']);
+    await run('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ]);
     ca = await readFile(cert, 'utf8');
     broker = await Aedes.createBroker();
     const b = broker;
@@ -43,7 +59,12 @@ describe('mqttSource over mqtts://', () => {
 
   it('connects when the broker certificate verifies against tls.ca', async () => {
     const rec = recordingContext();
-    const runPromise = mqttSource({ url, protocolVersion: 4, tls: { ca }, subscriptions: [{ topic: 't/#', parser: 'plain' }] }).run(rec.ctx);
+    const runPromise = mqttSource({
+      url,
+      protocolVersion: 4,
+      tls: { ca },
+      subscriptions: [{ topic: 't/#', parser: 'plain' }],
+    }).run(rec.ctx);
     await waitFor(() => rec.statuses.some((s) => s.connected), 'a connected status', { timeoutMs: 10_000 });
     rec.controller.abort();
     await runPromise;
@@ -52,7 +73,12 @@ describe('mqttSource over mqtts://', () => {
 
   it('refuses an unverifiable certificate (keeps retrying, never connects) unless rejectUnauthorized is false', async () => {
     const rec = recordingContext();
-    const runPromise = mqttSource({ url, protocolVersion: 4, reconnect: { minDelayMs: 20, maxDelayMs: 50 }, subscriptions: [{ topic: 't/#', parser: 'plain' }] }).run(rec.ctx);
+    const runPromise = mqttSource({
+      url,
+      protocolVersion: 4,
+      reconnect: { minDelayMs: 20, maxDelayMs: 50 },
+      subscriptions: [{ topic: 't/#', parser: 'plain' }],
+    }).run(rec.ctx);
     await quiet(400);
     rec.controller.abort();
     await runPromise;
@@ -60,7 +86,12 @@ describe('mqttSource over mqtts://', () => {
     expect(rec.logs.join('\n')).toMatch(/self[- ]signed|certificate/i);
 
     const insecure = recordingContext();
-    const second = mqttSource({ url, protocolVersion: 4, tls: { rejectUnauthorized: false }, subscriptions: [{ topic: 't/#', parser: 'plain' }] }).run(insecure.ctx);
+    const second = mqttSource({
+      url,
+      protocolVersion: 4,
+      tls: { rejectUnauthorized: false },
+      subscriptions: [{ topic: 't/#', parser: 'plain' }],
+    }).run(insecure.ctx);
     await waitFor(() => insecure.statuses.some((s) => s.connected), 'a connected status', { timeoutMs: 10_000 });
     insecure.controller.abort();
     await second;

@@ -8,7 +8,10 @@ export class FakeClient extends EventEmitter {
   readonly pubacks: number[] = [];
   readonly subscriptions: Record<string, unknown>[] = [];
   readonly unsubscriptions: string[] = [];
-  constructor(readonly url: string, readonly options: IClientOptions) {
+  constructor(
+    readonly url: string,
+    readonly options: IClientOptions,
+  ) {
     super();
   }
   handleMessage(_packet: IPublishPacket, callback: (error?: Error) => void): void {
@@ -46,8 +49,20 @@ export class FakeClient extends EventEmitter {
     return Promise.resolve();
   }
   /** Delivers a PUBLISH the way mqtt.js does; resolves with the error mqtt.js' callback got (skip PUBACK). */
-  deliver(topic: string, payload: string | Buffer, opts: { qos?: 0 | 1; messageId?: number; retain?: boolean } = {}): Promise<Error | undefined> {
-    const packet = { cmd: 'publish', topic, payload: typeof payload === 'string' ? Buffer.from(payload) : payload, qos: opts.qos ?? 1, messageId: opts.messageId, retain: opts.retain ?? false, dup: false } as IPublishPacket;
+  deliver(
+    topic: string,
+    payload: string | Buffer,
+    opts: { qos?: 0 | 1; messageId?: number; retain?: boolean } = {},
+  ): Promise<Error | undefined> {
+    const packet = {
+      cmd: 'publish',
+      topic,
+      payload: typeof payload === 'string' ? Buffer.from(payload) : payload,
+      qos: opts.qos ?? 1,
+      messageId: opts.messageId,
+      retain: opts.retain ?? false,
+      dup: false,
+    } as IPublishPacket;
     return new Promise((resolve) => this.handleMessage(packet, resolve));
   }
 }

@@ -31,7 +31,12 @@ export async function startSource(
 ): Promise<RunningSource> {
   const clients: MqttClient[] = [];
   const source = mqttSource(
-    { url: target.url, protocolVersion: target.protocolVersion, reconnect: { minDelayMs: 50, maxDelayMs: 200 }, ...options },
+    {
+      url: target.url,
+      protocolVersion: target.protocolVersion,
+      reconnect: { minDelayMs: 50, maxDelayMs: 200 },
+      ...options,
+    },
     {
       createClient: (url, opts) => {
         const client = url.startsWith('ws') ? connectWs(url, opts) : connect(url, opts);

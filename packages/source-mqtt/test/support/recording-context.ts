@@ -33,8 +33,15 @@ export function recordingContext(options: { autoAck?: boolean; now?: () => numbe
   const errors: unknown[] = [];
   const logs: string[] = [];
   const controller = new AbortController();
-  const logFn = (level: string) => (obj: unknown, msg?: string) => logs.push(`${level} ${JSON.stringify(obj)} ${msg ?? ''}`);
-  const logger = { ...noopLogger, debug: logFn('debug'), info: logFn('info'), warn: logFn('warn'), error: logFn('error') };
+  const logFn = (level: string) => (obj: unknown, msg?: string) =>
+    logs.push(`${level} ${JSON.stringify(obj)} ${msg ?? ''}`);
+  const logger = {
+    ...noopLogger,
+    debug: logFn('debug'),
+    info: logFn('info'),
+    warn: logFn('warn'),
+    error: logFn('error'),
+  };
   const loggerWithChild = { ...logger, child: () => loggerWithChild };
   const record = (events: readonly StateChangedEvent[], ack: Ack | undefined) => {
     const entry: RecordedEmit = { events, ack, handled: false };

@@ -46,7 +46,11 @@ export function describeSocketError(error: Error, url: string, token: string, st
   } else {
     message = `connection to HA at ${where} failed: ${detail}`;
   }
-  return new SdkError(ErrorCode.CONNECTION_LOST, message, { stage, cause: error, data: { host: where, ...(code === undefined ? {} : { errno: code }) } });
+  return new SdkError(ErrorCode.CONNECTION_LOST, message, {
+    stage,
+    cause: error,
+    data: { host: where, ...(code === undefined ? {} : { errno: code }) },
+  });
 }
 
 /** Masks `secret` (and URL credentials) in `text`: core's `redactSecrets`, kept for ha-websocket-source.ts (issue 12). */

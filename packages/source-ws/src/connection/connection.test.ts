@@ -19,7 +19,10 @@ interface FakeHa {
 }
 
 /** A minimal in-test HA: auth phase, then `reply` decides what to answer per command. */
-async function fakeHa(reply: (msg: Record<string, unknown>, ws: WebSocket) => void = defaultReply, path = '/api/websocket'): Promise<FakeHa> {
+async function fakeHa(
+  reply: (msg: Record<string, unknown>, ws: WebSocket) => void = defaultReply,
+  path = '/api/websocket',
+): Promise<FakeHa> {
   const http = createServer();
   const wss = new WebSocketServer({ noServer: true });
   http.on('upgrade', (req, socket, head) => {
@@ -68,11 +71,24 @@ async function fakeHa(reply: (msg: Record<string, unknown>, ws: WebSocket) => vo
 function defaultReply(msg: Record<string, unknown>, ws: WebSocket): void {
   const id = msg['id'];
   if (msg['type'] === 'ping') ws.send(JSON.stringify({ id, type: 'pong' }));
-  else if (msg['type'] === 'bad') ws.send(JSON.stringify({ id, type: 'result', success: false, error: { code: 'invalid_format', message: 'extra keys not allowed' } }));
+  else if (msg['type'] === 'bad')
+    ws.send(
+      JSON.stringify({
+        id,
+        type: 'result',
+        success: false,
+        error: { code: 'invalid_format', message: 'extra keys not allowed' },
+      }),
+    );
   else if (msg['type'] === 'subscribe_events') {
     // Coalesced: the result and the first event in one array frame, as HA's writer does.
     const event = { event_type: msg['event_type'], data: {}, time_fired: '2026-01-01T00:00:00+00:00' };
-    ws.send(JSON.stringify([{ id, type: 'result', success: true, result: null }, { id, type: 'event', event }]));
+    ws.send(
+      JSON.stringify([
+        { id, type: 'result', success: true, result: null },
+        { id, type: 'event', event },
+      ]),
+    );
   } else ws.send(JSON.stringify({ id, type: 'result', success: true, result: { echo: msg['type'] } }));
 }
 
@@ -90,7 +106,14 @@ afterEach(async () => {
 });
 
 async function open(server: FakeHa, extra: Partial<Parameters<typeof connectHa>[0]> = {}) {
-  const conn = await connectHa({ url: server.url, token: TOKEN, connectTimeoutMs: 2_000, compression: false, guard, ...extra });
+  const conn = await connectHa({
+    url: server.url,
+    token: TOKEN,
+    connectTimeoutMs: 2_000,
+    compression: false,
+    guard,
+    ...extra,
+  });
   conns.push(conn);
   return conn;
 }
@@ -115,7 +138,10 @@ describe('connectHa', () => {
     expect(seen).toEqual([1, 3]);
     expect(reported.splice(0).map((e) => (e as Error).message)).toEqual(['Maximum call stack size exceeded']);
     expect(deadLetters.splice(0)).toEqual([
-      expect.objectContaining({ reason: 'callback_failed', raw: { id: 2, type: 'event', event: { event_type: 'x', data: { n: 2 } } } }),
+      expect.objectContaining({
+        reason: 'callback_failed',
+        raw: { id: 2, type: 'event', event: { event_type: 'x', data: { n: 2 } } },
+      }),
     ]);
     await conn.ping(); // still connected
   });
@@ -170,14 +196,23 @@ describe('connectHa', () => {
     const conn = await open(server);
     const error = await conn.command('bad').catch((e: unknown) => e);
     expect(isSdkError(error, ErrorCode.COMMAND_FAILED)).toBe(true);
-    expect((error as { data: unknown }).data).toMatchObject({ haCode: 'invalid_format', haMessage: 'extra keys not allowed' });
+    expect((error as { data: unknown }).data).toMatchObject({
+      haCode: 'invalid_format',
+      haMessage: 'extra keys not allowed',
+    });
   });
 
   it('fails auth with a fatal AUTH_FAILED whose message never contains the token', async () => {
     const server = await fakeHa();
     servers.push(server);
     const wrong = `${TOKEN}-WRONG`;
-    const error = await connectHa({ url: server.url, token: wrong, connectTimeoutMs: 2_000, compression: false, guard }).catch((e: unknown) => e);
+    const error = await connectHa({
+      url: server.url,
+      token: wrong,
+      connectTimeoutMs: 2_000,
+      compression: false,
+      guard,
+    }).catch((e: unknown) => e);
     expect(isSdkError(error, ErrorCode.AUTH_FAILED)).toBe(true);
     expect((error as Error).message).toContain('Invalid access token or password');
     expect((error as Error).message).not.toContain(wrong);
@@ -188,7 +223,13 @@ describe('connectHa', () => {
   it('times out with TIMEOUT when HA never finishes the setup', async () => {
     const server = await fakeHa(() => undefined);
     servers.push(server);
-    const error = await connectHa({ url: server.url, token: TOKEN, connectTimeoutMs: 200, compression: false, guard }).catch((e: unknown) => e);
+    const error = await connectHa({
+      url: server.url,
+      token: TOKEN,
+      connectTimeoutMs: 200,
+      compression: false,
+      guard,
+    }).catch((e: unknown) => e);
     expect(isSdkError(error, ErrorCode.TIMEOUT)).toBe(true);
   });
 
@@ -206,7 +247,9 @@ describe('connectHa', () => {
     const server = await fakeHa();
     const url = server.url;
     await server.close();
-    const error = await connectHa({ url, token: TOKEN, connectTimeoutMs: 2_000, compression: false, guard }).catch((e: unknown) => e);
+    const error = await connectHa({ url, token: TOKEN, connectTimeoutMs: 2_000, compression: false, guard }).catch(
+      (e: unknown) => e,
+    );
     expect(isSdkError(error, ErrorCode.CONNECTION_LOST)).toBe(true);
     expect((error as Error).message).toMatch(/127\.0\.0\.1:\d+: connection refused \(ECONNREFUSED\)/);
   });
@@ -214,9 +257,13 @@ describe('connectHa', () => {
   it('explains an HTTP 404 on the upgrade as a missing /api/websocket', async () => {
     const server = await fakeHa();
     servers.push(server);
-    const error = await connectHa({ url: server.url.replace('/api/websocket', '/'), token: TOKEN, connectTimeoutMs: 2_000, compression: false, guard }).catch(
-      (e: unknown) => e,
-    );
+    const error = await connectHa({
+      url: server.url.replace('/api/websocket', '/'),
+      token: TOKEN,
+      connectTimeoutMs: 2_000,
+      compression: false,
+      guard,
+    }).catch((e: unknown) => e);
     expect((error as Error).message).toContain('missing /api/websocket?');
   });
 

@@ -97,11 +97,19 @@ export function connectHa(options: ConnectHaOptions): Promise<HaConnection> {
     };
     const timer = setTimeout(
       guard('connect timeout', () =>
-        fail(new SdkError(ErrorCode.TIMEOUT, `HA at ${hostOf(options.url)} did not complete connect + auth within ${options.connectTimeoutMs} ms`, { stage })),
+        fail(
+          new SdkError(
+            ErrorCode.TIMEOUT,
+            `HA at ${hostOf(options.url)} did not complete connect + auth within ${options.connectTimeoutMs} ms`,
+            { stage },
+          ),
+        ),
       ),
       options.connectTimeoutMs,
     );
-    const onAbort = guard('connect abort', () => fail(new SdkError(ErrorCode.ABORTED, 'connect aborted', { stage, retryable: false })));
+    const onAbort = guard('connect abort', () =>
+      fail(new SdkError(ErrorCode.ABORTED, 'connect aborted', { stage, retryable: false })),
+    );
     options.signal?.addEventListener('abort', onAbort, { once: true });
     const cleanupConnect = () => {
       clearTimeout(timer);
@@ -126,8 +134,23 @@ export function connectHa(options: ConnectHaOptions): Promise<HaConnection> {
         'socket close',
         (code: number, reasonBuf: Buffer) => {
           const reason = redactSecrets(reasonBuf.toString('utf8'), [token]);
-          if (!settled) fail(new SdkError(ErrorCode.CONNECTION_LOST, `HA at ${hostOf(options.url)} closed the connection during ${authenticated ? 'setup' : 'auth'} (code ${code})`, { stage }));
-          const error = closeError ?? (code === 1000 ? undefined : new SdkError(ErrorCode.CONNECTION_LOST, `connection to HA lost (code ${code}${reason ? `: ${reason}` : ''})`, { stage }));
+          if (!settled)
+            fail(
+              new SdkError(
+                ErrorCode.CONNECTION_LOST,
+                `HA at ${hostOf(options.url)} closed the connection during ${authenticated ? 'setup' : 'auth'} (code ${code})`,
+                { stage },
+              ),
+            );
+          const error =
+            closeError ??
+            (code === 1000
+              ? undefined
+              : new SdkError(
+                  ErrorCode.CONNECTION_LOST,
+                  `connection to HA lost (code ${code}${reason ? `: ${reason}` : ''})`,
+                  { stage },
+                ));
           state.rejectAll(error ?? new SdkError(ErrorCode.CONNECTION_LOST, 'connection to HA closed', { stage }));
           resolveClosed({ code, reason, ...(error === undefined ? {} : { error }) });
         },
@@ -150,10 +173,14 @@ export function connectHa(options: ConnectHaOptions): Promise<HaConnection> {
             break;
           case 'auth_invalid':
             fail(
-              new SdkError(ErrorCode.AUTH_FAILED, `HA refused the access token (${redactSecrets(msg.message, [token])}): create a new long-lived token and restart; not retrying (repeated failures get the IP banned)`, {
-                stage,
-                retryable: false,
-              }),
+              new SdkError(
+                ErrorCode.AUTH_FAILED,
+                `HA refused the access token (${redactSecrets(msg.message, [token])}): create a new long-lived token and restart; not retrying (repeated failures get the IP banned)`,
+                {
+                  stage,
+                  retryable: false,
+                },
+              ),
             );
             break;
           case 'auth_ok': {
@@ -167,7 +194,13 @@ export function connectHa(options: ConnectHaOptions): Promise<HaConnection> {
                 cleanupConnect();
                 resolve(conn);
               })
-              .catch((error: unknown) => fail(error instanceof SdkError ? error : new SdkError(ErrorCode.PROTOCOL_ERROR, 'supported_features failed', { stage, cause: error })));
+              .catch((error: unknown) =>
+                fail(
+                  error instanceof SdkError
+                    ? error
+                    : new SdkError(ErrorCode.PROTOCOL_ERROR, 'supported_features failed', { stage, cause: error }),
+                ),
+              );
             break;
           }
           default:
@@ -182,7 +215,10 @@ export function connectHa(options: ConnectHaOptions): Promise<HaConnection> {
         'socket message',
         (data: WebSocket.RawData, isBinary: boolean) => {
           if (isBinary) {
-            options.onInvalidFrame?.('<binary frame>', { reason: 'invalid_json', message: 'binary frames are not part of the event protocol' });
+            options.onInvalidFrame?.('<binary frame>', {
+              reason: 'invalid_json',
+              message: 'binary frames are not part of the event protocol',
+            });
             return;
           }
           const text = rawToString(data);
@@ -193,7 +229,10 @@ export function connectHa(options: ConnectHaOptions): Promise<HaConnection> {
           }
           options.onFrame?.(frame.messages.length + frame.refused.length);
           for (const refused of frame.refused) {
-            options.onInvalidFrame?.(text, { ...refused.error, message: `${refused.error.message} (message ${refused.index} of the frame; the others are handled)` });
+            options.onInvalidFrame?.(text, {
+              ...refused.error,
+              message: `${refused.error.message} (message ${refused.index} of the frame; the others are handled)`,
+            });
           }
           for (const raw of frame.messages) onMessage(raw);
         },
@@ -203,7 +242,8 @@ export function connectHa(options: ConnectHaOptions): Promise<HaConnection> {
 
     const makeConnection = (haVersion: string | undefined): HaConnection => {
       const send = (type: string, params: Readonly<Record<string, unknown>> | undefined, pending: Pending): number => {
-        if (socket.readyState !== WebSocket.OPEN) throw new SdkError(ErrorCode.CONNECTION_LOST, `cannot send ${type}: not connected`, { stage });
+        if (socket.readyState !== WebSocket.OPEN)
+          throw new SdkError(ErrorCode.CONNECTION_LOST, `cannot send ${type}: not connected`, { stage });
         // Allocate and write in the same synchronous step: HA requires strictly increasing ids in write order.
         const id = state.nextId++;
         state.pending.set(id, pending);
@@ -225,12 +265,16 @@ export function connectHa(options: ConnectHaOptions): Promise<HaConnection> {
         subscribeEvents: (eventType, onEvent) =>
           new Promise<number>((res, rej) => {
             try {
-              const id = send('subscribe_events', { event_type: eventType }, {
-                type: 'subscribe_events',
-                resolve: () => res(id),
-                reject: rej,
-                stage,
-              });
+              const id = send(
+                'subscribe_events',
+                { event_type: eventType },
+                {
+                  type: 'subscribe_events',
+                  resolve: () => res(id),
+                  reject: rej,
+                  stage,
+                },
+              );
               // Registered before the result arrives: HA coalesces the result with the first events.
               state.subscriptions.set(id, onEvent);
             } catch (error) {

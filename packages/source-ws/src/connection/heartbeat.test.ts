@@ -27,7 +27,13 @@ describe('startHeartbeat', () => {
 
   it('declares the link dead when a pong is later than the timeout', async () => {
     const onDead = vi.fn();
-    startHeartbeat({ ping: () => new Promise<void>(() => undefined), intervalMs: 1_000, timeoutMs: 500, onDead, guard });
+    startHeartbeat({
+      ping: () => new Promise<void>(() => undefined),
+      intervalMs: 1_000,
+      timeoutMs: 500,
+      onDead,
+      guard,
+    });
     await vi.advanceTimersByTimeAsync(1_499);
     expect(onDead).not.toHaveBeenCalled();
     await vi.advanceTimersByTimeAsync(1);
@@ -39,7 +45,14 @@ describe('startHeartbeat', () => {
   it('stops quietly and reports when the ping fails (connection closing)', async () => {
     const onError = vi.fn();
     const onDead = vi.fn();
-    startHeartbeat({ ping: () => Promise.reject(new Error('closed')), intervalMs: 1_000, timeoutMs: 500, onDead, onError, guard });
+    startHeartbeat({
+      ping: () => Promise.reject(new Error('closed')),
+      intervalMs: 1_000,
+      timeoutMs: 500,
+      onDead,
+      onError,
+      guard,
+    });
     await vi.advanceTimersByTimeAsync(5_000);
     expect(onError).toHaveBeenCalledTimes(1);
     expect(onDead).not.toHaveBeenCalled();

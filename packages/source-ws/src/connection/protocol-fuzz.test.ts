@@ -14,15 +14,39 @@ const prov = { source: 'ha-websocket', mode: 'live' as const, receivedAt: 1_700_
 const hostileString = fc.oneof(
   fc.string(),
   fc.string({ unit: 'grapheme' }),
-  fc.constantFrom('', '\n', 'x"\n# CONTEXT-DATABASE: _internal\n', '\u0000', '\u202e', 'a'.repeat(5000), '__proto__', 'constructor'),
+  fc.constantFrom(
+    '',
+    '\n',
+    'x"\n# CONTEXT-DATABASE: _internal\n',
+    '\u0000',
+    '\u202e',
+    'a'.repeat(5000),
+    '__proto__',
+    'constructor',
+  ),
 );
 const isoTime = fc
   .integer({ min: -62_135_596_800_000_000, max: Number.MAX_SAFE_INTEGER })
   .map((us) => formatHaTime(us));
-const timeLike = fc.oneof(isoTime, hostileString, fc.constant('2026-02-30T25:61:00+00:00'), fc.double(), fc.constant(null));
+const timeLike = fc.oneof(
+  isoTime,
+  hostileString,
+  fc.constant('2026-02-30T25:61:00+00:00'),
+  fc.double(),
+  fc.constant(null),
+);
 const leaf = fc.oneof(hostileString, fc.double(), fc.integer(), fc.boolean(), fc.constant(null));
 const json = fc.jsonValue({ maxDepth: 6 });
-const context = fc.option(fc.record({ id: fc.oneof(hostileString, fc.integer()), parent_id: fc.option(hostileString), user_id: fc.option(hostileString) }, { requiredKeys: [] }));
+const context = fc.option(
+  fc.record(
+    {
+      id: fc.oneof(hostileString, fc.integer()),
+      parent_id: fc.option(hostileString),
+      user_id: fc.option(hostileString),
+    },
+    { requiredKeys: [] },
+  ),
+);
 const state = fc.record(
   {
     entity_id: fc.oneof(fc.constantFrom('sensor.t', 'light.x', 'bad', '.', 'a.b.c'), hostileString),
@@ -36,14 +60,38 @@ const state = fc.record(
   { requiredKeys: [] },
 );
 const data = fc.oneof(
-  fc.record({ entity_id: fc.oneof(fc.constant('sensor.t'), hostileString, leaf), old_state: fc.option(state), new_state: fc.option(state) }, { requiredKeys: [] }),
-  fc.record({ domain: fc.oneof(hostileString, leaf), service: fc.oneof(hostileString, leaf), service_data: fc.oneof(fc.dictionary(hostileString, json), leaf) }, { requiredKeys: [] }),
+  fc.record(
+    {
+      entity_id: fc.oneof(fc.constant('sensor.t'), hostileString, leaf),
+      old_state: fc.option(state),
+      new_state: fc.option(state),
+    },
+    { requiredKeys: [] },
+  ),
+  fc.record(
+    {
+      domain: fc.oneof(hostileString, leaf),
+      service: fc.oneof(hostileString, leaf),
+      service_data: fc.oneof(fc.dictionary(hostileString, json), leaf),
+    },
+    { requiredKeys: [] },
+  ),
   fc.record({ name: fc.oneof(hostileString, leaf), entity_id: fc.oneof(hostileString, leaf) }, { requiredKeys: [] }),
   json,
 );
 const haEvent = fc.record(
   {
-    event_type: fc.oneof(fc.constantFrom('state_changed', 'call_service', 'automation_triggered', 'script_started', 'area_registry_updated'), hostileString, leaf),
+    event_type: fc.oneof(
+      fc.constantFrom(
+        'state_changed',
+        'call_service',
+        'automation_triggered',
+        'script_started',
+        'area_registry_updated',
+      ),
+      hostileString,
+      leaf,
+    ),
     time_fired: timeLike,
     origin: fc.oneof(fc.constantFrom('LOCAL', 'REMOTE'), hostileString),
     data,
@@ -52,8 +100,21 @@ const haEvent = fc.record(
   { requiredKeys: [] },
 );
 const message = fc.oneof(
-  fc.record({ id: fc.oneof(fc.integer(), leaf), type: fc.constant('event'), event: fc.oneof(haEvent, json) }, { requiredKeys: [] }),
-  fc.record({ id: fc.oneof(fc.integer(), leaf), type: fc.constantFrom('result', 'pong', 'auth_ok', 'auth_invalid', 'auth_required'), success: fc.boolean(), result: json, error: json, message: leaf }, { requiredKeys: [] }),
+  fc.record(
+    { id: fc.oneof(fc.integer(), leaf), type: fc.constant('event'), event: fc.oneof(haEvent, json) },
+    { requiredKeys: [] },
+  ),
+  fc.record(
+    {
+      id: fc.oneof(fc.integer(), leaf),
+      type: fc.constantFrom('result', 'pong', 'auth_ok', 'auth_invalid', 'auth_required'),
+      success: fc.boolean(),
+      result: json,
+      error: json,
+      message: leaf,
+    },
+    { requiredKeys: [] },
+  ),
   json,
 );
 const frameText = fc.oneof(
@@ -110,7 +171,9 @@ describe('WebSocket parsers under arbitrary input (issue 11 fuzz)', () => {
         if (!frame.ok) return;
         expect(frame.messages[0]).toEqual({ id: 1, type: 'pong' });
         expect(frame.messages).toHaveLength(n <= MAX_JSON_DEPTH ? 2 : 1);
-        expect(frame.refused.map((r) => [r.index, r.error.reason])).toEqual(n <= MAX_JSON_DEPTH ? [] : [[1, 'json_too_deep']]);
+        expect(frame.refused.map((r) => [r.index, r.error.reason])).toEqual(
+          n <= MAX_JSON_DEPTH ? [] : [[1, 'json_too_deep']],
+        );
       }),
       { seed: 1102, numRuns: 300 },
     );
@@ -118,18 +181,30 @@ describe('WebSocket parsers under arbitrary input (issue 11 fuzz)', () => {
 
   it('recorder rows: every row becomes a state change or is returned as invalid, nothing thrown', () => {
     const row = fc.oneof(
-      fc.record({ s: fc.oneof(hostileString, leaf), a: fc.oneof(fc.dictionary(hostileString, json), leaf), lu: fc.oneof(fc.double(), fc.integer(), leaf), lc: fc.oneof(fc.double(), leaf) }, { requiredKeys: [] }),
+      fc.record(
+        {
+          s: fc.oneof(hostileString, leaf),
+          a: fc.oneof(fc.dictionary(hostileString, json), leaf),
+          lu: fc.oneof(fc.double(), fc.integer(), leaf),
+          lc: fc.oneof(fc.double(), leaf),
+        },
+        { requiredKeys: [] },
+      ),
       json,
     );
     fc.assert(
-      fc.property(fc.oneof(fc.constant('sensor.t'), hostileString), fc.array(row, { maxLength: 20 }), (entityId, rows) => {
-        const { events, invalid } = historyRowsToEvents(entityId, rows, { ...prov, mode: 'backfill' });
-        expect(events.length + invalid.length).toBe(rows.length);
-        for (const e of events) {
-          expect(e.entity_id).toBe(entityId);
-          expect(typeof e.key).toBe('string');
-        }
-      }),
+      fc.property(
+        fc.oneof(fc.constant('sensor.t'), hostileString),
+        fc.array(row, { maxLength: 20 }),
+        (entityId, rows) => {
+          const { events, invalid } = historyRowsToEvents(entityId, rows, { ...prov, mode: 'backfill' });
+          expect(events.length + invalid.length).toBe(rows.length);
+          for (const e of events) {
+            expect(e.entity_id).toBe(entityId);
+            expect(typeof e.key).toBe('string');
+          }
+        },
+      ),
       { seed: 1103, numRuns: 1000 },
     );
   });

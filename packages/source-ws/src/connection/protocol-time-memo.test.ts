@@ -17,15 +17,33 @@ vi.mock('@ha-ingestor/core', async (importOriginal) => {
 const { normaliseEvent } = await import('./protocol.js');
 
 const prov = { source: 'ha-websocket', mode: 'live' as const, receivedAt: 1_700_000_000_000_000 };
-const state = (lc: string, lu: string, lr: string) => ({ entity_id: 'sensor.t', state: '21', attributes: {}, last_changed: lc, last_updated: lu, last_reported: lr, context: null });
+const state = (lc: string, lu: string, lr: string) => ({
+  entity_id: 'sensor.t',
+  state: '21',
+  attributes: {},
+  last_changed: lc,
+  last_updated: lu,
+  last_reported: lr,
+  context: null,
+});
 
 describe('timestamp parsing in normaliseEvent', () => {
   it('parses each distinct timestamp string of a state change once, with the same results', () => {
-    const [t0, t1, t2, fired] = ['2024-05-01T10:00:00.000001+00:00', '2024-05-01T10:00:05.500000+00:00', '2024-05-01T10:00:09.250000+00:00', '2024-05-01T10:00:09.260000+00:00'];
+    const [t0, t1, t2, fired] = [
+      '2024-05-01T10:00:00.000001+00:00',
+      '2024-05-01T10:00:05.500000+00:00',
+      '2024-05-01T10:00:09.250000+00:00',
+      '2024-05-01T10:00:09.260000+00:00',
+    ];
     parses.texts.length = 0;
     // An attribute-only change: old and new share last_changed; the new state's three times are one string.
     const n = normaliseEvent(
-      { event_type: 'state_changed', data: { entity_id: 'sensor.t', old_state: state(t0, t1, t1), new_state: state(t0, t2, t2) }, time_fired: fired, context: null },
+      {
+        event_type: 'state_changed',
+        data: { entity_id: 'sensor.t', old_state: state(t0, t1, t1), new_state: state(t0, t2, t2) },
+        time_fired: fired,
+        context: null,
+      },
       prov,
     );
     expect(n.ok).toBe(true);
@@ -42,7 +60,15 @@ describe('timestamp parsing in normaliseEvent', () => {
     const times = Array.from({ length: 7 }, (_, i) => `2024-05-01T10:00:0${i}+00:00`);
     for (let round = 0; round < 2; round++) {
       for (const [i, t] of times.entries()) {
-        const n = normaliseEvent({ event_type: 'state_changed', data: { entity_id: 'sensor.t', old_state: null, new_state: state(t, t, t) }, time_fired: t, context: null }, prov);
+        const n = normaliseEvent(
+          {
+            event_type: 'state_changed',
+            data: { entity_id: 'sensor.t', old_state: null, new_state: state(t, t, t) },
+            time_fired: t,
+            context: null,
+          },
+          prov,
+        );
         expect(n.ok && n.event.time_fired).toBe(Date.UTC(2024, 4, 1, 10, 0, i) * 1000);
       }
     }

@@ -43,17 +43,25 @@ function stateChanged(overrides: { old?: unknown; new?: unknown; time_fired?: st
 
 describe('splitFrame', () => {
   it('returns a single object frame as one message', () => {
-    expect(splitFrame('{"id":1,"type":"pong"}')).toEqual({ ok: true, messages: [{ id: 1, type: 'pong' }], refused: [] });
+    expect(splitFrame('{"id":1,"type":"pong"}')).toEqual({
+      ok: true,
+      messages: [{ id: 1, type: 'pong' }],
+      refused: [],
+    });
   });
 
   it('returns every element of a coalesced array frame', () => {
-    const frame = splitFrame('[{"id":2,"type":"result","success":true,"result":null},{"id":2,"type":"event","event":{}}]');
+    const frame = splitFrame(
+      '[{"id":2,"type":"result","success":true,"result":null},{"id":2,"type":"event","event":{}}]',
+    );
     expect(frame.ok && frame.messages.length).toBe(2);
   });
 
   it('refuses only the too-deep message of a coalesced frame; the others are kept (issue 11)', () => {
     const deep = `${'['.repeat(40)}${']'.repeat(40)}`;
-    const frame = splitFrame(`[{"id":1,"type":"pong"},{"id":2,"type":"event","event":{"data":${deep}}},{"id":3,"type":"pong"}]`);
+    const frame = splitFrame(
+      `[{"id":1,"type":"pong"},{"id":2,"type":"event","event":{"data":${deep}}},{"id":3,"type":"pong"}]`,
+    );
     expect(frame).toEqual({
       ok: true,
       messages: [
@@ -66,7 +74,10 @@ describe('splitFrame', () => {
 
   it('refuses a single-message frame nested too deep as a whole', () => {
     const frame = splitFrame(`{"id":1,"type":"event","event":{"data":${'['.repeat(40)}${']'.repeat(40)}}}`);
-    expect(frame).toEqual({ ok: false, error: { reason: 'json_too_deep', message: 'message nests deeper than 32 levels' } });
+    expect(frame).toEqual({
+      ok: false,
+      error: { reason: 'json_too_deep', message: 'message nests deeper than 32 levels' },
+    });
   });
 
   it('reports invalid JSON instead of throwing', () => {
@@ -77,7 +88,14 @@ describe('splitFrame', () => {
 
 describe('classifyMessage', () => {
   it('turns success:false into an error with HA code and message', () => {
-    expect(classifyMessage({ id: 7, type: 'result', success: false, error: { code: 'not_found', message: 'Subscription not found.' } })).toEqual({
+    expect(
+      classifyMessage({
+        id: 7,
+        type: 'result',
+        success: false,
+        error: { code: 'not_found', message: 'Subscription not found.' },
+      }),
+    ).toEqual({
       kind: 'error',
       id: 7,
       code: 'not_found',
@@ -87,9 +105,16 @@ describe('classifyMessage', () => {
 
   it('recognises pong, events and the auth phase messages', () => {
     expect(classifyMessage({ id: 3, type: 'pong' })).toEqual({ kind: 'pong', id: 3 });
-    expect(classifyMessage({ id: 4, type: 'event', event: { a: 1 } })).toEqual({ kind: 'event', id: 4, event: { a: 1 } });
+    expect(classifyMessage({ id: 4, type: 'event', event: { a: 1 } })).toEqual({
+      kind: 'event',
+      id: 4,
+      event: { a: 1 },
+    });
     expect(classifyMessage({ type: 'auth_required', ha_version: '2026.1.0' })).toEqual({ kind: 'auth_required' });
-    expect(classifyMessage({ type: 'auth_ok', ha_version: '2026.1.0' })).toEqual({ kind: 'auth_ok', haVersion: '2026.1.0' });
+    expect(classifyMessage({ type: 'auth_ok', ha_version: '2026.1.0' })).toEqual({
+      kind: 'auth_ok',
+      haVersion: '2026.1.0',
+    });
     expect(classifyMessage({ type: 'auth_invalid', message: 'Invalid access token or password' })).toEqual({
       kind: 'auth_invalid',
       message: 'Invalid access token or password',
@@ -110,7 +135,13 @@ describe('normaliseEvent', () => {
     expect(e.time_fired).toBe(Date.UTC(2016, 10, 26, 1, 37, 24) * 1000 + 265390);
     expect(e.last_updated).toBe(e.time_fired);
     expect(e.key).toBe(`light.bed_light@${e.time_fired}`);
-    expect(e).toMatchObject({ domain: 'light', object_id: 'bed_light', state: 'on', origin: 'LOCAL', provenance: prov });
+    expect(e).toMatchObject({
+      domain: 'light',
+      object_id: 'bed_light',
+      state: 'on',
+      origin: 'LOCAL',
+      provenance: prov,
+    });
     expect(e.old_state?.state).toBe('off');
     expect(e.old_state?.last_updated).toBe(Date.UTC(2016, 10, 26, 1, 37, 10) * 1000 + 466994);
     expect(e.last_reported).toBe(e.last_updated);
@@ -119,7 +150,14 @@ describe('normaliseEvent', () => {
   it('parses timestamps without a fraction (HA drops .000000)', () => {
     const n = normaliseEvent(
       stateChanged({
-        new: { entity_id: 'light.bed_light', state: 'on', attributes: {}, last_changed: '2024-01-01T12:00:00+00:00', last_updated: '2024-01-01T12:00:00+00:00', context: ctx },
+        new: {
+          entity_id: 'light.bed_light',
+          state: 'on',
+          attributes: {},
+          last_changed: '2024-01-01T12:00:00+00:00',
+          last_updated: '2024-01-01T12:00:00+00:00',
+          context: ctx,
+        },
         time_fired: '2024-01-01T12:00:00+00:00',
       }),
       prov,
@@ -143,7 +181,12 @@ describe('normaliseEvent', () => {
 
   it('normalises call_service with its data and a context-qualified key', () => {
     const n = normaliseEvent(
-      { event_type: 'call_service', data: { domain: 'light', service: 'turn_on', service_data: { entity_id: 'light.x' } }, time_fired: '2024-05-01T10:00:00.000001+00:00', context: ctx },
+      {
+        event_type: 'call_service',
+        data: { domain: 'light', service: 'turn_on', service_data: { entity_id: 'light.x' } },
+        time_fired: '2024-05-01T10:00:00.000001+00:00',
+        context: ctx,
+      },
       prov,
     );
     const e = (n as { event: CallServiceEvent }).event;
@@ -152,7 +195,15 @@ describe('normaliseEvent', () => {
   });
 
   it('keeps any other event type generically', () => {
-    const n = normaliseEvent({ event_type: 'zha_event', data: { device_ieee: 'aa:bb' }, time_fired: '2024-05-01T10:00:00+00:00', context: ctx }, prov);
+    const n = normaliseEvent(
+      {
+        event_type: 'zha_event',
+        data: { device_ieee: 'aa:bb' },
+        time_fired: '2024-05-01T10:00:00+00:00',
+        context: ctx,
+      },
+      prov,
+    );
     expect(n.ok && n.event.event_type).toBe('zha_event');
   });
 

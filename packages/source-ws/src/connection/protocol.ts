@@ -1,6 +1,14 @@
 import { eventKey, parseHaTime, secondsToMicros, splitEntityId } from '@ha-ingestor/core';
 import { MAX_JSON_DEPTH, jsonDepthBeyond, parseJsonText, valueDepth } from '@ha-ingestor/core/json';
-import type { DeliveryMode, EpochMicros, HaContext, HaEvent, HaState, Provenance, StateChangedEvent } from '@ha-ingestor/core';
+import type {
+  DeliveryMode,
+  EpochMicros,
+  HaContext,
+  HaEvent,
+  HaState,
+  Provenance,
+  StateChangedEvent,
+} from '@ha-ingestor/core';
 import type { JsonTextError } from '@ha-ingestor/core/json';
 
 /**
@@ -44,7 +52,10 @@ export function splitFrame(text: string): FrameParse {
   // Too deep somewhere: JSON.parse itself is iterative (safe at any depth); measure each message.
   const parsed = parseJsonText(text, Number.POSITIVE_INFINITY);
   if (!parsed.ok) return parsed;
-  const tooDeep: JsonTextError = { reason: 'json_too_deep', message: `message nests deeper than ${MAX_JSON_DEPTH} levels` };
+  const tooDeep: JsonTextError = {
+    reason: 'json_too_deep',
+    message: `message nests deeper than ${MAX_JSON_DEPTH} levels`,
+  };
   if (!Array.isArray(parsed.value)) return { ok: false, error: tooDeep };
   const messages: unknown[] = [];
   const refused: RefusedMessage[] = [];
@@ -88,7 +99,9 @@ export function classifyMessage(raw: unknown): HaMessage {
 }
 
 /** Outcome of normalising one HA event: the core event, or why it was rejected (for the dead-letter). */
-export type Normalised = { readonly ok: true; readonly event: HaEvent } | { readonly ok: false; readonly reason: string; readonly message: string };
+export type Normalised =
+  | { readonly ok: true; readonly event: HaEvent }
+  | { readonly ok: false; readonly reason: string; readonly message: string };
 
 /** Provenance fields common to every event of one receipt. */
 export interface ProvenanceInput {
@@ -111,9 +124,15 @@ export function normaliseEvent(raw: unknown, provenance: ProvenanceInput): Norma
   const data = raw['data'] === undefined ? {} : raw['data'];
   if (!isRecord(data)) return invalid(`${eventType}: data is not an object`);
   const context = parseContext(raw['context']);
-  const origin: 'LOCAL' | 'REMOTE' | undefined = raw['origin'] === 'LOCAL' || raw['origin'] === 'REMOTE' ? raw['origin'] : undefined;
+  const origin: 'LOCAL' | 'REMOTE' | undefined =
+    raw['origin'] === 'LOCAL' || raw['origin'] === 'REMOTE' ? raw['origin'] : undefined;
   const prov: Provenance = { source: provenance.source, mode: provenance.mode, receivedAt: provenance.receivedAt };
-  const base: EventBase = { time_fired: timeFired, context, provenance: prov, ...(origin === undefined ? {} : { origin }) };
+  const base: EventBase = {
+    time_fired: timeFired,
+    context,
+    provenance: prov,
+    ...(origin === undefined ? {} : { origin }),
+  };
 
   if (eventType === 'state_changed') return normaliseStateChanged(data, base);
 
@@ -141,7 +160,8 @@ export function parseState(raw: unknown): HaState | undefined {
   if (typeof entityId !== 'string' || typeof state !== 'string' || !isRecord(attributes)) return undefined;
   const lastUpdated = typeof raw['last_updated'] === 'string' ? parseTime(raw['last_updated']) : undefined;
   if (lastUpdated === undefined) return undefined;
-  const lastChanged = typeof raw['last_changed'] === 'string' ? (parseTime(raw['last_changed']) ?? lastUpdated) : lastUpdated;
+  const lastChanged =
+    typeof raw['last_changed'] === 'string' ? (parseTime(raw['last_changed']) ?? lastUpdated) : lastUpdated;
   const lastReported = typeof raw['last_reported'] === 'string' ? parseTime(raw['last_reported']) : undefined;
   return {
     entity_id: entityId,
@@ -177,7 +197,12 @@ export function historyRowsToEvents(
   const events: StateChangedEvent[] = [];
   const bad: unknown[] = [];
   for (const row of rows) {
-    if (!isRecord(row) || typeof row['s'] !== 'string' || typeof row['lu'] !== 'number' || !Number.isFinite(row['lu'])) {
+    if (
+      !isRecord(row) ||
+      typeof row['s'] !== 'string' ||
+      typeof row['lu'] !== 'number' ||
+      !Number.isFinite(row['lu'])
+    ) {
       bad.push(row);
       continue;
     }
@@ -185,7 +210,8 @@ export function historyRowsToEvents(
     // The recorder stores a removal (live new_state: null) as state "" without attributes.
     const removed = row['s'] === '' && Object.keys(attributes).length === 0;
     const lastUpdated = secondsToMicros(row['lu']);
-    const lastChanged = typeof row['lc'] === 'number' && Number.isFinite(row['lc']) ? secondsToMicros(row['lc']) : lastUpdated;
+    const lastChanged =
+      typeof row['lc'] === 'number' && Number.isFinite(row['lc']) ? secondsToMicros(row['lc']) : lastUpdated;
     events.push({
       event_type: 'state_changed',
       entity_id: entityId,

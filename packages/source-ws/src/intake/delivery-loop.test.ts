@@ -19,7 +19,18 @@ function live(entity: string, t: number): HaEvent {
   const iso = new Date((S + t) * 1000).toISOString().replace('Z', '+00:00');
   const raw = {
     event_type: 'state_changed',
-    data: { entity_id: entity, old_state: null, new_state: { entity_id: entity, state: String(t), attributes: {}, last_changed: iso, last_updated: iso, context: null } },
+    data: {
+      entity_id: entity,
+      old_state: null,
+      new_state: {
+        entity_id: entity,
+        state: String(t),
+        attributes: {},
+        last_changed: iso,
+        last_updated: iso,
+        context: null,
+      },
+    },
     time_fired: iso,
   };
   const n = normaliseEvent(raw, { source: 'ha-websocket', mode: 'live', receivedAt: 0 });
@@ -47,7 +58,11 @@ function recordingContext(signal: AbortSignal) {
 function setup(historyRows: Record<string, unknown[]>) {
   const abort = new AbortController();
   const { ctx, emitted } = recordingContext(abort.signal);
-  const options = HaWebSocketOptionsSchema.parse({ url: 'ws://ha:8123/api/websocket', token: 't', backfill: { entityIds: ['sensor.a'] } });
+  const options = HaWebSocketOptionsSchema.parse({
+    url: 'ws://ha:8123/api/websocket',
+    token: 't',
+    backfill: { entityIds: ['sensor.a'] },
+  });
   const tracker = createCheckpointTracker(S * 1_000_000);
   const buffer = createInboundBuffer({ maxEvents: 1000, maxSpillEvents: 1, tracker, onOverflow: vi.fn() });
   const commands: string[] = [];
@@ -79,7 +94,12 @@ const flush = () => new Promise((r) => setTimeout(r, 0));
 
 describe('runDeliveryLoop', () => {
   it('emits the backfill before the live events buffered meanwhile and skips live duplicates by key', async () => {
-    const t = setup({ 'sensor.a': [{ s: '5', a: {}, lu: S + 5 }, { s: '6', a: {}, lu: S + 6 }] });
+    const t = setup({
+      'sensor.a': [
+        { s: '5', a: {}, lu: S + 5 },
+        { s: '6', a: {}, lu: S + 6 },
+      ],
+    });
     requestBackfill(t.deps, S * 1_000_000, 'reconnect');
     // Live events arrive while the backfill is pending: one duplicates a backfilled change.
     t.buffer.push(live('sensor.a', 6));

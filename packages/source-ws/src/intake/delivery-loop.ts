@@ -57,7 +57,11 @@ export interface DeliveryDeps {
  * Asks the delivery loop to fetch the gap after `from` before it releases more live events. Pins the
  * checkpoint at `from` until the backfilled events are tracked. Requests merge (earliest `from` wins).
  */
-export function requestBackfill(deps: Pick<DeliveryDeps, 'shared' | 'tracker' | 'buffer'>, from: EpochMicros, reason: string): void {
+export function requestBackfill(
+  deps: Pick<DeliveryDeps, 'shared' | 'tracker' | 'buffer'>,
+  from: EpochMicros,
+  reason: string,
+): void {
   const release = deps.tracker.hold(from + 1);
   const current = deps.shared.backfill;
   if (current === undefined) deps.shared.backfill = { from, releases: [release], reason };
@@ -123,7 +127,10 @@ async function emitTracked(deps: DeliveryDeps, events: HaEvent[], entries: Track
     },
     onFailed: (error: SdkError) => {
       // Not durable: forget the keys so a backfill may bring the state changes back, and pin the checkpoint.
-      deps.ctx.logger.warn({ err: error, events: events.length }, 'pipeline could not make events durable; scheduling a backfill');
+      deps.ctx.logger.warn(
+        { err: error, events: events.length },
+        'pipeline could not make events durable; scheduling a backfill',
+      );
       for (const e of events) deps.recent.delete(e.key);
       const from = deps.tracker.watermark();
       if (from !== undefined && deps.options.backfill.enabled) requestBackfill(deps, from, 'pipeline failure');
@@ -155,12 +162,27 @@ async function runBackfill(deps: DeliveryDeps, connection: HaConnection, request
     const entityIds = await entitiesInScope(connection, options.backfill.entityIds, () => deps.scope.ids(undefined));
     for (const chunk of planChunks(from, nowUs, options.backfill.chunkMs, true)) {
       if (deps.signal.aborted) throw new Error('stopped');
-      const result = await fetchHistoryChunk({ connection, chunk, entityIds, source: deps.sourceName, mode: 'backfill', receivedAt: millisToMicros(ctx.now()) });
+      const result = await fetchHistoryChunk({
+        connection,
+        chunk,
+        entityIds,
+        source: deps.sourceName,
+        mode: 'backfill',
+        receivedAt: millisToMicros(ctx.now()),
+      });
       for (const bad of result.invalid) {
-        ctx.deadLetter({ stage: deps.stage, reason: 'invalid_history_row', message: `history row of ${bad.entityId} is not {s,a,lu,lc?}`, raw: bad.row });
+        ctx.deadLetter({
+          stage: deps.stage,
+          reason: 'invalid_history_row',
+          message: `history row of ${bad.entityId} is not {s,a,lu,lc?}`,
+          raw: bad.row,
+        });
       }
       const fresh = result.events.filter((e) => e.last_updated > request.from && !deps.recent.has(e.key));
-      ctx.logger.debug({ entities: entityIds.length, chunkStart: chunk.start, rows: result.events.length, fresh: fresh.length }, 'backfill chunk');
+      ctx.logger.debug(
+        { entities: entityIds.length, chunkStart: chunk.start, rows: result.events.length, fresh: fresh.length },
+        'backfill chunk',
+      );
       for (let i = 0; i < fresh.length; i += options.emitBatchSize) {
         const batch = fresh.slice(i, i + options.emitBatchSize);
         const entries = batch.map((e) => deps.tracker.track(e.time_fired));
@@ -178,7 +200,10 @@ async function runBackfill(deps: DeliveryDeps, connection: HaConnection, request
     if (isSdkError(error, ErrorCode.COMMAND_FAILED)) {
       // HA refused the query (e.g. invalid_entity_ids): retrying the same query cannot help.
       ctx.report(error);
-      ctx.logger.error({ err: error, emitted }, 'backfill failed: HA refused the history query; the gap is not recovered');
+      ctx.logger.error(
+        { err: error, emitted },
+        'backfill failed: HA refused the history query; the gap is not recovered',
+      );
       for (const r of request.releases) r();
       return;
     }

@@ -33,7 +33,13 @@ describe('createInboundBuffer', () => {
   it('without a spill dir drops beyond maxEvents and reports the overflow', () => {
     const onOverflow = vi.fn();
     const depth = vi.fn();
-    const buf = createInboundBuffer({ maxEvents: 2, maxSpillEvents: 10, tracker: createCheckpointTracker(0), onOverflow, onDepth: depth });
+    const buf = createInboundBuffer({
+      maxEvents: 2,
+      maxSpillEvents: 10,
+      tracker: createCheckpointTracker(0),
+      onOverflow,
+      onDepth: depth,
+    });
     for (let i = 0; i < 4; i++) buf.push(ev(i));
     expect(buf.size()).toBe(2);
     expect(onOverflow).toHaveBeenCalledTimes(2);
@@ -54,14 +60,21 @@ describe('createInboundBuffer', () => {
     // Spilled events (first at 1003) are not tracked yet: the hold keeps the watermark below them.
     expect(tracker.watermark()).toBe(1002);
     const rest = buf.take(100);
-    expect([...first, ...rest].map((b) => b.event.time_fired)).toEqual([1000, 1001, 1002, 1003, 1004, 1005, 1006, 1007]);
+    expect([...first, ...rest].map((b) => b.event.time_fired)).toEqual([
+      1000, 1001, 1002, 1003, 1004, 1005, 1006, 1007,
+    ]);
     tracker.ack(rest.map((b) => b.entry));
     expect(tracker.watermark()).toBe(1007);
     expect(readdirSync(dir)).toEqual([]);
   });
 
   it('waitForData resolves on push and on interrupt', async () => {
-    const buf = createInboundBuffer({ maxEvents: 2, maxSpillEvents: 1, tracker: createCheckpointTracker(0), onOverflow: vi.fn() });
+    const buf = createInboundBuffer({
+      maxEvents: 2,
+      maxSpillEvents: 1,
+      tracker: createCheckpointTracker(0),
+      onOverflow: vi.fn(),
+    });
     const signal = new AbortController().signal;
     const waiting = buf.waitForData(signal);
     buf.push(ev(1));

@@ -26,13 +26,18 @@ export interface RawEventIntakeDeps {
  */
 export function intakeRawEvent(deps: RawEventIntakeDeps, raw: unknown, connection: HaConnection): void {
   const { ctx, stage } = deps;
-  const normalised = normaliseEvent(raw, { source: deps.sourceName, mode: 'live', receivedAt: millisToMicros(ctx.now()) });
+  const normalised = normaliseEvent(raw, {
+    source: deps.sourceName,
+    mode: 'live',
+    receivedAt: millisToMicros(ctx.now()),
+  });
   if (!normalised.ok) {
     ctx.deadLetter({ stage, reason: normalised.reason, message: normalised.message, raw });
     return;
   }
   deps.buffer.push(normalised.event);
-  if (isStateChanged(normalised.event)) deps.scope.seen(normalised.event.entity_id, normalised.event.time_fired, normalised.event.state === null);
+  if (isStateChanged(normalised.event))
+    deps.scope.seen(normalised.event.entity_id, normalised.event.time_fired, normalised.event.state === null);
   if (deps.registrySync !== undefined && registryOfEvent(normalised.event.event_type) !== undefined) {
     deps.registrySync.onEvent(normalised.event.event_type, connection);
   }

@@ -46,7 +46,14 @@ describe('fetchHistoryChunk', () => {
 
   it('asks for every change with full rows and no start-time state, 1 ms wider than the window', async () => {
     const { conn, sent } = fakeConnection(() => ({}));
-    await fetchHistoryChunk({ connection: conn, chunk: { start, end }, entityIds: ['sensor.a'], source: 's', mode: 'backfill', receivedAt: 0 });
+    await fetchHistoryChunk({
+      connection: conn,
+      chunk: { start, end },
+      entityIds: ['sensor.a'],
+      source: 's',
+      mode: 'backfill',
+      receivedAt: 0,
+    });
     expect(sent[0]).toEqual({
       type: 'history/history_during_period',
       params: {
@@ -71,21 +78,43 @@ describe('fetchHistoryChunk', () => {
       ],
       'sensor.b': [{ s: '1', a: {}, lu: s + 5 }, 'garbage'],
     }));
-    const result = await fetchHistoryChunk({ connection: conn, chunk: { start, end }, entityIds: ['sensor.a', 'sensor.b'], source: 's', mode: 'backfill', receivedAt: 0 });
-    expect(result.events.map((e) => `${e.entity_id}=${e.state}`)).toEqual(['sensor.a=edge', 'sensor.b=1', 'sensor.a=2']);
+    const result = await fetchHistoryChunk({
+      connection: conn,
+      chunk: { start, end },
+      entityIds: ['sensor.a', 'sensor.b'],
+      source: 's',
+      mode: 'backfill',
+      receivedAt: 0,
+    });
+    expect(result.events.map((e) => `${e.entity_id}=${e.state}`)).toEqual([
+      'sensor.a=edge',
+      'sensor.b=1',
+      'sensor.a=2',
+    ]);
     expect(result.invalid).toEqual([{ entityId: 'sensor.b', row: 'garbage' }]);
   });
 
   it('does not query HA for an empty entity list', async () => {
     const { conn, sent } = fakeConnection(() => ({}));
-    await fetchHistoryChunk({ connection: conn, chunk: { start, end: undefined }, entityIds: [], source: 's', mode: 'backfill', receivedAt: 0 });
+    await fetchHistoryChunk({
+      connection: conn,
+      chunk: { start, end: undefined },
+      entityIds: [],
+      source: 's',
+      mode: 'backfill',
+      receivedAt: 0,
+    });
     expect(sent).toEqual([]);
   });
 });
 
 describe('entitiesInScope', () => {
   it('uses the configured list or every entity from get_states', async () => {
-    const { conn, sent } = fakeConnection(() => [{ entity_id: 'light.a', state: 'on' }, { entity_id: 'sensor.b' }, { nope: 1 }]);
+    const { conn, sent } = fakeConnection(() => [
+      { entity_id: 'light.a', state: 'on' },
+      { entity_id: 'sensor.b' },
+      { nope: 1 },
+    ]);
     expect(await entitiesInScope(conn, ['x.y'])).toEqual(['x.y']);
     expect(sent).toEqual([]);
     expect(await entitiesInScope(conn, undefined)).toEqual(['light.a', 'sensor.b']);

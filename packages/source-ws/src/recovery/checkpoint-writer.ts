@@ -44,7 +44,11 @@ export function createCheckpointWriter(options: CheckpointWriterOptions): Checkp
     const t = options.watermark();
     if (store === undefined || t === undefined || (saved !== undefined && t <= saved)) return;
     saved = t;
-    await store.save<HaWebSocketCheckpoint>(options.key, { time: t, iso: formatHaTime(t), entities: [...options.entities(t)] });
+    await store.save<HaWebSocketCheckpoint>(options.key, {
+      time: t,
+      iso: formatHaTime(t),
+      entities: [...options.entities(t)],
+    });
   };
   return {
     schedule: () => {

@@ -20,8 +20,16 @@ export const HaHistoryImportOptionsSchema = z.object({
   token: z.string().min(1).describe('Long-lived access token. Secret: never logged'),
   start: TimeSchema.describe('Start of the range (inclusive): Date, epoch ms or ISO 8601'),
   end: TimeSchema.optional().describe('End of the range (exclusive); omitted → now'),
-  entityIds: z.array(z.string().min(1)).optional().describe('Entities to import; omitted → every entity from get_states'),
-  chunkMs: z.number().int().positive().default(3_600_000).describe('Length of one history/history_during_period request'),
+  entityIds: z
+    .array(z.string().min(1))
+    .optional()
+    .describe('Entities to import; omitted → every entity from get_states'),
+  chunkMs: z
+    .number()
+    .int()
+    .positive()
+    .default(3_600_000)
+    .describe('Length of one history/history_during_period request'),
   connectTimeoutMs: z.number().int().positive().default(15_000).describe('Time allowed for connect + auth'),
   compression: z.boolean().default(false).describe('Offer permessage-deflate (worth it over metered WAN links)'),
   tls: z
@@ -102,10 +110,23 @@ export async function* importHistory(
     let invalidRows = 0;
     for (const [i, chunk] of chunks.entries()) {
       if (hooks.signal?.aborted === true) return;
-      const result = await fetchHistoryChunk({ connection, chunk, entityIds, source: IMPORT_SOURCE_NAME, mode: 'import', receivedAt: millisToMicros(now()) });
+      const result = await fetchHistoryChunk({
+        connection,
+        chunk,
+        entityIds,
+        source: IMPORT_SOURCE_NAME,
+        mode: 'import',
+        receivedAt: millisToMicros(now()),
+      });
       events += result.events.length;
       invalidRows += result.invalid.length;
-      onProgress?.({ chunkStart: chunk.start, chunkEnd: chunk.end ?? end, fraction: (i + 1) / chunks.length, events, invalidRows });
+      onProgress?.({
+        chunkStart: chunk.start,
+        chunkEnd: chunk.end ?? end,
+        fraction: (i + 1) / chunks.length,
+        events,
+        invalidRows,
+      });
       if (result.events.length > 0) yield result.events;
     }
   } finally {

@@ -34,7 +34,10 @@ export async function connectLoop(run: SourceRun, hooks: ConnectHooks): Promise<
       }
       const delay = backoff.nextDelay(ctx.now());
       logger.warn({ err: error, retryInMs: delay }, 'cannot connect to HA');
-      ctx.setStatus({ connected: false, message: `${errorMessage(error)}; retrying in ${(delay / 1000).toFixed(1)} s` });
+      ctx.setStatus({
+        connected: false,
+        message: `${errorMessage(error)}; retrying in ${(delay / 1000).toFixed(1)} s`,
+      });
       await waitOrAbort(delay, signal);
       if (progress.everConnected || backoff.attempts() > 0) metrics.reconnect();
       continue;

@@ -57,7 +57,11 @@ async function setUpSession(run: SourceRun, session: SessionState): Promise<void
     timeoutMs: options.heartbeatTimeoutMs,
     guard: run.guard,
     onDead: () =>
-      connection.terminate(new SdkError(ErrorCode.CONNECTION_LOST, `dead link: no pong within ${options.heartbeatTimeoutMs} ms`, { stage: run.stage })),
+      connection.terminate(
+        new SdkError(ErrorCode.CONNECTION_LOST, `dead link: no pong within ${options.heartbeatTimeoutMs} ms`, {
+          stage: run.stage,
+        }),
+      ),
   });
   // First connect with registry sync: hold emission until the registries are loaded (events are
   // still read and buffered), so the very first events already get their area/device enrichment.
@@ -67,9 +71,14 @@ async function setUpSession(run: SourceRun, session: SessionState): Promise<void
   const from = tracker.watermark() ?? progress.baseline;
   // Pin the checkpoint before live events flow, so post-reconnect acks cannot jump over the gap.
   if (from !== undefined && options.backfill.enabled) {
-    requestBackfill({ shared, tracker, buffer }, from, run.savedTime !== undefined && !progress.everConnected ? 'restart' : 'reconnect');
+    requestBackfill(
+      { shared, tracker, buffer },
+      from,
+      run.savedTime !== undefined && !progress.everConnected ? 'restart' : 'reconnect',
+    );
   }
-  for (const type of run.eventTypes) session.subscriptions.push(await connection.subscribeEvents(type, (raw) => intakeRawEvent(run, raw, connection)));
+  for (const type of run.eventTypes)
+    session.subscriptions.push(await connection.subscribeEvents(type, (raw) => intakeRawEvent(run, raw, connection)));
   progress.baseline ??= millisToMicros(ctx.now());
   shared.connection = connection;
   buffer.interrupt();
@@ -78,7 +87,8 @@ async function setUpSession(run: SourceRun, session: SessionState): Promise<void
   if (options.backfill.enabled && options.backfill.entityIds === undefined) {
     await entitiesInScope(connection, undefined).then(
       (ids) => run.scope.addAll(ids),
-      (error: unknown) => logger.warn({ err: error }, 'get_states failed; backfill scope may miss entities removed during a gap'),
+      (error: unknown) =>
+        logger.warn({ err: error }, 'get_states failed; backfill scope may miss entities removed during a gap'),
     );
   }
   if (registrySync !== undefined) {
@@ -97,15 +107,24 @@ function failSession(run: SourceRun, connection: HaConnection, error: unknown): 
     // E.g. `unauthorized` for a non-admin user and an event type outside HA's allowlist: retrying cannot help.
     logger.error({ err: error }, 'HA refused a subscription: not reconnecting');
     run.fatal.fail(
-      new SdkError(ErrorCode.COMMAND_FAILED, `${error.message} (check eventTypes and that the token's user is an administrator)`, {
-        stage,
-        retryable: false,
-        cause: error,
-        ...(error.data === undefined ? {} : { data: error.data }),
-      }),
+      new SdkError(
+        ErrorCode.COMMAND_FAILED,
+        `${error.message} (check eventTypes and that the token's user is an administrator)`,
+        {
+          stage,
+          retryable: false,
+          cause: error,
+          ...(error.data === undefined ? {} : { data: error.data }),
+        },
+      ),
     );
-  } else if (!isSdkError(error, ErrorCode.CONNECTION_LOST)) logger.warn({ err: error }, 'session setup failed; reconnecting');
-  connection.terminate(error instanceof SdkError ? error : new SdkError(ErrorCode.PROTOCOL_ERROR, errorMessage(error), { stage, cause: error }));
+  } else if (!isSdkError(error, ErrorCode.CONNECTION_LOST))
+    logger.warn({ err: error }, 'session setup failed; reconnecting');
+  connection.terminate(
+    error instanceof SdkError
+      ? error
+      : new SdkError(ErrorCode.PROTOCOL_ERROR, errorMessage(error), { stage, cause: error }),
+  );
 }
 
 /** Lets the delivery loop emit again (idempotent; also clears a gate a failed session left behind). */
@@ -126,7 +145,13 @@ async function withDeadline(promise: Promise<unknown>, ms: number): Promise<void
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
   try {
-    await Promise.race([promise.then(() => undefined, () => undefined), deadline]);
+    await Promise.race([
+      promise.then(
+        () => undefined,
+        () => undefined,
+      ),
+      deadline,
+    ]);
   } finally {
     clearTimeout(timer);
   }

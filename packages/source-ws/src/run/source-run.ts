@@ -1,5 +1,13 @@
 import { createGuard, errorMessage } from '@ha-ingestor/core';
-import type { CheckpointStore, EpochMicros, Guard, HaEvent, Logger, RegistryStore, SourceContext } from '@ha-ingestor/core';
+import type {
+  CheckpointStore,
+  EpochMicros,
+  Guard,
+  HaEvent,
+  Logger,
+  RegistryStore,
+  SourceContext,
+} from '@ha-ingestor/core';
 import { createBoundedMap } from '@ha-ingestor/core/resilience';
 import { requestBackfill, runDeliveryLoop } from '../intake/delivery-loop.js';
 import type { SharedState } from '../intake/delivery-loop.js';
@@ -86,12 +94,15 @@ export async function openSourceRun(input: SourceRunInput): Promise<SourceRun> {
   const logger = ctx.logger.child({ source: sourceName });
   const metrics = createSourceMetrics(ctx.metrics, sourceName);
   const checkpointKey = options.checkpointKey ?? defaultCheckpointKey(options.url);
-  const saved = input.checkpoints === undefined ? undefined : await input.checkpoints.load<HaWebSocketCheckpoint>(checkpointKey);
+  const saved =
+    input.checkpoints === undefined ? undefined : await input.checkpoints.load<HaWebSocketCheckpoint>(checkpointKey);
   const savedTime = typeof saved?.time === 'number' && Number.isFinite(saved.time) ? saved.time : undefined;
   const tracker = createCheckpointTracker(savedTime);
   const shared: SharedState = { connection: undefined, backfill: undefined };
   // Backfill scope beyond get_states, persisted with the checkpoint (see entity-scope.ts).
-  const scope = createEntityScope(Array.isArray(saved?.entities) ? saved.entities.filter((e) => typeof e === 'string') : []);
+  const scope = createEntityScope(
+    Array.isArray(saved?.entities) ? saved.entities.filter((e) => typeof e === 'string') : [],
+  );
   const deliveryAbort = new AbortController();
   const fatalAbort = new AbortController();
   const signal = AbortSignal.any([ctx.signal, fatalAbort.signal]);
@@ -114,7 +125,8 @@ export async function openSourceRun(input: SourceRunInput): Promise<SourceRun> {
       if (shared.backfill !== undefined) return;
       logger.warn({ key: event.key }, 'inbound buffer full: dropping events and marking a gap for backfill');
       const from = tracker.watermark() ?? progress.baseline;
-      if (from !== undefined && options.backfill.enabled) requestBackfill({ shared, tracker, buffer }, from, 'inbound overflow');
+      if (from !== undefined && options.backfill.enabled)
+        requestBackfill({ shared, tracker, buffer }, from, 'inbound overflow');
     },
   });
 
@@ -145,8 +157,26 @@ export async function openSourceRun(input: SourceRunInput): Promise<SourceRun> {
   });
 
   return {
-    sourceName, stage, options, ctx, guard, logger, metrics, signal, fatal, savedTime, progress,
-    tracker, scope, shared, buffer, checkpoint, registrySync, eventTypes, delivery, deliveryAbort,
+    sourceName,
+    stage,
+    options,
+    ctx,
+    guard,
+    logger,
+    metrics,
+    signal,
+    fatal,
+    savedTime,
+    progress,
+    tracker,
+    scope,
+    shared,
+    buffer,
+    checkpoint,
+    registrySync,
+    eventTypes,
+    delivery,
+    deliveryAbort,
   };
 }
 

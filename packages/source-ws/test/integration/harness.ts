@@ -2,7 +2,10 @@ import type { HaEvent, Logger, Sink } from '@ha-ingestor/core';
 import { normaliseEvent } from '../../src/connection/protocol.js';
 
 /** A logger that keeps every line (as JSON text) so tests can search them for secrets. */
-export function capturingLogger(lines: string[] = [], bindings: Record<string, unknown> = {}): Logger & { readonly lines: string[] } {
+export function capturingLogger(
+  lines: string[] = [],
+  bindings: Record<string, unknown> = {},
+): Logger & { readonly lines: string[] } {
   const make =
     (level: string) =>
     (objOrMsg: Readonly<Record<string, unknown>> | string, msg?: string): void => {
@@ -53,7 +56,10 @@ export function countKeys(events: readonly HaEvent[], type = 'state_changed'): M
 }
 
 /** Keys expected but missing, and keys seen more than once. */
-export function exactlyOnceReport(expected: readonly string[], events: readonly HaEvent[]): { missing: string[]; duplicated: string[]; unexpected: string[] } {
+export function exactlyOnceReport(
+  expected: readonly string[],
+  events: readonly HaEvent[],
+): { missing: string[]; duplicated: string[]; unexpected: string[] } {
   const counts = countKeys(events);
   const expectedSet = new Set(expected);
   return {
@@ -66,7 +72,16 @@ export function exactlyOnceReport(expected: readonly string[], events: readonly 
 function serialise(fields: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(fields)) {
-    out[k] = v instanceof Error ? { name: v.name, message: v.message, ...(typeof (v as { toJSON?: unknown }).toJSON === 'function' ? (v as unknown as { toJSON: () => object }).toJSON() : {}) } : v;
+    out[k] =
+      v instanceof Error
+        ? {
+            name: v.name,
+            message: v.message,
+            ...(typeof (v as { toJSON?: unknown }).toJSON === 'function'
+              ? (v as unknown as { toJSON: () => object }).toJSON()
+              : {}),
+          }
+        : v;
   }
   return out;
 }

@@ -22,8 +22,22 @@ describe('history import against the HA simulator', () => {
     const events: HaEvent[] = [];
     const t0 = performance.now();
     // Entities removed before the import are not in get_states: name every entity to get them too.
-    const entityIds = [...new Set(sim.emitted.flatMap((e) => (e.event.event_type === 'state_changed' && e.entity_id !== undefined ? [e.entity_id] : [])))];
-    for await (const batch of importHistory({ url: sim.url, token: sim.token, start, end: Date.now() + 60_000, chunkMs: 20_000, entityIds, onProgress: (p) => progress.push(p) })) {
+    const entityIds = [
+      ...new Set(
+        sim.emitted.flatMap((e) =>
+          e.event.event_type === 'state_changed' && e.entity_id !== undefined ? [e.entity_id] : [],
+        ),
+      ),
+    ];
+    for await (const batch of importHistory({
+      url: sim.url,
+      token: sim.token,
+      start,
+      end: Date.now() + 60_000,
+      chunkMs: 20_000,
+      entityIds,
+      onProgress: (p) => progress.push(p),
+    })) {
       events.push(...batch);
     }
     const ms = performance.now() - t0;
@@ -31,7 +45,9 @@ describe('history import against the HA simulator', () => {
     expect(events.every((e) => e.provenance.mode === 'import')).toBe(true);
     expect(progress.at(-1)?.fraction).toBe(1);
     expect(progress.length).toBeGreaterThan(1);
-    console.info(`[figures] imported ${events.length} state changes in ${ms.toFixed(0)} ms (${Math.round((events.length / ms) * 1000)} events/s)`);
+    console.info(
+      `[figures] imported ${events.length} state changes in ${ms.toFixed(0)} ms (${Math.round((events.length / ms) * 1000)} events/s)`,
+    );
   });
 
   it('runs as a finite source through a pipeline (scope: entities in get_states)', async () => {
@@ -47,9 +63,13 @@ describe('history import against the HA simulator', () => {
         else removed.delete(e.entity_id);
       }
     }
-    const expected = stateChangeKeys(sim.emitted.map((e) => e.event)).filter((k) => !removed.has(k.slice(0, k.lastIndexOf('@'))));
+    const expected = stateChangeKeys(sim.emitted.map((e) => e.event)).filter(
+      (k) => !removed.has(k.slice(0, k.lastIndexOf('@'))),
+    );
     const sink = collectingSink();
-    const p = pipeline(haHistoryImportSource({ url: sim.url, token: sim.token, start, end: Date.now() + 60_000 })).to(sink, { batch: { maxWaitMs: 5 } }).build();
+    const p = pipeline(haHistoryImportSource({ url: sim.url, token: sim.token, start, end: Date.now() + 60_000 }))
+      .to(sink, { batch: { maxWaitMs: 5 } })
+      .build();
     await p.start();
     await p.idle();
     await p.stop();

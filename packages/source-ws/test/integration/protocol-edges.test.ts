@@ -28,7 +28,27 @@ async function tlsHa(): Promise<{ url: string; ca: string }> {
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const key = join(dir, 'key.pem');
   const cert = join(dir, 'cert.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      key,
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
   const https = createServer({ key: readFileSync(key), cert: readFileSync(cert) });
   const wss = new WebSocketServer({ server: https, path: '/api/websocket' });
   wss.on('connection', (ws) => {
@@ -45,17 +65,35 @@ async function tlsHa(): Promise<{ url: string; ca: string }> {
     wss.close();
     await new Promise<void>((r) => https.close(() => r()));
   });
-  return { url: `wss://127.0.0.1:${(https.address() as AddressInfo).port}/api/websocket`, ca: readFileSync(cert, 'utf8') };
+  return {
+    url: `wss://127.0.0.1:${(https.address() as AddressInfo).port}/api/websocket`,
+    ca: readFileSync(cert, 'utf8'),
+  };
 }
 
 describe('connection edge cases', () => {
   it('explains a TLS failure (self-signed certificate) and connects once tls.ca trusts it', async () => {
     const server = await tlsHa();
-    const error = await connectHa({ url: server.url, token: 'x', connectTimeoutMs: 5_000, compression: false, guard }).catch((e: unknown) => e);
+    const error = await connectHa({
+      url: server.url,
+      token: 'x',
+      connectTimeoutMs: 5_000,
+      compression: false,
+      guard,
+    }).catch((e: unknown) => e);
     expect(isSdkError(error, ErrorCode.CONNECTION_LOST)).toBe(true);
-    expect((error as Error).message).toMatch(/TLS handshake with HA at 127\.0\.0\.1:\d+ failed \(DEPTH_ZERO_SELF_SIGNED_CERT/);
+    expect((error as Error).message).toMatch(
+      /TLS handshake with HA at 127\.0\.0\.1:\d+ failed \(DEPTH_ZERO_SELF_SIGNED_CERT/,
+    );
     expect((error as Error).message).toContain('tls.ca');
-    const conn = await connectHa({ url: server.url, token: 'x', connectTimeoutMs: 5_000, compression: false, tls: { ca: server.ca }, guard });
+    const conn = await connectHa({
+      url: server.url,
+      token: 'x',
+      connectTimeoutMs: 5_000,
+      compression: false,
+      tls: { ca: server.ca },
+      guard,
+    });
     expect(conn.haVersion).toBe('2026.1.0');
     await conn.close();
   });
@@ -115,7 +153,9 @@ describe('connection edge cases', () => {
       return ws;
     };
     let connected = false;
-    const p = pipeline(haWebSocketSource({ url: sim.url, token: sim.token }, { createSocket })).to(collectingSink()).build();
+    const p = pipeline(haWebSocketSource({ url: sim.url, token: sim.token }, { createSocket }))
+      .to(collectingSink())
+      .build();
     p.events.on('source:status', (_n, s) => (connected ||= s.connected));
     await p.start();
     await waitFor(() => connected, 'connect');
@@ -137,7 +177,12 @@ describe('connection edge cases', () => {
       return new WebSocket(url, options);
     };
     // HA refuses subscribe_events for state_reported (it needs an event filter).
-    const p = pipeline(haWebSocketSource({ url: sim.url, token: sim.token, eventTypes: ['state_changed', 'state_reported'] }, { createSocket }))
+    const p = pipeline(
+      haWebSocketSource(
+        { url: sim.url, token: sim.token, eventTypes: ['state_changed', 'state_reported'] },
+        { createSocket },
+      ),
+    )
       .to(collectingSink())
       .build();
     p.events.on('error', () => undefined);
@@ -156,7 +201,11 @@ describe('connection edge cases', () => {
     const sim = await createHaSimulator({ seed: 5 });
     cleanups.push(() => sim.close());
     const registry = createRegistryStore();
-    const p = pipeline(haWebSocketSource({ url: sim.url, token: sim.token, registry: { debounceMs: 20 } }, { registry })).to(collectingSink()).build();
+    const p = pipeline(
+      haWebSocketSource({ url: sim.url, token: sim.token, registry: { debounceMs: 20 } }, { registry }),
+    )
+      .to(collectingSink())
+      .build();
     await p.start();
     cleanups.push(async () => void (await p.stop()));
     await waitFor(() => registry.snapshot().entities.size > 0, 'initial registry sync');

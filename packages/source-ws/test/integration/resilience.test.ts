@@ -35,7 +35,13 @@ const FAST = {
   reconnect: { minDelayMs: 10, maxDelayMs: 50, stableAfterMs: 60_000 },
 } satisfies Partial<HaWebSocketOptions>;
 
-async function start(sim: HaSimulator, options: Partial<HaWebSocketOptions>, hooks: HaWebSocketHooks = {}, sinkDelayMs?: number, maxQueued = 100) {
+async function start(
+  sim: HaSimulator,
+  options: Partial<HaWebSocketOptions>,
+  hooks: HaWebSocketHooks = {},
+  sinkDelayMs?: number,
+  maxQueued = 100,
+) {
   const sink = collectingSink(sinkDelayMs === undefined ? {} : { delayMs: sinkDelayMs });
   const logger = capturingLogger();
   const p = pipeline(haWebSocketSource({ url: sim.url, token: sim.token, ...FAST, ...options }, hooks))
@@ -64,8 +70,14 @@ async function start(sim: HaSimulator, options: Partial<HaWebSocketOptions>, hoo
 }
 
 const wire = (sim: HaSimulator) => sim.emitted.map((e) => e.event);
-const metric = async (p: { metrics: { registry: { getSingleMetric: (n: string) => { get: () => Promise<{ values: { value: number }[] }> } | undefined } } }, name: string) =>
-  (await p.metrics.registry.getSingleMetric(name)?.get())?.values[0]?.value ?? 0;
+const metric = async (
+  p: {
+    metrics: {
+      registry: { getSingleMetric: (n: string) => { get: () => Promise<{ values: { value: number }[] }> } | undefined };
+    };
+  },
+  name: string,
+) => (await p.metrics.registry.getSingleMetric(name)?.get())?.values[0]?.value ?? 0;
 
 describe('haWebSocketSource resilience', () => {
   it('inbound overflow (no spill dir): drops, marks a gap and recovers every state change by backfill', async () => {
@@ -74,7 +86,10 @@ describe('haWebSocketSource resilience', () => {
     await waitFor(() => r.connects(), 'connect', { until: (n) => n === 1 });
     sim.step(600);
     const expected = stateChangeKeys(wire(sim));
-    await waitFor(() => exactlyOnceReport(expected, r.events).missing, 'recovery after overflow', { until: (missing) => missing.length === 0, timeoutMs: 60_000 });
+    await waitFor(() => exactlyOnceReport(expected, r.events).missing, 'recovery after overflow', {
+      until: (missing) => missing.length === 0,
+      timeoutMs: 60_000,
+    });
     await r.stop();
     const report = exactlyOnceReport(expected, r.events);
     expect(report).toEqual({ missing: [], duplicated: [], unexpected: [] });
@@ -91,7 +106,10 @@ describe('haWebSocketSource resilience', () => {
     await waitFor(() => r.connects(), 'connect', { until: (n) => n === 1 });
     sim.step(600);
     const expected = stateChangeKeys(wire(sim));
-    await waitFor(() => exactlyOnceReport(expected, r.events).missing, 'all events through the spill', { until: (missing) => missing.length === 0, timeoutMs: 60_000 });
+    await waitFor(() => exactlyOnceReport(expected, r.events).missing, 'all events through the spill', {
+      until: (missing) => missing.length === 0,
+      timeoutMs: 60_000,
+    });
     await r.stop();
     expect(await metric(r.p, 'ha_ingestor_inbound_overflow_total')).toBe(0);
     expect(exactlyOnceReport(expected, r.events)).toEqual({ missing: [], duplicated: [], unexpected: [] });
@@ -107,7 +125,9 @@ describe('haWebSocketSource resilience', () => {
     await waitFor(() => r.connects(), 'connect', { until: (n) => n === 1 });
     sim.step(200);
     const before = stateChangeKeys(wire(sim));
-    await waitFor(() => exactlyOnceReport(before, r.events).missing, 'live before the restart', { until: (missing) => missing.length === 0 });
+    await waitFor(() => exactlyOnceReport(before, r.events).missing, 'live before the restart', {
+      until: (missing) => missing.length === 0,
+    });
     const unrecoverable = new Set<string>();
     let gapSeqs: number[] = [];
     await sim.faults.restart({
@@ -119,11 +139,17 @@ describe('haWebSocketSource resilience', () => {
     });
     await waitFor(() => r.connects(), 'reconnect after HA restart', { until: (n) => n === 2 });
     const expected = stateChangeKeys(wire(sim)).filter((k) => !unrecoverable.has(k));
-    await waitFor(() => exactlyOnceReport(expected, r.events).missing, 'gap after restart', { until: (missing) => missing.length === 0 }).catch((e: unknown) => {
+    await waitFor(() => exactlyOnceReport(expected, r.events).missing, 'gap after restart', {
+      until: (missing) => missing.length === 0,
+    }).catch((e: unknown) => {
       const rep = exactlyOnceReport(expected, r.events);
       const ent = rep.missing[0]?.split('@')[0];
-      const hist = sim.emitted.filter((x) => (x.event.data as { entity_id?: string }).entity_id === ent).map((x) => [x.seq, x.event.event_type, JSON.stringify(x.event.data).slice(0, 120)]);
-      console.error(JSON.stringify({ n: rep.missing.length, of: expected.length, m: rep.missing.slice(0, 3), gapSeqs, hist }));
+      const hist = sim.emitted
+        .filter((x) => (x.event.data as { entity_id?: string }).entity_id === ent)
+        .map((x) => [x.seq, x.event.event_type, JSON.stringify(x.event.data).slice(0, 120)]);
+      console.error(
+        JSON.stringify({ n: rep.missing.length, of: expected.length, m: rep.missing.slice(0, 3), gapSeqs, hist }),
+      );
       throw e;
     });
     await r.stop();
@@ -138,7 +164,13 @@ describe('haWebSocketSource resilience', () => {
     const from = (Date.now() - 3 * 3_600_000) * 1000;
     await checkpoints.save(`ha-websocket:${new URL(sim.url).host}`, { time: from, iso: formatHaTime(from) });
     // Independent expectation: every row after the checkpoint, one query, no chunking.
-    const conn = await connectHa({ url: sim.url, token: sim.token, connectTimeoutMs: 2_000, compression: false, guard });
+    const conn = await connectHa({
+      url: sim.url,
+      token: sim.token,
+      connectTimeoutMs: 2_000,
+      compression: false,
+      guard,
+    });
     const ids = (await conn.command<{ entity_id: string }[]>('get_states')).map((s) => s.entity_id);
     const rows = await conn.command<Record<string, unknown[]>>('history/history_during_period', {
       start_time: formatHaTime(from),
@@ -149,9 +181,14 @@ describe('haWebSocketSource resilience', () => {
       no_attributes: false,
     });
     await conn.close();
-    const expected = Object.entries(rows).flatMap(([id, list]) => historyRowsToEvents(id, list, { source: 'x', mode: 'backfill', receivedAt: 0 }).events.map((e) => e.key));
+    const expected = Object.entries(rows).flatMap(([id, list]) =>
+      historyRowsToEvents(id, list, { source: 'x', mode: 'backfill', receivedAt: 0 }).events.map((e) => e.key),
+    );
     const r = await start(sim, { backfill: { chunkMs: 1_800_000 } }, { checkpoints });
-    await waitFor(() => exactlyOnceReport(expected, r.events).missing, 'multi-chunk backfill', { until: (missing) => missing.length === 0, timeoutMs: 60_000 });
+    await waitFor(() => exactlyOnceReport(expected, r.events).missing, 'multi-chunk backfill', {
+      until: (missing) => missing.length === 0,
+      timeoutMs: 60_000,
+    });
     await r.stop();
     expect(expected.length).toBeGreaterThan(1_000);
     expect(exactlyOnceReport(expected, r.events)).toEqual({ missing: [], duplicated: [], unexpected: [] });
@@ -183,7 +220,13 @@ describe('haWebSocketSource resilience', () => {
       'throughput run',
       { until: (n) => n >= expected.length, timeoutMs: 60_000 },
     ).catch((e: unknown) => {
-      console.error(JSON.stringify({ seen, of: expected.length, got: r.events.length }), r.logLines.filter((l) => !l.includes('"debug"')).slice(0, 40).join('\n'));
+      console.error(
+        JSON.stringify({ seen, of: expected.length, got: r.events.length }),
+        r.logLines
+          .filter((l) => !l.includes('"debug"'))
+          .slice(0, 40)
+          .join('\n'),
+      );
       throw e;
     });
     const seconds = (performance.now() - t0) / 1000;
@@ -213,12 +256,18 @@ describe('source hot path cost', () => {
         if (!parsed.ok) continue;
         for (const m of parsed.messages) {
           const msg = classifyMessage(m);
-          if (msg.kind === 'event' && normaliseEvent(msg.event, { source: 'ha-websocket', mode: 'live', receivedAt: 0 }).ok) normalised++;
+          if (
+            msg.kind === 'event' &&
+            normaliseEvent(msg.event, { source: 'ha-websocket', mode: 'live', receivedAt: 0 }).ok
+          )
+            normalised++;
         }
       }
     });
     const rate = Math.round(frames.length / (ours / 1000));
-    console.info(`[figures] frame → core event: ${rate} events/s (${(ours / floor).toFixed(2)}× the JSON.parse floor of ${Math.round(frames.length / (floor / 1000))}/s)`);
+    console.info(
+      `[figures] frame → core event: ${rate} events/s (${(ours / floor).toFixed(2)}× the JSON.parse floor of ${Math.round(frames.length / (floor / 1000))}/s)`,
+    );
     // Every simulated event (hostile-but-real data included) normalises.
     expect(normalised).toBe(frames.length);
   });

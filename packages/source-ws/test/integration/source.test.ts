@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { ErrorCode, createFileCheckpointStore, createMemoryCheckpointStore, createRegistryStore, isSdkError, pipeline } from '@ha-ingestor/core';
+import {
+  ErrorCode,
+  createFileCheckpointStore,
+  createMemoryCheckpointStore,
+  createRegistryStore,
+  isSdkError,
+  pipeline,
+} from '@ha-ingestor/core';
 import type { HaEvent, Pipeline, SourceStatus } from '@ha-ingestor/core';
 import { waitFor } from '@ha-ingestor/core/testing';
 import { createHaSimulator } from '@ha-ingestor/ha-simulator';
@@ -48,7 +55,12 @@ interface Running {
   readonly deadLetters: { reason: string; message: string }[];
 }
 
-async function run(sim: HaSimulator, options: Partial<HaWebSocketOptions> = {}, hooks: HaWebSocketHooks = {}, sinkDelayMs?: number): Promise<Running> {
+async function run(
+  sim: HaSimulator,
+  options: Partial<HaWebSocketOptions> = {},
+  hooks: HaWebSocketHooks = {},
+  sinkDelayMs?: number,
+): Promise<Running> {
   const sink = collectingSink(sinkDelayMs === undefined ? {} : { delayMs: sinkDelayMs });
   const logger = capturingLogger();
   const p = pipeline(haWebSocketSource({ url: sim.url, token: sim.token, ...FAST, ...options }, hooks))
@@ -87,11 +99,25 @@ describe('haWebSocketSource against the HA simulator', () => {
     const started = Date.now();
     for (let drop = 0; drop < 5; drop++) {
       sim.step(800);
-      await waitFor(() => exactlyOnceReport(expectedKeys(), r.events).missing.length === 0, `delivery before drop ${drop}`).catch((e: unknown) => {
+      await waitFor(
+        () => exactlyOnceReport(expectedKeys(), r.events).missing.length === 0,
+        `delivery before drop ${drop}`,
+      ).catch((e: unknown) => {
         const rep = exactlyOnceReport(expectedKeys(), r.events);
         const ent = rep.missing[0]?.split('@')[0];
-        const hist = sim.emitted.filter((x) => x.entity_id === ent).map((x) => ({ seq: x.seq, t: x.event.time_fired, d: JSON.stringify(x.event.data).slice(0, 150) }));
-        console.error(JSON.stringify({ n: rep.missing.length, m: rep.missing.slice(0, 4), u: rep.unexpected.slice(0, 6), got: r.events.filter((x) => x.key.startsWith(`${ent}@`)).map((x) => [x.key, x.provenance.mode]), hist: hist.map((h) => [h.seq, h.t]) }), r.logLines.join('\n'));
+        const hist = sim.emitted
+          .filter((x) => x.entity_id === ent)
+          .map((x) => ({ seq: x.seq, t: x.event.time_fired, d: JSON.stringify(x.event.data).slice(0, 150) }));
+        console.error(
+          JSON.stringify({
+            n: rep.missing.length,
+            m: rep.missing.slice(0, 4),
+            u: rep.unexpected.slice(0, 6),
+            got: r.events.filter((x) => x.key.startsWith(`${ent}@`)).map((x) => [x.key, x.provenance.mode]),
+            hist: hist.map((h) => [h.seq, h.t]),
+          }),
+          r.logLines.join('\n'),
+        );
         throw e;
       });
       sim.faults.dropConnections();
@@ -100,16 +126,23 @@ describe('haWebSocketSource against the HA simulator', () => {
       await waitFor(() => connectedCount(r), `reconnect ${drop + 1}`, { until: (n) => n === drop + 2 });
     }
     const expected = expectedKeys();
-    await waitFor(() => exactlyOnceReport(expected, r.events).missing, 'all state changes', { until: (missing) => missing.length === 0 });
+    await waitFor(() => exactlyOnceReport(expected, r.events).missing, 'all state changes', {
+      until: (missing) => missing.length === 0,
+    });
     const seconds = (Date.now() - started) / 1000;
     expect(sim.connectionCount()).toBe(1);
     await r.pipeline.stop();
-    const metric = async (name: string) => (await r.pipeline.metrics.registry.getSingleMetric(name)?.get())?.values[0]?.value ?? 0;
+    const metric = async (name: string) =>
+      (await r.pipeline.metrics.registry.getSingleMetric(name)?.get())?.values[0]?.value ?? 0;
     expect(await metric('ha_ingestor_source_reconnects_total')).toBe(5);
     expect(await metric('ha_ingestor_backfill_gaps_total')).toBe(5);
     expect(await metric('ha_ingestor_source_frames_received_total')).toBeGreaterThan(0);
-    expect(await metric('ha_ingestor_source_messages_received_total')).toBeGreaterThanOrEqual(await metric('ha_ingestor_source_frames_received_total'));
-    expect(await metric('ha_ingestor_backfilled_events_total')).toBe(r.events.filter((e) => e.provenance.mode === 'backfill').length);
+    expect(await metric('ha_ingestor_source_messages_received_total')).toBeGreaterThanOrEqual(
+      await metric('ha_ingestor_source_frames_received_total'),
+    );
+    expect(await metric('ha_ingestor_backfilled_events_total')).toBe(
+      r.events.filter((e) => e.provenance.mode === 'backfill').length,
+    );
     const report = exactlyOnceReport(expected, r.events);
     expect(expected.length).toBeGreaterThanOrEqual(4_000);
     expect(report.missing).toEqual([]);
@@ -131,7 +164,9 @@ describe('haWebSocketSource against the HA simulator', () => {
     await waitFor(() => connectedCount(first), 'first connect', { until: (n) => n === 1 });
     sim.step(500);
     const before = stateChangeKeys(emittedWire(sim));
-    await waitFor(() => exactlyOnceReport(before, first.events).missing, 'first run delivery', { until: (missing) => missing.length === 0 });
+    await waitFor(() => exactlyOnceReport(before, first.events).missing, 'first run delivery', {
+      until: (missing) => missing.length === 0,
+    });
     await first.pipeline.stop();
     const saved = await checkpoints.load<{ time: number }>(`ha-websocket:${new URL(sim.url).host}`);
     expect(saved?.time).toBeGreaterThan(0);
@@ -142,9 +177,20 @@ describe('haWebSocketSource against the HA simulator', () => {
       .slice(before.length)
       .filter((k) => !unrecoverable.has(k));
     const second = await run(sim, {}, { checkpoints });
-    await waitFor(() => exactlyOnceReport(gap, second.events).missing, 'gap via backfill', { until: (missing) => missing.length === 0 }).catch((e: unknown) => {
+    await waitFor(() => exactlyOnceReport(gap, second.events).missing, 'gap via backfill', {
+      until: (missing) => missing.length === 0,
+    }).catch((e: unknown) => {
       const rep = exactlyOnceReport(gap, second.events);
-      console.error(JSON.stringify({ n: rep.missing.length, of: gap.length, got: second.events.length, s: rep.missing.slice(0, 3), saved }), second.logLines.join('\n'));
+      console.error(
+        JSON.stringify({
+          n: rep.missing.length,
+          of: gap.length,
+          got: second.events.length,
+          s: rep.missing.slice(0, 3),
+          saved,
+        }),
+        second.logLines.join('\n'),
+      );
       throw e;
     });
     await second.pipeline.stop();
@@ -152,16 +198,24 @@ describe('haWebSocketSource against the HA simulator', () => {
     expect(report.duplicated).toEqual([]);
     // Nothing of the first run is delivered again.
     expect(report.unexpected.filter((k) => !unrecoverable.has(k))).toEqual([]);
-    expect(second.events.filter((e) => e.event_type === 'state_changed').every((e) => e.provenance.mode === 'backfill')).toBe(true);
+    expect(
+      second.events.filter((e) => e.event_type === 'state_changed').every((e) => e.provenance.mode === 'backfill'),
+    ).toBe(true);
   });
 
   it('detects a dead link (pings ignored) and reconnects within interval + timeout', async () => {
     const sim = await simulator();
-    const r = await run(sim, { heartbeatIntervalMs: 100, heartbeatTimeoutMs: 100, reconnect: { minDelayMs: 0, maxDelayMs: 1, stableAfterMs: 60_000 } });
+    const r = await run(sim, {
+      heartbeatIntervalMs: 100,
+      heartbeatTimeoutMs: 100,
+      reconnect: { minDelayMs: 0, maxDelayMs: 1, stableAfterMs: 60_000 },
+    });
     await waitFor(() => connectedCount(r), 'first connect', { until: (n) => n === 1 });
     sim.faults.ignorePings(true);
     const since = Date.now();
-    await waitFor(() => r.statuses.some((s) => !s.status.connected && s.at >= since), 'dead link detected', { timeoutMs: 5_000 });
+    await waitFor(() => r.statuses.some((s) => !s.status.connected && s.at >= since), 'dead link detected', {
+      timeoutMs: 5_000,
+    });
     const detectedAfter = (r.statuses.find((s) => !s.status.connected && s.at >= since)?.at ?? 0) - since;
     sim.faults.ignorePings(false);
     await waitFor(() => connectedCount(r), 'reconnect', { until: (n) => n === 2, timeoutMs: 5_000 });
@@ -182,7 +236,10 @@ describe('haWebSocketSource against the HA simulator', () => {
     sim.fireEvent('call_service', { domain: 5, service: 'turn_on' }); // invalid shape: dead-lettered, not fatal
     sim.step(1_500);
     const expected = stateChangeKeys(emittedWire(sim));
-    await waitFor(() => exactlyOnceReport(expected, r.events).missing, 'all events through the slow sink', { until: (missing) => missing.length === 0, timeoutMs: 30_000 });
+    await waitFor(() => exactlyOnceReport(expected, r.events).missing, 'all events through the slow sink', {
+      until: (missing) => missing.length === 0,
+      timeoutMs: 30_000,
+    });
     expect(sim.connectionCount()).toBe(1);
     expect(connectedCount(r)).toBe(1);
     await r.pipeline.stop();
@@ -202,7 +259,10 @@ describe('haWebSocketSource against the HA simulator', () => {
     const hostileKey = stateChangeKeys([hostile.event])[0];
     const expected = stateChangeKeys(emittedWire(sim)).filter((k) => k !== hostileKey);
     expect(expected.length).toBeGreaterThan(150);
-    await waitFor(() => exactlyOnceReport(expected, r.events).missing, 'all other events', { until: (missing) => missing.length === 0, timeoutMs: 30_000 });
+    await waitFor(() => exactlyOnceReport(expected, r.events).missing, 'all other events', {
+      until: (missing) => missing.length === 0,
+      timeoutMs: 30_000,
+    });
     expect(sim.connectionCount()).toBe(1);
     expect(connectedCount(r)).toBe(1);
     await r.pipeline.stop();
@@ -222,7 +282,9 @@ describe('haWebSocketSource against the HA simulator', () => {
       attempts += 1;
       return new WebSocket(url, options);
     };
-    const p = pipeline(haWebSocketSource({ url: sim.url, token, ...FAST }, { createSocket })).to(sink).build({ logger });
+    const p = pipeline(haWebSocketSource({ url: sim.url, token, ...FAST }, { createSocket }))
+      .to(sink)
+      .build({ logger });
     const errors: unknown[] = [];
     p.events.on('error', (e) => errors.push(e));
     await p.start();
@@ -236,7 +298,12 @@ describe('haWebSocketSource against the HA simulator', () => {
     // backoff (FAST.reconnect.maxDelayMs), so give it four of those.
     await new Promise((resolve) => setTimeout(resolve, 4 * FAST.reconnect.maxDelayMs));
     expect(attempts).toBe(1);
-    const everything = [String((failure as Error).message), JSON.stringify(failure), ...errors.map((e) => JSON.stringify(e)), ...logger.lines].join('\n');
+    const everything = [
+      String((failure as Error).message),
+      JSON.stringify(failure),
+      ...errors.map((e) => JSON.stringify(e)),
+      ...logger.lines,
+    ].join('\n');
     expect(everything).not.toContain(token);
     expect((failure as Error).message).toMatch(/refused the access token/);
   });
@@ -258,7 +325,10 @@ describe('haWebSocketSource against the HA simulator', () => {
     const sim = await simulator();
     const registry = createRegistryStore();
     const r = await run(sim, {}, { registry });
-    await waitFor(() => registry.snapshot().entities.size > 0 && registry.snapshot().config !== undefined, 'registry sync');
+    await waitFor(
+      () => registry.snapshot().entities.size > 0 && registry.snapshot().config !== undefined,
+      'registry sync',
+    );
     const snap = registry.snapshot();
     expect(snap.areas.size).toBeGreaterThan(0);
     expect(snap.devices.size).toBeGreaterThan(0);

@@ -24,7 +24,9 @@ async function replayServer(eventsJson: readonly string[], frameSize: number) {
       const msg = JSON.parse(String(data)) as { type: string; id?: number; event_type?: string };
       if (msg.type === 'auth') return void ws.send(JSON.stringify({ type: 'auth_ok', ha_version: '2026.1.0' }));
       if (msg.type === 'ping') return void ws.send(JSON.stringify({ id: msg.id, type: 'pong' }));
-      ws.send(JSON.stringify({ id: msg.id, type: 'result', success: true, result: msg.type === 'get_states' ? [] : null }));
+      ws.send(
+        JSON.stringify({ id: msg.id, type: 'result', success: true, result: msg.type === 'get_states' ? [] : null }),
+      );
       if (msg.type === 'subscribe_events' && msg.event_type === 'state_changed') {
         sentAt = performance.now();
         for (let i = 0; i < eventsJson.length; i += frameSize) {
@@ -47,13 +49,23 @@ describe('source throughput', () => {
     await sim.close();
     const server = await replayServer(json, 100);
     const ctx = createTestSourceContext<HaEvent>();
-    const source = haWebSocketSource({ url: server.url, token: 't', backfill: { enabled: false }, inboundBuffer: { maxEvents: 100_000 } });
+    const source = haWebSocketSource({
+      url: server.url,
+      token: 't',
+      backfill: { enabled: false },
+      inboundBuffer: { maxEvents: 100_000 },
+    });
     const running = source.run(ctx);
-    await waitFor(() => ctx.events.length, 'all replayed events', { until: (n) => n >= json.length, timeoutMs: 60_000 });
+    await waitFor(() => ctx.events.length, 'all replayed events', {
+      until: (n) => n >= json.length,
+      timeoutMs: 60_000,
+    });
     const seconds = (performance.now() - server.sentAt()) / 1000;
     ctx.abort();
     await running;
     expect(new Set(ctx.events.map((e) => e.key)).size).toBe(json.length);
-    console.info(`[figures] source alone (replay server, ack at once): ${json.length} state changes in ${seconds.toFixed(2)} s = ${Math.round(json.length / seconds)} events/s`);
+    console.info(
+      `[figures] source alone (replay server, ack at once): ${json.length} state changes in ${seconds.toFixed(2)} s = ${Math.round(json.length / seconds)} events/s`,
+    );
   });
 });

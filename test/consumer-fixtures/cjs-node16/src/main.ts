@@ -15,7 +15,8 @@ import { mqttSource, type MqttParserName } from '@ha-ingestor/source-mqtt';
 import { haWebSocketSource } from '@ha-ingestor/source-ws';
 
 const ENTITY = 'sensor.living_room_temperature';
-const hasEntity = (event: unknown): boolean => typeof event === 'object' && event !== null && 'entity_id' in event && event.entity_id === ENTITY;
+const hasEntity = (event: unknown): boolean =>
+  typeof event === 'object' && event !== null && 'entity_id' in event && event.entity_id === ENTITY;
 
 async function main(): Promise<void> {
   // This file is CommonJS: the packages are loaded through their "require" condition (dist/*.cjs).
@@ -30,8 +31,12 @@ async function main(): Promise<void> {
       .use(timeContext({ timeZone: 'Europe/London' }))
       .to(fileSink({ dir, format: 'ndjson' }), { batch: { maxSize: 10, maxWaitMs: 50 } })
       .build();
-    const connected = new Promise<void>((resolve) => ingest.events.on('source:status', (_name, status) => status.connected && resolve()));
-    const written = new Promise<void>((resolve) => ingest.events.on('written', (_sink, events) => events.some(hasEntity) && resolve()));
+    const connected = new Promise<void>((resolve) =>
+      ingest.events.on('source:status', (_name, status) => status.connected && resolve()),
+    );
+    const written = new Promise<void>((resolve) =>
+      ingest.events.on('written', (_sink, events) => events.some(hasEntity) && resolve()),
+    );
     await ingest.start();
     await connected;
     sim.setState(ENTITY, '21.5');
@@ -40,7 +45,10 @@ async function main(): Promise<void> {
     assert.equal(stats.failed, 0);
 
     const text = (await Promise.all((await readdir(dir)).map((file) => readFile(join(dir, file), 'utf8')))).join('');
-    const events = text.trim().split('\n').map((line): unknown => JSON.parse(line));
+    const events = text
+      .trim()
+      .split('\n')
+      .map((line): unknown => JSON.parse(line));
     const living = events.find(hasEntity);
     assert.ok(typeof living === 'object' && living !== null, `no ${ENTITY} in ${text.slice(0, 200)}`);
     const state = 'state' in living ? living.state : undefined;
@@ -55,7 +63,10 @@ async function main(): Promise<void> {
     assert.ok(estimateSize({ entity_id: ENTITY }) > 0);
     // A misspelt option (here from a JSON config, which no type checks) is refused with the key named.
     const fromJson: Parameters<typeof timeContext>[0] = JSON.parse('{ "timezone": "UTC" }');
-    assert.throws(() => timeContext(fromJson), (error: unknown) => isSdkError(error, 'CONFIG_INVALID') && /did you mean "timeZone"/.test(error.message));
+    assert.throws(
+      () => timeContext(fromJson),
+      (error: unknown) => isSdkError(error, 'CONFIG_INVALID') && /did you mean "timeZone"/.test(error.message),
+    );
     console.log(`cjs-node16: ok (${events.length} events written, ${ENTITY} = ${String(state)})`);
   } finally {
     await sim.close();
