@@ -165,6 +165,8 @@ async function checkFixture(fixture, tarballs) {
   const t0 = Date.now();
   const app = join(work, 'apps', fixture);
   await cp(join(root, 'test', 'consumer-fixtures', fixture), app, { recursive: true });
+  // One check for every app, compiled under each app's own module settings.
+  await cp(join(root, 'test', 'consumer-fixtures', 'shared', 'check.ts'), join(app, 'src', 'check.ts'));
   const pkg = JSON.parse(await readFile(join(app, 'package.json'), 'utf8'));
   pkg.dependencies = Object.fromEntries([...tarballs].map(([name, { file }]) => [name, `file:${file}`]));
   pkg.dependencies['zod'] = '^4.1.0';
