@@ -113,8 +113,8 @@ export function checkFenceLanguages(markdown: string): string[] {
 }
 
 /**
- * Every markdown file under `dir` (default: the repository), skipping dependencies, build output and
- * scratch directories, as paths relative to the repository root, sorted. New READMEs and guides are
+ * Every markdown file under `dir` (default: the repository), skipping dependencies, build output,
+ * scratch directories and the generated API reports (`*.api.md`), as paths relative to the repository root, sorted. New READMEs and guides are
  * found without being listed anywhere.
  */
 export function findMarkdownFiles(dir: string = ROOT): string[] {
@@ -123,7 +123,8 @@ export function findMarkdownFiles(dir: string = ROOT): string[] {
     for (const entry of readdirSync(at, { withFileTypes: true })) {
       if (entry.isDirectory()) {
         if (!SKIP_DIRS.has(entry.name)) walk(join(at, entry.name));
-      } else if (entry.isFile() && entry.name.toLowerCase().endsWith('.md')) {
+      } else if (entry.isFile() && entry.name.toLowerCase().endsWith('.md') && !entry.name.endsWith('.api.md')) {
+        // (`*.api.md` are api-extractor's generated reports: declaration listings checked by `api:check`.)
         found.push(relative(ROOT, join(at, entry.name)));
       }
     }
