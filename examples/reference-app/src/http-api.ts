@@ -1,12 +1,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { createReportingGuard, type Guard, type Logger, type Pipeline } from '@ha-ingestor/core';
+import { createReportingGuard, type ComponentHealth, type Guard, type Logger, type Pipeline } from '@ha-ingestor/core';
 import type { Registry } from 'prom-client';
 import { createAccessCheck, type HttpAccessOptions } from './http-auth.js';
 import { csvRows, jsonList, lpSlices, ndjsonLines } from './export-formats.js';
 import { readQuery } from './http-query.js';
+import { buildOpenApi, ENDPOINTS } from './http-routes.js';
 import { streamBody } from './http-stream.js';
 import type { RecentEvent, RecentEvents } from './recent.js';
+import { trackSourceStatus, type SourceStatusTracker } from './source-status.js';
 import { createSseHub, type SseHub } from './sse.js';
 
 /** What the HTTP API serves from. */
@@ -29,6 +31,8 @@ export interface HttpApiDeps {
   readonly extraStats?: () => Record<string, unknown>;
   /** Subscribe to newly processed events (for SSE); returns an unsubscribe function. */
   readonly onEvents: (listener: (events: readonly RecentEvent[]) => void) => () => void;
+  /** Clock for uptime and reconnect times. @default Date.now */
+  readonly now?: () => number;
 }
 
 /** A running HTTP API. */
@@ -39,19 +43,6 @@ export interface HttpApi {
   readonly sse: SseHub;
   readonly close: () => Promise<void>;
 }
-
-const ENDPOINTS = [
-  'GET /',
-  'GET /health',
-  'GET /ready',
-  'GET /health/dependencies',
-  'GET /metrics',
-  'GET /api/v1/events/recent?limit&entity_id&domain&event_type',
-  'GET /api/v1/events/stream?entity_id&domain&event_type',
-  'GET /api/v1/stats',
-  'GET /api/v1/config',
-  'GET /api/v1/export?format=ndjson|csv|lp&limit&entity_id&domain&event_type',
-];
 
 /** Starts the HTTP API on host:port (port 0 = any free port). */
 export async function startHttpApi(deps: HttpApiDeps, host: string, port: number): Promise<HttpApi> {
@@ -72,8 +63,14 @@ export async function startHttpApi(deps: HttpApiDeps, host: string, port: number
   });
   const unsubscribe = deps.onEvents((events) => sse.broadcast(events));
   const check = createAccessCheck(deps.access);
+  const now = deps.now ?? Date.now;
+  const sources = trackSourceStatus(deps.pipeline, now);
   const context: Context = {
     deps,
+    now,
+    startedAt: now(),
+    sources,
+    openApi: JSON.stringify(buildOpenApi(deps.version)),
     guard,
     sse,
     check,
@@ -123,6 +120,7 @@ export async function startHttpApi(deps: HttpApiDeps, host: string, port: number
     sse,
     close: async () => {
       unsubscribe();
+      sources.close();
       sse.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -134,6 +132,11 @@ export async function startHttpApi(deps: HttpApiDeps, host: string, port: number
 
 interface Context {
   readonly deps: HttpApiDeps;
+  readonly now: () => number;
+  readonly startedAt: number;
+  readonly sources: SourceStatusTracker;
+  /** Built once: it depends only on the version. */
+  readonly openApi: string;
   readonly guard: Guard;
   readonly sse: SseHub;
   readonly check: ReturnType<typeof createAccessCheck>;
@@ -167,32 +170,47 @@ async function handle(ctx: Context, req: IncomingMessage, res: ServerResponse): 
 
   switch (path) {
     case '/':
-      return sendJson(res, 200, { service: 'ha-ingestor', version: deps.version, endpoints: ENDPOINTS });
+      return sendJson(res, 200, {
+        service: 'ha-ingestor',
+        version: deps.version,
+        endpoints: ENDPOINTS,
+        openapi: '/api/v1/openapi.json',
+      });
     case '/health': {
       const health = deps.pipeline.health();
-      return sendJson(res, health.status === 'down' ? 503 : 200, health);
+      return sendJson(res, health.status === 'down' ? 503 : 200, {
+        status: health.status,
+        version: deps.version,
+        uptime_seconds: Math.max(0, Math.round(ctx.now() - ctx.startedAt) / 1000),
+        service: 'ha-ingestor',
+        checks: health.components.map((c) => ({
+          name: c.name,
+          kind: c.kind,
+          status: c.status,
+          message: c.message ?? null,
+        })),
+      });
     }
     case '/ready': {
       const health = deps.pipeline.health();
       const sourcesUp = health.components.filter((c) => c.kind === 'source').every((c) => c.status === 'ok');
-      const sinksUp = health.components.filter((c) => c.kind === 'sink').every((c) => c.status !== 'down');
+      const sinksUp = health.components.filter((c) => c.kind === 'sink').every((c) => !sinkDown(c));
       const ready = sourcesUp && sinksUp;
       return sendJson(res, ready ? 200 : 503, { ready, components: health.components });
     }
     case '/health/dependencies': {
-      const health = await deps.pipeline.checkHealth();
-      return sendJson(res, health.status === 'down' ? 503 : 200, {
-        status: health.status,
-        dependencies: health.components
-          .filter((c) => c.kind !== 'pipeline')
-          .map((c) => ({
-            name: c.name,
-            kind: c.kind,
-            status: c.status,
-            message: c.message ?? null,
-            response_time_ms: c.responseTimeMs ?? null,
-          })),
-      });
+      // A sink that cannot take writes is a failing dependency here, though core rates it `degraded`.
+      const dependencies = (await deps.pipeline.checkHealth()).components
+        .filter((c) => c.kind !== 'pipeline')
+        .map((c) => ({
+          name: c.name,
+          kind: c.kind,
+          status: c.kind === 'sink' && sinkDown(c) ? ('down' as const) : c.status,
+          message: c.message ?? null,
+          response_time_ms: c.responseTimeMs ?? null,
+        }));
+      const status = worst(dependencies.map((d) => d.status));
+      return sendJson(res, status === 'down' ? 503 : 200, { status, dependencies });
     }
     case '/metrics': {
       const text = await deps.registry.metrics();
@@ -231,11 +249,16 @@ async function handle(ctx: Context, req: IncomingMessage, res: ServerResponse): 
         error_rate: stats.received === 0 ? 0 : (dropped + stats.failed) / stats.received,
         pipeline: stats,
         sse: ctx.sse.stats(),
+        sources: ctx.sources.stats(),
         ...(deps.extraStats?.() ?? {}),
       });
     }
     case '/api/v1/config':
       return sendJson(res, 200, deps.maskedConfig());
+    case '/api/v1/openapi.json':
+      res.writeHead(200, JSON_HEADERS);
+      res.end(ctx.openApi);
+      return;
     case '/api/v1/events/stream': {
       if (req.method === 'HEAD') {
         res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
@@ -271,6 +294,19 @@ async function handle(ctx: Context, req: IncomingMessage, res: ServerResponse): 
     default:
       return sendJson(res, 404, { error: `no route ${JSON.stringify(path.slice(0, 100))}`, endpoints: ENDPOINTS });
   }
+}
+
+/**
+ * A sink that cannot take writes now: its last healthcheck failed or its circuit breaker is open. Core
+ * rates both `degraded` (the outbox may still hold the data), so readiness reads the reason from the
+ * message; an outbox that merely holds entries does not make the service unready.
+ */
+function sinkDown(c: ComponentHealth): boolean {
+  return c.status === 'down' || /healthcheck failed|circuit breaker open/.test(c.message ?? '');
+}
+
+function worst(states: readonly ComponentHealth['status'][]): ComponentHealth['status'] {
+  return states.includes('down') ? 'down' : states.includes('degraded') ? 'degraded' : 'ok';
 }
 
 /** A parse-level error (bad request line, headers too large, timeout): a JSON answer, then close. */

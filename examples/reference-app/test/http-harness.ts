@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
-import { noopLogger, pipeline, type Logger } from '@ha-ingestor/core';
+import { noopLogger, pipeline, type Logger, type Pipeline } from '@ha-ingestor/core';
 import type { Registry } from 'prom-client';
 import { arraySource, collectingSink, makeStateChanged } from '@ha-ingestor/core/testing';
 import { startHttpApi, type HttpApi, type HttpApiDeps } from '../src/http-api.js';
@@ -26,11 +26,15 @@ export interface TestApiOptions {
   readonly maxConnections?: number;
   readonly recentCapacity?: number;
   readonly logger?: Logger;
+  /** The pipeline to serve (default: an unstarted one with no events and a collecting sink). */
+  readonly pipeline?: Pipeline;
+  readonly now?: () => number;
+  readonly maskedConfig?: () => unknown;
 }
 
 /** Starts the real HTTP API (real sockets, loopback, port 0). */
 export async function startTestApi(options: TestApiOptions = {}): Promise<TestApi> {
-  const built = pipeline(arraySource<unknown>([])).to(collectingSink()).build();
+  const built = options.pipeline ?? pipeline(arraySource<unknown>([])).to(collectingSink()).build();
   const recent = new RecentEvents(options.recentCapacity ?? 1000);
   const listeners = new Set<(events: readonly RecentEvent[]) => void>();
   const api = await startHttpApi(
@@ -38,7 +42,8 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
       pipeline: built,
       recent,
       registry: built.metrics.registry,
-      maskedConfig: () => ({ http: { apiToken: '***' } }),
+      maskedConfig: options.maskedConfig ?? (() => ({ http: { apiToken: '***' } })),
+      ...(options.now === undefined ? {} : { now: options.now }),
       logger: options.logger ?? noopLogger,
       version: '0.0.0-test',
       access: { allowedHosts: [], ...options.access },
