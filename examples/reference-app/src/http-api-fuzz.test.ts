@@ -12,6 +12,7 @@ const ROUTES = [
   '/api/v1/export',
   '/api/v1/stats',
   '/api/v1/config',
+  '/api/v1/openapi.json',
   '/health',
   '/',
 ];
