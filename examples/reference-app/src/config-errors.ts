@@ -7,6 +7,8 @@ import { closestName } from './suggest.js';
 export interface Origin {
   readonly kind: 'env' | 'file';
   readonly name: string;
+  /** The v0.3.0 key the value was given under (file origins only), e.g. `websocket.url`. */
+  readonly alias?: string;
 }
 
 /** What {@link describeIssues} needs to say where a bad value came from and what it was. */
@@ -68,7 +70,8 @@ function collectKnownKeys(): Map<string, string[]> {
 function where(path: string, origins: ReadonlyMap<string, Origin>): string {
   const origin = origins.get(path);
   if (origin === undefined) return path;
-  return origin.kind === 'env' ? `${origin.name} (${path})` : `${origin.name}: ${path}`;
+  if (origin.kind === 'env') return `${origin.name} (${path})`;
+  return origin.alias === undefined ? `${origin.name}: ${path}` : `${origin.name}: ${origin.alias} (now ${path})`;
 }
 
 /** A key as shown in a message: plain when it looks like a key, else quoted and cut (keys are outside input). */

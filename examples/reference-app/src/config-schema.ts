@@ -35,14 +35,32 @@ const flag = (description: string) =>
     )
     .describe(description);
 
-/** A comma-separated env value or a YAML list (at most 1000 entries). */
-const splitList = (v: unknown): unknown =>
-  typeof v === 'string'
-    ? v
-        .split(',')
-        .map((s) => s.trim())
-        .filter((s) => s.length > 0)
-    : v;
+/**
+ * A comma-separated env value, a JSON array of strings (as v0.3.0's pydantic settings read
+ * `MQTT_TOPICS=["a/#","b/#"]`, issue 13) or a YAML list (at most 1000 entries).
+ */
+const splitList = (v: unknown): unknown => {
+  if (typeof v !== 'string') return v;
+  const json = jsonStringArray(v);
+  return (json ?? v.split(',')).map((s) => s.trim()).filter((s) => s.length > 0);
+};
+function jsonStringArray(text: string): string[] | undefined {
+  if (!text.trim().startsWith('[')) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return Array.isArray(parsed) && parsed.every((x) => typeof x === 'string') ? parsed : undefined;
+  } catch {
+    return undefined; // Not JSON: read as a comma list (a topic may start with `[`), then validated.
+  }
+}
+
+/** v0.3.0 (Python logging) level and format names → ours, case-insensitively (issue 13). */
+const LEGACY_LOG_NAMES: Readonly<Record<string, string>> = { warning: 'warn', critical: 'error', console: 'pretty' };
+const logName = (v: unknown): unknown => {
+  if (typeof v !== 'string') return v;
+  const lower = v.trim().toLowerCase();
+  return LEGACY_LOG_NAMES[lower] ?? lower;
+};
 const strings = z.array(z.string().min(1)).max(1000);
 const optionalList = () => z.preprocess(splitList, strings.optional());
 const list = (fallback: string[]) => z.preprocess(splitList, strings.default(fallback));
@@ -72,7 +90,7 @@ export const AppConfigSchema = z.strictObject({
       url: wsUrl.optional().describe('HA WebSocket URL (HA_URL, alias WEBSOCKET_URL); enables the WebSocket source'),
       token: z.string().min(1).optional().describe('HA long-lived access token (HA_TOKEN)'),
       events: optionalList().describe(
-        'Event types to subscribe to (HA_EVENTS, comma-separated); default: the source default',
+        'Event types to subscribe to (HA_EVENTS, alias WEBSOCKET_EVENTS; comma-separated); default: the source default',
       ),
     })
     .prefault({}),
@@ -195,8 +213,12 @@ export const AppConfigSchema = z.strictObject({
     .prefault({}),
   log: z
     .strictObject({
-      level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info').describe('LOG_LEVEL'),
-      format: z.enum(['json', 'pretty']).default('json').describe('LOG_FORMAT'),
+      level: z
+        .preprocess(logName, z.enum(['trace', 'debug', 'info', 'warn', 'error', 'silent']).default('info'))
+        .describe('LOG_LEVEL (any case; v0.3.0 `WARNING`/`CRITICAL` read as warn/error)'),
+      format: z
+        .preprocess(logName, z.enum(['json', 'pretty']).default('json'))
+        .describe('LOG_FORMAT (v0.3.0 `console` read as pretty)'),
     })
     .prefault({}),
 });

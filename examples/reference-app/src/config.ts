@@ -4,6 +4,7 @@ import { jsonDepthBeyond, MAX_JSON_DEPTH, valueDepth } from '@ha-ingestor/core/j
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { describeIssues, type Origin } from './config-errors.js';
 import { AppConfigSchema, type AppConfig } from './config-schema.js';
+import { LEGACY_ENV_ALIASES, LEGACY_ENV_UNSUPPORTED, legacyEnvWarnings, migrateLegacyYaml } from './legacy-config.js';
 import { closestName } from './suggest.js';
 
 export { AppConfigSchema } from './config-schema.js';
@@ -15,6 +16,7 @@ export const ENV_MAP: ReadonlyArray<readonly [env: string, path: string]> = [
   ['WEBSOCKET_URL', 'homeAssistant.url'],
   ['HA_TOKEN', 'homeAssistant.token'],
   ['HA_EVENTS', 'homeAssistant.events'],
+  ['WEBSOCKET_EVENTS', 'homeAssistant.events'],
   ['MQTT_URL', 'mqtt.url'],
   ['MQTT_USERNAME', 'mqtt.username'],
   ['MQTT_PASSWORD', 'mqtt.password'],
@@ -107,24 +109,30 @@ export function resolveConfig(
       { path: '(top level)', message: 'too deep' },
     ]);
   }
-  const merged = structuredClone(fileData);
+  // v0.3.0 keys (issue 13): moved to ours, or refused with the new key or the reason; never dropped.
+  const legacy = migrateLegacyYaml(fileData, fileName);
+  const merged = legacy.data;
   const origins = new Map<string, Origin>();
-  collectFileOrigins(fileData, '', origins, fileName);
-  if (env['MQTT_BROKER'] !== undefined && env['MQTT_URL'] === undefined) {
-    const port = env['MQTT_PORT'] ?? '1883';
-    setPath(merged, 'mqtt.url', `mqtt://${env['MQTT_BROKER']}:${port}`);
-    origins.set('mqtt.url', { kind: 'env', name: 'MQTT_BROKER/MQTT_PORT' });
+  collectFileOrigins(merged, '', origins, fileName);
+  for (const [path, origin] of legacy.origins) origins.set(path, origin);
+  const broker = pickEnv(env, ['MQTT_BROKER', ...legacyNamesOf('MQTT_BROKER')]);
+  if (broker !== undefined && env['MQTT_URL'] === undefined) {
+    const port = pickEnv(env, ['MQTT_PORT', ...legacyNamesOf('MQTT_PORT')]);
+    setPath(merged, 'mqtt.url', `mqtt://${broker.value}:${port?.value ?? '1883'}`);
+    origins.set('mqtt.url', { kind: 'env', name: port === undefined ? broker.name : `${broker.name}/${port.name}` });
   }
-  for (const [name, path] of ENV_MAP) {
-    const value = env[name];
-    if (value === undefined || value === '') continue;
-    if (name === 'WEBSOCKET_URL' && env['HA_URL']) continue;
-    setPath(merged, path, value);
-    origins.set(path, { kind: 'env', name });
+  for (const [path, names] of ENV_BY_PATH) {
+    const found = pickEnv(env, names);
+    if (found === undefined) continue;
+    setPath(merged, path, found.value);
+    origins.set(path, { kind: 'env', name: found.name });
   }
   const result = AppConfigSchema.safeParse(merged);
-  if (result.success) return result.data;
-  const issues = describeIssues(result.error.issues, { input: merged, origins });
+  if (result.success && legacy.issues.length === 0) return result.data;
+  const issues = [
+    ...legacy.issues,
+    ...(result.success ? [] : describeIssues(result.error.issues, { input: merged, origins })),
+  ];
   throw new ConfigError(`invalid configuration: ${issues.map((i) => i.message).join('; ')}`, issues);
 }
 
@@ -134,8 +142,13 @@ export function resolveConfig(
  * tools read `HA_*`), unlike a YAML key, which is ours alone (issue 11).
  */
 export function envWarnings(env: NodeJS.ProcessEnv): string[] {
-  const known = new Set([...ENV_MAP.map(([name]) => name), ...EXTRA_ENV]);
-  const warnings: string[] = [];
+  const known = new Set([
+    ...ENV_MAP.map(([name]) => name),
+    ...EXTRA_ENV,
+    ...LEGACY_ENV_ALIASES.map(([name]) => name),
+    ...LEGACY_ENV_UNSUPPORTED.keys(),
+  ]);
+  const warnings = legacyEnvWarnings(env);
   for (const name of Object.keys(env)) {
     if (known.has(name) || !/^[A-Z][A-Z0-9_]*$/.test(name)) continue;
     const closest = closestName(name, known, 2);
@@ -150,6 +163,30 @@ export function maskedConfig(config: AppConfig): AppConfig {
 }
 
 // --- internal ---
+
+/**
+ * Env names per config path, in precedence order: ours (ENV_MAP order, so HA_URL before its alias
+ * WEBSOCKET_URL), then the v0.3.0 names (`HA_WS_URL`). The first one set wins; errors name it.
+ */
+const ENV_BY_PATH: ReadonlyMap<string, readonly string[]> = (() => {
+  const byPath = new Map<string, string[]>();
+  for (const [name, path] of ENV_MAP) byPath.set(path, [...(byPath.get(path) ?? []), name]);
+  for (const [path, names] of byPath) byPath.set(path, [...names, ...names.flatMap(legacyNamesOf)]);
+  return byPath;
+})();
+
+function legacyNamesOf(name: string): string[] {
+  return LEGACY_ENV_ALIASES.filter(([, current]) => current === name).map(([legacy]) => legacy);
+}
+
+/** The first of `names` set to a non-empty value, with its name. */
+function pickEnv(env: NodeJS.ProcessEnv, names: readonly string[]): { name: string; value: string } | undefined {
+  for (const name of names) {
+    const value = env[name];
+    if (value !== undefined && value !== '') return { name, value };
+  }
+  return undefined;
+}
 
 /**
  * Parses YAML without echoing source lines: the `yaml` package's pretty errors quote the offending line,

@@ -196,6 +196,34 @@ describe('ha-ingestor refuses unsafe or wrong config (child process)', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('`check-config` reads a v0.3.0 config: aliases applied, unused env settings warned, max_workers refused with the reason', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ha-ingestor-cfg-'));
+    try {
+      const v030 = 'websocket:\n  url: ws://localhost:8123/api/websocket\nperformance:\n  batch_size: 250\n';
+      await writeFile(join(dir, 'ok.yaml'), v030);
+      const env = {
+        WEBSOCKET_EVENTS: 'state_changed,automation_triggered',
+        RETENTION_ENABLED: 'true',
+        HA_WS_TOKEN: 'sekrit-token',
+      };
+      const ok = startCli(['check-config', '--config', join(dir, 'ok.yaml')], env);
+      expect(await ok.exited).toBe(0);
+      expect(ok.output()).toContain('ws://localhost:8123/api/websocket');
+      expect(ok.output()).toContain('automation_triggered');
+      expect(ok.output()).toContain('250');
+      expect(ok.output()).toContain('RETENTION_ENABLED (ha-ingestor v0.3.0) has no effect');
+      expect(ok.output()).not.toContain('sekrit-token');
+      await writeFile(join(dir, 'bad.yaml'), `${v030}  max_workers: 4\n`);
+      const bad = startCli(['check-config', '--config', join(dir, 'bad.yaml')], {});
+      expect(await bad.exited).toBe(1);
+      expect(bad.output()).toMatch(
+        /performance\.max_workers: v0\.3\.0 setting with no meaning here: .*no worker threads/,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 function microsOf(iso: string): number {
