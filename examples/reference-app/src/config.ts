@@ -6,6 +6,7 @@ import { describeIssues, type Origin } from './config-errors.js';
 import { AppConfigSchema, type AppConfig } from './config-schema.js';
 import { LEGACY_ENV_ALIASES, LEGACY_ENV_UNSUPPORTED, legacyEnvWarnings, migrateLegacyYaml } from './legacy-config.js';
 import { closestName } from './suggest.js';
+import { setPath } from './config-paths.js';
 
 export { AppConfigSchema } from './config-schema.js';
 export type { AppConfig, AppConfigInput } from './config-schema.js';
@@ -230,18 +231,6 @@ function refuseHostileYaml(text: string): string | undefined {
 
 const MAX_CONFIG_CHARS = 1024 * 1024;
 const MAX_INDENT = 200;
-
-function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
-  const keys = path.split('.');
-  let node = target;
-  for (const key of keys.slice(0, -1)) {
-    const next = Object.hasOwn(node, key) ? node[key] : undefined;
-    // A non-object in the file where env sets a nested key: env wins, as for any other key.
-    if (next === null || typeof next !== 'object' || Array.isArray(next)) node[key] = {};
-    node = node[key] as Record<string, unknown>;
-  }
-  node[keys[keys.length - 1] as string] = value;
-}
 
 function collectFileOrigins(
   data: Record<string, unknown>,

@@ -1,5 +1,6 @@
 import type { ConfigIssue } from '@ha-ingestor/core';
 import type { Origin } from './config-errors.js';
+import { getPath, setPath } from './config-paths.js';
 
 /**
  * Migration from the seed's v0.3.0 Python service (github.com/wtthornton/ha-ingestor, issue 13 item 3).
@@ -249,24 +250,4 @@ function migrateMqtt(mqtt: object, move: Move, issues: ConfigIssue[], file: stri
 
 function names(reason: string, ...list: string[]): [string, string][] {
   return list.map((name) => [name, reason]);
-}
-
-function getPath(source: Readonly<Record<string, unknown>>, path: string): unknown {
-  let node: unknown = source;
-  for (const key of path.split('.')) {
-    if (node === null || typeof node !== 'object' || !Object.hasOwn(node, key)) return undefined;
-    node = (node as Record<string, unknown>)[key];
-  }
-  return node;
-}
-
-function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
-  const keys = path.split('.');
-  let node = target;
-  for (const key of keys.slice(0, -1)) {
-    const next = Object.hasOwn(node, key) ? node[key] : undefined;
-    if (next === null || typeof next !== 'object' || Array.isArray(next)) node[key] = {};
-    node = node[key] as Record<string, unknown>;
-  }
-  node[keys[keys.length - 1] as string] = value;
 }
