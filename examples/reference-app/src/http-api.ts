@@ -297,12 +297,12 @@ async function handle(ctx: Context, req: IncomingMessage, res: ServerResponse): 
 }
 
 /**
- * A sink that cannot take writes now: its last healthcheck failed or its circuit breaker is open. Core
- * rates both `degraded` (the outbox may still hold the data), so readiness reads the reason from the
- * message; an outbox that merely holds entries does not make the service unready.
+ * A sink that cannot take writes now: its last healthcheck failed or its circuit breaker is open (core's
+ * `acceptingWrites: false`; both rate `degraded`, as the outbox may still hold the data). An outbox that
+ * merely holds entries does not make the service unready.
  */
 function sinkDown(c: ComponentHealth): boolean {
-  return c.status === 'down' || /healthcheck failed|circuit breaker open/.test(c.message ?? '');
+  return c.status === 'down' || c.acceptingWrites === false;
 }
 
 function worst(states: readonly ComponentHealth['status'][]): ComponentHealth['status'] {

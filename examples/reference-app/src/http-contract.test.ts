@@ -153,7 +153,9 @@ describe('HTTP API contract (issue 13)', () => {
     src.set({ connected: true });
     const api = await start({ pipeline: p });
     const ready = expectAnswer(await get(api.port, '/ready'), '/ready', 503, S.ReadyBody);
-    expect(ready?.components.find((c) => c.name === 'influx')?.message).toMatch(/healthcheck failed/);
+    const influxHealth = ready?.components.find((c) => c.name === 'influx');
+    expect(influxHealth?.acceptingWrites).toBe(false);
+    expect(influxHealth?.message).toMatch(/healthcheck failed/);
     const deps = expectAnswer(
       await get(api.port, '/health/dependencies'),
       '/health/dependencies',

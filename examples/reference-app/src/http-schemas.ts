@@ -44,6 +44,10 @@ const Component = z.strictObject({
   kind: ComponentKind,
   status: HealthState,
   message: z.string().optional(),
+  acceptingWrites: z
+    .boolean()
+    .optional()
+    .describe('Sinks: false while the last healthcheck failed or the circuit breaker is open (makes /ready 503)'),
   checkedAt: z.number().optional().describe('Epoch ms of the last sink healthcheck'),
   responseTimeMs: z.number().optional(),
 });

@@ -238,6 +238,7 @@ describe('per-sink delivery', { timeout: 30_000 }, () => {
     expect(outbox.entries.map((e) => e.records.length)).toEqual([1, 1]);
     expect(p.health().components.find((c) => c.name === 'db')).toMatchObject({
       status: 'degraded',
+      acceptingWrites: false, // breaker open: readiness probes say not ready
       message: expect.stringContaining('open'),
     });
     healthy = true;

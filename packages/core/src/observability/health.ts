@@ -105,6 +105,7 @@ function sinkHealth(name: string, d: DeliveryStatus, c: SinkCheck): ComponentHea
     name,
     kind: 'sink',
     status: problems.length === 0 ? 'ok' : 'degraded',
+    acceptingWrites: c.ok !== false && d.breaker !== 'open',
     ...(problems.length === 0 ? {} : { message: problems.join('; ') }),
     ...(c.checkedAt === undefined ? {} : { checkedAt: c.checkedAt }),
     ...(c.responseTimeMs === undefined ? {} : { responseTimeMs: c.responseTimeMs }),

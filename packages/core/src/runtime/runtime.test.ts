@@ -470,12 +470,14 @@ describe('lifecycle', () => {
     expect(errors.map((e) => e.code)).toEqual(['SINK_UNAVAILABLE']);
     expect(p.health().components.find((c) => c.name === 'db')).toMatchObject({
       status: 'degraded',
+      acceptingWrites: false,
       message: expect.stringContaining('connection refused'),
     });
     healthy = true;
     const h = await p.checkHealth();
     expect(h.components.find((c) => c.name === 'db')).toMatchObject({
       status: 'ok',
+      acceptingWrites: true,
       responseTimeMs: expect.any(Number),
       checkedAt: expect.any(Number),
     });

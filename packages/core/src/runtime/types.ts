@@ -44,6 +44,12 @@ export interface ComponentHealth {
   readonly kind: 'source' | 'sink' | 'enricher' | 'pipeline';
   readonly status: HealthState;
   readonly message?: string;
+  /**
+   * Sinks only: `false` while the sink cannot take writes now — its last healthcheck failed or its circuit
+   * breaker is open (batches go to the outbox, if any, or fail). A full or non-empty outbox alone keeps it
+   * `true`. Readiness probes read this rather than the message text.
+   */
+  readonly acceptingWrites?: boolean | undefined;
   /** Epoch ms of the last sink healthcheck. */
   readonly checkedAt?: number;
   readonly responseTimeMs?: number;
