@@ -227,7 +227,26 @@ function extract(entry: EntryPoint, config: ExtractorConfig, compilerState: Comp
   const text = readFileSync(file, 'utf8')
     .replace(/^## API Report File for "[^"]*"/m, `## API Report File for "${entry.specifier}"`)
     .replace(/^(\s*)\/\/ \S+\.d\.c?ts:\d+:\d+ - \((ae-[a-z-]+)\)/gm, '$1// Warning: ($2)');
-  writeFileSync(file, text);
+  writeFileSync(file, sortEnumMembers(text));
+}
+
+/**
+ * TypeScript prints a zod enum's `{ a: "a"; b: "b" }` members in the order it first created those string
+ * literal types anywhere in the program, so an unrelated edit can reorder them. The order carries no meaning
+ * (it is an object type), so the report lists them sorted: a report changes only when the API does.
+ */
+export function sortEnumMembers(text: string): string {
+  return text.replace(
+    /(ZodEnum<\{\n)((?:[ \t]+[^\n:{}]+: "[^"\n]*";\n)+)/g,
+    (_all, head: string, members: string) =>
+      head +
+      members
+        .split('\n')
+        .filter((line) => line !== '')
+        .sort()
+        .map((line) => `${line}\n`)
+        .join(''),
+  );
 }
 
 function writeReports(entries: readonly EntryPoint[], out: string): void {
