@@ -9,6 +9,7 @@ import {
   type SourceStatus,
 } from '@ha-ingestor/core';
 import { collectingSink, waitFor } from '@ha-ingestor/core/testing';
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { get, startTestApi, stateEvent, type TestApi, type TestApiOptions } from '../test/http-harness.js';
@@ -213,6 +214,30 @@ describe('HTTP API contract (issue 13)', () => {
     expect(Object.keys(doc?.paths ?? {})).toEqual(ROUTES.map((r) => r.path));
     expect(Object.keys(doc?.paths['/api/v1/stats']?.['get'] as object)).toContain('responses');
     expect(JSON.stringify(doc?.components.schemas['Stats'])).toContain('#/components/schemas/SourceStats');
+    // HEAD is documented next to GET for every route, with the same statuses and no body.
+    for (const route of ROUTES) {
+      const item = doc?.paths[route.path] as Record<string, { responses: Record<string, { content?: unknown }> }>;
+      expect(Object.keys(item['head']?.responses ?? {}), route.path).toEqual(Object.keys(item['get']?.responses ?? {}));
+      expect(Object.values(item['head']?.responses ?? {}).some((r) => r.content !== undefined)).toBe(false);
+    }
+  });
+
+  it('its OpenAPI document passes an independent OpenAPI 3.1 validator (the official JSON schema, with refs resolved)', async () => {
+    const api = await start({});
+    const res = await get(api.port, '/api/v1/openapi.json');
+    const validator = new Validator();
+    const result = await validator.validate(JSON.parse(res.body) as Record<string, unknown>);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    expect(validator.version).toBe('3.1');
+    // The validator really rejects: a response without its required description, and a dangling $ref.
+    const noDescription = JSON.parse(res.body) as { paths: Record<string, Record<string, Record<string, unknown>>> };
+    const health = noDescription.paths['/health']?.['get'];
+    if (health !== undefined) health['responses'] = { '200': {} };
+    expect((await new Validator().validate(noDescription)).valid).toBe(false);
+    const dangling = res.body.replace('#/components/schemas/Health"', '#/components/schemas/Nowhere"');
+    expect(dangling).not.toBe(res.body);
+    expect((await new Validator().validate(JSON.parse(dangling) as Record<string, unknown>)).valid).toBe(false);
   });
 
   afterAll(() => {

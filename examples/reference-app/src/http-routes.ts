@@ -161,13 +161,22 @@ export function buildOpenApi(version: string): Record<string, unknown> {
       required: false,
       ...PARAM_DOC[name],
     }));
+    const operation = (summary: string, answers: Record<string, unknown>) => ({
+      summary,
+      ...(parameters.length === 0 ? {} : { parameters }),
+      ...(route.token ? {} : { security: [] }),
+      responses: answers,
+    });
+    // HEAD answers what GET answers, without the body (HTTP semantics): the same statuses, no content.
+    const headResponses = Object.fromEntries(
+      Object.entries(responses).map(([status, r]) => [
+        status,
+        { description: (r as { description: string }).description },
+      ]),
+    );
     paths[route.path] = {
-      get: {
-        summary: route.summary,
-        ...(parameters.length === 0 ? {} : { parameters }),
-        ...(route.token ? {} : { security: [] }),
-        responses,
-      },
+      get: operation(route.summary, responses),
+      head: operation(`${route.summary} (headers only)`, headResponses),
     };
   }
   return {
