@@ -8,12 +8,11 @@ import { attachConnection, type Command, type FaultState, type SimConnection } f
 import { createHomeGenerator } from './generator.js';
 import { createSimClock } from './ha-time.js';
 import { historyCommands } from './history-commands.js';
-import { createHome, type AddEntityOptions, type SimulatedHome } from './home.js';
+import { createHome, type SimulatedHome } from './home.js';
 import { HaSimulatorOptionsSchema, type HaSimulatorOptions } from './options.js';
 import { createRng } from './prng.js';
 import { createRecorder, rowFromState, type Recorder } from './recorder.js';
-import type { SetStateOptions } from './state-machine.js';
-import type { EmittedEvent, HaWireContext } from './types.js';
+import type { EmittedEvent } from './types.js';
 
 /** Fault injection switches (see the README). */
 export interface SimulatorFaults {
@@ -34,8 +33,11 @@ export interface SimulatorFaults {
   readonly restart: (options?: { whileDown?: () => void | Promise<void> }) => Promise<void>;
 }
 
-/** A running HA simulator. */
-export interface HaSimulator {
+/**
+ * A running HA simulator. `setState`, `addEntity`, `removeEntity` and `fireEvent` are its home's (see
+ * {@link SimulatedHome}), reachable here for brevity.
+ */
+export interface HaSimulator extends Pick<SimulatedHome, 'setState' | 'addEntity' | 'removeEntity' | 'fireEvent'> {
   /** `ws://HOST:PORT/api/websocket`. */
   readonly url: string;
   readonly token: string;
@@ -44,31 +46,6 @@ export interface HaSimulator {
   readonly recorder: Recorder;
   /** Every event the simulator delivered, in order (bounded by `maxEmitted`). */
   readonly emitted: readonly EmittedEvent[];
-  /** Sets an entity's state (firing state_changed to subscribers); returns the delivered event. */
-  readonly setState: (
-    entityId: string,
-    state: string,
-    attributes?: Readonly<Record<string, unknown>>,
-    options?: SetStateOptions,
-  ) => EmittedEvent;
-  /** Adds an entity (registry entry and first state) and fires its events. */
-  readonly addEntity: (
-    entityId: string,
-    state: string,
-    attributes?: Readonly<Record<string, unknown>>,
-    options?: AddEntityOptions,
-  ) => EmittedEvent;
-  /** Removes an entity (state, and its registry entry unless `keepRegistryEntry`) and fires its events. */
-  readonly removeEntity: (
-    entityId: string,
-    options?: { keepRegistryEntry?: boolean; context?: HaWireContext },
-  ) => EmittedEvent;
-  /** Fires any event type on the bus (e.g. `call_service`, `automation_triggered`). */
-  readonly fireEvent: (
-    eventType: string,
-    data: Readonly<Record<string, unknown>>,
-    options?: { context?: HaWireContext },
-  ) => EmittedEvent;
   /** Generates at least `count` realistic events now (seeded); returns them. */
   readonly step: (count?: number) => EmittedEvent[];
   /** Generates events on a timer (`setInterval`, so fake timers drive it). */
@@ -221,7 +198,7 @@ export async function createHaSimulator(input: HaSimulatorOptions = {}): Promise
     setState: home.setState,
     addEntity: home.addEntity,
     removeEntity: home.removeEntity,
-    fireEvent: (type, d, o) => home.fireEvent(type, d, o),
+    fireEvent: home.fireEvent,
     step: (count = 1) => generator.step(count),
     startGenerator: ({ ratePerSecond }) => {
       stopGenerator();
