@@ -28,6 +28,8 @@ describe('createBatcher', () => {
       maxSize: 3,
       maxBytes: 1_000_000,
       maxWaitMs: 5000,
+      lingerMs: 5000, // linger = max wait: the age trigger alone (linger has its own tests below)
+      canWrite: () => true,
       sizeOf: () => 10,
       onBatch: (b) => batches.push(b),
       guard: target().guard,
@@ -81,6 +83,86 @@ describe('createBatcher', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
+  describe('linger (issue 14)', () => {
+    const lingering = (free: { value: boolean }, over: Partial<BatcherOptions> = {}) =>
+      make({ maxSize: 100, lingerMs: 20, canWrite: () => free.value, ...over });
+
+    it('cuts lingerMs after the first event when the writer is free, not before', () => {
+      const { batches, batcher } = lingering({ value: true });
+      batcher.add('a', group());
+      vi.advanceTimersByTime(10);
+      batcher.add('b', group());
+      vi.advanceTimersByTime(9);
+      expect(batches).toHaveLength(0);
+      vi.advanceTimersByTime(1);
+      expect(batches.map((b) => b.events)).toEqual([['a', 'b']]);
+      batcher.add('c', group()); // the next batch lingers again from its own first event
+      vi.advanceTimersByTime(19);
+      expect(batches).toHaveLength(1);
+      vi.advanceTimersByTime(1);
+      expect(batches.map((b) => b.events)).toEqual([['a', 'b'], ['c']]);
+    });
+
+    it('while a write is in flight keeps growing the batch, and cuts it when the writer becomes idle', () => {
+      const free = { value: false };
+      const { batches, batcher } = lingering(free);
+      batcher.writerIdle(); // nothing lingered yet: no-op
+      batcher.add('a', group());
+      batcher.writerIdle(); // not lingered for 20 ms yet: stays
+      expect(batches).toHaveLength(0);
+      vi.advanceTimersByTime(20);
+      expect(batches).toHaveLength(0); // writer busy
+      batcher.add('b', group());
+      vi.advanceTimersByTime(500);
+      batcher.add('c', group());
+      expect(batches).toHaveLength(0);
+      free.value = true;
+      batcher.writerIdle();
+      expect(batches.map((b) => b.events)).toEqual([['a', 'b', 'c']]);
+      expect(vi.getTimerCount()).toBe(0);
+    });
+
+    it('cuts at maxWaitMs even when the writer stays busy', () => {
+      const { batches, batcher } = lingering({ value: false });
+      batcher.add('a', group());
+      vi.advanceTimersByTime(4999);
+      expect(batches).toHaveLength(0);
+      vi.advanceTimersByTime(1);
+      expect(batches.map((b) => b.events)).toEqual([['a']]);
+      batcher.writerIdle(); // the cut batch is gone; nothing else to cut
+      expect(batches).toHaveLength(1);
+    });
+
+    it('still cuts full batches at once, whatever the writer does', () => {
+      const { batches, batcher } = lingering({ value: false }, { maxSize: 2 });
+      for (const e of ['a', 'b', 'c']) batcher.add(e, group());
+      expect(batches.map((b) => b.events)).toEqual([['a', 'b']]);
+      expect(batcher.pending()).toBe(1);
+    });
+
+    it('reports a throw in the linger timer and fails the batch it was handing on', () => {
+      const t = target();
+      const failed: Batch[] = [];
+      const batcher = createBatcher({
+        maxSize: 100,
+        maxBytes: 1_000_000,
+        maxWaitMs: 5000,
+        lingerMs: 20,
+        canWrite: () => true,
+        sizeOf: () => 10,
+        onBatch: () => {
+          throw new Error('consumer bug');
+        },
+        guard: t.guard,
+        onCutFailed: (batch) => failed.push(batch),
+      });
+      batcher.add('a', group());
+      expect(() => vi.advanceTimersByTime(20)).not.toThrow();
+      expect(failed.map((b) => b.events)).toEqual([['a']]);
+      expect(t.deadLetters).toMatchObject([{ reason: 'callback_failed', data: { callback: 'batch linger timer' } }]);
+    });
+  });
+
   // Issue 11: a throw in the age timer escaped to the process and left the batch stranded in flight.
   it('reports a throw in the age timer, fails the batch it was handing on, and keeps batching', () => {
     const t = target();
@@ -91,6 +173,8 @@ describe('createBatcher', () => {
       maxSize: 100,
       maxBytes: 1_000_000,
       maxWaitMs: 50,
+      lingerMs: 50,
+      canWrite: () => true,
       sizeOf: () => 10,
       onBatch: (b) => {
         if (explode) throw new Error('consumer bug');

@@ -14,6 +14,10 @@ export interface BatcherOptions {
   readonly maxSize: number;
   readonly maxBytes: number;
   readonly maxWaitMs: number;
+  /** How long a batch lingers for more events before it is cut, when the writer is free to take it. */
+  readonly lingerMs: number;
+  /** Whether the writer would start on a batch now (nothing in flight, nothing queued). */
+  readonly canWrite: () => boolean;
   /** Size of one event in bytes (the sink's `sizeOf`, or {@link estimateSize}). */
   readonly sizeOf: (event: unknown) => number;
   /** Receives every cut batch, synchronously, in order. */
@@ -27,11 +31,13 @@ export interface BatcherOptions {
   readonly onCutFailed: (batch: Batch, error: SdkError) => void;
 }
 
-/** Accumulates events and cuts a batch on count, bytes or age, whichever comes first. */
+/** Accumulates events and cuts a batch on count, bytes, linger or age, whichever comes first. */
 export interface Batcher {
   readonly add: (event: unknown, group: AckGroup) => void;
   /** Cuts the current batch now (no-op when empty). */
   readonly flush: () => void;
+  /** The writer became free: a batch that has lingered is cut now instead of waiting for `maxWaitMs`. */
+  readonly writerIdle: () => void;
   /** Events waiting in the batch being built. */
   readonly pending: () => number;
   /** Stops the age timer (pending events stay; call flush first to keep them). */
@@ -40,11 +46,17 @@ export interface Batcher {
 
 /**
  * Creates a batcher. A batch never exceeds `maxSize` events, nor `maxBytes` unless one event alone is
- * larger. The age trigger is a `setTimeout` started by the first event of a batch (fake timers control it).
+ * larger. It is cut when full; when it has lingered `lingerMs` since its first event and the writer is free
+ * (at that moment, or as soon as the writer finishes: {@link Batcher.writerIdle}); and at `maxWaitMs`
+ * regardless. So at home rates an event waits about `lingerMs`, and under load batches grow for as long as
+ * the previous write takes (adaptive batching, as Nagle's algorithm does for TCP segments). One `setTimeout`
+ * at a time, started by the first event of a batch (fake timers control it).
  */
 export function createBatcher(options: BatcherOptions): Batcher {
   let current = newBatch();
   let timer: ReturnType<typeof setTimeout> | undefined;
+  /** The current batch has lingered `lingerMs`: it goes as soon as the writer is free. */
+  let lingered = false;
   /** The batch being handed to onBatch (set only while onBatch runs). */
   let handing: Batch | undefined;
 
@@ -53,6 +65,7 @@ export function createBatcher(options: BatcherOptions): Batcher {
       clearTimeout(timer);
       timer = undefined;
     }
+    lingered = false;
     if (current.events.length === 0) return;
     const batch = current;
     current = newBatch();
@@ -70,6 +83,22 @@ export function createBatcher(options: BatcherOptions): Batcher {
     return { data: { events: stranded.events.length } };
   };
 
+  const ageTimer = options.guard('batch age timer', cut, recoverCut);
+  const lingerTimer = options.guard(
+    'batch linger timer',
+    () => {
+      timer = undefined;
+      if (options.canWrite()) {
+        cut();
+        return;
+      }
+      lingered = true;
+      timer = setTimeout(ageTimer, options.maxWaitMs - options.lingerMs);
+    },
+    recoverCut,
+  );
+  const lingering = options.lingerMs < options.maxWaitMs;
+
   return {
     add: (event, group) => {
       const size = options.sizeOf(event);
@@ -78,14 +107,18 @@ export function createBatcher(options: BatcherOptions): Batcher {
       current.groups.push(group);
       current.bytes += size;
       if (current.events.length >= options.maxSize || current.bytes >= options.maxBytes) cut();
-      else if (timer === undefined)
-        timer = setTimeout(options.guard('batch age timer', cut, recoverCut), options.maxWaitMs);
+      else if (timer === undefined && !lingered)
+        timer = lingering ? setTimeout(lingerTimer, options.lingerMs) : setTimeout(ageTimer, options.maxWaitMs);
     },
     flush: cut,
+    writerIdle: () => {
+      if (lingered) cut();
+    },
     pending: () => current.events.length,
     close: () => {
       if (timer !== undefined) clearTimeout(timer);
       timer = undefined;
+      lingered = false;
     },
   };
 }

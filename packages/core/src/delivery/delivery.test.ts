@@ -45,6 +45,35 @@ function withOutbox(
 }
 
 describe('per-sink delivery', { timeout: 30_000 }, () => {
+  // Issue 14: a fixed 5 s timer made every event wait seconds at home rates.
+  it('writes an event lingerMs after it arrives when the sink is free, and grows the next batch while a write is in flight', async () => {
+    const src = manualSource<Ev>();
+    const sink = manualSink<Ev>('s');
+    const p = pipeline(src.source)
+      .to(sink.sink, { batch: { maxSize: 1000, maxWaitMs: 5000, lingerMs: 20 } })
+      .build();
+    await p.start();
+    const ctx = src.ctx();
+    await ctx.emit(stateEvent('light.a', 1));
+    await vi.advanceTimersByTimeAsync(19);
+    expect(sink.calls).toHaveLength(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(sink.calls.map((c) => c.batch.length)).toEqual([1]);
+    // The write takes 300 ms: what arrives meanwhile waits for it, then goes as one batch.
+    for (let i = 2; i <= 6; i++) {
+      await ctx.emit(stateEvent('light.a', i));
+      await vi.advanceTimersByTimeAsync(60);
+    }
+    expect(sink.calls).toHaveLength(1);
+    sink.calls[0]?.resolve();
+    await settle();
+    expect(sink.calls.map((c) => c.batch.length)).toEqual([1, 5]);
+    sink.calls[1]?.resolve();
+    await settle();
+    expect(sink.written).toHaveLength(6);
+    await p.stop();
+  });
+
   it('makes emit wait when the intake and the sink buffer are full, and resumes when drained', async () => {
     const src = manualSource<Ev>();
     const sink = manualSink<Ev>('s');

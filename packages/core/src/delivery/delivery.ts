@@ -167,11 +167,14 @@ export function createDelivery(sink: AnySink, options: ResolvedDeliveryOptions, 
     lane,
     fail,
     settled: (batch) => buffer.settled(batch.events.length),
+    onIdle: () => batcher.writerIdle(),
   });
   const batcher = createBatcher({
     maxSize: options.batch.maxSize,
     maxBytes: options.batch.maxBytes,
     maxWaitMs: options.batch.maxWaitMs,
+    lingerMs: options.batch.lingerMs,
+    canWrite: writer.idle,
     sizeOf: sizeOfOrEstimate(sink.sizeOf as ((event: unknown) => number) | undefined, (error) =>
       ctx.report(
         new SdkError(ErrorCode.INTERNAL, `sink ${name}: sizeOf threw; using the size estimate`, {

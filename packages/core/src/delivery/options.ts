@@ -4,7 +4,7 @@ import { OutboxOptionsSchema } from '../outbox/options.js';
 
 const MiB = 1024 * 1024;
 
-/** Size/bytes/time triggers of a sink's batcher: a batch is cut on whichever comes first. */
+/** Size/bytes/linger/time triggers of a sink's batcher: a batch is cut on whichever comes first. */
 export const BatchOptionsSchema = z.object({
   maxSize: z.number().int().positive().default(1000).describe('Flush when this many events are buffered'),
   maxBytes: z
@@ -18,7 +18,15 @@ export const BatchOptionsSchema = z.object({
     .int()
     .positive()
     .default(5000)
-    .describe('Flush when the oldest buffered event is this old (ms)'),
+    .describe('Flush when the oldest buffered event is this old (ms), even while a write is in flight'),
+  lingerMs: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(20)
+    .describe(
+      'Flush once the oldest buffered event is this old (ms) and the sink has no write in flight (or as soon as that write ends): milliseconds of latency at home rates, batches that grow with the write time under load; at or above maxWaitMs only maxWaitMs applies',
+    ),
 });
 
 /**

@@ -34,6 +34,8 @@ export interface DeliveryWriterEnv {
   readonly fail: (batch: Batch, error: SdkError) => void;
   /** A batch left the delivery (written, outboxed or failed): frees its buffer space. */
   readonly settled: (batch: Batch) => void;
+  /** The writer finished a batch and has nothing queued (the batcher may cut a lingering batch now). */
+  readonly onIdle: () => void;
 }
 
 /** The writer task of a delivery: cut batches, one at a time, in order. */
@@ -46,6 +48,8 @@ export interface DeliveryWriter {
   readonly wake: () => void;
   /** Every batch not written yet, the one in flight first (abort fails them). */
   readonly unwritten: () => Batch[];
+  /** Nothing in flight and nothing queued: a batch cut now would be written at once. */
+  readonly idle: () => boolean;
 }
 
 /**
@@ -117,6 +121,13 @@ export function createDeliveryWriter(env: DeliveryWriterEnv): DeliveryWriter {
         }
         inFlight = undefined;
         env.settled(batch);
+        if (ready.length === 0 && !state.stopped) {
+          try {
+            env.onIdle();
+          } catch (error) {
+            ctx.report(toSdkError(error, ErrorCode.INTERNAL, stage));
+          }
+        }
       }
     },
     wake: batchReady.notify,
@@ -125,5 +136,6 @@ export function createDeliveryWriter(env: DeliveryWriterEnv): DeliveryWriter {
       if (inFlight !== undefined) pending.unshift(inFlight);
       return pending;
     },
+    idle: () => inFlight === undefined && ready.length === 0,
   };
 }

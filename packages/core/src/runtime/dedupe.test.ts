@@ -15,8 +15,8 @@ import {
 type Ev = ReturnType<typeof stateEvent>;
 const N = 50;
 const entities = Array.from({ length: N }, (_, i) => `sensor.s${i}`);
-/** The sink batches for seconds, as in production (maxWaitMs 5 s). */
-const slowBatches = { batch: { maxSize: 1000, maxWaitMs: 5000 } };
+/** The sink batches for seconds (maxWaitMs 5 s, lingering as long: the age trigger alone). */
+const slowBatches = { batch: { maxSize: 1000, maxWaitMs: 5000, lingerMs: 5000 } };
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
