@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, normalize } from 'node:path';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, normalize } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
@@ -97,7 +98,8 @@ describe('HA add-on manifest (config.yaml) against the Supervisor schema', () =>
 
   it('option types parse with the Supervisor grammar and every default satisfies its type', () => {
     const { schema, options } = addon();
-    for (const [name, type] of Object.entries(schema)) expect(RE_SCHEMA_ELEMENT.test(type), `${name}: ${type}`).toBe(true);
+    for (const [name, type] of Object.entries(schema))
+      expect(RE_SCHEMA_ELEMENT.test(type), `${name}: ${type}`).toBe(true);
     for (const [name, value] of Object.entries(options)) {
       const type = schema[name];
       expect(type, `option ${name} has no schema type`).toBeDefined();
@@ -115,12 +117,22 @@ describe('HA add-on manifest (config.yaml) against the Supervisor schema', () =>
   it('offers every ingestor setting except the listed ones, and nothing else', () => {
     const schemaNames = new Set(Object.keys(addon().schema));
     const excluded = new Set(Object.keys(NOT_ADD_ON_OPTIONS));
-    expect([...envNames].filter((n) => !schemaNames.has(n) && !excluded.has(n)), 'neither option nor excluded').toEqual(
-      [],
-    );
-    expect([...schemaNames].filter((n) => !envNames.has(n)), 'not an ingestor setting').toEqual([]);
-    expect([...excluded].filter((n) => schemaNames.has(n)), 'excluded but offered').toEqual([]);
-    expect([...excluded].filter((n) => !envNames.has(n)), 'stale exclusion').toEqual([]);
+    expect(
+      [...envNames].filter((n) => !schemaNames.has(n) && !excluded.has(n)),
+      'neither option nor excluded',
+    ).toEqual([]);
+    expect(
+      [...schemaNames].filter((n) => !envNames.has(n)),
+      'not an ingestor setting',
+    ).toEqual([]);
+    expect(
+      [...excluded].filter((n) => schemaNames.has(n)),
+      'excluded but offered',
+    ).toEqual([]);
+    expect(
+      [...excluded].filter((n) => !envNames.has(n)),
+      'stale exclusion',
+    ).toEqual([]);
     for (const name of SECRET_OPTIONS) expect(addon().schema[name], name).toMatch(/^password/);
   });
 
@@ -175,7 +187,10 @@ describe('HA add-on image (Dockerfile, built with the add-on folder as the conte
     expect(copies.length).toBeGreaterThan(0);
     for (const line of copies) {
       expect(line, 'no --from / remote sources').not.toMatch(/--from|https?:\/\//);
-      const sources = line.split(/\s+/).filter((s) => !s.startsWith('--')).slice(0, -1);
+      const sources = line
+        .split(/\s+/)
+        .filter((s) => !s.startsWith('--'))
+        .slice(0, -1);
       for (const src of sources) {
         expect(normalize(src).startsWith('..') || src.startsWith('/'), `${src} leaves the context`).toBe(false);
         if (src.includes('*')) expect(ignored, `${src}: glob for the local tarball only`).toContain(src);
@@ -199,6 +214,28 @@ describe('HA add-on image (Dockerfile, built with the add-on folder as the conte
     // The image does not use the base image's s6 init, so Docker's init must forward signals.
     expect((rawConfig() as { init?: boolean }).init).toBe(true);
   });
+});
+
+describe('deploy/pack-addon.mjs (local add-on builds before the package is on npm)', () => {
+  it('puts one npm pack tarball of ha-ingestor into the folder, replacing an older one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'addon-pack-'));
+    try {
+      writeFileSync(join(dir, 'ha-ingestor-0.0.1.tgz'), 'old');
+      const printed = execFileSync(process.execPath, [join(appDir, 'deploy', 'pack-addon.mjs'), dir], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }).trim();
+      const tarballs = readdirSync(dir).filter((f) => f.endsWith('.tgz'));
+      expect(tarballs).toEqual([basename(printed)]);
+      expect(tarballs[0]).toMatch(/^ha-ingestor-.+\.tgz$/);
+      // install-app.sh's glob and the add-on's .gitignore both cover the name.
+      expect(read('.gitignore').trim()).toBe('ha-ingestor*.tgz');
+      const manifest = execFileSync('tar', ['-xzOf', printed, 'package/package.json'], { encoding: 'utf8' });
+      expect((JSON.parse(manifest) as { name: string }).name).toBe('ha-ingestor');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
 
 describe('HA add-on repository', () => {

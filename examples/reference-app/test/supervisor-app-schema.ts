@@ -149,7 +149,9 @@ export const AppConfigSchema = z.strictObject({
   options: z.record(z.string(), z.unknown()).optional(),
   schema: z.union([z.record(z.string(), schemaElement), z.literal(false)]).optional(),
   image: z.string().optional(),
-  ulimits: z.record(z.string(), z.union([z.number().int(), z.strictObject({ soft: z.number(), hard: z.number() })])).optional(),
+  ulimits: z
+    .record(z.string(), z.union([z.number().int(), z.strictObject({ soft: z.number(), hard: z.number() })]))
+    .optional(),
   timeout: z.number().int().min(10).max(300).optional(),
   journald: z.boolean().optional(),
   breaking_versions: z.array(z.string()).optional(),
@@ -207,7 +209,8 @@ export function checkOptionValue(type: string, value: unknown): string | undefin
   if (type.startsWith('url')) return isVoluptuousUrl(value) ? undefined : 'not a URL';
   if (type.startsWith('port')) return networkPort.safeParse(pyInt(value)).success ? undefined : 'not a port';
   // vol.Match: Python re.match, anchored at the start only, on str(value).
-  if (type.startsWith('match')) return new RegExp(`^(?:${g['match'] ?? ''})`).test(pyStr(value)) ? undefined : 'no match';
+  if (type.startsWith('match'))
+    return new RegExp(`^(?:${g['match'] ?? ''})`).test(pyStr(value)) ? undefined : 'no match';
   if (type.startsWith('list')) return (g['list'] ?? '').split('|').includes(pyStr(value)) ? undefined : 'not in list';
   return `type ${type} not modelled`;
 }
