@@ -3,8 +3,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
-import { AppConfigSchema, ENV_MAP, resolveConfig } from './config.js';
+import { createSchemaMapper, type MappableEvent } from '@ha-ingestor/sink-influx';
+import { ENV_MAP, resolveConfig } from './config.js';
 import { assertSafeExposure } from './http-auth.js';
 
 // Docker can't run here, so these tests check that the deployment files parse and point at real paths,
@@ -27,74 +27,81 @@ describe('deployment files', () => {
     expect(existsSync(join(appDir, 'bin', 'ha-ingestor.js'))).toBe(true);
   });
 
-  it('docker-compose wires the ingestor to InfluxDB and Mosquitto with valid config', () => {
-    const compose = parseYaml(deploy('docker-compose.yml')) as {
-      services: Record<
-        string,
-        { environment?: Record<string, string>; build?: { context: string; dockerfile: string } }
-      >;
-    };
-    expect(Object.keys(compose.services).sort()).toEqual(['influxdb', 'ingestor', 'mosquitto']);
+  it('docker-compose runs InfluxDB, Mosquitto, the ingestor, Prometheus and Grafana with valid config', () => {
+    const compose = composeFile();
+    expect(Object.keys(compose.services).sort()).toEqual([
+      'grafana',
+      'influxdb',
+      'ingestor',
+      'mosquitto',
+      'prometheus',
+    ]);
     const ingestor = compose.services['ingestor'];
     const env = ingestor?.environment ?? {};
     for (const name of Object.keys(env)) expect(envNames.has(name), name).toBe(true);
-    const concrete = Object.fromEntries(
-      Object.entries(env).map(([k, v]) => [k, v.replace(/\$\{[A-Z_]+:[-?]([^}]*)\}/g, '$1')]),
-    );
-    concrete['HA_TOKEN'] = 'token';
-    concrete['API_TOKEN'] = 'a-long-random-api-token-0123456789';
-    expect(() => assertSafeExposure(resolveConfig({}, concrete).http)).not.toThrow();
+    const config = resolveConfig({}, composeEnv(env));
+    expect(() => assertSafeExposure(config.http)).not.toThrow();
+    // The ingestor's database is the one InfluxDB creates.
+    expect(config.influx.url).toBe('http://influxdb:8086');
+    expect(config.influx.database).toBe(compose.services['influxdb']?.environment?.['INFLUXDB_DB']);
     // Issue 11: the API on 0.0.0.0 must demand a token, and the open databases stay on loopback.
     expect(env['API_TOKEN']).toMatch(/^\$\{API_TOKEN:\?/);
-    const published = compose.services as Record<string, { ports?: string[] }>;
-    expect(published['influxdb']?.ports).toEqual(['127.0.0.1:8086:8086']);
-    expect(published['mosquitto']?.ports).toEqual(['127.0.0.1:1883:1883']);
+    expect(compose.services['influxdb']?.ports).toEqual(['127.0.0.1:8086:8086']);
+    expect(compose.services['mosquitto']?.ports).toEqual(['127.0.0.1:1883:1883']);
+    expect(compose.services['prometheus']?.ports).toBeUndefined();
+    expect(compose.services['grafana']?.environment?.['GF_SECURITY_ADMIN_PASSWORD']).toMatch(
+      /^\$\{GRAFANA_ADMIN_PASSWORD:\?/,
+    );
     const build = ingestor?.build;
     expect(existsSync(join(appDir, 'deploy', build?.context ?? '', build?.dockerfile ?? ''))).toBe(true);
   });
 
-  it('HA add-on options map to real environment names and validate', () => {
-    const addon = parseYaml(deploy('ha-addon/config.yaml')) as {
-      options: Record<string, unknown>;
-      schema: Record<string, string>;
-    };
-    for (const name of [...Object.keys(addon.options), ...Object.keys(addon.schema)])
-      expect(envNames.has(name), name).toBe(true);
-    const env = Object.fromEntries(Object.entries(addon.options).map(([k, v]) => [k, String(v)]));
-    expect(() => resolveConfig({}, { ...env, HA_TOKEN: 'supervisor-token' })).not.toThrow();
-    expect(addon.schema['HA_TOKEN']).toMatch(/^password/);
-    expect(addon.schema['API_TOKEN']).toMatch(/^password/);
-    expect(deploy('ha-addon/run.sh')).toContain('/app/bin/ha-ingestor.js');
-  });
-
-  it('HA add-on uses ingress with the direct port off by default (issue 11)', () => {
-    const addon = parseYaml(deploy('ha-addon/config.yaml')) as Record<string, unknown>;
-    expect(addon['ingress']).toBe(true);
-    expect(addon['ingress_port']).toBe(8000);
-    expect(addon['ports']).toEqual({ '8000/tcp': null });
-    const run = deploy('ha-addon/run.sh');
-    expect(run).toContain('HTTP_INGRESS_PROXY=172.30.32.2');
-    expect(run).toContain('HTTP_PORT=8000');
-    const code = run
-      .split('\n')
-      .filter((line) => !line.trimStart().startsWith('#'))
-      .join('\n');
-    expect(code).not.toMatch(/\beval\b/);
-  });
-
-  it("HA add-on numeric option ranges are the config's ranges, and run.sh allows exactly the options", () => {
-    const addon = parseYaml(deploy('ha-addon/config.yaml')) as { schema: Record<string, string> };
-    const json = z.toJSONSchema(AppConfigSchema, { io: 'input', unrepresentable: 'any' }) as JsonNode;
-    for (const [name, type] of Object.entries(addon.schema)) {
-      const range = /^(?:int|float)\(([\d.]*),([\d.]*)\)\?$/.exec(type);
-      if (range === null) continue;
-      const node = nodeAt(json, ENV_MAP.find(([env]) => env === name)?.[1] ?? '');
-      expect([Number(range[1]), Number(range[2])], name).toEqual([node?.minimum, node?.maximum]);
+  it('docker-compose mounts files that exist, read-only, and Prometheus scrapes with the API token', () => {
+    const compose = composeFile();
+    const binds = Object.values(compose.services).flatMap((s) => (s.volumes ?? []).filter((v) => v.startsWith('.')));
+    expect(binds.length).toBeGreaterThanOrEqual(3);
+    for (const bind of binds) {
+      const [src, , mode] = bind.split(':');
+      expect(existsSync(join(appDir, 'deploy', src ?? '')), bind).toBe(true);
+      expect(mode, bind).toBe('ro');
     }
-    const allowed =
-      /^ALLOWED="([^"]*)"/m.exec(deploy('ha-addon/run.sh'))?.[1]?.replace(/\\\n/g, ' ').split(/\s+/).filter(Boolean) ??
-      [];
-    expect(new Set(allowed)).toEqual(new Set(Object.keys(addon.schema)));
+    const prometheus = parseYaml(deploy('prometheus/prometheus.yml')) as {
+      scrape_configs: {
+        metrics_path: string;
+        authorization: { type: string; credentials_file: string };
+        static_configs: { targets: string[] }[];
+      }[];
+    };
+    const [scrape] = prometheus.scrape_configs;
+    expect(scrape?.static_configs[0]?.targets).toEqual([
+      `ingestor:${compose.services['ingestor']?.environment?.['HTTP_PORT']}`,
+    ]);
+    expect(scrape?.metrics_path).toBe('/metrics');
+    expect(scrape?.authorization).toEqual({ type: 'Bearer', credentials_file: '/run/secrets/api_token' });
+    expect(compose.services['prometheus']?.secrets).toEqual(['api_token']);
+    expect(compose.secrets?.['api_token']).toEqual({ environment: 'API_TOKEN' });
+  });
+
+  it('Grafana is provisioned with the InfluxDB and Prometheus of the compose file and loads the dashboard', () => {
+    const compose = composeFile();
+    const grafana = compose.services['grafana'];
+    const mountOf = (file: string) =>
+      grafana?.volumes?.find((v) => v.startsWith(`./${file}:`))?.split(':')[1] ?? `(${file} not mounted)`;
+    const provisioning = mountOf('grafana/provisioning');
+    expect(provisioning).toBe('/etc/grafana/provisioning');
+    const sources = grafanaDatasources();
+    const influx = sources.find((d) => d.type === 'influxdb');
+    const env = resolveConfig({}, composeEnv(compose.services['ingestor']?.environment ?? {}));
+    expect(influx?.url).toBe(env.influx.url);
+    expect(influx?.jsonData?.dbName).toBe(env.influx.database);
+    expect(sources.find((d) => d.type === 'prometheus')?.url).toBe('http://prometheus:9090');
+    const providers = (
+      parseYaml(deploy('grafana/provisioning/dashboards/ha-ingestor.yaml')) as {
+        providers: { type: string; options: { path: string } }[];
+      }
+    ).providers;
+    expect(providers.map((p) => p.type)).toEqual(['file']);
+    expect(dirname(mountOf('grafana-dashboard.json'))).toBe(providers[0]?.options.path);
   });
 
   it('Grafana dashboard parses and queries real metric names and ha-schema measurements', () => {
@@ -109,16 +116,90 @@ describe('deployment files', () => {
       for (const t of p.targets) expect(t.query, p.title).toMatch(/^SELECT .+ FROM .+ WHERE \$timeFilter/);
     }
   });
+
+  it('dashboard panels use the provisioned datasources and query what the ingestor writes', () => {
+    const dash = JSON.parse(deploy('grafana-dashboard.json')) as Dashboard;
+    const sources = grafanaDatasources();
+    const variables = new Map(dash.templating.list.map((v) => [v.name, v]));
+    for (const panel of dash.panels) {
+      const variable = variables.get(/^\$\{(\w+)\}$/.exec(panel.datasource.uid)?.[1] ?? '');
+      expect(variable?.query, panel.title).toBe(panel.datasource.type);
+      // The variable preselects the provisioned datasource (any datasource of the type when imported by hand).
+      const provisioned = sources.find((d) => d.uid === variable?.current?.value);
+      expect(provisioned?.type, panel.title).toBe(panel.datasource.type);
+    }
+    // InfluxQL: the measurement, field and GROUP BY tags are those the compose file's schema writes.
+    const schema = resolveConfig({}, composeEnv(composeFile().services['ingestor']?.environment ?? {})).influx.schema;
+    const map = createSchemaMapper({ kind: schema });
+    const influxTargets = dash.panels.filter((p) => p.datasource.type === 'influxdb').flatMap((p) => p.targets);
+    expect(influxTargets.length).toBeGreaterThanOrEqual(5);
+    for (const { query = '' } of influxTargets) {
+      const q =
+        /^SELECT \w+\("(\w+)"\) FROM (?:"([^"]+)"|\/(.+)\/) WHERE \$timeFilter GROUP BY time\(\$__interval\), "(\w+)"/.exec(
+          query,
+        );
+      expect(q, query).not.toBeNull();
+      const [, field = '', measurement, pattern, tag = ''] = q ?? [];
+      const [point] = map(sensorEvent(measurement ?? '°C'));
+      if (measurement !== undefined) expect(point?.measurement, query).toBe(measurement);
+      else expect(new RegExp(pattern ?? '$^').test(point?.measurement ?? ''), query).toBe(true);
+      expect(Object.keys(point?.fields ?? {}), query).toContain(field);
+      expect(Object.keys(point?.tags ?? {}), query).toContain(tag);
+    }
+  });
 });
 
-interface JsonNode {
-  properties?: Record<string, JsonNode>;
-  minimum?: number;
-  maximum?: number;
+type Service = {
+  environment?: Record<string, string>;
+  build?: { context: string; dockerfile: string };
+  ports?: string[];
+  volumes?: string[];
+  secrets?: string[];
+};
+function composeFile() {
+  return parseYaml(deploy('docker-compose.yml')) as {
+    services: Record<string, Service>;
+    secrets?: Record<string, unknown>;
+  };
 }
 
-function nodeAt(root: JsonNode, path: string): JsonNode | undefined {
-  let node: JsonNode | undefined = root;
-  for (const key of path.split('.')) node = node?.properties?.[key];
-  return node;
+/** The compose environment with `${VAR:-default}` resolved to its default and the required secrets set. */
+function composeEnv(env: Record<string, string>): Record<string, string> {
+  const concrete = Object.fromEntries(
+    Object.entries(env).map(([k, v]) => [k, v.replace(/\$\{[A-Z_]+:[-?]([^}]*)\}/g, '$1')]),
+  );
+  return { ...concrete, HA_TOKEN: 'token', API_TOKEN: 'a-long-random-api-token-0123456789' };
+}
+
+interface GrafanaDatasource {
+  uid: string;
+  type: string;
+  url: string;
+  jsonData?: { dbName?: string };
+}
+function grafanaDatasources(): GrafanaDatasource[] {
+  return (
+    parseYaml(deploy('grafana/provisioning/datasources/ha-ingestor.yaml')) as { datasources: GrafanaDatasource[] }
+  ).datasources;
+}
+
+interface Dashboard {
+  templating: { list: { name: string; query: string; current?: { value: string } }[] };
+  panels: { title: string; datasource: { type: string; uid: string }; targets: { expr?: string; query?: string }[] }[];
+}
+
+/** A numeric sensor state change as the WebSocket source emits it. */
+function sensorEvent(unit: string): MappableEvent {
+  const t = 1_700_000_000_000_000;
+  return {
+    event_type: 'state_changed',
+    time_fired: t,
+    entity_id: 'sensor.kitchen',
+    domain: 'sensor',
+    object_id: 'kitchen',
+    state: '21.5',
+    attributes: { unit_of_measurement: unit },
+    last_changed: t,
+    last_updated: t,
+  };
 }

@@ -1,30 +1,44 @@
 #!/usr/bin/env bash
-# Add-on entrypoint. Exports the add-on options (/data/options.json) as environment variables of the
-# same name, makes sure the API has a token, then runs the ingestor.
+# Add-on entrypoint (runs as root, as the Supervisor starts it). Exports the add-on options
+# (/data/options.json) as environment variables of the same name, makes sure the API has a token, gives
+# the ingestor its data directory, then runs it as the unprivileged `ingestor` user.
 #
 # Issue 11: this script used `eval "$(node … options.json)"`, so a `$(…)` or backticks in a password ran
 # as root. Now node prints NUL-separated NAME=VALUE pairs and bash only ever reads them as data: no
-# value is parsed, expanded or executed by the shell, and only names the ingestor reads can be set
-# (never PATH, NODE_OPTIONS, LD_PRELOAD, …).
+# value is parsed, expanded or executed by the shell. Only names listed under `schema:` in the add-on's
+# config.yaml (copied into the image) can be set, never PATH, NODE_OPTIONS, LD_PRELOAD, …; the list is
+# read from that file so there is no second copy to keep in step. No bashio: node is the JSON parser.
 #
-# HA_INGESTOR_OPTIONS / HA_INGESTOR_ADDON_DATA / HA_INGESTOR_ENTRY exist for the test (src/addon-run.test.ts).
+# The HA_INGESTOR_* variables below exist for the tests (src/addon-run.test.ts); the image sets none.
 set -euo pipefail
 
 OPTIONS="${HA_INGESTOR_OPTIONS:-/data/options.json}"
 DATA="${HA_INGESTOR_ADDON_DATA:-/data}"
-ENTRY="${HA_INGESTOR_ENTRY:-/app/bin/ha-ingestor.js}"
+ADDON_CONFIG="${HA_INGESTOR_ADDON_CONFIG:-/usr/src/ha-ingestor-addon/config.yaml}"
+ENTRY="${HA_INGESTOR_ENTRY:-/opt/ha-ingestor/node_modules/.bin/ha-ingestor}"
+RUN_AS="${HA_INGESTOR_RUN_AS:-ingestor}"
 
-ALLOWED=" HA_URL HA_TOKEN HA_EVENTS MQTT_URL MQTT_USERNAME MQTT_PASSWORD MQTT_TOPICS MQTT_FORMAT MQTT_CLIENT_ID \
-MQTT_PROTOCOL_VERSION INFLUXDB_URL INFLUXDB_API_VERSION INFLUXDB_TOKEN INFLUXDB_ORG INFLUXDB_BUCKET INFLUXDB_DATABASE \
-INFLUXDB_USERNAME INFLUXDB_PASSWORD INFLUXDB_PRECISION INFLUXDB_SCHEMA BATCH_SIZE BATCH_TIMEOUT MAX_RETRIES \
-CIRCUIT_BREAKER_THRESHOLD DEDUP_WINDOW OUTBOX_MAX_BYTES OUTBOX_WHEN_FULL SSE_MAX_CLIENTS API_TOKEN LOG_LEVEL "
+if [ ! -r "$ADDON_CONFIG" ]; then
+  echo "ha-ingestor add-on: cannot read $ADDON_CONFIG (the option names come from its schema)" >&2
+  exit 1
+fi
 
 if [ -f "$OPTIONS" ]; then
   pairs="$(mktemp)"
   trap 'rm -f "$pairs"' EXIT
   # Scalars only; empty and null mean "not set". A value with a NUL can't be an environment value.
+  # config.yaml's schema is flat (`  NAME: type` lines under `schema:`), which is all this reader accepts.
   node -e '
     const fs = require("fs");
+    const allowed = new Set();
+    let inSchema = false;
+    for (const line of fs.readFileSync(process.argv[2], "utf8").split(/\r?\n/)) {
+      if (/^schema:\s*$/.test(line)) { inSchema = true; continue; }
+      if (/^\S/.test(line)) inSchema = false;
+      const m = inSchema ? /^  ([A-Z][A-Z0-9_]*):/.exec(line) : null;
+      if (m) allowed.add(m[1]);
+    }
+    if (allowed.size === 0) throw new Error(`no option names under schema: in ${process.argv[2]}`);
     const options = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
     for (const [name, value] of Object.entries(options)) {
       if (value === null || value === "") continue;
@@ -33,14 +47,14 @@ if [ -f "$OPTIONS" ]; then
         process.stderr.write(`ha-ingestor add-on: option ${JSON.stringify(name)} skipped (not a scalar environment value)\n`);
         continue;
       }
+      if (!allowed.has(name)) {
+        process.stderr.write(`ha-ingestor add-on: option ${name} ignored (not an ingestor setting)\n`);
+        continue;
+      }
       process.stdout.write(`${name}=${text}\0`);
-    }' "$OPTIONS" > "$pairs"
+    }' "$OPTIONS" "$ADDON_CONFIG" > "$pairs"
   while IFS= read -r -d '' pair; do
-    name="${pair%%=*}"
-    case "$ALLOWED" in
-      *" $name "*) export "$name=${pair#*=}" ;;
-      *) echo "ha-ingestor add-on: option $name ignored (not an ingestor setting)" >&2 ;;
-    esac
+    export "${pair%%=*}=${pair#*=}"
   done < "$pairs"
 fi
 
@@ -62,6 +76,13 @@ if [ -z "${API_TOKEN:-}" ]; then
   export API_TOKEN
 fi
 
+# Checkpoints, outbox and dead letters live in the add-on's own /data (kept across updates, part of the
+# add-on's backup), in a directory the unprivileged user owns; options.json and api_token stay root's.
+data_dir="$DATA/ingestor"
+mkdir -p "$data_dir"
+chown -R "$RUN_AS" "$data_dir"
+
 # Requests from the Supervisor's ingress proxy are authenticated by Home Assistant (its login).
-export DATA_DIR=/share/ha-ingestor HTTP_HOST=0.0.0.0 HTTP_PORT=8000 HTTP_INGRESS_PROXY=172.30.32.2
-exec node "$ENTRY" run
+export DATA_DIR="$data_dir" HTTP_HOST=0.0.0.0 HTTP_PORT=8000 HTTP_INGRESS_PROXY=172.30.32.2
+# su-exec execs (no process left in between), so the ingestor receives the Supervisor's SIGTERM itself.
+exec su-exec "$RUN_AS" node "$ENTRY" run
