@@ -58,8 +58,7 @@ function rangedNumber(kind: 'integer' | 'number', min: number, max: number) {
  */
 export const whenFull = () => WHEN_FULL_NAMES.default('block').transform(normaliseWhenFull);
 /** {@link whenFull} without a default (per-sink overrides). */
-export const optionalWhenFull = () =>
-  WHEN_FULL_NAMES.optional().transform((v) => (v === undefined ? v : normaliseWhenFull(v)));
+export const optionalWhenFull = () => WHEN_FULL_NAMES.transform(normaliseWhenFull).optional();
 
 const WHEN_FULL_NAMES = z.enum(['block', 'drop-oldest', 'drop-newest', 'drop_oldest', 'drop_newest']);
 function normaliseWhenFull(v: z.output<typeof WHEN_FULL_NAMES>) {
