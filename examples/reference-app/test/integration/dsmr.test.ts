@@ -153,6 +153,13 @@ describe('Recipe: DSMR / P1 smart meter (child process, real Mosquitto and Influ
     expect(means.length).toBeGreaterThan(0);
     expect(means.every((m) => typeof m === 'number' && m >= 0.45 && m <= 1.5)).toBe(true);
 
+    const spread = await influxQuery(
+      svc.influxdb.url,
+      db,
+      `SELECT spread("value") FROM "sensor.meter_electricity_delivered_1" WHERE time >= ${us(t1)}u AND time <= ${us(t2)}u`,
+    );
+    expect(spread[0]?.values[0]?.[1]).toBeCloseTo(0.002, 6);
+
     const stats = (await (await fetch(`${url}/api/v1/stats`)).json()) as {
       pipeline: { dropped: Record<string, number> };
     };
