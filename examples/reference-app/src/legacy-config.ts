@@ -50,7 +50,7 @@ const REASON = {
   alerting:
     'the service has no alerting; alert on the Prometheus metrics at /metrics (e.g. with Grafana or Alertmanager)',
   wsFilter:
-    'event types are chosen with HA_EVENTS; there are no filter rules, patterns, caches or statistics switches for them',
+    'event types are chosen with HA_EVENTS, events filtered with INCLUDE_*/EXCLUDE_* (domains, entities with globs, event types); there are no pattern, cache or statistics switches',
   mqttPatterns:
     'topics are chosen with MQTT_TOPICS (standard + and # wildcards); there are no regex patterns, aliases or dynamic subscriptions',
   qos: 'the MQTT source subscribes with QoS 1 and acknowledges after the write; it is not configurable in the app',
