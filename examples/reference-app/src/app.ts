@@ -90,8 +90,8 @@ export function createIngestor(config: AppConfig, logger: Logger, overrides: Ing
   // The source list is decided at run time (WebSocket and/or MQTT), so the app provides its one store to
   // the pipeline itself: the enrichers take it from there, also with MQTT alone (then it stays empty), and
   // the WebSocket source above keeps it in sync.
-  // Cheap first (issue 13): filters drop unwanted events before they are validated, deduped or enriched.
   let start = pipeline(...sources).provide(registryCapability, registry);
+  // Cheap first (issue 13): filters drop unwanted events before they are validated, deduped or enriched.
   const rules = filterRulesOf(config.filters);
   if (rules !== undefined) start = start.select(rules);
   const schema = validationSchema(config.pipeline.validation);
