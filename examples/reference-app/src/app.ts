@@ -5,7 +5,6 @@ import {
   createRegistryStore,
   pipeline,
   registryCapability,
-  type DeliveryOptions,
   type HaEvent,
   type Logger,
   type Pipeline,
@@ -18,6 +17,10 @@ import { influxSink } from '@ha-ingestor/sink-influx';
 import { mqttSource } from '@ha-ingestor/source-mqtt';
 import { haWebSocketSource } from '@ha-ingestor/source-ws';
 import type { AppConfig } from './config.js';
+import { deliveryFor } from './config-delivery.js';
+import { subscriptionFor } from './mqtt-subscriptions.js';
+import { filterRulesOf } from './config-filters.js';
+import { validationSchema } from './validation.js';
 
 /** The assembled ingestor: the pipeline plus what the HTTP API and the CLI need. */
 export interface Ingestor {
@@ -73,7 +76,7 @@ export function createIngestor(config: AppConfig, logger: Logger, overrides: Ing
           ...(mq.password === undefined ? {} : { password: mq.password }),
           ...(mq.clientId === undefined ? {} : { clientId: mq.clientId }),
           protocolVersion: mq.protocolVersion,
-          subscriptions: mq.topics.map((topic) => subscriptionFor(topic, mq.format)),
+          subscriptions: mq.topics.map((topic) => subscriptionFor(topic, mq)),
         }),
       );
     }
@@ -84,23 +87,16 @@ export function createIngestor(config: AppConfig, logger: Logger, overrides: Ing
     ]);
   }
 
-  const delivery = (name: string): DeliveryOptions => ({
-    batch: { maxSize: config.pipeline.batchSize, maxWaitMs: Math.round(config.pipeline.batchTimeoutS * 1000) },
-    retry: { retries: config.pipeline.maxRetries },
-    breaker: { threshold: config.pipeline.circuitBreakerThreshold },
-    // issue 11: the full-outbox policy is the user's choice (OUTBOX_WHEN_FULL), next to the size bound.
-    outbox: {
-      dir: join(dataDir, 'outbox', name),
-      maxBytes: config.pipeline.outboxMaxBytes,
-      whenFull: config.pipeline.outboxWhenFull,
-    },
-  });
-
   // The source list is decided at run time (WebSocket and/or MQTT), so the app provides its one store to
   // the pipeline itself: the enrichers take it from there, also with MQTT alone (then it stays empty), and
   // the WebSocket source above keeps it in sync.
-  let builder = pipeline(...sources)
-    .provide(registryCapability, registry)
+  let start = pipeline(...sources).provide(registryCapability, registry);
+  // Cheap first (issue 13): filters drop unwanted events before they are validated, deduped or enriched.
+  const rules = filterRulesOf(config.filters);
+  if (rules !== undefined) start = start.select(rules);
+  const schema = validationSchema(config.pipeline.validation);
+  if (schema !== undefined) start = start.validate(schema);
+  let builder = start
     .dedupe({ windowMs: Math.round(config.pipeline.dedupWindowS * 1000) })
     .use(registryEnricher())
     .use(timeContext());
@@ -121,33 +117,20 @@ export function createIngestor(config: AppConfig, logger: Logger, overrides: Ing
         ...(influx.username === undefined ? {} : { username: influx.username }),
         ...(influx.password === undefined ? {} : { password: influx.password }),
       }),
-      delivery('influx'),
+      deliveryFor(config, 'influx', influx.delivery),
     );
     sinks.push('influx');
   }
   const fileEnabled =
     config.fileSink.enabled === 'true' || (config.fileSink.enabled === 'auto' && influx.url === undefined);
   if (fileEnabled) {
-    builder = builder.to(fileSink({ dir: join(dataDir, 'events'), format: config.fileSink.format }), delivery('file'));
+    builder = builder.to(
+      fileSink({ dir: join(dataDir, 'events'), format: config.fileSink.format }),
+      deliveryFor(config, 'file', config.fileSink.delivery),
+    );
     sinks.push('file');
   }
 
   const built = builder.build({ logger, deadLetter: { path: join(dataDir, 'dead-letter.ndjson') } });
   return { pipeline: built, registry, sinks, sources: sources.map((s) => s.name) };
-}
-
-// --- internal ---
-
-/**
- * One MQTT subscription: a filter like `<base>/#` also names the statestream base topic and the discovery
- * prefix (HA's `base_topic` / `discovery_prefix`), so `MQTT_TOPICS=ha-states/#` just works.
- */
-function subscriptionFor(topic: string, format: AppConfig['mqtt']['format']) {
-  const base = /^([^+#]+)\/#$/.exec(topic)?.[1];
-  return {
-    topic,
-    qos: 1 as const,
-    parser: format,
-    ...(base === undefined ? {} : { statestream: { baseTopic: base }, discovery: { prefix: base } }),
-  };
 }

@@ -1,30 +1,13 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { DeliveryOverridesSchema } from './config-delivery.js';
+import { FiltersSchema } from './config-filters.js';
+import { fromText, ranged, splitList, whenFull } from './config-values.js';
+import { VALIDATION_LEVELS } from './validation.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
 const GiB = 1024 * MiB;
-
-/**
- * Environment values arrive as text; only text is turned into a number, so a YAML `batchSize: [5]` or
- * `true` is refused instead of being coerced to 5 or 1 (issue 11: every value is checked, not guessed).
- */
-const fromText = (value: unknown): unknown =>
-  typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-
-/**
- * A number option with its allowed range. The range is in the error (`expected an integer from 1 to
- * 100000`) and in the generated docs; issue 11: `BATCH_SIZE=1e12` and `OUTBOX_MAX_BYTES=1` were accepted.
- */
-function ranged(kind: 'integer' | 'number', min: number, max: number, fallback: number, description: string) {
-  const expected = `expected ${kind === 'integer' ? 'an integer' : 'a number'} from ${min} to ${max}`;
-  const base = z.number({ error: expected });
-  const number = (kind === 'integer' ? base.int({ error: expected }) : base)
-    .min(min, { error: expected })
-    .max(max, { error: expected });
-  // The default sits inside the preprocess so the generated docs show it (zod drops it from the outer pipe).
-  return z.preprocess(fromText, number.default(fallback)).describe(`${description}; ${min}–${max}`);
-}
 
 /** `true`/`false` from YAML booleans or env text. */
 const flag = (description: string) =>
@@ -34,25 +17,6 @@ const flag = (description: string) =>
       z.boolean({ error: 'expected true or false' }).default(false),
     )
     .describe(description);
-
-/**
- * A comma-separated env value, a JSON array of strings (as v0.3.0's pydantic settings read
- * `MQTT_TOPICS=["a/#","b/#"]`, issue 13) or a YAML list (at most 1000 entries).
- */
-const splitList = (v: unknown): unknown => {
-  if (typeof v !== 'string') return v;
-  const json = jsonStringArray(v);
-  return (json ?? v.split(',')).map((s) => s.trim()).filter((s) => s.length > 0);
-};
-function jsonStringArray(text: string): string[] | undefined {
-  if (!text.trim().startsWith('[')) return undefined;
-  try {
-    const parsed: unknown = JSON.parse(text);
-    return Array.isArray(parsed) && parsed.every((x) => typeof x === 'string') ? parsed : undefined;
-  } catch {
-    return undefined; // Not JSON: read as a comma list (a topic may start with `[`), then validated.
-  }
-}
 
 /** v0.3.0 (Python logging) level and format names → ours, case-insensitively (issue 13). */
 const LEGACY_LOG_NAMES: Readonly<Record<string, string>> = { warning: 'warn', critical: 'error', console: 'pretty' };
@@ -71,14 +35,25 @@ const wsUrl = z
 const mqttUrl = z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\//, 'expected an mqtt://, mqtts://, ws:// or wss:// URL');
 const httpUrl = z.string().regex(/^https?:\/\//, 'expected an http:// or https:// URL');
 
-/**
- * Outbox policy when full. Core spells it `drop-oldest`; the issue and env users write `drop_oldest`, so
- * both are accepted and normalised to core's {@link WhenFull}.
- */
-const whenFull = z
-  .enum(['block', 'drop-oldest', 'drop-newest', 'drop_oldest', 'drop_newest'])
-  .default('block')
-  .transform((v) => (v === 'drop_oldest' ? 'drop-oldest' : v === 'drop_newest' ? 'drop-newest' : v));
+/** `mqtt.json`: how the `json` format turns a JSON object payload into events (e.g. DSMR readings). */
+const MqttJsonSchema = z
+  .strictObject({
+    mode: z
+      .enum(['device', 'property'])
+      .default('device')
+      .describe(
+        'json format: `device` = one entity per topic, the object as attributes; `property` = one entity per field, `sensor.<topic name>_<field>` (MQTT_JSON_MODE)',
+      ),
+    timeProperty: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'json format: the field holding the reading time (ISO 8601 with offset, or epoch seconds), used as the event time instead of the receipt time (MQTT_JSON_TIME_PROPERTY)',
+      ),
+  })
+  .prefault({})
+  .describe('How MQTT_FORMAT=json turns a JSON object into events (see README, "Recipe: DSMR / P1 smart meter")');
 
 /**
  * The reference app's configuration: YAML file keys, overridden by environment variables. Every object is
@@ -111,6 +86,14 @@ export const AppConfigSchema = z.strictObject({
           z.union([z.literal(4), z.literal(5)], { error: 'expected 4 (MQTT 3.1.1) or 5 (MQTT 5)' }).default(5),
         )
         .describe('MQTT protocol: 4 = 3.1.1, 5 = MQTT 5 (MQTT_PROTOCOL_VERSION)'),
+      statestreamTimestampWaitMs: ranged(
+        'integer',
+        0,
+        60_000,
+        2000,
+        'Statestream: ms a change waits for its `last_updated` topic before taking the receipt time; 0 = never wait (MQTT_STATESTREAM_TIMESTAMP_WAIT_MS)',
+      ),
+      json: MqttJsonSchema,
     })
     .prefault({}),
   influx: z
@@ -125,6 +108,7 @@ export const AppConfigSchema = z.strictObject({
       password: z.string().optional().describe('v1 password (INFLUXDB_PASSWORD)'),
       precision: z.enum(['ns', 'us', 'ms', 's']).default('us').describe('Timestamp precision (INFLUXDB_PRECISION)'),
       schema: z.enum(['ha', 'entity']).default('ha').describe('Point schema (INFLUXDB_SCHEMA)'),
+      delivery: DeliveryOverridesSchema,
     })
     .prefault({}),
   fileSink: z
@@ -133,6 +117,7 @@ export const AppConfigSchema = z.strictObject({
         .preprocess((v) => (typeof v === 'boolean' ? String(v) : v), z.enum(['auto', 'true', 'false']).default('auto'))
         .describe('File sink (FILE_SINK): auto = on when no InfluxDB is configured'),
       format: z.enum(['ndjson', 'lp']).default('ndjson').describe('File format (FILE_SINK_FORMAT)'),
+      delivery: DeliveryOverridesSchema,
     })
     .prefault({}),
   pipeline: z
@@ -149,12 +134,21 @@ export const AppConfigSchema = z.strictObject({
       ),
       dedupWindowS: ranged('number', 1, 86_400, 300, 'Dedupe window in seconds (DEDUP_WINDOW)'),
       outboxMaxBytes: ranged('integer', MiB, 1024 * GiB, GiB, 'Outbox bound per sink in bytes (OUTBOX_MAX_BYTES)'),
-      outboxWhenFull: whenFull.describe(
+      outboxWhenFull: whenFull().describe(
         'When a sink outbox is full (OUTBOX_WHEN_FULL): `block` waits for space (backpressure up to the sources, nothing lost); ' +
           '`drop_oldest` discards the oldest entries (lost, counted as dropped `outbox_full`); `drop_newest` refuses the new batch (its events fail and are counted)',
       ),
+      validation: z
+        .preprocess(
+          (v) => (typeof v === 'string' ? v.trim().toLowerCase() : v),
+          z.enum(VALIDATION_LEVELS, { error: `expected one of ${VALIDATION_LEVELS.join(', ')}` }).default('fast'),
+        )
+        .describe(
+          'Event validation (VALIDATION): `off` = the sources\' parsing only; `fast` = structural check; `strict` = full schema (see README, "Validation")',
+        ),
     })
     .prefault({}),
+  filters: FiltersSchema,
   dataDir: z
     .string()
     .min(1)

@@ -109,6 +109,8 @@ describe('v0.3.0 YAML shape', () => {
     ['data_quality:\n  max_retries: 2', 'pipeline.maxRetries', 2],
     ['performance:\n  batch_size: 500', 'pipeline.batchSize', 500],
     ['performance:\n  batch_timeout: 2.5', 'pipeline.batchTimeoutS', 2.5],
+    ['data_quality:\n  validation_strict: true', 'pipeline.validation', 'strict'],
+    ['data_quality:\n  validation_strict: false', 'pipeline.validation', 'fast'],
   ])('%j is read as %s', (yaml, path, expected) => {
     expect(get(configFromYaml(yaml, {}), path)).toEqual(expected);
   });
@@ -116,7 +118,6 @@ describe('v0.3.0 YAML shape', () => {
   it.each([
     ['performance:\n  max_workers: 4', 'performance.max_workers', 'no worker threads or processes to size'],
     ['performance:\n  connection_pool_size: 10', 'performance.connection_pool_size', 'no connection pool to size'],
-    ['data_quality:\n  validation_strict: true', 'data_quality.validation_strict', 'not configurable'],
     ['monitoring:\n  metrics_enabled: true', 'monitoring.metrics_enabled', 'always served at /metrics'],
     ['monitoring:\n  health_check_interval: 30', 'monitoring.health_check_interval', 'evaluated on each request'],
     ['monitoring:\n  dependency_check_interval: 60', 'monitoring.dependency_check_interval', 'on each request'],

@@ -50,7 +50,7 @@ const REASON = {
   alerting:
     'the service has no alerting; alert on the Prometheus metrics at /metrics (e.g. with Grafana or Alertmanager)',
   wsFilter:
-    'event types are chosen with HA_EVENTS; there are no filter rules, patterns, caches or statistics switches for them',
+    'event types are chosen with HA_EVENTS, events filtered with INCLUDE_*/EXCLUDE_* (domains, entities with globs, event types); there are no pattern, cache or statistics switches',
   mqttPatterns:
     'topics are chosen with MQTT_TOPICS (standard + and # wildcards); there are no regex patterns, aliases or dynamic subscriptions',
   qos: 'the MQTT source subscribes with QoS 1 and acknowledges after the write; it is not configurable in the app',
@@ -61,7 +61,6 @@ const REASON = {
     'write retries use capped exponential backoff with jitter; only their number (MAX_RETRIES) is configurable',
   monitoringInterval: 'metrics are computed when /metrics is requested; there is no collection interval',
   serviceName: 'the service name is fixed (ha-ingestor)',
-  validation: 'event validation is not configurable in this version (a VALIDATION setting is planned: issue 13 item 2)',
 } as const;
 
 /** v0.3.0 env names with no meaning here → the reason (reported as warnings: the environment is shared). */
@@ -116,11 +115,25 @@ const YAML_ALIASES: ReadonlyMap<string, string> = new Map([
   ['performance.batch_timeout', 'pipeline.batchTimeoutS'],
 ]);
 
+/**
+ * v0.3.0 YAML keys whose value changes form on the way: `validation_strict: true` → `pipeline.validation:
+ * strict`, `false` → `fast` (our default). A value the conversion does not know is passed on unchanged, so
+ * the schema refuses it with the allowed values.
+ */
+const YAML_CONVERTED: ReadonlyMap<string, readonly [newPath: string, convert: (value: unknown) => unknown]> = new Map([
+  [
+    'data_quality.validation_strict',
+    [
+      'pipeline.validation',
+      (v: unknown) => (v === true || v === 'true' ? 'strict' : v === false || v === 'false' ? 'fast' : v),
+    ],
+  ],
+]);
+
 /** v0.3.0 YAML keys with no meaning here → the reason. */
 const YAML_UNSUPPORTED: ReadonlyMap<string, string> = new Map([
   ['performance.max_workers', REASON.workers],
   ['performance.connection_pool_size', REASON.pool],
-  ['data_quality.validation_strict', REASON.validation],
   ['monitoring.metrics_enabled', REASON.metrics],
   ['monitoring.health_check_interval', REASON.healthInterval],
   ['monitoring.dependency_check_interval', REASON.healthInterval],
@@ -203,13 +216,15 @@ type Move = (legacyPath: string, newPath: string, value: unknown) => void;
 function legacyKey(path: string, value: unknown, move: Move, issues: ConfigIssue[], file: string): void {
   const alias = YAML_ALIASES.get(path);
   if (alias !== undefined) return move(path, alias, value);
+  const converted = YAML_CONVERTED.get(path);
+  if (converted !== undefined) return move(path, converted[0], converted[1](value));
   const reason = YAML_UNSUPPORTED.get(path);
   if (reason !== undefined) {
     issues.push({ path, message: `${file}: ${path}: v0.3.0 setting with no meaning here: ${reason}; remove it` });
     return;
   }
   const section = path.slice(0, path.indexOf('.'));
-  const known = [...YAML_ALIASES.keys(), ...YAML_UNSUPPORTED.keys()]
+  const known = [...YAML_ALIASES.keys(), ...YAML_CONVERTED.keys(), ...YAML_UNSUPPORTED.keys()]
     .filter((p) => p.startsWith(`${section}.`))
     .map((p) => p.slice(section.length + 1));
   issues.push({ path, message: `${file}: ${path}: unknown key; v0.3.0 keys of ${section}: ${known.join(', ')}` });

@@ -102,6 +102,13 @@ export const JsonDeviceOptionsSchema = z
       .min(1)
       .default('state')
       .describe('In `device` mode, the property used as the state (missing → the state is `unknown`)'),
+    timeProperty: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'Property holding the reading time (ISO 8601 text with an offset, or epoch seconds), e.g. `timestamp` for dsmr-reader: used as the event time and not emitted itself; absent or unreadable → the receipt time',
+      ),
     ignoreTopics: z
       .array(z.string())
       .default(['zigbee2mqtt/bridge/#'])

@@ -80,4 +80,65 @@ describe('json device parser (zigbee2mqtt)', () => {
       reason: 'duplicate_replay',
     });
   });
+
+  describe('timeProperty (dsmr-reader JSON telegrams)', () => {
+    const dsmr = { ...options, baseTopic: 'dsmr', mode: 'property' as const, timeProperty: 'timestamp' };
+    // As dsmr-reader sends them: DjangoJSONEncoder writes decimals as text, unset readings as null.
+    const telegram = JSON.stringify({
+      id: 4343119,
+      timestamp: '2026-12-05T09:00:00Z',
+      electricity_delivered_1: '2000.123',
+      electricity_currently_delivered: '0.450',
+      phase_currently_delivered_l2: null,
+    });
+
+    it('uses the field as the time of every event and does not emit it', () => {
+      const r = createJsonDeviceParser(dsmr).parse(message('dsmr/meter', telegram), parserContext());
+      expect(r.kind === 'events' && r.events.map((e) => [e.entity_id, e.state, e.last_updated])).toEqual([
+        ['sensor.meter_id', '4343119', Date.UTC(2026, 11, 5, 9) * 1000],
+        ['sensor.meter_electricity_delivered_1', '2000.123', Date.UTC(2026, 11, 5, 9) * 1000],
+        ['sensor.meter_electricity_currently_delivered', '0.450', Date.UTC(2026, 11, 5, 9) * 1000],
+        ['sensor.meter_phase_currently_delivered_l2', 'unknown', Date.UTC(2026, 11, 5, 9) * 1000],
+      ]);
+      expect(r.kind === 'events' && r.events[0]?.provenance.timeFromReceipt).toBeUndefined();
+    });
+
+    it('reads offsets, fractions and epoch seconds; device mode too', () => {
+      const at = (timestamp: unknown, mode: 'device' | 'property' = 'property') => {
+        const r = createJsonDeviceParser({ ...dsmr, mode }).parse(
+          message('dsmr/meter', JSON.stringify({ timestamp, v: '1' })),
+          parserContext(),
+        );
+        return r.kind === 'events' ? r.events[0]?.last_updated : r.kind;
+      };
+      expect(at('2026-12-05T10:00:00.250+01:00')).toBe(Date.UTC(2026, 11, 5, 9) * 1000 + 250_000);
+      expect(at(1_796_461_200)).toBe(1_796_461_200_000_000);
+      expect(at('2026-12-05T10:00:00+01:00', 'device')).toBe(Date.UTC(2026, 11, 5, 9) * 1000);
+    });
+
+    it('falls back to the receipt time for a time without offset, out of range, or of the wrong type', () => {
+      const receivedAt = 1_700_000_000_000_000;
+      for (const timestamp of ['2026-12-05T10:00:00', '1970-01-01T00:00:00Z', 1_796_461_200_000, 'soon', true, null]) {
+        const r = createJsonDeviceParser(dsmr).parse(
+          message('dsmr/meter', JSON.stringify({ timestamp, v: '1' }), { receivedAt }),
+          parserContext(),
+        );
+        expect(
+          r.kind === 'events' && r.events.map((e) => [e.entity_id, e.last_updated, e.provenance.timeFromReceipt]),
+          String(timestamp),
+        ).toEqual([['sensor.meter_v', receivedAt, true]]);
+      }
+    });
+
+    it('keeps a retained telegram with new readings time apart from its replay', () => {
+      const p = createJsonDeviceParser(dsmr);
+      const at = (timestamp: string) => message('dsmr/meter', JSON.stringify({ timestamp, v: '1' }), { retain: true });
+      expect(p.parse(at('2026-12-05T09:00:00Z'), parserContext()).kind).toBe('events');
+      expect(p.parse(at('2026-12-05T09:00:10Z'), parserContext()).kind).toBe('events');
+      expect(p.parse(at('2026-12-05T09:00:10Z'), parserContext())).toEqual({
+        kind: 'ignored',
+        reason: 'duplicate_replay',
+      });
+    });
+  });
 });

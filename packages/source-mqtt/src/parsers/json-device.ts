@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { parseOptions } from '@ha-ingestor/core';
+import { parseHaTime, parseOptions, secondsToMicros, type EpochMicros } from '@ha-ingestor/core';
 import { createBoundedMap } from '@ha-ingestor/core/resilience';
 import { JsonDeviceOptionsSchema } from '../options.js';
 import type { MqttParser, ParseResult } from '../parser.js';
@@ -17,7 +17,8 @@ const NON_STATE_SUFFIXES = ['/set', '/get', '/availability'];
  * JSON device parser (zigbee2mqtt and similar): `<base>/<friendly_name>` (the name may contain `/`)
  * carries a JSON object. `device` mode emits `<domain>.<slug(name)>` with the properties as attributes and
  * `stateProperty` as the state (`unknown` when absent); `property` mode emits `<domain>.<slug(name)>_<slug(property)>`
- * per property. Times are receipt times. A retained message identical to the last one is dropped (the
+ * per property. Times are receipt times unless `timeProperty` names a field holding the reading time (then that
+ * field is the time, not a value). A retained message identical to the last one is dropped (the
  * last retained payload is remembered for at most `maxDevices` topics, least recently used forgotten).
  */
 export function createJsonDeviceParser(input: JsonDeviceParserOptions = {}): MqttParser {
@@ -40,9 +41,9 @@ export function createJsonDeviceParser(input: JsonDeviceParserOptions = {}): Mqt
       if (!parsed.ok) return { kind: 'invalid', reason: parsed.error.reason, message: parsed.error.message };
       if (!isJsonObject(parsed.value))
         return { kind: 'invalid', reason: 'not_an_object', message: 'device payload is not a JSON object' };
-      const properties = parsed.value;
+      const { properties, time } = splitTime(parsed.value, options.timeProperty);
       if (message.retain) {
-        const fingerprint = stableJson(properties);
+        const fingerprint = stableJson(parsed.value);
         if (fingerprint === undefined)
           return {
             kind: 'invalid',
@@ -63,6 +64,7 @@ export function createJsonDeviceParser(input: JsonDeviceParserOptions = {}): Mqt
         };
       }
       const friendly = { friendly_name: name };
+      const at = time === undefined ? {} : { lastUpdated: time };
       if (options.mode === 'device') {
         const { [options.stateProperty]: state, ...attributes } = properties;
         return {
@@ -72,6 +74,7 @@ export function createJsonDeviceParser(input: JsonDeviceParserOptions = {}): Mqt
               entityId: entityBase,
               state: stateText(state),
               attributes: { ...attributes, ...friendly },
+              ...at,
               message,
               source: ctx.source,
             }),
@@ -85,6 +88,7 @@ export function createJsonDeviceParser(input: JsonDeviceParserOptions = {}): Mqt
             entityId: `${entityBase}_${slugify(property)}`,
             state: stateText(value),
             attributes: { friendly_name: `${name} ${property}` },
+            ...at,
             message,
             source: ctx.source,
           }),
@@ -94,4 +98,28 @@ export function createJsonDeviceParser(input: JsonDeviceParserOptions = {}): Mqt
     },
     close: () => lastRetained.clear(),
   };
+}
+
+// --- internal ---
+
+/** Earliest and latest reading times taken from a payload: 2000-01-01 … 2100-01-01 (epoch µs). */
+const MIN_TIME = 946_684_800_000_000;
+const MAX_TIME = 4_102_444_800_000_000;
+
+/**
+ * Takes the time field out of a payload. Text must be ISO 8601 with an offset (`Z`, `+01:00`): a local
+ * time without one is ambiguous, so it is not guessed. A number is epoch seconds. A time outside
+ * 2000–2100 (a meter's clock reset, a millisecond value) is not used either; the receipt time stands.
+ */
+function splitTime(
+  payload: Record<string, unknown>,
+  timeProperty: string | undefined,
+): { properties: Record<string, unknown>; time: EpochMicros | undefined } {
+  if (timeProperty === undefined || !Object.hasOwn(payload, timeProperty))
+    return { properties: payload, time: undefined };
+  const { [timeProperty]: raw, ...properties } = payload;
+  let time: EpochMicros | undefined;
+  if (typeof raw === 'string' && /(?:Z|[+-]\d{2}(?::?\d{2})?)$/.test(raw)) time = parseHaTime(raw);
+  else if (typeof raw === 'number' && Number.isFinite(raw)) time = secondsToMicros(raw);
+  return { properties, time: time !== undefined && time >= MIN_TIME && time <= MAX_TIME ? time : undefined };
 }
