@@ -203,6 +203,44 @@ describe('polledContext', () => {
     await e.close?.();
   });
 
+  it('logs fetch failures and breaker changes through a logger whose methods need their `this`, as pino methods do', async () => {
+    // Regression (issue 13): the poller called `logger.warn` unbound, which threw inside pino and ended the
+    // fetch round with an INTERNAL error instead of a logged failure.
+    class ThisLogger {
+      readonly lines: string[] = [];
+      warn(this: ThisLogger, _obj: object, msg?: string) {
+        this.lines.push(`warn ${msg ?? ''}`);
+      }
+      info(this: ThisLogger, _obj: object, msg?: string) {
+        this.lines.push(`info ${msg ?? ''}`);
+      }
+      debug(this: ThisLogger, _obj: object, msg?: string) {
+        this.lines.push(`debug ${msg ?? ''}`);
+      }
+      error(this: ThisLogger, _obj: object, msg?: string) {
+        this.lines.push(`error ${msg ?? ''}`);
+      }
+      trace(this: ThisLogger) {}
+      child(): ThisLogger {
+        return this;
+      }
+    }
+    const logger = new ThisLogger();
+    const f = scriptedFetch({ status: 503, body: '' });
+    const t = testContext();
+    const e = make(f.fn, { intervalMs: 30_000, breaker: { threshold: 1, resetTimeoutMs: 100_000 } });
+    await e.start?.({ ...t.ctx, logger });
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(t.reports).toEqual([]);
+    expect(logger.lines).toEqual(
+      expect.arrayContaining([
+        'warn outside: context fetch failed (http_error); next try in 30000 ms',
+        'warn outside: circuit breaker open',
+      ]),
+    );
+    await e.close?.();
+  });
+
   it('waits for Retry-After after a 429 and does not count it towards the breaker', async () => {
     const f = scriptedFetch({ status: 429, body: '', headers: { 'Retry-After': '120' } }, json({ temp: 5 }));
     const t = testContext();
