@@ -206,19 +206,20 @@ describe('polledContext', () => {
   it('logs fetch failures and breaker changes through a logger whose methods need their `this`, as pino methods do', async () => {
     // Regression (issue 13): the poller called `logger.warn` unbound, which threw inside pino and ended the
     // fetch round with an INTERNAL error instead of a logged failure.
+    type Fields = Readonly<Record<string, unknown>>;
     class ThisLogger {
       readonly lines: string[] = [];
-      warn(this: ThisLogger, _obj: object, msg?: string) {
-        this.lines.push(`warn ${msg ?? ''}`);
+      warn(this: ThisLogger, obj: Fields | string, msg?: string) {
+        this.lines.push(`warn ${typeof obj === 'string' ? obj : (msg ?? '')}`);
       }
-      info(this: ThisLogger, _obj: object, msg?: string) {
-        this.lines.push(`info ${msg ?? ''}`);
+      info(this: ThisLogger, obj: Fields | string, msg?: string) {
+        this.lines.push(`info ${typeof obj === 'string' ? obj : (msg ?? '')}`);
       }
-      debug(this: ThisLogger, _obj: object, msg?: string) {
-        this.lines.push(`debug ${msg ?? ''}`);
+      debug(this: ThisLogger, obj: Fields | string, msg?: string) {
+        this.lines.push(`debug ${typeof obj === 'string' ? obj : (msg ?? '')}`);
       }
-      error(this: ThisLogger, _obj: object, msg?: string) {
-        this.lines.push(`error ${msg ?? ''}`);
+      error(this: ThisLogger, obj: Fields | string, msg?: string) {
+        this.lines.push(`error ${typeof obj === 'string' ? obj : (msg ?? '')}`);
       }
       trace(this: ThisLogger) {}
       child(): ThisLogger {
