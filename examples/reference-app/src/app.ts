@@ -13,11 +13,11 @@ import {
   type Source,
 } from '@ha-ingestor/core';
 import { fileSink } from '@ha-ingestor/core/file-sink';
-import { registryEnricher, timeContext } from '@ha-ingestor/enrichers';
 import { influxSink } from '@ha-ingestor/sink-influx';
 import { mqttSource } from '@ha-ingestor/source-mqtt';
 import { haWebSocketSource } from '@ha-ingestor/source-ws';
 import type { AppConfig } from './config.js';
+import { createEnrichers, useEnrichers } from './enrichers-config.js';
 
 /** The assembled ingestor: the pipeline plus what the HTTP API and the CLI need. */
 export interface Ingestor {
@@ -99,11 +99,13 @@ export function createIngestor(config: AppConfig, logger: Logger, overrides: Ing
   // The source list is decided at run time (WebSocket and/or MQTT), so the app provides its one store to
   // the pipeline itself: the enrichers take it from there, also with MQTT alone (then it stays empty), and
   // the WebSocket source above keeps it in sync.
-  let builder = pipeline(...sources)
-    .provide(registryCapability, registry)
-    .dedupe({ windowMs: Math.round(config.pipeline.dedupWindowS * 1000) })
-    .use(registryEnricher())
-    .use(timeContext());
+  // ENRICHERS (issue 13): registry and time by default; see enrichers-config.ts for the order.
+  let builder = useEnrichers(
+    pipeline(...sources)
+      .provide(registryCapability, registry)
+      .dedupe({ windowMs: Math.round(config.pipeline.dedupWindowS * 1000) }),
+    createEnrichers(config, { registry, logger }),
+  );
 
   const sinks: string[] = [];
   const influx = config.influx;

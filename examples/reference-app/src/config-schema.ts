@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { EnrichersConfigSchema, enricherConfigIssues } from './enrichers-schema.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -221,7 +222,14 @@ export const AppConfigSchema = z.strictObject({
         .describe('LOG_FORMAT (v0.3.0 `console` read as pretty)'),
     })
     .prefault({}),
-});
+  enrichers: EnrichersConfigSchema.describe('Enrichment: which enrichers run and their providers (see Enrichment)'),
+})
+  // Settings a selected enricher needs (issue 13), checked with the whole config: the API key, and a
+  // location when HA's is unknown (MQTT only).
+  .superRefine((config, ctx) => {
+    for (const issue of enricherConfigIssues(config.enrichers, config.homeAssistant.url))
+      ctx.addIssue({ code: 'custom', ...issue });
+  });
 
 export type AppConfigInput = z.input<typeof AppConfigSchema>;
 export type AppConfig = z.output<typeof AppConfigSchema>;
