@@ -32,6 +32,8 @@ export interface IngestorOverrides {
   /** Replaces the configured sources (e.g. the history importer). */
   readonly sources?: readonly Source<HaEvent>[];
   readonly registry?: RegistryStore;
+  /** The sources replay HA's history (`import`): enrichers that attach the present are left out. */
+  readonly history?: boolean;
 }
 
 /**
@@ -104,7 +106,7 @@ export function createIngestor(config: AppConfig, logger: Logger, overrides: Ing
     pipeline(...sources)
       .provide(registryCapability, registry)
       .dedupe({ windowMs: Math.round(config.pipeline.dedupWindowS * 1000) }),
-    createEnrichers(config, { registry, logger }),
+    createEnrichers(config, { registry, logger, history: overrides.history === true }),
   );
 
   const sinks: string[] = [];

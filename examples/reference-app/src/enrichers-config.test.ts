@@ -47,6 +47,23 @@ describe('createEnrichers', () => {
     expect(createEnrichers(resolveConfig({}, { ENRICHERS: 'none' }), wiring())).toEqual([]);
   });
 
+  it('leaves provider context out of imported history, saying so', () => {
+    const logged: string[] = [];
+    const logger = { ...noopLogger, info: (_o: unknown, msg?: string) => void logged.push(msg ?? '') };
+    const config = resolveConfig(
+      {},
+      {
+        ENRICHERS: 'registry,carbon_intensity_uk,ha_weather,octopus_agile',
+        OCTOPUS_AGILE_REGION: 'C',
+      },
+    );
+    const names = createEnrichers(config, { ...wiring(), logger, history: true }).map((e) => e.name);
+    expect(names).toEqual(['registry', 'ha-weather']);
+    expect(logged).toEqual([
+      "not applied to imported history: carbon_intensity_uk, octopus_agile (they attach today's context, not the events' time)",
+    ]);
+  });
+
   it('converts only the configured unit groups', () => {
     const [units] = createEnrichers(resolveConfig({}, { ENRICHERS: 'units', UNITS_CONVERT: 'energy' }), wiring());
     const event = (state: string, unit: string) =>

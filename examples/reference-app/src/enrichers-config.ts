@@ -37,7 +37,20 @@ export interface EnricherWiring {
   /** The app's one registry store (HA's registries and get_config, fed by the WebSocket source). */
   readonly registry: RegistryStore;
   readonly logger: Logger;
+  /**
+   * The events are HA's history (`import`): enrichers that attach the present are left out, namely the
+   * provider context (fetched now) and the get_states seed of ha_weather/ha_calendar (their state now).
+   */
+  readonly history?: boolean;
 }
+
+/** Enrichers whose context is fetched now from a provider, whatever the event's time. */
+const PRESENT_ONLY: ReadonlySet<EnricherName> = new Set([
+  'openweathermap',
+  'openweathermap_air',
+  'carbon_intensity_uk',
+  'octopus_agile',
+]);
 
 /**
  * The enrichers selected by `ENRICHERS`, configured from the `enrichers:` block, in the order they run:
@@ -45,8 +58,18 @@ export interface EnricherWiring {
  * reordering; see the README's Enrichment section).
  */
 export function createEnrichers(config: AppConfig, wiring: EnricherWiring): AppEnricher[] {
-  const seed = seedHooks(config);
-  return runOrder(config.enrichers.use).map((name) => createEnricher(name, config, wiring, seed));
+  let names = runOrder(config.enrichers.use);
+  if (wiring.history === true) {
+    const left = names.filter((n) => PRESENT_ONLY.has(n));
+    if (left.length > 0)
+      wiring.logger.info(
+        { enrichers: left },
+        `not applied to imported history: ${left.join(', ')} (they attach today's context, not the events' time)`,
+      );
+    names = names.filter((n) => !PRESENT_ONLY.has(n));
+  }
+  const seed = wiring.history === true ? {} : seedHooks(config);
+  return names.map((name) => createEnricher(name, config, wiring, seed));
 }
 
 /** Adds `enrichers` to `builder` in order; the event type stays HaEvent (see {@link AppEnricher}). */
