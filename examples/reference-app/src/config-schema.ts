@@ -85,7 +85,7 @@ const whenFull = z
  * The reference app's configuration: YAML file keys, overridden by environment variables. Every object is
  * strict (issue 11: `http: { hots: 0.0.0.0 }` was silently ignored): an unknown key is an error naming it.
  */
-export const AppConfigSchema = z.strictObject({
+const AppConfigObject = z.strictObject({
   homeAssistant: z
     .strictObject({
       url: wsUrl.optional().describe('HA WebSocket URL (HA_URL, alias WEBSOCKET_URL); enables the WebSocket source'),
@@ -223,13 +223,16 @@ export const AppConfigSchema = z.strictObject({
     })
     .prefault({}),
   enrichers: EnrichersConfigSchema.describe('Enrichment: which enrichers run and their providers (see Enrichment)'),
-})
-  // Settings a selected enricher needs (issue 13), checked with the whole config: the API key, and a
-  // location when HA's is unknown (MQTT only).
-  .superRefine((config, ctx) => {
-    for (const issue of enricherConfigIssues(config.enrichers, config.homeAssistant.url))
-      ctx.addIssue({ code: 'custom', ...issue });
-  });
+});
+
+/**
+ * The reference app's configuration (see AppConfigObject). Settings a selected enricher needs are checked
+ * with the whole config (issue 13): the API key, and a location when HA's is unknown (MQTT only).
+ */
+export const AppConfigSchema = AppConfigObject.superRefine((config, ctx) => {
+  for (const issue of enricherConfigIssues(config.enrichers, config.homeAssistant.url))
+    ctx.addIssue({ code: 'custom', ...issue });
+});
 
 export type AppConfigInput = z.input<typeof AppConfigSchema>;
 export type AppConfig = z.output<typeof AppConfigSchema>;
