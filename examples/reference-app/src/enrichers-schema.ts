@@ -85,7 +85,7 @@ const enricherList = z
     names,
     z
       .array(z.string({ error: 'expected enricher names' }), { error: 'expected a list of enricher names' })
-      .max(ENRICHER_NAMES.length * 2)
+      .max(ENRICHER_NAMES.length * 2, `expected at most ${ENRICHER_NAMES.length * 2} names`)
       .superRefine((list, ctx) => {
         const seen = new Set<string>();
         for (const name of list) {
