@@ -41,9 +41,19 @@ const NOT_ADD_ON_OPTIONS: Readonly<Record<string, string>> = {
   HTTP_INGRESS_PROXY: 'run.sh sets it: the Supervisor’s ingress proxy 172.30.32.2',
   HTTP_ALLOW_UNAUTHENTICATED: 'the add-on’s API always has a token (run.sh generates one)',
   HTTP_ALLOWED_HOSTS: 'only applies without API_TOKEN, which the add-on always has',
+  OPENWEATHERMAP_BASE_URL: 'for tests and proxies (local provider servers); the add-on talks to the real API',
+  CARBON_INTENSITY_BASE_URL: 'for tests and proxies (local provider servers); the add-on talks to the real API',
+  OCTOPUS_BASE_URL: 'for tests and proxies (local provider servers); the add-on talks to the real API',
 };
 /** Options whose values are secrets: the Supervisor's `password` type masks them in the UI. */
-const SECRET_OPTIONS = ['HA_TOKEN', 'MQTT_PASSWORD', 'INFLUXDB_TOKEN', 'INFLUXDB_PASSWORD', 'API_TOKEN'];
+const SECRET_OPTIONS = [
+  'HA_TOKEN',
+  'MQTT_PASSWORD',
+  'INFLUXDB_TOKEN',
+  'INFLUXDB_PASSWORD',
+  'API_TOKEN',
+  'OPENWEATHERMAP_API_KEY',
+];
 
 const AddonConfig = z.object({
   version: z.string(),

@@ -12,7 +12,6 @@ import {
   type Source,
 } from '@ha-ingestor/core';
 import { fileSink } from '@ha-ingestor/core/file-sink';
-import { registryEnricher, timeContext } from '@ha-ingestor/enrichers';
 import { influxSink } from '@ha-ingestor/sink-influx';
 import { mqttSource } from '@ha-ingestor/source-mqtt';
 import { haWebSocketSource } from '@ha-ingestor/source-ws';
@@ -21,6 +20,7 @@ import { deliveryFor } from './config-delivery.js';
 import { subscriptionFor } from './mqtt-subscriptions.js';
 import { filterRulesOf } from './config-filters.js';
 import { validationSchema } from './validation.js';
+import { createEnrichers, useEnrichers } from './enrichers-config.js';
 
 /** The assembled ingestor: the pipeline plus what the HTTP API and the CLI need. */
 export interface Ingestor {
@@ -35,6 +35,8 @@ export interface IngestorOverrides {
   /** Replaces the configured sources (e.g. the history importer). */
   readonly sources?: readonly Source<HaEvent>[];
   readonly registry?: RegistryStore;
+  /** The sources replay HA's history (`import`): enrichers that attach the present are left out. */
+  readonly history?: boolean;
 }
 
 /**
@@ -96,10 +98,11 @@ export function createIngestor(config: AppConfig, logger: Logger, overrides: Ing
   if (rules !== undefined) start = start.select(rules);
   const schema = validationSchema(config.pipeline.validation);
   if (schema !== undefined) start = start.validate(schema);
-  let builder = start
-    .dedupe({ windowMs: Math.round(config.pipeline.dedupWindowS * 1000) })
-    .use(registryEnricher())
-    .use(timeContext());
+  // ENRICHERS (issue 13): registry and time by default; see enrichers-config.ts for the order.
+  let builder = useEnrichers(
+    start.dedupe({ windowMs: Math.round(config.pipeline.dedupWindowS * 1000) }),
+    createEnrichers(config, { registry, logger, history: overrides.history === true }),
+  );
 
   const sinks: string[] = [];
   const influx = config.influx;

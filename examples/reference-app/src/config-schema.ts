@@ -4,6 +4,7 @@ import { DeliveryOverridesSchema } from './config-delivery.js';
 import { FiltersSchema } from './config-filters.js';
 import { fromText, ranged, splitList, whenFull } from './config-values.js';
 import { VALIDATION_LEVELS } from './validation.js';
+import { EnrichersConfigSchema, enricherConfigIssues } from './enrichers-schema.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -59,7 +60,7 @@ const MqttJsonSchema = z
  * The reference app's configuration: YAML file keys, overridden by environment variables. Every object is
  * strict (issue 11: `http: { hots: 0.0.0.0 }` was silently ignored): an unknown key is an error naming it.
  */
-export const AppConfigSchema = z.strictObject({
+const AppConfigObject = z.strictObject({
   homeAssistant: z
     .strictObject({
       url: wsUrl.optional().describe('HA WebSocket URL (HA_URL, alias WEBSOCKET_URL); enables the WebSocket source'),
@@ -215,6 +216,16 @@ export const AppConfigSchema = z.strictObject({
         .describe('LOG_FORMAT (v0.3.0 `console` read as pretty)'),
     })
     .prefault({}),
+  enrichers: EnrichersConfigSchema.describe('Enrichment: which enrichers run and their providers (see Enrichment)'),
+});
+
+/**
+ * The reference app's configuration (see AppConfigObject). Settings a selected enricher needs are checked
+ * with the whole config (issue 13): the API key, and a location when HA's is unknown (MQTT only).
+ */
+export const AppConfigSchema = AppConfigObject.superRefine((config, ctx) => {
+  for (const issue of enricherConfigIssues(config.enrichers, config.homeAssistant.url))
+    ctx.addIssue({ code: 'custom', ...issue });
 });
 
 export type AppConfigInput = z.input<typeof AppConfigSchema>;

@@ -6,6 +6,7 @@ import { describeIssues, type Origin } from './config-errors.js';
 import { AppConfigSchema, type AppConfig } from './config-schema.js';
 import { LEGACY_ENV_ALIASES, LEGACY_ENV_UNSUPPORTED, legacyEnvWarnings, migrateLegacyYaml } from './legacy-config.js';
 import { closestName } from './suggest.js';
+import { ENRICHER_ENV } from './enrichers-schema.js';
 import { setPath } from './config-paths.js';
 
 export { AppConfigSchema } from './config-schema.js';
@@ -68,6 +69,7 @@ export const ENV_MAP: ReadonlyArray<readonly [env: string, path: string]> = [
   ['SSE_HEARTBEAT', 'http.sseHeartbeatS'],
   ['LOG_LEVEL', 'log.level'],
   ['LOG_FORMAT', 'log.format'],
+  ...ENRICHER_ENV,
 ];
 
 /** Env names read outside ENV_MAP (combined into mqtt.url). */

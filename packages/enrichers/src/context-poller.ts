@@ -98,8 +98,10 @@ export function createContextPoller<N extends string, S extends z.ZodType, C ext
   let startMetrics: Metrics | undefined;
 
   breaker.onStateChange((state) => {
-    const log = state === 'open' ? logger.warn : logger.info;
-    log({ enricher: name, breaker: state }, `${name}: circuit breaker ${state}`);
+    // Called as methods: a pino logger's methods need their `this` (an unbound call threw inside the poller).
+    const fields = { enricher: name, breaker: state };
+    if (state === 'open') logger.warn(fields, `${name}: circuit breaker ${state}`);
+    else logger.info(fields, `${name}: circuit breaker ${state}`);
   });
 
   const attach = (st: LocationState<N, C>, stale: boolean) => {
@@ -190,11 +192,10 @@ export function createContextPoller<N extends string, S extends z.ZodType, C ext
         delay = Math.min(opts.intervalMs, RETRY_AFTER_FAILURE_MS);
         if (err.retryAfterMs !== undefined) delay = Math.max(delay, err.retryAfterMs);
         counters.fetch(startMetrics, reason);
-        const log = changed ? logger.warn : logger.debug;
-        log(
-          { enricher: name, location: st.loc.id, reason, err },
-          `${name}: context fetch failed (${reason}); next try in ${delay} ms`,
-        );
+        const fields = { enricher: name, location: st.loc.id, reason, err };
+        const message = `${name}: context fetch failed (${reason}); next try in ${delay} ms`;
+        if (changed) logger.warn(fields, message);
+        else logger.debug(fields, message);
       } finally {
         st.inFlight = undefined;
         schedule(st, delay);

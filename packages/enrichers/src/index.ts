@@ -79,6 +79,7 @@ export {
   carbonIntensityUk,
   CarbonIntensityUkOptionsSchema,
   CarbonIntensityUkResponseSchema,
+  CarbonIntensityUkRegionalResponseSchema,
 } from './presets/carbon-intensity-uk.js';
 export type {
   CarbonIntensityUkOptions,

@@ -203,6 +203,45 @@ describe('polledContext', () => {
     await e.close?.();
   });
 
+  it('logs fetch failures and breaker changes through a logger whose methods need their `this`, as pino methods do', async () => {
+    // Regression (issue 13): the poller called `logger.warn` unbound, which threw inside pino and ended the
+    // fetch round with an INTERNAL error instead of a logged failure.
+    type Fields = Readonly<Record<string, unknown>>;
+    class ThisLogger {
+      readonly lines: string[] = [];
+      warn(this: ThisLogger, obj: Fields | string, msg?: string) {
+        this.lines.push(`warn ${typeof obj === 'string' ? obj : (msg ?? '')}`);
+      }
+      info(this: ThisLogger, obj: Fields | string, msg?: string) {
+        this.lines.push(`info ${typeof obj === 'string' ? obj : (msg ?? '')}`);
+      }
+      debug(this: ThisLogger, obj: Fields | string, msg?: string) {
+        this.lines.push(`debug ${typeof obj === 'string' ? obj : (msg ?? '')}`);
+      }
+      error(this: ThisLogger, obj: Fields | string, msg?: string) {
+        this.lines.push(`error ${typeof obj === 'string' ? obj : (msg ?? '')}`);
+      }
+      trace(this: ThisLogger) {}
+      child(): ThisLogger {
+        return this;
+      }
+    }
+    const logger = new ThisLogger();
+    const f = scriptedFetch({ status: 503, body: '' });
+    const t = testContext();
+    const e = make(f.fn, { intervalMs: 30_000, breaker: { threshold: 1, resetTimeoutMs: 100_000 } });
+    await e.start?.({ ...t.ctx, logger });
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(t.reports).toEqual([]);
+    expect(logger.lines).toEqual(
+      expect.arrayContaining([
+        'warn outside: context fetch failed (http_error); next try in 30000 ms',
+        'warn outside: circuit breaker open',
+      ]),
+    );
+    await e.close?.();
+  });
+
   it('waits for Retry-After after a 429 and does not count it towards the breaker', async () => {
     const f = scriptedFetch({ status: 429, body: '', headers: { 'Retry-After': '120' } }, json({ temp: 5 }));
     const t = testContext();

@@ -116,6 +116,38 @@ const cases: Case[] = [
     secret: false,
   },
   {
+    name: 'UK carbon intensity by region id',
+    field: 'carbon_intensity',
+    fixture: 'carbon-intensity-regional',
+    path: /^\/regional\/regionid\/13$/,
+    make: (hooks) => carbonIntensityUk({ baseUrl, region: 13 }, hooks),
+    expected: {
+      forecast: 182,
+      index: 'moderate',
+      from: '2026-01-15T12:00Z',
+      to: '2026-01-15T12:30Z',
+      region_id: 13,
+      region: 'London',
+    },
+    secret: false,
+  },
+  {
+    name: 'UK carbon intensity by postcode',
+    field: 'carbon_intensity',
+    fixture: 'carbon-intensity-regional',
+    path: /^\/regional\/postcode\/SW1A$/,
+    make: (hooks) => carbonIntensityUk({ baseUrl, region: 'SW1A' }, hooks),
+    expected: {
+      forecast: 182,
+      index: 'moderate',
+      from: '2026-01-15T12:00Z',
+      to: '2026-01-15T12:30Z',
+      region_id: 13,
+      region: 'London',
+    },
+    secret: false,
+  },
+  {
     name: 'Octopus Agile',
     field: 'electricity_price',
     fixture: 'octopus-agile',
@@ -257,3 +289,22 @@ function harness(c: Case) {
   const field = (r: unknown) => (r as Record<string, unknown>)[c.field];
   return { setup, field };
 }
+
+describe('carbonIntensityUk region option', () => {
+  it('refuses a region id outside 1–17 and a full postcode, naming the option', () => {
+    expect(() => carbonIntensityUk({ region: 18 })).toThrow(/region/);
+    expect(() => carbonIntensityUk({ region: 'SW1A 1AA' })).toThrow(/outward postcode/);
+  });
+
+  it('accepts the regional answer with `data` as the region object itself', async () => {
+    const regional = JSON.parse(fixture('carbon-intensity-regional')) as { data: unknown[] };
+    handler = reply(200, JSON.stringify({ data: regional.data[0] }));
+    const t = testContext({ now: () => NOW });
+    const e = carbonIntensityUk({ baseUrl, region: 13 }, { now: () => NOW });
+    await e.start?.(t.ctx);
+    expect(e.enrich(stateEvent('sensor.x', '1'), t.ctx)).toMatchObject({
+      carbon_intensity: { forecast: 182, region_id: 13, region: 'London' },
+    });
+    await e.close?.();
+  });
+});
