@@ -16,20 +16,27 @@ describe('per-sink delivery settings', () => {
         'fileSink:',
         '  delivery:',
         '    batchTimeoutS: 0.5',
+        '    batchLingerMs: 0',
         '    maxRetries: 0',
         '    circuitBreakerThreshold: 2',
         '    outboxMaxBytes: 10485760',
       ].join('\n'),
-      { BATCH_SIZE: '200', BATCH_TIMEOUT: '3', OUTBOX_WHEN_FULL: 'drop_newest', MAX_RETRIES: '7' },
+      {
+        BATCH_SIZE: '200',
+        BATCH_TIMEOUT: '3',
+        BATCH_LINGER_MS: '50',
+        OUTBOX_WHEN_FULL: 'drop_newest',
+        MAX_RETRIES: '7',
+      },
     );
     expect(deliveryFor(config, 'influx', config.influx.delivery)).toEqual({
-      batch: { maxSize: 5000, maxWaitMs: 3000 },
+      batch: { maxSize: 5000, maxWaitMs: 3000, lingerMs: 50 },
       retry: { retries: 7 },
       breaker: { threshold: 5 },
       outbox: { dir: join('/var/lib/ha', 'outbox', 'influx'), maxBytes: 1024 ** 3, whenFull: 'drop-oldest' },
     });
     expect(deliveryFor(config, 'file', config.fileSink.delivery)).toEqual({
-      batch: { maxSize: 200, maxWaitMs: 500 },
+      batch: { maxSize: 200, maxWaitMs: 500, lingerMs: 0 },
       retry: { retries: 0 },
       breaker: { threshold: 2 },
       outbox: { dir: join('/var/lib/ha', 'outbox', 'file'), maxBytes: 10 * 1024 ** 2, whenFull: 'drop-newest' },
@@ -40,7 +47,7 @@ describe('per-sink delivery settings', () => {
     const config = resolveConfig({}, {});
     expect(config.influx.delivery).toEqual({});
     expect(deliveryFor(config, 'influx', config.influx.delivery)).toEqual(
-      deliveryFor(config, 'influx', { batchSize: 1000, batchTimeoutS: 5, maxRetries: 5 }),
+      deliveryFor(config, 'influx', { batchSize: 1000, batchTimeoutS: 5, batchLingerMs: 20, maxRetries: 5 }),
     );
   });
 

@@ -21,6 +21,12 @@ export const DeliveryOverridesSchema = z
       3600,
       'Max seconds an event waits in this sink’s batch (default: pipeline.batchTimeoutS)',
     ),
+    batchLingerMs: optionalRanged(
+      'integer',
+      0,
+      3_600_000,
+      'Ms this sink’s batch lingers for more events while the sink is free (default: pipeline.batchLingerMs)',
+    ),
     maxRetries: optionalRanged('integer', 0, 100, 'Write retries before the outbox (default: pipeline.maxRetries)'),
     circuitBreakerThreshold: optionalRanged(
       'integer',
@@ -54,6 +60,7 @@ export function deliveryFor(config: AppConfig, name: string, overrides: Delivery
     batch: {
       maxSize: overrides.batchSize ?? p.batchSize,
       maxWaitMs: Math.round((overrides.batchTimeoutS ?? p.batchTimeoutS) * 1000),
+      lingerMs: overrides.batchLingerMs ?? p.batchLingerMs,
     },
     retry: { retries: overrides.maxRetries ?? p.maxRetries },
     breaker: { threshold: overrides.circuitBreakerThreshold ?? p.circuitBreakerThreshold },

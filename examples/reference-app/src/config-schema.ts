@@ -124,7 +124,20 @@ const AppConfigObject = z.strictObject({
   pipeline: z
     .strictObject({
       batchSize: ranged('integer', 1, 100_000, 1000, 'Events per sink write (BATCH_SIZE)'),
-      batchTimeoutS: ranged('number', 0.01, 3600, 5, 'Max seconds an event waits in a batch (BATCH_TIMEOUT)'),
+      batchTimeoutS: ranged(
+        'number',
+        0.01,
+        3600,
+        5,
+        'Max seconds an event waits in a batch, even while a write is in flight (BATCH_TIMEOUT)',
+      ),
+      batchLingerMs: ranged(
+        'integer',
+        0,
+        3_600_000,
+        20,
+        'Ms a batch lingers for more events before it is written, once the sink is free (BATCH_LINGER_MS): low latency at home rates, batches that grow with the write time under load; ≥ BATCH_TIMEOUT = the timeout alone',
+      ),
       maxRetries: ranged('integer', 0, 100, 5, 'Write retries before the outbox (MAX_RETRIES)'),
       circuitBreakerThreshold: ranged(
         'integer',

@@ -43,6 +43,7 @@ export const ENV_MAP: ReadonlyArray<readonly [env: string, path: string]> = [
   ['FILE_SINK_FORMAT', 'fileSink.format'],
   ['BATCH_SIZE', 'pipeline.batchSize'],
   ['BATCH_TIMEOUT', 'pipeline.batchTimeoutS'],
+  ['BATCH_LINGER_MS', 'pipeline.batchLingerMs'],
   ['MAX_RETRIES', 'pipeline.maxRetries'],
   ['CIRCUIT_BREAKER_THRESHOLD', 'pipeline.circuitBreakerThreshold'],
   ['DEDUP_WINDOW', 'pipeline.dedupWindowS'],
