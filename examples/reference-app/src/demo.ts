@@ -26,9 +26,9 @@ export interface DemoOptions {
  */
 export async function runDemo(options: DemoOptions): Promise<{ stats: PipelineStats; ok: boolean }> {
   const started = Date.now();
-  const simulator = await createHaSimulator({ seed: 42 });
   // The demo-only broker loads here, never on the `run` path (it is a dependency only the demo uses).
   const { Aedes } = await import('aedes');
+  const simulator = await createHaSimulator({ seed: 42 });
   const broker = await Aedes.createBroker();
   const mqttServer = createServer(broker.handle);
   await listen(mqttServer);
