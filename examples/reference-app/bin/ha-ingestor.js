@@ -2,6 +2,7 @@
 // The built CLI (dist/, made by `npm run build` with tsup): plain Node, no TypeScript loader at run time.
 // In a clone, `npm run demo` / `pnpm ingestor` build first when the sources are newer (scripts/ensure-app-built.mjs).
 import { existsSync } from 'node:fs';
+import { URL } from 'node:url';
 
 const cli = new URL('../dist/cli.js', import.meta.url);
 if (existsSync(cli)) {
