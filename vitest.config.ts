@@ -37,7 +37,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['packages/*/test/integration/**/*.test.ts', 'examples/*/test/integration/**/*.test.ts'],
-          globalSetup: ['./scripts/vitest-services.ts'],
+          globalSetup: ['./scripts/vitest-app-build.ts', './scripts/vitest-services.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },

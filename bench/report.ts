@@ -2,6 +2,8 @@ import type { CorpusStats } from './corpus.js';
 import type { E2eResult } from './e2e/runner.js';
 import type { NodeRedPeer } from './peers/node-red.js';
 import type { FloorsResult, MemoryScenario, Plan, ProcessingVariant } from './scenarios.js';
+import { startupLines } from './startup.js';
+import type { StartupScenario } from './startup.js';
 import { cpuMicrosPerEvent, judge, ratio } from './stats.js';
 import type { Target } from './stats.js';
 import { fmt } from './util.js';
@@ -31,6 +33,8 @@ export interface BenchResults {
   readonly steady: { readonly at2k: Maybe<E2eResult>; readonly at10k: Maybe<E2eResult> };
   readonly burst: Maybe<E2eResult>;
   readonly memory: Maybe<MemoryScenario>;
+  /** Scenario 9: the built reference app vs the tsx path (issue 13). */
+  readonly startup: Maybe<StartupScenario>;
   readonly settings: Readonly<Record<string, Maybe<E2eResult>>>;
   readonly peers: {
     readonly hajs: Maybe<E2eResult>;
@@ -252,6 +256,10 @@ export function printReport(r: BenchResults): void {
           : `; generator alone (no pipeline): RSS ${fmt(base.rssSlopeMbPerMin)} MB/min, heap ${fmt(base.heapSlopeMbPerMin)} MB/min`),
     );
   }
+  const startup = ok(r.startup);
+  out.push('');
+  if (startup === undefined) out.push(`9 start-up: failed (${'error' in r.startup ? r.startup.error : ''})`);
+  else out.push(...startupLines(startup));
   out.push('');
   out.push(row(['Target', 'Goal', 'This run', 'Met']));
   out.push(row(['---', '---', '---:', '---']));

@@ -15,6 +15,7 @@ import { ensureNodeRed, runNodeRedPeer } from './peers/node-red.js';
 import { printReport, targetsOf } from './report.js';
 import type { BenchResults } from './report.js';
 import { e2e, planFor, scenarioFloors, scenarioMemory, scenarioProcessing } from './scenarios.js';
+import { scenarioStartup } from './startup.js';
 
 const quick = process.argv.includes('--quick');
 const plan = planFor(quick);
@@ -95,6 +96,8 @@ try {
         }));
   log('6 memory (in a child, injected clock)');
   const memory = await scenarioMemory(plan, memoryChild);
+  log('9 start-up: the built app vs tsx (--version, run → /ready, idle RSS)');
+  const startup = await scenarioStartup(quick).catch((error: unknown) => ({ error: String(error) }));
 
   const cpu = cpus()[0];
   const results: BenchResults = {
@@ -130,6 +133,7 @@ try {
     steady: { at2k: steady2k, at10k: steady10k },
     burst,
     memory,
+    startup,
     settings: { default: ours, deflateOn, gzipOff, batch5k, strictValidation: strictE2e },
     peers: { hajs, hajsDeflate, nodeRed },
     targets: [],

@@ -1,17 +1,13 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI with tsx, resolving workspace packages to their sources (`source` condition).
-import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// The built CLI (dist/, made by `npm run build` with tsup): plain Node, no TypeScript loader at run time.
+// In a clone, `npm run demo` / `pnpm ingestor` build first when the sources are newer (scripts/ensure-app-built.mjs).
+import { existsSync } from 'node:fs';
+import { URL } from 'node:url';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const require = createRequire(import.meta.url);
-const tsx = require.resolve('tsx');
-const child = spawn(
-  process.execPath,
-  ['--conditions=source', '--import', tsx, join(here, '..', 'src', 'cli.ts'), ...process.argv.slice(2)],
-  { stdio: 'inherit' },
-);
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 128 : 1)));
+const cli = new URL('../dist/cli.js', import.meta.url);
+if (existsSync(cli)) {
+  await import(cli.href);
+} else {
+  process.stderr.write('ha-ingestor: the CLI is not built (dist/cli.js is missing): run `npm run build` first\n');
+  process.exitCode = 1;
+}

@@ -6,7 +6,6 @@ import { errorMessage, isSdkError, redactSecrets } from '@ha-ingestor/core';
 import { parseArgs, USAGE, type CliArgs } from './cli-args.js';
 import { envWarnings, loadConfig, maskedConfig } from './config.js';
 import { assertSafeExposure } from './http-auth.js';
-import { runDemo } from './demo.js';
 import { runImport } from './import.js';
 import { createAppLogger } from './logging.js';
 import { startService, stopOnSignals } from './service.js';
@@ -46,6 +45,8 @@ async function main(argv: readonly string[]): Promise<number> {
         level: (process.env['LOG_LEVEL'] as 'warn' | undefined) ?? 'warn',
         format: 'pretty',
       });
+      // Loaded only here: `run` never evaluates the demo, the simulator or the embedded broker.
+      const { runDemo } = await import('./demo.js');
       const { ok } = await runDemo({
         logger,
         version: VERSION,

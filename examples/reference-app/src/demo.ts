@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { createReportingGuard, type Logger, type PipelineStats } from '@ha-ingestor/core';
 import { createStatestreamPublisher, type StatestreamPublisher } from '@ha-ingestor/source-mqtt';
 import { createHaSimulator } from '@ha-ingestor/ha-simulator';
-import { Aedes } from 'aedes';
 import { resolveConfig } from './config.js';
 import { startService, stopOnSignals } from './service.js';
 import { finalSummary, liveLine, lostCount } from './summary.js';
@@ -27,6 +26,8 @@ export interface DemoOptions {
  */
 export async function runDemo(options: DemoOptions): Promise<{ stats: PipelineStats; ok: boolean }> {
   const started = Date.now();
+  // The demo-only broker loads here, never on the `run` path (it is a dependency only the demo uses).
+  const { Aedes } = await import('aedes');
   const simulator = await createHaSimulator({ seed: 42 });
   const broker = await Aedes.createBroker();
   const mqttServer = createServer(broker.handle);

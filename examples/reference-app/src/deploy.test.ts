@@ -15,16 +15,54 @@ const deploy = (file: string) => readFileSync(join(appDir, 'deploy', file), 'utf
 const envNames = new Set(ENV_MAP.map(([name]) => name));
 
 describe('deployment files', () => {
-  it('Dockerfile copies paths that exist and runs the real bin as a non-root user with a healthcheck', () => {
+  it('Dockerfile copies paths that exist, deploys with scripts/deploy-app.mjs and runs the installed bin as a non-root user with a healthcheck', () => {
     const text = deploy('Dockerfile');
     for (const m of text.matchAll(/^COPY (?!--from)(.+) \S+$/gm)) {
       for (const src of (m[1] as string).split(/\s+/)) expect(existsSync(join(repoRoot, src)), src).toBe(true);
     }
+    // The build stage's deploy step is the script test/integration/deploy.test.ts runs into a temp dir.
+    expect(text).toMatch(/^RUN pnpm install --frozen-lockfile \\\n && node scripts\/deploy-app\.mjs \/app$/m);
+    expect(existsSync(join(repoRoot, 'scripts', 'deploy-app.mjs'))).toBe(true);
+    expect(text).not.toContain('pnpm --filter'); // `pnpm deploy` of the workspace: ERR_PNPM_CANNOT_DEPLOY_MANY
+    expect(text).toMatch(/^COPY --from=build --chown=node:node \/app \/app$/m);
     expect(text).toMatch(/^USER node$/m);
     expect(text).toMatch(/^HEALTHCHECK [\s\S]*?\/health/m);
-    const entry = /ENTRYPOINT \["node", "([^"]+)"\]/.exec(text);
-    expect(entry?.[1]).toBe('bin/ha-ingestor.js');
-    expect(existsSync(join(appDir, 'bin', 'ha-ingestor.js'))).toBe(true);
+    expect(text).toMatch(/^VOLUME \["\/data"\]$/m);
+    expect(text).toMatch(/^ENV .*\bDATA_DIR=\/data\b/m);
+    // npm installs the app's `bin` as node_modules/.bin/<name>.
+    const bins = Object.keys(appManifest().bin);
+    expect(/^ENTRYPOINT \["([^"]+)"\]$/m.exec(text)?.[1]).toBe(`/app/node_modules/.bin/${bins[0] ?? ''}`);
+    expect(bins).toEqual(['ha-ingestor']);
+  });
+
+  it('.dockerignore keeps dependencies, build output, data and git out of the context but not what the build copies', () => {
+    const patterns = readFileSync(join(repoRoot, '.dockerignore'), 'utf8')
+      .split('\n')
+      .map((line) => line.trim())
+      .filter((line) => line !== '' && !line.startsWith('#'));
+    const ignored = (path: string) => patterns.some((pattern) => dockerignoreMatches(pattern, path));
+    for (const path of [
+      'node_modules/zod/package.json',
+      'packages/core/node_modules/x',
+      'examples/reference-app/dist/cli.js',
+      'packages/core/dist/index.js',
+      '.git/HEAD',
+      'data/demo/events/a.ndjson',
+      'coverage/index.html',
+    ])
+      expect(ignored(path), path).toBe(true);
+    for (const path of [
+      'package.json',
+      'pnpm-lock.yaml',
+      'scripts/deploy-app.mjs',
+      'scripts/ensure-app-built.mjs',
+      'scripts/check-app-bundle.mjs',
+      'packages/core/src/index.ts',
+      'examples/reference-app/src/cli.ts',
+      'examples/reference-app/bin/ha-ingestor.js',
+      'examples/reference-app/tsup.config.ts',
+    ])
+      expect(ignored(path), path).toBe(false);
   });
 
   it('docker-compose runs InfluxDB, Mosquitto, the ingestor, Prometheus and Grafana with valid config', () => {
@@ -161,6 +199,28 @@ function composeFile() {
     services: Record<string, Service>;
     secrets?: Record<string, unknown>;
   };
+}
+
+function appManifest(): { bin: Record<string, string> } {
+  return JSON.parse(readFileSync(join(appDir, 'package.json'), 'utf8')) as { bin: Record<string, string> };
+}
+
+/** Docker's .dockerignore matching (Go filepath.Match plus `**`): a pattern also excludes everything below a match. */
+function dockerignoreMatches(pattern: string, path: string): boolean {
+  const source = pattern
+    .replace(/^\//, '')
+    .split('/')
+    .map((part) =>
+      part === '**'
+        ? '.*'
+        : part
+            .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+            .replace(/\*/g, '[^/]*')
+            .replace(/\?/g, '[^/]'),
+    )
+    .join('/')
+    .replace(/\.\*\//g, '(?:.*/)?');
+  return new RegExp(`^${source}(?:/.*)?$`).test(path);
 }
 
 /** The compose environment with `${VAR:-default}` resolved to its default and the required secrets set. */

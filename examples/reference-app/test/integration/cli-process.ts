@@ -14,10 +14,21 @@ export interface CliProcess {
   readonly waitForLog: (msg: string, timeoutMs: number) => Promise<Record<string, unknown>>;
 }
 
+/** Where {@link startCli} runs: the repository's bin by default, or an installed one (test/integration/deploy.test.ts). */
+export interface CliLocation {
+  /** An executable (the installed `node_modules/.bin/ha-ingestor`), run directly through its shebang. */
+  readonly executable?: string;
+  readonly cwd?: string;
+}
+
 /** Starts `ha-ingestor <args>` through the real bin, with `env` added to a minimal environment. */
-export function startCli(args: readonly string[], env: Record<string, string>): CliProcess {
-  const child = spawn(process.execPath, [join(appDir, 'bin', 'ha-ingestor.js'), ...args], {
-    cwd: appDir,
+export function startCli(args: readonly string[], env: Record<string, string>, where: CliLocation = {}): CliProcess {
+  const [command, argv] =
+    where.executable === undefined
+      ? [process.execPath, [join(appDir, 'bin', 'ha-ingestor.js'), ...args]]
+      : [where.executable, [...args]];
+  const child = spawn(command, argv, {
+    cwd: where.cwd ?? appDir,
     env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
