@@ -1,5 +1,6 @@
 import type { FieldValue, Point } from '@ha-ingestor/core/line-protocol';
 import { createEntityConfigLookup } from './component-config.js';
+import { createContextFieldWriter } from './context-fields.js';
 import {
   pyFloat,
   parsePyFloat,
@@ -30,6 +31,7 @@ export function createHaStateMapper(options: ResolvedSchemaOptions): (view: Stat
   const globalIgnore = new Set(options.ignoreAttributes);
   const staticTags = Object.entries(options.tags);
   const { measurementAttr, defaultMeasurement, overrideMeasurement } = options;
+  const writeContext = createContextFieldWriter(options.contextFields);
 
   return (view) => {
     const stateText = view.state;
@@ -135,6 +137,8 @@ export function createHaStateMapper(options: ResolvedSchemaOptions): (view: Stat
       if (typeof written === 'number' && !Number.isFinite(written)) delete fields[numKey];
     }
 
+    // After the attributes: the schema's own fields win a name clash (see context-fields.ts).
+    writeContext?.(view.event, fields);
     for (const [k, v] of staticTags) tags[k] = v;
     return { measurement, tags, fields, time: view.time };
   };
