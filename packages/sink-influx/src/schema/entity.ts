@@ -17,7 +17,8 @@ import type { MappableEvent, StateView } from './types.js';
  * A number state (an enricher converted it) maps as its numeric text would: `state` stays a string field
  * (`String(n)`), so the field's type never changes when `unitNormalize` is added to a running pipeline.
  * Attributes become fields keeping their JSON type: number → float, boolean → boolean, string → string,
- * list/object → JSON string; null is omitted.
+ * list/object → JSON string; null is omitted. Enricher context listed in `contextFields` is added last (see
+ * context-fields.ts), so these fields win a name clash.
  */
 export function createEntityStateMapper(options: ResolvedSchemaOptions): (view: StateView) => Point | undefined {
   const entityConfig = createEntityConfigLookup(options);

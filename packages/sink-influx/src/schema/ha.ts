@@ -23,6 +23,7 @@ import type { StateView } from './types.js';
  * made of it); `state` + `value` for states
  * HA maps to numbers (on/off, open/closed, …); `state` alone otherwise. Each attribute becomes a float
  * field when Python's `float()` takes it, else `<key>_str` plus a digit-tail number under `<key>`.
+ * Enricher context listed in `contextFields` is added last (see context-fields.ts), so these fields win.
  * Differences from HA are listed in docs/schema.md.
  */
 export function createHaStateMapper(options: ResolvedSchemaOptions): (view: StateView) => Point | undefined {
