@@ -21,6 +21,7 @@ import { subscriptionFor } from './mqtt-subscriptions.js';
 import { filterRulesOf } from './config-filters.js';
 import { validationSchema } from './validation.js';
 import { createEnrichers, useEnrichers } from './enrichers-config.js';
+import { influxContextFields } from './influx-context.js';
 
 /** The assembled ingestor: the pipeline plus what the HTTP API and the CLI need. */
 export interface Ingestor {
@@ -112,7 +113,8 @@ export function createIngestor(config: AppConfig, logger: Logger, overrides: Ing
         url: influx.url,
         apiVersion: influx.apiVersion,
         precision: influx.precision,
-        schema: { kind: influx.schema },
+        // Enricher context (hour, weather, carbon_intensity, …) as fields: see influx-context.ts.
+        schema: { kind: influx.schema, contextFields: influxContextFields(influx.contextFields, config.enrichers.use) },
         ...(influx.token === undefined ? {} : { token: influx.token }),
         ...(influx.org === undefined ? {} : { org: influx.org }),
         ...(influx.bucket === undefined ? {} : { bucket: influx.bucket }),

@@ -5,6 +5,7 @@ import { FiltersSchema } from './config-filters.js';
 import { fromText, ranged, splitList, whenFull } from './config-values.js';
 import { VALIDATION_LEVELS } from './validation.js';
 import { EnrichersConfigSchema, enricherConfigIssues } from './enrichers-schema.js';
+import { ContextFieldsSchema } from './influx-context.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -109,6 +110,7 @@ const AppConfigObject = z.strictObject({
       password: z.string().optional().describe('v1 password (INFLUXDB_PASSWORD)'),
       precision: z.enum(['ns', 'us', 'ms', 's']).default('us').describe('Timestamp precision (INFLUXDB_PRECISION)'),
       schema: z.enum(['ha', 'entity']).default('ha').describe('Point schema (INFLUXDB_SCHEMA)'),
+      contextFields: ContextFieldsSchema,
       delivery: DeliveryOverridesSchema,
     })
     .prefault({}),

@@ -39,6 +39,7 @@ export const ENV_MAP: ReadonlyArray<readonly [env: string, path: string]> = [
   ['INFLUXDB_PASSWORD', 'influx.password'],
   ['INFLUXDB_PRECISION', 'influx.precision'],
   ['INFLUXDB_SCHEMA', 'influx.schema'],
+  ['INFLUXDB_CONTEXT_FIELDS', 'influx.contextFields'],
   ['FILE_SINK', 'fileSink.enabled'],
   ['FILE_SINK_FORMAT', 'fileSink.format'],
   ['BATCH_SIZE', 'pipeline.batchSize'],

@@ -3,6 +3,7 @@ export type { SchemaOptions, ResolvedSchemaOptions, ComponentConfigEntry } from 
 export { createSchemaMapper, MAPPING_INVALID } from './schema/mapper.js';
 export type { SchemaMapper, PointsBatch, MappingRejection } from './schema/mapper.js';
 export type { MappableEvent } from './schema/types.js';
+export { MAX_CONTEXT_FIELDS_PER_PROPERTY } from './schema/context-fields.js';
 export { createFieldTypeRegistry, fieldTypeOf, parseShowFieldKeys } from './field-types.js';
 export type {
   FieldTypeRegistry,

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { createHaSimulator, type HaSimulator } from '@ha-ingestor/ha-simulator';
 import { waitFor } from '@ha-ingestor/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createInfluxDatabase, influxRows, requireServices, uniqueName } from '../../../../test-support/services.js';
 import { startCli, type CliProcess } from './cli-process.js';
 
 // Every enricher reachable from ENRICHERS, through the CLI as users run it: `run` against the HA simulator
@@ -273,6 +274,92 @@ describe('ENRICHERS through `ha-ingestor run` (HA simulator, local provider serv
 
     cli.child.kill('SIGTERM');
     expect(await cli.exited).toBe(0);
+  });
+
+  it('stores the time, weather and carbon context as typed fields of the state points in InfluxDB 1.x', async (ctx) => {
+    const svc = requireServices(ctx);
+    providers.mode = 'ok';
+    const run = async (db: string, entity: string, env: Record<string, string>, at: { from: string; tag: string }) => {
+      await createInfluxDatabase(svc.influxdb.url, db);
+      const carbonAsked = providers.requests.filter((r) => r.startsWith('/regional/')).length;
+      const { cli } = await start({
+        ENRICHERS: 'registry,time,ha_weather,carbon_intensity_uk',
+        CARBON_INTENSITY_REGION: '13',
+        INFLUXDB_URL: svc.influxdb.url,
+        INFLUXDB_API_VERSION: '1',
+        INFLUXDB_DATABASE: db,
+        ...env,
+      });
+      await waitFor(
+        () => providers.requests.filter((r) => r.startsWith('/regional/')).length,
+        'carbon intensity fetched',
+        { until: (n) => n > carbonAsked, timeoutMs: 15_000, intervalMs: 50 },
+      );
+      sim.addEntity(`sensor.${entity}`, '1234', { unit_of_measurement: 'W', device_class: 'power' });
+      const [row] = await waitFor(
+        () => influxRows(svc.influxdb.url, db, `SELECT * FROM "${at.from}" WHERE "entity_id" = '${at.tag}'`),
+        `${entity} in InfluxDB`,
+        {
+          until: (rows) => rows.length > 0,
+          timeoutMs: 15_000,
+          intervalMs: 100,
+        },
+      );
+      const types = Object.fromEntries(
+        (await influxRows(svc.influxdb.url, db, `SHOW FIELD KEYS FROM "${at.from}"`)).map((r) => [
+          r['fieldKey'],
+          r['fieldType'],
+        ]),
+      );
+      cli.child.kill('SIGTERM');
+      expect(await cli.exited).toBe(0);
+      return { row: row ?? {}, types };
+    };
+
+    // Derived from ENRICHERS: time → hour…season, ha_weather → weather_*, carbon_intensity_uk → carbon_intensity_*.
+    // `ha` schema (the default): measurement = the unit, tag entity_id = the object id.
+    const derived = await run(uniqueName('enr_ctx'), 'ctx_power', {}, { from: 'W', tag: 'ctx_power' });
+    expect(derived.row).toMatchObject({
+      value: 1234,
+      hour: expect.any(Number) as number,
+      weekday: expect.stringMatching(/day$/) as string,
+      weekend: expect.any(Boolean) as boolean,
+      part_of_day: expect.stringMatching(/^(night|morning|afternoon|evening)$/) as string,
+      season: expect.stringMatching(/^(spring|summer|autumn|winter)$/) as string,
+      weather_condition: expect.any(String) as string,
+      weather_temperature: expect.any(Number) as number,
+      carbon_intensity_forecast: 182,
+      carbon_intensity_index: 'moderate',
+      carbon_intensity_region: 'London',
+      carbon_intensity_stale: false,
+    });
+    expect(derived.types).toMatchObject({
+      value: 'float',
+      hour: 'float',
+      weekday: 'string',
+      weekend: 'boolean',
+      part_of_day: 'string',
+      season: 'string',
+      weather_condition: 'string',
+      weather_temperature: 'float',
+      carbon_intensity_forecast: 'float',
+      carbon_intensity_index: 'string',
+      carbon_intensity_region_id: 'float',
+      carbon_intensity_stale: 'boolean',
+    });
+
+    // INFLUXDB_CONTEXT_FIELDS overrides the derived list: only the carbon context is written (`entity` schema:
+    // measurement = the domain, tag entity_id = the full id).
+    const chosen = await run(
+      uniqueName('enr_ctx'),
+      'ctx_power_2',
+      { INFLUXDB_CONTEXT_FIELDS: 'carbon_intensity', INFLUXDB_SCHEMA: 'entity' },
+      { from: 'sensor', tag: 'sensor.ctx_power_2' },
+    );
+    expect(chosen.row['carbon_intensity_forecast']).toBe(182);
+    for (const field of ['hour', 'weekday', 'season', 'weather_condition'])
+      expect(chosen.types).not.toHaveProperty(field);
+    expect(Object.keys(chosen.types)).toContain('value');
   });
 
   it('keeps storing events when every provider answers 500 or garbage; the context is left off and counted', async () => {

@@ -1,6 +1,7 @@
 import { MAX_JSON_DEPTH } from '@ha-ingestor/core/json';
 import type { FieldValue, Point } from '@ha-ingestor/core/line-protocol';
 import { createEntityConfigLookup } from './component-config.js';
+import { createContextFieldWriter } from './context-fields.js';
 import { parsePyFloat, safeJson, SKIPPED_STATES, STATE_AS_NUMBER } from './ha-values.js';
 import { tooDeep } from './json-depth.js';
 import type { ResolvedSchemaOptions } from './options.js';
@@ -16,7 +17,8 @@ import type { MappableEvent, StateView } from './types.js';
  * A number state (an enricher converted it) maps as its numeric text would: `state` stays a string field
  * (`String(n)`), so the field's type never changes when `unitNormalize` is added to a running pipeline.
  * Attributes become fields keeping their JSON type: number → float, boolean → boolean, string → string,
- * list/object → JSON string; null is omitted.
+ * list/object → JSON string; null is omitted. Enricher context listed in `contextFields` is added last (see
+ * context-fields.ts), so these fields win a name clash.
  */
 export function createEntityStateMapper(options: ResolvedSchemaOptions): (view: StateView) => Point | undefined {
   const entityConfig = createEntityConfigLookup(options);
@@ -24,6 +26,7 @@ export function createEntityStateMapper(options: ResolvedSchemaOptions): (view: 
   const globalIgnore = new Set(options.ignoreAttributes);
   const staticTags = Object.entries(options.tags);
   const template = compileTemplate(options.entityMeasurement);
+  const writeContext = createContextFieldWriter(options.contextFields);
 
   return (view) => {
     const stateText = view.state;
@@ -83,6 +86,8 @@ export function createEntityStateMapper(options: ResolvedSchemaOptions): (view: 
       fields[name] = field;
     }
 
+    // After the attributes: the schema's own fields win a name clash (see context-fields.ts).
+    writeContext?.(view.event, fields);
     for (const [k, v] of staticTags) tags[k] = v;
     return { measurement, tags, fields, time: view.time };
   };

@@ -1,5 +1,6 @@
 import type { FieldValue, Point } from '@ha-ingestor/core/line-protocol';
 import { createEntityConfigLookup } from './component-config.js';
+import { createContextFieldWriter } from './context-fields.js';
 import {
   pyFloat,
   parsePyFloat,
@@ -22,6 +23,7 @@ import type { StateView } from './types.js';
  * made of it); `state` + `value` for states
  * HA maps to numbers (on/off, open/closed, …); `state` alone otherwise. Each attribute becomes a float
  * field when Python's `float()` takes it, else `<key>_str` plus a digit-tail number under `<key>`.
+ * Enricher context listed in `contextFields` is added last (see context-fields.ts), so these fields win.
  * Differences from HA are listed in docs/schema.md.
  */
 export function createHaStateMapper(options: ResolvedSchemaOptions): (view: StateView) => Point | undefined {
@@ -30,6 +32,7 @@ export function createHaStateMapper(options: ResolvedSchemaOptions): (view: Stat
   const globalIgnore = new Set(options.ignoreAttributes);
   const staticTags = Object.entries(options.tags);
   const { measurementAttr, defaultMeasurement, overrideMeasurement } = options;
+  const writeContext = createContextFieldWriter(options.contextFields);
 
   return (view) => {
     const stateText = view.state;
@@ -135,6 +138,8 @@ export function createHaStateMapper(options: ResolvedSchemaOptions): (view: Stat
       if (typeof written === 'number' && !Number.isFinite(written)) delete fields[numKey];
     }
 
+    // After the attributes: the schema's own fields win a name clash (see context-fields.ts).
+    writeContext?.(view.event, fields);
     for (const [k, v] of staticTags) tags[k] = v;
     return { measurement, tags, fields, time: view.time };
   };

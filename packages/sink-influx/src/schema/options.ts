@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_CONTEXT_FIELDS_PER_PROPERTY } from './context-fields.js';
 
 /** Per entity / domain / glob customisation, as HA's `component_config*` entries. */
 export const ComponentConfigEntrySchema = z.object({
@@ -85,6 +86,22 @@ export const SchemaOptionsSchema = z.object({
     .min(1)
     .default('events')
     .describe('Measurement for non-state events (call_service, automation_triggered, …)'),
+  contextFields: z
+    .array(
+      z
+        .string()
+        .min(1)
+        .max(64)
+        .refine((name) => name !== 'time', {
+          message: 'InfluxDB drops a field named `time`; it cannot be a context field',
+        }),
+    )
+    .max(32)
+    .refine((names) => new Set(names).size === names.length, { message: 'Names must be unique' })
+    .default([])
+    .describe(
+      `Top-level event properties that enrichers add (\`hour\`, \`season\`, \`weather\`, \`carbon_intensity\`, …) written as fields of state points: a scalar as a field of its name, an object flattened one level (\`weather_temperature\`, at most ${MAX_CONTEXT_FIELDS_PER_PROPERTY} per property, deeper values skipped); numbers float, booleans bool, strings string, null omitted; the schema's own fields win a name clash. Non-state events never carry them`,
+    ),
   timeSource: z
     .enum(['last_updated', 'last_changed', 'time_fired'])
     .default('last_updated')
