@@ -96,9 +96,10 @@ export function targetsOf(r: BenchResults): Target[] {
     },
     {
       name: '2,000/s: latency p99',
-      target: `≤ batch max-wait + 20 ms (${fmt(maxWait + 20, 0)} ms)`,
+      // Issue 14: with default settings (the batch lingers 20 ms while the sink is free; max-wait is only the bound).
+      target: `≤ 100 ms with default settings (max-wait ${fmt(maxWait, 0)} ms)`,
       value: `${fmt(s2k?.latencyP99Ms ?? NaN_, 0)} ms`,
-      met: judge(s2k?.latencyP99Ms ?? NaN_, maxWait + 20, 'lower'),
+      met: judge(s2k?.latencyP99Ms ?? NaN_, 100, 'lower'),
     },
     {
       name: '2,000/s: RSS',
