@@ -30,8 +30,15 @@ export interface BenchResults {
   readonly floors: FloorsResult;
   readonly processing: { readonly fast: ProcessingVariant; readonly strict: ProcessingVariant };
   readonly endToEnd: { readonly ours: Maybe<E2eResult>; readonly floor: Maybe<E2eResult> };
-  readonly steady: { readonly at2k: Maybe<E2eResult>; readonly at10k: Maybe<E2eResult> };
+  readonly steady: {
+    readonly at2k: Maybe<E2eResult>;
+    readonly at10k: Maybe<E2eResult>;
+    /** 2,000/s with the batch timer alone (linger = max-wait), as before issue 14. */
+    readonly at2kNoLinger?: Maybe<E2eResult>;
+  };
   readonly burst: Maybe<E2eResult>;
+  /** The burst with the batch timer alone (linger = max-wait). */
+  readonly burstNoLinger?: Maybe<E2eResult>;
   readonly memory: Maybe<MemoryScenario>;
   /** Scenario 9: the built reference app vs the tsx path (issue 13). */
   readonly startup: Maybe<StartupScenario>;
@@ -222,8 +229,10 @@ export function printReport(r: BenchResults): void {
   out.push(row(['---', '---:', '---:', '---:', '---:', '---:', '---:']));
   for (const [label, res] of [
     ['4 2,000/s', r.steady.at2k],
+    ['4 2,000/s, no linger (timer only)', r.steady.at2kNoLinger],
     ['4 10,000/s', r.steady.at10k],
   ] as const) {
+    if (res === undefined) continue; // a results file from before the variant existed
     const x = ok(res);
     out.push(
       x === undefined
@@ -246,6 +255,13 @@ export function printReport(r: BenchResults): void {
       ? '5 burst: failed'
       : `5 burst of 4,096: read off the socket in ${fmt(b.intakeMs ?? NaN_, 0)} ms, all acknowledged in ${fmt(b.drainMs ?? NaN_, 0)} ms (batch ${b.settings.batchSize}, max-wait ${b.settings.batchMaxWaitMs} ms)`,
   );
+  const bNo = r.burstNoLinger === undefined ? undefined : ok(r.burstNoLinger);
+  const sNo = r.steady.at2kNoLinger === undefined ? undefined : ok(r.steady.at2kNoLinger);
+  const s2 = ok(r.steady.at2k);
+  if (b !== undefined && bNo !== undefined && s2 !== undefined && sNo !== undefined)
+    out.push(
+      `  linger (issue 14, same run): burst acknowledged ${fmt(bNo.drainMs ?? NaN_, 0)} → ${fmt(b.drainMs ?? NaN_, 0)} ms (${fmt((bNo.drainMs ?? NaN_) / (b.drainMs ?? NaN_))}× faster); 2,000/s latency p99 ${fmt(sNo.latencyP99Ms, 0)} → ${fmt(s2.latencyP99Ms, 0)} ms (${fmt(sNo.latencyP99Ms / s2.latencyP99Ms)}×), CPU ${fmt(sNo.cpuPercent, 1)} → ${fmt(s2.cpuPercent, 1)} % of a core`,
+    );
   const mem = ok(r.memory);
   if (mem === undefined) out.push(`6 memory: failed (${'error' in r.memory ? r.memory.error : ''})`);
   else {

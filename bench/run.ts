@@ -8,7 +8,7 @@ import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { createHaSimulator } from '@ha-ingestor/ha-simulator';
 import { bundleChildren } from './bundle.js';
 import { buildCorpus } from './corpus.js';
-import { TSX_INGESTOR_CHILD } from './e2e/runner.js';
+import { DEFAULT_SETTINGS, TSX_INGESTOR_CHILD } from './e2e/runner.js';
 import type { ChildRuntime } from './e2e/runner.js';
 import { startDiscardServer } from './e2e/discard-server.js';
 import { ensureNodeRed, runNodeRedPeer } from './peers/node-red.js';
@@ -72,8 +72,20 @@ try {
     { kind: 'steady', ratePerSecond: 10_000, seconds: plan.steadySeconds },
     plan,
   );
+  // Issue 14, same run: the batch timer alone (linger = max-wait), as before core's batch.lingerMs.
+  const noLinger = { batchLingerMs: DEFAULT_SETTINGS.batchMaxWaitMs };
+  log('4 steady 2,000/s, no linger');
+  const steady2kNoLinger = await e2e(
+    env,
+    'ours',
+    noLinger,
+    { kind: 'steady', ratePerSecond: 2000, seconds: plan.steadySeconds },
+    plan,
+  );
   log('5 burst 4,096');
   const burst = await e2e(env, 'ours', {}, { kind: 'burst', events: 4096 }, plan);
+  log('5 burst 4,096, no linger');
+  const burstNoLinger = await e2e(env, 'ours', noLinger, { kind: 'burst', events: 4096 }, plan);
   log('7 settings');
   const deflateOn = await e2e(env, 'ours', { compression: true }, throughput, plan);
   const gzipOff = await e2e(env, 'ours', { gzip: false }, throughput, plan);
@@ -130,8 +142,9 @@ try {
     floors,
     processing,
     endToEnd: { ours, floor: floorE2e },
-    steady: { at2k: steady2k, at10k: steady10k },
+    steady: { at2k: steady2k, at10k: steady10k, at2kNoLinger: steady2kNoLinger },
     burst,
+    burstNoLinger,
     memory,
     startup,
     settings: { default: ours, deflateOn, gzipOff, batch5k, strictValidation: strictE2e },

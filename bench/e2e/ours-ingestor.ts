@@ -33,7 +33,13 @@ export async function startOurs(args: StartArgs): Promise<RunningIngestor> {
     .dedupe()
     .use(registryEnricher({}, { registry }))
     .use(timeContext({}, { registry }))
-    .to(sink, { batch: { maxSize: settings.batchSize, maxWaitMs: settings.batchMaxWaitMs } })
+    .to(sink, {
+      batch: {
+        maxSize: settings.batchSize,
+        maxWaitMs: settings.batchMaxWaitMs,
+        ...(settings.batchLingerMs === undefined ? {} : { lingerMs: settings.batchLingerMs }),
+      },
+    })
     .build();
   built.events.on('written', (_sink, events) => {
     for (const e of events as readonly { time_fired: number }[]) args.onLatency(e.time_fired / 1000);

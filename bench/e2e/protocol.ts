@@ -9,6 +9,11 @@ export interface IngestorSettings {
   readonly gzip: boolean;
   readonly batchSize: number;
   readonly batchMaxWaitMs: number;
+  /**
+   * How long a batch lingers while the sink is free (core's `batch.lingerMs`); unset = core's default (20 ms).
+   * Set to `batchMaxWaitMs` for the fixed timer of before issue 14.
+   */
+  readonly batchLingerMs?: number;
   /** Strict zod validation in our pipeline. */
   readonly strict: boolean;
 }
