@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createHaSimulator, type HaSimulator } from '@ha-ingestor/ha-simulator';
 import { waitFor } from '@ha-ingestor/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startCli } from './cli-process.js';
+import { startCli, startReadyCli } from './cli-process.js';
 
 interface Stored {
   readonly event_type: string;
@@ -42,29 +42,22 @@ describe('ha-ingestor run with INCLUDE/EXCLUDE filters and VALIDATION=strict (ch
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
     const sim: HaSimulator = await createHaSimulator({ seed: 5 });
     cleanups.push(() => sim.close());
-    const cli = startCli(['run'], {
-      HA_URL: sim.url,
-      HA_TOKEN: sim.token,
-      INCLUDE_DOMAINS: 'light',
-      INCLUDE_ENTITIES: 'sensor.*_temperature,sensor.*_battery,switch.coffee_maker',
-      INCLUDE_EVENT_TYPES: 'automation_triggered',
-      EXCLUDE_ENTITIES: 'sensor.outdoor_temperature,light.hall_?',
-      VALIDATION: 'strict',
-      BATCH_TIMEOUT: '0.1',
-      DATA_DIR: dataDir,
-      HTTP_PORT: '0',
-      LOG_LEVEL: 'info',
-    });
-    cleanups.push(async () => {
-      if (cli.child.exitCode === null) cli.child.kill('SIGKILL');
-      await cli.exited;
-    });
-    const url = (await cli.waitForLog('ha-ingestor started', 30_000))['url'] as string;
-    await waitFor(async () => (await fetch(`${url}/ready`)).status, '/ready 200', {
-      until: (status) => status === 200,
-      timeoutMs: 20_000,
-      intervalMs: 100,
-    });
+    const { cli, url } = await startReadyCli(
+      {
+        HA_URL: sim.url,
+        HA_TOKEN: sim.token,
+        INCLUDE_DOMAINS: 'light',
+        INCLUDE_ENTITIES: 'sensor.*_temperature,sensor.*_battery,switch.coffee_maker',
+        INCLUDE_EVENT_TYPES: 'automation_triggered',
+        EXCLUDE_ENTITIES: 'sensor.outdoor_temperature,light.hall_?',
+        VALIDATION: 'strict',
+        BATCH_TIMEOUT: '0.1',
+        DATA_DIR: dataDir,
+        HTTP_PORT: '0',
+        LOG_LEVEL: 'info',
+      },
+      cleanups,
+    );
     // Subscribed to every event type (call_service, registry events…), not only state_changed.
     await cli.waitForLog('connected to HA', 20_000);
     const stats = async () => (await (await fetch(`${url}/api/v1/stats`)).json()) as Stats;

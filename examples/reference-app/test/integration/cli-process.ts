@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { waitFor } from '@ha-ingestor/core/testing';
 
 const appDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -77,4 +78,26 @@ export function startCli(args: readonly string[], env: Record<string, string>, w
         onData(Buffer.alloc(0));
       }),
   };
+}
+
+/**
+ * `ha-ingestor run` started and ready: {@link startCli}, a cleanup that kills it (SIGKILL unless it already
+ * exited) pushed onto `cleanups`, then the `ha-ingestor started` log line and `/ready` answering 200.
+ */
+export async function startReadyCli(
+  env: Record<string, string>,
+  cleanups: (() => Promise<unknown>)[],
+): Promise<{ cli: CliProcess; url: string }> {
+  const cli = startCli(['run'], env);
+  cleanups.push(async () => {
+    if (cli.child.exitCode === null) cli.child.kill('SIGKILL');
+    await cli.exited;
+  });
+  const url = (await cli.waitForLog('ha-ingestor started', 30_000))['url'] as string;
+  await waitFor(async () => (await fetch(`${url}/ready`)).status, '/ready 200', {
+    until: (status) => status === 200,
+    timeoutMs: 20_000,
+    intervalMs: 50,
+  });
+  return { cli, url };
 }

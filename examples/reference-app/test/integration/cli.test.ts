@@ -6,7 +6,7 @@ import { createHaSimulator, type HaSimulator } from '@ha-ingestor/ha-simulator';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '@ha-ingestor/core/testing';
 import { createInfluxDatabase, influxQuery, requireServices, uniqueName } from '../../../../test-support/services.js';
-import { startCli, type CliProcess } from './cli-process.js';
+import { startCli, startReadyCli, type CliProcess } from './cli-process.js';
 
 // The whole service as users run it: the CLI as a child process against the HA simulator, real
 // InfluxDB 1.x and real Mosquitto (statestream published alongside the WebSocket stream).
@@ -69,21 +69,7 @@ describe('ha-ingestor run (child process, real servers)', () => {
       HTTP_PORT: '0',
       LOG_LEVEL: 'info',
     };
-    const run = async (): Promise<{ cli: CliProcess; url: string }> => {
-      const cli = startCli(['run'], env);
-      cleanups.push(async () => {
-        if (cli.child.exitCode === null) cli.child.kill('SIGKILL');
-        await cli.exited;
-      });
-      const started = await cli.waitForLog('ha-ingestor started', 30_000);
-      const url = started['url'] as string;
-      await waitFor(async () => (await fetch(`${url}/ready`)).status, '/ready 200', {
-        until: (status) => status === 200,
-        timeoutMs: 20_000,
-        intervalMs: 100,
-      });
-      return { cli, url };
-    };
+    const run = (): Promise<{ cli: CliProcess; url: string }> => startReadyCli(env, cleanups);
 
     const first = await run();
     sim.startGenerator({ ratePerSecond: 80 });

@@ -5,7 +5,7 @@ import { waitFor } from '@ha-ingestor/core/testing';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createInfluxDatabase, influxQuery, requireServices, uniqueName } from '../../../../test-support/services.js';
-import { startCli } from './cli-process.js';
+import { startReadyCli } from './cli-process.js';
 
 /** ISO 8601 with a +01:00 offset, as dsmr-reader sends with "use local timezone" on (Europe/Amsterdam in winter). */
 function amsterdamTime(ms: number): string {
@@ -47,31 +47,24 @@ describe('Recipe: DSMR / P1 smart meter (child process, real Mosquitto and Influ
     const base = uniqueName('dsmr');
     const topic = `${base}/meter`;
 
-    const cli = startCli(['run'], {
-      MQTT_URL: svc.mosquitto.url,
-      MQTT_TOPICS: topic,
-      MQTT_FORMAT: 'json',
-      MQTT_JSON_MODE: 'property',
-      MQTT_JSON_TIME_PROPERTY: 'timestamp',
-      MQTT_CLIENT_ID: uniqueName('dsmr-client'),
-      EXCLUDE_ENTITIES: 'sensor.meter_id,sensor.meter_*_timestamp',
-      INFLUXDB_URL: svc.influxdb.url,
-      INFLUXDB_API_VERSION: '1',
-      INFLUXDB_DATABASE: db,
-      BATCH_TIMEOUT: '0.2',
-      DATA_DIR: dataDir,
-      HTTP_PORT: '0',
-    });
-    cleanups.push(async () => {
-      if (cli.child.exitCode === null) cli.child.kill('SIGKILL');
-      await cli.exited;
-    });
-    const url = (await cli.waitForLog('ha-ingestor started', 30_000))['url'] as string;
-    await waitFor(async () => (await fetch(`${url}/ready`)).status, '/ready 200', {
-      until: (status) => status === 200,
-      timeoutMs: 20_000,
-      intervalMs: 100,
-    });
+    const { cli, url } = await startReadyCli(
+      {
+        MQTT_URL: svc.mosquitto.url,
+        MQTT_TOPICS: topic,
+        MQTT_FORMAT: 'json',
+        MQTT_JSON_MODE: 'property',
+        MQTT_JSON_TIME_PROPERTY: 'timestamp',
+        MQTT_CLIENT_ID: uniqueName('dsmr-client'),
+        EXCLUDE_ENTITIES: 'sensor.meter_id,sensor.meter_*_timestamp',
+        INFLUXDB_URL: svc.influxdb.url,
+        INFLUXDB_API_VERSION: '1',
+        INFLUXDB_DATABASE: db,
+        BATCH_TIMEOUT: '0.2',
+        DATA_DIR: dataDir,
+        HTTP_PORT: '0',
+      },
+      cleanups,
+    );
 
     const publisher = await mqtt.connectAsync(svc.mosquitto.url, { clientId: uniqueName('dsmr-reader') });
     cleanups.push(() => publisher.endAsync());

@@ -7,7 +7,7 @@ import { createHaSimulator, type HaSimulator } from '@ha-ingestor/ha-simulator';
 import { waitFor } from '@ha-ingestor/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInfluxDatabase, influxRows, requireServices, uniqueName } from '../../../../test-support/services.js';
-import { startCli, type CliProcess } from './cli-process.js';
+import { startCli, startReadyCli, type CliProcess } from './cli-process.js';
 
 // Every enricher reachable from ENRICHERS, through the CLI as users run it: `run` against the HA simulator
 // and local provider servers (recorded response shapes) via the *_BASE_URL variables, with the file sink;
@@ -142,32 +142,23 @@ describe('ENRICHERS through `ha-ingestor run` (HA simulator, local provider serv
   const start = async (env: Record<string, string>): Promise<{ cli: CliProcess; dataDir: string; url: string }> => {
     const dataDir = await mkdtemp(join(tmpdir(), 'ha-ingestor-enr-'));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
-    const cli = startCli(['run'], {
-      HA_URL: sim.url,
-      HA_TOKEN: sim.token,
-      DATA_DIR: dataDir,
-      HTTP_PORT: '0',
-      BATCH_TIMEOUT: '0.05',
-      LOG_LEVEL: 'info',
-      OPENWEATHERMAP_BASE_URL: providers.url,
-      CARBON_INTENSITY_BASE_URL: providers.url,
-      OCTOPUS_BASE_URL: providers.url,
-      ...env,
-    });
-    cleanups.push(async () => {
-      if (cli.child.exitCode === null) cli.child.kill('SIGKILL');
-      await cli.exited;
-    });
+    const { cli, url } = await startReadyCli(
+      {
+        HA_URL: sim.url,
+        HA_TOKEN: sim.token,
+        DATA_DIR: dataDir,
+        HTTP_PORT: '0',
+        BATCH_TIMEOUT: '0.05',
+        LOG_LEVEL: 'info',
+        OPENWEATHERMAP_BASE_URL: providers.url,
+        CARBON_INTENSITY_BASE_URL: providers.url,
+        OCTOPUS_BASE_URL: providers.url,
+        ...env,
+      },
+      cleanups,
+    );
     // Subscribed before any state is set: a change fired earlier is not live (and there is no checkpoint yet).
-    const connected = cli.waitForLog('connected to HA', 30_000);
-    const started = await cli.waitForLog('ha-ingestor started', 30_000);
-    await connected;
-    const url = started['url'] as string;
-    await waitFor(async () => (await fetch(`${url}/ready`)).status, '/ready 200', {
-      until: (status) => status === 200,
-      timeoutMs: 20_000,
-      intervalMs: 50,
-    });
+    await cli.waitForLog('connected to HA', 30_000);
     return { cli, dataDir, url };
   };
 
