@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { DeliveryOverridesSchema } from './config-delivery.js';
 import { FiltersSchema } from './config-filters.js';
-import { fromText, ranged, splitList, whenFull } from './config-values.js';
+import { flag, fromText, ranged, splitList, whenFull } from './config-values.js';
 import { VALIDATION_LEVELS } from './validation.js';
 import { EnrichersConfigSchema, enricherConfigIssues } from './enrichers-schema.js';
 import { ContextFieldsSchema } from './influx-context.js';
@@ -10,15 +10,6 @@ import { ContextFieldsSchema } from './influx-context.js';
 const KiB = 1024;
 const MiB = 1024 * KiB;
 const GiB = 1024 * MiB;
-
-/** `true`/`false` from YAML booleans or env text. */
-const flag = (description: string) =>
-  z
-    .preprocess(
-      (v) => (v === 'true' ? true : v === 'false' ? false : v),
-      z.boolean({ error: 'expected true or false' }).default(false),
-    )
-    .describe(description);
 
 /** v0.3.0 (Python logging) level and format names → ours, case-insensitively (issue 13). */
 const LEGACY_LOG_NAMES: Readonly<Record<string, string>> = { warning: 'warn', critical: 'error', console: 'pretty' };

@@ -23,6 +23,15 @@ export function optionalRanged(kind: 'integer' | 'number', min: number, max: num
   return z.preprocess(fromText, rangedNumber(kind, min, max).optional()).describe(`${description}; ${min}–${max}`);
 }
 
+/** `true`/`false` from YAML booleans or env text; default false. */
+export const flag = (description: string) =>
+  z
+    .preprocess(
+      (v) => (v === 'true' ? true : v === 'false' ? false : v),
+      z.boolean({ error: 'expected true or false' }).default(false),
+    )
+    .describe(description);
+
 /**
  * A comma-separated env value, a JSON array of strings (as v0.3.0's pydantic settings read
  * `MQTT_TOPICS=["a/#","b/#"]`, issue 13) or a YAML list (at most 1000 entries).

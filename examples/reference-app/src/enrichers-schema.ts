@@ -1,5 +1,6 @@
 import { UNIT_GROUPS } from '@ha-ingestor/enrichers';
 import { z } from 'zod';
+import { flag, optionalRanged, ranged } from './config-values.js';
 import { closestName } from './suggest.js';
 
 /**
@@ -58,16 +59,6 @@ const names = (v: unknown): unknown => {
     .filter((s) => s.length > 0);
   return parts.length === 1 && parts[0]?.toLowerCase() === 'none' ? [] : parts;
 };
-
-const fromText = (value: unknown): unknown =>
-  typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-
-function int(min: number, max: number, description: string) {
-  const expected = `expected an integer from ${min} to ${max}`;
-  return z
-    .preprocess(fromText, z.number({ error: expected }).int({ error: expected }).min(min, expected).max(max, expected))
-    .describe(`${description}; ${min}–${max}`);
-}
 
 const httpUrl = (fallback: string, description: string) =>
   z
@@ -168,15 +159,8 @@ export const EnrichersConfigSchema = z
           .describe(
             `Quantities converted to one unit each (UNITS_CONVERT, comma-separated; \`none\` = numbers only): ${UNIT_GROUPS.join(', ')} → °C, W, kWh, hPa, m/s`,
           ),
-        decimalComma: z
-          .preprocess(
-            (v) => (v === 'true' ? true : v === 'false' ? false : v),
-            z.boolean({ error: 'expected true or false' }).default(false),
-          )
-          .describe('Read one decimal comma ("12,5") as a number (UNITS_DECIMAL_COMMA)'),
-        decimals: z
-          .preprocess(fromText, z.number({ error: 'expected an integer from 0 to 12' }).int().min(0).max(12).default(6))
-          .describe('Decimal places kept after a conversion (UNITS_DECIMALS); 0–12'),
+        decimalComma: flag('Read one decimal comma ("12,5") as a number (UNITS_DECIMAL_COMMA)'),
+        decimals: ranged('integer', 0, 12, 6, 'Decimal places kept after a conversion (UNITS_DECIMALS)'),
       })
       .prefault({}),
     haWeather: z
@@ -188,11 +172,12 @@ export const EnrichersConfigSchema = z
           .describe(
             "The weather.* entity attached as `weather` (HA_WEATHER_ENTITY); HA's default is weather.forecast_home",
           ),
-        maxAgeMinutes: int(
+        maxAgeMinutes: optionalRanged(
+          'integer',
           1,
           10_080,
           'Stop attaching the weather once its last update is this many minutes old (HA_WEATHER_MAX_AGE_MINUTES); default: no limit',
-        ).optional(),
+        ),
       })
       .prefault({}),
     haCalendar: z
@@ -217,17 +202,13 @@ export const EnrichersConfigSchema = z
           .describe(
             "Where OpenWeatherMap weather and air are fetched for (WEATHER_LOCATION, `lat,lon`); default: HA's home (get_config, needs HA_URL)",
           ),
-        cacheMinutes: z
-          .preprocess(
-            fromText,
-            z
-              .number({ error: 'expected an integer from 1 to 1440' })
-              .int({ error: 'expected an integer from 1 to 1440' })
-              .min(1, 'expected an integer from 1 to 1440')
-              .max(1440, 'expected an integer from 1 to 1440')
-              .default(10),
-          )
-          .describe('Minutes between OpenWeatherMap fetches, weather and air each (WEATHER_CACHE_MINUTES); 1–1440'),
+        cacheMinutes: ranged(
+          'integer',
+          1,
+          1440,
+          10,
+          'Minutes between OpenWeatherMap fetches, weather and air each (WEATHER_CACHE_MINUTES)',
+        ),
       })
       .prefault({}),
     openWeatherMap: z
