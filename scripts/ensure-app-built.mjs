@@ -31,7 +31,7 @@ function newestInput() {
   const files = [join(APP_DIR, 'tsup.config.ts'), join(APP_DIR, 'package.json')];
   files.push(...packages.map((dir) => join(dir, 'package.json')));
   let newest = Math.max(...files.filter((file) => existsSync(file)).map((file) => statSync(file).mtimeMs));
-  for (const dir of [join(APP_DIR, 'src'), ...packages.map((dir) => join(dir, 'src'))]) {
+  for (const dir of [join(APP_DIR, 'src'), join(APP_DIR, 'dashboard'), ...packages.map((dir) => join(dir, 'src'))]) {
     newest = Math.max(newest, newestIn(dir));
   }
   return newest;
@@ -40,6 +40,7 @@ function newestInput() {
 /** Why the app needs a build, or undefined when dist/ is newer than every input. */
 export function appStaleReason() {
   if (!existsSync(OUTPUT)) return 'dist/cli.js is missing';
+  if (!existsSync(join(APP_DIR, 'dist', 'dashboard', 'index.html'))) return 'dist/dashboard/ is missing';
   const built = statSync(OUTPUT).mtimeMs;
   return newestInput() > built ? 'sources changed since the last build' : undefined;
 }

@@ -23,6 +23,9 @@ import { validationSchema } from './validation.js';
 import { createEnrichers, useEnrichers } from './enrichers-config.js';
 import { influxContextFields } from './influx-context.js';
 
+/** The dead-letter file's name under DATA_DIR (the dashboard reads its tail). */
+export const DEAD_LETTER_FILE = 'dead-letter.ndjson';
+
 /** The assembled ingestor: the pipeline plus what the HTTP API and the CLI need. */
 export interface Ingestor {
   readonly pipeline: Pipeline;
@@ -136,6 +139,6 @@ export function createIngestor(config: AppConfig, logger: Logger, overrides: Ing
     sinks.push('file');
   }
 
-  const built = builder.build({ logger, deadLetter: { path: join(dataDir, 'dead-letter.ndjson') } });
+  const built = builder.build({ logger, deadLetter: { path: join(dataDir, DEAD_LETTER_FILE) } });
   return { pipeline: built, registry, sinks, sources: sources.map((s) => s.name) };
 }

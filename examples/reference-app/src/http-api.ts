@@ -3,6 +3,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { createReportingGuard, type ComponentHealth, type Guard, type Logger, type Pipeline } from '@ha-ingestor/core';
 import type { Registry } from 'prom-client';
 import { createAccessCheck, type HttpAccessOptions } from './http-auth.js';
+import { createDashboardRoutes, DASHBOARD_API_PATH, type DashboardRoutes } from './dashboard-routes.js';
 import { csvRows, jsonList, lpSlices, ndjsonLines } from './export-formats.js';
 import { readQuery } from './http-query.js';
 import { buildOpenApi, ENDPOINTS } from './http-routes.js';
@@ -33,6 +34,10 @@ export interface HttpApiDeps {
   readonly onEvents: (listener: (events: readonly RecentEvent[]) => void) => () => void;
   /** Clock for uptime and reconnect times. @default Date.now */
   readonly now?: () => number;
+  /** The dead-letter file the dashboard lists the latest records of. */
+  readonly deadLetterPath?: string;
+  /** The built dashboard's folder (tests); default: found next to the app. */
+  readonly dashboardDir?: string;
 }
 
 /** A running HTTP API. */
@@ -65,11 +70,19 @@ export async function startHttpApi(deps: HttpApiDeps, host: string, port: number
   const check = createAccessCheck(deps.access);
   const now = deps.now ?? Date.now;
   const sources = trackSourceStatus(deps.pipeline, now);
+  const dashboard = createDashboardRoutes({
+    ...deps,
+    sources,
+    guard,
+    now,
+    dir: deps.dashboardDir,
+  });
   const context: Context = {
     deps,
     now,
     startedAt: now(),
     sources,
+    dashboard,
     openApi: JSON.stringify(buildOpenApi(deps.version)),
     guard,
     sse,
@@ -121,6 +134,7 @@ export async function startHttpApi(deps: HttpApiDeps, host: string, port: number
     close: async () => {
       unsubscribe();
       sources.close();
+      dashboard.close();
       sse.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -135,6 +149,7 @@ interface Context {
   readonly now: () => number;
   readonly startedAt: number;
   readonly sources: SourceStatusTracker;
+  readonly dashboard: DashboardRoutes;
   /** Built once: it depends only on the version. */
   readonly openApi: string;
   readonly guard: Guard;
@@ -161,6 +176,7 @@ async function handle(ctx: Context, req: IncomingMessage, res: ServerResponse): 
     });
   }
   const path = url.pathname.replace(/\/+$/, '') || '/';
+  if (await ctx.dashboard.servePage(req, res, path)) return;
   const verdict = ctx.check(req, path);
   if (!verdict.allowed) {
     ctx.refuse(verdict.reason);
@@ -255,6 +271,8 @@ async function handle(ctx: Context, req: IncomingMessage, res: ServerResponse): 
     }
     case '/api/v1/config':
       return sendJson(res, 200, deps.maskedConfig());
+    case DASHBOARD_API_PATH:
+      return sendJson(res, 200, await ctx.dashboard.snapshot());
     case '/api/v1/openapi.json':
       res.writeHead(200, JSON_HEADERS);
       res.end(ctx.openApi);

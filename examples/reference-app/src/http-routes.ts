@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { QUERY_PARAMS } from './http-query.js';
+import { DashboardBody } from './dashboard-schema.js';
 import * as S from './http-schemas.js';
 
 /** One documented answer of a route: JSON validated by `schema`, or another content type. */
@@ -25,7 +26,7 @@ const BAD_QUERY = error('Unknown, repeated or malformed query parameter');
 export const ROUTES: readonly RouteSpec[] = [
   {
     path: '/',
-    summary: 'Service name, version and routes',
+    summary: 'Service name, version and routes (a browser asking for text/html gets the web dashboard)',
     token: false,
     responses: { 200: { description: 'Index', schema: S.IndexBody } },
   },
@@ -98,6 +99,12 @@ export const ROUTES: readonly RouteSpec[] = [
       200: { description: 'The export, in `format`', contentType: 'application/x-ndjson' },
       400: BAD_QUERY,
     },
+  },
+  {
+    path: '/api/v1/dashboard',
+    summary: 'What the web dashboard shows: totals, events/s over 15 minutes, sources, sinks, lag, dead letters',
+    token: true,
+    responses: { 200: { description: 'Dashboard snapshot', schema: DashboardBody }, 400: BAD_QUERY },
   },
   {
     path: '/api/v1/openapi.json',

@@ -1,6 +1,7 @@
 import { collectDefaultMetrics } from 'prom-client';
 import { createReportingGuard, type Logger, type PipelineStats } from '@ha-ingestor/core';
-import { createIngestor, type Ingestor, type IngestorOverrides } from './app.js';
+import { join } from 'node:path';
+import { createIngestor, DEAD_LETTER_FILE, type Ingestor, type IngestorOverrides } from './app.js';
 import { maskedConfig, type AppConfig } from './config.js';
 import { startHttpApi } from './http-api.js';
 import { assertSafeExposure, isLoopbackHost } from './http-auth.js';
@@ -72,6 +73,7 @@ export async function startService(
         heartbeatMs: Math.round(config.http.sseHeartbeatS * 1000),
       },
       maxConnections: config.http.maxConnections,
+      deadLetterPath: join(config.dataDir, DEAD_LETTER_FILE),
     },
     config.http.host,
     config.http.port,
