@@ -46,7 +46,11 @@ export function createDashboardAssets(dir: string | undefined): DashboardAssets 
   const load = async (name: string) => {
     let entry = cache.get(name);
     if (entry === undefined && dir !== undefined) {
-      const plain = await readFile(join(dir, name));
+      const plain = await readFile(join(dir, name)).catch((error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return undefined;
+        throw error;
+      });
+      if (plain === undefined) return undefined;
       const gzip = await readFile(join(dir, `${name}.gz`)).catch(() => undefined);
       cache.set(name, (entry = { plain, gzip }));
     }

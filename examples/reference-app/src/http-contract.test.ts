@@ -13,6 +13,7 @@ import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { get, startTestApi, stateEvent, type TestApi, type TestApiOptions } from '../test/http-harness.js';
+import { DashboardBody } from './dashboard-schema.js';
 import { ROUTES } from './http-routes.js';
 import * as S from './http-schemas.js';
 
@@ -97,6 +98,7 @@ describe('HTTP API contract (issue 13)', () => {
     expectAnswer(await get(api.port, '/api/v1/events/recent'), '/api/v1/events/recent', 200, S.RecentBody);
     expectAnswer(await get(api.port, '/api/v1/stats'), '/api/v1/stats', 200, S.StatsBody);
     expectAnswer(await get(api.port, '/api/v1/config'), '/api/v1/config', 200, S.ConfigBody);
+    expectAnswer(await get(api.port, '/api/v1/dashboard'), '/api/v1/dashboard', 200, DashboardBody);
     expectAnswer(await get(api.port, '/api/v1/openapi.json'), '/api/v1/openapi.json', 200, S.OpenApiBody);
     const metrics = await get(api.port, '/metrics');
     expectAnswer(metrics, '/metrics', 200);

@@ -30,6 +30,8 @@ export interface TestApiOptions {
   readonly pipeline?: Pipeline;
   readonly now?: () => number;
   readonly maskedConfig?: () => unknown;
+  /** The built dashboard's folder (default: found next to the app, as in production). */
+  readonly dashboardDir?: string;
 }
 
 /** Starts the real HTTP API (real sockets, loopback, port 0). */
@@ -49,6 +51,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
       access: { allowedHosts: [], ...options.access },
       sse: { maxClients: 4, maxBufferedBytes: 64 * 1024, heartbeatMs: 15_000, ...options.sse },
       maxConnections: options.maxConnections ?? 64,
+      ...(options.dashboardDir === undefined ? {} : { dashboardDir: options.dashboardDir }),
       toLineProtocol: (events) => events.map((e) => `m value=1 ${String(e['time_fired'])}\n`).join(''),
       onEvents: (listener) => {
         listeners.add(listener);
