@@ -75,6 +75,8 @@ export async function runDemo(options: DemoOptions): Promise<{ stats: PipelineSt
   });
   simulator.startGenerator({ ratePerSecond: options.ratePerSecond ?? 50 });
 
+  // Issue 15: the first line is the page to open, so it is the one a person sees and can click.
+  options.print(`Dashboard: ${service.url}/  (open it in a browser)`);
   options.print(`ha-ingestor demo ${options.version}`);
   options.print(`  HA simulator     ${simulator.url}`);
   options.print(`  MQTT broker      ${mqttUrl} (statestream under homeassistant/#)`);
