@@ -143,6 +143,9 @@ missing_packages() {
   command -v victoria-metrics >/dev/null || out+=(victoria-metrics)
   # Optional `influx` CLI for the influx -import injection test (issue 11): installed only where we can (root).
   command -v influx >/dev/null || [[ "$(id -u)" != 0 ]] || out+=(influxdb-client)
+  # Debian's chromium for the dashboard's browser tests (issue 15; playwright's own browser downloads are
+  # unreachable): installed where we can (root); the tests fail under CI=true without it.
+  [[ -x "${CHROMIUM_PATH:-/usr/bin/chromium}" ]] || [[ "$(id -u)" != 0 ]] || out+=(chromium)
   printf '%s\n' "${out[@]}"
 }
 

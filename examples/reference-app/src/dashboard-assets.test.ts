@@ -79,7 +79,12 @@ describe('dashboard page routes (issue 15)', () => {
 
   it('serves only its own files: anything else under /dashboard/ is a 404, traversal included', async () => {
     const api = await start();
-    for (const path of ['/dashboard/secret.txt', '/dashboard/..%2Fsecret.txt', '/dashboard/../package.json', '/dashboard'])
+    for (const path of [
+      '/dashboard/secret.txt',
+      '/dashboard/..%2Fsecret.txt',
+      '/dashboard/../package.json',
+      '/dashboard',
+    ])
       expect((await get(api.port, path)).status, path).toBe(404);
   });
 

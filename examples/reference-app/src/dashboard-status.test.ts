@@ -97,7 +97,10 @@ describe('dashboard status (issue 15)', () => {
     const at = TEST_EVENT_TIME + 7_000;
     publish([
       makeStateChanged({ time_fired: at, provenance: { source: 'ha-websocket', mode: 'backfill', receivedAt: at } }),
-      makeStateChanged({ time_fired: at - 1_000, provenance: { source: 'ha-websocket', mode: 'live', receivedAt: at } }),
+      makeStateChanged({
+        time_fired: at - 1_000,
+        provenance: { source: 'ha-websocket', mode: 'live', receivedAt: at },
+      }),
     ]);
     publish(
       Array.from({ length: MAX_TRACKED_SOURCES + 5 }, (_, i) =>
@@ -121,13 +124,24 @@ describe('readDeadLetterTail', () => {
       ...Array.from({ length: 200 }, () => filler), // ~200 kB: only the last 64 KiB is read
       'not json',
       ...Array.from({ length: 25 }, (_, i) =>
-        JSON.stringify({ time: `2026-01-01T00:00:${String(i).padStart(2, '0')}Z`, stage: 'sink:influx', reason: `r${i}`, message: 'm'.repeat(500), raw: { big: 'y'.repeat(100) } }),
+        JSON.stringify({
+          time: `2026-01-01T00:00:${String(i).padStart(2, '0')}Z`,
+          stage: 'sink:influx',
+          reason: `r${i}`,
+          message: 'm'.repeat(500),
+          raw: { big: 'y'.repeat(100) },
+        }),
       ),
     ];
     await writeFile(path, `${lines.join('\n')}\n`);
     const tail = await readDeadLetterTail(path, 20);
     expect(tail).toHaveLength(20);
-    expect(tail[0]).toEqual({ time: '2026-01-01T00:00:24Z', stage: 'sink:influx', reason: 'r24', message: 'm'.repeat(300) });
+    expect(tail[0]).toEqual({
+      time: '2026-01-01T00:00:24Z',
+      stage: 'sink:influx',
+      reason: 'r24',
+      message: 'm'.repeat(300),
+    });
     expect(tail.map((r) => r.reason)).toEqual(Array.from({ length: 20 }, (_, i) => `r${24 - i}`));
     expect(Object.keys(tail[0] ?? {})).not.toContain('raw');
   });

@@ -113,7 +113,9 @@ function renderSnapshot(s: DashboardSnapshot): void {
   ];
   ui.totals.replaceChildren(
     ...cards.map(([label, value, key]) =>
-      h('div', { class: `card${key === 'dropped' && s.totals.dropped > 0 ? ' bad' : ''}`, 'data-total': key },
+      h(
+        'div',
+        { class: `card${key === 'dropped' && s.totals.dropped > 0 ? ' bad' : ''}`, 'data-total': key },
         h('dt', {}, label),
         h('dd', {}, value),
       ),
@@ -125,7 +127,10 @@ function renderSnapshot(s: DashboardSnapshot): void {
     ['source', 'state', 'reconnects', 'last event', 'backfill', 'detail'],
     s.sources.map((src) => [
       src.name,
-      badge(src.connected ? 'ok' : src.status === 'down' ? 'down' : 'degraded', src.connected ? 'connected' : 'disconnected'),
+      badge(
+        src.connected ? 'ok' : src.status === 'down' ? 'down' : 'degraded',
+        src.connected ? 'connected' : 'disconnected',
+      ),
       num(src.reconnects),
       ago(src.last_event_at, s.now),
       src.backfilled === 0 ? '–' : `${num(src.backfilled)} replayed, newest ${ago(src.last_backfill_at, s.now)}`,
@@ -163,8 +168,22 @@ function renderSnapshot(s: DashboardSnapshot): void {
 // --- events ---
 
 const BASE_FIELDS = new Set([
-  'event_type', 'entity_id', 'domain', 'object_id', 'state', 'old_state', 'attributes', 'last_changed',
-  'last_updated', 'last_reported', 'context', 'time_fired', 'origin', 'provenance', 'key', 'data',
+  'event_type',
+  'entity_id',
+  'domain',
+  'object_id',
+  'state',
+  'old_state',
+  'attributes',
+  'last_changed',
+  'last_updated',
+  'last_reported',
+  'context',
+  'time_fired',
+  'origin',
+  'provenance',
+  'key',
+  'data',
 ]);
 
 function addEvents(list: readonly unknown[]): void {
@@ -198,7 +217,9 @@ function enrichment(e: LiveEvent): HTMLElement {
   return h(
     'span',
     { class: 'chips' },
-    ...fields.map(([k, v]) => h('span', { class: 'chip' }, `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)),
+    ...fields.map(([k, v]) =>
+      h('span', { class: 'chip' }, `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`),
+    ),
   );
 }
 
@@ -211,7 +232,12 @@ async function streamEvents(signal: AbortSignal): Promise<void> {
       const recent = await getJson<{ events: unknown[] }>(`api/v1/events/recent?limit=${MAX_EVENTS}`, signal);
       events.length = 0;
       addEvents(recent.events.slice().reverse());
-      await readEventStream('api/v1/events/stream', (data) => addEvents([data]), () => (delay = 1000), signal);
+      await readEventStream(
+        'api/v1/events/stream',
+        (data) => addEvents([data]),
+        () => (delay = 1000),
+        signal,
+      );
     } catch (error) {
       if (signal.aborted) return;
       onFailure(error);

@@ -87,7 +87,10 @@ export async function startDashboardApp(options: { apiToken?: string; ratePerSec
  * A stand-in for HA's ingress proxy: serves `target` below `prefix` (`/api/hassio_ingress/<token>/`),
  * stripping it from each request as the Supervisor does, and streams answers through (SSE included).
  */
-export async function startPrefixProxy(target: string, prefix: string): Promise<{ url: string; close: () => Promise<void> }> {
+export async function startPrefixProxy(
+  target: string,
+  prefix: string,
+): Promise<{ url: string; close: () => Promise<void> }> {
   const to = new URL(target);
   const server: Server = createServer((req, res) => {
     const path = req.url ?? '/';
@@ -96,7 +99,13 @@ export async function startPrefixProxy(target: string, prefix: string): Promise<
       return;
     }
     const upstream = request(
-      { host: to.hostname, port: to.port, path: `/${path.slice(prefix.length)}`, method: req.method, headers: { ...req.headers, host: to.host } },
+      {
+        host: to.hostname,
+        port: to.port,
+        path: `/${path.slice(prefix.length)}`,
+        method: req.method,
+        headers: { ...req.headers, host: to.host },
+      },
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
