@@ -49,7 +49,7 @@ describe('the deployed app (scripts/deploy-app.mjs into a temp dir, run from an 
   it('installs the bin with production dependencies only: no workspace packages, no tsx, no TypeScript', () => {
     expect(existsSync(bin)).toBe(true);
     const modules = join(target, 'node_modules');
-    for (const name of ['@ha-ingestor', 'tsx', 'typescript', 'tsup', 'vitest']) {
+    for (const name of ['@ha-ingestor', 'tsx', 'typescript', 'tsup', 'vitest', 'uplot', 'esbuild', 'playwright-core']) {
       expect(existsSync(join(modules, name)), name).toBe(false);
     }
     for (const name of ['ws', 'mqtt', 'zod', 'pino', 'aedes', '@influxdata/influxdb-client']) {
@@ -58,6 +58,9 @@ describe('the deployed app (scripts/deploy-app.mjs into a temp dir, run from an 
     const installed = join(modules, 'ha-ingestor');
     expect(existsSync(join(installed, 'dist', 'cli.js'))).toBe(true);
     expect(existsSync(join(installed, 'src'))).toBe(false);
+    // Issue 15: the dashboard is built into the package (uPlot bundled), nothing is fetched at run time.
+    for (const name of ['index.html', 'app.js', 'app.css', 'app.js.gz'])
+      expect(existsSync(join(installed, 'dist', 'dashboard', name)), name).toBe(true);
   });
 
   it('`ha-ingestor --version` prints the package version', async () => {
@@ -93,6 +96,15 @@ describe('the deployed app (scripts/deploy-app.mjs into a temp dir, run from an 
   it('`ha-ingestor demo --for 10` exits 0 with events written and none lost', async () => {
     const dataDir = join(scratch, 'demo-data');
     const p = cli(['demo', '--for', '10', '--port', '0'], { DATA_DIR: dataDir });
+    // The first line is the dashboard's URL, and the installed package serves the page and its script.
+    const url = await waitFor(() => /^Dashboard: (\S+) /m.exec(p.output())?.[1], 'the dashboard URL', {
+      until: (u): u is string => u !== undefined,
+      timeoutMs: 30_000,
+    });
+    const page = await fetch(url, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('./dashboard/app.js');
+    expect((await fetch(new URL('dashboard/app.js', url))).status).toBe(200);
     const code = await p.exited;
     const out = p.output();
     expect(code, out).toBe(0);
