@@ -98,6 +98,8 @@ async function pollSnapshot(): Promise<void> {
 }
 
 function renderSnapshot(s: DashboardSnapshot): void {
+  // When the data shown was taken (server clock): lets a reader, or a test, tell a fresh snapshot.
+  document.body.dataset['snapshotAt'] = String(s.now);
   ui.version.textContent = `v${s.version}`;
   ui.uptime.textContent = `up ${duration(s.uptime_seconds * 1000)}`;
   const rate = s.events_per_second.at(-1) ?? 0;

@@ -113,6 +113,10 @@ describe.skipIf(!chromiumAvailable())('web dashboard in chromium (issue 15)', ()
     await sourceCell(page, 'ha-websocket', 2).filter({ hasText: 'connected' }).waitFor({ timeout: 15_000 });
     expect(await sourceCell(page, 'ha-websocket', 3).textContent()).toBe('0');
 
+    // Worst case on purpose: the drop happens right after a snapshot landed, so the page learns of it only
+    // from the next one (a page polling every 5 s or more fails here every time).
+    const shown = await page.getAttribute('body', 'data-snapshot-at');
+    await page.locator(`body:not([data-snapshot-at="${shown ?? ''}"])`).waitFor({ timeout: 10_000 });
     let shownAfterMs = Number.NaN;
     await sim.faults.restart({
       whileDown: async () => {
