@@ -217,6 +217,7 @@ describe.skipIf(!chromiumAvailable())('web dashboard in chromium (issue 15)', ()
     await page.emulateMedia({ colorScheme: 'dark' });
     expect(await background()).toBeLessThan(60);
     await page.setViewportSize({ width: 1280, height: 900 });
+    await page.locator('#chart-title').evaluate((el) => el.scrollIntoView());
     await page.screenshot({ path: join(ARTIFACTS_DIR, 'dashboard-dark.png'), fullPage: false });
     expect(errors).toEqual([]);
   });
