@@ -32,6 +32,7 @@ export async function* queryLines(req: QueryRequest): AsyncGenerator<string> {
   // guard-exempt: controller.abort() does not throw; fetch turns it into a rejection we map below
   req.signal.addEventListener('abort', onAbort, { once: true });
   if (req.signal.aborted) controller.abort();
+  // guard-exempt: sets a flag and aborts our own controller; neither can throw
   const timer = setTimeout(() => {
     timedOut = true;
     controller.abort();
