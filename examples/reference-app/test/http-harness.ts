@@ -30,6 +30,8 @@ export interface TestApiOptions {
   readonly pipeline?: Pipeline;
   readonly now?: () => number;
   readonly maskedConfig?: () => unknown;
+  /** Serve /api/v1/export from this database (issue 17). */
+  readonly storeExport?: HttpApiDeps['storeExport'];
 }
 
 /** Starts the real HTTP API (real sockets, loopback, port 0). */
@@ -44,6 +46,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
       registry: built.metrics.registry,
       maskedConfig: options.maskedConfig ?? (() => ({ http: { apiToken: '***' } })),
       ...(options.now === undefined ? {} : { now: options.now }),
+      ...(options.storeExport === undefined ? {} : { storeExport: options.storeExport }),
       logger: options.logger ?? noopLogger,
       version: '0.0.0-test',
       access: { allowedHosts: [], ...options.access },
