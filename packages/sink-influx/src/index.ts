@@ -29,4 +29,4 @@ export type { ReadRangeOptions, ResolvedReadRangeOptions } from './read/options.
 export { toStoredRow } from './read/rows.js';
 export type { StoredStateRow, StoredValue, StoredSchemaKind } from './read/rows.js';
 export { readInfluxAttributeKeys } from './read/attribute-keys.js';
-export type { AttributeKeys, AttributeType } from './read/attribute-keys.js';
+export type { AttributeKeys, AttributeKeysOptions, AttributeType } from './read/attribute-keys.js';

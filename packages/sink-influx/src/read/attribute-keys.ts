@@ -15,6 +15,14 @@ export interface AttributeKeys {
   readonly complete: boolean;
 }
 
+/** Options of {@link readInfluxAttributeKeys} besides the server. */
+export interface AttributeKeysOptions {
+  /** Aborts the two queries. */
+  readonly signal?: AbortSignal;
+  /** Names collected at most. @default 1000 */
+  readonly maxKeys?: number;
+}
+
 /**
  * The attribute names rows of this database can carry (the inverse names of {@link toStoredRow}), with
  * their types, from `SHOW FIELD KEYS` and `SHOW TAG KEYS` (v1; database-wide, not limited to the
@@ -23,7 +31,7 @@ export interface AttributeKeys {
  */
 export async function readInfluxAttributeKeys(
   options: ReadRangeOptions,
-  { signal = new AbortController().signal, maxKeys = 1000 }: { signal?: AbortSignal; maxKeys?: number } = {},
+  { signal = new AbortController().signal, maxKeys = 1000 }: AttributeKeysOptions = {},
 ): Promise<AttributeKeys | undefined> {
   const o = parseOptions(ReadRangeOptionsSchema, options, 'influx-read');
   if (o.apiVersion !== '1') return undefined;
