@@ -31,6 +31,26 @@ describe('parseArgs', () => {
     expect(() => parseArgs(['import', '--start', 'x'])).toThrow(/--start and --end/);
     expect(() => parseArgs(['run', '--config'])).toThrow(/--config needs a value/);
   });
+  it('parses export with format, out and the --json flag; its options belong to export only', () => {
+    expect(
+      parseArgs([
+        'export',
+        '--start',
+        'a',
+        '--end',
+        'b',
+        '--format',
+        'csv',
+        '--out',
+        '-',
+        '--json',
+        '--entities',
+        'sensor.*',
+      ]),
+    ).toEqual({ command: 'export', start: 'a', end: 'b', format: 'csv', out: '-', json: true, entities: ['sensor.*'] });
+    expect(() => parseArgs(['export', '--start', 'a'])).toThrow(/export needs --start and --end/);
+    expect(() => parseArgs(['import', '--start', 'a', '--end', 'b', '--format', 'csv'])).toThrow(/belong to export/);
+  });
   it('defaults to help', () => {
     expect(parseArgs([]).command).toBe('help');
     expect(parseArgs(['--version']).command).toBe('version');

@@ -1,12 +1,17 @@
 /** Parsed command line of the `ha-ingestor` CLI. */
 export interface CliArgs {
-  readonly command: 'run' | 'demo' | 'import' | 'check-config' | 'help' | 'version';
+  readonly command: 'run' | 'demo' | 'import' | 'export' | 'check-config' | 'help' | 'version';
   readonly config?: string;
   readonly forSeconds?: number;
   readonly start?: string;
   readonly end?: string;
   readonly entities?: readonly string[];
   readonly port?: number;
+  /** export: `--format` (checked by the command) and `--out` (a file or `-`). */
+  readonly format?: string;
+  readonly out?: string;
+  /** export: `--json` progress lines on stderr. */
+  readonly json?: boolean;
 }
 
 export const USAGE = `Usage: ha-ingestor <command> [options]
@@ -17,6 +22,10 @@ Commands:
                                       broker, file sink and HTTP API; no external services needed
   import --start <iso> --end <iso> [--entities a,b] [--config file.yaml]
                                       Import HA history through the same pipeline (same points as live)
+  export --start <iso> --end <iso> [--entities a,b] [--format parquet|csv|ndjson|json|lp] [--out <file|->]
+         [--json] [--config file.yaml]
+                                      Export a time range from the configured InfluxDB (default ndjson to
+                                      stdout); progress on stderr (--json: as JSON lines)
   check-config [--config file.yaml]   Validate and print the effective config (secrets masked)
   help | --help                       This text
   version | --version                 Print the version`;
@@ -28,6 +37,10 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   const values = new Map<string, string>();
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i] as string;
+    if (arg === '--json') {
+      values.set('json', 'true'); // the one flag without a value
+      continue;
+    }
     if (!arg.startsWith('--')) throw new Error(`unexpected argument ${JSON.stringify(arg)}\n\n${USAGE}`);
     const eq = arg.indexOf('=');
     const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
@@ -37,7 +50,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
       if (value === undefined || value.startsWith('--')) throw new Error(`--${name} needs a value`);
       i++;
     }
-    if (!['config', 'for', 'start', 'end', 'entities', 'port'].includes(name))
+    if (!['config', 'for', 'start', 'end', 'entities', 'port', 'format', 'out'].includes(name))
       throw new Error(`unknown option --${name}\n\n${USAGE}`);
     values.set(name, value);
   }
@@ -51,8 +64,10 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
     throw new Error(`--port expects an integer 0–65535 (got ${JSON.stringify(portValue)})`);
   }
-  if (command === 'import' && (!values.has('start') || !values.has('end')))
-    throw new Error('import needs --start and --end (ISO 8601 times)');
+  if ((command === 'import' || command === 'export') && (!values.has('start') || !values.has('end')))
+    throw new Error(`${command} needs --start and --end (ISO 8601 times)`);
+  if (command !== 'export' && ['format', 'out', 'json'].some((k) => values.has(k)))
+    throw new Error(`--format, --out and --json belong to export\n\n${USAGE}`);
   const entities = values
     .get('entities')
     ?.split(',')
@@ -66,6 +81,9 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     ...(values.has('end') ? { end: values.get('end') as string } : {}),
     ...(entities === undefined ? {} : { entities }),
     ...(port === undefined ? {} : { port }),
+    ...(values.has('format') ? { format: values.get('format') as string } : {}),
+    ...(values.has('out') ? { out: values.get('out') as string } : {}),
+    ...(values.has('json') ? { json: true } : {}),
   };
 }
 
@@ -85,6 +103,7 @@ function normaliseCommand(first: string | undefined): CliArgs['command'] {
     case 'run':
     case 'demo':
     case 'import':
+    case 'export':
     case 'check-config':
       return first;
     default:

@@ -6,6 +6,7 @@ import { errorMessage, isSdkError, redactSecrets } from '@ha-ingestor/core';
 import { parseArgs, USAGE, type CliArgs } from './cli-args.js';
 import { envWarnings, loadConfig, maskedConfig } from './config.js';
 import { assertSafeExposure } from './http-auth.js';
+import { runExportCommand } from './export/export-command.js';
 import { runImport } from './import.js';
 import { createAppLogger } from './logging.js';
 import { startService, stopOnSignals } from './service.js';
@@ -78,6 +79,10 @@ async function main(argv: readonly string[]): Promise<number> {
       });
       print(finalSummary(stats, 0));
       return stats.failed === 0 ? 0 : 1;
+    }
+    case 'export': {
+      const config = await loadConfig(args.config === undefined ? {} : { file: args.config });
+      return runExportCommand(config, args);
     }
   }
 }

@@ -4,7 +4,9 @@ import { createReportingGuard, type ComponentHealth, type Guard, type Logger, ty
 import type { Registry } from 'prom-client';
 import { createAccessCheck, type HttpAccessOptions } from './http-auth.js';
 import { createDashboardRoutes, DASHBOARD_API_PATH, type DashboardRoutes } from './dashboard-routes.js';
-import { csvRows, jsonList, lpSlices, ndjsonLines } from './export-formats.js';
+import { jsonList } from './export-formats.js';
+import { createStoreExportHandler, type StoreExportHandler, type StoreExportService } from './export/http-export.js';
+import { exportRing } from './export/ring-export.js';
 import { readQuery } from './http-query.js';
 import { buildOpenApi, ENDPOINTS } from './http-routes.js';
 import { streamBody } from './http-stream.js';
@@ -32,6 +34,8 @@ export interface HttpApiDeps {
   readonly extraStats?: () => Record<string, unknown>;
   /** Subscribe to newly processed events (for SSE); returns an unsubscribe function. */
   readonly onEvents: (listener: (events: readonly RecentEvent[]) => void) => () => void;
+  /** `/api/v1/export` reads the database when set (issue 17); without it, the recent-events ring. */
+  readonly storeExport?: StoreExportService;
   /** Clock for uptime and reconnect times. @default Date.now */
   readonly now?: () => number;
   /** The dead-letter file the dashboard lists the latest records of. */
@@ -89,6 +93,15 @@ export async function startHttpApi(deps: HttpApiDeps, host: string, port: number
     check,
     refuse: (reason) => refused.inc({ reason }),
     onStall: () => aborted.inc({ reason: 'stalled' }),
+    ...(deps.storeExport === undefined
+      ? {}
+      : {
+          storeExport: createStoreExportHandler(deps.storeExport, {
+            logger: deps.logger,
+            refuse: (reason) => refused.inc({ reason }),
+            sendJson,
+          }),
+        }),
   };
 
   // Headers are capped by Node (16 KiB); requests with a body are refused unread (405), and slow senders
@@ -157,6 +170,7 @@ interface Context {
   readonly check: ReturnType<typeof createAccessCheck>;
   readonly refuse: (reason: string) => void;
   readonly onStall: () => void;
+  readonly storeExport?: StoreExportHandler;
 }
 
 async function handle(ctx: Context, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -296,19 +310,15 @@ async function handle(ctx: Context, req: IncomingMessage, res: ServerResponse): 
       res.setHeader('retry-after', '10');
       return sendJson(res, 503, { error: 'too many event stream clients (SSE_MAX_CLIENTS); try again later' });
     }
-    case '/api/v1/export': {
-      const events = deps.recent.list(query.filter, query.limit).reverse();
-      const pieces =
-        query.format === 'csv'
-          ? csvRows(events)
-          : query.format === 'lp'
-            ? lpSlices(events, deps.toLineProtocol)
-            : ndjsonLines(events);
-      const type = query.format === 'csv' ? 'text/csv' : query.format === 'lp' ? 'text/plain' : 'application/x-ndjson';
-      res.writeHead(200, { 'content-type': `${type}; charset=utf-8`, 'x-content-type-options': 'nosniff' });
-      await streamBody(res, pieces, { guard: ctx.guard, onStall: ctx.onStall });
-      return;
-    }
+    case '/api/v1/export':
+      if (ctx.storeExport !== undefined) return ctx.storeExport(req, res, url);
+      return exportRing(res, url, query, {
+        recent: deps.recent,
+        toLineProtocol: deps.toLineProtocol,
+        guard: ctx.guard,
+        onStall: ctx.onStall,
+        sendJson,
+      });
     default:
       return sendJson(res, 404, { error: `no route ${JSON.stringify(path.slice(0, 100))}`, endpoints: ENDPOINTS });
   }

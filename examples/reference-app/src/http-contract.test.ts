@@ -1,4 +1,6 @@
 import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import {
   ErrorCode,
   pipeline,
@@ -109,6 +111,44 @@ describe('HTTP API contract (issue 13)', () => {
     const stream = (await get(api.port, '/api/v1/events/stream', {}, 'HEAD')).status;
     expect(stream).toBe(200);
     covered.add('/api/v1/events/stream 200');
+  });
+
+  it('/api/v1/export with a database: 502 when the query fails before the first byte, 503 + Retry-After past two exports', async () => {
+    const range = 'start=2026-01-01T00:00:00Z&end=2026-01-02T00:00:00Z';
+    const down = await start({
+      storeExport: {
+        database: { url: 'http://127.0.0.1:9', apiVersion: '1', database: 'ha', password: 'pw-s3cret', username: 'u' },
+        toLineProtocol: () => '',
+      },
+    });
+    const failed = await get(down.port, `/api/v1/export?${range}`);
+    expect(expectAnswer(failed, '/api/v1/export', 502, S.ErrorBody)?.error).toMatch(/CONNECTION_LOST/);
+    expect(failed.body).not.toContain('pw-s3cret');
+    // A database that accepts the query and never answers: two exports wait, the third is refused.
+    let queries = 0;
+    const hanging = createServer(() => void queries++);
+    await new Promise<void>((resolve) => hanging.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => {
+      hanging.closeAllConnections();
+      return new Promise<void>((resolve) => hanging.close(() => resolve()));
+    });
+    const api = await start({
+      storeExport: {
+        database: {
+          url: `http://127.0.0.1:${(hanging.address() as AddressInfo).port}`,
+          apiVersion: '1',
+          database: 'ha',
+        },
+        toLineProtocol: () => '',
+      },
+    });
+    const waiting = [1, 2].map(() => get(api.port, `/api/v1/export?${range}&format=ndjson`).catch((e: unknown) => e));
+    await waitFor(() => queries >= 2, 'two export queries at the database');
+    const busy = await get(api.port, `/api/v1/export?${range}`);
+    expectAnswer(busy, '/api/v1/export', 503, S.ErrorBody);
+    expect(busy.headers['retry-after']).toBe('30');
+    await api.close();
+    await Promise.all(waiting);
   });
 
   it('answers 400 on every /api/v1 route given an unknown query parameter', async () => {

@@ -4,7 +4,7 @@ import type { RecentFilter } from './recent.js';
 export const QUERY_PARAMS: Readonly<Record<string, readonly string[]>> = {
   '/api/v1/events/recent': ['limit', 'entity_id', 'domain', 'event_type'],
   '/api/v1/events/stream': ['entity_id', 'domain', 'event_type'],
-  '/api/v1/export': ['format', 'limit', 'entity_id', 'domain', 'event_type'],
+  '/api/v1/export': ['format', 'limit', 'entity_id', 'domain', 'event_type', 'start', 'end', 'entities'],
 };
 
 /** What a route's query parsed into, or the 400 message. */
@@ -46,8 +46,8 @@ export function readQuery(url: URL, route: string, defaultLimit: number): QueryR
     return { ok: false, error: `limit must be an integer between 1 and 10000 (got ${quote(rawLimit)})` };
   }
   const format = url.searchParams.get('format') ?? 'ndjson';
-  if (!['ndjson', 'csv', 'lp'].includes(format))
-    return { ok: false, error: `format must be one of ndjson, csv, lp (got ${quote(format)})` };
+  if (!['ndjson', 'csv', 'lp', 'json', 'parquet'].includes(format))
+    return { ok: false, error: `format must be one of ndjson, csv, lp, json, parquet (got ${quote(format)})` };
   return { ok: true, filter, limit, format };
 }
 

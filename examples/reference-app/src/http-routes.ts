@@ -93,11 +93,17 @@ export const ROUTES: readonly RouteSpec[] = [
   },
   {
     path: '/api/v1/export',
-    summary: 'Recent events, oldest first, as NDJSON, CSV or InfluxDB line protocol (streamed)',
+    summary:
+      'A time range from the database (InfluxDB configured) as NDJSON, JSON, CSV, line protocol or Parquet, streamed as an attachment; without a database, the recent-events ring',
     token: true,
     responses: {
-      200: { description: 'The export, in `format`', contentType: 'application/x-ndjson' },
-      400: BAD_QUERY,
+      200: {
+        description: 'The export, in `format` (`Content-Disposition: attachment`)',
+        contentType: 'application/x-ndjson',
+      },
+      400: error('Unknown, repeated or malformed query parameter; bad or reversed start/end; an unavailable format'),
+      502: error('The database refused or failed the query before the first byte was sent'),
+      503: error('Two exports are running; Retry-After says when to try again'),
     },
   },
   {
@@ -126,8 +132,20 @@ const PARAM_DOC: Readonly<Record<string, { description: string; schema: Record<s
   domain: { description: 'Only this domain (`sensor`)', schema: { type: 'string', maxLength: 255 } },
   event_type: { description: 'Only this event type', schema: { type: 'string', maxLength: 255 } },
   format: {
-    description: 'Export format',
-    schema: { type: 'string', enum: ['ndjson', 'csv', 'lp'], default: 'ndjson' },
+    description: 'Export format (`parquet` needs the database and sink-parquet)',
+    schema: { type: 'string', enum: ['ndjson', 'csv', 'lp', 'json', 'parquet'], default: 'ndjson' },
+  },
+  start: {
+    description: 'Start of the range, ISO 8601 (inclusive); with a database, required',
+    schema: { type: 'string', maxLength: 64 },
+  },
+  end: {
+    description: 'End of the range, ISO 8601 (exclusive); with a database, required',
+    schema: { type: 'string', maxLength: 64 },
+  },
+  entities: {
+    description: 'Comma-separated entity ids or globs (`sensor.*_battery`)',
+    schema: { type: 'string', maxLength: 16384 },
   },
 };
 

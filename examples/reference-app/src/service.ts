@@ -3,6 +3,7 @@ import { createReportingGuard, type Logger, type PipelineStats } from '@ha-inges
 import { join } from 'node:path';
 import { createIngestor, DEAD_LETTER_FILE, type Ingestor, type IngestorOverrides } from './app.js';
 import { maskedConfig, type AppConfig } from './config.js';
+import { storeExportOf } from './export/store-export.js';
 import { startHttpApi } from './http-api.js';
 import { assertSafeExposure, isLoopbackHost } from './http-auth.js';
 import { createLineProtocolExporter } from './lp-export.js';
@@ -58,6 +59,7 @@ export async function startService(
       version: options.version,
       maskedConfig: () => maskedConfig(config),
       toLineProtocol: createLineProtocolExporter({ kind: config.influx.schema }, config.influx.precision),
+      ...storeExportOf(config),
       onEvents: (listener) => {
         listeners.add(listener);
         return () => listeners.delete(listener);

@@ -32,6 +32,8 @@ export interface TestApiOptions {
   readonly maskedConfig?: () => unknown;
   /** The built dashboard's folder (default: found next to the app, as in production). */
   readonly dashboardDir?: string;
+  /** Serve /api/v1/export from this database (issue 17). */
+  readonly storeExport?: HttpApiDeps['storeExport'];
 }
 
 /** Starts the real HTTP API (real sockets, loopback, port 0). */
@@ -46,6 +48,7 @@ export async function startTestApi(options: TestApiOptions = {}): Promise<TestAp
       registry: built.metrics.registry,
       maskedConfig: options.maskedConfig ?? (() => ({ http: { apiToken: '***' } })),
       ...(options.now === undefined ? {} : { now: options.now }),
+      ...(options.storeExport === undefined ? {} : { storeExport: options.storeExport }),
       logger: options.logger ?? noopLogger,
       version: '0.0.0-test',
       access: { allowedHosts: [], ...options.access },
