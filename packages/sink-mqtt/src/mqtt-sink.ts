@@ -146,6 +146,9 @@ function encode(event: unknown, maxBytes: number): Buffer | { reason: string; me
   if (json === undefined) return { reason: 'not_serialisable', message: 'event is not a JSON value' };
   const payload = Buffer.from(json, 'utf8');
   if (payload.length > maxBytes)
-    return { reason: 'payload_too_large', message: `event is ${payload.length} bytes as JSON; maxPayloadBytes is ${maxBytes}` };
+    return {
+      reason: 'payload_too_large',
+      message: `event is ${payload.length} bytes as JSON; maxPayloadBytes is ${maxBytes}`,
+    };
   return payload;
 }

@@ -27,7 +27,9 @@ export const MqttSinkOptionsSchema = z.object({
     .min(1)
     .max(256)
     .optional()
-    .describe('Client id (clean session); default `ha-ingestor-sink-<random>`, so it never takes over a source’s session'),
+    .describe(
+      'Client id (clean session); default `ha-ingestor-sink-<random>`, so it never takes over a source’s session',
+    ),
   protocolVersion: z
     .union([z.literal(4), z.literal(5)])
     .default(5)
@@ -60,7 +62,9 @@ export const MqttSinkOptionsSchema = z.object({
     .min(16)
     .max(4096)
     .default(128)
-    .describe('Longest `<domain>`, `<object_id>` or `<event_type>` level (UTF-8 bytes); longer ones are cut and end in `~<hash>`'),
+    .describe(
+      'Longest `<domain>`, `<object_id>` or `<event_type>` level (UTF-8 bytes); longer ones are cut and end in `~<hash>`',
+    ),
   maxPayloadBytes: z
     .number()
     .int()

@@ -22,7 +22,8 @@ export function createInFlightWindow(size: number): InFlightWindow {
     },
     release: () => {
       const next = waiters.shift();
-      if (next) next(); // the slot passes straight to the waiter
+      if (next)
+        next(); // the slot passes straight to the waiter
       else taken = Math.max(0, taken - 1);
     },
     inFlight: () => taken,

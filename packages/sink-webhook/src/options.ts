@@ -67,7 +67,9 @@ export const WebhookSinkOptionsSchema = z.object({
     .array(z.number().int().min(400).max(499))
     .max(100)
     .default([408, 429])
-    .describe('4xx statuses that are retried like 5xx (e.g. add 401 while a receiver rotates its credentials); other 4xx dead-letter'),
+    .describe(
+      '4xx statuses that are retried like 5xx (e.g. add 401 while a receiver rotates its credentials); other 4xx dead-letter',
+    ),
   maxResponseBytes: z
     .number()
     .int()

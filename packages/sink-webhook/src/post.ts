@@ -40,7 +40,9 @@ export interface Poster {
 export function createPoster(options: PosterOptions): Poster {
   const { url, stage, where } = options;
   const https = url.protocol === 'https:';
-  const agent = https ? new HttpsAgent({ keepAlive: true, maxSockets: 4 }) : new HttpAgent({ keepAlive: true, maxSockets: 4 });
+  const agent = https
+    ? new HttpsAgent({ keepAlive: true, maxSockets: 4 })
+    : new HttpAgent({ keepAlive: true, maxSockets: 4 });
   const send = https ? httpsRequest : httpRequest;
   const auth =
     url.username === '' ? undefined : `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;

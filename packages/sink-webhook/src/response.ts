@@ -6,7 +6,8 @@ import type { PostResponse } from './post.js';
 export const EXCERPT_CHARS = 500;
 
 /** What one request's answer means for its events. */
-export type Outcome = { readonly kind: 'ok' } | { readonly kind: 'rejected'; readonly reason: string; readonly message: string };
+export type Outcome =
+  { readonly kind: 'ok' } | { readonly kind: 'rejected'; readonly reason: string; readonly message: string };
 
 /** Where the answer came from, for messages. */
 export interface ResponseContext {

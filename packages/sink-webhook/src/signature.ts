@@ -21,7 +21,11 @@ export function signBody(body: Uint8Array, secret: string): string {
  * @example
  * if (!verifySignature(rawBody, req.headers['x-ha-ingestor-signature'], secret)) res.writeHead(401).end();
  */
-export function verifySignature(body: Uint8Array, header: string | readonly string[] | undefined, secret: string): boolean {
+export function verifySignature(
+  body: Uint8Array,
+  header: string | readonly string[] | undefined,
+  secret: string,
+): boolean {
   if (typeof header !== 'string') return false;
   const expected = Buffer.from(signBody(body, secret), 'utf8');
   const received = Buffer.from(header.trim(), 'utf8');

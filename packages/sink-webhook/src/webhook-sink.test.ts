@@ -197,7 +197,9 @@ describe('webhookSink', () => {
   });
 
   it('refuses options that would break the protocol or leak: reserved headers, CR/LF, a short secret', () => {
-    expect(() => webhookSink({ url: 'http://x/', headers: { 'Idempotency-Key': 'k' } })).toThrow(/cannot be overridden/);
+    expect(() => webhookSink({ url: 'http://x/', headers: { 'Idempotency-Key': 'k' } })).toThrow(
+      /cannot be overridden/,
+    );
     expect(() => webhookSink({ url: 'http://x/', headers: { 'X-A': 'a\r\nX-B: b' } })).toThrow(/CR, LF or NUL/);
     expect(() => webhookSink({ url: 'http://x/', secret: 'short' })).toThrow(/at least 16/);
     expect(() => webhookSink({ url: 'ftp://x/' })).toThrow();

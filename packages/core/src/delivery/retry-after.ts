@@ -6,7 +6,10 @@
  * @example
  * parseRetryAfter(res.headers['retry-after'], Date.now()); // '120' → 120000
  */
-export function parseRetryAfter(value: string | readonly string[] | null | undefined, nowMs: number): number | undefined {
+export function parseRetryAfter(
+  value: string | readonly string[] | null | undefined,
+  nowMs: number,
+): number | undefined {
   const raw = Array.isArray(value) ? (value as readonly string[])[0] : (value as string | null | undefined);
   if (typeof raw !== 'string') return undefined;
   const text = raw.trim();
