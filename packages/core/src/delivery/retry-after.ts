@@ -16,6 +16,9 @@ export function parseRetryAfter(
   if (text === '') return undefined;
   // delay-seconds is 1*DIGIT; some servers send a fraction, which is read too.
   if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+  // An HTTP-date names a day and a month (`Sun, 06 Nov 1994 08:49:37 GMT`); without letters it is garbage
+  // such as `-5`, which Date.parse would read as a year.
+  if (!/[a-z]/i.test(text)) return undefined;
   const at = Date.parse(text);
   return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
 }
