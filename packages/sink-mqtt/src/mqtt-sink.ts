@@ -25,7 +25,9 @@ const METADATA: { readonly componentName: string; readonly optionsSchema: typeof
 
 /** What the MQTT sink needs of an event: its type, the entity of a state change, and its time (epoch µs). */
 export interface MqttSinkEvent extends TopicEvent {
+  /** Event time (epoch µs); orders retained messages of events other than state changes. */
   readonly time_fired: number;
+  /** State time (epoch µs) of a state change; orders its retained messages. */
   readonly last_updated?: number;
 }
 

@@ -5,9 +5,13 @@ export const EVENTS_LEVEL = '_events';
 
 /** What the topic of an event is made of. */
 export interface TopicEvent {
+  /** `state_changed` goes to the entity's topic; any other type to `<prefix>/_events/<event_type>`. */
   readonly event_type: string;
+  /** `domain.object_id` of a state change. */
   readonly entity_id?: string;
+  /** The entity's domain (default: from `entity_id`). */
   readonly domain?: string;
+  /** The entity's object id (default: from `entity_id`). */
   readonly object_id?: string;
 }
 

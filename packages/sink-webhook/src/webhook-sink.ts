@@ -26,6 +26,7 @@ const METADATA: { readonly componentName: string; readonly optionsSchema: typeof
 
 /** What the webhook sink needs of an event: its identity key (`HaEvent.key`), for the Idempotency-Key. */
 export interface WebhookEvent {
+  /** The event's deterministic identity (HA series + timestamp), see core's `eventKey`. */
   readonly key: string;
 }
 
