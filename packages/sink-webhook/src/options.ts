@@ -16,7 +16,6 @@ export const RESERVED_HEADERS: readonly string[] = [
 
 // RFC 9110 §5.1 token characters; values without CR/LF/NUL (header injection).
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-// eslint-disable-next-line no-control-regex -- the point is to refuse control characters
 const HEADER_VALUE_FORBIDDEN = /[\r\n\0]/;
 
 const headers = z.record(z.string(), z.string()).superRefine((record, ctx) => {
