@@ -45,6 +45,7 @@ export const NON_CODE_LANGS: ReadonlySet<string> = new Set([
   'text',
   'ini',
   'toml',
+  'python',
 ]);
 /** Directories never searched for markdown: dependencies, build output, scratch and service state. */
 const SKIP_DIRS = new Set(['node_modules', 'dist', '.git', '.tmp', '.services', 'data', 'coverage']);

@@ -22,6 +22,7 @@ import { filterRulesOf } from './config-filters.js';
 import { validationSchema } from './validation.js';
 import { createEnrichers, useEnrichers } from './enrichers-config.js';
 import { influxContextFields } from './influx-context.js';
+import { outboundSinks } from './config-outbound.js';
 
 /** The dead-letter file's name under DATA_DIR (the dashboard reads its tail). */
 export const DEAD_LETTER_FILE = 'dead-letter.ndjson';
@@ -137,6 +138,11 @@ export function createIngestor(config: AppConfig, logger: Logger, overrides: Ing
       deliveryFor(config, 'file', config.fileSink.delivery),
     );
     sinks.push('file');
+  }
+  // Issue 17: MQTT republish and webhook sinks (MQTT_SINK_URL, WEBHOOK_URL), see config-outbound.ts.
+  for (const outbound of outboundSinks(config)) {
+    builder = builder.to(outbound.sink, outbound.delivery);
+    sinks.push(outbound.name);
   }
 
   const built = builder.build({ logger, deadLetter: { path: join(dataDir, DEAD_LETTER_FILE) } });

@@ -12,6 +12,8 @@ import { unitNormalize } from '@ha-ingestor/enrichers';
 import { timeContext } from '@ha-ingestor/enrichers/time-context';
 import { createHaSimulator } from '@ha-ingestor/ha-simulator';
 import { influxSink } from '@ha-ingestor/sink-influx';
+import { mqttSink } from '@ha-ingestor/sink-mqtt';
+import { verifySignature, webhookSink } from '@ha-ingestor/sink-webhook';
 import { mqttSource, type MqttParserName } from '@ha-ingestor/source-mqtt';
 import { haWebSocketSource } from '@ha-ingestor/source-ws';
 
@@ -56,6 +58,9 @@ export async function checkConsumer(label: string): Promise<void> {
     const parser: MqttParserName = 'statestream';
     mqttSource({ url: 'mqtt://localhost:1883', subscriptions: [{ topic: 'homeassistant/#', parser }] });
     influxSink({ url: 'http://localhost:8086', apiVersion: '1', database: 'home_assistant' });
+    mqttSink({ url: 'mqtt://localhost:1883', topicPrefix: 'ha-ingestor/events' });
+    webhookSink({ url: 'http://localhost:8080/hook', secret: 'consumer-fixture-secret' });
+    assert.equal(verifySignature(Buffer.from('[]'), undefined, 'consumer-fixture-secret'), false);
     unitNormalize({});
     assert.ok(estimateSize({ entity_id: ENTITY }) > 0);
     // A misspelt option (here from a JSON config, which no type checks) is refused with the key named.

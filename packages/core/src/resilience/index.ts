@@ -5,6 +5,7 @@ export { createSignal } from '../primitives/signal.js';
 export type { Signal } from '../primitives/signal.js';
 export { withRetry, backoffDelay, isNetworkError, RETRY_AFTER_CAP_FACTOR } from '../delivery/retry.js';
 export type { WithRetryOptions, BackoffPolicy } from '../delivery/retry.js';
+export { parseRetryAfter } from '../delivery/retry-after.js';
 export { createBreaker } from '../delivery/breaker.js';
 export type { Breaker, BreakerState, CreateBreakerOptions } from '../delivery/breaker.js';
 export { BatchOptionsSchema, RetryOptionsSchema, BreakerOptionsSchema } from '../delivery/options.js';
