@@ -8,7 +8,7 @@ import { writeIsolated } from './isolate.js';
 import { InfluxSinkOptionsSchema } from './options.js';
 import type { InfluxSinkOptions, ResolvedInfluxSinkOptions } from './options.js';
 import { classifyResponse } from './responses.js';
-import { createSchemaMapper, MAPPING_INVALID } from './schema/mapper.js';
+import { createSchemaMapperWith, MAPPING_INVALID } from './schema/mapper.js';
 import type { PointsBatch } from './schema/mapper.js';
 import type { MappableEvent } from './schema/types.js';
 import { createV1Writer } from './write-v1.js';
@@ -68,7 +68,12 @@ function createInfluxSink<E extends MappableEvent>(
   hooks: InfluxSinkHooks<E>,
 ): SinkImpl<E> {
   const stage = `sink:${options.name}`;
-  const mapper = hooks.toPoints === undefined ? createSchemaMapper(options.schema) : customMapper(hooks.toPoints);
+  // Per-entity records of the `ha` schema evicted to stay within their bound; counted in a metric per write.
+  let evicted = 0;
+  const mapper =
+    hooks.toPoints === undefined
+      ? createSchemaMapperWith(options.schema, { onEvict: () => evicted++ })
+      : customMapper(hooks.toPoints);
   const types = createFieldTypeRegistry();
   const serializeOptions = {
     stringNewlines:
@@ -217,6 +222,16 @@ function createInfluxSink<E extends MappableEvent>(
     };
     const { points, owners, rejected: unmapped } = mapper.toPointsBatch(batch);
     for (const r of unmapped) reject(r.index, r.reason, r.message);
+    if (evicted > 0) {
+      ctx.metrics
+        .counter(
+          'influx_entity_cache_evictions_total',
+          'Per-entity measurement/tag records of the ha schema evicted to stay within their bound',
+          ['sink'],
+        )
+        .inc({ sink: options.name }, evicted);
+      evicted = 0;
+    }
 
     // Pre-send: field types (as the server would judge them, first write wins) and serialisation.
     const sent: SentLine[] = [];
