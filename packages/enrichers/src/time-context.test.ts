@@ -106,6 +106,28 @@ describe('timeContext', () => {
     expect(enrichSync(e, at('2026-01-15T18:00:00Z', 'sun.sun', 'unavailable'), ctx)).toMatchObject({ daylight: false });
   });
 
+  it('reuses the fields within a local minute, but not across a sun transition, a minute or a latitude (issue 14)', () => {
+    const registry = createRegistryStore({ config: { time_zone: 'UTC', latitude: 50, longitude: 0 } });
+    const e = timeContext({}, { registry });
+    const a = enrichSync(e, at('2026-03-31T21:59:10Z'), ctx);
+    const b = enrichSync(e, at('2026-03-31T21:59:50Z'), ctx);
+    expect(b).toBe(a); // same minute, nothing else changed: the same frozen fields
+    expect(Object.isFrozen(a)).toBe(true);
+    // A sunset inside that minute: events after it get daylight false, events before it still none.
+    expect(enrichSync(e, at('2026-03-31T21:59:20Z', 'sun.sun', 'below_horizon'), ctx)).toMatchObject({
+      daylight: false,
+    });
+    expect(enrichSync(e, at('2026-03-31T21:59:30Z'), ctx)).toMatchObject({ daylight: false, hour: 21 });
+    expect(enrichSync(e, at('2026-03-31T21:59:15Z'), ctx)).not.toHaveProperty('daylight');
+    // The next minute is the next hour, part of day and month (and season).
+    expect(enrichSync(e, at('2026-03-31T22:00:00Z'), ctx)).toMatchObject({ hour: 22, part_of_day: 'night' });
+    expect(enrichSync(e, at('2026-04-01T00:00:05Z'), ctx)).toMatchObject({ hour: 0, weekday: 'wednesday' });
+    // HA moves south (get_config): the season flips although the minute is the same.
+    expect(enrichSync(e, at('2026-04-01T00:00:10Z'), ctx)).toMatchObject({ season: 'spring' });
+    registry.replace({ config: { time_zone: 'UTC', latitude: -33, longitude: 0 } });
+    expect(enrichSync(e, at('2026-04-01T00:00:20Z'), ctx)).toMatchObject({ season: 'autumn' });
+  });
+
   it('rejects an unknown time zone option and non-increasing boundaries', () => {
     for (const bad of [{ timeZone: 'Nowhere/City' }, { partOfDay: { morning: 13 } }]) {
       try {

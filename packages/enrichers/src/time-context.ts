@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineEnricher, registryCapability } from '@ha-ingestor/core';
 import type { RegistryProvider } from '@ha-ingestor/core';
 import { isValidTimeZone, localTime, seasonOf, WEEKDAYS } from './local-time.js';
-import type { Season, Weekday } from './local-time.js';
+import type { LocalTime, Season, Weekday } from './local-time.js';
 
 const ENRICHER_NAME = 'time-context';
 const SUN_ENTITY = 'sun.sun';
@@ -123,22 +123,29 @@ export const timeContext = defineEnricher({
       return undefined;
     };
 
+    // Issue 14: events cluster in time, so the fields of the last (local minute, latitude, daylight) are
+    // handed out again (frozen: every event of that minute shares them) instead of being rebuilt per event.
+    let last: { t: LocalTime; latitude: number; daylight: boolean | undefined; out: TimeContextAdded } | undefined;
     const enrich = (event: TimeContextInput): TimeContextAdded => {
       if (event.entity_id === SUN_ENTITY) recordSun(event.time_fired, event.state);
       const config = registry?.snapshot().config;
       const timeZone = opts.timeZone ?? validZone(config?.time_zone) ?? 'UTC';
       const latitude = opts.latitude ?? config?.latitude ?? 0;
       const t = localTime(Math.floor(event.time_fired / 1000), timeZone);
-      const weekday = WEEKDAYS[t.isoWeekday - 1] ?? 'monday';
       const daylight = daylightAt(event.time_fired);
-      const out = {
+      if (last !== undefined && last.t === t && last.latitude === latitude && last.daylight === daylight)
+        return last.out;
+      const weekday = WEEKDAYS[t.isoWeekday - 1] ?? 'monday';
+      const fields = {
         hour: t.hour,
         weekday,
         weekend: weekend.has(weekday),
         part_of_day: partOfDay(t.hour),
         season: seasonOf(t.month, t.day, latitude, opts.season),
       };
-      return daylight === undefined ? out : { ...out, daylight };
+      const out = Object.freeze(daylight === undefined ? fields : { ...fields, daylight });
+      last = { t, latitude, daylight, out };
+      return out;
     };
     if (registry !== undefined) return { enrich };
     return {

@@ -2,10 +2,19 @@ import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { promisify } from 'node:util';
-import { gzip as gzipCallback } from 'node:zlib';
+import { gzip as gzipCallback, gzipSync } from 'node:zlib';
 import { createGuard, ErrorCode, SdkError, maskUrl, toSdkError } from '@ha-ingestor/core';
 
 const gzip = promisify(gzipCallback);
+
+/**
+ * Bodies below this size are gzipped synchronously: an asynchronous gzip creates a zlib stream and makes a
+ * thread-pool round trip per request, which costs about as much as compressing a small body (issue 14: a
+ * 40-line body of the bench corpus, 9.5 µs CPU per line asynchronously against 4.9 µs synchronously, both at
+ * the default level 6; at 1,000 lines both cost ~3.2 µs). Larger bodies stay off the event loop (64 KiB is
+ * well under a millisecond).
+ */
+const SYNC_GZIP_MAX_BYTES = 64 * 1024;
 
 /** One HTTP response, body read completely (InfluxDB answers are small). */
 export interface HttpResponse {
@@ -73,7 +82,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     let body: Buffer | undefined = req.body === undefined ? undefined : Buffer.from(req.body, 'utf8');
     const headers: OutgoingHttpHeaders = { ...req.headers };
     if (body !== undefined && req.gzip === true && body.length >= options.gzipThresholdBytes) {
-      body = await gzip(body);
+      body = body.length < SYNC_GZIP_MAX_BYTES ? gzipSync(body) : await gzip(body);
       headers['content-encoding'] = 'gzip';
     }
     if (body !== undefined) headers['content-length'] = body.length;

@@ -4,7 +4,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRegistryStore, pipeline } from '@ha-ingestor/core';
 import type { BuilderEvent, Sink } from '@ha-ingestor/core';
-import { arraySource, makeStateChanged, TEST_EVENT_TIME } from '@ha-ingestor/core/testing';
+import { estimateSize } from '@ha-ingestor/core/resilience';
+import { arraySource, createTestContext, makeStateChanged, TEST_EVENT_TIME } from '@ha-ingestor/core/testing';
 import { registryEnricher, timeContext, unitNormalize } from '@ha-ingestor/enrichers';
 import { afterEach, describe, expect, it } from 'vitest';
 import { influxSink } from './influx-sink.js';
@@ -98,5 +99,22 @@ describe('influxSink with enrichers in front', () => {
     const { url, bodies } = await captureWrites();
     await run(influxSink({ url, apiVersion: '1', database: 'ha', seedFieldTypes: false, precision: 'us' }));
     expect(bodies).toEqual([`°C,domain=sensor,entity_id=outside value=21.5 ${TEST_EVENT_TIME}`]);
+  });
+});
+
+describe('influxSink sizeOf (issue 14: the batcher byte trigger)', () => {
+  it("is core's estimate until the entity was written, then the length of its last line", async () => {
+    const { url, bodies } = await captureWrites();
+    const sink = influxSink({ url, apiVersion: '1', database: 'ha', seedFieldTypes: false });
+    const sizeOf = sink.sizeOf as (event: typeof outside) => number;
+    expect(sizeOf(outside)).toBe(estimateSize(outside));
+    await sink.write([outside], createTestContext());
+    expect(bodies).toHaveLength(1);
+    expect(sizeOf(outside)).toBe((bodies[0] as string).length + 1);
+    // Another event of the same entity is sized by that line; other entities still by the estimate.
+    const other = makeStateChanged({ entity_id: 'sensor.other', state: '1', attributes: { a: 'x'.repeat(50) } });
+    expect(sizeOf({ ...outside, state: '71.2' })).toBe((bodies[0] as string).length + 1);
+    expect(sizeOf(other)).toBe(estimateSize(other));
+    await sink.close?.();
   });
 });

@@ -1,5 +1,6 @@
 import { defineSink, ErrorCode, isSdkError, noopLogger, SdkError, errorMessage } from '@ha-ingestor/core';
 import { serializePoint } from '@ha-ingestor/core/line-protocol';
+import { estimateSize } from '@ha-ingestor/core/resilience';
 import type { Logger, RejectedEvent, Sink, SinkImpl, SinkWriteResult, StageContext } from '@ha-ingestor/core';
 import type { Point } from '@ha-ingestor/core/line-protocol';
 import type { LineRejection, SentLine } from './attribute.js';
@@ -8,7 +9,8 @@ import { writeIsolated } from './isolate.js';
 import { InfluxSinkOptionsSchema } from './options.js';
 import type { InfluxSinkOptions, ResolvedInfluxSinkOptions } from './options.js';
 import { classifyResponse } from './responses.js';
-import { createSchemaMapper, MAPPING_INVALID } from './schema/mapper.js';
+import { MAX_CACHED_ENTITIES } from './schema/ha.js';
+import { createSchemaMapperWith, MAPPING_INVALID } from './schema/mapper.js';
 import type { PointsBatch } from './schema/mapper.js';
 import type { MappableEvent } from './schema/types.js';
 import { createV1Writer } from './write-v1.js';
@@ -68,8 +70,32 @@ function createInfluxSink<E extends MappableEvent>(
   hooks: InfluxSinkHooks<E>,
 ): SinkImpl<E> {
   const stage = `sink:${options.name}`;
-  const mapper = hooks.toPoints === undefined ? createSchemaMapper(options.schema) : customMapper(hooks.toPoints);
+  // Per-entity records evicted to stay within their bound (below); counted in a metric per write.
+  let evicted = 0;
+  const mapper =
+    hooks.toPoints === undefined
+      ? createSchemaMapperWith(options.schema, { onEvict: () => evicted++ })
+      : customMapper(hooks.toPoints);
   const types = createFieldTypeRegistry();
+  // Issue 14: the batcher's byte trigger asks every event's size. The length of the entity's last line is
+  // known here (and close: entities write lines of similar length), so that is the size; an entity not
+  // written yet falls back to core's estimate (which walks the event two levels deep). Bounded, evictions
+  // counted with the schema's records.
+  const lineSizes = new Map<string, number>();
+  const sizeOf = (event: E): number => {
+    const id = event.entity_id;
+    return (typeof id === 'string' ? lineSizes.get(id) : undefined) ?? estimateSize(event);
+  };
+  const noteSize = (event: E | undefined, bytes: number): void => {
+    const id = event?.entity_id;
+    if (typeof id !== 'string' || lineSizes.get(id) === bytes) return;
+    if (lineSizes.size >= MAX_CACHED_ENTITIES && !lineSizes.has(id)) {
+      const oldest = lineSizes.keys().next();
+      if (oldest.done !== true) lineSizes.delete(oldest.value);
+      evicted++;
+    }
+    lineSizes.set(id, bytes);
+  };
   const serializeOptions = {
     stringNewlines:
       options.stringNewlines === 'auto' ? (options.apiVersion === '1' ? 'literal' : 'escape') : options.stringNewlines,
@@ -217,6 +243,16 @@ function createInfluxSink<E extends MappableEvent>(
     };
     const { points, owners, rejected: unmapped } = mapper.toPointsBatch(batch);
     for (const r of unmapped) reject(r.index, r.reason, r.message);
+    if (evicted > 0) {
+      ctx.metrics
+        .counter(
+          'influx_entity_cache_evictions_total',
+          'Per-entity records (ha schema measurement/tags, last line size) evicted to stay within their bound',
+          ['sink'],
+        )
+        .inc({ sink: options.name }, evicted);
+      evicted = 0;
+    }
 
     // Pre-send: field types (as the server would judge them, first write wins) and serialisation.
     const sent: SentLine[] = [];
@@ -250,6 +286,7 @@ function createInfluxSink<E extends MappableEvent>(
       for (const field in point.fields)
         if (types.get(point.measurement, field) === undefined) fresh.push([point.measurement, field]);
       types.learn(point);
+      noteSize(batch[owner], text.length + 1);
       sent.push({ text, point });
       sentOwner.push(owner);
       learnt.push(fresh);
@@ -286,6 +323,7 @@ function createInfluxSink<E extends MappableEvent>(
 
   return {
     name: options.name,
+    sizeOf,
     open: async (ctx) => {
       logger = ctx.logger;
       report = ctx.report;

@@ -78,3 +78,22 @@ describe('property: the text scan agrees with the parsed value', () => {
     );
   });
 });
+
+describe('property: parseJsonText refuses exactly the texts that nest too deep (issue 14: bracket count shortcut)', () => {
+  it('ok exactly when the parsed value nests at most maxDepth, whether or not the count shortcut applies', () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 6 }), fc.integer({ min: 0, max: 7 }), (value, limit) => {
+        const result = parseJsonText(JSON.stringify(value), limit);
+        expect(result.ok).toBe(valueDepth(value, 100) <= limit);
+        if (result.ok) expect(result.value).toEqual(JSON.parse(JSON.stringify(value)));
+      }),
+      { seed: 14, numRuns: 2000 },
+    );
+  });
+
+  it('few brackets in all (shortcut) and many inside strings (scan) both parse; deep ones are refused', () => {
+    expect(parseJsonText('{"a":[1]}', 2)).toMatchObject({ ok: true });
+    expect(parseJsonText(JSON.stringify({ s: '[[[[{{{{' }), 2)).toMatchObject({ ok: true });
+    expect(parseJsonText('[[[1]]]', 2)).toMatchObject({ ok: false, error: { reason: 'json_too_deep' } });
+  });
+});

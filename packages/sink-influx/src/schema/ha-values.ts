@@ -75,6 +75,16 @@ export function pyStr(value: unknown, what = 'value'): string {
  * than MAX_JSON_DEPTH — checked without recursion before `JSON.stringify` recurses (issue 11).
  */
 export function safeJson(value: unknown, what = 'value'): string {
+  // Issue 14: most object attributes are flat lists or records of scalars (`hs_color`, `supported_color_modes`):
+  // nothing there can nest, repeat or cycle, so plain JSON.stringify writes exactly what the guarded path
+  // below writes, without its walk and replacer. A throw (a BigInt, a throwing toJSON) takes the guarded path.
+  if (isFlat(value)) {
+    try {
+      return JSON.stringify(value) ?? 'null';
+    } catch {
+      // the guarded path below decides
+    }
+  }
   if (nestsDeeperThan(value)) throw tooDeep(what);
   try {
     const seen = new WeakSet<object>();
@@ -95,6 +105,17 @@ export function safeJson(value: unknown, what = 'value'): string {
 }
 
 // --- internal ---
+
+/** An array or plain record whose own values are all scalars (or absent). */
+function isFlat(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (!Array.isArray(value)) {
+    const proto: unknown = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) return false;
+  }
+  for (const child of Object.values(value)) if (typeof child === 'object' && child !== null) return false;
+  return true;
+}
 
 // Python float grammar for finite decimals: digits with single `_` between them, optional fraction and exponent.
 const DIGITS = '\\d(?:_?\\d)*';

@@ -1,5 +1,6 @@
 import type { FieldValue, Point } from '@ha-ingestor/core/line-protocol';
 import { createEntityConfigLookup } from './component-config.js';
+import type { EntityConfig } from './component-config.js';
 import { createContextFieldWriter } from './context-fields.js';
 import {
   pyFloat,
@@ -12,6 +13,31 @@ import {
 } from './ha-values.js';
 import type { ResolvedSchemaOptions } from './options.js';
 import type { StateView } from './types.js';
+
+/** Entities whose measurement and tags the `ha` schema keeps at most (see createHaStateMapper). */
+export const MAX_CACHED_ENTITIES = 10_000;
+
+/** Bound and eviction counter of the per-entity records of {@link createHaStateMapper}. */
+export interface EntityCacheOptions {
+  /** @default MAX_CACHED_ENTITIES */
+  readonly maxEntities?: number;
+  /** Called once per record evicted to stay within the bound. */
+  readonly onEvict?: () => void;
+}
+
+type Attributes = Readonly<Record<string, unknown>>;
+
+/** What the `ha` schema derives from an entity rather than an event, and what it was derived from. */
+interface EntityRecord {
+  readonly domain: string;
+  readonly objectId: string;
+  readonly measureInput: unknown;
+  readonly tagInputs: readonly unknown[];
+  readonly measurement: string;
+  readonly includeUom: boolean;
+  readonly includeDc: boolean;
+  readonly tags: Readonly<Record<string, string>>;
+}
 
 /**
  * The `ha` schema: a faithful port of HA's `_generate_event_to_json`
@@ -26,13 +52,124 @@ import type { StateView } from './types.js';
  * Enricher context listed in `contextFields` is added last (see context-fields.ts), so these fields win.
  * Differences from HA are listed in docs/schema.md.
  */
-export function createHaStateMapper(options: ResolvedSchemaOptions): (view: StateView) => Point | undefined {
+export function createHaStateMapper(
+  options: ResolvedSchemaOptions,
+  cache: EntityCacheOptions = {},
+): (view: StateView) => Point | undefined {
   const entityConfig = createEntityConfigLookup(options);
   const tagsAttributes = new Set(options.tagsAttributes);
+  const tagList = [...tagsAttributes];
   const globalIgnore = new Set(options.ignoreAttributes);
   const staticTags = Object.entries(options.tags);
   const { measurementAttr, defaultMeasurement, overrideMeasurement } = options;
   const writeContext = createContextFieldWriter(options.contextFields);
+  const maxEntities = cache.maxEntities ?? MAX_CACHED_ENTITIES;
+  const records = new Map<string, EntityRecord>();
+
+  /** The attribute the measurement is read from for this entity, or undefined when it is not read from one. */
+  const measurementKey = (config: EntityConfig): string | undefined => {
+    if (config.overrideMeasurement !== undefined && config.overrideMeasurement !== '') return undefined;
+    if (overrideMeasurement || measurementAttr === 'entity_id') return undefined;
+    return measurementAttr === 'domain__device_class' ? 'device_class' : measurementAttr;
+  };
+
+  const measure = (view: StateView, attributes: Attributes, config: EntityConfig) => {
+    let includeUom = true;
+    let includeDc = true;
+    let measurement: string | undefined = config.overrideMeasurement;
+    if (measurement === undefined || measurement === '') {
+      if (overrideMeasurement) {
+        measurement = overrideMeasurement;
+      } else {
+        if (measurementAttr === 'entity_id') {
+          measurement = view.entity_id;
+        } else if (measurementAttr === 'domain__device_class') {
+          const deviceClass = attributes['device_class'];
+          if (deviceClass === undefined || deviceClass === null) {
+            measurement = view.domain;
+          } else {
+            measurement = `${view.domain}__${pyStr(deviceClass, 'attribute "device_class"')}`;
+            includeDc = false;
+          }
+        } else {
+          const unit = attributes[measurementAttr];
+          measurement =
+            unit === undefined || unit === null
+              ? undefined
+              : pyStr(unit, `attribute ${JSON.stringify(measurementAttr)}`);
+        }
+        if (measurement === undefined || measurement === '') {
+          measurement = defaultMeasurement ? defaultMeasurement : view.entity_id;
+        } else {
+          includeUom = measurementAttr !== 'unit_of_measurement';
+        }
+      }
+    }
+    return { measurement, includeUom, includeDc };
+  };
+
+  /** Tags: domain, entity_id (the object id), `tagsAttributes`, then static `tags` (which win). Frozen. */
+  const tagsOf = (view: StateView, tagInputs: readonly unknown[]): Readonly<Record<string, string>> => {
+    // Null-prototype records: attribute keys such as `__proto__` or `constructor` stay ordinary keys.
+    const tags: Record<string, string> = Object.create(null) as Record<string, string>;
+    tags['domain'] = view.domain;
+    tags['entity_id'] = view.object_id;
+    for (let i = 0; i < tagList.length; i++) {
+      const value = tagInputs[i];
+      // HA's Python client drops None tags; other values are str()-ed.
+      const key = tagList[i] as string;
+      if (value !== null && value !== undefined) tags[key] = pyStr(value, `attribute ${JSON.stringify(key)}`);
+    }
+    for (const [k, v] of staticTags) tags[k] = v;
+    return Object.freeze(tags);
+  };
+
+  /**
+   * Issue 14, work per entity: the measurement and the (frozen) tags of an entity are kept while what they
+   * are made of — domain, object id, the measurement attribute and the tag attributes — stays the same
+   * (compared by identity: an object-valued attribute is recomputed every time). The serialiser caches the
+   * escaped prefix of a frozen tag record, so an unchanged entity costs neither the tags nor their escaping.
+   * Bounded by `maxEntities` (the oldest record is evicted first, and counted).
+   */
+  const entityRecord = (view: StateView, attributes: Attributes, config: EntityConfig): EntityRecord => {
+    const key = measurementKey(config);
+    const measureInput = key === undefined ? undefined : attributes[key];
+    const last = records.get(view.entity_id);
+    if (
+      last !== undefined &&
+      last.domain === view.domain &&
+      last.objectId === view.object_id &&
+      last.measureInput === measureInput &&
+      sameTagInputs(last.tagInputs, attributes)
+    )
+      return last;
+    const tagInputs = tagList.map((k) => (Object.hasOwn(attributes, k) ? attributes[k] : undefined));
+    const record: EntityRecord = {
+      domain: view.domain,
+      objectId: view.object_id,
+      measureInput,
+      tagInputs,
+      ...measure(view, attributes, config),
+      tags: tagsOf(view, tagInputs),
+    };
+    if (last === undefined && records.size >= maxEntities) {
+      const oldest = records.keys().next();
+      if (oldest.done !== true) {
+        records.delete(oldest.value);
+        cache.onEvict?.();
+      }
+    }
+    records.set(view.entity_id, record);
+    return record;
+  };
+
+  const sameTagInputs = (inputs: readonly unknown[], attributes: Attributes): boolean => {
+    for (let i = 0; i < tagList.length; i++) {
+      const k = tagList[i] as string;
+      if (inputs[i] !== (Object.hasOwn(attributes, k) ? attributes[k] : undefined)) return false;
+    }
+    return true;
+  };
 
   return (view) => {
     const stateText = view.state;
@@ -63,43 +200,8 @@ export function createHaStateMapper(options: ResolvedSchemaOptions): (view: Stat
     }
 
     const attributes = view.attributes;
-    let includeUom = true;
-    let includeDc = true;
     const config = entityConfig(view.entity_id, view.domain);
-    let measurement: string | undefined = config.overrideMeasurement;
-    if (measurement === undefined || measurement === '') {
-      if (overrideMeasurement) {
-        measurement = overrideMeasurement;
-      } else {
-        if (measurementAttr === 'entity_id') {
-          measurement = view.entity_id;
-        } else if (measurementAttr === 'domain__device_class') {
-          const deviceClass = attributes['device_class'];
-          if (deviceClass === undefined || deviceClass === null) {
-            measurement = view.domain;
-          } else {
-            measurement = `${view.domain}__${pyStr(deviceClass, 'attribute "device_class"')}`;
-            includeDc = false;
-          }
-        } else {
-          const unit = attributes[measurementAttr];
-          measurement =
-            unit === undefined || unit === null
-              ? undefined
-              : pyStr(unit, `attribute ${JSON.stringify(measurementAttr)}`);
-        }
-        if (measurement === undefined || measurement === '') {
-          measurement = defaultMeasurement ? defaultMeasurement : view.entity_id;
-        } else {
-          includeUom = measurementAttr !== 'unit_of_measurement';
-        }
-      }
-    }
-
-    // Null-prototype records: attribute keys such as `__proto__` or `constructor` stay ordinary keys.
-    const tags: Record<string, string> = Object.create(null) as Record<string, string>;
-    tags['domain'] = view.domain;
-    tags['entity_id'] = view.object_id;
+    const { measurement, includeUom, includeDc, tags } = entityRecord(view, attributes, config);
     const fields: Record<string, FieldValue> = Object.create(null) as Record<string, FieldValue>;
     if (includeState) fields['state'] = stateText;
     if (includeValue) fields['value'] = stateValue;
@@ -107,12 +209,7 @@ export function createHaStateMapper(options: ResolvedSchemaOptions): (view: Stat
     const entityIgnore = config.ignoreAttributes;
     for (const originalKey in attributes) {
       const value = attributes[originalKey];
-      if (tagsAttributes.has(originalKey)) {
-        // HA's Python client drops None tags; other values are str()-ed.
-        if (value !== null && value !== undefined)
-          tags[originalKey] = pyStr(value, `attribute ${JSON.stringify(originalKey)}`);
-        continue;
-      }
+      if (tagsAttributes.has(originalKey)) continue; // a tag (see tagsOf)
       if (originalKey === 'unit_of_measurement' && !includeUom) continue;
       if (originalKey === 'device_class' && !includeDc) continue;
       if (globalIgnore.has(originalKey) || (entityIgnore !== undefined && entityIgnore.includes(originalKey))) continue;
@@ -140,7 +237,6 @@ export function createHaStateMapper(options: ResolvedSchemaOptions): (view: Stat
 
     // After the attributes: the schema's own fields win a name clash (see context-fields.ts).
     writeContext?.(view.event, fields);
-    for (const [k, v] of staticTags) tags[k] = v;
     return { measurement, tags, fields, time: view.time };
   };
 }

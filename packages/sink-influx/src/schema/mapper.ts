@@ -3,6 +3,7 @@ import type { Point } from '@ha-ingestor/core/line-protocol';
 import { createEntityStateMapper } from './entity.js';
 import { createEventMapper } from './events.js';
 import { createHaStateMapper } from './ha.js';
+import type { EntityCacheOptions } from './ha.js';
 import { SchemaOptionsSchema, type SchemaOptions } from './options.js';
 import type { MappableEvent, StateView } from './types.js';
 
@@ -40,8 +41,17 @@ export const MAPPING_INVALID = 'mapping_invalid';
  * const { points, owners } = map.toPointsBatch(batch);
  */
 export function createSchemaMapper(options: SchemaOptions = {}): SchemaMapper {
+  return createSchemaMapperWith(options, {});
+}
+
+/**
+ * {@link createSchemaMapper} with the bound and eviction counter of the `ha` schema's per-entity records
+ * (the sink counts evictions in a metric). Not exported from the package.
+ */
+export function createSchemaMapperWith(options: SchemaOptions, cache: EntityCacheOptions): SchemaMapper {
   const resolved = parseOptions(SchemaOptionsSchema, options, 'influx-schema');
-  const mapState = resolved.kind === 'entity' ? createEntityStateMapper(resolved) : createHaStateMapper(resolved);
+  const mapState =
+    resolved.kind === 'entity' ? createEntityStateMapper(resolved) : createHaStateMapper(resolved, cache);
   const mapEvent = createEventMapper(resolved);
   const timeSource = resolved.timeSource;
 

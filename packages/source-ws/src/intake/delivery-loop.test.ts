@@ -55,13 +55,13 @@ function recordingContext(signal: AbortSignal) {
   return { ctx, emitted };
 }
 
-function setup(historyRows: Record<string, unknown[]>) {
+function setup(historyRows: Record<string, unknown[]>, backfill: { enabled?: boolean } = {}) {
   const abort = new AbortController();
   const { ctx, emitted } = recordingContext(abort.signal);
   const options = HaWebSocketOptionsSchema.parse({
     url: 'ws://ha:8123/api/websocket',
     token: 't',
-    backfill: { entityIds: ['sensor.a'] },
+    backfill: { entityIds: ['sensor.a'], ...backfill },
   });
   const tracker = createCheckpointTracker(S * 1_000_000);
   const buffer = createInboundBuffer({ maxEvents: 1000, maxSpillEvents: 1, tracker, onOverflow: vi.fn() });
@@ -114,6 +114,19 @@ describe('runDeliveryLoop', () => {
     const modes = t.emitted.flatMap((e) => e.events.map((ev) => `${ev.key.split('@')[1]}:${ev.provenance.mode}`));
     expect(modes).toEqual([`${(S + 5) * 1e6}:backfill`, `${(S + 6) * 1e6}:backfill`, `${(S + 7) * 1e6}:live`]);
     expect(t.commands).toEqual(['history/history_during_period']);
+  });
+
+  it('with backfill off, emits live events without seam bookkeeping (issue 14: nothing remembered per key)', async () => {
+    const t = setup({}, { enabled: false });
+    t.buffer.push(live('sensor.a', 6));
+    t.buffer.push(live('sensor.a', 7));
+    const loop = runDeliveryLoop(t.deps);
+    await flush();
+    t.abort.abort();
+    await loop;
+    const keys = t.emitted.flatMap((e) => e.events.map((ev) => ev.key.split('@')[1]));
+    expect(keys).toEqual([`${(S + 6) * 1e6}`, `${(S + 7) * 1e6}`]);
+    expect(t.deps.recent.size()).toBe(0);
   });
 
   it('keeps the checkpoint at the gap start until the backfilled events are acknowledged', async () => {

@@ -100,6 +100,16 @@ export async function runDeliveryLoop(deps: DeliveryDeps): Promise<void> {
     const events: HaEvent[] = [];
     const entries: TrackedEntry[] = [];
     const skipped: TrackedEntry[] = [];
+    // Issue 14: the seam dedupe is only needed when backfill can deliver keys that also come live; with
+    // backfill off, live keys are neither checked nor remembered (the pipeline's dedupe stage still runs).
+    if (!options.backfill.enabled) {
+      for (const item of items) {
+        events.push(item.event);
+        entries.push(item.entry);
+      }
+      await emitTracked(deps, events, entries);
+      continue;
+    }
     for (const item of items) {
       if (deps.recent.has(item.event.key)) {
         skipped.push(item.entry);
