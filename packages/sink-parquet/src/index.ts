@@ -1,0 +1,5 @@
+// @ha-ingestor/sink-parquet: a streaming Parquet writer and the hourly Parquet archive sink.
+export { createParquetStreamWriter } from './stream-writer.js';
+export type { ParquetStreamWriter, ParquetStreamWriterOptions } from './stream-writer.js';
+export type { ParquetColumn, ParquetColumnType } from './columns.js';
+export type { ParquetCompression } from './compression.js';
