@@ -3,6 +3,7 @@ import { ErrorCode, SdkError, errorMessage } from '@ha-ingestor/core';
 import { ByteWriter, ParquetWriter, type Writer } from 'hyparquet-writer';
 import { convertValue, schemaFor, type ParquetColumn } from './columns.js';
 import { codecFor, type ParquetCompression } from './compression.js';
+import { createSerial } from './serial.js';
 
 /** Options of {@link createParquetStreamWriter}. */
 export interface ParquetStreamWriterOptions {
@@ -74,14 +75,7 @@ export function createParquetStreamWriter(
   let bufferedRows = 0;
   let rowsWritten = 0;
   let state: 'open' | 'ending' | 'ended' | 'failed' = 'open';
-  let queue: Promise<void> = Promise.resolve();
-
-  /** Runs `task` after every earlier call settled, so callers that don't await still write in order. */
-  const serial = (task: () => Promise<void>): Promise<void> => {
-    const run = queue.then(task);
-    queue = run.catch(() => undefined);
-    return run;
-  };
+  const serial = createSerial();
 
   const flushGroup = async (): Promise<void> => {
     if (bufferedRows === 0) return;
@@ -217,6 +211,7 @@ async function endStream(out: NodeJS.WritableStream | Writable): Promise<void> {
   if (out === process.stdout || out === process.stderr) return;
   await new Promise<void>((resolve, reject) => {
     const onError = (error: Error) => reject(error);
+    // guard-exempt: onError only rejects a promise the caller awaits; it cannot throw
     out.once('error', onError);
     out.end(() => {
       out.removeListener('error', onError);
