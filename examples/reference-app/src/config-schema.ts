@@ -6,6 +6,7 @@ import { flag, fromText, ranged, splitList, whenFull } from './config-values.js'
 import { VALIDATION_LEVELS } from './validation.js';
 import { EnrichersConfigSchema, enricherConfigIssues } from './enrichers-schema.js';
 import { ContextFieldsSchema } from './influx-context.js';
+import { ParquetConfigSchema } from './config-parquet.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -114,6 +115,7 @@ const AppConfigObject = z.strictObject({
       delivery: DeliveryOverridesSchema,
     })
     .prefault({}),
+  parquet: ParquetConfigSchema,
   pipeline: z
     .strictObject({
       batchSize: ranged('integer', 1, 100_000, 1000, 'Events per sink write (BATCH_SIZE)'),

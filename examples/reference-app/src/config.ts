@@ -7,6 +7,7 @@ import { AppConfigSchema, type AppConfig } from './config-schema.js';
 import { LEGACY_ENV_ALIASES, LEGACY_ENV_UNSUPPORTED, legacyEnvWarnings, migrateLegacyYaml } from './legacy-config.js';
 import { closestName } from './suggest.js';
 import { ENRICHER_ENV } from './enrichers-schema.js';
+import { PARQUET_ENV } from './config-parquet.js';
 import { setPath } from './config-paths.js';
 
 export { AppConfigSchema } from './config-schema.js';
@@ -42,6 +43,7 @@ export const ENV_MAP: ReadonlyArray<readonly [env: string, path: string]> = [
   ['INFLUXDB_CONTEXT_FIELDS', 'influx.contextFields'],
   ['FILE_SINK', 'fileSink.enabled'],
   ['FILE_SINK_FORMAT', 'fileSink.format'],
+  ...PARQUET_ENV,
   ['BATCH_SIZE', 'pipeline.batchSize'],
   ['BATCH_TIMEOUT', 'pipeline.batchTimeoutS'],
   ['BATCH_LINGER_MS', 'pipeline.batchLingerMs'],
