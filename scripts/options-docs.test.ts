@@ -9,7 +9,15 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 describe('package READMEs', () => {
   const files = readmeFiles(root);
   it('every package has a README with at least one generated options table', async () => {
-    for (const pkg of ['core', 'source-ws', 'ha-simulator', 'source-mqtt', 'sink-influx', 'enrichers']) {
+    for (const pkg of [
+      'core',
+      'source-ws',
+      'ha-simulator',
+      'source-mqtt',
+      'sink-influx',
+      'sink-parquet',
+      'enrichers',
+    ]) {
       const text = await readFile(join(root, 'packages', pkg, 'README.md'), 'utf8');
       expect(text, pkg).toMatch(/<!-- options:@ha-ingestor\/[a-z-]+#\w+ -->\n\| option \|/);
     }
