@@ -24,7 +24,9 @@ export const ARCHIVE_COLUMNS: readonly ParquetColumn[] = [
 
 /** What the Parquet sink needs of an event: HA's event type and its time (epoch µs). Other fields are read if present. */
 export interface ParquetSinkEvent {
+  /** HA's event type, e.g. `state_changed`. */
   readonly event_type: string;
+  /** Event time, integer epoch µs: the row's `time` and the hour it is archived under. */
   readonly time_fired: number;
 }
 

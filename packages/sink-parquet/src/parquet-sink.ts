@@ -6,6 +6,7 @@ import {
   defineSink,
   errorMessage,
   type RejectedEvent,
+  type SinkFactory,
   type SinkImpl,
   type StageContext,
 } from '@ha-ingestor/core';
@@ -43,7 +44,11 @@ const STAGING_DIR = '.staging';
  * pipeline(source).to(sink).build();
  * // duckdb: select * from read_parquet('archive/**\/*.parquet', hive_partitioning = true)
  */
-export const parquetSink = defineSink({
+export const parquetSink: SinkFactory<
+  typeof ParquetSinkOptionsSchema,
+  ParquetSinkEvent,
+  Record<string, never>
+> = defineSink({
   name: SINK_NAME,
   options: ParquetSinkOptionsSchema,
   create: (options): SinkImpl<ParquetSinkEvent> => createParquetArchive(options),
