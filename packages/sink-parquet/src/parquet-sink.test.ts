@@ -260,6 +260,17 @@ describe('parquetSink', () => {
     expect(await readdir(join(dir2, '.staging'))).toEqual([]);
   });
 
+  it('a failed start (dir not creatable) is retried by the next write once the problem is gone', async () => {
+    const blocked = join(root, `blocked-${runs++}`);
+    await writeFile(blocked, 'a file where the archive should be');
+    const sink = make({ dir: blocked });
+    await expect(sink.write([event(H0 + 1)], ctx)).rejects.toThrow(/EEXIST|ENOTDIR/);
+    await rm(blocked);
+    await sink.write([event(H0 + 1)], ctx);
+    await sink.close?.();
+    expect(await archived(blocked)).toHaveLength(1);
+  });
+
   it('healthcheck rejects with SINK_UNAVAILABLE when dir cannot be created', async () => {
     const file = join(root, `file-${runs++}`);
     await writeFile(file, 'x');

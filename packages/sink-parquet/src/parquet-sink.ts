@@ -91,6 +91,10 @@ function createParquetArchive(options: ResolvedParquetSinkOptions): SinkImpl<Par
         );
       setOpenGauge();
     })();
+    // A failed recovery (dir not writable yet) is tried again by the next write, not remembered forever.
+    recovered.then(undefined, () => {
+      recovered = undefined;
+    });
     return recovered;
   };
 
