@@ -17,6 +17,7 @@ describe('package READMEs', () => {
       'sink-influx',
       'sink-mqtt',
       'sink-webhook',
+      'sink-parquet',
       'enrichers',
     ]) {
       const text = await readFile(join(root, 'packages', pkg, 'README.md'), 'utf8');

@@ -44,6 +44,9 @@ const NOT_ADD_ON_OPTIONS: Readonly<Record<string, string>> = {
   OPENWEATHERMAP_BASE_URL: 'for tests and proxies (local provider servers); the add-on talks to the real API',
   CARBON_INTENSITY_BASE_URL: 'for tests and proxies (local provider servers); the add-on talks to the real API',
   OCTOPUS_BASE_URL: 'for tests and proxies (local provider servers); the add-on talks to the real API',
+  PARQUET_DIR:
+    'the add-on maps no /share or /media yet: an archive in its private /data would be unreachable for DuckDB & co.',
+  PARQUET_COMPRESSION: 'only with PARQUET_DIR (see there)',
 };
 /** Options whose values are secrets: the Supervisor's `password` type masks them in the UI. */
 const SECRET_OPTIONS = [

@@ -12,6 +12,7 @@ import {
   type Source,
 } from '@ha-ingestor/core';
 import { fileSink } from '@ha-ingestor/core/file-sink';
+import { parquetSink } from '@ha-ingestor/sink-parquet';
 import { influxSink } from '@ha-ingestor/sink-influx';
 import { mqttSource } from '@ha-ingestor/source-mqtt';
 import { haWebSocketSource } from '@ha-ingestor/source-ws';
@@ -47,7 +48,8 @@ export interface IngestorOverrides {
 /**
  * Builds the ingestor from the effective config: the WebSocket source when HA_URL is set, the MQTT
  * source when MQTT_URL is set; InfluxDB when INFLUXDB_URL is set, else (or also, when FILE_SINK=true)
- * the file sink. Every sink gets its own batcher, retry, breaker and disk outbox under DATA_DIR.
+ * the file sink; the Parquet archive when PARQUET_DIR is set. Every sink gets its own batcher, retry,
+ * breaker and disk outbox under DATA_DIR.
  */
 export function createIngestor(config: AppConfig, logger: Logger, overrides: IngestorOverrides = {}): Ingestor {
   const dataDir = config.dataDir;
@@ -143,6 +145,13 @@ export function createIngestor(config: AppConfig, logger: Logger, overrides: Ing
   for (const outbound of outboundSinks(config)) {
     builder = builder.to(outbound.sink, outbound.delivery);
     sinks.push(outbound.name);
+  }
+  if (config.parquet.dir !== undefined) {
+    builder = builder.to(
+      parquetSink({ dir: config.parquet.dir, compression: config.parquet.compression }),
+      deliveryFor(config, 'parquet', config.parquet.delivery),
+    );
+    sinks.push('parquet');
   }
 
   const built = builder.build({ logger, deadLetter: { path: join(dataDir, DEAD_LETTER_FILE) } });

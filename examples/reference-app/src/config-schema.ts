@@ -7,6 +7,7 @@ import { VALIDATION_LEVELS } from './validation.js';
 import { EnrichersConfigSchema, enricherConfigIssues } from './enrichers-schema.js';
 import { ContextFieldsSchema } from './influx-context.js';
 import { MqttSinkConfigSchema, WebhookConfigSchema } from './config-outbound.js';
+import { ParquetConfigSchema } from './config-parquet.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -117,6 +118,7 @@ const AppConfigObject = z.strictObject({
     .prefault({}),
   mqttSink: MqttSinkConfigSchema,
   webhook: WebhookConfigSchema,
+  parquet: ParquetConfigSchema,
   pipeline: z
     .strictObject({
       batchSize: ranged('integer', 1, 100_000, 1000, 'Events per sink write (BATCH_SIZE)'),

@@ -8,6 +8,7 @@ import { LEGACY_ENV_ALIASES, LEGACY_ENV_UNSUPPORTED, legacyEnvWarnings, migrateL
 import { closestName } from './suggest.js';
 import { ENRICHER_ENV } from './enrichers-schema.js';
 import { OUTBOUND_ENV } from './config-outbound.js';
+import { PARQUET_ENV } from './config-parquet.js';
 import { setPath } from './config-paths.js';
 
 export { AppConfigSchema } from './config-schema.js';
@@ -44,6 +45,7 @@ export const ENV_MAP: ReadonlyArray<readonly [env: string, path: string]> = [
   ['FILE_SINK', 'fileSink.enabled'],
   ['FILE_SINK_FORMAT', 'fileSink.format'],
   ...OUTBOUND_ENV,
+  ...PARQUET_ENV,
   ['BATCH_SIZE', 'pipeline.batchSize'],
   ['BATCH_TIMEOUT', 'pipeline.batchTimeoutS'],
   ['BATCH_LINGER_MS', 'pipeline.batchLingerMs'],

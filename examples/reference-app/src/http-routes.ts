@@ -132,7 +132,7 @@ const PARAM_DOC: Readonly<Record<string, { description: string; schema: Record<s
   domain: { description: 'Only this domain (`sensor`)', schema: { type: 'string', maxLength: 255 } },
   event_type: { description: 'Only this event type', schema: { type: 'string', maxLength: 255 } },
   format: {
-    description: 'Export format (`parquet` needs the database and sink-parquet)',
+    description: 'Export format (`parquet` from the database only)',
     schema: { type: 'string', enum: ['ndjson', 'csv', 'lp', 'json', 'parquet'], default: 'ndjson' },
   },
   start: {

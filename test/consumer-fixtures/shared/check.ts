@@ -2,6 +2,7 @@
 // copies this file into each app's src/): HA simulator → WebSocket source → timeContext enricher → NDJSON file
 // sink in a temp dir, then what was written; the other packages load and refuse a misspelt option.
 import assert from 'node:assert/strict';
+import { createWriteStream } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +15,7 @@ import { createHaSimulator } from '@ha-ingestor/ha-simulator';
 import { influxSink } from '@ha-ingestor/sink-influx';
 import { mqttSink } from '@ha-ingestor/sink-mqtt';
 import { verifySignature, webhookSink } from '@ha-ingestor/sink-webhook';
+import { createParquetStreamWriter, parquetSink } from '@ha-ingestor/sink-parquet';
 import { mqttSource, type MqttParserName } from '@ha-ingestor/source-mqtt';
 import { haWebSocketSource } from '@ha-ingestor/source-ws';
 
@@ -62,6 +64,20 @@ export async function checkConsumer(label: string): Promise<void> {
     webhookSink({ url: 'http://localhost:8080/hook', secret: 'consumer-fixture-secret' });
     assert.equal(verifySignature(Buffer.from('[]'), undefined, 'consumer-fixture-secret'), false);
     unitNormalize({});
+    parquetSink({ dir: join(dir, 'archive') });
+    // The Parquet writer (hyparquet-writer, bundled into both builds) writes a file framed by `PAR1`.
+    const parquetFile = join(dir, 'check.parquet');
+    const parquet = createParquetStreamWriter(createWriteStream(parquetFile), {
+      columns: [
+        { name: 'time', type: 'timestamp_us' },
+        { name: 'value', type: 'double' },
+      ],
+    });
+    await parquet.write([[1_700_000_000_000_000n, 21.5]]);
+    await parquet.end();
+    const parquetBytes = await readFile(parquetFile);
+    assert.equal(parquetBytes.subarray(0, 4).toString('latin1'), 'PAR1');
+    assert.equal(parquetBytes.subarray(-4).toString('latin1'), 'PAR1');
     assert.ok(estimateSize({ entity_id: ENTITY }) > 0);
     // A misspelt option (here from a JSON config, which no type checks) is refused with the key named.
     const fromJson: Parameters<typeof timeContext>[0] = JSON.parse('{ "timezone": "UTC" }');

@@ -5,7 +5,7 @@ import { runExport } from './run-export.js';
 
 /**
  * The `export` command of the CLI: exit 0 when the whole range was written, 2 for a request that can
- * never work (bad times, unknown format, no database configured, parquet not built), 1 for a failure
+ * never work (bad times, unknown format, no database configured), 1 for a failure
  * while exporting (database unreachable, query refused, output closed); Ctrl-C stops the query (130).
  */
 export async function runExportCommand(config: AppConfig, args: CliArgs): Promise<number> {

@@ -126,8 +126,19 @@ describe('export formats', () => {
     await expect(write).rejects.toSatisfy((e: unknown) => isSdkError(e, 'ABORTED'));
   });
 
-  it('parquet fails with a clear "not built on this branch" ConfigError', () => {
-    expect(() => createRowWriter('parquet', new PassThrough(), [], () => '')).toThrow(/not built on this branch/);
+  it('parquet writes a Parquet file (magic at both ends) with the attributes object as JSON text', async () => {
+    const out = new PassThrough();
+    const chunks: Buffer[] = [];
+    out.on('data', (c: Buffer) => chunks.push(c));
+    const layout = { kind: 'json' } as const;
+    const writer = createRowWriter('parquet', out, exportColumns(layout, undefined), () => '');
+    await writer.write(rows.map((r) => rowCells(r, layout)));
+    await writer.end();
+    const file = Buffer.concat(chunks);
+    expect(writer.rowsWritten).toBe(2);
+    expect(file.subarray(0, 4).toString()).toBe('PAR1');
+    expect(file.subarray(-4).toString()).toBe('PAR1');
+    expect(file.includes(Buffer.from(JSON.stringify({ friendly_name: 'Kitchen' })))).toBe(true);
   });
 });
 

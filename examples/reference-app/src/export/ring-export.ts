@@ -19,7 +19,7 @@ export interface RingExportDeps {
 /**
  * `/api/v1/export` without a database: the recent-events ring (the last events this process handled),
  * oldest first, as before issue 17, plus `json` and the `start`/`end`/`entities` filters of the database
- * export. `parquet` is refused (it needs the database export and sink-parquet).
+ * export. `parquet` is refused (database export only).
  */
 export async function exportRing(
   res: ServerResponse,
@@ -53,7 +53,8 @@ export async function exportRing(
     (matchers.length === 0 || (e.entity_id !== undefined && matchers.some((re) => re.test(e.entity_id as string))));
   if (query.format === 'parquet')
     return deps.sendJson(res, 400, {
-      error: 'format parquet needs a database (INFLUXDB_URL) and is not built on this branch',
+      error:
+        'format parquet exports from the database: set INFLUXDB_URL (the recent ring offers ndjson, json, csv, lp)',
     });
   const events = deps.recent.list(query.filter, query.limit).reverse().filter(wanted);
   const pieces =

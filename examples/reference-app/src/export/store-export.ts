@@ -6,7 +6,6 @@ import { createLineProtocolExporter } from '../lp-export.js';
 import type { StoreExportService } from './http-export.js';
 import { chooseLayout, exportColumns, rowCells } from './columns.js';
 import { createRowWriter, FORMAT_INFO, type ExportFormat } from './formats.js';
-import { checkParquetAvailable } from './parquet-writer.js';
 
 /** A range export request, as the CLI and the HTTP API take it. */
 export interface StoreExportRequest {
@@ -43,8 +42,6 @@ export async function exportFromStore(
     end: request.end,
     entities: [...request.entities],
   };
-  // `parquet` (not built on this branch) must fail before the database is asked.
-  if (request.format === 'parquet') checkParquetAvailable();
   const keys = info.tabular ? await readInfluxAttributeKeys(options, { signal: ctx.signal }) : undefined;
   const layout = chooseLayout(info.tabular, keys);
   const writer = createRowWriter(request.format, out, exportColumns(layout, keys), ctx.toLineProtocol);
