@@ -118,8 +118,9 @@ export function statisticsCommands(deps: { home: SimulatedHome; store: Statistic
           (typeof stateUnit === 'string' ? stateUnit : meta.unit);
         const convert = converter(meta.unit_class, meta.unit, display) ?? ((v: number) => v);
         const step = period === 'hour' ? HOUR_MS : undefined;
+        // Faults spoil hourly replies (the rows an import reads), not the reductions.
         result[id] = spoil(
-          store.faults.get(id),
+          period === 'hour' ? store.faults.get(id) : undefined,
           rows.map((r, i) => wireRow(id, r, types, convert, step, rows[i - 1])),
         );
       }

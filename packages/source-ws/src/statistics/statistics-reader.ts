@@ -109,16 +109,35 @@ export async function* readStatistics(options: ReadStatisticsOptions): AsyncGene
       if (from === Number.NEGATIVE_INFINITY) unknown.push(meta.statistic_id);
       else starts.set(meta.statistic_id, floorHour(from));
     }
+    const probeRejected: StatisticRejection[] = [];
     if (unknown.length > 0) {
       const firsts = await request(options, (connection) => firstRows(connection, unknown, until, batch.units));
-      for (const id of unknown) starts.set(id, firsts.get(id) ?? until);
+      for (const id of unknown) {
+        const first = firsts.get(id);
+        if (first === null)
+          probeRejected.push({
+            reason: 'statistics_reply_invalid',
+            message: `${id}: its monthly rows have no readable start, so where its hourly rows begin is unknown; the statistic is skipped (pass --since to read it)`,
+            statistic_id: id,
+            raw: undefined,
+          });
+        starts.set(id, first ?? until);
+      }
     }
     let windowStart = Math.min(...starts.values());
     const batchStart = windowStart;
     const done = { batchSize: batch.ids.length, progress: 1 };
     const step = options.windowHours * HOUR_MS;
     if (windowStart >= until) {
-      yield { ids: [], windowStart: until, windowEnd: until, rows: [], rejected: [], finished: batch.ids, ...done };
+      yield {
+        ids: [],
+        windowStart: until,
+        windowEnd: until,
+        rows: [],
+        rejected: probeRejected,
+        finished: batch.ids,
+        ...done,
+      };
       continue;
     }
     for (; windowStart < until; windowStart += step) {
@@ -128,7 +147,16 @@ export async function* readStatistics(options: ReadStatisticsOptions): AsyncGene
       const last = windowEnd >= until;
       const position = { batchSize: batch.ids.length, progress: (windowEnd - batchStart) / (until - batchStart) };
       if (ids.length === 0) {
-        if (last) yield { ids, windowStart, windowEnd, rows: [], rejected: [], finished: batch.ids, ...position };
+        if (last)
+          yield {
+            ids,
+            windowStart,
+            windowEnd,
+            rows: [],
+            rejected: probeRejected.splice(0),
+            finished: batch.ids,
+            ...position,
+          };
         continue;
       }
       const reply = await request(options, async (connection) =>
@@ -142,6 +170,7 @@ export async function* readStatistics(options: ReadStatisticsOptions): AsyncGene
         }),
       );
       const { rows, rejected } = readReply(reply, ids, byId, windowStart, windowEnd, starts);
+      rejected.unshift(...probeRejected.splice(0));
       yield { ids, windowStart, windowEnd, rows, rejected, finished: last ? batch.ids : [], ...position };
     }
   }
@@ -185,7 +214,7 @@ async function firstRows(
   ids: readonly string[],
   until: number,
   units: Record<string, string> | undefined,
-): Promise<Map<string, number>> {
+): Promise<Map<string, number | null>> {
   const reply = await connection.command<unknown>('recorder/statistics_during_period', {
     start_time: formatHaTime(0),
     end_time: formatHaTime(millisToMicros(until)),
@@ -194,7 +223,8 @@ async function firstRows(
     ...(units === undefined ? {} : { units }),
     types: ['sum', 'mean'],
   });
-  const firsts = new Map<string, number>();
+  // id → first month start; null when the id has rows but none with a readable start.
+  const firsts = new Map<string, number | null>();
   if (!isRecord(reply)) return firsts;
   for (const id of ids) {
     const list = reply[id];
@@ -205,7 +235,7 @@ async function firstRows(
       if (start !== undefined && start < first) first = start;
     }
     // A month row starts at local midnight of the 1st, at or before its first hourly row.
-    if (first !== Number.POSITIVE_INFINITY) firsts.set(id, floorHour(first));
+    if (list.length > 0) firsts.set(id, first === Number.POSITIVE_INFINITY ? null : floorHour(first));
   }
   return firsts;
 }
