@@ -22,6 +22,7 @@ import { filterRulesOf } from './config-filters.js';
 import { validationSchema } from './validation.js';
 import { createEnrichers, useEnrichers } from './enrichers-config.js';
 import { influxContextFields } from './influx-context.js';
+import { statisticsSyncSource } from './statistics-sync.js';
 
 /** The assembled ingestor: the pipeline plus what the HTTP API and the CLI need. */
 export interface Ingestor {
@@ -69,6 +70,8 @@ export function createIngestor(config: AppConfig, logger: Logger, overrides: Ing
           { checkpoints, registry },
         ),
       );
+      // STATISTICS_SYNC: long-term statistics, hour by hour (see statistics-config.ts).
+      if (config.statistics.sync) sources.push(statisticsSyncSource(config, ha.url, ha.token, checkpoints));
     }
     const mq = config.mqtt;
     if (mq.url !== undefined) {

@@ -1,13 +1,21 @@
 /** Parsed command line of the `ha-ingestor` CLI. */
 export interface CliArgs {
-  readonly command: 'run' | 'demo' | 'import' | 'check-config' | 'help' | 'version';
+  readonly command: 'run' | 'demo' | 'import' | 'import-statistics' | 'check-config' | 'help' | 'version';
   readonly config?: string;
   readonly forSeconds?: number;
   readonly start?: string;
   readonly end?: string;
   readonly entities?: readonly string[];
   readonly port?: number;
+  /** import-statistics: ISO 8601 start; `ids`: statistic id globs. */
+  readonly since?: string;
+  readonly ids?: readonly string[];
+  readonly dryRun?: boolean;
+  readonly json?: boolean;
 }
+
+/** Options that take no value. */
+const FLAGS = new Set(['dry-run', 'json']);
 
 export const USAGE = `Usage: ha-ingestor <command> [options]
 
@@ -17,6 +25,9 @@ Commands:
                                       broker, file sink and HTTP API; no external services needed
   import --start <iso> --end <iso> [--entities a,b] [--config file.yaml]
                                       Import HA history through the same pipeline (same points as live)
+  import-statistics [--since <iso>] [--ids <glob,...>] [--dry-run] [--json] [--config file.yaml]
+                                      Import HA's hourly long-term statistics (years of history), resumable;
+                                      a second run adds nothing
   check-config [--config file.yaml]   Validate and print the effective config (secrets masked)
   help | --help                       This text
   version | --version                 Print the version`;
@@ -32,12 +43,15 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     const eq = arg.indexOf('=');
     const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
     let value = eq === -1 ? undefined : arg.slice(eq + 1);
-    if (value === undefined) {
+    if (FLAGS.has(name)) {
+      if (value !== undefined) throw new Error(`--${name} takes no value`);
+      value = 'true';
+    } else if (value === undefined) {
       value = rest[i + 1];
       if (value === undefined || value.startsWith('--')) throw new Error(`--${name} needs a value`);
       i++;
     }
-    if (!['config', 'for', 'start', 'end', 'entities', 'port'].includes(name))
+    if (!['config', 'for', 'start', 'end', 'entities', 'port', 'since', 'ids', 'dry-run', 'json'].includes(name))
       throw new Error(`unknown option --${name}\n\n${USAGE}`);
     values.set(name, value);
   }
@@ -53,11 +67,11 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   }
   if (command === 'import' && (!values.has('start') || !values.has('end')))
     throw new Error('import needs --start and --end (ISO 8601 times)');
-  const entities = values
-    .get('entities')
-    ?.split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
+  const statisticsOnly = ['since', 'ids', 'dry-run', 'json'].find((n) => values.has(n));
+  if (statisticsOnly !== undefined && command !== 'import-statistics')
+    throw new Error(`--${statisticsOnly} is an option of import-statistics`);
+  const entities = commaList(values.get('entities'));
+  const ids = commaList(values.get('ids'));
   return {
     command,
     ...(values.has('config') ? { config: values.get('config') as string } : {}),
@@ -66,10 +80,21 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     ...(values.has('end') ? { end: values.get('end') as string } : {}),
     ...(entities === undefined ? {} : { entities }),
     ...(port === undefined ? {} : { port }),
+    ...(values.has('since') ? { since: values.get('since') as string } : {}),
+    ...(ids === undefined ? {} : { ids }),
+    ...(values.has('dry-run') ? { dryRun: true } : {}),
+    ...(values.has('json') ? { json: true } : {}),
   };
 }
 
 // --- internal ---
+
+function commaList(value: string | undefined): string[] | undefined {
+  return value
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
 
 function normaliseCommand(first: string | undefined): CliArgs['command'] {
   switch (first) {
@@ -85,6 +110,7 @@ function normaliseCommand(first: string | undefined): CliArgs['command'] {
     case 'run':
     case 'demo':
     case 'import':
+    case 'import-statistics':
     case 'check-config':
       return first;
     default:

@@ -7,6 +7,7 @@ import { parseArgs, USAGE, type CliArgs } from './cli-args.js';
 import { envWarnings, loadConfig, maskedConfig } from './config.js';
 import { assertSafeExposure } from './http-auth.js';
 import { runImport } from './import.js';
+import { formatStatisticsResult, runImportStatistics } from './import-statistics.js';
 import { createAppLogger } from './logging.js';
 import { startService, stopOnSignals } from './service.js';
 import { finalSummary } from './summary.js';
@@ -78,6 +79,19 @@ async function main(argv: readonly string[]): Promise<number> {
       });
       print(finalSummary(stats, 0));
       return stats.failed === 0 ? 0 : 1;
+    }
+    case 'import-statistics': {
+      const config = await loadConfig(args.config === undefined ? {} : { file: args.config });
+      const logger = createAppLogger(config.log);
+      const result = await runImportStatistics(config, logger, {
+        since: args.since,
+        ids: args.ids,
+        dryRun: args.dryRun === true,
+        json: args.json === true,
+        progress: (text) => process.stderr.write(text),
+      });
+      print(formatStatisticsResult(result, args.json === true));
+      return result.stats === undefined || result.stats.failed === 0 ? 0 : 1;
     }
   }
 }

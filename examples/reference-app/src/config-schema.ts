@@ -6,6 +6,7 @@ import { flag, fromText, ranged, splitList, whenFull } from './config-values.js'
 import { VALIDATION_LEVELS } from './validation.js';
 import { EnrichersConfigSchema, enricherConfigIssues } from './enrichers-schema.js';
 import { ContextFieldsSchema } from './influx-context.js';
+import { StatisticsConfigSchema } from './statistics-config.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -223,6 +224,7 @@ const AppConfigObject = z.strictObject({
     })
     .prefault({}),
   enrichers: EnrichersConfigSchema.describe('Enrichment: which enrichers run and their providers (see Enrichment)'),
+  statistics: StatisticsConfigSchema.describe("HA's long-term statistics (see Long-term statistics)"),
 });
 
 /**

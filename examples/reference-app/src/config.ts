@@ -7,6 +7,7 @@ import { AppConfigSchema, type AppConfig } from './config-schema.js';
 import { LEGACY_ENV_ALIASES, LEGACY_ENV_UNSUPPORTED, legacyEnvWarnings, migrateLegacyYaml } from './legacy-config.js';
 import { closestName } from './suggest.js';
 import { ENRICHER_ENV } from './enrichers-schema.js';
+import { STATISTICS_ENV } from './statistics-config.js';
 import { setPath } from './config-paths.js';
 
 export { AppConfigSchema } from './config-schema.js';
@@ -72,6 +73,7 @@ export const ENV_MAP: ReadonlyArray<readonly [env: string, path: string]> = [
   ['LOG_LEVEL', 'log.level'],
   ['LOG_FORMAT', 'log.format'],
   ...ENRICHER_ENV,
+  ...STATISTICS_ENV,
 ];
 
 /** Env names read outside ENV_MAP (combined into mqtt.url). */

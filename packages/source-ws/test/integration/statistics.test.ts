@@ -8,7 +8,7 @@ import { createReportingGuard } from '@ha-ingestor/core';
 import { listStatistics, readStatistics } from '../../src/statistics/statistics-reader.js';
 import { selectStatistics } from '../../src/statistics/statistics-import.js';
 import { haStatisticsImportSource, haStatisticsSyncSource } from '../../src/statistics/statistics-sources.js';
-import type { StatisticData } from '../../src/statistics/statistic-rows.js';
+import type { StatisticData, StatisticEvent } from '../../src/statistics/statistic-rows.js';
 import { collectingSink } from './harness.js';
 
 const HOUR = 3_600_000;
@@ -57,8 +57,8 @@ function rowText(
 
 function eventRows(events: readonly HaEvent[]): string[] {
   return events
-    .filter((e) => e.event_type === 'ha_statistic')
-    .map((e) => rowText((e as { data: StatisticData }).data.statistic_id, (e as { data: StatisticData }).data))
+    .flatMap((e) => (e.event_type === 'ha_statistic' ? [(e as unknown as StatisticEvent).data] : []))
+    .map((d) => rowText(d.statistic_id, d))
     .sort();
 }
 
