@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -82,6 +83,28 @@ async function statisticPoints(url: string, db: string): Promise<string[]> {
 async function livePoints(url: string, db: string): Promise<Record<string, unknown>[]> {
   const rows = await influxRows(url, db, `SELECT * FROM /.*/ WHERE "period" !~ /./ GROUP BY *`);
   return rows.map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== null && v !== '')));
+}
+
+/** A panel's InfluxQL with Grafana's macros filled in (hourly interval, UTC, the last 90 days). */
+function panelQuery(index: number, variables: Record<string, string>): string {
+  const dashboard = JSON.parse(
+    readFileSync(new URL('../../deploy/grafana-statistics-dashboard.json', import.meta.url), 'utf8'),
+  ) as { panels: { targets: { query: string }[] }[] };
+  let query = dashboard.panels[index]?.targets[0]?.query ?? '';
+  for (const [name, value] of Object.entries(variables))
+    query = query.replaceAll(`\${${name}:regex}`, value).replaceAll(`\${${name}}`, value);
+  return query
+    .replaceAll('$timeFilter', 'time > now() - 90d')
+    .replaceAll('$__interval', '1h')
+    .replaceAll(', $__tz_offset', '');
+}
+
+/** Energy per UTC day from hourly sums: the last sum of a day minus the last sum of the day before. */
+function dailyEnergy(rows: readonly { start: number; sum?: number }[]): [number, number][] {
+  const lastOfDay = new Map<number, number>();
+  for (const r of rows) if (r.sum !== undefined) lastOfDay.set(Math.floor(r.start / (24 * HOUR)) * 24 * HOUR, r.sum);
+  const days = [...lastOfDay.entries()].sort((a, b) => a[0] - b[0]);
+  return days.slice(1).map(([day, sum], i) => [day, Math.round((sum - (days[i]?.[1] ?? 0)) * 1e9) / 1e9]);
 }
 
 async function progressed(cli: CliProcess, what: string): Promise<void> {
@@ -191,6 +214,16 @@ describe('ha-ingestor import-statistics (child process, real InfluxDB 1.x)', () 
         .at(-1) ?? '{}',
     ) as Record<string, unknown>;
     expect(summary).toMatchObject({ type: 'summary', dryRun: false, failed: 0 });
+
+    // The Grafana panels of deploy/grafana-statistics-dashboard.json, run as Grafana would run them.
+    const daily = await influxRows(url, db, panelQuery(0, { energy: 'sensor\\.stats_grid_energy' }));
+    expect(
+      daily.map((r) => [Number(r['time']) / 1000, Math.round(Number(r['non_negative_difference']) * 1e9) / 1e9]),
+    ).toEqual(dailyEnergy(sim.statistics.rows(STATISTICS_SCENARIO.meterReset)));
+    const band = await influxRows(url, db, panelQuery(1, { temperature: STATISTICS_SCENARIO.temperature }));
+    expect(band.map((r) => [Number(r['time']) / 1000, r['mean'], r['min'], r['max']])).toEqual(
+      sim.statistics.rows(STATISTICS_SCENARIO.temperature).map((r) => [r.start, r.mean, r.min, r.max]),
+    );
 
     // A second run adds no point.
     const again = startCli(['import-statistics'], env(sim, url, db, dir));
