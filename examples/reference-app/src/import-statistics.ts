@@ -181,8 +181,9 @@ async function dryRun(args: {
   const { options } = args;
   const stored = await args.checkpoints.load<StatisticsCheckpoint>(STATISTICS_CHECKPOINT_KEY);
   const done = stored?.version === 1 ? stored.doneUntil : {};
-  let current: Awaited<ReturnType<typeof connectHa>> | undefined;
-  const guard = createReportingGuard((error) => current?.terminate(error), 'source:ha-statistics-import');
+  // A socket callback that throws cuts the connection with that error, failing the pending request loudly.
+  const held: { connection?: Awaited<ReturnType<typeof connectHa>> } = {};
+  const guard = createReportingGuard((error) => held.connection?.terminate(error), 'source:ha-statistics-import');
   const connection = await connectHa({
     guard,
     url: args.url,
@@ -190,7 +191,7 @@ async function dryRun(args: {
     connectTimeoutMs: 15_000,
     compression: false,
   });
-  current = connection;
+  held.connection = connection;
   try {
     const { metas, rejected: listRejected } = await listStatistics(connection);
     const selected = selectStatistics(metas, options.ids);
