@@ -44,7 +44,12 @@ export type {
   StatisticChunk,
   ReadStatisticsOptions,
 } from './statistics/statistics-reader.js';
-export { runStatisticsPass, selectStatistics, MAX_STATISTICS } from './statistics/statistics-import.js';
+export {
+  runStatisticsPass,
+  selectStatistics,
+  MAX_STATISTICS,
+  CHECKPOINT_MARGIN_HOURS,
+} from './statistics/statistics-import.js';
 export type {
   StatisticsProgress,
   StatisticsCheckpoint,

@@ -1,11 +1,18 @@
 import { ErrorCode, SdkError, millisToMicros } from '@ha-ingestor/core';
 import type { CheckpointStore, SdkError as SdkErrorType, SourceContext } from '@ha-ingestor/core';
 import { globToRegExp } from '@ha-ingestor/core/stages';
-import { readStatistics, type ConnectionProvider } from './statistics-reader.js';
+import { floorHour, readStatistics, type ConnectionProvider } from './statistics-reader.js';
 import { statisticEvent, type StatisticEvent, type StatisticMeta } from './statistic-rows.js';
 
 /** Bound of the per-statistic checkpoint (statistic ids come from HA). */
 export const MAX_STATISTICS = 100_000;
+
+/**
+ * The checkpoint never covers the newest hours: HA compiles an hour's statistics a few minutes after it
+ * ends (and later when busy), so a run just after the hour would otherwise mark an hour done before its
+ * row exists. The next run re-reads them (same points, overwritten).
+ */
+export const CHECKPOINT_MARGIN_HOURS = 2;
 
 /** Progress after each request. */
 export interface StatisticsProgress {
@@ -111,7 +118,9 @@ export async function runStatisticsPass(
     }
     if (moved) save();
   };
-  const bump = (id: string, until: number): void => {
+  const margin = floorHour(options.until) - CHECKPOINT_MARGIN_HOURS * 3_600_000;
+  const bump = (id: string, end: number): void => {
+    const until = Math.min(end, margin);
     const previous = doneUntil.get(id);
     if (previous !== undefined && previous >= until) return;
     if (previous === undefined && doneUntil.size >= MAX_STATISTICS) return; // bounded: re-read next time

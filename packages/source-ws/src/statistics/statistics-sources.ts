@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { createReportingGuard, defineSource } from '@ha-ingestor/core';
+import { ErrorCode, createReportingGuard, defineSource, isSdkError } from '@ha-ingestor/core';
 import type { CheckpointStore, SourceContext, SourceImpl } from '@ha-ingestor/core';
 import { waitOrAbort } from '@ha-ingestor/core/resilience';
 import { connectHa, type CreateSocket, type HaConnection } from '../connection/connection.js';
@@ -133,12 +133,13 @@ export const haStatisticsSyncSource = defineSource({
             const connection = await provider.get();
             if (subscribedOn !== connection) {
               subscribedOn = connection;
-              await connection.subscribeEvents(HOURLY_STATISTICS_EVENT, () => {
+              await subscribeHourly(ctx, connection, () => {
                 eventSeen = true;
                 wake();
               });
             }
-            const hour = floorHour(ctx.now());
+            // Polling: an hour is due once HA has had time to compile it (HA compiles a few minutes after it).
+            const hour = floorHour(ctx.now() - COMPILE_DELAY_MS);
             if (eventSeen || hour > lastPassHour) {
               eventSeen = false;
               const metas = await listed(ctx, connection, options.ids, SYNC_NAME);
@@ -178,6 +179,22 @@ export const haStatisticsSyncSource = defineSource({
 });
 
 // --- internal ---
+
+const COMPILE_DELAY_MS = 15 * 60_000;
+
+/** Subscribes to the hourly event; a server that refuses it is polled only (connection errors propagate). */
+async function subscribeHourly(
+  ctx: SourceContext<StatisticEvent>,
+  connection: HaConnection,
+  onEvent: () => void,
+): Promise<void> {
+  try {
+    await connection.subscribeEvents(HOURLY_STATISTICS_EVENT, onEvent);
+  } catch (error) {
+    if (!isSdkError(error, ErrorCode.COMMAND_FAILED)) throw error;
+    ctx.logger.warn({ err: error }, `cannot subscribe to ${HOURLY_STATISTICS_EVENT}; statistics are polled only`);
+  }
+}
 
 async function listed(
   ctx: SourceContext<StatisticEvent>,
