@@ -248,9 +248,14 @@ describe('ha-ingestor import-statistics (child process, real InfluxDB 1.x)', () 
     const resumed = startCli(['import-statistics', '--json'], env(sim, url, db, dir));
     expect(await resumed.exited, resumed.output()).toBe(0);
 
+    const t0 = performance.now();
     const clean = startCli(['import-statistics'], env(sim, url, cleanDb, await dataDir()));
     expect(await clean.exited, clean.output()).toBe(0);
+    const seconds = (performance.now() - t0) / 1000;
     const expected = expectedPoints(sim);
+    console.info(
+      `[figures] import-statistics: ${expected.length} rows of ${sim.statistics.metas().length} statistics (a year, hourly) in ${seconds.toFixed(1)} s incl. process start (${Math.round(expected.length / seconds)} rows/s) into InfluxDB 1.x`,
+    );
     expect(partial.length).toBeLessThan(expected.length);
     expect(await statisticPoints(url, cleanDb)).toEqual(expected);
     expect(await statisticPoints(url, db)).toEqual(expected);
