@@ -50,7 +50,9 @@ export interface StatisticsStore {
   readonly define: (meta: SimStatisticMeta) => void;
   /** Inserts or replaces rows (by start), as `recorder/import_statistics` does. */
   readonly upsert: (statisticId: string, rows: readonly SimStatisticRow[]) => void;
+  /** Every statistic's metadata, in definition order. */
   readonly metas: () => SimStatisticMeta[];
+  /** One statistic's metadata, or undefined for an unknown id. */
   readonly meta: (statisticId: string) => SimStatisticMeta | undefined;
   /** Rows of one statistic, oldest first. */
   readonly rows: (statisticId: string) => readonly SimStatisticRow[];

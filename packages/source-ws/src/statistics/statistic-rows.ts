@@ -50,6 +50,8 @@ export interface StatisticData extends Readonly<Record<string, unknown>> {
 /** A long-term statistics row as a pipeline event (`event_type` {@link STATISTIC_EVENT_TYPE}). */
 export interface StatisticEvent extends GenericHaEvent {
   readonly event_type: typeof STATISTIC_EVENT_TYPE;
+  /** `statistic:<id>@<start µs>#<values>`: a re-read row is a duplicate, a rewritten row is new. */
+  readonly key: string;
   readonly data: StatisticData;
 }
 

@@ -56,7 +56,9 @@ export interface StatisticsPassOptions {
   readonly checkpoints?: CheckpointStore | undefined;
   readonly checkpointKey: string;
   readonly stage: string;
+  /** Called after each request with the progress so far. */
   readonly onProgress?: ((progress: StatisticsProgress) => void) | undefined;
+  /** Wait before retrying a request after a dropped connection. */
   readonly retryDelayMs?: number | undefined;
 }
 

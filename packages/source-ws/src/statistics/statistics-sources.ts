@@ -66,6 +66,7 @@ export type HaStatisticsSyncOptions = z.input<typeof HaStatisticsSyncOptionsSche
 export interface HaStatisticsHooks {
   /** Where the per-statistic position is kept; without it every run starts over (still idempotent). */
   readonly checkpoints?: CheckpointStore;
+  /** Called after each request with the progress so far (statistics done, rows, rate, ETA). */
   readonly onProgress?: (progress: StatisticsProgress) => void;
   /** Called once the statistics to read are known (after filtering). */
   readonly onPlan?: (statistics: readonly StatisticMeta[]) => void;
