@@ -144,7 +144,7 @@ export const haStatisticsSyncSource = defineSource({
             if (eventSeen || hour > lastPassHour) {
               eventSeen = false;
               const metas = await listed(ctx, connection, options.ids, SYNC_NAME);
-              const trailing = hour - options.trailingHours * 3_600_000;
+              const trailing = floorHour(ctx.now()) - options.trailingHours * 3_600_000;
               await runStatisticsPass(ctx, {
                 connection: provider.get,
                 metas,
