@@ -46,6 +46,8 @@ export const NON_CODE_LANGS: ReadonlySet<string> = new Set([
   'ini',
   'toml',
   'python',
+  'sql',
+  'flux',
 ]);
 /** Directories never searched for markdown: dependencies, build output, scratch and service state. */
 const SKIP_DIRS = new Set(['node_modules', 'dist', '.git', '.tmp', '.services', 'data', 'coverage']);

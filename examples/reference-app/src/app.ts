@@ -27,6 +27,7 @@ import { outboundSinks } from './config-outbound.js';
 
 /** The dead-letter file's name under DATA_DIR (the dashboard reads its tail). */
 export const DEAD_LETTER_FILE = 'dead-letter.ndjson';
+import { statisticsSyncSource } from './statistics-sync.js';
 
 /** The assembled ingestor: the pipeline plus what the HTTP API and the CLI need. */
 export interface Ingestor {
@@ -75,6 +76,8 @@ export function createIngestor(config: AppConfig, logger: Logger, overrides: Ing
           { checkpoints, registry },
         ),
       );
+      // STATISTICS_SYNC: long-term statistics, hour by hour (see statistics-config.ts).
+      if (config.statistics.sync) sources.push(statisticsSyncSource(config, ha.url, ha.token, checkpoints));
     }
     const mq = config.mqtt;
     if (mq.url !== undefined) {

@@ -1,6 +1,6 @@
 /** Parsed command line of the `ha-ingestor` CLI. */
 export interface CliArgs {
-  readonly command: 'run' | 'demo' | 'import' | 'export' | 'check-config' | 'help' | 'version';
+  readonly command: 'run' | 'demo' | 'import' | 'import-statistics' | 'export' | 'check-config' | 'help' | 'version';
   readonly config?: string;
   readonly forSeconds?: number;
   readonly start?: string;
@@ -10,9 +10,16 @@ export interface CliArgs {
   /** export: `--format` (checked by the command) and `--out` (a file or `-`). */
   readonly format?: string;
   readonly out?: string;
-  /** export: `--json` progress lines on stderr. */
+  /** import-statistics: ISO 8601 start; `ids`: statistic id globs. */
+  readonly since?: string;
+  readonly ids?: readonly string[];
+  readonly dryRun?: boolean;
+  /** export and import-statistics: `--json` progress lines on stderr. */
   readonly json?: boolean;
 }
+
+/** Options that take no value. */
+const FLAGS = new Set(['dry-run', 'json']);
 
 export const USAGE = `Usage: ha-ingestor <command> [options]
 
@@ -22,6 +29,9 @@ Commands:
                                       broker, file sink and HTTP API; no external services needed
   import --start <iso> --end <iso> [--entities a,b] [--config file.yaml]
                                       Import HA history through the same pipeline (same points as live)
+  import-statistics [--since <iso>] [--ids <glob,...>] [--dry-run] [--json] [--config file.yaml]
+                                      Import HA's hourly long-term statistics (years of history), resumable;
+                                      a second run adds nothing
   export --start <iso> --end <iso> [--entities a,b] [--format parquet|csv|ndjson|json|lp] [--out <file|->]
          [--json] [--config file.yaml]
                                       Export a time range from the configured InfluxDB (default ndjson to
@@ -37,20 +47,34 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   const values = new Map<string, string>();
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i] as string;
-    if (arg === '--json') {
-      values.set('json', 'true'); // the one flag without a value
-      continue;
-    }
     if (!arg.startsWith('--')) throw new Error(`unexpected argument ${JSON.stringify(arg)}\n\n${USAGE}`);
     const eq = arg.indexOf('=');
     const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
     let value = eq === -1 ? undefined : arg.slice(eq + 1);
-    if (value === undefined) {
+    if (FLAGS.has(name)) {
+      if (value !== undefined) throw new Error(`--${name} takes no value`);
+      value = 'true';
+    } else if (value === undefined) {
       value = rest[i + 1];
       if (value === undefined || value.startsWith('--')) throw new Error(`--${name} needs a value`);
       i++;
     }
-    if (!['config', 'for', 'start', 'end', 'entities', 'port', 'format', 'out'].includes(name))
+    if (
+      ![
+        'config',
+        'for',
+        'start',
+        'end',
+        'entities',
+        'port',
+        'format',
+        'out',
+        'since',
+        'ids',
+        'dry-run',
+        'json',
+      ].includes(name)
+    )
       throw new Error(`unknown option --${name}\n\n${USAGE}`);
     values.set(name, value);
   }
@@ -66,13 +90,15 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   }
   if ((command === 'import' || command === 'export') && (!values.has('start') || !values.has('end')))
     throw new Error(`${command} needs --start and --end (ISO 8601 times)`);
-  if (command !== 'export' && ['format', 'out', 'json'].some((k) => values.has(k)))
-    throw new Error(`--format, --out and --json belong to export\n\n${USAGE}`);
-  const entities = values
-    .get('entities')
-    ?.split(',')
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
+  const exportOnly = ['format', 'out'].find((n) => values.has(n));
+  if (exportOnly !== undefined && command !== 'export') throw new Error(`--${exportOnly} is an option of export`);
+  const statisticsOnly = ['since', 'ids', 'dry-run'].find((n) => values.has(n));
+  if (statisticsOnly !== undefined && command !== 'import-statistics')
+    throw new Error(`--${statisticsOnly} is an option of import-statistics`);
+  if (values.has('json') && command !== 'export' && command !== 'import-statistics')
+    throw new Error('--json is an option of export and import-statistics');
+  const entities = commaList(values.get('entities'));
+  const ids = commaList(values.get('ids'));
   return {
     command,
     ...(values.has('config') ? { config: values.get('config') as string } : {}),
@@ -83,11 +109,21 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     ...(port === undefined ? {} : { port }),
     ...(values.has('format') ? { format: values.get('format') as string } : {}),
     ...(values.has('out') ? { out: values.get('out') as string } : {}),
+    ...(values.has('since') ? { since: values.get('since') as string } : {}),
+    ...(ids === undefined ? {} : { ids }),
+    ...(values.has('dry-run') ? { dryRun: true } : {}),
     ...(values.has('json') ? { json: true } : {}),
   };
 }
 
 // --- internal ---
+
+function commaList(value: string | undefined): string[] | undefined {
+  return value
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
 
 function normaliseCommand(first: string | undefined): CliArgs['command'] {
   switch (first) {
@@ -104,6 +140,7 @@ function normaliseCommand(first: string | undefined): CliArgs['command'] {
     case 'demo':
     case 'import':
     case 'export':
+    case 'import-statistics':
     case 'check-config':
       return first;
     default:

@@ -8,6 +8,7 @@ import { envWarnings, loadConfig, maskedConfig } from './config.js';
 import { assertSafeExposure } from './http-auth.js';
 import { runExportCommand } from './export/export-command.js';
 import { runImport } from './import.js';
+import { formatStatisticsResult, runImportStatistics } from './import-statistics.js';
 import { createAppLogger } from './logging.js';
 import { startService, stopOnSignals } from './service.js';
 import { finalSummary } from './summary.js';
@@ -83,6 +84,19 @@ async function main(argv: readonly string[]): Promise<number> {
     case 'export': {
       const config = await loadConfig(args.config === undefined ? {} : { file: args.config });
       return runExportCommand(config, args);
+    }
+    case 'import-statistics': {
+      const config = await loadConfig(args.config === undefined ? {} : { file: args.config });
+      const logger = createAppLogger(config.log);
+      const result = await runImportStatistics(config, logger, {
+        since: args.since,
+        ids: args.ids,
+        dryRun: args.dryRun === true,
+        json: args.json === true,
+        progress: (text) => process.stderr.write(text),
+      });
+      print(formatStatisticsResult(result, args.json === true));
+      return result.stats === undefined || result.stats.failed === 0 ? 0 : 1;
     }
   }
 }

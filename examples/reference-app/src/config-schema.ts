@@ -8,6 +8,7 @@ import { EnrichersConfigSchema, enricherConfigIssues } from './enrichers-schema.
 import { ContextFieldsSchema } from './influx-context.js';
 import { MqttSinkConfigSchema, WebhookConfigSchema } from './config-outbound.js';
 import { ParquetConfigSchema } from './config-parquet.js';
+import { StatisticsConfigSchema } from './statistics-config.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -228,6 +229,7 @@ const AppConfigObject = z.strictObject({
     })
     .prefault({}),
   enrichers: EnrichersConfigSchema.describe('Enrichment: which enrichers run and their providers (see Enrichment)'),
+  statistics: StatisticsConfigSchema.describe("HA's long-term statistics (see Long-term statistics)"),
 });
 
 /**

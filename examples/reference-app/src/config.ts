@@ -9,6 +9,7 @@ import { closestName } from './suggest.js';
 import { ENRICHER_ENV } from './enrichers-schema.js';
 import { OUTBOUND_ENV } from './config-outbound.js';
 import { PARQUET_ENV } from './config-parquet.js';
+import { STATISTICS_ENV } from './statistics-config.js';
 import { setPath } from './config-paths.js';
 
 export { AppConfigSchema } from './config-schema.js';
@@ -76,6 +77,7 @@ export const ENV_MAP: ReadonlyArray<readonly [env: string, path: string]> = [
   ['LOG_LEVEL', 'log.level'],
   ['LOG_FORMAT', 'log.format'],
   ...ENRICHER_ENV,
+  ...STATISTICS_ENV,
 ];
 
 /** Env names read outside ENV_MAP (combined into mqtt.url). */

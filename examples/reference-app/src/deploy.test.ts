@@ -187,6 +187,44 @@ describe('deployment files', () => {
   });
 });
 
+describe('statistics dashboard (deploy/grafana-statistics-dashboard.json)', () => {
+  it('is mounted next to the main dashboard and queries the series the statistics schema writes', () => {
+    const grafana = composeFile().services['grafana'];
+    const mount = grafana?.volumes?.find((v) => v.startsWith('./grafana-statistics-dashboard.json:'))?.split(':')[1];
+    const main = grafana?.volumes?.find((v) => v.startsWith('./grafana-dashboard.json:'))?.split(':')[1];
+    expect(mount && dirname(mount)).toBe(main && dirname(main));
+    const dash = JSON.parse(deploy('grafana-statistics-dashboard.json')) as Dashboard;
+    const map = createSchemaMapper({ kind: 'ha' });
+    const statistic = (unit: string, data: Record<string, unknown>): MappableEvent => ({
+      event_type: 'ha_statistic',
+      time_fired: 0,
+      context: null,
+      data: {
+        statistic_id: 'sensor.x',
+        entity_id: 'sensor.x',
+        domain: 'sensor',
+        period: 'hour',
+        unit,
+        start: 0,
+        ...data,
+      },
+    });
+    const queries = dash.panels.flatMap((p) => p.targets.map((t) => t.query ?? ''));
+    expect(queries).toHaveLength(2);
+    for (const [query, event] of [
+      [queries[0] ?? '', statistic('kWh', { sum: 1, state: 1 })],
+      [queries[1] ?? '', statistic('°C', { mean: 1, min: 0, max: 2 })],
+    ] as const) {
+      const [point] = map(event);
+      expect(query).toContain(`FROM "${point?.measurement}"`);
+      expect(query).toContain(`"period" = '${point?.tags['period']}'`);
+      expect(Object.keys(point?.tags ?? {})).toContain('statistic_id');
+      for (const field of query.match(/\w+\("(\w+)"\)/g)?.map((m) => /"(\w+)"/.exec(m)?.[1]) ?? [])
+        expect(Object.keys(point?.fields ?? {}), query).toContain(field);
+    }
+  });
+});
+
 type Service = {
   environment?: Record<string, string>;
   build?: { context: string; dockerfile: string };

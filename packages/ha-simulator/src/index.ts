@@ -17,6 +17,16 @@ export type {
   LabelRegistryEntry,
 } from './registries.js';
 export type { Recorder, RecorderRow } from './recorder.js';
+export { createStatisticsStore } from './statistics-store.js';
+export type {
+  StatisticsStore,
+  SimStatisticMeta,
+  SimStatisticRow,
+  SimMeanType,
+  StatisticsFault,
+  StatisticsWireFormat,
+} from './statistics-store.js';
+export { seedStatisticsScenario, STATISTICS_SCENARIO } from './statistics-scenario.js';
 export type { SetStateOptions } from './state-machine.js';
 export { compressState, stateDiff, stateDiffEvent } from './compressed.js';
 export { getSignificantStates } from './history.js';

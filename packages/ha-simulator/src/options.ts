@@ -113,6 +113,19 @@ export const HaSimulatorOptionsSchema = z.object({
     })
     .prefault({})
     .describe('Past history for history/backfill/import without waiting; seeded events are not in `emitted`'),
+  seedStatistics: z
+    .object({
+      hours: z
+        .number()
+        .int()
+        .min(0)
+        .default(0)
+        .describe(
+          'Hours of long-term statistics of every case (circular mean, meter reset, daily last_reset, external with gaps, unit change, no rows, no entity) up to the last full hour; 0 = none',
+        ),
+    })
+    .prefault({})
+    .describe('Long-term statistics served by the recorder/* statistics commands (see `statistics`)'),
   perMessageDeflate: z
     .boolean()
     .default(true)

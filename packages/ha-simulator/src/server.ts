@@ -8,6 +8,9 @@ import { attachConnection, type Command, type FaultState, type SimConnection } f
 import { createHomeGenerator } from './generator.js';
 import { createSimClock } from './ha-time.js';
 import { historyCommands } from './history-commands.js';
+import { statisticsCommands } from './statistics-commands.js';
+import { seedStatisticsScenario } from './statistics-scenario.js';
+import { createStatisticsStore, type StatisticsStore } from './statistics-store.js';
 import { createHome, type SimulatedHome } from './home.js';
 import { HaSimulatorOptionsSchema, type HaSimulatorOptions } from './options.js';
 import { createRng } from './prng.js';
@@ -44,6 +47,10 @@ export interface HaSimulator extends Pick<SimulatedHome, 'setState' | 'addEntity
   readonly port: number;
   readonly home: SimulatedHome;
   readonly recorder: Recorder;
+  /** Long-term statistics (metadata, hourly rows, wire-format and fault switches) the recorder/* commands serve. */
+  readonly statistics: StatisticsStore;
+  /** Fires `recorder_hourly_statistics_generated`, as HA does after compiling an hour's statistics. */
+  readonly fireHourlyStatisticsGenerated: () => void;
   /** Every event the simulator delivered, in order (bounded by `maxEmitted`). */
   readonly emitted: readonly EmittedEvent[];
   /** Generates at least `count` realistic events now (seeded); returns them. */
@@ -108,9 +115,13 @@ export async function createHaSimulator(input: HaSimulatorOptions = {}): Promise
   const token = options.token ?? randomBytes(24).toString('base64url');
   const faultState: FaultState = { ignorePings: false, delayMs: 0, refuseAuth: false };
   const connections = new Set<SimConnection>();
+  const statistics = createStatisticsStore();
+  if (options.seedStatistics.hours > 0)
+    seedStatisticsScenario(statistics, home, { hours: options.seedStatistics.hours, endMs: clock.nowMs() });
   const commands = new Map<string, Command>([
     ...coreCommands({ home, faults: faultState, rng: rng.fork(14) }),
     ...historyCommands({ home, recorder, options, guard, purge: () => recorder.purge(clock.nowMs() * 1000) }),
+    ...statisticsCommands({ home, store: statistics }),
   ]);
 
   const wss = new WebSocketServer({
@@ -194,6 +205,8 @@ export async function createHaSimulator(input: HaSimulatorOptions = {}): Promise
     port,
     home,
     recorder,
+    statistics,
+    fireHourlyStatisticsGenerated: () => void home.fireEvent('recorder_hourly_statistics_generated', {}),
     emitted: home.bus.emitted,
     setState: home.setState,
     addEntity: home.addEntity,

@@ -1,6 +1,7 @@
 export { SchemaOptionsSchema, ComponentConfigEntrySchema } from './schema/options.js';
 export type { SchemaOptions, ResolvedSchemaOptions, ComponentConfigEntry } from './schema/options.js';
 export { createSchemaMapper, MAPPING_INVALID } from './schema/mapper.js';
+export { STATISTIC_EVENT_TYPE, STATISTIC_FIELDS, STATISTIC_INVALID } from './schema/statistics.js';
 export type { SchemaMapper, PointsBatch, MappingRejection } from './schema/mapper.js';
 export type { MappableEvent } from './schema/types.js';
 export { MAX_CONTEXT_FIELDS_PER_PROPERTY } from './schema/context-fields.js';

@@ -22,3 +22,48 @@ export { toRegistryData, mapConfig, registryOfEvent } from './registry-sync.js';
 export type { RegistryKind } from './registry-sync.js';
 export { createCheckpointTracker } from './recovery/checkpoint-tracker.js';
 export type { CheckpointTracker, TrackedEntry } from './recovery/checkpoint-tracker.js';
+export {
+  STATISTIC_EVENT_TYPE,
+  parseStatisticMeta,
+  parseStatisticRow,
+  statisticEvent,
+  splitStatisticId,
+} from './statistics/statistic-rows.js';
+export type {
+  StatisticMeta,
+  StatisticMeanType,
+  StatisticData,
+  StatisticEvent,
+  StatisticProblem,
+  StatisticRejection,
+} from './statistics/statistic-rows.js';
+export { listStatistics, readStatistics, planBatches, floorHour } from './statistics/statistics-reader.js';
+export type {
+  ConnectionProvider,
+  StatisticList,
+  StatisticChunk,
+  ReadStatisticsOptions,
+} from './statistics/statistics-reader.js';
+export {
+  runStatisticsPass,
+  selectStatistics,
+  MAX_STATISTICS,
+  CHECKPOINT_MARGIN_HOURS,
+} from './statistics/statistics-import.js';
+export type {
+  StatisticsProgress,
+  StatisticsCheckpoint,
+  StatisticsPassOptions,
+} from './statistics/statistics-import.js';
+export {
+  haStatisticsImportSource,
+  haStatisticsSyncSource,
+  HaStatisticsImportOptionsSchema,
+  HaStatisticsSyncOptionsSchema,
+  HOURLY_STATISTICS_EVENT,
+} from './statistics/statistics-sources.js';
+export type {
+  HaStatisticsImportOptions,
+  HaStatisticsSyncOptions,
+  HaStatisticsHooks,
+} from './statistics/statistics-sources.js';

@@ -18,7 +18,7 @@ import {
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { waitFor } from '@ha-ingestor/core/testing';
-import { createHaSimulator, type HaSimulator, type HaWireState } from '../../src/index.js';
+import { createHaSimulator, STATISTICS_SCENARIO, type HaSimulator, type HaWireState } from '../../src/index.js';
 import { withDeadline } from './simulator-support.js';
 
 /**
@@ -251,5 +251,124 @@ describe('simulator driven by home-assistant-js-websocket', () => {
       timeoutMs: 3000,
     });
     expect(sim.connectionCount()).toBe(1);
+  });
+});
+
+describe('long-term statistics through home-assistant-js-websocket', () => {
+  let sim: HaSimulator;
+  let conn: Connection | undefined;
+  const HOUR = 3_600_000;
+  afterEach(async () => {
+    conn?.close();
+    conn = undefined;
+    await sim.close();
+  });
+
+  it('list_statistic_ids, get_statistics_metadata and statistics_during_period answer with HA shapes', async () => {
+    sim = await createHaSimulator({ seed: 3, entityCount: 10, seedStatistics: { hours: 30 } });
+    conn = await connect(sim);
+    const list = await conn.sendMessagePromise<Record<string, unknown>[]>({ type: 'recorder/list_statistic_ids' });
+    const wind = list.find((m) => m['statistic_id'] === STATISTICS_SCENARIO.windDirection);
+    expect(wind).toEqual({
+      statistic_id: STATISTICS_SCENARIO.windDirection,
+      display_unit_of_measurement: '°',
+      has_mean: false,
+      mean_type: 2,
+      has_sum: false,
+      name: null,
+      source: 'recorder',
+      statistics_unit_of_measurement: '°',
+      unit_class: null,
+    });
+    // The entity displays kWh now; its statistics are stored in Wh.
+    expect(list.find((m) => m['statistic_id'] === STATISTICS_SCENARIO.unitChange)).toMatchObject({
+      display_unit_of_measurement: 'kWh',
+      statistics_unit_of_measurement: 'Wh',
+    });
+    const sums = await conn.sendMessagePromise<Record<string, unknown>[]>({
+      type: 'recorder/list_statistic_ids',
+      statistic_type: 'sum',
+    });
+    expect(sums.every((m) => m['has_sum'] === true)).toBe(true);
+
+    const meta = await conn.sendMessagePromise<Record<string, unknown>[]>({
+      type: 'recorder/get_statistics_metadata',
+      statistic_ids: [STATISTICS_SCENARIO.external, 'sensor.unknown_statistic'],
+    });
+    expect(meta.map((m) => m['statistic_id'])).toEqual([STATISTICS_SCENARIO.external]);
+
+    const end = Math.floor(Date.now() / HOUR) * HOUR;
+    const rows = await conn.sendMessagePromise<Record<string, Record<string, unknown>[]>>({
+      type: 'recorder/statistics_during_period',
+      start_time: new Date(end - 4 * HOUR).toISOString(),
+      end_time: new Date(end).toISOString(),
+      statistic_ids: [STATISTICS_SCENARIO.unitChange, STATISTICS_SCENARIO.noRows, 'sensor.unknown_statistic'],
+      period: 'hour',
+    });
+    // Ids without rows (and unknown ids) are absent; without `units`, rows are in the display unit.
+    expect(Object.keys(rows)).toEqual([STATISTICS_SCENARIO.unitChange]);
+    const stored = sim.statistics.rows(STATISTICS_SCENARIO.unitChange).slice(-4);
+    expect(rows[STATISTICS_SCENARIO.unitChange]).toEqual(
+      stored.map((r) => ({
+        start: r.start,
+        end: r.start + HOUR,
+        last_reset: null,
+        max: null,
+        mean: null,
+        min: null,
+        state: (r.state ?? 0) / 1000,
+        sum: (r.sum ?? 0) / 1000,
+        change: expect.any(Number) as unknown,
+      })),
+    );
+    const inWh = await conn.sendMessagePromise<Record<string, Record<string, unknown>[]>>({
+      type: 'recorder/statistics_during_period',
+      start_time: new Date(end - 4 * HOUR).toISOString(),
+      statistic_ids: [STATISTICS_SCENARIO.unitChange],
+      period: 'hour',
+      units: { energy: 'Wh' },
+      types: ['sum'],
+    });
+    expect(inWh[STATISTICS_SCENARIO.unitChange]).toEqual(
+      stored.map((r) => ({ start: r.start, end: r.start + HOUR, sum: r.sum })),
+    );
+    await expect(
+      conn.sendMessagePromise({
+        type: 'recorder/statistics_during_period',
+        start_time: 'not a time',
+        statistic_ids: ['sensor.x'],
+        period: 'hour',
+      }),
+    ).rejects.toMatchObject({ code: 'invalid_start_time' });
+  });
+
+  it('older servers: ISO times with statistic_id per row, metadata without mean_type', async () => {
+    sim = await createHaSimulator({ seed: 3, entityCount: 10, seedStatistics: { hours: 3 } });
+    sim.statistics.format.timestamps = 'iso';
+    sim.statistics.format.legacyMetadata = true;
+    conn = await connect(sim);
+    const list = await conn.sendMessagePromise<Record<string, unknown>[]>({ type: 'recorder/list_statistic_ids' });
+    expect(list.find((m) => m['statistic_id'] === STATISTICS_SCENARIO.windDirection)).not.toHaveProperty('mean_type');
+    const rows = await conn.sendMessagePromise<Record<string, Record<string, unknown>[]>>({
+      type: 'recorder/statistics_during_period',
+      start_time: '2000-01-01T00:00:00Z',
+      statistic_ids: [STATISTICS_SCENARIO.temperature],
+      period: 'hour',
+      types: ['mean'],
+    });
+    const first = rows[STATISTICS_SCENARIO.temperature]?.[0];
+    expect(first).toMatchObject({
+      statistic_id: STATISTICS_SCENARIO.temperature,
+      start: expect.stringMatching(/\+00:00$/) as unknown,
+    });
+  });
+
+  it('fires recorder_hourly_statistics_generated to subscribers', async () => {
+    sim = await createHaSimulator({ seed: 3, entityCount: 5 });
+    conn = await connect(sim);
+    const seen: string[] = [];
+    await conn.subscribeEvents((e: HassEvent) => seen.push(e.event_type), 'recorder_hourly_statistics_generated');
+    sim.fireHourlyStatisticsGenerated();
+    await waitFor(() => seen.length, 'hourly statistics event', { until: (n) => n === 1, timeoutMs: 3000 });
   });
 });

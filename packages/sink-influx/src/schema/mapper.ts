@@ -4,6 +4,7 @@ import { createEntityStateMapper } from './entity.js';
 import { createEventMapper } from './events.js';
 import { createHaStateMapper } from './ha.js';
 import type { EntityCacheOptions } from './ha.js';
+import { createStatisticMapper, STATISTIC_EVENT_TYPE } from './statistics.js';
 import { SchemaOptionsSchema, type SchemaOptions } from './options.js';
 import type { MappableEvent, StateView } from './types.js';
 
@@ -34,7 +35,8 @@ export const MAPPING_INVALID = 'mapping_invalid';
 
 /**
  * Creates the event → point mapper for a schema (`ha` by default).
- * Removed entities (`state: null`) produce no point, as in HA. Non-state events go to `eventsMeasurement`.
+ * Removed entities (`state: null`) produce no point, as in HA. Non-state events go to `eventsMeasurement`,
+ * long-term statistics rows (`ha_statistic`) to their own series (see statistics.ts).
  * @throws ConfigError (CONFIG_INVALID) when the options do not parse.
  * @example
  * const map = createSchemaMapper({ kind: 'ha', tags: { instance: 'home' } });
@@ -53,9 +55,11 @@ export function createSchemaMapperWith(options: SchemaOptions, cache: EntityCach
   const mapState =
     resolved.kind === 'entity' ? createEntityStateMapper(resolved) : createHaStateMapper(resolved, cache);
   const mapEvent = createEventMapper(resolved);
+  const mapStatistic = createStatisticMapper(resolved);
   const timeSource = resolved.timeSource;
 
   const mapOne = (event: MappableEvent): Point[] => {
+    if (event.event_type === STATISTIC_EVENT_TYPE) return [mapStatistic(event)];
     if (event.event_type !== 'state_changed') {
       if (!Number.isSafeInteger(event.time_fired)) throw invalid(`${event.event_type} event has no integer time_fired`);
       return [mapEvent(event)];
