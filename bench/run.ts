@@ -1,5 +1,5 @@
 /**
- * `pnpm bench` (full, < 10 min) / `pnpm bench --quick` (< 60 s): every performance figure of the README in
+ * `pnpm bench` (full, ~12–16 min) / `pnpm bench --quick` (~1–4 min): every performance figure of the README in
  * one run, as ratios to floors measured in the same run. Writes bench/results/latest.json and prints a
  * table. Traffic stays on 127.0.0.1; every loop is bounded in time and count.
  */
