@@ -171,7 +171,7 @@ function withSlopes(result: MemoryResult): MemoryResult & { rssSlopeMbPerMin: nu
 async function memoryChild(plan: Plan, runtime: ChildRuntime, baseline: boolean): Promise<MemoryResult> {
   const args = {
     seconds: plan.memorySeconds,
-    rate: 5000,
+    rate: plan.memoryRate,
     entities: 10_000,
     sampleEvery: plan.quick ? 1 : 10,
     baseline,
