@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { buildCorpus } from './corpus.js';
+import type { E2eResult } from './e2e/runner.js';
 import { handLine, isoToMicros } from './hand-lp.js';
+import { cpuSecondsOfStat } from './proc.js';
+import { issue14At2k } from './report.js';
 import { cpuMicrosPerEvent, judge, median, ratio, slope } from './stats.js';
 import { percentile } from './util.js';
 
@@ -60,5 +63,67 @@ describe('bench maths', () => {
   it('parses HA timestamps to µs', () => {
     expect(isoToMicros('2026-01-01T00:00:00.123456+00:00')).toBe(Date.UTC(2026, 0, 1) * 1000 + 123_456);
     expect(isoToMicros('2026-01-01T01:00:00+01:00')).toBe(Date.UTC(2026, 0, 1) * 1000);
+  });
+});
+
+describe('issue 14 figures', () => {
+  const at = (eventsPerCpuSecond: number, rssMaxMb: number): E2eResult => ({
+    mode: 'ours',
+    settings: { compression: false, gzip: true, batchSize: 1000, batchMaxWaitMs: 1000, strict: false },
+    emitted: 1000,
+    eventsPerCpuSecond,
+    cpuPercent: 10,
+    achievedRate: 2000,
+    complete: true,
+    cpuSeconds: 1,
+    wallSeconds: 1,
+    handled: 1000,
+    eventLoopDelayP99Ms: 5,
+    eventLoopDelayMaxMs: 9,
+    latencyP50Ms: 10,
+    latencyP99Ms: 20,
+    latencySamples: 1000,
+    rssMaxMb,
+    rssEndMb: rssMaxMb,
+    heapUsedMb: 30,
+    heapAfterGcMb: 20,
+    notes: [],
+  });
+
+  it('reads utime + stime from /proc/<pid>/stat, also when the command name has spaces and parentheses', () => {
+    const stat = '4242 (node (a) b) S 1 4242 4242 0 -1 4194560 900 0 0 0 250 50 0 0 20 0 11 0 7 1 2';
+    expect(cpuSecondsOfStat(stat)).toBe(3);
+  });
+
+  it('judges CPU per event at 2,000/s as µs ratios to the peer and the floor, and RSS of the app to the peer', () => {
+    const app = {
+      ratePerSecond: 2000,
+      warmupSeconds: 3,
+      seconds: 10,
+      runs: [
+        {
+          label: 'as shipped',
+          env: {},
+          rssMaxMb: 90,
+          rssSteadyMb: 85,
+          cpuPercent: 20,
+          writtenPerSecond: 2000,
+          cpuMicrosPerEvent: 100,
+          backlog: 0,
+        },
+      ],
+    };
+    // ours 50 µs, peer 100 µs, floor 25 µs.
+    const f = issue14At2k({
+      steady: { at2k: at(20_000, 150), at10k: at(1, 1), at2kFloor: at(40_000, 60), at2kPeer: at(10_000, 75) },
+      appRss: app,
+    });
+    expect(f.oursMicros).toBe(50);
+    expect(f.cpuVsPeer).toBe(0.5);
+    expect(f.cpuVsFloor).toBe(2);
+    expect(f.appRssVsPeer).toBe(1.2);
+    const missing = issue14At2k({ steady: { at2k: at(20_000, 150), at10k: { error: 'x' } } });
+    expect(missing.cpuVsPeer).toBeNaN();
+    expect(missing.appRssMb).toBeNaN();
   });
 });

@@ -1,3 +1,5 @@
+import { appRssLines } from './app-rss.js';
+import type { AppRssScenario } from './app-rss.js';
 import type { CorpusStats } from './corpus.js';
 import type { E2eResult } from './e2e/runner.js';
 import type { NodeRedPeer } from './peers/node-red.js';
@@ -35,7 +37,12 @@ export interface BenchResults {
     readonly at10k: Maybe<E2eResult>;
     /** 2,000/s with the batch timer alone (linger = max-wait), as before issue 14. */
     readonly at2kNoLinger?: Maybe<E2eResult>;
+    /** Issue 14: the e2e floor and the hand-written peer at the same 2,000/s (deflate off). */
+    readonly at2kFloor?: Maybe<E2eResult>;
+    readonly at2kPeer?: Maybe<E2eResult>;
   };
+  /** Scenario 10: the reference app as shipped at 2,000/s, RSS from outside (issue 14). */
+  readonly appRss?: Maybe<AppRssScenario>;
   readonly burst: Maybe<E2eResult>;
   /** The burst with the batch timer alone (linger = max-wait). */
   readonly burstNoLinger?: Maybe<E2eResult>;
@@ -74,6 +81,7 @@ export function targetsOf(r: BenchResults): Target[] {
   const heapGrowth =
     mem === undefined || memBase === undefined ? NaN_ : mem.heapSlopeMbPerMin - memBase.heapSlopeMbPerMin;
   const nr = r.peers.nodeRed;
+  const at2k = issue14At2k(r);
   const nodeRedRatio =
     nr.status === 'not run' ? undefined : ratio(ours?.eventsPerCpuSecond ?? NaN_, nr.eventsPerCpuSecond);
   return [
@@ -109,10 +117,34 @@ export function targetsOf(r: BenchResults): Target[] {
       met: judge(s2k?.latencyP99Ms ?? NaN_, 100, 'lower'),
     },
     {
-      name: '2,000/s: RSS',
+      name: '2,000/s: RSS of the bench child (esbuild bundle)',
       target: '≤ 100 MB',
       value: `${fmt(s2k?.rssMaxMb ?? NaN_, 0)} MB`,
       met: judge(s2k?.rssMaxMb ?? NaN_, 100, 'lower'),
+    },
+    {
+      name: '2,000/s: RSS of the app as shipped (max)',
+      target: '≤ 100 MB',
+      value: `${fmt(at2k.appRssMb, 0)} MB`,
+      met: judge(at2k.appRssMb, 100, 'lower'),
+    },
+    {
+      name: '2,000/s: RSS of the app as shipped vs the hand-written peer',
+      target: '≤ 1.3×',
+      value: `${fmt(at2k.appRssVsPeer)}× (peer ${fmt(at2k.peerRssMb, 0)} MB)`,
+      met: judge(at2k.appRssVsPeer, 1.3, 'lower'),
+    },
+    {
+      name: '2,000/s: CPU per event vs the hand-written peer (deflate off both)',
+      target: '≤ 0.6×',
+      value: `${fmt(at2k.cpuVsPeer)}× (${fmt(at2k.oursMicros, 1)} vs ${fmt(at2k.peerMicros, 1)} µs)`,
+      met: judge(at2k.cpuVsPeer, 0.6, 'lower'),
+    },
+    {
+      name: '2,000/s: CPU per event vs the e2e floor',
+      target: '≤ 1.5×',
+      value: `${fmt(at2k.cpuVsFloor)}× (floor ${fmt(at2k.floorMicros, 1)} µs)`,
+      met: judge(at2k.cpuVsFloor, 1.5, 'lower'),
     },
     {
       name: '4,096 burst drained (acknowledged)',
@@ -128,9 +160,9 @@ export function targetsOf(r: BenchResults): Target[] {
     },
     {
       name: 'CPU per event vs Node-RED flow',
-      target: '≥ 20× less',
+      target: '≥ 50× less (issue 14)',
       value: nodeRedRatio === undefined ? 'not measured' : `${fmt(nodeRedRatio)}× less`,
-      met: nodeRedRatio === undefined ? 'n/a' : judge(nodeRedRatio, 20, 'higher'),
+      met: nodeRedRatio === undefined ? 'n/a' : judge(nodeRedRatio, 50, 'higher'),
     },
     {
       name: 'CPU per event vs hand-written peer',
@@ -139,6 +171,38 @@ export function targetsOf(r: BenchResults): Target[] {
       met: judge(peerRatio, 1, 'higher'),
     },
   ];
+}
+
+/** Issue 14's same-run figures at 2,000/s: ours, the e2e floor, the peer, and the app as shipped. */
+export function issue14At2k(r: Pick<BenchResults, 'steady' | 'appRss'>): {
+  oursMicros: number;
+  floorMicros: number;
+  peerMicros: number;
+  cpuVsPeer: number;
+  cpuVsFloor: number;
+  peerRssMb: number;
+  appRssMb: number;
+  appRssVsPeer: number;
+} {
+  const micros = (x: Maybe<E2eResult> | undefined): number =>
+    x === undefined ? NaN_ : cpuMicrosPerEvent(ok(x)?.eventsPerCpuSecond ?? NaN_);
+  const oursMicros = micros(r.steady.at2k);
+  const floorMicros = micros(r.steady.at2kFloor);
+  const peerMicros = micros(r.steady.at2kPeer);
+  const peerRssMb = (r.steady.at2kPeer === undefined ? undefined : ok(r.steady.at2kPeer))?.rssMaxMb ?? NaN_;
+  const app = r.appRss === undefined ? undefined : ok(r.appRss);
+  const appRssMb = app?.runs[0]?.rssMaxMb ?? NaN_;
+  return {
+    oursMicros,
+    floorMicros,
+    peerMicros,
+    // µs per event ratios (lower is better): ours ÷ theirs.
+    cpuVsPeer: ratio(oursMicros, peerMicros),
+    cpuVsFloor: ratio(oursMicros, floorMicros),
+    peerRssMb,
+    appRssMb,
+    appRssVsPeer: ratio(appRssMb, peerRssMb),
+  };
 }
 
 function row(cells: readonly string[]): string {
@@ -230,6 +294,8 @@ export function printReport(r: BenchResults): void {
   for (const [label, res] of [
     ['4 2,000/s', r.steady.at2k],
     ['4 2,000/s, no linger (timer only)', r.steady.at2kNoLinger],
+    ['4 2,000/s: e2e floor', r.steady.at2kFloor],
+    ['4 2,000/s: peer hajs + influxdb-client (deflate off)', r.steady.at2kPeer],
     ['4 10,000/s', r.steady.at10k],
   ] as const) {
     if (res === undefined) continue; // a results file from before the variant existed
@@ -267,11 +333,17 @@ export function printReport(r: BenchResults): void {
   else {
     const base = ok(mem.baseline);
     out.push(
-      `6 memory (10,000 entities, 300 s dedupe, 5,000/s, ${mem.samples.at(-1)?.eventSeconds ?? 0} s of event time, injected clock): RSS ${fmt(mem.samples[0]?.rssMb ?? NaN_, 0)} → ${fmt(mem.samples.at(-1)?.rssMb ?? NaN_, 0)} MB, heap ${fmt(mem.samples[0]?.heapUsedMb ?? NaN_, 0)} → ${fmt(mem.samples.at(-1)?.heapUsedMb ?? NaN_, 0)} MB; slope over the 2nd half: RSS ${fmt(mem.rssSlopeMbPerMin)} MB/min, heap ${fmt(mem.heapSlopeMbPerMin)} MB/min` +
+      `6 memory (10,000 entities, 300 s dedupe, ${fmt(r.meta.plan.memoryRate, 0)}/s, ${mem.samples.at(-1)?.eventSeconds ?? 0} s of event time, injected clock): RSS ${fmt(mem.samples[0]?.rssMb ?? NaN_, 0)} → ${fmt(mem.samples.at(-1)?.rssMb ?? NaN_, 0)} MB, heap ${fmt(mem.samples[0]?.heapUsedMb ?? NaN_, 0)} → ${fmt(mem.samples.at(-1)?.heapUsedMb ?? NaN_, 0)} MB; slope over the 2nd half: RSS ${fmt(mem.rssSlopeMbPerMin)} MB/min, heap ${fmt(mem.heapSlopeMbPerMin)} MB/min` +
         (base === undefined
           ? ''
           : `; generator alone (no pipeline): RSS ${fmt(base.rssSlopeMbPerMin)} MB/min, heap ${fmt(base.heapSlopeMbPerMin)} MB/min`),
     );
+  }
+  if (r.appRss !== undefined) {
+    const app = ok(r.appRss);
+    out.push('');
+    if (app === undefined) out.push(`10 app as shipped: failed (${'error' in r.appRss ? r.appRss.error : ''})`);
+    else out.push(...appRssLines(app));
   }
   const startup = ok(r.startup);
   out.push('');

@@ -1,11 +1,12 @@
 /**
- * `pnpm bench` (full, < 10 min) / `pnpm bench --quick` (< 60 s): every performance figure of the README in
+ * `pnpm bench` (full, ~12–16 min) / `pnpm bench --quick` (~1–4 min): every performance figure of the README in
  * one run, as ratios to floors measured in the same run. Writes bench/results/latest.json and prints a
  * table. Traffic stays on 127.0.0.1; every loop is bounded in time and count.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { createHaSimulator } from '@ha-ingestor/ha-simulator';
+import { SHIPPED, scenarioAppRss } from './app-rss.js';
 import { bundleChildren } from './bundle.js';
 import { buildCorpus } from './corpus.js';
 import { DEFAULT_SETTINGS, TSX_INGESTOR_CHILD } from './e2e/runner.js';
@@ -64,6 +65,13 @@ try {
     { kind: 'steady', ratePerSecond: 2000, seconds: plan.steadySeconds },
     plan,
   );
+  // Issue 14: the e2e floor and the hand-written peer at the same 2,000/s, so CPU per event at home rates is a
+  // same-run ratio to both (deflate off everywhere).
+  const steady2kLoad = { kind: 'steady', ratePerSecond: 2000, seconds: plan.steadySeconds } as const;
+  log('4 steady 2,000/s: e2e floor');
+  const steady2kFloor = await e2e(env, 'floor', { gzip: false }, steady2kLoad, plan);
+  log('4 steady 2,000/s: peer (hajs + influxdb-client)');
+  const steady2kPeer = await e2e(env, 'peer-hajs', { compression: false }, steady2kLoad, plan);
   log('4 steady 10,000/s');
   const steady10k = await e2e(
     env,
@@ -106,6 +114,18 @@ try {
           status: 'not run' as const,
           reason: `failed: ${String(error)}`,
         }));
+  log('10 the app as shipped (node bin/ha-ingestor.js run) at 2,000/s: RSS from /proc');
+  const appRss = await scenarioAppRss({
+    sim,
+    sinkUrl: discard.url,
+    quick,
+    // Same run: the V8 flag with the largest RSS effect found for issue 14, so its RSS and CPU cost are ratios.
+    // It does not ship (see bench/README.md, "Memory"): the launcher starts plain node.
+    variants: [
+      SHIPPED,
+      { label: 'node --optimize-for-size (not shipped)', env: {}, nodeArgs: ['--optimize-for-size'] },
+    ],
+  }).catch((error: unknown) => ({ error: String(error) }));
   log('6 memory (in a child, injected clock)');
   const memory = await scenarioMemory(plan, memoryChild);
   log('9 start-up: the built app vs tsx (--version, run → /ready, idle RSS)');
@@ -142,7 +162,14 @@ try {
     floors,
     processing,
     endToEnd: { ours, floor: floorE2e },
-    steady: { at2k: steady2k, at10k: steady10k, at2kNoLinger: steady2kNoLinger },
+    steady: {
+      at2k: steady2k,
+      at10k: steady10k,
+      at2kNoLinger: steady2kNoLinger,
+      at2kFloor: steady2kFloor,
+      at2kPeer: steady2kPeer,
+    },
+    appRss,
     burst,
     burstNoLinger,
     memory,

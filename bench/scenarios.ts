@@ -24,6 +24,8 @@ export interface Plan {
   readonly warmupEvents: number;
   readonly steadySeconds: number;
   readonly memorySeconds: number;
+  /** Events per second of event time in scenario 6. */
+  readonly memoryRate: number;
   readonly childTimeoutMs: number;
 }
 
@@ -39,6 +41,7 @@ export function planFor(quick: boolean): Plan {
         warmupEvents: 1_500,
         steadySeconds: 2,
         memorySeconds: 5,
+        memoryRate: 5_000,
         childTimeoutMs: 30_000,
       }
     : {
@@ -50,7 +53,10 @@ export function planFor(quick: boolean): Plan {
         e2eEvents: 20_000,
         warmupEvents: 3_000,
         steadySeconds: 30,
-        memorySeconds: 60,
+        // Issue 14: six minutes of event time, so the 300 s dedupe window expires and the plateau shows.
+        memorySeconds: 360,
+        // 2,000/s (issue 14's home rate): 720,000 events keep the full run's wall time in bounds.
+        memoryRate: 2_000,
         childTimeoutMs: 120_000,
       };
 }
@@ -163,14 +169,20 @@ function withSlopes(result: MemoryResult): MemoryResult & { rssSlopeMbPerMin: nu
 }
 
 async function memoryChild(plan: Plan, runtime: ChildRuntime, baseline: boolean): Promise<MemoryResult> {
-  const args = { seconds: plan.memorySeconds, rate: 5000, entities: 10_000, sampleEvery: plan.quick ? 1 : 5, baseline };
+  const args = {
+    seconds: plan.memorySeconds,
+    rate: plan.memoryRate,
+    entities: 10_000,
+    sampleEvery: plan.quick ? 1 : 10,
+    baseline,
+  };
   const child = fork(runtime.path, [JSON.stringify(args)], {
     execArgv: [...runtime.execArgv, '--expose-gc'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   try {
     return await new Promise<MemoryResult>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('memory scenario timed out')), plan.quick ? 60_000 : 400_000);
+      const timer = setTimeout(() => reject(new Error('memory scenario timed out')), plan.quick ? 60_000 : 1_200_000);
       child.once('message', (m: MemoryResult) => {
         clearTimeout(timer);
         resolve(m);

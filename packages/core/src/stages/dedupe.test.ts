@@ -227,6 +227,26 @@ describe('dedupe', () => {
     expect(h.tracker.open.size).toBe(0);
   });
 
+  it('forgets keys older than the window when its series commits again: memory follows the window (issue 14)', () => {
+    let t = 0;
+    const h = harness(() => t);
+    h.store.commit(
+      new Array<string>(10).fill('sensor.a'),
+      Array.from({ length: 10 }, (_, i) => `sensor.a@${i}`),
+    );
+    t = 150_000;
+    h.store.commit(['sensor.a'], ['sensor.a@100']);
+    expect(h.store.ringSize('sensor.a')).toBe(11); // none expired yet
+    t = 300_000; // the first ten are exactly windowMs old: expired
+    h.store.commit(['sensor.a'], ['sensor.a@200']);
+    expect(h.store.ringSize('sensor.a')).toBe(2);
+    expect(['sensor.a@0', 'sensor.a@100', 'sensor.a@200'].map((k) => h.store.isDuplicate('sensor.a', k))).toEqual([
+      false,
+      true,
+      true,
+    ]);
+  });
+
   it('re-admits an expired key in place: a failure restores it, a success commits it once', () => {
     let t = 0;
     const h = harness(() => t, { ...opts, maxPerSeries: 2 });

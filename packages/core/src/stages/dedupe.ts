@@ -84,34 +84,42 @@ export function createDedupeStore(
   const ringOf = (series: string, t: number): Ring => {
     let ring = rings.get(series);
     if (ring === undefined) {
-      ring = { times: new Map(), order: [], next: 0, newest: t, flying: 0 };
+      ring = { times: new Map(), order: [], newest: t, flying: 0 };
       const evicted = rings.set(series, ring).length;
       if (evicted > 0) outcomes.evicted?.(evicted);
     }
     return ring;
   };
 
-  /** Appends a key to the ring's commit order; when full, the oldest committed key is forgotten. */
-  const pushOrder = (ring: Ring, key: string) => {
-    if (ring.order.length < maxPerSeries) {
-      ring.order.push(key);
-      return;
+  /**
+   * Appends a key to the ring's commit order. Keys whose window has passed are forgotten from the front first
+   * (issue 14: else every series kept `maxPerSeries` keys however old, and memory kept growing for as long as
+   * slow entities were still filling their rings, well past the window); when still full, the oldest committed
+   * key is forgotten.
+   */
+  const pushOrder = (ring: Ring, key: string, t: number) => {
+    const { order, times } = ring;
+    while (order.length > 0) {
+      const value = times.get(order[0] as string);
+      if (typeof value !== 'number' || value + windowMs > t) break;
+      times.delete(order.shift() as string);
     }
-    const oldest = ring.order[ring.next] as string;
-    const value = ring.times.get(oldest);
-    // A later replay of a forgotten key is rewritten, never lost. A key in flight again keeps its entry and
-    // only loses its place in the order (it takes a new one when it commits).
-    if (value instanceof InFlightKey) value.prev = undefined;
-    else ring.times.delete(oldest);
-    ring.order[ring.next] = key;
-    ring.next = (ring.next + 1) % maxPerSeries;
+    if (order.length >= maxPerSeries) {
+      const oldest = order.shift() as string;
+      const value = times.get(oldest);
+      // A later replay of a forgotten key is rewritten, never lost. A key in flight again keeps its entry and
+      // only loses its place in the order (it takes a new one when it commits).
+      if (value instanceof InFlightKey) value.prev = undefined;
+      else times.delete(oldest);
+    }
+    order.push(key);
   };
 
   const commitOne = (ring: Ring, key: string, t: number) => {
     ring.newest = t;
     const value = ring.times.get(key);
     if (value instanceof InFlightKey) return; // it commits when it settles
-    if (value === undefined) pushOrder(ring, key);
+    if (value === undefined) pushOrder(ring, key, t);
     ring.times.set(key, t);
   };
 
@@ -131,7 +139,7 @@ export function createDedupeStore(
         const t = now();
         sweep(t);
         ring.newest = t;
-        if (entry.prev === undefined) pushOrder(ring, key);
+        if (entry.prev === undefined) pushOrder(ring, key, t);
         ring.times.set(key, t); // overwrites the entry: no new map slot
       }
       if (held !== undefined) {
@@ -287,9 +295,8 @@ interface Ring {
    * the series in flight (hash lookup, no string scans; committing overwrites the entry in place).
    */
   readonly times: Map<string, number | InFlightKey>;
-  /** The same keys in commit order, as a ring; `next` is the oldest once full. */
+  /** The committed keys in commit order, oldest first (at most maxPerSeries; a shift moves ≤ 16 slots). */
   readonly order: string[];
-  next: number;
   /** Commit time of the newest key (for eviction). */
   newest: number;
   /** Entries in flight in `times` (a ring with any is never evicted). */

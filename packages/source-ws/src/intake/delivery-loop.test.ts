@@ -149,6 +149,22 @@ describe('runDeliveryLoop', () => {
     expect(t.tracker.watermark()).toBe((S + 9) * 1e6);
   });
 
+  it('lets the event loop in between batches of a backlog (issue 14: it drained the whole backlog in one turn)', async () => {
+    const t = setup({});
+    for (let i = 0; i < 10; i++) t.buffer.push(live(`sensor.e${i}`, i));
+    const deps = { ...t.deps, options: { ...t.deps.options, emitBatchSize: 4 } };
+    const turns: number[] = [];
+    // A macrotask queued before the loop starts runs before its second batch, not after the last one.
+    setImmediate(() => turns.push(t.emitted.length));
+    const loop = runDeliveryLoop(deps);
+    await flush();
+    await flush();
+    t.abort.abort();
+    await loop;
+    expect(t.emitted.map((e) => e.events.length)).toEqual([4, 4, 2]);
+    expect(turns).toEqual([1]);
+  });
+
   it('on a failed ack forgets the keys and schedules a backfill from the watermark', async () => {
     const t = setup({});
     t.shared.connection = undefined;

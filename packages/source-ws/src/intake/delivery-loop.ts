@@ -124,10 +124,16 @@ export async function runDeliveryLoop(deps: DeliveryDeps): Promise<void> {
       deps.tracker.ack(skipped);
     }
     if (events.length > 0) await emitTracked(deps, events, entries);
+    // Issue 14: with a backlog, waitForData and an accepting emitBatch resolve at once, so without this the loop
+    // drained every buffered event in one macrotask — socket reads, batch timers and HTTP responses waited
+    // behind it (event-loop stalls of hundreds of ms). One turn per batch of `emitBatchSize` lets them in.
+    if (buffer.size() > 0) await nextTurn();
   }
 }
 
 // --- internal ---
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 async function emitTracked(deps: DeliveryDeps, events: HaEvent[], entries: TrackedEntry[]): Promise<void> {
   await deps.ctx.emitBatch(events, {

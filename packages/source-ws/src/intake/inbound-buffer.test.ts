@@ -1,5 +1,7 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { HaEvent } from '@ha-ingestor/core';
@@ -28,6 +30,36 @@ describe('createInboundBuffer', () => {
     expect(buf.take(3).map((b) => b.event.time_fired)).toEqual([1000, 1001, 1002]);
     expect(buf.take(10).map((b) => b.event.time_fired)).toEqual([1003, 1004]);
     expect(tracker.pending()).toBe(5);
+  });
+
+  it('keeps no reference to taken events (issue 14: ~4 s of events were retained at 2,000/s)', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const buf = createInboundBuffer({
+      maxEvents: 10_000,
+      maxSpillEvents: 0,
+      tracker: createCheckpointTracker(0),
+      onOverflow: vi.fn(),
+    });
+    const refs: WeakRef<HaEvent>[] = [];
+    // Pushed from a helper, so that no local of this frame holds the last event.
+    const pushTracked = (n: number): void => {
+      const e = ev(n);
+      refs.push(new WeakRef(e));
+      buf.push(e);
+    };
+    // Drained partly while more keep arriving (the head is compacted), then completely.
+    for (let i = 0; i < 600; i++) {
+      pushTracked(i);
+      if (i % 3 === 2) buf.take(2);
+    }
+    expect(buf.take(10_000).length).toBe(200);
+    buf.push(ev(1_000));
+    // WeakRefs are only cleared after the current job: let it end before collecting.
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+    expect(refs.filter((r) => r.deref() !== undefined)).toEqual([]);
+    expect(buf.take(5).map((b) => b.event.time_fired)).toEqual([2_000]);
   });
 
   it('without a spill dir drops beyond maxEvents and reports the overflow', () => {

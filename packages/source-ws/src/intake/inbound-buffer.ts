@@ -40,6 +40,8 @@ export interface InboundBuffer {
 }
 
 const SEGMENT_EVENTS = 10_000;
+/** A partly drained buffer drops its taken head once it is this long and more than half the array. */
+const COMPACT_AFTER = 256;
 
 /**
  * Creates the inbound buffer. Memory first; when full, events spill to disk (kept in order: once
@@ -121,7 +123,12 @@ export function createInboundBuffer(options: InboundBufferOptions): InboundBuffe
       const end = Math.min(memory.length, memHead + max);
       const out = memory.slice(memHead, end);
       memHead = end;
-      if (memHead > 8192 && memHead * 2 > memory.length) {
+      // Taken events must not stay referenced from the array (issue 14): at 2,000/s the old rule (compact only
+      // past 8,192 taken) kept ~4 s of events alive, all promoted to the old generation — ~20 MB of RSS.
+      if (memHead === memory.length) {
+        memory.length = 0;
+        memHead = 0;
+      } else if (memHead >= COMPACT_AFTER && memHead * 2 > memory.length) {
         memory.splice(0, memHead);
         memHead = 0;
       }
