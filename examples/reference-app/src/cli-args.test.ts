@@ -49,7 +49,9 @@ describe('parseArgs', () => {
       ]),
     ).toEqual({ command: 'export', start: 'a', end: 'b', format: 'csv', out: '-', json: true, entities: ['sensor.*'] });
     expect(() => parseArgs(['export', '--start', 'a'])).toThrow(/export needs --start and --end/);
-    expect(() => parseArgs(['import', '--start', 'a', '--end', 'b', '--format', 'csv'])).toThrow('--format is an option of export');
+    expect(() => parseArgs(['import', '--start', 'a', '--end', 'b', '--format', 'csv'])).toThrow(
+      '--format is an option of export',
+    );
   });
   it('defaults to help', () => {
     expect(parseArgs([]).command).toBe('help');
