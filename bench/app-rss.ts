@@ -7,7 +7,6 @@
  * `tsx --conditions=source bench/app-rss.ts [--quick] [--seconds=N] [--variant=label:flag,flag …]`.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -16,7 +15,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { createHaSimulator } from '@ha-ingestor/ha-simulator';
 import type { HaSimulator } from '@ha-ingestor/ha-simulator';
 import { startDiscardServer } from './e2e/discard-server.js';
-import { procCpuSeconds, procRssMb } from './proc.js';
+import { procCpuSeconds, procRssMb, startedLine } from './proc.js';
 import { median } from './stats.js';
 import { fmt } from './util.js';
 
@@ -144,7 +143,7 @@ async function runApp(
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   try {
-    const url = await startedUrl(child, 60_000);
+    const { url } = await startedLine(child, 60_000);
     for (const deadline = Date.now() + 30_000; ;) {
       if (
         (await fetch(`${url}/ready`).then(
@@ -203,31 +202,6 @@ async function counters(url: string): Promise<{ received: number; written: numbe
     else if (m[2]?.includes('sink="influx"') === true) written += Number(m[3]);
   }
   return { received, written };
-}
-
-function startedUrl(child: ChildProcess, timeoutMs: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const timer = setTimeout(
-      () => reject(new Error(`no "ha-ingestor started" within ${timeoutMs} ms:\n${text}`)),
-      timeoutMs,
-    );
-    const onData = (chunk: Buffer) => {
-      // Only the head of the log is kept: the started line comes first.
-      if (text.length < 64_000) text += chunk.toString('utf8');
-      const line = text.split('\n').find((l) => l.includes('"msg":"ha-ingestor started"'));
-      if (line === undefined) return;
-      clearTimeout(timer);
-      resolve((JSON.parse(line) as { url: string }).url);
-    };
-    // Keep draining both pipes for the whole run (a full pipe would block the app's logger).
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`exited ${code} before "ha-ingestor started":\n${text}`));
-    });
-  });
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

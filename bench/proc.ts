@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 /** Resident set size of a process in MB (Linux `/proc/<pid>/status` VmRSS; `ps` elsewhere; NaN when gone). */
@@ -27,4 +27,38 @@ export function cpuSecondsOfStat(stat: string): number {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // fields[0] is field 3 (state): utime is field 14, stime field 15.
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * Resolves at the reference app's `ha-ingestor started` log line with its URL and the time it was seen
+ * (`performance.now()`). Both pipes stay drained for the whole run (a full pipe would block the app's logger);
+ * only the head of the log is kept, since the started line comes first.
+ */
+export function startedLine(
+  child: ChildProcess,
+  timeoutMs: number,
+): Promise<{ readonly url: string; readonly at: number }> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    let done = false;
+    const timer = setTimeout(
+      () => reject(new Error(`no "ha-ingestor started" within ${timeoutMs} ms:\n${text}`)),
+      timeoutMs,
+    );
+    const onData = (chunk: Buffer) => {
+      if (done) return;
+      if (text.length < 64_000) text += chunk.toString('utf8');
+      const line = text.split('\n').find((l) => l.includes('"msg":"ha-ingestor started"'));
+      if (line === undefined) return;
+      done = true;
+      clearTimeout(timer);
+      resolve({ url: (JSON.parse(line) as { url: string }).url, at: performance.now() });
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      if (!done) reject(new Error(`exited ${code} before "ha-ingestor started":\n${text}`));
+    });
+  });
 }

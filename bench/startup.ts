@@ -7,12 +7,13 @@
  * tsx/built ratios are reported. Also runnable alone: `pnpm bench:startup [--quick]`.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createHaSimulator, type HaSimulator } from '@ha-ingestor/ha-simulator';
+import { procRssMb, startedLine } from './proc.js';
 import { median, ratio } from './stats.js';
 import { fmt } from './util.js';
 
@@ -195,52 +196,12 @@ async function timeRun(
     }
     if (!Number.isFinite(readyMs)) throw new Error(`${variant.label}: /ready never answered 200`);
     await delay(idleMs);
-    return { startedMs, readyMs, idleRssMb: rssMb(child.pid ?? 0) };
+    return { startedMs, readyMs, idleRssMb: procRssMb(child.pid ?? 0) };
   } finally {
     child.kill('SIGTERM');
     await exited;
     rmSync(dataDir, { recursive: true, force: true });
   }
-}
-
-function startedLine(
-  child: ReturnType<typeof spawn>,
-  timeoutMs: number,
-): Promise<{ readonly url: string; readonly at: number }> {
-  return new Promise((resolve, reject) => {
-    let text = '';
-    const timer = setTimeout(
-      () => reject(new Error(`no "ha-ingestor started" within ${timeoutMs} ms:\n${text}`)),
-      timeoutMs,
-    );
-    const onData = (chunk: Buffer) => {
-      text += chunk.toString('utf8');
-      const line = text.split('\n').find((l) => l.includes('"msg":"ha-ingestor started"'));
-      if (line === undefined) return;
-      clearTimeout(timer);
-      child.stdout?.off('data', onData);
-      child.stderr?.off('data', onData);
-      resolve({ url: (JSON.parse(line) as { url: string }).url, at: performance.now() });
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`exited ${code} before "ha-ingestor started":\n${text}`));
-    });
-  });
-}
-
-/** Resident set size of a process (Linux /proc; `ps` elsewhere). */
-function rssMb(pid: number): number {
-  try {
-    const kb = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
-    if (kb !== undefined) return Number(kb) / 1024;
-  } catch {
-    // not Linux: fall through to ps
-  }
-  const out = spawnSync('ps', ['-o', 'rss=', '-p', String(pid)], { encoding: 'utf8' }).stdout.trim();
-  return out === '' ? Number.NaN : Number(out) / 1024;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
