@@ -1,12 +1,7 @@
 import { open } from 'node:fs/promises';
+import type { DeadLetterSummary } from './dashboard-types.js';
 
-/** A dead-letter record as the dashboard lists it: no raw input (it can be large and is HA data). */
-export interface DeadLetterSummary {
-  readonly time: string;
-  readonly stage: string;
-  readonly reason: string;
-  readonly message: string;
-}
+export type { DeadLetterSummary } from './dashboard-types.js';
 
 /** Bytes read from the end of the file: enough for the latest records, bounded whatever the file holds. */
 const TAIL_BYTES = 64 * 1024;

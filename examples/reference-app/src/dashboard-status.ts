@@ -1,5 +1,8 @@
 import type { Guard, Pipeline } from '@ha-ingestor/core';
-import { readDeadLetterTail, type DeadLetterSummary } from './dashboard-dead-letters.js';
+import { readDeadLetterTail } from './dashboard-dead-letters.js';
+import type { DashboardSink, DashboardSnapshot, DashboardSource } from './dashboard-types.js';
+
+export type { DashboardSink, DashboardSnapshot, DashboardSource } from './dashboard-types.js';
 import type { RecentEvent } from './recent.js';
 import type { SourceStatusTracker } from './source-status.js';
 import { lostCount } from './summary.js';
@@ -17,60 +20,6 @@ export interface DashboardStatusDeps {
   readonly now: () => number;
   /** How many per-second samples the rate history keeps. @default 900 (15 minutes) */
   readonly historySeconds?: number;
-}
-
-/** One source as the dashboard shows it. */
-export interface DashboardSource {
-  readonly name: string;
-  readonly status: 'ok' | 'degraded' | 'down';
-  readonly connected: boolean;
-  readonly message: string | null;
-  readonly reconnects: number;
-  readonly last_event_at: number | null;
-  /** Events this source replayed from HA's recorder (backfill) since start, and the newest one's time. */
-  readonly backfilled: number;
-  readonly last_backfill_at: number | null;
-}
-
-/** One sink as the dashboard shows it. */
-export interface DashboardSink {
-  readonly name: string;
-  readonly status: 'ok' | 'degraded' | 'down';
-  /** False while the last healthcheck failed or the circuit breaker is open. */
-  readonly accepting_writes: boolean;
-  readonly message: string | null;
-  readonly written: number;
-  readonly points_per_second: number;
-  readonly last_write_at: number | null;
-  readonly outbox_bytes: number;
-  /** Epoch ms since which the outbox has held entries without a break; null when it is empty. */
-  readonly outbox_since: number | null;
-}
-
-/** Everything the dashboard page shows besides events and config, in one answer. */
-export interface DashboardSnapshot {
-  readonly version: string;
-  readonly now: number;
-  readonly uptime_seconds: number;
-  readonly totals: {
-    readonly received: number;
-    readonly written: number;
-    readonly deduplicated: number;
-    readonly filtered: number;
-    readonly dead_lettered: number;
-    readonly dropped: number;
-    readonly in_flight: number;
-  };
-  /** Events received per second, oldest first; the last entry is the second that ended at `rate_end`. */
-  readonly events_per_second: readonly number[];
-  readonly rate_end: number;
-  /** HA event time to sink acceptance of the newest written event, ms; null before the first write. */
-  readonly lag_ms: number | null;
-  readonly sources: readonly DashboardSource[];
-  readonly sinks: readonly DashboardSink[];
-  readonly dead_letters: readonly DeadLetterSummary[];
-  /** Events whose source name was not tracked because {@link MAX_TRACKED_SOURCES} were already. */
-  readonly untracked_sources?: number;
 }
 
 /** The dashboard's server side: samples rates every second and answers snapshots. */
