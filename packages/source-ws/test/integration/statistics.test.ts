@@ -324,7 +324,7 @@ describe('statistics sources through a pipeline', () => {
       await waitFor(() => sim.subscriptionCount(), 'hourly subscription', { until: (n) => n === 1 });
       await nextHourImports(sim, run, 'polled pass');
       await nextHourImports(sim, run, 'second polled pass');
-      expect(sim.emitted.some((e) => e.event_type === HOURLY_STATISTICS_EVENT)).toBe(false);
+      expect(sim.emitted.some((e) => e.event.event_type === HOURLY_STATISTICS_EVENT)).toBe(false);
       expect(run.logger.lines.filter((l) => l.includes('polled only'))).toEqual([]);
       expect(run.statuses.filter((m) => m.includes('HA refused'))).toEqual([]);
     });
