@@ -55,6 +55,8 @@ export function coreCommands(deps: CommandDeps): Map<string, Command> {
 
   add('subscribe_events', { event_type: { type: 'str' } }, (conn, msg) => {
     const eventType = typeof msg.event_type === 'string' ? msg.event_type : '*';
+    // HA: a non-admin user may only subscribe to SUBSCRIBE_ALLOWLIST; anything else raises Unauthorized.
+    if (faults.refusedEventTypes.has(eventType)) throw new CommandError('unauthorized', 'Unauthorized');
     if (eventType !== '*' && EXCLUDED_FROM_MATCH_ALL.has(eventType)) {
       throw new CommandError('unknown_error', `Event filter is required for event ${eventType}`);
     }

@@ -35,6 +35,8 @@ export interface FaultState {
   ignorePings: boolean;
   delayMs: number;
   refuseAuth: boolean;
+  /** Event types `subscribe_events` answers with `unauthorized` (as HA does for a non-admin user). */
+  refusedEventTypes: ReadonlySet<string>;
 }
 
 /** What a connection needs from the server. */

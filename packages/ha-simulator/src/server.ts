@@ -30,6 +30,11 @@ export interface SimulatorFaults {
   /** Answers every auth with auth_invalid. */
   readonly refuseAuth: (on: boolean) => void;
   /**
+   * Answers `subscribe_events` for these event types with `unauthorized` (HA's answer to a non-admin user
+   * asking for a type outside its allowlist); an empty list turns it off. Existing subscriptions are kept.
+   */
+  readonly refuseSubscriptions: (eventTypes: readonly string[]) => void;
+  /**
    * Closes every connection (close frame 1000) and the listener, runs `whileDown` (e.g. change
    * states nobody sees live), then listens again on the same port; states and recorder are kept.
    */
@@ -113,7 +118,12 @@ export async function createHaSimulator(input: HaSimulatorOptions = {}): Promise
     home.bus.emitted.splice(0); // history from before the start: in the recorder, not "emitted"
   }
   const token = options.token ?? randomBytes(24).toString('base64url');
-  const faultState: FaultState = { ignorePings: false, delayMs: 0, refuseAuth: false };
+  const faultState: FaultState = {
+    ignorePings: false,
+    delayMs: 0,
+    refuseAuth: false,
+    refusedEventTypes: new Set(),
+  };
   const connections = new Set<SimConnection>();
   const statistics = createStatisticsStore();
   if (options.seedStatistics.hours > 0)
@@ -246,6 +256,9 @@ export async function createHaSimulator(input: HaSimulatorOptions = {}): Promise
       },
       refuseAuth: (on) => {
         faultState.refuseAuth = on;
+      },
+      refuseSubscriptions: (eventTypes) => {
+        faultState.refusedEventTypes = new Set(eventTypes);
       },
       restart: async (o = {}) => {
         if (startingTimer !== undefined) clearTimeout(startingTimer);

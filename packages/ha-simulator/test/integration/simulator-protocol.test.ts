@@ -78,6 +78,26 @@ describe('auth phase', () => {
     expect(s.connectionCount()).toBe(1);
   });
 
+  it('answers subscribe_events with unauthorized for refused event types only, until turned off', async () => {
+    const s = await start();
+    s.faults.refuseSubscriptions(['recorder_hourly_statistics_generated']);
+    const c = await authed(s);
+    c.send({ id: 1, type: 'subscribe_events', event_type: 'recorder_hourly_statistics_generated' });
+    expect(await c.waitFor((m) => m.id === 1)).toEqual({
+      id: 1,
+      type: 'result',
+      success: false,
+      error: { code: 'unauthorized', message: 'Unauthorized' },
+    });
+    c.send({ id: 2, type: 'subscribe_events', event_type: 'state_changed' });
+    expect(await c.waitFor((m) => m.id === 2)).toMatchObject({ type: 'result', success: true });
+    expect(s.subscriptionCount()).toBe(1);
+    s.faults.refuseSubscriptions([]);
+    c.send({ id: 3, type: 'subscribe_events', event_type: 'recorder_hourly_statistics_generated' });
+    expect(await c.waitFor((m) => m.id === 3)).toMatchObject({ type: 'result', success: true });
+    expect(s.subscriptionCount()).toBe(2);
+  });
+
   it('closes without a reply when no auth message arrives within authTimeoutMs', async () => {
     const c = await raw(await start({ authTimeoutMs: 50 }));
     expect((await c.closed).code).toBe(1000);

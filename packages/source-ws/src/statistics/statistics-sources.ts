@@ -128,16 +128,21 @@ export const haStatisticsSyncSource = defineSource({
       let subscribedOn: HaConnection | undefined;
       let lastPassHour = Number.NEGATIVE_INFINITY;
       let eventSeen = false;
+      // Set while HA refuses the hourly event; `warned` keeps the warning to once per run (not per reconnect).
+      let polledOnly = false;
+      let warned = false;
+      const polling = `polled every ${formatInterval(options.pollIntervalMs)}: HA refused ${HOURLY_STATISTICS_EVENT}`;
       try {
         while (!ctx.signal.aborted) {
           try {
             const connection = await provider.get();
             if (subscribedOn !== connection) {
               subscribedOn = connection;
-              await subscribeHourly(ctx, connection, () => {
+              polledOnly = !(await subscribeHourly(ctx, connection, !warned, () => {
                 eventSeen = true;
                 wake();
-              });
+              }));
+              warned ||= polledOnly;
             }
             // Polling: an hour is due once HA has had time to compile it (HA compiles a few minutes after it).
             const hour = floorHour(ctx.now() - COMPILE_DELAY_MS);
@@ -160,7 +165,8 @@ export const haStatisticsSyncSource = defineSource({
                 retryDelayMs: hooks.retryDelayMs,
               });
               lastPassHour = hour;
-              ctx.setStatus({ connected: true, message: `statistics synced up to ${new Date(hour).toISOString()}` });
+              const synced = `statistics synced up to ${new Date(hour).toISOString()}`;
+              ctx.setStatus({ connected: true, message: polledOnly ? `${synced} (${polling})` : synced });
             }
           } catch (error) {
             if (ctx.signal.aborted) break;
@@ -183,17 +189,26 @@ export const haStatisticsSyncSource = defineSource({
 
 const COMPILE_DELAY_MS = 15 * 60_000;
 
-/** Subscribes to the hourly event; a server that refuses it is polled only (connection errors propagate). */
+const formatInterval = (ms: number): string => (ms >= 60_000 ? `${ms / 60_000} min` : `${ms / 1000} s`);
+
+/**
+ * Subscribes to the hourly event; false when the server refuses it (then it is polled only, and `warn` says
+ * so in the log). Connection errors propagate.
+ */
 async function subscribeHourly(
   ctx: SourceContext<StatisticEvent>,
   connection: HaConnection,
+  warn: boolean,
   onEvent: () => void,
-): Promise<void> {
+): Promise<boolean> {
   try {
     await connection.subscribeEvents(HOURLY_STATISTICS_EVENT, onEvent);
+    return true;
   } catch (error) {
     if (!isSdkError(error, ErrorCode.COMMAND_FAILED)) throw error;
-    ctx.logger.warn({ err: error }, `cannot subscribe to ${HOURLY_STATISTICS_EVENT}; statistics are polled only`);
+    if (warn)
+      ctx.logger.warn({ err: error }, `cannot subscribe to ${HOURLY_STATISTICS_EVENT}; statistics are polled only`);
+    return false;
   }
 }
 

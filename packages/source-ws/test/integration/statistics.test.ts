@@ -7,9 +7,13 @@ import { connectHa, type HaConnection } from '../../src/connection/connection.js
 import { createReportingGuard } from '@ha-ingestor/core';
 import { listStatistics, readStatistics } from '../../src/statistics/statistics-reader.js';
 import { CHECKPOINT_MARGIN_HOURS, selectStatistics } from '../../src/statistics/statistics-import.js';
-import { haStatisticsImportSource, haStatisticsSyncSource } from '../../src/statistics/statistics-sources.js';
+import {
+  HOURLY_STATISTICS_EVENT,
+  haStatisticsImportSource,
+  haStatisticsSyncSource,
+} from '../../src/statistics/statistics-sources.js';
 import type { StatisticData, StatisticEvent } from '../../src/statistics/statistic-rows.js';
-import { collectingSink } from './harness.js';
+import { capturingLogger, collectingSink } from './harness.js';
 
 const HOUR = 3_600_000;
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -247,5 +251,97 @@ describe('statistics sources through a pipeline', () => {
       .filter((r) => r.start >= end - 3 * HOUR)
       .map((r) => rowText(STATISTICS_SCENARIO.meterReset, r));
     expect(adjusted).toEqual(expect.arrayContaining(want));
+  });
+
+  describe('sync without the hourly event: polling', () => {
+    /**
+     * A sync pipeline on an injected clock: a pass is due when the clock reaches a new compiled hour, and the
+     * poll timer is short, so moving the clock an hour ahead stands in for minutes of polling (no real waiting).
+     */
+    async function pollingSync(sim: HaSimulator) {
+      // Mid-hour, in the hour the simulator seeded up to: every step below is then an exact hour later.
+      const clock = { now: Math.floor(Date.now() / HOUR) * HOUR + 30 * 60_000 };
+      const sink = collectingSink();
+      const logger = capturingLogger();
+      const statuses: string[] = [];
+      const p = pipeline(
+        haStatisticsSyncSource(
+          { url: sim.url, token: sim.token, trailingHours: 10, pollIntervalMs: 20 },
+          { checkpoints: createMemoryCheckpointStore() },
+        ),
+      )
+        .to(sink, { batch: { maxWaitMs: 5 } })
+        .build({ now: () => clock.now, logger });
+      p.events.on('source:status', (_name, status) => statuses.push(status.message ?? ''));
+      cleanups.push(() => p.stop());
+      await p.start();
+      const since = Math.floor(clock.now / HOUR) * HOUR - 10 * HOUR;
+      const trailing = expectedRows(sim).filter((r) => Number(r.slice(r.indexOf('@') + 1, r.indexOf('='))) >= since);
+      await waitFor(() => eventRows(sink.events).length, 'first sync pass', {
+        until: (n) => n >= trailing.length,
+        timeoutMs: 10_000,
+      });
+      expect(eventRows(sink.events)).toEqual(trailing);
+      return { clock, sink, logger, statuses };
+    }
+
+    /** HA compiles the current hour (a new row) and adjusts a sum 3 hours back; returns the rows to expect. */
+    function newHourAndAdjustedSum(sim: HaSimulator, hour: number): string[] {
+      sim.statistics.adjustSum(STATISTICS_SCENARIO.meterReset, hour - 3 * HOUR, 10);
+      sim.statistics.upsert(STATISTICS_SCENARIO.external, [{ start: hour, sum: 1234, state: 5 }]);
+      return [
+        ...sim.statistics
+          .rows(STATISTICS_SCENARIO.meterReset)
+          .filter((r) => r.start >= hour - 3 * HOUR && r.start < hour)
+          .map((r) => rowText(STATISTICS_SCENARIO.meterReset, r)),
+        rowText(STATISTICS_SCENARIO.external, { start: hour, sum: 1234, state: 5 }),
+      ];
+    }
+
+    async function nextHourImports(
+      sim: HaSimulator,
+      run: Awaited<ReturnType<typeof pollingSync>>,
+      label: string,
+    ): Promise<void> {
+      const hour = Math.floor(run.clock.now / HOUR) * HOUR;
+      const want = newHourAndAdjustedSum(sim, hour);
+      const before = run.sink.events.length;
+      run.clock.now += HOUR; // the hour is over and compiled; only the poll timer can notice
+      const synced = `statistics synced up to ${new Date(hour + HOUR).toISOString()}`;
+      // The status follows the pass's last acknowledged row.
+      await waitFor(() => run.statuses.at(-1) ?? '', `${label} status`, {
+        until: (status) => status.includes(synced),
+        timeoutMs: 10_000,
+      });
+      const rows = eventRows(run.sink.events.slice(before));
+      expect(want.filter((r) => !rows.includes(r))).toEqual([]);
+    }
+
+    it('imports a new hour and an adjusted sum after the poll interval while the hourly event never fires', async () => {
+      const sim = await simulator(100);
+      const run = await pollingSync(sim);
+      // Subscribed (HA accepted it) but never fired: the next hour still arrives through polling.
+      await waitFor(() => sim.subscriptionCount(), 'hourly subscription', { until: (n) => n === 1 });
+      await nextHourImports(sim, run, 'polled pass');
+      await nextHourImports(sim, run, 'second polled pass');
+      expect(sim.emitted.some((e) => e.event.event_type === HOURLY_STATISTICS_EVENT)).toBe(false);
+      expect(run.logger.lines.filter((l) => l.includes('polled only'))).toEqual([]);
+      expect(run.statuses.filter((m) => m.includes('HA refused'))).toEqual([]);
+    });
+
+    it('falls back to polling when HA refuses the hourly subscription, and says so once', async () => {
+      const sim = await simulator(100);
+      sim.faults.refuseSubscriptions([HOURLY_STATISTICS_EVENT]);
+      const run = await pollingSync(sim);
+      expect(sim.subscriptionCount()).toBe(0);
+      await nextHourImports(sim, run, 'polled pass');
+      // A reconnect asks again and is refused again: still one warning, and the status keeps saying it.
+      sim.faults.dropConnections();
+      await nextHourImports(sim, run, 'polled pass after a reconnect');
+      const warnings = run.logger.lines.filter((l) => l.includes(`cannot subscribe to ${HOURLY_STATISTICS_EVENT}`));
+      expect(warnings).toHaveLength(1);
+      expect(JSON.parse(warnings[0] as string)).toMatchObject({ level: 'warn', err: { code: 'COMMAND_FAILED' } });
+      expect(run.statuses.at(-1)).toMatch(/\(polled every 0\.02 s: HA refused recorder_hourly_statistics_generated\)$/);
+    });
   });
 });
