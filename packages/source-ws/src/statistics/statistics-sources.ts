@@ -134,6 +134,7 @@ export const haStatisticsSyncSource = defineSource({
       const polling = `polled every ${formatInterval(options.pollIntervalMs)}: HA refused ${HOURLY_STATISTICS_EVENT}`;
       try {
         while (!ctx.signal.aborted) {
+          let failed = false;
           try {
             const connection = await provider.get();
             if (subscribedOn !== connection) {
@@ -170,11 +171,15 @@ export const haStatisticsSyncSource = defineSource({
             }
           } catch (error) {
             if (ctx.signal.aborted) break;
+            failed = true;
             // A failed pass (HA away, database refusing) is retried at the next poll; never fatal.
             ctx.report(error);
             ctx.setStatus({ connected: false, message: error instanceof Error ? error.message : String(error) });
             subscribedOn = undefined;
           }
+          // An hourly event seen during a pass that went through (its wake() found no waiter) starts the next
+          // pass at once; after a failure the poll interval is kept, so HA being away never spins this loop.
+          if (eventSeen && !failed) continue;
           const woke = new Promise<void>((resolve) => (wake = resolve));
           await waitOrAbort(Promise.race([woke, waitOrAbort(options.pollIntervalMs, ctx.signal)]), ctx.signal);
         }

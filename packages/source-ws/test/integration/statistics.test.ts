@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { createMemoryCheckpointStore, pipeline } from '@ha-ingestor/core';
 import type { DeadLetterRecord, HaEvent } from '@ha-ingestor/core';
 import { waitFor } from '@ha-ingestor/core/testing';
@@ -11,6 +12,7 @@ import {
   HOURLY_STATISTICS_EVENT,
   haStatisticsImportSource,
   haStatisticsSyncSource,
+  type HaStatisticsHooks,
 } from '../../src/statistics/statistics-sources.js';
 import type { StatisticData, StatisticEvent } from '../../src/statistics/statistic-rows.js';
 import { capturingLogger, collectingSink } from './harness.js';
@@ -251,6 +253,46 @@ describe('statistics sources through a pipeline', () => {
       .filter((r) => r.start >= end - 3 * HOUR)
       .map((r) => rowText(STATISTICS_SCENARIO.meterReset, r));
     expect(adjusted).toEqual(expect.arrayContaining(want));
+  });
+
+  it('sync: an hourly event that arrives during a pass starts the next pass at once, not a poll interval later', async () => {
+    const sim = await simulator(100);
+    let passes = 0; // each pass asks HA for the statistic ids once
+    const createSocket: NonNullable<HaStatisticsHooks['createSocket']> = (url, options) => {
+      const ws = new WebSocket(url, options);
+      const send = ws.send.bind(ws);
+      ws.send = ((data: string, cb?: (err?: Error) => void) => {
+        if ((JSON.parse(data) as { type?: string }).type === 'recorder/list_statistic_ids') passes += 1;
+        send(data, cb);
+      }) as typeof ws.send;
+      return ws;
+    };
+    let fireDuringPass = 0;
+    const sink = collectingSink();
+    const p = pipeline(
+      haStatisticsSyncSource(
+        { url: sim.url, token: sim.token, trailingHours: 10, pollIntervalMs: 3_600_000 },
+        {
+          checkpoints: createMemoryCheckpointStore(),
+          createSocket,
+          // Called after each request of a pass: the event arrives while the pass is still running.
+          onProgress: () => {
+            if (passes !== 2 || fireDuringPass !== 0) return;
+            fireDuringPass += 1;
+            sim.fireHourlyStatisticsGenerated();
+          },
+        },
+      ),
+    )
+      .to(sink, { batch: { maxWaitMs: 5 } })
+      .build();
+    cleanups.push(() => p.stop());
+    await p.start();
+    await waitFor(() => sink.events.length, 'first pass written', { until: (n) => n > 0, timeoutMs: 10_000 });
+    sim.fireHourlyStatisticsGenerated(); // pass 2; its first request fires the event again
+    // The poll interval is an hour: only the event seen during pass 2 can start pass 3 within seconds.
+    await waitFor(() => passes, 'third pass', { until: (n) => n >= 3, timeoutMs: 10_000 });
+    expect(fireDuringPass).toBe(1);
   });
 
   describe('sync without the hourly event: polling', () => {
