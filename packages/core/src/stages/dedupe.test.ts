@@ -296,6 +296,17 @@ describe('dedupe', () => {
     expect(h.store.ringSize('sensor.b')).toBe(2);
   });
 
+  it('forgets a quiet series within an eighth of a window past its expiry, not up to a second window (issue 14)', () => {
+    let t = 0;
+    const h = harness(() => t);
+    h.store.commit(['sensor.gone'], ['sensor.gone@1']); // t = 0
+    t = 10_000;
+    h.store.commit(['sensor.gone'], ['sensor.gone@2']); // its last key: expires at 310 s
+    for (t = 20_000; t <= 350_000; t += 5_000) h.store.commit(['sensor.live'], [`sensor.live@${t}`]);
+    expect(h.store.seriesCount()).toBe(1);
+    expect(h.store.ringSize('sensor.gone')).toBe(0);
+  });
+
   // Issue 11: series names come from outside (entity ids, MQTT topics); their number must be bounded too.
   it('keeps at most maxSeries series: a flood of new names evicts settled ones, counted, never one in flight', () => {
     const evicted: number[] = [];

@@ -75,9 +75,13 @@ export function createDedupeStore(
   let inFlight = 0;
   let waiting = 0;
   let lastSweep = now();
+  // Issue 14: a sweep every window let a series that went quiet stay up to two windows (quiet at 10 s, still
+  // there after the sweep at 300 s, gone at 600 s). Every eighth of a window, it leaves within 1.125 windows;
+  // a sweep walks the series (≤ maxSeries), so it never runs more than once a second of the clock.
+  const sweepEveryMs = Math.max(windowMs / 8, Math.min(windowMs, 1000));
 
   const sweep = (t: number) => {
-    if (t - lastSweep < windowMs) return;
+    if (t - lastSweep < sweepEveryMs) return;
     lastSweep = t;
     for (const [series, ring] of rings) if (ring.flying === 0 && ring.newest + windowMs <= t) rings.delete(series);
   };
