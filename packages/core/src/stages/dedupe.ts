@@ -101,15 +101,15 @@ export function createDedupeStore(
    * slow entities were still filling their rings, well past the window); when still full, the oldest committed
    * key is forgotten.
    */
-  const pushOrder = (ring: Ring, key: string, t: number) => {
+  const pushOrder = (ring: Ring, key: RingKey, t: number) => {
     const { order, times } = ring;
     while (order.length > 0) {
-      const value = times.get(order[0] as string);
+      const value = times.get(order[0] as RingKey);
       if (typeof value !== 'number' || value + windowMs > t) break;
-      times.delete(order.shift() as string);
+      times.delete(order.shift() as RingKey);
     }
     if (order.length >= maxPerSeries) {
-      const oldest = order.shift() as string;
+      const oldest = order.shift() as RingKey;
       const value = times.get(oldest);
       // A later replay of a forgotten key is rewritten, never lost. A key in flight again keeps its entry and
       // only loses its place in the order (it takes a new one when it commits).
@@ -119,7 +119,7 @@ export function createDedupeStore(
     order.push(key);
   };
 
-  const commitOne = (ring: Ring, key: string, t: number) => {
+  const commitOne = (ring: Ring, key: RingKey, t: number) => {
     ring.newest = t;
     const value = ring.times.get(key);
     if (value instanceof InFlightKey) return; // it commits when it settles
@@ -170,10 +170,11 @@ export function createDedupeStore(
     isDuplicate: (series, key) => {
       const t = now();
       sweep(t);
-      const value = rings.get(series)?.times.get(key);
+      const value = rings.get(series)?.times.get(ringKey(series, key));
       return typeof value === 'number' && value + windowMs > t;
     },
-    admit: (series, key, group) => {
+    admit: (series, fullKey, group) => {
+      const key = ringKey(series, fullKey);
       const t = now();
       sweep(t);
       const ring = ringOf(series, t);
@@ -197,7 +198,10 @@ export function createDedupeStore(
     commit: (series, keys) => {
       const t = now();
       sweep(t);
-      for (let i = 0; i < keys.length; i++) commitOne(ringOf(series[i] as string, t), keys[i] as string, t);
+      for (let i = 0; i < keys.length; i++) {
+        const s = series[i] as string;
+        commitOne(ringOf(s, t), ringKey(s, keys[i] as string), t);
+      }
     },
     seriesCount: () => rings.size(),
     ringSize: (series) => {
@@ -259,6 +263,32 @@ export function dedupeStage(store: DedupeStore): StageRunner {
   };
 }
 
+/**
+ * How a ring stores a key (issue 14, memory). The ring is per series, so in a key `<series>@<digits>` — every
+ * HA state change: `entity_id@time` — the prefix says nothing: such a key is kept as the number after the `@`
+ * (a heap number, 16 bytes), where the key string as built by `${series}@${time}` cost ~96 bytes (two cons
+ * nodes over the time text) and made up half of dedupe's memory. Any other key (non-state events carry a
+ * `#context` suffix, custom `event.key`s, leading zeros, more than 16 digits) is kept as given. Strings and
+ * numbers never equal each other as map keys, so the mapping stays one to one.
+ */
+export function ringKey(series: string, key: string): RingKey {
+  const at = series.length;
+  const digits = key.length - at - 1;
+  if (digits < 1 || digits > 16 || key.charCodeAt(at) !== 64 /* @ */) return key;
+  if (digits > 1 && key.charCodeAt(at + 1) === 48 /* leading 0: `@01` is not `@1` */) return key;
+  let value = 0;
+  for (let i = at + 1; i < key.length; i++) {
+    const d = key.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return key;
+    value = value * 10 + d;
+  }
+  if (value > Number.MAX_SAFE_INTEGER || !key.startsWith(series)) return key;
+  return value;
+}
+
+/** A key as a ring stores it: see {@link ringKey}. */
+export type RingKey = string | number;
+
 // --- internal ---
 
 type Settle = (entry: InFlightKey, error: SdkError | undefined) => void;
@@ -277,7 +307,7 @@ class InFlightKey extends AckGroup {
     private readonly settle: Settle,
     readonly parent: AckGroup,
     readonly ring: Ring,
-    readonly key: string,
+    readonly key: RingKey,
     /** The expired commit time it was admitted over (the key still has its place in the ring's order). */
     public prev: number | undefined,
   ) {
@@ -298,9 +328,9 @@ interface Ring {
    * Committed key → commit time (epoch ms), at most maxPerSeries of them; plus key → entry for each event of
    * the series in flight (hash lookup, no string scans; committing overwrites the entry in place).
    */
-  readonly times: Map<string, number | InFlightKey>;
+  readonly times: Map<RingKey, number | InFlightKey>;
   /** The committed keys in commit order, oldest first (at most maxPerSeries; a shift moves ≤ 16 slots). */
-  readonly order: string[];
+  readonly order: RingKey[];
   /** Commit time of the newest key (for eviction). */
   newest: number;
   /** Entries in flight in `times` (a ring with any is never evicted). */
