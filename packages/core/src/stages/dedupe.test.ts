@@ -363,6 +363,30 @@ describe('dedupe', () => {
     expect(perKey).toBeLessThan(60);
   });
 
+  it('holds a sliding window of keys in a few hundred bytes per series (issue 14: ~880 with a Map per series)', () => {
+    let t = 0;
+    const store = createDedupeStore({ ...opts, windowMs: 60_000 }, () => t);
+    const series = Array.from({ length: 3000 }, (_, i) => `sensor.tag_${i}`);
+    store.commit(
+      series,
+      series.map((s) => `${s}@1`),
+    );
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    // A sliding window: keys expire and are replaced, as in a long run.
+    for (let k = 2; k < 64; k++) {
+      t = k * 5_000;
+      store.commit(
+        series,
+        series.map((s) => `${s}@${k}`),
+      );
+    }
+    gc();
+    const perSeries = (process.memoryUsage().heapUsed - before) / series.length;
+    expect(store.ringSize(series[0] as string)).toBe(12);
+    expect(perSeries).toBeLessThan(400);
+  });
+
   // Issue 11: series names come from outside (entity ids, MQTT topics); their number must be bounded too.
   it('keeps at most maxSeries series: a flood of new names evicts settled ones, counted, never one in flight', () => {
     const evicted: number[] = [];
