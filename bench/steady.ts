@@ -1,6 +1,6 @@
 /**
  * Scenario 4 alone (issue 14, event-loop delay): `tsx --conditions=source bench/steady.ts [--seconds=N]
- * [--rate=N] [--variant=label:SETTING=value,…]…` runs our ingestor child at a steady rate against the
+ * [--rate=N] [--variant='label:SETTING=value,…:--node-flag …']…` runs our ingestor child at a steady rate against the
  * simulator and the discard endpoint, variants alternating (`--rounds=N` rounds), and prints per run: achieved
  * rate, CPU per event, event-loop delay p99/max, latency p99 and the GC pauses. Settings are those of
  * `IngestorSettings` (numbers and booleans); env for the child (e.g. `HA_INGESTOR_…`) is inherited.
@@ -20,18 +20,22 @@ const arg = (name: string, fallback: number): number => {
 const seconds = arg('seconds', 20);
 const rate = arg('rate', 2000);
 const rounds = arg('rounds', 1);
-const variants: { label: string; settings: Partial<IngestorSettings> }[] = process.argv
+const variants: { label: string; settings: Partial<IngestorSettings>; nodeArgs: string[] }[] = process.argv
   .filter((a) => a.startsWith('--variant='))
   .map((a) => {
-    const [label = '', rest = ''] = a.slice('--variant='.length).split(':');
+    const [label = '', rest = '', flags = ''] = a.slice('--variant='.length).split(':');
     const settings: Record<string, number | boolean> = {};
     for (const pair of rest.split(',').filter((p) => p !== '')) {
       const [k = '', v = ''] = pair.split('=');
       settings[k] = v === 'true' ? true : v === 'false' ? false : Number(v);
     }
-    return { label, settings: settings as Partial<IngestorSettings> };
+    return {
+      label,
+      settings: settings as Partial<IngestorSettings>,
+      nodeArgs: flags.split(' ').filter((f) => f !== ''),
+    };
   });
-if (variants.length === 0) variants.push({ label: 'default', settings: {} });
+if (variants.length === 0) variants.push({ label: 'default', settings: {}, nodeArgs: [] });
 
 const bundles = await bundleChildren({
   'ingestor-child': new URL('./e2e/ingestor-child.ts', import.meta.url).pathname,
@@ -46,7 +50,7 @@ try {
   for (let round = 0; round < rounds; round++) {
     for (const v of variants) {
       const r = await runIngestor(
-        child,
+        { ...child, execArgv: [...child.execArgv, ...v.nodeArgs] },
         sim,
         discard.url,
         'ours',

@@ -4,6 +4,7 @@
  * Modes: `ours` (source-ws → pipeline → sink), `floor` (bare ws client → JSON.parse → hand LP → POST),
  * `peer-hajs` (home-assistant-js-websocket + @influxdata/influxdb-client Point API, as a user writes it).
  */
+import { writeHeapSnapshot } from 'node:v8';
 import { PerformanceObserver, constants, monitorEventLoopDelay } from 'node:perf_hooks';
 import type { FromChild, IngestorMode, LatencySink, RunningIngestor, StartArgs, ToChild } from './protocol.js';
 import { percentile } from '../util.js';
@@ -80,6 +81,9 @@ async function main(): Promise<void> {
         eld.enable();
         gcPauses = {};
         gcObserver.observe({ entryTypes: ['gc'] });
+        // BENCH_HEAP_SNAPSHOT=<ms>: one heap snapshot that long into the measured window (in the working directory).
+        if (process.env['BENCH_HEAP_SNAPSHOT'] !== undefined)
+          setTimeout(() => writeHeapSnapshot(), Number(process.env['BENCH_HEAP_SNAPSHOT'])).unref();
         rssMax = process.memoryUsage.rss();
         cpu0 = process.cpuUsage();
         t0 = process.hrtime.bigint();

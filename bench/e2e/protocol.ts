@@ -16,6 +16,8 @@ export interface IngestorSettings {
   readonly batchLingerMs?: number;
   /** Strict zod validation in our pipeline. */
   readonly strict: boolean;
+  /** Ours: source-ws `emitBatchSize` (events per emitBatch); unset = the source's default. */
+  readonly emitBatchSize?: number;
 }
 
 export type ToChild =
