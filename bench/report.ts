@@ -359,7 +359,7 @@ export function printReport(r: BenchResults): void {
 
 /**
  * Issue 14: the 2,000/s run's GC pauses next to its event-loop delay. At that rate the ELD p99 follows the
- * scavenges (each promotes the ~2 MB alive in new space at that instant), not the batches' synchronous work.
+ * scavenges (each promotes ~2 MB that outlived the last one), not the batches' synchronous work.
  */
 export function gcPauseLine(
   pauses: Readonly<Record<string, { count: number; totalMs: number; maxMs: number; over5ms: number }>>,
