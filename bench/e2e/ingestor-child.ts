@@ -4,6 +4,8 @@
  * Modes: `ours` (source-ws → pipeline → sink), `floor` (bare ws client → JSON.parse → hand LP → POST),
  * `peer-hajs` (home-assistant-js-websocket + @influxdata/influxdb-client Point API, as a user writes it).
  */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { writeHeapSnapshot } from 'node:v8';
 import { PerformanceObserver, constants, monitorEventLoopDelay } from 'node:perf_hooks';
 import type { FromChild, IngestorMode, LatencySink, RunningIngestor, StartArgs, ToChild } from './protocol.js';
@@ -31,6 +33,7 @@ async function main(): Promise<void> {
   };
   const eld = monitorEventLoopDelay({ resolution: 10 });
   // Issue 14: GC pauses are main-thread stretches too; summed per kind so the ELD figure can be attributed.
+  let heapSession: Session | undefined;
   let gcPauses: Record<string, { count: number; totalMs: number; maxMs: number; over5ms: number }> = {};
   const gcObserver = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
@@ -81,6 +84,16 @@ async function main(): Promise<void> {
         eld.enable();
         gcPauses = {};
         gcObserver.observe({ entryTypes: ['gc'] });
+        // BENCH_HEAP_SAMPLING=<file>: a sampling heap profile of the measured window that keeps the objects a major
+        // GC collected (promoted, then dead in old space: what makes scavenges long) — open it in DevTools.
+        if (process.env['BENCH_HEAP_SAMPLING'] !== undefined) {
+          heapSession = new Session();
+          heapSession.connect();
+          heapSession.post('HeapProfiler.startSampling', {
+            samplingInterval: 4096,
+            includeObjectsCollectedByMajorGC: true,
+          });
+        }
         // BENCH_HEAP_SNAPSHOT=<ms>: one heap snapshot that long into the measured window (in the working directory).
         if (process.env['BENCH_HEAP_SNAPSHOT'] !== undefined)
           setTimeout(() => writeHeapSnapshot(), Number(process.env['BENCH_HEAP_SNAPSHOT'])).unref();
@@ -94,6 +107,13 @@ async function main(): Promise<void> {
         const wallSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
         eld.disable();
         gcObserver.disconnect();
+        const session = heapSession;
+        const samplingFile = process.env['BENCH_HEAP_SAMPLING'];
+        if (session !== undefined && samplingFile !== undefined)
+          session.post('HeapProfiler.stopSampling', (error, result) => {
+            if (error === null) writeFileSync(samplingFile, JSON.stringify(result.profile));
+            session.disconnect();
+          });
         const mem = process.memoryUsage();
         (globalThis as { gc?: () => void }).gc?.();
         const heapAfterGc = process.memoryUsage().heapUsed;
