@@ -3,7 +3,7 @@ import { buildCorpus } from './corpus.js';
 import type { E2eResult } from './e2e/runner.js';
 import { handLine, isoToMicros } from './hand-lp.js';
 import { cpuSecondsOfStat } from './proc.js';
-import { issue14At2k } from './report.js';
+import { gcPauseLine, issue14At2k } from './report.js';
 import { cpuMicrosPerEvent, judge, median, ratio, slope } from './stats.js';
 import { percentile } from './util.js';
 
@@ -125,5 +125,18 @@ describe('issue 14 figures', () => {
     const missing = issue14At2k({ steady: { at2k: at(20_000, 150), at10k: { error: 'x' } } });
     expect(missing.cpuVsPeer).toBeNaN();
     expect(missing.appRssMb).toBeNaN();
+  });
+
+  it('prints the GC pauses next to the event-loop delay, the kind with the most pause time first', () => {
+    const line = gcPauseLine(
+      {
+        'mark-compact': { count: 1, totalMs: 12, maxMs: 12, over5ms: 1 },
+        scavenge: { count: 40, totalMs: 800, maxMs: 48.6, over5ms: 38 },
+      },
+      33.8,
+    );
+    expect(line).toBe(
+      'GC pauses at 2,000/s (ELD p99 33.8 ms): scavenge 40× (mean 20.0 ms, max 48.6 ms, 38 over 5 ms); mark-compact 1× (mean 12.0 ms, max 12.0 ms, 1 over 5 ms)',
+    );
   });
 });

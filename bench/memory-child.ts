@@ -4,6 +4,7 @@
  * enrichers → null line-protocol sink) with an injected clock, so `seconds` of event time pass as fast as
  * the CPU allows. Samples RSS and heap (after a full GC) every `sampleEvery` event-seconds.
  */
+import { writeHeapSnapshot } from 'node:v8';
 import { createRegistryStore, millisToMicros, pipeline } from '@ha-ingestor/core';
 import type { HaEvent, Source } from '@ha-ingestor/core';
 import { registryEnricher, timeContext } from '@ha-ingestor/enrichers';
@@ -32,6 +33,9 @@ const args = JSON.parse(process.argv[2] ?? '{}') as {
   entities?: number;
   sampleEvery?: number;
   baseline?: boolean;
+  /** Event-seconds at which to write a heap snapshot (after the full GC) into `snapshotDir`. */
+  snapshotAt?: number[];
+  snapshotDir?: string;
 };
 // Baseline: the same generator and normalisation with the events dropped (no pipeline work), to tell the
 // generator's own growth (its simulated home gains BLE tag entities over time) from the pipeline's.
@@ -52,6 +56,11 @@ const sample = (eventSeconds: number): void => {
   gcFn?.();
   const m = process.memoryUsage();
   samples.push({ eventSeconds, events: produced, rssMb: m.rss / 2 ** 20, heapUsedMb: m.heapUsed / 2 ** 20 });
+  if (args.snapshotDir !== undefined && args.snapshotAt?.includes(eventSeconds) === true) {
+    const file = `${args.snapshotDir}/memory-${baseline ? 'baseline' : 'pipeline'}-${eventSeconds}s.heapsnapshot`;
+    writeHeapSnapshot(file);
+    process.stderr.write(`[memory-child] heap snapshot ${file}\n`);
+  }
 };
 
 const source: Source<HaEvent> = {
@@ -103,5 +112,8 @@ const result: MemoryResult = {
   wallSeconds: (Date.now() - t0) / 1000,
   gc: gcFn !== undefined,
 };
-process.send?.(result);
-process.disconnect?.();
+if (process.send === undefined) process.stdout.write(`${JSON.stringify(result)}\n`);
+else {
+  process.send(result);
+  process.disconnect();
+}

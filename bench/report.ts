@@ -328,6 +328,7 @@ export function printReport(r: BenchResults): void {
     out.push(
       `  linger (issue 14, same run): burst acknowledged ${fmt(bNo.drainMs ?? NaN_, 0)} → ${fmt(b.drainMs ?? NaN_, 0)} ms (${fmt((bNo.drainMs ?? NaN_) / (b.drainMs ?? NaN_))}× faster); 2,000/s latency p99 ${fmt(sNo.latencyP99Ms, 0)} → ${fmt(s2.latencyP99Ms, 0)} ms (${fmt(sNo.latencyP99Ms / s2.latencyP99Ms)}×), CPU ${fmt(sNo.cpuPercent, 1)} → ${fmt(s2.cpuPercent, 1)} % of a core`,
     );
+  if (s2?.gcPauses !== undefined) out.push(`  ${gcPauseLine(s2.gcPauses, s2.eventLoopDelayP99Ms)}`);
   const mem = ok(r.memory);
   if (mem === undefined) out.push(`6 memory: failed (${'error' in r.memory ? r.memory.error : ''})`);
   else {
@@ -354,4 +355,21 @@ export function printReport(r: BenchResults): void {
   out.push(row(['---', '---', '---:', '---']));
   for (const t of r.targets) out.push(row([t.name, t.target, t.value, t.met === 'n/a' ? 'n/a' : t.met ? 'yes' : 'no']));
   process.stdout.write(`${out.join('\n')}\n`);
+}
+
+/**
+ * Issue 14: the 2,000/s run's GC pauses next to its event-loop delay. At that rate the ELD p99 follows the
+ * scavenges (each promotes ~2 MB that outlived the last one), not the batches' synchronous work.
+ */
+export function gcPauseLine(
+  pauses: Readonly<Record<string, { count: number; totalMs: number; maxMs: number; over5ms: number }>>,
+  eldP99Ms: number,
+): string {
+  const parts = Object.entries(pauses)
+    .sort((a, b) => b[1].totalMs - a[1].totalMs)
+    .map(
+      ([kind, g]) =>
+        `${kind} ${g.count}× (mean ${fmt(g.totalMs / Math.max(1, g.count), 1)} ms, max ${fmt(g.maxMs, 1)} ms, ${g.over5ms} over 5 ms)`,
+    );
+  return `GC pauses at 2,000/s (ELD p99 ${fmt(eldP99Ms, 1)} ms): ${parts.join('; ')}`;
 }

@@ -4,7 +4,10 @@
  * Modes: `ours` (source-ws → pipeline → sink), `floor` (bare ws client → JSON.parse → hand LP → POST),
  * `peer-hajs` (home-assistant-js-websocket + @influxdata/influxdb-client Point API, as a user writes it).
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+import { writeHeapSnapshot } from 'node:v8';
+import { PerformanceObserver, constants, monitorEventLoopDelay } from 'node:perf_hooks';
 import type { FromChild, IngestorMode, LatencySink, RunningIngestor, StartArgs, ToChild } from './protocol.js';
 import { percentile } from '../util.js';
 import { startFloor } from './floor-ingestor.js';
@@ -29,6 +32,19 @@ async function main(): Promise<void> {
     else if (seen % 7 === 0) latencies[seen % MAX_LATENCY_SAMPLES] = v;
   };
   const eld = monitorEventLoopDelay({ resolution: 10 });
+  // Issue 14: GC pauses are main-thread stretches too; summed per kind so the ELD figure can be attributed.
+  let heapSession: Session | undefined;
+  let gcPauses: Record<string, { count: number; totalMs: number; maxMs: number; over5ms: number }> = {};
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = gcKindName((entry as { detail?: { kind?: number } }).detail?.kind);
+      const g = (gcPauses[kind] ??= { count: 0, totalMs: 0, maxMs: 0, over5ms: 0 });
+      g.count++;
+      g.totalMs += entry.duration;
+      g.maxMs = Math.max(g.maxMs, entry.duration);
+      if (entry.duration > 5) g.over5ms++;
+    }
+  });
   let cpu0 = process.cpuUsage();
   let t0 = process.hrtime.bigint();
   let rssMax = 0;
@@ -66,6 +82,21 @@ async function main(): Promise<void> {
         latencies = [];
         eld.reset();
         eld.enable();
+        gcPauses = {};
+        gcObserver.observe({ entryTypes: ['gc'] });
+        // BENCH_HEAP_SAMPLING=<file>: a sampling heap profile of the measured window that keeps the objects a major
+        // GC collected (promoted, then dead in old space: what makes scavenges long) — open it in DevTools.
+        if (process.env['BENCH_HEAP_SAMPLING'] !== undefined) {
+          heapSession = new Session();
+          heapSession.connect();
+          heapSession.post('HeapProfiler.startSampling', {
+            samplingInterval: 4096,
+            includeObjectsCollectedByMajorGC: true,
+          });
+        }
+        // BENCH_HEAP_SNAPSHOT=<ms>: one heap snapshot that long into the measured window (in the working directory).
+        if (process.env['BENCH_HEAP_SNAPSHOT'] !== undefined)
+          setTimeout(() => writeHeapSnapshot(), Number(process.env['BENCH_HEAP_SNAPSHOT'])).unref();
         rssMax = process.memoryUsage.rss();
         cpu0 = process.cpuUsage();
         t0 = process.hrtime.bigint();
@@ -75,6 +106,14 @@ async function main(): Promise<void> {
         const cpu = process.cpuUsage(cpu0);
         const wallSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
         eld.disable();
+        gcObserver.disconnect();
+        const session = heapSession;
+        const samplingFile = process.env['BENCH_HEAP_SAMPLING'];
+        if (session !== undefined && samplingFile !== undefined)
+          session.post('HeapProfiler.stopSampling', (error, result) => {
+            if (error === null) writeFileSync(samplingFile, JSON.stringify(result.profile));
+            session.disconnect();
+          });
         const mem = process.memoryUsage();
         (globalThis as { gc?: () => void }).gc?.();
         const heapAfterGc = process.memoryUsage().heapUsed;
@@ -94,6 +133,7 @@ async function main(): Promise<void> {
             heapUsedMb: mem.heapUsed / 2 ** 20,
             heapAfterGcMb: heapAfterGc / 2 ** 20,
             notes: ingestor?.notes ?? [],
+            gcPauses,
           },
         });
         return;
@@ -106,6 +146,21 @@ async function main(): Promise<void> {
         setTimeout(() => process.exit(0), 100).unref();
         return;
     }
+  }
+}
+
+function gcKindName(kind: number | undefined): string {
+  switch (kind) {
+    case constants.NODE_PERFORMANCE_GC_MINOR:
+      return 'scavenge';
+    case constants.NODE_PERFORMANCE_GC_MAJOR:
+      return 'mark-compact';
+    case constants.NODE_PERFORMANCE_GC_INCREMENTAL:
+      return 'incremental';
+    case constants.NODE_PERFORMANCE_GC_WEAKCB:
+      return 'weak-callbacks';
+    default:
+      return 'other';
   }
 }
 

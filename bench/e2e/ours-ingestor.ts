@@ -24,7 +24,13 @@ export async function startOurs(args: StartArgs): Promise<RunningIngestor> {
   });
   notes.push('sink: @ha-ingestor/sink-influx influxSink (v2 API, ha schema)');
   const source = haWebSocketSource(
-    { url: args.url, token: args.token, compression: settings.compression, backfill: { enabled: false } },
+    {
+      url: args.url,
+      token: args.token,
+      compression: settings.compression,
+      backfill: { enabled: false },
+      ...(settings.emitBatchSize === undefined ? {} : { emitBatchSize: settings.emitBatchSize }),
+    },
     { registry },
   );
   const start = pipeline(source);

@@ -16,6 +16,8 @@ export interface IngestorSettings {
   readonly batchLingerMs?: number;
   /** Strict zod validation in our pipeline. */
   readonly strict: boolean;
+  /** Ours: source-ws `emitBatchSize` (events per emitBatch); unset = the source's default. */
+  readonly emitBatchSize?: number;
 }
 
 export type ToChild =
@@ -48,6 +50,12 @@ export interface ChildMeasurement {
   readonly heapAfterGcMb: number;
   /** Implementation notes (which sink was used, …). */
   readonly notes: readonly string[];
+  /**
+   * Issue 14: V8 GC pauses in the measured window (`perf_hooks` 'gc' entries, main-thread time): count, sum and
+   * longest per kind (scavenge = minor, mark-compact = major, incremental / weak callbacks). Absent when the
+   * runtime gives no gc entries.
+   */
+  readonly gcPauses?: Readonly<Record<string, { count: number; totalMs: number; maxMs: number; over5ms: number }>>;
 }
 
 export type FromChild =

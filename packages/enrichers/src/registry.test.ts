@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { createRegistryStore, isSdkError, registryCapability } from '@ha-ingestor/core';
 import type { RegistryData } from '@ha-ingestor/core';
 import type { RegistryEnricherHooks } from './registry.js';
-import { registryEnricher } from './registry.js';
+import { RegistryEnricherOptionsSchema, createFieldLookup, registryEnricher } from './registry.js';
 import { stateEvent, testContext, enrichSync } from '../test/helpers.js';
 
 const data: RegistryData = {
@@ -181,6 +181,28 @@ describe('registryEnricher', () => {
     const c = enrichSync(e, stateEvent('sensor.coffee_power', '3'), ctx);
     expect(c).not.toBe(a);
     expect((c as { labels?: readonly string[] }).labels).toEqual(['energy', 'unknown_label']);
+  });
+
+  it('keeps no record per entity id the registry lacks (issue 14: memory stayed with every new id seen)', () => {
+    const registry = createRegistryStore(data);
+    const lookup = createFieldLookup(RegistryEnricherOptionsSchema.parse({}), () => registry);
+    const attrs = { device_class: 'signal_strength', unit_of_measurement: 'dBm' };
+    const first = lookup.fieldsOf(stateEvent('sensor.ble_tag_0', '-70', attrs));
+    for (let i = 1; i < 2000; i++) {
+      expect(lookup.fieldsOf(stateEvent(`sensor.ble_tag_${i}`, '-70', attrs))).toBe(first);
+    }
+    expect(first).toEqual({ device_class: 'signal_strength', unit_of_measurement: 'dBm' });
+    expect(lookup.fieldsOf(stateEvent('sensor.ble_tag_x', '-70'))).toEqual({});
+    // Registered entities are cached (at most the registry's two), and still follow their fallbacks.
+    lookup.fieldsOf(stateEvent('sensor.coffee_power', '1', { unit_of_measurement: 'kW' }));
+    lookup.fieldsOf(stateEvent('light.garage', 'on', { unit_of_measurement: 'x' }));
+    expect(lookup.cachedEntities()).toBe(2);
+    expect(lookup.fieldsOf(stateEvent('light.garage', 'on', { unit_of_measurement: 'y' }))).toMatchObject({
+      unit_of_measurement: 'y',
+    });
+    expect(lookup.fieldsOf(stateEvent(`sensor.ble_tag_1`, '-70', { device_class: 'x' }))).toEqual({
+      device_class: 'x',
+    });
   });
 
   it('is a defineEnricher component: stamped kind and name, invalid options name the component', () => {

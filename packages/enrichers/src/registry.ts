@@ -151,7 +151,7 @@ function defineRegistryEnricher<A extends object>() {
       // Given hook: used from the start. Left out: the pipeline's, taken in start() (issue 12).
       let provider = hooks?.registry;
       const site = { consumer: ENRICHER_NAME, hook: 'registry' };
-      const fieldsOf = createFieldLookup(
+      const { fieldsOf } = createFieldLookup(
         opts,
         () => (provider ??= resolveNeed(undefined, {}, registryCapability, site)),
       );
@@ -171,14 +171,28 @@ function defineRegistryEnricher<A extends object>() {
 
 type Fields = Readonly<Record<string, unknown>>;
 
+/** {@link createFieldLookup}: the lookup, and how many entities it keeps derived records for (tests). */
+export interface FieldLookup {
+  readonly fieldsOf: (event: RegistryEnricherInput) => Fields;
+  /** Entities with a cached lookup or merged fallback record: never more than the registry's entities. */
+  readonly cachedEntities: () => number;
+}
+
 /**
  * The registry fields of an event's entity (cached per snapshot version), with attribute fallbacks.
  * `provider()` is the hook's or the pipeline's registry (it throws CONFIG_INVALID when there is none).
+ *
+ * Issue 14 (memory): records are kept only for entities the registry snapshot has, so these caches are bounded
+ * by the registry store (whose bound counts what it refuses) and emptied by every registry change. An entity
+ * HA has no registry entry for (YAML-only, or not synced yet) gets the shared empty record; its attribute
+ * fallbacks are merged per event, reusing the last merged result while the values stay the same. Before, each
+ * such entity id ever seen added two map entries until the next registry change: with a static registry and a
+ * stream of new entity ids (the simulator's BLE tags), memory grew without bound.
  */
-function createFieldLookup(
+export function createFieldLookup(
   opts: ResolvedRegistryEnricherOptions,
   provider: () => RegistryProvider,
-): (event: RegistryEnricherInput) => Fields {
+): FieldLookup {
   const fields = new Set<RegistryField>(opts.fields);
   const name = (f: RegistryField): string => opts.rename[f] ?? f;
   const fallbacks = opts.attributeFallback
@@ -188,46 +202,69 @@ function createFieldLookup(
     : [];
   // Derived lookups are cached per snapshot version: a registry change invalidates them at once.
   let cachedVersion = -1;
-  let cache = new Map<string, Fields>();
+  const cache = new Map<string, Fields>();
   // Attribute fallbacks change rarely per entity: the last merged result is reused while they stay the same.
-  const merged = new Map<string, { base: Fields; values: readonly unknown[]; value: Fields }>();
+  const merged = new Map<string, Merged>();
+  // Entities without a registry entry share one memo: the last fallback values merged and their result.
+  let unregistered: Merged | undefined;
   const EMPTY: Fields = Object.freeze({});
 
-  const resolve = (entityId: string): Fields => {
+  /** The entity's registry record, or undefined when the snapshot has no entry for it. */
+  const resolve = (entityId: string): Fields | undefined => {
     const snap = provider().snapshot();
     if (snap.version !== cachedVersion) {
       cachedVersion = snap.version;
-      cache = new Map();
+      cache.clear();
       merged.clear();
+      unregistered = undefined;
     }
     let found = cache.get(entityId);
     if (found === undefined) {
+      if (!snap.entities.has(entityId)) return undefined;
       found = Object.freeze(lookup(snap, entityId, fields, name));
       cache.set(entityId, found);
     }
     return found;
   };
 
-  return (event) => {
+  const mergeFallbacks = (base: Fields, attributes: Readonly<Record<string, unknown>>): Merged => {
+    let out: Record<string, unknown> | undefined;
+    for (const [f, outName] of fallbacks) {
+      const v = attributes[f];
+      if (base[outName] !== undefined || typeof v !== 'string' || v === '') continue;
+      out ??= { ...base };
+      out[outName] = v;
+    }
+    const value = out === undefined ? base : Object.freeze(out);
+    return { base, values: fallbacks.map(([f]) => attributes[f]), value };
+  };
+
+  const fieldsOf = (event: RegistryEnricherInput): Fields => {
     const entityId = entityIdOf(event);
     if (entityId === undefined) return EMPTY;
     const found = resolve(entityId);
     const attributes = event.attributes;
+    if (found === undefined) {
+      if (fallbacks.length === 0 || attributes === undefined) return EMPTY;
+      if (unregistered === undefined || !sameFallbacks(unregistered.values, attributes, fallbacks))
+        unregistered = mergeFallbacks(EMPTY, attributes);
+      return unregistered.value;
+    }
     if (fallbacks.length === 0 || attributes === undefined) return found;
     const last = merged.get(entityId);
     if (last !== undefined && last.base === found && sameFallbacks(last.values, attributes, fallbacks))
       return last.value;
-    let out: Record<string, unknown> | undefined;
-    for (const [f, outName] of fallbacks) {
-      const v = attributes[f];
-      if (found[outName] !== undefined || typeof v !== 'string' || v === '') continue;
-      out ??= { ...found };
-      out[outName] = v;
-    }
-    const value = out === undefined ? found : Object.freeze(out);
-    merged.set(entityId, { base: found, values: fallbacks.map(([f]) => attributes[f]), value });
-    return value;
+    const next = mergeFallbacks(found, attributes);
+    merged.set(entityId, next);
+    return next.value;
   };
+  return { fieldsOf, cachedEntities: () => Math.max(cache.size, merged.size) };
+}
+
+interface Merged {
+  readonly base: Fields;
+  readonly values: readonly unknown[];
+  readonly value: Fields;
 }
 
 function sameFallbacks(

@@ -1,11 +1,17 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { AckGroup } from '../runtime/ack.js';
-import { createDedupeStore, dedupeStage } from './dedupe.js';
+import { createDedupeStore, dedupeStage, ringKey } from './dedupe.js';
 import { dedupeIdentity } from '../model/identity.js';
 import { noopLogger } from '../observability/logger.js';
 import { createMetrics } from '../observability/metrics.js';
 import { ErrorCode, SdkError } from '../model/errors.js';
 import type { StageEnv } from './stage.js';
+
+// A full collection between measurements, without starting the test process with --expose-gc.
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
 
 const opts = { windowMs: 300_000, maxPerSeries: 16, maxWaiting: 10_000, maxSeries: 100_000 };
 const sc = (entity: string, t: number) => ({
@@ -294,6 +300,91 @@ describe('dedupe', () => {
     h.store.isDuplicate('sensor.c', 'x');
     expect(h.store.seriesCount()).toBe(1);
     expect(h.store.ringSize('sensor.b')).toBe(2);
+  });
+
+  it('forgets a quiet series within an eighth of a window past its expiry, not up to a second window (issue 14)', () => {
+    let t = 0;
+    const h = harness(() => t);
+    h.store.commit(['sensor.gone'], ['sensor.gone@1']); // t = 0
+    t = 10_000;
+    h.store.commit(['sensor.gone'], ['sensor.gone@2']); // its last key: expires at 310 s
+    for (t = 20_000; t <= 350_000; t += 5_000) h.store.commit(['sensor.live'], [`sensor.live@${t}`]);
+    expect(h.store.seriesCount()).toBe(1);
+    expect(h.store.ringSize('sensor.gone')).toBe(0);
+  });
+
+  it('stores `series@digits` keys as the number after the @, anything else as given (issue 14)', () => {
+    expect(ringKey('sensor.a', 'sensor.a@1767225600123456')).toBe(1767225600123456);
+    expect(ringKey('sensor.a', 'sensor.a@0')).toBe(0);
+    for (const kept of [
+      'sensor.a@01', // leading zero: not the same key as @1
+      'sensor.a@12#ctx', // non-state events carry the context id
+      'sensor.b@12', // another series' prefix
+      'sensor.ab12',
+      'sensor.a@',
+      'sensor.a@99999999999999999', // 17 digits
+      'sensor.a@9999999999999999', // beyond 2^53
+      'sensor.a@1e5',
+      'custom-key',
+    ])
+      expect(ringKey('sensor.a', kept)).toBe(kept);
+    // Both forms dedupe as before, and a number-looking custom key never meets a compacted one.
+    let t = 0;
+    const h = harness(() => t);
+    h.store.commit(['sensor.a', 'sensor.a', 'sensor.a'], ['sensor.a@5', 'sensor.a@01', '5']);
+    expect(h.store.isDuplicate('sensor.a', 'sensor.a@5')).toBe(true);
+    expect(h.store.isDuplicate('sensor.a', 'sensor.a@01')).toBe(true);
+    expect(h.store.isDuplicate('sensor.a', 'sensor.a@1')).toBe(false);
+    expect(h.store.isDuplicate('sensor.a', '5')).toBe(true);
+    expect(h.store.ringSize('sensor.a')).toBe(3);
+    t = 300_000;
+    expect(h.store.isDuplicate('sensor.a', 'sensor.a@5')).toBe(false);
+  });
+
+  it('holds a committed state-change key in far less than its string (issue 14: 85 bytes per key before)', () => {
+    const store = createDedupeStore(opts, () => 0);
+    const series = Array.from({ length: 5000 }, (_, i) => `sensor.ble_tag_${i.toString(36)}_${(i * 7919) & 0xffff}`);
+    const build = (s: string, k: number) => `${s}@${1767225600000000 + k * 1000}`;
+    // Warm the maps up with one key per series, so the measurement counts keys, not rings.
+    store.commit(
+      series,
+      series.map((s) => build(s, 0)),
+    );
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let k = 1; k < 16; k++)
+      store.commit(
+        series,
+        series.map((s) => build(s, k)),
+      );
+    gc();
+    const perKey = (process.memoryUsage().heapUsed - before) / (series.length * 15);
+    expect(store.ringSize(series[0] as string)).toBe(16);
+    expect(perKey).toBeLessThan(60);
+  });
+
+  it('holds a sliding window of keys in a few hundred bytes per series (issue 14: ~880 with a Map per series)', () => {
+    let t = 0;
+    const store = createDedupeStore({ ...opts, windowMs: 60_000 }, () => t);
+    const series = Array.from({ length: 3000 }, (_, i) => `sensor.tag_${i}`);
+    store.commit(
+      series,
+      series.map((s) => `${s}@1`),
+    );
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    // A sliding window: keys expire and are replaced, as in a long run.
+    for (let k = 2; k < 64; k++) {
+      t = k * 5_000;
+      store.commit(
+        series,
+        series.map((s) => `${s}@${k}`),
+      );
+    }
+    gc();
+    const perSeries = (process.memoryUsage().heapUsed - before) / series.length;
+    expect(store.ringSize(series[0] as string)).toBe(12);
+    expect(perSeries).toBeLessThan(400);
   });
 
   // Issue 11: series names come from outside (entity ids, MQTT topics); their number must be bounded too.

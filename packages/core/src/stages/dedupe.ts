@@ -15,8 +15,8 @@ import type { StageBatch, StageEnv, StageRunner } from './stage.js';
  *   and at most `maxSeries` series are kept (issue 11: series names come from outside; a flood of new names
  *   evicts the least recently used settled series, counted through `outcomes.evicted`).
  * - **In-flight** keys: one entry per event that passed the stage and is not settled yet (bounded by the
- *   events in flight: the queues are bounded), kept in its series' key map, so one lookup tells committed
- *   from in flight and committing overwrites the entry in place. A later copy of such a key is held back on
+ *   events in flight: the queues are bounded), kept in a map of its series that exists only while the series
+ *   has entries in flight. A later copy of such a key is held back on
  *   the entry (at most `maxWaiting` copies in all) and settles with it: handled as `duplicate` when the first
  *   copy is handled, failed when it fails (its source keeps the data and redelivers). A series with entries
  *   in flight is never evicted; an entry leaves when it settles.
@@ -70,21 +70,26 @@ export function createDedupeStore(
   const rings = createBoundedMap<string, Ring>({
     max: maxSeries,
     eviction: 'second-chance',
-    pinned: (ring) => ring.flying > 0,
+    pinned: (ring) => ring.flying !== undefined,
   });
   let inFlight = 0;
   let waiting = 0;
   let lastSweep = now();
+  // Issue 14: a sweep every window let a series that went quiet stay up to two windows (quiet at 10 s, still
+  // there after the sweep at 300 s, gone at 600 s). Every eighth of a window, it leaves within 1.125 windows;
+  // a sweep walks the series (≤ maxSeries), so it never runs more than once a second of the clock.
+  const sweepEveryMs = Math.max(windowMs / 8, Math.min(windowMs, 1000));
 
   const sweep = (t: number) => {
-    if (t - lastSweep < windowMs) return;
+    if (t - lastSweep < sweepEveryMs) return;
     lastSweep = t;
-    for (const [series, ring] of rings) if (ring.flying === 0 && ring.newest + windowMs <= t) rings.delete(series);
+    for (const [series, ring] of rings)
+      if (ring.flying === undefined && ring.newest + windowMs <= t) rings.delete(series);
   };
   const ringOf = (series: string, t: number): Ring => {
     let ring = rings.get(series);
     if (ring === undefined) {
-      ring = { times: new Map(), order: [], newest: t, flying: 0 };
+      ring = { keys: [], times: [], flying: undefined, newest: t };
       const evicted = rings.set(series, ring).length;
       if (evicted > 0) outcomes.evicted?.(evicted);
     }
@@ -92,35 +97,32 @@ export function createDedupeStore(
   };
 
   /**
-   * Appends a key to the ring's commit order. Keys whose window has passed are forgotten from the front first
-   * (issue 14: else every series kept `maxPerSeries` keys however old, and memory kept growing for as long as
-   * slow entities were still filling their rings, well past the window); when still full, the oldest committed
-   * key is forgotten.
+   * Appends a committed key. Keys whose window has passed are forgotten from the front first (issue 14: else
+   * every series kept `maxPerSeries` keys however old, and memory kept growing for as long as slow entities were
+   * still filling their rings, well past the window); when still full, the oldest committed key is forgotten (a
+   * later replay of it is rewritten, never lost; a copy of it in flight keeps its entry and takes a new place
+   * when it commits).
    */
-  const pushOrder = (ring: Ring, key: string, t: number) => {
-    const { order, times } = ring;
-    while (order.length > 0) {
-      const value = times.get(order[0] as string);
-      if (typeof value !== 'number' || value + windowMs > t) break;
-      times.delete(order.shift() as string);
+  const pushKey = (ring: Ring, key: RingKey, t: number) => {
+    const { keys, times } = ring;
+    while (times.length > 0 && (times[0] as number) + windowMs <= t) {
+      keys.shift();
+      times.shift();
     }
-    if (order.length >= maxPerSeries) {
-      const oldest = order.shift() as string;
-      const value = times.get(oldest);
-      // A later replay of a forgotten key is rewritten, never lost. A key in flight again keeps its entry and
-      // only loses its place in the order (it takes a new one when it commits).
-      if (value instanceof InFlightKey) value.prev = undefined;
-      else times.delete(oldest);
+    if (keys.length >= maxPerSeries) {
+      keys.shift();
+      times.shift();
     }
-    order.push(key);
+    keys.push(key);
+    times.push(t);
   };
 
-  const commitOne = (ring: Ring, key: string, t: number) => {
+  /** Commits `key` at `t`: a committed key keeps its place and takes the new time. */
+  const commitAt = (ring: Ring, key: RingKey, t: number) => {
     ring.newest = t;
-    const value = ring.times.get(key);
-    if (value instanceof InFlightKey) return; // it commits when it settles
-    if (value === undefined) pushOrder(ring, key, t);
-    ring.times.set(key, t);
+    const i = committedIndex(ring, key);
+    if (i >= 0) ring.times[i] = t;
+    else pushKey(ring, key, t);
   };
 
   const settle: Settle = (entry, error) => {
@@ -128,9 +130,11 @@ export function createDedupeStore(
     const held = entry.held;
     entry.held = undefined;
     if (held !== undefined) waiting -= held.length;
-    const current = ring.times.get(key) === entry;
-    if (current) {
-      ring.flying--;
+    const flying = ring.flying;
+    const current = flying?.get(key) === entry;
+    if (current && flying !== undefined) {
+      flying.delete(key);
+      if (flying.size === 0) ring.flying = undefined;
       inFlight--;
     }
     if (error === undefined) {
@@ -138,9 +142,7 @@ export function createDedupeStore(
       if (current) {
         const t = now();
         sweep(t);
-        ring.newest = t;
-        if (entry.prev === undefined) pushOrder(ring, key, t);
-        ring.times.set(key, t); // overwrites the entry: no new map slot
+        commitAt(ring, key, t);
       }
       if (held !== undefined) {
         outcomes.duplicates(held.length);
@@ -149,10 +151,7 @@ export function createDedupeStore(
       entry.parent.release(1);
       return;
     }
-    if (current) {
-      if (entry.prev === undefined) ring.times.delete(key);
-      else ring.times.set(key, entry.prev); // the expired commit it was admitted over (still in the order)
-    }
+    // A failed copy leaves the committed keys as they were (an expired commit it was admitted over included).
     // The first copy could not be made durable: neither can its copies be said to be. They fail too, so their
     // sources keep the data and redeliver (MQTT: no PUBACK; WebSocket: no checkpoint advance).
     if (held !== undefined) {
@@ -166,39 +165,50 @@ export function createDedupeStore(
     isDuplicate: (series, key) => {
       const t = now();
       sweep(t);
-      const value = rings.get(series)?.times.get(key);
-      return typeof value === 'number' && value + windowMs > t;
+      const ring = rings.get(series);
+      if (ring === undefined) return false;
+      const i = committedIndex(ring, ringKey(series, key));
+      return i >= 0 && (ring.times[i] as number) + windowMs > t;
     },
-    admit: (series, key, group) => {
+    admit: (series, fullKey, group) => {
+      const key = ringKey(series, fullKey);
       const t = now();
       sweep(t);
       const ring = ringOf(series, t);
-      // One lookup answers both questions: committed (a time) or in flight (its entry).
-      const value = ring.times.get(key);
-      if (typeof value === 'number') {
-        if (value + windowMs > t) return DUPLICATE;
-      } else if (value !== undefined) {
+      const first = ring.flying?.get(key);
+      if (first !== undefined) {
         // Too many held back: pass it on untracked (written again: an idempotent rewrite, never a loss).
         if (waiting >= maxWaiting) return group;
-        (value.held ??= []).push(group);
+        (first.held ??= []).push(group);
         waiting++;
         return undefined;
       }
-      const entry = new InFlightKey(settle, group, ring, key, value);
-      ring.times.set(key, entry);
-      ring.flying++;
+      const i = committedIndex(ring, key);
+      if (i >= 0 && (ring.times[i] as number) + windowMs > t) return DUPLICATE;
+      const entry = new InFlightKey(settle, group, ring, key);
+      (ring.flying ??= new Map()).set(key, entry);
       inFlight++;
       return entry;
     },
     commit: (series, keys) => {
       const t = now();
       sweep(t);
-      for (let i = 0; i < keys.length; i++) commitOne(ringOf(series[i] as string, t), keys[i] as string, t);
+      for (let i = 0; i < keys.length; i++) {
+        const s = series[i] as string;
+        const ring = ringOf(s, t);
+        const key = ringKey(s, keys[i] as string);
+        if (ring.flying?.has(key) === true)
+          ring.newest = t; // it commits when it settles
+        else commitAt(ring, key, t);
+      }
     },
     seriesCount: () => rings.size(),
     ringSize: (series) => {
       const ring = rings.get(series);
-      return ring === undefined ? 0 : ring.times.size - ring.flying;
+      if (ring === undefined) return 0;
+      let n = 0;
+      for (const k of ring.keys) if (ring.flying?.has(k) !== true) n++;
+      return n;
     },
     inFlightCount: () => inFlight,
     waitingCount: () => waiting,
@@ -207,10 +217,7 @@ export function createDedupeStore(
         stage: 'dedupe',
       });
       const open: InFlightKey[] = [];
-      for (const ring of rings.values()) {
-        if (ring.flying === 0) continue;
-        for (const value of ring.times.values()) if (value instanceof InFlightKey) open.push(value);
-      }
+      for (const ring of rings.values()) if (ring.flying !== undefined) open.push(...ring.flying.values());
       for (const entry of open) entry.fail(error);
       rings.clear();
       inFlight = 0;
@@ -255,6 +262,32 @@ export function dedupeStage(store: DedupeStore): StageRunner {
   };
 }
 
+/**
+ * How a ring stores a key (issue 14, memory). The ring is per series, so in a key `<series>@<digits>` — every
+ * HA state change: `entity_id@time` — the prefix says nothing: such a key is kept as the number after the `@`
+ * (a heap number, 16 bytes), where the key string as built by `${series}@${time}` cost ~96 bytes (two cons
+ * nodes over the time text) and made up half of dedupe's memory. Any other key (non-state events carry a
+ * `#context` suffix, custom `event.key`s, leading zeros, more than 16 digits) is kept as given. Strings and
+ * numbers never equal each other as map keys, so the mapping stays one to one.
+ */
+export function ringKey(series: string, key: string): RingKey {
+  const at = series.length;
+  const digits = key.length - at - 1;
+  if (digits < 1 || digits > 16 || key.charCodeAt(at) !== 64 /* @ */) return key;
+  if (digits > 1 && key.charCodeAt(at + 1) === 48 /* leading 0: `@01` is not `@1` */) return key;
+  let value = 0;
+  for (let i = at + 1; i < key.length; i++) {
+    const d = key.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return key;
+    value = value * 10 + d;
+  }
+  if (value > Number.MAX_SAFE_INTEGER || !key.startsWith(series)) return key;
+  return value;
+}
+
+/** A key as a ring stores it: see {@link ringKey}. */
+export type RingKey = string | number;
+
 // --- internal ---
 
 type Settle = (entry: InFlightKey, error: SdkError | undefined) => void;
@@ -273,9 +306,7 @@ class InFlightKey extends AckGroup {
     private readonly settle: Settle,
     readonly parent: AckGroup,
     readonly ring: Ring,
-    readonly key: string,
-    /** The expired commit time it was admitted over (the key still has its place in the ring's order). */
-    public prev: number | undefined,
+    readonly key: RingKey,
   ) {
     super(undefined, 1, undefined);
   }
@@ -289,16 +320,24 @@ class InFlightKey extends AckGroup {
   }
 }
 
+/**
+ * One series' memory (issue 14: two short arrays, ~0.4 kB for 16 keys, where a Map of key → time or entry grew
+ * its table to 1.8–3.6 kB under the inserts and deletes of a sliding window).
+ */
 interface Ring {
-  /**
-   * Committed key → commit time (epoch ms), at most maxPerSeries of them; plus key → entry for each event of
-   * the series in flight (hash lookup, no string scans; committing overwrites the entry in place).
-   */
-  readonly times: Map<string, number | InFlightKey>;
   /** The committed keys in commit order, oldest first (at most maxPerSeries; a shift moves ≤ 16 slots). */
-  readonly order: string[];
+  readonly keys: RingKey[];
+  /** Commit time (epoch ms) of each key in `keys`, same index. */
+  readonly times: number[];
+  /** Entries of this series in flight, by key (the map exists only while there are any: the ring is pinned). */
+  flying: Map<RingKey, InFlightKey> | undefined;
   /** Commit time of the newest key (for eviction). */
   newest: number;
-  /** Entries in flight in `times` (a ring with any is never evicted). */
-  flying: number;
+}
+
+/** Index of a committed key in its ring, newest first (a replayed copy is one of the newest few), or -1. */
+function committedIndex(ring: Ring, key: RingKey): number {
+  const { keys } = ring;
+  for (let i = keys.length - 1; i >= 0; i--) if (keys[i] === key) return i;
+  return -1;
 }

@@ -1,0 +1,75 @@
+/**
+ * Scenario 4 alone (issue 14, event-loop delay): `tsx --conditions=source bench/steady.ts [--seconds=N]
+ * [--rate=N] [--variant='label:SETTING=value,…:--node-flag …']…` runs our ingestor child at a steady rate against the
+ * simulator and the discard endpoint, variants alternating (`--rounds=N` rounds), and prints per run: achieved
+ * rate, CPU per event, event-loop delay p99/max, latency p99 and the GC pauses. Settings are those of
+ * `IngestorSettings` (numbers and booleans); env for the child (e.g. `HA_INGESTOR_…`) is inherited.
+ * With `BENCH_CPU_PROF=<dir>` each child writes a V8 CPU profile (see `bench/long-tasks.ts`).
+ */
+import { createHaSimulator } from '@ha-ingestor/ha-simulator';
+import { bundleChildren } from './bundle.js';
+import { startDiscardServer } from './e2e/discard-server.js';
+import { DEFAULT_SETTINGS, TSX_INGESTOR_CHILD, runIngestor } from './e2e/runner.js';
+import type { ChildRuntime } from './e2e/runner.js';
+import type { IngestorSettings } from './e2e/protocol.js';
+
+const arg = (name: string, fallback: number): number => {
+  const found = process.argv.find((a) => a.startsWith(`--${name}=`));
+  return found === undefined ? fallback : Number(found.slice(name.length + 3));
+};
+const seconds = arg('seconds', 20);
+const rate = arg('rate', 2000);
+const rounds = arg('rounds', 1);
+const variants: { label: string; settings: Partial<IngestorSettings>; nodeArgs: string[] }[] = process.argv
+  .filter((a) => a.startsWith('--variant='))
+  .map((a) => {
+    const [label = '', rest = '', flags = ''] = a.slice('--variant='.length).split(':');
+    const settings: Record<string, number | boolean> = {};
+    for (const pair of rest.split(',').filter((p) => p !== '')) {
+      const [k = '', v = ''] = pair.split('=');
+      settings[k] = v === 'true' ? true : v === 'false' ? false : Number(v);
+    }
+    return {
+      label,
+      settings: settings as Partial<IngestorSettings>,
+      nodeArgs: flags.split(' ').filter((f) => f !== ''),
+    };
+  });
+if (variants.length === 0) variants.push({ label: 'default', settings: {}, nodeArgs: [] });
+
+const bundles = await bundleChildren({
+  'ingestor-child': new URL('./e2e/ingestor-child.ts', import.meta.url).pathname,
+});
+const child: ChildRuntime =
+  bundles?.['ingestor-child'] === undefined
+    ? TSX_INGESTOR_CHILD
+    : { path: bundles['ingestor-child'], execArgv: [], kind: 'node (esbuild bundle)' };
+const sim = await createHaSimulator({ seed: 7, entityCount: 1500, heartbeatMs: 0, maxEmitted: 1000 });
+const discard = await startDiscardServer();
+try {
+  for (let round = 0; round < rounds; round++) {
+    for (const v of variants) {
+      const r = await runIngestor(
+        { ...child, execArgv: [...child.execArgv, ...v.nodeArgs] },
+        sim,
+        discard.url,
+        'ours',
+        { ...DEFAULT_SETTINGS, ...v.settings },
+        { kind: 'steady', ratePerSecond: rate, seconds },
+        60_000 + seconds * 1000,
+        3000,
+      );
+      const gc = Object.entries(r.gcPauses ?? {})
+        .map(([k, g]) => `${k} ${g.count}× Σ${g.totalMs.toFixed(0)} max ${g.maxMs.toFixed(1)} >5ms ${g.over5ms}`)
+        .join('; ');
+      process.stdout.write(
+        `${v.label}: ${r.achievedRate.toFixed(0)}/s, ${((1e6 * r.cpuSeconds) / Math.max(1, r.handled)).toFixed(1)} µs CPU/ev (cum), ` +
+          `${r.cpuPercent.toFixed(1)} % core, ELD p99 ${r.eventLoopDelayP99Ms.toFixed(1)} max ${r.eventLoopDelayMaxMs.toFixed(1)} ms, ` +
+          `latency p50/p99 ${r.latencyP50Ms.toFixed(0)}/${r.latencyP99Ms.toFixed(0)} ms, RSS ${r.rssMaxMb.toFixed(0)} MB | GC ${gc}\n`,
+      );
+    }
+  }
+} finally {
+  await sim.close();
+  await discard.close();
+}
