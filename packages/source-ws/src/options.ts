@@ -150,6 +150,14 @@ export const HaWebSocketOptionsSchema = z.object({
         .nonnegative()
         .default(500)
         .describe('Re-fetch a registry this long after its last *_registry_updated event'),
+      maxWaitMs: z
+        .number()
+        .int()
+        .positive()
+        .default(5000)
+        .describe(
+          'Re-fetch a registry at most this long after the first *_registry_updated event of a burst, even while updates keep coming (at least debounceMs)',
+        ),
     })
     .prefault({})
     .describe('Area/floor/device/entity/label registry sync'),

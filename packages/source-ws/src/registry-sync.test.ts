@@ -146,6 +146,34 @@ describe('registry sync', () => {
     sync.stop();
   });
 
+  it('re-fetches within maxWaitMs of the first update even while updates keep coming, then debounces afresh', async () => {
+    vi.useFakeTimers();
+    const store = createRegistryStore();
+    const { conn, calls } = fakeConnection();
+    const sync = createRegistrySync({
+      store,
+      debounceMs: 100,
+      maxWaitMs: 1000,
+      guard: createGuard({ report: vi.fn() }, 'source:test'),
+    });
+    // An update every 50 ms: the debounce alone would never fire.
+    for (let t = 0; t < 950; t += 50) {
+      sync.onEvent('device_registry_updated', conn);
+      await vi.advanceTimersByTimeAsync(50);
+    }
+    expect(calls).toEqual([]);
+    sync.onEvent('device_registry_updated', conn);
+    await vi.advanceTimersByTimeAsync(50);
+    expect(calls).toEqual(['config/device_registry/list']);
+    // The burst is over: the next update waits for its own quiet debounce, not the old cap.
+    sync.onEvent('device_registry_updated', conn);
+    await vi.advanceTimersByTimeAsync(99);
+    expect(calls).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(calls).toEqual(['config/device_registry/list', 'config/device_registry/list']);
+    sync.stop();
+  });
+
   it('skips a re-fetch whose connection is gone (the next session re-syncs), but reports other failures', async () => {
     vi.useFakeTimers();
     const store = createRegistryStore();

@@ -28,6 +28,12 @@ export function registryOfEvent(eventType: string): RegistryKind | undefined {
 export interface RegistrySyncOptions {
   readonly store: RegistryStore;
   readonly debounceMs: number;
+  /**
+   * Upper bound of the wait: a registry is re-fetched at most this long after the first update event of a
+   * burst, even while updates keep coming (without it a steady stream of updates would starve the re-fetch).
+   * @default 10 × debounceMs
+   */
+  readonly maxWaitMs?: number | undefined;
   /** Runs the debounce timers; a failed re-fetch has no caller and is reported through it. */
   readonly guard: Guard;
 }
@@ -43,7 +49,19 @@ export interface RegistrySync {
 
 /** Creates the registry sync of one source. */
 export function createRegistrySync(options: RegistrySyncOptions): RegistrySync {
-  const timers = new Map<RegistryKind, ReturnType<typeof setTimeout>>();
+  /** Per registry with a re-fetch pending: the debounce timer (reset by every event) and the max-wait timer. */
+  const pending = new Map<
+    RegistryKind,
+    { debounce: ReturnType<typeof setTimeout>; cap: ReturnType<typeof setTimeout> }
+  >();
+  const maxWaitMs = Math.max(options.maxWaitMs ?? options.debounceMs * 10, options.debounceMs);
+  const cancel = (kind: RegistryKind) => {
+    const timers = pending.get(kind);
+    if (timers === undefined) return;
+    clearTimeout(timers.debounce);
+    clearTimeout(timers.cap);
+    pending.delete(kind);
+  };
   const fetchOne = async (connection: HaConnection, kind: RegistryKind): Promise<RegistryData> => {
     const list = await connection.command<unknown>(`config/${kind}_registry/list`);
     return toRegistryData(kind, Array.isArray(list) ? list : []);
@@ -61,29 +79,29 @@ export function createRegistrySync(options: RegistrySyncOptions): RegistrySync {
     onEvent: (eventType, connection) => {
       const kind = registryOfEvent(eventType);
       if (kind === undefined) return;
-      clearTimeout(timers.get(kind));
-      timers.set(
-        kind,
-        setTimeout(
-          options.guard(`${kind} registry re-fetch`, () => {
-            timers.delete(kind);
-            return fetchOne(connection, kind).then(
-              (data) => options.store.replace(data),
-              (error: unknown) => {
-                // The connection ended before the re-fetch (a reconnect, or the source stopping): nothing is
-                // lost, because every new session re-syncs all registries before it emits. Anything else fails.
-                if (isSdkError(error, ErrorCode.CONNECTION_LOST) || isSdkError(error, ErrorCode.ABORTED)) return;
-                throw error;
-              },
-            );
-          }),
-          options.debounceMs,
-        ),
-      );
+      // `kinds` is fixed (five registries), so this map is bounded by construction.
+      const refetch = options.guard(`${kind} registry re-fetch`, () => {
+        cancel(kind);
+        return fetchOne(connection, kind).then(
+          (data) => options.store.replace(data),
+          (error: unknown) => {
+            // The connection ended before the re-fetch (a reconnect, or the source stopping): nothing is
+            // lost, because every new session re-syncs all registries before it emits. Anything else fails.
+            if (isSdkError(error, ErrorCode.CONNECTION_LOST) || isSdkError(error, ErrorCode.ABORTED)) return;
+            throw error;
+          },
+        );
+      });
+      const timers = pending.get(kind);
+      if (timers === undefined) {
+        pending.set(kind, { debounce: setTimeout(refetch, options.debounceMs), cap: setTimeout(refetch, maxWaitMs) });
+        return;
+      }
+      clearTimeout(timers.debounce);
+      timers.debounce = setTimeout(refetch, options.debounceMs);
     },
     stop: () => {
-      for (const t of timers.values()) clearTimeout(t);
-      timers.clear();
+      for (const kind of [...pending.keys()]) cancel(kind);
     },
   };
 }

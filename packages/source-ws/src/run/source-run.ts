@@ -109,7 +109,12 @@ export async function openSourceRun(input: SourceRunInput): Promise<SourceRun> {
   const fatal = createFatalLatch(fatalAbort);
   const registrySync: RegistrySync | undefined =
     input.registry !== undefined && options.registry.enabled
-      ? createRegistrySync({ store: input.registry, debounceMs: options.registry.debounceMs, guard })
+      ? createRegistrySync({
+          store: input.registry,
+          debounceMs: options.registry.debounceMs,
+          maxWaitMs: options.registry.maxWaitMs,
+          guard,
+        })
       : undefined;
   const eventTypes = [...new Set([...options.eventTypes, ...(registrySync === undefined ? [] : REGISTRY_EVENT_TYPES)])];
   const progress: RunProgress = { baseline: savedTime, everConnected: false, registryLoaded: false };
