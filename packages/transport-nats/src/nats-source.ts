@@ -92,7 +92,8 @@ function createNatsSource(options: ResolvedNatsSourceOptions): {
             raw: Buffer.from(m.data).subarray(0, 4096).toString('base64'),
             data: { subject: m.subject, streamSequence: m.seq, encoding: 'base64 (first 4 KiB)' },
           });
-          m.term(decoded.error.reason);
+          // No reason text: nats-server before 2.10.4 ignores a `+TERM <reason>` it cannot parse.
+          m.term();
           continue;
         }
         const e = decoded.event;
