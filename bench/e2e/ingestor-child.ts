@@ -8,6 +8,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { FromChild, IngestorMode, LatencySink, RunningIngestor, StartArgs, ToChild } from './protocol.js';
 import { percentile } from '../util.js';
 import { startFloor } from './floor-ingestor.js';
+import { startEdgeNats, startWriterNats } from './nats-ingestors.js';
 import { startOurs } from './ours-ingestor.js';
 import { startPeerHajs } from './peer-hajs.js';
 
@@ -69,6 +70,7 @@ async function main(): Promise<void> {
         rssMax = process.memoryUsage.rss();
         cpu0 = process.cpuUsage();
         t0 = process.hrtime.bigint();
+        await ingestor?.begin?.();
         send({ type: 'marked' });
         return;
       case 'measure': {
@@ -117,6 +119,10 @@ function start(mode: IngestorMode, args: StartArgs): Promise<RunningIngestor> {
       return startFloor(args);
     case 'peer-hajs':
       return startPeerHajs(args);
+    case 'edge-nats':
+      return startEdgeNats(args);
+    case 'writer-nats':
+      return startWriterNats(args);
   }
 }
 
