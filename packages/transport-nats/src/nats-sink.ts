@@ -73,7 +73,14 @@ function createNatsSink(options: ResolvedNatsSinkOptions): {
   let current: NatsLink | undefined;
   let closed = false;
   const counts = { published: 0, duplicates: 0, failed: 0 };
-  let metrics: StageContext['metrics'] | undefined;
+  let publishes: ReturnType<StageContext['metrics']['counter']> | undefined;
+  const attach = (ctx: StageContext) => {
+    publishes ??= ctx.metrics.counter<'sink' | 'result'>(
+      'nats_sink_publishes_total',
+      'NATS sink publishes by result: stored, duplicate (dropped by the Msg-Id window) or failed',
+      ['sink', 'result'],
+    );
+  };
 
   const connectOnce = async () => {
     const l = await openLink(options, `ha-ingestor ${stage}`, logger);
@@ -98,14 +105,14 @@ function createNatsSink(options: ResolvedNatsSinkOptions): {
     name: options.name,
     open: (ctx) => {
       logger = ctx.logger;
-      metrics = ctx.metrics;
+      attach(ctx);
       return Promise.resolve();
     },
     write: async (batch, ctx) => {
       if (closed) throw new SdkError(ErrorCode.SINK_UNAVAILABLE, `${stage}: closed`, { stage, retryable: false });
       if (ctx.signal.aborted)
         throw new SdkError(ErrorCode.ABORTED, `${stage}: write aborted`, { stage, cause: ctx.signal.reason });
-      metrics ??= ctx.metrics;
+      attach(ctx);
       if (batch.length === 0) return undefined;
       const { link: l, js } = await ready();
       const maxPayload = (l.nc.info?.max_payload ?? 1024 * 1024) - HEADER_ALLOWANCE;
@@ -149,9 +156,11 @@ function createNatsSink(options: ResolvedNatsSinkOptions): {
             (pubAck) => {
               if (pubAck.duplicate) counts.duplicates++;
               else counts.published++;
+              publishes?.inc({ sink: options.name, result: pubAck.duplicate ? 'duplicate' : 'stored' });
             },
             (error: unknown) => {
               counts.failed++;
+              publishes?.inc({ sink: options.name, result: 'failed' });
               failure ??= unavailable(error, stage);
             },
           );
@@ -188,7 +197,6 @@ function createNatsSink(options: ResolvedNatsSinkOptions): {
     pendingAcks: window.size(),
     ...counts,
   });
-  void metrics;
   return { impl, status };
 }
 

@@ -70,6 +70,17 @@ function createNatsSource(options: ResolvedNatsSourceOptions): {
 
   const run = async (ctx: SourceContext<HaEvent>): Promise<void> => {
     const guard = createGuard(ctx, stage);
+    const messagesTotal = ctx.metrics.counter<'source' | 'outcome'>(
+      'nats_source_messages_total',
+      'NATS source messages by outcome: acked, naked (redelivered later), invalid (dead-lettered), redelivered (received again)',
+      ['source', 'outcome'],
+    );
+    const lagGauge = ctx.metrics.gauge<'source'>(
+      'nats_source_stream_lag',
+      'Messages of the stream the durable consumer has not delivered yet (all writers)',
+      ['source'],
+    );
+    const count = (outcome: string, n = 1) => messagesTotal.inc({ source: options.name, outcome }, n);
     const link = await connectWithRetry(options, stage, ctx);
     if (link === undefined) return; // aborted while connecting
     current = link;
@@ -82,10 +93,14 @@ function createNatsSource(options: ResolvedNatsSourceOptions): {
       const events: HaEvent[] = [];
       const held: JsMsg[] = [];
       for (const m of batch) {
-        if (m.redelivered) counts.redelivered++;
+        if (m.redelivered) {
+          counts.redelivered++;
+          count('redelivered');
+        }
         const decoded = decodeEvent(m.data);
         if (!decoded.ok) {
           counts.invalid++;
+          count('invalid');
           ctx.deadLetter({
             stage,
             reason: decoded.error.reason,
@@ -115,6 +130,7 @@ function createNatsSource(options: ResolvedNatsSourceOptions): {
           if (!settle()) return;
           for (const m of held) m.ack();
           counts.acked += held.length;
+          count('acked', held.length);
         },
         onFailed: (error) => {
           if (!settle()) return;
@@ -124,6 +140,7 @@ function createNatsSource(options: ResolvedNatsSourceOptions): {
           );
           for (const m of held) m.nak(options.nakDelayMs);
           counts.naked += held.length;
+          count('naked', held.length);
         },
       });
     };
@@ -163,6 +180,7 @@ function createNatsSource(options: ResolvedNatsSourceOptions): {
       });
       const refreshLag = async () => {
         streamLag = (await consumer.info(true)).num_pending;
+        lagGauge.set({ source: options.name }, streamLag);
       };
       lagTimer = setInterval(guard('nats consumer lag refresh', refreshLag), LAG_REFRESH_MS);
       await refreshLag().catch((error: unknown) =>

@@ -50,6 +50,9 @@ describe('natsSink → JetStream → natsSource (real nats-server)', () => {
       failed: 0,
       pendingAcks: 0,
     });
+    const exposition = await ctx.metrics.registry.metrics();
+    expect(exposition).toContain('ha_ingestor_nats_sink_publishes_total{sink="nats",result="duplicate"} 120');
+    expect(exposition).toContain('ha_ingestor_nats_sink_publishes_total{sink="nats",result="stored"} 120');
 
     const a = await admin(target.servers);
     cleanups.push(a.close);
