@@ -121,7 +121,8 @@ export async function ensureStream(
     const info = await jsm.streams.info(options.stream);
     const have = info.config;
     const pattern = `${options.subjectPrefix}.>`;
-    if (!have.subjects.some((s) => s === pattern || s === '>' || pattern.startsWith(`${s.replace(/>$/, '')}`)))
+    // Captured by an equal subject or by a `…>` wildcard above the prefix (`>` alone, `ha.>` for `ha.events.>`).
+    if (!have.subjects.some((s) => s === pattern || (s.endsWith('>') && pattern.startsWith(s.slice(0, -1)))))
       throw new SdkError(
         ErrorCode.CONFIG_INVALID,
         `stream ${options.stream} exists but does not capture ${pattern} (its subjects: ${have.subjects.join(', ')})`,

@@ -167,9 +167,14 @@ function createNatsSource(options: ResolvedNatsSourceOptions): {
     };
 
     try {
-      await ensureStream(link.jsm, options, ctx.logger);
-      await ensureConsumer(link.jsm, options, ctx.logger);
-      const consumer = await jetstream(link.nc).consumers.get(options.stream, options.consumer);
+      // The link is up, but JetStream may not be (a cluster electing a leader): retry until it answers.
+      // A stream that can never work (CONFIG_INVALID) is fatal.
+      const consumer = await retrySetup(ctx, options, stage, async () => {
+        await ensureStream(link.jsm, options, ctx.logger);
+        await ensureConsumer(link.jsm, options, ctx.logger);
+        return jetstream(link.nc).consumers.get(options.stream, options.consumer);
+      });
+      if (consumer === undefined) return; // aborted
       messages = await consumer.consume({
         max_messages: options.batchSize,
         callback: guard('nats message', (m: JsMsg) => {
@@ -235,6 +240,27 @@ async function connectWithRetry(
         throw error;
       }
       ctx.setStatus({ connected: false, message: `${errorMessage(error)}; retrying in ${options.reconnectWaitMs} ms` });
+      await waitOrAbort(options.reconnectWaitMs, ctx.signal);
+    }
+  }
+}
+
+/** Runs `setup` until it succeeds, the signal aborts (undefined) or it fails with CONFIG_INVALID/AUTH_FAILED. */
+async function retrySetup<T>(
+  ctx: SourceContext<HaEvent>,
+  options: ResolvedNatsSourceOptions,
+  stage: string,
+  setup: () => Promise<T>,
+): Promise<T | undefined> {
+  for (;;) {
+    if (ctx.signal.aborted) return undefined;
+    try {
+      return await setup();
+    } catch (error) {
+      if (isSdkError(error, ErrorCode.CONFIG_INVALID) || isSdkError(error, ErrorCode.AUTH_FAILED)) throw error;
+      const message = `JetStream setup failed: ${errorMessage(error)}; retrying in ${options.reconnectWaitMs} ms`;
+      ctx.logger.warn({ stage, err: errorMessage(error) }, message);
+      ctx.setStatus({ connected: false, message });
       await waitOrAbort(options.reconnectWaitMs, ctx.signal);
     }
   }

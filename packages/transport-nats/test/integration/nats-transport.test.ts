@@ -1,4 +1,4 @@
-import { ErrorCode, isSdkError, pipeline, SdkError, type Ack, type HaEvent } from '@ha-ingestor/core';
+import { ErrorCode, isSdkError, noopLogger, pipeline, SdkError, type Ack, type HaEvent } from '@ha-ingestor/core';
 import {
   collectingSink,
   createTestContext,
@@ -6,7 +6,7 @@ import {
   makeStateChanged,
 } from '@ha-ingestor/core/testing';
 import type { TestSourceContext } from '@ha-ingestor/core/testing';
-import { jetstream } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { requireService } from '../../../../test-support/services.js';
 import { natsSink, type NatsSink } from '../../src/nats-sink.js';
@@ -216,5 +216,33 @@ describe('natsSink → JetStream → natsSource (real nats-server)', () => {
     expect(m?.subject).toBe(`${target.subjectPrefix}.Home_7_north_wing.sensor`);
     expect(m?.headers?.get('Nats-Msg-Id')).toBe(`Home 7/north.wing:${event.key}`);
     expect(m?.data[0]).toBe(1);
+  });
+
+  it('leaves an existing stream unchanged (warning on other settings) and refuses one that does not capture the prefix', async () => {
+    const target = newTarget(requireService('nats').url);
+    const a = await admin(target.servers);
+    cleanups.push(a.close);
+    const jsm = await jetstreamManager(a.nc);
+    await jsm.streams.add({
+      name: target.stream,
+      subjects: [`${target.subjectPrefix}.>`],
+      duplicate_window: 60_000_000_000,
+    });
+    const warnings: string[] = [];
+    const ctx = createTestContext({
+      logger: { ...noopLogger, warn: (_obj: unknown, msg?: string) => void warnings.push(msg ?? '') },
+    });
+    const sink = sinkFor(target);
+    await sink.open?.(ctx);
+    await sink.write(events(1), ctx);
+    expect((await a.stream(target.stream)).config.duplicate_window).toBe(60_000_000_000);
+    expect(warnings.some((w) => /exists with other settings; left unchanged/.test(w))).toBe(true);
+
+    const other = newTarget(requireService('nats').url);
+    await jsm.streams.add({ name: other.stream, subjects: [`elsewhere.${other.stream}`] });
+    const wrong = sinkFor(other);
+    const error: unknown = await wrong.write(events(1), createTestContext()).catch((e: unknown) => e);
+    expect(isSdkError(error, ErrorCode.CONFIG_INVALID)).toBe(true);
+    expect((error as SdkError).message).toMatch(/does not capture/);
   });
 });
