@@ -2,6 +2,7 @@ import { appRssLines } from './app-rss.js';
 import type { AppRssScenario } from './app-rss.js';
 import type { CorpusStats } from './corpus.js';
 import type { E2eResult } from './e2e/runner.js';
+import type { NatsScenarioResult } from './nats.js';
 import type { NodeRedPeer } from './peers/node-red.js';
 import type { FloorsResult, MemoryScenario, Plan, ProcessingVariant } from './scenarios.js';
 import { startupLines } from './startup.js';
@@ -14,6 +15,8 @@ type Maybe<T> = T | { readonly error: string };
 
 /** Everything bench/results/latest.json holds. */
 export interface BenchResults {
+  /** Scenario 11 (issue 16): edge and writer over NATS JetStream, backlog drain with 1 and 2 writers. */
+  readonly scaleOut?: NatsScenarioResult;
   readonly meta: {
     readonly date: string;
     readonly mode: 'quick' | 'full';
@@ -354,6 +357,7 @@ export function printReport(r: BenchResults): void {
   out.push(row(['Target', 'Goal', 'This run', 'Met']));
   out.push(row(['---', '---', '---:', '---']));
   for (const t of r.targets) out.push(row([t.name, t.target, t.value, t.met === 'n/a' ? 'n/a' : t.met ? 'yes' : 'no']));
+  out.push('', ...scaleOutLines(r));
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
@@ -372,4 +376,54 @@ export function gcPauseLine(
         `${kind} ${g.count}× (mean ${fmt(g.totalMs / Math.max(1, g.count), 1)} ms, max ${fmt(g.maxMs, 1)} ms, ${g.over5ms} over 5 ms)`,
     );
   return `GC pauses at 2,000/s (ELD p99 ${fmt(eldP99Ms, 1)} ms): ${parts.join('; ')}`;
+}
+
+/** Scenario 11 (issue 16): NATS scale-out figures as ratios to scenario 3 "ours" of the same run. */
+function scaleOutLines(r: BenchResults): string[] {
+  const s = r.scaleOut;
+  if (s === undefined) return [];
+  if ('skipped' in s) return [`11 scale-out over NATS: skipped — ${s.skipped}`];
+  if ('error' in s) return [`11 scale-out over NATS: error — ${s.error}`];
+  const ours = ok(r.endToEnd.ours);
+  const oursCpu = ours?.eventsPerCpuSecond ?? NaN_;
+  const oursWall = ours === undefined ? NaN_ : ours.handled > 0 ? ours.achievedRate : NaN_;
+  const out = [
+    row([
+      '11 Scale-out over NATS JetStream (' + s.server + ')',
+      'events/CPU-s',
+      'vs 3 ours',
+      'events/s wall',
+      'vs 3 ours wall',
+    ]),
+    row(['---', '---:', '---:', '---:', '---:']),
+  ];
+  const edge = s.edge;
+  out.push(
+    'error' in edge
+      ? row(['edge: source-ws → natsSink', `error: ${edge.error}`, '', '', ''])
+      : row([
+          'edge: source-ws → dedupe → enrichers → natsSink',
+          fmt(edge.eventsPerCpuSecond, 0),
+          `${fmt(ratio(edge.eventsPerCpuSecond, oursCpu))}×`,
+          fmt(edge.achievedRate, 0),
+          `${fmt(ratio(edge.achievedRate, oursWall))}×`,
+        ]),
+  );
+  for (const [label, d] of [
+    ['writer ×1: natsSource → influxSink, backlog drain', s.drain1],
+    ['writers ×2 on one durable, backlog drain', s.drain2],
+  ] as const) {
+    out.push(
+      'error' in d
+        ? row([label, `error: ${d.error}`, '', '', ''])
+        : row([
+            `${label} (${d.handled}/${d.backlog}${d.complete ? '' : ', incomplete'})`,
+            fmt(d.eventsPerCpuSecond, 0),
+            `${fmt(ratio(d.eventsPerCpuSecond, oursCpu))}×`,
+            fmt(d.eventsPerSecond, 0),
+            `${fmt(ratio(d.eventsPerSecond, oursWall))}×`,
+          ]),
+    );
+  }
+  return out;
 }

@@ -16,6 +16,7 @@ import { ensureNodeRed, runNodeRedPeer } from './peers/node-red.js';
 import { printReport, targetsOf } from './report.js';
 import type { BenchResults } from './report.js';
 import { e2e, planFor, scenarioFloors, scenarioMemory, scenarioProcessing } from './scenarios.js';
+import { scenarioNats } from './nats.js';
 import { scenarioStartup } from './startup.js';
 
 const quick = process.argv.includes('--quick');
@@ -55,6 +56,8 @@ const throughput = { kind: 'throughput', events: plan.e2eEvents, window: 4000 } 
 try {
   log('3 end to end: ours');
   const ours = await e2e(env, 'ours', {}, throughput, plan);
+  log('11 scale-out over NATS JetStream: edge, writer, backlog drain with 1 and 2 writers');
+  const scaleOut = await scenarioNats(env, plan);
   log('3 end to end: floor');
   const floorE2e = await e2e(env, 'floor', { gzip: false }, throughput, plan);
   log('4 steady 2,000/s');
@@ -176,6 +179,7 @@ try {
     startup,
     settings: { default: ours, deflateOn, gzipOff, batch5k, strictValidation: strictE2e },
     peers: { hajs, hajsDeflate, nodeRed },
+    scaleOut,
     targets: [],
   };
   const final: BenchResults = {

@@ -11,6 +11,7 @@ import { PerformanceObserver, constants, monitorEventLoopDelay } from 'node:perf
 import type { FromChild, IngestorMode, LatencySink, RunningIngestor, StartArgs, ToChild } from './protocol.js';
 import { percentile } from '../util.js';
 import { startFloor } from './floor-ingestor.js';
+import { startEdgeNats, startWriterNats } from './nats-ingestors.js';
 import { startOurs } from './ours-ingestor.js';
 import { startPeerHajs } from './peer-hajs.js';
 
@@ -100,6 +101,7 @@ async function main(): Promise<void> {
         rssMax = process.memoryUsage.rss();
         cpu0 = process.cpuUsage();
         t0 = process.hrtime.bigint();
+        await ingestor?.begin?.();
         send({ type: 'marked' });
         return;
       case 'measure': {
@@ -172,6 +174,10 @@ function start(mode: IngestorMode, args: StartArgs): Promise<RunningIngestor> {
       return startFloor(args);
     case 'peer-hajs':
       return startPeerHajs(args);
+    case 'edge-nats':
+      return startEdgeNats(args);
+    case 'writer-nats':
+      return startWriterNats(args);
   }
 }
 

@@ -1,6 +1,15 @@
 /** Messages between the bench (parent: simulator + discard endpoint) and an ingestor child process. */
 
-export type IngestorMode = 'ours' | 'floor' | 'peer-hajs';
+export type IngestorMode = 'ours' | 'floor' | 'peer-hajs' | 'edge-nats' | 'writer-nats';
+
+/** Where the NATS modes publish to / consume from (issue 16, scale-out scenario). */
+export interface NatsTarget {
+  readonly url: string;
+  readonly stream: string;
+  readonly subjectPrefix: string;
+  /** Durable consumer of the writer mode (writers with the same name share the backlog). */
+  readonly consumer: string;
+}
 
 export interface IngestorSettings {
   /** ws permessage-deflate offered by the client. */
@@ -18,6 +27,8 @@ export interface IngestorSettings {
   readonly strict: boolean;
   /** Ours: source-ws `emitBatchSize` (events per emitBatch); unset = the source's default. */
   readonly emitBatchSize?: number;
+  /** NATS modes only. */
+  readonly nats?: NatsTarget;
 }
 
 export type ToChild =
@@ -73,6 +84,8 @@ export interface RunningIngestor {
   readonly received?: () => number;
   readonly stop: () => Promise<void>;
   readonly notes: readonly string[];
+  /** Starts the work at `mark` (the NATS writer: its backlog drain is measured from the first pull). */
+  readonly begin?: () => Promise<void>;
 }
 
 /** Records one HA time_fired (epoch ms) → sink acknowledgement latency. */

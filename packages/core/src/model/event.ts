@@ -40,6 +40,11 @@ export interface Provenance {
   readonly qos?: 0 | 1 | 2;
   /** True when HA published no timestamp and the time is the receipt time (e.g. statestream without timestamps). */
   readonly timeFromReceipt?: boolean;
+  /**
+   * The home (installation) the event belongs to, when the ingestor serves several: set from `HOME_ID` at the
+   * edge and carried over NATS to the writers (`@ha-ingestor/nats`). Absent in a single-home setup.
+   */
+  readonly home?: string;
 }
 
 interface HaEventBase {
