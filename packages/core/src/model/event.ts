@@ -40,6 +40,11 @@ export interface Provenance {
   readonly qos?: 0 | 1 | 2;
   /** True when HA published no timestamp and the time is the receipt time (e.g. statestream without timestamps). */
   readonly timeFromReceipt?: boolean;
+  /**
+   * The home (installation) the event came from in a multi-home deployment; set by the edge's `HOME_ID` or
+   * by the NATS source. Identity (dedupe) and the InfluxDB series include it, so homes never mix.
+   */
+  readonly home?: string;
 }
 
 interface HaEventBase {
