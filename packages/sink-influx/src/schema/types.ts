@@ -9,6 +9,8 @@ export interface MappableEvent {
   readonly event_type: string;
   readonly time_fired: EpochMicros;
   readonly context?: HaContext | null;
+  /** Where the event came from; only `home` is read (the home tag, issue 16). */
+  readonly provenance?: { readonly home?: string };
   /** State changes (flattened new state). */
   readonly entity_id?: string;
   readonly domain?: string;
@@ -38,4 +40,10 @@ export interface StateView {
   readonly time: EpochMicros;
   /** The whole event, for enricher fields. */
   readonly event: MappableEvent;
+}
+
+/** The home of an event (`provenance.home`), when it has a non-empty one. */
+export function homeOfEvent(event: MappableEvent): string | undefined {
+  const home = event.provenance?.home;
+  return typeof home === 'string' && home !== '' ? home : undefined;
 }
