@@ -28,6 +28,7 @@ import { outboundSinks } from './config-outbound.js';
 /** The dead-letter file's name under DATA_DIR (the dashboard reads its tail). */
 export const DEAD_LETTER_FILE = 'dead-letter.ndjson';
 import { statisticsSyncSource } from './statistics-sync.js';
+import { withHome } from './home-source.js';
 
 /** The assembled ingestor: the pipeline plus what the HTTP API and the CLI need. */
 export interface Ingestor {
@@ -93,6 +94,11 @@ export function createIngestor(config: AppConfig, logger: Logger, overrides: Ing
       );
     }
   }
+  // HOME_ID (issue 16): every event gets provenance.home at its source, so dedupe, the sinks' home tag and
+  // the APIs all see it.
+  const homeId = config.homeId;
+  if (homeId !== undefined)
+    for (let i = 0; i < sources.length; i++) sources[i] = withHome(sources[i] as Source<HaEvent>, homeId);
   if (sources.length === 0) {
     throw new ConfigError('no source configured: set HA_URL (WebSocket) and/or MQTT_URL', [
       { path: 'homeAssistant.url', message: 'set HA_URL and/or MQTT_URL' },
