@@ -113,7 +113,7 @@ describe('events and statistics: home tag', () => {
 
   it.each(['ha', 'entity'] as const)('tags statistics rows with their home (%s schema)', (kind) => {
     const map = createSchemaMapper({ kind });
-    const row: MappableEvent = {
+    const row: MappableEvent & { provenance: { home: string } } = {
       event_type: STATISTIC_EVENT_TYPE,
       time_fired: T,
       provenance: { home: 'b' },

@@ -9,8 +9,6 @@ export interface MappableEvent {
   readonly event_type: string;
   readonly time_fired: EpochMicros;
   readonly context?: HaContext | null;
-  /** Where the event came from; only `home` is read (the home tag, issue 16). */
-  readonly provenance?: { readonly home?: string };
   /** State changes (flattened new state). */
   readonly entity_id?: string;
   readonly domain?: string;
@@ -42,8 +40,13 @@ export interface StateView {
   readonly event: MappableEvent;
 }
 
-/** The home of an event (`provenance.home`), when it has a non-empty one. */
+/**
+ * The home of an event (`provenance.home`, issue 16), when it has a non-empty one. Read structurally, not
+ * declared on {@link MappableEvent}: a declared `provenance` would narrow which event types the sink accepts.
+ */
 export function homeOfEvent(event: MappableEvent): string | undefined {
-  const home = event.provenance?.home;
+  const provenance = (event as { readonly provenance?: unknown }).provenance;
+  if (provenance === null || typeof provenance !== 'object') return undefined;
+  const home = (provenance as { readonly home?: unknown }).home;
   return typeof home === 'string' && home !== '' ? home : undefined;
 }
