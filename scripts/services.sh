@@ -1,22 +1,32 @@
 #!/usr/bin/env bash
-# Real servers for integration tests and local runs: Mosquitto, InfluxDB 1.x and VictoriaMetrics,
-# installed with apt when missing and started on free loopback ports, one state dir per run.
+# Real servers for integration tests and local runs: Mosquitto, InfluxDB 1.x, VictoriaMetrics and NATS
+# (JetStream), installed with apt when missing and started on free loopback ports, one state dir per run.
 #
 #   scripts/services.sh start  [SERVICE] [--dir DIR]   install what is missing, start, wait until ready, print URLs
 #   scripts/services.sh stop   [SERVICE] [--dir DIR]   stop what this script started (PID files); `stop` alone also
 #                                                      removes the state dir
 #   scripts/services.sh status [SERVICE] [--dir DIR]   running/stopped per service (exit 1 if any is stopped)
 #   scripts/services.sh urls             [--dir DIR]   print the URLs of a running set
+#   scripts/services.sh kill   SERVICE   [--dir DIR]   SIGKILL it (chaos tests); `start SERVICE` brings it back
+#                                                      with the same ports, config and store dir
 #
 # `start --watch-pid PID` also leaves a watchdog that stops this set once PID is gone (a killed test run).
-# SERVICE: mosquitto | influxdb | influxdb-auth | victoria (default: all of them).
+# SERVICE: mosquitto | influxdb | influxdb-auth | victoria | nats (default: all of them), or
+#   nats-cluster (3 JetStream nodes n1..n3 in one cluster, not part of the default set: start it explicitly)
+#   or one node of it: nats-n1 | nats-n2 | nats-n3. `stop` with no SERVICE stops the cluster too.
+# NATS: `nats` is one JetStream node; each node has DIR/<svc>/nats.conf, store DIR/<svc>/store, PID file
+#   DIR/<svc>.pid. services.json has `nats` { url, port } and, once started, `natsCluster`
+#   { urls: [...], nodes: { n1: { service, url, port, clusterPort, monitorPort }, … } }. A chaos test kills a
+#   node with `services.sh kill nats-n2 --dir DIR` and restarts it with `services.sh start nats-n2 --dir DIR`
+#   (which waits until the node's /healthz reports JetStream current).
 # DIR defaults to .services/ in the repository; several DIRs can run side by side without colliding.
 # DIR/services.json holds everything a test needs (urls, ports, credentials of the test user).
 # Env: HA_INGESTOR_SERVICES_TIMEOUT (readiness deadline in seconds, default 30).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-ALL_SERVICES=(mosquitto influxdb influxdb-auth victoria)
+ALL_SERVICES=(mosquitto influxdb influxdb-auth victoria nats)
+NATS_NODES=(nats-n1 nats-n2 nats-n3)
 TEST_USER='hauser'
 TEST_PASSWORD='h@ s3cret'   # a space and an @ on purpose: clients must encode credentials properly
 DEADLINE_S="${HA_INGESTOR_SERVICES_TIMEOUT:-30}"
@@ -40,14 +50,18 @@ while [[ $# -gt 0 ]]; do
     --dir) [[ $# -ge 2 ]] || usage; DIR="$2"; shift 2 ;;
     --dir=*) DIR="${1#--dir=}"; shift ;;
     --watch-pid) [[ $# -ge 2 && "$2" =~ ^[0-9]+$ ]] || usage; WATCH_PID="$2"; shift 2 ;;
-    mosquitto|influxdb|influxdb-auth|victoria|all) SERVICE="$1"; shift ;;
+    mosquitto|influxdb|influxdb-auth|victoria|nats|nats-cluster|nats-n1|nats-n2|nats-n3|all) SERVICE="$1"; shift ;;
     -h|--help) usage ;;
     *) log "unknown argument: $1"; usage ;;
   esac
 done
 [[ "$CMD" == start ]] && mkdir -p "$DIR"
 DIR="$(realpath -m "$DIR")"
-if [[ "$SERVICE" == all ]]; then SELECTED=("${ALL_SERVICES[@]}"); else SELECTED=("$SERVICE"); fi
+if [[ "$SERVICE" == all ]]; then SELECTED=("${ALL_SERVICES[@]}")
+  # `stop` (all) also stops a cluster that a test started on demand.
+  if [[ "$CMD" == stop ]]; then SELECTED+=("${NATS_NODES[@]}"); fi
+elif [[ "$SERVICE" == nats-cluster ]]; then SELECTED=("${NATS_NODES[@]}")
+else SELECTED=("$SERVICE"); fi
 
 # ---------------------------------------------------------------- process helpers
 # kill -0 succeeds on zombies (PID 1 here reaps late), so read the state from /proc/PID/stat.
@@ -134,13 +148,14 @@ free_ports() {
 }
 
 # ---------------------------------------------------------------- installation
-BINARIES=(mosquitto mosquitto_passwd influxd victoria-metrics)
+BINARIES=(mosquitto mosquitto_passwd influxd victoria-metrics nats-server)
 
 missing_packages() {
   local out=()
   command -v mosquitto >/dev/null && command -v mosquitto_passwd >/dev/null || out+=(mosquitto)
   command -v influxd >/dev/null || out+=(influxdb)
   command -v victoria-metrics >/dev/null || out+=(victoria-metrics)
+  command -v nats-server >/dev/null || out+=(nats-server)
   # Optional `influx` CLI for the influx -import injection test (issue 11): installed only where we can (root).
   command -v influx >/dev/null || [[ "$(id -u)" != 0 ]] || out+=(influxdb-client)
   # Debian's chromium for the dashboard's browser tests (issue 15; playwright's own browser downloads are
@@ -155,7 +170,7 @@ ensure_installed() {
   [[ -z "$missing" ]] && return 0
   if [[ "$(id -u)" != 0 ]]; then
     die "missing Debian packages: $(echo $missing) — not root, so not installing them.
-    Install them once as root:  apt-get update && apt-get install -y --no-install-recommends mosquitto influxdb victoria-metrics"
+    Install them once as root:  apt-get update && apt-get install -y --no-install-recommends mosquitto influxdb victoria-metrics nats-server"
   fi
   command -v apt-get >/dev/null || die "missing packages ($(echo $missing)) and no apt-get on this machine"
   # One installer at a time (parallel test runs may all find the packages missing).
@@ -192,7 +207,7 @@ load_ports() {
   return 0
 }
 
-port_count() { case "$1" in mosquitto) echo 3 ;; influxdb|influxdb-auth) echo 2 ;; victoria) echo 1 ;; esac; }
+port_count() { case "$1" in mosquitto|nats-n*) echo 3 ;; influxdb|influxdb-auth) echo 2 ;; victoria|nats) echo 1 ;; esac; }
 
 assign_ports() { # svc...: (re)assign those services' ports with one OS query and save them all
   local svc p n=0 ports
@@ -207,10 +222,16 @@ assign_ports() { # svc...: (re)assign those services' ports with one OS query an
       influxdb) INFLUX_PORT="${ports[0]}" INFLUX_RPC_PORT="${ports[1]}"; ports=("${ports[@]:2}") ;;
       influxdb-auth) INFLUX_AUTH_PORT="${ports[0]}" INFLUX_AUTH_RPC_PORT="${ports[1]}"; ports=("${ports[@]:2}") ;;
       victoria) VM_PORT="${ports[0]}"; ports=("${ports[@]:1}") ;;
+      nats) NATS_PORT="${ports[0]}"; ports=("${ports[@]:1}") ;;
+      nats-n1) NATS_N1_PORT="${ports[0]}" NATS_N1_CLUSTER_PORT="${ports[1]}" NATS_N1_HTTP_PORT="${ports[2]}"; ports=("${ports[@]:3}") ;;
+      nats-n2) NATS_N2_PORT="${ports[0]}" NATS_N2_CLUSTER_PORT="${ports[1]}" NATS_N2_HTTP_PORT="${ports[2]}"; ports=("${ports[@]:3}") ;;
+      nats-n3) NATS_N3_PORT="${ports[0]}" NATS_N3_CLUSTER_PORT="${ports[1]}" NATS_N3_HTTP_PORT="${ports[2]}"; ports=("${ports[@]:3}") ;;
     esac
   done
   : > "$PORTS_FILE.tmp"
-  for p in MQTT_PORT MQTT_AUTH_PORT MQTT_WS_PORT INFLUX_PORT INFLUX_RPC_PORT INFLUX_AUTH_PORT INFLUX_AUTH_RPC_PORT VM_PORT; do
+  for p in MQTT_PORT MQTT_AUTH_PORT MQTT_WS_PORT INFLUX_PORT INFLUX_RPC_PORT INFLUX_AUTH_PORT INFLUX_AUTH_RPC_PORT VM_PORT \
+    NATS_PORT NATS_N1_PORT NATS_N1_CLUSTER_PORT NATS_N1_HTTP_PORT NATS_N2_PORT NATS_N2_CLUSTER_PORT NATS_N2_HTTP_PORT \
+    NATS_N3_PORT NATS_N3_CLUSTER_PORT NATS_N3_HTTP_PORT; do
     if [[ -n "${!p:-}" ]]; then printf '%s=%s\n' "$p" "${!p}" >> "$PORTS_FILE.tmp"; fi
   done
   mv "$PORTS_FILE.tmp" "$PORTS_FILE"
@@ -223,8 +244,12 @@ ports_known() {
     influxdb) [[ -n "${INFLUX_PORT:-}" && -n "${INFLUX_RPC_PORT:-}" ]] ;;
     influxdb-auth) [[ -n "${INFLUX_AUTH_PORT:-}" && -n "${INFLUX_AUTH_RPC_PORT:-}" ]] ;;
     victoria) [[ -n "${VM_PORT:-}" ]] ;;
+    nats) [[ -n "${NATS_PORT:-}" ]] ;;
+    nats-n1|nats-n2|nats-n3) local v; v="$(node_var "$1")_PORT"; [[ -n "${!v:-}" ]] ;;
   esac
 }
+
+node_var() { local n="${1#nats-}"; printf 'NATS_%s' "${n^^}"; } # nats-n2 → NATS_N2
 
 # ---------------------------------------------------------------- configs and launch
 write_mosquitto_config() {
@@ -304,6 +329,42 @@ bind-address = "127.0.0.1:$3"
 EOF
 }
 
+# One JetStream node. The cluster nodes route to each other (all three routes listed, own included: the
+# server skips itself) and keep their store across a kill -9, so a restarted node catches up from its peers.
+write_nats_config() { # svc
+  local svc="$1" d="$DIR/$1" v n c
+  mkdir -p "$d/store"
+  if [[ "$svc" == nats ]]; then
+    printf 'server_name: single\nlisten: 127.0.0.1:%s\njetstream { store_dir: "%s", max_memory_store: 64MB, max_file_store: 2GB }\n' \
+      "$NATS_PORT" "$d/store" > "$d/nats.conf"
+    return 0
+  fi
+  v="$(node_var "$svc")"
+  local port="${v}_PORT" cport="${v}_CLUSTER_PORT" hport="${v}_HTTP_PORT" routes=()
+  for n in "${NATS_NODES[@]}"; do c="$(node_var "$n")_CLUSTER_PORT"; routes+=("nats-route://127.0.0.1:${!c}"); done
+  {
+    printf 'server_name: %s\nlisten: 127.0.0.1:%s\nhttp: 127.0.0.1:%s\n' "${svc#nats-}" "${!port}" "${!hport}"
+    printf 'jetstream { store_dir: "%s", max_memory_store: 64MB, max_file_store: 2GB }\n' "$d/store"
+    printf 'cluster {\n  name: ha-ingestor-test\n  listen: 127.0.0.1:%s\n  routes: [ %s ]\n}\n' "${!cport}" "$(IFS=,; echo "${routes[*]}")"
+  } > "$d/nats.conf"
+}
+
+# A cluster node serves JetStream once it found a meta leader and caught up (/healthz 200).
+nats_node_healthy() { local h; h="$(node_var "$1")_HTTP_PORT"; [[ "$(http_status "${!h}" /healthz)" == 200 ]]; }
+
+wait_nats_healthy() { # svc...
+  local svc deadline
+  deadline=$(( $(date +%s) + DEADLINE_S ))
+  for svc in "$@"; do
+    until nats_node_healthy "$svc"; do
+      if (( $(date +%s) >= deadline )); then
+        log "$svc: JetStream not healthy within ${DEADLINE_S}s"; log_tail "$(logfile_of "$svc")"; return 1
+      fi
+      sleep 0.1
+    done
+  done
+}
+
 launch() { # svc logfile cmd...
   local svc="$1" logfile="$2"; shift 2
   # setsid: own process group, so a Ctrl-C in the caller's terminal doesn't reach the servers mid-test.
@@ -331,6 +392,8 @@ ready_check() { # svc pid → 0 when that process serves
     influxdb) owns_port "$pid" "$INFLUX_PORT" && [[ "$(http_status "$INFLUX_PORT" /ping)" == 204 ]] ;;
     influxdb-auth) owns_port "$pid" "$INFLUX_AUTH_PORT" && [[ "$(http_status "$INFLUX_AUTH_PORT" /ping)" == 204 ]] ;;
     victoria) owns_port "$pid" "$VM_PORT" && [[ "$(http_status "$VM_PORT" /health)" == 200 ]] ;;
+    nats) owns_port "$pid" "$NATS_PORT" && tcp_accepts "$NATS_PORT" ;;
+    nats-n1|nats-n2|nats-n3) local p; p="$(node_var "$1")_PORT"; owns_port "$pid" "${!p}" && tcp_accepts "${!p}" ;;
   esac
 }
 
@@ -351,6 +414,8 @@ start_one() { # svc → 0 started and ready, 1 failed, 3 failed because a port w
       launch "$svc" "$logfile" victoria-metrics -httpListenAddr="127.0.0.1:$VM_PORT" \
         -storageDataPath="$DIR/victoria/data" -retentionPeriod=100y -search.latencyOffset=0s \
         -search.disableCache -loggerLevel=WARN ;;
+    nats|nats-n1|nats-n2|nats-n3) write_nats_config "$svc"
+      launch "$svc" "$logfile" nats-server -c "$DIR/$svc/nats.conf" ;;
   esac
   pid="$(cat "$DIR/$svc.pid")"
   deadline=$(( $(date +%s) + DEADLINE_S ))
@@ -414,8 +479,19 @@ stop_one() { # svc [quiet]
 # ---------------------------------------------------------------- services.json and URLs
 write_json() {
   load_ports
-  local tmp="$DIR/services.json.tmp" m i ia v
-  m='null'; i='null'; ia='null'; v='null'
+  local tmp="$DIR/services.json.tmp" m i ia v nt nc n sep pv cv hv
+  m='null'; i='null'; ia='null'; v='null'; nt='null'; nc='null'
+  [[ -n "${NATS_PORT:-}" ]] && nt="{ \"url\": \"nats://127.0.0.1:$NATS_PORT\", \"port\": $NATS_PORT }"
+  if [[ -n "${NATS_N1_PORT:-}" && -n "${NATS_N2_PORT:-}" && -n "${NATS_N3_PORT:-}" ]]; then
+    nc="{ \"urls\": [\"nats://127.0.0.1:$NATS_N1_PORT\", \"nats://127.0.0.1:$NATS_N2_PORT\", \"nats://127.0.0.1:$NATS_N3_PORT\"], \"nodes\": {"
+    sep=''
+    for n in n1 n2 n3; do
+      pv="NATS_${n^^}_PORT" cv="NATS_${n^^}_CLUSTER_PORT" hv="NATS_${n^^}_HTTP_PORT"
+      nc+="$sep \"$n\": { \"service\": \"nats-$n\", \"url\": \"nats://127.0.0.1:${!pv}\", \"port\": ${!pv}, \"clusterPort\": ${!cv}, \"monitorPort\": ${!hv} }"
+      sep=','
+    done
+    nc+=" } }"
+  fi
   [[ -n "${MQTT_PORT:-}" ]] && m=$(cat <<EOF
 { "url": "mqtt://127.0.0.1:$MQTT_PORT", "host": "127.0.0.1", "port": $MQTT_PORT,
     "authUrl": "mqtt://127.0.0.1:$MQTT_AUTH_PORT", "authPort": $MQTT_AUTH_PORT,
@@ -444,7 +520,9 @@ EOF
   "mosquitto": $m,
   "influxdb": $i,
   "influxdbAuth": $ia,
-  "victoria": $v
+  "victoria": $v,
+  "nats": $nt,
+  "natsCluster": $nc
 }
 EOF
   mv "$tmp" "$DIR/services.json"
@@ -457,6 +535,9 @@ print_urls() {
   [[ -n "${INFLUX_PORT:-}" ]] && printf 'influxdb        http://127.0.0.1:%s\n' "$INFLUX_PORT"
   [[ -n "${INFLUX_AUTH_PORT:-}" ]] && printf 'influxdb-auth   http://127.0.0.1:%s  (as %s)\n' "$INFLUX_AUTH_PORT" "$TEST_USER"
   [[ -n "${VM_PORT:-}" ]] && printf 'victoria        http://127.0.0.1:%s\n' "$VM_PORT"
+  [[ -n "${NATS_PORT:-}" ]] && printf 'nats            nats://127.0.0.1:%s\n' "$NATS_PORT"
+  [[ -n "${NATS_N1_PORT:-}" ]] && printf 'nats-cluster    nats://127.0.0.1:%s,nats://127.0.0.1:%s,nats://127.0.0.1:%s\n' \
+    "$NATS_N1_PORT" "$NATS_N2_PORT" "$NATS_N3_PORT"
   printf 'services.json   %s/services.json\n' "$DIR"
 }
 
@@ -495,6 +576,10 @@ cmd_start() {
   for svc in "${SELECTED[@]}"; do ports_known "$svc" || need+=("$svc"); done
   assign_ports "${need[@]}"
   for svc in "${SELECTED[@]}"; do start_service "$svc" || failed+=("$svc"); done
+  # Cluster nodes need each other for a meta leader, so their health is awaited once all are launched.
+  local cluster=()
+  for svc in "${SELECTED[@]}"; do if [[ "$svc" == nats-n* ]]; then cluster+=("$svc"); fi; done
+  if [[ ${#cluster[@]} -gt 0 && ${#failed[@]} -eq 0 ]]; then wait_nats_healthy "${cluster[@]}" || failed+=("${cluster[@]}"); fi
   write_json
   start_watchdog
   if [[ ${#failed[@]} -gt 0 ]]; then
@@ -515,12 +600,27 @@ cmd_stop() {
   if [[ "$SERVICE" == all ]]; then
     # Remove only what this script creates, and the dir itself once empty.
     if [[ -f "$DIR/.ha-ingestor-services" ]]; then
-      rm -rf "$DIR/mosquitto" "$DIR/influxdb" "$DIR/influxdb-auth" "$DIR/victoria" \
+      rm -rf "$DIR/mosquitto" "$DIR/influxdb" "$DIR/influxdb-auth" "$DIR/victoria" "$DIR/nats" \
+        "$DIR/nats-n1" "$DIR/nats-n2" "$DIR/nats-n3" \
         "$DIR/services.json" "$DIR/ports.env" "$DIR/.ha-ingestor-services" "$DIR/watchdog.pid" "$DIR/watchdog.log"
     fi
     rm -f "$DIR/.lock"
     rmdir "$DIR" 2>/dev/null || true
   fi
+}
+
+# Chaos: SIGKILL, no cleanup — the state dir, ports and store stay for `start SERVICE`.
+cmd_kill() {
+  [[ "$SERVICE" != all ]] || die "kill needs a SERVICE (e.g. nats-n2)"
+  with_dir_lock
+  local svc pid i
+  for svc in "${SELECTED[@]}"; do
+    pid="$(service_pid "$svc")" || { log "$svc is not running"; continue; }
+    kill -KILL "$pid" 2>/dev/null || true
+    for i in $(seq 1 100); do proc_alive "$pid" || break; sleep 0.05; done
+    rm -f "$DIR/$svc.pid"
+    log "killed $svc (pid $pid) with SIGKILL"
+  done
 }
 
 cmd_status() {
@@ -536,6 +636,7 @@ case "$CMD" in
   start) cmd_start ;;
   stop) cmd_stop ;;
   status) cmd_status ;;
+  kill) cmd_kill ;;
   __watch) [[ -n "$WATCH_PID" ]] || usage; cmd_watch ;;
   urls) [[ -f "$DIR/services.json" ]] || die "no services.json in $DIR (not started?)"; print_urls ;;
   *) usage ;;

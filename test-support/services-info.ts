@@ -31,6 +31,24 @@ export const VictoriaInfoSchema = z.object({
   port: z.number().int(),
 });
 
+export const NatsInfoSchema = z.object({
+  url: z.string().describe('One JetStream node, nats://127.0.0.1:PORT.'),
+  port: z.number().int(),
+});
+
+export const NatsNodeInfoSchema = z.object({
+  service: z.enum(['nats-n1', 'nats-n2', 'nats-n3']).describe('Name for services.sh kill/start.'),
+  url: z.string(),
+  port: z.number().int(),
+  clusterPort: z.number().int(),
+  monitorPort: z.number().int().describe('HTTP monitoring (/healthz, /jsz).'),
+});
+
+export const NatsClusterInfoSchema = z.object({
+  urls: z.array(z.string()).length(3).describe('Client URLs of n1, n2, n3.'),
+  nodes: z.object({ n1: NatsNodeInfoSchema, n2: NatsNodeInfoSchema, n3: NatsNodeInfoSchema }),
+});
+
 export const AvailableServicesSchema = z.object({
   available: z.literal(true),
   dir: z.string().describe('State dir of this set of servers.'),
@@ -39,17 +57,33 @@ export const AvailableServicesSchema = z.object({
   influxdb: InfluxInfoSchema,
   influxdbAuth: InfluxAuthInfoSchema,
   victoria: VictoriaInfoSchema,
+  nats: NatsInfoSchema,
+  natsCluster: NatsClusterInfoSchema.nullable().default(null).describe('Started on demand (startNatsCluster).'),
 });
 
 export type MosquittoInfo = z.infer<typeof MosquittoInfoSchema>;
 export type InfluxInfo = z.infer<typeof InfluxInfoSchema>;
 export type InfluxAuthInfo = z.infer<typeof InfluxAuthInfoSchema>;
 export type VictoriaInfo = z.infer<typeof VictoriaInfoSchema>;
+export type NatsInfo = z.infer<typeof NatsInfoSchema>;
+export type NatsNodeInfo = z.infer<typeof NatsNodeInfoSchema>;
+export type NatsClusterInfo = z.infer<typeof NatsClusterInfoSchema>;
 export type AvailableServices = z.infer<typeof AvailableServicesSchema>;
 export type ServicesInfo = AvailableServices | { readonly available: false; readonly reason: string };
 
 /** Names accepted by scripts/services.sh for per-service start/stop. */
-export type ServiceName = 'mosquitto' | 'influxdb' | 'influxdb-auth' | 'victoria';
+export type ServiceName = 'mosquitto' | 'influxdb' | 'influxdb-auth' | 'victoria' | 'nats';
+
+/** Nodes of the on-demand 3-node JetStream cluster (`services.sh start nats-cluster`). */
+export type NatsNodeName = 'nats-n1' | 'nats-n2' | 'nats-n3';
+
+/** Reads the `natsCluster` entry of a services.json (a dir where only the cluster runs is fine). */
+export async function readNatsClusterInfo(path: string): Promise<NatsClusterInfo> {
+  const json = JSON.parse(await readFile(path, 'utf8')) as { natsCluster?: unknown };
+  const parsed = NatsClusterInfoSchema.safeParse(json.natsCluster);
+  if (!parsed.success) throw new Error(`${path} has no running NATS cluster: ${z.prettifyError(parsed.error)}`);
+  return parsed.data;
+}
 
 export async function readServicesJson(path: string): Promise<AvailableServices> {
   const text = await readFile(path, 'utf8');

@@ -9,12 +9,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
-import { isCi, readServicesJson } from './services-info.js';
+import { isCi, readNatsClusterInfo, readServicesJson } from './services-info.js';
 import type {
   AvailableServices,
   InfluxAuthInfo,
   InfluxInfo,
   MosquittoInfo,
+  NatsClusterInfo,
+  NatsInfo,
+  NatsNodeName,
   ServiceName,
   ServicesInfo,
   VictoriaInfo,
@@ -26,6 +29,10 @@ export type {
   InfluxAuthInfo,
   InfluxInfo,
   MosquittoInfo,
+  NatsClusterInfo,
+  NatsInfo,
+  NatsNodeInfo,
+  NatsNodeName,
   ServiceName,
   ServicesInfo,
   VictoriaInfo,
@@ -37,6 +44,7 @@ interface ServiceInfoByName {
   readonly influxdb: InfluxInfo;
   readonly 'influxdb-auth': InfluxAuthInfo;
   readonly victoria: VictoriaInfo;
+  readonly nats: NatsInfo;
 }
 
 /** What the global setup provided: the servers, or `{ available: false, reason }`. */
@@ -82,6 +90,7 @@ export function requireService<N extends ServiceName>(
     influxdb: all.influxdb,
     'influxdb-auth': all.influxdbAuth,
     victoria: all.victoria,
+    nats: all.nats,
   };
   return byName[name];
 }
@@ -151,6 +160,46 @@ export async function startPrivateServices(ctx?: {
     info,
     stop: (name) => run(['stop', name]),
     start: (name) => run(['start', name]),
+    close: async () => {
+      await run(['stop']);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A 3-node JetStream cluster of its own (n1..n3 on loopback), with kill -9 and restart of one node. */
+export interface NatsCluster {
+  readonly info: NatsClusterInfo;
+  /** SIGKILL one node (its store and ports stay). */
+  readonly kill: (node: NatsNodeName) => Promise<void>;
+  /** Starts a node again with the same config and store; resolves once its JetStream is healthy. */
+  readonly start: (node: NatsNodeName) => Promise<void>;
+  /** Stops all nodes and removes the state dir. */
+  readonly close: () => Promise<void>;
+}
+
+/**
+ * Starts a private 3-node NATS JetStream cluster (`services.sh start nats-cluster`, ~2 s) for tests that
+ * kill nodes. Not part of the shared set, so test runs that don't need it don't pay for it. Skips/throws
+ * like requireServices when the shared servers are unavailable.
+ */
+export async function startNatsCluster(ctx?: { readonly skip: (note?: string) => never }): Promise<NatsCluster> {
+  const shared = requireServices(ctx);
+  const dir = await mkdtemp(join(tmpdir(), 'ha-ingestor-nats-cluster-'));
+  const run = (args: readonly string[]): Promise<void> => runScript(shared.script, [...args, '--dir', dir]);
+  try {
+    await run(['start', 'nats-cluster', '--watch-pid', String(process.pid)]);
+  } catch (error) {
+    await run(['stop']).catch((stopError: unknown) => {
+      throw new AggregateError([error, stopError], 'NATS cluster failed to start, and to stop');
+    });
+    throw error;
+  }
+  const info = await readNatsClusterInfo(join(dir, 'services.json'));
+  return {
+    info,
+    kill: (node) => run(['kill', node]),
+    start: (node) => run(['start', node]),
     close: async () => {
       await run(['stop']);
       await rm(dir, { recursive: true, force: true });

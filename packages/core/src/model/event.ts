@@ -41,8 +41,8 @@ export interface Provenance {
   /** True when HA published no timestamp and the time is the receipt time (e.g. statestream without timestamps). */
   readonly timeFromReceipt?: boolean;
   /**
-   * The home (installation) the event came from in a multi-home deployment; set by the edge's `HOME_ID` or
-   * by the NATS source. Identity (dedupe) and the InfluxDB series include it, so homes never mix.
+   * The home (installation) the event belongs to, when the ingestor serves several: set from `HOME_ID` at the
+   * edge and carried over NATS to the writers (`@ha-ingestor/nats`). Absent in a single-home setup.
    */
   readonly home?: string;
 }

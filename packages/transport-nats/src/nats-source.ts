@@ -1,0 +1,240 @@
+import {
+  createGuard,
+  defineSource,
+  ErrorCode,
+  errorMessage,
+  isSdkError,
+  type HaEvent,
+  type Source,
+  type SourceContext,
+  type SourceImpl,
+} from '@ha-ingestor/core';
+import { jetstream, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import { decodeEvent } from './codec.js';
+import { ensureStream, openLink, type NatsLink } from './connection.js';
+import { ensureConsumer } from './consumer.js';
+import { NatsSourceOptionsSchema, type NatsSourceOptions, type ResolvedNatsSourceOptions } from './options.js';
+import type { NatsSourceStatus } from './status.js';
+
+const SOURCE_NAME = 'nats';
+/** How often the consumer's backlog (`num_pending`) is refreshed for {@link NatsSourceStatus.streamLag}. */
+const LAG_REFRESH_MS = 5000;
+
+/** A NATS source with its status. */
+export type NatsSource = Source<HaEvent> & {
+  /** Link state and consumer counters (see {@link NatsSourceStatus}). */
+  readonly status: () => NatsSourceStatus;
+};
+
+/**
+ * Consumes the stream through a durable pull consumer (`consumer`, shared by every writer with the same
+ * name: each message goes to one of them) and emits the events in batches. Each message is acknowledged
+ * only when the pipeline reports its batch handled (written or outboxed by every sink, or dropped on
+ * purpose); a batch that could not be made durable is nak'ed with `nakDelayMs`, so JetStream redelivers it.
+ * `max_ack_pending` bounds what all writers hold unacknowledged: that is the backpressure. A message that
+ * cannot be decoded is dead-lettered and terminated (never redelivered). Events keep the edge's
+ * `provenance.mode`, `receivedAt` and `home`; `provenance.source` is this source, `topic` the NATS subject.
+ *
+ * @example
+ * pipeline(natsSource({ servers: 'nats://nats:4222', consumer: 'writer' })).to(influxSink(influx)).build();
+ */
+export const natsSource = Object.assign(
+  (options: NatsSourceOptions): NatsSource => {
+    let status: (() => NatsSourceStatus) | undefined;
+    const source = defineSource({
+      name: SOURCE_NAME,
+      options: NatsSourceOptionsSchema,
+      create: (resolved): SourceImpl<HaEvent> => {
+        const made = createNatsSource(resolved);
+        status = made.status;
+        return made.impl;
+      },
+    })(options);
+    const read = status;
+    if (read === undefined) throw new Error('natsSource: create() did not run');
+    return Object.assign(source, { status: read });
+  },
+  { componentName: SOURCE_NAME, optionsSchema: NatsSourceOptionsSchema },
+);
+
+function createNatsSource(options: ResolvedNatsSourceOptions): {
+  impl: SourceImpl<HaEvent>;
+  status: () => NatsSourceStatus;
+} {
+  const stage = `source:${options.name}`;
+  const counts = { acked: 0, naked: 0, redelivered: 0, invalid: 0 };
+  let pendingAcks = 0;
+  let streamLag: number | undefined;
+  let current: NatsLink | undefined;
+
+  const run = async (ctx: SourceContext<HaEvent>): Promise<void> => {
+    const guard = createGuard(ctx, stage);
+    const link = await connectWithRetry(options, stage, ctx);
+    if (link === undefined) return; // aborted while connecting
+    current = link;
+    let messages: ConsumerMessages | undefined;
+    let buffer: JsMsg[] = [];
+    let flushing: Promise<void> | undefined;
+    let lagTimer: ReturnType<typeof setInterval> | undefined;
+
+    const deliver = async (batch: readonly JsMsg[]): Promise<void> => {
+      const events: HaEvent[] = [];
+      const held: JsMsg[] = [];
+      for (const m of batch) {
+        if (m.redelivered) counts.redelivered++;
+        const decoded = decodeEvent(m.data);
+        if (!decoded.ok) {
+          counts.invalid++;
+          ctx.deadLetter({
+            stage,
+            reason: decoded.error.reason,
+            message: decoded.error.message,
+            raw: Buffer.from(m.data).subarray(0, 4096).toString('base64'),
+            data: { subject: m.subject, streamSequence: m.seq, encoding: 'base64 (first 4 KiB)' },
+          });
+          // No reason text: nats-server before 2.10.4 ignores a `+TERM <reason>` it cannot parse.
+          m.term();
+          continue;
+        }
+        const e = decoded.event;
+        events.push({ ...e, provenance: { ...e.provenance, source: options.name, topic: m.subject } } as HaEvent);
+        held.push(m);
+      }
+      if (events.length === 0) return;
+      pendingAcks += held.length;
+      let settled = false;
+      const settle = () => {
+        if (settled) return false;
+        settled = true;
+        pendingAcks -= held.length;
+        return true;
+      };
+      await ctx.emitBatch(events, {
+        onHandled: () => {
+          if (!settle()) return;
+          for (const m of held) m.ack();
+          counts.acked += held.length;
+        },
+        onFailed: (error) => {
+          if (!settle()) return;
+          ctx.logger.warn(
+            { stage, err: error.message, messages: held.length },
+            'nats: batch not durable; nak for redelivery',
+          );
+          for (const m of held) m.nak(options.nakDelayMs);
+          counts.naked += held.length;
+        },
+      });
+    };
+
+    const flushLoop = async (): Promise<void> => {
+      // One macrotask turn lets the rest of a pull's burst arrive, so batches fill up under load.
+      await new Promise((resolve) => setImmediate(resolve));
+      while (buffer.length > 0 && !ctx.signal.aborted) {
+        const batch = buffer.length <= options.batchSize ? buffer : buffer.slice(0, options.batchSize);
+        buffer = buffer.length <= options.batchSize ? [] : buffer.slice(options.batchSize);
+        await deliver(batch);
+      }
+    };
+    const schedule = () => {
+      flushing ??= flushLoop()
+        .catch((error: unknown) => {
+          // The pipeline refused the batch (stopping): its messages stay unacknowledged and come back.
+          if (!isSdkError(error, ErrorCode.ABORTED)) guard.report(error);
+        })
+        .finally(() => {
+          flushing = undefined;
+          if (buffer.length > 0 && !ctx.signal.aborted) schedule();
+        });
+    };
+
+    try {
+      await ensureStream(link.jsm, options, ctx.logger);
+      await ensureConsumer(link.jsm, options, ctx.logger);
+      const consumer = await jetstream(link.nc).consumers.get(options.stream, options.consumer);
+      messages = await consumer.consume({
+        max_messages: options.batchSize,
+        callback: guard('nats message', (m: JsMsg) => {
+          if (ctx.signal.aborted) return; // not acknowledged: redelivered to a running writer
+          buffer.push(m);
+          schedule();
+        }),
+      });
+      const refreshLag = async () => {
+        streamLag = (await consumer.info(true)).num_pending;
+      };
+      lagTimer = setInterval(guard('nats consumer lag refresh', refreshLag), LAG_REFRESH_MS);
+      await refreshLag().catch((error: unknown) =>
+        ctx.logger.debug({ stage, err: errorMessage(error) }, 'lag refresh failed'),
+      );
+      ctx.setStatus({ connected: true, message: `consuming ${options.stream}/${options.consumer}` });
+      await aborted(ctx.signal);
+    } finally {
+      clearInterval(lagTimer);
+      await messages?.close().catch(() => undefined);
+      buffer = [];
+      await flushing;
+      ctx.setStatus({ connected: false, message: 'stopped' });
+      // Events already in the pipeline are still written during its stop; keep the link open a little so
+      // their acks reach JetStream (else they are redelivered after ack_wait — harmless, just slower).
+      void closeWhenSettled(link, () => pendingAcks, options.closeGraceMs).catch(guard.report);
+    }
+  };
+
+  const status = (): NatsSourceStatus => ({
+    connected: current?.connected() ?? false,
+    server: current?.server() ?? null,
+    pendingAcks,
+    streamLag,
+    ...counts,
+  });
+  return { impl: { name: options.name, run }, status };
+}
+
+// --- internal ---
+
+function aborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+}
+
+/** Connects, retrying a transient failure every `reconnectWaitMs` until the signal aborts; AUTH_FAILED rejects. */
+async function connectWithRetry(
+  options: ResolvedNatsSourceOptions,
+  stage: string,
+  ctx: SourceContext<HaEvent>,
+): Promise<NatsLink | undefined> {
+  for (;;) {
+    if (ctx.signal.aborted) return undefined;
+    try {
+      return await openLink(options, `ha-ingestor ${stage}`, ctx.logger, (connected, message) =>
+        ctx.setStatus({ connected, message }),
+      );
+    } catch (error) {
+      if (isSdkError(error, ErrorCode.AUTH_FAILED)) {
+        ctx.setStatus({ connected: false, message: error.message });
+        throw error;
+      }
+      ctx.setStatus({ connected: false, message: `${errorMessage(error)}; retrying in ${options.reconnectWaitMs} ms` });
+      await sleep(options.reconnectWaitMs, ctx.signal);
+    }
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+async function closeWhenSettled(link: NatsLink, pending: () => number, graceMs: number): Promise<void> {
+  const deadline = Date.now() + graceMs;
+  while (pending() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  await link.close();
+}
