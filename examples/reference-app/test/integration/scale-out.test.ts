@@ -142,24 +142,36 @@ describe('scale-out: edges → JetStream cluster → writer pool → InfluxDB (c
 
   it('a writer pool drains a backlog built while every writer was down', async (ctx) => {
     const { sims, writer, edge, stored } = await setup(ctx);
-    await edge('a');
-    await edge('b');
+    const edges = [await edge('a'), await edge('b')];
     // No writer yet: the edges publish into the stream, nothing is consumed.
-    for (const home of HOMES) sims[home].step(150);
+    for (const home of HOMES) sims[home].step(300);
     const expected = expectedPoints(sims);
-    expect(expected.size).toBeGreaterThanOrEqual(200);
-    const writers = [await writer(0), await writer(1)];
-    await assertExactlyOnce(expected, stored);
-    // Both writers took part in draining it (one durable consumer, shared).
-    const perWriter = await Promise.all(writers.map((w) => writtenBy(w.url)));
-    expect(
-      perWriter.every((n) => n > 0),
-      `points per writer ${perWriter.join(', ')}`,
-    ).toBe(true);
-    const health = (await (await fetch(`${writers[0]?.url ?? ''}/health`)).json()) as {
-      nats?: { role: string; connected: boolean };
+    expect(expected.size).toBeGreaterThanOrEqual(400);
+    const published = async () => {
+      let n = 0;
+      for (const e of edges) n += (await linkOf(e.url)).counters['published'] ?? 0;
+      return n;
     };
-    expect(health.nats).toMatchObject({ role: 'writer', connected: true });
+    // The backlog is in JetStream (PubAck'ed) before any writer exists.
+    await waitFor(published, 'the backlog published', {
+      until: (n) => n >= expected.size,
+      timeoutMs: 30_000,
+      intervalMs: 200,
+    });
+    expect(await stored()).toEqual(new Map());
+    const writers = await Promise.all([writer(0), writer(1)]);
+    await assertExactlyOnce(expected, stored);
+    const links = await Promise.all(writers.map((w) => linkOf(w.url)));
+    expect(links.map((l) => [l.role, l.connected])).toEqual([
+      ['writer', true],
+      ['writer', true],
+    ]);
+    // The shared consumer has nothing left for the pool.
+    await waitFor(async () => (await linkOf(writers[0]?.url ?? '')).streamLag, 'stream lag 0', {
+      until: (lag) => lag === 0,
+      timeoutMs: 20_000,
+      intervalMs: 250,
+    });
   });
 });
 
@@ -226,6 +238,19 @@ async function assertExactlyOnce(expected: Expected, stored: () => Promise<Store
     if (typeof got === 'string' ? got !== sent : got !== Number(sent)) wrong.push(`${key}: ${String(got)} ≠ ${sent}`);
   }
   expect(wrong).toEqual([]);
+}
+
+/** The NATS link a process reports in /health (edge or writer). */
+async function linkOf(url: string): Promise<{
+  role: string;
+  connected: boolean;
+  streamLag: number | null;
+  counters: Record<string, number>;
+}> {
+  const health = (await (await fetch(`${url}/health`)).json()) as {
+    nats: { role: string; connected: boolean; streamLag: number | null; counters: Record<string, number> };
+  };
+  return health.nats;
 }
 
 async function writtenBy(url: string): Promise<number> {
