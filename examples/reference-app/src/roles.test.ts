@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createIngestor } from './app.js';
 import { resolveConfig } from './config.js';
 import { withHome } from './home-source.js';
-import { registerNatsMetrics, type NatsLinkReport } from './roles.js';
+import { natsServers, registerNatsMetrics, type NatsLinkReport } from './roles.js';
 
 // Issue 16: what each role builds (no NATS server needed: the link connects on start).
 describe('roles', () => {
@@ -137,5 +137,22 @@ describe('registerNatsMetrics', () => {
     text = await registry.metrics();
     expect(text).toContain('ha_ingestor_nats_connected 0');
     expect(text).toContain('ha_ingestor_nats_stream_lag 0');
+  });
+});
+
+describe('natsServers', () => {
+  it('takes user/password or a token out of the URLs (the NATS client reads none from a URL)', () => {
+    expect(natsServers(['nats://n1:4222', 'nats://n2:4222'])).toEqual({
+      servers: ['nats://n1:4222', 'nats://n2:4222'],
+    });
+    expect(natsServers(['nats://ingest:p%40ss@n1:4222', 'nats://ingest:p%40ss@n2:4222'])).toEqual({
+      servers: ['nats://n1:4222', 'nats://n2:4222'],
+      user: 'ingest',
+      pass: 'p@ss',
+    });
+    expect(natsServers(['nats://n1:4222', 'tls://s3cret@n2:4222'])).toEqual({
+      servers: ['nats://n1:4222', 'tls://n2:4222'],
+      token: 's3cret',
+    });
   });
 });

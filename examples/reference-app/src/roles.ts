@@ -111,15 +111,50 @@ export function registerNatsMetrics(registry: Registry, report: () => NatsLinkRe
   });
 }
 
+/**
+ * NATS_URL entries → the client's servers and credentials. The NATS client reads no credentials from a URL,
+ * so `nats://user:password@host` (user/password) and `nats://token@host` (token) are taken out of the URLs
+ * (percent-decoded) and passed as options; the first entry with credentials gives them for the whole
+ * cluster (NATS authenticates the same way on every node).
+ */
+export function natsServers(urls: readonly string[]): {
+  servers: string[];
+  user?: string;
+  pass?: string;
+  token?: string;
+} {
+  let credentials: { user: string; pass: string } | { token: string } | undefined;
+  const servers = urls.map((url) => {
+    const m = /^([a-z]*:?\/\/)([^/]*)@(.*)$/i.exec(url);
+    if (m === null) return url;
+    const [, scheme, userinfo, rest] = m as unknown as [string, string, string, string];
+    const colon = userinfo.indexOf(':');
+    credentials ??=
+      colon === -1
+        ? { token: decode(userinfo) }
+        : { user: decode(userinfo.slice(0, colon)), pass: decode(userinfo.slice(colon + 1)) };
+    return `${scheme}${rest}`;
+  });
+  return { servers, ...credentials };
+}
+
 // --- internal ---
+
+function decode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text; // not percent-encoded: as written
+  }
+}
 
 function connection(config: AppConfig) {
   const n = config.nats;
-  const servers = n.url;
-  if (servers === undefined || servers.length === 0)
+  const urls = n.url;
+  if (urls === undefined || urls.length === 0)
     throw new ConfigError(`INGESTOR_ROLE=${config.role} needs NATS_URL`, [{ path: 'nats.url', message: 'required' }]);
   return {
-    servers: [...servers],
+    ...natsServers(urls),
     stream: n.stream,
     subjectPrefix: n.subjectPrefix,
     replicas: n.replicas,
