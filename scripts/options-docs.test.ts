@@ -18,6 +18,7 @@ describe('package READMEs', () => {
       'sink-mqtt',
       'sink-webhook',
       'sink-parquet',
+      'transport-nats',
       'enrichers',
     ]) {
       const text = await readFile(join(root, 'packages', pkg, 'README.md'), 'utf8');

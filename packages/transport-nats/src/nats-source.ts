@@ -9,6 +9,7 @@ import {
   type SourceContext,
   type SourceImpl,
 } from '@ha-ingestor/core';
+import { waitOrAbort } from '@ha-ingestor/core/resilience';
 import { jetstream, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import { decodeEvent } from './codec.js';
 import { ensureStream, openLink, type NatsLink } from './connection.js';
@@ -129,7 +130,7 @@ function createNatsSource(options: ResolvedNatsSourceOptions): {
 
     const flushLoop = async (): Promise<void> => {
       // One macrotask turn lets the rest of a pull's burst arrive, so batches fill up under load.
-      await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve)); // guard-exempt: resolves a promise, cannot throw
       while (buffer.length > 0 && !ctx.signal.aborted) {
         const batch = buffer.length <= options.batchSize ? buffer : buffer.slice(0, options.batchSize);
         buffer = buffer.length <= options.batchSize ? [] : buffer.slice(options.batchSize);
@@ -193,9 +194,9 @@ function createNatsSource(options: ResolvedNatsSourceOptions): {
 
 // --- internal ---
 
-function aborted(signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+/** Resolves once `signal` aborts (a wait on a promise that never settles, cut by the signal). */
+async function aborted(signal: AbortSignal): Promise<void> {
+  await waitOrAbort(new Promise<never>(() => undefined), signal);
 }
 
 /** Connects, retrying a transient failure every `reconnectWaitMs` until the signal aborts; AUTH_FAILED rejects. */
@@ -216,25 +217,13 @@ async function connectWithRetry(
         throw error;
       }
       ctx.setStatus({ connected: false, message: `${errorMessage(error)}; retrying in ${options.reconnectWaitMs} ms` });
-      await sleep(options.reconnectWaitMs, ctx.signal);
+      await waitOrAbort(options.reconnectWaitMs, ctx.signal);
     }
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}
-
 async function closeWhenSettled(link: NatsLink, pending: () => number, graceMs: number): Promise<void> {
   const deadline = Date.now() + graceMs;
-  while (pending() > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  while (pending() > 0 && Date.now() < deadline) await waitOrAbort(20);
   await link.close();
 }

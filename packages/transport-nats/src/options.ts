@@ -16,7 +16,7 @@ const servers = z
   .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
   .describe('NATS server URL(s): `nats://host:4222`, a comma-separated list or an array (the client fails over)');
 
-/** Connection and stream settings shared by {@link natsSink} and {@link natsSource}. */
+/** Connection and stream settings shared by `natsSink` and `natsSource`. */
 export const NatsConnectionOptionsSchema = z.object({
   servers,
   user: z.string().optional().describe('User for user/password authentication'),
@@ -74,14 +74,17 @@ export const NatsConnectionOptionsSchema = z.object({
     .describe('Wait between reconnect attempts (client jittered)'),
 });
 
-/** Options of {@link natsSink}. */
+/** Options of `natsSink`. */
 export const NatsSinkOptionsSchema = NatsConnectionOptionsSchema.extend({
   name: z.string().min(1).default('nats').describe('Sink name (metric label, dead-letter stage `sink:<name>`)'),
   home: z
     .string()
     .min(1)
     .max(128)
-    .refine((h) => !/[\u0000-\u001f\u007f]/.test(h), 'may not contain control characters')
+    .refine(
+      (h) => ![...h].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f),
+      'may not contain control characters',
+    )
     .describe('Home (installation) id: subject token (sanitised), Msg-Id prefix and `provenance.home` of every event'),
   maxInFlight: z
     .number()
@@ -98,7 +101,7 @@ export const NatsSinkOptionsSchema = NatsConnectionOptionsSchema.extend({
     .describe('A publish without PubAck after this long fails the batch (retryable SINK_UNAVAILABLE)'),
 });
 
-/** Options of {@link natsSource}. */
+/** Options of `natsSource`. */
 export const NatsSourceOptionsSchema = NatsConnectionOptionsSchema.extend({
   name: z.string().min(1).default('nats').describe('Source name (provenance.source, metric label)'),
   consumer: z
@@ -141,9 +144,15 @@ export const NatsSourceOptionsSchema = NatsConnectionOptionsSchema.extend({
     .describe('After stop, how long the connection stays open for acks of events still in the pipeline'),
 });
 
+/** Connection and stream options as users write them. */
 export type NatsConnectionOptions = z.input<typeof NatsConnectionOptionsSchema>;
+/** Connection and stream options with defaults applied. */
 export type ResolvedNatsConnectionOptions = z.output<typeof NatsConnectionOptionsSchema>;
+/** Options of `natsSink` as users write them. */
 export type NatsSinkOptions = z.input<typeof NatsSinkOptionsSchema>;
+/** Options of `natsSink` with defaults applied. */
 export type ResolvedNatsSinkOptions = z.output<typeof NatsSinkOptionsSchema>;
+/** Options of `natsSource` as users write them. */
 export type NatsSourceOptions = z.input<typeof NatsSourceOptionsSchema>;
+/** Options of `natsSource` with defaults applied. */
 export type ResolvedNatsSourceOptions = z.output<typeof NatsSourceOptionsSchema>;

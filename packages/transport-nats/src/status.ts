@@ -6,7 +6,7 @@ export interface NatsLinkStatus {
   readonly server: string | null;
 }
 
-/** {@link natsSink}'s status: the link plus its publish counters since creation. */
+/** `natsSink`'s status: the link plus its publish counters since creation. */
 export interface NatsSinkStatus extends NatsLinkStatus {
   /** Publishes sent and not yet acknowledged (PubAck) by JetStream. */
   readonly pendingAcks: number;
@@ -18,7 +18,7 @@ export interface NatsSinkStatus extends NatsLinkStatus {
   readonly failed: number;
 }
 
-/** {@link natsSource}'s status: the link plus its consumer counters since creation. */
+/** `natsSource`'s status: the link plus its consumer counters since creation. */
 export interface NatsSourceStatus extends NatsLinkStatus {
   /** Messages this source received and has not acknowledged yet (in the pipeline). */
   readonly pendingAcks: number;

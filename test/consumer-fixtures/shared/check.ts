@@ -13,6 +13,7 @@ import { unitNormalize } from '@ha-ingestor/enrichers';
 import { timeContext } from '@ha-ingestor/enrichers/time-context';
 import { createHaSimulator } from '@ha-ingestor/ha-simulator';
 import { influxSink } from '@ha-ingestor/sink-influx';
+import { decodeEvent, encodeEvent, natsSink, natsSource } from '@ha-ingestor/nats';
 import { mqttSink } from '@ha-ingestor/sink-mqtt';
 import { verifySignature, webhookSink } from '@ha-ingestor/sink-webhook';
 import { createParquetStreamWriter, parquetSink } from '@ha-ingestor/sink-parquet';
@@ -62,6 +63,11 @@ export async function checkConsumer(label: string): Promise<void> {
     influxSink({ url: 'http://localhost:8086', apiVersion: '1', database: 'home_assistant' });
     mqttSink({ url: 'mqtt://localhost:1883', topicPrefix: 'ha-ingestor/events' });
     webhookSink({ url: 'http://localhost:8080/hook', secret: 'consumer-fixture-secret' });
+    // The NATS clients (@nats-io/*, CommonJS builds) load under both module systems.
+    natsSink({ servers: 'nats://localhost:4222', home: 'fixture' });
+    natsSource({ servers: 'nats://localhost:4222', consumer: 'writer' });
+    const roundTrip = decodeEvent(encodeEvent(living));
+    assert.equal(roundTrip.ok && roundTrip.event.key, living.key);
     assert.equal(verifySignature(Buffer.from('[]'), undefined, 'consumer-fixture-secret'), false);
     unitNormalize({});
     parquetSink({ dir: join(dir, 'archive') });
