@@ -5,6 +5,7 @@ import { noopLogger, type HaEvent, type SourceContext } from '@ha-ingestor/core'
 import { arraySource, makeStateChanged, waitFor } from '@ha-ingestor/core/testing';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
+import { decodeEvent, encodeEvent } from '@ha-ingestor/nats';
 import { createIngestor } from './app.js';
 import { resolveConfig } from './config.js';
 import { withHome } from './home-source.js';
@@ -154,5 +155,24 @@ describe('natsServers', () => {
       servers: ['nats://n1:4222', 'tls://n2:4222'],
       token: 's3cret',
     });
+  });
+});
+
+describe('enriched events over NATS', () => {
+  it('keep every enricher field through the wire format (the writer runs no enrichers)', () => {
+    const enriched = {
+      ...makeStateChanged({ entity_id: 'sensor.power', state: '230', attributes: { unit_of_measurement: 'W' } }),
+      provenance: { source: 'ha-websocket', mode: 'live', receivedAt: 1, home: 'a' },
+      area: 'Kitchen',
+      floor: { id: 'ground', name: 'Ground floor' },
+      labels: ['energy', 'meter'],
+      device_name: 'Meter',
+      hour: 13,
+      season: 'winter',
+      weather: { temperature: 3.5, condition: 'rain' },
+      carbon_intensity: null,
+    };
+    const decoded = decodeEvent(encodeEvent(enriched));
+    expect(decoded.ok && decoded.event).toEqual(enriched);
   });
 });
