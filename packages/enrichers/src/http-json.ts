@@ -1,5 +1,6 @@
 import { ErrorCode, SdkError, isSdkError, redactSecrets, errorMessage } from '@ha-ingestor/core';
 import { parseJsonText } from '@ha-ingestor/core/json';
+import { parseRetryAfter as coreParseRetryAfter } from '@ha-ingestor/core/resilience';
 
 /**
  * Largest response body read from a context provider. Their JSON is small (OpenWeatherMap ~20 kB, a day of
@@ -67,7 +68,7 @@ export async function fetchJson(url: string, options: FetchJsonOptions): Promise
     throw fromRequestError(error, signal, stage, redact);
   }
   if (res.status === 429) {
-    const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), options.now());
+    const retryAfterMs = coreParseRetryAfter(res.headers.get('retry-after'), options.now());
     throw new SdkError(ErrorCode.CONNECTION_LOST, `${stage}: rate limited (HTTP 429)`, {
       stage,
       retryable: true,
@@ -107,14 +108,12 @@ export async function fetchJson(url: string, options: FetchJsonOptions): Promise
   });
 }
 
-/** Retry-After as seconds or an HTTP date, in ms from `nowMs`; undefined when absent or unparsable. */
-export function parseRetryAfter(header: string | null, nowMs: number): number | undefined {
-  if (header === null || header.trim() === '') return undefined;
-  const trimmed = header.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const at = Date.parse(trimmed);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
-}
+/**
+ * Retry-After as seconds or an HTTP date, in ms from `nowMs`; undefined when absent or unparsable.
+ * @deprecated Use `parseRetryAfter` from `@ha-ingestor/core/resilience` (this is a re-export of it; it also
+ * reads fractional seconds such as `0.5` now).
+ */
+export const parseRetryAfter: (header: string | null, nowMs: number) => number | undefined = coreParseRetryAfter;
 
 /** The failure reason of an error thrown by {@link fetchJson} (or anything else). */
 export function failureReason(error: unknown): FetchFailureReason {

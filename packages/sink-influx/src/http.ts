@@ -1,9 +1,11 @@
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
-import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent } from 'node:http';
+import type { OutgoingHttpHeaders } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback, gzipSync } from 'node:zlib';
-import { createGuard, ErrorCode, SdkError, maskUrl, toSdkError } from '@ha-ingestor/core';
+import { ErrorCode, SdkError, maskUrl } from '@ha-ingestor/core';
+import { httpExchange } from '@ha-ingestor/core/resilience';
+import type { HttpExchangeResponse } from '@ha-ingestor/core/resilience';
 
 const gzip = promisify(gzipCallback);
 
@@ -17,11 +19,7 @@ const gzip = promisify(gzipCallback);
 const SYNC_GZIP_MAX_BYTES = 64 * 1024;
 
 /** One HTTP response, body read completely (InfluxDB answers are small). */
-export interface HttpResponse {
-  readonly status: number;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: string;
-}
+export type HttpResponse = HttpExchangeResponse;
 
 export interface HttpRequest {
   readonly method: 'GET' | 'POST';
@@ -72,7 +70,6 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const agent = https
     ? new HttpsAgent({ keepAlive: true, maxSockets: 8 })
     : new HttpAgent({ keepAlive: true, maxSockets: 8 });
-  const send = https ? httpsRequest : httpRequest;
   const prefix = base.pathname.replace(/\/+$/, '');
   const where = maskUrl(`${base.origin}${prefix}`);
   const maxResponseBytes = options.maxResponseBytes ?? MAX_RESPONSE_BYTES;
@@ -86,127 +83,23 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
       headers['content-encoding'] = 'gzip';
     }
     if (body !== undefined) headers['content-length'] = body.length;
-    const target = `${req.method} ${where}${req.path.split('?')[0] ?? ''}`;
-
-    return new Promise<HttpResponse>((resolve, reject) => {
-      let settled = false;
-      const finish = (fn: () => void) => {
-        if (settled) return;
-        settled = true;
-        req.signal?.removeEventListener('abort', onAbort);
-        fn();
-      };
-      // Every socket callback goes through the guard (issue 11): what one throws fails this request (the
-      // caller's try sees it), or is reported if the request already settled.
-      const guard = createGuard(
-        {
-          report: (error) => {
-            if (settled) return options.report(toSdkError(error, ErrorCode.INTERNAL, options.stage));
-            r.destroy();
-            finish(() => reject(error));
-          },
-        },
-        options.stage,
-      );
-      const r = send(
-        {
-          protocol: base.protocol,
-          hostname: base.hostname,
-          port: base.port,
-          path: `${prefix}${req.path}`,
-          method: req.method,
-          headers,
-          agent,
-          timeout: options.timeoutMs,
-        },
-        guard('response', (res: IncomingMessage) => {
-          const chunks: Buffer[] = [];
-          let bytes = 0;
-          res.on(
-            'data',
-            guard('response data', (chunk: Buffer) => {
-              bytes += chunk.length;
-              if (bytes <= maxResponseBytes) {
-                chunks.push(chunk);
-                return;
-              }
-              res.destroy();
-              r.destroy();
-              finish(() =>
-                reject(
-                  unavailable(`${target}: response larger than ${maxResponseBytes} bytes`, options.stage, undefined, {
-                    reason: 'response_too_large',
-                  }),
-                ),
-              );
-            }),
-          );
-          res.once(
-            'error',
-            guard('response error', (error: Error) =>
-              finish(() => reject(unavailable(`${target}: response failed: ${error.message}`, options.stage, error))),
-            ),
-          );
-          res.once(
-            'end',
-            guard('response end', () =>
-              finish(() =>
-                resolve({
-                  status: res.statusCode ?? 0,
-                  headers: res.headers,
-                  body: Buffer.concat(chunks).toString('utf8'),
-                }),
-              ),
-            ),
-          );
-        }),
-      );
-      const onAbort = guard('abort', () => {
-        r.destroy();
-        finish(() => reject(aborted(options.stage)));
-      });
-      // guard-exempt: onAbort is made by guard('abort', …) above; kept in a variable to remove it again
-      req.signal?.addEventListener('abort', onAbort, { once: true });
-      r.once(
-        'timeout',
-        guard('timeout', () => {
-          r.destroy();
-          finish(() =>
-            reject(
-              unavailable(`${target}: no answer within ${options.timeoutMs} ms`, options.stage, undefined, {
-                reason: 'timeout',
-              }),
-            ),
-          );
-        }),
-      );
-      r.once(
-        'error',
-        guard('request error', (error: NodeJS.ErrnoException) =>
-          finish(() =>
-            reject(
-              unavailable(`${target} failed: ${error.code ?? error.message}`, options.stage, error, {
-                reason: 'network',
-                errno: error.code,
-              }),
-            ),
-          ),
-        ),
-      );
-      r.end(body);
+    return httpExchange({
+      url: new URL(`${base.origin}${prefix}${req.path}`),
+      method: req.method,
+      headers,
+      body,
+      agent,
+      signal: req.signal,
+      timeout: { ms: options.timeoutMs, kind: 'idle' },
+      maxResponseBytes,
+      overflow: 'fail',
+      stage: options.stage,
+      target: `${req.method} ${where}${req.path.split('?')[0] ?? ''}`,
+      report: options.report,
     });
   };
 
   return { request, close: () => agent.destroy(), agent };
-}
-
-function unavailable(message: string, stage: string, cause?: unknown, data?: Record<string, unknown>): SdkError {
-  return new SdkError(ErrorCode.SINK_UNAVAILABLE, message, {
-    stage,
-    retryable: true,
-    ...(cause === undefined ? {} : { cause }),
-    ...(data === undefined ? {} : { data }),
-  });
 }
 
 function aborted(stage: string): SdkError {

@@ -1,5 +1,6 @@
 import { ErrorCode, SdkError } from '@ha-ingestor/core';
 import { parseJsonText } from '@ha-ingestor/core/json';
+import { parseRetryAfter as coreParseRetryAfter } from '@ha-ingestor/core/resilience';
 
 /** A write's HTTP answer, as both write paths (v1 client, v2 official transport) report it. */
 export interface WireResponse {
@@ -91,12 +92,12 @@ export function serverMessage(body: string, maxLength = MAX_MESSAGE): string {
   return message.length > maxLength ? `${message.slice(0, maxLength)}…` : message;
 }
 
-/** Parses a Retry-After header (delta seconds or an HTTP date) to ms from `now`. */
-export function parseRetryAfter(value: string | readonly string[] | undefined, now: number): number | undefined {
-  const raw = Array.isArray(value) ? value[0] : value;
-  if (typeof raw !== 'string' || raw.trim() === '') return undefined;
-  const seconds = Number(raw.trim());
-  if (Number.isFinite(seconds)) return Math.max(0, Math.round(seconds * 1000));
-  const date = Date.parse(raw);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
+/**
+ * Parses a Retry-After header (delta seconds or an HTTP date) to ms from `now`.
+ * @deprecated Use `parseRetryAfter` from `@ha-ingestor/core/resilience` (this is a re-export of it; it reads
+ * `-5` and `1e3` as unparsable now, as RFC 9110 wants, where this copy used to read them as numbers).
+ */
+export const parseRetryAfter: (
+  value: string | readonly string[] | null | undefined,
+  now: number,
+) => number | undefined = coreParseRetryAfter;

@@ -2,7 +2,8 @@ import { ErrorCode, SdkError, maskUrl } from '@ha-ingestor/core';
 import { parseJsonText } from '@ha-ingestor/core/json';
 import { createHttpClient } from './http.js';
 import type { ResolvedInfluxSinkOptions } from './options.js';
-import { parseRetryAfter, serverMessage } from './responses.js';
+import { parseRetryAfter } from '@ha-ingestor/core/resilience';
+import { serverMessage } from './responses.js';
 import { basicAuth, healthError } from './writer.js';
 import type { InfluxWriter } from './writer.js';
 

@@ -4,7 +4,8 @@ import { createGuard, createReportingGuard, ErrorCode, SdkError, maskUrl, errorM
 import type { Logger } from '@ha-ingestor/core';
 import { createHttpClient } from './http.js';
 import type { ResolvedInfluxSinkOptions } from './options.js';
-import { parseRetryAfter, serverMessage } from './responses.js';
+import { parseRetryAfter } from '@ha-ingestor/core/resilience';
+import { serverMessage } from './responses.js';
 import type { WireResponse } from './responses.js';
 import { healthError } from './writer.js';
 import type { InfluxWriter } from './writer.js';

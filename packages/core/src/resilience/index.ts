@@ -20,3 +20,5 @@ export { createBoundedQueue } from '../runtime/queue.js';
 export type { BoundedQueue } from '../runtime/queue.js';
 export { createBoundedMap } from '../primitives/bounded-map.js';
 export type { BoundedMap, BoundedMapOptions, BoundedMapEviction } from '../primitives/bounded-map.js';
+export { httpExchange } from '../primitives/http-exchange.js';
+export type { HttpExchangeOptions, HttpExchangeResponse } from '../primitives/http-exchange.js';

@@ -12,7 +12,7 @@ import {
   uniqueName,
 } from '../../../../test-support/services.js';
 import { writableCorpus } from '../fixtures/hostile-corpus.js';
-import { eventKeys, keysOf, temperatureEvents } from './helpers.js';
+import { authDatabase, eventKeys, expectNoSecret, keysOf, temperatureEvents, WRONG_PASSWORD } from './helpers.js';
 
 async function count(url: string, db: string, measurement: string): Promise<number> {
   const series = await influxQuery(url, db, `SELECT count(value) FROM "${measurement}"`);
@@ -217,29 +217,18 @@ describe('influxSink v1 on InfluxDB 1.6.7', () => {
   });
 
   it('auth: the right credentials write; wrong ones give AUTH_FAILED (retryable) without leaking the password', async (ctx) => {
-    const auth = requireService('influxdb-auth', ctx);
-    const database = uniqueName('v1_auth');
-    await createInfluxDatabase(auth.url, database, auth);
-    const good = influxSink({
-      url: auth.url,
-      apiVersion: '1',
-      database,
-      username: auth.username,
-      password: auth.password,
-    });
+    const { auth, database, v1 } = await authDatabase(ctx, 'v1_auth');
+    const good = influxSink(v1);
     const context = createTestContext();
     await good.open?.(context);
     expect(await good.write(temperatureEvents(5), context)).toBeUndefined();
     expect(await influxRows(auth.url, database, 'SELECT * FROM "°C"', auth)).toHaveLength(5);
 
-    const secret = 'wr0ng p@ss s3cret';
-    const bad = influxSink({ url: auth.url, apiVersion: '1', database, username: auth.username, password: secret });
+    const bad = influxSink({ ...v1, password: WRONG_PASSWORD });
     const error: unknown = await bad.write(temperatureEvents(5), context).catch((e: unknown) => e);
     expect(isSdkError(error, 'AUTH_FAILED')).toBe(true);
     expect(error).toMatchObject({ retryable: true, data: { status: 401 } });
-    const serialised = `${String(error)} ${JSON.stringify(error)} ${JSON.stringify((error as { toJSON: () => unknown }).toJSON())}`;
-    expect(serialised).not.toContain(secret);
-    expect(serialised).not.toContain(Buffer.from(`${auth.username}:${secret}`).toString('base64'));
+    expectNoSecret(error, auth.username, WRONG_PASSWORD);
     await expect(good.healthcheck?.(new AbortController().signal)).resolves.toBeUndefined();
     await expect(bad.healthcheck?.(new AbortController().signal)).rejects.toMatchObject({ code: 'AUTH_FAILED' });
     await good.close?.();

@@ -4,8 +4,8 @@ import { isSdkError, type StateChangedEvent } from '@ha-ingestor/core';
 import { createTestContext, makeStateChanged, TEST_EVENT_TIME } from '@ha-ingestor/core/testing';
 import { describe, expect, it } from 'vitest';
 import { influxSink, readInfluxAttributeKeys, readInfluxRange, type StoredStateRow } from '../../src/index.js';
-import { createInfluxDatabase, requireService, uniqueName } from '../../../../test-support/services.js';
-import { temperatureEvents } from './helpers.js';
+import { requireService, uniqueName } from '../../../../test-support/services.js';
+import { authDatabase, expectNoSecret, temperatureEvents, WRONG_PASSWORD } from './helpers.js';
 
 const HOSTILE = [
   'a,b c=d\\e "quoted"',
@@ -222,41 +222,15 @@ describe('readInfluxRange on InfluxDB 1.x', () => {
   });
 
   it('auth: user+password read; a wrong password is AUTH_FAILED without the secret', async (ctx) => {
-    const auth = requireService('influxdb-auth', ctx);
-    const database = uniqueName('read_auth');
-    await createInfluxDatabase(auth.url, database, auth);
-    const sink = influxSink({
-      url: auth.url,
-      apiVersion: '1',
-      database,
-      username: auth.username,
-      password: auth.password,
-    });
-    const context = createTestContext();
-    await sink.write(temperatureEvents(3), context);
+    const { auth, v1 } = await authDatabase(ctx, 'read_auth');
+    const sink = influxSink(v1);
+    await sink.write(temperatureEvents(3), createTestContext());
     await sink.close?.();
-    const good = await readAll({
-      url: auth.url,
-      apiVersion: '1',
-      database,
-      username: auth.username,
-      password: auth.password,
-      ...range,
-    });
+    const good = await readAll({ ...v1, ...range });
     expect(good.rows).toHaveLength(3);
-    const secret = 'wr0ng p@ss s3cret';
-    const error: unknown = await readAll({
-      url: auth.url,
-      apiVersion: '1',
-      database,
-      username: auth.username,
-      password: secret,
-      ...range,
-    }).catch((e: unknown) => e);
+    const error: unknown = await readAll({ ...v1, password: WRONG_PASSWORD, ...range }).catch((e: unknown) => e);
     expect(isSdkError(error, 'AUTH_FAILED')).toBe(true);
-    const serialised = `${String(error)} ${JSON.stringify(error)}`;
-    expect(serialised).not.toContain(secret);
-    expect(serialised).not.toContain(Buffer.from(`${auth.username}:${secret}`).toString('base64'));
+    expectNoSecret(error, auth.username, WRONG_PASSWORD);
   });
 
   it('errors name the server and the problem, never the password', async (ctx) => {
