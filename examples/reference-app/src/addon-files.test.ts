@@ -47,6 +47,11 @@ const NOT_ADD_ON_OPTIONS: Readonly<Record<string, string>> = {
   PARQUET_DIR:
     'the add-on maps no /share or /media yet: an archive in its private /data would be unreachable for DuckDB & co.',
   PARQUET_COMPRESSION: 'only with PARQUET_DIR (see there)',
+  NATS_CONSUMER: 'writer role only; the add-on runs one home (role all or edge), never a writer',
+};
+/** What a choice needs besides the add-on defaults to be a valid config (an empty value = unset). */
+const CHOICE_NEEDS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  'INGESTOR_ROLE=edge': { HOME_ID: 'home-1', NATS_URL: 'nats://nats:4222', INFLUXDB_URL: '' },
 };
 /** Options whose values are secrets: the Supervisor's `password` type masks them in the UI. */
 const SECRET_OPTIONS = [
@@ -158,7 +163,11 @@ describe('HA add-on manifest (config.yaml) against the Supervisor schema', () =>
     const json = z.toJSONSchema(AppConfigSchema, { io: 'input', unrepresentable: 'any' }) as JsonNode;
     for (const [name, type] of Object.entries(schema)) {
       const choices = /^list\((.+)\)\??$/.exec(type)?.[1]?.split('|') ?? [];
-      for (const choice of choices) expect(() => resolveConfig({}, { ...base, [name]: choice }), name).not.toThrow();
+      for (const choice of choices)
+        expect(
+          () => resolveConfig({}, { ...base, ...CHOICE_NEEDS[`${name}=${choice}`], [name]: choice }),
+          name,
+        ).not.toThrow();
       const range = /^(?:int|float)\(([\d.]*),([\d.]*)\)\??$/.exec(type);
       if (range === null) continue;
       const node = nodeAt(json, ENV_MAP.find(([env]) => env === name)?.[1] ?? '');

@@ -28,6 +28,8 @@ import { outboundSinks } from './config-outbound.js';
 /** The dead-letter file's name under DATA_DIR (the dashboard reads its tail). */
 export const DEAD_LETTER_FILE = 'dead-letter.ndjson';
 import { statisticsSyncSource } from './statistics-sync.js';
+import { withHome } from './home-source.js';
+import { edgeSink, linkReport, writerSource, type NatsLinkReport } from './roles.js';
 
 /** The assembled ingestor: the pipeline plus what the HTTP API and the CLI need. */
 export interface Ingestor {
@@ -35,6 +37,8 @@ export interface Ingestor {
   readonly registry: RegistryStore;
   readonly sinks: readonly string[];
   readonly sources: readonly string[];
+  /** INGESTOR_ROLE=edge or writer: the NATS link's status (issue 16); undefined for `all`. */
+  readonly nats?: () => NatsLinkReport;
 }
 
 /** Extra wiring for tests and the demo. */
@@ -51,14 +55,24 @@ export interface IngestorOverrides {
  * source when MQTT_URL is set; InfluxDB when INFLUXDB_URL is set, else (or also, when FILE_SINK=true)
  * the file sink; the Parquet archive when PARQUET_DIR is set. Every sink gets its own batcher, retry,
  * breaker and disk outbox under DATA_DIR.
+ *
+ * Roles (INGESTOR_ROLE, issue 16): `edge` keeps the sources, filters, validation, dedupe and enrichers and
+ * sends everything to NATS JetStream only; `writer` reads from NATS (events arrive enriched, with their
+ * home) and writes the configured sinks, with no HA/MQTT source and no enrichers.
  */
 export function createIngestor(config: AppConfig, logger: Logger, overrides: IngestorOverrides = {}): Ingestor {
   const dataDir = config.dataDir;
   const registry = overrides.registry ?? createRegistryStore();
   const checkpoints = createFileCheckpointStore({ dir: join(dataDir, 'checkpoints') });
 
+  const role = config.role;
+  let nats: (() => NatsLinkReport) | undefined;
   const sources: Source<HaEvent>[] = [...(overrides.sources ?? [])];
-  if (overrides.sources === undefined) {
+  if (overrides.sources === undefined && role === 'writer') {
+    const source = writerSource(config);
+    nats = linkReport('writer', source.status);
+    sources.push(source);
+  } else if (overrides.sources === undefined) {
     const ha = config.homeAssistant;
     if (ha.url !== undefined) {
       if (ha.token === undefined)
@@ -93,6 +107,12 @@ export function createIngestor(config: AppConfig, logger: Logger, overrides: Ing
       );
     }
   }
+  // HOME_ID (issue 16): every event gets provenance.home at its source, so dedupe, the sinks' home tag and
+  // the APIs all see it.
+  const homeId = config.homeId;
+  // A writer's events already carry the home their edge gave them.
+  if (homeId !== undefined && role !== 'writer')
+    for (let i = 0; i < sources.length; i++) sources[i] = withHome(sources[i] as Source<HaEvent>, homeId);
   if (sources.length === 0) {
     throw new ConfigError('no source configured: set HA_URL (WebSocket) and/or MQTT_URL', [
       { path: 'homeAssistant.url', message: 'set HA_URL and/or MQTT_URL' },
@@ -109,12 +129,23 @@ export function createIngestor(config: AppConfig, logger: Logger, overrides: Ing
   const schema = validationSchema(config.pipeline.validation);
   if (schema !== undefined) start = start.validate(schema);
   // ENRICHERS (issue 13): registry and time by default; see enrichers-config.ts for the order.
+  // A writer runs no enrichers: the edge enriched the events (it has the registry and the home's context).
   let builder = useEnrichers(
     start.dedupe({ windowMs: Math.round(config.pipeline.dedupWindowS * 1000) }),
-    createEnrichers(config, { registry, logger, history: overrides.history === true }),
+    role === 'writer' ? [] : createEnrichers(config, { registry, logger, history: overrides.history === true }),
   );
 
   const sinks: string[] = [];
+  if (role === 'edge') {
+    // The edge writes NATS only (config-scale-out.ts refuses other sinks); its outbox under DATA_DIR keeps
+    // the home's events through a NATS outage, and Nats-Msg-Id makes the replays harmless.
+    const sink = edgeSink(config);
+    nats = linkReport('edge', sink.status);
+    const built = builder
+      .to(sink, deliveryFor(config, 'nats', {}))
+      .build({ logger, deadLetter: { path: join(dataDir, DEAD_LETTER_FILE) } });
+    return { pipeline: built, registry, sinks: ['nats'], sources: sources.map((s) => s.name), nats };
+  }
   const influx = config.influx;
   if (influx.url !== undefined) {
     builder = builder.to(
@@ -158,5 +189,11 @@ export function createIngestor(config: AppConfig, logger: Logger, overrides: Ing
   }
 
   const built = builder.build({ logger, deadLetter: { path: join(dataDir, DEAD_LETTER_FILE) } });
-  return { pipeline: built, registry, sinks, sources: sources.map((s) => s.name) };
+  return {
+    pipeline: built,
+    registry,
+    sinks,
+    sources: sources.map((s) => s.name),
+    ...(nats === undefined ? {} : { nats }),
+  };
 }

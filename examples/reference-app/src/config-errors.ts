@@ -2,6 +2,7 @@ import { isSecretKey, MASK, maskSecrets, redactSecrets, type ConfigIssue } from 
 import { z } from 'zod';
 import { AppConfigSchema } from './config-schema.js';
 import { closestName } from './suggest.js';
+import { maskNatsValue } from './config-scale-out.js';
 
 /** Where a config value came from, for error messages. */
 export interface Origin {
@@ -40,7 +41,9 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[], context: Iss
       continue;
     }
     const path = parent.join('.') || '(top level)';
-    const raw = getPath(context.input, issue.path.map(String));
+    const given = getPath(context.input, issue.path.map(String));
+    // NATS tokens sit where a user name would (`nats://token@host`): masked before the generic masking.
+    const raw = path === 'nats.url' ? maskNatsValue(given) : given;
     const shown = raw === undefined ? 'missing' : isSecretKey(path) ? MASK : redactSecrets(preview(maskSecrets(raw)));
     out.push({ path, message: `${where(path, context.origins)} = ${shown}: ${redactSecrets(issue.message)}` });
   }

@@ -9,6 +9,7 @@ import { ContextFieldsSchema } from './influx-context.js';
 import { MqttSinkConfigSchema, WebhookConfigSchema } from './config-outbound.js';
 import { ParquetConfigSchema } from './config-parquet.js';
 import { StatisticsConfigSchema } from './statistics-config.js';
+import { HOME_ID_RE, INGESTOR_ROLES, NatsConfigSchema, roleConfigIssues } from './config-scale-out.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -56,6 +57,22 @@ const MqttJsonSchema = z
  * strict (issue 11: `http: { hots: 0.0.0.0 }` was silently ignored): an unknown key is an error naming it.
  */
 const AppConfigObject = z.strictObject({
+  role: z
+    .preprocess(
+      (v) => (typeof v === 'string' ? v.trim().toLowerCase() : v),
+      z.enum(INGESTOR_ROLES, { error: `expected one of ${INGESTOR_ROLES.join(', ')}` }).default('all'),
+    )
+    .describe(
+      'What this process does (INGESTOR_ROLE): `all` = sources → sinks in one process; `edge` = sources → NATS JetStream (no database); `writer` = NATS → the sinks (see README, "Scaling out")',
+    ),
+  homeId: z
+    .string()
+    .regex(HOME_ID_RE, 'expected 1–64 letters, digits, _ or -')
+    .optional()
+    .describe(
+      "The home's id (HOME_ID): every event gets `provenance.home` and every InfluxDB point the tag `home=<id>`; required for INGESTOR_ROLE=edge",
+    ),
+  nats: NatsConfigSchema,
   homeAssistant: z
     .strictObject({
       url: wsUrl.optional().describe('HA WebSocket URL (HA_URL, alias WEBSOCKET_URL); enables the WebSocket source'),
@@ -239,6 +256,7 @@ const AppConfigObject = z.strictObject({
 export const AppConfigSchema = AppConfigObject.superRefine((config, ctx) => {
   for (const issue of enricherConfigIssues(config.enrichers, config.homeAssistant.url))
     ctx.addIssue({ code: 'custom', ...issue });
+  for (const issue of roleConfigIssues(config)) ctx.addIssue({ code: 'custom', ...issue });
 });
 
 export type AppConfigInput = z.input<typeof AppConfigSchema>;

@@ -11,6 +11,7 @@ import { OUTBOUND_ENV } from './config-outbound.js';
 import { PARQUET_ENV } from './config-parquet.js';
 import { STATISTICS_ENV } from './statistics-config.js';
 import { setPath } from './config-paths.js';
+import { maskNatsUrls, SCALE_OUT_ENV } from './config-scale-out.js';
 
 export { AppConfigSchema } from './config-schema.js';
 export type { AppConfig, AppConfigInput } from './config-schema.js';
@@ -78,6 +79,7 @@ export const ENV_MAP: ReadonlyArray<readonly [env: string, path: string]> = [
   ['LOG_FORMAT', 'log.format'],
   ...ENRICHER_ENV,
   ...STATISTICS_ENV,
+  ...SCALE_OUT_ENV,
 ];
 
 /** Env names read outside ENV_MAP (combined into mqtt.url). */
@@ -180,7 +182,10 @@ export function envWarnings(env: NodeJS.ProcessEnv): string[] {
 
 /** The effective config with every secret masked (check-config, /api/v1/config). */
 export function maskedConfig(config: AppConfig): AppConfig {
-  return maskSecrets(config);
+  const masked = maskSecrets(config);
+  const urls = config.nats.url;
+  // NATS tokens sit where a user name would (`nats://token@host`): maskSecrets masks only passwords.
+  return urls === undefined ? masked : { ...masked, nats: { ...masked.nats, url: maskNatsUrls(urls) } };
 }
 
 // --- internal ---

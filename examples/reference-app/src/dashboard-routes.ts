@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Guard, Pipeline } from '@ha-ingestor/core';
 import { createDashboardAssets, DASHBOARD_PREFIX, findDashboardDir, wantsHtml } from './dashboard-assets.js';
 import { createDashboardStatus, type DashboardSnapshot } from './dashboard-status.js';
+import type { NatsLinkReport } from './roles.js';
 import type { RecentEvent } from './recent.js';
 import type { SourceStatusTracker } from './source-status.js';
 
@@ -14,6 +15,8 @@ export interface DashboardRoutesDeps {
   readonly guard: Guard;
   readonly now: () => number;
   readonly deadLetterPath?: string | undefined;
+  /** INGESTOR_ROLE=edge/writer: the NATS link (issue 16). */
+  readonly nats?: (() => NatsLinkReport) | undefined;
   /** The built page's folder; default: found by {@link findDashboardDir}. */
   readonly dir?: string | undefined;
 }

@@ -55,5 +55,15 @@ export const DashboardBody = z
       .array(z.strictObject({ time: z.string(), stage: z.string(), reason: z.string(), message: z.string() }))
       .describe('Latest records of the dead-letter file, newest first'),
     untracked_sources: Count.optional().describe('Events from sources past the tracked-name bound'),
+    nats: z
+      .strictObject({
+        role: z.enum(['edge', 'writer']),
+        connected: z.boolean(),
+        server: z.string().nullable(),
+        pending_acks: Count,
+        stream_lag: Count.nullable(),
+      })
+      .optional()
+      .describe('INGESTOR_ROLE=edge/writer: the NATS link (absent for role all)'),
   })
   .register(apiSchemas, { id: 'Dashboard' });

@@ -149,4 +149,37 @@ describe('readDeadLetterTail', () => {
   it('is empty when nothing was dead-lettered yet (no file)', async () => {
     expect(await readDeadLetterTail(join(tmpdir(), 'no-such-dir-dash', 'dead-letter.ndjson'), 20)).toEqual([]);
   });
+
+  it('shows the NATS link of an edge or writer (issue 16), and nothing for role all', async () => {
+    const p = pipeline(arraySource([]))
+      .to(collectingSink({ name: 'memory' }))
+      .build();
+    let connected = true;
+    const { status } = setup(p, {
+      nats: () => ({
+        role: 'writer',
+        connected,
+        server: connected ? '127.0.0.1:4222' : null,
+        pendingAcks: 7,
+        streamLag: 1200,
+        counters: { acked: 3 },
+      }),
+    });
+    const snap = await status.snapshot();
+    expect(DashboardBody.parse(snap).nats).toEqual({
+      role: 'writer',
+      connected: true,
+      server: '127.0.0.1:4222',
+      pending_acks: 7,
+      stream_lag: 1200,
+    });
+    connected = false;
+    expect((await status.snapshot()).nats).toMatchObject({ connected: false, server: null });
+    const plain = setup(
+      pipeline(arraySource([]))
+        .to(collectingSink({ name: 'm2' }))
+        .build(),
+    );
+    expect(await plain.status.snapshot()).not.toHaveProperty('nats');
+  });
 });

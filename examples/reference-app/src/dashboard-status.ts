@@ -5,6 +5,7 @@ import type { DashboardSink, DashboardSnapshot, DashboardSource } from './dashbo
 export type { DashboardSink, DashboardSnapshot, DashboardSource } from './dashboard-types.js';
 import type { RecentEvent } from './recent.js';
 import type { SourceStatusTracker } from './source-status.js';
+import type { NatsLinkReport } from './roles.js';
 import { lostCount } from './summary.js';
 
 /** What {@link createDashboardStatus} reads from. */
@@ -18,6 +19,8 @@ export interface DashboardStatusDeps {
   readonly version: string;
   readonly guard: Guard;
   readonly now: () => number;
+  /** INGESTOR_ROLE=edge/writer: the NATS link's status (issue 16). */
+  readonly nats?: (() => NatsLinkReport) | undefined;
   /** How many per-second samples the rate history keeps. @default 900 (15 minutes) */
   readonly historySeconds?: number;
 }
@@ -185,6 +188,7 @@ export function createDashboardStatus(deps: DashboardStatusDeps): DashboardStatu
         sinks: sinkList,
         dead_letters: deps.deadLetterPath === undefined ? [] : await readDeadLetterTail(deps.deadLetterPath, 20),
         ...(untrackedSources === 0 ? {} : { untracked_sources: untrackedSources }),
+        ...(deps.nats === undefined ? {} : { nats: dashboardNats(deps.nats()) }),
       };
     },
     close: () => {
@@ -192,5 +196,15 @@ export function createDashboardStatus(deps: DashboardStatusDeps): DashboardStatu
       unsubscribe();
       pipeline.events.off('written', onWritten);
     },
+  };
+}
+
+function dashboardNats(r: NatsLinkReport): DashboardSnapshot['nats'] & object {
+  return {
+    role: r.role,
+    connected: r.connected,
+    server: r.server,
+    pending_acks: r.pendingAcks,
+    stream_lag: r.streamLag,
   };
 }

@@ -38,6 +38,18 @@ export interface DashboardSink {
   readonly outbox_since: number | null;
 }
 
+/** INGESTOR_ROLE=edge/writer (issue 16): the NATS JetStream link. */
+export interface DashboardNats {
+  readonly role: 'edge' | 'writer';
+  readonly connected: boolean;
+  /** `host:port` of the server in use; null when not connected. */
+  readonly server: string | null;
+  /** Edge: publishes awaiting their PubAck; writer: messages received and not acknowledged yet. */
+  readonly pending_acks: number;
+  /** Writer: stream messages the shared consumer has not delivered yet; null on an edge. */
+  readonly stream_lag: number | null;
+}
+
 /** Everything the dashboard page shows besides events and config, in one answer. */
 export interface DashboardSnapshot {
   readonly version: string;
@@ -60,6 +72,8 @@ export interface DashboardSnapshot {
   readonly sources: readonly DashboardSource[];
   readonly sinks: readonly DashboardSink[];
   readonly dead_letters: readonly DeadLetterSummary[];
+  /** The NATS link of an edge or writer; absent for INGESTOR_ROLE=all. */
+  readonly nats?: DashboardNats;
   /** Events whose source name was not tracked because `MAX_TRACKED_SOURCES` (dashboard-status.ts) were already. */
   readonly untracked_sources?: number;
 }

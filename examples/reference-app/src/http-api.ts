@@ -11,6 +11,7 @@ import { readQuery } from './http-query.js';
 import { buildOpenApi, ENDPOINTS } from './http-routes.js';
 import { streamBody } from './http-stream.js';
 import type { RecentEvent, RecentEvents } from './recent.js';
+import type { NatsLinkReport } from './roles.js';
 import { trackSourceStatus, type SourceStatusTracker } from './source-status.js';
 import { createSseHub, type SseHub } from './sse.js';
 
@@ -30,6 +31,8 @@ export interface HttpApiDeps {
   readonly maxConnections: number;
   /** Serialises events as InfluxDB line protocol for /api/v1/export?format=lp. */
   readonly toLineProtocol: (events: readonly Readonly<Record<string, unknown>>[]) => string;
+  /** INGESTOR_ROLE=edge/writer (issue 16): the NATS link, in /health, /ready and /api/v1/stats. */
+  readonly nats?: () => NatsLinkReport;
   /** Extra counters for /api/v1/stats (reconnects, outbox, …). */
   readonly extraStats?: () => Record<string, unknown>;
   /** Subscribe to newly processed events (for SSE); returns an unsubscribe function. */
@@ -208,6 +211,7 @@ async function handle(ctx: Context, req: IncomingMessage, res: ServerResponse): 
       });
     case '/health': {
       const health = deps.pipeline.health();
+      const nats = deps.nats?.();
       return sendJson(res, health.status === 'down' ? 503 : 200, {
         status: health.status,
         version: deps.version,
@@ -219,14 +223,21 @@ async function handle(ctx: Context, req: IncomingMessage, res: ServerResponse): 
           status: c.status,
           message: c.message ?? null,
         })),
+        ...(nats === undefined ? {} : { nats }),
       });
     }
     case '/ready': {
       const health = deps.pipeline.health();
       const sourcesUp = health.components.filter((c) => c.kind === 'source').every((c) => c.status === 'ok');
       const sinksUp = health.components.filter((c) => c.kind === 'sink').every((c) => !sinkDown(c));
-      const ready = sourcesUp && sinksUp;
-      return sendJson(res, ready ? 200 : 503, { ready, components: health.components });
+      // An edge or writer without its NATS link moves nothing (an edge's outbox only holds the home's events).
+      const nats = deps.nats?.();
+      const ready = sourcesUp && sinksUp && (nats === undefined || nats.connected);
+      return sendJson(res, ready ? 200 : 503, {
+        ready,
+        components: health.components,
+        ...(nats === undefined ? {} : { nats }),
+      });
     }
     case '/health/dependencies': {
       // A sink that cannot take writes is a failing dependency here, though core rates it `degraded`.
@@ -280,6 +291,7 @@ async function handle(ctx: Context, req: IncomingMessage, res: ServerResponse): 
         pipeline: stats,
         sse: ctx.sse.stats(),
         sources: ctx.sources.stats(),
+        ...(deps.nats === undefined ? {} : { nats: deps.nats() }),
         ...(deps.extraStats?.() ?? {}),
       });
     }

@@ -27,6 +27,25 @@ export const IndexBody = z
   })
   .register(apiSchemas, { id: 'Index' });
 
+/** INGESTOR_ROLE=edge/writer (issue 16): the NATS link (see roles.ts). */
+const NatsLink = z
+  .strictObject({
+    role: z.enum(['edge', 'writer']),
+    connected: z.boolean(),
+    server: z.string().nullable().describe('`host:port` of the server in use; never credentials'),
+    pendingAcks: z
+      .int()
+      .nonnegative()
+      .describe('Edge: publishes awaiting PubAck; writer: messages not acknowledged yet'),
+    streamLag: z
+      .int()
+      .nonnegative()
+      .nullable()
+      .describe('Writer: stream messages not delivered yet (the pool backlog)'),
+    counters: z.record(z.string(), z.number()),
+  })
+  .register(apiSchemas, { id: 'NatsLink' });
+
 export const HealthBody = z
   .strictObject({
     status: HealthState.describe('The worst of the checks; `down` answers 503'),
@@ -36,6 +55,7 @@ export const HealthBody = z
     checks: z.array(
       z.strictObject({ name: z.string(), kind: ComponentKind, status: HealthState, message: z.string().nullable() }),
     ),
+    nats: NatsLink.optional(),
   })
   .register(apiSchemas, { id: 'Health' });
 
@@ -54,8 +74,13 @@ const Component = z.strictObject({
 
 export const ReadyBody = z
   .strictObject({
-    ready: z.boolean().describe('Every source connected and no sink down (failed healthcheck or open breaker)'),
+    ready: z
+      .boolean()
+      .describe(
+        'Every source connected, no sink down (failed healthcheck or open breaker), the NATS link up (edge/writer)',
+      ),
     components: z.array(Component),
+    nats: NatsLink.optional(),
   })
   .register(apiSchemas, { id: 'Ready' });
 
@@ -120,6 +145,7 @@ export const StatsBody = z
       eventsDropped: z.int(),
     }),
     sources: z.record(z.string(), SourceStatsBody).describe('Per source, from its status reports'),
+    nats: NatsLink.optional(),
   })
   .register(apiSchemas, { id: 'Stats' });
 

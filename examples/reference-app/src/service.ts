@@ -8,6 +8,7 @@ import { startHttpApi } from './http-api.js';
 import { assertSafeExposure, isLoopbackHost } from './http-auth.js';
 import { createLineProtocolExporter } from './lp-export.js';
 import { RecentEvents, type RecentEvent } from './recent.js';
+import { registerNatsMetrics } from './roles.js';
 
 /** A running service: the ingestor plus its HTTP API. */
 export interface RunningService {
@@ -38,6 +39,7 @@ export async function startService(
   const { pipeline } = ingestor;
   const registry = pipeline.metrics.registry;
   collectDefaultMetrics({ register: registry, prefix: 'ha_ingestor_process_' });
+  if (ingestor.nats !== undefined) registerNatsMetrics(registry, ingestor.nats);
 
   const recent = new RecentEvents(config.http.recentEvents);
   // One listener: the HTTP API's SSE hub (which fans out to its bounded set of clients).
@@ -58,6 +60,7 @@ export async function startService(
       logger,
       version: options.version,
       maskedConfig: () => maskedConfig(config),
+      ...(ingestor.nats === undefined ? {} : { nats: ingestor.nats }),
       toLineProtocol: createLineProtocolExporter({ kind: config.influx.schema }, config.influx.precision),
       ...storeExportOf(config),
       onEvents: (listener) => {
@@ -87,7 +90,10 @@ export async function startService(
     await http.close();
     throw error;
   }
-  logger.info({ url: http.url, sources: ingestor.sources, sinks: ingestor.sinks }, 'ha-ingestor started');
+  logger.info(
+    { url: http.url, role: config.role, sources: ingestor.sources, sinks: ingestor.sinks },
+    'ha-ingestor started',
+  );
 
   let stopping: Promise<PipelineStats> | undefined;
   return {

@@ -80,7 +80,8 @@ function createInfluxSink<E extends MappableEvent>(
   // Issue 14: the batcher's byte trigger asks every event's size. The length of the entity's last line is
   // known here (and close: entities write lines of similar length), so that is the size; an entity not
   // written yet falls back to core's estimate (which walks the event two levels deep). Bounded, evictions
-  // counted with the schema's records.
+  // counted with the schema's records. Keyed by entity id alone, even when homes share a writer (issue 16):
+  // it is only a size estimate, homes' lines of one entity differ by the home tag's few bytes.
   const lineSizes = new Map<string, number>();
   const sizeOf = (event: E): number => {
     const id = event.entity_id;

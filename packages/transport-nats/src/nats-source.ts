@@ -184,7 +184,7 @@ function createNatsSource(options: ResolvedNatsSourceOptions): {
         }),
       });
       const refreshLag = async () => {
-        streamLag = (await consumer.info(true)).num_pending;
+        streamLag = (await consumer.info()).num_pending; // info(true) is the cached answer: the lag never moved
         lagGauge.set({ source: options.name }, streamLag);
       };
       lagTimer = setInterval(guard('nats consumer lag refresh', refreshLag), LAG_REFRESH_MS);

@@ -113,11 +113,21 @@ function renderSnapshot(s: DashboardSnapshot): void {
     ['dropped', num(s.totals.dropped), 'dropped'],
     ['end-to-end lag', s.lag_ms === null ? '–' : duration(s.lag_ms), 'lag'],
   ];
+  // Edge/writer (issue 16): the NATS link next to the totals.
+  const nats = s.nats;
+  if (nats !== undefined) {
+    cards.push(['NATS', nats.connected ? (nats.server ?? 'connected') : 'disconnected', 'nats']);
+    cards.push([nats.role === 'edge' ? 'awaiting PubAck' : 'unacknowledged', num(nats.pending_acks), 'nats-pending']);
+    if (nats.stream_lag !== null) cards.push(['stream lag', num(nats.stream_lag), 'nats-lag']);
+  }
   ui.totals.replaceChildren(
     ...cards.map(([label, value, key]) =>
       h(
         'div',
-        { class: `card${key === 'dropped' && s.totals.dropped > 0 ? ' bad' : ''}`, 'data-total': key },
+        {
+          class: `card${(key === 'dropped' && s.totals.dropped > 0) || (key === 'nats' && nats?.connected === false) ? ' bad' : ''}`,
+          'data-total': key,
+        },
         h('dt', {}, label),
         h('dd', {}, value),
       ),
@@ -164,7 +174,8 @@ function renderSnapshot(s: DashboardSnapshot): void {
     'none: nothing was dead-lettered',
   );
   const allUp = s.sources.every((src) => src.connected);
-  setLive(allUp ? 'ok' : 'degraded', allUp ? 'live' : 'source disconnected');
+  const linkUp = nats === undefined || nats.connected;
+  setLive(allUp && linkUp ? 'ok' : 'degraded', !allUp ? 'source disconnected' : linkUp ? 'live' : 'NATS disconnected');
 }
 
 // --- events ---

@@ -61,20 +61,45 @@ export function dedupeIdentity(event: unknown): { series: string; key: string } 
   return key === undefined ? undefined : { series, key };
 }
 
-/** Series of an event for dedupe: {@link eventSeries} for HA-shaped events, else its `entity_id`. */
+/**
+ * Series of an event for dedupe: {@link eventSeries} for HA-shaped events, else its `entity_id`. With a
+ * `provenance.home` (multi-home deployments, issue 16) the series is `<home>:<series>`: two homes that both
+ * have `sensor.power` are two series, so a writer receiving many homes never drops one home's change as a
+ * repeat of another's.
+ */
 export function identitySeries(event: unknown): string | undefined {
   if (event === null || typeof event !== 'object') return undefined;
   const e = event as Record<string, unknown>;
+  let series: string | undefined;
   if (typeof e['event_type'] === 'string') {
-    return eventSeries(e as { event_type: string; entity_id?: string; data?: Readonly<Record<string, unknown>> });
+    series = eventSeries(e as { event_type: string; entity_id?: string; data?: Readonly<Record<string, unknown>> });
+  } else if (typeof e['entity_id'] === 'string') {
+    series = e['entity_id'];
   }
-  return typeof e['entity_id'] === 'string' ? e['entity_id'] : undefined;
+  if (series === undefined) return undefined;
+  const home = homeOf(e);
+  return home === undefined ? series : `${home}:${series}`;
 }
 
-/** Key of an event for dedupe: `event.key`, else `series@time_fired`; undefined without either. */
+/**
+ * Key of an event for dedupe: `event.key`, else `series@time_fired`; undefined without either. With a
+ * `provenance.home` the key is `<home>:<key>` (the same text the NATS sink uses as `Nats-Msg-Id`).
+ */
 export function identityKey(e: Record<string, unknown>, series: string): string | undefined {
   const key = e['key'];
-  if (typeof key === 'string') return key;
+  if (typeof key === 'string') {
+    const home = homeOf(e);
+    return home === undefined ? key : `${home}:${key}`;
+  }
   const time = e['time_fired'];
+  // `series` already carries the home (see identitySeries).
   return typeof time === 'number' ? `${series}@${time}` : undefined;
+}
+
+/** `provenance.home` of an event, when it is a non-empty string. */
+export function homeOf(e: Readonly<Record<string, unknown>>): string | undefined {
+  const provenance = e['provenance'];
+  if (provenance === null || typeof provenance !== 'object') return undefined;
+  const home = (provenance as Record<string, unknown>)['home'];
+  return typeof home === 'string' && home !== '' ? home : undefined;
 }

@@ -438,4 +438,33 @@ describe('dedupeIdentity', () => {
     expect(dedupeIdentity({ entity_id: 'x.y' })).toBeUndefined();
     expect(dedupeIdentity(42)).toBeUndefined();
   });
+
+  it('includes provenance.home in series and key, so two homes never share an identity (issue 16)', () => {
+    const at = (home: string | undefined) => ({
+      ...sc('sensor.power', 5),
+      provenance: { source: 'nats', mode: 'live', receivedAt: 5, ...(home === undefined ? {} : { home }) },
+    });
+    expect(dedupeIdentity(at('a'))).toEqual({ series: 'a:sensor.power', key: 'a:sensor.power@5' });
+    expect(dedupeIdentity(at('b'))).toEqual({ series: 'b:sensor.power', key: 'b:sensor.power@5' });
+    expect(dedupeIdentity(at(undefined))).toEqual({ series: 'sensor.power', key: 'sensor.power@5' });
+    expect(dedupeIdentity({ ...at('a'), key: undefined })).toEqual({
+      series: 'a:sensor.power',
+      key: 'a:sensor.power@5',
+    });
+  });
+});
+
+describe('dedupe across homes', () => {
+  it('keeps the same entity change of two homes and drops only a repeat within one home', () => {
+    const h = harness(() => 0);
+    const of = (home: string) => ({
+      ...sc('sensor.power', 1),
+      provenance: { source: 'nats', mode: 'live', receivedAt: 1, home },
+    });
+    const first = h.run([of('a'), of('b')]);
+    expect(first.kept).toHaveLength(2);
+    h.handle(first.groups);
+    expect(h.run([of('b'), of('a'), of('c')]).kept).toEqual([of('c')]);
+    expect(h.drops).toEqual(['duplicate', 'duplicate']);
+  });
 });

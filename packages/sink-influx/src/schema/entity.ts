@@ -5,7 +5,7 @@ import { createContextFieldWriter } from './context-fields.js';
 import { parsePyFloat, safeJson, SKIPPED_STATES, STATE_AS_NUMBER } from './ha-values.js';
 import { tooDeep } from './json-depth.js';
 import type { ResolvedSchemaOptions } from './options.js';
-import type { MappableEvent, StateView } from './types.js';
+import { homeOfEvent, type MappableEvent, type StateView } from './types.js';
 
 /**
  * The `entity` schema: one measurement per domain (template `entityMeasurement`), tags that identify the
@@ -18,7 +18,8 @@ import type { MappableEvent, StateView } from './types.js';
  * (`String(n)`), so the field's type never changes when `unitNormalize` is added to a running pipeline.
  * Attributes become fields keeping their JSON type: number → float, boolean → boolean, string → string,
  * list/object → JSON string; null is omitted. Enricher context listed in `contextFields` is added last (see
- * context-fields.ts), so these fields win a name clash.
+ * context-fields.ts), so these fields win a name clash. Static `tags` come after the computed ones, and the
+ * home tag (`homeTag` = the event's `provenance.home`, when it has one) last of all.
  */
 export function createEntityStateMapper(options: ResolvedSchemaOptions): (view: StateView) => Point | undefined {
   const entityConfig = createEntityConfigLookup(options);
@@ -27,6 +28,7 @@ export function createEntityStateMapper(options: ResolvedSchemaOptions): (view: 
   const staticTags = Object.entries(options.tags);
   const template = compileTemplate(options.entityMeasurement);
   const writeContext = createContextFieldWriter(options.contextFields);
+  const homeTag = options.homeTag;
 
   return (view) => {
     const stateText = view.state;
@@ -89,6 +91,9 @@ export function createEntityStateMapper(options: ResolvedSchemaOptions): (view: 
     // After the attributes: the schema's own fields win a name clash (see context-fields.ts).
     writeContext?.(view.event, fields);
     for (const [k, v] of staticTags) tags[k] = v;
+    // Last: the home is identity (two homes' sensor.power are two series), no other tag may replace it.
+    const home = homeOfEvent(view.event);
+    if (home !== undefined) tags[homeTag] = home;
     return { measurement, tags, fields, time: view.time };
   };
 }

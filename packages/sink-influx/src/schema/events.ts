@@ -1,13 +1,14 @@
 import type { FieldValue, Point } from '@ha-ingestor/core/line-protocol';
 import { safeJson } from './ha-values.js';
 import type { ResolvedSchemaOptions } from './options.js';
-import type { MappableEvent } from './types.js';
+import { homeOfEvent, type MappableEvent } from './types.js';
 
 /**
  * Non-state events (call_service, automation_triggered, script_started, any other) → one point in
  * `eventsMeasurement`, stamped with `time_fired`:
  * - tags: `event_type`; `domain` and `service` for call_service; `domain` (of the entity) for events
- *   that name an entity (automation_triggered, script_started); plus the static `tags`.
+ *   that name an entity (automation_triggered, script_started); plus the static `tags`, then the home tag
+ *   (`homeTag` = the event's `provenance.home`, when it has one).
  * - fields: `context_id`, `context_parent_id`, `context_user_id` (when set); call_service →
  *   `service_data` (JSON); automation_triggered → `entity_id`, `name`, `source`; script_started →
  *   `entity_id`, `name`; any other event → `data` (JSON of the whole data object).
@@ -16,6 +17,7 @@ import type { MappableEvent } from './types.js';
 export function createEventMapper(options: ResolvedSchemaOptions): (event: MappableEvent) => Point {
   const staticTags = Object.entries(options.tags);
   const measurement = options.eventsMeasurement;
+  const homeTag = options.homeTag;
   return (event) => {
     const data = event.data ?? {};
     const tags: Record<string, string> = Object.create(null) as Record<string, string>;
@@ -57,6 +59,8 @@ export function createEventMapper(options: ResolvedSchemaOptions): (event: Mappa
     // Every point needs a field: a call with no context and no data still records its occurrence.
     if (Object.keys(fields).length === 0) fields['data'] = safeJson(data, 'event data');
     for (const [k, v] of staticTags) tags[k] = v;
+    const home = homeOfEvent(event);
+    if (home !== undefined) tags[homeTag] = home;
     return { measurement, tags, fields, time: event.time_fired };
   };
 }

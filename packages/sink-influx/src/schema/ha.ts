@@ -12,7 +12,7 @@ import {
   STATE_AS_NUMBER,
 } from './ha-values.js';
 import type { ResolvedSchemaOptions } from './options.js';
-import type { StateView } from './types.js';
+import { homeOfEvent, type StateView } from './types.js';
 
 /** Entities whose measurement and tags the `ha` schema keeps at most (see createHaStateMapper). */
 export const MAX_CACHED_ENTITIES = 10_000;
@@ -29,6 +29,8 @@ type Attributes = Readonly<Record<string, unknown>>;
 
 /** What the `ha` schema derives from an entity rather than an event, and what it was derived from. */
 interface EntityRecord {
+  /** The home the record belongs to (`provenance.home`): a writer receives many homes with the same entity ids. */
+  readonly home: string | undefined;
   readonly domain: string;
   readonly objectId: string;
   readonly measureInput: unknown;
@@ -45,7 +47,8 @@ interface EntityRecord {
  *
  * Measurement: per-entity override → `overrideMeasurement` → the `measurementAttr` value →
  * `defaultMeasurement` → entity id. Tags: `domain`, `entity_id` (the object id), `tagsAttributes`, then
- * static `tags` (which win). Fields: `value` (float) for a numeric state (text, or a number an enricher
+ * static `tags` (which win), then the home tag (`homeTag` = the event's `provenance.home`, when it has one;
+ * it wins over all). Fields: `value` (float) for a numeric state (text, or a number an enricher
  * made of it); `state` + `value` for states
  * HA maps to numbers (on/off, open/closed, …); `state` alone otherwise. Each attribute becomes a float
  * field when Python's `float()` takes it, else `<key>_str` plus a digit-tail number under `<key>`.
@@ -64,6 +67,8 @@ export function createHaStateMapper(
   const { measurementAttr, defaultMeasurement, overrideMeasurement } = options;
   const writeContext = createContextFieldWriter(options.contextFields);
   const maxEntities = cache.maxEntities ?? MAX_CACHED_ENTITIES;
+  const homeTag = options.homeTag;
+  // Keyed by entity id, or `<home>\0<entity id>` for events with a home (issue 16): records never mix homes.
   const records = new Map<string, EntityRecord>();
 
   /** The attribute the measurement is read from for this entity, or undefined when it is not read from one. */
@@ -108,8 +113,12 @@ export function createHaStateMapper(
     return { measurement, includeUom, includeDc };
   };
 
-  /** Tags: domain, entity_id (the object id), `tagsAttributes`, then static `tags` (which win). Frozen. */
-  const tagsOf = (view: StateView, tagInputs: readonly unknown[]): Readonly<Record<string, string>> => {
+  /** Tags: domain, entity_id (the object id), `tagsAttributes`, static `tags` (which win), the home tag. Frozen. */
+  const tagsOf = (
+    view: StateView,
+    tagInputs: readonly unknown[],
+    home: string | undefined,
+  ): Readonly<Record<string, string>> => {
     // Null-prototype records: attribute keys such as `__proto__` or `constructor` stay ordinary keys.
     const tags: Record<string, string> = Object.create(null) as Record<string, string>;
     tags['domain'] = view.domain;
@@ -121,6 +130,7 @@ export function createHaStateMapper(
       if (value !== null && value !== undefined) tags[key] = pyStr(value, `attribute ${JSON.stringify(key)}`);
     }
     for (const [k, v] of staticTags) tags[k] = v;
+    if (home !== undefined) tags[homeTag] = home;
     return Object.freeze(tags);
   };
 
@@ -134,9 +144,12 @@ export function createHaStateMapper(
   const entityRecord = (view: StateView, attributes: Attributes, config: EntityConfig): EntityRecord => {
     const key = measurementKey(config);
     const measureInput = key === undefined ? undefined : attributes[key];
-    const last = records.get(view.entity_id);
+    const home = homeOfEvent(view.event);
+    const recordKey = home === undefined ? view.entity_id : `${home}\0${view.entity_id}`;
+    const last = records.get(recordKey);
     if (
       last !== undefined &&
+      last.home === home &&
       last.domain === view.domain &&
       last.objectId === view.object_id &&
       last.measureInput === measureInput &&
@@ -145,12 +158,13 @@ export function createHaStateMapper(
       return last;
     const tagInputs = tagList.map((k) => (Object.hasOwn(attributes, k) ? attributes[k] : undefined));
     const record: EntityRecord = {
+      home,
       domain: view.domain,
       objectId: view.object_id,
       measureInput,
       tagInputs,
       ...measure(view, attributes, config),
-      tags: tagsOf(view, tagInputs),
+      tags: tagsOf(view, tagInputs, home),
     };
     if (last === undefined && records.size >= maxEntities) {
       const oldest = records.keys().next();
@@ -159,7 +173,7 @@ export function createHaStateMapper(
         cache.onEvict?.();
       }
     }
-    records.set(view.entity_id, record);
+    records.set(recordKey, record);
     return record;
   };
 

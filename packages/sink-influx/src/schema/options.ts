@@ -75,6 +75,13 @@ export const SchemaOptionsSchema = z.object({
     .default([])
     .describe('Attributes written as tags instead of fields (HA `tags_attributes`)'),
   ignoreAttributes: z.array(z.string()).default([]).describe('Attributes never written (HA `ignore_attributes`)'),
+  homeTag: z
+    .string()
+    .min(1)
+    .default('home')
+    .describe(
+      "Tag carrying the event's `provenance.home` (multi-home deployments: the edge's `HOME_ID`), on every point of both schemas, events and statistics included; it wins over every other tag of that name. Events without a home get no such tag",
+    ),
   skipUnavailable: z
     .boolean()
     .default(false)

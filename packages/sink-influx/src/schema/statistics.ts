@@ -1,7 +1,7 @@
 import { ErrorCode, SdkError } from '@ha-ingestor/core';
 import type { FieldValue, Point } from '@ha-ingestor/core/line-protocol';
 import type { ResolvedSchemaOptions } from './options.js';
-import type { MappableEvent } from './types.js';
+import { homeOfEvent, type MappableEvent } from './types.js';
 
 /** `event_type` of a long-term statistics row (what `@ha-ingestor/source-ws`'s statistics sources emit). */
 export const STATISTIC_EVENT_TYPE = 'ha_statistic';
@@ -34,10 +34,11 @@ export const STATISTIC_INVALID = 'statistic_invalid';
  *   `period`.
  * - `entity` schema: measurement from `entityMeasurement` (`{domain}` by default; `{unit}` = statistics unit),
  *   tags `entity_id` (full id; absent for external statistics), `domain`, `unit`, `statistic_id`, `period`.
- * Static `tags` are added last in both.
+ * Static `tags` are added last in both, then the home tag (`homeTag` = the event's `provenance.home`).
  */
 export function createStatisticMapper(options: ResolvedSchemaOptions): (event: MappableEvent) => Point {
   const staticTags = Object.entries(options.tags);
+  const homeTag = options.homeTag;
   return (event) => {
     const data = event.data ?? {};
     const statisticId = data['statistic_id'];
@@ -76,6 +77,8 @@ export function createStatisticMapper(options: ResolvedSchemaOptions): (event: M
     tags['statistic_id'] = statisticId;
     tags['period'] = period;
     for (const [k, v] of staticTags) tags[k] = v;
+    const home = homeOfEvent(event);
+    if (home !== undefined) tags[homeTag] = home;
     return { measurement, tags, fields, time: start * 1000 };
   };
 }

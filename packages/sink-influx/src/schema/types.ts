@@ -39,3 +39,14 @@ export interface StateView {
   /** The whole event, for enricher fields. */
   readonly event: MappableEvent;
 }
+
+/**
+ * The home of an event (`provenance.home`, issue 16), when it has a non-empty one. Read structurally, not
+ * declared on {@link MappableEvent}: a declared `provenance` would narrow which event types the sink accepts.
+ */
+export function homeOfEvent(event: MappableEvent): string | undefined {
+  const provenance = (event as { readonly provenance?: unknown }).provenance;
+  if (provenance === null || typeof provenance !== 'object') return undefined;
+  const home = (provenance as { readonly home?: unknown }).home;
+  return typeof home === 'string' && home !== '' ? home : undefined;
+}

@@ -1,0 +1,178 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { noopLogger, type HaEvent, type SourceContext } from '@ha-ingestor/core';
+import { arraySource, makeStateChanged, waitFor } from '@ha-ingestor/core/testing';
+import { Registry } from 'prom-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { decodeEvent, encodeEvent } from '@ha-ingestor/nats';
+import { createIngestor } from './app.js';
+import { resolveConfig } from './config.js';
+import { withHome } from './home-source.js';
+import { natsServers, registerNatsMetrics, type NatsLinkReport } from './roles.js';
+
+// Issue 16: what each role builds (no NATS server needed: the link connects on start).
+describe('roles', () => {
+  const dirs: string[] = [];
+  afterEach(async () => {
+    for (const dir of dirs.splice(0)) await rm(dir, { recursive: true, force: true });
+  });
+  const dataDir = async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ha-ingestor-roles-'));
+    dirs.push(dir);
+    return dir;
+  };
+  const NATS = { NATS_URL: 'nats://127.0.0.1:1' };
+
+  it('edge: the configured sources → NATS only, link reported as edge and not connected before start', async () => {
+    const config = resolveConfig(
+      {},
+      {
+        ...NATS,
+        INGESTOR_ROLE: 'edge',
+        HOME_ID: 'a',
+        HA_URL: 'ws://127.0.0.1:1/api/websocket',
+        HA_TOKEN: 't',
+        DATA_DIR: await dataDir(),
+      },
+    );
+    const ingestor = createIngestor(config, noopLogger);
+    expect(ingestor.sinks).toEqual(['nats']);
+    expect(ingestor.sources).toEqual(['ha-websocket']);
+    expect(ingestor.nats?.()).toMatchObject({ role: 'edge', connected: false, server: null, pendingAcks: 0 });
+  });
+
+  it('writer: NATS → the configured sinks, no HA source', async () => {
+    const config = resolveConfig(
+      {},
+      {
+        ...NATS,
+        INGESTOR_ROLE: 'writer',
+        INFLUXDB_URL: 'http://127.0.0.1:1',
+        INFLUXDB_API_VERSION: '1',
+        INFLUXDB_DATABASE: 'x',
+        FILE_SINK: 'true',
+        DATA_DIR: await dataDir(),
+      },
+    );
+    const ingestor = createIngestor(config, noopLogger);
+    expect(ingestor.sources).toEqual(['nats']);
+    expect(ingestor.sinks).toEqual(['influx', 'file']);
+    expect(ingestor.nats?.()).toMatchObject({ role: 'writer', connected: false, streamLag: null });
+  });
+
+  it('all: no NATS link', async () => {
+    const ingestor = createIngestor(
+      resolveConfig({}, { MQTT_URL: 'mqtt://127.0.0.1:1', DATA_DIR: await dataDir() }),
+      noopLogger,
+    );
+    expect(ingestor.nats).toBeUndefined();
+  });
+
+  it('HOME_ID with role all: every event carries provenance.home into the sinks', async () => {
+    const dir = await dataDir();
+    const config = resolveConfig({}, { HOME_ID: 'home-7', DATA_DIR: dir, BATCH_TIMEOUT: '0.01' });
+    const source = arraySource([makeStateChanged({ entity_id: 'sensor.a', state: '1' }) as HaEvent]);
+    const { pipeline } = createIngestor(config, noopLogger, { sources: [source] });
+    await pipeline.start();
+    await waitFor(() => source.handled(), 'handled', { until: (n) => n === 1, timeoutMs: 5000, intervalMs: 10 });
+    await pipeline.stop();
+    const { readdir } = await import('node:fs/promises');
+    const files = await readdir(join(dir, 'events'));
+    const text = await readFile(join(dir, 'events', files[0] as string), 'utf8');
+    expect(JSON.parse(text.trim()).provenance.home).toBe('home-7');
+  });
+});
+
+describe('withHome', () => {
+  it('stamps emit and emitBatch copies, leaving the source’s own objects alone', async () => {
+    const provenance = { source: 's', mode: 'live' as const, receivedAt: 1 };
+    const event = { ...makeStateChanged({ entity_id: 'sensor.a' }), provenance } as HaEvent;
+    const seen: HaEvent[] = [];
+    const wrapped = withHome(
+      {
+        kind: 'source',
+        name: 's',
+        run: async (ctx: SourceContext<HaEvent>) => {
+          await ctx.emit(event);
+          await ctx.emitBatch([event, event]);
+        },
+      },
+      'b',
+    );
+    const ctx = {
+      emit: (e: HaEvent) => {
+        seen.push(e);
+        return Promise.resolve();
+      },
+      emitBatch: (es: readonly HaEvent[]) => {
+        seen.push(...es);
+        return Promise.resolve();
+      },
+    } as unknown as SourceContext<HaEvent>;
+    await wrapped.run(ctx);
+    expect(seen.map((e) => e.provenance.home)).toEqual(['b', 'b', 'b']);
+    expect(event.provenance).toBe(provenance);
+    expect(provenance).not.toHaveProperty('home');
+  });
+});
+
+describe('registerNatsMetrics', () => {
+  it('exposes the link on /metrics as ha_ingestor_nats_* read at scrape time', async () => {
+    const registry = new Registry();
+    let report: NatsLinkReport = {
+      role: 'writer',
+      connected: true,
+      server: '127.0.0.1:4222',
+      pendingAcks: 3,
+      streamLag: 120,
+      counters: { acked: 10, naked: 1, redelivered: 2, invalid: 0 },
+    };
+    registerNatsMetrics(registry, () => report);
+    let text = await registry.metrics();
+    expect(text).toContain('ha_ingestor_nats_connected 1');
+    expect(text).toContain('ha_ingestor_nats_pending_acks 3');
+    expect(text).toContain('ha_ingestor_nats_stream_lag 120');
+    expect(text).toContain('ha_ingestor_nats_messages{outcome="acked"} 10');
+    report = { ...report, connected: false, streamLag: 0 };
+    text = await registry.metrics();
+    expect(text).toContain('ha_ingestor_nats_connected 0');
+    expect(text).toContain('ha_ingestor_nats_stream_lag 0');
+  });
+});
+
+describe('natsServers', () => {
+  it('takes user/password or a token out of the URLs (the NATS client reads none from a URL)', () => {
+    expect(natsServers(['nats://n1:4222', 'nats://n2:4222'])).toEqual({
+      servers: ['nats://n1:4222', 'nats://n2:4222'],
+    });
+    expect(natsServers(['nats://ingest:p%40ss@n1:4222', 'nats://ingest:p%40ss@n2:4222'])).toEqual({
+      servers: ['nats://n1:4222', 'nats://n2:4222'],
+      user: 'ingest',
+      pass: 'p@ss',
+    });
+    expect(natsServers(['nats://n1:4222', 'tls://s3cret@n2:4222'])).toEqual({
+      servers: ['nats://n1:4222', 'tls://n2:4222'],
+      token: 's3cret',
+    });
+  });
+});
+
+describe('enriched events over NATS', () => {
+  it('keep every enricher field through the wire format (the writer runs no enrichers)', () => {
+    const enriched = {
+      ...makeStateChanged({ entity_id: 'sensor.power', state: '230', attributes: { unit_of_measurement: 'W' } }),
+      provenance: { source: 'ha-websocket', mode: 'live', receivedAt: 1, home: 'a' },
+      area: 'Kitchen',
+      floor: { id: 'ground', name: 'Ground floor' },
+      labels: ['energy', 'meter'],
+      device_name: 'Meter',
+      hour: 13,
+      season: 'winter',
+      weather: { temperature: 3.5, condition: 'rain' },
+      carbon_intensity: null,
+    };
+    const decoded = decodeEvent(encodeEvent(enriched));
+    expect(decoded.ok && decoded.event).toEqual(enriched);
+  });
+});
