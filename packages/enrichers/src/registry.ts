@@ -171,7 +171,10 @@ function defineRegistryEnricher<A extends object>() {
 
 type Fields = Readonly<Record<string, unknown>>;
 
-/** {@link createFieldLookup}: the lookup, and how many entities it keeps derived records for (tests). */
+/**
+ * {@link createFieldLookup}: the lookup, and how many entities it keeps derived records for (tests).
+ * @internal
+ */
 export interface FieldLookup {
   readonly fieldsOf: (event: RegistryEnricherInput) => Fields;
   /** Entities with a cached lookup or merged fallback record: never more than the registry's entities. */
@@ -188,6 +191,7 @@ export interface FieldLookup {
  * fallbacks are merged per event, reusing the last merged result while the values stay the same. Before, each
  * such entity id ever seen added two map entries until the next registry change: with a static registry and a
  * stream of new entity ids (the simulator's BLE tags), memory grew without bound.
+ * @internal exported for the registry tests, not part of the public API.
  */
 export function createFieldLookup(
   opts: ResolvedRegistryEnricherOptions,
