@@ -10,11 +10,10 @@ import {
   type SinkImpl,
   type StageContext,
 } from '@ha-ingestor/core';
-import { createBoundedMap } from '@ha-ingestor/core/resilience';
+import { createBoundedMap, createInFlightWindow } from '@ha-ingestor/core/resilience';
 import { createConnection } from './connection.js';
 import { MqttSinkOptionsSchema, type MqttSinkOptions, type ResolvedMqttSinkOptions } from './options.js';
 import { topicOf, type TopicEvent } from './topic.js';
-import { createInFlightWindow } from './window.js';
 
 const SINK_NAME = 'mqtt';
 /** defineSink's metadata, typed so that the declarations name the schema instead of spelling out its type. */

@@ -18,7 +18,7 @@ import { ensureStream, openLink, type NatsLink } from './connection.js';
 import { NatsSinkOptionsSchema, type NatsSinkOptions, type ResolvedNatsSinkOptions } from './options.js';
 import type { NatsSinkStatus } from './status.js';
 import { sanitiseToken, subjectOf } from './subject.js';
-import { createWindow } from './window.js';
+import { createInFlightWindow } from '@ha-ingestor/core/resilience';
 
 const SINK_NAME = 'nats';
 /** Protocol overhead allowed for next to the payload (subject, headers) when checking max_payload. */
@@ -67,7 +67,7 @@ function createNatsSink(options: ResolvedNatsSinkOptions): {
 } {
   const stage = `sink:${options.name}`;
   const homeToken = sanitiseToken(options.home);
-  const window = createWindow(options.maxInFlight);
+  const window = createInFlightWindow(options.maxInFlight);
   let logger: Logger = noopLogger;
   let link: Promise<{ link: NatsLink; js: JetStreamClient }> | undefined;
   let current: NatsLink | undefined;
@@ -194,7 +194,7 @@ function createNatsSink(options: ResolvedNatsSinkOptions): {
   const status = (): NatsSinkStatus => ({
     connected: current?.connected() ?? false,
     server: current?.server() ?? null,
-    pendingAcks: window.size(),
+    pendingAcks: window.inFlight(),
     ...counts,
   });
   return { impl, status };

@@ -22,3 +22,5 @@ export { createBoundedMap } from '../primitives/bounded-map.js';
 export type { BoundedMap, BoundedMapOptions, BoundedMapEviction } from '../primitives/bounded-map.js';
 export { httpExchange } from '../primitives/http-exchange.js';
 export type { HttpExchangeOptions, HttpExchangeResponse } from '../primitives/http-exchange.js';
+export { createInFlightWindow } from '../primitives/in-flight-window.js';
+export type { InFlightWindow } from '../primitives/in-flight-window.js';

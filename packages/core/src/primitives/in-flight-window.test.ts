@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { createWindow } from './window.js';
+import { createInFlightWindow } from './in-flight-window.js';
 
-describe('createWindow', () => {
-  it('admits max holders, queues the rest in order, and hands a released slot to the next', async () => {
-    const w = createWindow(2);
+describe('createInFlightWindow', () => {
+  it('lets `size` through, then makes the next wait until a slot is released, in order', async () => {
+    const w = createInFlightWindow(2);
     await w.acquire();
     await w.acquire();
     const order: number[] = [];
@@ -11,7 +11,7 @@ describe('createWindow', () => {
     const fourth = w.acquire().then(() => order.push(4));
     await Promise.resolve();
     expect(order).toEqual([]);
-    expect(w.size()).toBe(2);
+    expect(w.inFlight()).toBe(2);
     w.release();
     await third;
     expect(order).toEqual([3]);
@@ -20,6 +20,6 @@ describe('createWindow', () => {
     expect(order).toEqual([3, 4]);
     w.release();
     w.release();
-    expect(w.size()).toBe(0);
+    expect(w.inFlight()).toBe(0);
   });
 });

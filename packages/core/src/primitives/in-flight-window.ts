@@ -1,4 +1,4 @@
-/** A counting semaphore: the in-flight window of unacknowledged publishes, shared by every write of a sink. */
+/** A counting semaphore: the in-flight window of unacknowledged publishes of a sink (MQTT PUBACKs, JetStream PubAcks). */
 export interface InFlightWindow {
   /** Resolves once a slot is free (at once while fewer than `size` are taken). */
   readonly acquire: () => Promise<void>;
