@@ -12,7 +12,8 @@ import {
   uniqueName,
 } from '../../../../test-support/services.js';
 import { writableCorpus } from '../fixtures/hostile-corpus.js';
-import { authDatabase, eventKeys, expectNoSecret, keysOf, temperatureEvents, WRONG_PASSWORD } from './helpers.js';
+import { authDatabase, expectNoSecret, WRONG_PASSWORD } from './auth.js';
+import { eventKeys, keysOf, temperatureEvents } from './helpers.js';
 
 async function count(url: string, db: string, measurement: string): Promise<number> {
   const series = await influxQuery(url, db, `SELECT count(value) FROM "${measurement}"`);

@@ -5,7 +5,8 @@ import { createTestContext, makeStateChanged, TEST_EVENT_TIME } from '@ha-ingest
 import { describe, expect, it } from 'vitest';
 import { influxSink, readInfluxAttributeKeys, readInfluxRange, type StoredStateRow } from '../../src/index.js';
 import { requireService, uniqueName } from '../../../../test-support/services.js';
-import { authDatabase, expectNoSecret, temperatureEvents, WRONG_PASSWORD } from './helpers.js';
+import { authDatabase, expectNoSecret, WRONG_PASSWORD } from './auth.js';
+import { temperatureEvents } from './helpers.js';
 
 const HOSTILE = [
   'a,b c=d\\e "quoted"',
