@@ -4,17 +4,7 @@ import { join } from 'node:path';
 import { isSdkError, redactSecrets, type ConfigError } from '@ha-ingestor/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { envWarnings, loadConfig, resolveConfig } from './config.js';
-
-/** The ConfigError thrown by `fn` (fails the test when nothing or something else is thrown). */
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (error) {
-    expect(isSdkError(error, 'CONFIG_INVALID')).toBe(true);
-    return error as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { configError } from '../test/config-error.js';
 
 // Regressions of issue 11, item 7: unknown keys were ignored, ranges unchecked, URL passwords printed.
 describe('config errors (issue 11)', () => {

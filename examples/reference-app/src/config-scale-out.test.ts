@@ -1,17 +1,7 @@
-import { isSdkError, type ConfigError } from '@ha-ingestor/core';
 import { describe, expect, it } from 'vitest';
 import { configFromYaml, maskedConfig, resolveConfig } from './config.js';
 import { natsUrlSecrets } from './config-scale-out.js';
-
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (error) {
-    expect(isSdkError(error, 'CONFIG_INVALID')).toBe(true);
-    return error as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { configError } from '../test/config-error.js';
 
 const EDGE = {
   INGESTOR_ROLE: 'edge',

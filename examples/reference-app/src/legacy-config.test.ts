@@ -1,18 +1,7 @@
-import { ConfigError } from '@ha-ingestor/core';
 import { describe, expect, it } from 'vitest';
 import { configFromYaml, envWarnings, resolveConfig } from './config.js';
 import { LEGACY_ENV_ALIASES, LEGACY_ENV_UNSUPPORTED } from './legacy-config.js';
-
-/** The ConfigError `fn` throws, or a failed expectation. */
-function configError(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return error as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { configError } from '../test/config-error.js';
 
 const get = (source: unknown, path: string): unknown =>
   path.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], source);
