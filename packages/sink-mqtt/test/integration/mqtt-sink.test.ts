@@ -156,6 +156,13 @@ describe('mqttSink on Mosquitto', () => {
 
     const keys = () => new Set(sub.messages.map((m) => (JSON.parse(m.payload) as StateChangedEvent).key));
     await waitFor(keys, 'every event at the subscriber', { until: (k) => k.size >= total, timeoutMs: 60_000 });
+    // A batch published just before the broker went away can reach the subscriber (persistent session) while its
+    // PUBACK never came: that batch sits in the outbox until the drainer writes it again. `written` counts it
+    // only then, so wait for the drain instead of racing it (a CI run stopped with 20 events still outboxed).
+    await waitFor(() => p.stats().written['mqtt'] ?? 0, 'the outbox drained', {
+      until: (n) => n >= total,
+      timeoutMs: 60_000,
+    });
     await p.idle();
     const stats = await p.stop();
     expect(failed).toEqual([]);
