@@ -1,8 +1,7 @@
-import { defineConfig } from 'tsup';
+import { libraryConfig } from '../../tsup.library.js';
 
-// ESM and CJS (consumers may be CommonJS apps on Node 20, which cannot require() ESM), with declarations.
 // One entry per enricher as well as the barrel, so `@ha-ingestor/enrichers/registry` etc. load only what they use.
-export default defineConfig({
+export default libraryConfig({
   entry: {
     index: 'src/index.ts',
     registry: 'src/registry.ts',
@@ -16,9 +15,4 @@ export default defineConfig({
     'presets/carbon-intensity-uk': 'src/presets/carbon-intensity-uk.ts',
     'presets/octopus-agile': 'src/presets/octopus-agile.ts',
   },
-  format: ['esm', 'cjs'],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: 'node20',
 });

@@ -1,13 +1,6 @@
-import { defineConfig } from 'tsup';
+import { ESM_ONLY_RETRY, libraryConfig } from '../../tsup.library.js';
 
-// ESM and CJS (consumers may be CommonJS apps on Node 20, which cannot require() ESM), with declarations.
-// ESM-only dependencies (p-retry) are bundled so that the CJS build never require()s them.
-export default defineConfig({
+export default libraryConfig({
   entry: ['src/index.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: 'node20',
-  noExternal: ['p-retry', 'is-network-error'],
+  noExternal: ESM_ONLY_RETRY,
 });

@@ -1,11 +1,5 @@
-import { defineConfig } from 'tsup';
+import { libraryConfig } from '../../tsup.library.js';
 
-// ESM and CJS (consumers may be CommonJS apps on Node 20, which cannot require() ESM), with declarations.
-export default defineConfig({
+export default libraryConfig({
   entry: ['src/index.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: 'node20',
 });
