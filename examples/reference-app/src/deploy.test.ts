@@ -61,6 +61,7 @@ describe('deployment files', () => {
       'examples/reference-app/src/cli.ts',
       'examples/reference-app/bin/ha-ingestor.js',
       'examples/reference-app/tsup.config.ts',
+      'tsup.library.ts',
     ])
       expect(ignored(path), path).toBe(false);
   });
