@@ -8,6 +8,7 @@ import { waitFor } from '@ha-ingestor/core/testing';
 import { createSchemaMapper } from '@ha-ingestor/sink-influx';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createInfluxDatabase, influxRows, requireServices, uniqueName } from '../../../../test-support/services.js';
+import { defineFaultyStatistics } from '../../../../test-support/statistics.js';
 import { startCli, startReadyCli, type CliProcess } from './cli-process.js';
 
 // `ha-ingestor import-statistics` as users run it: the CLI as a child process, the HA simulator serving
@@ -124,22 +125,7 @@ describe('ha-ingestor import-statistics (child process, real InfluxDB 1.x)', () 
       'sensor.stats_huge': 'huge-reply',
     } as const;
     const end = Math.floor(Date.now() / HOUR) * HOUR;
-    for (const [id, fault] of Object.entries(bad)) {
-      sim.statistics.define({
-        statistic_id: id,
-        source: 'recorder',
-        name: null,
-        unit: 'kWh',
-        unit_class: 'energy',
-        mean_type: 0,
-        has_sum: true,
-      });
-      sim.statistics.upsert(
-        id,
-        [1, 2, 3].map((i) => ({ start: end - i * HOUR, sum: i, state: i })),
-      );
-      sim.statistics.faults.set(id, fault);
-    }
+    defineFaultyStatistics(sim, bad, end);
 
     // Live points of the same entities first, as the live path writes them: `state` (string) and the
     // `last_reset` attribute exist in the same measurements before any statistic arrives.

@@ -15,6 +15,7 @@ import {
   type HaStatisticsHooks,
 } from '../../src/statistics/statistics-sources.js';
 import type { StatisticData, StatisticEvent } from '../../src/statistics/statistic-rows.js';
+import { defineFaultyStatistics } from '../../../../test-support/statistics.js';
 import { capturingLogger, collectingSink } from './harness.js';
 
 const HOUR = 3_600_000;
@@ -122,26 +123,11 @@ describe('statistics sources through a pipeline', () => {
   it('imports exactly once, dead-letters bad replies with a reason, survives a dropped connection, and resumes', async () => {
     const sim = await simulator(200);
     const bad = { malformed: 'sensor.stats_bad_row', missing: 'sensor.stats_missing', huge: 'sensor.stats_huge' };
-    for (const [kind, id] of Object.entries(bad)) {
-      sim.statistics.define({
-        statistic_id: id,
-        source: 'recorder',
-        name: null,
-        unit: 'kWh',
-        unit_class: 'energy',
-        mean_type: 0,
-        has_sum: true,
-      });
-      const end = Math.floor(Date.now() / HOUR) * HOUR;
-      sim.statistics.upsert(
-        id,
-        [1, 2, 3].map((i) => ({ start: end - i * HOUR, sum: i, state: i })),
-      );
-      sim.statistics.faults.set(
-        id,
-        kind === 'malformed' ? 'malformed-row' : kind === 'missing' ? 'missing-field' : 'huge-reply',
-      );
-    }
+    defineFaultyStatistics(
+      sim,
+      { [bad.malformed]: 'malformed-row', [bad.missing]: 'missing-field', [bad.huge]: 'huge-reply' },
+      Math.floor(Date.now() / HOUR) * HOUR,
+    );
     const checkpoints = createMemoryCheckpointStore();
     const sink = collectingSink();
     const dead: DeadLetterRecord[] = [];
