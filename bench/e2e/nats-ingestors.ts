@@ -3,6 +3,7 @@ import { registryEnricher, timeContext } from '@ha-ingestor/enrichers';
 import { natsSink, natsSource } from '@ha-ingestor/nats';
 import { influxSink } from '@ha-ingestor/sink-influx';
 import { haWebSocketSource } from '@ha-ingestor/source-ws';
+import { runLiveIngestor } from './pipeline-hooks.js';
 import type { NatsTarget, RunningIngestor, StartArgs } from './protocol.js';
 
 function target(args: StartArgs): NatsTarget {
@@ -29,28 +30,9 @@ export async function startEdgeNats(args: StartArgs): Promise<RunningIngestor> {
     .use(timeContext({}, { registry }))
     .to(sink, { batch: { maxSize: args.settings.batchSize, maxWaitMs: args.settings.batchMaxWaitMs } })
     .build();
-  built.events.on('written', (_sink, events) => {
-    for (const e of events as readonly { time_fired: number }[]) args.onLatency(e.time_fired / 1000);
-  });
-  const connected = new Promise<void>((resolve) => {
-    built.events.on('source:status', (_name, status) => {
-      if (status.connected) resolve();
-    });
-  });
-  await built.start();
-  await connected;
-  const handled = () => {
-    const s = built.stats();
-    let dropped = 0;
-    for (const v of Object.values(s.dropped)) dropped += v;
-    return (s.written['nats'] ?? 0) + dropped;
-  };
-  return {
-    handled,
-    received: () => built.stats().received,
-    notes: ['edge: source-ws → dedupe → enrichers → @ha-ingestor/nats natsSink (JetStream, 1 replica)'],
-    stop: () => built.stop().then(() => undefined),
-  };
+  return runLiveIngestor(built, args, 'nats', [
+    'edge: source-ws → dedupe → enrichers → @ha-ingestor/nats natsSink (JetStream, 1 replica)',
+  ]);
 }
 
 /** Issue 16 writer: the NATS source (durable pull consumer) → the InfluxDB sink as `ours` configures it. */

@@ -3,6 +3,7 @@ import { registryEnricher, timeContext } from '@ha-ingestor/enrichers';
 import { influxSink } from '@ha-ingestor/sink-influx';
 import { haWebSocketSource } from '@ha-ingestor/source-ws';
 import { StrictHaEventSchema } from '../event-schema.js';
+import { runLiveIngestor } from './pipeline-hooks.js';
 import type { RunningIngestor, StartArgs } from './protocol.js';
 
 /**
@@ -47,31 +48,5 @@ export async function startOurs(args: StartArgs): Promise<RunningIngestor> {
       },
     })
     .build();
-  built.events.on('written', (_sink, events) => {
-    for (const e of events as readonly { time_fired: number }[]) args.onLatency(e.time_fired / 1000);
-  });
-  const connected = new Promise<void>((resolve) => {
-    built.events.on('source:status', (_name, status) => {
-      if (status.connected) resolve();
-    });
-  });
-  await built.start();
-  await Promise.race([
-    connected,
-    new Promise((_r, reject) => setTimeout(() => reject(new Error('source did not connect in 30 s')), 30_000).unref()),
-  ]);
-  const handled = () => {
-    const s = built.stats();
-    let dropped = 0;
-    for (const v of Object.values(s.dropped)) dropped += v;
-    return (s.written['influx'] ?? 0) + dropped;
-  };
-  return {
-    handled,
-    received: () => built.stats().received,
-    notes,
-    stop: async () => {
-      await built.stop();
-    },
-  };
+  return runLiveIngestor(built, args, 'influx', notes);
 }
