@@ -4,7 +4,8 @@ import type { ParquetColumn } from './columns.js';
  * The columns of the Parquet archive, one row per event (the row shape of `ha-ingestor export`):
  * `time` is the event time (`time_fired`: `last_updated` for state changes), `value` the state as a number
  * when it is numeric, `attributes` the state's attributes (state changes) or the event `data` (other
- * events) as JSON text, and `key` the event's deterministic identity, for de-duplicating in queries.
+ * events) as JSON text, `key` the event's deterministic identity, for de-duplicating in queries, and `home` the
+ * home the event came from (`provenance.home`, set by a scaled-out edge; null in a single-home setup).
  */
 export const ARCHIVE_COLUMNS: readonly ParquetColumn[] = [
   { name: 'time', type: 'timestamp_us' },
@@ -20,7 +21,14 @@ export const ARCHIVE_COLUMNS: readonly ParquetColumn[] = [
   { name: 'context_user_id', type: 'string', nullable: true },
   { name: 'source', type: 'string', nullable: true },
   { name: 'key', type: 'string', nullable: true },
+  { name: 'home', type: 'string', nullable: true },
 ];
+
+/**
+ * The number of columns before `home` was added (issue 16): a staging file written by an older version holds
+ * rows of this length, which are completed with a null `home` when their hour becomes a part file.
+ */
+export const ARCHIVE_COLUMNS_BEFORE_HOME = 13;
 
 /** What the Parquet sink needs of an event: HA's event type and its time (epoch µs). Other fields are read if present. */
 export interface ParquetSinkEvent {
@@ -45,6 +53,7 @@ export type ArchiveRow = [
   context_user_id: string | null,
   source: string | null,
   key: string | null,
+  home: string | null,
 ];
 
 /** Why an event cannot become a row (its reason and message for the dead-letter file). */
@@ -94,6 +103,7 @@ export function eventToRow(event: ParquetSinkEvent): ArchiveRow | RowProblem {
     str(context?.['user_id']),
     str(record(e['provenance'])?.['source']),
     str(e['key']),
+    str(record(e['provenance'])?.['home']),
   ];
 }
 

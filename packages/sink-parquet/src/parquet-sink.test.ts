@@ -233,6 +233,46 @@ describe('parquetSink', () => {
     expect(await counter('torn_bytes')).toBe('[1700000000000003,"state_chan'.length);
   });
 
+  it('home: provenance.home of a scaled-out edge (issue 16), null without one', async () => {
+    const sink = make();
+    const fromEdge = makeStateChanged({
+      entity_id: 'sensor.kitchen_temp',
+      state: '20',
+      last_updated: H0 + 1,
+      key: 'edge1',
+      provenance: { source: 'nats', mode: 'live', receivedAt: H0 + 1, home: 'home-a' },
+    });
+    await sink.write([fromEdge, event(H0 + 2)], ctx);
+    await sink.close?.();
+    expect((await archived()).map((r) => [r['key'], r['home']])).toEqual([
+      ['edge1', 'home-a'],
+      [`k${seq - 1}`, null],
+    ]);
+  });
+
+  it('a staging file of a version without the home column (13 values a row) becomes a part file with a null home', async () => {
+    const first = parquetSink({ dir }); // never closed: the process "crashed" before the upgrade
+    await first.write([event(H0 + 1), event(H0 + 2)], ctx);
+    const staging = join(dir, '.staging');
+    const [name] = await readdir(staging);
+    const path = join(staging, name as string);
+    const legacy = (await readFile(path, 'utf8'))
+      .split('\n')
+      .filter((l) => l.length > 0)
+      .map((l) => JSON.stringify((JSON.parse(l) as unknown[]).slice(0, 13)));
+    expect(legacy.map((l) => (JSON.parse(l) as unknown[]).length)).toEqual([13, 13]);
+    await writeFile(path, legacy.join('\n') + '\n');
+
+    const second = make();
+    await second.close?.();
+    const rows = await archived();
+    expect(rows.map((r) => [r['us'], r['entity_id'], r['home']])).toEqual([
+      [String(H0 + 1), 'sensor.kitchen_temp', null],
+      [String(H0 + 2), 'sensor.kitchen_temp', null],
+    ]);
+    expect(await readdir(staging)).toEqual([]);
+  });
+
   it('recovery deletes a temporary part of a crashed conversion and does not duplicate an already renamed part', async () => {
     const first = parquetSink({ dir });
     await first.write([event(H0 + 1)], ctx);

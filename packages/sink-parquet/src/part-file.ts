@@ -1,7 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ARCHIVE_COLUMNS } from './event-row.js';
+import { ARCHIVE_COLUMNS, ARCHIVE_COLUMNS_BEFORE_HOME } from './event-row.js';
 import type { ParquetCompression } from './compression.js';
 import { exists, readStagedRows, syncDir, type HourKey, type StagedPart } from './staging.js';
 import { createParquetStreamWriter } from './stream-writer.js';
@@ -47,7 +47,7 @@ export async function writePartFile(part: StagedPart, options: PartFileOptions):
   for await (const rows of readStagedRows(part.path, options.rowGroupRows, (n, problem) =>
     options.onBadLine(part, n, problem),
   ))
-    await writer.write(rows);
+    await writer.write(rows.map(completeRow));
   await writer.end();
   if (writer.rowsWritten === 0) {
     await unlink(temp);
@@ -101,4 +101,9 @@ async function entries(dir: string, prefix: string): Promise<string[]> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   }
+}
+
+/** A row staged by a version without the `home` column gets a null `home`; any other row is left as it is. */
+function completeRow(row: unknown[]): unknown[] {
+  return row.length === ARCHIVE_COLUMNS_BEFORE_HOME ? [...row, null] : row;
 }
