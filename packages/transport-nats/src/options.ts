@@ -128,6 +128,15 @@ export const NatsSourceOptionsSchema = NatsConnectionOptionsSchema.extend({
     .max(10_000)
     .default(500)
     .describe('Messages pulled per request and emitted to the pipeline together at most'),
+  maxBuffered: z
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .default(1000)
+    .describe(
+      'Messages received and not yet handed to the pipeline at most (the in-process buffer); when reached, the source stops pulling until the pipeline takes some. Nothing is dropped: what is not pulled stays in the stream',
+    ),
   maxAckPending: z
     .number()
     .int()
