@@ -184,6 +184,15 @@ describe('scale-out: edges → JetStream cluster → writer pool → InfluxDB (c
       timeoutMs: 20_000,
       intervalMs: 250,
     });
+    // /metrics: the package's NATS metrics, once (the app no longer copies them), next to the link gauges.
+    const writerMetrics = await (await fetch(`${writers[0]?.url ?? ''}/metrics`)).text();
+    expect(writerMetrics).toContain('ha_ingestor_nats_connected 1');
+    expect(writerMetrics).toMatch(/^ha_ingestor_nats_source_messages_total\{source="nats",outcome="acked"\} [1-9]/m);
+    expect(writerMetrics).toMatch(/^ha_ingestor_nats_source_stream_lag\{source="nats"\} \d/m);
+    expect(writerMetrics).not.toMatch(/^ha_ingestor_nats_(stream_lag|messages)[ {]/m);
+    const edgeMetrics = await (await fetch(`${edges[0]?.url ?? ''}/metrics`)).text();
+    expect(edgeMetrics).toMatch(/^ha_ingestor_nats_sink_publishes_total\{sink="nats",result="stored"\} [1-9]/m);
+    expect(edgeMetrics).toMatch(/^ha_ingestor_nats_pending_acks \d/m);
   }, 240_000);
 });
 
