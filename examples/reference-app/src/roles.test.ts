@@ -175,6 +175,7 @@ describe('registerNatsMetrics', () => {
         expect((await names(writer)).sort()).toEqual([
           'ha_ingestor_nats_connected',
           'ha_ingestor_nats_pending_acks',
+          'ha_ingestor_nats_source_buffer_full_total',
           'ha_ingestor_nats_source_messages_total',
           'ha_ingestor_nats_source_stream_lag',
         ]);
