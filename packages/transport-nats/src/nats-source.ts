@@ -102,6 +102,8 @@ function createNatsSource(options: ResolvedNatsSourceOptions): {
     let pump: Promise<void> | undefined;
     // Set while the pump waits for the buffer to drain (it pulls nothing meanwhile).
     let resume: (() => void) | undefined;
+    // Set when run ends (abort or a setup error): the pump takes nothing more.
+    let stopping = false;
     const wake = () => {
       const r = resume;
       resume = undefined;
@@ -201,14 +203,14 @@ function createNatsSource(options: ResolvedNatsSourceOptions): {
      */
     const pumpLoop = async (from: ConsumerMessages): Promise<void> => {
       for await (const m of from) {
-        if (ctx.signal.aborted) return; // not acknowledged: redelivered to a running writer
+        if (stopping || ctx.signal.aborted) return; // not acknowledged: redelivered to a running writer
         buffer.push(m);
         schedule();
         if (buffered() >= options.maxBuffered) {
           counts.bufferFull++;
           bufferFullTotal.inc({ source: options.name });
           await new Promise<void>((resolve) => (resume = resolve)); // guard-exempt: resolves a promise
-          if (ctx.signal.aborted) return;
+          if (stopping || ctx.signal.aborted) return;
         }
       }
     };
@@ -243,7 +245,8 @@ function createNatsSource(options: ResolvedNatsSourceOptions): {
       await aborted(ctx.signal);
     } finally {
       clearInterval(lagTimer);
-      wake(); // a pump waiting for room sees the abort and returns
+      stopping = true;
+      wake(); // a pump waiting for room returns
       await messages?.close().catch(() => undefined);
       await pump;
       // Not handed to the pipeline: left unacknowledged, JetStream redelivers them after ack_wait.
