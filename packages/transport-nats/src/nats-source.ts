@@ -72,8 +72,10 @@ function createNatsSource(options: ResolvedNatsSourceOptions): {
   let buffer: JsMsg[] = [];
   let head = 0;
   const buffered = () => buffer.length - head;
-  // Resume pulling once a whole batch fits again (no stop/start per message at the bound).
-  const resumeAt = Math.max(0, options.maxBuffered - options.batchSize);
+  // The bound: never below one batch, so a batch can always fill. Pulling resumes once a whole batch fits
+  // again (no stop/start per message at the bound).
+  const maxBuffered = Math.max(options.maxBuffered, options.batchSize);
+  const resumeAt = maxBuffered - options.batchSize;
 
   const run = async (ctx: SourceContext<HaEvent>): Promise<void> => {
     const guard = createGuard(ctx, stage);
@@ -206,7 +208,7 @@ function createNatsSource(options: ResolvedNatsSourceOptions): {
         if (stopping || ctx.signal.aborted) return; // not acknowledged: redelivered to a running writer
         buffer.push(m);
         schedule();
-        if (buffered() >= options.maxBuffered) {
+        if (buffered() >= maxBuffered) {
           counts.bufferFull++;
           bufferFullTotal.inc({ source: options.name });
           await new Promise<void>((resolve) => (resume = resolve)); // guard-exempt: resolves a promise

@@ -135,7 +135,7 @@ export const NatsSourceOptionsSchema = NatsConnectionOptionsSchema.extend({
     .max(100_000)
     .default(1000)
     .describe(
-      'Messages received and not yet handed to the pipeline at most (the in-process buffer); when reached, the source stops pulling until the pipeline takes some. Nothing is dropped: what is not pulled stays in the stream',
+      'Messages received and not yet handed to the pipeline at most (the in-process buffer; at least `batchSize` is used); when reached, the source stops pulling until a batch fits again. Nothing is dropped: what is not pulled stays in the stream',
     ),
   maxAckPending: z
     .number()
