@@ -9,7 +9,7 @@ import { decodeEvent, encodeEvent } from '@ha-ingestor/nats';
 import { createIngestor } from './app.js';
 import { resolveConfig } from './config.js';
 import { withHome } from './home-source.js';
-import { natsServers, registerNatsMetrics, type NatsLinkReport } from './roles.js';
+import { registerNatsMetrics, type NatsLinkReport } from './roles.js';
 
 // Issue 16: what each role builds (no NATS server needed: the link connects on start).
 describe('roles', () => {
@@ -118,7 +118,7 @@ describe('withHome', () => {
 });
 
 describe('registerNatsMetrics', () => {
-  it('exposes the link on /metrics as ha_ingestor_nats_* read at scrape time', async () => {
+  it('exposes the link state as ha_ingestor_nats_connected/pending_acks read at scrape time, no copy of the package metrics', async () => {
     const registry = new Registry();
     let report: NatsLinkReport = {
       role: 'writer',
@@ -132,29 +132,66 @@ describe('registerNatsMetrics', () => {
     let text = await registry.metrics();
     expect(text).toContain('ha_ingestor_nats_connected 1');
     expect(text).toContain('ha_ingestor_nats_pending_acks 3');
-    expect(text).toContain('ha_ingestor_nats_stream_lag 120');
-    expect(text).toContain('ha_ingestor_nats_messages{outcome="acked"} 10');
-    report = { ...report, connected: false, streamLag: 0 };
+    report = { ...report, connected: false, pendingAcks: 0 };
     text = await registry.metrics();
     expect(text).toContain('ha_ingestor_nats_connected 0');
-    expect(text).toContain('ha_ingestor_nats_stream_lag 0');
+    expect(text).toContain('ha_ingestor_nats_pending_acks 0');
+    // The counters and the lag are the package's (nats_source_messages_total, nats_source_stream_lag).
+    expect((await registry.getMetricsAsJSON()).map((m) => m.name)).toEqual([
+      'ha_ingestor_nats_connected',
+      'ha_ingestor_nats_pending_acks',
+    ]);
   });
-});
 
-describe('natsServers', () => {
-  it('takes user/password or a token out of the URLs (the NATS client reads none from a URL)', () => {
-    expect(natsServers(['nats://n1:4222', 'nats://n2:4222'])).toEqual({
-      servers: ['nats://n1:4222', 'nats://n2:4222'],
-    });
-    expect(natsServers(['nats://ingest:p%40ss@n1:4222', 'nats://ingest:p%40ss@n2:4222'])).toEqual({
-      servers: ['nats://n1:4222', 'nats://n2:4222'],
-      user: 'ingest',
-      pass: 'p@ss',
-    });
-    expect(natsServers(['nats://n1:4222', 'tls://s3cret@n2:4222'])).toEqual({
-      servers: ['nats://n1:4222', 'tls://n2:4222'],
-      token: 's3cret',
-    });
+  it('a running writer and edge have the package metrics on the pipeline registry, once', async () => {
+    const base = {
+      NATS_URL: 'nats://user:s3cret@127.0.0.1:1',
+      DATA_DIR: await mkdtemp(join(tmpdir(), 'ha-ingestor-roles-')),
+    };
+    try {
+      const writer = createIngestor(
+        resolveConfig({}, { ...base, INGESTOR_ROLE: 'writer', FILE_SINK: 'true' }),
+        noopLogger,
+      );
+      const edge = createIngestor(
+        resolveConfig(
+          {},
+          { ...base, INGESTOR_ROLE: 'edge', HOME_ID: 'a', HA_URL: 'ws://127.0.0.1:1/api/websocket', HA_TOKEN: 't' },
+        ),
+        noopLogger,
+      );
+      for (const { pipeline, nats } of [writer, edge])
+        if (nats !== undefined) registerNatsMetrics(pipeline.metrics.registry, nats);
+      await writer.pipeline.start();
+      await edge.pipeline.start();
+      try {
+        const names = async (i: typeof writer) =>
+          (await i.pipeline.metrics.registry.getMetricsAsJSON()).map((m) => m.name).filter((n) => n.includes('nats'));
+        await waitFor(() => names(writer), 'writer metrics', {
+          until: (n) => n.includes('ha_ingestor_nats_source_messages_total'),
+          timeoutMs: 5000,
+          intervalMs: 10,
+        });
+        expect((await names(writer)).sort()).toEqual([
+          'ha_ingestor_nats_connected',
+          'ha_ingestor_nats_pending_acks',
+          'ha_ingestor_nats_source_buffer_full_total',
+          'ha_ingestor_nats_source_messages_total',
+          'ha_ingestor_nats_source_stream_lag',
+        ]);
+        expect((await names(edge)).sort()).toEqual([
+          'ha_ingestor_nats_connected',
+          'ha_ingestor_nats_pending_acks',
+          'ha_ingestor_nats_sink_publishes_total',
+        ]);
+        expect(await writer.pipeline.metrics.registry.metrics()).not.toContain('s3cret');
+      } finally {
+        await writer.pipeline.stop();
+        await edge.pipeline.stop();
+      }
+    } finally {
+      await rm(base.DATA_DIR, { recursive: true, force: true });
+    }
   });
 });
 

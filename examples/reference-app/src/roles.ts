@@ -69,8 +69,10 @@ export function linkReport(
 }
 
 /**
- * Gauges of the NATS link on the pipeline's registry (`ha_ingestor_nats_*`), read from the status when
- * Prometheus scrapes: connected, pending acks, stream lag (writer), and the link's counters by outcome.
+ * Gauges of the NATS link on the pipeline's registry, read from the status when Prometheus scrapes:
+ * `ha_ingestor_nats_connected` and `ha_ingestor_nats_pending_acks`. The counters and the stream lag are the
+ * package's own metrics on the same registry (`ha_ingestor_nats_sink_publishes_total`,
+ * `ha_ingestor_nats_source_messages_total`, `ha_ingestor_nats_source_stream_lag`).
  */
 export function registerNatsMetrics(registry: Registry, report: () => NatsLinkReport): void {
   const registers = [registry];
@@ -90,63 +92,9 @@ export function registerNatsMetrics(registry: Registry, report: () => NatsLinkRe
       this.set(report().pendingAcks);
     },
   });
-  new Gauge({
-    name: 'ha_ingestor_nats_stream_lag',
-    help: 'Writer: stream messages the shared consumer has not delivered yet (the writer pool backlog)',
-    registers,
-    collect() {
-      const lag = report().streamLag;
-      if (lag === null) this.reset();
-      else this.set(lag);
-    },
-  });
-  new Gauge({
-    name: 'ha_ingestor_nats_messages',
-    help: 'NATS link counters since start, by outcome (edge: published, duplicates, failed; writer: acked, naked, redelivered, invalid)',
-    labelNames: ['outcome'],
-    registers,
-    collect() {
-      for (const [outcome, value] of Object.entries(report().counters)) this.set({ outcome }, value);
-    },
-  });
-}
-
-/**
- * NATS_URL entries → the client's servers and credentials. The NATS client reads no credentials from a URL,
- * so `nats://user:password@host` (user/password) and `nats://token@host` (token) are taken out of the URLs
- * (percent-decoded) and passed as options; the first entry with credentials gives them for the whole
- * cluster (NATS authenticates the same way on every node).
- */
-export function natsServers(urls: readonly string[]): {
-  servers: string[];
-  user?: string;
-  pass?: string;
-  token?: string;
-} {
-  let credentials: { user: string; pass: string } | { token: string } | undefined;
-  const servers = urls.map((url) => {
-    const m = /^([a-z]*:?\/\/)([^/]*)@(.*)$/i.exec(url);
-    if (m === null) return url;
-    const [, scheme, userinfo, rest] = m as unknown as [string, string, string, string];
-    const colon = userinfo.indexOf(':');
-    credentials ??=
-      colon === -1
-        ? { token: decode(userinfo) }
-        : { user: decode(userinfo.slice(0, colon)), pass: decode(userinfo.slice(colon + 1)) };
-    return `${scheme}${rest}`;
-  });
-  return { servers, ...credentials };
 }
 
 // --- internal ---
-
-function decode(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text; // not percent-encoded: as written
-  }
-}
 
 function connection(config: AppConfig) {
   const n = config.nats;
@@ -154,7 +102,8 @@ function connection(config: AppConfig) {
   if (urls === undefined || urls.length === 0)
     throw new ConfigError(`INGESTOR_ROLE=${config.role} needs NATS_URL`, [{ path: 'nats.url', message: 'required' }]);
   return {
-    ...natsServers(urls),
+    // Credentials in the URLs (`nats://user:password@host`, `nats://token@host`) are the package's to take out.
+    servers: urls,
     stream: n.stream,
     subjectPrefix: n.subjectPrefix,
     replicas: n.replicas,

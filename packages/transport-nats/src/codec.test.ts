@@ -1,6 +1,6 @@
 import { makeStateChanged } from '@ha-ingestor/core/testing';
 import { describe, expect, it } from 'vitest';
-import { decodeEvent, encodeEvent, FORMAT_VERSION } from './codec.js';
+import { decodeEvent, decodeEventFrom, encodeEvent, FORMAT_VERSION } from './codec.js';
 
 const encoded = (text: string, version = FORMAT_VERSION) => Buffer.concat([Uint8Array.of(version), Buffer.from(text)]);
 
@@ -36,5 +36,23 @@ describe('codec', () => {
     const cyclic: Record<string, unknown> = {};
     cyclic['self'] = cyclic;
     expect(() => encodeEvent(cyclic)).toThrow();
+  });
+  it('decodeEventFrom stamps provenance.source and topic on the decoded event, keeping mode, receivedAt and home', () => {
+    const event = {
+      ...makeStateChanged(),
+      provenance: { source: 'ha', mode: 'backfill' as const, receivedAt: 7, home: 'h' },
+    };
+    const decoded = decodeEventFrom(encodeEvent(event), 'writer-nats', 'ha.events.h.sensor');
+    expect(decoded).toEqual({
+      ok: true,
+      event: {
+        ...event,
+        provenance: { source: 'writer-nats', mode: 'backfill', receivedAt: 7, home: 'h', topic: 'ha.events.h.sensor' },
+      },
+    });
+    expect(decodeEventFrom(new Uint8Array(0), 's', 't')).toMatchObject({
+      ok: false,
+      error: { reason: 'empty_message' },
+    });
   });
 });

@@ -55,6 +55,20 @@ export function decodeEvent(
   return { ok: true, event: parsed.value as HaEvent };
 }
 
+/**
+ * {@link decodeEvent} for a writer: sets `provenance.source` and `provenance.topic` on the freshly parsed event
+ * (it owns that object), so the event needs no further copy. Internal to the package.
+ */
+export function decodeEventFrom(data: Uint8Array, source: string, topic: string): ReturnType<typeof decodeEvent> {
+  const decoded = decodeEvent(data);
+  if (decoded.ok) {
+    const provenance = decoded.event.provenance as { source: string; topic?: string };
+    provenance.source = source;
+    provenance.topic = topic;
+  }
+  return decoded;
+}
+
 // --- internal ---
 
 function fail(reason: DecodeError['reason'], message: string): { ok: false; error: DecodeError } {

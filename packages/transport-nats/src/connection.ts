@@ -11,6 +11,7 @@ import {
   type StreamConfig,
 } from '@nats-io/jetstream';
 import type { ResolvedNatsConnectionOptions } from './options.js';
+import { credentialsOf, parseServers } from './servers.js';
 
 const NANOS_PER_MS = 1_000_000;
 /** JetStream's error code for "stream not found". */
@@ -27,15 +28,16 @@ export interface NatsLink {
   readonly close: () => Promise<void>;
 }
 
-/** The server list as the client wants it (a comma list is split). */
+/** The server list as the client wants it: a comma list is split, credentials are taken out of the URLs. */
 export function serverList(servers: string | readonly string[]): string[] {
-  const list = typeof servers === 'string' ? servers.split(',') : [...servers];
-  return list.map((s) => s.trim()).filter((s) => s.length > 0);
+  return parseServers(servers).servers;
 }
 
 /**
  * Connects (the client then reconnects forever on its own: `maxReconnectAttempts: -1`) and follows its
- * status. A refused login is AUTH_FAILED, anything else SINK_UNAVAILABLE-style CONNECTION_LOST (retryable).
+ * status. Credentials come from the `user`/`pass`/`token` options or, when none is set, from the URLs
+ * (`nats://user:password@host`, `nats://token@host`; see {@link parseServers}). A refused login is
+ * AUTH_FAILED, anything else a retryable SINK_UNAVAILABLE; URLs with different credentials are CONFIG_INVALID.
  */
 export async function openLink(
   options: ResolvedNatsConnectionOptions,
@@ -43,17 +45,17 @@ export async function openLink(
   logger: Logger,
   onStatus?: (connected: boolean, detail: string) => void,
 ): Promise<NatsLink> {
+  // Credentials in a URL are taken out of it (the client reads none there); a conflict is CONFIG_INVALID.
+  const parsed = parseServers(options.servers);
   let nc: NatsConnection;
   try {
     nc = await connect({
-      servers: serverList(options.servers),
+      servers: parsed.servers,
       name,
       timeout: options.connectTimeoutMs,
       reconnectTimeWait: options.reconnectWaitMs,
       maxReconnectAttempts: -1,
-      ...(options.user === undefined ? {} : { user: options.user }),
-      ...(options.pass === undefined ? {} : { pass: options.pass }),
-      ...(options.token === undefined ? {} : { token: options.token }),
+      ...credentialsOf(options, parsed),
     });
   } catch (error) {
     throw connectError(error, name);

@@ -11,7 +11,7 @@ import {
 } from '@ha-ingestor/core';
 import { waitOrAbort } from '@ha-ingestor/core/resilience';
 import { jetstream, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
-import { decodeEvent } from './codec.js';
+import { decodeEventFrom } from './codec.js';
 import { ensureStream, openLink, type NatsLink } from './connection.js';
 import { ensureConsumer } from './consumer.js';
 import { NatsSourceOptionsSchema, type NatsSourceOptions, type ResolvedNatsSourceOptions } from './options.js';
@@ -63,10 +63,19 @@ function createNatsSource(options: ResolvedNatsSourceOptions): {
   status: () => NatsSourceStatus;
 } {
   const stage = `source:${options.name}`;
-  const counts = { acked: 0, naked: 0, redelivered: 0, invalid: 0 };
+  const counts = { acked: 0, naked: 0, redelivered: 0, invalid: 0, bufferFull: 0 };
   let pendingAcks = 0;
   let streamLag: number | undefined;
   let current: NatsLink | undefined;
+  // Messages received and not yet handed to the pipeline: buffer[head…]. Taking a batch moves `head`; the
+  // array is compacted once the taken part is at least half of it (amortised O(1) per message).
+  let buffer: JsMsg[] = [];
+  let head = 0;
+  const buffered = () => buffer.length - head;
+  // The bound: never below one batch, so a batch can always fill. Pulling resumes once a whole batch fits
+  // again (no stop/start per message at the bound).
+  const maxBuffered = Math.max(options.maxBuffered, options.batchSize);
+  const resumeAt = maxBuffered - options.batchSize;
 
   const run = async (ctx: SourceContext<HaEvent>): Promise<void> => {
     const guard = createGuard(ctx, stage);
@@ -80,24 +89,42 @@ function createNatsSource(options: ResolvedNatsSourceOptions): {
       'Messages of the stream the durable consumer has not delivered yet (all writers)',
       ['source'],
     );
+    const bufferFullTotal = ctx.metrics.counter<'source'>(
+      'nats_source_buffer_full_total',
+      'Times the NATS source buffer reached maxBuffered and pulling stopped until the pipeline took some',
+      ['source'],
+    );
     const count = (outcome: string, n = 1) => messagesTotal.inc({ source: options.name, outcome }, n);
     const link = await connectWithRetry(options, stage, ctx);
     if (link === undefined) return; // aborted while connecting
     current = link;
     let messages: ConsumerMessages | undefined;
-    let buffer: JsMsg[] = [];
     let flushing: Promise<void> | undefined;
     let lagTimer: ReturnType<typeof setInterval> | undefined;
+    let pump: Promise<void> | undefined;
+    // Set while the pump waits for the buffer to drain (it pulls nothing meanwhile).
+    let resume: (() => void) | undefined;
+    // Set when run ends (abort or a setup error): the pump takes nothing more.
+    let stopping = false;
+    const wake = () => {
+      const r = resume;
+      resume = undefined;
+      r?.();
+    };
 
-    const deliver = async (batch: readonly JsMsg[]): Promise<void> => {
+    /** Hands buffer[head, head + n) to the pipeline, decoded; acks or naks them when the pipeline settles. */
+    const deliver = async (n: number): Promise<void> => {
       const events: HaEvent[] = [];
       const held: JsMsg[] = [];
-      for (const m of batch) {
+      const end = head + n;
+      for (let i = head; i < end; i++) {
+        const m = buffer[i] as JsMsg;
         if (m.redelivered) {
           counts.redelivered++;
           count('redelivered');
         }
-        const decoded = decodeEvent(m.data);
+        // Provenance is stamped on the freshly decoded event: no copy of it.
+        const decoded = decodeEventFrom(m.data, options.name, m.subject);
         if (!decoded.ok) {
           counts.invalid++;
           count('invalid');
@@ -112,10 +139,19 @@ function createNatsSource(options: ResolvedNatsSourceOptions): {
           m.term();
           continue;
         }
-        const e = decoded.event;
-        events.push({ ...e, provenance: { ...e.provenance, source: options.name, topic: m.subject } } as HaEvent);
+        events.push(decoded.event);
         held.push(m);
       }
+      // Taken: the buffer no longer holds them (compacted once the taken part is half of it).
+      head = end;
+      if (head === buffer.length) {
+        buffer = [];
+        head = 0;
+      } else if (head >= 1024 && head * 2 >= buffer.length) {
+        buffer = buffer.slice(head);
+        head = 0;
+      }
+      if (buffered() <= resumeAt) wake();
       if (events.length === 0) return;
       pendingAcks += held.length;
       let settled = false;
@@ -148,11 +184,7 @@ function createNatsSource(options: ResolvedNatsSourceOptions): {
     const flushLoop = async (): Promise<void> => {
       // One macrotask turn lets the rest of a pull's burst arrive, so batches fill up under load.
       await new Promise((resolve) => setImmediate(resolve)); // guard-exempt: resolves a promise, cannot throw
-      while (buffer.length > 0 && !ctx.signal.aborted) {
-        const batch = buffer.length <= options.batchSize ? buffer : buffer.slice(0, options.batchSize);
-        buffer = buffer.length <= options.batchSize ? [] : buffer.slice(options.batchSize);
-        await deliver(batch);
-      }
+      while (buffered() > 0 && !ctx.signal.aborted) await deliver(Math.min(buffered(), options.batchSize));
     };
     const schedule = () => {
       flushing ??= flushLoop()
@@ -162,8 +194,27 @@ function createNatsSource(options: ResolvedNatsSourceOptions): {
         })
         .finally(() => {
           flushing = undefined;
-          if (buffer.length > 0 && !ctx.signal.aborted) schedule();
+          if (buffered() > 0 && !ctx.signal.aborted) schedule();
         });
+    };
+
+    /**
+     * Takes the consumer's messages into the buffer. The client pulls the next batch only as this loop takes
+     * messages (iterator mode), so waiting here while the buffer is full stops the pulls: at most one pull
+     * (`batchSize`) more arrives, and stays in the client until the loop goes on. Nothing is dropped.
+     */
+    const pumpLoop = async (from: ConsumerMessages): Promise<void> => {
+      for await (const m of from) {
+        if (stopping || ctx.signal.aborted) return; // not acknowledged: redelivered to a running writer
+        buffer.push(m);
+        schedule();
+        if (buffered() >= maxBuffered) {
+          counts.bufferFull++;
+          bufferFullTotal.inc({ source: options.name });
+          await new Promise<void>((resolve) => (resume = resolve)); // guard-exempt: resolves a promise
+          if (stopping || ctx.signal.aborted) return;
+        }
+      }
     };
 
     try {
@@ -175,13 +226,14 @@ function createNatsSource(options: ResolvedNatsSourceOptions): {
         return jetstream(link.nc).consumers.get(options.stream, options.consumer);
       });
       if (consumer === undefined) return; // aborted
-      messages = await consumer.consume({
-        max_messages: options.batchSize,
-        callback: guard('nats message', (m: JsMsg) => {
-          if (ctx.signal.aborted) return; // not acknowledged: redelivered to a running writer
-          buffer.push(m);
-          schedule();
-        }),
+      const consumed = await consumer.consume({ max_messages: options.batchSize });
+      messages = consumed;
+      pump = pumpLoop(consumed).catch((error: unknown) => {
+        // The consumer stopped for good (deleted, connection closed): report; the run ends on stop.
+        if (!ctx.signal.aborted) {
+          guard.report(error);
+          ctx.setStatus({ connected: false, message: `consumer stopped: ${errorMessage(error)}` });
+        }
       });
       const refreshLag = async () => {
         streamLag = (await consumer.info()).num_pending; // info(true) is the cached answer: the lag never moved
@@ -195,8 +247,13 @@ function createNatsSource(options: ResolvedNatsSourceOptions): {
       await aborted(ctx.signal);
     } finally {
       clearInterval(lagTimer);
+      stopping = true;
+      wake(); // a pump waiting for room returns
       await messages?.close().catch(() => undefined);
+      await pump;
+      // Not handed to the pipeline: left unacknowledged, JetStream redelivers them after ack_wait.
       buffer = [];
+      head = 0;
       await flushing;
       ctx.setStatus({ connected: false, message: 'stopped' });
       // Events already in the pipeline are still written during its stop; keep the link open a little so
@@ -210,6 +267,7 @@ function createNatsSource(options: ResolvedNatsSourceOptions): {
     server: current?.server() ?? null,
     pendingAcks,
     streamLag,
+    buffered: buffered(),
     ...counts,
   });
   return { impl: { name: options.name, run }, status };

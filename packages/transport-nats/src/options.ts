@@ -1,4 +1,6 @@
+import { errorMessage } from '@ha-ingestor/core';
 import { z } from 'zod';
+import { parseServers } from './servers.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -14,14 +16,24 @@ const subjectPrefix = z
 
 const servers = z
   .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
-  .describe('NATS server URL(s): `nats://host:4222`, a comma-separated list or an array (the client fails over)');
+  .superRefine((value, ctx) => {
+    // URLs with different credentials: refused when the options are parsed, not at the first connect.
+    try {
+      parseServers(value);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: errorMessage(error) });
+    }
+  })
+  .describe(
+    'NATS server URL(s): `nats://host:4222`, a comma-separated list or an array (the client fails over). Credentials in a URL (`nats://user:password@host:4222`, `nats://token@host:4222`, percent-encoded) are taken out of it and used unless `user`/`pass`/`token` are set; never logged',
+  );
 
 /** Connection and stream settings shared by `natsSink` and `natsSource`. */
 export const NatsConnectionOptionsSchema = z.object({
   servers,
-  user: z.string().optional().describe('User for user/password authentication'),
+  user: z.string().optional().describe('User for user/password authentication (wins over credentials in the URLs)'),
   pass: z.string().optional().describe('Password; never logged'),
-  token: z.string().optional().describe('Token authentication; never logged'),
+  token: z.string().optional().describe('Token authentication (wins over credentials in the URLs); never logged'),
   stream: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected 1–64 letters, digits, `_` or `-`')
@@ -116,6 +128,15 @@ export const NatsSourceOptionsSchema = NatsConnectionOptionsSchema.extend({
     .max(10_000)
     .default(500)
     .describe('Messages pulled per request and emitted to the pipeline together at most'),
+  maxBuffered: z
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .default(1000)
+    .describe(
+      'Messages received and not yet handed to the pipeline at most (the in-process buffer; at least `batchSize` is used); when reached, the source stops pulling until a batch fits again. Nothing is dropped: what is not pulled stays in the stream',
+    ),
   maxAckPending: z
     .number()
     .int()

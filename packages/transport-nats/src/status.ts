@@ -35,4 +35,8 @@ export interface NatsSourceStatus extends NatsLinkStatus {
   readonly redelivered: number;
   /** Messages that could not be decoded: dead-lettered and terminated (never redelivered). */
   readonly invalid: number;
+  /** Messages received and not yet handed to the pipeline (the in-process buffer, at most `maxBuffered`). */
+  readonly buffered: number;
+  /** Times the buffer reached `maxBuffered` and the source stopped pulling until the pipeline took some. */
+  readonly bufferFull: number;
 }

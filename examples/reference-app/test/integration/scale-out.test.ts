@@ -184,6 +184,31 @@ describe('scale-out: edges → JetStream cluster → writer pool → InfluxDB (c
       timeoutMs: 20_000,
       intervalMs: 250,
     });
+    // /metrics: the package's NATS metrics, once (the app no longer copies them), next to the link gauges.
+    // One writer may have pulled the whole backlog: the acked counts are summed over the pool.
+    for (const w of writers) {
+      const text = await (await fetch(`${w.url}/metrics`)).text();
+      expect(text).toContain('ha_ingestor_nats_connected 1');
+      expect(text).toMatch(/^ha_ingestor_nats_source_stream_lag\{source="nats"\} \d/m);
+      expect(text).not.toMatch(/^ha_ingestor_nats_(stream_lag|messages)[ {]/m);
+    }
+    const ackedByPool = async () => {
+      let acked = 0;
+      for (const w of writers) {
+        const text = await (await fetch(`${w.url}/metrics`)).text();
+        const m = /^ha_ingestor_nats_source_messages_total\{source="nats",outcome="acked"\} (\d+)/m.exec(text);
+        acked += Number(m?.[1] ?? 0);
+      }
+      return acked;
+    };
+    await waitFor(ackedByPool, 'acked by the pool', {
+      until: (n) => n >= expected.size,
+      timeoutMs: 10_000,
+      intervalMs: 250,
+    });
+    const edgeMetrics = await (await fetch(`${edges[0]?.url ?? ''}/metrics`)).text();
+    expect(edgeMetrics).toMatch(/^ha_ingestor_nats_sink_publishes_total\{sink="nats",result="stored"\} [1-9]/m);
+    expect(edgeMetrics).toMatch(/^ha_ingestor_nats_pending_acks \d/m);
   }, 240_000);
 });
 

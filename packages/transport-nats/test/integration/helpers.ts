@@ -1,4 +1,9 @@
 // Shared helpers of the NATS integration tests: a unique stream per test on the shared nats-server.
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { makeStateChanged, TEST_EVENT_TIME } from '@ha-ingestor/core/testing';
 import type { StateChangedEvent } from '@ha-ingestor/core';
 import { jetstreamManager, type ConsumerInfo, type StreamInfo } from '@nats-io/jetstream';
@@ -43,4 +48,69 @@ export async function admin(servers: string | string[]): Promise<{
     consumer: (stream, name) => jsm.consumers.info(stream, name),
     close: () => nc.close(),
   };
+}
+
+/** A nats-server of its own that requires a user and password (JetStream on, empty store). */
+export interface AuthNatsServer {
+  /** `nats://127.0.0.1:<port>`, without credentials. */
+  readonly url: string;
+  readonly port: number;
+  readonly close: () => Promise<void>;
+}
+
+/**
+ * Starts a private nats-server (the binary `scripts/services.sh` uses) with `authorization { user, password }`
+ * on a free loopback port; resolves once it logged "Server is ready". A shell watchdog stops it when this
+ * test process is gone, so a killed test run leaves no server behind.
+ */
+export async function startAuthNats(user: string, password: string): Promise<AuthNatsServer> {
+  const dir = await mkdtemp(join(tmpdir(), 'ha-ingestor-nats-auth-'));
+  const port = await freePort();
+  const conf = join(dir, 'nats.conf');
+  await writeFile(
+    conf,
+    [
+      'server_name: auth',
+      `listen: 127.0.0.1:${port}`,
+      `jetstream { store_dir: ${JSON.stringify(join(dir, 'store'))}, max_memory_store: 16MB, max_file_store: 256MB }`,
+      `authorization { user: ${JSON.stringify(user)}, password: ${JSON.stringify(password)} }`,
+      '',
+    ].join('\n'),
+  );
+  const script =
+    'nats-server -c "$0" & s=$!; trap \'kill $s 2>/dev/null; wait $s; exit 0\' TERM INT; ' +
+    'while kill -0 "$1" 2>/dev/null && kill -0 $s 2>/dev/null; do sleep 1 & wait $!; done; kill $s 2>/dev/null; wait $s';
+  const child = spawn('bash', ['-c', script, conf, String(process.pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  let log = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stderr.on('data', (chunk: Buffer) => {
+      log += chunk.toString('utf8');
+      if (log.includes('Server is ready')) resolve();
+    });
+    child.once('error', reject);
+    void exited.then(() => reject(new Error(`nats-server exited before it was ready:\n${log}`)));
+  });
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    port,
+    close: async () => {
+      child.kill('SIGTERM');
+      await exited;
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
 }

@@ -124,6 +124,53 @@ describe('natsSink → JetStream → natsSource (real nats-server)', () => {
     });
   });
 
+  it('stops pulling while its buffer holds maxBuffered messages, takes up again as the pipeline drains: none dropped, each once', async () => {
+    const target = newTarget(requireService('nats').url);
+    const sink = sinkFor(target);
+    for (let i = 0; i < 3; i++) await sink.write(events(100, i * 100), createTestContext());
+
+    let open: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const handledKeys: string[] = [];
+    const base = createTestSourceContext<HaEvent>({ ack: 'none' });
+    const ctx: TestSourceContext<HaEvent> = {
+      ...base,
+      // A pipeline that takes nothing until the gate opens (a slow database).
+      emitBatch: async (batch, ack?: Ack) => {
+        await gate;
+        await base.emitBatch(batch);
+        handledKeys.push(...batch.map((e) => e.key));
+        ack?.onHandled();
+      },
+    };
+    const source = natsSource({ ...target, batchSize: 10, maxBuffered: 20 });
+    void runSource(source, ctx);
+    cleanups.push(async () => open()); // runs before the source's stop, which waits for the batch in emitBatch
+    // One batch waits in emitBatch, the buffer fills to its bound and the source stops pulling.
+    await vi.waitFor(() => expect(source.status()).toMatchObject({ buffered: 20, bufferFull: 1 }), {
+      timeout: 10_000,
+      interval: 10,
+    });
+    expect(source.status().pendingAcks).toBeGreaterThan(0);
+    expect(source.status().pendingAcks).toBeLessThanOrEqual(10);
+    const a = await admin(target.servers);
+    cleanups.push(a.close);
+    const held = await a.consumer(target.stream, 'writer');
+    // Delivered at most: the batch in emitBatch (10) + the buffer (20) + one pull the client took (10); far below
+    // max_ack_pending (10,000): the rest waits in the stream.
+    expect(held.num_ack_pending).toBeLessThanOrEqual(40);
+    expect(held.num_pending).toBeGreaterThanOrEqual(260);
+    expect(await ctx.metrics.registry.metrics()).toContain(
+      'ha_ingestor_nats_source_buffer_full_total{source="nats"} 1',
+    );
+
+    open();
+    await vi.waitFor(() => expect(handledKeys).toHaveLength(300), { timeout: 10_000, interval: 20 });
+    expect(new Set(handledKeys).size).toBe(300);
+    expect(source.status()).toMatchObject({ acked: 300, buffered: 0, pendingAcks: 0, redelivered: 0 });
+    expect(source.status().bufferFull).toBeGreaterThanOrEqual(1);
+  });
+
   it('two writers on one durable share the work: each message goes to one of them', async () => {
     const target = newTarget(requireService('nats').url);
     const first = createTestSourceContext<HaEvent>();
