@@ -10,8 +10,9 @@ import { Session } from 'node:inspector';
 import { createRegistryStore, millisToMicros, pipeline } from '@ha-ingestor/core';
 import type { HaEvent, Sink, Source } from '@ha-ingestor/core';
 import { registryEnricher, timeContext } from '@ha-ingestor/enrichers';
+import { influxSink } from '@ha-ingestor/sink-influx';
 import type { MappableEvent } from '@ha-ingestor/sink-influx';
-import { classifyMessage, normaliseEvent, splitFrame } from '@ha-ingestor/source-ws';
+import { classifyMessage, haWebSocketSource, normaliseEvent, splitFrame } from '@ha-ingestor/source-ws';
 import { buildCorpus } from './corpus.js';
 import { nullLineProtocolSink } from './processing.js';
 
@@ -59,13 +60,26 @@ function pacedSource(): Source<HaEvent> {
 
 const dropSink: Sink<MappableEvent> = { kind: 'sink', name: 'drop', write: () => Promise.resolve() };
 const store = createRegistryStore(corpus.registry);
-let p = pipeline(pacedSource());
+// --ws=<url>,<token>: the real WebSocket source against a simulator in another process (it paces, not us).
+const ws = process.argv.find((a) => a.startsWith('--ws='))?.slice('--ws='.length);
+const [wsUrl = '', wsToken = ''] = ws?.split(',') ?? [];
+let p = pipeline(
+  ws === undefined
+    ? pacedSource()
+    : haWebSocketSource({ url: wsUrl, token: wsToken, backfill: { enabled: false } }, { registry: store }),
+);
 if (flag('drop-all')) p = p.filter(() => false);
 if (!flag('no-dedupe')) p = p.dedupe();
 if (!flag('no-enrich')) p = p.use(registryEnricher({}, { registry: store })).use(timeContext({}, { registry: store }));
-const built = p
-  .to(sinkKind === 'drop' ? dropSink : nullLineProtocolSink(), { batch: { maxSize: 1000, maxWaitMs: 1000 } })
-  .build();
+// --influx=<url>: the real influxSink (v2, gzip unless --no-gzip) against a discard endpoint in another process.
+const influxUrl = process.argv.find((a) => a.startsWith('--influx='))?.slice('--influx='.length);
+const sink =
+  influxUrl !== undefined
+    ? influxSink({ url: influxUrl, apiVersion: '2', bucket: 'b', org: 'o', token: 't', gzip: !flag('no-gzip') })
+    : sinkKind === 'drop'
+      ? dropSink
+      : nullLineProtocolSink();
+const built = p.to(sink, { batch: { maxSize: 1000, maxWaitMs: 1000 } }).build();
 const cpu0 = process.cpuUsage();
 // --sampling=<file>: a sampling heap profile from 2 s in to the end that keeps what a major GC collected (i.e.
 // what was promoted), allocation stacks included.
@@ -78,7 +92,8 @@ if (samplingFile !== undefined) {
   }, 2000).unref();
 }
 await built.start();
-await built.idle();
+if (ws === undefined) await built.idle();
+else await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
 if (samplingFile !== undefined)
   await new Promise<void>((resolve) =>
     session.post('HeapProfiler.stopSampling', (error, result) => {
