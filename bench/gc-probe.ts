@@ -91,6 +91,15 @@ if (samplingFile !== undefined) {
     session.post('HeapProfiler.startSampling', { samplingInterval: 1024, includeObjectsCollectedByMajorGC: true });
   }, 2000).unref();
 }
+// --bench-like: what the bench child adds around the pipeline (a `written` listener collecting latencies, stats
+// polled every 20 ms).
+const latencies: number[] = [];
+if (flag('bench-like')) {
+  built.events.on('written', (_sink, events) => {
+    for (const e of events as readonly { time_fired: number }[]) latencies.push(Date.now() - e.time_fired / 1000);
+  });
+  setInterval(() => built.stats(), 20).unref();
+}
 await built.start();
 if (ws === undefined) await built.idle();
 else await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
