@@ -66,7 +66,10 @@ const [wsUrl = '', wsToken = ''] = ws?.split(',') ?? [];
 let p = pipeline(
   ws === undefined
     ? pacedSource()
-    : haWebSocketSource({ url: wsUrl, token: wsToken, backfill: { enabled: false } }, { registry: store }),
+    : haWebSocketSource(
+        { url: wsUrl, token: wsToken, backfill: { enabled: false }, compression: !flag('no-compression') },
+        { registry: store },
+      ),
 );
 if (flag('drop-all')) p = p.filter(() => false);
 if (!flag('no-dedupe')) p = p.dedupe();

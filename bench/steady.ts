@@ -1,6 +1,6 @@
 /**
  * Scenario 4 alone (issue 14, event-loop delay): `tsx --conditions=source bench/steady.ts [--seconds=N]
- * [--rate=N] [--variant='label:SETTING=value,…:--node-flag …[:child.mjs]']…` runs our ingestor child at a steady rate against the
+ * [--rate=N] [--warmup=events] [--variant='label:SETTING=value,…:--node-flag …[:child.mjs]']…` runs our ingestor child at a steady rate against the
  * simulator and the discard endpoint, variants alternating (`--rounds=N` rounds), and prints per run: achieved
  * rate, CPU per event, event-loop delay p99/max, latency p99 and the GC pauses. Settings are those of
  * `IngestorSettings` (numbers and booleans); env for the child (e.g. `HA_INGESTOR_…`) is inherited.
@@ -22,6 +22,7 @@ const arg = (name: string, fallback: number): number => {
 const seconds = arg('seconds', 20);
 const rate = arg('rate', 2000);
 const rounds = arg('rounds', 1);
+const warmup = arg('warmup', 3000);
 const variants: {
   label: string;
   settings: Partial<IngestorSettings>;
@@ -69,7 +70,7 @@ try {
         { ...DEFAULT_SETTINGS, ...v.settings },
         { kind: 'steady', ratePerSecond: rate, seconds },
         60_000 + seconds * 1000,
-        3000,
+        warmup,
       );
       const gc = Object.entries(r.gcPauses ?? {})
         .map(([k, g]) => `${k} ${g.count}× Σ${g.totalMs.toFixed(0)} max ${g.maxMs.toFixed(1)} >5ms ${g.over5ms}`)
