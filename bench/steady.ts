@@ -1,9 +1,11 @@
 /**
  * Scenario 4 alone (issue 14, event-loop delay): `tsx --conditions=source bench/steady.ts [--seconds=N]
- * [--rate=N] [--variant='label:SETTING=value,…:--node-flag …']…` runs our ingestor child at a steady rate against the
+ * [--rate=N] [--warmup=events] [--variant='label:SETTING=value,…:--node-flag …[:child.mjs]']…` runs our ingestor child at a steady rate against the
  * simulator and the discard endpoint, variants alternating (`--rounds=N` rounds), and prints per run: achieved
  * rate, CPU per event, event-loop delay p99/max, latency p99 and the GC pauses. Settings are those of
  * `IngestorSettings` (numbers and booleans); env for the child (e.g. `HA_INGESTOR_…`) is inherited.
+ * A variant's fourth part runs another ingestor-child bundle (e.g. one built from another commit: copy
+ * `.tmp/bench-ingestor-child.mjs` away after a run there), for before/after ratios in one run.
  * With `BENCH_CPU_PROF=<dir>` each child writes a V8 CPU profile (see `bench/long-tasks.ts`).
  */
 import { createHaSimulator } from '@ha-ingestor/ha-simulator';
@@ -20,10 +22,16 @@ const arg = (name: string, fallback: number): number => {
 const seconds = arg('seconds', 20);
 const rate = arg('rate', 2000);
 const rounds = arg('rounds', 1);
-const variants: { label: string; settings: Partial<IngestorSettings>; nodeArgs: string[] }[] = process.argv
+const warmup = arg('warmup', 3000);
+const variants: {
+  label: string;
+  settings: Partial<IngestorSettings>;
+  nodeArgs: string[];
+  childPath: string | undefined;
+}[] = process.argv
   .filter((a) => a.startsWith('--variant='))
   .map((a) => {
-    const [label = '', rest = '', flags = ''] = a.slice('--variant='.length).split(':');
+    const [label = '', rest = '', flags = '', childPath] = a.slice('--variant='.length).split(':');
     const settings: Record<string, number | boolean> = {};
     for (const pair of rest.split(',').filter((p) => p !== '')) {
       const [k = '', v = ''] = pair.split('=');
@@ -33,9 +41,10 @@ const variants: { label: string; settings: Partial<IngestorSettings>; nodeArgs: 
       label,
       settings: settings as Partial<IngestorSettings>,
       nodeArgs: flags.split(' ').filter((f) => f !== ''),
+      childPath: childPath === '' ? undefined : childPath,
     };
   });
-if (variants.length === 0) variants.push({ label: 'default', settings: {}, nodeArgs: [] });
+if (variants.length === 0) variants.push({ label: 'default', settings: {}, nodeArgs: [], childPath: undefined });
 
 const bundles = await bundleChildren({
   'ingestor-child': new URL('./e2e/ingestor-child.ts', import.meta.url).pathname,
@@ -50,14 +59,18 @@ try {
   for (let round = 0; round < rounds; round++) {
     for (const v of variants) {
       const r = await runIngestor(
-        { ...child, execArgv: [...child.execArgv, ...v.nodeArgs] },
+        {
+          ...child,
+          ...(v.childPath === undefined ? {} : { path: v.childPath }),
+          execArgv: [...child.execArgv, ...v.nodeArgs],
+        },
         sim,
         discard.url,
         'ours',
         { ...DEFAULT_SETTINGS, ...v.settings },
         { kind: 'steady', ratePerSecond: rate, seconds },
         60_000 + seconds * 1000,
-        3000,
+        warmup,
       );
       const gc = Object.entries(r.gcPauses ?? {})
         .map(([k, g]) => `${k} ${g.count}× Σ${g.totalMs.toFixed(0)} max ${g.maxMs.toFixed(1)} >5ms ${g.over5ms}`)

@@ -95,9 +95,21 @@ async function main(): Promise<void> {
             includeObjectsCollectedByMajorGC: true,
           });
         }
-        // BENCH_HEAP_SNAPSHOT=<ms>: one heap snapshot that long into the measured window (in the working directory).
-        if (process.env['BENCH_HEAP_SNAPSHOT'] !== undefined)
-          setTimeout(() => writeHeapSnapshot(), Number(process.env['BENCH_HEAP_SNAPSHOT'])).unref();
+        // BENCH_HEAP_SNAPSHOT=<ms>[,<ms>…]: heap snapshots (in the working directory), the first that long into the
+        // measured window, each next one that long after the previous one was written. Objects of a later snapshot
+        // with node ids above every id of an earlier one were allocated between them and are still alive.
+        if (process.env['BENCH_HEAP_SNAPSHOT'] !== undefined) {
+          const delays = process.env['BENCH_HEAP_SNAPSHOT'].split(',').map(Number);
+          const next = (i: number): void => {
+            const delay = delays[i];
+            if (delay === undefined) return;
+            setTimeout(() => {
+              writeHeapSnapshot();
+              next(i + 1);
+            }, delay).unref();
+          };
+          next(0);
+        }
         rssMax = process.memoryUsage.rss();
         cpu0 = process.cpuUsage();
         t0 = process.hrtime.bigint();

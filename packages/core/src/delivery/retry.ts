@@ -92,6 +92,11 @@ export async function withRetry<T>(fn: (attempt: number) => Promise<T>, options:
         factor: 1,
         randomize: false,
         ...(signal === undefined ? {} : { signal }),
+        // Issue 14: given here so that p-retry's `options.shouldRetry ??= () => true` does not run. That default
+        // adds a property holding a closure created per call to p-retry's copy of the options; V8 then kept the
+        // write's closures (and with them the batch, its points and lines) alive across young-generation GCs:
+        // every batch was promoted to the old generation. `gc-retention.test.ts` checks it.
+        shouldRetry: retryEveryAttempt,
         onFailedAttempt: (error) => {
           if (error.retriesLeft <= 0 || !(error instanceof AttemptFailure)) return;
           const delayMs = backoffDelay(error.attemptNumber - 1, options, random, error.sdkError.retryAfterMs);
@@ -117,6 +122,9 @@ export function isNetworkError(error: unknown): boolean {
 }
 
 // --- internal ---
+
+/** p-retry's `shouldRetry`: the decision is taken in the attempt (an AbortError stops), so always yes. */
+const retryEveryAttempt = (): boolean => true;
 
 const NETWORK_CODES = new Set([
   'ECONNRESET',

@@ -100,14 +100,14 @@ export function createProcessingLoop(env: ProcessingLoopEnv): ProcessingLoop {
           await intake.waitForItems();
           continue;
         }
-        batch.events.length = 0;
-        batch.groups.length = 0;
         processing = intake.take(env.stageBatchSize, batch.events, batch.groups);
         intakeDepth.set(intake.length());
         env.onTake();
         if (gaveUp) failTaken(batch);
         else await runStages(batch);
         processing = 0;
+        emptySlots(batch.events);
+        emptySlots(batch.groups);
       }
     },
     whenIdle: () => (intake.length() === 0 && processing === 0 ? IDLE : idle.wait()),
@@ -121,3 +121,14 @@ export function createProcessingLoop(env: ProcessingLoopEnv): ProcessingLoop {
 // --- internal ---
 
 const IDLE: Promise<boolean> = Promise.resolve(true);
+
+/**
+ * Empties a long-lived array, overwriting its slots first (issue 14). `length = 0` alone drops the backing
+ * store as it is; when that store has become old (a batch slowed by backpressure outlived two scavenges), the
+ * young-generation GC keeps treating its slots as roots until the next full GC, so everything they pointed to
+ * was promoted. The batch is also not kept while the loop waits for the next one.
+ */
+function emptySlots(array: unknown[]): void {
+  array.fill(undefined);
+  array.length = 0;
+}

@@ -62,6 +62,34 @@ describe('createInboundBuffer', () => {
     expect(buf.take(5).map((b) => b.event.time_fired)).toEqual([2_000]);
   });
 
+  it('drops taken events at once while others are still queued (issue 14: promoted in every scavenge)', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const buf = createInboundBuffer({
+      maxEvents: 10_000,
+      maxSpillEvents: 0,
+      tracker: createCheckpointTracker(0),
+      onOverflow: vi.fn(),
+    });
+    const refs: WeakRef<HaEvent>[] = [];
+    const pushTracked = (n: number): void => {
+      const e = ev(n);
+      refs.push(new WeakRef(e));
+      buf.push(e);
+    };
+    // A buffer that is never empty and never far ahead: no reset, no compaction (fewer than 256 taken).
+    for (let i = 0; i < 10; i++) pushTracked(i);
+    expect(buf.take(5)).toHaveLength(5);
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+    // Before: the five taken stayed referenced from the array (and, once its store was old, were promoted).
+    expect(refs.map((r) => r.deref() !== undefined)).toEqual([
+      ...Array<boolean>(5).fill(false),
+      ...Array<boolean>(5).fill(true),
+    ]);
+    expect(buf.take(10).map((b) => b.event.time_fired)).toEqual([1005, 1006, 1007, 1008, 1009]);
+  });
+
   it('without a spill dir drops beyond maxEvents and reports the overflow', () => {
     const onOverflow = vi.fn();
     const depth = vi.fn();
