@@ -1,17 +1,19 @@
 import { defineSink, ErrorCode, isSdkError, noopLogger, SdkError, errorMessage } from '@ha-ingestor/core';
-import { serializePoint } from '@ha-ingestor/core/line-protocol';
+import { intField, serializePoint } from '@ha-ingestor/core/line-protocol';
 import { estimateSize } from '@ha-ingestor/core/resilience';
 import type { Logger, RejectedEvent, Sink, SinkImpl, SinkWriteResult, StageContext } from '@ha-ingestor/core';
-import type { Point } from '@ha-ingestor/core/line-protocol';
+import type { FieldValue, Point } from '@ha-ingestor/core/line-protocol';
 import type { LineRejection, SentLine } from './attribute.js';
 import { createFieldTypeRegistry } from './field-types.js';
+import type { FieldTypeRegistry, InfluxFieldType } from './field-types.js';
 import { writeIsolated } from './isolate.js';
 import { InfluxSinkOptionsSchema } from './options.js';
 import type { InfluxSinkOptions, ResolvedInfluxSinkOptions } from './options.js';
 import { classifyResponse } from './responses.js';
 import { MAX_CACHED_ENTITIES } from './schema/ha.js';
-import { createSchemaMapperWith, MAPPING_INVALID } from './schema/mapper.js';
-import type { PointsBatch } from './schema/mapper.js';
+import { createLineFields } from './schema/ha-line.js';
+import type { LineFields } from './schema/ha-line.js';
+import { createSchemaCodec, MAPPING_INVALID } from './schema/mapper.js';
 import type { MappableEvent } from './schema/types.js';
 import { createV1Writer } from './write-v1.js';
 import { createV2Writer } from './write-v2.js';
@@ -70,12 +72,27 @@ function createInfluxSink<E extends MappableEvent>(
   hooks: InfluxSinkHooks<E>,
 ): SinkImpl<E> {
   const stage = `sink:${options.name}`;
-  // Per-entity records evicted to stay within their bound (below); counted in a metric per write.
-  let evicted = 0;
-  const mapper =
+  const serializeOptions = {
+    stringNewlines:
+      options.stringNewlines === 'auto' ? (options.apiVersion === '1' ? 'literal' : 'escape') : options.stringNewlines,
+  } as const;
+  // Per-entity records evicted to stay within their bound (below); counted in a metric per write: those of the
+  // schema's records when the write maps its batch, those of the line sizes at the next write.
+  let evictedRecords = 0;
+  let evictedSizes = 0;
+  // Issue 14: without a user mapping, the built-in schema writes an event straight to its line (`toLine`, the
+  // `ha` schema); what it leaves (other schemas and events, rare shapes, refusals) takes the point path.
+  const codec =
     hooks.toPoints === undefined
-      ? createSchemaMapperWith(options.schema, { onEvict: () => evicted++ })
-      : customMapper(hooks.toPoints);
+      ? createSchemaCodec(
+          options.schema,
+          { onEvict: () => evictedRecords++ },
+          { precision: options.precision, serializeOptions },
+        )
+      : undefined;
+  const pointsOf: (event: E) => Point[] = codec?.mapper ?? (hooks.toPoints as (event: E) => Point[]);
+  const toLine = codec?.toLine;
+  const lineFields = createLineFields();
   const types = createFieldTypeRegistry();
   // Issue 14: the batcher's byte trigger asks every event's size. The length of the entity's last line is
   // known here (and close: entities write lines of similar length), so that is the size; an entity not
@@ -93,14 +110,10 @@ function createInfluxSink<E extends MappableEvent>(
     if (lineSizes.size >= MAX_CACHED_ENTITIES && !lineSizes.has(id)) {
       const oldest = lineSizes.keys().next();
       if (oldest.done !== true) lineSizes.delete(oldest.value);
-      evicted++;
+      evictedSizes++;
     }
     lineSizes.set(id, bytes);
   };
-  const serializeOptions = {
-    stringNewlines:
-      options.stringNewlines === 'auto' ? (options.apiVersion === '1' ? 'literal' : 'escape') : options.stringNewlines,
-  } as const;
   let logger: Logger = noopLogger;
   // The pipeline's report once a write or open gave us a context; the logger before that.
   let report: (error: SdkError) => void = (error) =>
@@ -242,8 +255,78 @@ function createInfluxSink<E extends MappableEvent>(
     const reject = (index: number, reason: string, message: string) => {
       if (!rejected.has(index)) rejected.set(index, { index, reason, message });
     };
-    const { points, owners, rejected: unmapped } = mapper.toPointsBatch(batch);
-    for (const r of unmapped) reject(r.index, r.reason, r.message);
+    const sizeEvictions = evictedSizes;
+    evictedSizes = 0;
+
+    // Per event: its line (toLine), else its points, checked for field types (as the server would judge them,
+    // first write wins) and serialised.
+    const sent: SentLine[] = [];
+    const sentOwner: number[] = [];
+    const learnt: (readonly (readonly [string, string])[])[] = [];
+    let coerced = 0;
+    const writePoint = (point: Point, owner: number): void => {
+      const checked = types.coerce(point, options.typeConflict);
+      if (checked.action === 'dead-letter') {
+        const c = checked.conflicts[0];
+        const what = c
+          ? `field "${c.field}" of measurement "${checked.point.measurement}" is ${c.actual} here but ${c.expected} in the database`
+          : 'field type conflict';
+        reject(owner, 'type_conflict', `${what} (typeConflict: dead-letter)`);
+        return;
+      }
+      if (checked.action === 'coerced') coerced++;
+      const p = checked.point;
+      let text: string;
+      try {
+        text = serializePoint(p, options.precision, serializeOptions);
+      } catch (error) {
+        const reason =
+          isSdkError(error) && typeof error.data?.['reason'] === 'string' ? error.data['reason'] : 'invalid_point';
+        reject(owner, reason, errorMessage(error));
+        return;
+      }
+      const fresh: [string, string][] = [];
+      for (const field in p.fields)
+        if (types.get(p.measurement, field) === undefined) fresh.push([p.measurement, field]);
+      types.learn(p);
+      noteSize(batch[owner], text.length + 1);
+      sent.push({ text, point: p });
+      sentOwner.push(owner);
+      learnt.push(fresh);
+    };
+    /** A line of `toLine`: sent unless a field's type conflicts (the point path then coerces or refuses). */
+    const writeLine = (text: string, owner: number, event: E): boolean => {
+      const fresh = freshFields(types, lineFields);
+      if (fresh === undefined) return false;
+      if (fresh.length > 0) types.learn(samplePoint(lineFields));
+      noteSize(event, text.length + 1);
+      sent.push(new WrittenLine(text, event, pointsOf));
+      sentOwner.push(owner);
+      learnt.push(fresh);
+      return true;
+    };
+
+    for (let i = 0; i < batch.length; i++) {
+      const event = batch[i] as E;
+      if (toLine !== undefined) {
+        const line = toLine(event, lineFields);
+        if (line === undefined || (line !== null && writeLine(line, i, event))) continue;
+      }
+      let points: Point[];
+      try {
+        points = pointsOf(event);
+      } catch (error) {
+        // One malformed event must not cost the batch: report it with its reason, carry on.
+        const reason =
+          isSdkError(error) && typeof error.data?.['reason'] === 'string' ? error.data['reason'] : MAPPING_INVALID;
+        reject(i, reason, errorMessage(error));
+        continue;
+      }
+      // An event with a refused point: none of its later points are queued (nor, below, its earlier ones).
+      for (const point of points) if (!rejected.has(i)) writePoint(point, i);
+    }
+    const evicted = evictedRecords + sizeEvictions;
+    evictedRecords = 0;
     if (evicted > 0) {
       ctx.metrics
         .counter(
@@ -252,45 +335,6 @@ function createInfluxSink<E extends MappableEvent>(
           ['sink'],
         )
         .inc({ sink: options.name }, evicted);
-      evicted = 0;
-    }
-
-    // Pre-send: field types (as the server would judge them, first write wins) and serialisation.
-    const sent: SentLine[] = [];
-    const sentOwner: number[] = [];
-    const learnt: [string, string][][] = [];
-    let coerced = 0;
-    for (let i = 0; i < points.length; i++) {
-      const owner = owners[i] as number;
-      if (rejected.has(owner)) continue;
-      const checked = types.coerce(points[i] as Point, options.typeConflict);
-      if (checked.action === 'dead-letter') {
-        const c = checked.conflicts[0];
-        const what = c
-          ? `field "${c.field}" of measurement "${checked.point.measurement}" is ${c.actual} here but ${c.expected} in the database`
-          : 'field type conflict';
-        reject(owner, 'type_conflict', `${what} (typeConflict: dead-letter)`);
-        continue;
-      }
-      if (checked.action === 'coerced') coerced++;
-      const point = checked.point;
-      let text: string;
-      try {
-        text = serializePoint(point, options.precision, serializeOptions);
-      } catch (error) {
-        const reason =
-          isSdkError(error) && typeof error.data?.['reason'] === 'string' ? error.data['reason'] : 'invalid_point';
-        reject(owner, reason, errorMessage(error));
-        continue;
-      }
-      const fresh: [string, string][] = [];
-      for (const field in point.fields)
-        if (types.get(point.measurement, field) === undefined) fresh.push([point.measurement, field]);
-      types.learn(point);
-      noteSize(batch[owner], text.length + 1);
-      sent.push({ text, point });
-      sentOwner.push(owner);
-      learnt.push(fresh);
     }
     countCoerced(ctx, coerced);
 
@@ -348,30 +392,55 @@ function createInfluxSink<E extends MappableEvent>(
   };
 }
 
-/** Wraps a user mapping in the schema mapper's batch shape. */
-function customMapper<E>(toPoints: (event: E) => Point[]): {
-  readonly toPointsBatch: (events: readonly E[]) => PointsBatch;
-} {
-  return {
-    toPointsBatch: (events) => {
-      const points: Point[] = [];
-      const owners: number[] = [];
-      const rejected: { index: number; reason: string; message: string }[] = [];
-      events.forEach((event, index) => {
-        try {
-          for (const p of toPoints(event)) {
-            points.push(p);
-            owners.push(index);
-          }
-        } catch (error) {
-          const reason =
-            isSdkError(error) && typeof error.data?.['reason'] === 'string' ? error.data['reason'] : MAPPING_INVALID;
-          rejected.push({ index, reason, message: errorMessage(error) });
-        }
-      });
-      return { points, owners, rejected };
-    },
-  };
+/**
+ * A line the schema's line writer wrote. Its point is needed only after the server refused the line
+ * (conflict attribution, coercion): it is mapped again then, from the event, by the point path.
+ */
+class WrittenLine<E> implements SentLine {
+  private mapped: Point | undefined;
+  constructor(
+    readonly text: string,
+    private readonly event: E,
+    private readonly pointsOf: (event: E) => Point[],
+  ) {}
+
+  get point(): Point {
+    this.mapped ??= this.pointsOf(this.event)[0] as Point;
+    return this.mapped;
+  }
+}
+
+/**
+ * The fields of a written line whose type the registry does not know yet (as `[measurement, field]`), or
+ * undefined when one of them conflicts with the registered type.
+ */
+function freshFields(types: FieldTypeRegistry, fields: LineFields): readonly (readonly [string, string])[] | undefined {
+  let fresh: [string, string][] | undefined;
+  const m = fields.measurement;
+  for (let f = 0; f < fields.count; f++) {
+    const key = fields.keys[f] as string;
+    const known = types.get(m, key);
+    if (known === undefined) (fresh ??= []).push([m, key]);
+    else if (known !== fields.types[f]) return undefined;
+  }
+  return fresh ?? NO_FRESH;
+}
+
+const NO_FRESH: readonly (readonly [string, string])[] = [];
+const NO_TAGS: Readonly<Record<string, string>> = Object.freeze({});
+const TYPE_SAMPLE: Readonly<Record<InfluxFieldType, FieldValue>> = {
+  float: 0,
+  string: '',
+  boolean: false,
+  integer: intField(0),
+};
+
+/** A point with the line's fields, each holding a value of its type: what the registry learns from. */
+function samplePoint(fields: LineFields): Point {
+  const sample: Record<string, FieldValue> = Object.create(null) as Record<string, FieldValue>;
+  for (let f = 0; f < fields.count; f++)
+    sample[fields.keys[f] as string] = TYPE_SAMPLE[fields.types[f] as InfluxFieldType];
+  return { measurement: fields.measurement, tags: NO_TAGS, fields: sample, time: 0 };
 }
 
 /** An InfluxQL identifier in double quotes. */
