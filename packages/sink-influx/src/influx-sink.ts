@@ -339,13 +339,18 @@ function createInfluxSink<E extends MappableEvent>(
     countCoerced(ctx, coerced);
 
     // An event refused after some of its points were queued: send none of them.
-    const keep = sent.map((_, i) => !rejected.has(sentOwner[i] as number));
-    learnt.forEach((fresh, i) => {
-      if (!keep[i]) for (const [m, f] of fresh) types.forget(m, f);
-    });
-    const lines = sent.filter((_, i) => keep[i]);
-    const lineOwner = sentOwner.filter((_, i) => keep[i]);
-    const lineLearnt = learnt.filter((_, i) => keep[i]);
+    let lines = sent;
+    let lineOwner = sentOwner;
+    let lineLearnt = learnt;
+    if (rejected.size > 0) {
+      const keep = sent.map((_, i) => !rejected.has(sentOwner[i] as number));
+      learnt.forEach((fresh, i) => {
+        if (!keep[i]) for (const [m, f] of fresh) types.forget(m, f);
+      });
+      lines = sent.filter((_, i) => keep[i]);
+      lineOwner = sentOwner.filter((_, i) => keep[i]);
+      lineLearnt = learnt.filter((_, i) => keep[i]);
+    }
 
     const reported = new Set<string>();
     let refused = await sendLines(lines, ctx, reported);

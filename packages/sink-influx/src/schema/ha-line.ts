@@ -73,6 +73,29 @@ export function createHaLineWriter(
     return true;
   };
 
+  /** Appends a field whose key was escaped already (`undefined`: the serialiser refuses it). */
+  const addNamed = (key: string, escaped: string | undefined, text: string, type: InfluxFieldType): boolean => {
+    if (escaped === undefined) return false;
+    out.push(sep, escaped, '=', text);
+    sep = ',';
+    current.keys[current.count] = key;
+    current.types[current.count] = type;
+    current.count++;
+    return true;
+  };
+  // The field names of an attribute key, escaped: attribute keys repeat endlessly, so no concatenation or
+  // escaping per event. A memo keyed by outside data: bounded, cleared when full (it only saves work).
+  const names = new Map<string, FieldNames | null>();
+  const fieldNamesOf = (key: string): FieldNames | undefined => {
+    let entry = names.get(key);
+    if (entry === undefined) {
+      entry = mayCollide(key) ? null : fieldNames(key, serializeOptions);
+      if (names.size >= MAX_NAMES) names.clear();
+      names.set(key, entry);
+    }
+    return entry ?? undefined;
+  };
+
   return (view, fields) => {
     const stateText = view.state;
     const unavailable = view.numeric === undefined && SKIPPED_STATES.has(stateText);
@@ -121,18 +144,19 @@ export function createHaLineWriter(
       if (originalKey === 'unit_of_measurement' && !includeUom) continue;
       if (originalKey === 'device_class' && !includeDc) continue;
       if (globalIgnore.has(originalKey) || (entityIgnore !== undefined && entityIgnore.includes(originalKey))) continue;
-      if (mayCollide(originalKey)) return null;
-      const numKey = originalKey === 'time' ? 'time_' : originalKey;
+      const names = fieldNamesOf(originalKey);
+      if (names === undefined) return null;
       const asFloat = pyFloat(value);
       if (asFloat !== undefined) {
-        if (asFloat - asFloat === 0 && !add(numKey, String(asFloat), 'float')) return null;
+        if (asFloat - asFloat === 0 && !addNamed(names.num, names.numEscaped, String(asFloat), 'float')) return null;
         continue;
       }
-      const text = pyStr(value, `attribute ${JSON.stringify(originalKey)}`);
-      if (!add(`${originalKey}_str`, quoteString(text, escapeLf), 'string')) return null;
+      // The label only names the attribute in a too-deep JSON error: built only for objects.
+      const text = typeof value === 'string' ? value : pyStr(value, `attribute ${JSON.stringify(originalKey)}`);
+      if (!addNamed(names.str, names.strEscaped, quoteString(text, escapeLf), 'string')) return null;
       if (RE_DIGIT_TAIL.test(text)) {
         const tail = Number(text.replace(RE_DECIMAL, ''));
-        if (tail - tail === 0 && !add(numKey, String(tail), 'float')) return null;
+        if (tail - tail === 0 && !addNamed(names.num, names.numEscaped, String(tail), 'float')) return null;
       }
     }
 
@@ -169,6 +193,23 @@ export function createHaLineWriter(
 }
 
 // --- internal ---
+
+/** Attribute keys whose field names {@link createHaLineWriter} keeps. */
+const MAX_NAMES = 10_000;
+
+/** The fields an attribute can write: its number (`time` → `time_`) and its text (`<key>_str`), raw and escaped. */
+interface FieldNames {
+  readonly num: string;
+  readonly numEscaped: string | undefined;
+  readonly str: string;
+  readonly strEscaped: string | undefined;
+}
+
+function fieldNames(key: string, options: SerializeOptions): FieldNames {
+  const num = key === 'time' ? 'time_' : key;
+  const str = `${key}_str`;
+  return { num, numEscaped: lineFieldKey(num, options), str, strEscaped: lineFieldKey(str, options) };
+}
 
 /**
  * An attribute key whose field the point path could name or order differently: `state`/`value` (taken by

@@ -149,14 +149,13 @@ export function stateViewOf(
   const split = event.domain === undefined || event.object_id === undefined ? splitEntityId(entityId) : undefined;
   const time = timeSource === 'time_fired' ? event.time_fired : (event[timeSource] ?? event.time_fired);
   if (!Number.isSafeInteger(time)) throw invalid(`state_changed event for ${entityId} has no integer ${timeSource}`);
-  return {
-    entity_id: entityId,
-    domain: event.domain ?? split?.domain ?? '',
-    object_id: event.object_id ?? split?.object_id ?? entityId,
-    ...(typeof state === 'number' ? numberState(state, event) : { state, attributes: event.attributes ?? {} }),
-    time,
-    event,
-  };
+  const domain = event.domain ?? split?.domain ?? '';
+  const objectId = event.object_id ?? split?.object_id ?? entityId;
+  if (typeof state === 'number') {
+    const n = numberState(state, event);
+    return { entity_id: entityId, domain, object_id: objectId, ...n, time, event };
+  }
+  return { entity_id: entityId, domain, object_id: objectId, state, attributes: event.attributes ?? {}, time, event };
 }
 
 // --- internal ---
