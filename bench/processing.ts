@@ -54,10 +54,13 @@ export function framesSource(frames: readonly string[], repeat = 1): Source<HaEv
  * every event straight to its line (issue 14: the schema's line writer), the rest through the point path
  * (mapper, then `serializePoint`). Field-type checks and the HTTP write are left out.
  */
-export function nullLineProtocolSink(): Sink<MappableEvent> & {
+export function nullLineProtocolSink(path: 'line' | 'point' = 'line'): Sink<MappableEvent> & {
   readonly totals: () => { points: number; bytes: number };
 } {
-  const { mapper, toLine } = createSchemaCodec({ kind: 'ha' }, {}, { precision: 'us', serializeOptions: {} });
+  const codec = createSchemaCodec({ kind: 'ha' }, {}, { precision: 'us', serializeOptions: {} });
+  const mapper = codec.mapper;
+  // `point`: the write path before issue 14 (every event mapped to a point, then serialised), for A/B runs.
+  const toLine = path === 'line' ? codec.toLine : undefined;
   const fields = createLineFields();
   let points = 0;
   let bytes = 0;
@@ -93,10 +96,10 @@ export function nullLineProtocolSink(): Sink<MappableEvent> & {
 export async function runProcessingPath(
   frames: readonly string[],
   registry: RegistryData,
-  options: { strict: boolean; repeat?: number },
+  options: { strict: boolean; repeat?: number; path?: 'line' | 'point' },
 ): Promise<ProcessingRun> {
   const store = createRegistryStore(registry);
-  const sink = nullLineProtocolSink();
+  const sink = nullLineProtocolSink(options.path);
   const source = framesSource(frames, options.repeat ?? 1);
   const start = pipeline(source);
   const validated = options.strict ? start.validate(StrictHaEventSchema) : start;

@@ -3,141 +3,15 @@ import { serializePoint } from '@ha-ingestor/core/line-protocol';
 import type { Precision, SerializeOptions } from '@ha-ingestor/core/line-protocol';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { eventOf, precision, schemaOptions, serializeOptions } from '../../test/fixtures/arbitrary-events.js';
 import { fieldTypeOf } from '../field-types.js';
 import { createLineFields } from './ha-line.js';
-import { parsePyFloat } from './ha-values.js';
 import { createSchemaCodec, createSchemaMapper } from './mapper.js';
-import type { SchemaOptions } from './options.js';
 import type { MappableEvent } from './types.js';
 
 // Issue 14: the `ha` schema's line writer must write exactly what the point path (mapper, then the
 // serialiser) writes. These properties hold it to that, for hostile keys and values, every precision and
 // newline mode; where it leaves an event to the point path (`null`) nothing is claimed but the share.
-
-const hostileChar = fc.oneof(
-  fc.constantFrom('\n', '\r', '#', '"', '\\', ',', '=', ' ', '\t', '\0', '_', '.', '1', 'a', 'é', '°', '🌡'),
-  fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
-);
-const hostileString = (maxLength: number) => fc.string({ unit: hostileChar, maxLength });
-
-const plainKey = fc.constantFrom(
-  'unit_of_measurement',
-  'device_class',
-  'friendly_name',
-  'state_class',
-  'time',
-  'temp',
-  'hour',
-  'weather_temperature',
-  'constructor',
-  'a b',
-  'x,y=z',
-  'é°🌡',
-);
-const attributeKey = fc.oneof(
-  { weight: 4, arbitrary: plainKey },
-  // Keys the writer hands to the point path (collisions, integer-like, unwritable), and anything.
-  {
-    weight: 1,
-    arbitrary: fc.constantFrom('state', 'value', 'time_', 'temp_str', 'temp_', '1', '42', 'lf\nkey', 'back\\'),
-  },
-  { weight: 1, arbitrary: hostileString(5) },
-);
-const attributeValue = fc.oneof(
-  fc.double(),
-  fc.integer(),
-  fc.boolean(),
-  fc.constant(null),
-  fc.constantFrom('12.5 W', '3 of 4', '1.2.3', 'abc', 'inf', '-Infinity', 'nan', ' 7 ', '1_000', '', '°C', 'kWh', 'on'),
-  hostileString(8),
-  fc.array(fc.oneof(fc.integer(), fc.string({ maxLength: 3 })), { maxLength: 3 }),
-  fc.dictionary(fc.string({ maxLength: 3 }), fc.oneof(fc.integer(), fc.boolean()), { maxKeys: 2 }),
-);
-const state = fc.oneof(
-  fc.constantFrom(
-    '21.5',
-    '-0',
-    '1e400',
-    'on',
-    'off',
-    'open',
-    'unknown',
-    'unavailable',
-    '',
-    'inf',
-    'nan',
-    'idle',
-    '1_0',
-  ),
-  hostileString(6),
-  fc.double(),
-  fc.constant(null),
-);
-const plainState = fc.oneof(
-  fc.constantFrom('21.5', '-0', 'on', 'off', 'open', 'unknown', 'unavailable', '', 'idle', '1_0', ' 7 '),
-  hostileString(6).filter((t) => {
-    const n = parsePyFloat(t);
-    return n === undefined || Number.isFinite(n);
-  }),
-  fc.double({ noNaN: true, noDefaultInfinity: true }),
-  fc.constant(null),
-);
-const contextValue = fc.oneof(
-  fc.double(),
-  fc.boolean(),
-  hostileString(4),
-  fc.dictionary(fc.constantFrom('temperature', 'state', 'x y', 'time'), fc.oneof(fc.double(), fc.string()), {
-    maxKeys: 3,
-  }),
-);
-
-/** Events; `plain` ones are all written by the line writer (no key it hands back, finite numbers, valid times). */
-const eventOf = (plain: boolean) =>
-  fc
-    .record({
-      domain: fc.constantFrom('sensor', 'light', 'climate', 'bad domain', 'a,b'),
-      objectId: plain
-        ? fc.constantFrom('kitchen', 'living room', 'a,b=c', 'é°')
-        : fc.oneof(fc.constantFrom('kitchen', 'living_room'), hostileString(5)),
-      state: plain ? plainState : state,
-      attributes: fc.dictionary(plain ? plainKey : attributeKey, attributeValue, { maxKeys: 6 }),
-      time: plain
-        ? fc.integer({ min: 0, max: 2 ** 52 })
-        : fc.oneof(fc.integer({ min: 0, max: 2 ** 52 }), fc.constant(1.5)),
-      home: fc.option(fc.constantFrom('home-a', 'b c'), { nil: undefined }),
-      hour: fc.option(contextValue, { nil: undefined }),
-      weather: fc.option(contextValue, { nil: undefined }),
-      other: plain ? fc.constant(false) : fc.integer({ min: 0, max: 4 }).map((n) => n === 0),
-    })
-    .map(({ domain, objectId, state, attributes, time, home, hour, weather, other }): MappableEvent => {
-      if (other) return { event_type: 'call_service', time_fired: time, data: { domain, service: objectId } };
-      return {
-        event_type: 'state_changed',
-        entity_id: `${domain}.${objectId}`,
-        state,
-        attributes,
-        time_fired: time,
-        last_updated: time,
-        ...(home === undefined ? {} : { provenance: { home } }),
-        ...(hour === undefined ? {} : { hour }),
-        ...(weather === undefined ? {} : { weather }),
-      } as MappableEvent;
-    });
-
-const schemaOptions: fc.Arbitrary<SchemaOptions> = fc.record({
-  kind: fc.constant('ha' as const),
-  measurementAttr: fc.constantFrom('unit_of_measurement', 'entity_id', 'domain__device_class'),
-  overrideMeasurement: fc.constantFrom('', 'all'),
-  skipUnavailable: fc.boolean(),
-  defaultMeasurement: fc.constantFrom('', 'state', 'a b'),
-  tagsAttributes: fc.subarray(['friendly_name', 'state_class', 'temp']),
-  ignoreAttributes: fc.subarray(['friendly_name', 'time']),
-  tags: fc.constantFrom({}, { instance: 'home' }, { domain: 'static' }),
-  contextFields: fc.subarray(['hour', 'weather']),
-  componentConfigDomain: fc.constantFrom({}, { light: { ignoreAttributes: ['temp'] } }),
-});
-const precision = fc.constantFrom<Precision>('ns', 'us', 'ms', 's');
-const serializeOptions = fc.constantFrom<SerializeOptions>({}, { stringNewlines: 'escape' });
 
 /** The point path's outcome of one event: its lines, or the rejection it throws. */
 function pointPath(
