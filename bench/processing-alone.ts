@@ -29,3 +29,12 @@ for (const [path, values] of perEvent)
     `processing (${strict ? 'strict' : 'fast'}, ${path} path): ${values.map((v) => v.toFixed(1)).join(' / ')} µs CPU/event, ` +
       `median ${median(values).toFixed(1)}\n`,
   );
+const point = perEvent.get('point');
+const line = perEvent.get('line');
+if (point !== undefined && line !== undefined) {
+  // Run by run ratios: the two runs of a pair were measured back to back, so they share the machine's load.
+  const ratios = line.map((v, i) => v / (point[i] as number));
+  process.stdout.write(
+    `line ÷ point, pair by pair: ${ratios.map((r) => r.toFixed(2)).join(' ')}; median ${median(ratios).toFixed(3)}\n`,
+  );
+}

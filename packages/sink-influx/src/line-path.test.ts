@@ -9,6 +9,8 @@ import { createTestContext, makeStateChanged } from '@ha-ingestor/core/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventOf, precision, schemaOptions } from '../test/fixtures/arbitrary-events.js';
+import { unwritableCorpus, writableCorpus } from '../test/fixtures/hostile-corpus.js';
+import { haCompatRoundTrip } from '../test/fixtures/read-back.js';
 import { influxSink } from './influx-sink.js';
 import type { InfluxSinkOptions } from './options.js';
 import { createSchemaMapper } from './schema/mapper.js';
@@ -103,6 +105,35 @@ describe('influxSink line path (issue 14)', () => {
       ),
       { numRuns: 60 },
     );
+  });
+
+  it('writes the HA-compatibility cases and the hostile corpus as the point path does', async () => {
+    const { events } = haCompatRoundTrip();
+    const compat = await both({ precision: 'us' }, [events]);
+    expect(compat.line).toEqual(compat.point);
+    expect(compat.line.at(-1)).toHaveLength(1); // one body with every case's line
+    // Each hostile point as an HA state: its measurement as the unit, its tags as static tags, its fields
+    // as attributes (numbers stay numbers, strings become `<key>_str`), in every newline mode.
+    const cases = [...writableCorpus, ...unwritableCorpus];
+    let written = 0;
+    for (const stringNewlines of ['literal', 'escape'] as const) {
+      for (const c of cases) {
+        const attributes: Record<string, unknown> = { unit_of_measurement: c.point.measurement };
+        for (const [k, v] of Object.entries(c.point.fields)) attributes[k] = typeof v === 'object' ? v.value : v;
+        const event = makeStateChanged({
+          entity_id: 'sensor.hostile',
+          state: '1',
+          attributes,
+          last_updated: c.point.time,
+        });
+        const { line, point } = await both({ precision: 'ns', stringNewlines, schema: { tags: c.point.tags } }, [
+          [event],
+        ]);
+        expect(line, c.name).toEqual(point);
+        if (line[0] === undefined) written++;
+      }
+    }
+    expect(written).toBeGreaterThan(writableCorpus.length);
   });
 
   it.each(['coerce', 'dead-letter'] as const)(
