@@ -1,18 +1,17 @@
 import { defineSink, ErrorCode, isSdkError, noopLogger, SdkError, errorMessage } from '@ha-ingestor/core';
-import { intField, serializePoint } from '@ha-ingestor/core/line-protocol';
+import { serializePoint } from '@ha-ingestor/core/line-protocol';
 import { estimateSize } from '@ha-ingestor/core/resilience';
 import type { Logger, RejectedEvent, Sink, SinkImpl, SinkWriteResult, StageContext } from '@ha-ingestor/core';
-import type { FieldValue, Point } from '@ha-ingestor/core/line-protocol';
+import type { Point } from '@ha-ingestor/core/line-protocol';
 import type { LineRejection, SentLine } from './attribute.js';
 import { createFieldTypeRegistry } from './field-types.js';
-import type { FieldTypeRegistry, InfluxFieldType } from './field-types.js';
 import { writeIsolated } from './isolate.js';
+import { freshFields, samplePoint, WrittenLine } from './written-line.js';
 import { InfluxSinkOptionsSchema } from './options.js';
 import type { InfluxSinkOptions, ResolvedInfluxSinkOptions } from './options.js';
 import { classifyResponse } from './responses.js';
 import { MAX_CACHED_ENTITIES } from './schema/ha.js';
 import { createLineFields } from './schema/ha-line.js';
-import type { LineFields } from './schema/ha-line.js';
 import { createSchemaCodec, MAPPING_INVALID } from './schema/mapper.js';
 import type { MappableEvent } from './schema/types.js';
 import { createV1Writer } from './write-v1.js';
@@ -395,57 +394,6 @@ function createInfluxSink<E extends MappableEvent>(
       return Promise.resolve();
     },
   };
-}
-
-/**
- * A line the schema's line writer wrote. Its point is needed only after the server refused the line
- * (conflict attribution, coercion): it is mapped again then, from the event, by the point path.
- */
-class WrittenLine<E> implements SentLine {
-  private mapped: Point | undefined;
-  constructor(
-    readonly text: string,
-    private readonly event: E,
-    private readonly pointsOf: (event: E) => Point[],
-  ) {}
-
-  get point(): Point {
-    this.mapped ??= this.pointsOf(this.event)[0] as Point;
-    return this.mapped;
-  }
-}
-
-/**
- * The fields of a written line whose type the registry does not know yet (as `[measurement, field]`), or
- * undefined when one of them conflicts with the registered type.
- */
-function freshFields(types: FieldTypeRegistry, fields: LineFields): readonly (readonly [string, string])[] | undefined {
-  let fresh: [string, string][] | undefined;
-  const m = fields.measurement;
-  for (let f = 0; f < fields.count; f++) {
-    const key = fields.keys[f] as string;
-    const known = types.get(m, key);
-    if (known === undefined) (fresh ??= []).push([m, key]);
-    else if (known !== fields.types[f]) return undefined;
-  }
-  return fresh ?? NO_FRESH;
-}
-
-const NO_FRESH: readonly (readonly [string, string])[] = [];
-const NO_TAGS: Readonly<Record<string, string>> = Object.freeze({});
-const TYPE_SAMPLE: Readonly<Record<InfluxFieldType, FieldValue>> = {
-  float: 0,
-  string: '',
-  boolean: false,
-  integer: intField(0),
-};
-
-/** A point with the line's fields, each holding a value of its type: what the registry learns from. */
-function samplePoint(fields: LineFields): Point {
-  const sample: Record<string, FieldValue> = Object.create(null) as Record<string, FieldValue>;
-  for (let f = 0; f < fields.count; f++)
-    sample[fields.keys[f] as string] = TYPE_SAMPLE[fields.types[f] as InfluxFieldType];
-  return { measurement: fields.measurement, tags: NO_TAGS, fields: sample, time: 0 };
 }
 
 /** An InfluxQL identifier in double quotes. */
