@@ -46,6 +46,7 @@ export type HaLineWriter = (view: StateView, fields: LineFields) => string | und
  * - an attribute key that could collide with another field (`state`, `value`, a key ending in `_` or `_str`)
  *   or whose field would be ordered differently (a key starting with a digit: integer-like keys come first
  *   in a record);
+ * - a non-finite state value (the serialiser drops it, the field-type registry still judges it);
  * - anything the serialiser refuses (series key, field key, no fields) or a value `pyStr` throws on, so the
  *   point path produces the same rejection.
  */
@@ -61,19 +62,7 @@ export function createHaLineWriter(
   const out: string[] = [];
   let sep = ' ';
   let current: LineFields = createLineFields();
-  /** Appends a field; false when the serialiser would refuse its key. */
-  const add = (key: string, text: string, type: InfluxFieldType): boolean => {
-    const k = lineFieldKey(key, serializeOptions);
-    if (k === undefined) return false;
-    out.push(sep, k, '=', text);
-    sep = ',';
-    current.keys[current.count] = key;
-    current.types[current.count] = type;
-    current.count++;
-    return true;
-  };
-
-  /** Appends a field whose key was escaped already (`undefined`: the serialiser refuses it). */
+  /** Appends a field whose key was escaped already (`undefined`: the serialiser refuses it; false then). */
   const addNamed = (key: string, escaped: string | undefined, text: string, type: InfluxFieldType): boolean => {
     if (escaped === undefined) return false;
     out.push(sep, escaped, '=', text);
@@ -83,6 +72,9 @@ export function createHaLineWriter(
     current.count++;
     return true;
   };
+  /** Appends a field; false when the serialiser would refuse its key. */
+  const add = (key: string, text: string, type: InfluxFieldType): boolean =>
+    addNamed(key, lineFieldKey(key, serializeOptions), text, type);
   // The field names of an attribute key, escaped: attribute keys repeat endlessly, so no concatenation or
   // escaping per event. A memo keyed by outside data: bounded, cleared when full (it only saves work).
   const names = new Map<string, FieldNames | null>();
