@@ -1,4 +1,8 @@
+import { serializePoints } from '@ha-ingestor/core/line-protocol';
+import { classifyMessage, normaliseEvent, splitFrame } from '@ha-ingestor/source-ws';
 import { describe, expect, it } from 'vitest';
+import { createLineFields } from '../packages/sink-influx/src/schema/ha-line.js';
+import { createSchemaCodec, createSchemaMapper } from '../packages/sink-influx/src/schema/mapper.js';
 import { buildCorpus } from './corpus.js';
 import type { E2eResult } from './e2e/runner.js';
 import { handLine, isoToMicros } from './hand-lp.js';
@@ -25,6 +29,36 @@ describe('bench corpus', () => {
       .filter((l) => l !== undefined);
     expect(written.length).toBeGreaterThan(30);
     for (const line of written) expect(line).toMatch(/^\S.* \d{16}$/s);
+  });
+});
+
+describe("bench corpus through the sink's line writer (issue 14)", () => {
+  it('writes every state event exactly as the point path (mapper + serialiser), nearly all of them itself', () => {
+    const corpus = buildCorpus({ seed: 42, entityCount: 1500, count: 3000 });
+    for (const serializeOptions of [{}, { stringNewlines: 'escape' } as const]) {
+      const { toLine } = createSchemaCodec({}, {}, { precision: 'us', serializeOptions });
+      const reference = createSchemaMapper({});
+      const fields = createLineFields();
+      let lines = 0;
+      let states = 0;
+      for (const frame of corpus.frames) {
+        const parsed = splitFrame(frame);
+        if (!parsed.ok) continue;
+        for (const raw of parsed.messages) {
+          const msg = classifyMessage(raw);
+          if (msg.kind !== 'event') continue;
+          const n = normaliseEvent(msg.event, { source: 'bench', mode: 'live', receivedAt: 1 });
+          if (!n.ok) continue;
+          if (n.event.event_type === 'state_changed') states++;
+          const line = toLine?.(n.event, fields);
+          if (line === null || line === undefined) continue;
+          lines++;
+          expect(line).toBe(serializePoints(reference(n.event), 'us', serializeOptions).lines[0]);
+        }
+      }
+      expect(states).toBeGreaterThan(2000);
+      expect(lines).toBeGreaterThan(0.98 * states);
+    }
   });
 });
 

@@ -2,9 +2,10 @@ import { createRegistryStore, millisToMicros, pipeline } from '@ha-ingestor/core
 import { serializePoints } from '@ha-ingestor/core/line-protocol';
 import type { HaEvent, RegistryData, Sink, Source } from '@ha-ingestor/core';
 import { registryEnricher, timeContext } from '@ha-ingestor/enrichers';
-import { createSchemaMapper } from '@ha-ingestor/sink-influx';
 import type { MappableEvent } from '@ha-ingestor/sink-influx';
 import { classifyMessage, normaliseEvent, splitFrame } from '@ha-ingestor/source-ws';
+import { createLineFields } from '../packages/sink-influx/src/schema/ha-line.js';
+import { createSchemaCodec } from '../packages/sink-influx/src/schema/mapper.js';
 import { StrictHaEventSchema } from './event-schema.js';
 
 /** Result of one processing-path run. */
@@ -48,21 +49,39 @@ export function framesSource(frames: readonly string[], repeat = 1): Source<HaEv
   };
 }
 
-/** A sink that maps with the `ha` schema, serialises line protocol and discards it (the null transport). */
-export function nullLineProtocolSink(): Sink<MappableEvent> & {
+/**
+ * A sink that writes the `ha` schema's line protocol as influxSink does and discards it (the null transport):
+ * every event straight to its line (issue 14: the schema's line writer), the rest through the point path
+ * (mapper, then `serializePoint`). Field-type checks and the HTTP write are left out.
+ */
+export function nullLineProtocolSink(path: 'line' | 'point' = 'line'): Sink<MappableEvent> & {
   readonly totals: () => { points: number; bytes: number };
 } {
-  const map = createSchemaMapper({ kind: 'ha' });
+  const codec = createSchemaCodec({ kind: 'ha' }, {}, { precision: 'us', serializeOptions: {} });
+  const mapper = codec.mapper;
+  // `point`: the write path before issue 14 (every event mapped to a point, then serialised), for A/B runs.
+  const toLine = path === 'line' ? codec.toLine : undefined;
+  const fields = createLineFields();
   let points = 0;
   let bytes = 0;
   return {
     kind: 'sink',
     name: 'null-lp',
     write: (batch) => {
-      const mapped = map.toPointsBatch(batch);
-      const lp = serializePoints(mapped.points, 'us');
-      points += lp.lines.length;
-      bytes += lp.text.length;
+      const lines: string[] = [];
+      for (const event of batch) {
+        const line = toLine === undefined ? null : toLine(event, fields);
+        if (line === undefined) continue;
+        if (line !== null) {
+          lines.push(line);
+          continue;
+        }
+        const lp = serializePoints(mapper(event), 'us');
+        lines.push(...lp.lines);
+      }
+      const text = lines.join('\n');
+      points += lines.length;
+      bytes += text.length;
       return Promise.resolve();
     },
     totals: () => ({ points, bytes }),
@@ -77,10 +96,10 @@ export function nullLineProtocolSink(): Sink<MappableEvent> & {
 export async function runProcessingPath(
   frames: readonly string[],
   registry: RegistryData,
-  options: { strict: boolean; repeat?: number },
+  options: { strict: boolean; repeat?: number; path?: 'line' | 'point' },
 ): Promise<ProcessingRun> {
   const store = createRegistryStore(registry);
-  const sink = nullLineProtocolSink();
+  const sink = nullLineProtocolSink(options.path);
   const source = framesSource(frames, options.repeat ?? 1);
   const start = pipeline(source);
   const validated = options.strict ? start.validate(StrictHaEventSchema) : start;

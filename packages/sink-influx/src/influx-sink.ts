@@ -6,12 +6,13 @@ import type { Point } from '@ha-ingestor/core/line-protocol';
 import type { LineRejection, SentLine } from './attribute.js';
 import { createFieldTypeRegistry } from './field-types.js';
 import { writeIsolated } from './isolate.js';
+import { freshFields, samplePoint, WrittenLine } from './written-line.js';
 import { InfluxSinkOptionsSchema } from './options.js';
 import type { InfluxSinkOptions, ResolvedInfluxSinkOptions } from './options.js';
 import { classifyResponse } from './responses.js';
 import { MAX_CACHED_ENTITIES } from './schema/ha.js';
-import { createSchemaMapperWith, MAPPING_INVALID } from './schema/mapper.js';
-import type { PointsBatch } from './schema/mapper.js';
+import { createLineFields } from './schema/ha-line.js';
+import { createSchemaCodec, MAPPING_INVALID } from './schema/mapper.js';
 import type { MappableEvent } from './schema/types.js';
 import { createV1Writer } from './write-v1.js';
 import { createV2Writer } from './write-v2.js';
@@ -70,12 +71,27 @@ function createInfluxSink<E extends MappableEvent>(
   hooks: InfluxSinkHooks<E>,
 ): SinkImpl<E> {
   const stage = `sink:${options.name}`;
-  // Per-entity records evicted to stay within their bound (below); counted in a metric per write.
-  let evicted = 0;
-  const mapper =
+  const serializeOptions = {
+    stringNewlines:
+      options.stringNewlines === 'auto' ? (options.apiVersion === '1' ? 'literal' : 'escape') : options.stringNewlines,
+  } as const;
+  // Per-entity records evicted to stay within their bound (below); counted in a metric per write: those of the
+  // schema's records when the write maps its batch, those of the line sizes at the next write.
+  let evictedRecords = 0;
+  let evictedSizes = 0;
+  // Issue 14: without a user mapping, the built-in schema writes an event straight to its line (`toLine`, the
+  // `ha` schema); what it leaves (other schemas and events, rare shapes, refusals) takes the point path.
+  const codec =
     hooks.toPoints === undefined
-      ? createSchemaMapperWith(options.schema, { onEvict: () => evicted++ })
-      : customMapper(hooks.toPoints);
+      ? createSchemaCodec(
+          options.schema,
+          { onEvict: () => evictedRecords++ },
+          { precision: options.precision, serializeOptions },
+        )
+      : undefined;
+  const pointsOf: (event: E) => Point[] = codec?.mapper ?? (hooks.toPoints as (event: E) => Point[]);
+  const toLine = codec?.toLine;
+  const lineFields = createLineFields();
   const types = createFieldTypeRegistry();
   // Issue 14: the batcher's byte trigger asks every event's size. The length of the entity's last line is
   // known here (and close: entities write lines of similar length), so that is the size; an entity not
@@ -93,14 +109,10 @@ function createInfluxSink<E extends MappableEvent>(
     if (lineSizes.size >= MAX_CACHED_ENTITIES && !lineSizes.has(id)) {
       const oldest = lineSizes.keys().next();
       if (oldest.done !== true) lineSizes.delete(oldest.value);
-      evicted++;
+      evictedSizes++;
     }
     lineSizes.set(id, bytes);
   };
-  const serializeOptions = {
-    stringNewlines:
-      options.stringNewlines === 'auto' ? (options.apiVersion === '1' ? 'literal' : 'escape') : options.stringNewlines,
-  } as const;
   let logger: Logger = noopLogger;
   // The pipeline's report once a write or open gave us a context; the logger before that.
   let report: (error: SdkError) => void = (error) =>
@@ -242,8 +254,78 @@ function createInfluxSink<E extends MappableEvent>(
     const reject = (index: number, reason: string, message: string) => {
       if (!rejected.has(index)) rejected.set(index, { index, reason, message });
     };
-    const { points, owners, rejected: unmapped } = mapper.toPointsBatch(batch);
-    for (const r of unmapped) reject(r.index, r.reason, r.message);
+    const sizeEvictions = evictedSizes;
+    evictedSizes = 0;
+
+    // Per event: its line (toLine), else its points, checked for field types (as the server would judge them,
+    // first write wins) and serialised.
+    const sent: SentLine[] = [];
+    const sentOwner: number[] = [];
+    const learnt: (readonly (readonly [string, string])[])[] = [];
+    let coerced = 0;
+    const writePoint = (point: Point, owner: number): void => {
+      const checked = types.coerce(point, options.typeConflict);
+      if (checked.action === 'dead-letter') {
+        const c = checked.conflicts[0];
+        const what = c
+          ? `field "${c.field}" of measurement "${checked.point.measurement}" is ${c.actual} here but ${c.expected} in the database`
+          : 'field type conflict';
+        reject(owner, 'type_conflict', `${what} (typeConflict: dead-letter)`);
+        return;
+      }
+      if (checked.action === 'coerced') coerced++;
+      const p = checked.point;
+      let text: string;
+      try {
+        text = serializePoint(p, options.precision, serializeOptions);
+      } catch (error) {
+        const reason =
+          isSdkError(error) && typeof error.data?.['reason'] === 'string' ? error.data['reason'] : 'invalid_point';
+        reject(owner, reason, errorMessage(error));
+        return;
+      }
+      const fresh: [string, string][] = [];
+      for (const field in p.fields)
+        if (types.get(p.measurement, field) === undefined) fresh.push([p.measurement, field]);
+      types.learn(p);
+      noteSize(batch[owner], text.length + 1);
+      sent.push({ text, point: p });
+      sentOwner.push(owner);
+      learnt.push(fresh);
+    };
+    /** A line of `toLine`: sent unless a field's type conflicts (the point path then coerces or refuses). */
+    const writeLine = (text: string, owner: number, event: E): boolean => {
+      const fresh = freshFields(types, lineFields);
+      if (fresh === undefined) return false;
+      if (fresh.length > 0) types.learn(samplePoint(lineFields));
+      noteSize(event, text.length + 1);
+      sent.push(new WrittenLine(text, event, pointsOf));
+      sentOwner.push(owner);
+      learnt.push(fresh);
+      return true;
+    };
+
+    for (let i = 0; i < batch.length; i++) {
+      const event = batch[i] as E;
+      if (toLine !== undefined) {
+        const line = toLine(event, lineFields);
+        if (line === undefined || (line !== null && writeLine(line, i, event))) continue;
+      }
+      let points: Point[];
+      try {
+        points = pointsOf(event);
+      } catch (error) {
+        // One malformed event must not cost the batch: report it with its reason, carry on.
+        const reason =
+          isSdkError(error) && typeof error.data?.['reason'] === 'string' ? error.data['reason'] : MAPPING_INVALID;
+        reject(i, reason, errorMessage(error));
+        continue;
+      }
+      // An event with a refused point: none of its later points are queued (nor, below, its earlier ones).
+      for (const point of points) if (!rejected.has(i)) writePoint(point, i);
+    }
+    const evicted = evictedRecords + sizeEvictions;
+    evictedRecords = 0;
     if (evicted > 0) {
       ctx.metrics
         .counter(
@@ -252,56 +334,22 @@ function createInfluxSink<E extends MappableEvent>(
           ['sink'],
         )
         .inc({ sink: options.name }, evicted);
-      evicted = 0;
-    }
-
-    // Pre-send: field types (as the server would judge them, first write wins) and serialisation.
-    const sent: SentLine[] = [];
-    const sentOwner: number[] = [];
-    const learnt: [string, string][][] = [];
-    let coerced = 0;
-    for (let i = 0; i < points.length; i++) {
-      const owner = owners[i] as number;
-      if (rejected.has(owner)) continue;
-      const checked = types.coerce(points[i] as Point, options.typeConflict);
-      if (checked.action === 'dead-letter') {
-        const c = checked.conflicts[0];
-        const what = c
-          ? `field "${c.field}" of measurement "${checked.point.measurement}" is ${c.actual} here but ${c.expected} in the database`
-          : 'field type conflict';
-        reject(owner, 'type_conflict', `${what} (typeConflict: dead-letter)`);
-        continue;
-      }
-      if (checked.action === 'coerced') coerced++;
-      const point = checked.point;
-      let text: string;
-      try {
-        text = serializePoint(point, options.precision, serializeOptions);
-      } catch (error) {
-        const reason =
-          isSdkError(error) && typeof error.data?.['reason'] === 'string' ? error.data['reason'] : 'invalid_point';
-        reject(owner, reason, errorMessage(error));
-        continue;
-      }
-      const fresh: [string, string][] = [];
-      for (const field in point.fields)
-        if (types.get(point.measurement, field) === undefined) fresh.push([point.measurement, field]);
-      types.learn(point);
-      noteSize(batch[owner], text.length + 1);
-      sent.push({ text, point });
-      sentOwner.push(owner);
-      learnt.push(fresh);
     }
     countCoerced(ctx, coerced);
 
     // An event refused after some of its points were queued: send none of them.
-    const keep = sent.map((_, i) => !rejected.has(sentOwner[i] as number));
-    learnt.forEach((fresh, i) => {
-      if (!keep[i]) for (const [m, f] of fresh) types.forget(m, f);
-    });
-    const lines = sent.filter((_, i) => keep[i]);
-    const lineOwner = sentOwner.filter((_, i) => keep[i]);
-    const lineLearnt = learnt.filter((_, i) => keep[i]);
+    let lines = sent;
+    let lineOwner = sentOwner;
+    let lineLearnt = learnt;
+    if (rejected.size > 0) {
+      const keep = sent.map((_, i) => !rejected.has(sentOwner[i] as number));
+      learnt.forEach((fresh, i) => {
+        if (!keep[i]) for (const [m, f] of fresh) types.forget(m, f);
+      });
+      lines = sent.filter((_, i) => keep[i]);
+      lineOwner = sentOwner.filter((_, i) => keep[i]);
+      lineLearnt = learnt.filter((_, i) => keep[i]);
+    }
 
     const reported = new Set<string>();
     let refused = await sendLines(lines, ctx, reported);
@@ -344,32 +392,6 @@ function createInfluxSink<E extends MappableEvent>(
         writer.close();
       }
       return Promise.resolve();
-    },
-  };
-}
-
-/** Wraps a user mapping in the schema mapper's batch shape. */
-function customMapper<E>(toPoints: (event: E) => Point[]): {
-  readonly toPointsBatch: (events: readonly E[]) => PointsBatch;
-} {
-  return {
-    toPointsBatch: (events) => {
-      const points: Point[] = [];
-      const owners: number[] = [];
-      const rejected: { index: number; reason: string; message: string }[] = [];
-      events.forEach((event, index) => {
-        try {
-          for (const p of toPoints(event)) {
-            points.push(p);
-            owners.push(index);
-          }
-        } catch (error) {
-          const reason =
-            isSdkError(error) && typeof error.data?.['reason'] === 'string' ? error.data['reason'] : MAPPING_INVALID;
-          rejected.push({ index, reason, message: errorMessage(error) });
-        }
-      });
-      return { points, owners, rejected };
     },
   };
 }

@@ -1,6 +1,13 @@
 // @ha-ingestor/core/line-protocol: InfluxDB line protocol serialisation and escaping, shared by the file sink
 // and @ha-ingestor/sink-influx so both write byte-identical points.
-export { serializePoint, serializePoints, intField, formatTimestamp } from './serialize.js';
+export {
+  serializePoint,
+  serializePoints,
+  intField,
+  formatTimestamp,
+  lineSeriesKey,
+  lineFieldKey,
+} from './serialize.js';
 export type {
   Precision,
   IntegerValue,

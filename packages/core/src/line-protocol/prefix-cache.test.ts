@@ -1,7 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isSdkError } from '../model/errors.js';
-import { serializePoint, serializePoints, type Point, type SerializeOptions } from './serialize.js';
+import {
+  lineFieldKey,
+  lineSeriesKey,
+  serializePoint,
+  serializePoints,
+  type Point,
+  type SerializeOptions,
+} from './serialize.js';
 
 // Issue 14: the escaped `measurement,tags` prefix of a frozen tag record is computed once per record.
 // These tests hold the cached path to the uncached one (the same record, not frozen).
@@ -74,5 +81,42 @@ describe('serializer: cached prefix of frozen tag records', () => {
     expect(serializePoint(point, 'us')).toBe('m,room=kitchen f=1 1');
     room = 'hall';
     expect(serializePoint(point, 'us')).toBe('m,room=hall f=1 1');
+  });
+});
+
+// Issue 14: writers that build lines without a Point (sink-influx's line path) take their series key and field
+// keys from these; a line built of them must be the one serializePoint writes, and a refusal a refusal.
+describe('lineSeriesKey / lineFieldKey', () => {
+  it('are the pieces of the line serializePoint writes, or undefined where it refuses', () => {
+    fc.assert(
+      fc.property(
+        hostileString(8),
+        fc.dictionary(hostileString(6), hostileString(6), { maxKeys: 4 }),
+        hostileString(6),
+        (measurement, tags, key) => {
+          for (const options of TARGETS) {
+            const series = lineSeriesKey(measurement, tags, options);
+            const bySeries = outcome({ measurement, tags, fields: { f: 1 }, time: 1 }, options);
+            expect(series === undefined ? bySeries.startsWith('refused') : `${series} f=1 1` === bySeries).toBe(true);
+            const field = lineFieldKey(key, options);
+            const byField = outcome({ measurement: 'm', tags: {}, fields: { [key]: 1 }, time: 1 }, options);
+            expect(field === undefined ? byField.startsWith('refused') : `m ${field}=1 1` === byField).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
+  it('escape what must be escaped and refuse what cannot be written', () => {
+    expect(lineSeriesKey('°C', { entity_id: 'living room', domain: 'sensor' })).toBe(
+      '°C,domain=sensor,entity_id=living\\ room',
+    );
+    expect(lineSeriesKey('#m', {})).toBeUndefined();
+    expect(lineSeriesKey('m', { room: 'a\rb' })).toBe('m,room=a\rb');
+    expect(lineSeriesKey('m', { room: 'a\rb' }, { target: 'file' })).toBeUndefined();
+    expect(lineFieldKey('a b=c')).toBe('a\\ b\\=c');
+    expect(lineFieldKey('time')).toBeUndefined();
+    expect(lineFieldKey('a\nb')).toBeUndefined();
   });
 });

@@ -128,6 +128,34 @@ export function serializePoints(
   return { text: lines.join('\n'), lines, indices, rejected };
 }
 
+/**
+ * The series key of a line: the escaped measurement and tags (`m,k=v,…`, tags sorted by key, empty values
+ * omitted), exactly as {@link serializePoint} writes them, or `undefined` when it would refuse them. For
+ * writers that build lines without a {@link Point} (issue 14): such a line is the series key, a space, the
+ * fields (`key=value` joined by `,`, keys from {@link lineFieldKey}, strings from {@link quoteString}, floats
+ * as `String(n)`), a space and {@link formatTimestamp}. Compute it once per series, not per line.
+ * @example lineSeriesKey('°C', { entity_id: 'living room' }) // '°C,entity_id=living\\ room'
+ */
+export function lineSeriesKey(
+  measurement: string,
+  tags: Readonly<Record<string, string>>,
+  options: SerializeOptions = {},
+): string | undefined {
+  const out = serializePrefix(measurement, tags, modeOf(options) === 'file');
+  return typeof out === 'string' ? out : undefined;
+}
+
+/**
+ * A field key escaped as {@link serializePoint} writes it, or `undefined` when it would refuse the key
+ * (`time`, a line feed, an unreadable backslash run; in a file also a carriage return). Memoised.
+ * @example lineFieldKey('a b') // 'a\\ b'
+ */
+export function lineFieldKey(key: string, options: SerializeOptions = {}): string | undefined {
+  const k = escapedName(key, 'field key');
+  if (typeof k !== 'string' || (modeOf(options) === 'file' && k.includes('\r'))) return undefined;
+  return k;
+}
+
 /** Converts epoch µs to an integer timestamp string in `precision` (exact; ms and s round down). */
 export function formatTimestamp(micros: EpochMicros, precision: Precision): string {
   switch (precision) {

@@ -25,10 +25,11 @@ export interface EntityCacheOptions {
   readonly onEvict?: () => void;
 }
 
-type Attributes = Readonly<Record<string, unknown>>;
+/** An event's attributes. */
+export type Attributes = Readonly<Record<string, unknown>>;
 
 /** What the `ha` schema derives from an entity rather than an event, and what it was derived from. */
-interface EntityRecord {
+export interface EntityRecord {
   /** The home the record belongs to (`provenance.home`): a writer receives many homes with the same entity ids. */
   readonly home: string | undefined;
   readonly domain: string;
@@ -39,6 +40,25 @@ interface EntityRecord {
   readonly includeUom: boolean;
   readonly includeDc: boolean;
   readonly tags: Readonly<Record<string, string>>;
+  /**
+   * The escaped series key (measurement and tags) of the line writer (ha-line.ts), computed on its first
+   * line; `null` when the serialiser refuses it (that entity's events then take the point path).
+   */
+  seriesKey: string | null | undefined;
+}
+
+/**
+ * What the point mapper and the line writer (ha-line.ts) of one `ha` schema share: its options, the
+ * per-entity configuration and the per-entity records (one bounded set for both).
+ */
+export interface HaSchemaParts {
+  readonly options: ResolvedSchemaOptions;
+  readonly entityConfig: (entityId: string, domain: string) => EntityConfig;
+  readonly entityRecord: (view: StateView, attributes: Attributes, config: EntityConfig) => EntityRecord;
+  /** Attributes written as tags, never as fields. */
+  readonly tagsAttributes: ReadonlySet<string>;
+  /** `ignoreAttributes` of the options (an entity's own list is in its {@link EntityConfig}). */
+  readonly globalIgnore: ReadonlySet<string>;
 }
 
 /**
@@ -59,13 +79,17 @@ export function createHaStateMapper(
   options: ResolvedSchemaOptions,
   cache: EntityCacheOptions = {},
 ): (view: StateView) => Point | undefined {
+  return createHaPointMapper(createHaSchemaParts(options, cache));
+}
+
+/** The shared parts of an `ha` schema (see {@link HaSchemaParts}); the mappers are made from them. */
+export function createHaSchemaParts(options: ResolvedSchemaOptions, cache: EntityCacheOptions = {}): HaSchemaParts {
   const entityConfig = createEntityConfigLookup(options);
   const tagsAttributes = new Set(options.tagsAttributes);
   const tagList = [...tagsAttributes];
   const globalIgnore = new Set(options.ignoreAttributes);
   const staticTags = Object.entries(options.tags);
   const { measurementAttr, defaultMeasurement, overrideMeasurement } = options;
-  const writeContext = createContextFieldWriter(options.contextFields);
   const maxEntities = cache.maxEntities ?? MAX_CACHED_ENTITIES;
   const homeTag = options.homeTag;
   // Keyed by entity id, or `<home>\0<entity id>` for events with a home (issue 16): records never mix homes.
@@ -165,6 +189,7 @@ export function createHaStateMapper(
       tagInputs,
       ...measure(view, attributes, config),
       tags: tagsOf(view, tagInputs, home),
+      seriesKey: undefined,
     };
     if (last === undefined && records.size >= maxEntities) {
       const oldest = records.keys().next();
@@ -185,6 +210,13 @@ export function createHaStateMapper(
     return true;
   };
 
+  return { options, entityConfig, entityRecord, tagsAttributes, globalIgnore };
+}
+
+/** The point mapper of an `ha` schema (see {@link createHaStateMapper}). */
+export function createHaPointMapper(parts: HaSchemaParts): (view: StateView) => Point | undefined {
+  const { options, entityConfig, entityRecord, tagsAttributes, globalIgnore } = parts;
+  const writeContext = createContextFieldWriter(options.contextFields);
   return (view) => {
     const stateText = view.state;
     // A number state (an enricher converted it) is never one of the skipped texts.

@@ -1,11 +1,13 @@
 import { ErrorCode, isSdkError, parseOptions, SdkError, splitEntityId, errorMessage } from '@ha-ingestor/core';
-import type { Point } from '@ha-ingestor/core/line-protocol';
+import type { Point, Precision, SerializeOptions } from '@ha-ingestor/core/line-protocol';
 import { createEntityStateMapper } from './entity.js';
 import { createEventMapper } from './events.js';
-import { createHaStateMapper } from './ha.js';
+import { createHaPointMapper, createHaSchemaParts } from './ha.js';
+import { createHaLineWriter } from './ha-line.js';
+import type { LineFields } from './ha-line.js';
 import type { EntityCacheOptions } from './ha.js';
 import { createStatisticMapper, STATISTIC_EVENT_TYPE } from './statistics.js';
-import { SchemaOptionsSchema, type SchemaOptions } from './options.js';
+import { SchemaOptionsSchema, type ResolvedSchemaOptions, type SchemaOptions } from './options.js';
 import type { MappableEvent, StateView } from './types.js';
 
 /** An event the mapper could not turn into points (index into the input batch). */
@@ -51,9 +53,34 @@ export function createSchemaMapper(options: SchemaOptions = {}): SchemaMapper {
  * (the sink counts evictions in a metric). Not exported from the package.
  */
 export function createSchemaMapperWith(options: SchemaOptions, cache: EntityCacheOptions): SchemaMapper {
+  return createSchemaCodec(options, cache).mapper;
+}
+
+/**
+ * Writes one event straight to its line (issue 14): the line, `undefined` when the schema writes no point
+ * for it, or `null` when the event takes the point path (`mapper`, then the serialiser). `fields` receives
+ * the line's field names and types (see {@link LineFields}).
+ */
+export type EventLineWriter = (event: MappableEvent, fields: LineFields) => string | undefined | null;
+
+/** How a {@link createSchemaCodec} line writer writes lines (the sink's settings). */
+export interface LineSettings {
+  readonly precision: Precision;
+  readonly serializeOptions: SerializeOptions;
+}
+
+/**
+ * The point mapper of a schema and, for the `ha` schema when `line` is given, its line writer (ha-line.ts),
+ * sharing one set of per-entity records. Not exported from the package.
+ */
+export function createSchemaCodec(
+  options: SchemaOptions,
+  cache: EntityCacheOptions,
+  line?: LineSettings,
+): { readonly mapper: SchemaMapper; readonly toLine: EventLineWriter | undefined } {
   const resolved = parseOptions(SchemaOptionsSchema, options, 'influx-schema');
-  const mapState =
-    resolved.kind === 'entity' ? createEntityStateMapper(resolved) : createHaStateMapper(resolved, cache);
+  const haParts = resolved.kind === 'ha' ? createHaSchemaParts(resolved, cache) : undefined;
+  const mapState = haParts === undefined ? createEntityStateMapper(resolved) : createHaPointMapper(haParts);
   const mapEvent = createEventMapper(resolved);
   const mapStatistic = createStatisticMapper(resolved);
   const timeSource = resolved.timeSource;
@@ -64,23 +91,8 @@ export function createSchemaMapperWith(options: SchemaOptions, cache: EntityCach
       if (!Number.isSafeInteger(event.time_fired)) throw invalid(`${event.event_type} event has no integer time_fired`);
       return [mapEvent(event)];
     }
-    const state = event.state;
-    if (state === null) return []; // entity removed: HA writes nothing, nor do we
-    const entityId = event.entity_id;
-    if (typeof entityId !== 'string' || entityId === '') throw invalid('state_changed event has no entity_id');
-    if (typeof state !== 'string' && typeof state !== 'number')
-      throw invalid(`state_changed event for ${entityId} has no state`);
-    const split = event.domain === undefined || event.object_id === undefined ? splitEntityId(entityId) : undefined;
-    const time = timeSource === 'time_fired' ? event.time_fired : (event[timeSource] ?? event.time_fired);
-    if (!Number.isSafeInteger(time)) throw invalid(`state_changed event for ${entityId} has no integer ${timeSource}`);
-    const view: StateView = {
-      entity_id: entityId,
-      domain: event.domain ?? split?.domain ?? '',
-      object_id: event.object_id ?? split?.object_id ?? entityId,
-      ...(typeof state === 'number' ? numberState(state, event) : { state, attributes: event.attributes ?? {} }),
-      time,
-      event,
-    };
+    const view = stateViewOf(event, timeSource);
+    if (view === undefined) return []; // entity removed: HA writes nothing, nor do we
     const point = mapState(view);
     return point === undefined ? [] : [point];
   };
@@ -105,7 +117,45 @@ export function createSchemaMapperWith(options: SchemaOptions, cache: EntityCach
     return { points, owners, rejected };
   };
 
-  return Object.assign(mapOne, { toPointsBatch });
+  const mapper = Object.assign(mapOne, { toPointsBatch });
+  if (haParts === undefined || line === undefined) return { mapper, toLine: undefined };
+  const writeLine = createHaLineWriter(haParts, line.precision, line.serializeOptions);
+  const toLine: EventLineWriter = (event, fields) => {
+    if (event.event_type !== 'state_changed') return null;
+    try {
+      const view = stateViewOf(event, timeSource);
+      return view === undefined ? undefined : writeLine(view, fields);
+    } catch {
+      return null; // the point path throws the same error and turns it into the event's rejection
+    }
+  };
+  return { mapper, toLine };
+}
+
+/**
+ * The view the state mappers read of a `state_changed` event, or undefined for a removed entity (`state: null`).
+ * @throws SdkError EVENT_INVALID (`mapping_invalid`) when the event has no entity id, state or integer time.
+ */
+export function stateViewOf(
+  event: MappableEvent,
+  timeSource: ResolvedSchemaOptions['timeSource'],
+): StateView | undefined {
+  const state = event.state;
+  if (state === null) return undefined;
+  const entityId = event.entity_id;
+  if (typeof entityId !== 'string' || entityId === '') throw invalid('state_changed event has no entity_id');
+  if (typeof state !== 'string' && typeof state !== 'number')
+    throw invalid(`state_changed event for ${entityId} has no state`);
+  const split = event.domain === undefined || event.object_id === undefined ? splitEntityId(entityId) : undefined;
+  const time = timeSource === 'time_fired' ? event.time_fired : (event[timeSource] ?? event.time_fired);
+  if (!Number.isSafeInteger(time)) throw invalid(`state_changed event for ${entityId} has no integer ${timeSource}`);
+  const domain = event.domain ?? split?.domain ?? '';
+  const objectId = event.object_id ?? split?.object_id ?? entityId;
+  if (typeof state === 'number') {
+    const n = numberState(state, event);
+    return { entity_id: entityId, domain, object_id: objectId, ...n, time, event };
+  }
+  return { entity_id: entityId, domain, object_id: objectId, state, attributes: event.attributes ?? {}, time, event };
 }
 
 // --- internal ---
