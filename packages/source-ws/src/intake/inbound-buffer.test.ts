@@ -33,21 +33,7 @@ describe('createInboundBuffer', () => {
   });
 
   it('keeps no reference to taken events (issue 14: ~4 s of events were retained at 2,000/s)', async () => {
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as () => void;
-    const buf = createInboundBuffer({
-      maxEvents: 10_000,
-      maxSpillEvents: 0,
-      tracker: createCheckpointTracker(0),
-      onOverflow: vi.fn(),
-    });
-    const refs: WeakRef<HaEvent>[] = [];
-    // Pushed from a helper, so that no local of this frame holds the last event.
-    const pushTracked = (n: number): void => {
-      const e = ev(n);
-      refs.push(new WeakRef(e));
-      buf.push(e);
-    };
+    const { gc, buf, refs, pushTracked } = weaklyTrackedBuffer();
     // Drained partly while more keep arriving (the head is compacted), then completely.
     for (let i = 0; i < 600; i++) {
       pushTracked(i);
@@ -63,20 +49,7 @@ describe('createInboundBuffer', () => {
   });
 
   it('drops taken events at once while others are still queued (issue 14: promoted in every scavenge)', async () => {
-    setFlagsFromString('--expose-gc');
-    const gc = runInNewContext('gc') as () => void;
-    const buf = createInboundBuffer({
-      maxEvents: 10_000,
-      maxSpillEvents: 0,
-      tracker: createCheckpointTracker(0),
-      onOverflow: vi.fn(),
-    });
-    const refs: WeakRef<HaEvent>[] = [];
-    const pushTracked = (n: number): void => {
-      const e = ev(n);
-      refs.push(new WeakRef(e));
-      buf.push(e);
-    };
+    const { gc, buf, refs, pushTracked } = weaklyTrackedBuffer();
     // A buffer that is never empty and never far ahead: no reset, no compaction (fewer than 256 taken).
     for (let i = 0; i < 10; i++) pushTracked(i);
     expect(buf.take(5)).toHaveLength(5);
@@ -146,3 +119,23 @@ describe('createInboundBuffer', () => {
     expect(buf.size()).toBe(0);
   });
 });
+
+/** A buffer whose pushed events are followed by weak references, and a way to force a full GC. */
+function weaklyTrackedBuffer() {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  const buf = createInboundBuffer({
+    maxEvents: 10_000,
+    maxSpillEvents: 0,
+    tracker: createCheckpointTracker(0),
+    onOverflow: vi.fn(),
+  });
+  const refs: WeakRef<HaEvent>[] = [];
+  // Pushed from a helper, so that no local of the test's frame holds the last event.
+  const pushTracked = (n: number): void => {
+    const e = ev(n);
+    refs.push(new WeakRef(e));
+    buf.push(e);
+  };
+  return { gc, buf, refs, pushTracked };
+}
