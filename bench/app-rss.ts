@@ -213,7 +213,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       const [label = '', flags = ''] = a.slice('--variant='.length).split(':');
       // `NAME=value` items are environment variables, the others node flags (before the script).
       const items = flags === '' ? [] : flags.split(',');
-      const env = Object.fromEntries(items.filter((f) => /^[A-Z_][A-Z0-9_]*=/.test(f)).map((f) => f.split(/=(.*)/s, 2)));
+      const env = Object.fromEntries(
+        items.filter((f) => /^[A-Z_][A-Z0-9_]*=/.test(f)).map((f) => f.split(/=(.*)/s, 2)),
+      );
       return { label, env, nodeArgs: items.filter((f) => !/^[A-Z_][A-Z0-9_]*=/.test(f)) };
     });
   const sim = await createHaSimulator({ seed: 7, entityCount: 1500, heartbeatMs: 0, maxEmitted: 1000 });

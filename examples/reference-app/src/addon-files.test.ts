@@ -48,6 +48,10 @@ const NOT_ADD_ON_OPTIONS: Readonly<Record<string, string>> = {
     'the add-on maps no /share or /media yet: an archive in its private /data would be unreachable for DuckDB & co.',
   PARQUET_COMPRESSION: 'only with PARQUET_DIR (see there)',
   NATS_CONSUMER: 'writer role only; the add-on runs one home (role all or edge), never a writer',
+  NATS_TLS_CA:
+    'the add-on maps no /ssl yet, so it has no file to name; a NATS server with a certificate of a public CA works without it',
+  NATS_TLS_CERT: 'as NATS_TLS_CA: no /ssl mapped in the add-on yet',
+  NATS_TLS_KEY: 'as NATS_TLS_CA: no /ssl mapped in the add-on yet',
 };
 /** What a choice needs besides the add-on defaults to be a valid config (an empty value = unset). */
 const CHOICE_NEEDS: Readonly<Record<string, Readonly<Record<string, string>>>> = {

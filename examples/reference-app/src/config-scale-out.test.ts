@@ -17,7 +17,13 @@ describe('scale-out config (issue 16)', () => {
     const config = resolveConfig({}, {});
     expect(config.role).toBe('all');
     expect(config.homeId).toBeUndefined();
-    expect(config.nats).toEqual({ stream: 'HA_EVENTS', subjectPrefix: 'ha.events', consumer: 'writer', replicas: 1 });
+    expect(config.nats).toEqual({
+      stream: 'HA_EVENTS',
+      subjectPrefix: 'ha.events',
+      consumer: 'writer',
+      replicas: 1,
+      tls: {},
+    });
   });
 
   it('reads the env names, NATS_URL as a comma list', () => {
@@ -30,6 +36,7 @@ describe('scale-out config (issue 16)', () => {
         NATS_SUBJECT_PREFIX: 'x.y',
         NATS_CONSUMER: 'pool',
         NATS_REPLICAS: '3',
+        NATS_TLS_CA: '/ssl/ca.pem',
       },
     );
     expect(config.role).toBe('edge');
@@ -40,6 +47,7 @@ describe('scale-out config (issue 16)', () => {
       subjectPrefix: 'x.y',
       consumer: 'pool',
       replicas: 3,
+      tls: { ca: '/ssl/ca.pem' },
     });
   });
 

@@ -56,6 +56,27 @@ export const NatsConfigSchema = z
       1,
       'Stream replicas when the stream is created (NATS_REPLICAS): 3 in a 3-node cluster survives the loss of one node',
     ),
+    tls: z
+      .strictObject({
+        ca: z
+          .string()
+          .min(1)
+          .optional()
+          .describe(
+            'PEM file of the CA that signed the NATS servers’ certificates (NATS_TLS_CA); without it a server that requires TLS is checked against the system CAs',
+          ),
+        cert: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('PEM client certificate for servers that verify clients, mTLS (NATS_TLS_CERT; with NATS_TLS_KEY)'),
+        key: z.string().min(1).optional().describe('PEM private key of NATS_TLS_CERT (NATS_TLS_KEY); never logged'),
+      })
+      .refine((t) => (t.cert === undefined) === (t.key === undefined), {
+        message: 'NATS_TLS_CERT and NATS_TLS_KEY go together (a client certificate needs its key)',
+      })
+      .prefault({})
+      .describe('TLS files of the NATS link'),
   })
   .prefault({})
   .describe('NATS JetStream link of INGESTOR_ROLE=edge and writer (see README, "Scaling out")');
@@ -69,6 +90,9 @@ export const SCALE_OUT_ENV: ReadonlyArray<readonly [env: string, path: string]> 
   ['NATS_SUBJECT_PREFIX', 'nats.subjectPrefix'],
   ['NATS_CONSUMER', 'nats.consumer'],
   ['NATS_REPLICAS', 'nats.replicas'],
+  ['NATS_TLS_CA', 'nats.tls.ca'],
+  ['NATS_TLS_CERT', 'nats.tls.cert'],
+  ['NATS_TLS_KEY', 'nats.tls.key'],
 ];
 
 /** The parts of the config the role rules read. */

@@ -5,11 +5,11 @@ import { noopLogger, type HaEvent, type SourceContext } from '@ha-ingestor/core'
 import { arraySource, makeStateChanged, waitFor } from '@ha-ingestor/core/testing';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeEvent, encodeEvent } from '@ha-ingestor/nats';
+import { decodeEvent, encodeEvent, NatsSinkOptionsSchema } from '@ha-ingestor/nats';
 import { createIngestor } from './app.js';
 import { resolveConfig } from './config.js';
 import { withHome } from './home-source.js';
-import { registerNatsMetrics, type NatsLinkReport } from './roles.js';
+import { natsConnectionOptions, registerNatsMetrics, type NatsLinkReport } from './roles.js';
 
 // Issue 16: what each role builds (no NATS server needed: the link connects on start).
 describe('roles', () => {
@@ -59,6 +59,30 @@ describe('roles', () => {
     expect(ingestor.sources).toEqual(['nats']);
     expect(ingestor.sinks).toEqual(['influx', 'file']);
     expect(ingestor.nats?.()).toMatchObject({ role: 'writer', connected: false, streamLag: null });
+  });
+
+  it('NATS_TLS_CA/CERT/KEY become the package’s TLS files; a certificate without its key is a config error', async () => {
+    const env = {
+      INGESTOR_ROLE: 'edge',
+      HOME_ID: 'h1',
+      NATS_URL: 'tls://nats.example:4222',
+      HA_URL: 'ws://127.0.0.1:1/api/websocket',
+      HA_TOKEN: 't',
+      DATA_DIR: await dataDir(),
+    };
+    const options = natsConnectionOptions(
+      resolveConfig(
+        {},
+        { ...env, NATS_TLS_CA: '/ssl/ca.pem', NATS_TLS_CERT: '/ssl/c.pem', NATS_TLS_KEY: '/ssl/k.pem' },
+      ),
+    );
+    expect(options.tls).toEqual({ caFile: '/ssl/ca.pem', certFile: '/ssl/c.pem', keyFile: '/ssl/k.pem' });
+    expect(NatsSinkOptionsSchema.parse({ ...options, home: 'h1' }).tls).toEqual(options.tls);
+    expect(natsConnectionOptions(resolveConfig({}, { ...env, NATS_TLS_CA: '/ssl/ca.pem' })).tls).toEqual({
+      caFile: '/ssl/ca.pem',
+    });
+    expect(natsConnectionOptions(resolveConfig({}, env)).tls).toBeUndefined();
+    expect(() => resolveConfig({}, { ...env, NATS_TLS_CERT: '/ssl/c.pem' })).toThrow(/NATS_TLS_CERT and NATS_TLS_KEY/);
   });
 
   it('all: no NATS link', async () => {

@@ -34,12 +34,12 @@ export function edgeSink(config: AppConfig): NatsSink {
   const home = config.homeId;
   if (home === undefined)
     throw new ConfigError('INGESTOR_ROLE=edge needs HOME_ID', [{ path: 'homeId', message: 'required' }]);
-  return natsSink({ ...connection(config), home });
+  return natsSink({ ...natsConnectionOptions(config), home });
 }
 
 /** The writer's source: the durable pull consumer the writer pool shares. */
 export function writerSource(config: AppConfig): NatsSource {
-  return natsSource({ ...connection(config), consumer: config.nats.consumer });
+  return natsSource({ ...natsConnectionOptions(config), consumer: config.nats.consumer });
 }
 
 /** The report of a NATS sink (edge) or source (writer). */
@@ -96,7 +96,8 @@ export function registerNatsMetrics(registry: Registry, report: () => NatsLinkRe
 
 // --- internal ---
 
-function connection(config: AppConfig) {
+/** The connection options of the NATS link from the app config (credentials stay in the URLs: the package takes them out). */
+export function natsConnectionOptions(config: AppConfig) {
   const n = config.nats;
   const urls = n.url;
   if (urls === undefined || urls.length === 0)
@@ -107,5 +108,14 @@ function connection(config: AppConfig) {
     stream: n.stream,
     subjectPrefix: n.subjectPrefix,
     replicas: n.replicas,
+    ...(n.tls.ca === undefined && n.tls.cert === undefined
+      ? {}
+      : {
+          tls: {
+            ...(n.tls.ca === undefined ? {} : { caFile: n.tls.ca }),
+            ...(n.tls.cert === undefined ? {} : { certFile: n.tls.cert }),
+            ...(n.tls.key === undefined ? {} : { keyFile: n.tls.key }),
+          },
+        }),
   };
 }

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { ErrorCode, SdkError, errorMessage, type Logger } from '@ha-ingestor/core';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -10,7 +11,7 @@ import {
   type JetStreamManager,
   type StreamConfig,
 } from '@nats-io/jetstream';
-import type { ResolvedNatsConnectionOptions } from './options.js';
+import type { NatsTlsOptions, ResolvedNatsConnectionOptions } from './options.js';
 import { credentialsOf, parseServers } from './servers.js';
 
 const NANOS_PER_MS = 1_000_000;
@@ -47,6 +48,7 @@ export async function openLink(
 ): Promise<NatsLink> {
   // Credentials in a URL are taken out of it (the client reads none there); a conflict is CONFIG_INVALID.
   const parsed = parseServers(options.servers);
+  const tls = options.tls === undefined ? undefined : await tlsFiles(options.tls, name);
   let nc: NatsConnection;
   try {
     nc = await connect({
@@ -56,6 +58,7 @@ export async function openLink(
       reconnectTimeWait: options.reconnectWaitMs,
       maxReconnectAttempts: -1,
       ...credentialsOf(options, parsed),
+      ...(tls === undefined ? {} : { tls }),
     });
   } catch (error) {
     throw connectError(error, name);
@@ -160,6 +163,34 @@ export async function ensureStream(
 }
 
 /** A failed connect as an SdkError: a refused login is fatal, anything else retryable. */
+/**
+ * The TLS files, checked before the client starts: a missing or unreadable file is CONFIG_INVALID naming the path
+ * (the client would otherwise retry a connect that can never work). Contents are passed as read, never logged.
+ */
+async function tlsFiles(tls: NatsTlsOptions, stage: string): Promise<{ ca?: string; cert?: string; key?: string }> {
+  const read = async (what: string, path: string | undefined): Promise<string | undefined> => {
+    if (path === undefined) return undefined;
+    try {
+      return await readFile(path, 'utf8');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? errorMessage(error);
+      throw new SdkError(ErrorCode.CONFIG_INVALID, `${stage}: cannot read the TLS ${what} file ${path} (${code})`, {
+        stage,
+      });
+    }
+  };
+  const [ca, cert, key] = await Promise.all([
+    read('CA', tls.caFile),
+    read('certificate', tls.certFile),
+    read('key', tls.keyFile),
+  ]);
+  return {
+    ...(ca === undefined ? {} : { ca }),
+    ...(cert === undefined ? {} : { cert }),
+    ...(key === undefined ? {} : { key }),
+  };
+}
+
 export function connectError(error: unknown, stage: string): SdkError {
   const message = errorMessage(error);
   if (/authoriz|authenticat/i.test(message) || (error instanceof Error && error.name === 'AuthorizationError'))

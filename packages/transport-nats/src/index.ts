@@ -3,9 +3,15 @@ export { natsSink } from './nats-sink.js';
 export type { NatsSink } from './nats-sink.js';
 export { natsSource } from './nats-source.js';
 export type { NatsSource } from './nats-source.js';
-export { NatsConnectionOptionsSchema, NatsSinkOptionsSchema, NatsSourceOptionsSchema } from './options.js';
+export {
+  NatsConnectionOptionsSchema,
+  NatsSinkOptionsSchema,
+  NatsSourceOptionsSchema,
+  NatsTlsOptionsSchema,
+} from './options.js';
 export type {
   NatsConnectionOptions,
+  NatsTlsOptions,
   ResolvedNatsConnectionOptions,
   NatsSinkOptions,
   ResolvedNatsSinkOptions,

@@ -14,6 +14,22 @@ const subjectPrefix = z
     'expected dot-separated tokens of letters, digits, `_` and `-` (no wildcards, no spaces)',
   );
 
+/** TLS to the NATS servers: files are read at connect, their contents never logged. */
+export const NatsTlsOptionsSchema = z
+  .object({
+    caFile: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('PEM file of the CA(s) that signed the servers’ certificates (default: the system CAs)'),
+    certFile: z.string().min(1).optional().describe('PEM client certificate, for servers that verify clients (mTLS)'),
+    keyFile: z.string().min(1).optional().describe('PEM private key of `certFile`; never logged'),
+  })
+  .strict()
+  .refine((t) => (t.certFile === undefined) === (t.keyFile === undefined), {
+    message: 'certFile and keyFile go together (a client certificate needs its key)',
+  });
+
 const servers = z
   .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
   .superRefine((value, ctx) => {
@@ -34,6 +50,9 @@ export const NatsConnectionOptionsSchema = z.object({
   user: z.string().optional().describe('User for user/password authentication (wins over credentials in the URLs)'),
   pass: z.string().optional().describe('Password; never logged'),
   token: z.string().optional().describe('Token authentication (wins over credentials in the URLs); never logged'),
+  tls: NatsTlsOptionsSchema.optional().describe(
+    'TLS to the servers (`{}`: the system CAs); without it the client still upgrades when a server requires TLS',
+  ),
   stream: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected 1–64 letters, digits, `_` or `-`')
@@ -167,6 +186,8 @@ export const NatsSourceOptionsSchema = NatsConnectionOptionsSchema.extend({
 
 /** Connection and stream options as users write them. */
 export type NatsConnectionOptions = z.input<typeof NatsConnectionOptionsSchema>;
+/** TLS settings of a NATS connection (file paths). */
+export type NatsTlsOptions = z.output<typeof NatsTlsOptionsSchema>;
 /** Connection and stream options with defaults applied. */
 export type ResolvedNatsConnectionOptions = z.output<typeof NatsConnectionOptionsSchema>;
 /** Options of `natsSink` as users write them. */

@@ -50,30 +50,41 @@ export async function admin(servers: string | string[]): Promise<{
   };
 }
 
-/** A nats-server of its own that requires a user and password (JetStream on, empty store). */
+/** A nats-server of its own (JetStream on, empty store): with a user and password, TLS, … */
 export interface AuthNatsServer {
   /** `nats://127.0.0.1:<port>`, without credentials. */
   readonly url: string;
   readonly port: number;
+  /** Its temp dir (config, store, files written for it); removed by `close()`. */
+  readonly dir: string;
   readonly close: () => Promise<void>;
 }
 
+/** A private nats-server that requires `user`/`password` (JetStream on, store in a temp dir). */
+export function startAuthNats(user: string, password: string): Promise<AuthNatsServer> {
+  return startPrivateNats('auth', () => [
+    `authorization { user: ${JSON.stringify(user)}, password: ${JSON.stringify(password)} }`,
+  ]);
+}
+
 /**
- * Starts a private nats-server (the binary `scripts/services.sh` uses) with `authorization { user, password }`
- * on a free loopback port; resolves once it logged "Server is ready". A shell watchdog stops it when this
- * test process is gone, so a killed test run leaves no server behind.
+ * A private nats-server (JetStream on, store in a temp dir) with extra configuration lines, written by `extra` in
+ * its temp dir (e.g. TLS files). Stopped by `close()`, and by a watchdog if this process dies.
  */
-export async function startAuthNats(user: string, password: string): Promise<AuthNatsServer> {
-  const dir = await mkdtemp(join(tmpdir(), 'ha-ingestor-nats-auth-'));
+export async function startPrivateNats(
+  label: string,
+  extra: (dir: string) => string[] | Promise<string[]>,
+): Promise<AuthNatsServer> {
+  const dir = await mkdtemp(join(tmpdir(), `ha-ingestor-nats-${label}-`));
   const port = await freePort();
   const conf = join(dir, 'nats.conf');
   await writeFile(
     conf,
     [
-      'server_name: auth',
+      `server_name: ${label}`,
       `listen: 127.0.0.1:${port}`,
       `jetstream { store_dir: ${JSON.stringify(join(dir, 'store'))}, max_memory_store: 16MB, max_file_store: 256MB }`,
-      `authorization { user: ${JSON.stringify(user)}, password: ${JSON.stringify(password)} }`,
+      ...(await extra(dir)),
       '',
     ].join('\n'),
   );
@@ -94,6 +105,7 @@ export async function startAuthNats(user: string, password: string): Promise<Aut
   return {
     url: `nats://127.0.0.1:${port}`,
     port,
+    dir,
     close: async () => {
       child.kill('SIGTERM');
       await exited;
