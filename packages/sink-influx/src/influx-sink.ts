@@ -12,7 +12,7 @@ import type { InfluxSinkOptions, ResolvedInfluxSinkOptions } from './options.js'
 import { classifyResponse } from './responses.js';
 import { MAX_CACHED_ENTITIES } from './schema/ha.js';
 import { createLineFields } from './schema/ha-line.js';
-import { createSchemaCodec, MAPPING_INVALID } from './schema/mapper.js';
+import { createSchemaCodec, MAPPING_INVALID, rejectionReason } from './schema/mapper.js';
 import type { MappableEvent } from './schema/types.js';
 import { createV1Writer } from './write-v1.js';
 import { createV2Writer } from './write-v2.js';
@@ -279,9 +279,7 @@ function createInfluxSink<E extends MappableEvent>(
       try {
         text = serializePoint(p, options.precision, serializeOptions);
       } catch (error) {
-        const reason =
-          isSdkError(error) && typeof error.data?.['reason'] === 'string' ? error.data['reason'] : 'invalid_point';
-        reject(owner, reason, errorMessage(error));
+        reject(owner, rejectionReason(error, 'invalid_point'), errorMessage(error));
         return;
       }
       const fresh: [string, string][] = [];
@@ -316,9 +314,7 @@ function createInfluxSink<E extends MappableEvent>(
         points = pointsOf(event);
       } catch (error) {
         // One malformed event must not cost the batch: report it with its reason, carry on.
-        const reason =
-          isSdkError(error) && typeof error.data?.['reason'] === 'string' ? error.data['reason'] : MAPPING_INVALID;
-        reject(i, reason, errorMessage(error));
+        reject(i, rejectionReason(error, MAPPING_INVALID), errorMessage(error));
         continue;
       }
       // An event with a refused point: none of its later points are queued (nor, below, its earlier ones).

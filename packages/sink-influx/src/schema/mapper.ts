@@ -109,9 +109,7 @@ export function createSchemaCodec(
         }
       } catch (error) {
         // One malformed event must not cost the batch: report it with its reason, carry on.
-        const reason =
-          isSdkError(error) && typeof error.data?.['reason'] === 'string' ? error.data['reason'] : MAPPING_INVALID;
-        rejected.push({ index: i, reason, message: errorMessage(error) });
+        rejected.push({ index: i, reason: rejectionReason(error, MAPPING_INVALID), message: errorMessage(error) });
       }
     }
     return { points, owners, rejected };
@@ -130,6 +128,11 @@ export function createSchemaCodec(
     }
   };
   return { mapper, toLine };
+}
+
+/** The dead-letter reason of an error that refused an event: the SdkError's `data.reason`, else `fallback`. */
+export function rejectionReason(error: unknown, fallback: string): string {
+  return isSdkError(error) && typeof error.data?.['reason'] === 'string' ? error.data['reason'] : fallback;
 }
 
 /**
