@@ -67,9 +67,10 @@ function createNatsSource(options: ResolvedNatsSourceOptions): {
   let pendingAcks = 0;
   let streamLag: number | undefined;
   let current: NatsLink | undefined;
-  // Messages received and not yet handed to the pipeline: buffer[head…]. Taking a batch moves `head`; the
-  // array is compacted once the taken part is at least half of it (amortised O(1) per message).
-  let buffer: JsMsg[] = [];
+  // Messages received and not yet handed to the pipeline: buffer[head…]. Taking a batch moves `head` and clears
+  // the taken slots (as source-ws's inbound buffer does, issue 14: a taken message kept in an old array is
+  // promoted by every scavenge); the array is compacted once the taken part is at least half of it.
+  let buffer: (JsMsg | undefined)[] = [];
   let head = 0;
   const buffered = () => buffer.length - head;
   // The bound: never below one batch, so a batch can always fill. Pulling resumes once a whole batch fits
@@ -119,6 +120,7 @@ function createNatsSource(options: ResolvedNatsSourceOptions): {
       const end = head + n;
       for (let i = head; i < end; i++) {
         const m = buffer[i] as JsMsg;
+        buffer[i] = undefined;
         if (m.redelivered) {
           counts.redelivered++;
           count('redelivered');
