@@ -29,11 +29,6 @@ export interface NatsLink {
   readonly close: () => Promise<void>;
 }
 
-/** The server list as the client wants it: a comma list is split, credentials are taken out of the URLs. */
-export function serverList(servers: string | readonly string[]): string[] {
-  return parseServers(servers).servers;
-}
-
 /**
  * Connects (the client then reconnects forever on its own: `maxReconnectAttempts: -1`) and follows its
  * status. Credentials come from the `user`/`pass`/`token` options or, when none is set, from the URLs
