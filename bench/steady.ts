@@ -1,6 +1,6 @@
 /**
  * Scenario 4 alone (issue 14, event-loop delay): `tsx --conditions=source bench/steady.ts [--seconds=N]
- * [--rate=N] [--warmup=events] [--variant='label:SETTING=value,…:--node-flag …[:child.mjs]']…` runs our ingestor child at a steady rate against the
+ * [--rate=N] [--warmup=events] [--variant='label:SETTING=value,…:--node-flag …[:child.mjs]']…` runs our ingestor child (or, with `mode=peer-hajs` / `mode=floor` among the settings, the hand-written peer / the e2e floor) at a steady rate against the
  * simulator and the discard endpoint, variants alternating (`--rounds=N` rounds), and prints per run: achieved
  * rate, CPU per event, event-loop delay p99/max, latency p99 and the GC pauses. Settings are those of
  * `IngestorSettings` (numbers and booleans); env for the child (e.g. `HA_INGESTOR_…`) is inherited.
@@ -13,7 +13,7 @@ import { bundleChildren } from './bundle.js';
 import { startDiscardServer } from './e2e/discard-server.js';
 import { DEFAULT_SETTINGS, TSX_INGESTOR_CHILD, runIngestor } from './e2e/runner.js';
 import type { ChildRuntime } from './e2e/runner.js';
-import type { IngestorSettings } from './e2e/protocol.js';
+import type { IngestorMode, IngestorSettings } from './e2e/protocol.js';
 
 const arg = (name: string, fallback: number): number => {
   const found = process.argv.find((a) => a.startsWith(`--${name}=`));
@@ -25,6 +25,7 @@ const rounds = arg('rounds', 1);
 const warmup = arg('warmup', 3000);
 const variants: {
   label: string;
+  mode: IngestorMode;
   settings: Partial<IngestorSettings>;
   nodeArgs: string[];
   childPath: string | undefined;
@@ -33,18 +34,22 @@ const variants: {
   .map((a) => {
     const [label = '', rest = '', flags = '', childPath] = a.slice('--variant='.length).split(':');
     const settings: Record<string, number | boolean> = {};
+    let mode: IngestorMode = 'ours';
     for (const pair of rest.split(',').filter((p) => p !== '')) {
       const [k = '', v = ''] = pair.split('=');
-      settings[k] = v === 'true' ? true : v === 'false' ? false : Number(v);
+      if (k === 'mode') mode = v as IngestorMode;
+      else settings[k] = v === 'true' ? true : v === 'false' ? false : Number(v);
     }
     return {
       label,
+      mode,
       settings: settings as Partial<IngestorSettings>,
       nodeArgs: flags.split(' ').filter((f) => f !== ''),
       childPath: childPath === '' ? undefined : childPath,
     };
   });
-if (variants.length === 0) variants.push({ label: 'default', settings: {}, nodeArgs: [], childPath: undefined });
+if (variants.length === 0)
+  variants.push({ label: 'default', mode: 'ours', settings: {}, nodeArgs: [], childPath: undefined });
 
 const bundles = await bundleChildren({
   'ingestor-child': new URL('./e2e/ingestor-child.ts', import.meta.url).pathname,
@@ -66,7 +71,7 @@ try {
         },
         sim,
         discard.url,
-        'ours',
+        v.mode,
         { ...DEFAULT_SETTINGS, ...v.settings },
         { kind: 'steady', ratePerSecond: rate, seconds },
         60_000 + seconds * 1000,
