@@ -4,10 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { createLineFields } from '../packages/sink-influx/src/schema/ha-line.js';
 import { createSchemaCodec, createSchemaMapper } from '../packages/sink-influx/src/schema/mapper.js';
 import { buildCorpus } from './corpus.js';
+import { OTHER_PART, bundleModuleOfLine, splitCpuProfile } from './cpu-split.js';
+import type { CpuProfile } from './cpu-split.js';
 import type { E2eResult } from './e2e/runner.js';
 import { handLine, isoToMicros } from './hand-lp.js';
 import { cpuSecondsOfStat } from './proc.js';
-import { gcPauseLine, issue14At2k } from './report.js';
+import { cpuSplitLines, gcPauseLine, issue14At2k } from './report.js';
 import { cpuMicrosPerEvent, judge, median, ratio, slope } from './stats.js';
 import { percentile } from './util.js';
 
@@ -172,5 +174,64 @@ describe('issue 14 figures', () => {
     expect(line).toBe(
       'GC pauses at 2,000/s (ELD p99 33.8 ms): scavenge 40× (mean 20.0 ms, max 48.6 ms, 38 over 5 ms); mark-compact 1× (mean 12.0 ms, max 12.0 ms, 1 over 5 ms)',
     );
+  });
+});
+
+describe('CPU split of a profile (issue 14)', () => {
+  const bundle = [
+    '// bench/e2e/ingestor-child.ts',
+    'main();',
+    '// node_modules/.pnpm/ws@8.18.0/node_modules/ws/lib/receiver.js',
+    'class Receiver {}',
+    '// packages/core/src/json/parse.ts',
+    'function parseJsonText() {}',
+    '// packages/sink-influx/src/schema/ha-line.ts',
+    'function toLine() {}',
+  ].join('\n');
+  const frame = (functionName: string, url: string, lineNumber: number) => ({ functionName, url, lineNumber });
+  // root → receiver (bundle line 3) → parse (line 5) → an unclaimed node builtin; root → toLine (line 7); idle; GC.
+  const profile: CpuProfile = {
+    nodes: [
+      { id: 1, callFrame: frame('(root)', '', -1), children: [2, 5, 6, 7] },
+      { id: 2, callFrame: frame('getData', 'file:///b.mjs', 3), children: [3] },
+      { id: 3, callFrame: frame('parseJsonText', 'file:///b.mjs', 5), children: [4] },
+      { id: 4, callFrame: frame('emit', 'node:events', 470) },
+      { id: 5, callFrame: frame('toLine', 'file:///b.mjs', 7) },
+      { id: 6, callFrame: frame('(idle)', '', -1) },
+      { id: 7, callFrame: frame('(garbage collector)', '', -1) },
+    ],
+    samples: [2, 3, 4, 4, 5, 6, 6, 6, 7],
+    timeDeltas: [100, 200, 300, 300, 400, 5000, 5000, 5000, 500],
+  };
+  const moduleOf = bundleModuleOfLine(bundle);
+  const sourceOf = (url: string, line: number) => (url === 'file:///b.mjs' ? (moduleOf(line) ?? url) : url);
+
+  it('names the module of a bundle line (pnpm paths shortened; before the first module: none)', () => {
+    expect(moduleOf(3)).toBe('ws/lib/receiver.js');
+    expect(moduleOf(4)).toBe('packages/core/src/json/parse.ts');
+    expect(moduleOf(0)).toBe('bench/e2e/ingestor-child.ts');
+    expect(bundleModuleOfLine('x\n// a.ts\ny')(0)).toBeUndefined();
+  });
+
+  it('sorts samples into parts by the nearest claimed frame, leaves idle out, and divides by events', () => {
+    const split = splitCpuProfile(profile, 10, (url, line) =>
+      url === 'file:///b.mjs' ? (moduleOf(line) ?? url) : url,
+    );
+    const part = (name: string) => split.parts.find((p) => p.part.startsWith(name))?.usPerEvent;
+    expect(split.busyUsPerEvent).toBe(180); // 1,800 µs busy of 16,800 sampled, over 10 events
+    expect(part('JSON.parse')).toBe(80); // parse itself and the node builtin it called
+    expect(part('WebSocket frames')).toBe(10);
+    expect(part('line protocol')).toBe(40);
+    expect(part('garbage collection')).toBe(50);
+    expect(part(OTHER_PART)).toBe(0);
+    expect(split.parts.reduce((sum, p) => sum + p.share, 0)).toBeCloseTo(1, 10);
+  });
+
+  it('prints ours next to the peer, largest part first, with the busy ratio', () => {
+    const ours = splitCpuProfile(profile, 10, sourceOf);
+    const peer = splitCpuProfile(profile, 20, sourceOf);
+    const lines = cpuSplitLines(ours, peer);
+    expect(lines[2]).toMatch(/^\| JSON\.parse of frames .* \| 80\.0 \| 40\.0 \| 40\.0 \|$/);
+    expect(lines.at(-1)).toMatch(/\| 180\.0 \| 90\.0 \| 2\.00× \|$/);
   });
 });

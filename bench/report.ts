@@ -1,3 +1,4 @@
+import type { CpuSplit } from './cpu-split.js';
 import { appRssLines } from './app-rss.js';
 import type { AppRssScenario } from './app-rss.js';
 import type { CorpusStats } from './corpus.js';
@@ -43,6 +44,9 @@ export interface BenchResults {
     /** Issue 14: the e2e floor and the hand-written peer at the same 2,000/s (deflate off). */
     readonly at2kFloor?: Maybe<E2eResult>;
     readonly at2kPeer?: Maybe<E2eResult>;
+    /** Issue 14: ours and the peer at 2,000/s again, profiled: main-thread time per event by part (cpu-split.ts). */
+    readonly split2kOurs?: Maybe<E2eResult>;
+    readonly split2kPeer?: Maybe<E2eResult>;
   };
   /** Scenario 10: the reference app as shipped at 2,000/s, RSS from outside (issue 14). */
   readonly appRss?: Maybe<AppRssScenario>;
@@ -332,6 +336,9 @@ export function printReport(r: BenchResults): void {
       `  linger (issue 14, same run): burst acknowledged ${fmt(bNo.drainMs ?? NaN_, 0)} → ${fmt(b.drainMs ?? NaN_, 0)} ms (${fmt((bNo.drainMs ?? NaN_) / (b.drainMs ?? NaN_))}× faster); 2,000/s latency p99 ${fmt(sNo.latencyP99Ms, 0)} → ${fmt(s2.latencyP99Ms, 0)} ms (${fmt(sNo.latencyP99Ms / s2.latencyP99Ms)}×), CPU ${fmt(sNo.cpuPercent, 1)} → ${fmt(s2.cpuPercent, 1)} % of a core`,
     );
   if (s2?.gcPauses !== undefined) out.push(`  ${gcPauseLine(s2.gcPauses, s2.eventLoopDelayP99Ms)}`);
+  const splitOurs = r.steady.split2kOurs === undefined ? undefined : ok(r.steady.split2kOurs)?.cpuSplit;
+  const splitPeer = r.steady.split2kPeer === undefined ? undefined : ok(r.steady.split2kPeer)?.cpuSplit;
+  if (splitOurs !== undefined && splitPeer !== undefined) out.push('', ...cpuSplitLines(splitOurs, splitPeer));
   const mem = ok(r.memory);
   if (mem === undefined) out.push(`6 memory: failed (${'error' in r.memory ? r.memory.error : ''})`);
   else {
@@ -359,6 +366,30 @@ export function printReport(r: BenchResults): void {
   for (const t of r.targets) out.push(row([t.name, t.target, t.value, t.met === 'n/a' ? 'n/a' : t.met ? 'yes' : 'no']));
   out.push('', ...scaleOutLines(r));
   process.stdout.write(`${out.join('\n')}\n`);
+}
+
+/**
+ * Issue 14: where the main thread goes at 2,000/s, ours next to the hand-written peer, µs per event by part of the
+ * work (profiled runs of the same rate; main thread only — GC helper threads and zlib's pool are not in it).
+ */
+export function cpuSplitLines(ours: CpuSplit, peer: CpuSplit): string[] {
+  const out = [row(['4 2,000/s profiled: main thread per event', 'ours µs', 'peer µs', 'ours − peer'])];
+  out.push(row(['---', '---:', '---:', '---:']));
+  const peerOf = new Map(peer.parts.map((p) => [p.part, p.usPerEvent]));
+  for (const p of [...ours.parts].sort((a, b) => b.usPerEvent - a.usPerEvent)) {
+    const q = peerOf.get(p.part) ?? 0;
+    if (p.usPerEvent < 0.05 && q < 0.05) continue;
+    out.push(row([p.part, fmt(p.usPerEvent, 1), fmt(q, 1), fmt(p.usPerEvent - q, 1)]));
+  }
+  out.push(
+    row([
+      '**main thread busy**',
+      fmt(ours.busyUsPerEvent, 1),
+      fmt(peer.busyUsPerEvent, 1),
+      `${fmt(ours.busyUsPerEvent / Math.max(1e-9, peer.busyUsPerEvent))}×`,
+    ]),
+  );
+  return out;
 }
 
 /**

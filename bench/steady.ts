@@ -1,12 +1,15 @@
 /**
  * Scenario 4 alone (issue 14, event-loop delay): `tsx --conditions=source bench/steady.ts [--seconds=N]
- * [--rate=N] [--warmup=events] [--variant='label:SETTING=value,…:--node-flag …[:child.mjs]']…` runs our ingestor child (or, with `mode=peer-hajs` / `mode=floor` among the settings, the hand-written peer / the e2e floor) at a steady rate against the
+ * [--rate=N] [--warmup=events] [--split] [--variant='label:SETTING=value,…:--node-flag …[:child.mjs]']…` runs our
+ * ingestor child (or, with `mode=peer-hajs` / `mode=floor` among the settings, the hand-written peer / the e2e
+ * floor) at a steady rate against the
  * simulator and the discard endpoint, variants alternating (`--rounds=N` rounds), and prints per run: achieved
  * rate, CPU per event, event-loop delay p99/max, latency p99 and the GC pauses. Settings are those of
  * `IngestorSettings` (numbers and booleans); env for the child (e.g. `HA_INGESTOR_…`) is inherited.
  * A variant's fourth part runs another ingestor-child bundle (e.g. one built from another commit: copy
  * `.tmp/bench-ingestor-child.mjs` away after a run there), for before/after ratios in one run.
- * With `BENCH_CPU_PROF=<dir>` each child writes a V8 CPU profile (see `bench/long-tasks.ts`).
+ * With `BENCH_CPU_PROF=<dir>` each child writes a V8 CPU profile (see `bench/long-tasks.ts`); with `--split` each
+ * child profiles its measured window and prints its main-thread time per event by part of the work (cpu-split.ts).
  */
 import { createHaSimulator } from '@ha-ingestor/ha-simulator';
 import { bundleChildren } from './bundle.js';
@@ -23,6 +26,7 @@ const seconds = arg('seconds', 20);
 const rate = arg('rate', 2000);
 const rounds = arg('rounds', 1);
 const warmup = arg('warmup', 3000);
+const split = process.argv.includes('--split');
 const variants: {
   label: string;
   mode: IngestorMode;
@@ -72,7 +76,7 @@ try {
         sim,
         discard.url,
         v.mode,
-        { ...DEFAULT_SETTINGS, ...v.settings },
+        { ...DEFAULT_SETTINGS, ...v.settings, ...(split ? { cpuSplit: true } : {}) },
         { kind: 'steady', ratePerSecond: rate, seconds },
         60_000 + seconds * 1000,
         warmup,
@@ -85,6 +89,13 @@ try {
           `${r.cpuPercent.toFixed(1)} % core, ELD p99 ${r.eventLoopDelayP99Ms.toFixed(1)} max ${r.eventLoopDelayMaxMs.toFixed(1)} ms, ` +
           `latency p50/p99 ${r.latencyP50Ms.toFixed(0)}/${r.latencyP99Ms.toFixed(0)} ms, RSS ${r.rssMaxMb.toFixed(0)} MB | GC ${gc}\n`,
       );
+      if (r.cpuSplit !== undefined)
+        process.stdout.write(
+          `  main thread ${r.cpuSplit.busyUsPerEvent.toFixed(1)} µs/event: ${r.cpuSplit.parts
+            .filter((p) => p.usPerEvent >= 0.05)
+            .map((p) => `${p.part} ${p.usPerEvent.toFixed(1)}`)
+            .join('; ')}\n`,
+        );
     }
   }
 } finally {

@@ -4,12 +4,15 @@
  * Modes: `ours` (source-ws → pipeline → sink), `floor` (bare ws client → JSON.parse → hand LP → POST),
  * `peer-hajs` (home-assistant-js-websocket + @influxdata/influxdb-client Point API, as a user writes it).
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Session } from 'node:inspector';
 import { writeHeapSnapshot } from 'node:v8';
 import { PerformanceObserver, constants, monitorEventLoopDelay } from 'node:perf_hooks';
 import type { FromChild, IngestorMode, LatencySink, RunningIngestor, StartArgs, ToChild } from './protocol.js';
 import { percentile } from '../util.js';
+import { bundleModuleOfLine, splitCpuProfile } from '../cpu-split.js';
+import type { CpuProfile, CpuSplit } from '../cpu-split.js';
 import { startFloor } from './floor-ingestor.js';
 import { startEdgeNats, startWriterNats } from './nats-ingestors.js';
 import { startOurs } from './ours-ingestor.js';
@@ -35,6 +38,8 @@ async function main(): Promise<void> {
   const eld = monitorEventLoopDelay({ resolution: 10 });
   // Issue 14: GC pauses are main-thread stretches too; summed per kind so the ELD figure can be attributed.
   let heapSession: Session | undefined;
+  let profileSession: Session | undefined;
+  let settings: StartArgs['settings'] | undefined;
   let gcPauses: Record<string, { count: number; totalMs: number; maxMs: number; over5ms: number }> = {};
   const gcObserver = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
@@ -49,6 +54,7 @@ async function main(): Promise<void> {
   let cpu0 = process.cpuUsage();
   let t0 = process.hrtime.bigint();
   let rssMax = 0;
+  let handledAtMark = 0;
   const rssTimer = setInterval(() => (rssMax = Math.max(rssMax, process.memoryUsage.rss())), 250);
 
   process.on('message', (raw: ToChild) => {
@@ -60,6 +66,7 @@ async function main(): Promise<void> {
   async function handle(msg: ToChild): Promise<void> {
     switch (msg.cmd) {
       case 'init': {
+        settings = msg.settings;
         ingestor = await start(msg.mode, {
           url: msg.url,
           token: msg.token,
@@ -110,9 +117,11 @@ async function main(): Promise<void> {
           };
           next(0);
         }
+        if (settings?.cpuSplit === true) profileSession = await startProfiler();
         rssMax = process.memoryUsage.rss();
         cpu0 = process.cpuUsage();
         t0 = process.hrtime.bigint();
+        handledAtMark = ingestor?.handled() ?? 0;
         await ingestor?.begin?.();
         send({ type: 'marked' });
         return;
@@ -128,6 +137,9 @@ async function main(): Promise<void> {
             if (error === null) writeFileSync(samplingFile, JSON.stringify(result.profile));
             session.disconnect();
           });
+        const handledInWindow = (ingestor?.handled() ?? 0) - handledAtMark;
+        const cpuSplit = profileSession === undefined ? undefined : await stopProfiler(profileSession, handledInWindow);
+        profileSession = undefined;
         const mem = process.memoryUsage();
         (globalThis as { gc?: () => void }).gc?.();
         const heapAfterGc = process.memoryUsage().heapUsed;
@@ -148,6 +160,7 @@ async function main(): Promise<void> {
             heapAfterGcMb: heapAfterGc / 2 ** 20,
             notes: ingestor?.notes ?? [],
             gcPauses,
+            ...(cpuSplit === undefined ? {} : { cpuSplit }),
           },
         });
         return;
@@ -161,6 +174,36 @@ async function main(): Promise<void> {
         return;
     }
   }
+}
+
+/** Issue 14 (settings `cpuSplit`): a CPU profile of the measured window only, through the inspector. */
+async function startProfiler(): Promise<Session> {
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<void>((resolve, reject) =>
+      session.post(method, params ?? {}, (error) => (error === null ? resolve() : reject(error))),
+    );
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 500 });
+  await post('Profiler.start');
+  return session;
+}
+
+async function stopProfiler(session: Session, events: number): Promise<CpuSplit> {
+  const profile = await new Promise<CpuProfile>((resolve, reject) =>
+    session.post('Profiler.stop', (error, result) =>
+      error === null ? resolve(result.profile as unknown as CpuProfile) : reject(error),
+    ),
+  );
+  session.disconnect();
+  // In an esbuild bundle (bench/bundle.ts) a frame's module is found by line; on tsx the URL is the source file.
+  const self = process.argv[1] ?? '';
+  const moduleOf = self.endsWith('.mjs') ? bundleModuleOfLine(readFileSync(self, 'utf8')) : undefined;
+  return splitCpuProfile(profile, events, (url, line) => {
+    if (moduleOf !== undefined && url.startsWith('file:') && fileURLToPath(url) === self) return moduleOf(line) ?? url;
+    return url;
+  });
 }
 
 function gcKindName(kind: number | undefined): string {

@@ -1,4 +1,5 @@
 /** Messages between the bench (parent: simulator + discard endpoint) and an ingestor child process. */
+import type { CpuSplit } from '../cpu-split.js';
 
 export type IngestorMode = 'ours' | 'floor' | 'peer-hajs' | 'edge-nats' | 'writer-nats';
 
@@ -29,6 +30,11 @@ export interface IngestorSettings {
   readonly emitBatchSize?: number;
   /** NATS modes only. */
   readonly nats?: NatsTarget;
+  /**
+   * Issue 14: record a V8 CPU profile of the measured window in the child and report where its main thread went
+   * (`bench/cpu-split.ts`). Costs a few per cent of CPU: not set in the runs whose CPU figures are reported.
+   */
+  readonly cpuSplit?: boolean;
 }
 
 export type ToChild =
@@ -67,6 +73,8 @@ export interface ChildMeasurement {
    * runtime gives no gc entries.
    */
   readonly gcPauses?: Readonly<Record<string, { count: number; totalMs: number; maxMs: number; over5ms: number }>>;
+  /** With settings `cpuSplit`: the main thread's time per event by part of the work. */
+  readonly cpuSplit?: CpuSplit;
 }
 
 export type FromChild =
