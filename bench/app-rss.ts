@@ -15,6 +15,8 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { createHaSimulator } from '@ha-ingestor/ha-simulator';
 import type { HaSimulator } from '@ha-ingestor/ha-simulator';
 import { startDiscardServer } from './e2e/discard-server.js';
+import type { MemoryBreakdown } from './e2e/protocol.js';
+import { memoryParts } from './memory-parts.js';
 import { procCpuSeconds, procRssMb, startedLine } from './proc.js';
 import { median } from './stats.js';
 import { fmt } from './util.js';
@@ -47,6 +49,11 @@ export interface AppRssRun {
   readonly cpuMicrosPerEvent: number;
   /** `received − written` at the end of the window (events still in the pipeline). */
   readonly backlog: number;
+  /**
+   * Issue 14: where the RSS is at the end of the window, from the app's own `/metrics` (prom-client's process
+   * metrics: V8 heap space sizes — committed, not resident —, external memory, resident set).
+   */
+  readonly memory?: MemoryBreakdown;
 }
 
 export interface AppRssScenario {
@@ -169,6 +176,7 @@ async function runApp(
     const wall = (Date.now() - t0) / 1000;
     const cpu = procCpuSeconds(pid) - cpu0;
     const after = await counters(url);
+    const memory = await memoryOf(url);
     sim.stopGenerator();
     const written = after.written - before.written;
     return {
@@ -180,6 +188,7 @@ async function runApp(
       writtenPerSecond: written / wall,
       cpuMicrosPerEvent: written > 0 ? (cpu * 1e6) / written : Number.NaN,
       backlog: after.received - after.written,
+      ...(memory === undefined ? {} : { memory }),
     };
   } finally {
     sim.stopGenerator();
@@ -202,6 +211,31 @@ async function counters(url: string): Promise<{ received: number; written: numbe
     else if (m[2]?.includes('sink="influx"') === true) written += Number(m[3]);
   }
   return { received, written };
+}
+
+/** The app's memory by part from its `/metrics` (prefix `ha_ingestor_process_`), or undefined when absent. */
+export async function memoryOf(url: string): Promise<MemoryBreakdown | undefined> {
+  return memoryFromMetrics(await (await fetch(`${url}/metrics`)).text());
+}
+
+/** Parses prom-client's process metrics (`nodejs_heap_space_size_*_bytes{space}`, external, resident) into MB. */
+export function memoryFromMetrics(text: string): MemoryBreakdown | undefined {
+  const mb = (v: string) => Number(v) / 2 ** 20;
+  const spacesMb: Record<string, number> = {};
+  let heapUsedMb = 0;
+  let externalMb: number | undefined;
+  let rssMb: number | undefined;
+  for (const line of text.split('\n')) {
+    const m = /^ha_ingestor_process_(\w+?)(?:\{space="(\w+)"\})? (\S+)$/.exec(line);
+    if (m === null) continue;
+    const [, name, space, value = '0'] = m;
+    if (name === 'nodejs_heap_space_size_total_bytes' && space !== undefined) spacesMb[`${space}_space`] = mb(value);
+    else if (name === 'nodejs_heap_space_size_used_bytes') heapUsedMb += mb(value);
+    else if (name === 'nodejs_external_memory_bytes') externalMb = mb(value);
+    else if (name === 'process_resident_memory_bytes') rssMb = mb(value);
+  }
+  if (rssMb === undefined || externalMb === undefined || Object.keys(spacesMb).length === 0) return undefined;
+  return { rssMb, spacesMb, heapUsedMb, externalMb };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
@@ -229,7 +263,15 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       ...(secondsArg === undefined ? {} : { seconds: Number(secondsArg.slice('--seconds='.length)) }),
     });
     process.stdout.write(`${appRssLines(result).join('\n')}\n`);
-    for (const r of result.runs) process.stdout.write(`${r.label}: backlog ${r.backlog}\n`);
+    for (const r of result.runs) {
+      process.stdout.write(`${r.label}: backlog ${r.backlog}\n`);
+      if (r.memory !== undefined)
+        process.stdout.write(
+          `  end of window: ${memoryParts(r.memory)
+            .map(([part, mb]) => `${part} ${mb.toFixed(1)}`)
+            .join('; ')}; heap used ${r.memory.heapUsedMb.toFixed(1)} MB\n`,
+        );
+    }
   } finally {
     await sim.close();
     await discard.close();

@@ -3,12 +3,14 @@ import { classifyMessage, normaliseEvent, splitFrame } from '@ha-ingestor/source
 import { describe, expect, it } from 'vitest';
 import { createLineFields } from '../packages/sink-influx/src/schema/ha-line.js';
 import { createSchemaCodec, createSchemaMapper } from '../packages/sink-influx/src/schema/mapper.js';
+import { memoryFromMetrics } from './app-rss.js';
 import { buildCorpus } from './corpus.js';
 import { OTHER_PART, bundleModuleOfLine, splitCpuProfile } from './cpu-split.js';
 import type { CpuProfile } from './cpu-split.js';
 import type { E2eResult } from './e2e/runner.js';
 import { handLine, isoToMicros } from './hand-lp.js';
 import { cpuSecondsOfStat } from './proc.js';
+import { memoryLines, memoryParts } from './memory-parts.js';
 import { cpuSplitLines, gcPauseLine, issue14At2k } from './report.js';
 import { cpuMicrosPerEvent, judge, median, ratio, slope } from './stats.js';
 import { percentile } from './util.js';
@@ -233,5 +235,58 @@ describe('CPU split of a profile (issue 14)', () => {
     const lines = cpuSplitLines(ours, peer);
     expect(lines[2]).toMatch(/^\| JSON\.parse of frames .* \| 80\.0 \| 40\.0 \| 40\.0 \|$/);
     expect(lines.at(-1)).toMatch(/\| 180\.0 \| 90\.0 \| 2\.00× \|$/);
+  });
+});
+
+describe('RSS by part (issue 14)', () => {
+  const ours = {
+    rssMb: 200,
+    spacesMb: {
+      new_space: 32,
+      old_space: 60,
+      large_object_space: 5,
+      code_space: 4,
+      map_space: 1,
+      read_only_space: 0.5,
+    },
+    heapUsedMb: 50,
+    externalMb: 10,
+  };
+  const peer = { rssMb: 100, spacesMb: { new_space: 16, old_space: 20, code_space: 2 }, heapUsedMb: 25, externalMb: 4 };
+
+  it('splits the RSS into V8 spaces, external and the rest, summing to the RSS', () => {
+    const parts = memoryParts(ours);
+    expect(parts.map(([, mb]) => mb)).toEqual([32, 65, 4, 1.5, 10, 87.5]);
+    expect(parts.reduce((sum, [, mb]) => sum + mb, 0)).toBe(200);
+  });
+
+  it('prints ours next to the peer with the RSS ratio and the live heap', () => {
+    const lines = memoryLines(ours, peer);
+    expect(lines[2]).toBe('| V8 new space (young generation) | 32.0 | 16.0 | 16.0 |');
+    expect(lines.at(-2)).toBe('| **RSS** | 200.0 | 100.0 | 2.00× |');
+    expect(lines.at(-1)).toBe('| of which live V8 objects (all spaces) | 50.0 | 25.0 |  |');
+  });
+});
+
+describe("the app's memory from its /metrics (issue 14)", () => {
+  it('reads heap space sizes, external and resident memory in MB', () => {
+    const MiB = 2 ** 20;
+    const text = [
+      '# HELP ha_ingestor_process_nodejs_heap_space_size_total_bytes Process heap space size total from Node.js in bytes.',
+      `ha_ingestor_process_nodejs_heap_space_size_total_bytes{space="new"} ${32 * MiB}`,
+      `ha_ingestor_process_nodejs_heap_space_size_total_bytes{space="old"} ${64 * MiB}`,
+      `ha_ingestor_process_nodejs_heap_space_size_used_bytes{space="new"} ${4 * MiB}`,
+      `ha_ingestor_process_nodejs_heap_space_size_used_bytes{space="old"} ${40 * MiB}`,
+      `ha_ingestor_process_nodejs_external_memory_bytes ${3 * MiB}`,
+      `ha_ingestor_process_process_resident_memory_bytes ${150 * MiB}`,
+      'ha_ingestor_events_received_total 12',
+    ].join('\n');
+    expect(memoryFromMetrics(text)).toEqual({
+      rssMb: 150,
+      spacesMb: { new_space: 32, old_space: 64 },
+      heapUsedMb: 44,
+      externalMb: 3,
+    });
+    expect(memoryFromMetrics('ha_ingestor_events_received_total 12')).toBeUndefined();
   });
 });

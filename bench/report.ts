@@ -1,4 +1,5 @@
 import type { CpuSplit } from './cpu-split.js';
+import { memoryLines } from './memory-parts.js';
 import { appRssLines } from './app-rss.js';
 import type { AppRssScenario } from './app-rss.js';
 import type { CorpusStats } from './corpus.js';
@@ -339,6 +340,9 @@ export function printReport(r: BenchResults): void {
   const splitOurs = r.steady.split2kOurs === undefined ? undefined : ok(r.steady.split2kOurs)?.cpuSplit;
   const splitPeer = r.steady.split2kPeer === undefined ? undefined : ok(r.steady.split2kPeer)?.cpuSplit;
   if (splitOurs !== undefined && splitPeer !== undefined) out.push('', ...cpuSplitLines(splitOurs, splitPeer));
+  const memOurs = s2?.memory;
+  const peer2k = r.steady.at2kPeer === undefined ? undefined : ok(r.steady.at2kPeer);
+  if (memOurs !== undefined && peer2k?.memory !== undefined) out.push('', ...memoryLines(memOurs, peer2k.memory));
   const mem = ok(r.memory);
   if (mem === undefined) out.push(`6 memory: failed (${'error' in r.memory ? r.memory.error : ''})`);
   else {
@@ -354,7 +358,12 @@ export function printReport(r: BenchResults): void {
     const app = ok(r.appRss);
     out.push('');
     if (app === undefined) out.push(`10 app as shipped: failed (${'error' in r.appRss ? r.appRss.error : ''})`);
-    else out.push(...appRssLines(app));
+    else {
+      out.push(...appRssLines(app));
+      const shipped = app.runs[0]?.memory;
+      if (shipped !== undefined && peer2k?.memory !== undefined)
+        out.push('', ...memoryLines(shipped, peer2k.memory, '10 app as shipped (from its /metrics) vs the peer'));
+    }
   }
   const startup = ok(r.startup);
   out.push('');

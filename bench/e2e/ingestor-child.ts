@@ -7,9 +7,17 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Session } from 'node:inspector';
-import { writeHeapSnapshot } from 'node:v8';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import { PerformanceObserver, constants, monitorEventLoopDelay } from 'node:perf_hooks';
-import type { FromChild, IngestorMode, LatencySink, RunningIngestor, StartArgs, ToChild } from './protocol.js';
+import type {
+  FromChild,
+  IngestorMode,
+  LatencySink,
+  MemoryBreakdown,
+  RunningIngestor,
+  StartArgs,
+  ToChild,
+} from './protocol.js';
 import { percentile } from '../util.js';
 import { bundleModuleOfLine, splitCpuProfile } from '../cpu-split.js';
 import type { CpuProfile, CpuSplit } from '../cpu-split.js';
@@ -141,6 +149,7 @@ async function main(): Promise<void> {
         const cpuSplit = profileSession === undefined ? undefined : await stopProfiler(profileSession, handledInWindow);
         profileSession = undefined;
         const mem = process.memoryUsage();
+        const memory = memoryBreakdown(mem);
         (globalThis as { gc?: () => void }).gc?.();
         const heapAfterGc = process.memoryUsage().heapUsed;
         send({
@@ -160,6 +169,7 @@ async function main(): Promise<void> {
             heapAfterGcMb: heapAfterGc / 2 ** 20,
             notes: ingestor?.notes ?? [],
             gcPauses,
+            memory,
             ...(cpuSplit === undefined ? {} : { cpuSplit }),
           },
         });
@@ -174,6 +184,17 @@ async function main(): Promise<void> {
         return;
     }
   }
+}
+
+function memoryBreakdown(mem: NodeJS.MemoryUsage): MemoryBreakdown {
+  const mb = (bytes: number) => bytes / 2 ** 20;
+  const spacesMb: Record<string, number> = {};
+  let used = 0;
+  for (const s of getHeapSpaceStatistics()) {
+    spacesMb[s.space_name] = mb(s.physical_space_size);
+    used += s.space_used_size;
+  }
+  return { rssMb: mb(mem.rss), spacesMb, heapUsedMb: mb(used), externalMb: mb(mem.external) };
 }
 
 /** Issue 14 (settings `cpuSplit`): a CPU profile of the measured window only, through the inspector. */

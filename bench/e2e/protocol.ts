@@ -73,8 +73,24 @@ export interface ChildMeasurement {
    * runtime gives no gc entries.
    */
   readonly gcPauses?: Readonly<Record<string, { count: number; totalMs: number; maxMs: number; over5ms: number }>>;
+  /**
+   * Issue 14: where the RSS is at the end of the window (before the full GC): V8's heap spaces (resident bytes),
+   * memory outside the heap that V8 knows of (`external`, array buffers included), and RSS beyond both (node and
+   * its libraries, malloc arenas, thread stacks).
+   */
+  readonly memory?: MemoryBreakdown;
   /** With settings `cpuSplit`: the main thread's time per event by part of the work. */
   readonly cpuSplit?: CpuSplit;
+}
+
+/** {@link ChildMeasurement.memory}, MB. */
+export interface MemoryBreakdown {
+  readonly rssMb: number;
+  /** Resident size of each V8 heap space (`physical_space_size`), by V8's space name. */
+  readonly spacesMb: Readonly<Record<string, number>>;
+  /** Of which live objects (`space_used_size`), summed over the spaces. */
+  readonly heapUsedMb: number;
+  readonly externalMb: number;
 }
 
 export type FromChild =
