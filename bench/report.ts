@@ -48,6 +48,9 @@ export interface BenchResults {
     /** Issue 14: ours and the peer at 2,000/s again, profiled: main-thread time per event by part (cpu-split.ts). */
     readonly split2kOurs?: Maybe<E2eResult>;
     readonly split2kPeer?: Maybe<E2eResult>;
+    /** The same at full speed (scenario 3's load). */
+    readonly splitE2eOurs?: Maybe<E2eResult>;
+    readonly splitE2ePeer?: Maybe<E2eResult>;
   };
   /** Scenario 10: the reference app as shipped at 2,000/s, RSS from outside (issue 14). */
   readonly appRss?: Maybe<AppRssScenario>;
@@ -340,6 +343,10 @@ export function printReport(r: BenchResults): void {
   const splitOurs = r.steady.split2kOurs === undefined ? undefined : ok(r.steady.split2kOurs)?.cpuSplit;
   const splitPeer = r.steady.split2kPeer === undefined ? undefined : ok(r.steady.split2kPeer)?.cpuSplit;
   if (splitOurs !== undefined && splitPeer !== undefined) out.push('', ...cpuSplitLines(splitOurs, splitPeer));
+  const fullOurs = r.steady.splitE2eOurs === undefined ? undefined : ok(r.steady.splitE2eOurs)?.cpuSplit;
+  const fullPeer = r.steady.splitE2ePeer === undefined ? undefined : ok(r.steady.splitE2ePeer)?.cpuSplit;
+  if (fullOurs !== undefined && fullPeer !== undefined)
+    out.push('', ...cpuSplitLines(fullOurs, fullPeer, '3 full speed profiled: main thread per event'));
   const memOurs = s2?.memory;
   const peer2k = r.steady.at2kPeer === undefined ? undefined : ok(r.steady.at2kPeer);
   if (memOurs !== undefined && peer2k?.memory !== undefined) out.push('', ...memoryLines(memOurs, peer2k.memory));
@@ -381,8 +388,12 @@ export function printReport(r: BenchResults): void {
  * Issue 14: where the main thread goes at 2,000/s, ours next to the hand-written peer, µs per event by part of the
  * work (profiled runs of the same rate; main thread only — GC helper threads and zlib's pool are not in it).
  */
-export function cpuSplitLines(ours: CpuSplit, peer: CpuSplit): string[] {
-  const out = [row(['4 2,000/s profiled: main thread per event', 'ours µs', 'peer µs', 'ours − peer'])];
+export function cpuSplitLines(
+  ours: CpuSplit,
+  peer: CpuSplit,
+  title = '4 2,000/s profiled: main thread per event',
+): string[] {
+  const out = [row([title, 'ours µs', 'peer µs', 'ours − peer'])];
   out.push(row(['---', '---:', '---:', '---:']));
   const peerOf = new Map(peer.parts.map((p) => [p.part, p.usPerEvent]));
   for (const p of [...ours.parts].sort((a, b) => b.usPerEvent - a.usPerEvent)) {

@@ -113,6 +113,10 @@ try {
   const strictE2e = quick ? skipped : await e2e(env, 'ours', { strict: true }, throughput, plan);
   log('8 peers: home-assistant-js-websocket + influxdb-client');
   const hajs = await e2e(env, 'peer-hajs', { compression: false }, throughput, plan);
+  // Issue 14: ours and the peer at full speed again, profiled (see scenario 4's profiled pair).
+  log('3 end to end, profiled: where the main thread goes at full speed (ours, peer)');
+  const splitE2eOurs = await e2e(env, 'ours', { cpuSplit: true }, throughput, plan);
+  const splitE2ePeer = await e2e(env, 'peer-hajs', { compression: false, cpuSplit: true }, throughput, plan);
   const hajsDeflate = quick ? skipped : await e2e(env, 'peer-hajs', { compression: true }, throughput, plan);
   log('8 peers: Node-RED (when installed in bench/.peers)');
   const installProblem = quick ? undefined : ensureNodeRed(log);
@@ -181,6 +185,8 @@ try {
       at2kPeer: steady2kPeer,
       split2kOurs,
       split2kPeer,
+      splitE2eOurs,
+      splitE2ePeer,
     },
     appRss,
     burst,
