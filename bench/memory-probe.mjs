@@ -4,8 +4,8 @@
 //   MEMORY_PROBE_AT=<s>[,<s>…]      seconds after start to sample (default 10)
 //   MEMORY_PROBE_SNAPSHOT=<dir>     also write a heap snapshot per sample there (after the GC)
 // A sample: a full GC first when --expose-gc is given (then heapUsed is the live heap), process.memoryUsage(),
-// v8.getHeapSpaceStatistics() (committed and used bytes per space, code_space included) and VmRSS/VmHWM from
-// /proc/self/status. The timers are unref'd: the probe never keeps a process alive.
+// v8.getHeapSpaceStatistics() (committed and used bytes per space, code_space included) and VmRSS/VmHWM/RssAnon/
+// RssFile from /proc/self/status. The timers are unref'd: the probe never keeps a process alive.
 import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout } from 'node:timers';
@@ -33,6 +33,9 @@ function sample(at) {
     gc: typeof globalThis.gc === 'function',
     rss: mb(usage.rss),
     vmHwm: procStatus('VmHWM'),
+    // Anonymous (private: heaps, stacks, malloc) and file-backed (the node binary's pages, shared) parts of RSS.
+    rssAnon: procStatus('RssAnon'),
+    rssFile: procStatus('RssFile'),
     heapTotal: mb(usage.heapTotal),
     heapUsed: mb(usage.heapUsed),
     external: mb(usage.external),
