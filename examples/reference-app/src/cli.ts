@@ -7,7 +7,6 @@ import { parseArgs, USAGE, type CliArgs } from './cli-args.js';
 import { envWarnings, loadConfig, maskedConfig } from './config.js';
 import { assertSafeExposure } from './http-auth.js';
 import { createAppLogger } from './logging.js';
-import { startService, stopOnSignals } from './service.js';
 import { finalSummary } from './summary.js';
 
 const VERSION = (
@@ -57,6 +56,7 @@ async function main(argv: readonly string[]): Promise<number> {
       return ok ? 0 : 1;
     }
     case 'run': {
+      const { startService, stopOnSignals } = await import('./service.js');
       const config = await loadConfig(args.config === undefined ? {} : { file: args.config });
       const logger = createAppLogger(config.log);
       for (const warning of envWarnings(process.env)) logger.warn(warning);
@@ -66,8 +66,8 @@ async function main(argv: readonly string[]): Promise<number> {
       logger.info({ stats }, 'stopped');
       return reason === 'fatal' ? 1 : 0;
     }
-    // The other commands' code is loaded by the command (issue 14, memory): `run` never evaluates the
-    // export, the history import or the statistics import.
+    // Each command's code is loaded by the command (issue 14, memory): `run` never evaluates the export, the
+    // history import or the statistics import, and `--version` / `help` / `check-config` not the service.
     case 'import': {
       const { runImport } = await import('./import.js');
       const config = await loadConfig(args.config === undefined ? {} : { file: args.config });
