@@ -4,7 +4,10 @@
  * 2,000 events/s. Measured from outside: VmRSS from `/proc/<pid>/status` every 250 ms, CPU from `/proc/<pid>/stat`,
  * events received / written from the app's own `/metrics`. Variants (e.g. without the launcher's V8 flags) run
  * alternately in the same run so machine load hits them alike. Also runnable alone:
- * `tsx --conditions=source bench/app-rss.ts [--quick] [--seconds=N] [--variant=label:flag,flag …]`.
+ * `tsx --conditions=source bench/app-rss.ts [--quick] [--seconds=N] [--rate=N] [--rounds=N] [--variant=label:flag,flag …]`.
+ * A variant's items are node flags, `NAME=value` environment variables, or `bin=<path>`: another build's launcher
+ * (e.g. a copy of `bin/` and `dist/` of the base commit, with `package.json` beside them and `node_modules` linked
+ * to the app's) to compare two builds in one run. `--rate=0` measures the idle app (no events).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -29,6 +32,8 @@ export interface AppVariant {
   readonly label: string;
   readonly env: Readonly<Record<string, string>>;
   readonly nodeArgs?: readonly string[];
+  /** The launcher to start (absolute, or relative to the app's folder). @default 'bin/ha-ingestor.js' */
+  readonly bin?: string;
 }
 
 /** The app exactly as shipped (the launcher decides the V8 flags). */
@@ -61,6 +66,8 @@ export interface AppRssScenario {
   readonly warmupSeconds: number;
   readonly seconds: number;
   readonly runs: readonly AppRssRun[];
+  /** Every run in the order run (variants alternating, round by round). */
+  readonly allRuns?: readonly AppRssRun[];
 }
 
 /** Runs every variant `rounds` times, alternating; the run with the median RSS of each variant is kept. */
@@ -71,17 +78,22 @@ export async function scenarioAppRss(options: {
   readonly variants: readonly AppVariant[];
   readonly seconds?: number;
   readonly rounds?: number;
+  /** Events per second from the simulator; 0 = idle. @default 2000 */
+  readonly rate?: number;
 }): Promise<AppRssScenario> {
   const build = spawnSync(process.execPath, [join(root, 'scripts', 'ensure-app-built.mjs')], { stdio: 'inherit' });
   if (build.status !== 0) throw new Error('the reference app does not build');
   const seconds = options.seconds ?? (options.quick ? 10 : 40);
   const warmupSeconds = options.quick ? 3 : 10;
   const rounds = options.rounds ?? 1;
+  const rate = options.rate ?? RATE;
   const all = new Map<string, AppRssRun[]>();
+  const allRuns: AppRssRun[] = [];
   for (let i = 0; i < rounds; i++) {
     for (const v of options.variants) {
-      const r = await runApp(options.sim, options.sinkUrl, v, warmupSeconds, seconds);
+      const r = await runApp(options.sim, options.sinkUrl, v, warmupSeconds, seconds, rate);
       all.set(v.label, [...(all.get(v.label) ?? []), r]);
+      allRuns.push(r);
     }
   }
   const runs = options.variants.map((v) => {
@@ -89,7 +101,7 @@ export async function scenarioAppRss(options: {
     const m = median(rs.map((r) => r.rssMaxMb));
     return rs.reduce((best, r) => (Math.abs(r.rssMaxMb - m) < Math.abs(best.rssMaxMb - m) ? r : best));
   });
-  return { ratePerSecond: RATE, warmupSeconds, seconds, runs };
+  return { ratePerSecond: rate, warmupSeconds, seconds, runs, allRuns };
 }
 
 /** Markdown lines of scenario 10 for the report. */
@@ -128,9 +140,11 @@ async function runApp(
   variant: AppVariant,
   warmupSeconds: number,
   seconds: number,
+  rate: number,
 ): Promise<AppRssRun> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bench-app-rss-'));
-  const child = spawn(process.execPath, [...(variant.nodeArgs ?? []), 'bin/ha-ingestor.js', 'run'], {
+  const bin = variant.bin ?? 'bin/ha-ingestor.js';
+  const child = spawn(process.execPath, [...(variant.nodeArgs ?? []), bin, 'run'], {
     cwd: appDir,
     env: {
       PATH: process.env['PATH'] ?? '',
@@ -163,7 +177,7 @@ async function runApp(
       await delay(20);
     }
     const pid = child.pid ?? 0;
-    sim.startGenerator({ ratePerSecond: RATE });
+    if (rate > 0) sim.startGenerator({ ratePerSecond: rate });
     await delay(warmupSeconds * 1000);
     const before = await counters(url);
     const cpu0 = procCpuSeconds(pid);
@@ -241,16 +255,23 @@ export function memoryFromMetrics(text: string): MemoryBreakdown | undefined {
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const quick = process.argv.includes('--quick');
   const secondsArg = process.argv.find((a) => a.startsWith('--seconds='));
+  const rateArg = process.argv.find((a) => a.startsWith('--rate='));
+  const roundsArg = process.argv.find((a) => a.startsWith('--rounds='));
   const variants = process.argv
     .filter((a) => a.startsWith('--variant='))
     .map((a): AppVariant => {
       const [label = '', flags = ''] = a.slice('--variant='.length).split(':');
-      // `NAME=value` items are environment variables, the others node flags (before the script).
+      // `NAME=value` items are environment variables, `bin=<path>` the launcher, the others node flags (before it).
       const items = flags === '' ? [] : flags.split(',');
-      const env = Object.fromEntries(
-        items.filter((f) => /^[A-Z_][A-Z0-9_]*=/.test(f)).map((f) => f.split(/=(.*)/s, 2)),
-      );
-      return { label, env, nodeArgs: items.filter((f) => !/^[A-Z_][A-Z0-9_]*=/.test(f)) };
+      const isEnv = (f: string) => /^[A-Z_][A-Z0-9_]*=/.test(f);
+      const env = Object.fromEntries(items.filter(isEnv).map((f) => f.split(/=(.*)/s, 2)));
+      const bin = items.find((f) => f.startsWith('bin='))?.slice('bin='.length);
+      return {
+        label,
+        env,
+        nodeArgs: items.filter((f) => !isEnv(f) && !f.startsWith('bin=')),
+        ...(bin === undefined ? {} : { bin }),
+      };
     });
   const sim = await createHaSimulator({ seed: 7, entityCount: 1500, heartbeatMs: 0, maxEmitted: 1000 });
   const discard = await startDiscardServer();
@@ -261,6 +282,8 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       quick,
       variants: variants.length > 0 ? variants : [SHIPPED],
       ...(secondsArg === undefined ? {} : { seconds: Number(secondsArg.slice('--seconds='.length)) }),
+      ...(rateArg === undefined ? {} : { rate: Number(rateArg.slice('--rate='.length)) }),
+      ...(roundsArg === undefined ? {} : { rounds: Number(roundsArg.slice('--rounds='.length)) }),
     });
     process.stdout.write(`${appRssLines(result).join('\n')}\n`);
     for (const r of result.runs) {
@@ -272,6 +295,11 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
             .join('; ')}; heap used ${r.memory.heapUsedMb.toFixed(1)} MB\n`,
         );
     }
+    // Every run, in order (pairs of alternating variants: compare within a round).
+    for (const r of result.allRuns ?? [])
+      process.stdout.write(
+        `run ${r.label}: RSS max ${fmt(r.rssMaxMb, 1)} MB, steady ${fmt(r.rssSteadyMb, 1)} MB, ${fmt(r.cpuMicrosPerEvent, 1)} µs/event, backlog ${r.backlog}\n`,
+      );
   } finally {
     await sim.close();
     await discard.close();

@@ -3,7 +3,8 @@
 //  - every bare import left external is a Node built-in or a declared `dependencies` entry (with a range),
 //  - every declared dependency is imported by the bundle (the list stays exact),
 //  - no @ha-ingestor/* import is left external (they are bundled: the tarball must not need them),
-//  - the demo-only modules (aedes) are reachable only through a dynamic import, never from `run`'s static graph.
+//  - the demo-only modules (aedes) and the packages loaded only when configured (mqtt, @nats-io/*,
+//    hyparquet-writer: issue 14, memory) are reachable only through a dynamic import, never from the static graph.
 // Reads the bundle's import graph with esbuild's metafile (the esbuild tsup uses), so multi-line and
 // dynamic imports are all seen. `node scripts/check-app-bundle.mjs [appDir]` exits 1 with the problems listed.
 import { readFileSync } from 'node:fs';
@@ -15,6 +16,11 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_APP_DIR = join(root, 'examples', 'reference-app');
 /** Loaded by `demo` only: must never be a static import of the CLI entry. */
 export const DEMO_ONLY = ['aedes'];
+/**
+ * Loaded only when the configuration uses them (MQTT_URL / MQTT_SINK_URL, INGESTOR_ROLE=edge/writer,
+ * PARQUET_DIR or a Parquet export): must never be a static import of the CLI entry either (issue 14, memory).
+ */
+export const CONFIGURED_ONLY = ['mqtt', '@nats-io/jetstream', '@nats-io/transport-node', 'hyparquet-writer'];
 
 const builtins = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
 
@@ -95,6 +101,10 @@ export async function checkAppBundle(appDir = DEFAULT_APP_DIR, entry = 'cli.js')
   }
   for (const name of DEMO_ONLY) {
     if (staticExternals.has(name)) problems.push(`${name} is demo-only but is statically imported from ${entry}`);
+  }
+  for (const name of CONFIGURED_ONLY) {
+    if (staticExternals.has(name))
+      problems.push(`${name} is loaded only when configured but is statically imported from ${entry}`);
   }
   return { externals, staticExternals, problems };
 }

@@ -72,4 +72,14 @@ describe('scripts/check-app-bundle.mjs', () => {
     expect(code).toBe(1);
     expect(output).toContain('aedes is demo-only but is statically imported from cli.js');
   });
+
+  it('refuses mqtt on the static import graph (loaded only when MQTT is configured), and accepts it dynamically', () => {
+    const deps = { ...declared, mqtt: '^5.16.0' };
+    const lazy = check(deps, { 'demo.js': `${DEMO}export const m = () => import('mqtt');\n` });
+    expect(lazy.output).toContain('ok (4 external packages');
+    expect(lazy.code).toBe(0);
+    const { code, output } = check(deps, { 'chunk.js': `import 'mqtt';\n${CHUNK}` });
+    expect(code).toBe(1);
+    expect(output).toContain('mqtt is loaded only when configured but is statically imported from cli.js');
+  });
 });

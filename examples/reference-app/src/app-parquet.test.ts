@@ -45,7 +45,7 @@ describe('createIngestor: PARQUET_DIR', () => {
       }),
     );
     const source = arraySource(events);
-    const { pipeline, sinks } = createIngestor(config, noopLogger, { sources: [source] });
+    const { pipeline, sinks } = await createIngestor(config, noopLogger, { sources: [source] });
     expect(sinks).toContain('parquet');
     await pipeline.start();
     await waitFor(() => source.handled(), 'every event handled', {

@@ -28,7 +28,7 @@ describe('createIngestor: filters and VALIDATION', () => {
     dirs.push(dataDir);
     const config = resolveConfig({}, { DATA_DIR: dataDir, BATCH_TIMEOUT: '0.01', ...env });
     const source = arraySource(events as HaEvent[]);
-    const { pipeline } = createIngestor(config, noopLogger, { sources: [source] });
+    const { pipeline } = await createIngestor(config, noopLogger, { sources: [source] });
     await pipeline.start();
     await waitFor(() => source.handled() + source.failed().length, 'every event handled', {
       until: (n) => n === events.length,

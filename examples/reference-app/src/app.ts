@@ -12,9 +12,7 @@ import {
   type Source,
 } from '@ha-ingestor/core';
 import { fileSink } from '@ha-ingestor/core/file-sink';
-import { parquetSink } from '@ha-ingestor/sink-parquet';
 import { influxSink } from '@ha-ingestor/sink-influx';
-import { mqttSource } from '@ha-ingestor/source-mqtt';
 import { haWebSocketSource } from '@ha-ingestor/source-ws';
 import type { AppConfig } from './config.js';
 import { deliveryFor } from './config-delivery.js';
@@ -29,7 +27,7 @@ import { outboundSinks } from './config-outbound.js';
 export const DEAD_LETTER_FILE = 'dead-letter.ndjson';
 import { statisticsSyncSource } from './statistics-sync.js';
 import { withHome } from './home-source.js';
-import { edgeSink, linkReport, writerSource, type NatsLinkReport } from './roles.js';
+import { linkReport, type NatsLinkReport } from './roles.js';
 
 /** The assembled ingestor: the pipeline plus what the HTTP API and the CLI need. */
 export interface Ingestor {
@@ -59,8 +57,17 @@ export interface IngestorOverrides {
  * Roles (INGESTOR_ROLE, issue 16): `edge` keeps the sources, filters, validation, dedupe and enrichers and
  * sends everything to NATS JetStream only; `writer` reads from NATS (events arrive enriched, with their
  * home) and writes the configured sinks, with no HA/MQTT source and no enrichers.
+ *
+ * Asynchronous because what is not configured is not loaded (issue 14, memory): the MQTT source and sink
+ * (`mqtt`), the NATS link (`@nats-io/*`), the Parquet sink (`hyparquet-writer`) and the webhook sink are
+ * imported here, only when their settings are present. The WebSocket source, the InfluxDB and file sinks,
+ * and the pipeline stages are loaded statically.
  */
-export function createIngestor(config: AppConfig, logger: Logger, overrides: IngestorOverrides = {}): Ingestor {
+export async function createIngestor(
+  config: AppConfig,
+  logger: Logger,
+  overrides: IngestorOverrides = {},
+): Promise<Ingestor> {
   const dataDir = config.dataDir;
   const registry = overrides.registry ?? createRegistryStore();
   const checkpoints = createFileCheckpointStore({ dir: join(dataDir, 'checkpoints') });
@@ -69,6 +76,7 @@ export function createIngestor(config: AppConfig, logger: Logger, overrides: Ing
   let nats: (() => NatsLinkReport) | undefined;
   const sources: Source<HaEvent>[] = [...(overrides.sources ?? [])];
   if (overrides.sources === undefined && role === 'writer') {
+    const { writerSource } = await import('./roles-link.js');
     const source = writerSource(config);
     nats = linkReport('writer', source.status);
     sources.push(source);
@@ -95,6 +103,7 @@ export function createIngestor(config: AppConfig, logger: Logger, overrides: Ing
     }
     const mq = config.mqtt;
     if (mq.url !== undefined) {
+      const { mqttSource } = await import('@ha-ingestor/source-mqtt');
       sources.push(
         mqttSource({
           url: mq.url,
@@ -139,6 +148,7 @@ export function createIngestor(config: AppConfig, logger: Logger, overrides: Ing
   if (role === 'edge') {
     // The edge writes NATS only (config-scale-out.ts refuses other sinks); its outbox under DATA_DIR keeps
     // the home's events through a NATS outage, and Nats-Msg-Id makes the replays harmless.
+    const { edgeSink } = await import('./roles-link.js');
     const sink = edgeSink(config);
     nats = linkReport('edge', sink.status);
     const built = builder
@@ -176,11 +186,12 @@ export function createIngestor(config: AppConfig, logger: Logger, overrides: Ing
     sinks.push('file');
   }
   // Issue 17: MQTT republish and webhook sinks (MQTT_SINK_URL, WEBHOOK_URL), see config-outbound.ts.
-  for (const outbound of outboundSinks(config)) {
+  for (const outbound of await outboundSinks(config)) {
     builder = builder.to(outbound.sink, outbound.delivery);
     sinks.push(outbound.name);
   }
   if (config.parquet.dir !== undefined) {
+    const { parquetSink } = await import('@ha-ingestor/sink-parquet');
     builder = builder.to(
       parquetSink({ dir: config.parquet.dir, compression: config.parquet.compression }),
       deliveryFor(config, 'parquet', config.parquet.delivery),

@@ -6,11 +6,7 @@ import { errorMessage, isSdkError, redactSecrets } from '@ha-ingestor/core';
 import { parseArgs, USAGE, type CliArgs } from './cli-args.js';
 import { envWarnings, loadConfig, maskedConfig } from './config.js';
 import { assertSafeExposure } from './http-auth.js';
-import { runExportCommand } from './export/export-command.js';
-import { runImport } from './import.js';
-import { formatStatisticsResult, runImportStatistics } from './import-statistics.js';
 import { createAppLogger } from './logging.js';
-import { startService, stopOnSignals } from './service.js';
 import { finalSummary } from './summary.js';
 
 const VERSION = (
@@ -60,6 +56,7 @@ async function main(argv: readonly string[]): Promise<number> {
       return ok ? 0 : 1;
     }
     case 'run': {
+      const { startService, stopOnSignals } = await import('./service.js');
       const config = await loadConfig(args.config === undefined ? {} : { file: args.config });
       const logger = createAppLogger(config.log);
       for (const warning of envWarnings(process.env)) logger.warn(warning);
@@ -69,7 +66,10 @@ async function main(argv: readonly string[]): Promise<number> {
       logger.info({ stats }, 'stopped');
       return reason === 'fatal' ? 1 : 0;
     }
+    // Each command's code is loaded by the command (issue 14, memory): `run` never evaluates the export, the
+    // history import or the statistics import, and `--version` / `help` / `check-config` not the service.
     case 'import': {
+      const { runImport } = await import('./import.js');
       const config = await loadConfig(args.config === undefined ? {} : { file: args.config });
       const logger = createAppLogger(config.log);
       const stats = await runImport(config, logger, {
@@ -82,10 +82,12 @@ async function main(argv: readonly string[]): Promise<number> {
       return stats.failed === 0 ? 0 : 1;
     }
     case 'export': {
+      const { runExportCommand } = await import('./export/export-command.js');
       const config = await loadConfig(args.config === undefined ? {} : { file: args.config });
       return runExportCommand(config, args);
     }
     case 'import-statistics': {
+      const { formatStatisticsResult, runImportStatistics } = await import('./import-statistics.js');
       const config = await loadConfig(args.config === undefined ? {} : { file: args.config });
       const logger = createAppLogger(config.log);
       const result = await runImportStatistics(config, logger, {

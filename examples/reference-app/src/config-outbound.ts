@@ -1,6 +1,4 @@
 import type { DeliveryOptions, HaEvent, Sink } from '@ha-ingestor/core';
-import { MqttSinkOptionsSchema, mqttSink } from '@ha-ingestor/sink-mqtt';
-import { webhookSink } from '@ha-ingestor/sink-webhook';
 import { z } from 'zod';
 import { deliveryFor, DeliveryOverridesSchema } from './config-delivery.js';
 import type { AppConfig } from './config-schema.js';
@@ -12,6 +10,21 @@ import { flag } from './config-values.js';
 const mqttUrl = z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\//, 'expected an mqtt://, mqtts://, ws:// or wss:// URL');
 const httpUrl = z.string().regex(/^https?:\/\//, 'expected an http:// or https:// URL');
 
+/**
+ * sink-mqtt's `topicPrefix` rules (its MqttSinkOptionsSchema), restated here: importing anything of
+ * `@ha-ingestor/sink-mqtt` statically would put the whole package and `mqtt` into the start-up bundle (a
+ * statically imported package entry keeps every module it re-exports there), and the sink is loaded only
+ * when MQTT_SINK_URL is set (issue 14, memory). config-outbound.test.ts checks that both schemas agree.
+ */
+export const MqttTopicPrefixSchema = z
+  .string()
+  .min(1)
+  .max(1024)
+  .refine((p) => !/[+#\0]/.test(p), 'may not contain `+`, `#` or NUL (wildcards are for subscriptions)')
+  .refine((p) => !p.startsWith('$'), 'may not start with `$` (reserved for broker topics such as $SYS)')
+  .refine((p) => !p.startsWith('/') && !p.endsWith('/'), 'may not start or end with `/`')
+  .default('ha-ingestor/events');
+
 /** `mqttSink:` — republish every event as JSON on MQTT. */
 export const MqttSinkConfigSchema = z
   .strictObject({
@@ -20,7 +33,7 @@ export const MqttSinkConfigSchema = z
       .describe(
         'Broker the events are republished to (MQTT_SINK_URL; `mqtt://user:pass@host:1883` for credentials); enables the MQTT sink',
       ),
-    topicPrefix: MqttSinkOptionsSchema.shape.topicPrefix.describe(
+    topicPrefix: MqttTopicPrefixSchema.describe(
       'Topic prefix (MQTT_SINK_TOPIC_PREFIX): state changes on `<prefix>/<domain>/<object_id>`, other events on `<prefix>/_events/<event_type>`',
     ),
     retain: flag(
@@ -61,11 +74,15 @@ export interface OutboundSink {
   readonly delivery: DeliveryOptions;
 }
 
-/** The outbound sinks the config enables (none unless MQTT_SINK_URL / WEBHOOK_URL is set). */
-export function outboundSinks(config: AppConfig): OutboundSink[] {
+/**
+ * The outbound sinks the config enables (none unless MQTT_SINK_URL / WEBHOOK_URL is set). Each sink's package
+ * is loaded only when it is configured: without MQTT_SINK_URL the app never loads `mqtt` for it.
+ */
+export async function outboundSinks(config: AppConfig): Promise<OutboundSink[]> {
   const out: OutboundSink[] = [];
   const m = config.mqttSink;
   if (m.url !== undefined) {
+    const { mqttSink } = await import('@ha-ingestor/sink-mqtt');
     out.push({
       name: 'mqtt',
       sink: mqttSink({ url: m.url, topicPrefix: m.topicPrefix, retainLastState: m.retain }),
@@ -74,6 +91,7 @@ export function outboundSinks(config: AppConfig): OutboundSink[] {
   }
   const w = config.webhook;
   if (w.url !== undefined) {
+    const { webhookSink } = await import('@ha-ingestor/sink-webhook');
     out.push({
       name: 'webhook',
       sink: webhookSink({ url: w.url, ...(w.secret === undefined ? {} : { secret: w.secret }) }),

@@ -5,7 +5,7 @@ import type { Registry } from 'prom-client';
 import { createAccessCheck, type HttpAccessOptions } from './http-auth.js';
 import { createDashboardRoutes, DASHBOARD_API_PATH, type DashboardRoutes } from './dashboard-routes.js';
 import { jsonList } from './export-formats.js';
-import { createStoreExportHandler, type StoreExportHandler, type StoreExportService } from './export/http-export.js';
+import type { StoreExportHandler, StoreExportHttp, StoreExportService } from './export/http-export.js';
 import { exportRing } from './export/ring-export.js';
 import { readQuery } from './http-query.js';
 import { buildOpenApi, ENDPOINTS } from './http-routes.js';
@@ -99,7 +99,7 @@ export async function startHttpApi(deps: HttpApiDeps, host: string, port: number
     ...(deps.storeExport === undefined
       ? {}
       : {
-          storeExport: createStoreExportHandler(deps.storeExport, {
+          storeExport: lazyStoreExportHandler(deps.storeExport, {
             logger: deps.logger,
             refuse: (reason) => refused.inc({ reason }),
             sendJson,
@@ -334,6 +334,25 @@ async function handle(ctx: Context, req: IncomingMessage, res: ServerResponse): 
     default:
       return sendJson(res, 404, { error: `no route ${JSON.stringify(path.slice(0, 100))}`, endpoints: ENDPOINTS });
   }
+}
+
+/**
+ * `/api/v1/export` from the database, its code (the InfluxDB reader, the format writers) loaded by the first
+ * export request rather than at start (issue 14, memory). One handler is made, so its limit of concurrent
+ * exports holds across requests; a failed load is retried by the next request.
+ */
+function lazyStoreExportHandler(service: StoreExportService, http: StoreExportHttp): StoreExportHandler {
+  let handler: Promise<StoreExportHandler> | undefined;
+  return async (req, res, url) => {
+    handler ??= import('./export/http-export.js').then(
+      (m) => m.createStoreExportHandler(service, http),
+      (error: unknown) => {
+        handler = undefined;
+        throw error;
+      },
+    );
+    return (await handler)(req, res, url);
+  };
 }
 
 /**

@@ -95,7 +95,7 @@ export async function runImportStatistics(
       },
     },
   );
-  const ingestor = createIngestor(config, logger, { sources: [source], history: true });
+  const ingestor = await createIngestor(config, logger, { sources: [source], history: true });
   await ingestor.pipeline.start();
   try {
     await ingestor.pipeline.idle();

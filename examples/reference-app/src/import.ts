@@ -49,7 +49,7 @@ export async function runImport(config: AppConfig, logger: Logger, options: Impo
       },
     },
   );
-  const ingestor = createIngestor({ ...config, http: config.http }, logger, { sources: [source], history: true });
+  const ingestor = await createIngestor({ ...config, http: config.http }, logger, { sources: [source], history: true });
   await ingestor.pipeline.start();
   try {
     await ingestor.pipeline.idle();

@@ -36,7 +36,7 @@ describe('roles', () => {
         DATA_DIR: await dataDir(),
       },
     );
-    const ingestor = createIngestor(config, noopLogger);
+    const ingestor = await createIngestor(config, noopLogger);
     expect(ingestor.sinks).toEqual(['nats']);
     expect(ingestor.sources).toEqual(['ha-websocket']);
     expect(ingestor.nats?.()).toMatchObject({ role: 'edge', connected: false, server: null, pendingAcks: 0 });
@@ -55,7 +55,7 @@ describe('roles', () => {
         DATA_DIR: await dataDir(),
       },
     );
-    const ingestor = createIngestor(config, noopLogger);
+    const ingestor = await createIngestor(config, noopLogger);
     expect(ingestor.sources).toEqual(['nats']);
     expect(ingestor.sinks).toEqual(['influx', 'file']);
     expect(ingestor.nats?.()).toMatchObject({ role: 'writer', connected: false, streamLag: null });
@@ -86,7 +86,7 @@ describe('roles', () => {
   });
 
   it('all: no NATS link', async () => {
-    const ingestor = createIngestor(
+    const ingestor = await createIngestor(
       resolveConfig({}, { MQTT_URL: 'mqtt://127.0.0.1:1', DATA_DIR: await dataDir() }),
       noopLogger,
     );
@@ -97,7 +97,7 @@ describe('roles', () => {
     const dir = await dataDir();
     const config = resolveConfig({}, { HOME_ID: 'home-7', DATA_DIR: dir, BATCH_TIMEOUT: '0.01' });
     const source = arraySource([makeStateChanged({ entity_id: 'sensor.a', state: '1' }) as HaEvent]);
-    const { pipeline } = createIngestor(config, noopLogger, { sources: [source] });
+    const { pipeline } = await createIngestor(config, noopLogger, { sources: [source] });
     await pipeline.start();
     await waitFor(() => source.handled(), 'handled', { until: (n) => n === 1, timeoutMs: 5000, intervalMs: 10 });
     await pipeline.stop();
@@ -173,11 +173,11 @@ describe('registerNatsMetrics', () => {
       DATA_DIR: await mkdtemp(join(tmpdir(), 'ha-ingestor-roles-')),
     };
     try {
-      const writer = createIngestor(
+      const writer = await createIngestor(
         resolveConfig({}, { ...base, INGESTOR_ROLE: 'writer', FILE_SINK: 'true' }),
         noopLogger,
       );
-      const edge = createIngestor(
+      const edge = await createIngestor(
         resolveConfig(
           {},
           { ...base, INGESTOR_ROLE: 'edge', HOME_ID: 'a', HA_URL: 'ws://127.0.0.1:1/api/websocket', HA_TOKEN: 't' },

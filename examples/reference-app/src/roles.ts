@@ -1,19 +1,13 @@
 import { ConfigError } from '@ha-ingestor/core';
-import {
-  natsSink,
-  natsSource,
-  type NatsSink,
-  type NatsSinkStatus,
-  type NatsSource,
-  type NatsSourceStatus,
-} from '@ha-ingestor/nats';
+import type { NatsSinkStatus, NatsSourceStatus } from '@ha-ingestor/nats';
 import { Gauge, type Registry } from 'prom-client';
 import type { AppConfig } from './config.js';
 import type { IngestorRole } from './config-scale-out.js';
 
 // Issue 16: the NATS end of the edge and writer roles (see config-scale-out.ts for the rules, README
 // "Scaling out" for the topology). The package does the transport; this file only maps the app config onto
-// it and reads its status for /health, /ready, /metrics and the stats.
+// it and reads its status for /health, /ready, /metrics and the stats. The transport itself (the package and
+// @nats-io/*) is in roles-link.ts, loaded only by an edge or a writer (see app.ts).
 
 /** The NATS link of a running edge or writer, as the HTTP API reports it. */
 export interface NatsLinkReport {
@@ -27,19 +21,6 @@ export interface NatsLinkReport {
   readonly streamLag: number | null;
   /** Counters since start (edge: published/duplicates/failed; writer: acked/naked/redelivered/invalid). */
   readonly counters: Readonly<Record<string, number>>;
-}
-
-/** The edge's sink: every event to JetStream, `Nats-Msg-Id = <HOME_ID>:<key>`. */
-export function edgeSink(config: AppConfig): NatsSink {
-  const home = config.homeId;
-  if (home === undefined)
-    throw new ConfigError('INGESTOR_ROLE=edge needs HOME_ID', [{ path: 'homeId', message: 'required' }]);
-  return natsSink({ ...natsConnectionOptions(config), home });
-}
-
-/** The writer's source: the durable pull consumer the writer pool shares. */
-export function writerSource(config: AppConfig): NatsSource {
-  return natsSource({ ...natsConnectionOptions(config), consumer: config.nats.consumer });
 }
 
 /** The report of a NATS sink (edge) or source (writer). */

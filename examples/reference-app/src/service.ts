@@ -3,7 +3,7 @@ import { createReportingGuard, type Logger, type PipelineStats } from '@ha-inges
 import { join } from 'node:path';
 import { createIngestor, DEAD_LETTER_FILE, type Ingestor, type IngestorOverrides } from './app.js';
 import { maskedConfig, type AppConfig } from './config.js';
-import { storeExportOf } from './export/store-export.js';
+import { storeExportOf } from './export/store-options.js';
 import { startHttpApi } from './http-api.js';
 import { assertSafeExposure, isLoopbackHost } from './http-auth.js';
 import { createLineProtocolExporter } from './lp-export.js';
@@ -35,7 +35,7 @@ export async function startService(
       'HTTP_ALLOW_UNAUTHENTICATED=true: the API is open to anyone who can reach this address; requests must name a Host in HTTP_ALLOWED_HOSTS (or localhost)',
     );
   }
-  const ingestor = createIngestor(config, logger, options.overrides);
+  const ingestor = await createIngestor(config, logger, options.overrides);
   const { pipeline } = ingestor;
   const registry = pipeline.metrics.registry;
   collectDefaultMetrics({ register: registry, prefix: 'ha_ingestor_process_' });

@@ -33,7 +33,7 @@ async function render(format: ExportFormat, tabular = false, toLp = (e: readonly
   const out = new PassThrough();
   let text = '';
   out.on('data', (c: Buffer) => (text += c.toString('utf8')));
-  const writer = createRowWriter(format, out, exportColumns(layout, keys), toLp);
+  const writer = await createRowWriter(format, out, exportColumns(layout, keys), toLp);
   await writer.write(rows.map((r) => rowCells(r, layout)));
   await writer.end();
   return { text, rowsWritten: writer.rowsWritten };
@@ -83,7 +83,7 @@ describe('export formats', () => {
       const out = new PassThrough();
       let text = '';
       out.on('data', (c: Buffer) => (text += c.toString('utf8')));
-      const writer = createRowWriter(format, out, exportColumns({ kind: 'json' }, undefined), () => '');
+      const writer = await createRowWriter(format, out, exportColumns({ kind: 'json' }, undefined), () => '');
       await writer.end();
       expect(text, format).toBe(expected);
     }
@@ -108,7 +108,7 @@ describe('export formats', () => {
   it('write() waits for drain: a stream that takes nothing holds the writer back', async () => {
     const pending: (() => void)[] = [];
     const slow = new Writable({ highWaterMark: 16, write: (_chunk, _enc, done) => pending.push(done) });
-    const writer = createRowWriter('ndjson', slow, exportColumns({ kind: 'json' }, undefined), () => '');
+    const writer = await createRowWriter('ndjson', slow, exportColumns({ kind: 'json' }, undefined), () => '');
     let settled = false;
     const write = writer.write(rows.map((r) => rowCells(r, { kind: 'json' }))).then(() => (settled = true));
     await new Promise((resolve) => setImmediate(resolve));
@@ -120,7 +120,7 @@ describe('export formats', () => {
 
   it('a stream closed mid-export rejects the pending write with ABORTED', async () => {
     const stuck = new Writable({ highWaterMark: 16, write: () => undefined });
-    const writer = createRowWriter('ndjson', stuck, exportColumns({ kind: 'json' }, undefined), () => '');
+    const writer = await createRowWriter('ndjson', stuck, exportColumns({ kind: 'json' }, undefined), () => '');
     const write = writer.write(rows.map((r) => rowCells(r, { kind: 'json' })));
     stuck.destroy();
     await expect(write).rejects.toSatisfy((e: unknown) => isSdkError(e, 'ABORTED'));
@@ -131,7 +131,7 @@ describe('export formats', () => {
     const chunks: Buffer[] = [];
     out.on('data', (c: Buffer) => chunks.push(c));
     const layout = { kind: 'json' } as const;
-    const writer = createRowWriter('parquet', out, exportColumns(layout, undefined), () => '');
+    const writer = await createRowWriter('parquet', out, exportColumns(layout, undefined), () => '');
     await writer.write(rows.map((r) => rowCells(r, layout)));
     await writer.end();
     const file = Buffer.concat(chunks);

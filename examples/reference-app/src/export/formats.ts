@@ -1,6 +1,5 @@
 import type { Writable } from 'node:stream';
 import { csvCell } from '../export-formats.js';
-import { createParquetRowWriter } from './parquet-writer.js';
 import { createTextRowWriter, type ExportColumn, type RowWriter } from './row-writer.js';
 
 /** The export formats of `ha-ingestor export` and `/api/v1/export`. */
@@ -29,15 +28,18 @@ export function isExportFormat(value: string): value is ExportFormat {
  * turned back into state events and mapped exactly as the sink maps them, so the file re-imports as the
  * same points). `parquet` is an adapter over sink-parquet (see parquet-writer.ts).
  */
-export function createRowWriter(
+export async function createRowWriter(
   format: ExportFormat,
   out: Writable,
   columns: readonly ExportColumn[],
   toLineProtocol: (events: readonly Readonly<Record<string, unknown>>[]) => string,
-): RowWriter {
+): Promise<RowWriter> {
   switch (format) {
-    case 'parquet':
+    case 'parquet': {
+      // Loaded for a Parquet export only: the other formats never load `hyparquet-writer` (issue 14, memory).
+      const { createParquetRowWriter } = await import('./parquet-writer.js');
       return createParquetRowWriter(out, columns);
+    }
     case 'csv':
       return createTextRowWriter(out, columns, {
         head: (cols) => `${cols.map((c) => csvCell(c.name)).join(',')}\n`,

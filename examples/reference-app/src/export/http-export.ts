@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorMessage, isSdkError, redactSecrets, type Logger } from '@ha-ingestor/core';
 import { FORMAT_INFO, isExportFormat, EXPORT_FORMATS } from './formats.js';
-import { exportFromStore, parseRange, type StoreExportContext } from './store-export.js';
+import { exportFromStore, type StoreExportContext } from './store-export.js';
+import { parseRange } from './store-options.js';
 
 /** Exports running at once at most; more get 503 with Retry-After (each holds a database query open). */
 export const MAX_CONCURRENT_EXPORTS = 2;

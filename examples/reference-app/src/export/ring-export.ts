@@ -5,7 +5,7 @@ import { csvRows, lpSlices, ndjsonLines } from '../export-formats.js';
 import type { QueryResult } from '../http-query.js';
 import { streamBody } from '../http-stream.js';
 import type { RecentEvent, RecentEvents } from '../recent.js';
-import { parseRange } from './store-export.js';
+import { parseRange } from './store-options.js';
 
 /** What the ring export reads from and answers with. */
 export interface RingExportDeps {

@@ -6,7 +6,8 @@ import type { AppConfig } from '../config.js';
 import { createLineProtocolExporter } from '../lp-export.js';
 import { isExportFormat, EXPORT_FORMATS } from './formats.js';
 import { createExportProgress, type ExportSummary } from './progress.js';
-import { exportFromStore, parseRange, storeOptionsOf } from './store-export.js';
+import { exportFromStore } from './store-export.js';
+import { parseRange, storeOptionsOf } from './store-options.js';
 
 /** Options of {@link runExport} (the `export` command). */
 export interface RunExportOptions {
