@@ -6,6 +6,7 @@
  * `IngestorSettings` (numbers and booleans); env for the child (e.g. `HA_INGESTOR_…`) is inherited.
  * A variant's fourth part runs another ingestor-child bundle (e.g. one built from another commit: copy
  * `.tmp/bench-ingestor-child.mjs` away after a run there), for before/after ratios in one run.
+ * `--events=N` runs scenario 3's full-speed load (N events, at most 4,000 unacknowledged) instead of the rate.
  * With `BENCH_CPU_PROF=<dir>` each child writes a V8 CPU profile (see `bench/long-tasks.ts`).
  */
 import { createHaSimulator } from '@ha-ingestor/ha-simulator';
@@ -23,6 +24,8 @@ const seconds = arg('seconds', 20);
 const rate = arg('rate', 2000);
 const rounds = arg('rounds', 1);
 const warmup = arg('warmup', 3000);
+// `--events=N`: scenario 3's load instead (N events as fast as the ingestor takes them, ≤ 4,000 unacknowledged).
+const fullSpeedEvents = arg('events', 0);
 const variants: {
   label: string;
   mode: IngestorMode;
@@ -73,7 +76,9 @@ try {
         discard.url,
         v.mode,
         { ...DEFAULT_SETTINGS, ...v.settings },
-        { kind: 'steady', ratePerSecond: rate, seconds },
+        fullSpeedEvents > 0
+          ? { kind: 'throughput', events: fullSpeedEvents, window: 4000 }
+          : { kind: 'steady', ratePerSecond: rate, seconds },
         60_000 + seconds * 1000,
         warmup,
       );

@@ -121,13 +121,7 @@ function createInfluxSink<E extends MappableEvent>(
   const writer: InfluxWriter =
     options.apiVersion === '1'
       ? createV1Writer(options, stage, () => Date.now(), reportLate)
-      : createV2Writer(
-          options,
-          stage,
-          () => Date.now(),
-          () => logger,
-          reportLate,
-        );
+      : createV2Writer(options, stage, () => Date.now(), reportLate);
   let closed = false;
   let prepared = options.apiVersion === '2' || (!options.createDatabase && !options.seedFieldTypes);
   let nextPrepareAt = 0;

@@ -19,6 +19,8 @@ interface Seen {
   readonly url: string;
   readonly headers: IncomingMessage['headers'];
   readonly body: string;
+  /** The gzip header's XFL byte when gzipped: 4 = fastest (level 1), 0 = default level, 2 = best. */
+  readonly gzipXfl: number | undefined;
 }
 
 let server: Server;
@@ -32,8 +34,10 @@ beforeAll(async () => {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const raw = Buffer.concat(chunks);
-      const body = (req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString('utf8');
-      const s = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body };
+      const gzipped = req.headers['content-encoding'] === 'gzip';
+      const body = (gzipped ? gunzipSync(raw) : raw).toString('utf8');
+      const gzipXfl = gzipped ? raw[8] : undefined;
+      const s = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, gzipXfl };
       seen.push(s);
       reply(s, res);
     });
@@ -101,16 +105,41 @@ describe('v1 on the wire', () => {
   });
 });
 
-describe('v2 on the wire (official client transport)', () => {
+describe('v2 on the wire', () => {
   it('POSTs /api/v2/write?org=&bucket=&precision=us with the token, gzip over the threshold', async () => {
     const sink = influxSink({ url: base, org: 'home', bucket: 'ha', token: 'tok-123', gzipThresholdBytes: 100 });
     await sink.write(temperatureEvents(20), createTestContext());
     const [req] = seen;
     expect(req?.url).toBe('/api/v2/write?bucket=ha&precision=us&org=home');
     expect(req?.headers.authorization).toBe('Token tok-123');
+    expect(req?.headers['content-type']).toBe('text/plain; charset=utf-8');
     expect(req?.headers['content-encoding']).toBe('gzip');
     expect(req?.body.split('\n')).toHaveLength(20);
     await sink.close?.();
+  });
+
+  it('gzips small bodies at the fastest level, bodies of 64 KiB and more at the default level; none under the threshold or with gzip off (issue 14)', async () => {
+    const sink = influxSink({ url: base, bucket: 'ha' });
+    const plain = influxSink({ url: base, bucket: 'ha', gzip: false });
+    const ctx = createTestContext();
+    await sink.write(temperatureEvents(40), ctx); // ~2.5 kB: over the 1,000-byte threshold
+    await sink.write(temperatureEvents(3000), ctx); // well over 64 KiB
+    await sink.write(temperatureEvents(2), ctx); // under the threshold
+    await plain.write(temperatureEvents(40), ctx);
+    const [small, large, tiny, off] = seen;
+    expect(small?.body.length).toBeGreaterThan(1000);
+    expect(small?.body.length).toBeLessThan(64 * 1024);
+    expect(small?.gzipXfl).toBe(4);
+    expect(large?.body.length).toBeGreaterThanOrEqual(64 * 1024);
+    expect(large?.headers['content-encoding']).toBe('gzip');
+    expect(large?.gzipXfl).toBe(0);
+    expect(large?.body.split('\n')).toHaveLength(3000);
+    expect(tiny?.body.length).toBeLessThan(1000);
+    expect(tiny?.headers['content-encoding']).toBeUndefined();
+    expect(off?.headers['content-encoding']).toBeUndefined();
+    expect(off?.body.split('\n')).toHaveLength(40);
+    await sink.close?.();
+    await plain.close?.();
   });
 
   it('leaves no listener on the pipeline signal after many writes (both paths)', async () => {
