@@ -41,19 +41,23 @@ const byModule = new Map<string, number>();
 const byFunction = new Map<string, number>();
 let total = 0;
 const add = (m: Map<string, number>, k: string, v: number) => m.set(k, (m.get(k) ?? 0) + v);
-const walk = (n: Node) => {
+const bundleName = bundlePath?.split('/').pop();
+// Built-ins (`join`, `replace`, `slice`, …) have no URL: their bytes go to the module that called them.
+const walk = (n: Node, caller: string) => {
   const f = n.callFrame;
-  const module = f.url.includes('bench-')
-    ? (moduleAt[f.lineNumber] ?? '?')
-    : f.url === ''
-      ? `(${f.functionName || 'native'})`
+  const native = f.url === '';
+  const module = native
+    ? caller
+    : bundleName !== undefined && f.url.endsWith(`/${bundleName}`)
+      ? (moduleAt[f.lineNumber] ?? '?')
       : f.url.replace(/^.*node_modules\/(?:\.pnpm\/)?([^/]+).*$/, 'nm:$1');
   total += n.selfSize;
   add(byModule, module, n.selfSize);
-  add(byFunction, `${f.functionName || '(anonymous)'} ${module}`, n.selfSize);
-  for (const c of n.children) walk(c);
+  const name = f.functionName || '(anonymous)';
+  add(byFunction, native ? `${name} (built-in, from ${caller})` : `${name} ${module}:${f.lineNumber + 1}`, n.selfSize);
+  for (const c of n.children) walk(c, module);
 };
-walk(head.head);
+walk(head.head, '(root)');
 const show = (title: string, m: Map<string, number>) => {
   console.log(`--- ${title}`);
   for (const [k, v] of [...m].sort((a, b) => b[1] - a[1]).slice(0, top))
