@@ -8,6 +8,7 @@
  * `IngestorSettings` (numbers and booleans); env for the child (e.g. `HA_INGESTOR_…`) is inherited.
  * A variant's fourth part runs another ingestor-child bundle (e.g. one built from another commit: copy
  * `.tmp/bench-ingestor-child.mjs` away after a run there), for before/after ratios in one run.
+ * `--events=N` runs scenario 3's full-speed load (N events, at most 4,000 unacknowledged) instead of the rate.
  * With `BENCH_CPU_PROF=<dir>` each child writes a V8 CPU profile (see `bench/long-tasks.ts`); with `--split` each
  * child profiles its measured window and prints its main-thread time per event by part of the work (cpu-split.ts).
  */
@@ -28,6 +29,8 @@ const rate = arg('rate', 2000);
 const rounds = arg('rounds', 1);
 const warmup = arg('warmup', 3000);
 const split = process.argv.includes('--split');
+// `--events=N`: scenario 3's load instead (N events as fast as the ingestor takes them, ≤ 4,000 unacknowledged).
+const fullSpeedEvents = arg('events', 0);
 const variants: {
   label: string;
   mode: IngestorMode;
@@ -78,7 +81,9 @@ try {
         discard.url,
         v.mode,
         { ...DEFAULT_SETTINGS, ...v.settings, ...(split ? { cpuSplit: true } : {}) },
-        { kind: 'steady', ratePerSecond: rate, seconds },
+        fullSpeedEvents > 0
+          ? { kind: 'throughput', events: fullSpeedEvents, window: 4000 }
+          : { kind: 'steady', ratePerSecond: rate, seconds },
         60_000 + seconds * 1000,
         warmup,
       );

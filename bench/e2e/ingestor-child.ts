@@ -101,13 +101,16 @@ async function main(): Promise<void> {
         gcPauses = {};
         gcObserver.observe({ entryTypes: ['gc'] });
         // BENCH_HEAP_SAMPLING=<file>: a sampling heap profile of the measured window that keeps the objects a major
-        // GC collected (promoted, then dead in old space: what makes scavenges long) — open it in DevTools.
+        // GC collected (promoted, then dead in old space: what makes scavenges long) — open it in DevTools. With
+        // BENCH_HEAP_SAMPLING_ALL=1 also those a scavenge collected: every allocation, sampled (bytes allocated per
+        // function, `bench/alloc-profile.ts`).
         if (process.env['BENCH_HEAP_SAMPLING'] !== undefined) {
           heapSession = new Session();
           heapSession.connect();
           heapSession.post('HeapProfiler.startSampling', {
             samplingInterval: 4096,
             includeObjectsCollectedByMajorGC: true,
+            includeObjectsCollectedByMinorGC: process.env['BENCH_HEAP_SAMPLING_ALL'] === '1',
           });
         }
         // BENCH_HEAP_SNAPSHOT=<ms>[,<ms>…]: heap snapshots (in the working directory), the first that long into the

@@ -2,7 +2,7 @@ import { Agent as HttpAgent } from 'node:http';
 import type { OutgoingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { promisify } from 'node:util';
-import { gzip as gzipCallback, gzipSync } from 'node:zlib';
+import { constants as zlibConstants, gzip as gzipCallback, gzipSync } from 'node:zlib';
 import { ErrorCode, SdkError, maskUrl } from '@ha-ingestor/core';
 import { httpExchange } from '@ha-ingestor/core/resilience';
 import type { HttpExchangeResponse } from '@ha-ingestor/core/resilience';
@@ -17,6 +17,14 @@ const gzip = promisify(gzipCallback);
  * well under a millisecond).
  */
 const SYNC_GZIP_MAX_BYTES = 64 * 1024;
+
+/**
+ * Small bodies (the synchronous ones) are compressed at zlib level 1 (issue 14): on 40-line bodies of the
+ * bench corpus (~15.6 kB) level 1 costs ~2.7 µs CPU per line against ~4.8 µs at the default level 6, for a
+ * body 9 % larger (21.0 % of the plain size against 19.3 %). Large bodies keep the default level, off the
+ * event loop.
+ */
+const SMALL_BODY_GZIP = { level: zlibConstants.Z_BEST_SPEED };
 
 /** One HTTP response, body read completely (InfluxDB answers are small). */
 export type HttpResponse = HttpExchangeResponse;
@@ -79,7 +87,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     let body: Buffer | undefined = req.body === undefined ? undefined : Buffer.from(req.body, 'utf8');
     const headers: OutgoingHttpHeaders = { ...req.headers };
     if (body !== undefined && req.gzip === true && body.length >= options.gzipThresholdBytes) {
-      body = body.length < SYNC_GZIP_MAX_BYTES ? gzipSync(body) : await gzip(body);
+      body = body.length < SYNC_GZIP_MAX_BYTES ? gzipSync(body, SMALL_BODY_GZIP) : await gzip(body);
       headers['content-encoding'] = 'gzip';
     }
     if (body !== undefined) headers['content-length'] = body.length;

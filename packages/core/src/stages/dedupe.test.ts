@@ -95,6 +95,35 @@ describe('dedupe', () => {
     expect(h.run([sc('sensor.a', 2)]).kept).toHaveLength(0);
   });
 
+  it('tracks one, then several, then again one key in flight per series, settling in any order (issue 14: one entry kept without a Map)', () => {
+    const h = harness(() => 0);
+    const one = h.run([sc('sensor.a', 1)], 'one');
+    expect(h.store.inFlightCount()).toBe(1);
+    const more = h.run([sc('sensor.a', 2), sc('sensor.a', 3)], 'more');
+    const copy = h.run([sc('sensor.a', 2), sc('sensor.a', 1)], 'copy'); // both held back on their first copies
+    expect(copy.kept).toHaveLength(0);
+    expect(h.store.inFlightCount()).toBe(3);
+    expect(h.store.waitingCount()).toBe(2);
+    (more.groups[0] as AckGroup).release(1); // a@2 handled: its copy with it
+    expect(h.store.ringSize('sensor.a')).toBe(1);
+    (one.groups[0] as AckGroup).fail(down); // a@1 failed: its copy fails too, nothing committed
+    expect(h.calls).toEqual(['failed:copy:SINK_UNAVAILABLE', 'failed:one:SINK_UNAVAILABLE']);
+    (more.groups[1] as AckGroup).release(1); // a@3 handled
+    expect(h.calls).toEqual(['failed:copy:SINK_UNAVAILABLE', 'failed:one:SINK_UNAVAILABLE', 'handled:more']);
+    expect(h.store.inFlightCount()).toBe(0);
+    expect(h.store.waitingCount()).toBe(0);
+    expect(h.store.ringSize('sensor.a')).toBe(2); // a@2, a@3
+    expect(h.run([sc('sensor.a', 2)]).kept).toHaveLength(0); // committed
+    const again = h.run([sc('sensor.a', 1)], 'again'); // the failed key passes, alone in flight again
+    expect(again.kept).toHaveLength(1);
+    expect(h.run([sc('sensor.a', 1)], 'held').kept).toHaveLength(0);
+    (again.groups[0] as AckGroup).release(1);
+    expect(h.calls.slice(-2)).toEqual(['handled:held', 'handled:again']);
+    expect(h.store.inFlightCount()).toBe(0);
+    expect(h.store.ringSize('sensor.a')).toBe(3);
+    expect(h.tracker.open.size).toBe(0);
+  });
+
   it('holds back a copy of an in-flight key and handles it (as duplicate) only when the first copy is handled', () => {
     const h = harness(() => 0);
     const ws = h.run([sc('sensor.a', 1)], 'ws');

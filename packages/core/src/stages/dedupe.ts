@@ -130,13 +130,8 @@ export function createDedupeStore(
     const held = entry.held;
     entry.held = undefined;
     if (held !== undefined) waiting -= held.length;
-    const flying = ring.flying;
-    const current = flying?.get(key) === entry;
-    if (current && flying !== undefined) {
-      flying.delete(key);
-      if (flying.size === 0) ring.flying = undefined;
-      inFlight--;
-    }
+    const current = removeFlying(ring, entry);
+    if (current) inFlight--;
     if (error === undefined) {
       // Commit before anyone is told: a copy emitted from an onHandled callback is already a duplicate.
       if (current) {
@@ -175,7 +170,7 @@ export function createDedupeStore(
       const t = now();
       sweep(t);
       const ring = ringOf(series, t);
-      const first = ring.flying?.get(key);
+      const first = flyingEntry(ring, key);
       if (first !== undefined) {
         // Too many held back: pass it on untracked (written again: an idempotent rewrite, never a loss).
         if (waiting >= maxWaiting) return group;
@@ -186,7 +181,7 @@ export function createDedupeStore(
       const i = committedIndex(ring, key);
       if (i >= 0 && (ring.times[i] as number) + windowMs > t) return DUPLICATE;
       const entry = new InFlightKey(settle, group, ring, key);
-      (ring.flying ??= new Map()).set(key, entry);
+      addFlying(ring, entry);
       inFlight++;
       return entry;
     },
@@ -197,7 +192,7 @@ export function createDedupeStore(
         const s = series[i] as string;
         const ring = ringOf(s, t);
         const key = ringKey(s, keys[i] as string);
-        if (ring.flying?.has(key) === true)
+        if (flyingEntry(ring, key) !== undefined)
           ring.newest = t; // it commits when it settles
         else commitAt(ring, key, t);
       }
@@ -207,7 +202,7 @@ export function createDedupeStore(
       const ring = rings.get(series);
       if (ring === undefined) return 0;
       let n = 0;
-      for (const k of ring.keys) if (ring.flying?.has(k) !== true) n++;
+      for (const k of ring.keys) if (flyingEntry(ring, k) === undefined) n++;
       return n;
     },
     inFlightCount: () => inFlight,
@@ -217,7 +212,11 @@ export function createDedupeStore(
         stage: 'dedupe',
       });
       const open: InFlightKey[] = [];
-      for (const ring of rings.values()) if (ring.flying !== undefined) open.push(...ring.flying.values());
+      for (const ring of rings.values()) {
+        const flying = ring.flying;
+        if (flying instanceof InFlightKey) open.push(flying);
+        else if (flying !== undefined) open.push(...flying.values());
+      }
       for (const entry of open) entry.fail(error);
       rings.clear();
       inFlight = 0;
@@ -329,10 +328,47 @@ interface Ring {
   readonly keys: RingKey[];
   /** Commit time (epoch ms) of each key in `keys`, same index. */
   readonly times: number[];
-  /** Entries of this series in flight, by key (the map exists only while there are any: the ring is pinned). */
-  flying: Map<RingKey, InFlightKey> | undefined;
+  /**
+   * Entries of this series in flight (they exist only while there are any: the ring is pinned). One entry is kept
+   * as itself, more in a map by key (issue 14: at a home rate a series rarely has two events in flight, and a Map
+   * made and dropped per event was ~0.3 kB of the bytes allocated per event).
+   */
+  flying: InFlightKey | Map<RingKey, InFlightKey> | undefined;
   /** Commit time of the newest key (for eviction). */
   newest: number;
+}
+
+/** The entry of `key` in flight in this series, if any. */
+function flyingEntry(ring: Ring, key: RingKey): InFlightKey | undefined {
+  const flying = ring.flying;
+  if (flying === undefined) return undefined;
+  if (flying instanceof InFlightKey) return flying.key === key ? flying : undefined;
+  return flying.get(key);
+}
+
+/** Adds an entry in flight (its key has none in flight in the series: the caller checked). */
+function addFlying(ring: Ring, entry: InFlightKey): void {
+  const flying = ring.flying;
+  if (flying === undefined) ring.flying = entry;
+  else if (flying instanceof InFlightKey)
+    ring.flying = new Map<RingKey, InFlightKey>([
+      [flying.key, flying],
+      [entry.key, entry],
+    ]);
+  else flying.set(entry.key, entry);
+}
+
+/** Removes `entry` if it is its key's entry in flight; false when it is not (already settled or replaced). */
+function removeFlying(ring: Ring, entry: InFlightKey): boolean {
+  const flying = ring.flying;
+  if (flying === entry) {
+    ring.flying = undefined;
+    return true;
+  }
+  if (flying === undefined || flying instanceof InFlightKey || flying.get(entry.key) !== entry) return false;
+  flying.delete(entry.key);
+  if (flying.size === 0) ring.flying = undefined;
+  return true;
 }
 
 /** Index of a committed key in its ring, newest first (a replayed copy is one of the newest few), or -1. */

@@ -60,6 +60,48 @@ describe('enrichStage', () => {
     ]);
   });
 
+  it('gives every enricher an object nobody writes to afterwards: later enrichers and merges leave it as it was', () => {
+    const h = harness();
+    const source = { a: 1, state: 'on' };
+    const seen: Record<string, unknown>[] = [];
+    const first = enrichStage(
+      enricher((e: Record<string, unknown>) => {
+        seen.push(e);
+        return { area: 'kitchen', state: 'first' };
+      }),
+    );
+    const second = enrichStage(
+      enricher((e: Record<string, unknown>) => {
+        seen.push(e);
+        return { hour: 3, state: 'second' };
+      }),
+    );
+    const batch = h.batchOf([source]);
+    void first.run(batch, h.env);
+    void second.run(batch, h.env);
+    expect(source).toEqual({ a: 1, state: 'on' });
+    expect(seen[0]).toBe(source);
+    expect(seen[1]).toEqual({ a: 1, state: 'first', area: 'kitchen' });
+    expect(seen[1]).not.toBe(source);
+    expect(batch.events[0]).toEqual({ a: 1, state: 'second', area: 'kitchen', hour: 3 });
+    expect(batch.events[0]).not.toBe(seen[1]);
+  });
+
+  it("keeps an own __proto__ key of the event or the result as data: the merged event's prototype is Object's", () => {
+    const h = harness();
+    const hostile = JSON.parse('{"a":1,"__proto__":{"polluted":true}}') as Record<string, unknown>;
+    const added = JSON.parse('{"b":2,"__proto__":{"injected":true}}') as Record<string, unknown>;
+    const batch = h.batchOf([hostile, { a: 2 }]);
+    void enrichStage(enricher(() => added)).run(batch, h.env);
+    for (const merged of batch.events as Record<string, unknown>[]) {
+      expect(Object.getPrototypeOf(merged)).toBe(Object.prototype);
+      expect(merged['polluted']).toBeUndefined();
+      expect(merged['injected']).toBeUndefined();
+      expect(Object.hasOwn(merged, '__proto__')).toBe(true);
+      expect(merged['b']).toBe(2);
+    }
+  });
+
   it('mixes sync and async results, awaiting once per batch and keeping order', async () => {
     const h = harness();
     const batch = h.batchOf([{ n: 1 }, { n: 2 }, { n: 3 }]);

@@ -19,6 +19,8 @@ interface Seen {
   readonly url: string;
   readonly headers: IncomingMessage['headers'];
   readonly body: string;
+  /** The gzip header's XFL byte when gzipped: 4 = fastest (level 1), 0 = default level, 2 = best. */
+  readonly gzipXfl: number | undefined;
 }
 
 let server: Server;
@@ -32,8 +34,10 @@ beforeAll(async () => {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const raw = Buffer.concat(chunks);
-      const body = (req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString('utf8');
-      const s = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body };
+      const gzipped = req.headers['content-encoding'] === 'gzip';
+      const body = (gzipped ? gunzipSync(raw) : raw).toString('utf8');
+      const gzipXfl = gzipped ? raw[8] : undefined;
+      const s = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body, gzipXfl };
       seen.push(s);
       reply(s, res);
     });
@@ -98,6 +102,29 @@ describe('v1 on the wire', () => {
     await expect(pending).rejects.toMatchObject({ code: 'ABORTED' });
     await sink.close?.();
     server.closeAllConnections();
+  });
+  it('gzips small bodies at the fastest level, bodies of 64 KiB and more at the default level; none under the threshold or with gzip off (v1 client, issue 14)', async () => {
+    const sink = influxSink({ url: base, apiVersion: '1', database: 'ha', seedFieldTypes: false });
+    const plain = influxSink({ url: base, apiVersion: '1', database: 'ha', seedFieldTypes: false, gzip: false });
+    const ctx = createTestContext();
+    await sink.write(temperatureEvents(40), ctx); // ~2.5 kB: over the 1,000-byte threshold
+    await sink.write(temperatureEvents(3000), ctx); // well over 64 KiB
+    await sink.write(temperatureEvents(2), ctx); // under the threshold
+    await plain.write(temperatureEvents(40), ctx);
+    const [small, large, tiny, off] = seen;
+    expect(small?.body.length).toBeGreaterThan(1000);
+    expect(small?.body.length).toBeLessThan(64 * 1024);
+    expect(small?.gzipXfl).toBe(4);
+    expect(large?.body.length).toBeGreaterThanOrEqual(64 * 1024);
+    expect(large?.headers['content-encoding']).toBe('gzip');
+    expect(large?.gzipXfl).toBe(0);
+    expect(large?.body.split('\n')).toHaveLength(3000);
+    expect(tiny?.body.length).toBeLessThan(1000);
+    expect(tiny?.headers['content-encoding']).toBeUndefined();
+    expect(off?.headers['content-encoding']).toBeUndefined();
+    expect(off?.body.split('\n')).toHaveLength(40);
+    await sink.close?.();
+    await plain.close?.();
   });
 });
 
