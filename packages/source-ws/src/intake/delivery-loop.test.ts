@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { SdkError, ErrorCode, createMetrics, noopLogger } from '@ha-ingestor/core';
 import { createBoundedMap } from '@ha-ingestor/core/resilience';
-import type { Ack, HaEvent, SourceContext } from '@ha-ingestor/core';
+import type { Ack, EpochMicros, HaEvent, SourceContext } from '@ha-ingestor/core';
 import { createCheckpointTracker } from '../recovery/checkpoint-tracker.js';
 import type { HaConnection } from '../connection/connection.js';
 import { requestBackfill, runDeliveryLoop } from './delivery-loop.js';
@@ -81,7 +81,7 @@ function setup(historyRows: Record<string, unknown[]>, backfill: { enabled?: boo
     shared,
     buffer,
     tracker,
-    recent: createBoundedMap<string, true>({ max: 1000, eviction: 'insertion' }),
+    recent: createBoundedMap<string, EpochMicros>({ max: 1000, eviction: 'insertion' }),
     metrics: createSourceMetrics(ctx.metrics, 'ha-websocket'),
     scope: createEntityScope(),
     onAcked: vi.fn(),
@@ -127,6 +127,39 @@ describe('runDeliveryLoop', () => {
     const keys = t.emitted.flatMap((e) => e.events.map((ev) => ev.key.split('@')[1]));
     expect(keys).toEqual([`${(S + 6) * 1e6}`, `${(S + 7) * 1e6}`]);
     expect(t.deps.recent.size()).toBe(0);
+  });
+
+  it('forgets seam keys once the watermark passes them, and keeps those a backfill can still bring (issue 14)', async () => {
+    const t = setup({ 'sensor.a': [{ s: '5', a: {}, lu: S + 5 }] });
+    for (let i = 1; i <= 4; i++) t.buffer.push(live(`sensor.e${i}`, i));
+    const loop = runDeliveryLoop({ ...t.deps, options: { ...t.deps.options, emitBatchSize: 2 } });
+    await flush();
+    await flush();
+    expect(t.emitted.map((e) => e.events.length)).toEqual([2, 2]);
+    expect(t.deps.recent.size()).toBe(4);
+    // The second batch (t=3, 4) is acknowledged first: the watermark stays below t=1, every key is kept.
+    t.emitted[1]?.ack?.onHandled();
+    expect(t.deps.recent.size()).toBe(4);
+    // Then the first (t=1, 2): the watermark passes all four; no backfill can fetch them again.
+    t.emitted[0]?.ack?.onHandled();
+    expect(t.tracker.watermark()).toBe((S + 4) * 1e6);
+    expect(t.deps.recent.size()).toBe(0);
+    // A gap from t=4 with a backfilled change at t=5 and its live copy: the copy is still skipped at the seam.
+    requestBackfill(t.deps, (S + 4) * 1_000_000, 'reconnect');
+    t.buffer.push(live('sensor.a', 5));
+    t.buffer.push(live('sensor.a', 6));
+    t.shared.connection = t.connection;
+    t.buffer.interrupt();
+    await flush();
+    await flush();
+    t.abort.abort();
+    await loop;
+    const later = t.emitted
+      .slice(2)
+      .flatMap((e) => e.events.map((ev) => `${ev.key.split('@')[1]}:${ev.provenance.mode}`));
+    expect(later).toEqual([`${(S + 5) * 1e6}:backfill`, `${(S + 6) * 1e6}:live`]);
+    // Held by the gap: nothing acknowledged past t=5 yet, so t=5 and t=6 are remembered.
+    expect(t.deps.recent.size()).toBe(2);
   });
 
   it('keeps the checkpoint at the gap start until the backfilled events are acknowledged', async () => {

@@ -39,11 +39,16 @@ export interface DeliveryDeps {
   readonly buffer: InboundBuffer;
   readonly tracker: CheckpointTracker;
   /**
-   * Keys recently emitted (a bounded set, oldest inserted forgotten first): the identity dedupe at the
-   * live/backfill seam. Live events whose key came through backfill are skipped, and backfill rows already
-   * delivered live are skipped.
+   * Keys recently emitted, with the HA time they are tracked at (a bounded map, oldest inserted forgotten
+   * first): the identity dedupe at the live/backfill seam. Live events whose key came through backfill are
+   * skipped, and backfill rows already delivered live are skipped. Issue 14: a key whose time is at or below
+   * the checkpoint watermark is forgotten once acknowledged — a backfill fetches only what is newer than the
+   * watermark (and a gap's hold keeps the watermark below the gap until its backfill is through), so such a
+   * key can no longer meet its copy at the seam; the pipeline's dedupe stage still catches any other copy.
+   * Before, the map held its full 100,000 keys at any rate (~10 MB of live heap, every key promoted to the
+   * old generation and dropped there later).
    */
-  readonly recent: BoundedMap<string, true>;
+  readonly recent: BoundedMap<string, EpochMicros>;
   readonly metrics: SourceMetrics;
   /** Entities known since the checkpoint (added to the backfill scope). */
   readonly scope: EntityScope;
@@ -115,7 +120,7 @@ export async function runDeliveryLoop(deps: DeliveryDeps): Promise<void> {
         skipped.push(item.entry);
         continue;
       }
-      deps.recent.set(item.event.key, true);
+      deps.recent.set(item.event.key, item.entry.time);
       events.push(item.event);
       entries.push(item.entry);
     }
@@ -135,10 +140,26 @@ export async function runDeliveryLoop(deps: DeliveryDeps): Promise<void> {
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
+/**
+ * Forgets seam keys at or below the watermark (see {@link DeliveryDeps.recent}). Keys are inserted in about
+ * the order of their times, so the walk stops at the first newer key: amortised constant work per event. A key
+ * that arrived out of order stays until the walk reaches it (the map's bound still holds).
+ */
+function forgetSettledKeys(deps: DeliveryDeps): void {
+  if (deps.recent.size() === 0) return;
+  const watermark = deps.tracker.watermark();
+  if (watermark === undefined) return;
+  for (const [key, time] of deps.recent) {
+    if (time > watermark) return;
+    deps.recent.delete(key);
+  }
+}
+
 async function emitTracked(deps: DeliveryDeps, events: HaEvent[], entries: TrackedEntry[]): Promise<void> {
   await deps.ctx.emitBatch(events, {
     onHandled: () => {
       deps.tracker.ack(entries);
+      forgetSettledKeys(deps);
       deps.onAcked();
     },
     onFailed: (error: SdkError) => {
@@ -202,7 +223,8 @@ async function runBackfill(deps: DeliveryDeps, connection: HaConnection, request
       for (let i = 0; i < fresh.length; i += options.emitBatchSize) {
         const batch = fresh.slice(i, i + options.emitBatchSize);
         const entries = batch.map((e) => deps.tracker.track(e.time_fired));
-        for (const e of batch) deps.recent.set(e.key, true);
+        for (let j = 0; j < batch.length; j++)
+          deps.recent.set((batch[j] as HaEvent).key, (entries[j] as TrackedEntry).time);
         await emitTracked(deps, batch, entries);
         emitted += batch.length;
         metrics.backfilled(batch.length);

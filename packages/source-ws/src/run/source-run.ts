@@ -151,7 +151,7 @@ export async function openSourceRun(input: SourceRunInput): Promise<SourceRun> {
     shared,
     buffer,
     tracker,
-    recent: createBoundedMap<string, true>({ max: RECENT_KEYS, eviction: 'insertion' }),
+    recent: createBoundedMap<string, EpochMicros>({ max: RECENT_KEYS, eviction: 'insertion' }),
     metrics,
     scope,
     onAcked: checkpoint.schedule,
