@@ -22,7 +22,7 @@ import type { MemoryBreakdown } from './e2e/protocol.js';
 import { memoryParts } from './memory-parts.js';
 import { procCpuSeconds, procRssMb, startedLine } from './proc.js';
 import { median } from './stats.js';
-import { fmt } from './util.js';
+import { fmt, row } from './util.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const appDir = join(root, 'examples', 'reference-app');
@@ -106,7 +106,6 @@ export async function scenarioAppRss(options: {
 
 /** Markdown lines of scenario 10 for the report. */
 export function appRssLines(s: AppRssScenario): string[] {
-  const row = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
   return [
     row([
       `10 app as shipped, ${fmt(s.ratePerSecond, 0)}/s for ${s.seconds} s (after ${s.warmupSeconds} s)`,

@@ -1,10 +1,6 @@
 /** Issue 14: where an ingestor's RSS is, by part (V8 spaces, external, outside V8), ours next to the peer. */
 import type { MemoryBreakdown } from './e2e/protocol.js';
-import { fmt } from './util.js';
-
-function row(cells: readonly string[]): string {
-  return `| ${cells.join(' | ')} |`;
-}
+import { fmt, row } from './util.js';
 
 /** Issue 14: the RSS of ours and the peer at the end of their 2,000/s windows, by where it is. */
 export function memoryLines(

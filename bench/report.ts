@@ -11,7 +11,7 @@ import { startupLines } from './startup.js';
 import type { StartupScenario } from './startup.js';
 import { cpuMicrosPerEvent, judge, ratio } from './stats.js';
 import type { Target } from './stats.js';
-import { fmt } from './util.js';
+import { fmt, row } from './util.js';
 
 type Maybe<T> = T | { readonly error: string };
 
@@ -214,10 +214,6 @@ export function issue14At2k(r: Pick<BenchResults, 'steady' | 'appRss'>): {
     appRssMb,
     appRssVsPeer: ratio(appRssMb, peerRssMb),
   };
-}
-
-function row(cells: readonly string[]): string {
-  return `| ${cells.join(' | ')} |`;
 }
 
 function e2eRow(label: string, r: Maybe<E2eResult>, floorRate: number): string {

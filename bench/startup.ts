@@ -15,7 +15,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { createHaSimulator, type HaSimulator } from '@ha-ingestor/ha-simulator';
 import { procRssMb, startedLine } from './proc.js';
 import { median, ratio } from './stats.js';
-import { fmt } from './util.js';
+import { fmt, row } from './util.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const appDir = join(root, 'examples', 'reference-app');
@@ -101,7 +101,6 @@ export async function scenarioStartup(quick: boolean): Promise<StartupScenario> 
 
 /** Markdown lines of scenario 9 for the report. */
 export function startupLines(s: StartupScenario): string[] {
-  const row = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
   return [
     row([
       `9 start-up (medians: ${s.versionRuns} × --version, ${s.runRuns} × run)`,

@@ -52,6 +52,11 @@ export function memoryMb(): { rssMb: number; heapUsedMb: number } {
   return { rssMb: m.rss / 2 ** 20, heapUsedMb: m.heapUsed / 2 ** 20 };
 }
 
+/** One Markdown table row of the report. */
+export function row(cells: readonly string[]): string {
+  return `| ${cells.join(' | ')} |`;
+}
+
 /** Formats a number with a fixed number of significant decimals for tables. */
 export function fmt(n: number, digits = 2): string {
   if (!Number.isFinite(n)) return '–';
