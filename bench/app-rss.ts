@@ -19,7 +19,7 @@ import { createHaSimulator } from '@ha-ingestor/ha-simulator';
 import type { HaSimulator } from '@ha-ingestor/ha-simulator';
 import { startDiscardServer } from './e2e/discard-server.js';
 import type { MemoryBreakdown } from './e2e/protocol.js';
-import { memoryParts } from './memory-parts.js';
+import { memoryPartsLine } from './memory-parts.js';
 import { procCpuSeconds, procRssMb, startedLine } from './proc.js';
 import { median } from './stats.js';
 import { fmt, row } from './util.js';
@@ -287,12 +287,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     process.stdout.write(`${appRssLines(result).join('\n')}\n`);
     for (const r of result.runs) {
       process.stdout.write(`${r.label}: backlog ${r.backlog}\n`);
-      if (r.memory !== undefined)
-        process.stdout.write(
-          `  end of window: ${memoryParts(r.memory)
-            .map(([part, mb]) => `${part} ${mb.toFixed(1)}`)
-            .join('; ')}; heap used ${r.memory.heapUsedMb.toFixed(1)} MB\n`,
-        );
+      if (r.memory !== undefined) process.stdout.write(`  end of window: ${memoryPartsLine(r.memory)}\n`);
     }
     // Every run, in order (pairs of alternating variants: compare within a round).
     for (const r of result.allRuns ?? [])

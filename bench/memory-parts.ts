@@ -36,3 +36,9 @@ export function memoryParts(m: MemoryBreakdown): (readonly [string, number])[] {
     ['outside V8 (node, libraries, malloc, stacks)', m.rssMb - heapAll - m.externalMb],
   ];
 }
+
+/** The parts on one line (for the scripts that print a run at a time), with the heap in use. */
+export function memoryPartsLine(m: MemoryBreakdown): string {
+  const parts = memoryParts(m).map(([part, mb]) => `${part} ${mb.toFixed(1)}`);
+  return `${parts.join('; ')}; heap used ${m.heapUsedMb.toFixed(1)} MB`;
+}

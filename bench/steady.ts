@@ -14,7 +14,7 @@
  */
 import { createHaSimulator } from '@ha-ingestor/ha-simulator';
 import { bundleChildren } from './bundle.js';
-import { memoryParts } from './memory-parts.js';
+import { memoryPartsLine } from './memory-parts.js';
 import { startDiscardServer } from './e2e/discard-server.js';
 import { DEFAULT_SETTINGS, TSX_INGESTOR_CHILD, runIngestor } from './e2e/runner.js';
 import type { ChildRuntime } from './e2e/runner.js';
@@ -96,11 +96,7 @@ try {
           `latency p50/p99 ${r.latencyP50Ms.toFixed(0)}/${r.latencyP99Ms.toFixed(0)} ms, RSS ${r.rssMaxMb.toFixed(0)} MB | GC ${gc}\n`,
       );
       if (r.memory !== undefined)
-        process.stdout.write(
-          `  RSS at the end ${r.memory.rssMb.toFixed(0)} MB: ${memoryParts(r.memory)
-            .map(([part, mb]) => `${part} ${mb.toFixed(1)}`)
-            .join('; ')}; live heap ${r.memory.heapUsedMb.toFixed(1)}\n`,
-        );
+        process.stdout.write(`  RSS at the end ${r.memory.rssMb.toFixed(0)} MB: ${memoryPartsLine(r.memory)}\n`);
       if (r.cpuSplit !== undefined)
         process.stdout.write(
           `  main thread ${r.cpuSplit.busyUsPerEvent.toFixed(1)} µs/event: ${r.cpuSplit.parts
